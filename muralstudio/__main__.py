@@ -1,0 +1,3 @@
+from muralstudio.cli import main
+
+raise SystemExit(main())

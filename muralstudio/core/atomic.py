@@ -1,0 +1,90 @@
+"""Atomic file writes and the guard that keeps original images from ever being written."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from muralstudio.core.errors import ProtectedFileError
+
+_protected: set[str] = set()
+_protected_lock = threading.Lock()
+
+
+def _key(path) -> str:
+    return os.path.normcase(os.path.realpath(os.fspath(path)))
+
+
+def protect_original(path) -> None:
+    """Mark ``path`` as an original image: every writer in MuralStudio refuses to touch it."""
+    with _protected_lock:
+        _protected.add(_key(path))
+
+
+def is_protected(path) -> bool:
+    with _protected_lock:
+        return _key(path) in _protected
+
+
+def check_writable_target(path) -> None:
+    if is_protected(path):
+        raise ProtectedFileError(path, "this is an original image opened as a source; "
+                                       "MuralStudio never writes to originals, choose another name")
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb"):
+    """Yield a file object for a temporary file beside ``path``; replace ``path`` on success.
+
+    The temp file lives in the same directory so ``os.replace`` is atomic. A crash or kill at
+    any point leaves either the old file or the new one, never a mix.
+    """
+    path = Path(path)
+    check_writable_target(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_directory(directory)
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Like :func:`atomic_write` for libraries that want a path: yields a temp path to write."""
+    path = Path(path)
+    check_writable_target(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix + ".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield Path(tmp_name)
+        with open(tmp_name, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

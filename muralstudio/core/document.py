@@ -1,0 +1,445 @@
+"""The document: a read-only source image, an ordered list of layers, and the undo history.
+
+Every change goes through :class:`Document` methods so it is recorded for undo and announced
+through plain-callback events (the GUI listens; no Qt here). Layers are ordered bottom to top.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from muralstudio.core.events import Event
+from muralstudio.core.history import DEFAULT_LIMIT_BYTES, CallbackChange, History, PixelChange
+from muralstudio.core.imageio import ImageInfo
+from muralstudio.core.pyramid import ArraySource, FileSource, ImageSource, Pyramid, default_cache_root
+from muralstudio.core.record import RestorationRecord, mask_sha256
+
+DEFAULT_MASK_COLORS = [(255, 40, 40), (40, 160, 255), (255, 200, 0), (200, 60, 255), (0, 220, 120)]
+
+#: Element classes of PSP-M labeling (index = label value).
+DEFAULT_LABEL_CLASSES = [
+    ("background", (0, 0, 0)),
+    ("animal", (230, 159, 0)),
+    ("building", (86, 180, 233)),
+    ("cloud", (240, 240, 240)),
+    ("people", (0, 158, 115)),
+    ("Buddha", (213, 94, 0)),
+]
+
+
+class LayerLockedError(Exception):
+    def __init__(self, layer: "Layer"):
+        super().__init__(f"layer '{layer.name}' is locked; unlock it to edit")
+
+
+class Layer:
+    """Common state: name, visibility, opacity, lock. ``changed(layer, what, bbox)`` fires on
+    every change (``bbox`` = (y0, y1, x0, x1) for pixel edits, else None)."""
+
+    kind = "layer"
+    PROPERTIES = ("name", "visible", "opacity", "locked")
+
+    def __init__(self, name: str, visible: bool = True, opacity: float = 1.0,
+                 locked: bool = False, uid: str | None = None):
+        self.uid = uid or uuid.uuid4().hex
+        self.name = name
+        self.visible = visible
+        self.opacity = float(opacity)
+        self.locked = locked
+        self.changed = Event(f"layer.changed[{name}]")
+
+    def properties(self) -> dict:
+        return {p: getattr(self, p) for p in self.PROPERTIES}
+
+    @property
+    def nbytes(self) -> int:
+        return 256
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class PixelLayer(Layer):
+    """A layer backed by one 2-D uint8 array the size of the source image."""
+
+    def __init__(self, name: str, data: np.ndarray, **kwargs):
+        super().__init__(name, **kwargs)
+        if data.ndim != 2 or data.dtype != np.uint8:
+            raise ValueError(f"{type(self).__name__} needs a 2-D uint8 array, got "
+                             f"{data.dtype} {data.shape}")
+        self.data = data
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+
+class MaskLayer(PixelLayer):
+    """A damage mask: 0 intact, 255 damaged (values between come from feathering)."""
+
+    kind = "mask"
+    PROPERTIES = Layer.PROPERTIES + ("color",)
+
+    def __init__(self, name: str, data: np.ndarray, color=(255, 40, 40), **kwargs):
+        super().__init__(name, data, **kwargs)
+        self.color = tuple(int(c) for c in color)
+
+    @property
+    def area(self) -> int:
+        """Damaged pixels (value ≥ 128)."""
+        return int(np.count_nonzero(self.data >= 128))
+
+
+class LabelLayer(PixelLayer):
+    """An element label map: each value indexes ``classes`` (name, colour)."""
+
+    kind = "labels"
+
+    def __init__(self, name: str, data: np.ndarray, classes=None, **kwargs):
+        super().__init__(name, data, **kwargs)
+        self.classes = [(str(n), tuple(int(v) for v in c)) for n, c in (classes or DEFAULT_LABEL_CLASSES)]
+
+
+class RestorationLayer(Layer):
+    """Restored pixels of a bounding box, the hole mask they fill and the record of how.
+
+    A *pending* layer is a proposal: it is shown but not part of the restored image until the
+    user applies it.
+    """
+
+    kind = "restoration"
+    PROPERTIES = Layer.PROPERTIES + ("pending",)
+
+    def __init__(self, name: str, bbox: tuple[int, int, int, int], pixels: np.ndarray,
+                 mask: np.ndarray, record: RestorationRecord, pending: bool = True, **kwargs):
+        super().__init__(name, **kwargs)
+        x, y, w, h = bbox
+        if pixels.shape[:2] != (h, w) or mask.shape != (h, w):
+            raise ValueError("restoration pixels and mask must match the bounding box")
+        self.bbox = tuple(int(v) for v in bbox)
+        self.pixels = pixels
+        self.mask = mask.astype(bool)
+        self.record = record
+        self.pending = pending
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.pixels.nbytes + self.mask.nbytes)
+
+
+class NoteLayer(Layer):
+    """A text note pinned at an image position."""
+
+    kind = "note"
+    PROPERTIES = Layer.PROPERTIES + ("text", "position")
+
+    def __init__(self, name: str, text: str = "", position=(0, 0), **kwargs):
+        super().__init__(name, **kwargs)
+        self.text = text
+        self.position = tuple(int(v) for v in position)
+
+
+class Document:
+    """Source image + layers + history. Open one with :meth:`open` or :meth:`from_array`."""
+
+    def __init__(self, source: ImageSource, history_limit: int = DEFAULT_LIMIT_BYTES):
+        self.source = source
+        self.layers: list[Layer] = []
+        self.history = History(history_limit)
+        self.project_path: Path | None = None
+        self.uid = uuid.uuid4().hex
+        self.view: dict = {}
+        self.label_classes = list(DEFAULT_LABEL_CLASSES)
+        self._source_sha256: str | None = None
+        self._pyramid: Pyramid | None = None
+        self._clean_index: int | None = 0
+        self.layer_inserted = Event("document.layer_inserted")  # (index, layer)
+        self.layer_removed = Event("document.layer_removed")  # (index, layer)
+        self.layer_moved = Event("document.layer_moved")  # (old_index, new_index)
+        self.layer_changed = Event("document.layer_changed")  # (layer, what, bbox)
+        self.modified_changed = Event("document.modified_changed")  # (modified,)
+        self.history.changed.connect(self._history_changed)
+
+    # construction ------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path, max_pixels: int | None = None, **kwargs) -> "Document":
+        return cls(FileSource(path, max_pixels=max_pixels), **kwargs)
+
+    @classmethod
+    def from_array(cls, pixels: np.ndarray, info: ImageInfo | None = None, name="untitled",
+                   **kwargs) -> "Document":
+        return cls(ArraySource(pixels, info, name), **kwargs)
+
+    # basic facts -------------------------------------------------------------------------
+    @property
+    def info(self) -> ImageInfo:
+        return self.source.info
+
+    @property
+    def width(self) -> int:
+        return self.source.info.width
+
+    @property
+    def height(self) -> int:
+        return self.source.info.height
+
+    @property
+    def title(self) -> str:
+        if self.project_path:
+            return self.project_path.name
+        if self.source.path:
+            return self.source.path.name
+        return getattr(self.source, "name", "untitled")
+
+    def source_sha256(self) -> str:
+        """SHA-256 of the source file (or pixels for in-memory sources), computed once."""
+        if self._source_sha256 is None:
+            if self.source.path is not None:
+                from muralstudio.core.pyramid import file_sha256
+
+                self._source_sha256 = file_sha256(self.source.path)
+            else:
+                self._source_sha256 = self.source.identity.split("|", 1)[1]
+        return self._source_sha256
+
+    @property
+    def cache_root(self) -> Path:
+        """Pyramids live beside the project (``NAME.mural.cache``), never beside the original."""
+        if self.project_path:
+            return self.project_path.with_name(self.project_path.name + ".cache")
+        return default_cache_root()
+
+    def pyramid(self) -> Pyramid:
+        if self._pyramid is None or self._pyramid.folder.parent != self.cache_root:
+            self._pyramid = Pyramid(self.source, self.cache_root)
+        return self._pyramid
+
+    # modified state ----------------------------------------------------------------------
+    @property
+    def is_modified(self) -> bool:
+        return self._clean_index != len(self.history.undo_stack) or self._clean_index is None
+
+    def mark_clean(self) -> None:
+        self._clean_index = len(self.history.undo_stack)
+        self.modified_changed.emit(False)
+
+    def _history_changed(self) -> None:
+        if self._clean_index is not None and self._clean_index > len(self.history.undo_stack) \
+                and not self.history.redo_stack:
+            self._clean_index = None  # the saved state was dropped from history
+        self.modified_changed.emit(self.is_modified)
+
+    # grouping ----------------------------------------------------------------------------
+    def action(self, name: str):
+        """``with doc.action("Brush stroke"): ...`` makes one undo step of the block."""
+        return self.history.group(name)
+
+    def undo(self) -> str | None:
+        return self.history.undo()
+
+    def redo(self) -> str | None:
+        return self.history.redo()
+
+    # layer list --------------------------------------------------------------------------
+    def index_of(self, layer: Layer) -> int:
+        for i, candidate in enumerate(self.layers):
+            if candidate is layer:
+                return i
+        raise ValueError(f"{layer!r} is not in this document")
+
+    def layer_by_name(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def layers_of_kind(self, kind: str) -> list[Layer]:
+        return [layer for layer in self.layers if layer.kind == kind]
+
+    def unique_name(self, base: str) -> str:
+        names = {layer.name for layer in self.layers}
+        if base not in names:
+            return base
+        n = 2
+        while f"{base} {n}" in names:
+            n += 1
+        return f"{base} {n}"
+
+    def _insert(self, index: int, layer: Layer) -> None:
+        self.layers.insert(index, layer)
+        self.layer_inserted.emit(index, layer)
+
+    def _remove_at(self, index: int) -> None:
+        layer = self.layers.pop(index)
+        self.layer_removed.emit(index, layer)
+
+    def add_layer(self, layer: Layer, index: int | None = None, action: str | None = None) -> Layer:
+        if any(existing is layer for existing in self.layers):
+            raise ValueError(f"{layer!r} is already in the document")
+        if isinstance(layer, PixelLayer) and layer.data.shape != (self.height, self.width):
+            raise ValueError(f"layer size {layer.data.shape[::-1]} does not match the image "
+                             f"({self.width}×{self.height})")
+        index = len(self.layers) if index is None else index
+        self._insert(index, layer)
+        self.history.record(CallbackChange(lambda: self._remove_at(self.index_of(layer)),
+                                           lambda: self._insert(index, layer), layer.nbytes),
+                            action or f"Add layer '{layer.name}'")
+        return layer
+
+    def remove_layer(self, layer: Layer) -> None:
+        index = self.index_of(layer)
+        self._remove_at(index)
+        self.history.record(CallbackChange(lambda: self._insert(index, layer),
+                                           lambda: self._remove_at(self.index_of(layer)),
+                                           layer.nbytes),
+                            f"Delete layer '{layer.name}'")
+
+    def move_layer(self, layer: Layer, new_index: int) -> None:
+        old_index = self.index_of(layer)
+        new_index = max(0, min(new_index, len(self.layers) - 1))
+        if old_index == new_index:
+            return
+
+        def move(src, dst):
+            self.layers.insert(dst, self.layers.pop(src))
+            self.layer_moved.emit(src, dst)
+
+        move(old_index, new_index)
+        self.history.record(CallbackChange(lambda: move(new_index, old_index),
+                                           lambda: move(old_index, new_index)),
+                            f"Move layer '{layer.name}'")
+
+    def set_property(self, layer: Layer, name: str, value) -> None:
+        if name not in layer.PROPERTIES:
+            raise AttributeError(f"{layer.kind} layers have no property {name!r}")
+        old = getattr(layer, name)
+        if old == value:
+            return
+
+        def assign(v):
+            setattr(layer, name, v)
+            layer.changed.emit(layer, name, None)
+            self.layer_changed.emit(layer, name, None)
+
+        assign(value)
+        self.history.record(CallbackChange(lambda: assign(old), lambda: assign(value)),
+                            f"Set {name} of '{layer.name}'")
+
+    # layer factories ---------------------------------------------------------------------
+    def new_mask_layer(self, name: str = "damage", data: np.ndarray | None = None,
+                       color=None) -> MaskLayer:
+        if data is None:
+            data = np.zeros((self.height, self.width), np.uint8)  # lazily committed pages
+        else:
+            data = np.where(np.asarray(data) > 0, 255, 0).astype(np.uint8) if data.dtype == bool \
+                else np.ascontiguousarray(data, dtype=np.uint8)
+        color = color or DEFAULT_MASK_COLORS[len(self.layers_of_kind("mask")) % len(DEFAULT_MASK_COLORS)]
+        return self.add_layer(MaskLayer(self.unique_name(name), data, color=color))
+
+    def new_label_layer(self, name: str = "elements", data: np.ndarray | None = None,
+                        classes=None) -> LabelLayer:
+        if data is None:
+            data = np.zeros((self.height, self.width), np.uint8)
+        return self.add_layer(LabelLayer(self.unique_name(name), np.ascontiguousarray(data, np.uint8),
+                                         classes=classes or self.label_classes))
+
+    # pixel edits -------------------------------------------------------------------------
+    def _notify_pixels(self, layer: Layer):
+        def notify(bbox):
+            layer.changed.emit(layer, "pixels", bbox)
+            self.layer_changed.emit(layer, "pixels", bbox)
+        return notify
+
+    def write_pixels(self, layer: PixelLayer, x: int, y: int, values: np.ndarray,
+                     where: np.ndarray | None = None, action: str = "Paint") -> None:
+        """Write ``values`` at (x, y) into a pixel layer, clipped to the image; undoable.
+
+        ``where`` (bool, same shape) limits the write to some pixels (a brush dab). Only the
+        touched bounding box is copied for undo.
+        """
+        if layer.locked:
+            raise LayerLockedError(layer)
+        values = np.asarray(values)
+        h, w = values.shape[:2]
+        x0, y0 = max(0, x), max(0, y)
+        x1, y1 = min(self.width, x + w), min(self.height, y + h)
+        if x1 <= x0 or y1 <= y0:
+            return
+        values = values[y0 - y:y1 - y, x0 - x:x1 - x]
+        target = layer.data[y0:y1, x0:x1]
+        if where is not None:
+            where = np.asarray(where, bool)[y0 - y:y1 - y, x0 - x:x1 - x]
+            if not where.any():
+                return
+            ys, xs = np.nonzero(where)  # shrink the saved box to the pixels really touched
+            ty0, ty1, tx0, tx1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+            values, where = values[ty0:ty1, tx0:tx1], where[ty0:ty1, tx0:tx1]
+            y0, y1, x0, x1 = y0 + ty0, y0 + ty1, x0 + tx0, x0 + tx1
+            target = layer.data[y0:y1, x0:x1]
+            new = np.where(where, values, target)
+        else:
+            new = values.astype(layer.data.dtype, copy=False)
+        if np.array_equal(new, target):
+            return
+        saved = target.copy()
+        target[...] = new
+        notify = self._notify_pixels(layer)
+        self.history.record(PixelChange(layer.data, (y0, y1, x0, x1), saved, notify), action)
+        notify((y0, y1, x0, x1))
+
+    def set_layer_data(self, layer: PixelLayer, data: np.ndarray, action: str) -> None:
+        """Replace a whole pixel layer (mask operations); only the changed box is kept."""
+        data = np.asarray(data, np.uint8)
+        if data.shape != layer.data.shape:
+            raise ValueError("new data does not match the layer size")
+        diff = data != layer.data
+        if not diff.any():
+            return
+        rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        self.write_pixels(layer, int(x0), int(y0), data[y0:y1, x0:x1], action=action)
+
+    # restorations ------------------------------------------------------------------------
+    def add_restoration(self, bbox, pixels: np.ndarray, mask: np.ndarray,
+                        record: RestorationRecord, name: str | None = None) -> RestorationLayer:
+        """Add a restoration as a pending proposal (not yet part of the restored image)."""
+        if record.mask_sha256 == "":
+            record.mask_sha256 = mask_sha256(mask)
+        layer = RestorationLayer(self.unique_name(name or f"restored ({record.engine})"),
+                                 bbox, pixels, mask, record, pending=True)
+        return self.add_layer(layer, action=f"Propose restoration ({record.engine})")
+
+    def apply_restoration(self, layer: RestorationLayer) -> None:
+        self.set_property(layer, "pending", False)
+
+    def applied_records(self) -> list[RestorationRecord]:
+        return [layer.record for layer in self.layers
+                if isinstance(layer, RestorationLayer) and not layer.pending]
+
+    def composite_region(self, x: int, y: int, w: int, h: int,
+                         include_pending: bool = False) -> np.ndarray:
+        """Source pixels with applied restorations pasted inside their masks, at source depth."""
+        out = self.source.read_region(x, y, w, h)
+        for layer in self.layers:
+            if not isinstance(layer, RestorationLayer) or (layer.pending and not include_pending):
+                continue
+            lx, ly, lw, lh = layer.bbox
+            ix0, iy0 = max(x, lx), max(y, ly)
+            ix1, iy1 = min(x + w, lx + lw), min(y + h, ly + lh)
+            if ix1 <= ix0 or iy1 <= iy0:
+                continue
+            hole = layer.mask[iy0 - ly:iy1 - ly, ix0 - lx:ix1 - lx]
+            region = out[iy0 - y:iy1 - y, ix0 - x:ix1 - x]
+            region[hole] = layer.pixels[iy0 - ly:iy1 - ly, ix0 - lx:ix1 - lx][hole]
+        return out
+
+    def restored_image(self, include_pending: bool = False) -> np.ndarray:
+        return self.composite_region(0, 0, self.width, self.height, include_pending)
+
+    def source_description(self) -> dict:
+        return {"path": str(self.source.path) if self.source.path else None,
+                "width": self.width, "height": self.height, "sha256": self.source_sha256(),
+                "bit_depth": self.info.bit_depth}

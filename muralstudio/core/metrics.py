@@ -1,0 +1,211 @@
+"""Quality metrics for restoration (PSNR, SSIM, HaarPSI, total variation) and segmentation
+(pixel accuracy, mean pixel accuracy, IoU per class, mIoU, precision, recall, F1).
+
+Images may be uint8, uint16 or float; ``data_range`` defaults to the dtype's full scale
+(1.0 for float). Colour images are (H, W, 3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage, signal
+
+
+def _range_of(image: np.ndarray, data_range: float | None) -> float:
+    if data_range is not None:
+        return float(data_range)
+    if image.dtype == np.uint8:
+        return 255.0
+    if image.dtype == np.uint16:
+        return 65535.0
+    return 1.0
+
+
+def _check_pair(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
+
+
+def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = None) -> float:
+    """Peak signal-to-noise ratio in dB (inf for identical images)."""
+    _check_pair(reference, test)
+    r = _range_of(reference, data_range)
+    mse = np.mean((reference.astype(np.float64) - test.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(r * r / mse))
+
+
+def ssim(reference: np.ndarray, test: np.ndarray, data_range: float | None = None,
+         sigma: float = 1.5) -> float:
+    """Structural similarity (Wang et al. 2004): Gaussian window σ = 1.5, K1 = 0.01,
+    K2 = 0.03, population covariances, mean over pixels away from the border and channels."""
+    _check_pair(reference, test)
+    r = _range_of(reference, data_range)
+    a = reference.astype(np.float64)
+    b = test.astype(np.float64)
+    if a.ndim == 2:
+        a, b = a[..., None], b[..., None]
+    c1, c2 = (0.01 * r) ** 2, (0.03 * r) ** 2
+    truncate = 3.5
+    pad = int(truncate * sigma + 0.5)
+    values = []
+    for ch in range(a.shape[2]):
+        x, y = a[..., ch], b[..., ch]
+
+        def blur(img):
+            return ndimage.gaussian_filter(img, sigma, truncate=truncate, mode="reflect")
+
+        mx, my = blur(x), blur(y)
+        vx = blur(x * x) - mx * mx
+        vy = blur(y * y) - my * my
+        cov = blur(x * y) - mx * my
+        s = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+        values.append(s[pad:-pad or None, pad:-pad or None].mean())
+    return float(np.mean(values))
+
+
+def _haar_responses(image: np.ndarray, scales: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Horizontal and vertical Haar wavelet responses at scales 1..``scales``."""
+    out = []
+    for scale in range(1, scales + 1):
+        size = 2 ** scale
+        kernel = np.full((size, size), 2.0 ** -scale)
+        kernel[: size // 2] *= -1
+        out.append((signal.convolve2d(image, kernel, mode="same"),
+                    signal.convolve2d(image, kernel.T, mode="same")))
+    return out
+
+
+def haarpsi(reference: np.ndarray, test: np.ndarray, data_range: float | None = None) -> float:
+    """Haar wavelet-based perceptual similarity index (Reisenhofer et al. 2018), in (0, 1].
+
+    Images are scaled to 0–255, converted to YIQ (colour) and subsampled 2×; local similarity
+    of the scale-1/2 Haar responses (C = 30) is weighted by the scale-3 response and passed
+    through the logistic function with α = 4.2.
+    """
+    _check_pair(reference, test)
+    r = _range_of(reference, data_range)
+    a = reference.astype(np.float64) * (255.0 / r)
+    b = test.astype(np.float64) * (255.0 / r)
+    colour = a.ndim == 3 and a.shape[2] >= 3
+    c, alpha, scales = 30.0, 4.2, 3
+
+    def yiq(img):
+        if not colour:
+            return (img if img.ndim == 2 else img[..., 0]), None, None
+        R, G, B = img[..., 0], img[..., 1], img[..., 2]
+        return (0.299 * R + 0.587 * G + 0.114 * B,
+                0.596 * R - 0.274 * G - 0.322 * B,
+                0.211 * R - 0.523 * G + 0.312 * B)
+
+    box = np.ones((2, 2)) / 4.0
+
+    def subsample(img):
+        return signal.convolve2d(img, box, mode="same")[::2, ::2]
+
+    ya, ia, qa = (subsample(ch) if ch is not None else None for ch in yiq(a))
+    yb, ib, qb = (subsample(ch) if ch is not None else None for ch in yiq(b))
+    resp_a, resp_b = _haar_responses(ya, scales), _haar_responses(yb, scales)
+    sims, weights = [], []
+    for orientation in range(2):
+        weights.append(np.maximum(np.abs(resp_a[2][orientation]), np.abs(resp_b[2][orientation])))
+        local = 0.0
+        for scale in range(2):
+            ma, mb = np.abs(resp_a[scale][orientation]), np.abs(resp_b[scale][orientation])
+            local = local + (2 * ma * mb + c) / (ma * ma + mb * mb + c)
+        sims.append(local / 2)
+    if colour:
+        chroma = []
+        for ca, cb in ((ia, ib), (qa, qb)):
+            ma = np.abs(signal.convolve2d(ca, box, mode="same"))
+            mb = np.abs(signal.convolve2d(cb, box, mode="same"))
+            chroma.append((2 * ma * mb + c) / (ma * ma + mb * mb + c))
+        sims.append((chroma[0] + chroma[1]) / 2)
+        weights.append((weights[0] + weights[1]) / 2)
+    sims_arr, weights_arr = np.stack(sims), np.stack(weights)
+    total = weights_arr.sum()
+    if total == 0:
+        return 1.0  # both images flat: nothing to tell apart
+    mean = (1.0 / (1.0 + np.exp(-alpha * sims_arr)) * weights_arr).sum() / total
+    return float((np.log(mean / (1 - mean)) / alpha) ** 2)
+
+
+def total_variation(image: np.ndarray, data_range: float | None = None) -> float:
+    """Anisotropic total variation: sum of absolute differences between vertical and
+    horizontal neighbours over all channels, on values scaled to 0–1 (as tf.image does)."""
+    x = image.astype(np.float64) / _range_of(image, data_range)
+    return float(np.abs(np.diff(x, axis=0)).sum() + np.abs(np.diff(x, axis=1)).sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# Segmentation
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """``cm[t, p]`` = pixels of true class t predicted as p. Values outside 0..n−1 in ``truth``
+    are ignored (e.g. 255 = unlabelled)."""
+    _check_pair(truth, predicted)
+    t = truth.astype(np.int64).ravel()
+    p = predicted.astype(np.int64).ravel()
+    valid = (t >= 0) & (t < n_classes)
+    p = np.clip(p[valid], 0, n_classes - 1)
+    return np.bincount(t[valid] * n_classes + p, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+
+
+def segmentation_scores(truth: np.ndarray, predicted: np.ndarray, n_classes: int,
+                        present_only: bool = True) -> dict:
+    """PA, mPA, per-class IoU/precision/recall/F1 and mIoU.
+
+    With ``present_only`` the means run over the classes present in ``truth`` (classes absent
+    from the ground truth have no defined accuracy); per-class values of absent classes are NaN.
+    """
+    cm = confusion_matrix(truth, predicted, n_classes).astype(np.float64)
+    tp = np.diag(cm)
+    gt = cm.sum(axis=1)
+    pred = cm.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = tp / gt
+        precision = np.where(pred > 0, tp / pred, 0.0)
+        iou = tp / (gt + pred - tp)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    present = gt > 0 if present_only else np.ones(n_classes, bool)
+    recall = np.where(gt > 0, recall, np.nan)
+    iou = np.where(gt + pred > 0, iou, np.nan)
+    f1 = np.where(gt > 0, f1, np.nan)
+    total = cm.sum()
+    return {
+        "pa": float(tp.sum() / total) if total else float("nan"),
+        "mpa": float(np.nanmean(recall[present])) if present.any() else float("nan"),
+        "miou": float(np.nanmean(iou[present])) if present.any() else float("nan"),
+        "per_class_iou": iou.tolist(),
+        "per_class_precision": precision.tolist(),
+        "per_class_recall": recall.tolist(),
+        "per_class_f1": f1.tolist(),
+        "present": present.tolist(),
+        "confusion": cm.astype(np.int64).tolist(),
+    }
+
+
+def binary_scores(truth: np.ndarray, predicted: np.ndarray) -> dict:
+    """Accuracy, precision, recall, F1 and IoU of the positive class (nonzero), plus mIoU over
+    background and positive."""
+    t = np.asarray(truth) != 0
+    p = np.asarray(predicted) != 0
+    _check_pair(t, p)
+    tp = float(np.count_nonzero(t & p))
+    fp = float(np.count_nonzero(~t & p))
+    fn = float(np.count_nonzero(t & ~p))
+    tn = float(t.size) - tp - fp - fn
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    iou = tp / (tp + fp + fn) if tp + fp + fn else 1.0
+    iou_bg = tn / (tn + fp + fn) if tn + fp + fn else 1.0
+    return {"accuracy": (tp + tn) / t.size, "precision": precision, "recall": recall,
+            "f1": f1, "iou": iou, "miou": (iou + iou_bg) / 2}
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two binary masks (1.0 when both are empty)."""
+    a, b = np.asarray(a) != 0, np.asarray(b) != 0
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union

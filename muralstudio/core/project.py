@@ -1,0 +1,338 @@
+"""``*.mural`` project files: one zip holding the manifest, the masks and the restorations.
+
+Layout (see docs/design/project-format.md for why a zip):
+
+    manifest.json              format version, source reference, layers, records, view
+    layers/<uid>.png           mask and label layers (8-bit PNG, lossless)
+    layers/<uid>-pixels.tif    restored pixels of a restoration layer (source bit depth)
+    layers/<uid>-mask.png      its hole mask
+    source.tif                 only for documents with no source file (the demo document)
+
+Saving writes a temporary file beside the target and renames it over the old one, so a crash
+or kill mid-save leaves the previous project intact. Recovery files (autosave) use the same
+writer in a per-user folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from muralstudio import __version__
+from muralstudio.core import imageio
+from muralstudio.core.atomic import atomic_write
+from muralstudio.core.document import (
+    Document,
+    LabelLayer,
+    Layer,
+    MaskLayer,
+    NoteLayer,
+    RestorationLayer,
+)
+from muralstudio.core.errors import (
+    ImageIOError,
+    ProjectError,
+    SourceMismatchError,
+    SourceMissingError,
+)
+from muralstudio.core.pyramid import ArraySource, FileSource, file_sha256
+from muralstudio.core.record import RestorationRecord
+
+log = logging.getLogger(__name__)
+
+FORMAT_NAME = "muralstudio-project"
+FORMAT_VERSION = 1
+SUFFIX = ".mural"
+
+
+def _png_bytes(array: np.ndarray) -> bytes:
+    import cv2
+
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(array), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise ProjectError("<memory>", "PNG encoding of a layer failed")
+    return encoded.tobytes()
+
+
+def _png_array(data: bytes) -> np.ndarray:
+    import cv2
+
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if array is None:
+        raise ValueError("layer image is damaged")
+    return array
+
+
+def _tiff_bytes(array: np.ndarray) -> bytes:
+    import tifffile
+
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, array, compression="zlib", predictor=True, metadata=None,
+                     photometric="minisblack" if array.ndim == 2 or array.shape[2] < 3 else "rgb",
+                     extrasamples=("unassalpha",) if array.ndim == 3 and array.shape[2] in (2, 4) else None)
+    return buffer.getvalue()
+
+
+def _tiff_array(data: bytes) -> np.ndarray:
+    import tifffile
+
+    return tifffile.imread(io.BytesIO(data))
+
+
+def _layer_entry(layer: Layer) -> dict:
+    entry = {"uid": layer.uid, "kind": layer.kind, "name": layer.name, "visible": layer.visible,
+             "opacity": layer.opacity, "locked": layer.locked}
+    if isinstance(layer, MaskLayer):
+        entry["color"] = list(layer.color)
+    elif isinstance(layer, LabelLayer):
+        entry["classes"] = [[name, list(color)] for name, color in layer.classes]
+    elif isinstance(layer, RestorationLayer):
+        entry.update(bbox=list(layer.bbox), pending=layer.pending, record=layer.record.to_dict())
+    elif isinstance(layer, NoteLayer):
+        entry.update(text=layer.text, position=list(layer.position))
+    return entry
+
+
+def write_project(doc: Document, path, *, embed_source: bool | None = None) -> Path:
+    """Write ``doc`` to ``path`` atomically; does not change ``doc.project_path``."""
+    path = Path(path)
+    embed = embed_source if embed_source is not None else doc.source.path is None
+    source: dict = {"width": doc.width, "height": doc.height, "bit_depth": doc.info.bit_depth,
+                    "channels": doc.info.channels, "sha256": doc.source_sha256()}
+    if doc.source.path is not None and not embed:
+        source["path"] = str(doc.source.path)
+        try:
+            source["relative_path"] = os.path.relpath(doc.source.path, path.parent.resolve())
+        except ValueError:  # different drives on Windows
+            source["relative_path"] = None
+        source["size_bytes"] = doc.source.path.stat().st_size
+    else:
+        source["embedded"] = "source.tif"
+        source["name"] = doc.title
+    manifest = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "software_version": __version__,
+        "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "source": source,
+        "layers": [_layer_entry(layer) for layer in doc.layers],
+        "label_classes": [[n, list(c)] for n, c in doc.label_classes],
+        "view": doc.view,
+    }
+    with atomic_write(path) as handle:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            for layer in doc.layers:
+                if isinstance(layer, (MaskLayer, LabelLayer)):
+                    zf.writestr(f"layers/{layer.uid}.png", _png_bytes(layer.data),
+                                compress_type=zipfile.ZIP_STORED)
+                elif isinstance(layer, RestorationLayer):
+                    zf.writestr(f"layers/{layer.uid}-pixels.tif", _tiff_bytes(layer.pixels),
+                                compress_type=zipfile.ZIP_STORED)
+                    zf.writestr(f"layers/{layer.uid}-mask.png",
+                                _png_bytes(layer.mask.astype(np.uint8) * 255),
+                                compress_type=zipfile.ZIP_STORED)
+            if embed:
+                zf.writestr("source.tif", _tiff_bytes(doc.source.full()),
+                            compress_type=zipfile.ZIP_STORED)
+            # the manifest goes last: a reader that finds it knows every entry was written
+            zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    return path
+
+
+def save_project(doc: Document, path=None) -> Path:
+    """Save to ``path`` (or the document's own project path) and mark the document clean."""
+    path = Path(path or doc.project_path or "")
+    if not path.name:
+        raise ProjectError(path, "no file name given for the project")
+    if path.suffix != SUFFIX:
+        path = path.with_name(path.name + SUFFIX)
+    write_project(doc, path)
+    doc.project_path = path.resolve()
+    doc.mark_clean()
+    return path
+
+
+def read_manifest(path) -> dict:
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _manifest(zf, path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ProjectError(path, f"not a MuralStudio project or damaged ({exc})") from exc
+
+
+def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
+    try:
+        manifest = json.loads(zf.read("manifest.json"))
+    except KeyError:
+        raise ProjectError(path, "damaged project: manifest.json is missing") from None
+    except ValueError as exc:
+        raise ProjectError(path, f"damaged project: manifest.json is not valid JSON ({exc})") from exc
+    if manifest.get("format") != FORMAT_NAME:
+        raise ProjectError(path, "not a MuralStudio project (unknown format)")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ProjectError(path, f"project format version {version} is newer than this "
+                                 f"MuralStudio understands ({FORMAT_VERSION}); please update")
+    return manifest
+
+
+def _resolve_source(path: Path, source: dict, source_path) -> Path:
+    if source_path is not None:
+        candidate = Path(source_path)
+    else:
+        candidates = [Path(source["path"])] if source.get("path") else []
+        if source.get("relative_path"):
+            candidates.append(path.parent / source["relative_path"])
+        existing = [c for c in candidates if c.exists()]
+        if not existing:
+            raise SourceMissingError(path, source.get("path", "?"), source.get("sha256", ""))
+        candidate = existing[0]
+    if not candidate.exists():
+        raise SourceMissingError(path, candidate, source.get("sha256", ""))
+    actual = file_sha256(candidate)
+    if source.get("sha256") and actual != source["sha256"]:
+        raise SourceMismatchError(path, candidate, source["sha256"], actual)
+    return candidate
+
+
+def load_project(path, source_path=None, max_pixels: int | None = None) -> Document:
+    """Open a project. Raises :class:`SourceMissingError` when the source image moved (pass
+    ``source_path`` to say where it is now) and :class:`SourceMismatchError` when the file
+    given is not the same image."""
+    path = Path(path)
+    if not path.exists():
+        raise ProjectError(path, "file not found")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            manifest = _manifest(zf, path)
+            source = manifest["source"]
+            if source.get("embedded"):
+                pixels = _tiff_array(zf.read(source["embedded"]))
+                doc = Document(ArraySource(pixels, name=source.get("name", path.stem)))
+            else:
+                resolved = _resolve_source(path, source, source_path)
+                doc = Document(FileSource(resolved, max_pixels=max_pixels))
+                doc._source_sha256 = source.get("sha256")
+            if (doc.width, doc.height) != (source["width"], source["height"]):
+                raise ProjectError(path, f"source image is {doc.width}×{doc.height}, the project "
+                                         f"expects {source['width']}×{source['height']}")
+            doc.label_classes = [(n, tuple(c)) for n, c in manifest.get("label_classes", [])] \
+                or doc.label_classes
+            for entry in manifest["layers"]:
+                doc.layers.append(_load_layer(zf, entry, doc))
+            doc.view = manifest.get("view", {})
+    except (ProjectError, ImageIOError):
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise ProjectError(path, f"damaged project ({type(exc).__name__}: {exc})") from exc
+    doc.project_path = path.resolve()
+    doc.history.clear()
+    doc.mark_clean()
+    return doc
+
+
+def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
+    common = dict(visible=entry["visible"], opacity=entry["opacity"], locked=entry["locked"],
+                  uid=entry["uid"])
+    kind = entry["kind"]
+    if kind in ("mask", "labels"):
+        data = _png_array(zf.read(f"layers/{entry['uid']}.png"))
+        if data.shape != (doc.height, doc.width):
+            raise ValueError(f"layer '{entry['name']}' has size {data.shape[::-1]}, "
+                             f"not {doc.width}×{doc.height}")
+        if kind == "mask":
+            return MaskLayer(entry["name"], data, color=entry.get("color", (255, 0, 0)), **common)
+        return LabelLayer(entry["name"], data, classes=entry.get("classes"), **common)
+    if kind == "restoration":
+        pixels = _tiff_array(zf.read(f"layers/{entry['uid']}-pixels.tif"))
+        mask = _png_array(zf.read(f"layers/{entry['uid']}-mask.png")) > 0
+        return RestorationLayer(entry["name"], tuple(entry["bbox"]), pixels, mask,
+                                RestorationRecord.from_dict(entry["record"]),
+                                pending=entry["pending"], **common)
+    if kind == "note":
+        return NoteLayer(entry["name"], entry.get("text", ""), entry.get("position", (0, 0)), **common)
+    raise ValueError(f"unknown layer kind {kind!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Autosave and recovery
+
+
+def recovery_dir() -> Path:
+    base = os.environ.get("MURALSTUDIO_DATA") or os.environ.get("XDG_DATA_HOME") \
+        or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "muralstudio" / "recovery"
+
+
+def write_recovery(doc: Document) -> Path:
+    """Write the document's recovery file (autosave); the source is referenced, not copied,
+    unless it has no file."""
+    folder = recovery_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{doc.uid}{SUFFIX}"
+    write_project(doc, target)
+    imageio.write_json(folder / f"{doc.uid}.json", {
+        "project_path": str(doc.project_path) if doc.project_path else None,
+        "title": doc.title, "saved": time.time(), "pid": os.getpid()})
+    return target
+
+
+def discard_recovery(doc_or_uid) -> None:
+    uid = getattr(doc_or_uid, "uid", doc_or_uid)
+    for suffix in (SUFFIX, ".json"):
+        try:
+            (recovery_dir() / f"{uid}{suffix}").unlink()
+        except FileNotFoundError:
+            pass
+
+
+def list_recoveries() -> list[dict]:
+    """Recovery files left by sessions that did not close cleanly, newest first."""
+    folder = recovery_dir()
+    found = []
+    for meta in folder.glob("*.json") if folder.exists() else []:
+        project = meta.with_suffix(SUFFIX)
+        if not project.exists():
+            continue
+        try:
+            info = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            continue
+        if info.get("pid") == os.getpid():
+            continue  # our own live autosave
+        info.update(uid=meta.stem, recovery_path=str(project))
+        found.append(info)
+    return sorted(found, key=lambda r: r.get("saved", 0), reverse=True)
+
+
+class Autosaver:
+    """Writes a recovery file when the document changed since the last autosave.
+
+    The GUI calls :meth:`tick` from a timer; :meth:`close` removes the file after a clean exit.
+    """
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self._saved_state = None
+
+    def _state(self):
+        return (len(self.doc.history.undo_stack), len(self.doc.history.redo_stack),
+                id(self.doc.history.undo_stack[-1]) if self.doc.history.undo_stack else None)
+
+    def tick(self) -> Path | None:
+        if not self.doc.is_modified or self._state() == self._saved_state:
+            return None
+        path = write_recovery(self.doc)
+        self._saved_state = self._state()
+        return path
+
+    def close(self) -> None:
+        discard_recovery(self.doc)

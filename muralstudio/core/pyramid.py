@@ -1,0 +1,251 @@
+"""Image sources (a file read lazily, or an array) and their cached downsampled pyramids.
+
+Level 0 is the source itself; level k is 2^k times smaller (each side rounded up), averaged
+2×2 from level k−1. Levels are built once, streaming bands of rows so memory stays bounded,
+and kept as tiled TIFFs in a cache folder chosen by the caller (next to the project, never
+next to the original).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from muralstudio.core import imageio
+from muralstudio.core.atomic import protect_original
+from muralstudio.core.errors import ImageIOError
+from muralstudio.core.imageio import ImageInfo
+
+log = logging.getLogger(__name__)
+
+PYRAMID_FORMAT = 1
+TILE = 256
+
+
+class Cancelled(Exception):
+    """Raised at a checkpoint when the caller asked the work to stop."""
+
+
+class ImageSource:
+    """Read-only access to the source image: header, regions, and the whole array on demand."""
+
+    info: ImageInfo
+    path: Path | None = None
+
+    def read_region(self, x: int, y: int, w: int, h: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def full(self) -> np.ndarray:
+        return self.read_region(0, 0, self.info.width, self.info.height)
+
+    @property
+    def identity(self) -> str:
+        """A string that changes whenever the pixels could have changed (cache key)."""
+        raise NotImplementedError
+
+
+class FileSource(ImageSource):
+    """A source image file. TIFF is read lazily by region; other formats are decoded once.
+
+    The file is registered as an original, so no MuralStudio writer can overwrite it.
+    """
+
+    def __init__(self, path, max_pixels: int | None = None):
+        self.path = Path(path).resolve()
+        self.info = imageio.read_header(self.path)
+        self._pixels: np.ndarray | None = None
+        self._lazy = self.info.format == "TIFF" and self.info.chunk_shape is not None
+        if not self._lazy:
+            loaded = imageio.read_image(self.path, max_pixels=max_pixels)
+            self._pixels, self.info = loaded.pixels, loaded.info
+        protect_original(self.path)
+
+    def read_region(self, x, y, w, h):
+        if self._pixels is not None:
+            return self._pixels[y:y + h, x:x + w].copy()
+        return imageio.read_region(self.path, x, y, w, h)
+
+    def full(self) -> np.ndarray:
+        if self._pixels is None:
+            self._pixels = imageio.read_image(self.path).pixels
+        return self._pixels
+
+    @property
+    def identity(self) -> str:
+        stat = self.path.stat()
+        return f"{self.path}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+class ArraySource(ImageSource):
+    """An in-memory image (the generated demo document, tests)."""
+
+    def __init__(self, pixels: np.ndarray, info: ImageInfo | None = None, name: str = "untitled"):
+        pixels = np.ascontiguousarray(pixels)
+        pixels.setflags(write=False)
+        self._pixels = pixels
+        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+        self.info = info or ImageInfo(path=None, format="ARRAY", width=pixels.shape[1],
+                                      height=pixels.shape[0], channels=channels,
+                                      dtype=pixels.dtype, has_alpha=channels in (2, 4))
+        self.name = name
+        self._digest = None
+
+    def read_region(self, x, y, w, h):
+        return self._pixels[y:y + h, x:x + w].copy()
+
+    def full(self):
+        return self._pixels
+
+    @property
+    def identity(self) -> str:
+        if self._digest is None:
+            self._digest = hashlib.sha256(self._pixels.tobytes()).hexdigest()
+        return f"array|{self._digest}"
+
+
+def file_sha256(path, chunk: int = 1 << 22) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def level_sizes(width: int, height: int, tile: int = TILE) -> list[tuple[int, int]]:
+    """(width, height) of every level, from the source down to one tile."""
+    sizes = [(width, height)]
+    while max(sizes[-1]) > tile:
+        w, h = sizes[-1]
+        sizes.append((math.ceil(w / 2), math.ceil(h / 2)))
+    return sizes
+
+
+def _downsample2(band: np.ndarray) -> np.ndarray:
+    """2×2 mean with rounding, edges replicated for odd sizes; keeps dtype."""
+    if band.ndim == 2:
+        band = band[..., None]
+    h, w = band.shape[:2]
+    if h % 2 or w % 2:
+        band = np.pad(band, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+    acc = band.reshape(band.shape[0] // 2, 2, band.shape[1] // 2, 2, band.shape[2]).astype(np.uint32)
+    out = (acc.sum(axis=(1, 3)) + 2) // 4
+    return out.astype(band.dtype)
+
+
+class Pyramid:
+    """Multi-resolution access to an :class:`ImageSource`, with levels cached on disk."""
+
+    def __init__(self, source: ImageSource, cache_root, tile: int = TILE):
+        self.source = source
+        self.tile = tile
+        self.sizes = level_sizes(source.info.width, source.info.height, tile)
+        key = hashlib.sha256(f"{source.identity}|{tile}|{PYRAMID_FORMAT}".encode()).hexdigest()[:20]
+        self.folder = Path(cache_root) / f"pyramid-{key}"
+
+    @property
+    def levels(self) -> int:
+        return len(self.sizes)
+
+    def level_path(self, level: int) -> Path:
+        return self.folder / f"level-{level:02d}.tif"
+
+    @property
+    def is_built(self) -> bool:
+        manifest = self.folder / "pyramid.json"
+        if not manifest.exists():
+            return False
+        try:
+            data = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            return False
+        return data.get("sizes") == [list(s) for s in self.sizes] and all(
+            self.level_path(k).exists() for k in range(1, self.levels))
+
+    def build(self, progress: Callable[[float, str], None] | None = None,
+              cancelled: Callable[[], bool] | None = None) -> "Pyramid":
+        """Build missing levels (no-op when the cache is complete). Memory: a band of rows."""
+        if self.is_built:
+            return self
+        self.folder.mkdir(parents=True, exist_ok=True)
+        total = sum(w * h for w, h in self.sizes[1:]) or 1
+        done = 0
+        for level in range(1, self.levels):
+            self._build_level(level, cancelled)
+            done += self.sizes[level][0] * self.sizes[level][1]
+            if progress:
+                progress(done / total, f"pyramid level {level}/{self.levels - 1}")
+        manifest = {"format": PYRAMID_FORMAT, "source": self.source.identity,
+                    "sizes": [list(s) for s in self.sizes], "tile": self.tile}
+        imageio.write_json(self.folder / "pyramid.json", manifest)
+        return self
+
+    def _build_level(self, level: int, cancelled) -> None:
+        import tifffile
+
+        src_w, src_h = self.sizes[level - 1]
+        dst_w, dst_h = self.sizes[level]
+        info = self.source.info
+        channels = info.channels
+        band_rows = 2 * self.tile
+
+        def tiles():
+            for y in range(0, src_h, band_rows):
+                if cancelled and cancelled():
+                    raise Cancelled()
+                h = min(band_rows, src_h - y)
+                small = _downsample2(self.read_region(0, y, src_w, h, level - 1))
+                for x in range(0, dst_w, self.tile):
+                    block = small[:, x:x + self.tile]
+                    if block.shape[0] < self.tile or block.shape[1] < self.tile:
+                        full = np.zeros((self.tile, self.tile, block.shape[2]), block.dtype)
+                        full[:block.shape[0], :block.shape[1]] = block
+                        block = full
+                    yield block
+
+        shape = (dst_h, dst_w, channels) if channels > 1 else (dst_h, dst_w, 1)
+        tmp = self.level_path(level).with_suffix(".tmp")
+        try:
+            tifffile.imwrite(tmp, tiles(), shape=shape, dtype=info.dtype,
+                             tile=(self.tile, self.tile), compression="zstd",
+                             compressionargs={"level": 1}, photometric="minisblack" if channels < 3 else "rgb",
+                             planarconfig="contig", metadata=None,
+                             extrasamples=("unassalpha",) if channels in (2, 4) else None)
+            os.replace(tmp, self.level_path(level))
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    def read_region(self, x: int, y: int, w: int, h: int, level: int = 0) -> np.ndarray:
+        """Region in the level's own pixel grid; always (h, w, channels)."""
+        if level == 0:
+            out = self.source.read_region(x, y, w, h)
+        else:
+            if not self.level_path(level).exists():
+                raise ImageIOError(self.level_path(level), "pyramid level missing; call build()")
+            out = imageio.read_region(self.level_path(level), x, y, w, h)
+        return out if out.ndim == 3 else out[..., None]
+
+    def best_level(self, scale: float) -> int:
+        """The coarsest level still at least as detailed as ``scale`` (display px per image px)."""
+        level = 0
+        while level + 1 < self.levels and 2 ** -(level + 1) >= scale:
+            level += 1
+        return level
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def default_cache_root() -> Path:
+    """Cache for documents not yet saved as projects (a project uses ``NAME.mural.cache``)."""
+    base = os.environ.get("MURALSTUDIO_CACHE") or os.environ.get("XDG_CACHE_HOME") \
+        or os.path.join(Path.home(), ".cache")
+    return Path(base) / "muralstudio"
