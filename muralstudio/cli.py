@@ -1,0 +1,176 @@
+"""Command line: ``muralstudio`` opens the window; subcommands use the same engines without Qt.
+
+    muralstudio [IMAGE|PROJECT]          open the window (demo document when nothing is given)
+    muralstudio info IMAGE [--json]      what the file is, from its header alone
+    muralstudio synth --out DIR ...      generate procedural murals with simulated damage
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from muralstudio import __version__
+from muralstudio.core.errors import MuralStudioError
+
+SUBCOMMANDS = ("info", "synth")
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 512x384, not {text!r}") from None
+    if w < 16 or h < 16:
+        raise argparse.ArgumentTypeError("size must be at least 16x16")
+    return w, h
+
+
+def _parse_ratio(text: str) -> tuple[float, float]:
+    try:
+        parts = [float(v) for v in text.split("-")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ratio must look like 0.1-0.2, not {text!r}") from None
+    lo, hi = (parts[0], parts[0]) if len(parts) == 1 else parts[:2]
+    if not 0 < lo <= hi < 1:
+        raise argparse.ArgumentTypeError("ratio band must satisfy 0 < low <= high < 1")
+    return lo, hi
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="muralstudio",
+        description="Restoration workstation for photographs of murals. Without a subcommand "
+                    "it opens the window (with a generated demo document when no file is given).",
+        epilog=f"subcommands: {', '.join(SUBCOMMANDS)} (run 'muralstudio SUBCOMMAND --help')",
+    )
+    parser.add_argument("--version", action="version", version=f"MuralStudio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+
+    info = sub.add_parser("info", help="describe an image file from its header",
+                          description="Print size, bit depth, channels, compression, tiling, "
+                                      "ICC profile, resolution and tags, without decoding pixels.")
+    info.add_argument("image", type=Path)
+    info.add_argument("--json", action="store_true", help="print JSON")
+
+    synth = sub.add_parser("synth", help="generate procedural murals with simulated damage",
+                           description="Write image/mask pairs: DIR/images (damaged), DIR/clean, "
+                                       "DIR/masks (union of damage), DIR/masks-KIND per kind and "
+                                       "DIR/elements (element label maps, PSP-M classes 0-5).")
+    synth.add_argument("--out", type=Path, required=True, help="output folder")
+    synth.add_argument("--count", type=int, default=10)
+    synth.add_argument("--size", type=_parse_size, default=(512, 512), help="WxH (default 512x512)")
+    synth.add_argument("--damage", default="cracks,loss",
+                       help="comma list of dust, jelly, cracks, loss, fading (default cracks,loss)")
+    synth.add_argument("--ratio", type=_parse_ratio, default=(0.1, 0.2),
+                       help="hole-ratio band for dust/jelly masks, e.g. 0.3-0.4 (default 0.1-0.2)")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--bit-depth", type=int, choices=(8, 16), default=8)
+    synth.add_argument("--format", choices=("png", "tif"), default="png",
+                       help="image format (masks are always PNG)")
+    return parser
+
+
+def cmd_info(args) -> int:
+    from muralstudio.core.imageio import read_header
+
+    info = read_header(args.image)
+    data = info.describe()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{data['path']}")
+    print(f"  format       {data['format']}{' (BigTIFF)' if data['bigtiff'] else ''}")
+    print(f"  size         {info.width} × {info.height} ({info.pixels / 1e6:.1f} megapixels)")
+    print(f"  pixels       {info.channels} channel(s), {info.bit_depth}-bit"
+          f"{', alpha' if info.has_alpha else ''} [{data['mode']}]")
+    if info.format == "TIFF":
+        layout = f"tiled {info.chunk_shape[1]}×{info.chunk_shape[0]}" if info.tiled \
+            else f"strips of {info.chunk_shape[0]} rows" if info.chunk_shape else "single block"
+        print(f"  layout       {layout}, compression {info.compression}, {info.pages} page(s)")
+    icc = data["icc_description"] or ("present" if info.icc_profile else "none")
+    print(f"  ICC profile  {icc}{f' ({len(info.icc_profile)} bytes)' if info.icc_profile else ''}")
+    print(f"  resolution   {f'{info.dpi[0]:g} × {info.dpi[1]:g} dpi' if info.dpi else 'not set'}")
+    print(f"  memory       {info.nbytes / 2**20:,.0f} MiB decoded")
+    for key, value in info.tags.items():
+        print(f"  {key:<12} {value[:120]}")
+    if info.record_json:
+        print("  restoration record embedded (MuralStudio)")
+    for warning in info.warnings:
+        print(f"  warning: {warning}")
+    return 0
+
+
+def cmd_synth(args) -> int:
+    import numpy as np
+
+    from muralstudio.core import imageio, synth
+
+    kinds = [k.strip() for k in args.damage.split(",") if k.strip()]
+    unknown = set(kinds) - {"dust", "jelly", "cracks", "loss", "fading"}
+    if unknown:
+        raise SystemExit(f"muralstudio synth: unknown damage kind(s) {', '.join(sorted(unknown))}; "
+                         f"use dust, jelly, cracks, loss, fading")
+    if args.count < 1:
+        raise SystemExit("muralstudio synth: --count must be at least 1")
+    width, height = args.size
+    folders = {name: args.out / name for name in ("images", "clean", "masks", "elements")}
+    folders.update({f"masks-{k}": args.out / f"masks-{k}" for k in kinds if k != "fading"})
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".tif" if args.format == "tif" else ".png"
+    for i in range(args.count):
+        seed = args.seed * 100_003 + i
+        clean, labels = synth.generate_mural(width, height, seed=seed, bit_depth=args.bit_depth)
+        damaged, masks = synth.apply_damage(clean, kinds, seed=seed + 1, ratio=args.ratio)
+        stem = f"mural_{i:04d}"
+        imageio.write_image(folders["images"] / f"{stem}{suffix}", damaged)
+        imageio.write_image(folders["clean"] / f"{stem}{suffix}", clean)
+        union = np.zeros((height, width), bool)
+        for kind, mask in masks.items():
+            union |= mask
+            imageio.write_png(folders[f"masks-{kind}"] / f"{stem}.png", mask)
+        imageio.write_png(folders["masks"] / f"{stem}.png", union)
+        imageio.write_png(folders["elements"] / f"{stem}.png", labels)
+        print(f"{stem}: damage {100 * union.mean():.1f} % "
+              + " ".join(f"{k}={100 * m.mean():.1f}%" for k, m in masks.items()))
+    print(f"wrote {args.count} murals ({width}×{height}, {args.bit_depth}-bit) to {args.out}")
+    return 0
+
+
+COMMANDS = {"info": cmd_info, "synth": cmd_synth}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if ("-v" in argv or "--verbose" in argv) else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first not in SUBCOMMANDS and not any(a in ("-h", "--help", "--version") for a in argv):
+        return run_gui([a for a in argv if a not in ("-v", "--verbose")])
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except MuralStudioError as exc:
+        print(f"muralstudio {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError) as exc:
+        print(f"muralstudio {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_gui(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="muralstudio", description="Open the window.")
+    parser.add_argument("file", nargs="?", type=Path, help="image or .mural project to open")
+    args = parser.parse_args(argv)
+    from muralstudio.gui.app import run
+
+    return run(args.file)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

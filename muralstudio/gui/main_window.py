@@ -1,0 +1,427 @@
+"""The main window: image view with mask overlays, layer list, file menu, undo/redo, autosave.
+
+Widgets hold no algorithms: everything they do is a call into ``muralstudio.core``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import qimage2ndarray
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+)
+
+from muralstudio.core import imageio, project, synth
+from muralstudio.core.atomic import atomic_write
+from muralstudio.core.document import Document, MaskLayer, PixelLayer
+from muralstudio.core.errors import MuralStudioError, SourceMissingError
+from muralstudio.core.record import records_json
+
+log = logging.getLogger(__name__)
+
+#: Largest side drawn from the full-resolution pixels; bigger images are drawn from a pyramid
+#: level (the tiled canvas of the workstation issue replaces this whole-picture view).
+MAX_PREVIEW_SIDE = 4096
+AUTOSAVE_MS = 3 * 60 * 1000
+IMAGE_FILTER = "Images (*.tif *.tiff *.png *.jpg *.jpeg *.bmp *.webp);;MuralStudio projects (*.mural)"
+
+
+def demo_document() -> Document:
+    """The generated damaged mural with its damage already masked, so every tool has input."""
+    damaged, _clean, masks, labels = synth.demo_document_pixels()
+    doc = Document.from_array(damaged, name="demo mural (generated)")
+    doc.new_mask_layer("cracks", masks["cracks"], color=(255, 40, 40))
+    doc.new_mask_layer("paint loss", masks["loss"], color=(40, 160, 255))
+    layer = doc.new_label_layer("elements (ground truth)", labels)
+    layer.visible = False
+    doc.history.clear()
+    doc.mark_clean()
+    return doc
+
+
+def display_rgb8(pixels: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) uint8 view for the screen; the data itself keeps its depth."""
+    pixels = imageio.to_uint8(pixels)
+    if pixels.ndim == 2:
+        return np.repeat(pixels[..., None], 3, axis=2)
+    if pixels.shape[2] == 1:
+        return np.repeat(pixels, 3, axis=2)
+    if pixels.shape[2] == 2:
+        return np.repeat(pixels[..., :1], 3, axis=2)
+    return np.ascontiguousarray(pixels[..., :3])
+
+
+class ImageView(QGraphicsView):
+    """Zoomable view of the document: the image and one translucent overlay per mask layer."""
+
+    cursor_moved = Signal(int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setMouseTracking(True)
+        self.scale_to_image = 1.0  # image pixels per scene unit
+        self.image_item = QGraphicsPixmapItem()
+        self.scene().addItem(self.image_item)
+        self.overlays: dict[str, QGraphicsPixmapItem] = {}
+
+    def set_image(self, rgb8: np.ndarray, scale_to_image: float) -> None:
+        self.scale_to_image = scale_to_image
+        self.image_item.setPixmap(QPixmap.fromImage(qimage2ndarray.array2qimage(rgb8)))
+        self.image_item.setScale(scale_to_image)
+        self.scene().setSceneRect(self.image_item.sceneBoundingRect())
+
+    def set_overlay(self, uid: str, mask: np.ndarray | None, color, opacity: float) -> None:
+        item = self.overlays.get(uid)
+        if mask is None:
+            if item is not None:
+                self.scene().removeItem(item)
+                del self.overlays[uid]
+            return
+        rgba = np.zeros(mask.shape + (4,), np.uint8)
+        rgba[..., :3] = color
+        rgba[..., 3] = (mask.astype(np.uint16) * 150 // 255).astype(np.uint8)
+        pixmap = QPixmap.fromImage(qimage2ndarray.array2qimage(rgba, normalize=False))
+        if item is None:
+            item = QGraphicsPixmapItem()
+            item.setZValue(1)
+            self.scene().addItem(item)
+            self.overlays[uid] = item
+        item.setPixmap(pixmap)
+        item.setScale(self.image_item.scale() * self.image_item.pixmap().width() / mask.shape[1])
+        item.setOpacity(opacity)
+
+    def fit(self) -> None:
+        self.fitInView(self.image_item, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def actual_size(self) -> None:
+        self.resetTransform()
+        self.scale(1 / self.scale_to_image, 1 / self.scale_to_image)
+
+    def wheelEvent(self, event) -> None:
+        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
+        current = self.transform().m11() * self.scale_to_image
+        if 0.01 <= current * factor <= 32:
+            self.scale(factor, factor)
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        pos: QPointF = self.mapToScene(event.position().toPoint())
+        self.cursor_moved.emit(int(pos.x()), int(pos.y()))
+
+
+class MainWindow(QMainWindow):
+    """One document per window."""
+
+    def __init__(self, doc: Document | None = None):
+        super().__init__()
+        self.doc: Document | None = None
+        self.autosaver: project.Autosaver | None = None
+        self.view = ImageView(self)
+        self.setCentralWidget(self.view)
+        self.layer_list = QListWidget()
+        self.layer_list.itemChanged.connect(self._layer_item_changed)
+        dock = QDockWidget(self.tr("Layers"), self)
+        dock.setObjectName("layers")
+        dock.setWidget(self.layer_list)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.status_pos = QLabel()
+        self.statusBar().addPermanentWidget(self.status_pos)
+        self.view.cursor_moved.connect(self._show_cursor)
+        self._build_menus()
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.resize(1280, 860)
+        if doc is not None:
+            self.set_document(doc)
+
+    # menus -------------------------------------------------------------------------------
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self._action(file_menu, self.tr("&Open…"), self.open_dialog, QKeySequence.StandardKey.Open)
+        self._action(file_menu, self.tr("Open &Demo Mural"), lambda: self.set_document(demo_document()))
+        self._action(file_menu, self.tr("&Save Project"), self.save, QKeySequence.StandardKey.Save)
+        self._action(file_menu, self.tr("Save Project &As…"), self.save_as, QKeySequence.StandardKey.SaveAs)
+        self._action(file_menu, self.tr("&Export Restored Image…"), self.export_dialog,
+                     QKeySequence("Ctrl+E"))
+        file_menu.addSeparator()
+        self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        self.undo_action = self._action(edit_menu, self.tr("&Undo"), self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(edit_menu, self.tr("&Redo"), self.redo, QKeySequence.StandardKey.Redo)
+        self._action(edit_menu, self.tr("New &Mask Layer"), self.new_mask_layer, QKeySequence("Ctrl+Shift+N"))
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self._action(view_menu, self.tr("&Fit to Window"), self.view.fit, QKeySequence("Ctrl+0"))
+        self._action(view_menu, self.tr("&Actual Size (100 %)"), self.view.actual_size, QKeySequence("Ctrl+1"))
+
+    # document ----------------------------------------------------------------------------
+    def set_document(self, doc: Document) -> None:
+        if self.autosaver:
+            self.autosaver.close()
+        self.doc = doc
+        self.autosaver = project.Autosaver(doc)
+        for event in (doc.layer_inserted, doc.layer_removed, doc.layer_moved):
+            event.connect(lambda *_: self._refresh_layers())
+        doc.layer_changed.connect(self._layer_changed)
+        doc.history.changed.connect(self._update_actions)
+        doc.modified_changed.connect(lambda *_: self._update_title())
+        self._refresh_image()
+        self._refresh_layers()
+        self._update_actions()
+        self._update_title()
+        QTimer.singleShot(0, self.view.fit)
+
+    def _preview_step(self) -> int:
+        side = max(self.doc.width, self.doc.height)
+        step = 1
+        while side / step > MAX_PREVIEW_SIDE:
+            step *= 2
+        return step
+
+    def _refresh_image(self) -> None:
+        step = self._preview_step()
+        if step == 1:
+            pixels = self.doc.restored_image(include_pending=True)
+        else:
+            pyramid = self.doc.pyramid().build()
+            level = int(np.log2(step))
+            w, h = pyramid.sizes[level]
+            pixels = pyramid.read_region(0, 0, w, h, level)
+        self.view.set_image(display_rgb8(pixels), float(step))
+        for layer in self.doc.layers:
+            self._refresh_overlay(layer)
+
+    def _refresh_overlay(self, layer) -> None:
+        if not isinstance(layer, MaskLayer):
+            return
+        step = self._preview_step()
+        mask = layer.data[::step, ::step] if layer.visible else None
+        self.view.set_overlay(layer.uid, mask, layer.color, layer.opacity)
+
+    def _layer_changed(self, layer, what, bbox) -> None:
+        if isinstance(layer, PixelLayer) or what in ("visible", "opacity", "color"):
+            self._refresh_overlay(layer)
+        if layer.kind == "restoration":
+            self._refresh_image()
+        self._refresh_layers()
+
+    def _refresh_layers(self) -> None:
+        self.layer_list.blockSignals(True)
+        self.layer_list.clear()
+        present = {layer.uid for layer in self.doc.layers}
+        for uid in list(self.view.overlays):
+            if uid not in present:
+                self.view.set_overlay(uid, None, None, 0)
+        for layer in reversed(self.doc.layers):  # top layer first, as in image editors
+            item = QListWidgetItem(f"{layer.name}  [{self.tr(layer.kind)}]")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, layer.uid)
+            self.layer_list.addItem(item)
+            self._refresh_overlay(layer)
+        self.layer_list.blockSignals(False)
+
+    def _layer_item_changed(self, item: QListWidgetItem) -> None:
+        uid = item.data(Qt.ItemDataRole.UserRole)
+        layer = next(layer for layer in self.doc.layers if layer.uid == uid)
+        visible = item.checkState() == Qt.CheckState.Checked
+        if layer.visible != visible:
+            self.doc.set_property(layer, "visible", visible)
+
+    def _update_actions(self) -> None:
+        history = self.doc.history
+        self.undo_action.setEnabled(history.can_undo)
+        self.redo_action.setEnabled(history.can_redo)
+        self.undo_action.setText(self.tr("&Undo %1").replace("%1", history.undo_stack[-1].name)
+                                 if history.can_undo else self.tr("&Undo"))
+        self.redo_action.setText(self.tr("&Redo %1").replace("%1", history.redo_stack[-1].name)
+                                 if history.can_redo else self.tr("&Redo"))
+
+    def _update_title(self) -> None:
+        mark = "*" if self.doc.is_modified else ""
+        self.setWindowTitle(f"{mark}{self.doc.title} — MuralStudio")
+
+    def _show_cursor(self, sx: int, sy: int) -> None:
+        if self.doc is None:
+            return
+        x, y = int(sx), int(sy)
+        if 0 <= x < self.doc.width and 0 <= y < self.doc.height:
+            value = self.doc.composite_region(x, y, 1, 1, include_pending=True).reshape(-1)
+            self.status_pos.setText(self.tr("x %1  y %2  value %3  (%4-bit)")
+                                    .replace("%1", str(x)).replace("%2", str(y))
+                                    .replace("%3", " ".join(str(int(v)) for v in value))
+                                    .replace("%4", str(self.doc.info.bit_depth)))
+        else:
+            self.status_pos.clear()
+
+    # commands ----------------------------------------------------------------------------
+    def undo(self) -> None:
+        self.doc.undo()
+
+    def redo(self) -> None:
+        self.doc.redo()
+
+    def new_mask_layer(self) -> None:
+        self.doc.new_mask_layer(self.tr("damage"))
+
+    def open_path(self, path: Path) -> bool:
+        """Open an image or project; errors become a message box, never a traceback."""
+        path = Path(path)
+        try:
+            if path.suffix == project.SUFFIX:
+                try:
+                    doc = project.load_project(path)
+                except SourceMissingError as missing:
+                    located, _ = QFileDialog.getOpenFileName(
+                        self, self.tr("Locate the source image of %1").replace("%1", path.name),
+                        str(path.parent), IMAGE_FILTER.split(";;")[0])
+                    if not located:
+                        self._error(str(missing))
+                        return False
+                    doc = project.load_project(path, source_path=located)
+            else:
+                doc = Document.open(path)
+        except MuralStudioError as exc:
+            self._error(str(exc))
+            return False
+        for warning in doc.info.warnings:
+            self.statusBar().showMessage(warning, 10000)
+        self.set_document(doc)
+        return True
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open image or project"), "", IMAGE_FILTER)
+        if path and self.maybe_save():
+            self.open_path(Path(path))
+
+    def save(self) -> bool:
+        if self.doc.project_path is None:
+            return self.save_as()
+        return self._save_to(self.doc.project_path)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save project"), "",
+                                              self.tr("MuralStudio projects (*.mural)"))
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            project.save_project(self.doc, path)
+        except (MuralStudioError, OSError) as exc:
+            self._error(self.tr("Could not save the project: %1").replace("%1", str(exc)))
+            return False
+        self.statusBar().showMessage(self.tr("Saved %1").replace("%1", str(path)), 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export restored image"), "",
+            self.tr("TIFF at source bit depth (*.tif);;PNG (*.png);;JPEG, 8-bit (*.jpg)"))
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> bool:
+        """Write the restored image with ICC/metadata and the restoration record (+ sidecar)."""
+        try:
+            record = records_json(self.doc.applied_records(), self.doc.source_description())
+            imageio.write_image(path, self.doc.restored_image(), self.doc.info, record_json=record)
+            with atomic_write(imageio.record_sidecar_path(path), "w") as handle:
+                handle.write(record)
+        except (MuralStudioError, OSError, ValueError) as exc:
+            self._error(self.tr("Could not export: %1").replace("%1", str(exc)))
+            return False
+        self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
+        return True
+
+    def autosave(self) -> None:
+        if self.autosaver is None:
+            return
+        try:
+            path = self.autosaver.tick()
+        except (MuralStudioError, OSError) as exc:
+            log.warning("autosave failed: %s", exc)
+            return
+        if path:
+            self.statusBar().showMessage(self.tr("Recovery copy saved"), 3000)
+
+    def maybe_save(self) -> bool:
+        if self.doc is None or not self.doc.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("Save the changes to %1?").replace("%1", self.doc.title),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.autosave_timer.stop()
+        if self.autosaver:
+            self.autosaver.close()
+        event.accept()
+
+    def offer_recovery(self) -> bool:
+        """Ask to reopen the newest recovery file left by a session that did not close cleanly."""
+        recoveries = project.list_recoveries()
+        if not recoveries:
+            return False
+        newest = recoveries[0]
+        answer = QMessageBox.question(
+            self, self.tr("Recover unsaved work"),
+            self.tr("MuralStudio did not close normally. Recover the unsaved changes to %1?")
+            .replace("%1", newest.get("title", "?")))
+        if answer != QMessageBox.StandardButton.Yes:
+            for entry in recoveries:
+                project.discard_recovery(entry["uid"])
+            return False
+        try:
+            doc = project.load_project(newest["recovery_path"])
+        except MuralStudioError as exc:
+            self._error(str(exc))
+            return False
+        doc.project_path = Path(newest["project_path"]) if newest.get("project_path") else None
+        doc._clean_index = None  # recovered changes are not saved yet
+        project.discard_recovery(newest["uid"])
+        self.set_document(doc)
+        return True
+
+    def _error(self, message: str) -> None:
+        log.error(message)
+        if QApplication.instance().platformName() == "offscreen":
+            self.statusBar().showMessage(message, 10000)  # tests: no modal dialog to block on
+            self.last_error = message
+            return
+        QMessageBox.critical(self, self.tr("MuralStudio"), message)
