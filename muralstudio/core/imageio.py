@@ -528,7 +528,9 @@ def _pillow_pixels(path: Path, img, info: ImageInfo) -> np.ndarray:
         data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         if data is None:
             raise CorruptImageError(path, "16-bit PNG data could not be decoded (truncated?)")
-        if data.ndim == 3 and data.shape[2] == 3:
+        if info.channels == 2 and data.ndim == 3:
+            data = data[..., [0, 3]]  # OpenCV expands grey+alpha to BGRA
+        elif data.ndim == 3 and data.shape[2] == 3:
             data = data[..., ::-1]
         elif data.ndim == 3 and data.shape[2] == 4:
             data = data[..., [2, 1, 0, 3]]
@@ -716,19 +718,8 @@ def write_png(path, pixels: np.ndarray, info: ImageInfo | None = None, *,
     if pixels.dtype == np.bool_:
         pixels = pixels.astype(np.uint8) * 255
     if pixels.dtype == np.uint16:
-        import cv2
-
-        data = pixels
-        if data.ndim == 3 and data.shape[2] == 3:
-            data = data[..., ::-1]
-        elif data.ndim == 3 and data.shape[2] == 4:
-            data = data[..., [2, 1, 0, 3]]
-        ok, encoded = cv2.imencode(".png", np.ascontiguousarray(data),
-                                   [cv2.IMWRITE_PNG_COMPRESSION, compress_level])
-        if not ok:
-            raise ImageIOError(path, "PNG encoding failed")
         with atomic_write(path) as handle:
-            handle.write(_png_with_metadata(encoded.tobytes(), info, text))
+            handle.write(_png_with_metadata(_encode_png16(pixels, compress_level), info, text))
         return path
     if pixels.dtype != np.uint8:
         raise ValueError(f"write_png takes uint8, uint16 or bool pixels, not {pixels.dtype}")
@@ -740,6 +731,22 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
 
     return (len(payload).to_bytes(4, "big") + kind + payload
             + zlib.crc32(kind + payload).to_bytes(4, "big"))
+
+
+def _encode_png16(pixels: np.ndarray, compress_level: int) -> bytes:
+    """A 16-bit PNG of 1–4 channels (Pillow cannot write 16-bit colour, OpenCV not grey+alpha)."""
+    import zlib
+
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    colour_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    height, width = pixels.shape[:2]
+    rows = pixels.astype(">u2").reshape(height, width * channels).view(np.uint8)
+    raw = np.zeros((height, rows.shape[1] + 1), np.uint8)  # filter byte 0 (None) per row
+    raw[:, 1:] = rows
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([16, colour_type, 0, 0, 0])
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
+            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), compress_level))
+            + _png_chunk(b"IEND", b""))
 
 
 def _png_with_metadata(png: bytes, info: ImageInfo | None, text: dict[str, str] | None) -> bytes:
