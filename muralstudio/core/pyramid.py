@@ -208,15 +208,15 @@ class Pyramid:
                         full = np.zeros((self.tile, self.tile, block.shape[2]), block.dtype)
                         full[:block.shape[0], :block.shape[1]] = block
                         block = full
-                    yield block
+                    yield block if channels > 1 else block[..., 0]
 
-        shape = (dst_h, dst_w, channels) if channels > 1 else (dst_h, dst_w, 1)
+        shape = (dst_h, dst_w, channels) if channels > 1 else (dst_h, dst_w)
         tmp = self.level_path(level).with_suffix(".tmp")
         try:
             tifffile.imwrite(tmp, tiles(), shape=shape, dtype=info.dtype,
                              tile=(self.tile, self.tile), compression="zstd",
                              compressionargs={"level": 1}, photometric="minisblack" if channels < 3 else "rgb",
-                             planarconfig="contig", metadata=None,
+                             planarconfig="contig" if channels > 1 else None, metadata=None,
                              extrasamples=("unassalpha",) if channels in (2, 4) else None)
             os.replace(tmp, self.level_path(level))
         finally:

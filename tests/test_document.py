@@ -1,0 +1,204 @@
+"""Document, layers, undo/redo with deltas and a memory cap, restorations, pyramid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+
+from conftest import random_image
+from muralstudio.core import imageio
+from muralstudio.core.document import Document, LayerLockedError, MaskLayer
+from muralstudio.core.pyramid import Pyramid, _downsample2, level_sizes
+from muralstudio.core.record import RestorationRecord, mask_sha256
+
+
+def disk(radius: int) -> np.ndarray:
+    yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    return xx * xx + yy * yy <= radius * radius
+
+
+def brush(doc, layer, x, y, radius, value=255):
+    dab = disk(radius)
+    doc.write_pixels(layer, x - radius, y - radius, np.full(dab.shape, value, np.uint8), where=dab)
+
+
+@pytest.fixture
+def doc(rng):
+    return Document.from_array(random_image(rng, (200, 300, 3), np.uint16))
+
+
+def test_brush_stroke_is_one_undo_step_and_redo_restores_it(doc):
+    mask = doc.new_mask_layer("cracks")
+    with doc.action("Brush stroke"):
+        for x in range(20, 120, 5):
+            brush(doc, mask, x, 50, 6)
+    painted = mask.data.copy()
+    assert mask.area == np.count_nonzero(painted) > 1000
+    assert doc.history.names()[-1] == "Brush stroke"
+    assert doc.undo() == "Brush stroke"
+    assert mask.area == 0
+    assert doc.redo() == "Brush stroke"
+    assert np.array_equal(mask.data, painted)
+
+
+def test_new_action_clears_redo(doc):
+    mask = doc.new_mask_layer()
+    brush(doc, mask, 50, 50, 5)
+    doc.undo()
+    assert doc.history.can_redo
+    brush(doc, mask, 100, 100, 5)
+    assert not doc.history.can_redo
+
+
+def test_undo_of_a_stroke_on_a_100_megapixel_mask_stores_only_the_stroke():
+    doc = Document.from_array(np.zeros((10_000, 10_000, 3), np.uint8))
+    mask = doc.new_mask_layer()
+    before = doc.history.nbytes
+    with doc.action("stroke"):
+        for x in range(5000, 5400, 10):
+            brush(doc, mask, x, 5000, 20)
+    stored = doc.history.nbytes - before
+    assert stored < 200_000  # 41 dabs of 41×41 px, not 100 MB
+    doc.undo()
+    assert not mask.data[4970:5030, 4970:5430].any()
+
+
+def test_history_is_capped_by_memory_dropping_oldest_steps(rng):
+    doc = Document.from_array(np.zeros((300, 300, 3), np.uint8), history_limit=100_000)
+    mask = doc.new_mask_layer()
+    for i in range(20):
+        doc.write_pixels(mask, 0, 0, np.full((100, 100), i + 1, np.uint8), action=f"fill {i}")
+    assert doc.history.nbytes <= 100_000
+    names = doc.history.names()
+    assert names[-1] == "fill 19" and "fill 0" not in names
+    oldest_kept = min(int(n.split()[1]) for n in names if n.startswith("fill"))
+    while doc.undo():
+        pass
+    assert mask.data[0, 0] == oldest_kept  # the value fill (oldest_kept - 1) wrote
+
+
+def test_layer_properties_and_list_edits_are_undoable(doc):
+    a = doc.new_mask_layer("a")
+    b = doc.new_mask_layer("b")
+    doc.set_property(a, "opacity", 0.3)
+    doc.set_property(a, "name", "cracks")
+    doc.move_layer(a, 1)
+    assert [layer.name for layer in doc.layers] == ["b", "cracks"]
+    doc.remove_layer(b)
+    assert [layer.name for layer in doc.layers] == ["cracks"]
+    doc.undo()
+    doc.undo()
+    assert [layer.name for layer in doc.layers] == ["cracks", "b"]
+    doc.undo()
+    assert a.name == "a"
+    doc.undo()
+    assert a.opacity == 1.0
+    with pytest.raises(AttributeError):
+        doc.set_property(a, "pixels", 1)
+
+
+def test_events_are_plain_callbacks(doc):
+    seen = []
+    doc.layer_inserted.connect(lambda i, layer: seen.append(("inserted", i, layer.name)))
+    doc.layer_changed.connect(lambda layer, what, bbox: seen.append((what, bbox)))
+    mask = doc.new_mask_layer("m")
+    brush(doc, mask, 10, 10, 2)
+    assert seen[0] == ("inserted", 0, "m")
+    assert seen[1] == ("pixels", (8, 13, 8, 13))
+
+
+def test_locked_layer_refuses_edits(doc):
+    mask = doc.new_mask_layer()
+    doc.set_property(mask, "locked", True)
+    with pytest.raises(LayerLockedError, match="locked"):
+        brush(doc, mask, 10, 10, 3)
+
+
+def test_mask_layer_size_must_match_image(doc):
+    with pytest.raises(ValueError, match="does not match"):
+        doc.add_layer(MaskLayer("bad", np.zeros((10, 10), np.uint8)))
+
+
+def test_set_layer_data_keeps_only_changed_box(doc):
+    mask = doc.new_mask_layer()
+    new = mask.data.copy()
+    new[100:110, 200:220] = 255
+    doc.set_layer_data(mask, new, "grow")
+    assert doc.history.undo_stack[-1].nbytes < 500
+    doc.undo()
+    assert mask.area == 0
+
+
+def test_restoration_is_a_proposal_until_applied(doc):
+    source = doc.source.full()
+    hole = np.zeros((40, 50), bool)
+    hole[10:30, 10:40] = True
+    fill = np.full((40, 50, 3), 1234, np.uint16)
+    record = RestorationRecord(engine="telea", engine_version="cv2", parameters={"radius": 3})
+    layer = doc.add_restoration((100, 60, 50, 40), fill, hole, record)
+    assert record.mask_sha256 == mask_sha256(hole)
+    assert np.array_equal(doc.restored_image(), source)  # pending: not part of the result
+    doc.apply_restoration(layer)
+    restored = doc.restored_image()
+    assert (restored[70:90, 110:140] == 1234).all()
+    outside = np.ones(source.shape[:2], bool)
+    outside[70:90, 110:140] = False
+    assert np.array_equal(restored[outside], source[outside])
+    assert doc.applied_records() == [record]
+    doc.undo()
+    assert layer.pending and doc.applied_records() == []
+
+
+def test_modified_flag_follows_history(doc):
+    assert not doc.is_modified
+    mask = doc.new_mask_layer()
+    assert doc.is_modified
+    doc.mark_clean()
+    brush(doc, mask, 5, 5, 2)
+    assert doc.is_modified
+    doc.undo()
+    assert not doc.is_modified
+
+
+def test_history_go_to(doc):
+    mask = doc.new_mask_layer()
+    for i in range(4):
+        brush(doc, mask, 20 + 30 * i, 20, 3)
+    doc.history.go_to(2)
+    assert len(doc.history.undo_stack) == 2 and len(doc.history.redo_stack) == 3
+    doc.history.go_to(5)
+    assert len(doc.history.undo_stack) == 5
+
+
+# --- pyramid ---------------------------------------------------------------------------------
+
+def test_pyramid_levels_are_2x2_means_built_once_in_the_cache(tmp_path, rng):
+    pixels = random_image(rng, (700, 1000, 3), np.uint16)
+    src = tmp_path / "originals" / "mural.tif"
+    src.parent.mkdir()
+    tifffile.imwrite(src, pixels, tile=(256, 256), photometric="rgb", compression="zlib")
+    doc = Document.open(src)
+    doc.project_path = tmp_path / "work" / "mural.mural"
+    pyramid = doc.pyramid().build()
+    assert pyramid.sizes == level_sizes(1000, 700) == [(1000, 700), (500, 350), (250, 175)]
+    assert pyramid.folder.parent == tmp_path / "work" / "mural.mural.cache"
+    assert list(src.parent.iterdir()) == [src]  # nothing written next to the original
+    level1 = pyramid.read_region(0, 0, 500, 350, 1)
+    expected = (pixels.reshape(350, 2, 500, 2, 3).astype(np.uint32).sum(axis=(1, 3)) + 2) // 4
+    assert np.array_equal(level1, expected)
+    assert np.array_equal(pyramid.read_region(100, 50, 30, 20, 2),
+                          _downsample2(expected)[50:70, 100:130])
+    mtime = pyramid.level_path(1).stat().st_mtime_ns
+    Pyramid(doc.source, doc.cache_root).build()
+    assert pyramid.level_path(1).stat().st_mtime_ns == mtime
+    assert pyramid.best_level(1.0) == 0 and pyramid.best_level(0.5) == 1 and pyramid.best_level(0.1) == 2
+
+
+def test_pyramid_handles_odd_sizes_and_grey(tmp_path, rng):
+    pixels = random_image(rng, (301, 517), np.uint8)
+    imageio.write_png(tmp_path / "g.png", pixels)
+    doc = Document.open(tmp_path / "g.png")
+    pyramid = doc.pyramid().build()
+    assert pyramid.sizes[1] == (259, 151)
+    assert pyramid.read_region(0, 0, 259, 151, 1).shape == (151, 259, 1)

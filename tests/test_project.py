@@ -1,0 +1,228 @@
+"""*.mural projects: round trip, moved/mismatched sources, corrupt files, kill during save,
+autosave and recovery, and exports that carry the restoration record."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import random_image
+from muralstudio.core import imageio, project
+from muralstudio.core.document import Document, NoteLayer
+from muralstudio.core.errors import ProjectError, SourceMismatchError, SourceMissingError
+from muralstudio.core.record import RestorationRecord, records_json
+
+
+@pytest.fixture
+def source_tif(tmp_path, rng, srgb_icc):
+    path = tmp_path / "photos" / "cave-257.tif"
+    path.parent.mkdir()
+    info = imageio.ImageInfo(path=None, format="TIFF", width=0, height=0, channels=3,
+                             dtype=np.uint16, icc_profile=srgb_icc, dpi=(600.0, 600.0),
+                             tags={"Artist": "survey 2024"})
+    imageio.write_tiff(path, random_image(rng, (240, 320, 3), np.uint16), info)
+    return path
+
+
+def build_doc(path) -> Document:
+    doc = Document.open(path)
+    mask = doc.new_mask_layer("cracks")
+    mask.data[10:50, 20:90] = 255
+    labels = doc.new_label_layer("elements")
+    labels.data[100:200, 100:200] = 3
+    hole = np.zeros((30, 40), bool)
+    hole[5:25, 5:35] = True
+    fill = np.full((30, 40, 3), 40000, np.uint16)
+    layer = doc.add_restoration((200, 150, 40, 30), fill, hole,
+                                RestorationRecord("patchmatch", "1.0", {"patch": 7}))
+    doc.apply_restoration(layer)
+    doc.add_layer(NoteLayer("note", "flaking since 2019", (12, 34)))
+    doc.set_property(mask, "opacity", 0.4)
+    doc.view = {"zoom": 2.0, "center": [100, 80]}
+    return doc
+
+
+def test_project_round_trip_keeps_everything(tmp_path, source_tif):
+    doc = build_doc(source_tif)
+    (tmp_path / "work").mkdir()
+    path = project.save_project(doc, tmp_path / "work" / "cave")
+    assert path.name == "cave.mural" and not doc.is_modified
+    loaded = project.load_project(path)
+    assert [(l.kind, l.name) for l in loaded.layers] == [(l.kind, l.name) for l in doc.layers]
+    for a, b in zip(doc.layers, loaded.layers):
+        assert a.uid == b.uid and a.properties() == b.properties()
+    assert np.array_equal(loaded.layers[0].data, doc.layers[0].data)
+    assert np.array_equal(loaded.layers[1].data, doc.layers[1].data)
+    restored = loaded.layers[2]
+    assert restored.pixels.dtype == np.uint16 and (restored.pixels == 40000).all()
+    assert restored.record.parameters == {"patch": 7} and not restored.pending
+    assert loaded.layers[3].text == "flaking since 2019"
+    assert loaded.view == {"zoom": 2.0, "center": [100, 80]}
+    assert np.array_equal(loaded.restored_image(), doc.restored_image())
+
+
+def test_moved_source_is_asked_for_and_checked(tmp_path, source_tif, rng):
+    doc = build_doc(source_tif)
+    path = project.save_project(doc, tmp_path / "cave.mural")
+    moved = tmp_path / "elsewhere" / "renamed.tif"
+    moved.parent.mkdir()
+    source_tif.rename(moved)
+    with pytest.raises(SourceMissingError) as err:
+        project.load_project(path)
+    assert "cave-257.tif" in str(err.value) and err.value.expected_sha256 == doc.source_sha256()
+    impostor = tmp_path / "impostor.tif"
+    imageio.write_tiff(impostor, random_image(rng, (240, 320, 3), np.uint16))
+    with pytest.raises(SourceMismatchError, match="not this project's source"):
+        project.load_project(path, source_path=impostor)
+    loaded = project.load_project(path, source_path=moved)
+    assert loaded.source.path == moved.resolve() and len(loaded.layers) == 4
+
+
+def test_relative_source_path_is_used_when_the_folder_moves(tmp_path, source_tif):
+    doc = build_doc(source_tif)
+    project.save_project(doc, tmp_path / "cave.mural")
+    moved_root = tmp_path.parent / (tmp_path.name + "-moved")
+    tmp_path.rename(moved_root)
+    try:
+        loaded = project.load_project(moved_root / "cave.mural")
+        assert loaded.source.path == (moved_root / "photos" / "cave-257.tif").resolve()
+    finally:
+        moved_root.rename(tmp_path)
+
+
+def test_demo_document_embeds_its_source(tmp_path, rng):
+    pixels = random_image(rng, (64, 80, 3), np.uint16)
+    doc = Document.from_array(pixels, name="demo")
+    doc.new_mask_layer().data[:10] = 255
+    path = project.save_project(doc, tmp_path / "demo.mural")
+    loaded = project.load_project(path)
+    assert np.array_equal(loaded.source.full(), pixels)
+    assert loaded.layers[0].area == 800
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "no-manifest", "bad-json", "future", "bad-layer"])
+def test_corrupt_projects_give_clear_errors(tmp_path, source_tif, damage):
+    path = project.save_project(build_doc(source_tif), tmp_path / "p.mural")
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"not a zip at all")
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        with zipfile.ZipFile(path) as zf:
+            entries = {n: zf.read(n) for n in zf.namelist()}
+        manifest = json.loads(entries["manifest.json"])
+        if damage == "no-manifest":
+            del entries["manifest.json"]
+        elif damage == "bad-json":
+            entries["manifest.json"] = b"{broken"
+        elif damage == "future":
+            manifest["format_version"] = 99
+            entries["manifest.json"] = json.dumps(manifest).encode()
+        elif damage == "bad-layer":
+            uid = manifest["layers"][0]["uid"]
+            entries[f"layers/{uid}.png"] = b"\x89PNG garbage"
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, content in entries.items():
+                zf.writestr(name, content)
+    with pytest.raises(ProjectError) as err:
+        project.load_project(path)
+    assert "p.mural" in str(err.value)
+    expected = {"garbage": "damaged", "truncated": "damaged", "no-manifest": "manifest.json is missing",
+                "bad-json": "not valid JSON", "future": "newer than this", "bad-layer": "damaged"}[damage]
+    assert expected in str(err.value)
+
+
+KILL_CHILD = textwrap.dedent("""
+    import sys, numpy as np
+    from muralstudio.core import project
+    doc = project.load_project(sys.argv[1])
+    rng = np.random.default_rng(0)
+    for i in range(4):  # incompressible layers make each save take a while
+        doc.new_mask_layer(f"noise {i}", rng.integers(0, 256, (doc.height, doc.width), dtype=np.uint8))
+    n = 0
+    while True:
+        print("saving", n, flush=True)
+        project.write_project(doc, sys.argv[1])
+        n += 1
+""")
+
+
+def test_killed_save_leaves_the_previous_project_intact(tmp_path, rng):
+    big = random_image(rng, (1500, 2000, 3), np.uint8)
+    source = tmp_path / "big.png"
+    imageio.write_png(source, big)
+    doc = Document.open(source)
+    doc.new_mask_layer("v1").data[:100, :100] = 255
+    path = project.save_project(doc, tmp_path / "p.mural")
+    script = tmp_path / "child.py"
+    script.write_text(KILL_CHILD)
+    caught_mid_save = 0
+    for delay in (0.3, 0.7, 1.1, 1.6, 2.2):
+        child = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE,
+                                 text=True)
+        assert child.stdout.readline().startswith("saving")
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        temps = [p for p in tmp_path.iterdir() if p.name.startswith(".p.mural.")]
+        caught_mid_save += bool(temps)
+        for temp in temps:
+            temp.unlink()
+        loaded = project.load_project(path)  # must never raise
+        names = [layer.name for layer in loaded.layers]
+        # each child adds four layers to what it loaded: a complete save has 1 + 4k layers
+        assert names[0] == "v1" and (len(names) - 1) % 4 == 0
+        assert all(name.startswith("noise") for name in names[1:])
+        assert loaded.layers[0].area == 10_000
+    assert caught_mid_save >= 1  # at least one kill really landed inside a save
+
+
+def test_autosave_writes_recovery_only_when_changed_and_close_removes_it(tmp_path, source_tif):
+    doc = Document.open(source_tif)
+    saver = project.Autosaver(doc)
+    assert saver.tick() is None  # nothing changed yet
+    mask = doc.new_mask_layer("unsaved work")
+    mask.data[0:5, 0:5] = 255
+    path = saver.tick()
+    assert path is not None and path.parent == project.recovery_dir()
+    assert saver.tick() is None  # unchanged since the last autosave
+    assert project.list_recoveries() == []  # our own live session is not offered
+    meta = path.with_suffix(".json")
+    info = json.loads(meta.read_text())
+    info["pid"] = -1  # as if left behind by a crashed session
+    meta.write_text(json.dumps(info))
+    found = project.list_recoveries()
+    assert [f["uid"] for f in found] == [doc.uid]
+    recovered = project.load_project(found[0]["recovery_path"])
+    assert recovered.layers[0].name == "unsaved work" and recovered.layers[0].area == 25
+    saver.close()
+    assert project.list_recoveries() == [] and not path.exists()
+
+
+def test_export_embeds_record_in_tiff_and_keeps_source_untouched(tmp_path, source_tif, srgb_icc):
+    before = source_tif.read_bytes()
+    doc = build_doc(source_tif)
+    out = tmp_path / "restored.tif"
+    record = records_json(doc.applied_records(), doc.source_description())
+    imageio.write_image(out, doc.restored_image(), doc.info, record_json=record)
+    loaded = imageio.read_image(out)
+    assert loaded.info.bit_depth == 16 and loaded.info.icc_profile == srgb_icc
+    assert loaded.info.dpi == (600.0, 600.0) and loaded.info.tags["Artist"] == "survey 2024"
+    embedded = json.loads(loaded.info.record_json)
+    assert embedded["restorations"][0]["engine"] == "patchmatch"
+    assert embedded["source"]["sha256"] == doc.source_sha256()
+    source = imageio.read_image(source_tif).pixels
+    changed = np.any(loaded.pixels != source, axis=2)
+    assert changed.sum() == 20 * 30 and changed[155:175, 205:235].all()
+    assert source_tif.read_bytes() == before
+    assert os.listdir(source_tif.parent) == ["cave-257.tif"]
