@@ -1,0 +1,72 @@
+"""The command line, run as a user runs it (a subprocess of the installed entry point)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from muralstudio import __version__
+from muralstudio.core import imageio
+
+
+def run(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "muralstudio", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_version_and_help():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"MuralStudio {__version__}"
+    result = run("--help")
+    assert result.returncode == 0 and "info" in result.stdout and "synth" in result.stdout
+    for sub in ("info", "synth"):
+        assert run(sub, "--help").returncode == 0
+
+
+def test_info_reports_header_fields(tmp_path, srgb_icc):
+    info = imageio.ImageInfo(path=None, format="TIFF", width=0, height=0, channels=3,
+                             dtype=np.uint16, icc_profile=srgb_icc, dpi=(400.0, 400.0),
+                             tags={"Artist": "Mogao"})
+    imageio.write_tiff(tmp_path / "m.tif", np.zeros((300, 400, 3), np.uint16), info)
+    result = run("info", tmp_path / "m.tif")
+    assert result.returncode == 0, result.stderr
+    assert "400 × 300" in result.stdout and "16-bit" in result.stdout
+    assert "sRGB" in result.stdout and "400 × 400 dpi" in result.stdout and "Mogao" in result.stdout
+    data = json.loads(run("info", tmp_path / "m.tif", "--json").stdout)
+    assert (data["width"], data["height"], data["bit_depth"], data["tiled"]) == (400, 300, 16, True)
+
+
+def test_info_errors_are_one_clear_line(tmp_path):
+    result = run("info", tmp_path / "missing.tif")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"muralstudio info: error: {tmp_path / 'missing.tif'}: file not found"
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 10)
+    result = run("info", tmp_path / "broken.png")
+    assert result.returncode == 2 and "broken.png" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_synth_writes_image_mask_pairs(tmp_path):
+    result = run("synth", "--out", tmp_path, "--count", "2", "--size", "160x128",
+                 "--damage", "jelly,cracks", "--ratio", "0.3-0.4", "--bit-depth", "16", "--format", "tif")
+    assert result.returncode == 0, result.stderr
+    for stem in ("mural_0000", "mural_0001"):
+        damaged = imageio.read_image(tmp_path / "images" / f"{stem}.tif").pixels
+        clean = imageio.read_image(tmp_path / "clean" / f"{stem}.tif").pixels
+        mask = imageio.read_image(tmp_path / "masks" / f"{stem}.png").pixels > 0
+        jelly = imageio.read_image(tmp_path / "masks-jelly" / f"{stem}.png").pixels > 0
+        assert damaged.dtype == np.uint16 and damaged.shape == (128, 160, 3)
+        assert 0.3 <= jelly.mean() <= 0.4
+        assert np.array_equal(damaged[~mask], clean[~mask])
+        assert (tmp_path / "elements" / f"{stem}.png").exists()
+    again = tmp_path / "again"
+    run("synth", "--out", again, "--count", "1", "--size", "160x128", "--damage", "jelly,cracks",
+        "--ratio", "0.3-0.4", "--bit-depth", "16", "--format", "tif")
+    assert (again / "masks" / "mural_0000.png").read_bytes() == (tmp_path / "masks" / "mural_0000.png").read_bytes()
+
+
+def test_synth_rejects_unknown_damage(tmp_path):
+    result = run("synth", "--out", tmp_path, "--damage", "mould")
+    assert result.returncode != 0 and "unknown damage kind(s) mould" in result.stderr

@@ -1,0 +1,95 @@
+"""The window, driven offscreen as a user would: open, toggle layers, undo, save, export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from conftest import random_image  # noqa: E402
+from muralstudio.core import imageio, project  # noqa: E402
+from muralstudio.gui.main_window import MainWindow, demo_document  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    yield win
+    if win.doc is not None:
+        win.doc.mark_clean()  # no save prompt when the test closes it
+
+
+def test_demo_document_opens_with_damage_layers(window):
+    window.set_document(demo_document())
+    assert window.doc.info.bit_depth == 16
+    assert [l.name for l in window.doc.layers][:2] == ["cracks", "paint loss"]
+    assert window.layer_list.count() == 3
+    assert set(window.view.overlays) == {l.uid for l in window.doc.layers if l.kind == "mask"}
+    assert not window.doc.is_modified and "demo mural" in window.windowTitle()
+
+
+def test_layer_visibility_checkbox_is_undoable(window):
+    window.set_document(demo_document())
+    item = window.layer_list.item(window.layer_list.count() - 1)  # bottom layer: cracks
+    cracks = window.doc.layers[0]
+    item.setCheckState(Qt.CheckState.Unchecked)
+    assert cracks.visible is False and cracks.uid not in window.view.overlays
+    assert window.windowTitle().startswith("*")
+    window.undo_action.trigger()
+    assert cracks.visible is True and cracks.uid in window.view.overlays
+    assert window.redo_action.isEnabled()
+
+
+def test_open_16_bit_tiff_save_project_and_export(window, tmp_path, rng, srgb_icc):
+    pixels = random_image(rng, (120, 160, 3), np.uint16)
+    info = imageio.ImageInfo(path=None, format="TIFF", width=0, height=0, channels=3,
+                             dtype=np.uint16, icc_profile=srgb_icc)
+    source = imageio.write_tiff(tmp_path / "mural.tif", pixels, info)
+    before = source.read_bytes()
+    assert window.open_path(source)
+    window.new_mask_layer()
+    assert window.doc.layers[0].kind == "mask"
+    assert window._save_to(tmp_path / "mural.mural")
+    assert not window.doc.is_modified
+    assert len(project.load_project(tmp_path / "mural.mural").layers) == 1
+    assert window.export(tmp_path / "export.tif")
+    exported = imageio.read_image(tmp_path / "export.tif")
+    assert exported.info.bit_depth == 16 and exported.info.icc_profile == srgb_icc
+    assert np.array_equal(exported.pixels, pixels)
+    assert (tmp_path / "export.tif.record.json").exists()
+    assert source.read_bytes() == before
+    assert not window.export(source)  # refuses to overwrite the original
+    assert "never writes to originals" in window.last_error
+
+
+def test_bad_file_shows_message_not_traceback(window, tmp_path):
+    bad = tmp_path / "bad.tif"
+    bad.write_bytes(b"II*\0" + b"\xff" * 50)
+    assert not window.open_path(bad)
+    assert "bad.tif" in window.last_error
+
+
+def test_cursor_shows_pixel_value_at_source_depth(window):
+    window.set_document(demo_document())
+    window._show_cursor(10, 20)
+    value = window.doc.source.read_region(10, 20, 1, 1).reshape(-1)
+    assert window.status_pos.text() == f"x 10  y 20  value {' '.join(map(str, value))}  (16-bit)"
+
+
+def test_recovery_is_offered_after_a_crash(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    doc = demo_document()
+    doc.new_mask_layer("unsaved")
+    path = project.write_recovery(doc)
+    meta = path.with_suffix(".json")
+    meta.write_text(meta.read_text().replace('"pid": ', '"pid": -1, "old_pid": '))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.offer_recovery()
+    assert [l.name for l in window.doc.layers][-1] == "unsaved"
+    assert window.doc.is_modified
+    assert project.list_recoveries() == []
