@@ -50,6 +50,19 @@ def make_test_image(path: Path, size: int) -> None:
                      bigtiff=True, metadata=None)
 
 
+def peak_rss_mib() -> float:
+    """Peak RSS of this process image. VmHWM, unlike ru_maxrss, is not inherited from the
+    parent across fork+exec, so each step's child reports its own peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_step(step: str, path: Path, region: int, cache: Path) -> dict:
     """Run one step in this (child) process and report seconds and peak RSS."""
     from muralstudio.core import imageio
@@ -85,8 +98,7 @@ def run_step(step: str, path: Path, region: int, cache: Path) -> dict:
         pyramid.build()
         detail = f"{pyramid.levels - 1} levels"
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB on Linux
-    return {"step": step, "seconds": seconds, "peak_mib": peak, "detail": detail}
+    return {"step": step, "seconds": seconds, "peak_mib": peak_rss_mib(), "detail": detail}
 
 
 def main() -> int:
@@ -108,10 +120,10 @@ def main() -> int:
         start = time.perf_counter()
         make_test_image(path, args.size)
         print(f"  written in {time.perf_counter() - start:.1f} s, {path.stat().st_size / 2**30:.2f} GiB")
-    baseline = subprocess.run([sys.executable, "-c", "import numpy, PIL, tifffile, muralstudio.core.pyramid, "
-                               "resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"],
+    baseline = subprocess.run([sys.executable, "-c", "import numpy, PIL, tifffile, muralstudio.core.pyramid; "
+                               "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"],
                               capture_output=True, text=True, check=True)
-    import_mib = float(baseline.stdout)
+    import_mib = float(baseline.stdout) / 1024
     results = {}
     for step in args.steps.split(","):
         out = subprocess.run([sys.executable, __file__, "--child", step, "--size", str(args.size),

@@ -202,3 +202,17 @@ def test_pyramid_handles_odd_sizes_and_grey(tmp_path, rng):
     pyramid = doc.pyramid().build()
     assert pyramid.sizes[1] == (259, 151)
     assert pyramid.read_region(0, 0, 259, 151, 1).shape == (151, 259, 1)
+
+
+def test_cancelled_pyramid_build_leaves_no_partial_levels(tmp_path, rng):
+    from muralstudio.core.pyramid import Cancelled
+
+    doc = Document.from_array(random_image(rng, (600, 900, 3), np.uint8))
+    pyramid = Pyramid(doc.source, tmp_path / "cache")
+    with pytest.raises(Cancelled):
+        pyramid.build(cancelled=lambda: True)
+    assert not pyramid.is_built
+    assert not list(pyramid.folder.glob("*.tif")) and not list(pyramid.folder.glob("*.tmp"))
+    progress = []
+    pyramid.build(progress=lambda fraction, stage: progress.append(fraction))
+    assert pyramid.is_built and progress[-1] == pytest.approx(1.0)

@@ -36,32 +36,9 @@ def check_writable_target(path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode: str = "wb"):
-    """Yield a file object for a temporary file beside ``path``; replace ``path`` on success.
-
-    The temp file lives in the same directory so ``os.replace`` is atomic. A crash or kill at
-    any point leaves either the old file or the new one, never a mix.
-    """
-    path = Path(path)
-    check_writable_target(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_directory(directory)
-
-
-@contextlib.contextmanager
 def atomic_path(path):
-    """Like :func:`atomic_write` for libraries that want a path: yields a temp path to write."""
+    """Yield a temporary path beside ``path`` to write; on success it is fsynced and renamed
+    over ``path``, on failure deleted. Refuses original images."""
     path = Path(path)
     check_writable_target(path)
     directory = path.parent if str(path.parent) else Path(".")
@@ -77,6 +54,17 @@ def atomic_path(path):
             os.unlink(tmp_name)
         raise
     _fsync_directory(directory)
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb"):
+    """Yield a file object for a temporary file beside ``path``; replace ``path`` on success.
+
+    The temp file lives in the same directory so ``os.replace`` is atomic. A crash or kill at
+    any point leaves either the old file or the new one, never a mix.
+    """
+    with atomic_path(path) as tmp, open(tmp, mode) as handle:
+        yield handle
 
 
 def _fsync_directory(directory) -> None:

@@ -201,9 +201,10 @@ class Pyramid:
                 if cancelled and cancelled():
                     raise Cancelled()
                 h = min(band_rows, src_h - y)
-                small = _downsample2(self.read_region(0, y, src_w, h, level - 1))
+                band = self.read_region(0, y, src_w, h, level - 1)
                 for x in range(0, dst_w, self.tile):
-                    block = small[:, x:x + self.tile]
+                    # downsample one tile's worth of columns at a time: memory stays ~ one band
+                    block = _downsample2(band[:, 2 * x:2 * (x + self.tile)])
                     if block.shape[0] < self.tile or block.shape[1] < self.tile:
                         full = np.zeros((self.tile, self.tile, block.shape[2]), block.dtype)
                         full[:block.shape[0], :block.shape[1]] = block
