@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import traceback
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -18,11 +20,28 @@ def create_app() -> QApplication:
     return app
 
 
+log = logging.getLogger("muralstudio")
+
+
+def install_excepthook() -> None:
+    """Unexpected errors become a message box with the message; the traceback goes to the log."""
+
+    def hook(kind, value, tb):
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        from PySide6.QtWidgets import QMessageBox
+
+        if QApplication.instance() and QApplication.instance().platformName() != "offscreen":
+            QMessageBox.critical(None, "MuralStudio", f"{kind.__name__}: {value}")
+
+    sys.excepthook = hook
+
+
 def run(path: Path | None = None) -> int:
     """Open the window with ``path`` (image or project), or the demo document. Blocks."""
     from muralstudio.gui.main_window import MainWindow, demo_document
 
     app = create_app()
+    install_excepthook()
     window = MainWindow()
     opened = window.open_path(path) if path else window.offer_recovery()
     if not opened:
