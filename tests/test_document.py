@@ -205,7 +205,7 @@ def test_pyramid_handles_odd_sizes_and_grey(tmp_path, rng):
 
 
 def test_cancelled_pyramid_build_leaves_no_partial_levels(tmp_path, rng):
-    from muralstudio.core.pyramid import Cancelled
+    from muralstudio.core.errors import Cancelled
 
     doc = Document.from_array(random_image(rng, (600, 900, 3), np.uint8))
     pyramid = Pyramid(doc.source, tmp_path / "cache")

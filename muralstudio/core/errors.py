@@ -9,6 +9,13 @@ class MuralStudioError(Exception):
     """Base class for errors shown to users as plain messages (no traceback)."""
 
 
+class Cancelled(MuralStudioError):
+    """Raised at a checkpoint when the user asked a job to stop; nothing was changed."""
+
+    def __init__(self, message: str = "cancelled"):
+        super().__init__(message)
+
+
 class ImageIOError(MuralStudioError):
     """An image could not be read or written. ``path`` and ``reason`` are kept separately."""
 

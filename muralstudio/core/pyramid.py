@@ -21,17 +21,13 @@ import numpy as np
 
 from muralstudio.core import imageio
 from muralstudio.core.atomic import protect_original
-from muralstudio.core.errors import ImageIOError
+from muralstudio.core.errors import Cancelled, ImageIOError
 from muralstudio.core.imageio import ImageInfo
 
 log = logging.getLogger(__name__)
 
 PYRAMID_FORMAT = 1
 TILE = 256
-
-
-class Cancelled(Exception):
-    """Raised at a checkpoint when the caller asked the work to stop."""
 
 
 class ImageSource:

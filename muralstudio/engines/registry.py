@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 ENGINE_KINDS = ("segmenter", "inpainter", "labeler", "detector")
 
 #: Modules that define the built-in engines (each registers itself on import).
-BUILTIN_MODULES: list[str] = []
+BUILTIN_MODULES: list[str] = [
+    "muralstudio.engines.inpaint_opencv",
+    "muralstudio.engines.inpaint_patchmatch",
+]
 
 _registry: dict[str, dict[str, Callable]] = {kind: {} for kind in ENGINE_KINDS}
 

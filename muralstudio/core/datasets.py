@@ -1,0 +1,60 @@
+"""Finding image files and their masks, and splitting mural crops by cave.
+
+Crops of one cave look alike, so train/validation splits are made by cave, never by crop.
+Mural file names carry dynasty and cave: ``beiwei-257-a.jpg``, ``suiz-390-3b.jpg``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+_CAVE = re.compile(r"^(?P<dynasty>[a-z]+?)z?-(?P<cave>\d+)")
+
+#: Fraction of caves held out for validation by :func:`cave_split`.
+VALIDATION_FRACTION = 0.2
+
+
+def list_images(folders) -> list[Path]:
+    """Image files in one or more folders (a list or a comma-separated string), recursively,
+    sorted by path. A missing folder raises FileNotFoundError naming it."""
+    if isinstance(folders, (str, Path)):
+        folders = [f for f in str(folders).split(",") if f]
+    found = []
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            raise FileNotFoundError(f"image folder {folder} does not exist")
+        found += [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+    return sorted(found)
+
+
+def cave_of(path) -> str:
+    """Cave identifier of a mural crop (the cave number); the stem if it has none."""
+    match = _CAVE.match(Path(path).stem.lower())
+    return match.group("cave") if match else Path(path).stem
+
+
+def cave_split(paths, part: str, fraction: float = VALIDATION_FRACTION) -> list[Path]:
+    """``part`` = "train", "val" or "all". A cave goes to validation when a hash of its id
+    falls below ``fraction``: stable across machines, runs and added files."""
+    if part == "all":
+        return list(paths)
+    if part not in ("train", "val"):
+        raise ValueError(f"split must be train, val or all, not {part!r}")
+
+    def held_out(path) -> bool:
+        digest = hashlib.sha256(cave_of(path).encode()).digest()
+        return int.from_bytes(digest[:4], "big") / 2**32 < fraction
+
+    return [p for p in paths if held_out(p) == (part == "val")]
+
+
+def mask_for(image: Path, mask_folder: Path) -> Path | None:
+    """The mask in ``mask_folder`` sharing the image's stem (any image suffix), or None."""
+    for suffix in IMAGE_SUFFIXES:
+        candidate = mask_folder / f"{image.stem}{suffix}"
+        if candidate.exists():
+            return candidate
+    return None

@@ -1,0 +1,323 @@
+"""The inpainting contract and the harness that runs any engine at native resolution.
+
+An engine only fills a crop: ``inpaint(rgb, hole) -> rgb`` with float32 RGB in [0, 1] and a bool
+hole mask. The harness does everything else, once, for every engine:
+
+1. split the damage mask into regions (holes closer than ``group_distance`` px are grouped),
+2. crop each region with surrounding context (``context`` × the hole's size, at least
+   ``min_context`` px), treating every damaged pixel in the crop as unknown,
+3. downscale only when the crop is larger than the engine can take, then restore grain,
+4. pad to the engine's size multiple, call the engine, optionally match the fill's colour to
+   a ring of original pixels around the hole,
+5. composite at the source bit depth: only damaged pixels of the region change, so pixels
+   outside the mask stay bit-identical (grey, grey+alpha, RGB and RGBA; alpha is kept).
+
+Progress is reported and cancellation checked once per region; a cancelled run returns
+nothing, so the document is unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from muralstudio import __version__
+from muralstudio.core.errors import Cancelled
+from muralstudio.core.record import RestorationRecord, mask_sha256
+from muralstudio.engines import registry
+
+
+@dataclass(frozen=True)
+class InpainterCapabilities:
+    """What an engine declares about itself; the harness adapts crops to it."""
+
+    channels: int = 3
+    size_multiple: int = 1
+    comfortable_size: int = 512  # crop side the engine handles well
+    max_side: int | None = None  # crops larger than this are downscaled first
+    devices: tuple[str, ...] = ("cpu",)
+    bytes_per_pixel: int = 64  # working memory per crop pixel, for the estimate
+
+    def memory_estimate(self, height: int, width: int) -> int:
+        return int(height * width * self.bytes_per_pixel)
+
+
+class Inpainter:
+    """Base class of inpainting engines. Subclasses set ``name``, ``version`` and
+    ``capabilities`` and implement :meth:`inpaint`."""
+
+    name = "inpainter"
+    version = "1"
+    weights_sha256: str | None = None
+    capabilities = InpainterCapabilities()
+
+    def __init__(self, device: str = "cpu", **params):
+        if device not in self.capabilities.devices:
+            raise ValueError(f"engine {self.name!r} runs on {', '.join(self.capabilities.devices)}, "
+                             f"not {device!r}")
+        self.device = device
+        self.params = params
+
+    def parameters(self) -> dict:
+        return dict(self.params)
+
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+def create(name: str, device: str = "cpu", **params) -> Inpainter:
+    """An inpainter by registry name (KeyError listing the known names otherwise)."""
+    return registry.get("inpainter", name)(device=device, **params)
+
+
+@dataclass
+class InpaintOptions:
+    engine: str = "telea"
+    device: str = "cpu"
+    color_match: bool = False
+    context: float = 1.0
+    min_context: int = 32
+    group_distance: int = 16
+    mask_threshold: int = 1  # mask pixels >= this are holes (uint8 masks: 1 = any nonzero)
+    engine_params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Patch:
+    """Restored pixels of one region's hole bounding box (source dtype and channels)."""
+
+    x: int
+    y: int
+    pixels: np.ndarray
+    mask: np.ndarray  # bool, True where ``pixels`` replace the source
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        return self.x, self.y, self.mask.shape[1], self.mask.shape[0]
+
+
+@dataclass
+class InpaintResult:
+    patches: list[Patch]
+    record: RestorationRecord
+    seconds: float
+
+
+# ---------------------------------------------------------------------------------------------
+# Pixel conversions
+
+
+def _scale_of(dtype) -> float:
+    return 65535.0 if np.dtype(dtype) == np.uint16 else 255.0
+
+
+def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, 3) float32 in [0, 1] from any canonical layout (alpha ignored)."""
+    rgb = pixels.astype(np.float32) / _scale_of(pixels.dtype)
+    if rgb.ndim == 2:
+        return np.repeat(rgb[..., None], 3, axis=2)
+    if rgb.shape[2] <= 2:
+        return np.repeat(rgb[..., :1], 3, axis=2)
+    return np.ascontiguousarray(rgb[..., :3])
+
+
+def from_rgb_float(rgb: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Back to ``like``'s dtype and layout; alpha comes from ``like``."""
+    scale = _scale_of(like.dtype)
+    values = np.clip(np.round(rgb * scale), 0, scale).astype(like.dtype)
+    if like.ndim == 2:
+        return np.clip(np.round(rgb.mean(axis=2) * scale), 0, scale).astype(like.dtype)
+    out = like.copy()
+    if like.shape[2] <= 2:
+        out[..., 0] = np.clip(np.round(rgb.mean(axis=2) * scale), 0, scale).astype(like.dtype)
+    else:
+        out[..., :3] = values
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions
+
+
+def find_regions(hole: np.ndarray, group_distance: int = 16) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (x, y, w, h) of damaged regions; holes closer than ``group_distance``
+    pixels share a region. Sorted top-to-bottom, left-to-right."""
+    hole_u8 = hole.astype(np.uint8)
+    if group_distance > 0:
+        size = 2 * group_distance + 1
+        grouped = cv2.dilate(hole_u8, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    else:
+        grouped = hole_u8
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    boxes = []
+    for label in range(1, count):
+        x, y, w, h = stats[label, :4]
+        inside = (labels[y:y + h, x:x + w] == label) & hole[y:y + h, x:x + w]
+        rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+        boxes.append((int(x + cols[0]), int(y + rows[0]), int(cols[-1] - cols[0] + 1),
+                      int(rows[-1] - rows[0] + 1)))
+    return sorted(boxes, key=lambda b: (b[1], b[0]))
+
+
+def _context_box(box, width, height, options: InpaintOptions):
+    x, y, w, h = box
+    margin = max(options.min_context, int(math.ceil(options.context * max(w, h))))
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    x1, y1 = min(width, x + w + margin), min(height, y + h + margin)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+# ---------------------------------------------------------------------------------------------
+# Colour matching and grain
+
+
+def _ring(hole: np.ndarray, width: int) -> np.ndarray:
+    size = 2 * width + 1
+    grown = cv2.dilate(hole.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    return (grown > 0) & ~hole
+
+
+def match_colour(fill: np.ndarray, reference: np.ndarray, hole: np.ndarray, known: np.ndarray,
+                 ring_width: int = 8) -> np.ndarray:
+    """Shift the fill's mean and spread in Lab to those of a ring of intact pixels around the
+    hole (against colour casts of the engine). Changes hole pixels only."""
+    ring = _ring(hole, ring_width) & known
+    if ring.sum() < 16 or hole.sum() < 4:
+        return fill
+    fill_lab = cv2.cvtColor(fill.astype(np.float32), cv2.COLOR_RGB2Lab)
+    ref_lab = cv2.cvtColor(reference.astype(np.float32), cv2.COLOR_RGB2Lab)
+    out = fill_lab.copy()
+    for c in range(3):
+        src, ref = fill_lab[..., c][hole], ref_lab[..., c][ring]
+        ratio = np.clip((ref.std() + 1e-3) / (src.std() + 1e-3), 0.5, 2.0)
+        out[..., c][hole] = (src - src.mean()) * ratio + ref.mean()
+    result = cv2.cvtColor(out, cv2.COLOR_Lab2RGB)
+    return np.where(hole[..., None], np.clip(result, 0, 1), fill)
+
+
+def restore_grain(fill: np.ndarray, reference: np.ndarray, hole: np.ndarray, known: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """After upsampling a low-resolution fill, add grain with the spread of the intact
+    surroundings' fine detail, so the restored area is not smoother than the mural."""
+    ring = _ring(hole, 16) & known
+    if ring.sum() < 16:
+        return fill
+    detail = reference - cv2.GaussianBlur(reference, (0, 0), 1.5)
+    sigma = detail[ring].std(axis=0)
+    noise = rng.normal(0, 1, fill.shape).astype(np.float32) * sigma
+    noise = noise - cv2.GaussianBlur(noise, (0, 0), 1.5)  # same band as the measured detail
+    return np.where(hole[..., None], np.clip(fill + noise, 0, 1), fill)
+
+
+# ---------------------------------------------------------------------------------------------
+# The harness
+
+
+def _as_reader(source):
+    if hasattr(source, "read_region"):
+        return source.read_region, source.info.width, source.info.height
+    array = np.asarray(source)
+    return (lambda x, y, w, h: array[y:y + h, x:x + w].copy()), array.shape[1], array.shape[0]
+
+
+def _pad_to_multiple(rgb: np.ndarray, hole: np.ndarray, multiple: int):
+    h, w = hole.shape
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph or pw:
+        rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode="reflect" if min(h, w) > 1 else "edge")
+        hole = np.pad(hole, ((0, ph), (0, pw)))
+    return rgb, hole
+
+
+def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_match: bool = False,
+                 rng: np.random.Generator | None = None) -> np.ndarray:
+    """Fill ``hole`` in one float RGB crop with ``engine``: downscale if the engine needs it,
+    pad to its multiple, restore grain, match colour. Known pixels are returned unchanged."""
+    caps = engine.capabilities
+    rng = rng or np.random.default_rng(0)
+    h, w = hole.shape
+    work_rgb, work_hole, scale = rgb, hole, 1.0
+    if caps.max_side and max(h, w) > caps.max_side:
+        scale = caps.max_side / max(h, w)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        work_rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        work_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    padded_rgb, padded_hole = _pad_to_multiple(work_rgb, work_hole, caps.size_multiple)
+    filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole)
+    filled = np.clip(filled[:work_hole.shape[0], :work_hole.shape[1]], 0, 1).astype(np.float32)
+    if scale != 1.0:
+        filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
+        filled = restore_grain(np.clip(filled, 0, 1), rgb, hole, ~hole, rng)
+    if color_match:
+        filled = match_colour(filled, rgb, hole, ~hole)
+    return np.where(hole[..., None], filled, rgb)
+
+
+def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
+            progress: Callable[[float, str], None] | None = None,
+            cancelled: Callable[[], bool] | None = None,
+            engine: Inpainter | None = None, source_sha256: str | None = None) -> InpaintResult:
+    """Restore every damaged region of ``source`` (array or ImageSource) at native resolution.
+
+    ``mask`` is (H, W), nonzero (≥ ``options.mask_threshold``) = damaged. Returns patches at the
+    source's dtype and layout, plus the restoration record. Raises :class:`Cancelled` when
+    ``cancelled()`` turns true at a region checkpoint.
+    """
+    options = options or InpaintOptions()
+    reader, width, height = _as_reader(source)
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise ValueError(f"the mask must be one channel, not shape {mask.shape}")
+    if mask.shape != (height, width):
+        raise ValueError(f"mask is {mask.shape[1]}×{mask.shape[0]} but the image is {width}×{height}")
+    hole = mask >= options.mask_threshold if mask.dtype != bool else mask
+    if not hole.any():
+        raise ValueError("the mask is empty: nothing to restore")
+    engine = engine or create(options.engine, options.device, **options.engine_params)
+    start = time.perf_counter()
+    boxes = find_regions(hole, options.group_distance)
+    rng = np.random.default_rng(0)
+    patches = []
+    for i, box in enumerate(boxes):
+        if cancelled and cancelled():
+            raise Cancelled()
+        if progress:
+            progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
+        cx, cy, cw, ch = _context_box(box, width, height, options)
+        crop = reader(cx, cy, cw, ch)
+        crop_hole = hole[cy:cy + ch, cx:cx + cw]
+        filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng)
+        bx, by, bw, bh = box
+        sl = (slice(by - cy, by - cy + bh), slice(bx - cx, bx - cx + bw))
+        region_hole = crop_hole[sl].copy()
+        restored = from_rgb_float(filled[sl], crop[sl])
+        original = crop[sl]
+        patches.append(Patch(bx, by, np.where(region_hole if restored.ndim == 2 else region_hole[..., None],
+                                              restored, original), region_hole))
+    if progress:
+        progress(1.0, "done")
+    xs = [p.x for p in patches] + [p.x + p.bbox[2] for p in patches]
+    ys = [p.y for p in patches] + [p.y + p.bbox[3] for p in patches]
+    record = RestorationRecord(
+        engine=engine.name, engine_version=engine.version, weights_sha256=engine.weights_sha256,
+        parameters={"harness": {k: v for k, v in asdict(options).items() if k != "engine_params"},
+                    "engine": engine.parameters()},
+        mask_sha256=mask_sha256(hole),
+        mask_bbox=(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)),
+        mask_pixels=int(hole.sum()), source_sha256=source_sha256, software_version=__version__)
+    return InpaintResult(patches, record, time.perf_counter() - start)
+
+
+def apply_patches(pixels: np.ndarray, patches: list[Patch]) -> np.ndarray:
+    """A copy of ``pixels`` with the patches composited (only their mask pixels change)."""
+    out = pixels.copy()
+    for patch in patches:
+        x, y, w, h = patch.bbox
+        region = out[y:y + h, x:x + w]
+        region[patch.mask] = patch.pixels[patch.mask]
+    return out
