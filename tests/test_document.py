@@ -8,9 +8,9 @@ import tifffile
 
 from conftest import random_image
 from muralstudio.core import imageio
-from muralstudio.core.document import Document, LayerLockedError, MaskLayer
+from muralstudio.core.document import Document, LayerLockedError, MaskLayer, Patch
 from muralstudio.core.pyramid import Pyramid, _downsample2, level_sizes
-from muralstudio.core.record import RestorationRecord, mask_sha256
+from muralstudio.core.record import RestorationRecord
 
 
 def disk(radius: int) -> np.ndarray:
@@ -136,8 +136,7 @@ def test_restoration_is_a_proposal_until_applied(doc):
     hole[10:30, 10:40] = True
     fill = np.full((40, 50, 3), 1234, np.uint16)
     record = RestorationRecord(engine="telea", engine_version="cv2", parameters={"radius": 3})
-    layer = doc.add_restoration((100, 60, 50, 40), fill, hole, record)
-    assert record.mask_sha256 == mask_sha256(hole)
+    layer = doc.add_restoration([Patch(100, 60, fill, hole)], record)
     assert np.array_equal(doc.restored_image(), source)  # pending: not part of the result
     doc.apply_restoration(layer)
     restored = doc.restored_image()

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import random_image
 from muralstudio.core import imageio, project
-from muralstudio.core.document import Document, NoteLayer
+from muralstudio.core.document import Document, NoteLayer, Patch
 from muralstudio.core.errors import ProjectError, SourceMismatchError, SourceMissingError
 from muralstudio.core.record import RestorationRecord, records_json
 
@@ -42,7 +42,7 @@ def build_doc(path) -> Document:
     hole = np.zeros((30, 40), bool)
     hole[5:25, 5:35] = True
     fill = np.full((30, 40, 3), 40000, np.uint16)
-    layer = doc.add_restoration((200, 150, 40, 30), fill, hole,
+    layer = doc.add_restoration([Patch(200, 150, fill, hole), Patch(10, 200, fill[:10, :10], hole[:10, :10])],
                                 RestorationRecord("patchmatch", "1.0", {"patch": 7}))
     doc.apply_restoration(layer)
     doc.add_layer(NoteLayer("note", "flaking since 2019", (12, 34)))
@@ -63,7 +63,8 @@ def test_project_round_trip_keeps_everything(tmp_path, source_tif):
     assert np.array_equal(loaded.layers[0].data, doc.layers[0].data)
     assert np.array_equal(loaded.layers[1].data, doc.layers[1].data)
     restored = loaded.layers[2]
-    assert restored.pixels.dtype == np.uint16 and (restored.pixels == 40000).all()
+    assert [p.bbox for p in restored.patches] == [(200, 150, 40, 30), (10, 200, 10, 10)]
+    assert restored.patches[0].pixels.dtype == np.uint16 and (restored.patches[0].pixels == 40000).all()
     assert restored.record.parameters == {"patch": 7} and not restored.pending
     assert loaded.layers[3].text == "flaking since 2019"
     assert loaded.view == {"zoom": 2.0, "center": [100, 80]}
@@ -223,6 +224,6 @@ def test_export_embeds_record_in_tiff_and_keeps_source_untouched(tmp_path, sourc
     assert embedded["source"]["sha256"] == doc.source_sha256()
     source = imageio.read_image(source_tif).pixels
     changed = np.any(loaded.pixels != source, axis=2)
-    assert changed.sum() == 20 * 30 and changed[155:175, 205:235].all()
+    assert changed.sum() == 20 * 30 + 5 * 5 and changed[155:175, 205:235].all()
     assert source_tif.read_bytes() == before
     assert os.listdir(source_tif.parent) == ["cave-257.tif"]

@@ -7,6 +7,7 @@ through plain-callback events (the GUI listens; no Qt here). Layers are ordered 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from muralstudio.core.events import Event
 from muralstudio.core.history import DEFAULT_LIMIT_BYTES, CallbackChange, History, PixelChange
 from muralstudio.core.imageio import ImageInfo
 from muralstudio.core.pyramid import ArraySource, FileSource, ImageSource, Pyramid, default_cache_root
-from muralstudio.core.record import RestorationRecord, mask_sha256
+from muralstudio.core.record import RestorationRecord
 
 DEFAULT_MASK_COLORS = [(255, 40, 40), (40, 160, 255), (255, 200, 0), (200, 60, 255), (0, 220, 120)]
 
@@ -103,8 +104,28 @@ class LabelLayer(PixelLayer):
         self.classes = [(str(n), tuple(int(v) for v in c)) for n, c in (classes or DEFAULT_LABEL_CLASSES)]
 
 
+@dataclass
+class Patch:
+    """Restored pixels of one damaged region's bounding box at (x, y), in the source's dtype
+    and channels, and the mask of the pixels they replace."""
+
+    x: int
+    y: int
+    pixels: np.ndarray
+    mask: np.ndarray
+
+    def __post_init__(self):
+        self.mask = np.asarray(self.mask, bool)
+        if self.pixels.shape[:2] != self.mask.shape:
+            raise ValueError("patch pixels and mask differ in size")
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        return int(self.x), int(self.y), self.mask.shape[1], self.mask.shape[0]
+
+
 class RestorationLayer(Layer):
-    """Restored pixels of a bounding box, the hole mask they fill and the record of how.
+    """Restored patches (one per damaged region) and the record of how they were made.
 
     A *pending* layer is a proposal: it is shown but not part of the restored image until the
     user applies it.
@@ -113,21 +134,31 @@ class RestorationLayer(Layer):
     kind = "restoration"
     PROPERTIES = Layer.PROPERTIES + ("pending",)
 
-    def __init__(self, name: str, bbox: tuple[int, int, int, int], pixels: np.ndarray,
-                 mask: np.ndarray, record: RestorationRecord, pending: bool = True, **kwargs):
+    def __init__(self, name: str, patches: list[Patch], record: RestorationRecord,
+                 pending: bool = True, **kwargs):
         super().__init__(name, **kwargs)
-        x, y, w, h = bbox
-        if pixels.shape[:2] != (h, w) or mask.shape != (h, w):
-            raise ValueError("restoration pixels and mask must match the bounding box")
-        self.bbox = tuple(int(v) for v in bbox)
-        self.pixels = pixels
-        self.mask = mask.astype(bool)
+        if not patches:
+            raise ValueError("a restoration needs at least one patch")
+        self.patches = list(patches)
         self.record = record
         self.pending = pending
 
     @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        """Union of the patches' boxes (x, y, w, h)."""
+        x0 = min(p.x for p in self.patches)
+        y0 = min(p.y for p in self.patches)
+        x1 = max(p.x + p.bbox[2] for p in self.patches)
+        y1 = max(p.y + p.bbox[3] for p in self.patches)
+        return x0, y0, x1 - x0, y1 - y0
+
+    @property
+    def mask_pixels(self) -> int:
+        return int(sum(p.mask.sum() for p in self.patches))
+
+    @property
     def nbytes(self) -> int:
-        return int(self.pixels.nbytes + self.mask.nbytes)
+        return int(sum(p.pixels.nbytes + p.mask.nbytes for p in self.patches))
 
 
 class NoteLayer(Layer):
@@ -403,13 +434,11 @@ class Document:
         self.write_pixels(layer, int(x0), int(y0), data[y0:y1, x0:x1], action=action)
 
     # restorations ------------------------------------------------------------------------
-    def add_restoration(self, bbox, pixels: np.ndarray, mask: np.ndarray,
-                        record: RestorationRecord, name: str | None = None) -> RestorationLayer:
+    def add_restoration(self, patches: list[Patch], record: RestorationRecord,
+                        name: str | None = None) -> RestorationLayer:
         """Add a restoration as a pending proposal (not yet part of the restored image)."""
-        if record.mask_sha256 == "":
-            record.mask_sha256 = mask_sha256(mask)
         layer = RestorationLayer(self.unique_name(name or f"restored ({record.engine})"),
-                                 bbox, pixels, mask, record, pending=True)
+                                 patches, record, pending=True)
         return self.add_layer(layer, action=f"Propose restoration ({record.engine})")
 
     def apply_restoration(self, layer: RestorationLayer) -> None:
@@ -426,14 +455,15 @@ class Document:
         for layer in self.layers:
             if not isinstance(layer, RestorationLayer) or (layer.pending and not include_pending):
                 continue
-            lx, ly, lw, lh = layer.bbox
-            ix0, iy0 = max(x, lx), max(y, ly)
-            ix1, iy1 = min(x + w, lx + lw), min(y + h, ly + lh)
-            if ix1 <= ix0 or iy1 <= iy0:
-                continue
-            hole = layer.mask[iy0 - ly:iy1 - ly, ix0 - lx:ix1 - lx]
-            region = out[iy0 - y:iy1 - y, ix0 - x:ix1 - x]
-            region[hole] = layer.pixels[iy0 - ly:iy1 - ly, ix0 - lx:ix1 - lx][hole]
+            for patch in layer.patches:
+                px, py, pw, ph = patch.bbox
+                ix0, iy0 = max(x, px), max(y, py)
+                ix1, iy1 = min(x + w, px + pw), min(y + h, py + ph)
+                if ix1 <= ix0 or iy1 <= iy0:
+                    continue
+                hole = patch.mask[iy0 - py:iy1 - py, ix0 - px:ix1 - px]
+                region = out[iy0 - y:iy1 - y, ix0 - x:ix1 - x]
+                region[hole] = patch.pixels[iy0 - py:iy1 - py, ix0 - px:ix1 - px][hole]
         return out
 
     def restored_image(self, include_pending: bool = False) -> np.ndarray:

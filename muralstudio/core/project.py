@@ -4,8 +4,8 @@ Layout (see docs/design/project-format.md for why a zip):
 
     manifest.json              format version, source reference, layers, records, view
     layers/<uid>.png           mask and label layers (8-bit PNG, lossless)
-    layers/<uid>-pixels.tif    restored pixels of a restoration layer (source bit depth)
-    layers/<uid>-mask.png      its hole mask
+    layers/<uid>-<i>-pixels.tif  restored pixels of patch i of a restoration (source depth)
+    layers/<uid>-<i>-mask.png    its hole mask
     source.tif                 only for documents with no source file (the demo document)
 
 Saving writes a temporary file beside the target and renames it over the old one, so a crash
@@ -34,6 +34,7 @@ from muralstudio.core.document import (
     Layer,
     MaskLayer,
     NoteLayer,
+    Patch,
     RestorationLayer,
 )
 from muralstudio.core.errors import (
@@ -94,7 +95,8 @@ def _layer_entry(layer: Layer) -> dict:
     elif isinstance(layer, LabelLayer):
         entry["classes"] = [[name, list(color)] for name, color in layer.classes]
     elif isinstance(layer, RestorationLayer):
-        entry.update(bbox=list(layer.bbox), pending=layer.pending, record=layer.record.to_dict())
+        entry.update(patches=[list(p.bbox) for p in layer.patches], pending=layer.pending,
+                     record=layer.record.to_dict())
     elif isinstance(layer, NoteLayer):
         entry.update(text=layer.text, position=list(layer.position))
     return entry
@@ -133,11 +135,12 @@ def write_project(doc: Document, path, *, embed_source: bool | None = None) -> P
                     zf.writestr(f"layers/{layer.uid}.png", _png_bytes(layer.data),
                                 compress_type=zipfile.ZIP_STORED)
                 elif isinstance(layer, RestorationLayer):
-                    zf.writestr(f"layers/{layer.uid}-pixels.tif", _tiff_bytes(layer.pixels),
-                                compress_type=zipfile.ZIP_STORED)
-                    zf.writestr(f"layers/{layer.uid}-mask.png",
-                                _png_bytes(layer.mask.astype(np.uint8) * 255),
-                                compress_type=zipfile.ZIP_STORED)
+                    for i, patch in enumerate(layer.patches):
+                        zf.writestr(f"layers/{layer.uid}-{i}-pixels.tif", _tiff_bytes(patch.pixels),
+                                    compress_type=zipfile.ZIP_STORED)
+                        zf.writestr(f"layers/{layer.uid}-{i}-mask.png",
+                                    _png_bytes(patch.mask.astype(np.uint8) * 255),
+                                    compress_type=zipfile.ZIP_STORED)
             if embed:
                 zf.writestr("source.tif", _tiff_bytes(doc.source.full()),
                             compress_type=zipfile.ZIP_STORED)
@@ -252,10 +255,14 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
             return MaskLayer(entry["name"], data, color=entry.get("color", (255, 0, 0)), **common)
         return LabelLayer(entry["name"], data, classes=entry.get("classes"), **common)
     if kind == "restoration":
-        pixels = _tiff_array(zf.read(f"layers/{entry['uid']}-pixels.tif"))
-        mask = _png_array(zf.read(f"layers/{entry['uid']}-mask.png")) > 0
-        return RestorationLayer(entry["name"], tuple(entry["bbox"]), pixels, mask,
-                                RestorationRecord.from_dict(entry["record"]),
+        patches = []
+        for i, (x, y, w, h) in enumerate(entry["patches"]):
+            pixels = _tiff_array(zf.read(f"layers/{entry['uid']}-{i}-pixels.tif"))
+            mask = _png_array(zf.read(f"layers/{entry['uid']}-{i}-mask.png")) > 0
+            if mask.shape != (h, w):
+                raise ValueError(f"patch {i} of '{entry['name']}' has the wrong size")
+            patches.append(Patch(x, y, pixels, mask))
+        return RestorationLayer(entry["name"], patches, RestorationRecord.from_dict(entry["record"]),
                                 pending=entry["pending"], **common)
     if kind == "note":
         return NoteLayer(entry["name"], entry.get("text", ""), entry.get("position", (0, 0)), **common)

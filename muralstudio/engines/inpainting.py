@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from muralstudio import __version__
+from muralstudio.core.document import Patch
 from muralstudio.core.errors import Cancelled
 from muralstudio.core.record import RestorationRecord, mask_sha256
 from muralstudio.engines import registry
@@ -85,20 +86,6 @@ class InpaintOptions:
     group_distance: int = 16
     mask_threshold: int = 1  # mask pixels >= this are holes (uint8 masks: 1 = any nonzero)
     engine_params: dict = field(default_factory=dict)
-
-
-@dataclass
-class Patch:
-    """Restored pixels of one region's hole bounding box (source dtype and channels)."""
-
-    x: int
-    y: int
-    pixels: np.ndarray
-    mask: np.ndarray  # bool, True where ``pixels`` replace the source
-
-    @property
-    def bbox(self) -> tuple[int, int, int, int]:
-        return self.x, self.y, self.mask.shape[1], self.mask.shape[0]
 
 
 @dataclass
