@@ -56,30 +56,26 @@ class PatchMatchSolver:
         self.rng = rng
 
     # --- distances ---------------------------------------------------------------------------
-    def _distance(self, lvl: _Level, padded: np.ndarray, ty, tx, sy, sx) -> np.ndarray:
-        """Sum of squared differences between patches centred at (ty, tx) and (sy, sx)."""
-        r = lvl.r
-        wp = lvl.w + 2 * r
-        flat = padded.reshape(-1, padded.shape[2])
-        base_t = (ty + r) * wp + (tx + r)
-        base_s = (sy + r) * wp + (sx + r)
-        total = np.zeros(len(ty), np.float32)
-        for dy in range(-r, r + 1):
-            for dx in range(-r, r + 1):
-                off = dy * wp + dx
-                diff = flat[base_t + off] - flat[base_s + off]
-                total += np.einsum("ij,ij->i", diff, diff)
-        return total
+    def _offsets(self, lvl: _Level) -> np.ndarray:
+        r, wp = lvl.r, lvl.w + 2 * lvl.r
+        dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
+        return (dy * wp + dx).ravel()
 
-    def _try(self, lvl, padded, nnf, cost, ty, tx, cy, cx):
+    def _patches(self, lvl: _Level, flat: np.ndarray, y, x) -> np.ndarray:
+        """(N, patch², C) pixels of the patches centred at (y, x), in one gather."""
+        base = (y + lvl.r) * (lvl.w + 2 * lvl.r) + (x + lvl.r)
+        return flat[base[:, None] + self._offsets(lvl)[None, :]]
+
+    def _try(self, lvl, flat, target_patches, nnf, cost, ty, tx, cy, cx):
         """Keep candidate sources (cy, cx) that are valid and better than the current match."""
         cy = np.clip(cy, 0, lvl.h - 1)
         cx = np.clip(cx, 0, lvl.w - 1)
-        ok = lvl.valid[cy, cx]
-        if not ok.any():
-            return
+        ok = lvl.valid[cy, cx] & ((cy != nnf[ty, tx, 0]) | (cx != nnf[ty, tx, 1]))
         idx = np.flatnonzero(ok)
-        d = self._distance(lvl, padded, ty[idx], tx[idx], cy[idx], cx[idx])
+        if not len(idx):
+            return
+        diff = self._patches(lvl, flat, cy[idx], cx[idx]) - target_patches[idx]
+        d = np.einsum("ijk,ijk->i", diff, diff)
         better = d < cost[ty[idx], tx[idx]]
         sel = idx[better]
         nnf[ty[sel], tx[sel], 0] = cy[sel]
@@ -88,20 +84,24 @@ class PatchMatchSolver:
 
     def _search(self, lvl: _Level, nnf, cost):
         padded = np.pad(lvl.image, ((lvl.r, lvl.r), (lvl.r, lvl.r), (0, 0)), mode="reflect")
+        flat = padded.reshape(-1, padded.shape[2])
         ty, tx = lvl.targets[:, 0], lvl.targets[:, 1]
-        cost[ty, tx] = self._distance(lvl, padded, ty, tx, nnf[ty, tx, 0], nnf[ty, tx, 1])
+        target_patches = self._patches(lvl, flat, ty, tx)  # fixed during the search
+        diff = self._patches(lvl, flat, nnf[ty, tx, 0], nnf[ty, tx, 1]) - target_patches
+        cost[ty, tx] = np.einsum("ijk,ijk->i", diff, diff)
         for _ in range(self.search_iterations):
             for jump in (4, 2, 1):
                 for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
                     ny = np.clip(ty - dy * jump, 0, lvl.h - 1)
                     nx = np.clip(tx - dx * jump, 0, lvl.w - 1)
-                    self._try(lvl, padded, nnf, cost, ty, tx,
+                    self._try(lvl, flat, target_patches, nnf, cost, ty, tx,
                               nnf[ny, nx, 0] + (ty - ny), nnf[ny, nx, 1] + (tx - nx))
             radius = max(lvl.h, lvl.w)
             while radius >= 1:
                 ry = self.rng.integers(-radius, radius + 1, len(ty))
                 rx = self.rng.integers(-radius, radius + 1, len(ty))
-                self._try(lvl, padded, nnf, cost, ty, tx, nnf[ty, tx, 0] + ry, nnf[ty, tx, 1] + rx)
+                self._try(lvl, flat, target_patches, nnf, cost, ty, tx,
+                          nnf[ty, tx, 0] + ry, nnf[ty, tx, 1] + rx)
                 radius //= 2
 
     # --- voting ------------------------------------------------------------------------------

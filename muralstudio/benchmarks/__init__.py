@@ -1,0 +1,1 @@
+"""Benchmarks behind ``muralstudio bench``: the papers' protocols, engines side by side."""
