@@ -3,7 +3,8 @@ expectation-maximisation scheme of Wexler et al. (2007), vectorised with numpy.
 
 At each pyramid level, from coarse to fine:
 - the hole starts from a diffusion (Telea) fill of that level, which sets the large-scale
-  structure; the coarser level hands down its nearest-neighbour field, not its pixels;
+  structure, plus the fine detail voted by the coarser level's upsampled nearest-neighbour
+  field, which carries the texture down;
 - every patch that touches the hole looks for its most similar patch lying wholly in the
   intact area: a nearest-neighbour field (NNF) improved by propagation from neighbours (run in
   parallel for all patches, with jumps of 1, 2 and 4 pixels so good matches spread fast) and by
@@ -48,8 +49,9 @@ class PatchMatchSolver:
     """One inpainting solve; separated from the engine so state stays local to the call."""
 
     def __init__(self, patch: int, em_iterations: int, search_iterations: int, rng,
-                 max_levels: int = 8):
+                 max_levels: int = 8, detail_sigma: float = 2.0):
         self.patch = patch
+        self.detail_sigma = detail_sigma
         self.max_levels = max_levels
         self.em_iterations = em_iterations
         self.search_iterations = search_iterations
@@ -162,13 +164,24 @@ class PatchMatchSolver:
             if len(lvl.sources) == 0:
                 raise ValueError("no intact area to copy texture from: the hole covers the crop")
             # every level starts from a diffusion fill (the large-scale structure that
-            # PSNR/SSIM/HaarPSI reward); coarser levels pass down their matches, not pixels
+            # PSNR/SSIM/HaarPSI reward) plus the fine detail the coarser level's matches vote
+            # for (the texture), split at a Gaussian of σ = detail_sigma
             u8 = holes[depth].astype(np.uint8)
             u16 = np.round(np.clip(image, 0, 1) * 65535).astype(np.uint16)
+            base = np.empty_like(image)
             for c in range(image.shape[2]):
-                image[..., c] = cv2.inpaint(np.ascontiguousarray(u16[..., c]), u8, 3,
-                                            cv2.INPAINT_TELEA) / 65535
-            nnf = self._random_nnf(lvl) if nnf is None else self._upsample_nnf(nnf, lvl)
+                base[..., c] = cv2.inpaint(np.ascontiguousarray(u16[..., c]), u8, 3,
+                                           cv2.INPAINT_TELEA) / 65535
+            if nnf is None:
+                image[:] = base
+                nnf = self._random_nnf(lvl)
+            else:
+                nnf = self._upsample_nnf(nnf, lvl)
+                cost = np.full((lvl.h, lvl.w), np.inf, np.float32)
+                cost[lvl.targets[:, 0], lvl.targets[:, 1]] = 0.0
+                self._vote(lvl, nnf, cost)
+                detail = image - cv2.GaussianBlur(image, (0, 0), self.detail_sigma)
+                image[:] = np.where(lvl.hole[..., None], np.clip(base + detail, 0, 1), image)
             iterations = self.em_iterations if depth else max(1, self.em_iterations // 2)
             for _ in range(iterations):
                 cost = np.full((lvl.h, lvl.w), np.inf, np.float32)

@@ -1,0 +1,240 @@
+"""The inpainting harness and the classical engines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import random_image
+from muralstudio.core import imageio, metrics, synth
+from muralstudio.core.document import Document
+from muralstudio.core.errors import Cancelled
+from muralstudio.engines import inpainting
+from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities, InpaintOptions
+
+ENGINES = ["telea", "ns", "patchmatch"]
+
+
+def scattered_mask(shape, seed=0, count=6, radius=(4, 10)):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(shape, bool)
+    yy, xx = np.mgrid[:shape[0], :shape[1]]
+    for _ in range(count):
+        cy, cx = rng.integers(12, shape[0] - 12), rng.integers(12, shape[1] - 12)
+        r = rng.integers(*radius)
+        mask |= (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+    return mask
+
+
+def test_regions_group_nearby_holes():
+    mask = np.zeros((100, 200), bool)
+    mask[10:20, 10:20] = True
+    mask[10:20, 30:40] = True  # 10 px to the right of the first
+    mask[80:90, 150:160] = True
+    assert inpainting.find_regions(mask, group_distance=16) == [(10, 10, 30, 10), (150, 80, 10, 10)]
+    assert inpainting.find_regions(mask, group_distance=4) == [(10, 10, 10, 10), (30, 10, 10, 10),
+                                                                (150, 80, 10, 10)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_pixels_outside_the_mask_are_bit_identical(rng, engine, dtype, channels):
+    shape = (96, 128) if channels == 1 else (96, 128, channels)
+    image = random_image(rng, shape, dtype)
+    mask = scattered_mask((96, 128), seed=1)
+    result = inpainting.inpaint(image, mask, InpaintOptions(engine=engine))
+    out = inpainting.apply_patches(image, result.patches)
+    assert out.dtype == dtype and out.shape == image.shape
+    assert np.array_equal(out[~mask], image[~mask])
+    if channels == 4:
+        assert np.array_equal(out[..., 3], image[..., 3])  # alpha kept everywhere
+    changed = np.any(out != image, axis=-1) if out.ndim == 3 else out != image
+    assert changed[mask].mean() > 0.5
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fills_are_closer_to_the_truth_than_the_damage(engine):
+    clean, _ = synth.generate_mural(256, 192, seed=5, bit_depth=16)
+    damaged, masks = synth.apply_damage(clean, ("loss",), seed=6)
+    hole = masks["loss"]
+    result = inpainting.inpaint(damaged, hole, InpaintOptions(engine=engine))
+    out = inpainting.apply_patches(damaged, result.patches)
+    before = metrics.psnr(clean[hole], damaged[hole], data_range=65535)
+    after = metrics.psnr(clean[hole], out[hole], data_range=65535)
+    assert after > before + 6, (before, after)
+    assert result.record.engine == engine and result.record.mask_pixels == hole.sum()
+
+
+def test_patchmatch_continues_texture_better_than_diffusion():
+    yy, xx = np.mgrid[:128, :128]
+    stripes = ((np.sin(xx * 2 * np.pi / 8) > 0) * 200 + 30).astype(np.uint8)
+    image = np.repeat(stripes[..., None], 3, axis=2)
+    hole = np.zeros((128, 128), bool)
+    hole[48:80, 48:80] = True
+    scores = {}
+    for engine in ("telea", "patchmatch"):
+        out = inpainting.apply_patches(image, inpainting.inpaint(image, hole, InpaintOptions(engine=engine)).patches)
+        scores[engine] = metrics.psnr(image[hole], out[hole])
+    assert scores["patchmatch"] > scores["telea"] + 5, scores
+
+
+class RecordingEngine(Inpainter):
+    """Test double: records what it was given and fills with a fixed colour."""
+
+    name = "recording"
+
+    def __init__(self, capabilities, colour=(1.0, 0.0, 0.0)):
+        self.capabilities = capabilities
+        super().__init__("cpu")
+        self.colour = np.array(colour, np.float32)
+        self.shapes = []
+
+    def inpaint(self, rgb, hole):
+        self.shapes.append(rgb.shape)
+        out = rgb.copy()
+        out[hole] = self.colour
+        return out
+
+
+def test_crops_are_padded_to_the_engine_multiple_and_cropped_back(rng):
+    image = random_image(rng, (101, 77, 3), np.uint8)
+    mask = np.zeros((101, 77), bool)
+    mask[40:50, 30:41] = True
+    engine = RecordingEngine(InpainterCapabilities(size_multiple=8))
+    result = inpainting.inpaint(image, mask, InpaintOptions(min_context=13), engine=engine)
+    assert all(h % 8 == 0 and w % 8 == 0 for h, w, _ in engine.shapes)
+    out = inpainting.apply_patches(image, result.patches)
+    assert (out[mask] == (255, 0, 0)).all() and np.array_equal(out[~mask], image[~mask])
+
+
+def test_large_crops_are_downscaled_and_grain_restored():
+    rng = np.random.default_rng(3)
+    image = np.clip(rng.normal(128, 20, (400, 400, 3)), 0, 255).astype(np.uint8)
+    mask = np.zeros((400, 400), bool)
+    mask[150:250, 150:250] = True
+
+    class Grey(RecordingEngine):
+        def inpaint(self, rgb, hole):
+            self.shapes.append(rgb.shape)
+            out = rgb.copy()
+            out[hole] = rgb[~hole].mean(axis=0)
+            return out
+
+    engine = Grey(InpainterCapabilities(max_side=64))
+    result = inpainting.inpaint(image, mask, InpaintOptions(), engine=engine)
+    assert max(engine.shapes[0][:2]) == 64
+    out = inpainting.apply_patches(image, result.patches)
+    fill = out[mask].astype(float)
+    assert abs(fill.mean() - 128) < 3
+    assert 5 < fill.std() < 40  # grain like the surroundings, not a flat upsampled fill
+
+
+def test_colour_match_pulls_a_cast_fill_to_its_surroundings():
+    image = np.full((120, 120, 3), (90, 140, 100), np.uint8)
+    mask = np.zeros((120, 120), bool)
+    mask[40:80, 40:80] = True
+    engine = RecordingEngine(InpainterCapabilities(), colour=(1.0, 0.2, 0.2))
+    plain = inpainting.apply_patches(image, inpainting.inpaint(image, mask, engine=engine).patches)
+    matched = inpainting.apply_patches(image, inpainting.inpaint(
+        image, mask, InpaintOptions(color_match=True), engine=engine).patches)
+    assert np.abs(plain[mask].astype(int) - (90, 140, 100)).mean() > 60
+    assert np.abs(matched[mask].astype(int) - (90, 140, 100)).mean() < 3
+
+
+def test_cancel_stops_at_a_region_checkpoint_and_changes_nothing(rng):
+    doc = Document.from_array(random_image(rng, (128, 128, 3), np.uint8))
+    mask = scattered_mask((128, 128), seed=2, count=8, radius=(3, 5))
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(Cancelled):
+        inpainting.inpaint(doc.source, mask, InpaintOptions(group_distance=0), cancelled=cancelled)
+    assert doc.layers == [] and not doc.history.can_undo
+
+
+def test_bad_input_is_refused_clearly(rng):
+    image = random_image(rng, (40, 50, 3), np.uint8)
+    with pytest.raises(ValueError, match="mask is 50×30 but the image is 50×40"):
+        inpainting.inpaint(image, np.ones((30, 50), bool))
+    with pytest.raises(ValueError, match="empty"):
+        inpainting.inpaint(image, np.zeros((40, 50), bool))
+    with pytest.raises(KeyError, match="unknown inpainter engine 'edgeconnect'; available: ns, patchmatch, telea"):
+        inpainting.inpaint(image, np.ones((40, 50), bool), InpaintOptions(engine="edgeconnect"))
+    with pytest.raises(ValueError, match="runs on cpu, not 'cuda'"):
+        inpainting.create("telea", device="cuda")
+
+
+def test_document_restoration_from_the_harness_is_exported_with_its_record(tmp_path, rng):
+    pixels = random_image(rng, (80, 90, 3), np.uint16)
+    doc = Document.from_array(pixels)
+    mask = scattered_mask((80, 90), seed=4, count=3)
+    result = inpainting.inpaint(doc.source, mask, InpaintOptions(engine="telea"))
+    layer = doc.add_restoration(result.patches, result.record)
+    doc.apply_restoration(layer)
+    restored = doc.restored_image()
+    assert np.array_equal(restored[~mask], pixels[~mask]) and not np.array_equal(restored, pixels)
+    doc.undo()
+    assert np.array_equal(doc.restored_image(), pixels)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "muralstudio", *map(str, args)], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_inpaint_writes_16_bit_tiff_with_record(tmp_path, srgb_icc):
+    clean, _ = synth.generate_mural(200, 150, seed=1, bit_depth=16)
+    damaged, masks = synth.apply_damage(clean, ("loss",), seed=2)
+    info = imageio.ImageInfo(path=None, format="TIFF", width=0, height=0, channels=3, dtype=np.uint16,
+                             icc_profile=srgb_icc)
+    imageio.write_tiff(tmp_path / "in.tif", damaged, info)
+    imageio.write_png(tmp_path / "mask.png", masks["loss"])
+    result = run_cli("inpaint", tmp_path / "in.tif", "--mask", tmp_path / "mask.png", "--engine",
+                     "patchmatch", "--param", "patch_size=5", "--out", tmp_path / "out.tif")
+    assert result.returncode == 0, result.stderr
+    out = imageio.read_image(tmp_path / "out.tif")
+    assert out.info.bit_depth == 16 and out.info.icc_profile == srgb_icc
+    hole = masks["loss"]
+    assert np.array_equal(out.pixels[~hole], damaged[~hole])
+    record = json.loads((tmp_path / "out.tif.record.json").read_text())
+    assert record["restorations"][0]["engine"] == "patchmatch"
+    assert record["restorations"][0]["parameters"]["engine"]["patch_size"] == 5
+    assert json.loads(out.info.record_json) == record
+
+
+def test_cli_inpaint_errors(tmp_path, rng):
+    imageio.write_png(tmp_path / "in.png", random_image(rng, (40, 50, 3), np.uint8))
+    imageio.write_png(tmp_path / "small.png", np.ones((20, 20), np.uint8))
+    imageio.write_png(tmp_path / "empty.png", np.zeros((40, 50), np.uint8))
+    cases = [("small.png", "telea", "is 20×20 but the image is 50×40"),
+             ("empty.png", "telea", "empty: nothing to restore"),
+             ("empty.png", "nosuch", "unknown inpainter engine 'nosuch'")]
+    for mask, engine, message in cases:
+        result = run_cli("inpaint", tmp_path / "in.png", "--mask", tmp_path / mask, "--engine", engine,
+                         "--out", tmp_path / "out.tif")
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "out.tif").exists()
+
+
+def test_bench_inpaint_reports_every_engine(tmp_path):
+    for i in range(3):
+        image, _ = synth.generate_mural(96, 80, seed=i)
+        imageio.write_png(tmp_path / f"m{i}.png", image)
+    result = run_cli("bench", "inpaint", "--images", tmp_path, "--masks", "jelly", "--ratio", "0.1-0.2",
+                     "--engines", "telea,patchmatch", "--size", "64", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["n_images"] == 3 and report["mask"] == "jelly" and report["ratio"] == [0.1, 0.2]
+    for name in ("telea", "patchmatch"):
+        r = report["engines"][name]
+        assert set(r) == {"psnr", "ssim", "haarpsi", "tv", "seconds_per_image"}
+        assert 15 < r["psnr"] < 60 and 0 < r["ssim"] <= 1 and 0 < r["haarpsi"] <= 1
+    assert "patchmatch" in result.stdout and "ΔPSNR" in result.stdout
