@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, Qt  # noqa: E402
 
 from conftest import random_image  # noqa: E402
 from muralstudio.core import imageio, project  # noqa: E402
@@ -17,10 +17,13 @@ from muralstudio.gui.main_window import MainWindow, demo_document  # noqa: E402
 @pytest.fixture
 def window(qtbot):
     win = MainWindow()
-    qtbot.addWidget(win)
     yield win
     if win.doc is not None:
         win.doc.mark_clean()  # no save prompt when the test closes it
+    win.close()  # stops the job thread
+    assert not win.jobs.thread.isRunning()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def test_demo_document_opens_with_damage_layers(window):
@@ -93,3 +96,88 @@ def test_recovery_is_offered_after_a_crash(window, tmp_path, monkeypatch):
     assert [l.name for l in window.doc.layers][-1] == "unsaved"
     assert window.doc.is_modified
     assert project.list_recoveries() == []
+
+
+def test_inpaint_job_proposes_then_apply_and_export(window, qtbot, tmp_path):
+    doc = demo_document()
+    window.set_document(doc)
+    dock = window.inpaint_dock
+    dock.engine.setCurrentIndex(dock.engine.findData("telea"))
+    dock.mask_source.setCurrentIndex(dock.mask_source.findText("paint loss"))
+    source = doc.source.full().copy()
+    hole = doc.layer_by_name("paint loss").data >= 128
+    job = dock.run()
+    assert job is not None and not dock.run_button.isEnabled()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+    layer = dock.pending_layer()
+    assert layer is not None and layer.record.engine == "telea"
+    assert np.array_equal(doc.restored_image(), source)  # a proposal changes nothing yet
+    dock.apply_button.click()
+    assert not layer.pending and dock.pending_layer() is None
+    restored = doc.restored_image()
+    assert np.array_equal(restored[~hole], source[~hole]) and not np.array_equal(restored[hole], source[hole])
+    assert window.export(tmp_path / "restored.tif")
+    exported = imageio.read_image(tmp_path / "restored.tif")
+    assert exported.info.bit_depth == 16 and np.array_equal(exported.pixels[~hole], source[~hole])
+    window.undo_action.trigger()
+    assert layer.pending
+
+
+def test_cancelled_inpaint_job_changes_nothing(window, qtbot):
+    window.set_document(demo_document())
+    dock = window.inpaint_dock
+    dock.engine.setCurrentIndex(dock.engine.findData("patchmatch"))
+    layers_before = list(window.doc.layers)
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "running", timeout=10000)
+    dock.cancel_button.click()
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=60000)
+    assert window.doc.layers == layers_before and "cancelled" in dock.stage.text()
+
+
+def test_event_loop_keeps_answering_during_a_slow_job(window, qtbot):
+    import time
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from muralstudio.gui.jobs import Job
+
+    def slow(progress, cancelled):
+        end = time.perf_counter() + 1.5
+        while time.perf_counter() < end:
+            sum(i * i for i in range(20000))  # busy Python work holding the GIL in bursts
+            progress(0.5, "busy")
+        return 42
+
+    results, gaps = [], []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
+    job = window.jobs.submit(Job("slow", slow, results.append))
+    qtbot.waitUntil(lambda: job.state == "done", timeout=10000)
+    timer.stop()
+    assert results == [42]
+    assert len(gaps) > 50 and max(gaps) < 100, max(gaps)
+
+
+def test_failed_job_reports_its_message(window, qtbot):
+    from muralstudio.gui.jobs import Job
+
+    def broken(progress, cancelled):
+        raise ValueError("weights file is damaged")
+
+    failures = []
+    window.jobs.job_failed.connect(lambda job, message: failures.append(message))
+    job = window.jobs.submit(Job("broken", broken))
+    qtbot.waitUntil(lambda: job.state == "failed", timeout=5000)
+    assert failures == ["weights file is damaged"]

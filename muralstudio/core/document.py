@@ -448,12 +448,17 @@ class Document:
         return [layer.record for layer in self.layers
                 if isinstance(layer, RestorationLayer) and not layer.pending]
 
-    def composite_region(self, x: int, y: int, w: int, h: int,
-                         include_pending: bool = False) -> np.ndarray:
-        """Source pixels with applied restorations pasted inside their masks, at source depth."""
+    def composite_region(self, x: int, y: int, w: int, h: int, include_pending: bool = False,
+                         visible_only: bool = False) -> np.ndarray:
+        """Source pixels with applied restorations pasted inside their masks, at source depth.
+
+        The view passes ``include_pending`` and ``visible_only`` to show proposals and honour
+        the eye toggles; exports use the applied restorations only, visible or not.
+        """
         out = self.source.read_region(x, y, w, h)
         for layer in self.layers:
-            if not isinstance(layer, RestorationLayer) or (layer.pending and not include_pending):
+            if not isinstance(layer, RestorationLayer) or (layer.pending and not include_pending) \
+                    or (visible_only and not layer.visible):
                 continue
             for patch in layer.patches:
                 px, py, pw, ph = patch.bbox
@@ -466,8 +471,8 @@ class Document:
                 region[hole] = patch.pixels[iy0 - py:iy1 - py, ix0 - px:ix1 - px][hole]
         return out
 
-    def restored_image(self, include_pending: bool = False) -> np.ndarray:
-        return self.composite_region(0, 0, self.width, self.height, include_pending)
+    def restored_image(self, include_pending: bool = False, visible_only: bool = False) -> np.ndarray:
+        return self.composite_region(0, 0, self.width, self.height, include_pending, visible_only)
 
     def source_description(self) -> dict:
         return {"path": str(self.source.path) if self.source.path else None,

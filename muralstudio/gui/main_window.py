@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from muralstudio.core import imageio, project, synth
 from muralstudio.core.atomic import atomic_write
-from muralstudio.core.document import Document, MaskLayer, PixelLayer
+from muralstudio.core.document import Document, MaskLayer, PixelLayer, RestorationLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.core.record import records_json
+from muralstudio.gui.inpaint_dock import InpaintDock
+from muralstudio.gui.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
     def __init__(self, doc: Document | None = None):
         super().__init__()
         self.doc: Document | None = None
+        self._shown_restorations = False
         self.autosaver: project.Autosaver | None = None
         self.view = ImageView(self)
         self.setCentralWidget(self.view)
@@ -144,7 +147,18 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.layer_list)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.status_pos = QLabel()
+        self.status_job = QLabel()
+        self.statusBar().addPermanentWidget(self.status_job)
         self.statusBar().addPermanentWidget(self.status_pos)
+        self.jobs = JobRunner(self)
+        self.jobs.job_started.connect(self._show_job)
+        self.jobs.job_progress.connect(self._show_job)
+        self.jobs.job_finished.connect(lambda job: self.status_job.clear())
+        self.inpaint_dock = InpaintDock(self, self.jobs)
+        inpaint = QDockWidget(self.tr("Inpaint"), self)
+        inpaint.setObjectName("inpaint")
+        inpaint.setWidget(self.inpaint_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, inpaint)
         self.view.cursor_moved.connect(self._show_cursor)
         self._build_menus()
         self.autosave_timer = QTimer(self)
@@ -189,7 +203,7 @@ class MainWindow(QMainWindow):
         self.doc = doc
         self.autosaver = project.Autosaver(doc)
         for event in (doc.layer_inserted, doc.layer_removed, doc.layer_moved):
-            event.connect(lambda *_: self._refresh_layers())
+            event.connect(self._layer_list_changed)
         doc.layer_changed.connect(self._layer_changed)
         doc.history.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda *_: self._update_title())
@@ -197,6 +211,7 @@ class MainWindow(QMainWindow):
         self._refresh_layers()
         self._update_actions()
         self._update_title()
+        self.inpaint_dock.refresh()
         QTimer.singleShot(0, self.view.fit)
 
     def _preview_step(self) -> int:
@@ -209,7 +224,7 @@ class MainWindow(QMainWindow):
     def _refresh_image(self) -> None:
         step = self._preview_step()
         if step == 1:
-            pixels = self.doc.restored_image(include_pending=True)
+            pixels = self.doc.restored_image(include_pending=True, visible_only=True)
         else:
             pyramid = self.doc.pyramid().build()
             level = int(np.log2(step))
@@ -227,10 +242,18 @@ class MainWindow(QMainWindow):
         self.view.set_overlay(layer.uid, mask, layer.color, layer.opacity)
 
     def _layer_changed(self, layer, what, bbox) -> None:
-        if isinstance(layer, PixelLayer) or what in ("visible", "opacity", "color"):
+        if isinstance(layer, RestorationLayer):
+            self._refresh_image()  # applied, hidden or shown
+        elif isinstance(layer, PixelLayer) or what in ("visible", "opacity", "color"):
             self._refresh_overlay(layer)
-        if layer.kind == "restoration":
+        if what != "pixels":
+            self._refresh_layers()
+
+    def _layer_list_changed(self, *args) -> None:
+        has_restorations = any(isinstance(l, RestorationLayer) for l in self.doc.layers)
+        if has_restorations or self._shown_restorations:
             self._refresh_image()
+        self._shown_restorations = has_restorations
         self._refresh_layers()
 
     def _refresh_layers(self) -> None:
@@ -240,6 +263,7 @@ class MainWindow(QMainWindow):
         for uid in list(self.view.overlays):
             if uid not in present:
                 self.view.set_overlay(uid, None, None, 0)
+        self.inpaint_dock.refresh()
         for layer in reversed(self.doc.layers):  # top layer first, as in image editors
             item = QListWidgetItem(f"{layer.name}  [{self.tr(layer.kind)}]")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -268,6 +292,9 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         mark = "*" if self.doc.is_modified else ""
         self.setWindowTitle(f"{mark}{self.doc.title} — MuralStudio")
+
+    def _show_job(self, job) -> None:
+        self.status_job.setText(f"{job.name}: {int(job.fraction * 100)} % {job.stage}")
 
     def _show_cursor(self, sx: int, sy: int) -> None:
         if self.doc is None:
@@ -304,13 +331,13 @@ class MainWindow(QMainWindow):
                         self, self.tr("Locate the source image of %1").replace("%1", path.name),
                         str(path.parent), IMAGE_FILTER.split(";;")[0])
                     if not located:
-                        self._error(str(missing))
+                        self.show_error(str(missing))
                         return False
                     doc = project.load_project(path, source_path=located)
             else:
                 doc = Document.open(path)
         except MuralStudioError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
             return False
         for warning in doc.info.warnings:
             self.statusBar().showMessage(warning, 10000)
@@ -336,7 +363,7 @@ class MainWindow(QMainWindow):
         try:
             project.save_project(self.doc, path)
         except (MuralStudioError, OSError) as exc:
-            self._error(self.tr("Could not save the project: %1").replace("%1", str(exc)))
+            self.show_error(self.tr("Could not save the project: %1").replace("%1", str(exc)))
             return False
         self.statusBar().showMessage(self.tr("Saved %1").replace("%1", str(path)), 5000)
         return True
@@ -356,7 +383,7 @@ class MainWindow(QMainWindow):
             with atomic_write(imageio.record_sidecar_path(path), "w") as handle:
                 handle.write(record)
         except (MuralStudioError, OSError, ValueError) as exc:
-            self._error(self.tr("Could not export: %1").replace("%1", str(exc)))
+            self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
             return False
         self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
         return True
@@ -389,6 +416,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
+        self.jobs.shutdown()
         if self.autosaver:
             self.autosaver.close()
         event.accept()
@@ -410,7 +438,7 @@ class MainWindow(QMainWindow):
         try:
             doc = project.load_project(newest["recovery_path"])
         except MuralStudioError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
             return False
         doc.project_path = Path(newest["project_path"]) if newest.get("project_path") else None
         doc._clean_index = None  # recovered changes are not saved yet
@@ -418,7 +446,7 @@ class MainWindow(QMainWindow):
         self.set_document(doc)
         return True
 
-    def _error(self, message: str) -> None:
+    def show_error(self, message: str) -> None:
         log.error(message)
         if QApplication.instance().platformName() == "offscreen":
             self.statusBar().showMessage(message, 10000)  # tests: no modal dialog to block on

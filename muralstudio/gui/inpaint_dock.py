@@ -1,0 +1,166 @@
+"""Inpaint dock: choose engine and options, run on the job runner, then apply or discard the
+proposal. The algorithm is ``muralstudio.engines.inpainting``; this widget only wires it up."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muralstudio.core.document import MaskLayer, RestorationLayer
+from muralstudio.engines import inpainting, registry
+from muralstudio.gui.jobs import Job, JobRunner
+
+ALL_VISIBLE = "__all_visible__"
+
+
+class InpaintDock(QWidget):
+    def __init__(self, window, runner: JobRunner):
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self.job: Job | None = None
+        self.engine = QComboBox()
+        for name in registry.available("inpainter"):
+            self.engine.addItem(name, name)
+        self.engine.setCurrentIndex(max(0, self.engine.findData("patchmatch")))
+        self.mask_source = QComboBox()
+        self.context = QDoubleSpinBox()
+        self.context.setRange(0.25, 4.0)
+        self.context.setSingleStep(0.25)
+        self.context.setValue(1.0)
+        self.color_match = QCheckBox(self.tr("Match colour to the surroundings"))
+        self.run_button = QPushButton(self.tr("Restore"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.apply_button = QPushButton(self.tr("Apply"))
+        self.discard_button = QPushButton(self.tr("Discard"))
+        self.progress = QProgressBar()
+        self.stage = QLabel()
+        form = QFormLayout()
+        form.addRow(self.tr("Engine"), self.engine)
+        form.addRow(self.tr("Damage mask"), self.mask_source)
+        form.addRow(self.tr("Context (× hole size)"), self.context)
+        form.addRow(self.color_match)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_button)
+        run_row.addWidget(self.cancel_button)
+        proposal_row = QHBoxLayout()
+        proposal_row.addWidget(self.apply_button)
+        proposal_row.addWidget(self.discard_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(run_row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.stage)
+        layout.addWidget(QLabel(self.tr("Proposal")))
+        layout.addLayout(proposal_row)
+        layout.addStretch(1)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(lambda: self.job and self.runner.cancel(self.job))
+        self.apply_button.clicked.connect(self.apply)
+        self.discard_button.clicked.connect(self.discard)
+        runner.job_progress.connect(self._progress)
+        runner.job_finished.connect(self._finished)
+        self.refresh()
+
+    # state -------------------------------------------------------------------------------
+    @property
+    def doc(self):
+        return self.window.doc
+
+    def pending_layer(self) -> RestorationLayer | None:
+        for layer in reversed(self.doc.layers if self.doc else []):
+            if isinstance(layer, RestorationLayer) and layer.pending:
+                return layer
+        return None
+
+    def refresh(self) -> None:
+        current = self.mask_source.currentData()
+        self.mask_source.blockSignals(True)
+        self.mask_source.clear()
+        self.mask_source.addItem(self.tr("All visible mask layers"), ALL_VISIBLE)
+        for layer in self.doc.layers if self.doc else []:
+            if isinstance(layer, MaskLayer):
+                self.mask_source.addItem(layer.name, layer.uid)
+        index = self.mask_source.findData(current)
+        self.mask_source.setCurrentIndex(max(0, index))
+        self.mask_source.blockSignals(False)
+        running = self.job is not None
+        self.run_button.setEnabled(self.doc is not None and not running)
+        self.cancel_button.setEnabled(running)
+        pending = self.pending_layer() is not None
+        self.apply_button.setEnabled(pending and not running)
+        self.discard_button.setEnabled(pending and not running)
+
+    def selected_mask(self) -> np.ndarray:
+        choice = self.mask_source.currentData()
+        hole = np.zeros((self.doc.height, self.doc.width), bool)
+        for layer in self.doc.layers:
+            if isinstance(layer, MaskLayer) and (layer.uid == choice or (choice == ALL_VISIBLE and layer.visible)):
+                hole |= layer.data >= 128
+        return hole
+
+    # actions -----------------------------------------------------------------------------
+    def options(self) -> inpainting.InpaintOptions:
+        return inpainting.InpaintOptions(engine=self.engine.currentData(), context=self.context.value(),
+                                         color_match=self.color_match.isChecked())
+
+    def run(self) -> Job | None:
+        hole = self.selected_mask()
+        if not hole.any():
+            self.window.show_error(self.tr("The chosen mask is empty: paint or detect damage first."))
+            return None
+        doc, options = self.doc, self.options()
+
+        def work(progress, cancelled):
+            progress(0.0, "hashing the source")  # recorded with the restoration; cached
+            return inpainting.inpaint(doc.source, hole, options, progress=progress,
+                                      cancelled=cancelled, source_sha256=doc.source_sha256())
+
+        def done(result):
+            if self.doc is doc:  # the user may have opened another document meanwhile
+                doc.add_restoration(result.patches, result.record)
+
+        self.job = self.runner.submit(Job(self.tr("Inpaint (%1)").replace("%1", options.engine), work, done))
+        self.progress.setValue(0)
+        self.stage.setText(self.tr("queued"))
+        self.refresh()
+        return self.job
+
+    def apply(self) -> None:
+        layer = self.pending_layer()
+        if layer:
+            self.doc.apply_restoration(layer)
+            self.refresh()
+
+    def discard(self) -> None:
+        layer = self.pending_layer()
+        if layer:
+            self.doc.remove_layer(layer)
+            self.refresh()
+
+    def _progress(self, job: Job) -> None:
+        if job is self.job:
+            self.progress.setValue(int(job.fraction * 100))
+            self.stage.setText(job.stage)
+
+    def _finished(self, job: Job) -> None:
+        if job is not self.job:
+            return
+        self.job = None
+        self.stage.setText({"done": self.tr("done: review the proposal, then Apply or Discard"),
+                            "cancelled": self.tr("cancelled: nothing was changed"),
+                            "failed": self.tr("failed: %1").replace("%1", job.error)}[job.state])
+        if job.state == "failed":
+            self.window.show_error(job.error)
+        self.refresh()
