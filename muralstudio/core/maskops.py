@@ -1,0 +1,165 @@
+"""Mask operations on uint8 masks (0 intact, 255 damaged; values between are feathered).
+
+Plain functions returning new arrays; :func:`apply` runs one on a document's mask layer as a
+single undo step that stores only the changed bounding box.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+ON = 255
+
+
+def _binary(mask: np.ndarray) -> np.ndarray:
+    return np.asarray(mask) >= 128
+
+
+def _as_mask(binary: np.ndarray) -> np.ndarray:
+    return np.where(binary, ON, 0).astype(np.uint8)
+
+
+def _disk(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def grow(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """Dilate by ``pixels`` (a disk), e.g. to cover the rim of a loss."""
+    if pixels <= 0:
+        return mask.copy()
+    return cv2.dilate(_as_mask(_binary(mask)), _disk(pixels))
+
+
+def shrink(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """Erode by ``pixels`` (a disk)."""
+    if pixels <= 0:
+        return mask.copy()
+    return cv2.erode(_as_mask(_binary(mask)), _disk(pixels), borderValue=ON)
+
+
+def feather(mask: np.ndarray, radius: float) -> np.ndarray:
+    """Soften the edge with a Gaussian of σ = radius / 2 (values between 0 and 255)."""
+    if radius <= 0:
+        return mask.copy()
+    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), radius / 2)
+    return np.clip(np.round(soft), 0, 255).astype(np.uint8)
+
+
+def invert(mask: np.ndarray) -> np.ndarray:
+    return (ON - mask.astype(np.int16)).clip(0, 255).astype(np.uint8)
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """Mark as damaged the intact islands entirely enclosed by damage."""
+    return _as_mask(ndimage.binary_fill_holes(_binary(mask)))
+
+
+def remove_specks(mask: np.ndarray, min_pixels: int) -> np.ndarray:
+    """Drop damaged regions smaller than ``min_pixels`` (8-connected)."""
+    binary = _binary(mask).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    keep = np.zeros(count, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_pixels
+    return _as_mask(keep[labels])
+
+
+def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.maximum(a, b)
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.minimum(a, b)
+
+
+def subtract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a`` without ``b`` (where b is damaged, a becomes intact)."""
+    return np.where(_binary(b), 0, a).astype(np.uint8)
+
+
+def brush_dab(radius: float, hardness: float = 1.0) -> np.ndarray:
+    """Brush footprint (2r+1)² as alpha 0–1: 1 inside ``hardness``·r, then a smooth falloff."""
+    r = max(0.5, float(radius))
+    size = int(np.ceil(r))
+    yy, xx = np.mgrid[-size:size + 1, -size:size + 1]
+    dist = np.sqrt(xx * xx + yy * yy) / r
+    hard = float(np.clip(hardness, 0.0, 1.0))
+    if hard >= 1.0:
+        return (dist <= 1.0).astype(np.float32)
+    t = np.clip((dist - hard) / (1.0 - hard), 0.0, 1.0)
+    return np.where(dist <= 1.0, 1.0 - t * t * (3 - 2 * t), 0.0).astype(np.float32)
+
+
+def stroke_mask(points, radius: float, hardness: float, shape) -> tuple[tuple[int, int], np.ndarray]:
+    """Alpha (0–1) of a brush stroke through ``points`` (x, y), cropped to its bounding box.
+
+    Returns ((x0, y0), alpha). Dabs are placed every quarter radius so the stroke is even.
+    """
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    dense = [points[0]]
+    step = max(1.0, radius / 4)
+    for a, b in zip(points[:-1], points[1:]):
+        n = int(np.ceil(np.hypot(*(b - a)) / step))
+        dense += [a + (b - a) * k / n for k in range(1, n + 1)]
+    dense = np.array(dense)
+    dab = brush_dab(radius, hardness)
+    half = dab.shape[0] // 2
+    x0 = max(0, int(np.floor(dense[:, 0].min())) - half)
+    y0 = max(0, int(np.floor(dense[:, 1].min())) - half)
+    x1 = min(shape[1], int(np.ceil(dense[:, 0].max())) + half + 1)
+    y1 = min(shape[0], int(np.ceil(dense[:, 1].max())) + half + 1)
+    alpha = np.zeros((max(0, y1 - y0), max(0, x1 - x0)), np.float32)
+    for x, y in np.round(dense).astype(int):
+        ax0, ay0 = x - half - x0, y - half - y0
+        sx0, sy0 = max(0, -ax0), max(0, -ay0)
+        sx1 = min(dab.shape[1], alpha.shape[1] - ax0)
+        sy1 = min(dab.shape[0], alpha.shape[0] - ay0)
+        if sx1 <= sx0 or sy1 <= sy0:
+            continue
+        region = alpha[ay0 + sy0:ay0 + sy1, ax0 + sx0:ax0 + sx1]
+        np.maximum(region, dab[sy0:sy1, sx0:sx1], out=region)
+    return (x0, y0), alpha
+
+
+def polygon_mask(points, shape) -> tuple[tuple[int, int], np.ndarray]:
+    """Filled polygon (x, y) points as a bool mask cropped to its bounding box."""
+    pts = np.round(np.asarray(points, np.float64)).astype(np.int32).reshape(-1, 2)
+    x0, y0 = np.clip(pts.min(axis=0), 0, [shape[1], shape[0]])
+    x1, y1 = np.clip(pts.max(axis=0) + 1, 0, [shape[1], shape[0]])
+    out = np.zeros((max(0, y1 - y0), max(0, x1 - x0)), np.uint8)
+    if out.size:
+        cv2.fillPoly(out, [pts - [x0, y0]], 1)
+    return (int(x0), int(y0)), out.astype(bool)
+
+
+def paint(doc, layer, points, radius: float, hardness: float = 1.0, erase: bool = False,
+          action: str | None = None) -> None:
+    """Brush (or erase) a stroke into a mask layer as one undo step."""
+    (x0, y0), alpha = stroke_mask(points, radius, hardness, layer.data.shape)
+    if alpha.size == 0:
+        return
+    current = layer.data[y0:y0 + alpha.shape[0], x0:x0 + alpha.shape[1]].astype(np.float32)
+    target = 0.0 if erase else 255.0
+    new = np.round(current + (target - current) * alpha).astype(np.uint8)
+    doc.write_pixels(layer, x0, y0, new, where=alpha > 0,
+                     action=action or ("Erase" if erase else "Brush"))
+
+
+def fill_polygon(doc, layer, points, erase: bool = False) -> None:
+    (x0, y0), inside = polygon_mask(points, layer.data.shape)
+    if inside.any():
+        doc.write_pixels(layer, x0, y0, np.full(inside.shape, 0 if erase else ON, np.uint8),
+                         where=inside, action="Erase polygon" if erase else "Fill polygon")
+
+
+def apply(doc, layer, operation, *args, action: str | None = None) -> None:
+    """Replace ``layer``'s mask by ``operation(layer.data, *args)`` as one undo step."""
+    doc.set_layer_data(layer, operation(layer.data, *args),
+                       action or operation.__name__.replace("_", " ").capitalize())
+
+
+def combine(doc, target, other, operation) -> None:
+    """``target = operation(target, other)`` for union / intersect / subtract, undoable."""
+    apply(doc, target, operation, other.data,
+          action=f"{operation.__name__.capitalize()} '{other.name}'")
