@@ -181,3 +181,39 @@ def test_failed_job_reports_its_message(window, qtbot):
     job = window.jobs.submit(Job("broken", broken))
     qtbot.waitUntil(lambda: job.state == "failed", timeout=5000)
     assert failures == ["weights file is damaged"]
+
+
+def test_brush_and_eraser_drag_paint_the_selected_mask(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    doc = demo_document()
+    window.set_document(doc)
+    window.resize(900, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    window.view.actual_size()
+    window.view.centerOn(400, 300)
+    layer = doc.new_mask_layer("strokes")
+    window.layer_list.setCurrentRow(0)  # top of the list = the new layer
+    window.brush_size.setValue(10)
+    window.brush_hardness.setValue(100)
+    window.tool_actions["brush"].trigger()
+    viewport = window.view.viewport()
+    start = window.view.mapFromScene(380, 300)
+    end = window.view.mapFromScene(420, 300)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(viewport, pos=end)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+    assert layer.data[300, 400] == 255 and layer.data[300, 430] == 0
+    assert doc.history.names()[-1] == "Brush stroke"
+    window.tool_actions["eraser"].trigger()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(400, 300))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(400, 300))
+    assert layer.data[300, 400] == 0 and layer.data[300, 383] == 255
+    window.undo_action.trigger()
+    assert layer.data[300, 400] == 255
+    window.tool_actions["polygon"].trigger()
+    for x, y in ((100, 100), (140, 100), (140, 140)):
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(x, y))
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(100, 140))
+    assert layer.data[120, 130] == 255 and layer.data[135, 105] == 0

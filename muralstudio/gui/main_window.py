@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import qimage2ndarray
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -19,14 +19,17 @@ from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsView,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSpinBox,
+    QToolBar,
 )
 
-from muralstudio.core import imageio, project, synth
+from muralstudio.core import imageio, maskops, project, synth
 from muralstudio.core.atomic import atomic_write
 from muralstudio.core.document import Document, MaskLayer, PixelLayer, RestorationLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
@@ -69,9 +72,17 @@ def display_rgb8(pixels: np.ndarray) -> np.ndarray:
 
 
 class ImageView(QGraphicsView):
-    """Zoomable view of the document: the image and one translucent overlay per mask layer."""
+    """Zoomable view of the document: the image and one translucent overlay per mask layer.
+
+    Tools: "navigate" drags the view; "brush" and "eraser" emit stroke signals in image
+    coordinates; "polygon" collects clicks and emits the polygon on double-click or Enter.
+    """
 
     cursor_moved = Signal(int, int)
+    stroke_started = Signal(float, float)
+    stroke_moved = Signal(float, float)
+    stroke_finished = Signal()
+    polygon_finished = Signal(list)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -84,6 +95,56 @@ class ImageView(QGraphicsView):
         self.image_item = QGraphicsPixmapItem()
         self.scene().addItem(self.image_item)
         self.overlays: dict[str, QGraphicsPixmapItem] = {}
+        self.tool = "navigate"
+        self._stroking = False
+        self.polygon: list[tuple[float, float]] = []
+
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self.polygon = []
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if tool == "navigate"
+                         else QGraphicsView.DragMode.NoDrag)
+        self.setCursor(Qt.CursorShape.OpenHandCursor if tool == "navigate" else Qt.CursorShape.CrossCursor)
+
+    def _image_pos(self, event) -> tuple[float, float]:
+        pos = self.mapToScene(event.position().toPoint())
+        return pos.x(), pos.y()
+
+    def mousePressEvent(self, event) -> None:
+        if self.tool in ("brush", "eraser") and event.button() == Qt.MouseButton.LeftButton:
+            self._stroking = True
+            self.stroke_started.emit(*self._image_pos(event))
+            return
+        if self.tool == "polygon" and event.button() == Qt.MouseButton.LeftButton:
+            self.polygon.append(self._image_pos(event))
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._stroking and event.button() == Qt.MouseButton.LeftButton:
+            self._stroking = False
+            self.stroke_finished.emit()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self.tool == "polygon":
+            self._finish_polygon()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if self.tool == "polygon" and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._finish_polygon()
+        elif self.tool == "polygon" and event.key() == Qt.Key.Key_Escape:
+            self.polygon = []
+        else:
+            super().keyPressEvent(event)
+
+    def _finish_polygon(self) -> None:
+        points, self.polygon = self.polygon, []
+        if len(points) >= 3:
+            self.polygon_finished.emit(points)
 
     def set_image(self, rgb8: np.ndarray, scale_to_image: float) -> None:
         self.scale_to_image = scale_to_image
@@ -128,6 +189,8 @@ class ImageView(QGraphicsView):
         super().mouseMoveEvent(event)
         pos: QPointF = self.mapToScene(event.position().toPoint())
         self.cursor_moved.emit(int(pos.x()), int(pos.y()))
+        if self._stroking:
+            self.stroke_moved.emit(pos.x(), pos.y())
 
 
 class MainWindow(QMainWindow):
@@ -160,7 +223,13 @@ class MainWindow(QMainWindow):
         inpaint.setWidget(self.inpaint_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, inpaint)
         self.view.cursor_moved.connect(self._show_cursor)
+        self.view.stroke_started.connect(self._stroke_started)
+        self.view.stroke_moved.connect(self._stroke_moved)
+        self.view.stroke_finished.connect(self._stroke_finished)
+        self.view.polygon_finished.connect(self._polygon_finished)
+        self._stroke = None
         self._build_menus()
+        self._build_toolbar()
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -192,9 +261,125 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action(edit_menu, self.tr("&Undo"), self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(edit_menu, self.tr("&Redo"), self.redo, QKeySequence.StandardKey.Redo)
         self._action(edit_menu, self.tr("New &Mask Layer"), self.new_mask_layer, QKeySequence("Ctrl+Shift+N"))
+        mask_menu = self.menuBar().addMenu(self.tr("&Mask"))
+        self._action(mask_menu, self.tr("&Grow…"), lambda: self._mask_operation(
+            maskops.grow, self.tr("Grow"), self.tr("Grow by (pixels):")))
+        self._action(mask_menu, self.tr("&Shrink…"), lambda: self._mask_operation(
+            maskops.shrink, self.tr("Shrink"), self.tr("Shrink by (pixels):")))
+        self._action(mask_menu, self.tr("&Feather…"), lambda: self._mask_operation(
+            maskops.feather, self.tr("Feather"), self.tr("Feather radius (pixels):")))
+        self._action(mask_menu, self.tr("&Invert"), lambda: self._mask_operation(maskops.invert, self.tr("Invert")),
+                     QKeySequence("Ctrl+I"))
+        self._action(mask_menu, self.tr("Fill &Holes"), lambda: self._mask_operation(
+            maskops.fill_holes, self.tr("Fill holes")))
+        self._action(mask_menu, self.tr("&Remove Specks…"), lambda: self._mask_operation(
+            maskops.remove_specks, self.tr("Remove specks"), self.tr("Smallest region to keep (pixels):"), 20))
+        mask_menu.addSeparator()
+        self._action(mask_menu, self.tr("&Union with…"), lambda: self._combine_masks(maskops.union, self.tr("Union")))
+        self._action(mask_menu, self.tr("I&ntersect with…"), lambda: self._combine_masks(
+            maskops.intersect, self.tr("Intersect")))
+        self._action(mask_menu, self.tr("Su&btract…"), lambda: self._combine_masks(
+            maskops.subtract, self.tr("Subtract")))
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self._action(view_menu, self.tr("&Fit to Window"), self.view.fit, QKeySequence("Ctrl+0"))
         self._action(view_menu, self.tr("&Actual Size (100 %)"), self.view.actual_size, QKeySequence("Ctrl+1"))
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(self.tr("Tools"), self)
+        bar.setObjectName("tools")
+        self.addToolBar(bar)
+        group = QActionGroup(self)
+        self.tool_actions = {}
+        for tool, text, key in (("navigate", self.tr("Navigate"), "N"), ("brush", self.tr("Brush"), "B"),
+                                ("eraser", self.tr("Eraser"), "E"), ("polygon", self.tr("Polygon fill"), "P")):
+            action = QAction(text, self, checkable=True)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(f"{text} ({key})")
+            action.triggered.connect(lambda _=False, t=tool: self.view.set_tool(t))
+            group.addAction(action)
+            bar.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions["navigate"].setChecked(True)
+        bar.addSeparator()
+        bar.addWidget(QLabel(self.tr("Size")))
+        self.brush_size = QSpinBox()
+        self.brush_size.setRange(1, 2000)
+        self.brush_size.setValue(12)
+        self.brush_size.setSuffix(" px")
+        bar.addWidget(self.brush_size)
+        bar.addWidget(QLabel(self.tr("Hardness")))
+        self.brush_hardness = QSpinBox()
+        self.brush_hardness.setRange(0, 100)
+        self.brush_hardness.setValue(80)
+        self.brush_hardness.setSuffix(" %")
+        bar.addWidget(self.brush_hardness)
+
+    # mask tools ----------------------------------------------------------------------------
+    def target_mask_layer(self) -> MaskLayer:
+        """The selected mask layer, else the top mask layer, else a new one."""
+        item = self.layer_list.currentItem()
+        if item is not None:
+            uid = item.data(Qt.ItemDataRole.UserRole)
+            for layer in self.doc.layers:
+                if layer.uid == uid and isinstance(layer, MaskLayer):
+                    return layer
+        masks = self.doc.layers_of_kind("mask")
+        return masks[-1] if masks else self.doc.new_mask_layer(self.tr("damage"))
+
+    def _stroke_started(self, x: float, y: float) -> None:
+        layer = self.target_mask_layer()
+        if layer.locked:
+            self.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
+            return
+        erase = self.view.tool == "eraser"
+        group = self.doc.action(self.tr("Erase") if erase else self.tr("Brush stroke"))
+        group.__enter__()
+        self._stroke = (group, layer, erase, [x, y])
+        self._paint_segment([(x, y)])
+
+    def _paint_segment(self, points) -> None:
+        _, layer, erase, _ = self._stroke
+        maskops.paint(self.doc, layer, points, self.brush_size.value() / 2,
+                      self.brush_hardness.value() / 100, erase=erase)
+
+    def _stroke_moved(self, x: float, y: float) -> None:
+        if self._stroke:
+            last = self._stroke[3]
+            self._paint_segment([tuple(last), (x, y)])
+            last[:] = [x, y]
+
+    def _stroke_finished(self) -> None:
+        if self._stroke:
+            group, *_ = self._stroke
+            self._stroke = None
+            group.__exit__(None, None, None)
+
+    def _polygon_finished(self, points) -> None:
+        layer = self.target_mask_layer()
+        if layer.locked:
+            self.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
+            return
+        maskops.fill_polygon(self.doc, layer, points)
+
+    def _mask_operation(self, operation, label: str, ask: str | None = None, default: int = 3) -> None:
+        layer = self.target_mask_layer()
+        args = []
+        if ask:
+            value, ok = QInputDialog.getInt(self, label, ask, default, 1, 10000)
+            if not ok:
+                return
+            args = [value]
+        maskops.apply(self.doc, layer, operation, *args, action=f"{label} '{layer.name}'")
+
+    def _combine_masks(self, operation, label: str) -> None:
+        target = self.target_mask_layer()
+        others = [l for l in self.doc.layers_of_kind("mask") if l is not target]
+        if not others:
+            self.show_error(self.tr("There is no other mask layer to combine with."))
+            return
+        name, ok = QInputDialog.getItem(self, label, self.tr("With layer:"), [l.name for l in others], 0, False)
+        if ok:
+            maskops.combine(self.doc, target, self.doc.layer_by_name(name), operation)
 
     # document ----------------------------------------------------------------------------
     def set_document(self, doc: Document) -> None:
