@@ -50,8 +50,7 @@ class ImageTooLargeError(ImageIOError):
         super().__init__(
             path,
             f"image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with "
-            f"--max-pixels N (CLI), Settings > Memory (window) or the MURALSTUDIO_MAX_PIXELS "
-            f"environment variable",
+            f"--max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable",
         )
 
 
