@@ -94,7 +94,7 @@ class RecordingEngine(Inpainter):
         self.colour = np.array(colour, np.float32)
         self.shapes = []
 
-    def inpaint(self, rgb, hole):
+    def inpaint(self, rgb, hole, cancelled=None):
         self.shapes.append(rgb.shape)
         out = rgb.copy()
         out[hole] = self.colour
@@ -119,7 +119,7 @@ def test_large_crops_are_downscaled_and_grain_restored():
     mask[150:250, 150:250] = True
 
     class Grey(RecordingEngine):
-        def inpaint(self, rgb, hole):
+        def inpaint(self, rgb, hole, cancelled=None):
             self.shapes.append(rgb.shape)
             out = rgb.copy()
             out[hole] = rgb[~hole].mean(axis=0)
@@ -158,6 +158,20 @@ def test_cancel_stops_at_a_region_checkpoint_and_changes_nothing(rng):
     with pytest.raises(Cancelled):
         inpainting.inpaint(doc.source, mask, InpaintOptions(group_distance=0), cancelled=cancelled)
     assert doc.layers == [] and not doc.history.can_undo
+
+
+def test_patchmatch_polls_cancel_inside_a_large_region():
+    import time
+
+    image, _ = synth.generate_mural(400, 300, seed=1)
+    hole = np.zeros((300, 400), bool)
+    hole[50:250, 60:340] = True
+    start = time.perf_counter()
+    calls = []
+    with pytest.raises(Cancelled):
+        inpainting.inpaint(image, hole, InpaintOptions(engine="patchmatch"),
+                           cancelled=lambda: calls.append(1) or len(calls) > 2)
+    assert time.perf_counter() - start < 5  # one region, stopped between iterations
 
 
 def test_bad_input_is_refused_clearly(rng):

@@ -19,7 +19,7 @@ class _OpenCVInpainter(Inpainter):
     def __init__(self, device: str = "cpu", radius: float = 5.0):
         super().__init__(device, radius=float(radius))
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
         mask = hole.astype(np.uint8)
         u16 = np.round(np.clip(rgb, 0, 1) * 65535).astype(np.uint16)
         channels = [cv2.inpaint(np.ascontiguousarray(u16[..., c]), mask, self.params["radius"],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from muralstudio.core.errors import Cancelled
 from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities
 from muralstudio.engines.registry import register
 
@@ -147,16 +148,21 @@ class PatchMatchSolver:
         nnf[ty[ok], tx[ok], 1] = sx[ok]
         return nnf
 
-    def solve(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    def solve(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
         images, holes = [rgb.astype(np.float32)], [hole]
-        while min(images[-1].shape[:2]) >= 4 * self.patch and len(images) < self.max_levels:
+        while len(images) < self.max_levels:
             ys, xs = np.nonzero(holes[-1])
             if max(ys.max() - ys.min(), xs.max() - xs.min()) + 1 <= 2 * self.patch:
-                break
+                break  # the hole is small at this level: no need to go coarser
             h, w = holes[-1].shape
             size = ((w + 1) // 2, (h + 1) // 2)
+            if min(size) < 4 * self.patch:
+                break
+            coarse_hole = cv2.resize(holes[-1].astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+            if len(_Level(coarse_hole[..., None].astype(np.float32), coarse_hole, self.patch).sources) < 16:
+                break  # too little intact area left at that scale to copy from
             images.append(cv2.resize(images[-1], size, interpolation=cv2.INTER_AREA))
-            holes.append(cv2.resize(holes[-1].astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
+            holes.append(coarse_hole)
         nnf = None
         for depth in range(len(images) - 1, -1, -1):
             image = images[depth].copy()
@@ -184,6 +190,8 @@ class PatchMatchSolver:
                 image[:] = np.where(lvl.hole[..., None], np.clip(base + detail, 0, 1), image)
             iterations = self.em_iterations if depth else max(1, self.em_iterations // 2)
             for _ in range(iterations):
+                if cancelled and cancelled():
+                    raise Cancelled()
                 cost = np.full((lvl.h, lvl.w), np.inf, np.float32)
                 self._search(lvl, nnf, cost)
                 self._vote(lvl, nnf, cost)
@@ -207,10 +215,10 @@ class PatchMatchInpainter(Inpainter):
                          search_iterations=int(search_iterations), seed=int(seed),
                          max_levels=int(max_levels))
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
         if not hole.any():
             return rgb
         p = self.params
         solver = PatchMatchSolver(p["patch_size"], p["em_iterations"], p["search_iterations"],
                                   np.random.default_rng(p["seed"]), p["max_levels"])
-        return solver.solve(rgb, hole)
+        return solver.solve(rgb, hole, cancelled)

@@ -12,8 +12,9 @@ hole mask. The harness does everything else, once, for every engine:
 5. composite at the source bit depth: only damaged pixels of the region change, so pixels
    outside the mask stay bit-identical (grey, grey+alpha, RGB and RGBA; alpha is kept).
 
-Progress is reported and cancellation checked once per region; a cancelled run returns
-nothing, so the document is unchanged.
+Progress is reported and cancellation checked once per region (and inside engines that poll
+it, such as PatchMatch between iterations); a cancelled run returns nothing, so the document
+is unchanged.
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ class Inpainter:
     def parameters(self) -> dict:
         return dict(self.params)
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray,
+                cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+        """Fill ``hole`` in float32 RGB ``rgb`` (0–1). Long-running engines poll
+        ``cancelled`` and raise :class:`Cancelled` when it turns true."""
         raise NotImplementedError
 
 
@@ -222,7 +226,8 @@ def _pad_to_multiple(rgb: np.ndarray, hole: np.ndarray, multiple: int):
 
 
 def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_match: bool = False,
-                 rng: np.random.Generator | None = None) -> np.ndarray:
+                 rng: np.random.Generator | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> np.ndarray:
     """Fill ``hole`` in one float RGB crop with ``engine``: downscale if the engine needs it,
     pad to its multiple, restore grain, match colour. Known pixels are returned unchanged."""
     caps = engine.capabilities
@@ -235,7 +240,7 @@ def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_mat
         work_rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         work_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
     padded_rgb, padded_hole = _pad_to_multiple(work_rgb, work_hole, caps.size_multiple)
-    filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole)
+    filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole, cancelled)
     filled = np.clip(filled[:work_hole.shape[0], :work_hole.shape[1]], 0, 1).astype(np.float32)
     if scale != 1.0:
         filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
@@ -278,7 +283,7 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
         cx, cy, cw, ch = _context_box(box, width, height, options)
         crop = reader(cx, cy, cw, ch)
         crop_hole = hole[cy:cy + ch, cx:cx + cw]
-        filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng)
+        filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng, cancelled)
         bx, by, bw, bh = box
         sl = (slice(by - cy, by - cy + bh), slice(bx - cx, bx - cx + bw))
         region_hole = crop_hole[sl].copy()

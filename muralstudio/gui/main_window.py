@@ -8,17 +8,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
-import qimage2ndarray
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QPainter, QPixmap
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QGraphicsPixmapItem,
-    QGraphicsScene,
-    QGraphicsView,
     QInputDialog,
     QLabel,
     QListWidget,
@@ -31,17 +26,17 @@ from PySide6.QtWidgets import (
 
 from muralstudio.core import imageio, maskops, project, synth
 from muralstudio.core.atomic import atomic_write
-from muralstudio.core.document import Document, MaskLayer, PixelLayer, RestorationLayer
+from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.core.record import records_json
+from muralstudio.gui.canvas import Canvas
 from muralstudio.gui.inpaint_dock import InpaintDock
-from muralstudio.gui.jobs import JobRunner
+from muralstudio.gui.jobs import Job, JobRunner
 
 log = logging.getLogger(__name__)
 
-#: Largest side drawn from the full-resolution pixels; bigger images are drawn from a pyramid
-#: level (the tiled canvas of the workstation issue replaces this whole-picture view).
-MAX_PREVIEW_SIDE = 4096
+#: Images with a longer side than this get their pyramid built in the background on opening.
+PYRAMID_SIDE = 4096
 AUTOSAVE_MS = 3 * 60 * 1000
 IMAGE_FILTER = "Images (*.tif *.tiff *.png *.jpg *.jpeg *.bmp *.webp);;MuralStudio projects (*.mural)"
 
@@ -59,149 +54,14 @@ def demo_document() -> Document:
     return doc
 
 
-def display_rgb8(pixels: np.ndarray) -> np.ndarray:
-    """An (H, W, 3) uint8 view for the screen; the data itself keeps its depth."""
-    pixels = imageio.to_uint8(pixels)
-    if pixels.ndim == 2:
-        return np.repeat(pixels[..., None], 3, axis=2)
-    if pixels.shape[2] == 1:
-        return np.repeat(pixels, 3, axis=2)
-    if pixels.shape[2] == 2:
-        return np.repeat(pixels[..., :1], 3, axis=2)
-    return np.ascontiguousarray(pixels[..., :3])
-
-
-class ImageView(QGraphicsView):
-    """Zoomable view of the document: the image and one translucent overlay per mask layer.
-
-    Tools: "navigate" drags the view; "brush" and "eraser" emit stroke signals in image
-    coordinates; "polygon" collects clicks and emits the polygon on double-click or Enter.
-    """
-
-    cursor_moved = Signal(int, int)
-    stroke_started = Signal(float, float)
-    stroke_moved = Signal(float, float)
-    stroke_finished = Signal()
-    polygon_finished = Signal(list)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setScene(QGraphicsScene(self))
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setMouseTracking(True)
-        self.scale_to_image = 1.0  # image pixels per scene unit
-        self.image_item = QGraphicsPixmapItem()
-        self.scene().addItem(self.image_item)
-        self.overlays: dict[str, QGraphicsPixmapItem] = {}
-        self.tool = "navigate"
-        self._stroking = False
-        self.polygon: list[tuple[float, float]] = []
-
-    def set_tool(self, tool: str) -> None:
-        self.tool = tool
-        self.polygon = []
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if tool == "navigate"
-                         else QGraphicsView.DragMode.NoDrag)
-        self.setCursor(Qt.CursorShape.OpenHandCursor if tool == "navigate" else Qt.CursorShape.CrossCursor)
-
-    def _image_pos(self, event) -> tuple[float, float]:
-        pos = self.mapToScene(event.position().toPoint())
-        return pos.x(), pos.y()
-
-    def mousePressEvent(self, event) -> None:
-        if self.tool in ("brush", "eraser") and event.button() == Qt.MouseButton.LeftButton:
-            self._stroking = True
-            self.stroke_started.emit(*self._image_pos(event))
-            return
-        if self.tool == "polygon" and event.button() == Qt.MouseButton.LeftButton:
-            self.polygon.append(self._image_pos(event))
-            return
-        super().mousePressEvent(event)
-
-    def mouseReleaseEvent(self, event) -> None:
-        if self._stroking and event.button() == Qt.MouseButton.LeftButton:
-            self._stroking = False
-            self.stroke_finished.emit()
-            return
-        super().mouseReleaseEvent(event)
-
-    def mouseDoubleClickEvent(self, event) -> None:
-        if self.tool == "polygon":
-            self._finish_polygon()
-            return
-        super().mouseDoubleClickEvent(event)
-
-    def keyPressEvent(self, event) -> None:
-        if self.tool == "polygon" and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._finish_polygon()
-        elif self.tool == "polygon" and event.key() == Qt.Key.Key_Escape:
-            self.polygon = []
-        else:
-            super().keyPressEvent(event)
-
-    def _finish_polygon(self) -> None:
-        points, self.polygon = self.polygon, []
-        if len(points) >= 3:
-            self.polygon_finished.emit(points)
-
-    def set_image(self, rgb8: np.ndarray, scale_to_image: float) -> None:
-        self.scale_to_image = scale_to_image
-        self.image_item.setPixmap(QPixmap.fromImage(qimage2ndarray.array2qimage(rgb8)))
-        self.image_item.setScale(scale_to_image)
-        self.scene().setSceneRect(self.image_item.sceneBoundingRect())
-
-    def set_overlay(self, uid: str, mask: np.ndarray | None, color, opacity: float) -> None:
-        item = self.overlays.get(uid)
-        if mask is None:
-            if item is not None:
-                self.scene().removeItem(item)
-                del self.overlays[uid]
-            return
-        rgba = np.zeros(mask.shape + (4,), np.uint8)
-        rgba[..., :3] = color
-        rgba[..., 3] = (mask.astype(np.uint16) * 150 // 255).astype(np.uint8)
-        pixmap = QPixmap.fromImage(qimage2ndarray.array2qimage(rgba, normalize=False))
-        if item is None:
-            item = QGraphicsPixmapItem()
-            item.setZValue(1)
-            self.scene().addItem(item)
-            self.overlays[uid] = item
-        item.setPixmap(pixmap)
-        item.setScale(self.image_item.scale() * self.image_item.pixmap().width() / mask.shape[1])
-        item.setOpacity(opacity)
-
-    def fit(self) -> None:
-        self.fitInView(self.image_item, Qt.AspectRatioMode.KeepAspectRatio)
-
-    def actual_size(self) -> None:
-        self.resetTransform()
-        self.scale(1 / self.scale_to_image, 1 / self.scale_to_image)
-
-    def wheelEvent(self, event) -> None:
-        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-        current = self.transform().m11() * self.scale_to_image
-        if 0.01 <= current * factor <= 32:
-            self.scale(factor, factor)
-
-    def mouseMoveEvent(self, event) -> None:
-        super().mouseMoveEvent(event)
-        pos: QPointF = self.mapToScene(event.position().toPoint())
-        self.cursor_moved.emit(int(pos.x()), int(pos.y()))
-        if self._stroking:
-            self.stroke_moved.emit(pos.x(), pos.y())
-
-
 class MainWindow(QMainWindow):
     """One document per window."""
 
     def __init__(self, doc: Document | None = None):
         super().__init__()
         self.doc: Document | None = None
-        self._shown_restorations = False
         self.autosaver: project.Autosaver | None = None
-        self.view = ImageView(self)
+        self.view = Canvas(self)
         self.setCentralWidget(self.view)
         self.layer_list = QListWidget()
         self.layer_list.itemChanged.connect(self._layer_item_changed)
@@ -210,9 +70,12 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.layer_list)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.status_pos = QLabel()
+        self.status_zoom = QLabel()
         self.status_job = QLabel()
         self.statusBar().addPermanentWidget(self.status_job)
         self.statusBar().addPermanentWidget(self.status_pos)
+        self.statusBar().addPermanentWidget(self.status_zoom)
+        self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{100 * z:.0f} %"))
         self.jobs = JobRunner(self)
         self.jobs.job_started.connect(self._show_job)
         self.jobs.job_progress.connect(self._show_job)
@@ -281,6 +144,8 @@ class MainWindow(QMainWindow):
         self._action(mask_menu, self.tr("Su&btract…"), lambda: self._combine_masks(
             maskops.subtract, self.tr("Subtract")))
         view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self._action(view_menu, self.tr("Zoom &In"), self.view.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self._action(view_menu, self.tr("Zoom &Out"), self.view.zoom_out, QKeySequence.StandardKey.ZoomOut)
         self._action(view_menu, self.tr("&Fit to Window"), self.view.fit, QKeySequence("Ctrl+0"))
         self._action(view_menu, self.tr("&Actual Size (100 %)"), self.view.actual_size, QKeySequence("Ctrl+1"))
 
@@ -392,62 +257,37 @@ class MainWindow(QMainWindow):
         doc.layer_changed.connect(self._layer_changed)
         doc.history.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda *_: self._update_title())
-        self._refresh_image()
+        self.view.set_document(doc)
         self._refresh_layers()
         self._update_actions()
         self._update_title()
         self.inpaint_dock.refresh()
-        QTimer.singleShot(0, self.view.fit)
-
-    def _preview_step(self) -> int:
-        side = max(self.doc.width, self.doc.height)
-        step = 1
-        while side / step > MAX_PREVIEW_SIDE:
-            step *= 2
-        return step
-
-    def _refresh_image(self) -> None:
-        step = self._preview_step()
-        if step == 1:
-            pixels = self.doc.restored_image(include_pending=True, visible_only=True)
+        pyramid = doc.pyramid()
+        if max(doc.width, doc.height) > PYRAMID_SIDE and not pyramid.is_built:
+            # zoomed-out views need the pyramid: build it in the background, start at 100 %
+            QTimer.singleShot(0, lambda: (self.view.actual_size(),
+                                          self.view.centerOn(doc.width / 2, doc.height / 2)))
+            self.jobs.submit(Job(self.tr("Building overview"),
+                                 lambda progress, cancelled: pyramid.build(progress, cancelled),
+                                 lambda _: self.view.pyramid_level_ready()))
         else:
-            pyramid = self.doc.pyramid().build()
-            level = int(np.log2(step))
-            w, h = pyramid.sizes[level]
-            pixels = pyramid.read_region(0, 0, w, h, level)
-        self.view.set_image(display_rgb8(pixels), float(step))
-        for layer in self.doc.layers:
-            self._refresh_overlay(layer)
-
-    def _refresh_overlay(self, layer) -> None:
-        if not isinstance(layer, MaskLayer):
-            return
-        step = self._preview_step()
-        mask = layer.data[::step, ::step] if layer.visible else None
-        self.view.set_overlay(layer.uid, mask, layer.color, layer.opacity)
+            QTimer.singleShot(0, self.view.fit)
 
     def _layer_changed(self, layer, what, bbox) -> None:
-        if isinstance(layer, RestorationLayer):
-            self._refresh_image()  # applied, hidden or shown
-        elif isinstance(layer, PixelLayer) or what in ("visible", "opacity", "color"):
-            self._refresh_overlay(layer)
-        if what != "pixels":
-            self._refresh_layers()
+        if what == "pixels" and bbox is not None:
+            self.view.layer_pixels_changed(layer, bbox)
+            return
+        self.view.sync_layers()
+        self.view.viewport().update()
+        self._refresh_layers()
 
     def _layer_list_changed(self, *args) -> None:
-        has_restorations = any(isinstance(l, RestorationLayer) for l in self.doc.layers)
-        if has_restorations or self._shown_restorations:
-            self._refresh_image()
-        self._shown_restorations = has_restorations
+        self.view.sync_layers()
         self._refresh_layers()
 
     def _refresh_layers(self) -> None:
         self.layer_list.blockSignals(True)
         self.layer_list.clear()
-        present = {layer.uid for layer in self.doc.layers}
-        for uid in list(self.view.overlays):
-            if uid not in present:
-                self.view.set_overlay(uid, None, None, 0)
         self.inpaint_dock.refresh()
         for layer in reversed(self.doc.layers):  # top layer first, as in image editors
             item = QListWidgetItem(f"{layer.name}  [{self.tr(layer.kind)}]")
@@ -455,7 +295,6 @@ class MainWindow(QMainWindow):
             item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
             item.setData(Qt.ItemDataRole.UserRole, layer.uid)
             self.layer_list.addItem(item)
-            self._refresh_overlay(layer)
         self.layer_list.blockSignals(False)
 
     def _layer_item_changed(self, item: QListWidgetItem) -> None:

@@ -1,0 +1,448 @@
+"""The tiled canvas: draws only the visible tiles, from the pyramid level that matches the zoom.
+
+Scene coordinates are source-image pixels. Three kinds of items sit in the scene:
+- :class:`ImageTilesItem`: the source image, tile by tile (256² at each level), from the source
+  at 100 % and closer, from the cached pyramid levels when zoomed out;
+- :class:`MaskTilesItem`: one translucent overlay per mask layer, also tiled and strided from
+  the layer's array, refreshed only where a stroke changed it;
+- :class:`RestorationItem`: the patches of a restoration layer (small, drawn whole).
+Tiles are kept in a byte-capped LRU cache, so memory stays bounded however big the image.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Callable
+
+import numpy as np
+import qimage2ndarray
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
+
+from muralstudio.core import imageio
+from muralstudio.core.document import Document, MaskLayer, RestorationLayer
+from muralstudio.core.pyramid import TILE, _downsample2
+
+MIN_ZOOM, MAX_ZOOM = 0.01, 32.0
+GRID_ZOOM = 8.0  # pixel grid from 800 %
+
+
+def display_rgb8(pixels: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) uint8 view for the screen; the data itself keeps its depth."""
+    pixels = imageio.to_uint8(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    if pixels.shape[2] in (1, 2):
+        return np.repeat(pixels[..., :1], 3, axis=2)
+    return np.ascontiguousarray(pixels[..., :3])
+
+
+class TileCache:
+    """LRU cache of QImages, capped by bytes."""
+
+    def __init__(self, max_bytes: int = 256 << 20):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        image = self._items.get(key)
+        if image is not None:
+            self._items.move_to_end(key)
+        return image
+
+    def put(self, key, image: QImage) -> None:
+        if key in self._items:
+            self.bytes -= self._items.pop(key).sizeInBytes()
+        self._items[key] = image
+        self.bytes += image.sizeInBytes()
+        while self.bytes > self.max_bytes and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            self.bytes -= old.sizeInBytes()
+
+    def drop(self, predicate: Callable) -> None:
+        for key in [k for k in self._items if predicate(k)]:
+            self.bytes -= self._items.pop(key).sizeInBytes()
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.bytes = 0
+
+
+def _visible_tiles(exposed: QRectF, level: int, width: int, height: int):
+    """(tx, ty, x, y, w, h) of level-``level`` tiles meeting ``exposed`` (scene = level 0)."""
+    scale = 2 ** level
+    lw, lh = math.ceil(width / scale), math.ceil(height / scale)
+    x0 = max(0, int(exposed.left() / scale) // TILE)
+    y0 = max(0, int(exposed.top() / scale) // TILE)
+    x1 = min((lw - 1) // TILE, int(exposed.right() / scale) // TILE)
+    y1 = min((lh - 1) // TILE, int(exposed.bottom() / scale) // TILE)
+    for ty in range(y0, y1 + 1):
+        for tx in range(x0, x1 + 1):
+            x, y = tx * TILE, ty * TILE
+            yield tx, ty, x, y, min(TILE, lw - x), min(TILE, lh - y)
+
+
+def level_for(scale: float, levels: int) -> int:
+    """Coarsest level with at least one level pixel per screen pixel."""
+    if scale <= 0:
+        return levels - 1
+    return int(max(0, min(levels - 1, math.floor(math.log2(1 / scale)) if scale < 1 else 0)))
+
+
+class _TiledItem(QGraphicsItem):
+    def __init__(self, canvas: "Canvas"):
+        super().__init__()
+        self.canvas = canvas
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    def boundingRect(self) -> QRectF:
+        doc = self.canvas.doc
+        return QRectF(0, 0, doc.width, doc.height) if doc else QRectF()
+
+    def _scale(self, painter: QPainter) -> float:
+        return painter.worldTransform().m11()
+
+
+class ImageTilesItem(_TiledItem):
+    """The source image, drawn tile by tile from the level matching the zoom."""
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        doc = self.canvas.doc
+        scale = self._scale(painter)
+        wanted = level_for(scale, self.canvas.levels)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
+        for tx, ty, x, y, w, h in _visible_tiles(option.exposedRect, wanted, doc.width, doc.height):
+            image = self.canvas.image_tile(wanted, tx, ty, x, y, w, h)
+            s = 2 ** wanted
+            target = QRectF(x * s, y * s, w * s, h * s)
+            if image is None:
+                painter.fillRect(target, QColor(90, 90, 90))
+                painter.setPen(QColor(200, 200, 200))
+                painter.drawText(target, Qt.AlignmentFlag.AlignCenter, self.canvas.tr("building overview…"))
+            else:
+                painter.drawImage(target, image)
+
+
+class MaskTilesItem(_TiledItem):
+    """A mask layer as a translucent coloured overlay, tiled."""
+
+    def __init__(self, canvas: "Canvas", layer: MaskLayer):
+        super().__init__(canvas)
+        self.layer = layer
+        self.setZValue(2)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        doc = self.canvas.doc
+        scale = self._scale(painter)
+        level = level_for(scale, self.canvas.levels)
+        painter.setOpacity(self.layer.opacity)
+        for tx, ty, x, y, w, h in _visible_tiles(option.exposedRect, level, doc.width, doc.height):
+            key = ("mask", self.layer.uid, level, tx, ty)
+            image = self.canvas.cache.get(key)
+            if image is None:
+                s = 2 ** level
+                data = self.layer.data[y * s:(y + h) * s:s, x * s:(x + w) * s:s]
+                if not data.any():
+                    image = QImage()  # empty tile: cached as null, drawn as nothing
+                else:
+                    rgba = np.zeros(data.shape + (4,), np.uint8)
+                    rgba[..., :3] = self.layer.color
+                    rgba[..., 3] = (data.astype(np.uint16) * 150 // 255).astype(np.uint8)
+                    image = qimage2ndarray.array2qimage(rgba, normalize=False)
+                self.canvas.cache.put(key, image)
+            if not image.isNull():
+                s = 2 ** level
+                painter.drawImage(QRectF(x * s, y * s, w * s, h * s), image)
+
+
+class RestorationItem(QGraphicsItem):
+    """A restoration layer's patches, drawn where their mask is set."""
+
+    def __init__(self, layer: RestorationLayer):
+        super().__init__()
+        self.layer = layer
+        self.setZValue(1)
+        self.images = []
+        for patch in layer.patches:
+            rgba = np.zeros(patch.mask.shape + (4,), np.uint8)
+            rgba[..., :3] = display_rgb8(patch.pixels)
+            rgba[..., 3] = patch.mask * 255
+            self.images.append((patch.bbox, qimage2ndarray.array2qimage(rgba, normalize=False)))
+
+    def boundingRect(self) -> QRectF:
+        x, y, w, h = self.layer.bbox
+        return QRectF(x, y, w, h)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, painter.worldTransform().m11() < 1)
+        for (x, y, w, h), image in self.images:
+            painter.drawImage(QRectF(x, y, w, h), image)
+
+
+class Canvas(QGraphicsView):
+    """Zoom 1 %–3200 % around the cursor (wheel, Ctrl +/−), fit, 100 %; pan with the middle
+    button, Space+drag or the Navigate tool; pixel grid from 800 %. Tools: "brush" and
+    "eraser" emit strokes in image coordinates; "polygon" collects clicks, finished by a
+    double-click or Enter."""
+
+    cursor_moved = Signal(int, int)
+    zoom_changed = Signal(float)
+    view_changed = Signal()
+    stroke_started = Signal(float, float)
+    stroke_moved = Signal(float, float)
+    stroke_finished = Signal()
+    polygon_finished = Signal(list)
+
+    def __init__(self, parent=None, cache_bytes: int = 256 << 20):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setMouseTracking(True)
+        self.setBackgroundBrush(QColor(48, 48, 48))
+        self.cache = TileCache(cache_bytes)
+        self.doc: Document | None = None
+        self.levels = 1
+        self.image_item: ImageTilesItem | None = None
+        self.mask_items: dict[str, MaskTilesItem] = {}
+        self.restoration_items: dict[str, RestorationItem] = {}
+        self.tool = "navigate"
+        self.polygon: list[tuple[float, float]] = []
+        self._stroking = False
+        self._panning: QPointF | None = None
+        self._space = False
+        self.set_tool("navigate")
+        self.horizontalScrollBar().valueChanged.connect(self.view_changed)
+        self.verticalScrollBar().valueChanged.connect(self.view_changed)
+
+    # document ------------------------------------------------------------------------------
+    def set_document(self, doc: Document) -> None:
+        self.scene().clear()
+        self.cache.clear()
+        self.mask_items.clear()
+        self.restoration_items.clear()
+        self.doc = doc
+        self.levels = doc.pyramid().levels
+        self.image_item = ImageTilesItem(self)
+        self.scene().addItem(self.image_item)
+        self.scene().setSceneRect(0, 0, doc.width, doc.height)
+        self.sync_layers()
+
+    def sync_layers(self) -> None:
+        """Create, drop and restack overlay items to match the document's layers."""
+        present = set()
+        for z, layer in enumerate(self.doc.layers):
+            present.add(layer.uid)
+            if isinstance(layer, MaskLayer):
+                item = self.mask_items.get(layer.uid)
+                if item is None:
+                    item = self.mask_items[layer.uid] = MaskTilesItem(self, layer)
+                    self.scene().addItem(item)
+                item.setZValue(2 + z)
+                item.setVisible(layer.visible)
+                item.update()
+            elif isinstance(layer, RestorationLayer):
+                item = self.restoration_items.get(layer.uid)
+                if item is None:
+                    item = self.restoration_items[layer.uid] = RestorationItem(layer)
+                    self.scene().addItem(item)
+                item.setZValue(1 + z / 1000)
+                item.setVisible(layer.visible)
+        for items in (self.mask_items, self.restoration_items):
+            for uid in [u for u in items if u not in present]:
+                self.scene().removeItem(items.pop(uid))
+                self.cache.drop(lambda key, uid=uid: key[0] == "mask" and key[1] == uid)
+
+    def layer_pixels_changed(self, layer, bbox) -> None:
+        """Forget the overlay tiles a stroke touched and repaint just that rectangle."""
+        y0, y1, x0, x1 = bbox
+
+        def touched(key) -> bool:
+            if key[0] != "mask" or key[1] != layer.uid:
+                return False
+            span = TILE * 2 ** key[2]
+            tx, ty = key[3], key[4]
+            return tx * span < x1 and (tx + 1) * span > x0 and ty * span < y1 and (ty + 1) * span > y0
+
+        self.cache.drop(touched)
+        item = self.mask_items.get(layer.uid)
+        if item:
+            item.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def image_tile(self, level: int, tx: int, ty: int, x: int, y: int, w: int, h: int) -> QImage | None:
+        """The display tile, from the cache, the pyramid, or computed from level 0 when the
+        pyramid level is not built yet and the work is small; None while it is not available."""
+        key = ("image", level, tx, ty)
+        image = self.cache.get(key)
+        if image is not None:
+            return image
+        pyramid = self.doc.pyramid()
+        if level == 0:
+            pixels = self.doc.source.read_region(x, y, w, h)
+        elif pyramid.level_path(level).exists():
+            pixels = pyramid.read_region(x, y, w, h, level)
+        elif level <= 2 or getattr(self.doc.source, "_pixels", None) is not None:
+            s = 2 ** level
+            sx, sy = x * s, y * s
+            region = self.doc.source.read_region(sx, sy, min(w * s, self.doc.width - sx),
+                                                 min(h * s, self.doc.height - sy))
+            pixels = region if region.ndim == 3 else region[..., None]
+            for _ in range(level):
+                pixels = _downsample2(pixels)
+            pixels = pixels[:h, :w]
+        else:
+            return None
+        image = qimage2ndarray.array2qimage(display_rgb8(pixels))
+        self.cache.put(key, image)
+        return image
+
+    def pyramid_level_ready(self) -> None:
+        self.cache.drop(lambda key: key[0] == "image" and key[1] > 0)
+        self.viewport().update()
+
+    # zoom ------------------------------------------------------------------------------------
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        zoom = min(MAX_ZOOM, max(MIN_ZOOM, zoom))
+        factor = zoom / self.zoom
+        if anchor is None:
+            self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.scale(factor, factor)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.zoom_changed.emit(self.zoom)
+        self.view_changed.emit()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom * 1.25)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom / 1.25)
+
+    def fit(self) -> None:
+        if self.doc:
+            self.fitInView(QRectF(0, 0, self.doc.width, self.doc.height), Qt.AspectRatioMode.KeepAspectRatio)
+            if self.zoom < MIN_ZOOM:
+                self.set_zoom(MIN_ZOOM)
+            self.zoom_changed.emit(self.zoom)
+            self.view_changed.emit()
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def visible_image_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def wheelEvent(self, event) -> None:
+        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
+        self.set_zoom(self.zoom * factor, anchor=event.position())
+
+    # tools -----------------------------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self.polygon = []
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if tool == "navigate"
+                         else QGraphicsView.DragMode.NoDrag)
+        self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if tool == "navigate"
+                                  else Qt.CursorShape.CrossCursor)
+
+    def _image_pos(self, event) -> tuple[float, float]:
+        pos = self.mapToScene(event.position().toPoint())
+        return pos.x(), pos.y()
+
+    def _start_pan(self, event) -> None:
+        self._panning = event.position()
+        self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def mousePressEvent(self, event) -> None:
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (self._space and button == Qt.MouseButton.LeftButton):
+            self._start_pan(event)
+            return
+        if button == Qt.MouseButton.LeftButton and self.tool in ("brush", "eraser"):
+            self._stroking = True
+            self.stroke_started.emit(*self._image_pos(event))
+            return
+        if button == Qt.MouseButton.LeftButton and self.tool == "polygon":
+            self.polygon.append(self._image_pos(event))
+            self.viewport().update()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._panning is not None:
+            delta = event.position() - self._panning
+            self._panning = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            return
+        super().mouseMoveEvent(event)
+        x, y = self._image_pos(event)
+        self.cursor_moved.emit(math.floor(x), math.floor(y))
+        if self._stroking:
+            self.stroke_moved.emit(x, y)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._panning is not None:
+            self._panning = None
+            self.set_tool(self.tool)
+            return
+        if self._stroking and event.button() == Qt.MouseButton.LeftButton:
+            self._stroking = False
+            self.stroke_finished.emit()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self.tool == "polygon":
+            self._finish_polygon()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+        elif self.tool == "polygon" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._finish_polygon()
+        elif self.tool == "polygon" and key == Qt.Key.Key_Escape:
+            self.polygon = []
+            self.viewport().update()
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+        super().keyReleaseEvent(event)
+
+    def _finish_polygon(self) -> None:
+        points, self.polygon = self.polygon, []
+        self.viewport().update()
+        if len(points) >= 3:
+            self.polygon_finished.emit(points)
+
+    # foreground: pixel grid and the polygon being drawn ---------------------------------------
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        if self.zoom >= GRID_ZOOM and self.doc:
+            pen = QPen(QColor(0, 0, 0, 70))
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            x0, x1 = max(0, math.floor(rect.left())), min(self.doc.width, math.ceil(rect.right()))
+            y0, y1 = max(0, math.floor(rect.top())), min(self.doc.height, math.ceil(rect.bottom()))
+            for x in range(x0, x1 + 1):
+                painter.drawLine(QPointF(x, y0), QPointF(x, y1))
+            for y in range(y0, y1 + 1):
+                painter.drawLine(QPointF(x0, y), QPointF(x1, y))
+        if self.polygon:
+            pen = QPen(QColor(255, 220, 0))
+            pen.setCosmetic(True)
+            pen.setWidth(2)
+            painter.setPen(pen)
+            points = [QPointF(x, y) for x, y in self.polygon]
+            painter.drawPolyline(points)
