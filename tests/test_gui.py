@@ -30,16 +30,18 @@ def test_demo_document_opens_with_damage_layers(window):
     window.set_document(demo_document())
     assert window.doc.info.bit_depth == 16
     assert [l.name for l in window.doc.layers][:2] == ["cracks", "paint loss"]
-    assert window.layer_list.count() == 3
+    assert window.layer_panel.model.rowCount() == 3
     assert set(window.view.mask_items) == {l.uid for l in window.doc.layers if l.kind == "mask"}
     assert not window.doc.is_modified and "demo mural" in window.windowTitle()
 
 
 def test_layer_visibility_checkbox_is_undoable(window):
     window.set_document(demo_document())
-    item = window.layer_list.item(window.layer_list.count() - 1)  # bottom layer: cracks
+    model = window.layer_panel.model
+    bottom = model.index(model.rowCount() - 1)  # bottom layer: cracks
     cracks = window.doc.layers[0]
-    item.setCheckState(Qt.CheckState.Unchecked)
+    assert model.data(bottom).startswith("cracks")
+    model.setData(bottom, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
     assert cracks.visible is False and not window.view.mask_items[cracks.uid].isVisible()
     assert window.windowTitle().startswith("*")
     window.undo_action.trigger()
@@ -191,7 +193,7 @@ def test_brush_and_eraser_drag_paint_the_selected_mask(window, qtbot):
     window.view.actual_size()
     window.view.centerOn(400, 300)
     layer = doc.new_mask_layer("strokes")
-    window.layer_list.setCurrentRow(0)  # top of the list = the new layer
+    window.layer_panel.select(layer)
     window.brush_size.setValue(10)
     window.brush_hardness.setValue(100)
     window.tool_actions["brush"].trigger()
@@ -214,3 +216,39 @@ def test_brush_and_eraser_drag_paint_the_selected_mask(window, qtbot):
         qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(x, y))
     qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(100, 140))
     assert layer.data[120, 130] == 255 and layer.data[135, 105] == 0
+
+
+def test_layer_panel_rename_opacity_lock_reorder_duplicate_merge_delete(window):
+    doc = demo_document()
+    window.set_document(doc)
+    panel = window.layer_panel
+    cracks, loss = doc.layer_by_name("cracks"), doc.layer_by_name("paint loss")
+    panel.select(loss)
+    panel.model.setData(panel.view.currentIndex(), "flaking", Qt.ItemDataRole.EditRole)
+    assert loss.name == "flaking"
+    panel.opacity.setValue(40)
+    panel.opacity.sliderReleased.emit()
+    assert loss.opacity == pytest.approx(0.4)
+    panel.buttons["lock"].click()
+    assert loss.locked and panel.buttons["lock"].text() == "Unlock"
+    panel.buttons["lock"].click()
+    panel.buttons["duplicate"].click()
+    copy = doc.layer_by_name("flaking copy")
+    assert np.array_equal(copy.data, loss.data) and copy.data is not loss.data
+    panel.select(copy)
+    panel.buttons["down"].click()
+    assert doc.index_of(copy) == doc.index_of(loss) - 1
+    panel.select(loss)
+    area = np.count_nonzero((loss.data >= 128) | (copy.data >= 128) | (cracks.data >= 128))
+    panel.buttons["merge"].click()  # flaking -> its copy just below
+    assert "flaking" not in [l.name for l in doc.layers]
+    assert np.count_nonzero(copy.data >= 128) == np.count_nonzero(loss.data >= 128)
+    panel.select(copy)
+    panel.buttons["merge"].click()  # the copy -> cracks
+    assert np.count_nonzero(cracks.data >= 128) == area
+    panel.select(cracks)
+    panel.buttons["delete"].click()
+    assert doc.layers_of_kind("mask") == []
+    for _ in range(3):
+        window.undo_action.trigger()
+    assert [l.name for l in doc.layers_of_kind("mask")] == ["cracks", "flaking copy", "flaking"]

@@ -377,6 +377,33 @@ class Document:
         return self.add_layer(LabelLayer(self.unique_name(name), np.ascontiguousarray(data, np.uint8),
                                          classes=classes or self.label_classes))
 
+    def duplicate_layer(self, layer: Layer) -> Layer:
+        """A copy of ``layer`` just above it (pixel data copied), undoable."""
+        props = {k: v for k, v in layer.properties().items() if k in ("visible", "opacity", "locked")}
+        name = self.unique_name(f"{layer.name} copy")
+        if isinstance(layer, MaskLayer):
+            copy = MaskLayer(name, layer.data.copy(), color=layer.color, **props)
+        elif isinstance(layer, LabelLayer):
+            copy = LabelLayer(name, layer.data.copy(), classes=layer.classes, **props)
+        elif isinstance(layer, RestorationLayer):
+            copy = RestorationLayer(name, layer.patches, layer.record, pending=layer.pending, **props)
+        elif isinstance(layer, NoteLayer):
+            copy = NoteLayer(name, layer.text, layer.position, **props)
+        else:
+            raise ValueError(f"cannot duplicate {layer.kind} layers")
+        return self.add_layer(copy, self.index_of(layer) + 1, action=f"Duplicate '{layer.name}'")
+
+    def merge_mask_down(self, layer: MaskLayer) -> MaskLayer:
+        """Union ``layer`` into the nearest mask layer below it and remove it: one undo step."""
+        below = [l for l in self.layers[:self.index_of(layer)] if isinstance(l, MaskLayer)]
+        if not isinstance(layer, MaskLayer) or not below:
+            raise ValueError("merging needs a mask layer with another mask layer below it")
+        target = below[-1]
+        with self.action(f"Merge '{layer.name}' into '{target.name}'"):
+            self.set_layer_data(target, np.maximum(target.data, layer.data), "merge")
+            self.remove_layer(layer)
+        return target
+
     # pixel edits -------------------------------------------------------------------------
     def _notify_pixels(self, layer: Layer):
         def notify(bbox):

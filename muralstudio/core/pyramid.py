@@ -174,16 +174,22 @@ class Pyramid:
         total = sum(w * h for w, h in self.sizes[1:]) or 1
         done = 0
         for level in range(1, self.levels):
-            self._build_level(level, cancelled)
-            done += self.sizes[level][0] * self.sizes[level][1]
+            w, h = self.sizes[level]
+
+            def band_done(rows, level=level, before=done, w=w):
+                if progress:
+                    progress((before + rows * w) / total, f"pyramid level {level}/{self.levels - 1}")
+
+            self._build_level(level, cancelled, band_done)
+            done += w * h
             if progress:
-                progress(done / total, f"pyramid level {level}/{self.levels - 1}")
+                progress(done / total, f"pyramid level {level}/{self.levels - 1} ready")
         manifest = {"format": PYRAMID_FORMAT, "source": self.source.identity,
                     "sizes": [list(s) for s in self.sizes], "tile": self.tile}
         imageio.write_json(self.folder / "pyramid.json", manifest)
         return self
 
-    def _build_level(self, level: int, cancelled) -> None:
+    def _build_level(self, level: int, cancelled, band_done=None) -> None:
         import tifffile
 
         src_w, src_h = self.sizes[level - 1]
@@ -206,6 +212,8 @@ class Pyramid:
                         full[:block.shape[0], :block.shape[1]] = block
                         block = full
                     yield block if channels > 1 else block[..., 0]
+                if band_done:
+                    band_done(min(dst_h, (y + h + 1) // 2))
 
         shape = (dst_h, dst_w, channels) if channels > 1 else (dst_h, dst_w)
         tmp = self.level_path(level).with_suffix(".tmp")

@@ -16,8 +16,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QSpinBox,
@@ -32,6 +30,7 @@ from muralstudio.core.record import records_json
 from muralstudio.gui.canvas import Canvas
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui.layers_panel import LayerPanel
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +62,10 @@ class MainWindow(QMainWindow):
         self.autosaver: project.Autosaver | None = None
         self.view = Canvas(self)
         self.setCentralWidget(self.view)
-        self.layer_list = QListWidget()
-        self.layer_list.itemChanged.connect(self._layer_item_changed)
+        self.layer_panel = LayerPanel(self)
         dock = QDockWidget(self.tr("Layers"), self)
         dock.setObjectName("layers")
-        dock.setWidget(self.layer_list)
+        dock.setWidget(self.layer_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.status_pos = QLabel()
         self.status_zoom = QLabel()
@@ -182,12 +180,9 @@ class MainWindow(QMainWindow):
     # mask tools ----------------------------------------------------------------------------
     def target_mask_layer(self) -> MaskLayer:
         """The selected mask layer, else the top mask layer, else a new one."""
-        item = self.layer_list.currentItem()
-        if item is not None:
-            uid = item.data(Qt.ItemDataRole.UserRole)
-            for layer in self.doc.layers:
-                if layer.uid == uid and isinstance(layer, MaskLayer):
-                    return layer
+        layer = self.layer_panel.current_layer()
+        if isinstance(layer, MaskLayer):
+            return layer
         masks = self.doc.layers_of_kind("mask")
         return masks[-1] if masks else self.doc.new_mask_layer(self.tr("damage"))
 
@@ -257,7 +252,11 @@ class MainWindow(QMainWindow):
         doc.layer_changed.connect(self._layer_changed)
         doc.history.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda *_: self._update_title())
+        if getattr(self, "_overview_job", None) is not None:
+            self.jobs.cancel(self._overview_job)  # the previous document's overview
+            self._overview_job = None
         self.view.set_document(doc)
+        self.layer_panel.set_document(doc)
         self._refresh_layers()
         self._update_actions()
         self._update_title()
@@ -267,9 +266,15 @@ class MainWindow(QMainWindow):
             # zoomed-out views need the pyramid: build it in the background, start at 100 %
             QTimer.singleShot(0, lambda: (self.view.actual_size(),
                                           self.view.centerOn(doc.width / 2, doc.height / 2)))
-            self.jobs.submit(Job(self.tr("Building overview"),
-                                 lambda progress, cancelled: pyramid.build(progress, cancelled),
-                                 lambda _: self.view.pyramid_level_ready()))
+            job = self._overview_job = self.jobs.submit(Job(self.tr("Building overview"),
+                                       lambda progress, cancelled: pyramid.build(progress, cancelled),
+                                       lambda _: self.view.pyramid_level_ready()))
+
+            def level_ready(progressed):
+                if progressed is job and progressed.stage.endswith("ready"):
+                    self.view.pyramid_level_ready()  # zoomed-out views improve level by level
+
+            self.jobs.job_progress.connect(level_ready)
         else:
             QTimer.singleShot(0, self.view.fit)
 
@@ -286,23 +291,8 @@ class MainWindow(QMainWindow):
         self._refresh_layers()
 
     def _refresh_layers(self) -> None:
-        self.layer_list.blockSignals(True)
-        self.layer_list.clear()
+        self.layer_panel.refresh()
         self.inpaint_dock.refresh()
-        for layer in reversed(self.doc.layers):  # top layer first, as in image editors
-            item = QListWidgetItem(f"{layer.name}  [{self.tr(layer.kind)}]")
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-            item.setData(Qt.ItemDataRole.UserRole, layer.uid)
-            self.layer_list.addItem(item)
-        self.layer_list.blockSignals(False)
-
-    def _layer_item_changed(self, item: QListWidgetItem) -> None:
-        uid = item.data(Qt.ItemDataRole.UserRole)
-        layer = next(layer for layer in self.doc.layers if layer.uid == uid)
-        visible = item.checkState() == Qt.CheckState.Checked
-        if layer.visible != visible:
-            self.doc.set_property(layer, "visible", visible)
 
     def _update_actions(self) -> None:
         history = self.doc.history
