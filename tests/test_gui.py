@@ -252,3 +252,74 @@ def test_layer_panel_rename_opacity_lock_reorder_duplicate_merge_delete(window):
     for _ in range(3):
         window.undo_action.trigger()
     assert [l.name for l in doc.layers_of_kind("mask")] == ["cracks", "flaking copy", "flaking"]
+
+
+def test_history_dock_lists_steps_and_jumps_on_click(window):
+    doc = demo_document()
+    window.set_document(doc)
+    layer = doc.new_mask_layer("a")
+    doc.write_pixels(layer, 0, 0, np.full((5, 5), 255, np.uint8), action="dab 1")
+    doc.write_pixels(layer, 10, 10, np.full((5, 5), 255, np.uint8), action="dab 2")
+    history = window.history_list
+    assert [history.item(i).text() for i in range(history.count())] == ["Opened", "Add layer 'a'", "dab 1", "dab 2"]
+    history.itemClicked.emit(history.item(1))
+    assert layer.area == 0 and history.currentRow() == 1 and doc.history.can_redo
+    history.itemClicked.emit(history.item(3))
+    assert layer.area == 50
+
+
+def test_compare_modes_show_original_restored_and_difference(window, qtbot):
+    from PySide6.QtCore import QEvent as E
+    from PySide6.QtGui import QKeyEvent
+
+    from muralstudio.core.document import Patch
+    from muralstudio.core.record import RestorationRecord
+
+    doc = demo_document()
+    window.set_document(doc)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    hole = np.zeros((100, 100), bool)
+    hole[20:80, 20:80] = True
+    fill = np.zeros((100, 100, 3), np.uint16)  # black square where the restoration is
+    layer = doc.add_restoration([Patch(700, 500, fill, hole)], RestorationRecord("test", "1"))
+    window.view.actual_size()
+    window.view.centerOn(750, 550)
+    qtbot.wait(50)
+
+    def colour_at(view, x, y):
+        image = view.viewport().grab().toImage()
+        point = view.mapFromScene(x, y)
+        return image.pixelColor(point).getRgb()[:3]
+
+    assert colour_at(window.view, 750, 550) == (0, 0, 0)  # the proposal is shown
+    window.compare_actions["split"].trigger()
+    window.view.split_fraction = 0.0  # divider at the far left: everything is original
+    window.view.viewport().update()
+    qtbot.wait(50)
+    assert colour_at(window.view, 750, 550) != (0, 0, 0)
+    window.view.split_fraction = 1.0
+    window.view.viewport().update()
+    qtbot.wait(50)
+    assert colour_at(window.view, 750, 550) == (0, 0, 0)
+    window.compare_actions["difference"].trigger()
+    qtbot.wait(50)
+    diff_inside, diff_outside = colour_at(window.view, 750, 550), colour_at(window.view, 710, 505)
+    assert diff_inside[0] > 150 and max(diff_outside) < 80  # changed bright, unchanged dark
+    window.compare_actions["side"].trigger()
+    qtbot.wait(50)
+    assert window.original_view.isVisible()
+    assert window.original_view.transform().m11() == pytest.approx(window.view.transform().m11())
+    assert colour_at(window.original_view, 750, 550) != (0, 0, 0)
+    window.compare_actions["off"].trigger()
+    assert not window.original_view.isVisible()
+    press = QKeyEvent(E.Type.KeyPress, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\")
+    QCoreApplication.sendEvent(window.view, press)
+    qtbot.wait(50)
+    assert colour_at(window.view, 750, 550) != (0, 0, 0)  # held: original
+    release = QKeyEvent(E.Type.KeyRelease, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\")
+    QCoreApplication.sendEvent(window.view, release)
+    qtbot.wait(50)
+    assert colour_at(window.view, 750, 550) == (0, 0, 0)
+    assert layer.pending

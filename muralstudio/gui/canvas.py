@@ -124,6 +124,8 @@ class ImageTilesItem(_TiledItem):
                 painter.drawText(target, Qt.AlignmentFlag.AlignCenter, self.canvas.tr("building overview…"))
             else:
                 painter.drawImage(target, image)
+        if self.canvas.compare == "difference":
+            painter.fillRect(option.exposedRect, QColor(0, 0, 0, 215))  # unchanged = dark
 
 
 class MaskTilesItem(_TiledItem):
@@ -159,26 +161,54 @@ class MaskTilesItem(_TiledItem):
 
 
 class RestorationItem(QGraphicsItem):
-    """A restoration layer's patches, drawn where their mask is set."""
+    """A restoration layer's patches, drawn where their mask is set. In compare modes it is
+    clipped to the left of the split divider, hidden (showing the original), or replaced by
+    the amplified difference to the original."""
 
-    def __init__(self, layer: RestorationLayer):
+    def __init__(self, canvas: "Canvas", layer: RestorationLayer):
         super().__init__()
+        self.canvas = canvas
         self.layer = layer
         self.setZValue(1)
-        self.images = []
+        self.images, self._differences = [], None
         for patch in layer.patches:
             rgba = np.zeros(patch.mask.shape + (4,), np.uint8)
             rgba[..., :3] = display_rgb8(patch.pixels)
             rgba[..., 3] = patch.mask * 255
             self.images.append((patch.bbox, qimage2ndarray.array2qimage(rgba, normalize=False)))
 
+    def differences(self):
+        """|restored − original| per patch (max over channels, ×4, in red), made on first use."""
+        if self._differences is None:
+            self._differences = []
+            for patch in self.layer.patches:
+                x, y, w, h = patch.bbox
+                original = display_rgb8(self.canvas.doc.source.read_region(x, y, w, h)).astype(np.int16)
+                restored = display_rgb8(patch.pixels).astype(np.int16)
+                diff = np.abs(restored - original).max(axis=2) * patch.mask
+                rgba = np.zeros((h, w, 4), np.uint8)
+                rgba[..., 0] = np.clip(diff * 4, 0, 255)
+                rgba[..., 1] = np.clip(diff * 4 - 255, 0, 255)
+                rgba[..., 3] = np.where(patch.mask, 255, 0)
+                self._differences.append((patch.bbox, qimage2ndarray.array2qimage(rgba, normalize=False)))
+        return self._differences
+
     def boundingRect(self) -> QRectF:
         x, y, w, h = self.layer.bbox
         return QRectF(x, y, w, h)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        canvas = self.canvas
+        if not canvas.show_restorations:
+            return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, painter.worldTransform().m11() < 1)
-        for (x, y, w, h), image in self.images:
+        images = self.images
+        if canvas.compare == "split":
+            x = canvas.split_scene_x()
+            painter.setClipRect(QRectF(-1e9, -1e9, x + 1e9, 2e9))
+        elif canvas.compare == "difference":
+            images = self.differences()
+        for (x, y, w, h), image in images:
             painter.drawImage(QRectF(x, y, w, h), image)
 
 
@@ -214,6 +244,10 @@ class Canvas(QGraphicsView):
         self._stroking = False
         self._panning: QPointF | None = None
         self._space = False
+        self.compare = "off"  # off, split, difference
+        self.show_restorations = True
+        self.split_fraction = 0.5
+        self._dragging_split = False
         self.set_tool("navigate")
         self.horizontalScrollBar().valueChanged.connect(self.view_changed)
         self.verticalScrollBar().valueChanged.connect(self.view_changed)
@@ -247,7 +281,7 @@ class Canvas(QGraphicsView):
             elif isinstance(layer, RestorationLayer):
                 item = self.restoration_items.get(layer.uid)
                 if item is None:
-                    item = self.restoration_items[layer.uid] = RestorationItem(layer)
+                    item = self.restoration_items[layer.uid] = RestorationItem(self, layer)
                     self.scene().addItem(item)
                 item.setZValue(1 + z / 1000)
                 item.setVisible(layer.visible)
@@ -342,6 +376,26 @@ class Canvas(QGraphicsView):
         factor = 1.25 if event.angleDelta().y() > 0 else 0.8
         self.set_zoom(self.zoom * factor, anchor=event.position())
 
+    # compare -----------------------------------------------------------------------------------
+    def set_compare(self, mode: str) -> None:
+        """"off", "split" (restored left of a draggable divider, original right) or
+        "difference" (changed pixels bright on a darkened image)."""
+        if mode not in ("off", "split", "difference"):
+            raise ValueError(f"unknown compare mode {mode!r}")
+        self.compare = mode
+        self.viewport().update()
+
+    def set_show_restorations(self, show: bool) -> None:
+        self.show_restorations = show
+        self.viewport().update()
+
+    def split_scene_x(self) -> float:
+        return self.mapToScene(int(self.viewport().width() * self.split_fraction), 0).x()
+
+    def _near_divider(self, event) -> bool:
+        return self.compare == "split" and \
+            abs(event.position().x() - self.viewport().width() * self.split_fraction) < 8
+
     # tools -----------------------------------------------------------------------------------
     def set_tool(self, tool: str) -> None:
         self.tool = tool
@@ -361,6 +415,9 @@ class Canvas(QGraphicsView):
 
     def mousePressEvent(self, event) -> None:
         button = event.button()
+        if button == Qt.MouseButton.LeftButton and self._near_divider(event):
+            self._dragging_split = True
+            return
         if button == Qt.MouseButton.MiddleButton or (self._space and button == Qt.MouseButton.LeftButton):
             self._start_pan(event)
             return
@@ -375,6 +432,11 @@ class Canvas(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        if self._dragging_split:
+            width = max(1, self.viewport().width())
+            self.split_fraction = min(1.0, max(0.0, event.position().x() / width))
+            self.viewport().update()
+            return
         if self._panning is not None:
             delta = event.position() - self._panning
             self._panning = event.position()
@@ -388,6 +450,9 @@ class Canvas(QGraphicsView):
             self.stroke_moved.emit(x, y)
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._dragging_split:
+            self._dragging_split = False
+            return
         if self._panning is not None:
             self._panning = None
             self.set_tool(self.tool)
@@ -408,6 +473,8 @@ class Canvas(QGraphicsView):
         key = event.key()
         if key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
+        elif key == Qt.Key.Key_Backslash and not event.isAutoRepeat():
+            self.set_show_restorations(False)  # hold \ to see the original
         elif self.tool == "polygon" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._finish_polygon()
         elif self.tool == "polygon" and key == Qt.Key.Key_Escape:
@@ -419,6 +486,8 @@ class Canvas(QGraphicsView):
     def keyReleaseEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
+        elif event.key() == Qt.Key.Key_Backslash and not event.isAutoRepeat():
+            self.set_show_restorations(True)
         super().keyReleaseEvent(event)
 
     def _finish_polygon(self) -> None:
@@ -439,6 +508,13 @@ class Canvas(QGraphicsView):
                 painter.drawLine(QPointF(x, y0), QPointF(x, y1))
             for y in range(y0, y1 + 1):
                 painter.drawLine(QPointF(x0, y), QPointF(x1, y))
+        if self.compare == "split":
+            pen = QPen(QColor(255, 255, 255))
+            pen.setCosmetic(True)
+            pen.setWidth(2)
+            painter.setPen(pen)
+            x = self.split_scene_x()
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
         if self.polygon:
             pen = QPen(QColor(255, 220, 0))
             pen.setCosmetic(True)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSpinBox,
+    QSplitter,
     QToolBar,
 )
 
@@ -28,6 +29,7 @@ from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.core.record import records_json
 from muralstudio.gui.canvas import Canvas
+from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
 from muralstudio.gui.layers_panel import LayerPanel
@@ -61,7 +63,16 @@ class MainWindow(QMainWindow):
         self.doc: Document | None = None
         self.autosaver: project.Autosaver | None = None
         self.view = Canvas(self)
-        self.setCentralWidget(self.view)
+        self.original_view = Canvas(self, cache_bytes=128 << 20)  # side by side: the original
+        self.original_view.set_show_restorations(False)
+        self.original_view.hide()
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.original_view)
+        self.setCentralWidget(splitter)
+        self._syncing = False
+        for a, b in ((self.view, self.original_view), (self.original_view, self.view)):
+            a.view_changed.connect(lambda a=a, b=b: self._sync_views(a, b))
         self.layer_panel = LayerPanel(self)
         dock = QDockWidget(self.tr("Layers"), self)
         dock.setObjectName("layers")
@@ -83,6 +94,13 @@ class MainWindow(QMainWindow):
         inpaint.setObjectName("inpaint")
         inpaint.setWidget(self.inpaint_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, inpaint)
+        self.history_list = HistoryList(self)
+        history = QDockWidget(self.tr("History"), self)
+        history.setObjectName("history")
+        history.setWidget(self.history_list)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, history)
+        self.tabifyDockWidget(inpaint, history)
+        inpaint.raise_()
         self.view.cursor_moved.connect(self._show_cursor)
         self.view.stroke_started.connect(self._stroke_started)
         self.view.stroke_moved.connect(self._stroke_moved)
@@ -146,6 +164,17 @@ class MainWindow(QMainWindow):
         self._action(view_menu, self.tr("Zoom &Out"), self.view.zoom_out, QKeySequence.StandardKey.ZoomOut)
         self._action(view_menu, self.tr("&Fit to Window"), self.view.fit, QKeySequence("Ctrl+0"))
         self._action(view_menu, self.tr("&Actual Size (100 %)"), self.view.actual_size, QKeySequence("Ctrl+1"))
+        compare_menu = view_menu.addMenu(self.tr("&Compare (hold \\ to see the original)"))
+        group = QActionGroup(self)
+        self.compare_actions = {}
+        for mode, text, key in (("off", self.tr("&Off"), "F5"), ("split", self.tr("&Split view"), "F6"),
+                                ("side", self.tr("Side &by side"), "F7"),
+                                ("difference", self.tr("&Difference"), "F8")):
+            action = self._action(compare_menu, text, lambda _=False, m=mode: self.set_compare(m), QKeySequence(key))
+            action.setCheckable(True)
+            group.addAction(action)
+            self.compare_actions[mode] = action
+        self.compare_actions["off"].setChecked(True)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar(self.tr("Tools"), self)
@@ -256,7 +285,9 @@ class MainWindow(QMainWindow):
             self.jobs.cancel(self._overview_job)  # the previous document's overview
             self._overview_job = None
         self.view.set_document(doc)
+        self.original_view.set_document(doc)
         self.layer_panel.set_document(doc)
+        self.history_list.set_document(doc)
         self._refresh_layers()
         self._update_actions()
         self._update_title()
@@ -279,16 +310,37 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.view.fit)
 
     def _layer_changed(self, layer, what, bbox) -> None:
-        if what == "pixels" and bbox is not None:
-            self.view.layer_pixels_changed(layer, bbox)
-            return
-        self.view.sync_layers()
-        self.view.viewport().update()
-        self._refresh_layers()
+        for view in (self.view, self.original_view):
+            if what == "pixels" and bbox is not None:
+                view.layer_pixels_changed(layer, bbox)
+            else:
+                view.sync_layers()
+                view.viewport().update()
+        if what != "pixels":
+            self._refresh_layers()
 
     def _layer_list_changed(self, *args) -> None:
         self.view.sync_layers()
+        self.original_view.sync_layers()
         self._refresh_layers()
+
+    # compare ---------------------------------------------------------------------------------
+    def set_compare(self, mode: str) -> None:
+        """off, split, difference, or side (original beside the restored, linked)."""
+        self.original_view.setVisible(mode == "side")
+        self.view.set_compare(mode if mode in ("split", "difference") else "off")
+        if mode == "side":
+            QTimer.singleShot(0, lambda: self._sync_views(self.view, self.original_view))
+
+    def _sync_views(self, source: Canvas, target: Canvas) -> None:
+        if self._syncing or not target.isVisible():
+            return
+        self._syncing = True
+        try:
+            target.setTransform(source.transform())
+            target.centerOn(source.visible_image_rect().center())
+        finally:
+            self._syncing = False
 
     def _refresh_layers(self) -> None:
         self.layer_panel.refresh()
