@@ -323,3 +323,31 @@ def test_compare_modes_show_original_restored_and_difference(window, qtbot):
     qtbot.wait(50)
     assert colour_at(window.view, 750, 550) == (0, 0, 0)
     assert layer.pending
+
+
+def test_export_dialog_writes_restored_mask_and_labels(window, tmp_path):
+    from PIL import Image
+
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    doc = demo_document()
+    window.set_document(doc)
+    dialog = ExportDialog(doc, window)
+    assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == ["tiff", "png8", "jpeg8"]
+    assert "16-bit" in dialog.format.itemText(0)
+    dialog.format.setCurrentIndex(1)
+    dialog.path.setText(str(tmp_path / "share"))
+    dialog._update_suffix()
+    assert dialog.path.text().endswith("share.png")
+    out = dialog.run_export()
+    assert imageio.read_image(out).info.bit_depth == 8 and (tmp_path / "share.png.record.json").exists()
+    dialog.what.setCurrentIndex(dialog.what.findText("Mask: cracks"))
+    dialog.path.setText(str(tmp_path / "cracks.png"))
+    out = dialog.run_export()
+    assert np.array_equal(imageio.read_image(out).pixels, doc.layer_by_name("cracks").data)
+    dialog.what.setCurrentIndex(dialog.what.findText("Labels: elements (ground truth)"))
+    dialog.path.setText(str(tmp_path / "labels.png"))
+    out = dialog.run_export()
+    with Image.open(out) as img:
+        assert img.mode == "P" and img.getpalette()[3 * 4:3 * 5] == [0, 158, 115]  # class 4 colour
+        assert np.array_equal(np.asarray(img), doc.layer_by_name("elements (ground truth)").data)

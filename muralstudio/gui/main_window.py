@@ -23,12 +23,11 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from muralstudio.core import imageio, maskops, project, synth
-from muralstudio.core.atomic import atomic_write
+from muralstudio.core import export, maskops, project, synth
 from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
-from muralstudio.core.record import records_json
 from muralstudio.gui.canvas import Canvas
+from muralstudio.gui.export_dialog import ExportDialog
 from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
@@ -435,19 +434,19 @@ class MainWindow(QMainWindow):
         return True
 
     def export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export restored image"), "",
-            self.tr("TIFF at source bit depth (*.tif);;PNG (*.png);;JPEG, 8-bit (*.jpg)"))
-        if path:
-            self.export(Path(path))
+        dialog = ExportDialog(self.doc, self)
+        if dialog.exec():
+            try:
+                path = dialog.run_export()
+            except (MuralStudioError, OSError, ValueError) as exc:
+                self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
+                return
+            self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
 
-    def export(self, path: Path) -> bool:
+    def export(self, path: Path, fmt: str = "tiff") -> bool:
         """Write the restored image with ICC/metadata and the restoration record (+ sidecar)."""
         try:
-            record = records_json(self.doc.applied_records(), self.doc.source_description())
-            imageio.write_image(path, self.doc.restored_image(), self.doc.info, record_json=record)
-            with atomic_write(imageio.record_sidecar_path(path), "w") as handle:
-                handle.write(record)
+            export.export_restored(self.doc, path, fmt)
         except (MuralStudioError, OSError, ValueError) as exc:
             self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
             return False
