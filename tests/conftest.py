@@ -15,6 +15,7 @@ def private_folders(tmp_path_factory, monkeypatch):
     base = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("MURALSTUDIO_CACHE", str(base / "cache"))
     monkeypatch.setenv("MURALSTUDIO_DATA", str(base / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))  # QSettings of the tests
     monkeypatch.delenv("MURALSTUDIO_MAX_PIXELS", raising=False)
     return base
 

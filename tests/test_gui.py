@@ -351,3 +351,35 @@ def test_export_dialog_writes_restored_mask_and_labels(window, tmp_path):
     with Image.open(out) as img:
         assert img.mode == "P" and img.getpalette()[3 * 4:3 * 5] == [0, 158, 115]  # class 4 colour
         assert np.array_equal(np.asarray(img), doc.layer_by_name("elements (ground truth)").data)
+
+
+def test_settings_are_stored_and_applied(window):
+    from muralstudio.gui import settings
+    from muralstudio.gui.settings import SettingsDialog
+
+    window.set_document(demo_document())
+    dialog = SettingsDialog(window)
+    assert dialog.device.itemData(0) == "cpu"
+    dialog.history.setValue(64)
+    dialog.tile_cache.setValue(100)
+    dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
+    dialog.save()
+    window.apply_settings()
+    assert settings.get("language") == "zh_CN" and settings.get("history_mb") == 64
+    assert window.doc.history.limit_bytes == 64 << 20 and window.view.cache.max_bytes == 100 << 20
+
+
+def test_recent_files_and_drop_open(window, tmp_path, rng):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from muralstudio.gui import settings
+
+    path = imageio.write_png(tmp_path / "dropped.png", random_image(rng, (40, 60, 3), np.uint8))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.doc.source.path == path.resolve()
+    assert settings.recent_files()[0] == str(path.resolve())

@@ -42,6 +42,9 @@ def run(path: Path | None = None) -> int:
 
     app = create_app()
     install_excepthook()
+    from muralstudio.gui import settings
+
+    settings.apply_runtime_settings()
     window = MainWindow()
     opened = window.open_path(path) if path else window.offer_recovery()
     if not opened:

@@ -30,6 +30,7 @@ class InpaintDock(QWidget):
         self.window = window
         self.runner = runner
         self.job: Job | None = None
+        self.device = "cpu"
         self.engine = QComboBox()
         for name in registry.available("inpainter"):
             self.engine.addItem(name, name)
@@ -112,7 +113,10 @@ class InpaintDock(QWidget):
 
     # actions -----------------------------------------------------------------------------
     def options(self) -> inpainting.InpaintOptions:
-        return inpainting.InpaintOptions(engine=self.engine.currentData(), context=self.context.value(),
+        engine = self.engine.currentData()
+        devices = registry.get("inpainter", engine).capabilities.devices
+        return inpainting.InpaintOptions(engine=engine, context=self.context.value(),
+                                         device=self.device if self.device in devices else "cpu",
                                          color_match=self.color_match.isChecked())
 
     def run(self) -> Job | None:

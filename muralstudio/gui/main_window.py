@@ -31,7 +31,9 @@ from muralstudio.gui.export_dialog import ExportDialog
 from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
+from muralstudio.gui.settings import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
         self.resize(1280, 860)
+        self.setAcceptDrops(True)
         if doc is not None:
             self.set_document(doc)
 
@@ -128,12 +131,15 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         self._action(file_menu, self.tr("&Open…"), self.open_dialog, QKeySequence.StandardKey.Open)
-        self._action(file_menu, self.tr("Open &Demo Mural"), lambda: self.set_document(demo_document()))
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, self.tr("Open &Demo Mural"), lambda: self.maybe_save() and self.set_document(demo_document()))
         self._action(file_menu, self.tr("&Save Project"), self.save, QKeySequence.StandardKey.Save)
         self._action(file_menu, self.tr("Save Project &As…"), self.save_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, self.tr("&Export Restored Image…"), self.export_dialog,
                      QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
+        self._action(file_menu, self.tr("Se&ttings…"), self.settings_dialog, QKeySequence.StandardKey.Preferences)
         self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         self.undo_action = self._action(edit_menu, self.tr("&Undo"), self.undo, QKeySequence.StandardKey.Undo)
@@ -287,6 +293,7 @@ class MainWindow(QMainWindow):
         self.original_view.set_document(doc)
         self.layer_panel.set_document(doc)
         self.history_list.set_document(doc)
+        self.apply_settings()
         self._refresh_layers()
         self._update_actions()
         self._update_title()
@@ -407,7 +414,39 @@ class MainWindow(QMainWindow):
         for warning in doc.info.warnings:
             self.statusBar().showMessage(warning, 10000)
         self.set_document(doc)
+        app_settings.add_recent_file(path.resolve())
         return True
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = app_settings.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.maybe_save() and self.open_path(Path(p)))
+        if not files:
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
+
+    def settings_dialog(self) -> None:
+        dialog = SettingsDialog(self)
+        if dialog.exec():
+            dialog.save()
+            self.apply_settings()
+
+    def apply_settings(self) -> None:
+        self.view.cache.max_bytes = app_settings.get("tile_cache_mb") << 20
+        if self.doc is not None:
+            self.doc.history.limit_bytes = app_settings.get("history_mb") << 20
+        self.inpaint_dock.device = app_settings.get("device")
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files and self.maybe_save():
+            event.acceptProposedAction()
+            self.open_path(Path(files[0]))
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Open image or project"), "", IMAGE_FILTER)
