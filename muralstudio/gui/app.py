@@ -7,6 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from muralstudio import __version__
@@ -36,6 +37,23 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
+I18N = Path(__file__).resolve().parent / "i18n"
+
+
+def install_translation(app: QApplication, language: str) -> QTranslator | None:
+    """Load the interface language ("system", "en", "zh_CN"); returns the translator used."""
+    if language == "system":
+        language = "zh_CN" if QLocale.system().name().startswith("zh") else "en"
+    if language == "en":
+        return None
+    translator = QTranslator(app)
+    if not translator.load(str(I18N / f"muralstudio_{language}.qm")):
+        log.warning("no translation for %s in %s", language, I18N)
+        return None
+    app.installTranslator(translator)
+    return translator
+
+
 def run(path: Path | None = None) -> int:
     """Open the window with ``path`` (image or project), or the demo document. Blocks."""
     from muralstudio.gui.main_window import MainWindow, demo_document
@@ -45,6 +63,7 @@ def run(path: Path | None = None) -> int:
     from muralstudio.gui import settings
 
     settings.apply_runtime_settings()
+    install_translation(app, settings.get("language"))
     window = MainWindow()
     opened = window.open_path(path) if path else window.offer_recovery()
     if not opened:

@@ -1,0 +1,773 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <location filename="../export_dialog.py" line="27" />
+        <location filename="../export_dialog.py" line="47" />
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="29" />
+        <source>Restored image</source>
+        <translation>修复后的图像</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="32" />
+        <source>Mask: %1</source>
+        <translation>蒙版：%1</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="34" />
+        <source>Labels: %1</source>
+        <translation>标注：%1</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="37" />
+        <source>Deflate</source>
+        <translation>Deflate</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="38" />
+        <source>LZW</source>
+        <translation>LZW</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="40" />
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="48" />
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="49" />
+        <source>TIFF compression</source>
+        <translation>TIFF 压缩</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="50" />
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="65" />
+        <source>TIFF, %1-bit as the source, ICC and record kept</source>
+        <translation>TIFF，与源图相同的 %1 位，保留 ICC 与修复记录</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="66" />
+        <source>PNG, 8-bit (for sharing)</source>
+        <translation>PNG，8 位（用于分享）</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="67" />
+        <source>JPEG, 8-bit (for sharing)</source>
+        <translation>JPEG，8 位（用于分享）</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="69" />
+        <source>PNG, 8-bit mask</source>
+        <translation>PNG，8 位蒙版</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="70" />
+        <source>TIFF, 8-bit mask</source>
+        <translation>TIFF，8 位蒙版</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="72" />
+        <source>Indexed PNG (class values, class colours)</source>
+        <translation>索引 PNG（类别值与类别颜色）</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="91" />
+        <source>Export to</source>
+        <translation>导出到</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryList</name>
+    <message>
+        <location filename="../history_dock.py" line="25" />
+        <source>Opened</source>
+        <translation>已打开</translation>
+    </message>
+</context>
+<context>
+    <name>InpaintDock</name>
+    <message>
+        <location filename="../inpaint_dock.py" line="43" />
+        <source>Match colour to the surroundings</source>
+        <translation>颜色与周围匹配</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="44" />
+        <source>Restore</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="45" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="46" />
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="47" />
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="51" />
+        <source>Engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="52" />
+        <source>Damage mask</source>
+        <translation>病害蒙版</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="53" />
+        <source>Context (× hole size)</source>
+        <translation>上下文（× 缺损尺寸）</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="66" />
+        <source>Proposal</source>
+        <translation>修复提案</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="92" />
+        <source>All visible mask layers</source>
+        <translation>所有可见的蒙版图层</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="125" />
+        <source>The chosen mask is empty: paint or detect damage first.</source>
+        <translation>所选蒙版为空：请先绘制或检测病害。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="138" />
+        <source>Inpaint (%1)</source>
+        <translation>修复（%1）</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="140" />
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="165" />
+        <source>done: review the proposal, then Apply or Discard</source>
+        <translation>完成：请检查修复提案，然后应用或放弃</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="166" />
+        <source>cancelled: nothing was changed</source>
+        <translation>已取消：未做任何更改</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="167" />
+        <source>failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LayerPanel</name>
+    <message>
+        <location filename="../layers_panel.py" line="93" />
+        <source>mask</source>
+        <translation>蒙版</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="93" />
+        <source>labels</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="94" />
+        <source>restoration</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="94" />
+        <source>proposal</source>
+        <translation>提案</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="95" />
+        <source>note</source>
+        <translation>注释</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="106" />
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="106" />
+        <source>New empty mask layer</source>
+        <translation>新建空白蒙版图层</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="107" />
+        <source>Duplicate</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="107" />
+        <source>Duplicate the layer</source>
+        <translation>复制图层</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="108" />
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="108" />
+        <source>Delete the layer</source>
+        <translation>删除图层</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="109" />
+        <location filename="../layers_panel.py" line="178" />
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="109" />
+        <source>Lock or unlock the layer</source>
+        <translation>锁定或解锁图层</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="110" />
+        <source>Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="110" />
+        <source>Move the layer up</source>
+        <translation>上移图层</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="111" />
+        <source>Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="111" />
+        <source>Move the layer down</source>
+        <translation>下移图层</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="112" />
+        <source>Merge down</source>
+        <translation>向下合并</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="112" />
+        <source>Merge this mask into the mask below</source>
+        <translation>将此蒙版合并到下方的蒙版</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="118" />
+        <source>Opacity</source>
+        <translation>不透明度</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="127" />
+        <source>damage</source>
+        <translation>病害</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="178" />
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="78" />
+        <source>Layers</source>
+        <extracomment>Images with a longer side than this get their pyramid built in the background on opening.</extracomment>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="94" />
+        <source>Inpaint</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="99" />
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="132" />
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="133" />
+        <source>&amp;Open…</source>
+        <translation>打开…(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="134" />
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="136" />
+        <source>Open &amp;Demo Mural</source>
+        <translation>打开示例壁画(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="137" />
+        <source>&amp;Save Project</source>
+        <translation>保存项目(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="138" />
+        <source>Save Project &amp;As…</source>
+        <translation>项目另存为…(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="139" />
+        <source>&amp;Export Restored Image…</source>
+        <translation>导出修复图像…(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="142" />
+        <source>Se&amp;ttings…</source>
+        <translation>设置…(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="143" />
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="144" />
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="360" />
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="362" />
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="147" />
+        <source>New &amp;Mask Layer</source>
+        <translation>新建蒙版图层(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="148" />
+        <source>&amp;Mask</source>
+        <translation>蒙版(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="149" />
+        <source>&amp;Grow…</source>
+        <translation>扩展…(&amp;G)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="150" />
+        <source>Grow</source>
+        <translation>扩展</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="150" />
+        <source>Grow by (pixels):</source>
+        <translation>扩展量（像素）：</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="151" />
+        <source>&amp;Shrink…</source>
+        <translation>收缩…(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="152" />
+        <source>Shrink</source>
+        <translation>收缩</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="152" />
+        <source>Shrink by (pixels):</source>
+        <translation>收缩量（像素）：</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="153" />
+        <source>&amp;Feather…</source>
+        <translation>羽化…(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="154" />
+        <source>Feather</source>
+        <translation>羽化</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="154" />
+        <source>Feather radius (pixels):</source>
+        <translation>羽化半径（像素）：</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="155" />
+        <source>&amp;Invert</source>
+        <translation>反选(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="155" />
+        <source>Invert</source>
+        <translation>反选</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="157" />
+        <source>Fill &amp;Holes</source>
+        <translation>填充孔洞(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="158" />
+        <source>Fill holes</source>
+        <translation>填充孔洞</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="159" />
+        <source>&amp;Remove Specks…</source>
+        <translation>去除斑点…(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="160" />
+        <source>Remove specks</source>
+        <translation>去除斑点</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="160" />
+        <source>Smallest region to keep (pixels):</source>
+        <translation>保留的最小区域（像素）：</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="162" />
+        <source>&amp;Union with…</source>
+        <translation>与…合并(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="162" />
+        <source>Union</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="163" />
+        <source>I&amp;ntersect with…</source>
+        <translation>与…相交(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="164" />
+        <source>Intersect</source>
+        <translation>相交</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="165" />
+        <source>Su&amp;btract…</source>
+        <translation>减去…(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="166" />
+        <source>Subtract</source>
+        <translation>减去</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="167" />
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="168" />
+        <source>Zoom &amp;In</source>
+        <translation>放大(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="169" />
+        <source>Zoom &amp;Out</source>
+        <translation>缩小(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="170" />
+        <source>&amp;Fit to Window</source>
+        <translation>适合窗口(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="171" />
+        <source>&amp;Actual Size (100 %)</source>
+        <translation>实际大小 (100 %)(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="172" />
+        <source>&amp;Compare (hold \ to see the original)</source>
+        <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="175" />
+        <source>&amp;Off</source>
+        <translation>关闭(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="175" />
+        <source>&amp;Split view</source>
+        <translation>分割视图(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="176" />
+        <source>Side &amp;by side</source>
+        <translation>并排对比(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="177" />
+        <source>&amp;Difference</source>
+        <translation>差异(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="185" />
+        <source>Tools</source>
+        <translation>工具</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="190" />
+        <source>Navigate</source>
+        <translation>浏览</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="190" />
+        <source>Brush</source>
+        <translation>画笔</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="191" />
+        <source>Eraser</source>
+        <translation>橡皮擦</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="191" />
+        <source>Polygon fill</source>
+        <translation>多边形填充</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="201" />
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="207" />
+        <source>Hardness</source>
+        <translation>硬度</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="392" />
+        <source>damage</source>
+        <translation>病害</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="226" />
+        <location filename="../main_window.py" line="254" />
+        <source>Layer '%1' is locked.</source>
+        <translation>图层“%1”已锁定。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="229" />
+        <source>Erase</source>
+        <translation>擦除</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="229" />
+        <source>Brush stroke</source>
+        <translation>画笔笔触</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="272" />
+        <source>There is no other mask layer to combine with.</source>
+        <translation>没有可以组合的其他蒙版图层。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="274" />
+        <source>With layer:</source>
+        <translation>与图层：</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="306" />
+        <source>Building overview</source>
+        <translation>正在生成概览</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="359" />
+        <source>&amp;Undo %1</source>
+        <translation>撤销 %1(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="361" />
+        <source>&amp;Redo %1</source>
+        <translation>重做 %1(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="377" />
+        <source>x %1  y %2  value %3  (%4-bit)</source>
+        <translation>x %1  y %2  值 %3（%4 位）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="403" />
+        <source>Locate the source image of %1</source>
+        <translation>查找 %1 的源图像</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="427" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="452" />
+        <source>Open image or project</source>
+        <translation>打开图像或项目</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="462" />
+        <source>Save project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="463" />
+        <source>MuralStudio projects (*.mural)</source>
+        <translation>MuralStudio 项目 (*.mural)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="470" />
+        <source>Could not save the project: %1</source>
+        <translation>无法保存项目：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="472" />
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="481" />
+        <location filename="../main_window.py" line="490" />
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="483" />
+        <location filename="../main_window.py" line="492" />
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="504" />
+        <source>Recovery copy saved</source>
+        <translation>已保存恢复副本</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="510" />
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="511" />
+        <source>Save the changes to %1?</source>
+        <translation>是否保存对 %1 的更改？</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="535" />
+        <source>Recover unsaved work</source>
+        <translation>恢复未保存的工作</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="536" />
+        <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
+        <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="559" />
+        <source>MuralStudio</source>
+        <translation>MuralStudio 壁画修复工作站</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../settings.py" line="78" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="80" />
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="82" />
+        <source>CUDA GPU</source>
+        <translation>CUDA GPU</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="93" />
+        <source>Compute device</source>
+        <translation>计算设备</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="94" />
+        <source>CPU threads</source>
+        <translation>CPU 线程数</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="95" />
+        <source>Undo history memory</source>
+        <translation>撤销历史内存</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="96" />
+        <source>Tile cache memory</source>
+        <translation>图块缓存内存</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="97" />
+        <source>Largest image to open whole</source>
+        <translation>整体打开的最大图像</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="98" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="99" />
+        <source>A new language applies after a restart.</source>
+        <translation>新的语言将在重启后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>self.canvas</name>
+    <message>
+        <location filename="../canvas.py" line="124" />
+        <source>building overview…</source>
+        <translation>正在生成概览…</translation>
+    </message>
+</context>
+</TS>
