@@ -289,6 +289,8 @@ def test_compare_modes_show_original_restored_and_difference(window, qtbot):
     qtbot.wait(50)
 
     def colour_at(view, x, y):
+        view.viewport().grab()  # paints, requesting the visible tiles
+        assert view.wait_for_tiles()
         image = view.viewport().grab().toImage()
         point = view.mapFromScene(x, y)
         return image.pixelColor(point).getRgb()[:3]

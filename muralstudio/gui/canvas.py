@@ -11,13 +11,14 @@ Tiles are kept in a byte-capped LRU cache, so memory stays bounded however big t
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
 import qimage2ndarray
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
 
@@ -107,7 +108,8 @@ class _TiledItem(QGraphicsItem):
 
 
 class ImageTilesItem(_TiledItem):
-    """The source image, drawn tile by tile from the level matching the zoom."""
+    """The source image, drawn tile by tile from the level matching the zoom. Tiles not loaded
+    yet are requested from worker threads; meanwhile a coarser cached tile stands in."""
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         doc = self.canvas.doc
@@ -115,17 +117,33 @@ class ImageTilesItem(_TiledItem):
         wanted = level_for(scale, self.canvas.levels)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
         for tx, ty, x, y, w, h in _visible_tiles(option.exposedRect, wanted, doc.width, doc.height):
-            image = self.canvas.image_tile(wanted, tx, ty, x, y, w, h)
             s = 2 ** wanted
             target = QRectF(x * s, y * s, w * s, h * s)
-            if image is None:
-                painter.fillRect(target, QColor(90, 90, 90))
-                painter.setPen(QColor(200, 200, 200))
-                painter.drawText(target, Qt.AlignmentFlag.AlignCenter, self.canvas.tr("building overview…"))
-            else:
+            image = self.canvas.image_tile(wanted, tx, ty, x, y, w, h)
+            if image is not None:
                 painter.drawImage(target, image)
+            elif not self._draw_coarser(painter, wanted, target):
+                painter.fillRect(target, QColor(90, 90, 90))
+                if not self.canvas.level_available(wanted):
+                    painter.setPen(QColor(200, 200, 200))
+                    painter.drawText(target, Qt.AlignmentFlag.AlignCenter, self.canvas.tr("building overview…"))
         if self.canvas.compare == "difference":
             painter.fillRect(option.exposedRect, QColor(0, 0, 0, 215))  # unchanged = dark
+
+    def _draw_coarser(self, painter: QPainter, level: int, target: QRectF) -> bool:
+        """Draw ``target`` from an already cached tile of a coarser level, if there is one."""
+        for coarse in range(level + 1, self.canvas.levels):
+            span = TILE * 2 ** coarse
+            tx, ty = int(target.left() // span), int(target.top() // span)
+            image = self.canvas.cache.get(("image", coarse, tx, ty))
+            if image is None:
+                continue
+            scale = 2 ** coarse
+            source = QRectF(target.left() / scale - tx * TILE, target.top() / scale - ty * TILE,
+                            target.width() / scale, target.height() / scale)
+            painter.drawImage(target, image, source)
+            return True
+        return False
 
 
 class MaskTilesItem(_TiledItem):
@@ -212,6 +230,26 @@ class RestorationItem(QGraphicsItem):
             painter.drawImage(QRectF(x, y, w, h), image)
 
 
+class _TileBridge(QObject):
+    """Carries loaded tiles from worker threads to the GUI thread (queued signal)."""
+
+    loaded = Signal(object, object, object)  # document, key, QImage or None
+
+
+class _TileLoader(QRunnable):
+    def __init__(self, canvas: "Canvas", doc, key, args):
+        super().__init__()
+        self.bridge, self.load, self.doc, self.key, self.args = canvas._bridge, canvas._load_tile, doc, key, args
+
+    def run(self) -> None:
+        try:
+            image = self.load(self.doc, *self.args)
+        except Exception:  # noqa: BLE001 - a damaged tile shows as a placeholder, logged
+            logging.getLogger(__name__).exception("tile %s could not be read", self.key)
+            image = None
+        self.bridge.loaded.emit(self.doc, self.key, image)
+
+
 class Canvas(QGraphicsView):
     """Zoom 1 %–3200 % around the cursor (wheel, Ctrl +/−), fit, 100 %; pan with the middle
     button, Space+drag or the Navigate tool; pixel grid from 800 %. Tools: "brush" and
@@ -234,6 +272,12 @@ class Canvas(QGraphicsView):
         self.setMouseTracking(True)
         self.setBackgroundBrush(QColor(48, 48, 48))
         self.cache = TileCache(cache_bytes)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._pending: set = set()
+        self._bridge = _TileBridge(self)
+        self._bridge.loaded.connect(self._tile_loaded)
+        self.synchronous_tiles = False
         self.doc: Document | None = None
         self.levels = 1
         self.image_item: ImageTilesItem | None = None
@@ -254,6 +298,8 @@ class Canvas(QGraphicsView):
 
     # document ------------------------------------------------------------------------------
     def set_document(self, doc: Document) -> None:
+        self._pool.clear()
+        self._pending.clear()
         self.scene().clear()
         self.cache.clear()
         self.mask_items.clear()
@@ -306,32 +352,66 @@ class Canvas(QGraphicsView):
         if item:
             item.update(QRectF(x0, y0, x1 - x0, y1 - y0))
 
+    def level_available(self, level: int) -> bool:
+        return level <= 2 or self.doc.pyramid().level_path(level).exists() \
+            or getattr(self.doc.source, "_pixels", None) is not None
+
     def image_tile(self, level: int, tx: int, ty: int, x: int, y: int, w: int, h: int) -> QImage | None:
-        """The display tile, from the cache, the pyramid, or computed from level 0 when the
-        pyramid level is not built yet and the work is small; None while it is not available."""
+        """The display tile if cached; otherwise it is requested from a worker thread (the
+        canvas repaints when it arrives) and None is returned."""
         key = ("image", level, tx, ty)
         image = self.cache.get(key)
-        if image is not None:
+        if image is not None or not self.level_available(level):
             return image
-        pyramid = self.doc.pyramid()
+        if self.synchronous_tiles:
+            image = self._load_tile(self.doc, level, x, y, w, h)
+            self.cache.put(key, image)
+            return image
+        if key not in self._pending:
+            self._pending.add(key)
+            self._pool.start(_TileLoader(self, self.doc, key, (level, x, y, w, h)))
+        return None
+
+    def _tile_loaded(self, doc, key, image) -> None:
+        self._pending.discard(key)
+        if doc is not self.doc or image is None:
+            return
+        self.cache.put(key, image)
+        span = TILE * 2 ** key[1]
+        self.scene().update(QRectF(key[2] * span, key[3] * span, span, span))
+
+    def wait_for_tiles(self, timeout_ms: int = 5000) -> bool:
+        """Process events until every requested tile has arrived (tests, benchmarks)."""
+        from PySide6.QtCore import QCoreApplication, QElapsedTimer
+
+        clock = QElapsedTimer()
+        clock.start()
+        while self._pending and clock.elapsed() < timeout_ms:
+            self._pool.waitForDone(10)
+            QCoreApplication.processEvents()
+        return not self._pending
+
+    def _load_tile(self, doc, level: int, x: int, y: int, w: int, h: int) -> QImage:
+        """Read (any thread) the display tile from the source, the pyramid, or by averaging
+        level 0 when that pyramid level is not built yet."""
+        pyramid = doc.pyramid()
         if level == 0:
-            pixels = self.doc.source.read_region(x, y, w, h)
+            pixels = doc.source.read_region(x, y, w, h)
         elif pyramid.level_path(level).exists():
             pixels = pyramid.read_region(x, y, w, h, level)
-        elif level <= 2 or getattr(self.doc.source, "_pixels", None) is not None:
+        else:
             s = 2 ** level
             sx, sy = x * s, y * s
-            region = self.doc.source.read_region(sx, sy, min(w * s, self.doc.width - sx),
-                                                 min(h * s, self.doc.height - sy))
+            region = doc.source.read_region(sx, sy, min(w * s, doc.width - sx), min(h * s, doc.height - sy))
             pixels = region if region.ndim == 3 else region[..., None]
             for _ in range(level):
                 pixels = _downsample2(pixels)
             pixels = pixels[:h, :w]
-        else:
-            return None
-        image = qimage2ndarray.array2qimage(display_rgb8(pixels))
-        self.cache.put(key, image)
-        return image
+        return qimage2ndarray.array2qimage(display_rgb8(pixels))
+
+    def shutdown(self) -> None:
+        self._pool.clear()
+        self._pool.waitForDone(5000)
 
     def pyramid_level_ready(self) -> None:
         self.cache.drop(lambda key: key[0] == "image" and key[1] > 0)

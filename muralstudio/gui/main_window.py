@@ -521,6 +521,8 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         self.jobs.shutdown()
+        self.view.shutdown()
+        self.original_view.shutdown()
         if self.autosaver:
             self.autosaver.close()
         event.accept()
