@@ -1,0 +1,89 @@
+"""Screenshots for the README, taken from the real window under X (Xvfb when headless).
+
+    python tools/screenshots.py            # writes docs/screenshots/*.png
+
+Needs an X display: it starts `Xvfb :97` itself when DISPLAY is unset (Debian: apt-get install
+xvfb libxcb-cursor0 libxkbcommon-x11-0 fonts-noto-cjk; the CJK fonts draw the Chinese UI).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+
+
+def shoot(language: str) -> None:
+    import numpy as np
+    from PySide6.QtCore import QCoreApplication
+
+    from muralstudio.engines import inpainting
+    from muralstudio.gui.app import create_app, install_translation
+    from muralstudio.gui.main_window import MainWindow, demo_document
+
+    app = create_app()
+    install_translation(app, language)
+    window = MainWindow()
+    window.resize(1500, 950)
+    doc = demo_document()
+    window.set_document(doc)
+    window.show()
+    hole = doc.layer_by_name("paint loss").data >= 128
+    result = inpainting.inpaint(doc.source, hole, inpainting.InpaintOptions(engine="patchmatch"))
+    doc.add_restoration(result.patches, result.record)
+    doc.set_property(doc.layer_by_name("paint loss"), "visible", False)
+
+    def settle():
+        for _ in range(20):
+            QCoreApplication.processEvents()
+            window.view.viewport().repaint()
+            window.view.wait_for_tiles()
+            time.sleep(0.05)
+
+    window.view.fit()
+    settle()
+    OUT.mkdir(parents=True, exist_ok=True)
+    if language == "en":
+        window.grab().save(str(OUT / "main-window.png"))
+        window.set_compare("split")
+        window.view.split_fraction = 0.5
+        settle()
+        window.grab().save(str(OUT / "compare-split.png"))
+        window.set_compare("difference")
+        settle()
+        window.grab().save(str(OUT / "compare-difference.png"))
+    else:
+        window.grab().save(str(OUT / f"{language}.png"))
+    doc.mark_clean()
+    window.close()
+    del np
+
+
+def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--language":
+        shoot(sys.argv[2])
+        return 0
+    env = dict(os.environ)
+    xvfb = None
+    if not env.get("DISPLAY"):
+        xvfb = subprocess.Popen(["Xvfb", ":97", "-screen", "0", "1600x1000x24"])
+        env["DISPLAY"] = ":97"
+        time.sleep(2)
+    env.pop("QT_QPA_PLATFORM", None)
+    try:
+        for language in ("en", "zh_CN"):
+            subprocess.run([sys.executable, __file__, "--language", language], env=env, check=True)
+    finally:
+        if xvfb:
+            xvfb.terminate()
+    print(f"screenshots in {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
