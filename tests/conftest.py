@@ -36,3 +36,34 @@ def rng():
 def random_image(rng, shape, dtype):
     top = np.iinfo(dtype).max
     return rng.integers(0, top + 1, size=shape, dtype=np.int64).astype(dtype)
+
+
+def running_qthreads() -> list:
+    """QThreads (with a Python wrapper) that are still running."""
+    import gc
+
+    from PySide6.QtCore import QThread
+
+    def is_running(thread) -> bool:
+        try:
+            return thread.isRunning()
+        except RuntimeError:  # its C++ object is already deleted: certainly not running
+            return False
+
+    # type() rather than isinstance(): isinstance reads __class__, which some lazy proxies warn on
+    return [t for t in gc.get_objects() if issubclass(type(t), QThread) and is_running(t)]
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_qthreads():
+    """Fail any test that leaves a QThread running (napari's guard, in spirit)."""
+    yield
+    import sys
+
+    if "PySide6.QtCore" not in sys.modules:
+        return
+    running = running_qthreads()
+    for thread in running:  # stop them so one leak does not fail every later test
+        thread.quit()
+        thread.wait(5000)
+    assert not running, f"test left {len(running)} QThread(s) running: {[t.objectName() for t in running]}"

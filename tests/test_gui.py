@@ -31,7 +31,9 @@ def test_demo_document_opens_with_damage_layers(window):
     assert window.doc.info.bit_depth == 16
     assert [l.name for l in window.doc.layers][:2] == ["cracks", "paint loss"]
     assert window.layer_panel.model.rowCount() == 3
-    assert set(window.view.mask_items) == {l.uid for l in window.doc.layers if l.kind == "mask"}
+    assert set(window.view.mask_items) == {l.uid for l in window.doc.layers if l.kind in ("mask", "labels")}
+    labels = window.doc.layer_by_name("elements (ground truth)")
+    assert not window.view.mask_items[labels.uid].isVisible()  # hidden in the demo
     assert not window.doc.is_modified and "demo mural" in window.windowTitle()
 
 
@@ -385,3 +387,42 @@ def test_recent_files_and_drop_open(window, tmp_path, rng):
     window.dropEvent(event)
     assert window.doc.source.path == path.resolve()
     assert settings.recent_files()[0] == str(path.resolve())
+
+
+def test_jobs_dock_lists_running_and_queued_jobs_and_cancels(window, qtbot):
+    import threading
+
+    from muralstudio.gui.jobs import Job
+
+    release = threading.Event()
+
+    def blocking(progress, cancelled):
+        while not release.is_set() and not cancelled():
+            release.wait(0.01)
+        return 1
+
+    first = window.jobs.submit(Job("first", blocking))
+    second = window.jobs.submit(Job("second", blocking))
+    qtbot.waitUntil(lambda: first.state == "running", timeout=5000)
+    texts = [window.jobs_list.list.item(i).text() for i in range(window.jobs_list.list.count())]
+    assert texts[0].startswith("first — running") and texts[1] == "second — queued"
+    window.jobs_list.list.setCurrentRow(1)
+    window.jobs_list.cancel.click()
+    assert second.state == "cancelled"
+    release.set()
+    qtbot.waitUntil(lambda: first.state == "done", timeout=5000)
+    assert window.jobs_list.list.count() == 0
+
+
+def test_dangling_thread_guard_sees_running_threads():
+    from PySide6.QtCore import QThread
+
+    from conftest import running_qthreads
+
+    thread = QThread()
+    thread.start()
+    try:
+        assert any(t is thread for t in running_qthreads())
+    finally:
+        thread.quit()
+        thread.wait()

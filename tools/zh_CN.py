@@ -51,6 +51,7 @@ ZH_CN = {
     "CPU threads": "CPU 线程数",
     "CUDA GPU": "CUDA GPU",
     "Cancel": "取消",
+    "Cancel job": "取消任务",
     "Compute device": "计算设备",
     "Context (× hole size)": "上下文（× 缺损尺寸）",
     "Could not export: %1": "无法导出：%1",
@@ -82,6 +83,7 @@ ZH_CN = {
     "I&ntersect with…": "与…相交(&N)",
     "Indexed PNG (class values, class colours)": "索引 PNG（类别值与类别颜色）",
     "Inpaint": "修复",
+    "Jobs": "任务",
     "Inpaint (%1)": "修复（%1）",
     "Intersect": "相交",
     "Invert": "反选",
@@ -162,6 +164,7 @@ ZH_CN = {
     "proposal": "提案",
     "queued": "排队中",
     "restoration": "修复",
+    "running": "运行中",
     "x %1  y %2  value %3  (%4-bit)": "x %1  y %2  值 %3（%4 位）",
 }
 

@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
 
 from muralstudio.core import imageio
-from muralstudio.core.document import Document, MaskLayer, RestorationLayer
+from muralstudio.core.document import Document, LabelLayer, MaskLayer, RestorationLayer
 from muralstudio.core.pyramid import TILE, _downsample2
 
 MIN_ZOOM, MAX_ZOOM = 0.01, 32.0
@@ -147,12 +147,29 @@ class ImageTilesItem(_TiledItem):
 
 
 class MaskTilesItem(_TiledItem):
-    """A mask layer as a translucent coloured overlay, tiled."""
+    """A mask layer as a translucent coloured overlay, tiled; label layers in class colours
+    (background, class 0, left clear)."""
 
-    def __init__(self, canvas: "Canvas", layer: MaskLayer):
+    def __init__(self, canvas: "Canvas", layer: MaskLayer | LabelLayer):
         super().__init__(canvas)
         self.layer = layer
         self.setZValue(2)
+        if isinstance(layer, LabelLayer):
+            lut = np.zeros((256, 4), np.uint8)
+            for value, (_, colour) in enumerate(layer.classes[:256]):
+                lut[value, :3] = colour
+                lut[value, 3] = 0 if value == 0 else 140
+            self.lut = lut
+        else:
+            self.lut = None
+
+    def _rgba(self, data: np.ndarray) -> np.ndarray:
+        if self.lut is not None:
+            return self.lut[data]
+        rgba = np.zeros(data.shape + (4,), np.uint8)
+        rgba[..., :3] = self.layer.color
+        rgba[..., 3] = (data.astype(np.uint16) * 150 // 255).astype(np.uint8)
+        return rgba
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         doc = self.canvas.doc
@@ -168,10 +185,7 @@ class MaskTilesItem(_TiledItem):
                 if not data.any():
                     image = QImage()  # empty tile: cached as null, drawn as nothing
                 else:
-                    rgba = np.zeros(data.shape + (4,), np.uint8)
-                    rgba[..., :3] = self.layer.color
-                    rgba[..., 3] = (data.astype(np.uint16) * 150 // 255).astype(np.uint8)
-                    image = qimage2ndarray.array2qimage(rgba, normalize=False)
+                    image = qimage2ndarray.array2qimage(self._rgba(data), normalize=False)
                 self.canvas.cache.put(key, image)
             if not image.isNull():
                 s = 2 ** level
@@ -316,7 +330,7 @@ class Canvas(QGraphicsView):
         present = set()
         for z, layer in enumerate(self.doc.layers):
             present.add(layer.uid)
-            if isinstance(layer, MaskLayer):
+            if isinstance(layer, (MaskLayer, LabelLayer)):
                 item = self.mask_items.get(layer.uid)
                 if item is None:
                     item = self.mask_items[layer.uid] = MaskTilesItem(self, layer)

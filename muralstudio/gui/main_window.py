@@ -31,6 +31,7 @@ from muralstudio.gui.export_dialog import ExportDialog
 from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui.jobs_dock import JobsList
 from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
 from muralstudio.gui.settings import SettingsDialog
@@ -101,6 +102,12 @@ class MainWindow(QMainWindow):
         history.setWidget(self.history_list)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, history)
         self.tabifyDockWidget(inpaint, history)
+        self.jobs_list = JobsList(self.jobs, self)
+        jobs = QDockWidget(self.tr("Jobs"), self)
+        jobs.setObjectName("jobs")
+        jobs.setWidget(self.jobs_list)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, jobs)
+        self.tabifyDockWidget(history, jobs)
         inpaint.raise_()
         self.view.cursor_moved.connect(self._show_cursor)
         self.view.stroke_started.connect(self._stroke_started)
