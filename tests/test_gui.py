@@ -426,3 +426,58 @@ def test_dangling_thread_guard_sees_running_threads():
     finally:
         thread.quit()
         thread.wait()
+
+
+def test_end_to_end_as_a_restoration_artist(window, qtbot, tmp_path, srgb_icc):
+    """Open a generated 16-bit TIFF with ICC, paint a mask, undo/redo, run a classical
+    inpainting job, cancel another, apply the proposal, compare, export, reopen the export."""
+    from muralstudio.core import synth
+
+    clean, _ = synth.generate_mural(640, 480, seed=21, bit_depth=16)
+    info = imageio.ImageInfo(path=None, format="TIFF", width=0, height=0, channels=3, dtype=np.uint16,
+                             icc_profile=srgb_icc, dpi=(400.0, 400.0))
+    source = imageio.write_tiff(tmp_path / "cave.tif", clean, info)
+    original_bytes = source.read_bytes()
+    assert window.open_path(source)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    window.view.actual_size()
+    window.view.centerOn(320, 240)
+    window.new_mask_layer()
+    layer = window.doc.layers_of_kind("mask")[0]
+    window.layer_panel.select(layer)
+    window.brush_size.setValue(16)
+    window.tool_actions["brush"].trigger()
+    viewport = window.view.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(280, 240))
+    qtbot.mouseMove(viewport, pos=window.view.mapFromScene(360, 250))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(360, 250))
+    painted = layer.data.copy()
+    assert np.count_nonzero(painted) > 1000
+    window.undo_action.trigger()
+    assert not layer.data.any()
+    window.redo_action.trigger()
+    assert np.array_equal(layer.data, painted)
+    dock = window.inpaint_dock
+    dock.engine.setCurrentIndex(dock.engine.findData("patchmatch"))
+    cancelled = dock.run()
+    dock.cancel_button.click()
+    qtbot.waitUntil(lambda: cancelled.state == "cancelled", timeout=60000)
+    assert window.doc.layers_of_kind("restoration") == []
+    dock.engine.setCurrentIndex(dock.engine.findData("telea"))
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+    dock.apply_button.click()
+    window.compare_actions["split"].trigger()
+    window.compare_actions["difference"].trigger()
+    window.compare_actions["off"].trigger()
+    assert window.export(tmp_path / "cave-restored.tif")
+    exported = imageio.read_image(tmp_path / "cave-restored.tif")
+    hole = painted >= 128
+    assert exported.info.bit_depth == 16 and exported.info.icc_profile == srgb_icc
+    assert exported.info.dpi == (400.0, 400.0)
+    assert np.array_equal(exported.pixels[~hole], clean[~hole])
+    assert np.any(exported.pixels[hole] != clean[hole])  # the painted area was re-synthesised
+    assert '"engine": "telea"' in exported.info.record_json
+    assert source.read_bytes() == original_bytes
