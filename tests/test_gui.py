@@ -481,3 +481,21 @@ def test_end_to_end_as_a_restoration_artist(window, qtbot, tmp_path, srgb_icc):
     assert np.any(exported.pixels[hole] != clean[hole])  # the painted area was re-synthesised
     assert '"engine": "telea"' in exported.info.record_json
     assert source.read_bytes() == original_bytes
+
+
+def test_navigator_shows_the_view_and_moves_it(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    window.set_document(demo_document())
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.view.set_zoom(2.0)
+    nav = window.navigator
+    assert nav.overview is not None and not nav.overview.isNull()
+    target = nav._image_rect()
+    point = QPoint(int(target.left() + target.width() * 0.8), int(target.top() + target.height() * 0.7))
+    qtbot.mouseClick(nav, Qt.MouseButton.LeftButton, pos=point)
+    centre = window.view.visible_image_rect().center()
+    assert centre.x() == pytest.approx(0.8 * window.doc.width, abs=40)
+    assert centre.y() == pytest.approx(0.7 * window.doc.height, abs=40)

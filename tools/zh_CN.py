@@ -108,6 +108,7 @@ ZH_CN = {
         "MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？",
     "MuralStudio projects (*.mural)": "MuralStudio 项目 (*.mural)",
     "Navigate": "浏览",
+    "Navigator": "导航器",
     "New": "新建",
     "New &Mask Layer": "新建蒙版图层(&M)",
     "New empty mask layer": "新建空白蒙版图层",

@@ -34,6 +34,7 @@ from muralstudio.gui.jobs import Job, JobRunner
 from muralstudio.gui.jobs_dock import JobsList
 from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
+from muralstudio.gui.navigator import Navigator
 from muralstudio.gui.settings import SettingsDialog
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,11 @@ class MainWindow(QMainWindow):
         self._syncing = False
         for a, b in ((self.view, self.original_view), (self.original_view, self.view)):
             a.view_changed.connect(lambda a=a, b=b: self._sync_views(a, b))
+        self.navigator = Navigator(self.view, self)
+        navigator = QDockWidget(self.tr("Navigator"), self)
+        navigator.setObjectName("navigator")
+        navigator.setWidget(self.navigator)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, navigator)
         self.layer_panel = LayerPanel(self)
         dock = QDockWidget(self.tr("Layers"), self)
         dock.setObjectName("layers")
@@ -300,6 +306,7 @@ class MainWindow(QMainWindow):
         self.original_view.set_document(doc)
         self.layer_panel.set_document(doc)
         self.history_list.set_document(doc)
+        self.navigator.refresh()
         self.apply_settings()
         self._refresh_layers()
         self._update_actions()
@@ -312,7 +319,7 @@ class MainWindow(QMainWindow):
                                           self.view.centerOn(doc.width / 2, doc.height / 2)))
             job = self._overview_job = self.jobs.submit(Job(self.tr("Building overview"),
                                        lambda progress, cancelled: pyramid.build(progress, cancelled),
-                                       lambda _: self.view.pyramid_level_ready()))
+                                       lambda _: (self.view.pyramid_level_ready(), self.navigator.refresh())))
 
             def level_ready(progressed):
                 if progressed is job and progressed.stage.endswith("ready"):
