@@ -22,17 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from benchutil import peak_rss_mib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-
-def peak_rss_mib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def make_image(path: Path, size: int) -> None:

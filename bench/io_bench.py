@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from benchutil import peak_rss_mib
 
 STEPS = ("header", "region", "pillow_region", "full_decode", "pyramid")
 
@@ -48,19 +47,6 @@ def make_test_image(path: Path, size: int) -> None:
     tifffile.imwrite(path, tiles(), shape=(size, size, 3), dtype=np.uint16, tile=(tile, tile),
                      photometric="rgb", compression="zlib", compressionargs={"level": 1},
                      bigtiff=True, metadata=None)
-
-
-def peak_rss_mib() -> float:
-    """Peak RSS of this process image. VmHWM, unlike ru_maxrss, is not inherited from the
-    parent across fork+exec, so each step's child reports its own peak."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_step(step: str, path: Path, region: int, cache: Path) -> dict:
