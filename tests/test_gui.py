@@ -185,7 +185,6 @@ def test_failed_job_reports_its_message(window, qtbot):
 
 
 def test_brush_and_eraser_drag_paint_the_selected_mask(window, qtbot):
-
     doc = demo_document()
     window.set_document(doc)
     window.resize(900, 700)
