@@ -4,7 +4,8 @@
     muralstudio info IMAGE [--json]      what the file is, from its header alone
     muralstudio synth --out DIR ...      generate procedural murals with simulated damage
     muralstudio inpaint IMAGE --mask M --out OUT.tif   restore the masked damage
-    muralstudio bench inpaint ...        the paper's inpainting benchmark
+    muralstudio segment IMAGE --click X,Y,+ --out MASK.png   click-to-mask
+    muralstudio bench inpaint|clicks ... benchmarks
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from muralstudio import __version__
 from muralstudio.core.errors import MuralStudioError
 
-SUBCOMMANDS = ("info", "synth", "inpaint", "bench")
+SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "bench")
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -93,7 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="engine parameter, e.g. --param patch_size=9 (repeatable)")
     inpaint.add_argument("--max-pixels", type=int, default=None, help="pixel limit for reading")
 
-    bench = sub.add_parser("bench", help="benchmarks (inpaint)")
+    segment = sub.add_parser("segment", help="make a mask from clicks on an object or damage",
+                             description="Positive clicks mark the region, negative clicks what "
+                                         "is not part of it. Writes an 8-bit PNG mask (255 = region).")
+    segment.add_argument("image", type=Path)
+    segment.add_argument("--click", action="append", required=True, type=_parse_click,
+                         metavar="X,Y,+|-", help="a click in image pixels (repeatable)")
+    segment.add_argument("--engine", default="classic", help="segmenter (default classic)")
+    segment.add_argument("--out", type=Path, required=True)
+
+    bench = sub.add_parser("bench", help="benchmarks (inpaint, clicks)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", required=True)
     bi = bench_sub.add_parser("inpaint", help="PSNR/SSIM/HaarPSI/TV of inpainting engines",
                               description="The Dunhuang paper's protocol at controlled hole ratios.")
@@ -107,7 +117,44 @@ def build_parser() -> argparse.ArgumentParser:
                     help="cave-held-out split of mural folders (default all)")
     bi.add_argument("--limit", type=int, default=None, help="use at most N images, spread evenly")
     bi.add_argument("--json", type=Path, default=None, help="also write the report as JSON")
+    bc = bench_sub.add_parser("clicks", help="NoC@85/90, IoU after 1/3/5 clicks, ms per click",
+                              description="The standard simulated-click protocol.")
+    bc.add_argument("--images", required=True)
+    bc.add_argument("--masks", required=True, help="masks with the images' stems, nonzero = object")
+    bc.add_argument("--engines", default="classic,grabcut")
+    bc.add_argument("--max-clicks", type=int, default=20)
+    bc.add_argument("--limit", type=int, default=None)
+    bc.add_argument("--json", type=Path, default=None)
     return parser
+
+
+def _parse_click(text: str):
+    from muralstudio.engines.segmentation import Click
+
+    try:
+        x, y, sign = text.split(",")
+        if sign not in ("+", "-"):
+            raise ValueError
+        return Click(float(x), float(y), sign == "+")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a click looks like 120,80,+ or 30,40,- (not {text!r})") from None
+
+
+def cmd_segment(args) -> int:
+    from muralstudio.core import imageio
+    from muralstudio.core.pyramid import FileSource
+    from muralstudio.engines import segmentation
+
+    source = FileSource(args.image)
+    for click in args.click:
+        if not (0 <= click.x < source.info.width and 0 <= click.y < source.info.height):
+            raise ValueError(f"click {click.x:g},{click.y:g} is outside the "
+                             f"{source.info.width}×{source.info.height} image")
+    prediction = segmentation.create(args.engine).session(source).predict(args.click)
+    mask = prediction.full_mask(source.info.height, source.info.width)
+    imageio.write_png(args.out, mask)
+    print(f"{args.engine}: {int(mask.sum()):,} pixels in the region -> {args.out}")
+    return 0
 
 
 def _parse_params(items: list[str]) -> dict:
@@ -163,6 +210,17 @@ def cmd_inpaint(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.bench_command == "clicks":
+        from muralstudio.benchmarks import clicks
+
+        report = clicks.run(args.images, args.masks, [e.strip() for e in args.engines.split(",")],
+                            args.max_clicks, args.limit, log=lambda m: print(m, file=sys.stderr))
+        print(clicks.format_table(report))
+        if args.json:
+            from muralstudio.core.imageio import write_json
+
+            write_json(args.json, report)
+        return 0
     from muralstudio.benchmarks import inpaint as bench_inpaint
 
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -241,7 +299,8 @@ def cmd_synth(args) -> int:
     return 0
 
 
-COMMANDS = {"info": cmd_info, "synth": cmd_synth, "inpaint": cmd_inpaint, "bench": cmd_bench}
+COMMANDS = {"info": cmd_info, "synth": cmd_synth, "inpaint": cmd_inpaint, "segment": cmd_segment,
+            "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ ENGINE_KINDS = ("segmenter", "inpainter", "labeler", "detector")
 BUILTIN_MODULES: list[str] = [
     "muralstudio.engines.inpaint_opencv",
     "muralstudio.engines.inpaint_patchmatch",
+    "muralstudio.engines.segment_classic",
 ]
 
 _registry: dict[str, dict[str, Callable]] = {kind: {} for kind in ENGINE_KINDS}

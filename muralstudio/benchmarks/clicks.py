@@ -1,0 +1,82 @@
+"""``muralstudio bench clicks``: the standard NoC protocol for interactive segmentation.
+
+For each image and ground-truth mask: the first click at the object's interior point farthest
+from its boundary; each next click at the interior point of the largest error region (positive
+in a missed region, negative in a false one); the previous mask is fed back. Reported per
+engine: NoC@85 and NoC@90 (max clicks when never reached), mean IoU after 1, 3 and 5 clicks,
+and median / p95 milliseconds per click.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from muralstudio.core import imageio, metrics
+from muralstudio.core.datasets import list_images, mask_for
+from muralstudio.engines import segmentation
+
+
+def run(images, masks, engines=("classic",), max_clicks: int = 20, limit: int | None = None,
+        log=print) -> dict:
+    paths = list_images(images)
+    if limit:
+        paths = paths[:: max(1, len(paths) // limit)][:limit]
+    pairs = [(p, mask_for(p, Path(masks))) for p in paths]
+    pairs = [(p, m) for p, m in pairs if m is not None]
+    if not pairs:
+        raise ValueError(f"no image/mask pairs with the same stem in {images} and {masks}")
+    segmenters = {name: segmentation.create(name) for name in engines}
+    report = {"engines": {}, "n_images": len(pairs), "max_clicks": max_clicks}
+    for name, segmenter in segmenters.items():
+        noc85, noc90, ious, times = [], [], {1: [], 3: [], 5: []}, []
+        for i, (image_path, mask_path) in enumerate(pairs):
+            image = imageio.read_image(image_path).pixels
+            truth = imageio.read_image(mask_path).pixels
+            truth = (truth.max(axis=2) if truth.ndim == 3 else truth) > 127
+            session = segmenter.session(image)
+            clicks, predicted, reached85, reached90 = [], None, max_clicks, max_clicks
+            for n in range(1, max_clicks + 1):
+                click = segmentation.next_click(truth, predicted)
+                if click is None:
+                    break
+                clicks.append(click)
+                start = time.perf_counter()
+                prediction = session.predict(clicks, predicted)
+                times.append((time.perf_counter() - start) * 1000)
+                predicted = prediction.full_mask(*truth.shape)
+                score = metrics.iou(truth, predicted)
+                if n in ious:
+                    ious[n].append(score)
+                if score >= 0.85 and reached85 == max_clicks:
+                    reached85 = n
+                if score >= 0.90:
+                    reached90 = n
+                    break
+            for n in ious:  # stopped early (IoU ≥ 0.9): later IoUs are the final one
+                if len(ious[n]) < i + 1:
+                    ious[n].append(score)
+            noc85.append(min(reached85, reached90))
+            noc90.append(reached90)
+        times.sort()
+        report["engines"][name] = {
+            "noc85": float(np.mean(noc85)), "noc90": float(np.mean(noc90)),
+            "iou_at_1": float(np.mean(ious[1])), "iou_at_3": float(np.mean(ious[3])),
+            "iou_at_5": float(np.mean(ious[5])),
+            "ms_per_click_p50": float(times[len(times) // 2]),
+            "ms_per_click_p95": float(times[min(len(times) - 1, int(len(times) * 0.95))]),
+        }
+        if log:
+            log(f"  {name}: done")
+    return report
+
+
+def format_table(report: dict) -> str:
+    lines = [f"click segmentation benchmark: {report['n_images']} images, max {report['max_clicks']} clicks",
+             f"{'engine':<10}{'NoC@85':>8}{'NoC@90':>8}{'IoU@1':>8}{'IoU@3':>8}{'IoU@5':>8}{'ms p50':>9}{'ms p95':>9}"]
+    for name, r in report["engines"].items():
+        lines.append(f"{name:<10}{r['noc85']:>8.2f}{r['noc90']:>8.2f}{r['iou_at_1']:>8.3f}{r['iou_at_3']:>8.3f}"
+                     f"{r['iou_at_5']:>8.3f}{r['ms_per_click_p50']:>9.0f}{r['ms_per_click_p95']:>9.0f}")
+    return "\n".join(lines)

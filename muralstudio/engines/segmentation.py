@@ -1,0 +1,126 @@
+"""Click-to-mask segmentation: the contract, the region of interest, and click simulation.
+
+A segmenter makes a session for one image; ``session.predict(clicks, previous)`` returns the
+probability and mask of the object for a region of interest around the clicks (a crop with a
+margin, so clicking on a 200-megapixel mural costs what clicking on a small image does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from muralstudio.engines import registry
+
+
+@dataclass(frozen=True)
+class Click:
+    x: float
+    y: float
+    positive: bool = True
+
+
+@dataclass
+class Prediction:
+    """Probability (float32 0–1) and mask (bool) of the region (x, y, w, h) of the image."""
+
+    x: int
+    y: int
+    probability: np.ndarray
+    mask: np.ndarray
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        return self.x, self.y, self.mask.shape[1], self.mask.shape[0]
+
+    def full_mask(self, height: int, width: int) -> np.ndarray:
+        out = np.zeros((height, width), bool)
+        out[self.y:self.y + self.mask.shape[0], self.x:self.x + self.mask.shape[1]] = self.mask
+        return out
+
+
+def roi_for(clicks, width: int, height: int, previous_bbox=None, margin: float = 0.6,
+            min_side: int = 400) -> tuple[int, int, int, int]:
+    """Crop around the clicks (and the previous mask), grown by ``margin`` × its size."""
+    xs = [c.x for c in clicks]
+    ys = [c.y for c in clicks]
+    if previous_bbox is not None:
+        px, py, pw, ph = previous_bbox
+        xs += [px, px + pw]
+        ys += [py, py + ph]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    side = max(x1 - x0, y1 - y0, min_side / (1 + 2 * margin))
+    grow = side * margin + max(0.0, (side - (x1 - x0)) / 2), side * margin + max(0.0, (side - (y1 - y0)) / 2)
+    rx0, ry0 = int(max(0, np.floor(x0 - grow[0]))), int(max(0, np.floor(y0 - grow[1])))
+    rx1, ry1 = int(min(width, np.ceil(x1 + grow[0]) + 1)), int(min(height, np.ceil(y1 + grow[1]) + 1))
+    return rx0, ry0, rx1 - rx0, ry1 - ry0
+
+
+class Segmenter:
+    name = "segmenter"
+    version = "1"
+    weights_sha256: str | None = None
+
+    def __init__(self, device: str = "cpu", **params):
+        self.device = device
+        self.params = params
+
+    def session(self, source) -> "SegmentSession":
+        raise NotImplementedError
+
+
+class SegmentSession:
+    """Per-image state; subclasses cache what they can between clicks."""
+
+    def __init__(self, segmenter: Segmenter, source):
+        self.segmenter = segmenter
+        if hasattr(source, "read_region"):
+            self.read, self.width, self.height = source.read_region, source.info.width, source.info.height
+        else:
+            array = np.asarray(source)
+            self.read = lambda x, y, w, h: array[y:y + h, x:x + w]
+            self.width, self.height = array.shape[1], array.shape[0]
+
+    def predict(self, clicks: list[Click], previous: np.ndarray | None = None) -> Prediction:
+        raise NotImplementedError
+
+
+def create(name: str, device: str = "cpu", **params) -> Segmenter:
+    return registry.get("segmenter", name)(device=device, **params)
+
+
+def rgb8(pixels: np.ndarray) -> np.ndarray:
+    from muralstudio.core.imageio import to_uint8
+
+    pixels = to_uint8(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    return np.ascontiguousarray(np.repeat(pixels[..., :1], 3, axis=2) if pixels.shape[2] < 3 else pixels[..., :3])
+
+
+# ---------------------------------------------------------------------------------------------
+# Click simulation (the NoC protocol)
+
+
+def next_click(truth: np.ndarray, predicted: np.ndarray | None) -> Click | None:
+    """The standard simulated click: in the largest error region (missed → positive, false →
+    negative), at its interior point farthest from the region's boundary."""
+    truth = truth.astype(bool)
+    predicted = np.zeros_like(truth) if predicted is None else predicted.astype(bool)
+    fn, fp = truth & ~predicted, ~truth & predicted
+    best = None
+    for positive, error in ((True, fn), (False, fp)):
+        if not error.any():
+            continue
+        padded = np.pad(error, 1).astype(np.uint8)  # the image border counts as boundary
+        dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+        count, labels = cv2.connectedComponents(error.astype(np.uint8), connectivity=8)
+        sizes = np.bincount(labels.ravel())[1:]
+        largest = 1 + int(np.argmax(sizes))
+        region_dist = np.where(labels == largest, dist, -1)
+        y, x = np.unravel_index(int(np.argmax(region_dist)), error.shape)
+        if best is None or sizes.max() > best[0]:
+            best = (sizes.max(), Click(float(x), float(y), positive))
+    return best[1] if best else None

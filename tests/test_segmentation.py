@@ -1,0 +1,109 @@
+"""Click segmentation: classic and GrabCut engines, click simulation, CLI, NoC benchmark."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from muralstudio.core import imageio, metrics, synth
+from muralstudio.engines import segmentation
+from muralstudio.engines.segmentation import Click
+
+
+@pytest.fixture(scope="module")
+def mural_with_loss():
+    clean, _ = synth.generate_mural(400, 300, seed=3)
+    damaged, masks = synth.apply_damage(clean, ("loss",), seed=4)
+    return damaged, masks["loss"]
+
+
+def largest_region(mask):
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+def test_one_click_on_a_paint_loss_finds_it(mural_with_loss):
+    damaged, loss = mural_with_loss
+    region = largest_region(loss)
+    click = segmentation.next_click(region, None)
+    assert click.positive and region[int(click.y), int(click.x)]
+    prediction = segmentation.create("classic").session(damaged).predict([click])
+    mask = prediction.full_mask(*region.shape)
+    assert metrics.iou(region, mask) > 0.8
+
+
+def test_negative_click_shrinks_the_mask():
+    image = np.full((200, 200, 3), 200, np.uint8)
+    image[50:150, 40:100] = (180, 60, 50)  # two touching blocks of similar red
+    image[50:150, 100:160] = (170, 70, 60)
+    session = segmentation.create("classic").session(image)
+    both = session.predict([Click(70, 100), Click(130, 100)]).full_mask(200, 200)
+    # the user keeps the click on the left block and marks the right block as "not this"
+    with_negative = session.predict([Click(70, 100), Click(135, 100, False)], both).full_mask(200, 200)
+    assert both[100, 130] and not with_negative[100, 135]
+    assert with_negative.sum() < both.sum() and with_negative[100, 70]
+
+
+def test_roi_session_matches_full_image_within_tolerance():
+    clean, _ = synth.generate_mural(1200, 900, seed=8)
+    damaged, masks = synth.apply_damage(clean, ("loss",), seed=9)
+    region = largest_region(masks["loss"])
+    click = segmentation.next_click(region, None)
+    roi = segmentation.create("classic", max_side=4096).session(damaged).predict([click])
+    full = segmentation.create("classic", max_side=4096, min_roi=100_000).session(damaged).predict([click])
+    assert roi.mask.size < 0.5 * region.size and full.mask.shape == region.shape
+    assert metrics.iou(roi.full_mask(900, 1200), full.full_mask(900, 1200)) > 0.9
+    assert metrics.iou(region, roi.full_mask(900, 1200)) > 0.8
+
+
+def test_simulated_clicks_follow_the_protocol():
+    truth = np.zeros((100, 100), bool)
+    truth[20:80, 20:60] = True
+    first = segmentation.next_click(truth, None)
+    assert first.positive and first.x in (39.0, 40.0) and 39 <= first.y <= 60  # on the medial axis
+    predicted = truth.copy()
+    predicted[20:80, 60:90] = True  # a false region to the right
+    second = segmentation.next_click(truth, predicted)
+    assert not second.positive and 60 <= second.x < 90
+
+
+def test_cli_segment_writes_a_mask_and_refuses_outside_clicks(tmp_path, mural_with_loss):
+    damaged, loss = mural_with_loss
+    region = largest_region(loss)
+    click = segmentation.next_click(region, None)
+    imageio.write_png(tmp_path / "m.png", damaged)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "muralstudio", *map(str, a)],  # noqa: E731
+                                    capture_output=True, text=True, timeout=120)
+    result = run("segment", tmp_path / "m.png", "--click", f"{click.x:g},{click.y:g},+", "--out", tmp_path / "mask.png")
+    assert result.returncode == 0, result.stderr
+    mask = imageio.read_image(tmp_path / "mask.png").pixels > 0
+    assert metrics.iou(region, mask) > 0.8
+    result = run("segment", tmp_path / "m.png", "--click", "900,10,+", "--out", tmp_path / "x.png")
+    assert result.returncode == 2 and "outside the 400×300 image" in result.stderr
+    result = run("segment", tmp_path / "m.png", "--click", "10,10,?", "--out", tmp_path / "x.png")
+    assert result.returncode == 2 and "120,80,+" in result.stderr
+
+
+def test_bench_clicks_json(tmp_path):
+    for i in range(3):
+        image, labels = synth.generate_mural(160, 120, seed=10 + i, n_elements=2)
+        imageio.write_png(tmp_path / "images" / f"e{i}.png", image) if (tmp_path / "images").exists() \
+            else ((tmp_path / "images").mkdir(), (tmp_path / "masks").mkdir(),
+                  imageio.write_png(tmp_path / "images" / f"e{i}.png", image))
+        imageio.write_png(tmp_path / "masks" / f"e{i}.png", largest_region(labels > 0))
+    result = subprocess.run([sys.executable, "-m", "muralstudio", "bench", "clicks", "--images", tmp_path / "images",
+                             "--masks", tmp_path / "masks", "--engines", "classic,grabcut", "--max-clicks", "5",
+                             "--json", tmp_path / "r.json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["n_images"] == 3
+    for name in ("classic", "grabcut"):
+        r = report["engines"][name]
+        assert 1 <= r["noc85"] <= 5 and 1 <= r["noc90"] <= 5 and 0 <= r["iou_at_1"] <= 1
+        assert r["ms_per_click_p50"] > 0
