@@ -203,7 +203,7 @@ def cmd_inpaint(args) -> int:
     record = records_json([result.record], {"path": str(source.path), "sha256": sha,
                                             "width": source.info.width, "height": source.info.height})
     imageio.write_image(args.out, restored, source.info, record_json=record)
-    imageio.write_json(imageio.record_sidecar_path(args.out), json.loads(record))
+    imageio.write_record_sidecar(args.out, record)
     print(f"restored {len(result.patches)} region(s), {result.record.mask_pixels:,} pixels, with "
           f"{args.engine} in {result.seconds:.1f} s -> {args.out}")
     return 0

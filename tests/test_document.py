@@ -215,3 +215,15 @@ def test_cancelled_pyramid_build_leaves_no_partial_levels(tmp_path, rng):
     progress = []
     pyramid.build(progress=lambda fraction, stage: progress.append(fraction))
     assert pyramid.is_built and progress[-1] == pytest.approx(1.0)
+
+
+def test_missing_pyramid_level_computed_on_request_equals_the_built_one(tmp_path, rng):
+    from muralstudio.core.errors import ImageIOError
+
+    doc = Document.from_array(random_image(rng, (700, 900, 3), np.uint16))
+    pyramid = Pyramid(doc.source, tmp_path / "cache")
+    with pytest.raises(ImageIOError, match="missing"):
+        pyramid.read_region(0, 0, 100, 100, 2)
+    computed = pyramid.read_region(60, 40, 100, 80, 2, compute_missing=True)
+    pyramid.build()
+    assert np.array_equal(computed, pyramid.read_region(60, 40, 100, 80, 2))

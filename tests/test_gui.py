@@ -26,6 +26,16 @@ def window(qtbot):
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
+def show(window, qtbot, centre=None):
+    """Show the window as a user sees it; with ``centre``, at 100 % around that image point."""
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    if centre is not None:
+        window.view.actual_size()
+        window.view.centerOn(*centre)
+
+
 def test_demo_document_opens_with_damage_layers(window):
     window.set_document(demo_document())
     assert window.doc.info.bit_depth == 16
@@ -187,11 +197,7 @@ def test_failed_job_reports_its_message(window, qtbot):
 def test_brush_and_eraser_drag_paint_the_selected_mask(window, qtbot):
     doc = demo_document()
     window.set_document(doc)
-    window.resize(900, 700)
-    window.show()
-    qtbot.waitExposed(window)
-    window.view.actual_size()
-    window.view.centerOn(400, 300)
+    show(window, qtbot, (400, 300))
     layer = doc.new_mask_layer("strokes")
     window.layer_panel.select(layer)
     window.brush_size.setValue(10)
@@ -277,9 +283,7 @@ def test_compare_modes_show_original_restored_and_difference(window, qtbot):
 
     doc = demo_document()
     window.set_document(doc)
-    window.resize(1000, 700)
-    window.show()
-    qtbot.waitExposed(window)
+    show(window, qtbot)
     hole = np.zeros((100, 100), bool)
     hole[20:80, 20:80] = True
     fill = np.zeros((100, 100, 3), np.uint16)  # black square where the restoration is
@@ -437,11 +441,7 @@ def test_end_to_end_as_a_restoration_artist(window, qtbot, tmp_path, srgb_icc):
     source = imageio.write_tiff(tmp_path / "cave.tif", clean, info)
     original_bytes = source.read_bytes()
     assert window.open_path(source)
-    window.resize(1000, 700)
-    window.show()
-    qtbot.waitExposed(window)
-    window.view.actual_size()
-    window.view.centerOn(320, 240)
+    show(window, qtbot, (320, 240))
     window.new_mask_layer()
     layer = window.doc.layers_of_kind("mask")[0]
     window.layer_panel.select(layer)
@@ -485,9 +485,7 @@ def test_navigator_shows_the_view_and_moves_it(window, qtbot):
     from PySide6.QtCore import QPoint
 
     window.set_document(demo_document())
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    show(window, qtbot)
     window.view.set_zoom(2.0)
     nav = window.navigator
     assert nav.overview is not None and not nav.overview.isNull()

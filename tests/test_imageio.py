@@ -378,3 +378,14 @@ def test_jpeg_export_is_8_bit_and_keeps_icc(tmp_path, rng, srgb_icc):
 def test_to_uint8_rounds_16_bit_values():
     values = np.array([0, 128, 257, 32896, 65535], np.uint16)
     assert imageio.to_uint8(values).tolist() == [0, 0, 1, 128, 255]
+
+
+def test_to_rgb8_handles_every_layout():
+    grey_alpha = np.zeros((2, 2, 2), np.uint16)
+    grey_alpha[..., 0] = 65535
+    assert imageio.to_rgb8(grey_alpha).tolist() == [[[255, 255, 255]] * 2] * 2
+    rgba = np.zeros((1, 1, 4), np.uint8)
+    rgba[0, 0] = (1, 2, 3, 4)
+    assert imageio.to_rgb8(rgba).tolist() == [[[1, 2, 3]]]
+    assert imageio.to_rgb8(np.full((1, 1), 7, np.uint8)).tolist() == [[[7, 7, 7]]]
+    assert imageio.full_scale(np.uint16) == 65535.0 and imageio.full_scale(np.float32) == 1.0

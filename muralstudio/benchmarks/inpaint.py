@@ -23,10 +23,7 @@ MASK_KINDS = ("dust", "jelly")
 
 def square(image: np.ndarray, size: int) -> np.ndarray:
     """Centre square crop resized to size×size (area interpolation), RGB uint8."""
-    rgb = imageio.to_uint8(image)
-    if rgb.ndim == 2:
-        rgb = np.repeat(rgb[..., None], 3, axis=2)
-    rgb = rgb[..., :3]
+    rgb = imageio.to_rgb8(image)
     h, w = rgb.shape[:2]
     s = min(h, w)
     crop = rgb[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]

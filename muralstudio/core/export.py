@@ -38,8 +38,7 @@ def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "
         imageio.write_png(path, imageio.to_uint8(pixels), doc.info, text={"MuralStudioRecord": record})
     else:
         imageio.write_jpeg(path, pixels, doc.info)
-    with atomic_write(imageio.record_sidecar_path(path), "w") as handle:
-        handle.write(record)
+    imageio.write_record_sidecar(path, record)
     return path
 
 

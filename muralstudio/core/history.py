@@ -170,10 +170,6 @@ class History:
     def can_redo(self) -> bool:
         return bool(self.redo_stack)
 
-    @property
-    def is_replaying(self) -> bool:
-        return self._replaying
-
     def names(self) -> list[str]:
         """Step names, oldest first: applied steps then the redoable ones (nearest first)."""
         return [s.name for s in self.undo_stack] + [s.name for s in reversed(self.redo_stack)]

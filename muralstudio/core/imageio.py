@@ -485,8 +485,8 @@ def _pillow_info(path: Path, img) -> ImageInfo:
     if "MuralStudioRecord" in info.tags:
         info.record_json = info.tags.pop("MuralStudioRecord")
     mode = img.mode
-    if fmt == "PNG" and _png_ihdr(path)[0] == 16:
-        colour_type = _png_ihdr(path)[1]
+    bit_depth, colour_type = _png_ihdr(path) if fmt == "PNG" else (8, None)
+    if bit_depth == 16:
         info.dtype = np.dtype(np.uint16)
         info.channels, info.has_alpha = {0: (1, False), 2: (3, False), 4: (2, True), 6: (4, True)}[colour_type]
         info.source_mode = f"{mode} (16-bit)"
@@ -812,6 +812,23 @@ def write_image(path, pixels: np.ndarray, info: ImageInfo | None = None, *,
                      f"use .tif, .png or .jpg")
 
 
+def full_scale(dtype) -> float:
+    """The value of full intensity: 255 for 8-bit, 65535 for 16-bit, 1.0 for float."""
+    dtype = np.dtype(dtype)
+    return float(np.iinfo(dtype).max) if dtype.kind in "ui" else 1.0
+
+
+def to_rgb8(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 from any canonical layout (grey repeated, alpha dropped): the form the
+    screen and the 8-bit algorithms (GrabCut, benchmarks) take. The data keeps its depth."""
+    pixels = to_uint8(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    if pixels.shape[2] < 3:
+        return np.repeat(pixels[..., :1], 3, axis=2)
+    return np.ascontiguousarray(pixels[..., :3])
+
+
 def to_uint8(pixels: np.ndarray) -> np.ndarray:
     """Scale 16-bit pixels to 8 bits (rounding); 8-bit input is returned as is."""
     if pixels.dtype == np.uint8:
@@ -827,6 +844,14 @@ def record_sidecar_path(path) -> Path:
     """Where the JSON restoration record of an exported image is written."""
     path = Path(path)
     return path.with_name(path.name + ".record.json")
+
+
+def write_record_sidecar(image_path, record_json: str) -> Path:
+    """The restoration record beside an exported image (``NAME.record.json``), atomically."""
+    path = record_sidecar_path(image_path)
+    with atomic_write(path, "w") as handle:
+        handle.write(record_json)
+    return path
 
 
 def write_json(path, data) -> Path:

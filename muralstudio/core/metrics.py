@@ -10,15 +10,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, signal
 
+from muralstudio.core.imageio import full_scale
+
 
 def _range_of(image: np.ndarray, data_range: float | None) -> float:
-    if data_range is not None:
-        return float(data_range)
-    if image.dtype == np.uint8:
-        return 255.0
-    if image.dtype == np.uint16:
-        return 65535.0
-    return 1.0
+    return float(data_range) if data_range is not None else full_scale(image.dtype)
 
 
 def _check_pair(a: np.ndarray, b: np.ndarray) -> None:

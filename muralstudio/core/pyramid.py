@@ -228,14 +228,29 @@ class Pyramid:
             if tmp.exists():
                 tmp.unlink()
 
-    def read_region(self, x: int, y: int, w: int, h: int, level: int = 0) -> np.ndarray:
-        """Region in the level's own pixel grid; always (h, w, channels)."""
+    def read_region(self, x: int, y: int, w: int, h: int, level: int = 0,
+                    compute_missing: bool = False) -> np.ndarray:
+        """Region in the level's own pixel grid; always (h, w, channels).
+
+        A level not built yet raises, unless ``compute_missing``: then the region is averaged
+        from the source (4^level source pixels per pixel: only sensible for low levels or
+        in-memory sources), exactly as :meth:`build` would have.
+        """
         if level == 0:
             out = self.source.read_region(x, y, w, h)
-        else:
-            if not self.level_path(level).exists():
-                raise ImageIOError(self.level_path(level), "pyramid level missing; call build()")
+        elif self.level_path(level).exists():
             out = imageio.read_region(self.level_path(level), x, y, w, h)
+        elif compute_missing:
+            s = 2 ** level
+            info = self.source.info
+            out = self.source.read_region(x * s, y * s, min(w * s, info.width - x * s),
+                                          min(h * s, info.height - y * s))
+            out = out if out.ndim == 3 else out[..., None]
+            for _ in range(level):
+                out = _downsample2(out)
+            out = out[:h, :w]
+        else:
+            raise ImageIOError(self.level_path(level), "pyramid level missing; call build()")
         return out if out.ndim == 3 else out[..., None]
 
     def best_level(self, scale: float) -> int:

@@ -18,6 +18,8 @@ import math
 import cv2
 import numpy as np
 
+from muralstudio.core.imageio import full_scale
+
 # Mineral pigments of Dunhuang murals (sRGB, approximate).
 PALETTE = {
     "ochre": (196, 140, 78),
@@ -371,17 +373,13 @@ def paint_loss_mask(height: int, width: int, seed=0, count: int | None = None,
     return cv2.morphologyEx(ragged.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
 
 
-def _full_scale(pixels: np.ndarray) -> float:
-    return 65535.0 if pixels.dtype == np.uint16 else 255.0
-
-
 def apply_damage(image: np.ndarray, kinds=("cracks", "loss"), seed=0,
                  ratio=(0.1, 0.2)) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Render damage onto an RGB image. Returns the damaged image (same dtype) and a dict of
     bool masks per kind ("dust", "jelly", "cracks", "loss"; "fading" changes colours only)."""
     rng = _rng(seed)
     h, w = image.shape[:2]
-    scale = _full_scale(image)
+    scale = full_scale(image.dtype)
     out = image.astype(np.float32) / scale
     masks: dict[str, np.ndarray] = {}
     plaster = np.clip(plaster_texture(h, w, rng) / 255.0, 0, 1)

@@ -25,6 +25,19 @@ from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities
 from muralstudio.engines.registry import register
 
 
+def _patch_sets(hole: np.ndarray, patch: int) -> tuple[np.ndarray, np.ndarray]:
+    """(centres of patches touching the hole, centres of valid source patches: wholly in the
+    intact interior — or, when there are none, merely centred on intact pixels)."""
+    r = patch // 2
+    touching = cv2.dilate(hole.astype(np.uint8), np.ones((patch, patch), np.uint8)) > 0
+    interior = np.zeros_like(touching)
+    interior[r:hole.shape[0] - r, r:hole.shape[1] - r] = True
+    valid = ~touching & interior
+    if not valid.any():
+        valid = ~hole & interior
+    return touching, valid
+
+
 class _Level:
     """Image, hole and the derived index sets of one pyramid level."""
 
@@ -33,14 +46,7 @@ class _Level:
         self.hole = hole
         self.h, self.w = hole.shape
         self.r = patch // 2
-        kernel = np.ones((patch, patch), np.uint8)
-        touching = cv2.dilate(hole.astype(np.uint8), kernel) > 0
-        valid = ~touching
-        border = np.zeros_like(valid)
-        border[self.r:self.h - self.r, self.r:self.w - self.r] = True
-        self.valid = valid & border  # sources: patches wholly inside the intact interior
-        if not self.valid.any():
-            self.valid = ~hole & border
+        touching, self.valid = _patch_sets(hole, patch)
         self.sources = np.argwhere(self.valid)
         self.targets = np.argwhere(touching)  # patches that contain hole pixels
         self.hole_px = np.argwhere(hole)
@@ -159,7 +165,7 @@ class PatchMatchSolver:
             if min(size) < 4 * self.patch:
                 break
             coarse_hole = cv2.resize(holes[-1].astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-            if len(_Level(coarse_hole[..., None].astype(np.float32), coarse_hole, self.patch).sources) < 16:
+            if np.count_nonzero(_patch_sets(coarse_hole, self.patch)[1]) < 16:
                 break  # too little intact area left at that scale to copy from
             images.append(cv2.resize(images[-1], size, interpolation=cv2.INTER_AREA))
             holes.append(coarse_hole)

@@ -30,6 +30,7 @@ import numpy as np
 from muralstudio import __version__
 from muralstudio.core.document import Patch
 from muralstudio.core.errors import Cancelled
+from muralstudio.core.imageio import full_scale
 from muralstudio.core.record import RestorationRecord, mask_sha256
 from muralstudio.engines import registry
 
@@ -103,13 +104,9 @@ class InpaintResult:
 # Pixel conversions
 
 
-def _scale_of(dtype) -> float:
-    return 65535.0 if np.dtype(dtype) == np.uint16 else 255.0
-
-
 def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
     """(H, W, 3) float32 in [0, 1] from any canonical layout (alpha ignored)."""
-    rgb = pixels.astype(np.float32) / _scale_of(pixels.dtype)
+    rgb = pixels.astype(np.float32) / full_scale(pixels.dtype)
     if rgb.ndim == 2:
         return np.repeat(rgb[..., None], 3, axis=2)
     if rgb.shape[2] <= 2:
@@ -119,7 +116,7 @@ def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
 
 def from_rgb_float(rgb: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Back to ``like``'s dtype and layout; alpha comes from ``like``."""
-    scale = _scale_of(like.dtype)
+    scale = full_scale(like.dtype)
     values = np.clip(np.round(rgb * scale), 0, scale).astype(like.dtype)
     if like.ndim == 2:
         return np.clip(np.round(rgb.mean(axis=2) * scale), 0, scale).astype(like.dtype)

@@ -18,13 +18,13 @@ import cv2
 import numpy as np
 from skimage.graph import MCP_Geometric
 
+from muralstudio.core.imageio import to_rgb8
 from muralstudio.engines.registry import register
 from muralstudio.engines.segmentation import (
     Click,
     Prediction,
     Segmenter,
     SegmentSession,
-    rgb8,
     roi_for,
 )
 
@@ -44,7 +44,7 @@ class _ClassicSession(SegmentSession):
             prev_bbox = (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
         x, y, w, h = roi_for(clicks, self.width, self.height, prev_bbox,
                              min_side=self.segmenter.params["min_roi"])
-        image = rgb8(self.read(x, y, w, h))
+        image = to_rgb8(self.read(x, y, w, h))
         max_side = self.segmenter.params["max_side"]
         scale = min(1.0, max_side / max(w, h))
         if scale < 1.0:

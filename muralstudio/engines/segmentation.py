@@ -91,15 +91,6 @@ def create(name: str, device: str = "cpu", **params) -> Segmenter:
     return registry.get("segmenter", name)(device=device, **params)
 
 
-def rgb8(pixels: np.ndarray) -> np.ndarray:
-    from muralstudio.core.imageio import to_uint8
-
-    pixels = to_uint8(pixels)
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    return np.ascontiguousarray(np.repeat(pixels[..., :1], 3, axis=2) if pixels.shape[2] < 3 else pixels[..., :3])
-
-
 # ---------------------------------------------------------------------------------------------
 # Click simulation (the NoC protocol)
 

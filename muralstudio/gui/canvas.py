@@ -22,22 +22,12 @@ from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool,
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
 
-from muralstudio.core import imageio
 from muralstudio.core.document import Document, LabelLayer, MaskLayer, RestorationLayer
-from muralstudio.core.pyramid import TILE, _downsample2
+from muralstudio.core.imageio import to_rgb8
+from muralstudio.core.pyramid import TILE
 
 MIN_ZOOM, MAX_ZOOM = 0.01, 32.0
 GRID_ZOOM = 8.0  # pixel grid from 800 %
-
-
-def display_rgb8(pixels: np.ndarray) -> np.ndarray:
-    """An (H, W, 3) uint8 view for the screen; the data itself keeps its depth."""
-    pixels = imageio.to_uint8(pixels)
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    if pixels.shape[2] in (1, 2):
-        return np.repeat(pixels[..., :1], 3, axis=2)
-    return np.ascontiguousarray(pixels[..., :3])
 
 
 class TileCache:
@@ -86,13 +76,6 @@ def _visible_tiles(exposed: QRectF, level: int, width: int, height: int):
             yield tx, ty, x, y, min(TILE, lw - x), min(TILE, lh - y)
 
 
-def level_for(scale: float, levels: int) -> int:
-    """Coarsest level with at least one level pixel per screen pixel."""
-    if scale <= 0:
-        return levels - 1
-    return int(max(0, min(levels - 1, math.floor(math.log2(1 / scale)) if scale < 1 else 0)))
-
-
 class _TiledItem(QGraphicsItem):
     def __init__(self, canvas: "Canvas"):
         super().__init__()
@@ -114,7 +97,7 @@ class ImageTilesItem(_TiledItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         doc = self.canvas.doc
         scale = self._scale(painter)
-        wanted = level_for(scale, self.canvas.levels)
+        wanted = doc.pyramid().best_level(scale)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
         for tx, ty, x, y, w, h in _visible_tiles(option.exposedRect, wanted, doc.width, doc.height):
             s = 2 ** wanted
@@ -174,7 +157,7 @@ class MaskTilesItem(_TiledItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         doc = self.canvas.doc
         scale = self._scale(painter)
-        level = level_for(scale, self.canvas.levels)
+        level = doc.pyramid().best_level(scale)
         painter.setOpacity(self.layer.opacity)
         for tx, ty, x, y, w, h in _visible_tiles(option.exposedRect, level, doc.width, doc.height):
             key = ("mask", self.layer.uid, level, tx, ty)
@@ -205,7 +188,7 @@ class RestorationItem(QGraphicsItem):
         self.images, self._differences = [], None
         for patch in layer.patches:
             rgba = np.zeros(patch.mask.shape + (4,), np.uint8)
-            rgba[..., :3] = display_rgb8(patch.pixels)
+            rgba[..., :3] = to_rgb8(patch.pixels)
             rgba[..., 3] = patch.mask * 255
             self.images.append((patch.bbox, qimage2ndarray.array2qimage(rgba, normalize=False)))
 
@@ -215,8 +198,8 @@ class RestorationItem(QGraphicsItem):
             self._differences = []
             for patch in self.layer.patches:
                 x, y, w, h = patch.bbox
-                original = display_rgb8(self.canvas.doc.source.read_region(x, y, w, h)).astype(np.int16)
-                restored = display_rgb8(patch.pixels).astype(np.int16)
+                original = to_rgb8(self.canvas.doc.source.read_region(x, y, w, h)).astype(np.int16)
+                restored = to_rgb8(patch.pixels).astype(np.int16)
                 diff = np.abs(restored - original).max(axis=2) * patch.mask
                 rgba = np.zeros((h, w, 4), np.uint8)
                 rgba[..., 0] = np.clip(diff * 4, 0, 255)
@@ -408,20 +391,8 @@ class Canvas(QGraphicsView):
     def _load_tile(self, doc, level: int, x: int, y: int, w: int, h: int) -> QImage:
         """Read (any thread) the display tile from the source, the pyramid, or by averaging
         level 0 when that pyramid level is not built yet."""
-        pyramid = doc.pyramid()
-        if level == 0:
-            pixels = doc.source.read_region(x, y, w, h)
-        elif pyramid.level_path(level).exists():
-            pixels = pyramid.read_region(x, y, w, h, level)
-        else:
-            s = 2 ** level
-            sx, sy = x * s, y * s
-            region = doc.source.read_region(sx, sy, min(w * s, doc.width - sx), min(h * s, doc.height - sy))
-            pixels = region if region.ndim == 3 else region[..., None]
-            for _ in range(level):
-                pixels = _downsample2(pixels)
-            pixels = pixels[:h, :w]
-        return qimage2ndarray.array2qimage(display_rgb8(pixels))
+        pixels = doc.pyramid().read_region(x, y, w, h, level, compute_missing=True)
+        return qimage2ndarray.array2qimage(to_rgb8(pixels))
 
     def shutdown(self) -> None:
         self._pool.clear()

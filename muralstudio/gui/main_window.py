@@ -77,15 +77,9 @@ class MainWindow(QMainWindow):
         for a, b in ((self.view, self.original_view), (self.original_view, self.view)):
             a.view_changed.connect(lambda a=a, b=b: self._sync_views(a, b))
         self.navigator = Navigator(self.view, self)
-        navigator = QDockWidget(self.tr("Navigator"), self)
-        navigator.setObjectName("navigator")
-        navigator.setWidget(self.navigator)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, navigator)
+        self._add_dock(self.tr("Navigator"), "navigator", self.navigator)
         self.layer_panel = LayerPanel(self)
-        dock = QDockWidget(self.tr("Layers"), self)
-        dock.setObjectName("layers")
-        dock.setWidget(self.layer_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self._add_dock(self.tr("Layers"), "layers", self.layer_panel)
         self.status_pos = QLabel()
         self.status_zoom = QLabel()
         self.status_job = QLabel()
@@ -97,23 +91,15 @@ class MainWindow(QMainWindow):
         self.jobs.job_started.connect(self._show_job)
         self.jobs.job_progress.connect(self._show_job)
         self.jobs.job_finished.connect(lambda job: self.status_job.clear())
+        self.jobs.job_progress.connect(self._overview_progress)
+        self._overview_job: Job | None = None
         self.inpaint_dock = InpaintDock(self, self.jobs)
-        inpaint = QDockWidget(self.tr("Inpaint"), self)
-        inpaint.setObjectName("inpaint")
-        inpaint.setWidget(self.inpaint_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, inpaint)
+        inpaint = self._add_dock(self.tr("Inpaint"), "inpaint", self.inpaint_dock)
         self.history_list = HistoryList(self)
-        history = QDockWidget(self.tr("History"), self)
-        history.setObjectName("history")
-        history.setWidget(self.history_list)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, history)
+        history = self._add_dock(self.tr("History"), "history", self.history_list)
         self.tabifyDockWidget(inpaint, history)
         self.jobs_list = JobsList(self.jobs, self)
-        jobs = QDockWidget(self.tr("Jobs"), self)
-        jobs.setObjectName("jobs")
-        jobs.setWidget(self.jobs_list)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, jobs)
-        self.tabifyDockWidget(history, jobs)
+        self.tabifyDockWidget(history, self._add_dock(self.tr("Jobs"), "jobs", self.jobs_list))
         inpaint.raise_()
         self.view.cursor_moved.connect(self._show_cursor)
         self.view.stroke_started.connect(self._stroke_started)
@@ -193,6 +179,13 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.compare_actions[mode] = action
         self.compare_actions["off"].setChecked(True)
+
+    def _add_dock(self, title: str, name: str, widget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState key
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
 
     def _build_toolbar(self) -> None:
         bar = QToolBar(self.tr("Tools"), self)
@@ -299,7 +292,7 @@ class MainWindow(QMainWindow):
         doc.layer_changed.connect(self._layer_changed)
         doc.history.changed.connect(self._update_actions)
         doc.modified_changed.connect(lambda *_: self._update_title())
-        if getattr(self, "_overview_job", None) is not None:
+        if self._overview_job is not None:
             self.jobs.cancel(self._overview_job)  # the previous document's overview
             self._overview_job = None
         self.view.set_document(doc)
@@ -311,23 +304,25 @@ class MainWindow(QMainWindow):
         self._refresh_layers()
         self._update_actions()
         self._update_title()
-        self.inpaint_dock.refresh()
         pyramid = doc.pyramid()
         if max(doc.width, doc.height) > PYRAMID_SIDE and not pyramid.is_built:
             # zoomed-out views need the pyramid: build it in the background, start at 100 %
             QTimer.singleShot(0, lambda: (self.view.actual_size(),
                                           self.view.centerOn(doc.width / 2, doc.height / 2)))
-            job = self._overview_job = self.jobs.submit(Job(self.tr("Building overview"),
-                                       lambda progress, cancelled: pyramid.build(progress, cancelled),
-                                       lambda _: (self.view.pyramid_level_ready(), self.navigator.refresh())))
-
-            def level_ready(progressed):
-                if progressed is job and progressed.stage.endswith("ready"):
-                    self.view.pyramid_level_ready()  # zoomed-out views improve level by level
-
-            self.jobs.job_progress.connect(level_ready)
+            self._overview_job = self.jobs.submit(Job(
+                self.tr("Building overview"), lambda progress, cancelled: pyramid.build(progress, cancelled),
+                lambda _: self._pyramid_level_ready()))
         else:
             QTimer.singleShot(0, self.view.fit)
+
+    def _overview_progress(self, job) -> None:
+        if job is self._overview_job and job.stage.endswith("ready"):
+            self._pyramid_level_ready()  # zoomed-out views improve level by level
+
+    def _pyramid_level_ready(self) -> None:
+        self.view.pyramid_level_ready()
+        self.original_view.pyramid_level_ready()
+        self.navigator.refresh()
 
     def _layer_changed(self, layer, what, bbox) -> None:
         for view in (self.view, self.original_view):
