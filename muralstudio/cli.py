@@ -19,7 +19,7 @@ from pathlib import Path
 from muralstudio import __version__
 from muralstudio.core.errors import MuralStudioError
 
-SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "bench")
+SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "detect", "bench", "train", "models")
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -103,7 +103,33 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--engine", default="classic", help="segmenter (default classic)")
     segment.add_argument("--out", type=Path, required=True)
 
-    bench = sub.add_parser("bench", help="benchmarks (inpaint, clicks)")
+    detect = sub.add_parser("detect", help="find craquelure and paint loss",
+                            description="Sliding-window Res-UNet over the whole image (tile by "
+                                        "tile). Writes per-class probability maps (16-bit PNG) "
+                                        "and masks (8-bit PNG, 255 = damage) into --out-dir.")
+    detect.add_argument("image", type=Path)
+    detect.add_argument("--out-dir", type=Path, required=True)
+    detect.add_argument("--engine", default="resunet", help="detector (default resunet)")
+    detect.add_argument("--threshold", type=float, default=None,
+                        help="probability above which a pixel is damage (default: the model's)")
+    detect.add_argument("--min-area", type=int, default=None,
+                        help="drop detected regions smaller than this many pixels")
+    detect.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+
+    train = sub.add_parser("train", help="train the networks (detect)")
+    train_sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
+    from muralstudio.train import detect as train_detect_args
+
+    td = train_sub.add_parser("detect", help="Res-UNet craquelure / paint-loss detector",
+                              description=train_detect_args.__doc__)
+    train_detect_args.add_arguments(td)
+
+    models = sub.add_parser("models", help="list engines and their weights")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    ml = models_sub.add_parser("list", help="every engine, its weights, SHA-256, size, memory")
+    ml.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("bench", help="benchmarks (inpaint, clicks, detect)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", required=True)
     bi = bench_sub.add_parser("inpaint", help="PSNR/SSIM/HaarPSI/TV of inpainting engines",
                               description="The Dunhuang paper's protocol at controlled hole ratios.")
@@ -125,6 +151,21 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--max-clicks", type=int, default=20)
     bc.add_argument("--limit", type=int, default=None)
     bc.add_argument("--json", type=Path, default=None)
+    bd = bench_sub.add_parser("detect", help="accuracy, precision, recall, F1, mIoU, images/s",
+                              description="Damage detection against ground-truth masks (same "
+                                          "stem, nonzero = damage).")
+    bd.add_argument("--images", required=True)
+    bd.add_argument("--masks", default=None,
+                    help="folder of masks; omit with --synthetic to render damage instead")
+    bd.add_argument("--synthetic", choices=("loss", "cracks"), default=None,
+                    help="render synthetic paint loss or craquelure on the images and score that class")
+    bd.add_argument("--split", choices=("all", "train", "val"), default="all")
+    bd.add_argument("--engine", default="resunet", help="comma-separated detector names")
+    bd.add_argument("--class", dest="damage_class", default=None,
+                    help="class scored against the masks (default craquelure, or the synthetic kind)")
+    bd.add_argument("--threshold", type=float, default=None)
+    bd.add_argument("--limit", type=int, default=None)
+    bd.add_argument("--json", type=Path, default=None)
     return parser
 
 
@@ -210,6 +251,18 @@ def cmd_inpaint(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.bench_command == "detect":
+        from muralstudio.benchmarks import detect as bench_detect
+
+        report = bench_detect.run(args.images, args.masks, [e.strip() for e in args.engine.split(",")],
+                                  args.synthetic, args.damage_class, args.threshold, args.split,
+                                  args.limit, log=lambda m: print(m, file=sys.stderr))
+        print(bench_detect.format_table(report))
+        if args.json:
+            from muralstudio.core.imageio import write_json
+
+            write_json(args.json, report)
+        return 0
     if args.bench_command == "clicks":
         from muralstudio.benchmarks import clicks
 
@@ -299,8 +352,39 @@ def cmd_synth(args) -> int:
     return 0
 
 
+def cmd_detect(args) -> int:
+    from muralstudio.engines import detection
+
+    result = detection.detect_file(args.image, args.out_dir, engine=args.engine, device=args.device,
+                                   threshold=args.threshold, min_area=args.min_area,
+                                   log=lambda m: print(m, file=sys.stderr))
+    for name, path in result.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from muralstudio.engines import catalogue
+
+    rows = catalogue.list_engines()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(catalogue.format_table(rows))
+    return 0
+
+
+def cmd_train(args) -> int:
+    logging.getLogger("muralstudio").setLevel(logging.INFO)
+    from muralstudio.train import detect as train_detect
+
+    weights = train_detect.train(args)
+    print(f"weights: {weights}")
+    return 0
+
+
 COMMANDS = {"info": cmd_info, "synth": cmd_synth, "inpaint": cmd_inpaint, "segment": cmd_segment,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "train": cmd_train, "detect": cmd_detect, "models": cmd_models}
 
 
 def main(argv: list[str] | None = None) -> int:

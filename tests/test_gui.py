@@ -495,3 +495,36 @@ def test_navigator_shows_the_view_and_moves_it(window, qtbot):
     centre = window.view.visible_image_rect().center()
     assert centre.x() == pytest.approx(0.8 * window.doc.width, abs=40)
     assert centre.y() == pytest.approx(0.7 * window.doc.height, abs=40)
+
+
+def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, monkeypatch):
+    from muralstudio.core.document import Document
+    from muralstudio.engines import detection
+
+    class DarkDetector(detection.Detector):
+        classes = ("background", "craquelure", "paint loss")
+
+        def probabilities(self, tile):
+            dark = 1 - tile[..., 0].astype(np.float32) / 255
+            return np.stack([1 - dark, dark * 0.5, dark * 0.5])
+
+    monkeypatch.setattr(detection, "create", lambda name, device="cpu", **kw: DarkDetector())
+    pixels = np.full((300, 400, 3), 255, np.uint8)
+    pixels[100:140, 50:350] = 40  # dark band: "damage" at 0.42 probability
+    window.set_document(Document.from_array(pixels, name="bands"))
+    dock = window.detect_dock
+    dock.threshold.setValue(0.3)
+    dock.min_area.setValue(0)
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    doc = window.doc
+    crack = doc.layer_by_name("craquelure")
+    assert crack is not None and doc.layer_by_name("paint loss") is not None
+    assert np.count_nonzero(crack.data) == 40 * 300
+    assert doc.history.undo_stack[-1].name == "Detect damage"
+    dock.threshold.setValue(0.6)  # above every probability: the layers empty, no new layers
+    dock.update_button.click()
+    assert np.count_nonzero(doc.layer_by_name("craquelure").data) == 0
+    assert sum(layer.name.startswith("craquelure") for layer in doc.layers) == 1
+    doc.undo()
+    assert np.count_nonzero(doc.layer_by_name("craquelure").data) == 40 * 300

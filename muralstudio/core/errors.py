@@ -88,3 +88,11 @@ class SourceMismatchError(ProjectError):
             f"{source_path} is not this project's source image "
             f"(SHA-256 {actual_sha256[:12]}…, expected {expected_sha256[:12]}…)",
         )
+
+
+class WeightsError(MuralStudioError):
+    """Model weights that are missing, unreadable or do not fit the network."""
+
+    def __init__(self, path, reason: str):
+        self.path = path
+        super().__init__(f"{path}: {reason}")

@@ -408,6 +408,39 @@ def apply_damage(image: np.ndarray, kinds=("cracks", "loss"), seed=0,
     return damaged, masks
 
 
+#: classes of :func:`render_damage_classes` (0 = intact), as the detector predicts them
+CRACK_CLASS, LOSS_CLASS = 1, 2
+
+
+def render_damage_classes(image: np.ndarray, rng, kinds=("cracks", "loss")) -> tuple[np.ndarray, np.ndarray]:
+    """Draw craquelure (dark or light, 1–3 px) and paint loss (plaster showing through, with a
+    shadowed rim) on a uint8 RGB crop. Returns the damaged crop and its class map."""
+    h, w = image.shape[:2]
+    out = image.astype(np.float32)
+    labels = np.zeros((h, w), np.uint8)
+    plaster = np.clip(plaster_texture(h, w, rng) * rng.uniform(0.85, 1.08), 0, 255)
+    if "cracks" in kinds:
+        cell = rng.uniform(10, max(12, min(h, w) / 4))
+        cracks = craquelure_mask(h, w, rng, cell=cell, width_px=int(rng.integers(1, 3)))
+        if rng.random() < 0.3:  # isolated long cracks rather than a network
+            cracks &= smooth_noise(h, w, min(h, w) / 2, rng, 2) > 0.55
+        soft = cv2.GaussianBlur(cracks.astype(np.float32), (0, 0), rng.uniform(0.3, 0.8))[..., None]
+        soft = np.clip(soft * 1.6, 0, 1)
+        if rng.random() < 0.75:
+            out = out * (1 - soft * rng.uniform(0.35, 0.8))
+        else:
+            out = out * (1 - soft * 0.7) + plaster * soft * 0.7
+        labels[cracks] = CRACK_CLASS
+    if "loss" in kinds:
+        loss = paint_loss_mask(h, w, rng, ratio=rng.uniform(0.03, 0.2))
+        rim = cv2.dilate(loss.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        out[rim & ~loss] *= rng.uniform(0.6, 0.95)
+        alpha = cv2.GaussianBlur(loss.astype(np.float32), (0, 0), 0.7)[..., None]
+        out = out * (1 - alpha) + plaster * alpha
+        labels[loss] = LOSS_CLASS
+    return np.clip(out, 0, 255).astype(np.uint8), labels
+
+
 def hole_ratio(mask: np.ndarray) -> float:
     return float(np.count_nonzero(mask)) / mask.size
 

@@ -21,6 +21,7 @@ BUILTIN_MODULES: list[str] = [
     "muralstudio.engines.inpaint_opencv",
     "muralstudio.engines.inpaint_patchmatch",
     "muralstudio.engines.segment_classic",
+    "muralstudio.engines.detect_resunet",
 ]
 
 _registry: dict[str, dict[str, Callable]] = {kind: {} for kind in ENGINE_KINDS}

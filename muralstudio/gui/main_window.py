@@ -28,6 +28,7 @@ from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.gui.canvas import Canvas
 from muralstudio.gui.export_dialog import ExportDialog
+from muralstudio.gui.detect_dock import DetectDock
 from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
@@ -95,9 +96,12 @@ class MainWindow(QMainWindow):
         self._overview_job: Job | None = None
         self.inpaint_dock = InpaintDock(self, self.jobs)
         inpaint = self._add_dock(self.tr("Inpaint"), "inpaint", self.inpaint_dock)
+        self.detect_dock = DetectDock(self, self.jobs)
+        detect = self._add_dock(self.tr("Detect"), "detect", self.detect_dock)
+        self.tabifyDockWidget(inpaint, detect)
         self.history_list = HistoryList(self)
         history = self._add_dock(self.tr("History"), "history", self.history_list)
-        self.tabifyDockWidget(inpaint, history)
+        self.tabifyDockWidget(detect, history)
         self.jobs_list = JobsList(self.jobs, self)
         self.tabifyDockWidget(history, self._add_dock(self.tr("Jobs"), "jobs", self.jobs_list))
         inpaint.raise_()
@@ -360,6 +364,7 @@ class MainWindow(QMainWindow):
     def _refresh_layers(self) -> None:
         self.layer_panel.refresh()
         self.inpaint_dock.refresh()
+        self.detect_dock.refresh()
 
     def _update_actions(self) -> None:
         history = self.doc.history
@@ -446,6 +451,7 @@ class MainWindow(QMainWindow):
         if self.doc is not None:
             self.doc.history.limit_bytes = app_settings.get("history_mb") << 20
         self.inpaint_dock.device = app_settings.get("device")
+        self.detect_dock.device = app_settings.get("device")
 
     def dragEnterEvent(self, event) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):

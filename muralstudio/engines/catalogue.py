@@ -1,0 +1,50 @@
+"""``muralstudio models list``: every registered engine, its weights and what it costs."""
+
+from __future__ import annotations
+
+from muralstudio.engines import registry, weights
+
+
+def _memory_mb(factory) -> float | None:
+    caps = getattr(factory, "capabilities", None)
+    if caps is not None and hasattr(caps, "memory_estimate"):
+        return caps.memory_estimate(512, 512) / 2**20
+    return getattr(factory, "memory_mb", None)
+
+
+def list_engines() -> list[dict]:
+    """One row per engine: kind, name, weights name, present, path, SHA-256, bytes, memory."""
+    rows = []
+    for kind in registry.ENGINE_KINDS:
+        for name in registry.available(kind):
+            factory = registry.get(kind, name)
+            weights_name = getattr(factory, "weights_name", None)
+            row = {"kind": kind, "name": name, "weights": weights_name, "present": True,
+                   "path": None, "sha256": None, "bytes": 0, "memory_mb": _memory_mb(factory)}
+            if weights_name:
+                path = weights.find_weights(weights_name)
+                row["present"] = path is not None
+                if path is not None:
+                    summary = weights.weights_summary(path)
+                    row.update(path=summary["path"], sha256=summary["sha256"],
+                               bytes=summary["bytes"])
+            rows.append(row)
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    header = f"{'kind':<10} {'engine':<12} {'weights':<24} {'status':<8} {'size':>9} {'memory':>10}  sha256"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        status = "ready" if r["present"] else "MISSING"
+        size = f"{r['bytes'] / 2**20:.1f} MiB" if r["bytes"] else "—"
+        memory = f"{r['memory_mb']:.0f} MiB" if r["memory_mb"] else "—"
+        sha = (r["sha256"] or "")[:16]
+        lines.append(f"{r['kind']:<10} {r['name']:<12} {(r['weights'] or 'none needed'):<24} "
+                     f"{status:<8} {size:>9} {memory:>10}  {sha}")
+    missing = [r for r in rows if not r["present"]]
+    if missing:
+        lines.append("")
+        lines.append("Missing weights: train them with 'muralstudio train ...' or see models/README.md.")
+    lines.append("memory: working memory per 512×512 region (inpainters) or window (networks)")
+    return "\n".join(lines)

@@ -1,0 +1,205 @@
+"""Damage detection: the detector contract and sliding-window inference over images of any size.
+
+A detector turns an RGB uint8 tile into per-class probabilities. :func:`detect` walks the image
+in overlapping windows read from the source (never the whole image at once), blends the
+overlaps with smooth weights, and keeps only a band of window height in floating point; the
+result is one uint8 probability map (0–255) per damage class.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from muralstudio.core.errors import Cancelled
+from muralstudio.core.imageio import to_rgb8
+from muralstudio.engines import registry
+
+
+class Detector:
+    name = "detector"
+    version = "1"
+    #: class names; index 0 is intact background
+    classes: tuple[str, ...] = ("background", "damage")
+    weights_path: str | None = None
+    weights_sha256: str | None = None
+    #: probability above which a pixel is reported as damage (per damage class)
+    default_threshold = 0.5
+    #: the network needs sides that are multiples of this
+    multiple = 32
+
+    def __init__(self, device: str = "cpu", **params):
+        self.device = device
+        self.params = params
+
+    def probabilities(self, tile: np.ndarray) -> np.ndarray:
+        """(C, H, W) float32 class probabilities of an (H, W, 3) uint8 tile."""
+        raise NotImplementedError
+
+
+def create(name: str, device: str = "cpu", **params) -> Detector:
+    return registry.get("detector", name)(device=device, **params)
+
+
+def _ramp(n: int, overlap: int) -> np.ndarray:
+    """Blend weights along one side of a window. Neighbouring windows share 2 × ``overlap``
+    pixels; the outer quarter of that is near zero (the network sees padding there), then the
+    weight rises linearly to 1. Never exactly zero, so image borders (one window) stay valid."""
+    if overlap <= 0:
+        return np.ones(n, np.float32)
+    t = np.arange(n, dtype=np.float32) + 0.5
+    edge = (np.minimum(t, n - t) - overlap / 2) / overlap
+    return np.clip(edge, 1e-3, 1.0).astype(np.float32)
+
+
+def _pad_to(tile: np.ndarray, multiple: int) -> np.ndarray:
+    h, w = tile.shape[:2]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph or pw:
+        mode = "reflect" if h > ph and w > pw else "edge"
+        tile = np.pad(tile, ((0, ph), (0, pw), (0, 0)), mode=mode)
+    return tile
+
+
+def _starts(size: int, window: int, stride: int) -> list[int]:
+    if size <= window:
+        return [0]
+    starts = list(range(0, size - window, stride)) + [size - window]
+    return sorted(set(starts))
+
+
+@dataclass
+class DetectionResult:
+    """uint8 probability maps (0–255) per damage class, full image size."""
+
+    classes: tuple[str, ...]
+    probabilities: dict[str, np.ndarray]
+    seconds: float
+    engine: str
+    weights_sha256: str | None
+    params: dict = field(default_factory=dict)
+
+    def mask(self, name: str, threshold: float = 0.5, min_area: int = 0) -> np.ndarray:
+        """Boolean mask of one class: probability ≥ threshold, regions under ``min_area`` dropped."""
+        mask = self.probabilities[name] >= int(round(threshold * 255))
+        return remove_small(mask, min_area)
+
+
+def remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
+    if min_area <= 1 or not mask.any():
+        return mask
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False
+    return keep[labels]
+
+
+def detect(source, detector: Detector, window: int = 512, overlap: int = 64,
+           progress: Callable[[float, str], None] | None = None,
+           cancelled: Callable[[], bool] | None = None) -> DetectionResult:
+    """Sliding-window detection over ``source`` (an object with ``read_region`` and ``info``,
+    or an array). Windows overlap by ``overlap`` pixels on each side and are blended."""
+    start = time.perf_counter()
+    if hasattr(source, "read_region"):
+        read, width, height = source.read_region, source.info.width, source.info.height
+    else:
+        array = np.asarray(source)
+        read = lambda x, y, w, h: array[y:y + h, x:x + w]  # noqa: E731
+        height, width = array.shape[:2]
+    stride = max(detector.multiple, window - 2 * overlap)
+    win_h, win_w = min(window, height), min(window, width)
+    ys, xs = _starts(height, win_h, stride), _starts(width, win_w, stride)
+    n_classes = len(detector.classes)
+    damage = detector.classes[1:]
+    out = {name: np.zeros((height, width), np.uint8) for name in damage}
+    # accumulators for the rows not yet final: [band_top, band_top + win_h)
+    acc = np.zeros((n_classes, win_h + stride, width), np.float32)
+    wsum = np.zeros((win_h + stride, width), np.float32)
+    band_top = 0
+    total, done = len(ys) * len(xs), 0
+
+    def flush(until: int) -> None:
+        nonlocal band_top, acc, wsum
+        rows = until - band_top
+        if rows <= 0:
+            return
+        probs = acc[:, :rows] / np.maximum(wsum[:rows], 1e-6)
+        for index, name in enumerate(damage, start=1):
+            out[name][band_top:until] = np.clip(probs[index] * 255 + 0.5, 0, 255).astype(np.uint8)
+        acc = np.roll(acc, -rows, axis=1)
+        wsum = np.roll(wsum, -rows, axis=0)
+        acc[:, -rows:] = 0
+        wsum[-rows:] = 0
+        band_top = until
+
+    for row, y in enumerate(ys):
+        flush(y)
+        wy = _ramp(win_h, overlap if len(ys) > 1 else 0)
+        for x in xs:
+            if cancelled and cancelled():
+                raise Cancelled("detection cancelled")
+            tile = to_rgb8(np.asarray(read(x, y, win_w, win_h)))
+            probs = detector.probabilities(_pad_to(tile, detector.multiple))[:, :win_h, :win_w]
+            weight = wy[:, None] * _ramp(win_w, overlap if len(xs) > 1 else 0)[None, :]
+            offset = y - band_top
+            acc[:, offset:offset + win_h, x:x + win_w] += probs * weight
+            wsum[offset:offset + win_h, x:x + win_w] += weight
+            done += 1
+            if progress:
+                progress(done / total, f"detecting: window {done} of {total}")
+    flush(height)
+    return DetectionResult(detector.classes, out, time.perf_counter() - start, detector.name,
+                           detector.weights_sha256, {"window": window, "overlap": overlap})
+
+
+def mask_name(class_name: str) -> str:
+    return class_name.replace(" ", "-")
+
+
+def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
+                threshold: float | None = None, min_area: int | None = None,
+                log: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Detect damage in an image file; write ``STEM.CLASS.prob.png`` (8-bit probability),
+    ``STEM.CLASS.mask.png`` (255 = damage) and ``STEM.detect.json`` (engine, weights, settings)."""
+    from muralstudio.core import imageio
+    from muralstudio.core.pyramid import FileSource
+
+    source = FileSource(image)
+    detector = create(engine, device=device)
+    threshold = detector.default_threshold if threshold is None else threshold
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
+    min_area = 0 if min_area is None else min_area
+    last = [0.0]
+
+    def progress(fraction, stage):
+        if log and fraction - last[0] >= 0.1:
+            last[0] = fraction
+            log(f"{fraction:4.0%} {stage}")
+
+    result = detect(source, detector, progress=progress)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = Path(image).stem
+    written: dict[str, Path] = {}
+    summary = {"image": str(image), "engine": engine, "weights": detector.weights_path,
+               "weights_sha256": detector.weights_sha256, "threshold": threshold,
+               "min_area": min_area, "seconds": round(result.seconds, 3), "classes": {}}
+    for name in result.probabilities:
+        mask = result.mask(name, threshold, min_area)
+        prob_path = out_dir / f"{stem}.{mask_name(name)}.prob.png"
+        mask_path = out_dir / f"{stem}.{mask_name(name)}.mask.png"
+        imageio.write_png(prob_path, result.probabilities[name])
+        imageio.write_png(mask_path, mask.astype(np.uint8) * 255)
+        written[f"{name} probability"] = prob_path
+        written[f"{name} mask"] = mask_path
+        summary["classes"][name] = {"pixels": int(mask.sum()), "fraction": float(mask.mean())}
+    report = out_dir / f"{stem}.detect.json"
+    imageio.write_json(report, summary)
+    written["report"] = report
+    return written

@@ -1,0 +1,1 @@
+"""Networks written in plain torch (no torchvision), one module per architecture."""

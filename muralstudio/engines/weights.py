@@ -1,0 +1,137 @@
+"""Model weights: where they live, safetensors save/load with the network's config, and safe
+import of third-party checkpoints (never unpickling code).
+
+Shipped weights sit in ``models/NAME.safetensors`` beside a model card ``models/NAME.md``. The
+search path is ``$MURALSTUDIO_MODELS`` (colon/semicolon separated), then the ``models`` folder
+of a source checkout, then the one installed inside the package.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from muralstudio.core.atomic import atomic_path
+from muralstudio.core.errors import WeightsError
+from muralstudio.core.pyramid import file_sha256
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def model_dirs() -> list[Path]:
+    dirs = [Path(p) for p in os.environ.get("MURALSTUDIO_MODELS", "").split(os.pathsep) if p]
+    dirs += [_PACKAGE.parent / "models", _PACKAGE / "models"]
+    return [d for d in dirs if d.is_dir()]
+
+
+def find_weights(name: str) -> Path | None:
+    """``models/NAME.safetensors`` on the search path, or None."""
+    for folder in model_dirs():
+        candidate = folder / f"{name}.safetensors"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def save_weights(model: torch.nn.Module, path, config: dict, extra: dict | None = None) -> Path:
+    """Write the state dict as safetensors, atomically, with ``config`` (how to rebuild the
+    network) and ``extra`` (training facts) as JSON metadata."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    metadata = {"config": json.dumps(config), "extra": json.dumps(extra or {})}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=metadata)
+    return path
+
+
+def read_metadata(path) -> dict:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), "pt") as handle:
+            meta = handle.metadata() or {}
+    except Exception as exc:  # safetensors raises several types for damaged headers
+        raise WeightsError(path, f"not a readable safetensors file ({exc})") from None
+    return {k: json.loads(v) for k, v in meta.items() if k in ("config", "extra")}
+
+
+def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
+    """State dict and config of a safetensors file; clear errors for missing/corrupt files."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(path, "weights file not found (see models/README.md for how to "
+                                 "train or import weights)")
+    meta = read_metadata(path)
+    try:
+        state = load_file(str(path))
+    except Exception as exc:
+        raise WeightsError(path, f"cannot read tensors ({exc})") from None
+    return state, meta.get("config", {})
+
+
+def check_state_dict(model: torch.nn.Module, state: dict, source) -> None:
+    """Strict match of key names and shapes, explaining every difference."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [f"{k}: checkpoint {tuple(state[k].shape)}, network {tuple(expected[k].shape)}"
+             for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
+    if missing or unexpected or wrong:
+        lines = []
+        for title, items in (("missing keys", missing), ("unexpected keys", unexpected),
+                             ("shape mismatches", wrong)):
+            if items:
+                shown = ", ".join(items[:8]) + (f" … and {len(items) - 8} more" if len(items) > 8 else "")
+                lines.append(f"{len(items)} {title}: {shown}")
+        raise WeightsError(source, "checkpoint does not fit the network — " + "; ".join(lines))
+
+
+def load_into(model: torch.nn.Module, state: dict, source) -> torch.nn.Module:
+    check_state_dict(model, state, source)
+    model.load_state_dict(state, strict=True)
+    return model
+
+
+def read_checkpoint(path, container_keys=("state_dict", "model", "generator", "net")) -> dict:
+    """A third-party ``.pth``/``.safetensors`` state dict, unwrapped from common containers and
+    ``module.`` prefixes. Pickles load with ``weights_only=True``, so no code runs."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(path, "checkpoint file not found")
+    if path.suffix == ".safetensors":
+        return load_weights(path)[0]
+    try:
+        data = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise WeightsError(path, f"cannot load as a plain-tensor checkpoint (it may contain code, "
+                                 f"which is refused, or be damaged): {exc}") from None
+    while isinstance(data, dict) and not any(isinstance(v, torch.Tensor) for v in data.values()):
+        inner = next((data[k] for k in container_keys if k in data and isinstance(data[k], dict)), None)
+        if inner is None:
+            break
+        data = inner
+    if not isinstance(data, dict):
+        raise WeightsError(path, f"expected a state dict, found {type(data).__name__}")
+    return {k.removeprefix("module."): v for k, v in data.items() if isinstance(v, torch.Tensor)}
+
+
+def weights_summary(path) -> dict:
+    path = Path(path)
+    meta = read_metadata(path)
+    return {"path": str(path), "sha256": file_sha256(path), "bytes": path.stat().st_size,
+            "config": meta.get("config", {}), "extra": meta.get("extra", {})}
+
+
+def pick_device(device: str = "cpu") -> torch.device:
+    """``cpu``, ``cuda`` or ``auto``; asking for CUDA where there is none is a clear error."""
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise WeightsError(device, "CUDA was requested but this torch build or machine has no "
+                                   "CUDA device; use --device cpu")
+    return torch.device(device)

@@ -1,0 +1,195 @@
+"""Shared pieces of the training commands: image loading, augmentation, schedules, loss logs
+(CSV + PNG plot) and resumable checkpoints."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+import logging
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from muralstudio.core.atomic import atomic_path
+from muralstudio.core.imageio import read_image, to_rgb8
+
+
+def load_rgb8(path) -> np.ndarray:
+    return to_rgb8(read_image(path).pixels)
+
+
+def load_mask(path) -> np.ndarray:
+    quiet = logging.getLogger("muralstudio.core.imageio")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # 1-bit masks are converted on purpose; no warning per file
+    try:
+        pixels = read_image(path).pixels
+    finally:
+        quiet.setLevel(level)
+    if pixels.ndim == 3:
+        pixels = pixels[..., 0]
+    return pixels
+
+
+def random_crop(arrays, size: int, rng) -> list[np.ndarray]:
+    """The same random ``size``×``size`` window of every array (reflect-padded when smaller)."""
+    h, w = arrays[0].shape[:2]
+    if h < size or w < size:
+        ph, pw = max(0, size - h), max(0, size - w)
+        arrays = [np.pad(a, ((0, ph), (0, pw)) + ((0, 0),) * (a.ndim - 2), mode="reflect")
+                  for a in arrays]
+        h, w = arrays[0].shape[:2]
+    y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+    return [a[y:y + size, x:x + size] for a in arrays]
+
+
+def flip_rotate(arrays, rng) -> list[np.ndarray]:
+    """Horizontal flip, vertical flip ("inversion") and 90° rotations, applied alike."""
+    k = int(rng.integers(0, 4))
+    hflip, vflip = rng.random() < 0.5, rng.random() < 0.5
+    out = []
+    for a in arrays:
+        a = np.rot90(a, k)
+        if hflip:
+            a = a[:, ::-1]
+        if vflip:
+            a = a[::-1]
+        out.append(np.ascontiguousarray(a))
+    return out
+
+
+def photometric(image: np.ndarray, rng, sharpen=True, hsv=True, noise=True,
+                gamma=True) -> np.ndarray:
+    """Sharpening, HSV jitter, gamma and Gaussian noise on a uint8 RGB image."""
+    img = image.astype(np.float32)
+    if sharpen and rng.random() < 0.3:
+        blur = cv2.GaussianBlur(img, (0, 0), 1.0)
+        img = img + rng.uniform(0.3, 1.0) * (img - blur)
+    if hsv and rng.random() < 0.8:
+        hsv_img = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV).astype(np.float32)
+        hsv_img[..., 0] = (hsv_img[..., 0] + rng.uniform(-8, 8)) % 180
+        hsv_img[..., 1] *= rng.uniform(0.7, 1.3)
+        hsv_img[..., 2] *= rng.uniform(0.75, 1.25)
+        img = cv2.cvtColor(np.clip(hsv_img, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
+    if gamma and rng.random() < 0.3:
+        img = 255.0 * (np.clip(img, 0, 255) / 255.0) ** rng.uniform(0.7, 1.4)
+    if noise and rng.random() < 0.4:
+        img = img + rng.normal(0, rng.uniform(2, 8), img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def to_tensor(images: list[np.ndarray]) -> torch.Tensor:
+    """uint8 (H, W, 3) list → float N×3×H×W in 0–1."""
+    return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div_(255)
+
+
+def cosine_lr(step: int, total: int, lr: float, min_lr: float, warmup: int = 0) -> float:
+    if warmup and step < warmup:
+        return lr * (step + 1) / warmup
+    t = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * t))
+
+
+class TrainLog:
+    """Appends one CSV row per logged step and redraws the loss plot PNG."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.rows: list[dict] = []
+        if self.path.exists():
+            with open(self.path, newline="") as handle:
+                self.rows = [{k: float(v) for k, v in row.items() if v != ""}
+                             for row in csv.DictReader(handle)]
+
+    def add(self, **values) -> None:
+        self.rows.append(values)
+        keys = sorted({k for row in self.rows for k in row}, key=lambda k: (k != "step", k))
+        with atomic_path(self.path) as tmp, open(tmp, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(self.rows)
+
+    def plot(self, png: Path, keys=None) -> None:
+        plot_curves(self.rows, png, keys)
+
+
+_COLOURS = [(200, 60, 40), (40, 120, 200), (40, 160, 60), (180, 120, 20), (140, 60, 170),
+            (20, 150, 150)]
+
+
+def plot_curves(rows: list[dict], png: Path, keys=None, width=900, height=420) -> None:
+    """A small line plot (one curve per key against "step") drawn with OpenCV."""
+    keys = keys or sorted({k for row in rows for k in row if k != "step"})
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    left, right, top, bottom = 70, 20, 20, 50
+    series = {k: [(r["step"], r[k]) for r in rows if k in r and np.isfinite(r[k])] for k in keys}
+    points = [p for s in series.values() for p in s]
+    if points:
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        x0, x1 = min(xs), max(xs) or 1
+        y0, y1 = min(0.0, min(ys)), max(ys) or 1
+        sx = (width - left - right) / max(x1 - x0, 1e-9)
+        sy = (height - top - bottom) / max(y1 - y0, 1e-9)
+        cv2.rectangle(canvas, (left, top), (width - right, height - bottom), (0, 0, 0), 1)
+        for frac in np.linspace(0, 1, 5):
+            yv = y0 + frac * (y1 - y0)
+            yp = int(height - bottom - (yv - y0) * sy)
+            cv2.putText(canvas, f"{yv:.3g}", (5, yp + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
+        cv2.putText(canvas, f"step {int(x0)}..{int(x1)}", (left, height - 15),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1)
+        for i, (key, pts) in enumerate(series.items()):
+            colour = _COLOURS[i % len(_COLOURS)]
+            poly = np.int32([[left + (x - x0) * sx, height - bottom - (y - y0) * sy] for x, y in pts])
+            if len(poly) > 1:
+                cv2.polylines(canvas, [poly.reshape(-1, 1, 2)], False, colour, 1, cv2.LINE_AA)
+            cv2.putText(canvas, key, (width - right - 220, top + 18 + 16 * i),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv2.LINE_AA)
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    with atomic_path(Path(png)) as tmp:
+        Path(tmp).write_bytes(encoded.tobytes())
+
+
+def save_checkpoint(path: Path, **state) -> None:
+    """Plain tensors/dicts/numbers only, so resuming loads with ``weights_only=True``."""
+    with atomic_path(Path(path)) as tmp:
+        torch.save(state, str(tmp))
+
+
+def load_checkpoint(path: Path) -> dict | None:
+    path = Path(path)
+    if not path.exists():
+        return None
+    return torch.load(str(path), map_location="cpu", weights_only=True)
+
+
+def hardware() -> str:
+    threads = torch.get_num_threads()
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} (CUDA), torch {torch.__version__}"
+    return f"CPU {platform.processor() or platform.machine()}, {threads} threads, torch {torch.__version__}"
+
+
+def write_card(path: Path, title: str, sections: dict[str, str]) -> None:
+    """A model card in Markdown: one heading per section."""
+    text = [f"# {title}", ""]
+    for heading, body in sections.items():
+        text += [f"## {heading}", "", body.strip(), ""]
+    with atomic_path(Path(path)) as tmp:
+        Path(tmp).write_text("\n".join(text), encoding="utf-8")
+
+
+class Stopwatch:
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, indent=2, sort_keys=True)

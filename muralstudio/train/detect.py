@@ -1,0 +1,249 @@
+"""``muralstudio train detect``: Res-UNet for craquelure and paint loss (Dice + λ·Focal).
+
+Data: every ``--data`` folder that has ``images/`` and ``masks/`` is a labelled crack set
+(nonzero mask = craquelure); every other folder holds murals on which craquelure, flaking and
+paint loss are rendered with the damage simulators (so paint loss, which no public set labels,
+is learned too). Mural folders are split by cave; only the training caves are used here.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from muralstudio.core import synth
+from muralstudio.core.datasets import cave_split, list_images, mask_for
+from muralstudio.core.metrics import binary_scores
+from muralstudio.engines.nets.resunet import CLASSES, LOSSES, ResUNet, segmentation_loss
+from muralstudio.engines.weights import load_into, pick_device, read_checkpoint, save_weights
+from muralstudio.train import common
+
+log = logging.getLogger(__name__)
+
+CRACK, LOSS = synth.CRACK_CLASS, synth.LOSS_CLASS
+
+
+# ---------------------------------------------------------------------------------------------
+# Synthetic damage on murals
+
+
+def synthetic_sample(mural: np.ndarray, size: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    scale = rng.uniform(0.5, 1.0)
+    if scale < 0.98:
+        mural = cv2.resize(mural, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    side = int(min(rng.integers(size, 2 * size + 1), max(size, min(mural.shape[:2]))))
+    (crop,) = common.random_crop([mural], side, rng)
+    roll = rng.random()
+    kinds = ("cracks", "loss") if roll < 0.45 else ("cracks",) if roll < 0.7 else \
+        ("loss",) if roll < 0.9 else ()
+    damaged, labels = synth.render_damage_classes(crop, rng, kinds)
+    return common.random_crop([damaged, labels], size, rng)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass
+class DetectData:
+    crack_images: list[np.ndarray]
+    crack_masks: list[np.ndarray]
+    murals: list[np.ndarray]
+
+    def sample(self, size: int, rng, crack_fraction: float = 0.5):
+        use_cracks = self.crack_images and (not self.murals or rng.random() < crack_fraction)
+        if use_cracks:
+            i = int(rng.integers(len(self.crack_images)))
+            image, mask = common.random_crop([self.crack_images[i], self.crack_masks[i]], size, rng)
+            labels = (mask > 0).astype(np.uint8) * CRACK
+        else:
+            image, labels = synthetic_sample(self.murals[int(rng.integers(len(self.murals)))], size, rng)
+        image, labels = common.flip_rotate([image, labels], rng)
+        return common.photometric(image, rng), labels
+
+
+def labelled_pairs(folder: Path) -> list[tuple[Path, Path]]:
+    pairs = []
+    for image in list_images(folder / "images"):
+        mask = mask_for(image, folder / "masks")
+        if mask is not None:
+            pairs.append((image, mask))
+    return pairs
+
+
+def load_data(folders: list[Path], split: str = "train", limit: int | None = None) -> DetectData:
+    crack_images, crack_masks, murals = [], [], []
+    for folder in folders:
+        if (folder / "images").is_dir() and (folder / "masks").is_dir():
+            for image, mask in labelled_pairs(folder)[:limit]:
+                crack_images.append(common.load_rgb8(image))
+                crack_masks.append(common.load_mask(mask))
+        else:
+            for path in cave_split(list_images(folder), split)[:limit]:
+                murals.append(common.load_rgb8(path))
+    if not crack_images and not murals:
+        raise ValueError(f"no training images found in {', '.join(map(str, folders))}")
+    log.info("detect data: %d labelled crack images, %d murals (%s caves)",
+             len(crack_images), len(murals), split)
+    return DetectData(crack_images, crack_masks, murals)
+
+
+def fixed_validation(data: DetectData, count: int, size: int, seed: int = 7):
+    """A fixed set of (image, labels) crops for choosing the best checkpoint."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        if data.crack_images and (i % 2 == 0 or not data.murals):
+            k = i // 2 % len(data.crack_images)
+            img, mask = common.random_crop([data.crack_images[k], data.crack_masks[k]], size, rng)
+            out.append((img, (mask > 0).astype(np.uint8) * CRACK))
+        else:
+            out.append(synthetic_sample(data.murals[i % len(data.murals)], size, rng))
+    return out
+
+
+def evaluate(model, samples, device) -> dict:
+    model.eval()
+    truth, pred = [], []
+    with torch.inference_mode():
+        for start in range(0, len(samples), 16):
+            chunk = samples[start:start + 16]
+            logits = model(common.to_tensor([s[0] for s in chunk]).to(device))
+            pred.append(logits.argmax(1).cpu().numpy())
+            truth.append(np.stack([s[1] for s in chunk]))
+    model.train()
+    truth, pred = np.concatenate(truth), np.concatenate(pred)
+    crack = binary_scores(truth == CRACK, pred == CRACK)
+    loss = binary_scores(truth == LOSS, pred == LOSS)
+    return {"val_f1_crack": crack["f1"], "val_f1_loss": loss["f1"] if (truth == LOSS).any() else float("nan")}
+
+
+# ---------------------------------------------------------------------------------------------
+# Training loop
+
+
+def train(args) -> Path:
+    torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ckpt_path, log_path = out.with_suffix(".ckpt.pt"), out.with_suffix(".log.csv")
+    folders = [Path(p) for p in args.data.split(",") if p]
+    data = load_data(folders, "train", args.limit)
+    val_folders = [Path(p) for p in (args.val_data or args.data).split(",") if p]
+    val = fixed_validation(load_data(val_folders, "val", args.limit or 64), args.val_samples, args.size)
+
+    model = ResUNet(args.encoder).to(device)
+    if device.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+    if args.init_encoder:
+        state = read_checkpoint(args.init_encoder)
+        enc = {k.removeprefix("resnet."): v for k, v in state.items() if k.startswith("resnet.")}
+        load_into(model.resnet, enc, args.init_encoder)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    class_weight = torch.tensor([float(w) for w in args.class_weights.split(",")], device=device)
+    trainlog = common.TrainLog(log_path)
+    step, best = 0, -1.0
+    resumed = common.load_checkpoint(ckpt_path)
+    if resumed:
+        model.load_state_dict(resumed["model"])
+        opt.load_state_dict(resumed["optimizer"])
+        step, best = int(resumed["step"]), float(resumed["best"])
+        log.info("resumed from %s at step %d", ckpt_path, step)
+    rng = np.random.default_rng(args.seed + step)
+    clock = common.Stopwatch()
+    running = []
+    model.train()
+    while step < args.steps:
+        freeze = bool(args.init_encoder) and step < args.freeze_steps
+        for p in model.encoder_parameters():
+            p.requires_grad_(not freeze)
+        lr = common.cosine_lr(step, args.steps, args.lr, args.min_lr, args.warmup)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        batch = [data.sample(args.size, rng, args.crack_fraction) for _ in range(args.batch)]
+        x = common.to_tensor([b[0] for b in batch]).to(device)
+        if device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        y = torch.from_numpy(np.stack([b[1] for b in batch]).astype(np.int64)).to(device)
+        loss = segmentation_loss(model(x), y, args.loss, args.focal_weight, class_weight)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        running.append(loss.item())
+        step += 1
+        if step % args.log_every == 0 or step == args.steps:
+            row = {"step": step, "loss": float(np.mean(running)), "lr": lr,
+                   "seconds": clock.seconds()}
+            running = []
+            if step % args.eval_every == 0 or step == args.steps:
+                row.update(evaluate(model, val, device))
+                score = np.nanmean([row["val_f1_crack"], row["val_f1_loss"]])
+                if score > best:
+                    best = score
+                    save_weights(model, out.with_suffix(".safetensors"), model.config,
+                                 {"step": step, "val": row, "loss": args.loss})
+            trainlog.add(**row)
+            trainlog.plot(out.with_suffix(".loss.png"), ["loss", "val_f1_crack", "val_f1_loss"])
+            log.info("step %d loss %.4f %s", step, row["loss"],
+                     " ".join(f"{k} {v:.3f}" for k, v in row.items() if k.startswith("val")))
+            common.save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(),
+                                   step=step, best=best)
+    weights = out.with_suffix(".safetensors")
+    if not weights.exists():
+        save_weights(model, weights, model.config, {"step": step, "loss": args.loss})
+    common.write_card(out.with_suffix(".md"), f"{out.name} — Res-UNet damage detector", {
+        "What": f"Res-UNet ({args.encoder} encoder), classes {', '.join(CLASSES)}; input RGB 0–1.",
+        "Data": "\n".join(f"- {f}" for f in folders) + "\n\nMural folders: training caves only "
+                "(muralstudio.core.datasets.cave_split), synthetic craquelure and paint loss "
+                "rendered by muralstudio.core.synth.render_damage_classes.",
+        "Command": "```\nmuralstudio train detect " + " ".join(map(shlex.quote, sys.argv[3:])) + "\n```",
+        "Training": f"{step} steps, batch {args.batch}, {args.size}×{args.size} crops, loss "
+                    f"{args.loss} (λ = {args.focal_weight}), Adam cosine {args.lr} → {args.min_lr}; "
+                    f"{common.hardware()}; {clock.seconds() / 60:.1f} min this run. Best "
+                    f"checkpoint by mean validation F1 = {best:.3f}.",
+    })
+    return weights
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--data", required=True,
+                        help="comma-separated folders: labelled crack sets (images/ + masks/) "
+                             "and mural folders for synthetic damage")
+    parser.add_argument("--out", required=True, help="models/NAME (writes NAME.safetensors, "
+                                                     ".md, .log.csv, .loss.png, .ckpt.pt)")
+    parser.add_argument("--encoder", default="light", choices=["light", "resnet18", "resnet50"])
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--size", type=int, default=128, help="crop side (multiple of 32)")
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--min-lr", type=float, default=1e-6)
+    parser.add_argument("--warmup", type=int, default=0)
+    parser.add_argument("--loss", default="dice+focal", choices=LOSSES)
+    parser.add_argument("--focal-weight", type=float, default=1.0, help="λ in Dice + λ·Focal")
+    parser.add_argument("--class-weights", default="1,1,1")
+    parser.add_argument("--crack-fraction", type=float, default=0.5,
+                        help="share of each batch drawn from labelled crack sets")
+    parser.add_argument("--init-encoder", help="checkpoint whose resnet.* weights start the encoder")
+    parser.add_argument("--freeze-steps", type=int, default=0,
+                        help="steps with the (initialised) encoder frozen")
+    parser.add_argument("--eval-every", type=int, default=200)
+    parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument("--val-samples", type=int, default=96)
+    parser.add_argument("--val-data", help="folders for choosing the best checkpoint (labelled "
+                                           "crack sets, and murals whose held-out caves are used); "
+                                           "default: --data")
+    parser.add_argument("--limit", type=int, help="use at most N images per folder (quick runs)")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+

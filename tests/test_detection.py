@@ -1,0 +1,232 @@
+"""Res-UNet damage detection: network layout, losses, sliding windows, weights, CLI, benchmark."""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from muralstudio.core import imageio, metrics, synth
+from muralstudio.core.errors import WeightsError
+from muralstudio.engines import detection, weights
+from muralstudio.engines.nets.resunet import ResUNet, dice_loss, focal_loss, segmentation_loss
+
+SHIPPED = weights.find_weights("detect-resunet-light")
+needs_weights = pytest.mark.skipif(SHIPPED is None, reason="shipped detector weights not present")
+
+
+def test_resnet50_unet_matches_the_reference_checkpoint_layout():
+    state = ResUNet("resnet50").state_dict()
+    shapes = {k: tuple(v.shape) for k, v in state.items()}
+    assert shapes["resnet.conv1.weight"] == (64, 3, 7, 7)
+    assert shapes["resnet.layer1.0.downsample.0.weight"] == (256, 64, 1, 1)
+    assert shapes["resnet.layer4.2.conv3.weight"] == (2048, 512, 1, 1)
+    assert "resnet.layer3.5.bn3.running_var" in shapes and "resnet.layer3.6.conv1.weight" not in shapes
+    assert shapes["up_concat4.conv1.weight"] == (512, 3072, 3, 3)
+    assert shapes["up_concat1.conv1.weight"] == (64, 192, 3, 3)
+    assert shapes["up_conv.1.weight"] == (64, 64, 3, 3) and shapes["up_conv.3.weight"] == (64, 64, 3, 3)
+    assert shapes["final.weight"] == (3, 64, 1, 1)
+    assert not any(k.startswith(("resnet.fc", "resnet.avgpool")) for k in shapes)
+    assert 43.5e6 < sum(v.numel() for v in state.values() if v.dtype.is_floating_point) < 44.5e6
+
+
+@pytest.mark.parametrize("encoder", ["light", "resnet50"])
+def test_networks_keep_the_input_size(encoder):
+    model = ResUNet(encoder).eval()
+    with torch.inference_mode():
+        out = model(torch.rand(1, 3, 64, 96))
+    assert out.shape == (1, 3, 64, 96)
+
+
+def test_losses_on_hand_made_cases():
+    target = torch.tensor([[[0, 1], [2, 1]]])
+    perfect = torch.nn.functional.one_hot(target, 3).permute(0, 3, 1, 2).float() * 40
+    assert focal_loss(perfect, target).item() < 1e-6
+    assert dice_loss(perfect, target).item() < 1e-4
+    flat = torch.zeros(1, 3, 2, 2)
+    # uniform prediction: CE = log 3, p_t = 1/3 → α (1 − 1/3)² log 3
+    assert focal_loss(flat, target).item() == pytest.approx(0.5 * (2 / 3) ** 2 * math.log(3), rel=1e-5)
+    # every pixel confidently wrong: soft dice score ≈ 0 for every class → loss ≈ 1
+    wrong = torch.nn.functional.one_hot((target + 1) % 3, 3).permute(0, 3, 1, 2).float() * 40
+    assert dice_loss(wrong, target).item() == pytest.approx(1.0, abs=1e-4)
+    mixed = segmentation_loss(flat, target, "dice+focal", focal_weight=2.0)
+    assert mixed.item() == pytest.approx(dice_loss(flat, target).item() + 2 * focal_loss(flat, target).item())
+    with pytest.raises(ValueError, match="unknown loss"):
+        segmentation_loss(flat, target, "hinge")
+
+
+def test_a_few_training_steps_reduce_the_loss():
+    torch.manual_seed(0)
+    model = ResUNet("light")
+    x = torch.rand(2, 3, 64, 64)
+    y = torch.zeros(2, 64, 64, dtype=torch.long)
+    y[:, 20:24, :] = 1
+    y[:, 40:56, 10:30] = 2
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    losses = []
+    for _ in range(8):
+        loss = segmentation_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] - 0.05
+
+
+class BlurDetector(detection.Detector):
+    """Deterministic, translation-equivariant stand-in with a 7-pixel footprint."""
+
+    classes = ("background", "dark")
+    multiple = 8
+
+    def probabilities(self, tile):
+        dark = cv2.blur(255 - tile[..., 0].astype(np.float32), (7, 7), borderType=cv2.BORDER_REFLECT) / 255
+        return np.stack([1 - dark, dark])
+
+
+def test_sliding_windows_equal_the_whole_image_result():
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (301, 467, 3), dtype=np.uint8)
+    whole = BlurDetector().probabilities(image)[1]
+    result = detection.detect(image, BlurDetector(), window=96, overlap=16)
+    tiled = result.probabilities["dark"].astype(np.float32) / 255
+    interior = np.s_[4:-4, 4:-4]  # the image border itself is padded differently
+    assert np.abs(tiled[interior] - whole[interior]).max() <= 1 / 255 + 1e-6
+
+
+def test_sliding_windows_with_the_network_match_one_pass():
+    torch.manual_seed(1)
+
+    class NetDetector(detection.Detector):
+        classes = ("background", "craquelure", "paint loss")
+
+        def __init__(self):
+            super().__init__()
+            self.model = ResUNet("light").eval()
+
+        @torch.inference_mode()
+        def probabilities(self, tile):
+            x = torch.from_numpy(tile).permute(2, 0, 1)[None].float() / 255
+            return torch.softmax(self.model(x), 1)[0].numpy()
+
+    image = synth.generate_mural(320, 256, seed=4)[0]
+    net = NetDetector()
+    whole = net.probabilities(image)
+    tiled = detection.detect(image, net, window=128, overlap=32)
+    for index, name in enumerate(("craquelure", "paint loss"), start=1):
+        diff = np.abs(tiled.probabilities[name] / 255 - whole[index])
+        assert diff.mean() < 0.01 and np.percentile(diff, 99) < 0.05
+
+
+def test_detection_can_be_cancelled():
+    from muralstudio.core.errors import Cancelled
+
+    image = np.zeros((300, 300, 3), np.uint8)
+    with pytest.raises(Cancelled):
+        detection.detect(image, BlurDetector(), window=64, overlap=8, cancelled=lambda: True)
+
+
+def test_missing_corrupt_and_mismatched_weights_give_clear_errors(tmp_path):
+    with pytest.raises(WeightsError, match="not found"):
+        weights.load_weights(tmp_path / "absent.safetensors")
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    with pytest.raises(WeightsError, match="safetensors"):
+        weights.load_weights(bad)
+    small = weights.save_weights(ResUNet("light"), tmp_path / "light.safetensors",
+                                 {"architecture": "resunet", "encoder": "light", "n_classes": 3})
+    state, config = weights.load_weights(small)
+    with pytest.raises(WeightsError) as info:
+        weights.load_into(ResUNet("resnet18"), state, small)
+    message = str(info.value)
+    assert "missing keys" in message and "shape mismatches" in message
+    assert "resnet.layer1.1.conv1.weight" in message  # resnet18 has two blocks per stage
+
+
+def test_checkpoints_that_need_code_are_refused(tmp_path):
+    class Payload:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    evil = tmp_path / "evil.pth"
+    evil.write_bytes(pickle.dumps({"state_dict": {"w": Payload()}}))
+    with pytest.raises(WeightsError, match="refused"):
+        weights.read_checkpoint(evil)
+    wrapped = tmp_path / "wrapped.pth"
+    torch.save({"model": {"module.final.weight": torch.ones(2)}, "epoch": 3}, wrapped)
+    assert list(weights.read_checkpoint(wrapped)) == ["final.weight"]
+
+
+def test_the_detector_explains_missing_weights(monkeypatch, tmp_path):
+    monkeypatch.setattr(weights, "find_weights", lambda name: None)
+    with pytest.raises(WeightsError, match="train detect"):
+        detection.create("resunet")
+
+
+def cracked_mural(seed=5):
+    image = synth.generate_mural(384, 320, seed=seed)[0]
+    damaged, labels = synth.render_damage_classes(image, np.random.default_rng(seed), ("cracks", "loss"))
+    return damaged, labels
+
+
+@needs_weights
+def test_shipped_detector_finds_synthetic_cracks_and_paint_loss():
+    damaged, labels = cracked_mural()
+    result = detection.detect(damaged, detection.create("resunet"))
+    loss = metrics.iou(labels == synth.LOSS_CLASS, result.mask("paint loss"))
+    # thin cracks: score with one pixel of tolerance, as crack benchmarks do
+    predicted = result.mask("craquelure")
+    truth = labels == synth.CRACK_CLASS
+    near = cv2.dilate(truth.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    precision = (predicted & near).sum() / max(1, predicted.sum())
+    recall = (truth & (cv2.dilate(predicted.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)).sum() / truth.sum()
+    assert loss > 0.6, loss
+    assert precision > 0.6 and recall > 0.6, (precision, recall)
+    intact = synth.generate_mural(384, 320, seed=5)[0]
+    clean = detection.detect(intact, detection.create("resunet"))
+    assert clean.mask("paint loss").mean() < 0.02
+
+
+@needs_weights
+def test_cli_detect_writes_maps_masks_and_report(tmp_path):
+    from muralstudio.cli import main
+
+    damaged, labels = cracked_mural(6)
+    image = imageio.write_tiff(tmp_path / "mural.tif", damaged)
+    assert main(["detect", str(image), "--out-dir", str(tmp_path / "out"), "--min-area", "20"]) == 0
+    mask = imageio.read_image(tmp_path / "out" / "mural.paint-loss.mask.png").pixels
+    prob = imageio.read_image(tmp_path / "out" / "mural.craquelure.prob.png").pixels
+    assert mask.shape == prob.shape == labels.shape
+    assert set(np.unique(mask)) <= {0, 255}
+    assert metrics.iou(labels == synth.LOSS_CLASS, mask > 0) > 0.6
+    report = json.loads((tmp_path / "out" / "mural.detect.json").read_text())
+    assert report["weights_sha256"] == weights.file_sha256(SHIPPED)
+    assert report["classes"]["paint loss"]["pixels"] == int((mask > 0).sum())
+
+
+@needs_weights
+def test_bench_detect_json(tmp_path):
+    from muralstudio.cli import main
+
+    folder = tmp_path / "murals"
+    for seed in range(3):
+        imageio.write_png(folder / f"tang-{seed}-a.png", synth.generate_mural(256, 192, seed=seed)[0])
+    out = tmp_path / "bench.json"
+    assert main(["bench", "detect", "--images", str(folder), "--synthetic", "loss", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["n_images"] == 3 and report["class"] == "paint loss"
+    scores = report["engines"]["resunet"]
+    assert set(scores) >= {"accuracy", "precision", "recall", "f1", "miou", "images_per_second"}
+    assert 0.5 < scores["f1"] <= 1 and scores["images_per_second"] > 0
+
+
+def test_bench_detect_needs_masks_or_synthetic(capsys):
+    from muralstudio.cli import main
+
+    assert main(["bench", "detect", "--images", "."]) == 2
+    assert "--synthetic" in capsys.readouterr().err
