@@ -528,3 +528,62 @@ def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, mon
     assert sum(layer.name.startswith("craquelure") for layer in doc.layers) == 1
     doc.undo()
     assert np.count_nonzero(doc.layer_by_name("craquelure").data) == 40 * 300
+
+
+def test_click_tool_previews_then_adds_and_subtracts_as_one_undo_step(window, qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from muralstudio.core.document import Document
+
+    pixels = np.full((400, 500, 3), 200, np.uint8)
+    pixels[100:220, 150:330] = (150, 40, 30)  # a red "loss" on pale plaster
+    doc = Document.from_array(pixels, name="loss")
+    window.set_document(doc)
+    show(window, qtbot)
+    window.view.actual_size()
+    window.view.centerOn(250, 160)
+    window.tool_actions["click"].trigger()
+    assert window.view.tool == "click"
+    tool = window.click_tool
+    viewport = window.view.viewport()
+
+    def at(x, y):
+        return window.view.mapFromScene(x, y)
+
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(240, 160))
+    assert tool.clicks and tool.state == "preparing"  # the job runs, the window does not wait
+    qtbot.waitUntil(lambda: tool.state == "ready", timeout=20000)
+    assert window.view.click_markers == [(240.0, 160.0, True)] and window.view.click_preview is not None
+    region = tool.prediction.full_mask(400, 500)
+    truth = np.zeros((400, 500), bool)
+    truth[100:220, 150:330] = True
+    from muralstudio.core import metrics
+
+    assert metrics.iou(truth, region) > 0.9
+    layer = doc.new_mask_layer("damage")
+    window.layer_panel.select(layer)
+    undo_depth = len(doc.history.undo_stack)
+    QTest.keyClick(window.view, Qt.Key.Key_Return)
+    assert np.count_nonzero(layer.data) == np.count_nonzero(region)
+    assert len(doc.history.undo_stack) == undo_depth + 1 and not tool.clicks
+    assert window.view.click_preview is None and window.view.click_markers == []
+    # the same region again, subtracted with Shift+Enter, empties the layer
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(240, 160))
+    qtbot.waitUntil(lambda: tool.state == "ready", timeout=20000)
+    second = tool.prediction.full_mask(400, 500)
+    QTest.keyClick(window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert np.array_equal(layer.data > 0, region & ~second)
+    assert np.count_nonzero(layer.data) < 0.01 * np.count_nonzero(region)
+    doc.undo()
+    assert np.count_nonzero(layer.data) == np.count_nonzero(region)
+    # a right click adds a negative click; Backspace removes it; Esc discards everything
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(240, 160))
+    QTest.mouseClick(viewport, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, at(320, 210))
+    assert [c.positive for c in tool.clicks] == [True, False]
+    QTest.keyClick(window.view, Qt.Key.Key_Backspace)
+    assert [c.positive for c in tool.clicks] == [True]
+    QTest.keyClick(window.view, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: tool._job is None, timeout=20000)
+    assert not tool.clicks and window.view.click_preview is None
+    assert np.count_nonzero(layer.data) == np.count_nonzero(region)  # Esc changed no pixels

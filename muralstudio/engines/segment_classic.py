@@ -25,6 +25,7 @@ from muralstudio.engines.segmentation import (
     Prediction,
     Segmenter,
     SegmentSession,
+    previous_bbox,
     roi_for,
 )
 
@@ -38,11 +39,7 @@ def _disk_mask(shape, clicks, radius) -> np.ndarray:
 
 class _ClassicSession(SegmentSession):
     def _crop(self, clicks, previous):
-        prev_bbox = None
-        if previous is not None and previous.any():
-            ys, xs = np.nonzero(previous)
-            prev_bbox = (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
-        x, y, w, h = roi_for(clicks, self.width, self.height, prev_bbox,
+        x, y, w, h = roi_for(clicks, self.width, self.height, previous_bbox(previous),
                              min_side=self.segmenter.params["min_roi"])
         image = to_rgb8(self.read(x, y, w, h))
         max_side = self.segmenter.params["max_side"]

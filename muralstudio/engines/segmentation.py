@@ -58,6 +58,21 @@ def roi_for(clicks, width: int, height: int, previous_bbox=None, margin: float =
     return rx0, ry0, rx1 - rx0, ry1 - ry0
 
 
+def previous_bbox(previous) -> tuple[int, int, int, int] | None:
+    """Bounding box (x, y, w, h) of the previous result: a :class:`Prediction` (cheap on huge
+    images: only its region is looked at) or a full-image mask; None when empty."""
+    if previous is None:
+        return None
+    if isinstance(previous, Prediction):
+        ox, oy, mask = previous.x, previous.y, previous.mask
+    else:
+        ox, oy, mask = 0, 0, np.asarray(previous)
+    if not mask.any():
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return ox + int(cols[0]), oy + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+
+
 class Segmenter:
     name = "segmenter"
     version = "1"
@@ -83,7 +98,8 @@ class SegmentSession:
             self.read = lambda x, y, w, h: array[y:y + h, x:x + w]
             self.width, self.height = array.shape[1], array.shape[0]
 
-    def predict(self, clicks: list[Click], previous: np.ndarray | None = None) -> Prediction:
+    def predict(self, clicks: list[Click], previous=None) -> Prediction:
+        """``previous``: the last :class:`Prediction` or a full-image bool mask, or None."""
         raise NotImplementedError
 
 

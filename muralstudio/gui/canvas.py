@@ -20,7 +20,8 @@ import numpy as np
 import qimage2ndarray
 from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
 
 from muralstudio.core.document import Document, LabelLayer, MaskLayer, RestorationLayer
 from muralstudio.core.imageio import to_rgb8
@@ -251,7 +252,9 @@ class Canvas(QGraphicsView):
     """Zoom 1 %–3200 % around the cursor (wheel, Ctrl +/−), fit, 100 %; pan with the middle
     button, Space+drag or the Navigate tool; pixel grid from 800 %. Tools: "brush" and
     "eraser" emit strokes in image coordinates; "polygon" collects clicks, finished by a
-    double-click or Enter."""
+    double-click or Enter; "click" emits positive (left) and negative (right or Alt+left)
+    segmentation clicks, Backspace / Enter / Shift+Enter / Esc for undo-click / add / subtract /
+    discard, and shows click markers and the preview region."""
 
     cursor_moved = Signal(int, int)
     zoom_changed = Signal(float)
@@ -260,6 +263,10 @@ class Canvas(QGraphicsView):
     stroke_moved = Signal(float, float)
     stroke_finished = Signal()
     polygon_finished = Signal(list)
+    click_added = Signal(float, float, bool)
+    click_removed = Signal()
+    click_committed = Signal(bool)  # True = subtract from the mask
+    click_discarded = Signal()
 
     def __init__(self, parent=None, cache_bytes: int = 256 << 20):
         super().__init__(parent)
@@ -282,6 +289,8 @@ class Canvas(QGraphicsView):
         self.restoration_items: dict[str, RestorationItem] = {}
         self.tool = "navigate"
         self.polygon: list[tuple[float, float]] = []
+        self.click_markers: list[tuple[float, float, bool]] = []
+        self.click_preview: QGraphicsPixmapItem | None = None
         self._stroking = False
         self._panning: QPointF | None = None
         self._space = False
@@ -295,6 +304,8 @@ class Canvas(QGraphicsView):
 
     # document ------------------------------------------------------------------------------
     def set_document(self, doc: Document) -> None:
+        self.click_markers = []
+        self.click_preview = None  # the scene is cleared below
         self._pool.clear()
         self._pending.clear()
         self.scene().clear()
@@ -490,6 +501,11 @@ class Canvas(QGraphicsView):
             self._stroking = True
             self.stroke_started.emit(*self._image_pos(event))
             return
+        if self.tool == "click" and button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            negative = button == Qt.MouseButton.RightButton or \
+                bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self.click_added.emit(*self._image_pos(event), not negative)
+            return
         if button == Qt.MouseButton.LeftButton and self.tool == "polygon":
             self.polygon.append(self._image_pos(event))
             self.viewport().update()
@@ -540,6 +556,12 @@ class Canvas(QGraphicsView):
             self._space = True
         elif key == Qt.Key.Key_Backslash and not event.isAutoRepeat():
             self.set_show_restorations(False)  # hold \ to see the original
+        elif self.tool == "click" and key == Qt.Key.Key_Backspace:
+            self.click_removed.emit()
+        elif self.tool == "click" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.click_committed.emit(bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+        elif self.tool == "click" and key == Qt.Key.Key_Escape:
+            self.click_discarded.emit()
         elif self.tool == "polygon" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._finish_polygon()
         elif self.tool == "polygon" and key == Qt.Key.Key_Escape:
@@ -554,6 +576,29 @@ class Canvas(QGraphicsView):
         elif event.key() == Qt.Key.Key_Backslash and not event.isAutoRepeat():
             self.set_show_restorations(True)
         super().keyReleaseEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        if self.tool != "click":  # right button is a negative click there
+            super().contextMenuEvent(event)
+
+    def set_click_state(self, markers, preview=None) -> None:
+        """Markers [(x, y, positive)] and the preview (x, y, bool mask) or None."""
+        self.click_markers = list(markers)
+        if self.click_preview is not None:
+            self.scene().removeItem(self.click_preview)
+            self.click_preview = None
+        if preview is not None:
+            x, y, mask = preview
+            rgba = np.zeros(mask.shape + (4,), np.uint8)
+            rgba[mask] = (60, 255, 120, 130)
+            edge = mask & ~np.pad(mask, 1, mode="edge")[2:, 1:-1] | mask & ~np.pad(mask, 1, mode="edge")[1:-1, 2:]
+            rgba[edge] = (20, 120, 40, 255)
+            item = QGraphicsPixmapItem(QPixmap.fromImage(qimage2ndarray.array2qimage(rgba, normalize=False)))
+            item.setPos(x, y)
+            item.setZValue(50)
+            self.scene().addItem(item)
+            self.click_preview = item
+        self.viewport().update()
 
     def _finish_polygon(self) -> None:
         points, self.polygon = self.polygon, []
@@ -580,6 +625,16 @@ class Canvas(QGraphicsView):
             painter.setPen(pen)
             x = self.split_scene_x()
             painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+        if self.click_markers:
+            radius = 6 / max(self.zoom, 1e-6)  # constant size on screen
+            for x, y, positive in self.click_markers:
+                pen = QPen(QColor(255, 255, 255))
+                pen.setCosmetic(True)
+                pen.setWidth(2)
+                painter.setPen(pen)
+                painter.setBrush(QColor(40, 200, 70) if positive else QColor(230, 50, 50))
+                painter.drawEllipse(QPointF(x, y), radius, radius)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
         if self.polygon:
             pen = QPen(QColor(255, 220, 0))
             pen.setCosmetic(True)

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -26,9 +27,11 @@ from PySide6.QtWidgets import (
 from muralstudio.core import export, maskops, project, synth
 from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
+from muralstudio.engines import registry
 from muralstudio.gui.canvas import Canvas
-from muralstudio.gui.export_dialog import ExportDialog
+from muralstudio.gui.click_tool import ClickSegmentTool
 from muralstudio.gui.detect_dock import DetectDock
+from muralstudio.gui.export_dialog import ExportDialog
 from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
@@ -111,6 +114,8 @@ class MainWindow(QMainWindow):
         self.view.stroke_finished.connect(self._stroke_finished)
         self.view.polygon_finished.connect(self._polygon_finished)
         self._stroke = None
+        self.click_tool = ClickSegmentTool(self, self.jobs)
+        self.click_tool.state_changed.connect(self._show_click_state)
         self._build_menus()
         self._build_toolbar()
         self.autosave_timer = QTimer(self)
@@ -198,6 +203,7 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         self.tool_actions = {}
         for tool, text, key in (("navigate", self.tr("Navigate"), "N"), ("brush", self.tr("Brush"), "B"),
+                                ("click", self.tr("Click segment"), "C"),
                                 ("eraser", self.tr("Eraser"), "E"), ("polygon", self.tr("Polygon fill"), "P")):
             action = QAction(text, self, checkable=True)
             action.setShortcut(QKeySequence(key))
@@ -207,6 +213,18 @@ class MainWindow(QMainWindow):
             bar.addAction(action)
             self.tool_actions[tool] = action
         self.tool_actions["navigate"].setChecked(True)
+        self.tool_actions["click"].setToolTip(self.tr(
+            "Click segment (C): left click = part of the region, right or Alt+click = not part; "
+            "Backspace removes the last click, Enter adds the region to the mask layer, "
+            "Shift+Enter subtracts it, Esc discards"))
+        self.segmenter_choice = QComboBox()
+        for name in registry.available("segmenter"):
+            self.segmenter_choice.addItem(name, name)
+        self.segmenter_choice.setCurrentIndex(max(0, self.segmenter_choice.findData("classic")))
+        self.segmenter_choice.setToolTip(self.tr("Engine of the click-segment tool"))
+        self.segmenter_choice.currentIndexChanged.connect(
+            lambda _: self.click_tool.set_engine(self.segmenter_choice.currentData()))
+        bar.addWidget(self.segmenter_choice)
         bar.addSeparator()
         bar.addWidget(QLabel(self.tr("Size")))
         self.brush_size = QSpinBox()
@@ -229,6 +247,15 @@ class MainWindow(QMainWindow):
             return layer
         masks = self.doc.layers_of_kind("mask")
         return masks[-1] if masks else self.doc.new_mask_layer(self.tr("damage"))
+
+    def _show_click_state(self, state: str) -> None:
+        texts = {"preparing": self.tr("Click segment: preparing the image…"),
+                 "predicting": self.tr("Click segment: computing the region…"),
+                 "ready": self.tr("Click segment: Enter adds, Shift+Enter subtracts, Esc discards")}
+        if state in texts:
+            self.statusBar().showMessage(texts[state], 0 if state != "ready" else 8000)
+        else:
+            self.statusBar().clearMessage()
 
     def _stroke_started(self, x: float, y: float) -> None:
         layer = self.target_mask_layer()
@@ -290,6 +317,7 @@ class MainWindow(QMainWindow):
         if self.autosaver:
             self.autosaver.close()
         self.doc = doc
+        self.click_tool.discard()
         self.autosaver = project.Autosaver(doc)
         for event in (doc.layer_inserted, doc.layer_removed, doc.layer_moved):
             event.connect(self._layer_list_changed)
