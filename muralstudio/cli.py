@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"MuralStudio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--selftest", action="store_true",
+                        help="run the headless installation self-test and exit (0 = passed)")
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
 
     info = sub.add_parser("info", help="describe an image file from its header",
@@ -116,13 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="drop detected regions smaller than this many pixels")
     detect.add_argument("--device", default="cpu", help="cpu, cuda or auto")
 
-    train = sub.add_parser("train", help="train the networks (detect)")
+    train = sub.add_parser("train", help="train the networks (detect, clicks)")
     train_sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     from muralstudio.train import detect as train_detect_args
 
     td = train_sub.add_parser("detect", help="Res-UNet craquelure / paint-loss detector",
                               description=train_detect_args.__doc__)
     train_detect_args.add_arguments(td)
+    from muralstudio.train import clicks as train_clicks_args
+
+    tc = train_sub.add_parser("clicks", help="ClickNet click-segmentation model",
+                              description=train_clicks_args.__doc__)
+    train_clicks_args.add_arguments(tc)
 
     models = sub.add_parser("models", help="list engines and their weights")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -376,9 +383,11 @@ def cmd_models(args) -> int:
 
 def cmd_train(args) -> int:
     logging.getLogger("muralstudio").setLevel(logging.INFO)
-    from muralstudio.train import detect as train_detect
-
-    weights = train_detect.train(args)
+    if args.train_command == "clicks":
+        from muralstudio.train import clicks as trainer
+    else:
+        from muralstudio.train import detect as trainer
+    weights = trainer.train(args)
     print(f"weights: {weights}")
     return 0
 
@@ -391,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.DEBUG if ("-v" in argv or "--verbose" in argv) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if "--selftest" in argv:
+        from muralstudio import selftest
+
+        return selftest.run()
     first = next((a for a in argv if not a.startswith("-")), None)
     if first not in SUBCOMMANDS and not any(a in ("-h", "--help", "--version") for a in argv):
         return run_gui([a for a in argv if a not in ("-v", "--verbose")])

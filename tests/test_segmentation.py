@@ -107,3 +107,85 @@ def test_bench_clicks_json(tmp_path):
         r = report["engines"][name]
         assert 1 <= r["noc85"] <= 5 and 1 <= r["noc90"] <= 5 and 0 <= r["iou_at_1"] <= 1
         assert r["ms_per_click_p50"] > 0
+
+
+# --- clicknet -------------------------------------------------------------------------------
+
+
+def test_previous_results_are_reprojected_into_the_new_window():
+    from muralstudio.engines.segment_clicknet import previous_in
+    from muralstudio.engines.segmentation import Prediction, previous_bbox
+
+    mask = np.zeros((20, 30), bool)
+    mask[5:10, 10:20] = True
+    prediction = Prediction(100, 200, mask.astype(np.float32), mask)
+    assert previous_bbox(prediction) == (110, 205, 10, 5)
+    full = prediction.full_mask(400, 300)
+    assert previous_bbox(full) == (110, 205, 10, 5)
+    window = (105, 203, 10, 10)  # overlaps the left half of the region
+    for previous in (prediction, full):
+        local = previous_in(previous, window)
+        assert local.shape == (10, 10) and local.sum() == 5 * 5 and local[2:7, 5:10].all()
+    assert previous_bbox(np.zeros((5, 5), bool)) is None and previous_bbox(None) is None
+
+
+@pytest.fixture(scope="module")
+def random_clicknet(tmp_path_factory):
+    import torch
+
+    from muralstudio.engines import weights
+    from muralstudio.engines.nets.clicknet import ClickNet
+
+    torch.manual_seed(0)
+    model = ClickNet(width=0.5, size=96)
+    path = tmp_path_factory.mktemp("w") / "clicknet.safetensors"
+    return weights.save_weights(model, path, model.config)
+
+
+def test_clicknet_sessions_work_on_a_window_of_a_large_image(random_clicknet):
+    big = np.zeros((3000, 4000, 3), np.uint8)
+    segmenter = segmentation.create("clicknet", weights_path=random_clicknet)
+    assert segmenter.size == 96 and segmenter.weights_sha256
+    session = segmenter.session(big)
+    first = session.predict([Click(2000, 1500, True)])
+    assert first.mask.shape == first.probability.shape
+    assert first.bbox[2] <= 1100 and first.bbox[3] <= 1100  # a window, not the whole image
+    second = session.predict([Click(2000, 1500, True), Click(2050, 1500, False)], first)
+    assert second.probability.dtype == np.float32 and second.bbox[2] < 2000 and second.bbox[3] < 2000
+
+
+def test_clicknet_refuses_other_weights(tmp_path):
+    from muralstudio.core.errors import WeightsError
+    from muralstudio.engines import weights
+    from muralstudio.engines.nets.resunet import ResUNet
+
+    other = weights.save_weights(ResUNet("light"), tmp_path / "x.safetensors",
+                                 {"architecture": "resunet", "encoder": "light", "n_classes": 3})
+    with pytest.raises(WeightsError, match="not ClickNet"):
+        segmentation.create("clicknet", weights_path=other)
+    with pytest.raises(WeightsError, match="not found"):
+        segmentation.create("clicknet", weights_path=tmp_path / "absent.safetensors")
+
+
+SHIPPED_CLICKNET = None
+try:
+    from muralstudio.engines import weights as _weights
+
+    SHIPPED_CLICKNET = _weights.find_weights("clicknet")
+except ImportError:  # pragma: no cover
+    pass
+
+
+@pytest.mark.skipif(SHIPPED_CLICKNET is None, reason="shipped clicknet weights not present")
+def test_shipped_clicknet_masks_synthetic_paint_loss(mural_with_loss):
+    damaged, loss = mural_with_loss
+    truth = largest_region(loss)
+    session = segmentation.create("clicknet").session(damaged)
+    clicks, predicted = [], None
+    for _ in range(3):
+        click = segmentation.next_click(truth, predicted)
+        if click is None:
+            break
+        clicks.append(click)
+        predicted = session.predict(clicks, predicted).full_mask(*truth.shape)
+    assert metrics.iou(truth, predicted) > 0.8

@@ -21,6 +21,7 @@ BUILTIN_MODULES: list[str] = [
     "muralstudio.engines.inpaint_opencv",
     "muralstudio.engines.inpaint_patchmatch",
     "muralstudio.engines.segment_classic",
+    "muralstudio.engines.segment_clicknet",
     "muralstudio.engines.detect_resunet",
 ]
 

@@ -197,7 +197,7 @@ def train(args) -> Path:
             log.info("step %d loss %.4f %s", step, row["loss"],
                      " ".join(f"{k} {v:.3f}" for k, v in row.items() if k.startswith("val")))
             common.save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(),
-                                   step=step, best=best)
+                                   step=step, best=float(best))
     weights = out.with_suffix(".safetensors")
     if not weights.exists():
         save_weights(model, weights, model.config, {"step": step, "loss": args.loss})

@@ -1,0 +1,122 @@
+"""``clicknet`` segmenter: the learned RITM-style click model with shipped weights.
+
+The first click is predicted on a wide window around it (the whole image when it is small);
+later clicks zoom in on the previous mask plus the clicks (RITM's zoom-in), with the previous
+mask re-projected into the new window and fed back as the third map.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from muralstudio.core.errors import WeightsError
+from muralstudio.core.imageio import to_rgb8
+from muralstudio.engines import weights
+from muralstudio.engines.nets.clicknet import ClickNet, click_maps
+from muralstudio.engines.registry import register
+from muralstudio.engines.segmentation import Prediction, Segmenter, SegmentSession, previous_bbox, roi_for
+
+DEFAULT_WEIGHTS = "clicknet"
+
+
+def previous_in(previous, box) -> np.ndarray | None:
+    """The previous result (Prediction or full mask) as a float map of the window ``box``."""
+    if previous is None:
+        return None
+    x, y, w, h = box
+    out = np.zeros((h, w), np.float32)
+    if isinstance(previous, Prediction):
+        px, py, mask = previous.x, previous.y, previous.mask
+    else:
+        px, py, mask = 0, 0, np.asarray(previous)
+    x0, y0 = max(x, px), max(y, py)
+    x1, y1 = min(x + w, px + mask.shape[1]), min(y + h, py + mask.shape[0])
+    if x1 > x0 and y1 > y0:
+        out[y0 - y:y1 - y, x0 - x:x1 - x] = mask[y0 - py:y1 - py, x0 - px:x1 - px]
+    return out
+
+
+def keep_clicked_components(mask: np.ndarray, clicks) -> np.ndarray:
+    """Drop predicted blobs that no positive click touches (when a click lands in one)."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return mask
+    h, w = mask.shape
+    keep = {labels[min(h - 1, max(0, int(c.y))), min(w - 1, max(0, int(c.x)))] for c in clicks if c.positive}
+    keep.discard(0)
+    return np.isin(labels, list(keep)) if keep else mask
+
+
+class ClickNetSession(SegmentSession):
+    def __init__(self, segmenter, source):
+        super().__init__(segmenter, source)
+        self._crop_key = None
+        self._crop = None
+
+    def _image(self, box, size):
+        if self._crop_key != (box, size):  # repeated clicks in one window reuse its pixels
+            x, y, w, h = box
+            crop = to_rgb8(np.asarray(self.read(x, y, w, h)))
+            crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if max(w, h) > size
+                              else cv2.INTER_LINEAR)
+            self._crop = torch.from_numpy(crop).permute(2, 0, 1)[None].float().div_(255)
+            self._crop_key = (box, size)
+        return self._crop
+
+    def predict(self, clicks, previous=None) -> Prediction:
+        seg = self.segmenter
+        size = seg.size
+        prev_box = previous_bbox(previous)
+        if prev_box is None:
+            box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=seg.params["first_side"])
+        else:
+            box = roi_for(clicks, self.width, self.height, prev_box, margin=0.4, min_side=seg.params["min_side"])
+        x, y, w, h = box
+        sx, sy = size / w, size / h
+        local = [((c.x - x) * sx, (c.y - y) * sy, c.positive) for c in clicks]
+        prev = previous_in(previous, box)
+        if prev is not None:
+            prev = cv2.resize(prev, (size, size), interpolation=cv2.INTER_LINEAR) > 0.5
+        maps = torch.from_numpy(click_maps(local, size, prev))[None]
+        image = self._image(box, size)
+        with torch.inference_mode():
+            logits = seg.model(image.to(seg.torch_device, memory_format=torch.channels_last),
+                               maps.to(seg.torch_device, memory_format=torch.channels_last))
+        prob = torch.sigmoid(logits)[0, 0].float().cpu().numpy()
+        prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
+        mask = keep_clicked_components(prob >= 0.5, [type(c)(c.x - x, c.y - y, c.positive) for c in clicks])
+        return Prediction(x, y, prob.astype(np.float32), mask)
+
+
+@register("segmenter", "clicknet")
+class ClickNetSegmenter(Segmenter):
+    """Learned click model (RGB + click disks + previous mask), trained by 'train clicks'."""
+
+    name = "clicknet"
+    version = "1"
+    weights_name = DEFAULT_WEIGHTS
+    memory_mb = 150
+
+    def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 640,
+                 min_side: int = 160):
+        super().__init__(device, first_side=int(first_side), min_side=int(min_side))
+        path = weights_path or weights.find_weights(DEFAULT_WEIGHTS)
+        if path is None:
+            raise WeightsError(f"models/{DEFAULT_WEIGHTS}.safetensors",
+                               "the click model's weights are not installed; train them with "
+                               "'muralstudio train clicks' (see models/README.md)")
+        state, config = weights.load_weights(path)
+        if config.get("architecture") != "clicknet":
+            raise WeightsError(path, f"not ClickNet weights (architecture {config.get('architecture')!r})")
+        model = ClickNet(config.get("width", 1.0), config.get("size", 320))
+        self.torch_device = weights.pick_device(device)
+        self.model = weights.load_into(model, state, path).to(self.torch_device).eval()
+        self.model = self.model.to(memory_format=torch.channels_last)
+        self.size = int(config.get("size", 320))
+        self.weights_path = str(path)
+        self.weights_sha256 = weights.file_sha256(path)
+
+    def session(self, source) -> ClickNetSession:
+        return ClickNetSession(self, source)
