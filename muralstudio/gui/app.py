@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from muralstudio import __version__
@@ -18,6 +19,7 @@ def create_app() -> QApplication:
     app.setApplicationName("MuralStudio")
     app.setOrganizationName("MuralStudio")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(Path(__file__).with_name("icons") / "muralstudio.png")))
     return app
 
 
