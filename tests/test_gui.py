@@ -587,3 +587,59 @@ def test_click_tool_previews_then_adds_and_subtracts_as_one_undo_step(window, qt
     qtbot.waitUntil(lambda: tool._job is None, timeout=20000)
     assert not tool.clicks and window.view.click_preview is None
     assert np.count_nonzero(layer.data) == np.count_nonzero(region)  # Esc changed no pixels
+
+
+def test_saving_runs_off_the_gui_thread_and_edits_during_it_stay_unsaved(window, qtbot, tmp_path, monkeypatch):
+    import threading
+    import time as _time
+
+    from PySide6.QtCore import QTimer
+
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.zeros((64, 80, 3), np.uint8), name="slow")
+    window.set_document(doc)
+    layer = doc.new_mask_layer("damage")
+    real_write = project.write_snapshot
+    writer_threads = []
+
+    def slow_write(snapshot, path):
+        writer_threads.append(threading.current_thread())
+        _time.sleep(0.6)
+        return real_write(snapshot, path)
+
+    monkeypatch.setattr(project, "write_snapshot", slow_write)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(_time.perf_counter()))
+    # an edit made while the file is being written (the user keeps painting)
+    QTimer.singleShot(200, lambda: doc.write_pixels(layer, 0, 0, np.full((4, 4), 255, np.uint8)))
+    timer.start(20)
+    assert window._save_to(tmp_path / "slow")
+    timer.stop()
+    assert writer_threads and writer_threads[0] is not threading.main_thread()
+    assert max(np.diff(ticks)) < 0.2  # the event loop kept answering during the 0.6 s write
+    saved = project.load_project(tmp_path / "slow.mural")
+    assert np.count_nonzero(saved.layers[0].data) == 0  # the snapshot predates the edit
+    assert window.doc.is_modified  # so the later edit is still unsaved
+    doc.undo()
+    assert not window.doc.is_modified  # back at the saved state
+
+
+def test_autosave_writes_the_recovery_file_on_a_worker_thread(window, qtbot, monkeypatch):
+    import threading
+
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.zeros((64, 80, 3), np.uint8), name="auto")
+    window.set_document(doc)
+    doc.new_mask_layer("damage")
+    threads = []
+    real = project.write_snapshot
+    monkeypatch.setattr(project, "write_snapshot",
+                        lambda snap, path: (threads.append(threading.current_thread()), real(snap, path))[1])
+    window.autosave()
+    qtbot.waitUntil(lambda: window._autosave_thread is None, timeout=10000)
+    assert threads and threads[0] is not threading.main_thread()
+    assert any(r["uid"] == doc.uid for r in project.list_recoveries()) or \
+        (project.recovery_dir() / f"{doc.uid}.mural").exists()

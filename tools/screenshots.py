@@ -57,11 +57,56 @@ def shoot(language: str) -> None:
         window.set_compare("difference")
         settle()
         window.grab().save(str(OUT / "compare-difference.png"))
+        window.set_compare("off")
+        shoot_tools(window, doc, settle)
     else:
         window.grab().save(str(OUT / f"{language}.png"))
     doc.mark_clean()
     window.close()
     del np
+
+
+def wait(condition, timeout=120.0):
+    from PySide6.QtCore import QCoreApplication
+
+    end = time.monotonic() + timeout
+    while not condition() and time.monotonic() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+
+
+def shoot_tools(window, doc, settle) -> None:
+    """The click tool with two clicks on a paint loss, then the Detect dock's result."""
+    import cv2
+    import numpy as np
+
+    for layer in doc.layers:
+        if layer.kind == "restoration":
+            doc.remove_layer(layer)
+    loss = (doc.layer_by_name("paint loss").data >= 128).astype(np.uint8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(loss, connectivity=8)
+    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    dist = cv2.distanceTransform((labels == big).astype(np.uint8), cv2.DIST_L2, 5)
+    y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    window.view.actual_size()
+    window.view.centerOn(float(x), float(y))
+    window.tool_actions["click"].trigger()
+    window.click_tool.add_click(float(x), float(y), True)
+    wait(lambda: window.click_tool.state == "ready")
+    settle()
+    window.grab().save(str(OUT / "click-tool.png"))
+    window.click_tool.discard()
+    window.tool_actions["navigate"].trigger()
+    for name in ("cracks", "paint loss"):
+        doc.set_property(doc.layer_by_name(name), "visible", False)
+    from PySide6.QtWidgets import QDockWidget
+
+    window.findChild(QDockWidget, "detect").raise_()
+    job = window.detect_dock.run()
+    wait(lambda: job.state in ("done", "failed", "cancelled"))
+    window.view.fit()
+    settle()
+    window.grab().save(str(OUT / "detect.png"))
 
 
 def main() -> int:

@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ZH_CN = {
+    "Saving %1…": "正在保存 %1…",
+    "calibrated": "已校准",
     " px": " 像素",
     "Click region": "点选区域",
     "Click region (subtract)": "点选区域（减去）",

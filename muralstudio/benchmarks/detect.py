@@ -57,7 +57,7 @@ def run(images, masks=None, engines=("resunet",), synthetic: str | None = None,
         detector = detection.create(name)
         if wanted not in detector.classes[1:]:
             raise ValueError(f"{name} has no class {wanted!r}; it has {', '.join(detector.classes[1:])}")
-        thr = detector.default_threshold if threshold is None else threshold
+        thr = detector.threshold_for(wanted) if threshold is None else threshold
         truths, preds, seconds = [], [], 0.0
         detection.detect(cases[0][1][:64, :64], detector)  # warm-up (first-call allocation)
         for i, (path, image, truth) in enumerate(cases):

@@ -253,9 +253,11 @@ class Document:
     def is_modified(self) -> bool:
         return self._clean_index != len(self.history.undo_stack) or self._clean_index is None
 
-    def mark_clean(self) -> None:
-        self._clean_index = len(self.history.undo_stack)
-        self.modified_changed.emit(False)
+    def mark_clean(self, history_index: int | None = None) -> None:
+        """The current state (or the state at ``history_index`` undo steps, for a save that
+        started before later edits) is the saved one."""
+        self._clean_index = len(self.history.undo_stack) if history_index is None else history_index
+        self.modified_changed.emit(self.is_modified)
 
     def _history_changed(self) -> None:
         if self._clean_index is not None and self._clean_index > len(self.history.undo_stack) \

@@ -21,7 +21,9 @@ import logging
 import os
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -102,12 +104,40 @@ def _layer_entry(layer: Layer) -> dict:
     return entry
 
 
-def write_project(doc: Document, path, *, embed_source: bool | None = None) -> Path:
-    """Write ``doc`` to ``path`` atomically; does not change ``doc.project_path``."""
+@dataclass
+class ProjectSnapshot:
+    """Everything a project file holds, copied from the document at one moment, so the slow
+    part (hashing the source, compressing layers, writing) can run on another thread while the
+    user keeps editing."""
+
+    manifest: dict
+    entries: list  # (name in the zip, "png" | "tiff", array)
+    source_sha256: Callable[[], str]
+    embedded_source: Callable[[], np.ndarray] | None
+    history_index: int
+    history_top: object = None  # the undo step on top when the snapshot was taken
+
+    def still_matches(self, doc: Document) -> bool:
+        """True while the document's history still contains the snapshot's state."""
+        undo = doc.history.undo_stack
+        if len(undo) < self.history_index:
+            return False
+        return self.history_index == 0 or undo[self.history_index - 1] is self.history_top
+
+
+def project_file_name(path) -> Path:
+    path = Path(path or "")
+    if not path.name:
+        raise ProjectError(path, "no file name given for the project")
+    return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
+
+
+def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -> ProjectSnapshot:
+    """Copy what :func:`write_snapshot` needs (fast: layer arrays are copied, nothing encoded)."""
     path = Path(path)
     embed = embed_source if embed_source is not None else doc.source.path is None
     source: dict = {"width": doc.width, "height": doc.height, "bit_depth": doc.info.bit_depth,
-                    "channels": doc.info.channels, "sha256": doc.source_sha256()}
+                    "channels": doc.info.channels}
     if doc.source.path is not None and not embed:
         source["path"] = str(doc.source.path)
         try:
@@ -122,40 +152,51 @@ def write_project(doc: Document, path, *, embed_source: bool | None = None) -> P
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "software_version": __version__,
-        "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "source": source,
         "layers": [_layer_entry(layer) for layer in doc.layers],
         "label_classes": [[n, list(c)] for n, c in doc.label_classes],
-        "view": doc.view,
+        "view": dict(doc.view) if isinstance(doc.view, dict) else doc.view,
     }
+    entries = []
+    for layer in doc.layers:
+        if isinstance(layer, (MaskLayer, LabelLayer)):
+            entries.append((f"layers/{layer.uid}.png", "png", layer.data.copy()))
+        elif isinstance(layer, RestorationLayer):
+            for i, patch in enumerate(layer.patches):  # patches are never edited in place
+                entries.append((f"layers/{layer.uid}-{i}-pixels.tif", "tiff", patch.pixels))
+                entries.append((f"layers/{layer.uid}-{i}-mask.png", "png", patch.mask.astype(np.uint8) * 255))
+    undo = doc.history.undo_stack
+    return ProjectSnapshot(manifest, entries, doc.source_sha256,
+                           doc.source.full if embed else None, len(undo), undo[-1] if undo else None)
+
+
+def write_snapshot(snapshot: ProjectSnapshot, path) -> Path:
+    """Encode and write a snapshot atomically (safe to call from a worker thread)."""
+    path = Path(path)
+    manifest = dict(snapshot.manifest)
+    manifest["source"] = dict(manifest["source"], sha256=snapshot.source_sha256())
+    manifest["saved"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     with atomic_write(path) as handle:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-            for layer in doc.layers:
-                if isinstance(layer, (MaskLayer, LabelLayer)):
-                    zf.writestr(f"layers/{layer.uid}.png", _png_bytes(layer.data),
-                                compress_type=zipfile.ZIP_STORED)
-                elif isinstance(layer, RestorationLayer):
-                    for i, patch in enumerate(layer.patches):
-                        zf.writestr(f"layers/{layer.uid}-{i}-pixels.tif", _tiff_bytes(patch.pixels),
-                                    compress_type=zipfile.ZIP_STORED)
-                        zf.writestr(f"layers/{layer.uid}-{i}-mask.png",
-                                    _png_bytes(patch.mask.astype(np.uint8) * 255),
-                                    compress_type=zipfile.ZIP_STORED)
-            if embed:
-                zf.writestr("source.tif", _tiff_bytes(doc.source.full()),
+            for name, kind, array in snapshot.entries:
+                data = _png_bytes(array) if kind == "png" else _tiff_bytes(array)
+                zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+            if snapshot.embedded_source is not None:
+                zf.writestr("source.tif", _tiff_bytes(snapshot.embedded_source()),
                             compress_type=zipfile.ZIP_STORED)
             # the manifest goes last: a reader that finds it knows every entry was written
             zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     return path
 
 
+def write_project(doc: Document, path, *, embed_source: bool | None = None) -> Path:
+    """Write ``doc`` to ``path`` atomically; does not change ``doc.project_path``."""
+    return write_snapshot(snapshot_project(doc, path, embed_source=embed_source), path)
+
+
 def save_project(doc: Document, path=None) -> Path:
     """Save to ``path`` (or the document's own project path) and mark the document clean."""
-    path = Path(path or doc.project_path or "")
-    if not path.name:
-        raise ProjectError(path, "no file name given for the project")
-    if path.suffix != SUFFIX:
-        path = path.with_name(path.name + SUFFIX)
+    path = project_file_name(path or doc.project_path)
     write_project(doc, path)
     doc.project_path = path.resolve()
     doc.mark_clean()
@@ -279,17 +320,22 @@ def recovery_dir() -> Path:
     return Path(base) / "muralstudio" / "recovery"
 
 
-def write_recovery(doc: Document) -> Path:
+def write_recovery(doc: Document, snapshot: ProjectSnapshot | None = None) -> Path:
     """Write the document's recovery file (autosave); the source is referenced, not copied,
-    unless it has no file."""
+    unless it has no file. With ``snapshot`` (taken earlier with :func:`recovery_snapshot`)
+    nothing of the live document is touched, so this can run on a worker thread."""
     folder = recovery_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{doc.uid}{SUFFIX}"
-    write_project(doc, target)
+    write_snapshot(snapshot or snapshot_project(doc, target), target)
     imageio.write_json(folder / f"{doc.uid}.json", {
         "project_path": str(doc.project_path) if doc.project_path else None,
         "title": doc.title, "saved": time.time(), "pid": os.getpid()})
     return target
+
+
+def recovery_snapshot(doc: Document) -> ProjectSnapshot:
+    return snapshot_project(doc, recovery_dir() / f"{doc.uid}{SUFFIX}")
 
 
 def discard_recovery(doc_or_uid) -> None:
@@ -334,12 +380,29 @@ class Autosaver:
         return (len(self.doc.history.undo_stack), len(self.doc.history.redo_stack),
                 id(self.doc.history.undo_stack[-1]) if self.doc.history.undo_stack else None)
 
+    def due(self) -> bool:
+        return self.doc.is_modified and self._state() != self._saved_state
+
     def tick(self) -> Path | None:
-        if not self.doc.is_modified or self._state() == self._saved_state:
+        if not self.due():
             return None
         path = write_recovery(self.doc)
         self._saved_state = self._state()
         return path
+
+    def prepare(self):
+        """For writing on a worker thread: ``(snapshot, write)`` where ``write()`` writes the
+        recovery file from the snapshot; None when nothing changed since the last autosave."""
+        if not self.due():
+            return None
+        snapshot, state = recovery_snapshot(self.doc), self._state()
+
+        def write() -> Path:
+            path = write_recovery(self.doc, snapshot)
+            self._saved_state = state
+            return path
+
+        return snapshot, write
 
     def close(self) -> None:
         discard_recovery(self.doc)

@@ -43,6 +43,8 @@ class ResUNetDetector(Detector):
             self.model = self.model.to(memory_format=torch.channels_last)
         self.weights_path = str(path)
         self.weights_sha256 = weights.file_sha256(path)
+        extra = weights.read_metadata(path).get("extra", {})
+        self.thresholds = {k: float(v) for k, v in extra.get("thresholds", {}).items()}
 
     @torch.inference_mode()
     def probabilities(self, tile: np.ndarray) -> np.ndarray:

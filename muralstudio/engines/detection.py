@@ -28,7 +28,7 @@ class Detector:
     classes: tuple[str, ...] = ("background", "damage")
     weights_path: str | None = None
     weights_sha256: str | None = None
-    #: probability above which a pixel is reported as damage (per damage class)
+    #: probability above which a pixel is reported as damage, when no per-class value is known
     default_threshold = 0.5
     #: the network needs sides that are multiples of this
     multiple = 32
@@ -36,6 +36,11 @@ class Detector:
     def __init__(self, device: str = "cpu", **params):
         self.device = device
         self.params = params
+        #: per damage class thresholds (calibrated on validation data for trained models)
+        self.thresholds: dict[str, float] = {}
+
+    def threshold_for(self, name: str) -> float:
+        return float(self.thresholds.get(name, self.default_threshold))
 
     def probabilities(self, tile: np.ndarray) -> np.ndarray:
         """(C, H, W) float32 class probabilities of an (H, W, 3) uint8 tile."""
@@ -83,9 +88,13 @@ class DetectionResult:
     engine: str
     weights_sha256: str | None
     params: dict = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict)
 
-    def mask(self, name: str, threshold: float = 0.5, min_area: int = 0) -> np.ndarray:
-        """Boolean mask of one class: probability ≥ threshold, regions under ``min_area`` dropped."""
+    def mask(self, name: str, threshold: float | None = None, min_area: int = 0) -> np.ndarray:
+        """Boolean mask of one class: probability ≥ threshold (the detector's calibrated value
+        when None), regions under ``min_area`` pixels dropped."""
+        if threshold is None:
+            threshold = self.thresholds.get(name, 0.5)
         mask = self.probabilities[name] >= int(round(threshold * 255))
         return remove_small(mask, min_area)
 
@@ -154,7 +163,8 @@ def detect(source, detector: Detector, window: int = 512, overlap: int = 64,
                 progress(done / total, f"detecting: window {done} of {total}")
     flush(height)
     return DetectionResult(detector.classes, out, time.perf_counter() - start, detector.name,
-                           detector.weights_sha256, {"window": window, "overlap": overlap})
+                           detector.weights_sha256, {"window": window, "overlap": overlap},
+                           {name: detector.threshold_for(name) for name in damage})
 
 
 def mask_name(class_name: str) -> str:
@@ -171,8 +181,7 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
 
     source = FileSource(image)
     detector = create(engine, device=device)
-    threshold = detector.default_threshold if threshold is None else threshold
-    if not 0 < threshold < 1:
+    if threshold is not None and not 0 < threshold < 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     min_area = 0 if min_area is None else min_area
     last = [0.0]
@@ -188,8 +197,7 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
     stem = Path(image).stem
     written: dict[str, Path] = {}
     summary = {"image": str(image), "engine": engine, "weights": detector.weights_path,
-               "weights_sha256": detector.weights_sha256, "threshold": threshold,
-               "min_area": min_area, "seconds": round(result.seconds, 3), "classes": {}}
+               "weights_sha256": detector.weights_sha256, "min_area": min_area, "seconds": round(result.seconds, 3), "classes": {}}
     for name in result.probabilities:
         mask = result.mask(name, threshold, min_area)
         prob_path = out_dir / f"{stem}.{mask_name(name)}.prob.png"
@@ -198,7 +206,9 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
         imageio.write_png(mask_path, mask.astype(np.uint8) * 255)
         written[f"{name} probability"] = prob_path
         written[f"{name} mask"] = mask_path
-        summary["classes"][name] = {"pixels": int(mask.sum()), "fraction": float(mask.mean())}
+        used = result.thresholds.get(name, 0.5) if threshold is None else threshold
+        summary["classes"][name] = {"pixels": int(mask.sum()), "fraction": float(mask.mean()),
+                                    "threshold": used}
     report = out_dir / f"{stem}.detect.json"
     imageio.write_json(report, summary)
     written["report"] = report

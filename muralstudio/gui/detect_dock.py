@@ -40,9 +40,10 @@ class DetectDock(QWidget):
         for name in registry.available("detector"):
             self.engine.addItem(name, name)
         self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(0.05, 0.95)
+        self.threshold.setRange(0.0, 0.95)
         self.threshold.setSingleStep(0.05)
-        self.threshold.setValue(0.5)
+        self.threshold.setSpecialValueText(self.tr("calibrated"))  # 0 = the model's own per class
+        self.threshold.setValue(0.0)
         self.min_area = QSpinBox()
         self.min_area.setRange(0, 100000)
         self.min_area.setValue(16)
@@ -108,7 +109,8 @@ class DetectDock(QWidget):
         """(Re)make one mask layer per damage class from the kept probabilities: one undo step."""
         if self.result is None or self.result_doc is not self.doc:
             return
-        doc, threshold, min_area = self.doc, self.threshold.value(), self.min_area.value()
+        doc, min_area = self.doc, self.min_area.value()
+        threshold = self.threshold.value() or None
         counts = []
         with doc.action("Detect damage"):
             for name in self.result.probabilities:

@@ -6,6 +6,7 @@ Widgets hold no algorithms: everything they do is a call into ``muralstudio.core
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -47,6 +48,32 @@ log = logging.getLogger(__name__)
 PYRAMID_SIDE = 4096
 AUTOSAVE_MS = 3 * 60 * 1000
 IMAGE_FILTER = "Images (*.tif *.tiff *.png *.jpg *.jpeg *.bmp *.webp);;MuralStudio projects (*.mural)"
+
+
+def run_in_thread(fn) -> BaseException | None:
+    """Run ``fn`` on a worker thread while this thread keeps processing Qt events; returns the
+    exception it raised, or None."""
+    from PySide6.QtCore import QEventLoop
+
+    errors: list = []
+
+    def target():
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="save", daemon=True)
+    thread.start()
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+    timer.start(15)
+    if thread.is_alive():
+        loop.exec()
+    timer.stop()
+    thread.join()
+    return errors[0] if errors else None
 
 
 def demo_document() -> Document:
@@ -118,6 +145,7 @@ class MainWindow(QMainWindow):
         self.click_tool.state_changed.connect(self._show_click_state)
         self._build_menus()
         self._build_toolbar()
+        self._autosave_thread: threading.Thread | None = None
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -314,6 +342,7 @@ class MainWindow(QMainWindow):
 
     # document ----------------------------------------------------------------------------
     def set_document(self, doc: Document) -> None:
+        self._finish_autosave()
         if self.autosaver:
             self.autosaver.close()
         self.doc = doc
@@ -507,11 +536,25 @@ class MainWindow(QMainWindow):
         return bool(path) and self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
+        """Snapshot the document here, write it on a worker thread (hashing the source and
+        compressing layers can take seconds on huge images) while the window keeps answering."""
+        doc = self.doc
         try:
-            project.save_project(self.doc, path)
+            path = project.project_file_name(path)
+            snapshot = project.snapshot_project(doc, path)
         except (MuralStudioError, OSError) as exc:
             self.show_error(self.tr("Could not save the project: %1").replace("%1", str(exc)))
             return False
+        self.statusBar().showMessage(self.tr("Saving %1…").replace("%1", str(path)))
+        error = run_in_thread(lambda: project.write_snapshot(snapshot, path))
+        if error is not None:
+            self.statusBar().clearMessage()
+            self.show_error(self.tr("Could not save the project: %1").replace("%1", str(error)))
+            return False
+        doc.project_path = path.resolve()
+        if snapshot.still_matches(doc):
+            doc.mark_clean(snapshot.history_index)
+        self._update_title()
         self.statusBar().showMessage(self.tr("Saved %1").replace("%1", str(path)), 5000)
         return True
 
@@ -536,15 +579,37 @@ class MainWindow(QMainWindow):
         return True
 
     def autosave(self) -> None:
-        if self.autosaver is None:
+        """Snapshot on the GUI thread, write the recovery file on a worker thread."""
+        if self.autosaver is None or self._autosave_thread is not None:
             return
         try:
-            path = self.autosaver.tick()
+            prepared = self.autosaver.prepare()
         except (MuralStudioError, OSError) as exc:
             log.warning("autosave failed: %s", exc)
             return
-        if path:
-            self.statusBar().showMessage(self.tr("Recovery copy saved"), 3000)
+        if prepared is None:
+            return
+        _snapshot, write = prepared
+        outcome: list = []
+
+        def work():
+            try:
+                outcome.append(write())
+            except (MuralStudioError, OSError) as exc:
+                log.warning("autosave failed: %s", exc)
+
+        self._autosave_thread = threading.Thread(target=work, name="autosave", daemon=True)
+        self._autosave_thread.start()
+
+        def check():
+            if self._autosave_thread.is_alive():
+                QTimer.singleShot(50, check)
+                return
+            self._autosave_thread = None
+            if outcome:
+                self.statusBar().showMessage(self.tr("Recovery copy saved"), 3000)
+
+        QTimer.singleShot(50, check)
 
     def maybe_save(self) -> bool:
         if self.doc is None or not self.doc.is_modified:
@@ -563,12 +628,19 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
+        self._finish_autosave()
         self.jobs.shutdown()
         self.view.shutdown()
         self.original_view.shutdown()
         if self.autosaver:
             self.autosaver.close()
         event.accept()
+
+    def _finish_autosave(self) -> None:
+        """Wait for a recovery write in flight, so closing removes the file it writes."""
+        if self._autosave_thread is not None:
+            self._autosave_thread.join()
+            self._autosave_thread = None
 
     def offer_recovery(self) -> bool:
         """Ask to reopen the newest recovery file left by a session that did not close cleanly."""

@@ -143,6 +143,9 @@ def first_clicks(mask, rng):
 
 def predict_batch(model, images, clicks, prevs, device, size):
     maps = torch.from_numpy(np.stack([click_maps(c, size, p) for c, p in zip(clicks, prevs)])).to(device)
+    if device.type == "cpu":  # depthwise convolutions run about twice as fast channels-last
+        images = images.contiguous(memory_format=torch.channels_last)
+        maps = maps.contiguous(memory_format=torch.channels_last)
     return model(images, maps)
 
 
@@ -183,6 +186,8 @@ def train(args) -> Path:
     vrng = np.random.default_rng(99)
     val = [val_data.sample(args.size, vrng) for _ in range(args.val_samples)]
     model = ClickNet(args.width, args.size).to(device)
+    if device.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     trainlog = common.TrainLog(log_path)
     step, best = 0, -1.0

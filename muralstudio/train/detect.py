@@ -109,6 +109,26 @@ def fixed_validation(data: DetectData, count: int, size: int, seed: int = 7):
     return out
 
 
+def calibrate_thresholds(model, samples, device, grid=np.arange(0.2, 0.81, 0.05)) -> dict:
+    """Per damage class, the probability threshold with the best pooled F1 on ``samples``."""
+    model.eval()
+    probs, truth = [], []
+    with torch.inference_mode():
+        for start in range(0, len(samples), 16):
+            chunk = samples[start:start + 16]
+            probs.append(torch.softmax(model(common.to_tensor([s[0] for s in chunk]).to(device)), 1).cpu().numpy())
+            truth.append(np.stack([s[1] for s in chunk]))
+    model.train()
+    probs, truth = np.concatenate(probs), np.concatenate(truth)
+    out = {}
+    for index, name in enumerate(CLASSES[1:], start=1):
+        if not (truth == index).any():
+            continue
+        f1s = [binary_scores(truth == index, probs[:, index] >= t)["f1"] for t in grid]
+        out[name] = round(float(grid[int(np.argmax(f1s))]), 2)
+    return out
+
+
 def evaluate(model, samples, device) -> dict:
     model.eval()
     truth, pred = [], []
@@ -201,6 +221,16 @@ def train(args) -> Path:
     weights = out.with_suffix(".safetensors")
     if not weights.exists():
         save_weights(model, weights, model.config, {"step": step, "loss": args.loss})
+    # thresholds of the kept (best) weights, chosen on the validation crops
+    from muralstudio.engines.weights import load_weights, read_metadata
+
+    state, config = load_weights(weights)
+    best_model = ResUNet(config["encoder"], config["n_classes"]).to(device)
+    best_model.load_state_dict(state)
+    extra = read_metadata(weights).get("extra", {})
+    extra["thresholds"] = calibrate_thresholds(best_model, val, device)
+    save_weights(best_model, weights, config, extra)
+    log.info("calibrated thresholds: %s", extra["thresholds"])
     common.write_card(out.with_suffix(".md"), f"{out.name} — Res-UNet damage detector", {
         "What": f"Res-UNet ({args.encoder} encoder), classes {', '.join(CLASSES)}; input RGB 0–1.",
         "Data": "\n".join(f"- {f}" for f in folders) + "\n\nMural folders: training caves only "
@@ -210,7 +240,8 @@ def train(args) -> Path:
         "Training": f"{step} steps, batch {args.batch}, {args.size}×{args.size} crops, loss "
                     f"{args.loss} (λ = {args.focal_weight}), Adam cosine {args.lr} → {args.min_lr}; "
                     f"{common.hardware()}; {clock.seconds() / 60:.1f} min this run. Best "
-                    f"checkpoint by mean validation F1 = {best:.3f}.",
+                    f"checkpoint by mean validation F1 = {best:.3f} (step {extra.get('step')}); "
+                    f"thresholds calibrated on the validation crops: {extra['thresholds']}.",
     })
     return weights
 
