@@ -643,3 +643,25 @@ def test_autosave_writes_the_recovery_file_on_a_worker_thread(window, qtbot, mon
     assert threads and threads[0] is not threading.main_thread()
     assert any(r["uid"] == doc.uid for r in project.list_recoveries()) or \
         (project.recovery_dir() / f"{doc.uid}.mural").exists()
+
+
+def test_cursor_value_follows_edits_and_restorations(window):
+    from muralstudio.core.document import Document
+    from muralstudio.core.document import Patch
+
+    pixels = np.zeros((100, 100, 3), np.uint8)
+    pixels[:, 50:] = 7
+    doc = Document.from_array(pixels, name="values")
+    window.set_document(doc)
+    window._show_cursor(10, 10)
+    assert "value 0 0 0" in window.status_pos.text()
+    window._show_cursor(70, 10)  # another block
+    assert "value 7 7 7" in window.status_pos.text()
+    hole = np.zeros((8, 8), bool)
+    hole[:] = True
+    from muralstudio.core.record import RestorationRecord
+
+    doc.add_restoration([Patch(8, 8, np.full((8, 8, 3), 99, np.uint8), hole)],
+                        RestorationRecord(engine="test", engine_version="1"))
+    window._show_cursor(10, 10)  # the pending proposal shows in the value readout
+    assert "value 99 99 99" in window.status_pos.text()

@@ -9,6 +9,8 @@ import logging
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
@@ -146,6 +148,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._autosave_thread: threading.Thread | None = None
+        self._pixel_block = None
+        self._pixel_generation = 0  # bumped on every layer change: cached values are stale
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -386,6 +390,7 @@ class MainWindow(QMainWindow):
         self.navigator.refresh()
 
     def _layer_changed(self, layer, what, bbox) -> None:
+        self._pixel_generation += 1
         for view in (self.view, self.original_view):
             if what == "pixels" and bbox is not None:
                 view.layer_pixels_changed(layer, bbox)
@@ -396,6 +401,7 @@ class MainWindow(QMainWindow):
             self._refresh_layers()
 
     def _layer_list_changed(self, *args) -> None:
+        self._pixel_generation += 1
         self.view.sync_layers()
         self.original_view.sync_layers()
         self._refresh_layers()
@@ -444,13 +450,26 @@ class MainWindow(QMainWindow):
             return
         x, y = int(sx), int(sy)
         if 0 <= x < self.doc.width and 0 <= y < self.doc.height:
-            value = self.doc.composite_region(x, y, 1, 1, include_pending=True).reshape(-1)
+            value = self._pixel_value(x, y)
             self.status_pos.setText(self.tr("x %1  y %2  value %3  (%4-bit)")
                                     .replace("%1", str(x)).replace("%2", str(y))
                                     .replace("%3", " ".join(str(int(v)) for v in value))
                                     .replace("%4", str(self.doc.info.bit_depth)))
         else:
             self.status_pos.clear()
+
+    PIXEL_BLOCK = 64
+
+    def _pixel_value(self, x: int, y: int) -> np.ndarray:
+        """The composite value at (x, y), read a 64² block at a time so moving the mouse does not
+        decode a file tile per event; the block is dropped when the document changes."""
+        b = self.PIXEL_BLOCK
+        bx, by = x // b * b, y // b * b
+        key = (id(self.doc), bx, by, self._pixel_generation)
+        if self._pixel_block is None or self._pixel_block[0] != key:
+            w, h = min(b, self.doc.width - bx), min(b, self.doc.height - by)
+            self._pixel_block = (key, self.doc.composite_region(bx, by, w, h, include_pending=True))
+        return self._pixel_block[1][y - by, x - bx].reshape(-1)
 
     # commands ----------------------------------------------------------------------------
     def undo(self) -> None:
