@@ -368,11 +368,13 @@ def test_settings_are_stored_and_applied(window):
     assert dialog.device.itemData(0) == "cpu"
     dialog.history.setValue(64)
     dialog.tile_cache.setValue(100)
+    dialog.tile_size.setCurrentIndex(dialog.tile_size.findData(1024))
     dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
     dialog.save()
     window.apply_settings()
     assert settings.get("language") == "zh_CN" and settings.get("history_mb") == 64
     assert window.doc.history.limit_bytes == 64 << 20 and window.view.cache.max_bytes == 100 << 20
+    assert settings.get("tile_size") == 1024 and window.detect_dock.window_size == 1024
 
 
 def test_recent_files_and_drop_open(window, tmp_path, rng):
@@ -665,3 +667,49 @@ def test_cursor_value_follows_edits_and_restorations(window):
                         RestorationRecord(engine="test", engine_version="1"))
     window._show_cursor(10, 10)  # the pending proposal shows in the value readout
     assert "value 99 99 99" in window.status_pos.text()
+
+
+def test_labels_dock_classes_assignments_undo_and_training_export(window, qtbot, tmp_path):
+    import json
+
+    from muralstudio.core.document import Document
+
+    pixels = np.full((300, 400, 3), 200, np.uint8)
+    pixels[60:160, 80:220] = (40, 90, 160)  # a blue "cloud"
+    doc = Document.from_array(pixels, name="labels demo")
+    window.set_document(doc)
+    dock = window.labels_dock
+    assert not dock.assign_click_button.isEnabled()  # no label layer yet
+    layer = dock.new_layer()
+    assert dock.layer() is layer and dock.assign_click_button.isEnabled()
+    dock.classes.setCurrentRow(3)  # cloud
+    assert dock.current_class() == 3
+    # a click-segment region labelled as cloud
+    window.tool_actions["click"].trigger()
+    window.click_tool.add_click(150, 110, True)
+    qtbot.waitUntil(lambda: window.click_tool.state == "ready", timeout=20000)
+    assert dock.label_click_region()
+    cloud = layer.data == 3
+    assert 0.8 * 100 * 140 < cloud.sum() < 1.2 * 100 * 140 and not window.click_tool.clicks
+    # a brushed mask layer labelled with a new class
+    dock.add_class("lotus", (250, 120, 200))
+    assert layer.classes[-1] == ("lotus", (250, 120, 200)) and doc.label_classes[-1][0] == "lotus"
+    mask = doc.new_mask_layer("brushed")
+    doc.write_pixels(mask, 300, 200, np.full((30, 40), 255, np.uint8))
+    dock.classes.setCurrentRow(6)
+    assert dock.label_mask_layer(mask)
+    assert (layer.data == 6).sum() == 30 * 40
+    dock.rename_class("lotus flower")
+    dock.change_colour((10, 20, 30))
+    assert layer.classes[6] == ("lotus flower", (10, 20, 30))
+    summary = dock.export_training_set(tmp_path / "set")
+    assert summary["pairs"] == ["labels-demo"]
+    labels = imageio.read_image(tmp_path / "set" / "labels" / "labels-demo.png").pixels
+    image = imageio.read_image(tmp_path / "set" / "images" / "labels-demo.png").pixels
+    assert np.array_equal(labels, layer.data) and np.array_equal(image, pixels)
+    classes = json.loads((tmp_path / "set" / "classes.json").read_text())["classes"]
+    assert classes[6] == {"index": 6, "name": "lotus flower", "color": [10, 20, 30]}
+    doc.undo()  # colour
+    doc.undo()  # rename
+    doc.undo()  # the mask labelling
+    assert (layer.data == 6).sum() == 0 and (layer.data == 3).sum() == cloud.sum()

@@ -98,6 +98,7 @@ class LabelLayer(PixelLayer):
     """An element label map: each value indexes ``classes`` (name, colour)."""
 
     kind = "labels"
+    PROPERTIES = Layer.PROPERTIES + ("classes",)
 
     def __init__(self, name: str, data: np.ndarray, classes=None, **kwargs):
         super().__init__(name, data, **kwargs)

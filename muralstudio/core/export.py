@@ -65,3 +65,35 @@ def export_labels(layer: LabelLayer, path) -> Path:
     with atomic_write(path) as handle:
         handle.write(buffer.getbuffer())
     return Path(path)
+
+
+def export_training_set(doc: Document, layer: LabelLayer, folder, tile: int = 2048,
+                        stem: str | None = None) -> dict:
+    """Write image/label pairs that ``muralstudio train label`` reads with no conversion:
+    ``FOLDER/images/STEM.png`` (the restored image, source bit depth), ``FOLDER/labels/STEM.png``
+    (class indices) and ``FOLDER/classes.json`` (names and colours). Images larger than ``tile``
+    are cut into tiles, and only tiles holding labelled (non-background) pixels are written."""
+    import json
+
+    folder = Path(folder)
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    (folder / "labels").mkdir(parents=True, exist_ok=True)
+    stem = stem or "".join(c if c.isalnum() or c in "-_" else "-" for c in doc.title) or "mural"
+    labels = layer.data
+    written = []
+    for y in range(0, doc.height, tile):
+        for x in range(0, doc.width, tile):
+            h, w = min(tile, doc.height - y), min(tile, doc.width - x)
+            part = labels[y:y + h, x:x + w]
+            if not part.any():
+                continue
+            name = stem if (w, h) == (doc.width, doc.height) else f"{stem}-x{x}-y{y}"
+            pixels = doc.composite_region(x, y, w, h)
+            imageio.write_png(folder / "images" / f"{name}.png", pixels)
+            imageio.write_png(folder / "labels" / f"{name}.png", np.ascontiguousarray(part))
+            written.append(name)
+    classes = [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(layer.classes)]
+    with atomic_write(folder / "classes.json", "w") as handle:
+        json.dump({"classes": classes}, handle, indent=2, ensure_ascii=False)
+    counts = np.bincount(labels.ravel(), minlength=len(layer.classes))
+    return {"pairs": written, "pixels_per_class": {n: int(counts[i]) for i, (n, _) in enumerate(layer.classes)}}

@@ -138,6 +138,11 @@ class MaskTilesItem(_TiledItem):
         super().__init__(canvas)
         self.layer = layer
         self.setZValue(2)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Rebuild the colour table after the layer's colour or classes changed."""
+        layer = self.layer
         if isinstance(layer, LabelLayer):
             lut = np.zeros((256, 4), np.uint8)
             for value, (_, colour) in enumerate(layer.classes[:256]):
@@ -343,6 +348,14 @@ class Canvas(QGraphicsView):
             for uid in [u for u in items if u not in present]:
                 self.scene().removeItem(items.pop(uid))
                 self.cache.drop(lambda key, uid=uid: key[0] == "mask" and key[1] == uid)
+
+    def layer_style_changed(self, layer) -> None:
+        """A mask colour or the label classes changed: re-colour its overlay tiles."""
+        item = self.mask_items.get(layer.uid)
+        if item is not None:
+            item.restyle()
+            self.cache.drop(lambda key, uid=layer.uid: key[0] == "mask" and key[1] == uid)
+            item.update()
 
     def layer_pixels_changed(self, layer, bbox) -> None:
         """Forget the overlay tiles a stroke touched and repaint just that rectangle."""

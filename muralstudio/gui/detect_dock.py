@@ -33,6 +33,7 @@ class DetectDock(QWidget):
         self.runner = runner
         self.job: Job | None = None
         self.device = "cpu"
+        self.window_size = 512  # processing tile side (Settings)
         self.result: detection.DetectionResult | None = None
         self.result_doc = None
         self.layers: dict[str, MaskLayer] = {}
@@ -87,12 +88,13 @@ class DetectDock(QWidget):
                                       and not running)
 
     def run(self) -> Job | None:
-        doc, name, device = self.doc, self.engine.currentData(), self.device
+        doc, name, device, window = self.doc, self.engine.currentData(), self.device, self.window_size
 
         def work(progress, cancelled):
             progress(0.0, "loading the model")
             detector = detection.create(name, device=device)
-            return detection.detect(doc.source, detector, progress=progress, cancelled=cancelled)
+            return detection.detect(doc.source, detector, window=window, overlap=window // 8,
+                                    progress=progress, cancelled=cancelled)
 
         def done(result):
             if self.doc is doc:

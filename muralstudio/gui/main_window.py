@@ -39,6 +39,7 @@ from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
 from muralstudio.gui.jobs_dock import JobsList
+from muralstudio.gui.labels_dock import LabelsDock
 from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
 from muralstudio.gui.navigator import Navigator
@@ -131,9 +132,12 @@ class MainWindow(QMainWindow):
         self.detect_dock = DetectDock(self, self.jobs)
         detect = self._add_dock(self.tr("Detect"), "detect", self.detect_dock)
         self.tabifyDockWidget(inpaint, detect)
+        self.labels_dock = LabelsDock(self)
+        labels = self._add_dock(self.tr("Labels"), "labels", self.labels_dock)
+        self.tabifyDockWidget(detect, labels)
         self.history_list = HistoryList(self)
         history = self._add_dock(self.tr("History"), "history", self.history_list)
-        self.tabifyDockWidget(detect, history)
+        self.tabifyDockWidget(labels, history)
         self.jobs_list = JobsList(self.jobs, self)
         self.tabifyDockWidget(history, self._add_dock(self.tr("Jobs"), "jobs", self.jobs_list))
         inpaint.raise_()
@@ -394,6 +398,8 @@ class MainWindow(QMainWindow):
         for view in (self.view, self.original_view):
             if what == "pixels" and bbox is not None:
                 view.layer_pixels_changed(layer, bbox)
+            elif what in ("color", "classes"):
+                view.layer_style_changed(layer)
             else:
                 view.sync_layers()
                 view.viewport().update()
@@ -428,6 +434,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.refresh()
         self.inpaint_dock.refresh()
         self.detect_dock.refresh()
+        self.labels_dock.refresh()
 
     def _update_actions(self) -> None:
         history = self.doc.history
@@ -528,6 +535,8 @@ class MainWindow(QMainWindow):
             self.doc.history.limit_bytes = app_settings.get("history_mb") << 20
         self.inpaint_dock.device = app_settings.get("device")
         self.detect_dock.device = app_settings.get("device")
+        self.detect_dock.window_size = app_settings.get("tile_size")
+        self.click_tool.device = app_settings.get("device")
 
     def dragEnterEvent(self, event) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):

@@ -1,7 +1,7 @@
 """User settings (QSettings) and the settings dialog.
 
-Stored per user: compute device, CPU threads, memory caps (undo history, tile cache), pixel
-limit for opening, interface language. Language changes apply at the next start.
+Stored per user: compute device, CPU threads, processing tile size, memory caps (undo
+history, tile cache), pixel limit for opening, interface language. Language changes apply at the next start.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ DEFAULTS = {
     "threads": max(1, os.cpu_count() or 1),
     "history_mb": 1024,
     "tile_cache_mb": 256,
+    # side of the windows the networks (detection) process at once: larger is faster on a
+    # GPU, smaller needs less memory
+    "tile_size": 512,
     "max_megapixels": 1000,
     "language": "system",
 }
@@ -82,6 +85,10 @@ class SettingsDialog(QDialog):
             self.device.addItem(self.tr("CUDA GPU"), "cuda")
         self.device.setCurrentIndex(max(0, self.device.findData(get("device"))))
         self.threads = self._spin(1, 256, get("threads"))
+        self.tile_size = QComboBox()
+        for side in (256, 384, 512, 768, 1024, 2048):
+            self.tile_size.addItem(f"{side} × {side}", side)
+        self.tile_size.setCurrentIndex(max(0, self.tile_size.findData(get("tile_size"))))
         self.history = self._spin(16, 65536, get("history_mb"), " MiB")
         self.tile_cache = self._spin(32, 65536, get("tile_cache_mb"), " MiB")
         self.max_megapixels = self._spin(1, 100000, get("max_megapixels"), " Mpx")
@@ -92,6 +99,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(self.tr("Compute device"), self.device)
         form.addRow(self.tr("CPU threads"), self.threads)
+        form.addRow(self.tr("Processing tile size"), self.tile_size)
         form.addRow(self.tr("Undo history memory"), self.history)
         form.addRow(self.tr("Tile cache memory"), self.tile_cache)
         form.addRow(self.tr("Largest image to open whole"), self.max_megapixels)
@@ -113,6 +121,7 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         put("device", self.device.currentData())
         put("threads", self.threads.value())
+        put("tile_size", self.tile_size.currentData())
         put("history_mb", self.history.value())
         put("tile_cache_mb", self.tile_cache.value())
         put("max_megapixels", self.max_megapixels.value())

@@ -37,68 +37,68 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="45" />
+        <location filename="../detect_dock.py" line="46" />
         <source>calibrated</source>
         <extracomment>overlay colours of the detected classes</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="50" />
+        <location filename="../detect_dock.py" line="51" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="51" />
+        <location filename="../detect_dock.py" line="52" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="52" />
+        <location filename="../detect_dock.py" line="53" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="53" />
+        <location filename="../detect_dock.py" line="54" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="58" />
+        <location filename="../detect_dock.py" line="59" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="59" />
+        <location filename="../detect_dock.py" line="60" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="60" />
+        <location filename="../detect_dock.py" line="61" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="102" />
+        <location filename="../detect_dock.py" line="104" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="104" />
+        <location filename="../detect_dock.py" line="106" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="125" />
+        <location filename="../detect_dock.py" line="127" />
         <source>found %1 — review the layers, then merge them into the working mask</source>
         <translation>发现 %1 — 请检查这些图层，然后合并到工作蒙版</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="139" />
+        <location filename="../detect_dock.py" line="141" />
         <source>cancelled: nothing was changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="141" />
+        <location filename="../detect_dock.py" line="143" />
         <source>failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -302,6 +302,125 @@
     </message>
 </context>
 <context>
+    <name>LabelsDock</name>
+    <message>
+        <location filename="../labels_dock.py" line="36" />
+        <source>New label layer</source>
+        <translation>新建标注图层</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="38" />
+        <source>Add class…</source>
+        <translation>添加类别…</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="39" />
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="40" />
+        <source>Colour…</source>
+        <translation>颜色…</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="41" />
+        <source>Label the click region</source>
+        <translation>标注点选区域</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="42" />
+        <source>Label a mask layer…</source>
+        <translation>用蒙版图层标注…</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="43" />
+        <source>Export training set…</source>
+        <translation>导出训练集…</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="107" />
+        <source>Make a label layer to start labelling elements.</source>
+        <translation>请先新建标注图层再标注元素。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="118" />
+        <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
+        <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="123" />
+        <source>elements</source>
+        <translation>元素</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="136" />
+        <source>Add class</source>
+        <translation>添加类别</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="136" />
+        <location filename="../labels_dock.py" line="153" />
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="141" />
+        <source>A label layer holds at most 255 classes.</source>
+        <translation>一个标注图层最多容纳 255 个类别。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="153" />
+        <source>Rename class</source>
+        <translation>重命名类别</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="179" />
+        <source>Layer '%1' is locked.</source>
+        <translation>图层“%1”已锁定。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="190" />
+        <source>Make a region with the Click-segment tool first.</source>
+        <translation>请先用点选分割工具生成一个区域。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="193" />
+        <source>Label region as %1</source>
+        <translation>将区域标注为 %1</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="203" />
+        <source>There is no mask layer to take the region from.</source>
+        <translation>没有可取区域的蒙版图层。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="205" />
+        <source>Label a mask layer</source>
+        <translation>用蒙版图层标注</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="205" />
+        <source>Mask layer:</source>
+        <translation>蒙版图层：</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="215" />
+        <source>Label mask as %1</source>
+        <translation>将蒙版标注为 %1</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="219" />
+        <source>Export training set to</source>
+        <translation>将训练集导出到</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="227" />
+        <source>Wrote %1 image/label pairs to %2</source>
+        <translation>已将 %1 组图像/标注写入 %2</translation>
+    </message>
+</context>
+<context>
     <name>LayerPanel</name>
     <message>
         <location filename="../layers_panel.py" line="93" />
@@ -418,465 +537,470 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="111" />
+        <location filename="../main_window.py" line="114" />
         <source>Navigator</source>
         <extracomment>Images with a longer side than this get their pyramid built in the background on opening.</extracomment>
         <translation>导航器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="113" />
+        <location filename="../main_window.py" line="116" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="128" />
+        <location filename="../main_window.py" line="131" />
         <source>Inpaint</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="130" />
+        <location filename="../main_window.py" line="133" />
         <source>Detect</source>
         <translation>检测</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="133" />
+        <location filename="../main_window.py" line="136" />
+        <source>Labels</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="139" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136" />
+        <location filename="../main_window.py" line="142" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="176" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="177" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="178" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172" />
+        <location filename="../main_window.py" line="180" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173" />
+        <location filename="../main_window.py" line="181" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="182" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175" />
+        <location filename="../main_window.py" line="183" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="178" />
+        <location filename="../main_window.py" line="186" />
         <source>Se&amp;ttings…</source>
         <translation>设置…(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179" />
+        <location filename="../main_window.py" line="187" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="180" />
+        <location filename="../main_window.py" line="188" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="181" />
-        <location filename="../main_window.py" line="431" />
+        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="444" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182" />
-        <location filename="../main_window.py" line="433" />
+        <location filename="../main_window.py" line="190" />
+        <location filename="../main_window.py" line="446" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="191" />
         <source>New &amp;Mask Layer</source>
         <translation>新建蒙版图层(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="192" />
         <source>&amp;Mask</source>
         <translation>蒙版(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185" />
+        <location filename="../main_window.py" line="193" />
         <source>&amp;Grow…</source>
         <translation>扩展…(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186" />
+        <location filename="../main_window.py" line="194" />
         <source>Grow</source>
         <translation>扩展</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186" />
+        <location filename="../main_window.py" line="194" />
         <source>Grow by (pixels):</source>
         <translation>扩展量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="187" />
+        <location filename="../main_window.py" line="195" />
         <source>&amp;Shrink…</source>
         <translation>收缩…(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="196" />
         <source>Shrink</source>
         <translation>收缩</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="196" />
         <source>Shrink by (pixels):</source>
         <translation>收缩量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="197" />
         <source>&amp;Feather…</source>
         <translation>羽化…(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="190" />
+        <location filename="../main_window.py" line="198" />
         <source>Feather</source>
         <translation>羽化</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="190" />
+        <location filename="../main_window.py" line="198" />
         <source>Feather radius (pixels):</source>
         <translation>羽化半径（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191" />
+        <location filename="../main_window.py" line="199" />
         <source>&amp;Invert</source>
         <translation>反选(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191" />
+        <location filename="../main_window.py" line="199" />
         <source>Invert</source>
         <translation>反选</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="201" />
         <source>Fill &amp;Holes</source>
         <translation>填充孔洞(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="202" />
         <source>Fill holes</source>
         <translation>填充孔洞</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="203" />
         <source>&amp;Remove Specks…</source>
         <translation>去除斑点…(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="204" />
         <source>Remove specks</source>
         <translation>去除斑点</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="204" />
         <source>Smallest region to keep (pixels):</source>
         <translation>保留的最小区域（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="206" />
         <source>&amp;Union with…</source>
         <translation>与…合并(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="206" />
         <source>Union</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="207" />
         <source>I&amp;ntersect with…</source>
         <translation>与…相交(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="208" />
         <source>Intersect</source>
         <translation>相交</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="209" />
         <source>Su&amp;btract…</source>
         <translation>减去…(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="210" />
         <source>Subtract</source>
         <translation>减去</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="211" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="212" />
         <source>Zoom &amp;In</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="213" />
         <source>Zoom &amp;Out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
+        <location filename="../main_window.py" line="214" />
         <source>&amp;Fit to Window</source>
         <translation>适合窗口(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="215" />
         <source>&amp;Actual Size (100 %)</source>
         <translation>实际大小 (100 %)(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="216" />
         <source>&amp;Compare (hold \ to see the original)</source>
         <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../main_window.py" line="219" />
         <source>&amp;Off</source>
         <translation>关闭(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../main_window.py" line="219" />
         <source>&amp;Split view</source>
         <translation>分割视图(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="220" />
         <source>Side &amp;by side</source>
         <translation>并排对比(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="221" />
         <source>&amp;Difference</source>
         <translation>差异(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="236" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="233" />
+        <location filename="../main_window.py" line="241" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="233" />
+        <location filename="../main_window.py" line="241" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="234" />
+        <location filename="../main_window.py" line="242" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="235" />
+        <location filename="../main_window.py" line="243" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="235" />
+        <location filename="../main_window.py" line="243" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245" />
+        <location filename="../main_window.py" line="253" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="260" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="265" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="263" />
+        <location filename="../main_window.py" line="271" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="277" />
-        <location filename="../main_window.py" line="463" />
+        <location filename="../main_window.py" line="285" />
+        <location filename="../main_window.py" line="489" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="280" />
+        <location filename="../main_window.py" line="288" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="281" />
+        <location filename="../main_window.py" line="289" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="282" />
+        <location filename="../main_window.py" line="290" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291" />
-        <location filename="../main_window.py" line="319" />
+        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="327" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294" />
+        <location filename="../main_window.py" line="302" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294" />
+        <location filename="../main_window.py" line="302" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337" />
+        <location filename="../main_window.py" line="345" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339" />
+        <location filename="../main_window.py" line="347" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374" />
+        <location filename="../main_window.py" line="382" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="430" />
+        <location filename="../main_window.py" line="443" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="432" />
+        <location filename="../main_window.py" line="445" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="448" />
+        <location filename="../main_window.py" line="461" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="474" />
+        <location filename="../main_window.py" line="500" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="498" />
+        <location filename="../main_window.py" line="524" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="524" />
+        <location filename="../main_window.py" line="552" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="534" />
+        <location filename="../main_window.py" line="562" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="535" />
+        <location filename="../main_window.py" line="563" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="546" />
-        <location filename="../main_window.py" line="552" />
+        <location filename="../main_window.py" line="574" />
+        <location filename="../main_window.py" line="580" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="548" />
+        <location filename="../main_window.py" line="576" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="558" />
+        <location filename="../main_window.py" line="586" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="567" />
-        <location filename="../main_window.py" line="576" />
+        <location filename="../main_window.py" line="595" />
+        <location filename="../main_window.py" line="604" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="569" />
-        <location filename="../main_window.py" line="578" />
+        <location filename="../main_window.py" line="597" />
+        <location filename="../main_window.py" line="606" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="610" />
+        <location filename="../main_window.py" line="638" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="618" />
+        <location filename="../main_window.py" line="646" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="619" />
+        <location filename="../main_window.py" line="647" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="652" />
+        <location filename="../main_window.py" line="680" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="653" />
+        <location filename="../main_window.py" line="681" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="676" />
+        <location filename="../main_window.py" line="704" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -884,52 +1008,57 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings.py" line="78" />
+        <location filename="../settings.py" line="81" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="80" />
+        <location filename="../settings.py" line="83" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="82" />
+        <location filename="../settings.py" line="85" />
         <source>CUDA GPU</source>
         <translation>CUDA GPU</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="93" />
+        <location filename="../settings.py" line="100" />
         <source>Compute device</source>
         <translation>计算设备</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="94" />
+        <location filename="../settings.py" line="101" />
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="95" />
+        <location filename="../settings.py" line="102" />
+        <source>Processing tile size</source>
+        <translation>处理分块大小</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="103" />
         <source>Undo history memory</source>
         <translation>撤销历史内存</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="96" />
+        <location filename="../settings.py" line="104" />
         <source>Tile cache memory</source>
         <translation>图块缓存内存</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="97" />
+        <location filename="../settings.py" line="105" />
         <source>Largest image to open whole</source>
         <translation>整体打开的最大图像</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="98" />
+        <location filename="../settings.py" line="106" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="99" />
+        <location filename="../settings.py" line="107" />
         <source>A new language applies after a restart.</source>
         <translation>新的语言将在重启后生效。</translation>
     </message>

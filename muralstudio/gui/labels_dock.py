@@ -1,0 +1,229 @@
+"""Labels dock: element classes of the project and the label layer they are painted into.
+
+A class is assigned to a region made with the click-segment tool (the current preview) or to
+the pixels of a mask layer painted with the brush; each assignment is one undo step. Classes
+(names, colours) are per project and editable. "Export training set" writes image/label pairs
+that ``muralstudio train label`` reads with no conversion."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muralstudio.core import export
+from muralstudio.core.document import LabelLayer, MaskLayer
+
+
+class LabelsDock(QWidget):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.layer_choice = QComboBox()
+        self.new_layer_button = QPushButton(self.tr("New label layer"))
+        self.classes = QListWidget()
+        self.add_class_button = QPushButton(self.tr("Add class…"))
+        self.rename_class_button = QPushButton(self.tr("Rename…"))
+        self.colour_button = QPushButton(self.tr("Colour…"))
+        self.assign_click_button = QPushButton(self.tr("Label the click region"))
+        self.assign_mask_button = QPushButton(self.tr("Label a mask layer…"))
+        self.export_button = QPushButton(self.tr("Export training set…"))
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.layer_choice, 1)
+        top.addWidget(self.new_layer_button)
+        edit = QHBoxLayout()
+        for button in (self.add_class_button, self.rename_class_button, self.colour_button):
+            edit.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.classes, 1)
+        layout.addLayout(edit)
+        layout.addWidget(self.assign_click_button)
+        layout.addWidget(self.assign_mask_button)
+        layout.addWidget(self.export_button)
+        layout.addWidget(self.info)
+        self.new_layer_button.clicked.connect(self.new_layer)
+        self.layer_choice.currentIndexChanged.connect(lambda _: self.refresh_classes())
+        self.add_class_button.clicked.connect(self.add_class)
+        self.rename_class_button.clicked.connect(self.rename_class)
+        self.colour_button.clicked.connect(self.change_colour)
+        self.assign_click_button.clicked.connect(self.label_click_region)
+        self.assign_mask_button.clicked.connect(self.label_mask_layer)
+        self.export_button.clicked.connect(self.export_training_set)
+        self.refresh()
+
+    @property
+    def doc(self):
+        return self.window.doc
+
+    # state -------------------------------------------------------------------------------
+    def layer(self) -> LabelLayer | None:
+        uid = self.layer_choice.currentData()
+        for layer in self.doc.layers if self.doc else []:
+            if layer.uid == uid:
+                return layer
+        return None
+
+    def current_class(self) -> int | None:
+        item = self.classes.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def refresh(self) -> None:
+        current = self.layer_choice.currentData()
+        self.layer_choice.blockSignals(True)
+        self.layer_choice.clear()
+        for layer in self.doc.layers_of_kind("labels") if self.doc else []:
+            self.layer_choice.addItem(layer.name, layer.uid)
+        index = self.layer_choice.findData(current)
+        self.layer_choice.setCurrentIndex(index if index >= 0 else self.layer_choice.count() - 1)
+        self.layer_choice.blockSignals(False)
+        self.refresh_classes()
+
+    def refresh_classes(self) -> None:
+        layer = self.layer()
+        selected = self.current_class()
+        self.classes.clear()
+        has_layer = layer is not None
+        for button in (self.add_class_button, self.rename_class_button, self.colour_button,
+                       self.assign_click_button, self.assign_mask_button, self.export_button):
+            button.setEnabled(has_layer)
+        self.new_layer_button.setEnabled(self.doc is not None)
+        if layer is None:
+            self.info.setText(self.tr("Make a label layer to start labelling elements."))
+            return
+        counts = np.bincount(layer.data.ravel(), minlength=len(layer.classes))
+        for index, (name, colour) in enumerate(layer.classes):
+            swatch = QPixmap(14, 14)
+            swatch.fill(QColor(*colour))
+            item = QListWidgetItem(QIcon(swatch), f"{index}  {name}  —  {int(counts[index]):,} px")
+            item.setData(Qt.ItemDataRole.UserRole, index)
+            self.classes.addItem(item)
+        row = selected if selected is not None and selected < len(layer.classes) else min(1, len(layer.classes) - 1)
+        self.classes.setCurrentRow(row)
+        self.info.setText(self.tr("Select a class, then label the click-segment region or a "
+                                  "brushed mask layer with it."))
+
+    # actions -----------------------------------------------------------------------------
+    def new_layer(self) -> LabelLayer:
+        layer = self.doc.new_label_layer(self.tr("elements"))
+        self.refresh()
+        self.layer_choice.setCurrentIndex(self.layer_choice.findData(layer.uid))
+        return layer
+
+    def _set_classes(self, classes) -> None:
+        layer = self.layer()
+        self.doc.set_property(layer, "classes", classes)
+        self.doc.label_classes = list(classes)  # new label layers of this project use them
+        self.refresh_classes()
+
+    def add_class(self, name: str | None = None, colour=None) -> None:
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("Add class"), self.tr("Name:"))
+            if not ok or not name.strip():
+                return
+        layer = self.layer()
+        if len(layer.classes) >= 255:
+            self.window.show_error(self.tr("A label layer holds at most 255 classes."))
+            return
+        rng = np.random.default_rng(len(layer.classes))
+        colour = tuple(int(v) for v in (colour or rng.integers(40, 255, 3)))
+        self._set_classes(list(layer.classes) + [(name.strip(), colour)])
+        self.classes.setCurrentRow(len(layer.classes) - 1)
+
+    def rename_class(self, name: str | None = None) -> None:
+        index, layer = self.current_class(), self.layer()
+        if index is None:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("Rename class"), self.tr("Name:"),
+                                            text=layer.classes[index][0])
+            if not ok or not name.strip():
+                return
+        classes = list(layer.classes)
+        classes[index] = (name.strip(), classes[index][1])
+        self._set_classes(classes)
+
+    def change_colour(self, colour=None) -> None:
+        index, layer = self.current_class(), self.layer()
+        if index is None:
+            return
+        if colour is None:
+            chosen = QColorDialog.getColor(QColor(*layer.classes[index][1]), self)
+            if not chosen.isValid():
+                return
+            colour = (chosen.red(), chosen.green(), chosen.blue())
+        classes = list(layer.classes)
+        classes[index] = (classes[index][0], tuple(int(v) for v in colour))
+        self._set_classes(classes)
+
+    def _label(self, x: int, y: int, region: np.ndarray, action: str) -> bool:
+        layer, index = self.layer(), self.current_class()
+        if layer is None or index is None or not region.any():
+            return False
+        if layer.locked:
+            self.window.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
+            return False
+        self.doc.write_pixels(layer, x, y, np.full(region.shape, index, np.uint8), where=region,
+                              action=action.replace("%1", layer.classes[index][0]))
+        self.refresh_classes()
+        return True
+
+    def label_click_region(self) -> bool:
+        """Give the click-segment preview the selected class (one undo step)."""
+        tool = self.window.click_tool
+        if tool.prediction is None or not tool.clicks:
+            self.window.show_error(self.tr("Make a region with the Click-segment tool first."))
+            return False
+        p = tool.prediction
+        done = self._label(p.x, p.y, p.mask, self.tr("Label region as %1"))
+        if done:
+            tool.discard()
+        return done
+
+    def label_mask_layer(self, mask_layer: MaskLayer | None = None) -> bool:
+        """Give the pixels of a (brushed) mask layer the selected class."""
+        if mask_layer is None:
+            masks = self.doc.layers_of_kind("mask")
+            if not masks:
+                self.window.show_error(self.tr("There is no mask layer to take the region from."))
+                return False
+            name, ok = QInputDialog.getItem(self, self.tr("Label a mask layer"), self.tr("Mask layer:"),
+                                            [m.name for m in masks], 0, False)
+            if not ok:
+                return False
+            mask_layer = self.doc.layer_by_name(name)
+        region = mask_layer.data >= 128
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        if not len(rows):
+            return False
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        return self._label(int(x0), int(y0), region[y0:y1, x0:x1], self.tr("Label mask as %1"))
+
+    def export_training_set(self, folder=None) -> dict | None:
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Export training set to"))
+            if not folder:
+                return None
+        try:
+            summary = export.export_training_set(self.doc, self.layer(), folder)
+        except OSError as exc:
+            self.window.show_error(str(exc))
+            return None
+        self.info.setText(self.tr("Wrote %1 image/label pairs to %2")
+                          .replace("%1", str(len(summary["pairs"]))).replace("%2", str(folder)))
+        return summary
