@@ -176,19 +176,24 @@ def cracked_mural(seed=5):
 
 @needs_weights
 def test_shipped_detector_finds_synthetic_cracks_and_paint_loss():
-    damaged, labels = cracked_mural()
-    result = detection.detect(damaged, detection.create("resunet"))
-    loss = metrics.iou(labels == synth.LOSS_CLASS, result.mask("paint loss"))
-    # thin cracks: score with one pixel of tolerance, as crack benchmarks do
-    predicted = result.mask("craquelure")
-    truth = labels == synth.CRACK_CLASS
-    near = cv2.dilate(truth.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    precision = (predicted & near).sum() / max(1, predicted.sum())
-    recall = (truth & (cv2.dilate(predicted.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)).sum() / truth.sum()
-    assert loss > 0.6, loss
-    assert precision > 0.6 and recall > 0.6, (precision, recall)
+    """Generated murals (not the real murals it was trained on), four seeds: paint-loss IoU
+    and crack precision/recall with one pixel of tolerance, as crack benchmarks score thin lines."""
+    detector = detection.create("resunet")
+    losses, precisions, recalls = [], [], []
+    kernel = np.ones((3, 3), np.uint8)
+    for seed in (5, 6, 7, 8):
+        damaged, labels = cracked_mural(seed)
+        result = detection.detect(damaged, detector)
+        losses.append(metrics.iou(labels == synth.LOSS_CLASS, result.mask("paint loss")))
+        predicted, truth = result.mask("craquelure"), labels == synth.CRACK_CLASS
+        near_truth = cv2.dilate(truth.astype(np.uint8), kernel) > 0
+        near_predicted = cv2.dilate(predicted.astype(np.uint8), kernel) > 0
+        precisions.append((predicted & near_truth).sum() / max(1, predicted.sum()))
+        recalls.append((truth & near_predicted).sum() / truth.sum())
+    assert np.mean(losses) > 0.7 and min(losses) > 0.45, losses
+    assert np.mean(precisions) > 0.6 and np.mean(recalls) > 0.6, (precisions, recalls)
     intact = synth.generate_mural(384, 320, seed=5)[0]
-    clean = detection.detect(intact, detection.create("resunet"))
+    clean = detection.detect(intact, detector)
     assert clean.mask("paint loss").mean() < 0.02
 
 
@@ -203,7 +208,9 @@ def test_cli_detect_writes_maps_masks_and_report(tmp_path):
     prob = imageio.read_image(tmp_path / "out" / "mural.craquelure.prob.png").pixels
     assert mask.shape == prob.shape == labels.shape
     assert set(np.unique(mask)) <= {0, 255}
-    assert metrics.iou(labels == synth.LOSS_CLASS, mask > 0) > 0.6
+    direct = detection.detect(damaged, detection.create("resunet"))
+    assert np.array_equal(mask > 0, direct.mask("paint loss", min_area=20))
+    assert np.array_equal(prob, direct.probabilities["craquelure"])
     report = json.loads((tmp_path / "out" / "mural.detect.json").read_text())
     assert report["weights_sha256"] == weights.file_sha256(SHIPPED)
     assert report["classes"]["paint loss"]["pixels"] == int((mask > 0).sum())
@@ -214,6 +221,7 @@ def test_bench_detect_json(tmp_path):
     from muralstudio.cli import main
 
     folder = tmp_path / "murals"
+    folder.mkdir()
     for seed in range(3):
         imageio.write_png(folder / f"tang-{seed}-a.png", synth.generate_mural(256, 192, seed=seed)[0])
     out = tmp_path / "bench.json"

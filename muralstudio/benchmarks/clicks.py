@@ -34,8 +34,7 @@ def run(images, masks, engines=("classic",), max_clicks: int = 20, limit: int | 
         noc85, noc90, ious, times = [], [], {1: [], 3: [], 5: []}, []
         for i, (image_path, mask_path) in enumerate(pairs):
             image = imageio.read_image(image_path).pixels
-            truth = imageio.read_image(mask_path).pixels
-            truth = (truth.max(axis=2) if truth.ndim == 3 else truth) > 127
+            truth = imageio.read_mask(mask_path) > 127
             session = segmenter.session(image)
             clicks, predicted, reached85, reached90 = [], None, max_clicks, max_clicks
             for n in range(1, max_clicks + 1):

@@ -37,9 +37,7 @@ def _cases(images, masks, synthetic, split, limit):
             mask_path = mask_for(path, Path(masks))
             if mask_path is None:
                 continue
-            truth = imageio.read_image(mask_path).pixels
-            truth = truth.max(axis=2) if truth.ndim == 3 else truth
-            yield path, image, truth > 0
+            yield path, image, imageio.read_mask(mask_path) > 0
 
 
 def run(images, masks=None, engines=("resunet",), synthetic: str | None = None,

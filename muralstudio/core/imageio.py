@@ -586,6 +586,19 @@ def image_size(path) -> tuple[int, int]:
     return info.width, info.height
 
 
+def read_mask(path) -> np.ndarray:
+    """A mask or label map as one 2-D array (first channel of colour files). Bilevel and
+    palette files are expected here, so their conversion is not logged as a warning."""
+    quiet = logging.getLogger(__name__)
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        pixels = read_image(path).pixels
+    finally:
+        quiet.setLevel(level)
+    return pixels[..., 0] if pixels.ndim == 3 else pixels
+
+
 def read_image(path, max_pixels: int | None = None) -> LoadedImage:
     """Decode a whole image at its own bit depth, with its metadata.
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from muralstudio.core.atomic import atomic_path
-from muralstudio.core.imageio import read_image, to_rgb8
+from muralstudio.core.imageio import read_image, read_mask, to_rgb8
 
 
 def load_rgb8(path) -> np.ndarray:
@@ -24,16 +24,7 @@ def load_rgb8(path) -> np.ndarray:
 
 
 def load_mask(path) -> np.ndarray:
-    quiet = logging.getLogger("muralstudio.core.imageio")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # 1-bit masks are converted on purpose; no warning per file
-    try:
-        pixels = read_image(path).pixels
-    finally:
-        quiet.setLevel(level)
-    if pixels.ndim == 3:
-        pixels = pixels[..., 0]
-    return pixels
+    return read_mask(path)
 
 
 def random_crop(arrays, size: int, rng) -> list[np.ndarray]:
