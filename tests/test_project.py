@@ -227,3 +227,15 @@ def test_export_embeds_record_in_tiff_and_keeps_source_untouched(tmp_path, sourc
     assert changed.sum() == 20 * 30 + 5 * 5 and changed[155:175, 205:235].all()
     assert source_tif.read_bytes() == before
     assert os.listdir(source_tif.parent) == ["cave-257.tif"]
+
+
+def test_saved_files_follow_the_umask_not_private_temp_permissions(tmp_path):
+    import os
+    import stat
+
+    from muralstudio.core.atomic import _UMASK, atomic_write
+
+    with atomic_write(tmp_path / "out.bin") as handle:
+        handle.write(b"x")
+    mode = stat.S_IMODE(os.stat(tmp_path / "out.bin").st_mode)
+    assert mode == 0o666 & ~_UMASK

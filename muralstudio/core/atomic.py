@@ -35,6 +35,15 @@ def check_writable_target(path) -> None:
                                        "MuralStudio never writes to originals, choose another name")
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path`` to write; on success it is fsynced and renamed
@@ -44,6 +53,8 @@ def atomic_path(path):
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix + ".tmp", dir=directory)
     os.close(fd)
+    with contextlib.suppress(OSError):  # mkstemp makes 0600; saved files follow the umask
+        os.chmod(tmp_name, 0o666 & ~_UMASK)
     try:
         yield Path(tmp_name)
         with open(tmp_name, "rb+") as handle:
