@@ -34,7 +34,7 @@ def make_tiff(path: Path, side: int) -> None:
     imageio.write_tiff(path, image, tile=(256, 256), compression="deflate")
 
 
-def child(kind: str, path: str, threads: int) -> dict:
+def child(kind: str, path: str, threads: int, window: int, overlap: int) -> dict:
     import numpy as np
     import torch
 
@@ -51,7 +51,7 @@ def child(kind: str, path: str, threads: int) -> dict:
 
         detector.probabilities(to_rgb8(source.full()))
     else:
-        detection.detect(source, detector)
+        detection.detect(source, detector, window=window, overlap=overlap)
     seconds = time.perf_counter() - start
     return {"megapixels": megapixels, "seconds": seconds, "mpx_per_s": megapixels / seconds,
             "peak_mib": peak_rss_mib()}
@@ -61,10 +61,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="2048,8192")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--window", type=int, default=1024)
+    parser.add_argument("--overlap", type=int, default=32)
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], args.child[1], args.threads)))
+        print(json.dumps(child(args.child[0], args.child[1], args.threads, args.window, args.overlap)))
         return 0
     rows = []
     with tempfile.TemporaryDirectory(prefix="ms-detect-bench-") as folder:
@@ -75,14 +77,16 @@ def main() -> int:
             kinds = ["whole", "tiled"] if side == 2048 else ["tiled"]
             for kind in kinds:
                 out = subprocess.run([sys.executable, __file__, "--child", kind, str(path),
-                                      "--threads", str(args.threads)], capture_output=True, text=True, check=True)
+                                      "--threads", str(args.threads), "--window", str(args.window),
+                                      "--overlap", str(args.overlap)], capture_output=True, text=True, check=True)
                 rows.append((side, kind, json.loads(out.stdout.strip().splitlines()[-1])))
     base = next(r for s, k, r in rows if k == "whole")
     print(f"detection speed, Res-UNet light, {args.threads} threads")
-    print(f"{'image':>12} {'path':<28} {'s':>8} {'Mpx/s':>7} {'peak MiB':>9} {'vs baseline':>12}")
+    print(f"{'image':>12} {'path':<26} {'s':>8} {'Mpx/s':>7} {'peak MiB':>9} {'vs baseline':>12}")
     for side, kind, r in rows:
-        label = "baseline: one whole pass" if kind == "whole" else "sliding windows 512, overlap 64"
-        print(f"{side:>5}×{side:<6} {label:<28} {r['seconds']:>8.2f} {r['mpx_per_s']:>7.2f} "
+        label = "baseline: one whole pass" if kind == "whole" else \
+            f"windows {args.window}, overlap {args.overlap}"
+        print(f"{side:>5}×{side:<6} {label:<26} {r['seconds']:>8.2f} {r['mpx_per_s']:>7.2f} "
               f"{r['peak_mib']:>9.0f} {r['mpx_per_s'] / base['mpx_per_s']:>11.2f}×")
     return 0
 

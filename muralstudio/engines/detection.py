@@ -71,11 +71,17 @@ def _pad_to(tile: np.ndarray, multiple: int) -> np.ndarray:
     return tile
 
 
-def _starts(size: int, window: int, stride: int) -> list[int]:
-    if size <= window:
-        return [0]
-    starts = list(range(0, size - window, stride)) + [size - window]
-    return sorted(set(starts))
+def _windows(size: int, window: int, stride: int) -> list[tuple[int, int]]:
+    """(start, length) of the windows along one side: full windows every ``stride`` pixels and a
+    shorter last one reaching the edge (not a full window pushed back over its neighbour, which
+    would compute up to a window's worth of pixels twice)."""
+    spans, start = [], 0
+    while True:
+        length = min(window, size - start)
+        spans.append((start, length))
+        if start + length >= size:
+            return spans
+        start += stride
 
 
 @dataclass
@@ -108,7 +114,7 @@ def remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
     return keep[labels]
 
 
-def detect(source, detector: Detector, window: int = 512, overlap: int = 64,
+def detect(source, detector: Detector, window: int = 640, overlap: int = 16,
            progress: Callable[[float, str], None] | None = None,
            cancelled: Callable[[], bool] | None = None) -> DetectionResult:
     """Sliding-window detection over ``source`` (an object with ``read_region`` and ``info``,
@@ -121,40 +127,40 @@ def detect(source, detector: Detector, window: int = 512, overlap: int = 64,
         read = lambda x, y, w, h: array[y:y + h, x:x + w]  # noqa: E731
         height, width = array.shape[:2]
     stride = max(detector.multiple, window - 2 * overlap)
-    win_h, win_w = min(window, height), min(window, width)
-    ys, xs = _starts(height, win_h, stride), _starts(width, win_w, stride)
+    rows, cols = _windows(height, window, stride), _windows(width, window, stride)
     n_classes = len(detector.classes)
     damage = detector.classes[1:]
     out = {name: np.zeros((height, width), np.uint8) for name in damage}
-    # accumulators for the rows not yet final: [band_top, band_top + win_h)
-    acc = np.zeros((n_classes, win_h + stride, width), np.float32)
-    wsum = np.zeros((win_h + stride, width), np.float32)
+    # accumulators for the rows not yet final: [band_top, band_top + window)
+    band_rows = min(window, height) + stride
+    acc = np.zeros((n_classes, band_rows, width), np.float32)
+    wsum = np.zeros((band_rows, width), np.float32)
     band_top = 0
-    total, done = len(ys) * len(xs), 0
+    total, done = len(rows) * len(cols), 0
 
     def flush(until: int) -> None:
         nonlocal band_top, acc, wsum
-        rows = until - band_top
-        if rows <= 0:
+        count = until - band_top
+        if count <= 0:
             return
-        probs = acc[:, :rows] / np.maximum(wsum[:rows], 1e-6)
+        probs = acc[:, :count] / np.maximum(wsum[:count], 1e-6)
         for index, name in enumerate(damage, start=1):
             out[name][band_top:until] = np.clip(probs[index] * 255 + 0.5, 0, 255).astype(np.uint8)
-        acc = np.roll(acc, -rows, axis=1)
-        wsum = np.roll(wsum, -rows, axis=0)
-        acc[:, -rows:] = 0
-        wsum[-rows:] = 0
+        acc = np.roll(acc, -count, axis=1)
+        wsum = np.roll(wsum, -count, axis=0)
+        acc[:, -count:] = 0
+        wsum[-count:] = 0
         band_top = until
 
-    for row, y in enumerate(ys):
+    for y, win_h in rows:
         flush(y)
-        wy = _ramp(win_h, overlap if len(ys) > 1 else 0)
-        for x in xs:
+        wy = _ramp(win_h, overlap if len(rows) > 1 else 0)
+        for x, win_w in cols:
             if cancelled and cancelled():
                 raise Cancelled("detection cancelled")
             tile = to_rgb8(np.asarray(read(x, y, win_w, win_h)))
             probs = detector.probabilities(_pad_to(tile, detector.multiple))[:, :win_h, :win_w]
-            weight = wy[:, None] * _ramp(win_w, overlap if len(xs) > 1 else 0)[None, :]
+            weight = wy[:, None] * _ramp(win_w, overlap if len(cols) > 1 else 0)[None, :]
             offset = y - band_top
             acc[:, offset:offset + win_h, x:x + win_w] += probs * weight
             wsum[offset:offset + win_h, x:x + win_w] += weight

@@ -33,7 +33,7 @@ class DetectDock(QWidget):
         self.runner = runner
         self.job: Job | None = None
         self.device = "cpu"
-        self.window_size = 512  # processing tile side (Settings)
+        self.window_size = 640  # processing tile side (Settings)
         self.result: detection.DetectionResult | None = None
         self.result_doc = None
         self.layers: dict[str, MaskLayer] = {}
@@ -93,7 +93,7 @@ class DetectDock(QWidget):
         def work(progress, cancelled):
             progress(0.0, "loading the model")
             detector = detection.create(name, device=device)
-            return detection.detect(doc.source, detector, window=window, overlap=window // 8,
+            return detection.detect(doc.source, detector, window=window, overlap=16,
                                     progress=progress, cancelled=cancelled)
 
         def done(result):

@@ -25,7 +25,7 @@ DEFAULTS = {
     "tile_cache_mb": 256,
     # side of the windows the networks (detection) process at once: larger is faster on a
     # GPU, smaller needs less memory
-    "tile_size": 512,
+    "tile_size": 640,
     "max_megapixels": 1000,
     "language": "system",
 }
@@ -86,7 +86,7 @@ class SettingsDialog(QDialog):
         self.device.setCurrentIndex(max(0, self.device.findData(get("device"))))
         self.threads = self._spin(1, 256, get("threads"))
         self.tile_size = QComboBox()
-        for side in (256, 384, 512, 768, 1024, 2048):
+        for side in (256, 384, 512, 640, 768, 1024, 2048):
             self.tile_size.addItem(f"{side} × {side}", side)
         self.tile_size.setCurrentIndex(max(0, self.tile_size.findData(get("tile_size"))))
         self.history = self._spin(16, 65536, get("history_mb"), " MiB")
