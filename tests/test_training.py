@@ -62,3 +62,22 @@ def test_train_clicks_runs_and_resumes(tiny_sets, tmp_path):
     assert [int(float(r["step"])) for r in rows(out.with_suffix(".log.csv"))] == [1, 2, 3]
     state, config = weights.load_weights(out.with_suffix(".safetensors"))
     assert config["architecture"] == "clicknet" and config["size"] == 64
+
+
+def test_frozen_encoder_warm_up_keeps_the_initialised_encoder(tiny_sets, tmp_path):
+    from muralstudio.engines.nets.resunet import ResUNet
+
+    murals, cracks = tiny_sets
+    start = ResUNet("light")
+    init = weights.save_weights(start, tmp_path / "init.safetensors", start.config)
+    out = tmp_path / "frozen"
+    assert main(["train", "detect", "--data", f"{cracks},{murals}", "--out", str(out), "--size", "64",
+                 "--batch", "2", "--steps", "2", "--init-encoder", str(init), "--freeze-steps", "2",
+                 "--log-every", "1", "--eval-every", "100", "--val-samples", "2", "--lr", "1e-2",
+                 "--device", "cpu"]) == 0
+    trained, _ = weights.load_weights(out.with_suffix(".safetensors"))
+    before = start.state_dict()
+    encoder = [k for k in before if k.startswith("resnet.") and "running" not in k and "num_batches" not in k]
+    decoder = [k for k in before if k.startswith("up_concat")]
+    assert all(np.array_equal(trained[k].numpy(), before[k].numpy()) for k in encoder)
+    assert any(not np.array_equal(trained[k].numpy(), before[k].numpy()) for k in decoder)
