@@ -11,27 +11,23 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
 from muralstudio.core.document import MaskLayer
 from muralstudio.engines import detection, registry
+from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job, JobRunner
 
 #: overlay colours of the detected classes
 CLASS_COLORS = {"craquelure": (255, 200, 0), "paint loss": (0, 200, 255)}
 
 
-class DetectDock(QWidget):
+class DetectDock(JobPanel):
     def __init__(self, window, runner: JobRunner):
-        super().__init__(window)
-        self.window = window
-        self.runner = runner
-        self.job: Job | None = None
+        super().__init__(window, runner)
         self.device = "cpu"
         self.window_size = 640  # processing tile side (Settings)
         self.result: detection.DetectionResult | None = None
@@ -52,9 +48,6 @@ class DetectDock(QWidget):
         self.run_button = QPushButton(self.tr("Detect damage"))
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.update_button = QPushButton(self.tr("Update layers"))
-        self.progress = QProgressBar()
-        self.stage = QLabel()
-        self.stage.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Threshold"), self.threshold)
@@ -72,8 +65,6 @@ class DetectDock(QWidget):
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(lambda: self.job and self.runner.cancel(self.job))
         self.update_button.clicked.connect(self.update_layers)
-        runner.job_progress.connect(self._progress)
-        runner.job_finished.connect(self._finished)
         self.refresh()
 
     @property
@@ -101,11 +92,7 @@ class DetectDock(QWidget):
                 self.result, self.result_doc, self.layers = result, doc, {}
                 self.update_layers()
 
-        self.job = self.runner.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))
-        self.progress.setValue(0)
-        self.stage.setText(self.tr("queued"))
-        self.refresh()
-        return self.job
+        return self.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))
 
     def update_layers(self) -> None:
         """(Re)make one mask layer per damage class from the kept probabilities: one undo step."""
@@ -126,20 +113,4 @@ class DetectDock(QWidget):
                 counts.append(f"{name}: {mask.mean():.1%}")
         self.stage.setText(self.tr("found %1 — review the layers, then merge them into the "
                                    "working mask").replace("%1", ", ".join(counts)))
-        self.refresh()
-
-    def _progress(self, job: Job) -> None:
-        if job is self.job:
-            self.progress.setValue(int(job.fraction * 100))
-            self.stage.setText(job.stage)
-
-    def _finished(self, job: Job) -> None:
-        if job is not self.job:
-            return
-        self.job = None
-        if job.state == "cancelled":
-            self.stage.setText(self.tr("cancelled: nothing was changed"))
-        elif job.state == "failed":
-            self.stage.setText(self.tr("failed: %1").replace("%1", job.error))
-            self.window.show_error(job.error)
         self.refresh()

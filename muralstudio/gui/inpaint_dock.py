@@ -11,25 +11,21 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from muralstudio.core.document import MaskLayer, RestorationLayer
 from muralstudio.engines import inpainting, registry
+from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job, JobRunner
 
 ALL_VISIBLE = "__all_visible__"
 
 
-class InpaintDock(QWidget):
+class InpaintDock(JobPanel):
     def __init__(self, window, runner: JobRunner):
-        super().__init__(window)
-        self.window = window
-        self.runner = runner
-        self.job: Job | None = None
+        super().__init__(window, runner)
         self.device = "cpu"
         self.engine = QComboBox()
         for name in registry.available("inpainter"):
@@ -45,8 +41,6 @@ class InpaintDock(QWidget):
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.apply_button = QPushButton(self.tr("Apply"))
         self.discard_button = QPushButton(self.tr("Discard"))
-        self.progress = QProgressBar()
-        self.stage = QLabel()
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Damage mask"), self.mask_source)
@@ -70,8 +64,6 @@ class InpaintDock(QWidget):
         self.cancel_button.clicked.connect(lambda: self.job and self.runner.cancel(self.job))
         self.apply_button.clicked.connect(self.apply)
         self.discard_button.clicked.connect(self.discard)
-        runner.job_progress.connect(self._progress)
-        runner.job_finished.connect(self._finished)
         self.refresh()
 
     # state -------------------------------------------------------------------------------
@@ -135,11 +127,7 @@ class InpaintDock(QWidget):
             if self.doc is doc:  # the user may have opened another document meanwhile
                 doc.add_restoration(result.patches, result.record)
 
-        self.job = self.runner.submit(Job(self.tr("Inpaint (%1)").replace("%1", options.engine), work, done))
-        self.progress.setValue(0)
-        self.stage.setText(self.tr("queued"))
-        self.refresh()
-        return self.job
+        return self.submit(Job(self.tr("Inpaint (%1)").replace("%1", options.engine), work, done))
 
     def apply(self) -> None:
         layer = self.pending_layer()
@@ -153,18 +141,5 @@ class InpaintDock(QWidget):
             self.doc.remove_layer(layer)
             self.refresh()
 
-    def _progress(self, job: Job) -> None:
-        if job is self.job:
-            self.progress.setValue(int(job.fraction * 100))
-            self.stage.setText(job.stage)
-
-    def _finished(self, job: Job) -> None:
-        if job is not self.job:
-            return
-        self.job = None
-        self.stage.setText({"done": self.tr("done: review the proposal, then Apply or Discard"),
-                            "cancelled": self.tr("cancelled: nothing was changed"),
-                            "failed": self.tr("failed: %1").replace("%1", job.error)}[job.state])
-        if job.state == "failed":
-            self.window.show_error(job.error)
-        self.refresh()
+    def done_text(self) -> str:
+        return self.tr("done: review the proposal, then Apply or Discard")

@@ -190,21 +190,14 @@ def train(args) -> Path:
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     trainlog = common.TrainLog(log_path)
-    step, best = 0, -1.0
-    resumed = common.load_checkpoint(ckpt_path)
-    if resumed:
-        model.load_state_dict(resumed["model"])
-        opt.load_state_dict(resumed["optimizer"])
-        step, best = int(resumed["step"]), float(resumed["best"])
-        log.info("resumed from %s at step %d", ckpt_path, step)
+    step, best = common.resume(ckpt_path, model, opt)
     rng = np.random.default_rng(args.seed + step)
     clock = common.Stopwatch()
     running = []
     model.train()
     while step < args.steps:
         lr = common.cosine_lr(step, args.steps, args.lr, args.lr * 0.01, args.warmup)
-        for group in opt.param_groups:
-            group["lr"] = lr
+        common.set_lr(opt, lr)
         batch = [data.sample(args.size, rng) for _ in range(args.batch)]
         images = common.to_tensor([b[0] for b in batch]).to(device)
         truths = [b[1] for b in batch]

@@ -158,6 +158,22 @@ def load_checkpoint(path: Path) -> dict | None:
     return torch.load(str(path), map_location="cpu", weights_only=True)
 
 
+def resume(path: Path, model, optimizer) -> tuple[int, float]:
+    """Load model and optimizer state from a checkpoint if there is one; (step, best score)."""
+    state = load_checkpoint(path)
+    if not state:
+        return 0, -1.0
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    logging.getLogger("muralstudio.train").info("resumed from %s at step %d", path, int(state["step"]))
+    return int(state["step"]), float(state["best"])
+
+
+def set_lr(optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
 def hardware() -> str:
     threads = torch.get_num_threads()
     if torch.cuda.is_available():

@@ -172,13 +172,7 @@ def train(args) -> Path:
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     class_weight = torch.tensor([float(w) for w in args.class_weights.split(",")], device=device)
     trainlog = common.TrainLog(log_path)
-    step, best = 0, -1.0
-    resumed = common.load_checkpoint(ckpt_path)
-    if resumed:
-        model.load_state_dict(resumed["model"])
-        opt.load_state_dict(resumed["optimizer"])
-        step, best = int(resumed["step"]), float(resumed["best"])
-        log.info("resumed from %s at step %d", ckpt_path, step)
+    step, best = common.resume(ckpt_path, model, opt)
     rng = np.random.default_rng(args.seed + step)
     clock = common.Stopwatch()
     running = []
@@ -188,8 +182,7 @@ def train(args) -> Path:
         for p in model.encoder_parameters():
             p.requires_grad_(not freeze)
         lr = common.cosine_lr(step, args.steps, args.lr, args.min_lr, args.warmup)
-        for group in opt.param_groups:
-            group["lr"] = lr
+        common.set_lr(opt, lr)
         batch = [data.sample(args.size, rng, args.crack_fraction) for _ in range(args.batch)]
         x = common.to_tensor([b[0] for b in batch]).to(device)
         if device.type == "cpu":

@@ -37,70 +37,55 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="46" />
+        <location filename="../detect_dock.py" line="42" />
         <source>calibrated</source>
         <extracomment>overlay colours of the detected classes</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="51" />
+        <location filename="../detect_dock.py" line="47" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="52" />
+        <location filename="../detect_dock.py" line="48" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="53" />
+        <location filename="../detect_dock.py" line="49" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="54" />
+        <location filename="../detect_dock.py" line="50" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="59" />
+        <location filename="../detect_dock.py" line="52" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="60" />
+        <location filename="../detect_dock.py" line="53" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="61" />
+        <location filename="../detect_dock.py" line="54" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="104" />
+        <location filename="../detect_dock.py" line="95" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="106" />
-        <source>queued</source>
-        <translation>排队中</translation>
-    </message>
-    <message>
-        <location filename="../detect_dock.py" line="127" />
+        <location filename="../detect_dock.py" line="114" />
         <source>found %1 — review the layers, then merge them into the working mask</source>
         <translation>发现 %1 — 请检查这些图层，然后合并到工作蒙版</translation>
-    </message>
-    <message>
-        <location filename="../detect_dock.py" line="141" />
-        <source>cancelled: nothing was changed</source>
-        <translation>已取消：未做任何更改</translation>
-    </message>
-    <message>
-        <location filename="../detect_dock.py" line="143" />
-        <source>failed: %1</source>
-        <translation>失败：%1</translation>
     </message>
 </context>
 <context>
@@ -203,82 +188,85 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="43" />
+        <location filename="../inpaint_dock.py" line="39" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="44" />
+        <location filename="../inpaint_dock.py" line="40" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="45" />
+        <location filename="../inpaint_dock.py" line="41" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="46" />
+        <location filename="../inpaint_dock.py" line="42" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="47" />
+        <location filename="../inpaint_dock.py" line="43" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="51" />
+        <location filename="../inpaint_dock.py" line="45" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="52" />
+        <location filename="../inpaint_dock.py" line="46" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="53" />
+        <location filename="../inpaint_dock.py" line="47" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="66" />
+        <location filename="../inpaint_dock.py" line="60" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="92" />
+        <location filename="../inpaint_dock.py" line="84" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="125" />
+        <location filename="../inpaint_dock.py" line="117" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="138" />
+        <location filename="../inpaint_dock.py" line="130" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="140" />
+        <location filename="../inpaint_dock.py" line="145" />
+        <source>done: review the proposal, then Apply or Discard</source>
+        <translation>完成：请检查修复提案，然后应用或放弃</translation>
+    </message>
+</context>
+<context>
+    <name>JobPanel</name>
+    <message>
+        <location filename="../job_panel.py" line="33" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="165" />
-        <source>done: review the proposal, then Apply or Discard</source>
-        <translation>完成：请检查修复提案，然后应用或放弃</translation>
-    </message>
-    <message>
-        <location filename="../inpaint_dock.py" line="166" />
+        <location filename="../job_panel.py" line="51" />
         <source>cancelled: nothing was changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="167" />
+        <location filename="../job_panel.py" line="53" />
         <source>failed: %1</source>
         <translation>失败：%1</translation>
     </message>

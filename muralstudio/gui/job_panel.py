@@ -1,0 +1,55 @@
+"""Base of the docks that run one engine job at a time: progress bar, stage text, and the
+cancelled / failed outcomes handled the same way everywhere."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
+
+from muralstudio.gui.jobs import Job, JobRunner
+
+
+class JobPanel(QWidget):
+    def __init__(self, window, runner: JobRunner):
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self.job: Job | None = None
+        self.progress = QProgressBar()
+        self.stage = QLabel()
+        self.stage.setWordWrap(True)
+        runner.job_progress.connect(self._progress)
+        runner.job_finished.connect(self._finished)
+
+    def refresh(self) -> None:
+        """Enable and disable controls; subclasses override."""
+
+    def done_text(self) -> str | None:
+        """Stage text after a successful job (None leaves what the result handler wrote)."""
+        return None
+
+    def submit(self, job: Job) -> Job:
+        self.job = self.runner.submit(job)
+        self.progress.setValue(0)
+        self.stage.setText(self.tr("queued"))
+        self.refresh()
+        return self.job
+
+    def _progress(self, job: Job) -> None:
+        if job is self.job:
+            self.progress.setValue(int(job.fraction * 100))
+            self.stage.setText(job.stage)
+
+    def _finished(self, job: Job) -> None:
+        if job is not self.job:
+            return
+        self.job = None
+        if job.state == "done":
+            text = self.done_text()
+            if text:
+                self.stage.setText(text)
+        elif job.state == "cancelled":
+            self.stage.setText(self.tr("cancelled: nothing was changed"))
+        else:
+            self.stage.setText(self.tr("failed: %1").replace("%1", job.error))
+            self.window.show_error(job.error)
+        self.refresh()
