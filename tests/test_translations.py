@@ -54,3 +54,19 @@ def test_chinese_interface_is_shown(qtbot):
         window.jobs.shutdown()
     finally:
         app.removeTranslator(translator)
+
+
+def test_engine_stage_texts_show_in_chinese(qtbot):
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from muralstudio.gui.stages import translate_stage
+
+    translator = QTranslator()
+    assert translator.load(str(TS.with_suffix(".qm")))
+    QCoreApplication.installTranslator(translator)
+    try:
+        assert translate_stage("detecting: window 3 of 40") == "检测中：第 3 / 40 个窗口"
+        assert translate_stage("loading the model") == "正在加载模型"
+        assert translate_stage("an unknown stage 7") == "an unknown stage 7"
+    finally:
+        QCoreApplication.removeTranslator(translator)

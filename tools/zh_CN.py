@@ -15,6 +15,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ZH_CN = {
+    "done": "完成",
+    "hashing the source": "正在计算原图校验值",
+    "loading the model": "正在加载模型",
+    "preparing": "正在准备",
+    "predicting": "正在预测",
+    "detecting: window %1 of %2": "检测中：第 %1 / %2 个窗口",
+    "pyramid level %1/%2": "金字塔层级 %1/%2",
+    "pyramid level %1/%2 ready": "金字塔层级 %1/%2 完成",
+    "region %1/%2": "区域 %1/%2",
     "A label layer holds at most 255 classes.": "一个标注图层最多容纳 255 个类别。",
     "Add class": "添加类别",
     "Add class…": "添加类别…",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
 
 from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui.stages import translate_stage
 
 
 class JobPanel(QWidget):
@@ -37,7 +38,7 @@ class JobPanel(QWidget):
     def _progress(self, job: Job) -> None:
         if job is self.job:
             self.progress.setValue(int(job.fraction * 100))
-            self.stage.setText(job.stage)
+            self.stage.setText(translate_stage(job.stage))
 
     def _finished(self, job: Job) -> None:
         if job is not self.job:

@@ -44,6 +44,7 @@ from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
 from muralstudio.gui.navigator import Navigator
 from muralstudio.gui.settings import SettingsDialog
+from muralstudio.gui.stages import translate_stage
 
 log = logging.getLogger(__name__)
 
@@ -450,7 +451,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{mark}{self.doc.title} — MuralStudio")
 
     def _show_job(self, job) -> None:
-        self.status_job.setText(f"{job.name}: {int(job.fraction * 100)} % {job.stage}")
+        self.status_job.setText(f"{job.name}: {int(job.fraction * 100)} % {translate_stage(job.stage)}")
 
     def _show_cursor(self, sx: int, sy: int) -> None:
         if self.doc is None:
