@@ -84,3 +84,25 @@ def test_selftest_passes_from_the_source_install(tmp_path):
     for check in ("models", "click segmentation", "inpainting", "damage detection", "TIFF export", "window"):
         assert any(line.split()[:1] == ["ok"] and check in line for line in out.splitlines()), (check, out)
     assert "self-test passed" in out
+
+
+def test_models_list_shows_engines_weights_and_hashes(tmp_path):
+    from muralstudio.engines import weights
+
+    done = subprocess.run([sys.executable, "-m", "muralstudio", "models", "list", "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = {(r["kind"], r["name"]): r for r in json.loads(done.stdout)}
+    assert rows[("segmenter", "classic")]["weights"] is None and rows[("segmenter", "classic")]["present"]
+    assert rows[("inpainter", "telea")]["memory_mb"] > 0
+    detector = rows[("detector", "resunet")]
+    shipped = weights.find_weights("detect-resunet-light")
+    assert shipped is not None and detector["present"]  # the weights ship in models/
+    assert detector["sha256"] == weights.file_sha256(shipped) and detector["bytes"] == shipped.stat().st_size
+    # with the weights hidden, the table says what is missing and how to get it
+    env = dict(os.environ, MURALSTUDIO_MODELS=str(tmp_path))
+    table = subprocess.run([sys.executable, "-c", "import muralstudio.engines.weights as w; "
+                            "w.model_dirs = lambda: []; from muralstudio.cli import main; "
+                            "raise SystemExit(main(['models', 'list']))"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert table.returncode == 0 and "MISSING" in table.stdout and "muralstudio train" in table.stdout
