@@ -70,3 +70,24 @@ def test_engine_stage_texts_show_in_chinese(qtbot):
         assert translate_stage("an unknown stage 7") == "an unknown stage 7"
     finally:
         QCoreApplication.removeTranslator(translator)
+
+
+def test_error_messages_from_core_show_in_chinese(qtbot):
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from muralstudio.core.errors import ImageTooLargeError, UnreadableFileError
+    from muralstudio.gui.messages import translate_message
+
+    translator = QTranslator()
+    assert translator.load(str(TS.with_suffix(".qm")))
+    QCoreApplication.installTranslator(translator)
+    try:
+        missing = str(UnreadableFileError("/murals/cave 45.tif", "file not found"))
+        assert translate_message(missing) == "/murals/cave 45.tif: 找不到文件"
+        big = translate_message(str(ImageTooLargeError("/m/big.tif", 3_000_000_000, 1_000_000_000)))
+        assert big.startswith("/m/big.tif: 图像有 3,000,000,000 像素，超过上限 1,000,000,000")
+        wrapped = translate_message("无法保存项目：/p/x.mural: permission denied")
+        assert wrapped == "无法保存项目：/p/x.mural: 没有访问权限"
+        assert translate_message("something new went wrong") == "something new went wrong"
+    finally:
+        QCoreApplication.removeTranslator(translator)

@@ -44,6 +44,7 @@ from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
 from muralstudio.gui.navigator import Navigator
 from muralstudio.gui.settings import SettingsDialog
+from muralstudio.gui.messages import translate_message
 from muralstudio.gui.stages import translate_stage
 
 log = logging.getLogger(__name__)
@@ -698,6 +699,7 @@ class MainWindow(QMainWindow):
 
     def show_error(self, message: str) -> None:
         log.error(message)
+        message = translate_message(message)
         if QApplication.instance().platformName() == "offscreen":
             self.statusBar().showMessage(message, 10000)  # tests: no modal dialog to block on
             self.last_error = message

@@ -574,472 +574,610 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="115" />
+        <location filename="../main_window.py" line="116" />
         <source>Navigator</source>
         <extracomment>Images with a longer side than this get their pyramid built in the background on opening.</extracomment>
         <translation>导航器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="117" />
+        <location filename="../main_window.py" line="118" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="132" />
+        <location filename="../main_window.py" line="133" />
         <source>Inpaint</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="134" />
+        <location filename="../main_window.py" line="135" />
         <source>Detect</source>
         <translation>检测</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137" />
+        <location filename="../main_window.py" line="138" />
         <source>Labels</source>
         <translation>标注</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="140" />
+        <location filename="../main_window.py" line="141" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="143" />
+        <location filename="../main_window.py" line="144" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="177" />
+        <location filename="../main_window.py" line="178" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="178" />
+        <location filename="../main_window.py" line="179" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179" />
+        <location filename="../main_window.py" line="180" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="181" />
+        <location filename="../main_window.py" line="182" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182" />
+        <location filename="../main_window.py" line="183" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="184" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="185" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="187" />
+        <location filename="../main_window.py" line="188" />
         <source>Se&amp;ttings…</source>
         <translation>设置…(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="189" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="190" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="190" />
-        <location filename="../main_window.py" line="445" />
+        <location filename="../main_window.py" line="191" />
+        <location filename="../main_window.py" line="446" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191" />
-        <location filename="../main_window.py" line="447" />
+        <location filename="../main_window.py" line="192" />
+        <location filename="../main_window.py" line="448" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192" />
+        <location filename="../main_window.py" line="193" />
         <source>New &amp;Mask Layer</source>
         <translation>新建蒙版图层(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="194" />
         <source>&amp;Mask</source>
         <translation>蒙版(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="195" />
         <source>&amp;Grow…</source>
         <translation>扩展…(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="196" />
         <source>Grow</source>
         <translation>扩展</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="196" />
         <source>Grow by (pixels):</source>
         <translation>扩展量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="197" />
         <source>&amp;Shrink…</source>
         <translation>收缩…(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="198" />
         <source>Shrink</source>
         <translation>收缩</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="198" />
         <source>Shrink by (pixels):</source>
         <translation>收缩量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="199" />
         <source>&amp;Feather…</source>
         <translation>羽化…(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="200" />
         <source>Feather</source>
         <translation>羽化</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="200" />
         <source>Feather radius (pixels):</source>
         <translation>羽化半径（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="201" />
         <source>&amp;Invert</source>
         <translation>反选(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="201" />
         <source>Invert</source>
         <translation>反选</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="203" />
         <source>Fill &amp;Holes</source>
         <translation>填充孔洞(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="204" />
         <source>Fill holes</source>
         <translation>填充孔洞</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="205" />
         <source>&amp;Remove Specks…</source>
         <translation>去除斑点…(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="206" />
         <source>Remove specks</source>
         <translation>去除斑点</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="206" />
         <source>Smallest region to keep (pixels):</source>
         <translation>保留的最小区域（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="208" />
         <source>&amp;Union with…</source>
         <translation>与…合并(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="208" />
         <source>Union</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="209" />
         <source>I&amp;ntersect with…</source>
         <translation>与…相交(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../main_window.py" line="210" />
         <source>Intersect</source>
         <translation>相交</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="211" />
         <source>Su&amp;btract…</source>
         <translation>减去…(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../main_window.py" line="212" />
         <source>Subtract</source>
         <translation>减去</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="213" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="214" />
         <source>Zoom &amp;In</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214" />
+        <location filename="../main_window.py" line="215" />
         <source>Zoom &amp;Out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="216" />
         <source>&amp;Fit to Window</source>
         <translation>适合窗口(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="217" />
         <source>&amp;Actual Size (100 %)</source>
         <translation>实际大小 (100 %)(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="218" />
         <source>&amp;Compare (hold \ to see the original)</source>
         <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="221" />
         <source>&amp;Off</source>
         <translation>关闭(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="221" />
         <source>&amp;Split view</source>
         <translation>分割视图(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="222" />
         <source>Side &amp;by side</source>
         <translation>并排对比(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="223" />
         <source>&amp;Difference</source>
         <translation>差异(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237" />
+        <location filename="../main_window.py" line="238" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="243" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="243" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243" />
+        <location filename="../main_window.py" line="244" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="244" />
+        <location filename="../main_window.py" line="245" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="244" />
+        <location filename="../main_window.py" line="245" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="255" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="262" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="267" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="272" />
+        <location filename="../main_window.py" line="273" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="286" />
-        <location filename="../main_window.py" line="490" />
+        <location filename="../main_window.py" line="287" />
+        <location filename="../main_window.py" line="491" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="289" />
+        <location filename="../main_window.py" line="290" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290" />
+        <location filename="../main_window.py" line="291" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291" />
+        <location filename="../main_window.py" line="292" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300" />
-        <location filename="../main_window.py" line="328" />
+        <location filename="../main_window.py" line="301" />
+        <location filename="../main_window.py" line="329" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="303" />
+        <location filename="../main_window.py" line="304" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="303" />
+        <location filename="../main_window.py" line="304" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346" />
+        <location filename="../main_window.py" line="347" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348" />
+        <location filename="../main_window.py" line="349" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="383" />
+        <location filename="../main_window.py" line="384" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="444" />
+        <location filename="../main_window.py" line="445" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="446" />
+        <location filename="../main_window.py" line="447" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="462" />
+        <location filename="../main_window.py" line="463" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="501" />
+        <location filename="../main_window.py" line="502" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="525" />
+        <location filename="../main_window.py" line="526" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="553" />
+        <location filename="../main_window.py" line="554" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="563" />
+        <location filename="../main_window.py" line="564" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="564" />
+        <location filename="../main_window.py" line="565" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="575" />
-        <location filename="../main_window.py" line="581" />
+        <location filename="../main_window.py" line="576" />
+        <location filename="../main_window.py" line="582" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="577" />
+        <location filename="../main_window.py" line="578" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="587" />
+        <location filename="../main_window.py" line="588" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596" />
-        <location filename="../main_window.py" line="605" />
+        <location filename="../main_window.py" line="597" />
+        <location filename="../main_window.py" line="606" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="598" />
-        <location filename="../main_window.py" line="607" />
+        <location filename="../main_window.py" line="599" />
+        <location filename="../main_window.py" line="608" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="640" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="647" />
+        <location filename="../main_window.py" line="648" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648" />
+        <location filename="../main_window.py" line="649" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="681" />
+        <location filename="../main_window.py" line="682" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="682" />
+        <location filename="../main_window.py" line="683" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="705" />
+        <location filename="../main_window.py" line="707" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
+    </message>
+</context>
+<context>
+    <name>Message</name>
+    <message>
+        <location filename="../messages.py" line="16" />
+        <source>file not found</source>
+        <translation>找不到文件</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="17" />
+        <source>is a folder, not an image file</source>
+        <translation>是文件夹，不是图像文件</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="18" />
+        <source>permission denied</source>
+        <translation>没有访问权限</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="19" />
+        <source>file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="20" />
+        <source>image is empty (%1 pixels)</source>
+        <translation>图像为空（%1 像素）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="21" />
+        <source>PNG header (IHDR) is missing or damaged</source>
+        <translation>PNG 文件头 (IHDR) 缺失或损坏</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="22" />
+        <source>image mode %1 is not supported</source>
+        <translation>不支持图像模式 %1</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="23" />
+        <source>16-bit PNG data could not be decoded (truncated?)</source>
+        <translation>无法解码 16 位 PNG 数据（文件被截断？）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="24" />
+        <source>cannot read the %1 header (%2)</source>
+        <translation>无法读取 %1 文件头（%2）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="25" />
+        <source>decoded size does not match the header</source>
+        <translation>解码尺寸与文件头不符</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="26" />
+        <source>cannot decode region (%1)</source>
+        <translation>无法解码该区域（%1）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="27" />
+        <source>does not start like a %1 file</source>
+        <translation>文件开头不像 %1 文件</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="28" />
+        <source>image has %1 pixels, more than the limit of %2; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</source>
+        <translation>图像有 %1 像素，超过上限 %2；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="31" />
+        <source>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</source>
+        <translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="33" />
+        <source>no file name given for the project</source>
+        <translation>未给出项目文件名</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="34" />
+        <source>not a MuralStudio project or damaged (%1)</source>
+        <translation>不是 MuralStudio 项目或已损坏（%1）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="35" />
+        <source>damaged project: manifest.json is missing</source>
+        <translation>项目已损坏：缺少 manifest.json</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="36" />
+        <source>not a MuralStudio project (unknown format)</source>
+        <translation>不是 MuralStudio 项目（未知格式）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="37" />
+        <source>source image %1 was not found; locate it to continue</source>
+        <translation>找不到原图 %1；请指定其位置以继续</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="38" />
+        <source>%1 is not this project's source image (SHA-256 %2, expected %3)</source>
+        <translation>%1 不是本项目的原图（SHA-256 %2，应为 %3）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="39" />
+        <source>weights file not found (see models/README.md for how to train or import weights)</source>
+        <translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="41" />
+        <source>the Res-UNet detector's weights are not installed; train them with 'muralstudio train detect' (see models/README.md)</source>
+        <translation>未安装 Res-UNet 检测器权重；请用 'muralstudio train detect' 训练（见 models/README.md）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="43" />
+        <source>the click model's weights are not installed; train them with 'muralstudio train clicks' (see models/README.md)</source>
+        <translation>未安装点选模型权重；请用 'muralstudio train clicks' 训练（见 models/README.md）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="45" />
+        <source>checkpoint does not fit the network — %1</source>
+        <translation>检查点与网络不匹配 — %1</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="46" />
+        <source>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</source>
+        <translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="48" />
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="49" />
+        <source>detection cancelled</source>
+        <translation>检测已取消</translation>
     </message>
 </context>
 <context>
