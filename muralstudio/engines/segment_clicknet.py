@@ -1,6 +1,7 @@
 """``clicknet`` segmenter: the learned RITM-style click model with shipped weights.
 
-The first click is predicted on a wide window around it (the whole image when it is small);
+The first click is predicted on a small window around it, widened while the predicted region
+runs into the window's border (the network was trained on windows 1.3–3× the object's size);
 later clicks zoom in on the previous mask plus the clicks (RITM's zoom-in), with the previous
 mask re-projected into the new window and fed back as the third map.
 """
@@ -49,6 +50,16 @@ def keep_clicked_components(mask: np.ndarray, clicks) -> np.ndarray:
     return np.isin(labels, list(keep)) if keep else mask
 
 
+def _touches_border(prediction: Prediction, box, width: int, height: int) -> bool:
+    """Whether the predicted region reaches a window edge that is not the image's edge."""
+    mask = prediction.mask
+    if not mask.any():
+        return False
+    x, y, w, h = box
+    return bool((mask[0].any() and y > 0) or (mask[-1].any() and y + h < height)
+                or (mask[:, 0].any() and x > 0) or (mask[:, -1].any() and x + w < width))
+
+
 class ClickNetSession(SegmentSession):
     def __init__(self, segmenter, source):
         super().__init__(segmenter, source)
@@ -67,12 +78,24 @@ class ClickNetSession(SegmentSession):
 
     def predict(self, clicks, previous=None) -> Prediction:
         seg = self.segmenter
-        size = seg.size
         prev_box = previous_bbox(previous)
         if prev_box is None:
-            box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=seg.params["first_side"])
-        else:
-            box = roi_for(clicks, self.width, self.height, prev_box, margin=0.4, min_side=seg.params["min_side"])
+            # first click: start with a small window (the network was trained on windows
+            # 1.3–3× the object's size) and widen it while the region runs into its border
+            side = seg.params["first_side"]
+            for _ in range(4):
+                box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=side)
+                first = self._predict_in(box, clicks, None)
+                if not _touches_border(first, box, self.width, self.height):
+                    break
+                side *= 2
+            return first
+        box = roi_for(clicks, self.width, self.height, prev_box, margin=0.4, min_side=seg.params["min_side"])
+        return self._predict_in(box, clicks, previous)
+
+    def _predict_in(self, box, clicks, previous) -> Prediction:
+        seg = self.segmenter
+        size = seg.size
         x, y, w, h = box
         sx, sy = size / w, size / h
         local = [((c.x - x) * sx, (c.y - y) * sy, c.positive) for c in clicks]
@@ -99,8 +122,8 @@ class ClickNetSegmenter(Segmenter):
     weights_name = DEFAULT_WEIGHTS
     memory_mb = 150
 
-    def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 640,
-                 min_side: int = 160):
+    def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
+                 min_side: int = 100):
         super().__init__(device, first_side=int(first_side), min_side=int(min_side))
         path = weights_path or weights.find_weights(DEFAULT_WEIGHTS)
         if path is None:
