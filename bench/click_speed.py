@@ -35,21 +35,21 @@ class TiledSource:
 
 def time_clicks(engine: str, source, truth, offset=(0, 0), clicks=5) -> list[float]:
     from muralstudio.engines import segmentation
-    from muralstudio.engines.segmentation import Click
+    from muralstudio.engines.segmentation import Click, Prediction
 
     session = segmentation.create(engine).session(source)
     ox, oy = offset
-    done, predicted, times = [], None, []
+    done, predicted, prediction, times = [], None, None, []
     for _ in range(clicks):
         click = segmentation.next_click(truth, predicted)
         if click is None:
             break
         done.append(Click(click.x + ox, click.y + oy, click.positive))
         start = time.perf_counter()
-        prediction = session.predict(done, predicted)
+        prediction = session.predict(done, prediction)  # the last Prediction, as the window does
         times.append((time.perf_counter() - start) * 1000)
-        full = prediction.full_mask(oy + truth.shape[0], ox + truth.shape[1])
-        predicted = full[oy:, ox:]
+        shifted = Prediction(prediction.x - ox, prediction.y - oy, prediction.probability, prediction.mask)
+        predicted = shifted.full_mask(*truth.shape)
     return times
 
 

@@ -36,8 +36,13 @@ class Prediction:
         return self.x, self.y, self.mask.shape[1], self.mask.shape[0]
 
     def full_mask(self, height: int, width: int) -> np.ndarray:
+        """The mask pasted into a (height, width) frame; parts outside the frame are cut off."""
         out = np.zeros((height, width), bool)
-        out[self.y:self.y + self.mask.shape[0], self.x:self.x + self.mask.shape[1]] = self.mask
+        h, w = self.mask.shape
+        x0, y0 = max(0, self.x), max(0, self.y)
+        x1, y1 = min(width, self.x + w), min(height, self.y + h)
+        if x1 > x0 and y1 > y0:
+            out[y0:y1, x0:x1] = self.mask[y0 - self.y:y1 - self.y, x0 - self.x:x1 - self.x]
         return out
 
 
