@@ -22,7 +22,7 @@ from muralstudio.core import synth
 from muralstudio.core.datasets import cave_split, list_images, mask_for
 from muralstudio.core.metrics import binary_scores
 from muralstudio.engines.nets.resunet import CLASSES, LOSSES, ResUNet, segmentation_loss
-from muralstudio.engines.weights import load_into, pick_device, read_checkpoint, save_weights
+from muralstudio.engines.weights import load_into, load_weights, pick_device, read_checkpoint, save_weights
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,9 @@ def train(args) -> Path:
     model = ResUNet(args.encoder).to(device)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
+    if args.init:  # fine-tuning: start from a whole trained model
+        state, _config = load_weights(args.init)
+        load_into(model, state, args.init)
     if args.init_encoder:
         state = read_checkpoint(args.init_encoder)
         enc = {k.removeprefix("resnet."): v for k, v in state.items() if k.startswith("resnet.")}
@@ -215,7 +218,7 @@ def train(args) -> Path:
     if not weights.exists():
         save_weights(model, weights, model.config, {"step": step, "loss": args.loss})
     # thresholds of the kept (best) weights, chosen on the validation crops
-    from muralstudio.engines.weights import load_weights, read_metadata
+    from muralstudio.engines.weights import read_metadata
 
     state, config = load_weights(weights)
     best_model = ResUNet(config["encoder"], config["n_classes"]).to(device)
@@ -257,6 +260,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--class-weights", default="1,1,1")
     parser.add_argument("--crack-fraction", type=float, default=0.5,
                         help="share of each batch drawn from labelled crack sets")
+    parser.add_argument("--init", help="safetensors weights of a whole Res-UNet to fine-tune")
     parser.add_argument("--init-encoder", help="checkpoint whose resnet.* weights start the encoder")
     parser.add_argument("--freeze-steps", type=int, default=0,
                         help="steps with the (initialised) encoder frozen")
