@@ -35,7 +35,6 @@ def make_tiff(path: Path, side: int) -> None:
 
 
 def child(kind: str, path: str, threads: int, window: int, overlap: int) -> dict:
-    import numpy as np
     import torch
 
     torch.set_num_threads(threads)

@@ -533,7 +533,6 @@ def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, mon
 
 
 def test_click_tool_previews_then_adds_and_subtracts_as_one_undo_step(window, qtbot):
-    from PySide6.QtCore import QPoint
     from PySide6.QtTest import QTest
 
     from muralstudio.core.document import Document

@@ -56,38 +56,33 @@ def test_chinese_interface_is_shown(qtbot):
         app.removeTranslator(translator)
 
 
-def test_engine_stage_texts_show_in_chinese(qtbot):
+@pytest.fixture
+def chinese(qtbot):
     from PySide6.QtCore import QCoreApplication, QTranslator
-
-    from muralstudio.gui.stages import translate_stage
 
     translator = QTranslator()
     assert translator.load(str(TS.with_suffix(".qm")))
     QCoreApplication.installTranslator(translator)
-    try:
-        assert translate_stage("detecting: window 3 of 40") == "检测中：第 3 / 40 个窗口"
-        assert translate_stage("loading the model") == "正在加载模型"
-        assert translate_stage("an unknown stage 7") == "an unknown stage 7"
-    finally:
-        QCoreApplication.removeTranslator(translator)
+    yield
+    QCoreApplication.removeTranslator(translator)
 
 
-def test_error_messages_from_core_show_in_chinese(qtbot):
-    from PySide6.QtCore import QCoreApplication, QTranslator
+def test_engine_stage_texts_show_in_chinese(chinese):
+    from muralstudio.gui.stages import translate_stage
 
+    assert translate_stage("detecting: window 3 of 40") == "检测中：第 3 / 40 个窗口"
+    assert translate_stage("loading the model") == "正在加载模型"
+    assert translate_stage("an unknown stage 7") == "an unknown stage 7"
+
+
+def test_error_messages_from_core_show_in_chinese(chinese):
     from muralstudio.core.errors import ImageTooLargeError, UnreadableFileError
     from muralstudio.gui.messages import translate_message
 
-    translator = QTranslator()
-    assert translator.load(str(TS.with_suffix(".qm")))
-    QCoreApplication.installTranslator(translator)
-    try:
-        missing = str(UnreadableFileError("/murals/cave 45.tif", "file not found"))
-        assert translate_message(missing) == "/murals/cave 45.tif: 找不到文件"
-        big = translate_message(str(ImageTooLargeError("/m/big.tif", 3_000_000_000, 1_000_000_000)))
-        assert big.startswith("/m/big.tif: 图像有 3,000,000,000 像素，超过上限 1,000,000,000")
-        wrapped = translate_message("无法保存项目：/p/x.mural: permission denied")
-        assert wrapped == "无法保存项目：/p/x.mural: 没有访问权限"
-        assert translate_message("something new went wrong") == "something new went wrong"
-    finally:
-        QCoreApplication.removeTranslator(translator)
+    missing = str(UnreadableFileError("/murals/cave 45.tif", "file not found"))
+    assert translate_message(missing) == "/murals/cave 45.tif: 找不到文件"
+    big = translate_message(str(ImageTooLargeError("/m/big.tif", 3_000_000_000, 1_000_000_000)))
+    assert big.startswith("/m/big.tif: 图像有 3,000,000,000 像素，超过上限 1,000,000,000")
+    wrapped = translate_message("无法保存项目：/p/x.mural: permission denied")
+    assert wrapped == "无法保存项目：/p/x.mural: 没有访问权限"
+    assert translate_message("something new went wrong") == "something new went wrong"

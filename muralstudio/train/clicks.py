@@ -28,7 +28,7 @@ from muralstudio.core.datasets import cave_split, list_images, mask_for
 from muralstudio.core.metrics import iou
 from muralstudio.engines.nets.clicknet import ClickNet, click_maps, soft_iou_bce_loss
 from muralstudio.engines.segmentation import next_click
-from muralstudio.engines.weights import pick_device, save_weights
+from muralstudio.engines.weights import save_weights
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
@@ -173,13 +173,7 @@ def evaluate(model, samples, device, size, max_clicks=5) -> dict:
 
 
 def train(args) -> Path:
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = pick_device(args.device)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    ckpt_path, log_path = out.with_suffix(".ckpt.pt"), out.with_suffix(".log.csv")
+    device, out, ckpt_path, log_path = common.start_run(args)
     folders = [p for p in args.data.split(",") if p]
     data = ClickData(folders, "train", args.procedural, args.limit, args.seed)
     val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed)

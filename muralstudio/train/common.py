@@ -158,6 +158,19 @@ def load_checkpoint(path: Path) -> dict | None:
     return torch.load(str(path), map_location="cpu", weights_only=True)
 
 
+def start_run(args):
+    """Seed, threads, device and output paths of a training command:
+    ``(device, out, checkpoint path, log path)``."""
+    from muralstudio.engines.weights import pick_device
+
+    torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return pick_device(args.device), out, out.with_suffix(".ckpt.pt"), out.with_suffix(".log.csv")
+
+
 def resume(path: Path, model, optimizer) -> tuple[int, float]:
     """Load model and optimizer state from a checkpoint if there is one; (step, best score)."""
     state = load_checkpoint(path)

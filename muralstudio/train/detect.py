@@ -22,7 +22,7 @@ from muralstudio.core import synth
 from muralstudio.core.datasets import cave_split, list_images, mask_for
 from muralstudio.core.metrics import binary_scores
 from muralstudio.engines.nets.resunet import CLASSES, LOSSES, ResUNet, segmentation_loss
-from muralstudio.engines.weights import load_into, load_weights, pick_device, read_checkpoint, save_weights
+from muralstudio.engines.weights import load_into, load_weights, read_checkpoint, save_weights
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
@@ -150,13 +150,7 @@ def evaluate(model, samples, device) -> dict:
 
 
 def train(args) -> Path:
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = pick_device(args.device)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    ckpt_path, log_path = out.with_suffix(".ckpt.pt"), out.with_suffix(".log.csv")
+    device, out, ckpt_path, log_path = common.start_run(args)
     folders = [Path(p) for p in args.data.split(",") if p]
     data = load_data(folders, "train", args.limit)
     val_folders = [Path(p) for p in (args.val_data or args.data).split(",") if p]
