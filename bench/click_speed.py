@@ -12,7 +12,6 @@ engine on the 1-megapixel image.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
@@ -35,36 +34,20 @@ class TiledSource:
 
 def time_clicks(engine: str, source, truth, offset=(0, 0), clicks=5) -> list[float]:
     from muralstudio.engines import segmentation
-    from muralstudio.engines.segmentation import Click, Prediction
 
     session = segmentation.create(engine).session(source)
-    ox, oy = offset
-    done, predicted, prediction, times = [], None, None, []
-    for _ in range(clicks):
-        click = segmentation.next_click(truth, predicted)
-        if click is None:
-            break
-        done.append(Click(click.x + ox, click.y + oy, click.positive))
-        start = time.perf_counter()
-        prediction = session.predict(done, prediction)  # the last Prediction, as the window does
-        times.append((time.perf_counter() - start) * 1000)
-        shifted = Prediction(prediction.x - ox, prediction.y - oy, prediction.probability, prediction.mask)
-        predicted = shifted.full_mask(*truth.shape)
-    return times
+    return [ms for _, ms in segmentation.simulate_clicks(session, truth, clicks, offset=offset)]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engines", default="classic,grabcut,clicknet")
     args = parser.parse_args()
-    import cv2
-
-    from muralstudio.core import synth
+    from muralstudio.core import maskops, synth
 
     clean, _ = synth.generate_mural(1000, 1000, seed=11)
     damaged, masks = synth.apply_damage(clean, ("loss",), seed=12)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(masks["loss"].astype(np.uint8), connectivity=8)
-    truth = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    truth = maskops.largest_region(masks["loss"])
     huge = TiledSource(damaged, 14142)
     rows = []
     for engine in args.engines.split(","):

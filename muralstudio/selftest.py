@@ -50,7 +50,7 @@ def _require(condition: bool, message: str) -> None:
 
 def run(out=sys.stdout) -> int:
     from muralstudio import __version__
-    from muralstudio.core import export, metrics, synth
+    from muralstudio.core import export, maskops, metrics, synth
     from muralstudio.core.document import Document
     from muralstudio.core.imageio import read_image
     from muralstudio.engines import catalogue, detection, inpainting, registry, segmentation
@@ -78,25 +78,12 @@ def run(out=sys.stdout) -> int:
         return f"{doc.width}×{doc.height} 16-bit, {masks['loss'].mean():.1%} paint loss"
 
     def segment():
-        # the largest paint-loss blob, clicked at its centre
-        import cv2
-
-        loss = state["masks"]["loss"].astype(np.uint8)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(loss, connectivity=8)
-        big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-        truth = labels == big
+        truth = maskops.largest_region(state["masks"]["loss"])  # the largest paint loss
         results = []
         # the engines artists click with (grabcut is the benchmark's baseline)
         for name in [n for n in ("classic", "clicknet") if n in registry.available("segmenter")]:
             session = segmentation.create(name).session(state["doc"].source)
-            clicks, predicted = [], None
-            for _ in range(3):
-                click = segmentation.next_click(truth, predicted)
-                if click is None:
-                    break
-                clicks.append(click)
-                predicted = session.predict(clicks, predicted).full_mask(*truth.shape)
-            score = metrics.iou(truth, predicted)
+            score = [s for s, _ in segmentation.simulate_clicks(session, truth, max_clicks=3)][-1]
             _require(score > 0.7, f"{name}: IoU {score:.2f} after 3 clicks")
             results.append(f"{name} IoU {score:.2f}")
         return ", ".join(results) + " (3 clicks)"

@@ -45,3 +45,23 @@ print('ok')
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_listing_engines_does_not_import_torch():
+    """The window lists every engine at start-up; torch (about a second to import) loads only
+    when a network engine is created."""
+    code = """
+import sys
+from muralstudio.engines import registry
+names = registry.available('detector') + registry.available('segmenter')
+print('resunet' in names and 'clicknet' in names, 'torch' in sys.modules)
+from muralstudio.engines import detection
+try:
+    detection.create('resunet')
+except Exception:
+    pass
+print('torch' in sys.modules)
+"""
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "True"]

@@ -76,18 +76,16 @@ def wait(condition, timeout=120.0):
 
 
 def shoot_tools(window, doc, settle) -> None:
-    """The click tool with two clicks on a paint loss, then the Detect dock's result."""
-    import cv2
-    import numpy as np
+    """The click tool with one click on a paint loss, then the Detect dock's result."""
+    from muralstudio.core import maskops
+    from muralstudio.engines import segmentation
 
     for layer in doc.layers:
         if layer.kind == "restoration":
             doc.remove_layer(layer)
-    loss = (doc.layer_by_name("paint loss").data >= 128).astype(np.uint8)
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(loss, connectivity=8)
-    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    dist = cv2.distanceTransform((labels == big).astype(np.uint8), cv2.DIST_L2, 5)
-    y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    # the benchmark's first click on the largest paint loss
+    click = segmentation.next_click(maskops.largest_region(doc.layer_by_name("paint loss").data), None)
+    x, y = click.x, click.y
     window.view.actual_size()
     window.view.centerOn(float(x), float(y))
     window.tool_actions["click"].trigger()

@@ -9,13 +9,11 @@ and median / p95 milliseconds per click.
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 
 import numpy as np
 
-from muralstudio.core import imageio, metrics
-from muralstudio.core.datasets import list_images, mask_for
+from muralstudio.core import imageio
+from muralstudio.core.datasets import list_images, pairs_with_masks
 from muralstudio.engines import segmentation
 
 
@@ -24,8 +22,7 @@ def run(images, masks, engines=("classic",), max_clicks: int = 20, limit: int | 
     paths = list_images(images)
     if limit:
         paths = paths[:: max(1, len(paths) // limit)][:limit]
-    pairs = [(p, mask_for(p, Path(masks))) for p in paths]
-    pairs = [(p, m) for p, m in pairs if m is not None]
+    pairs = pairs_with_masks(paths, masks)
     if not pairs:
         raise ValueError(f"no image/mask pairs with the same stem in {images} and {masks}")
     segmenters = {name: segmentation.create(name) for name in engines}
@@ -36,24 +33,16 @@ def run(images, masks, engines=("classic",), max_clicks: int = 20, limit: int | 
             image = imageio.read_image(image_path).pixels
             truth = imageio.read_mask(mask_path) > 127
             session = segmenter.session(image)
-            clicks, predicted, reached85, reached90 = [], None, max_clicks, max_clicks
-            for n in range(1, max_clicks + 1):
-                click = segmentation.next_click(truth, predicted)
-                if click is None:
-                    break
-                clicks.append(click)
-                start = time.perf_counter()
-                prediction = session.predict(clicks, predicted)
-                times.append((time.perf_counter() - start) * 1000)
-                predicted = prediction.full_mask(*truth.shape)
-                score = metrics.iou(truth, predicted)
+            reached85, reached90, score = max_clicks, max_clicks, 0.0
+            for n, (score, milliseconds) in enumerate(
+                    segmentation.simulate_clicks(session, truth, max_clicks, stop_at=0.90), start=1):
+                times.append(milliseconds)
                 if n in ious:
                     ious[n].append(score)
                 if score >= 0.85 and reached85 == max_clicks:
                     reached85 = n
                 if score >= 0.90:
                     reached90 = n
-                    break
             for n in ious:  # stopped early (IoU ≥ 0.9): later IoUs are the final one
                 if len(ious[n]) < i + 1:
                     ious[n].append(score)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from pathlib import Path
 
 import numpy as np
 
 from muralstudio.core import imageio, synth
-from muralstudio.core.datasets import cave_split, list_images, mask_for
+from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
 from muralstudio.core.metrics import binary_scores
 from muralstudio.engines import detection
 
@@ -26,18 +25,16 @@ def _cases(images, masks, synthetic, split, limit):
     paths = cave_split(list_images(images), split)
     if limit:
         paths = paths[:: max(1, len(paths) // limit)][:limit]
+    if not synthetic:
+        for path, mask_path in pairs_with_masks(paths, masks):
+            yield path, imageio.to_rgb8(imageio.read_image(path).pixels), imageio.read_mask(mask_path) > 0
+        return
+    wanted = synth.LOSS_CLASS if synthetic == "loss" else synth.CRACK_CLASS
     for path in paths:
         image = imageio.to_rgb8(imageio.read_image(path).pixels)
-        if synthetic:
-            seed = int.from_bytes(hashlib.sha256(path.name.encode()).digest()[:4], "big")
-            damaged, labels = synth.render_damage_classes(image, np.random.default_rng(seed), (synthetic,))
-            wanted = synth.LOSS_CLASS if synthetic == "loss" else synth.CRACK_CLASS
-            yield path, damaged, labels == wanted
-        else:
-            mask_path = mask_for(path, Path(masks))
-            if mask_path is None:
-                continue
-            yield path, image, imageio.read_mask(mask_path) > 0
+        seed = int.from_bytes(hashlib.sha256(path.name.encode()).digest()[:4], "big")
+        damaged, labels = synth.render_damage_classes(image, np.random.default_rng(seed), (synthetic,))
+        yield path, damaged, labels == wanted
 
 
 def run(images, masks=None, engines=("resunet",), synthetic: str | None = None,

@@ -58,3 +58,9 @@ def mask_for(image: Path, mask_folder: Path) -> Path | None:
         if candidate.exists():
             return candidate
     return None
+
+
+def pairs_with_masks(images, mask_folder) -> list[tuple[Path, Path]]:
+    """(image, mask) for each image that has a mask of the same stem in ``mask_folder``."""
+    found = [(image, mask_for(image, Path(mask_folder))) for image in images]
+    return [(image, mask) for image, mask in found if mask is not None]

@@ -14,7 +14,8 @@ ON = 255
 
 
 def _binary(mask: np.ndarray) -> np.ndarray:
-    return np.asarray(mask) >= 128
+    mask = np.asarray(mask)
+    return mask if mask.dtype == bool else mask >= 128
 
 
 def _as_mask(binary: np.ndarray) -> np.ndarray:
@@ -63,6 +64,14 @@ def remove_specks(mask: np.ndarray, min_pixels: int) -> np.ndarray:
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_pixels
     return _as_mask(keep[labels])
+
+
+def largest_region(mask: np.ndarray) -> np.ndarray:
+    """The largest 8-connected damaged region, as a bool mask (all False when there is none)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(_binary(mask).astype(np.uint8), connectivity=8)
+    if count < 2:
+        return np.zeros(labels.shape, bool)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
 def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:

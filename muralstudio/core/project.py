@@ -391,8 +391,8 @@ class Autosaver:
         return path
 
     def prepare(self):
-        """For writing on a worker thread: ``(snapshot, write)`` where ``write()`` writes the
-        recovery file from the snapshot; None when nothing changed since the last autosave."""
+        """For writing on a worker thread: a ``write()`` that writes the recovery file from a
+        snapshot taken now; None when nothing changed since the last autosave."""
         if not self.due():
             return None
         snapshot, state = recovery_snapshot(self.doc), self._state()
@@ -402,7 +402,7 @@ class Autosaver:
             self._saved_state = state
             return path
 
-        return snapshot, write
+        return write
 
     def close(self) -> None:
         discard_recovery(self.doc)

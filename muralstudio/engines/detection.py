@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import cv2
 import numpy as np
 
+from muralstudio.core import maskops
 from muralstudio.core.errors import Cancelled
 from muralstudio.core.imageio import to_rgb8
 from muralstudio.engines import registry
+
+
+#: classes of the damage detectors (index = class value; 0 is intact)
+DAMAGE_CLASSES = ("background", "craquelure", "paint loss")
 
 
 class Detector:
@@ -100,18 +104,11 @@ class DetectionResult:
         """Boolean mask of one class: probability ≥ threshold (the detector's calibrated value
         when None), regions under ``min_area`` pixels dropped."""
         if threshold is None:
-            threshold = self.thresholds.get(name, 0.5)
+            threshold = self.thresholds[name]
         mask = self.probabilities[name] >= int(round(threshold * 255))
-        return remove_small(mask, min_area)
-
-
-def remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
-    if min_area <= 1 or not mask.any():
-        return mask
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
-    keep[0] = False
-    return keep[labels]
+        if min_area <= 1 or not mask.any():
+            return mask
+        return maskops.remove_specks(mask, min_area) > 0
 
 
 def detect(source, detector: Detector, window: int = 640, overlap: int = 16,
@@ -212,7 +209,7 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
         imageio.write_png(mask_path, mask.astype(np.uint8) * 255)
         written[f"{name} probability"] = prob_path
         written[f"{name} mask"] = mask_path
-        used = result.thresholds.get(name, 0.5) if threshold is None else threshold
+        used = result.thresholds[name] if threshold is None else threshold
         summary["classes"][name] = {"pixels": int(mask.sum()), "fraction": float(mask.mean()),
                                     "threshold": used}
     report = out_dir / f"{stem}.detect.json"

@@ -25,6 +25,7 @@ from muralstudio.engines.segmentation import (
     Prediction,
     Segmenter,
     SegmentSession,
+    keep_clicked_components,
     previous_bbox,
     roi_for,
 )
@@ -133,9 +134,7 @@ class ClassicSession(_ClassicSession):
         gc[_disk_mask((h, w), neg, radius)] = cv2.GC_BGD
         mask = _grabcut(image, gc, self.segmenter.params["iterations"])
         # keep the parts connected to a positive click (GrabCut may light up look-alikes)
-        count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-        keep = {labels[clamp(c)] for c in pos} - {0}
-        mask = np.isin(labels, list(keep)) if keep else mask
+        mask = keep_clicked_components(mask, [(c.x, c.y) for c in pos])
         probability = np.where(mask, np.maximum(probability, 0.5), np.minimum(probability, 0.49))
         return self._finish(box, scale, probability, mask)
 

@@ -46,6 +46,18 @@ class Prediction:
         return out
 
 
+def keep_clicked_components(mask: np.ndarray, points) -> np.ndarray:
+    """Only the connected parts of ``mask`` that one of the (x, y) ``points`` (positive clicks)
+    falls in; the mask unchanged when no point lands on it (engines may light up look-alikes)."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return mask
+    h, w = mask.shape
+    keep = {labels[min(h - 1, max(0, int(round(y)))), min(w - 1, max(0, int(round(x))))]
+            for x, y in points} - {0}
+    return np.isin(labels, list(keep)) if keep else mask
+
+
 def roi_for(clicks, width: int, height: int, previous_bbox=None, margin: float = 0.6,
             min_side: int = 400) -> tuple[int, int, int, int]:
     """Crop around the clicks (and the previous mask), grown by ``margin`` × its size."""
@@ -136,3 +148,31 @@ def next_click(truth: np.ndarray, predicted: np.ndarray | None) -> Click | None:
         if best is None or sizes.max() > best[0]:
             best = (sizes.max(), Click(float(x), float(y), positive))
     return best[1] if best else None
+
+
+def simulate_clicks(session: SegmentSession, truth: np.ndarray, max_clicks: int = 20,
+                    stop_at: float | None = None, offset: tuple[int, int] = (0, 0)):
+    """The NoC protocol on one object: click by :func:`next_click`, feed the last prediction
+    back, and yield ``(iou, milliseconds)`` after each click; stops after ``max_clicks``, when
+    nothing is left to correct, or once the IoU reaches ``stop_at``. ``truth`` covers the image
+    region whose top-left corner is ``offset`` (the whole image by default)."""
+    import time
+
+    from muralstudio.core.metrics import iou
+
+    ox, oy = offset
+    clicks, prediction, predicted = [], None, None
+    for _ in range(max_clicks):
+        click = next_click(truth, predicted)
+        if click is None:
+            return
+        clicks.append(Click(click.x + ox, click.y + oy, click.positive))
+        start = time.perf_counter()
+        prediction = session.predict(clicks, prediction)
+        milliseconds = (time.perf_counter() - start) * 1000
+        local = Prediction(prediction.x - ox, prediction.y - oy, prediction.probability, prediction.mask)
+        predicted = local.full_mask(*truth.shape)
+        score = iou(truth, predicted)
+        yield score, milliseconds
+        if stop_at is not None and score >= stop_at:
+            return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -135,3 +136,36 @@ def pick_device(device: str = "cpu") -> torch.device:
         raise WeightsError(device, "CUDA was requested but this torch build or machine has no "
                                    "CUDA device; use --device cpu")
     return torch.device(device)
+
+
+@dataclass
+class LoadedNetwork:
+    model: torch.nn.Module
+    config: dict
+    extra: dict
+    path: Path
+    sha256: str
+    device: torch.device
+
+
+def load_network(weights_path, default_name: str, architecture: str, build, device: str,
+                 what: str, train_command: str) -> LoadedNetwork:
+    """The shipped (or given) weights of one engine, ready for inference: located, checked to
+    be ``architecture``, built with ``build(config)``, loaded strictly, moved to the device, in
+    eval mode, channels-last on CPU (about twice as fast there). Missing weights name the
+    command that trains them."""
+    path = Path(weights_path) if weights_path else find_weights(default_name)
+    if path is None:
+        raise WeightsError(f"models/{default_name}.safetensors",
+                           f"the {what}'s weights are not installed; train them with "
+                           f"'muralstudio train {train_command}' (see models/README.md)")
+    state, config = load_weights(path)
+    if config.get("architecture") != architecture:
+        raise WeightsError(path, f"not {architecture} weights (architecture "
+                                 f"{config.get('architecture')!r})")
+    torch_device = pick_device(device)
+    model = load_into(build(config), state, path).to(torch_device).eval()
+    if torch_device.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+    return LoadedNetwork(model, config, read_metadata(path).get("extra", {}), path,
+                         file_sha256(path), torch_device)

@@ -35,6 +35,7 @@ class ClickSegmentTool(QObject):
         canvas.click_removed.connect(self.remove_last_click)
         canvas.click_committed.connect(self.commit)
         canvas.click_discarded.connect(self.discard)
+        runner.job_finished.connect(self._finished)
 
     @property
     def doc(self):
@@ -46,8 +47,7 @@ class ClickSegmentTool(QObject):
 
     def set_engine(self, name: str) -> None:
         if name != self.engine:
-            self.engine = name
-            self._session = None
+            self.engine = name  # the session key changes: the next prediction makes a new session
             if self.clicks:
                 self._request()
 
@@ -102,7 +102,7 @@ class ClickSegmentTool(QObject):
             return
         doc, clicks, previous = self.doc, list(self.clicks), self.prediction
         key = (id(doc), self.engine, self.device)
-        first = self._session is None or self._session_key != key
+        first = self._session_key != key  # a new document, engine or device: a new session
         engine, device = self.engine, self.device
 
         def work(progress, cancelled):
@@ -123,26 +123,19 @@ class ClickSegmentTool(QObject):
                 self._show()
 
         self._job = self.runner.submit(Job(self.tr("Segment (%1)").replace("%1", engine), work, done))
-        self._job_finished_hook()
         self._set_state("preparing" if first else "predicting")
 
-    def _job_finished_hook(self) -> None:
-        job = self._job
-
-        def finished(finished_job):
-            if finished_job is not job:
-                return
-            self.runner.job_finished.disconnect(finished)
-            self._job = None
-            if finished_job.state == "failed":
-                self.window.show_error(finished_job.error)
-            if self._stale and self.clicks:
-                self._stale = False
-                self._request()
-            elif self.clicks:
-                self._set_state("ready")
-
-        self.runner.job_finished.connect(finished)
+    def _finished(self, job: Job) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        if job.state == "failed":
+            self.window.show_error(job.error)
+        if self._stale and self.clicks:
+            self._stale = False
+            self._request()
+        elif self.clicks:
+            self._set_state("ready")
 
     def _show(self) -> None:
         preview = None

@@ -45,7 +45,6 @@ class DetectDock(JobPanel):
         self.min_area.setValue(16)
         self.min_area.setSuffix(self.tr(" px"))
         self.run_button = QPushButton(self.tr("Detect damage"))
-        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.update_button = QPushButton(self.tr("Update layers"))
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
@@ -62,7 +61,6 @@ class DetectDock(JobPanel):
         layout.addWidget(self.update_button)
         layout.addStretch(1)
         self.run_button.clicked.connect(self.run)
-        self.cancel_button.clicked.connect(lambda: self.job and self.runner.cancel(self.job))
         self.update_button.clicked.connect(self.update_layers)
         self.refresh()
 

@@ -1,9 +1,9 @@
-"""Base of the docks that run one engine job at a time: progress bar, stage text, and the
-cancelled / failed outcomes handled the same way everywhere."""
+"""Base of the docks that run one engine job at a time: Cancel button, progress bar, stage text,
+and the cancelled / failed outcomes handled the same way everywhere."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
 from muralstudio.gui.jobs import Job, JobRunner
 from muralstudio.gui.stages import translate_stage
@@ -15,6 +15,8 @@ class JobPanel(QWidget):
         self.window = window
         self.runner = runner
         self.job: Job | None = None
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.clicked.connect(lambda: self.job and self.runner.cancel(self.job))
         self.progress = QProgressBar()
         self.stage = QLabel()
         self.stage.setWordWrap(True)

@@ -613,13 +613,12 @@ class MainWindow(QMainWindow):
         if self.autosaver is None or self._autosave_thread is not None:
             return
         try:
-            prepared = self.autosaver.prepare()
+            write = self.autosaver.prepare()
         except (MuralStudioError, OSError) as exc:
             log.warning("autosave failed: %s", exc)
             return
-        if prepared is None:
+        if write is None:
             return
-        _snapshot, write = prepared
         outcome: list = []
 
         def work():

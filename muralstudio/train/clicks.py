@@ -24,11 +24,11 @@ import numpy as np
 import torch
 
 from muralstudio.core import synth
-from muralstudio.core.datasets import cave_split, list_images, mask_for
+from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
+from muralstudio.core.imageio import read_mask
 from muralstudio.core.metrics import iou
 from muralstudio.engines.nets.clicknet import ClickNet, click_maps, soft_iou_bce_loss
 from muralstudio.engines.segmentation import next_click
-from muralstudio.engines.weights import save_weights
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
@@ -93,10 +93,9 @@ class ClickData:
         for folder in map(Path, folders):
             if (folder / "images").is_dir():
                 sub = "labels" if (folder / "labels").is_dir() else "masks"
-                for path in cave_split(list_images(folder / "images"), split)[:limit]:
-                    other = mask_for(path, folder / sub)
-                    if other is not None:
-                        self.labelled.append((common.load_rgb8(path), common.load_mask(other)))
+                paths = cave_split(list_images(folder / "images"), split)[:limit]
+                for path, other in pairs_with_masks(paths, folder / sub):
+                    self.labelled.append((common.load_rgb8(path), read_mask(other)))
             else:
                 self.murals += [common.load_rgb8(p) for p in cave_split(list_images(folder), split)[:limit]]
         rng = np.random.default_rng(seed + (0 if split == "train" else 10_000))
@@ -183,14 +182,12 @@ def train(args) -> Path:
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    trainlog = common.TrainLog(log_path)
-    step, best = common.resume(ckpt_path, model, opt)
-    rng = np.random.default_rng(args.seed + step)
-    clock = common.Stopwatch()
-    running = []
+    run = common.Run(args, model, opt, out, ckpt_path, log_path,
+                     ["val_iou_at_1", "val_iou_at_3", "val_iou_at_5"])
+    rng = np.random.default_rng(args.seed + run.step)
     model.train()
-    while step < args.steps:
-        lr = common.cosine_lr(step, args.steps, args.lr, args.lr * 0.01, args.warmup)
+    while not run.done:
+        lr = common.cosine_lr(run.step, args.steps, args.lr, args.lr * 0.01, args.warmup)
         common.set_lr(opt, lr)
         batch = [data.sample(args.size, rng) for _ in range(args.batch)]
         images = common.to_tensor([b[0] for b in batch]).to(device)
@@ -215,27 +212,9 @@ def train(args) -> Path:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        running.append(loss.item())
-        step += 1
-        if step % args.log_every == 0 or step == args.steps:
-            row = {"step": step, "loss": float(np.mean(running)), "lr": lr, "seconds": clock.seconds()}
-            running = []
-            if step % args.eval_every == 0 or step == args.steps:
-                row.update(evaluate(model, val, device, args.size))
-                score = row["val_iou_at_1"] + row["val_iou_at_3"] + row["val_iou_at_5"]
-                if score > best:
-                    best = score
-                    save_weights(model, out.with_suffix(".safetensors"), model.config,
-                                 {"step": step, "val": row})
-            trainlog.add(**row)
-            trainlog.plot(out.with_suffix(".loss.png"), ["loss", "val_iou_at_1", "val_iou_at_3", "val_iou_at_5"])
-            log.info("step %d loss %.4f %s", step, row["loss"],
-                     " ".join(f"{k} {v:.3f}" for k, v in row.items() if k.startswith("val")))
-            common.save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(),
-                                   step=step, best=float(best))
-    weights = out.with_suffix(".safetensors")
-    if not weights.exists():
-        save_weights(model, weights, model.config, {"step": step})
+        run.after_step(loss.item(), lr, lambda: evaluate(model, val, device, args.size),
+                       lambda row: row["val_iou_at_1"] + row["val_iou_at_3"] + row["val_iou_at_5"])
+    weights = run.final_weights()
     common.write_card(out.with_suffix(".md"), f"{out.name} — ClickNet click segmentation", {
         "What": f"ClickNet (width {args.width}, input {args.size}²): RGB + positive/negative click "
                 "disks + previous mask, MobileNetV2-style backbone, U-Net decoder.",
@@ -245,10 +224,10 @@ def train(args) -> Path:
                 "(render_damage_classes, jelly_mask) or labelled regions. The benchmark's object "
                 "set is not used for training.",
         "Command": "```\nmuralstudio train clicks " + " ".join(map(shlex.quote, sys.argv[3:])) + "\n```",
-        "Training": f"{step} steps, batch {args.batch}, 0–{args.max_iterations} simulated "
+        "Training": f"{run.step} steps, batch {args.batch}, 0–{args.max_iterations} simulated "
                     f"click rounds per step, BCE + soft IoU, Adam cosine {args.lr}; "
-                    f"{common.hardware()}; {clock.seconds() / 60:.1f} min this run; best val "
-                    f"(IoU@1+3+5) = {best:.3f}.",
+                    f"{common.hardware()}; {run.clock.seconds() / 60:.1f} min this run; best val "
+                    f"(IoU@1+3+5) = {run.best:.3f}.",
     })
     return weights
 

@@ -16,15 +16,11 @@ import numpy as np
 import torch
 
 from muralstudio.core.atomic import atomic_path
-from muralstudio.core.imageio import read_image, read_mask, to_rgb8
+from muralstudio.core.imageio import read_image, to_rgb8
 
 
 def load_rgb8(path) -> np.ndarray:
     return to_rgb8(read_image(path).pixels)
-
-
-def load_mask(path) -> np.ndarray:
-    return read_mask(path)
 
 
 def random_crop(arrays, size: int, rng) -> list[np.ndarray]:
@@ -180,6 +176,62 @@ def resume(path: Path, model, optimizer) -> tuple[int, float]:
     optimizer.load_state_dict(state["optimizer"])
     logging.getLogger("muralstudio.train").info("resumed from %s at step %d", path, int(state["step"]))
     return int(state["step"]), float(state["best"])
+
+
+class Run:
+    """The bookkeeping of one training run: resume from the checkpoint, the running loss, a log
+    row (and plot) every ``log_every`` steps, validation every ``eval_every`` steps keeping the
+    weights with the best score, and a checkpoint at each log row."""
+
+    def __init__(self, args, model, optimizer, out: Path, checkpoint: Path, log_path: Path,
+                 plot_keys: list[str]):
+        self.args, self.model, self.optimizer = args, model, optimizer
+        self.out, self.checkpoint, self.plot_keys = out, checkpoint, plot_keys
+        self.trainlog = TrainLog(log_path)
+        self.step, self.best = resume(checkpoint, model, optimizer)
+        self.clock = Stopwatch()
+        self.running: list[float] = []
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.args.steps
+
+    def after_step(self, loss: float, lr: float, evaluate, score, extra: dict | None = None) -> None:
+        """``evaluate()`` → validation values (dict); ``score(row)`` → the number to maximise."""
+        args = self.args
+        self.running.append(loss)
+        self.step += 1
+        last = self.step == args.steps
+        if not (self.step % args.log_every == 0 or last):
+            return
+        row = {"step": self.step, "loss": float(np.mean(self.running)), "lr": lr,
+               "seconds": self.clock.seconds()}
+        self.running = []
+        if self.step % args.eval_every == 0 or last:
+            row.update(evaluate())
+            value = score(row)
+            if value > self.best:
+                from muralstudio.engines.weights import save_weights
+
+                self.best = float(value)
+                save_weights(self.model, self.out.with_suffix(".safetensors"), self.model.config,
+                             {"step": self.step, "val": row, **(extra or {})})
+        self.trainlog.add(**row)
+        self.trainlog.plot(self.out.with_suffix(".loss.png"), ["loss"] + self.plot_keys)
+        logging.getLogger("muralstudio.train").info(
+            "step %d loss %.4f %s", self.step, row["loss"],
+            " ".join(f"{k} {v:.3f}" for k, v in row.items() if k.startswith("val")))
+        save_checkpoint(self.checkpoint, model=self.model.state_dict(),
+                        optimizer=self.optimizer.state_dict(), step=self.step, best=self.best)
+
+    def final_weights(self) -> Path:
+        """The kept weights (the last ones when no validation ever ran)."""
+        from muralstudio.engines.weights import save_weights
+
+        weights = self.out.with_suffix(".safetensors")
+        if not weights.exists():
+            save_weights(self.model, weights, self.model.config, {"step": self.step})
+        return weights
 
 
 def set_lr(optimizer, lr: float) -> None:

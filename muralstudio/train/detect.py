@@ -19,10 +19,11 @@ import numpy as np
 import torch
 
 from muralstudio.core import synth
-from muralstudio.core.datasets import cave_split, list_images, mask_for
+from muralstudio.core.imageio import read_mask
+from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
 from muralstudio.core.metrics import binary_scores
 from muralstudio.engines.nets.resunet import CLASSES, LOSSES, ResUNet, segmentation_loss
-from muralstudio.engines.weights import load_into, load_weights, read_checkpoint, save_weights
+from muralstudio.engines.weights import load_into, load_weights, read_checkpoint, read_metadata, save_weights
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
@@ -69,22 +70,13 @@ class DetectData:
         return common.photometric(image, rng), labels
 
 
-def labelled_pairs(folder: Path) -> list[tuple[Path, Path]]:
-    pairs = []
-    for image in list_images(folder / "images"):
-        mask = mask_for(image, folder / "masks")
-        if mask is not None:
-            pairs.append((image, mask))
-    return pairs
-
-
 def load_data(folders: list[Path], split: str = "train", limit: int | None = None) -> DetectData:
     crack_images, crack_masks, murals = [], [], []
     for folder in folders:
         if (folder / "images").is_dir() and (folder / "masks").is_dir():
-            for image, mask in labelled_pairs(folder)[:limit]:
+            for image, mask in pairs_with_masks(list_images(folder / "images"), folder / "masks")[:limit]:
                 crack_images.append(common.load_rgb8(image))
-                crack_masks.append(common.load_mask(mask))
+                crack_masks.append(read_mask(mask))
         else:
             for path in cave_split(list_images(folder), split)[:limit]:
                 murals.append(common.load_rgb8(path))
@@ -168,17 +160,14 @@ def train(args) -> Path:
         load_into(model.resnet, enc, args.init_encoder)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     class_weight = torch.tensor([float(w) for w in args.class_weights.split(",")], device=device)
-    trainlog = common.TrainLog(log_path)
-    step, best = common.resume(ckpt_path, model, opt)
-    rng = np.random.default_rng(args.seed + step)
-    clock = common.Stopwatch()
-    running = []
+    run = common.Run(args, model, opt, out, ckpt_path, log_path, ["val_f1_crack", "val_f1_loss"])
+    rng = np.random.default_rng(args.seed + run.step)
     model.train()
-    while step < args.steps:
-        freeze = bool(args.init_encoder) and step < args.freeze_steps
+    while not run.done:
+        freeze = bool(args.init_encoder) and run.step < args.freeze_steps
         for p in model.encoder_parameters():
             p.requires_grad_(not freeze)
-        lr = common.cosine_lr(step, args.steps, args.lr, args.min_lr, args.warmup)
+        lr = common.cosine_lr(run.step, args.steps, args.lr, args.min_lr, args.warmup)
         common.set_lr(opt, lr)
         batch = [data.sample(args.size, rng, args.crack_fraction) for _ in range(args.batch)]
         x = common.to_tensor([b[0] for b in batch]).to(device)
@@ -189,31 +178,11 @@ def train(args) -> Path:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        running.append(loss.item())
-        step += 1
-        if step % args.log_every == 0 or step == args.steps:
-            row = {"step": step, "loss": float(np.mean(running)), "lr": lr,
-                   "seconds": clock.seconds()}
-            running = []
-            if step % args.eval_every == 0 or step == args.steps:
-                row.update(evaluate(model, val, device))
-                score = np.nanmean([row["val_f1_crack"], row["val_f1_loss"]])
-                if score > best:
-                    best = score
-                    save_weights(model, out.with_suffix(".safetensors"), model.config,
-                                 {"step": step, "val": row, "loss": args.loss})
-            trainlog.add(**row)
-            trainlog.plot(out.with_suffix(".loss.png"), ["loss", "val_f1_crack", "val_f1_loss"])
-            log.info("step %d loss %.4f %s", step, row["loss"],
-                     " ".join(f"{k} {v:.3f}" for k, v in row.items() if k.startswith("val")))
-            common.save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(),
-                                   step=step, best=float(best))
-    weights = out.with_suffix(".safetensors")
-    if not weights.exists():
-        save_weights(model, weights, model.config, {"step": step, "loss": args.loss})
+        run.after_step(loss.item(), lr, lambda: evaluate(model, val, device),
+                       lambda row: np.nanmean([row["val_f1_crack"], row["val_f1_loss"]]),
+                       {"loss": args.loss})
+    weights = run.final_weights()
     # thresholds of the kept (best) weights, chosen on the validation crops
-    from muralstudio.engines.weights import read_metadata
-
     state, config = load_weights(weights)
     best_model = ResUNet(config["encoder"], config["n_classes"]).to(device)
     best_model.load_state_dict(state)
@@ -227,10 +196,10 @@ def train(args) -> Path:
                 "(muralstudio.core.datasets.cave_split), synthetic craquelure and paint loss "
                 "rendered by muralstudio.core.synth.render_damage_classes.",
         "Command": "```\nmuralstudio train detect " + " ".join(map(shlex.quote, sys.argv[3:])) + "\n```",
-        "Training": f"{step} steps, batch {args.batch}, {args.size}×{args.size} crops, loss "
+        "Training": f"{run.step} steps, batch {args.batch}, {args.size}×{args.size} crops, loss "
                     f"{args.loss} (λ = {args.focal_weight}), Adam cosine {args.lr} → {args.min_lr}; "
-                    f"{common.hardware()}; {clock.seconds() / 60:.1f} min this run. Best "
-                    f"checkpoint by mean validation F1 = {best:.3f} (step {extra.get('step')}); "
+                    f"{common.hardware()}; {run.clock.seconds() / 60:.1f} min this run. Best "
+                    f"checkpoint by mean validation F1 = {run.best:.3f} (step {extra.get('step')}); "
                     f"thresholds calibrated on the validation crops: {extra['thresholds']}.",
     })
     return weights

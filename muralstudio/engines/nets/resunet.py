@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-CLASSES = ("background", "craquelure", "paint loss")
+from muralstudio.engines.detection import DAMAGE_CLASSES as CLASSES  # noqa: E402
 
 
 def _conv_bn(cin: int, cout: int, stride: int = 1) -> nn.Sequential:

@@ -37,53 +37,48 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="42" />
+        <location filename="../detect_dock.py" line="41" />
         <source>calibrated</source>
         <extracomment>overlay colours of the detected classes</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="47" />
+        <location filename="../detect_dock.py" line="46" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="48" />
+        <location filename="../detect_dock.py" line="47" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="49" />
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../detect_dock.py" line="50" />
+        <location filename="../detect_dock.py" line="48" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="52" />
+        <location filename="../detect_dock.py" line="50" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="53" />
+        <location filename="../detect_dock.py" line="51" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="54" />
+        <location filename="../detect_dock.py" line="52" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="95" />
+        <location filename="../detect_dock.py" line="92" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="114" />
+        <location filename="../detect_dock.py" line="111" />
         <source>found %1 — review the layers, then merge them into the working mask</source>
         <translation>发现 %1 — 请检查这些图层，然后合并到工作蒙版</translation>
     </message>
@@ -199,56 +194,51 @@
     </message>
     <message>
         <location filename="../inpaint_dock.py" line="41" />
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../inpaint_dock.py" line="42" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="43" />
+        <location filename="../inpaint_dock.py" line="42" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="45" />
+        <location filename="../inpaint_dock.py" line="44" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="46" />
+        <location filename="../inpaint_dock.py" line="45" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="47" />
+        <location filename="../inpaint_dock.py" line="46" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="60" />
+        <location filename="../inpaint_dock.py" line="59" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="84" />
+        <location filename="../inpaint_dock.py" line="82" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="117" />
+        <location filename="../inpaint_dock.py" line="115" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="130" />
+        <location filename="../inpaint_dock.py" line="128" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="145" />
+        <location filename="../inpaint_dock.py" line="143" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -256,17 +246,22 @@
 <context>
     <name>JobPanel</name>
     <message>
-        <location filename="../job_panel.py" line="34" />
+        <location filename="../job_panel.py" line="18" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../job_panel.py" line="36" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../job_panel.py" line="52" />
+        <location filename="../job_panel.py" line="54" />
         <source>cancelled: nothing was changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../job_panel.py" line="54" />
+        <location filename="../job_panel.py" line="56" />
         <source>failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -1012,32 +1007,32 @@
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="639" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648" />
+        <location filename="../main_window.py" line="647" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="649" />
+        <location filename="../main_window.py" line="648" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="682" />
+        <location filename="../main_window.py" line="681" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="683" />
+        <location filename="../main_window.py" line="682" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="707" />
+        <location filename="../main_window.py" line="706" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
