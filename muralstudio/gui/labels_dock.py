@@ -32,6 +32,7 @@ class LabelsDock(QWidget):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self._counts = None  # (document state, pixels per class value)
         self.layer_choice = QComboBox()
         self.new_layer_button = QPushButton(self.tr("New label layer"))
         self.classes = QListWidget()
@@ -106,7 +107,7 @@ class LabelsDock(QWidget):
         if layer is None:
             self.info.setText(self.tr("Make a label layer to start labelling elements."))
             return
-        counts = np.bincount(layer.data.ravel(), minlength=len(layer.classes))
+        counts = self._class_counts(layer)
         for index, (name, colour) in enumerate(layer.classes):
             swatch = QPixmap(14, 14)
             swatch.fill(QColor(*colour))
@@ -117,6 +118,16 @@ class LabelsDock(QWidget):
         self.classes.setCurrentRow(row)
         self.info.setText(self.tr("Select a class, then label the click-segment region or a "
                                   "brushed mask layer with it."))
+
+    def _class_counts(self, layer: LabelLayer) -> np.ndarray:
+        """Pixels per class, recounted only after the document changed (counting a
+        100-megapixel layer takes a noticeable fraction of a second)."""
+        history = self.doc.history
+        key = (layer.uid, len(history.undo_stack), len(history.redo_stack),
+               id(history.undo_stack[-1]) if history.undo_stack else None)
+        if self._counts is None or self._counts[0] != key:
+            self._counts = (key, np.bincount(layer.data.ravel(), minlength=256))
+        return self._counts[1][:len(layer.classes)]
 
     # actions -----------------------------------------------------------------------------
     def new_layer(self) -> LabelLayer:
