@@ -111,60 +111,75 @@ class DetectionResult:
         return maskops.remove_specks(mask, min_area) > 0
 
 
+def source_reader(source):
+    """``(read(x, y, w, h), width, height)`` of an image source (``read_region`` + ``info``) or
+    an array."""
+    if hasattr(source, "read_region"):
+        return source.read_region, source.info.width, source.info.height
+    array = np.asarray(source)
+    return (lambda x, y, w, h: array[y:y + h, x:x + w]), array.shape[1], array.shape[0]
+
+
+def blend_windows(read, width: int, height: int, predict, n_channels: int, window: int,
+                  overlap: int, multiple: int, progress=None, cancelled=None, stage="detecting",
+                  cancel_message="detection cancelled"):
+    """Run ``predict`` ((H, W, 3) uint8 tile padded to ``multiple`` → (C, H, W) float) over
+    overlapping windows and blend the overlaps with :func:`_ramp` weights. Yields
+    ``(top, bottom, values)`` bands of finished rows, top to bottom, (C, rows, width) float32,
+    so only a band of window height is ever held in floating point."""
+    stride = max(multiple, window - 2 * overlap)
+    rows, cols = _windows(height, window, stride), _windows(width, window, stride)
+    band_rows = min(window, height) + stride
+    acc = np.zeros((n_channels, band_rows, width), np.float32)
+    wsum = np.zeros((band_rows, width), np.float32)
+    band_top = 0
+    total, done = len(rows) * len(cols), 0
+
+    def finished(until: int):
+        nonlocal band_top, acc, wsum
+        count = until - band_top
+        values = acc[:, :count] / np.maximum(wsum[:count], 1e-6)
+        acc = np.roll(acc, -count, axis=1)
+        wsum = np.roll(wsum, -count, axis=0)
+        acc[:, -count:] = 0
+        wsum[-count:] = 0
+        top, band_top = band_top, until
+        return top, until, values
+
+    for y, win_h in rows:
+        if y > band_top:
+            yield finished(y)
+        wy = _ramp(win_h, overlap if len(rows) > 1 else 0)
+        for x, win_w in cols:
+            if cancelled and cancelled():
+                raise Cancelled(cancel_message)
+            tile = to_rgb8(np.asarray(read(x, y, win_w, win_h)))
+            values = predict(_pad_to(tile, multiple))[:, :win_h, :win_w]
+            weight = wy[:, None] * _ramp(win_w, overlap if len(cols) > 1 else 0)[None, :]
+            offset = y - band_top
+            acc[:, offset:offset + win_h, x:x + win_w] += values * weight
+            wsum[offset:offset + win_h, x:x + win_w] += weight
+            done += 1
+            if progress:
+                progress(done / total, f"{stage}: window {done} of {total}")
+    if height > band_top:
+        yield finished(height)
+
+
 def detect(source, detector: Detector, window: int = 640, overlap: int = 16,
            progress: Callable[[float, str], None] | None = None,
            cancelled: Callable[[], bool] | None = None) -> DetectionResult:
     """Sliding-window detection over ``source`` (an object with ``read_region`` and ``info``,
     or an array). Windows overlap by ``overlap`` pixels on each side and are blended."""
     start = time.perf_counter()
-    if hasattr(source, "read_region"):
-        read, width, height = source.read_region, source.info.width, source.info.height
-    else:
-        array = np.asarray(source)
-        read = lambda x, y, w, h: array[y:y + h, x:x + w]  # noqa: E731
-        height, width = array.shape[:2]
-    stride = max(detector.multiple, window - 2 * overlap)
-    rows, cols = _windows(height, window, stride), _windows(width, window, stride)
-    n_classes = len(detector.classes)
+    read, width, height = source_reader(source)
     damage = detector.classes[1:]
     out = {name: np.zeros((height, width), np.uint8) for name in damage}
-    # accumulators for the rows not yet final: [band_top, band_top + window)
-    band_rows = min(window, height) + stride
-    acc = np.zeros((n_classes, band_rows, width), np.float32)
-    wsum = np.zeros((band_rows, width), np.float32)
-    band_top = 0
-    total, done = len(rows) * len(cols), 0
-
-    def flush(until: int) -> None:
-        nonlocal band_top, acc, wsum
-        count = until - band_top
-        if count <= 0:
-            return
-        probs = acc[:, :count] / np.maximum(wsum[:count], 1e-6)
+    for top, bottom, probs in blend_windows(read, width, height, detector.probabilities,
+                                            len(detector.classes), window, overlap,
+                                            detector.multiple, progress, cancelled, "detecting"):
         for index, name in enumerate(damage, start=1):
-            out[name][band_top:until] = np.clip(probs[index] * 255 + 0.5, 0, 255).astype(np.uint8)
-        acc = np.roll(acc, -count, axis=1)
-        wsum = np.roll(wsum, -count, axis=0)
-        acc[:, -count:] = 0
-        wsum[-count:] = 0
-        band_top = until
-
-    for y, win_h in rows:
-        flush(y)
-        wy = _ramp(win_h, overlap if len(rows) > 1 else 0)
-        for x, win_w in cols:
-            if cancelled and cancelled():
-                raise Cancelled("detection cancelled")
-            tile = to_rgb8(np.asarray(read(x, y, win_w, win_h)))
-            probs = detector.probabilities(_pad_to(tile, detector.multiple))[:, :win_h, :win_w]
-            weight = wy[:, None] * _ramp(win_w, overlap if len(cols) > 1 else 0)[None, :]
-            offset = y - band_top
-            acc[:, offset:offset + win_h, x:x + win_w] += probs * weight
-            wsum[offset:offset + win_h, x:x + win_w] += weight
-            done += 1
-            if progress:
-                progress(done / total, f"detecting: window {done} of {total}")
-    flush(height)
+            out[name][top:bottom] = np.clip(probs[index] * 255 + 0.5, 0, 255).astype(np.uint8)
     return DetectionResult(detector.classes, out, time.perf_counter() - start, detector.name,
                            detector.weights_sha256, {"window": window, "overlap": overlap},
                            {name: detector.threshold_for(name) for name in damage})

@@ -60,21 +60,32 @@ def _dilation_plan(output_stride: int) -> dict[int, tuple[int, int]]:
     return plan
 
 
-class MobileNetV2Backbone(nn.Module):
-    """``features`` 0–17 (the 1280-channel last convolution is not used by PSP-M)."""
+def scaled_channels(channels: int, width: float) -> int:
+    """MobileNetV2's width multiplier: channels × width rounded to a multiple of 8, never
+    below 90 % of the exact value."""
+    scaled = max(8, int(channels * width + 4) // 8 * 8)
+    return scaled + 8 if scaled < 0.9 * channels * width else scaled
 
-    def __init__(self, output_stride: int = 16):
+
+class MobileNetV2Backbone(nn.Module):
+    """``features`` 0–17 (the 1280-channel last convolution is not used by PSP-M). ``width``
+    is MobileNetV2's width multiplier (1.0 = the standard network; names stay the same)."""
+
+    def __init__(self, output_stride: int = 16, width: float = 1.0):
         super().__init__()
         plan = _dilation_plan(output_stride)
-        blocks: list[nn.Module] = [ConvBNReLU(3, 32, 3, 2)]
-        cin = 32
+        cin = scaled_channels(32, width)
+        blocks: list[nn.Module] = [ConvBNReLU(3, cin, 3, 2)]
         for t, c, n, s in SETTINGS:
+            c = scaled_channels(c, width)
             for i in range(n):
                 index = len(blocks)
                 stride, dilation = plan.get(index, (s if i == 0 else 1, 1))
                 blocks.append(InvertedResidual(cin, c, stride, t, dilation))
                 cin = c
         self.features = nn.Sequential(*blocks)
+        self.aux_channels = scaled_channels(96, width)
+        self.out_channels = cin
 
     def forward(self, x):
         aux = self.features[:14](x)
@@ -105,18 +116,21 @@ class PSPM(nn.Module):
     ``aux`` and training)."""
 
     def __init__(self, n_classes: int = len(CLASSES), output_stride: int = 16, pooling: str = "max",
-                 aux: bool = True):
+                 aux: bool = True, width: float = 1.0):
         super().__init__()
         self.config = {"architecture": "pspm", "n_classes": n_classes, "output_stride": output_stride,
-                       "pooling": pooling, "aux": aux}
-        self.backbone = MobileNetV2Backbone(output_stride)
-        self.master_branch = nn.Sequential(PyramidPooling(320, pooling=pooling), nn.Conv2d(80, n_classes, 1))
+                       "pooling": pooling, "aux": aux, "width": width}
+        self.backbone = MobileNetV2Backbone(output_stride, width)
+        deep, mid = self.backbone.out_channels, self.backbone.aux_channels
+        self.master_branch = nn.Sequential(PyramidPooling(deep, pooling=pooling),
+                                           nn.Conv2d(deep // 4, n_classes, 1))
+        hidden = scaled_channels(40, width)
         self.auxiliary_branch = nn.Sequential(
-            nn.Conv2d(96, 40, 3, padding=1, bias=False), nn.BatchNorm2d(40), nn.ReLU(inplace=True),
-            nn.Dropout2d(0.1), nn.Conv2d(40, n_classes, 1)) if aux else None
+            nn.Conv2d(mid, hidden, 3, padding=1, bias=False), nn.BatchNorm2d(hidden),
+            nn.ReLU(inplace=True), nn.Dropout2d(0.1), nn.Conv2d(hidden, n_classes, 1)) if aux else None
 
     def features(self, x):
-        """The backbone's 320-channel map (used for element embeddings)."""
+        """The backbone's deepest map (320 channels at width 1; used for element embeddings)."""
         return self.backbone(x)[1]
 
     def forward(self, x):
