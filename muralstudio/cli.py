@@ -19,7 +19,7 @@ from pathlib import Path
 from muralstudio import __version__
 from muralstudio.core.errors import MuralStudioError
 
-SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "detect", "bench", "train", "models")
+SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "detect", "label", "bench", "train", "models")
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -118,7 +118,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="drop detected regions smaller than this many pixels")
     detect.add_argument("--device", default="cpu", help="cpu, cuda or auto")
 
-    train = sub.add_parser("train", help="train the networks (detect, clicks)")
+    label = sub.add_parser("label", help="label mural elements (people, Buddha, animal, ...)",
+                           description="PSP-M over the whole image in overlapping windows at the "
+                                       "model's working scale. Writes an indexed PNG (pixel value "
+                                       "= class, class colours in the palette) and optionally "
+                                       "the elements as JSON.")
+    label.add_argument("image", type=Path)
+    label.add_argument("--out", type=Path, required=True, help="LABELS.png")
+    label.add_argument("--elements", type=Path, default=None,
+                       help="ELEMENTS.json: class, area, box, colour, embedding per element")
+    label.add_argument("--engine", default="pspm", help="labeler (default pspm)")
+    label.add_argument("--min-area", type=int, default=256, help="smallest element in pixels")
+    label.add_argument("--scale", type=float, default=None,
+                       help="working scale (default: the model's)")
+    label.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+
+    train = sub.add_parser("train", help="train the networks (detect, clicks, backbone, label)")
     train_sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     from muralstudio.train import detect as train_detect_args
 
@@ -130,13 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
     tc = train_sub.add_parser("clicks", help="ClickNet click-segmentation model",
                               description=train_clicks_args.__doc__)
     train_clicks_args.add_arguments(tc)
+    from muralstudio.train import backbone as train_backbone_args
+
+    tb = train_sub.add_parser("backbone", help="pre-train PSP-M's backbone without labels",
+                              description=train_backbone_args.__doc__)
+    train_backbone_args.add_arguments(tb)
+    from muralstudio.train import label as train_label_args
+
+    tl = train_sub.add_parser("label", help="PSP-M element labeler",
+                              description=train_label_args.__doc__)
+    train_label_args.add_arguments(tl)
 
     models = sub.add_parser("models", help="list engines and their weights")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ml = models_sub.add_parser("list", help="every engine, its weights, SHA-256, size, memory")
     ml.add_argument("--json", action="store_true")
 
-    bench = sub.add_parser("bench", help="benchmarks (inpaint, clicks, detect)")
+    bench = sub.add_parser("bench", help="benchmarks (inpaint, clicks, detect, label)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", required=True)
     bi = bench_sub.add_parser("inpaint", help="PSNR/SSIM/HaarPSI/TV of inpainting engines",
                               description="The Dunhuang paper's protocol at controlled hole ratios.")
@@ -173,6 +198,19 @@ def build_parser() -> argparse.ArgumentParser:
     bd.add_argument("--threshold", type=float, default=None)
     bd.add_argument("--limit", type=int, default=None)
     bd.add_argument("--json", type=Path, default=None)
+    bl = bench_sub.add_parser("label", help="PA, mPA, per-class IoU, mIoU, seconds per megapixel",
+                              description="Element labeling against hand-drawn label maps "
+                                          "(same stem, values 0-5). Engines: labeler names, "
+                                          "pspm@WEIGHTS for other PSP-M weights, kmeans "
+                                          "(colour clustering fitted on the training split).")
+    bl.add_argument("--images", required=True)
+    bl.add_argument("--labels", required=True)
+    bl.add_argument("--engine", "--engines", dest="engines", default="pspm,kmeans",
+                    help="comma-separated engines (default pspm,kmeans)")
+    bl.add_argument("--split", choices=("all", "train", "val"), default="val",
+                    help="cave-held-out split (default val)")
+    bl.add_argument("--device", default="cpu")
+    bl.add_argument("--json", type=Path, default=None)
     return parser
 
 
@@ -265,6 +303,17 @@ def cmd_bench(args) -> int:
                                   args.synthetic, args.damage_class, args.threshold, args.split,
                                   args.limit, log=lambda m: print(m, file=sys.stderr))
         print(bench_detect.format_table(report))
+        if args.json:
+            from muralstudio.core.imageio import write_json
+
+            write_json(args.json, report)
+        return 0
+    if args.bench_command == "label":
+        from muralstudio.benchmarks import label as bench_label
+
+        report = bench_label.run(args.images, args.labels, [e.strip() for e in args.engines.split(",")],
+                                 args.split, args.device, log=lambda m: print(m, file=sys.stderr))
+        print(bench_label.format_table(report))
         if args.json:
             from muralstudio.core.imageio import write_json
 
@@ -370,6 +419,21 @@ def cmd_detect(args) -> int:
     return 0
 
 
+def cmd_label(args) -> int:
+    from muralstudio.engines import labeling
+
+    summary = labeling.label_file(args.image, args.out, engine=args.engine, device=args.device,
+                                  elements_path=args.elements, min_area=args.min_area,
+                                  scale=args.scale, log=lambda m: print(m, file=sys.stderr))
+    total = sum(summary["pixels_per_class"].values()) or 1
+    for name, count in summary["pixels_per_class"].items():
+        if count:
+            print(f"{name}: {count:,} pixels ({count / total:.1%})")
+    print(f"labels: {args.out}" + (f"; {summary['elements']} elements: {args.elements}"
+                                   if args.elements else "") + f" ({summary['seconds']:.1f} s)")
+    return 0
+
+
 def cmd_models(args) -> int:
     from muralstudio.engines import catalogue
 
@@ -383,17 +447,16 @@ def cmd_models(args) -> int:
 
 def cmd_train(args) -> int:
     logging.getLogger("muralstudio").setLevel(logging.INFO)
-    if args.train_command == "clicks":
-        from muralstudio.train import clicks as trainer
-    else:
-        from muralstudio.train import detect as trainer
+    import importlib
+
+    trainer = importlib.import_module(f"muralstudio.train.{args.train_command}")
     weights = trainer.train(args)
     print(f"weights: {weights}")
     return 0
 
 
 COMMANDS = {"info": cmd_info, "synth": cmd_synth, "inpaint": cmd_inpaint, "segment": cmd_segment,
-            "bench": cmd_bench, "train": cmd_train, "detect": cmd_detect, "models": cmd_models}
+            "bench": cmd_bench, "train": cmd_train, "detect": cmd_detect, "label": cmd_label, "models": cmd_models}
 
 
 def main(argv: list[str] | None = None) -> int:

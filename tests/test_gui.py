@@ -712,3 +712,65 @@ def test_labels_dock_classes_assignments_undo_and_training_export(window, qtbot,
     doc.undo()  # rename
     doc.undo()  # the mask labelling
     assert (layer.data == 6).sum() == 0 and (layer.data == 3).sum() == cloud.sum()
+
+
+def test_elements_dock_labels_browses_edits_exports_and_finds_similar(window, qtbot, monkeypatch, tmp_path):
+    import json
+
+    from test_labeling import ColourRule, painted
+
+    from muralstudio.core.document import Document
+    from muralstudio.engines import labeling
+
+    monkeypatch.setattr(labeling, "create", lambda name, device="cpu", **kw: ColourRule())
+    image, truth = painted(900, 500)
+    image[350:450, 300:340], truth[350:450, 300:340] = (238, 82, 78), 4  # a second person
+    window.set_document(Document.from_array(image, name="painted"))
+    dock = window.elements_dock
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    doc = window.doc
+    layer = dock.layer()
+    assert layer is not None and np.array_equal(layer.data, truth)
+    assert dock.gallery.count() == 4 and "people 2" in dock.counts.text()
+    # filter by class, sort by position
+    dock.class_filter.setCurrentIndex(dock.class_filter.findData(4))
+    assert dock.gallery.count() == 2
+    dock.sort.setCurrentIndex(dock.sort.findData("position"))
+    tops = [dock.gallery.item(i).data(Qt.ItemDataRole.UserRole).bbox[1] for i in range(2)]
+    assert tops == [100, 350]
+    # double-click zooms the canvas to the element
+    show(window, qtbot)
+    dock.zoom_to(dock.gallery.item(1).data(Qt.ItemDataRole.UserRole))
+    visible = window.view.visible_image_rect()
+    assert visible.contains(320, 400) and visible.width() < 400
+    # rename (undoable), then find the similar person
+    dock.gallery.item(0).setSelected(True)
+    dock.rename("donor")
+    assert dock.gallery.item(0).text() == "donor" and list(layer.element_names.values()) == ["donor"]
+    dock.gallery.item(0).setSelected(True)
+    job = dock.find_similar()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    best = dock.similar_gallery.item(0).data(Qt.ItemDataRole.UserRole)
+    assert best.class_index == 4 and best.bbox[1] == 350
+    # export the selected element
+    dock.gallery.item(0).setSelected(True)
+    dock.export_selected(tmp_path / "out")
+    coco = json.loads((tmp_path / "out" / "elements.coco.json").read_text())
+    assert len(coco["annotations"]) == 1 and coco["annotations"][0]["attributes"]["name"] == "donor"
+    # reclassify the second person as Buddha, delete the first; each undoable
+    dock.gallery.clearSelection()
+    dock.gallery.item(1).setSelected(True)
+    dock.reclassify(5)
+    assert (layer.data[350:450, 300:340] == 5).all()
+    dock.class_filter.setCurrentIndex(0)
+    item = next(dock.gallery.item(i) for i in range(dock.gallery.count())
+                if dock.gallery.item(i).text() == "donor")
+    item.setSelected(True)
+    dock.delete()
+    assert (layer.data[100:300, 80:200] == 0).all() and dock.gallery.count() == 3
+    doc.undo()
+    doc.undo()
+    assert np.array_equal(layer.data, truth)
+    doc.undo()
+    assert layer.element_names == {}

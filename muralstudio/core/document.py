@@ -95,14 +95,17 @@ class MaskLayer(PixelLayer):
 
 
 class LabelLayer(PixelLayer):
-    """An element label map: each value indexes ``classes`` (name, colour)."""
+    """An element label map: each value indexes ``classes`` (name, colour).
+    ``element_names`` maps element keys (``"x,y"`` of the element's seed pixel, see
+    :mod:`muralstudio.core.elements`) to names users gave them."""
 
     kind = "labels"
-    PROPERTIES = Layer.PROPERTIES + ("classes",)
+    PROPERTIES = Layer.PROPERTIES + ("classes", "element_names")
 
-    def __init__(self, name: str, data: np.ndarray, classes=None, **kwargs):
+    def __init__(self, name: str, data: np.ndarray, classes=None, element_names=None, **kwargs):
         super().__init__(name, data, **kwargs)
         self.classes = [(str(n), tuple(int(v) for v in c)) for n, c in (classes or DEFAULT_LABEL_CLASSES)]
+        self.element_names = dict(element_names or {})
 
 
 @dataclass
@@ -387,7 +390,8 @@ class Document:
         if isinstance(layer, MaskLayer):
             copy = MaskLayer(name, layer.data.copy(), color=layer.color, **props)
         elif isinstance(layer, LabelLayer):
-            copy = LabelLayer(name, layer.data.copy(), classes=layer.classes, **props)
+            copy = LabelLayer(name, layer.data.copy(), classes=layer.classes,
+                              element_names=layer.element_names, **props)
         elif isinstance(layer, RestorationLayer):
             copy = RestorationLayer(name, layer.patches, layer.record, pending=layer.pending, **props)
         elif isinstance(layer, NoteLayer):

@@ -154,7 +154,14 @@ def segmentation_scores(truth: np.ndarray, predicted: np.ndarray, n_classes: int
     With ``present_only`` the means run over the classes present in ``truth`` (classes absent
     from the ground truth have no defined accuracy); per-class values of absent classes are NaN.
     """
-    cm = confusion_matrix(truth, predicted, n_classes).astype(np.float64)
+    return scores_from_confusion(confusion_matrix(truth, predicted, n_classes), present_only)
+
+
+def scores_from_confusion(cm: np.ndarray, present_only: bool = True) -> dict:
+    """:func:`segmentation_scores` of a confusion matrix (pool several images by adding
+    their matrices)."""
+    cm = np.asarray(cm, np.float64)
+    n_classes = cm.shape[0]
     tp = np.diag(cm)
     gt = cm.sum(axis=1)
     pred = cm.sum(axis=0)

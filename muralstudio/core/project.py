@@ -96,6 +96,7 @@ def _layer_entry(layer: Layer) -> dict:
         entry["color"] = list(layer.color)
     elif isinstance(layer, LabelLayer):
         entry["classes"] = [[name, list(color)] for name, color in layer.classes]
+        entry["element_names"] = dict(layer.element_names)
     elif isinstance(layer, RestorationLayer):
         entry.update(patches=[list(p.bbox) for p in layer.patches], pending=layer.pending,
                      record=layer.record.to_dict())
@@ -294,7 +295,8 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
                              f"not {doc.width}×{doc.height}")
         if kind == "mask":
             return MaskLayer(entry["name"], data, color=entry.get("color", (255, 0, 0)), **common)
-        return LabelLayer(entry["name"], data, classes=entry.get("classes"), **common)
+        return LabelLayer(entry["name"], data, classes=entry.get("classes"),
+                          element_names=entry.get("element_names"), **common)
     if kind == "restoration":
         patches = []
         for i, (x, y, w, h) in enumerate(entry["patches"]):

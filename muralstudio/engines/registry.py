@@ -23,6 +23,7 @@ BUILTIN_MODULES: list[str] = [
     "muralstudio.engines.segment_classic",
     "muralstudio.engines.segment_clicknet",
     "muralstudio.engines.detect_resunet",
+    "muralstudio.engines.label_pspm",
 ]
 
 _registry: dict[str, dict[str, Callable]] = {kind: {} for kind in ENGINE_KINDS}

@@ -455,6 +455,15 @@ class Canvas(QGraphicsView):
             self.zoom_changed.emit(self.zoom)
             self.view_changed.emit()
 
+    def show_rect(self, x: int, y: int, w: int, h: int, margin: float = 0.25) -> None:
+        """Zoom and scroll so the image rectangle fills the view with a margin around it."""
+        pad = margin * max(w, h)
+        self.fitInView(QRectF(x - pad, y - pad, w + 2 * pad, h + 2 * pad), Qt.AspectRatioMode.KeepAspectRatio)
+        if not MIN_ZOOM <= self.zoom <= MAX_ZOOM:
+            self.set_zoom(self.zoom)
+        self.zoom_changed.emit(self.zoom)
+        self.view_changed.emit()
+
     def actual_size(self) -> None:
         self.set_zoom(1.0)
 

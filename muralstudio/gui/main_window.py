@@ -39,6 +39,7 @@ from muralstudio.gui.history_dock import HistoryList
 from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
 from muralstudio.gui.jobs_dock import JobsList
+from muralstudio.gui.elements_dock import ElementsDock
 from muralstudio.gui.labels_dock import LabelsDock
 from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
@@ -137,9 +138,12 @@ class MainWindow(QMainWindow):
         self.labels_dock = LabelsDock(self)
         labels = self._add_dock(self.tr("Labels"), "labels", self.labels_dock)
         self.tabifyDockWidget(detect, labels)
+        self.elements_dock = ElementsDock(self, self.jobs)
+        elements = self._add_dock(self.tr("Elements"), "elements", self.elements_dock)
+        self.tabifyDockWidget(labels, elements)
         self.history_list = HistoryList(self)
         history = self._add_dock(self.tr("History"), "history", self.history_list)
-        self.tabifyDockWidget(labels, history)
+        self.tabifyDockWidget(elements, history)
         self.jobs_list = JobsList(self.jobs, self)
         self.tabifyDockWidget(history, self._add_dock(self.tr("Jobs"), "jobs", self.jobs_list))
         inpaint.raise_()
@@ -407,6 +411,8 @@ class MainWindow(QMainWindow):
                 view.viewport().update()
         if what != "pixels":
             self._refresh_layers()
+        elif layer.kind == "labels":
+            self.elements_dock.schedule_refresh()
 
     def _layer_list_changed(self, *args) -> None:
         self._pixel_generation += 1
@@ -437,6 +443,7 @@ class MainWindow(QMainWindow):
         self.inpaint_dock.refresh()
         self.detect_dock.refresh()
         self.labels_dock.refresh()
+        self.elements_dock.refresh_layers()
 
     def _update_actions(self) -> None:
         history = self.doc.history
@@ -538,6 +545,7 @@ class MainWindow(QMainWindow):
         self.inpaint_dock.device = app_settings.get("device")
         self.detect_dock.device = app_settings.get("device")
         self.detect_dock.window_size = app_settings.get("tile_size")
+        self.elements_dock.device = app_settings.get("device")
         self.click_tool.device = app_settings.get("device")
 
     def dragEnterEvent(self, event) -> None:

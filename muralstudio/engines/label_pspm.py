@@ -1,0 +1,83 @@
+"""``pspm`` labeler: PSP-M (PSPNet pyramid pooling on MobileNetV2) with shipped weights.
+
+The weights carry their classes (names, colours) and the working scale they were trained at.
+Element embeddings are the backbone's deepest features averaged over the element's region.
+Torch is imported when the engine is created, not when the registry lists it."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from muralstudio.engines import registry
+from muralstudio.engines.labeling import Labeler
+
+DEFAULT_WEIGHTS = "label-pspm"
+
+
+def build_pspm(config: dict):
+    from muralstudio.engines.nets.pspnet import PSPM
+
+    return PSPM(config.get("n_classes", 6), config.get("output_stride", 16),
+                config.get("pooling", "max"), config.get("aux", True), config.get("width", 1.0))
+
+
+@registry.register("labeler", "pspm")
+class PSPMLabeler(Labeler):
+    name = "pspm"
+    version = "1"
+    memory_mb = 120
+
+    def __init__(self, device: str = "cpu", weights_path=None, **params):
+        from muralstudio.engines import weights
+
+        net = weights.load_network(weights_path, DEFAULT_WEIGHTS, "pspm", build_pspm, device,
+                                   "PSP-M labeler", "label")
+        self.model, self.torch_device, self.config = net.model, net.device, net.config
+        self.weights_path, self.weights_sha256 = str(net.path), net.sha256
+        if net.extra.get("classes"):
+            self.classes = [(str(n), tuple(int(v) for v in c)) for n, c in net.extra["classes"]]
+        self.scale = float(net.extra.get("scale", self.scale))
+        super().__init__(device, **params)
+
+    @classmethod
+    def from_model(cls, model, classes, scale: float, device="cpu") -> "PSPMLabeler":
+        """A labeler around a network in memory (validation during training)."""
+        import torch
+
+        labeler = cls.__new__(cls)
+        Labeler.__init__(labeler, str(device))
+        labeler.model, labeler.torch_device, labeler.config = model, torch.device(device), model.config
+        labeler.classes, labeler.scale = [(n, tuple(c)) for n, c in classes], float(scale)
+        return labeler
+
+    def _input(self, tile: np.ndarray):
+        import torch
+
+        x = torch.from_numpy(np.ascontiguousarray(tile[..., :3])).to(self.torch_device)
+        x = x.permute(2, 0, 1)[None].float().div_(255)
+        if self.torch_device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def logits(self, tile: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            return self.model(self._input(tile))[0].float().cpu().numpy()
+
+    def embed(self, crop: np.ndarray, region: np.ndarray) -> np.ndarray:
+        import torch
+
+        h, w = crop.shape[:2]
+        side = 256 / max(h, w)  # elements of any size are described at one size
+        size = (max(16, round(w * side / 16) * 16), max(16, round(h * side / 16) * 16))
+        crop = cv2.resize(crop[..., :3], size, interpolation=cv2.INTER_AREA)
+        with torch.inference_mode():
+            features = self.model.features(self._input(crop))[0].float().cpu().numpy()
+        fh, fw = features.shape[1:]
+        weight = cv2.resize(region.astype(np.float32), (fw, fh), interpolation=cv2.INTER_AREA)
+        if weight.sum() < 1e-6:
+            weight = np.ones_like(weight)
+        vector = (features * weight).sum((1, 2)) / weight.sum()
+        return vector / max(float(np.linalg.norm(vector)), 1e-12)

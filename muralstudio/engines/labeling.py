@@ -1,0 +1,286 @@
+"""Element labeling: the labeler contract, sliding-window labeling at a working scale, element
+embeddings and "find similar".
+
+A labeler turns an RGB uint8 tile into per-class logits. :func:`label` reads the image in
+windows at the labeler's working scale (murals are photographed at far higher resolution than
+the elements need), with a stride of half the window, blends the logits of overlapping windows,
+and projects the class probabilities back to full resolution for the label map.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from muralstudio.core.document import DEFAULT_LABEL_CLASSES
+from muralstudio.core.elements import Element, find_elements
+from muralstudio.core.imageio import to_rgb8
+from muralstudio.engines import registry
+from muralstudio.engines.detection import blend_windows, source_reader
+
+
+class Labeler:
+    name = "labeler"
+    version = "1"
+    #: (name, colour) per label value; 0 is background
+    classes: list[tuple[str, tuple[int, int, int]]] = list(DEFAULT_LABEL_CLASSES)
+    weights_path: str | None = None
+    weights_sha256: str | None = None
+    #: the image is labelled at this fraction of its full resolution
+    scale = 0.5
+    #: window side at working scale; windows advance by half of it
+    window = 512
+    #: the network needs sides that are multiples of this
+    multiple = 16
+
+    def __init__(self, device: str = "cpu", **params):
+        self.device = device
+        self.params = params
+        if params.get("scale"):
+            self.scale = float(params["scale"])
+
+    def logits(self, tile: np.ndarray) -> np.ndarray:
+        """(C, H, W) float32 class scores of an (H, W, 3) uint8 tile."""
+        raise NotImplementedError
+
+    def embed(self, crop: np.ndarray, region: np.ndarray) -> np.ndarray:
+        """Unit-length appearance vector of the ``region`` (bool) of an RGB uint8 ``crop``.
+        The default is a colour descriptor (4×4×4 RGB histogram of the region)."""
+        pixels = crop[region] if region.any() else crop.reshape(-1, 3)
+        bins = (pixels[:, :3] // 64).astype(np.int64)
+        hist = np.bincount(bins[:, 0] * 16 + bins[:, 1] * 4 + bins[:, 2], minlength=64).astype(np.float32)
+        hist = np.sqrt(hist / max(hist.sum(), 1))
+        return hist / max(float(np.linalg.norm(hist)), 1e-12)
+
+
+def create(name: str, device: str = "cpu", **params) -> Labeler:
+    return registry.get("labeler", name)(device=device, **params)
+
+
+def softmax(logits: np.ndarray, axis: int = 0) -> np.ndarray:
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=axis, keepdims=True)
+    return shifted
+
+
+@dataclass
+class LabelResult:
+    """The label map (full resolution, uint8 class values) and the class probabilities at the
+    working scale (uint8 0–255, C × h × w)."""
+
+    labels: np.ndarray
+    probabilities: np.ndarray
+    classes: list
+    seconds: float
+    engine: str
+    weights_sha256: str | None
+    params: dict = field(default_factory=dict)
+
+    def probability(self, index: int) -> np.ndarray:
+        """Full-resolution uint8 probability of one class."""
+        height, width = self.labels.shape
+        return cv2.resize(self.probabilities[index], (width, height), interpolation=cv2.INTER_LINEAR)
+
+    def pixels_per_class(self) -> dict[str, int]:
+        counts = np.bincount(self.labels.ravel(), minlength=len(self.classes))
+        return {name: int(counts[i]) for i, (name, _) in enumerate(self.classes)}
+
+
+def working_size(width: int, height: int, scale: float) -> tuple[int, int]:
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def scaled_reader(read, width: int, height: int, scale: float):
+    """``read(x, y, w, h)`` in working-scale coordinates, reading the matching full-resolution
+    region and resizing it (area averaging)."""
+    if scale == 1:
+        return read
+
+    def read_scaled(x, y, w, h):
+        x0, y0 = int(math.floor(x / scale)), int(math.floor(y / scale))
+        x1 = min(width, int(math.ceil((x + w) / scale)))
+        y1 = min(height, int(math.ceil((y + h) / scale)))
+        region = to_rgb8(np.asarray(read(x0, y0, x1 - x0, y1 - y0)))
+        return cv2.resize(region, (w, h), interpolation=cv2.INTER_AREA)
+
+    return read_scaled
+
+
+def upsample_labels(probabilities: np.ndarray, width: int, height: int, tile: int = 1024) -> np.ndarray:
+    """Full-resolution argmax of bilinearly upsampled uint8 probabilities, a tile at a time
+    (never C × H × W in memory)."""
+    n, h_small, w_small = probabilities.shape
+    if (h_small, w_small) == (height, width):
+        return probabilities.argmax(0).astype(np.uint8)
+    labels = np.empty((height, width), np.uint8)
+    for top in range(0, height, tile):
+        bottom = min(height, top + tile)
+        grid_y = (np.arange(top, bottom, dtype=np.float32) + 0.5) * (h_small / height) - 0.5
+        for left in range(0, width, tile):
+            right = min(width, left + tile)
+            grid_x = (np.arange(left, right, dtype=np.float32) + 0.5) * (w_small / width) - 0.5
+            map_x, map_y = np.meshgrid(grid_x, grid_y)
+            best = None
+            for index in range(n):
+                value = cv2.remap(probabilities[index], map_x, map_y, cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+                if best is None:
+                    best, out = value, np.zeros(value.shape, np.uint8)
+                else:
+                    better = value > best
+                    out[better] = index
+                    np.maximum(best, value, out=best)
+            labels[top:bottom, left:right] = out
+    return labels
+
+
+def label(source, labeler: Labeler, scale: float | None = None, window: int | None = None,
+          progress: Callable[[float, str], None] | None = None,
+          cancelled: Callable[[], bool] | None = None) -> LabelResult:
+    """Label every pixel of ``source`` (``read_region`` + ``info``, or an array)."""
+    start = time.perf_counter()
+    read, width, height = source_reader(source)
+    scale = float(scale or labeler.scale)
+    if not 0 < scale <= 1:
+        raise ValueError(f"labeling scale must be in (0, 1], not {scale}")
+    window = int(window or labeler.window)
+    small_w, small_h = working_size(width, height, scale)
+    n = len(labeler.classes)
+    probabilities = np.zeros((n, small_h, small_w), np.uint8)
+    for top, bottom, logits in blend_windows(
+            scaled_reader(read, width, height, scale), small_w, small_h, labeler.logits, n,
+            window, window // 4, labeler.multiple, progress, cancelled, "labeling",
+            "labeling cancelled"):
+        probabilities[:, top:bottom] = np.clip(softmax(logits) * 255 + 0.5, 0, 255).astype(np.uint8)
+    labels = upsample_labels(probabilities, width, height)
+    return LabelResult(labels, probabilities, list(labeler.classes), time.perf_counter() - start,
+                       labeler.name, labeler.weights_sha256,
+                       {"scale": scale, "window": window, "stride": window // 2})
+
+
+def embed_elements(elements: list[Element], source, labels: np.ndarray, labeler: Labeler,
+                   scale: float | None = None, context: float = 0.15) -> None:
+    """Give each element its embedding: the labeler's descriptor of the element's region, read
+    at the working scale with a little surrounding context."""
+    read, width, height = source_reader(source)
+    scale = float(scale or labeler.scale)
+    for element in elements:
+        x, y, w, h = element.bbox
+        pad = int(round(context * max(w, h)))
+        x0, y0 = max(0, x - pad), max(0, y - pad)
+        x1, y1 = min(width, x + w + pad), min(height, y + h + pad)
+        crop = to_rgb8(np.asarray(read(x0, y0, x1 - x0, y1 - y0)))
+        region = np.zeros((y1 - y0, x1 - x0), bool)
+        region[y - y0:y - y0 + h, x - x0:x - x0 + w] = element.region(labels)
+        cw, ch = working_size(x1 - x0, y1 - y0, scale)
+        crop = cv2.resize(crop, (cw, ch), interpolation=cv2.INTER_AREA)
+        region = cv2.resize(region.astype(np.uint8), (cw, ch), interpolation=cv2.INTER_NEAREST) > 0
+        element.embedding = labeler.embed(crop, region).astype(np.float32)
+
+
+def elements_of(result: LabelResult, source, labeler: Labeler | None = None, min_area: int = 256,
+                names: dict | None = None) -> list[Element]:
+    """Elements of a labelling result, with mean colours and (when ``labeler`` is given)
+    embeddings."""
+    read, width, height = source_reader(source)
+    image = to_rgb8(np.asarray(read(0, 0, width, height)))
+    elements = find_elements(result.labels, result.classes, image, min_area, names)
+    if labeler is not None:
+        embed_elements(elements, source, result.labels, labeler, result.params.get("scale"))
+    return elements
+
+
+def elements_json(image, result: LabelResult, elements: list[Element]) -> dict:
+    return {"image": str(image), "engine": result.engine, "weights_sha256": result.weights_sha256,
+            "params": result.params, "seconds": round(result.seconds, 3),
+            "classes": [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(result.classes)],
+            "pixels_per_class": result.pixels_per_class(),
+            "elements": [e.to_json(with_embedding=True) for e in elements]}
+
+
+def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_path=None,
+               min_area: int = 256, scale: float | None = None,
+               log: Callable[[str], None] | None = None) -> dict:
+    """Label an image file: write the indexed label PNG (class colours in its palette) and,
+    when asked, the elements JSON (class, area, box, colour, embedding per element)."""
+    from muralstudio.core import imageio
+    from muralstudio.core.document import LabelLayer
+    from muralstudio.core.export import export_labels
+    from muralstudio.core.pyramid import FileSource
+
+    source = FileSource(image)
+    labeler = create(engine, device=device)
+    last = [0.0]
+
+    def progress(fraction, stage):
+        if log and fraction - last[0] >= 0.1:
+            last[0] = fraction
+            log(f"{fraction:4.0%} {stage}")
+
+    result = label(source, labeler, scale=scale, progress=progress)
+    export_labels(LabelLayer("labels", result.labels, classes=result.classes), out)
+    summary = {"labels": str(out), "seconds": round(result.seconds, 3),
+               "pixels_per_class": result.pixels_per_class()}
+    if elements_path:
+        elements = elements_of(result, source, labeler, min_area)
+        imageio.write_json(Path(elements_path), elements_json(image, result, elements))
+        summary["elements"] = len(elements)
+    return summary
+
+
+def load_elements(path) -> list[Element]:
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    elements = [Element.from_json(e) for e in data["elements"]]
+    for element in elements:
+        element.source = element.source or str(data.get("image", ""))
+    return elements
+
+
+def folder_elements(folder, labeler: Labeler, cache_dir, min_area: int = 256,
+                    progress: Callable[[float, str], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> list[Element]:
+    """Elements (with embeddings) of every image in ``folder``, each image labelled once per
+    labeler weights and minimum area and its elements cached in ``cache_dir`` as JSON."""
+    from muralstudio.core import imageio
+    from muralstudio.core.datasets import list_images
+    from muralstudio.core.errors import Cancelled
+    from muralstudio.core.pyramid import FileSource, file_sha256
+
+    paths = list_images([folder])
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    found: list[Element] = []
+    for i, path in enumerate(paths):
+        if cancelled and cancelled():
+            raise Cancelled("labeling cancelled")
+        if progress:
+            progress(i / max(1, len(paths)), f"labeling: image {i + 1} of {len(paths)}")
+        key = f"{file_sha256(path)[:24]}-{(labeler.weights_sha256 or labeler.name)[:12]}-{min_area}"
+        cached = cache_dir / f"{key}.json"
+        if cached.exists():
+            elements = load_elements(cached)
+        else:
+            source = FileSource(path)
+            result = label(source, labeler)
+            elements = elements_of(result, source, labeler, min_area)
+            imageio.write_json(cached, elements_json(path, result, elements))
+        for element in elements:
+            element.source = str(path)
+        found += elements
+    return found
+
+
+def default_cache_dir() -> Path:
+    from muralstudio.core.pyramid import default_cache_root
+
+    return default_cache_root() / "elements"

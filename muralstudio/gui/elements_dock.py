@@ -1,0 +1,394 @@
+"""Elements dock: label a mural with a labeler (job runner), browse its elements as a gallery
+(grouped and filtered by class, sorted by area or position, counts per class), zoom to one,
+rename / reclassify / delete elements (undoable), export them, and "find similar" in this
+mural or in a folder of murals.
+
+Elements are the connected regions of a label layer (``core.elements``); they are recomputed
+whenever the layer changes, so brush edits and the Labels dock show up here too."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from muralstudio.core import elements as core_elements
+from muralstudio.core.document import LabelLayer
+from muralstudio.core.imageio import read_image, to_rgb8
+from muralstudio.engines import labeling, registry
+from muralstudio.gui.job_panel import JobPanel
+from muralstudio.gui.jobs import Job, JobRunner
+
+THUMB = 96
+SORTS = ("area", "position")
+
+
+def thumbnail(pixels: np.ndarray, region: np.ndarray | None = None, side: int = THUMB) -> QIcon:
+    """A square icon of an RGB crop, the element's region outlined."""
+    rgb = np.ascontiguousarray(to_rgb8(pixels)[..., :3])
+    scale = side / max(rgb.shape[:2])
+    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+    rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    if region is not None:
+        small = cv2.resize(region.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+        contours, _ = cv2.findContours(small, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        rgb = np.ascontiguousarray(rgb)
+        cv2.drawContours(rgb, contours, -1, (255, 230, 0), 1)
+    canvas = np.full((side, side, 3), 40, np.uint8)
+    y, x = (side - rgb.shape[0]) // 2, (side - rgb.shape[1]) // 2
+    canvas[y:y + rgb.shape[0], x:x + rgb.shape[1]] = rgb
+    image = QImage(canvas.data, side, side, 3 * side, QImage.Format.Format_RGB888).copy()
+    return QIcon(QPixmap.fromImage(image))
+
+
+def _gallery() -> QListWidget:
+    gallery = QListWidget()
+    gallery.setViewMode(QListView.ViewMode.IconMode)
+    gallery.setIconSize(QSize(THUMB, THUMB))
+    gallery.setResizeMode(QListView.ResizeMode.Adjust)
+    gallery.setMovement(QListView.Movement.Static)
+    gallery.setSpacing(4)
+    gallery.setWordWrap(True)
+    gallery.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+    return gallery
+
+
+class ElementsDock(JobPanel):
+    def __init__(self, window, runner: JobRunner):
+        super().__init__(window, runner)
+        self.device = "cpu"
+        self._cache = None  # (layer state key, min area, elements)
+        self.similar: list[tuple[float, core_elements.Element]] = []
+        self.engine = QComboBox()
+        for name in registry.available("labeler"):
+            self.engine.addItem(name, name)
+        self.run_button = QPushButton(self.tr("Label elements"))
+        self.layer_choice = QComboBox()
+        self.min_area = QSpinBox()
+        self.min_area.setRange(1, 10_000_000)
+        self.min_area.setValue(256)
+        self.min_area.setSuffix(self.tr(" px"))
+        self.class_filter = QComboBox()
+        self.sort = QComboBox()
+        self.sort.addItem(self.tr("largest first"), "area")
+        self.sort.addItem(self.tr("top to bottom"), "position")
+        self.counts = QLabel()
+        self.counts.setWordWrap(True)
+        self.gallery = _gallery()
+        self.rename_button = QPushButton(self.tr("Rename…"))
+        self.reclassify_button = QPushButton(self.tr("Reclassify…"))
+        self.delete_button = QPushButton(self.tr("Delete"))
+        self.export_button = QPushButton(self.tr("Export selected…"))
+        self.similar_here_button = QPushButton(self.tr("Find similar here"))
+        self.similar_folder_button = QPushButton(self.tr("Find similar in folder…"))
+        self.similar_title = QLabel()
+        self.similar_gallery = _gallery()
+        self.similar_gallery.setMaximumHeight(THUMB + 48)
+        form = QFormLayout()
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.engine, 1)
+        run_row.addWidget(self.run_button)
+        run_row.addWidget(self.cancel_button)
+        form.addRow(self.tr("Labeler"), run_row)
+        form.addRow(self.tr("Label layer"), self.layer_choice)
+        form.addRow(self.tr("Minimum area"), self.min_area)
+        view_row = QHBoxLayout()
+        view_row.addWidget(self.class_filter, 1)
+        view_row.addWidget(self.sort, 1)
+        form.addRow(self.tr("Show"), view_row)
+        edit_row = QHBoxLayout()
+        for button in (self.rename_button, self.reclassify_button, self.delete_button):
+            edit_row.addWidget(button)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.similar_here_button)
+        find_row.addWidget(self.similar_folder_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.stage)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.gallery, 1)
+        layout.addLayout(edit_row)
+        layout.addWidget(self.export_button)
+        layout.addLayout(find_row)
+        layout.addWidget(self.similar_title)
+        layout.addWidget(self.similar_gallery)
+        self.run_button.clicked.connect(self.run)
+        self.layer_choice.currentIndexChanged.connect(lambda _: self.refresh_gallery())
+        self.min_area.valueChanged.connect(lambda _: self.refresh_gallery())
+        self.class_filter.currentIndexChanged.connect(lambda _: self.refresh_gallery())
+        self.sort.currentIndexChanged.connect(lambda _: self.refresh_gallery())
+        self.gallery.itemDoubleClicked.connect(lambda item: self.zoom_to(item.data(Qt.ItemDataRole.UserRole)))
+        self.gallery.itemSelectionChanged.connect(self.refresh)
+        self.similar_gallery.itemDoubleClicked.connect(self._zoom_similar)
+        self.rename_button.clicked.connect(lambda: self.rename())
+        self.reclassify_button.clicked.connect(lambda: self.reclassify())
+        self.delete_button.clicked.connect(lambda: self.delete())
+        self.export_button.clicked.connect(lambda: self.export_selected())
+        self.similar_here_button.clicked.connect(lambda: self.find_similar())
+        self.similar_folder_button.clicked.connect(lambda: self.find_similar_in_folder())
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(300)
+        self._refresh_timer.timeout.connect(self.refresh_gallery)
+        self.refresh_layers()
+
+    def schedule_refresh(self) -> None:
+        """Refresh the gallery once a burst of pixel edits (a brush stroke) has ended."""
+        self._refresh_timer.start()
+
+    @property
+    def doc(self):
+        return self.window.doc
+
+    # state -------------------------------------------------------------------------------
+    def layer(self) -> LabelLayer | None:
+        uid = self.layer_choice.currentData()
+        for layer in self.doc.layers if self.doc else []:
+            if layer.uid == uid:
+                return layer
+        return None
+
+    def _state_key(self, layer: LabelLayer):
+        history = self.doc.history
+        return (layer.uid, len(history.undo_stack), len(history.redo_stack),
+                id(history.undo_stack[-1]) if history.undo_stack else None, self.min_area.value())
+
+    def elements(self) -> list[core_elements.Element]:
+        """Elements of the chosen label layer, recomputed only after the document changed."""
+        layer = self.layer()
+        if layer is None:
+            return []
+        key = self._state_key(layer)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, core_elements.find_elements(
+                layer.data, layer.classes, min_area=self.min_area.value(), names=layer.element_names))
+        return self._cache[1]
+
+    def selected(self) -> list[core_elements.Element]:
+        return [item.data(Qt.ItemDataRole.UserRole) for item in self.gallery.selectedItems()]
+
+    def refresh(self) -> None:
+        running = self.job is not None
+        has_doc, has_layer = self.doc is not None, self.layer() is not None
+        chosen = len(self.gallery.selectedItems())
+        self.run_button.setEnabled(has_doc and not running and self.engine.count() > 0)
+        self.cancel_button.setEnabled(running)
+        for button in (self.rename_button, self.reclassify_button, self.similar_here_button,
+                       self.similar_folder_button):
+            button.setEnabled(has_layer and chosen == 1 and not running)
+        for button in (self.delete_button, self.export_button):
+            button.setEnabled(has_layer and chosen >= 1 and not running)
+
+    def refresh_layers(self) -> None:
+        current = self.layer_choice.currentData()
+        self.layer_choice.blockSignals(True)
+        self.layer_choice.clear()
+        for layer in self.doc.layers_of_kind("labels") if self.doc else []:
+            self.layer_choice.addItem(layer.name, layer.uid)
+        index = self.layer_choice.findData(current)
+        self.layer_choice.setCurrentIndex(index if index >= 0 else self.layer_choice.count() - 1)
+        self.layer_choice.blockSignals(False)
+        self.refresh_gallery()
+
+    def refresh_gallery(self) -> None:
+        layer = self.layer()
+        chosen = {e.key for e in self.selected()}
+        wanted = self.class_filter.currentData()
+        self.class_filter.blockSignals(True)
+        self.class_filter.clear()
+        self.class_filter.addItem(self.tr("all classes"), None)
+        for index, (name, _) in enumerate(layer.classes if layer else []):
+            if index:
+                self.class_filter.addItem(name, index)
+        found = self.class_filter.findData(wanted)
+        self.class_filter.setCurrentIndex(max(0, found))
+        self.class_filter.blockSignals(False)
+        self.gallery.clear()
+        elements = self.elements()
+        if layer is None:
+            self.counts.setText(self.tr("Label the mural, or make a label layer in the Labels dock."))
+            self.refresh()
+            return
+        counts = core_elements.counts_per_class(elements)
+        self.counts.setText(self.tr("%1 elements: %2").replace("%1", str(len(elements))).replace(
+            "%2", ", ".join(f"{name} {n}" for name, n in counts.items()) or "—"))
+        shown = [e for e in elements if wanted is None or e.class_index == wanted]
+        if self.sort.currentData() == "position":
+            shown.sort(key=lambda e: (e.bbox[1], e.bbox[0]))
+        else:  # grouped by class, largest first within a class
+            shown.sort(key=lambda e: (e.class_index, -e.area))
+        for element in shown:
+            item = QListWidgetItem(self._icon(element, layer), self._caption(element))
+            item.setData(Qt.ItemDataRole.UserRole, element)
+            item.setToolTip(f"{element.class_name}, {element.area:,} px, "
+                            f"x {element.bbox[0]} y {element.bbox[1]} {element.bbox[2]}×{element.bbox[3]}")
+            self.gallery.addItem(item)
+            item.setSelected(element.key in chosen)
+        self.refresh()
+
+    def _caption(self, element) -> str:
+        return element.name or element.class_name
+
+    def _icon(self, element, layer) -> QIcon:
+        x, y, w, h = element.bbox
+        step = max(1, max(w, h) // (4 * THUMB))  # huge elements: read every n-th pixel only
+        pixels = self.doc.composite_region(x, y, w, h)[::step, ::step]
+        return thumbnail(pixels, element.region(layer.data)[::step, ::step])
+
+    # labelling with an engine ------------------------------------------------------------
+    def run(self) -> Job | None:
+        doc, name, device = self.doc, self.engine.currentData(), self.device
+
+        def work(progress, cancelled):
+            progress(0.0, "loading the model")
+            labeler = labeling.create(name, device=device)
+            return labeling.label(doc.source, labeler, progress=progress, cancelled=cancelled)
+
+        def done(result):
+            if self.doc is not doc:
+                return
+            layer = doc.new_label_layer(f"elements ({name})", result.labels, classes=result.classes)
+            layer.opacity = 0.5
+            self.refresh_layers()
+            self.layer_choice.setCurrentIndex(self.layer_choice.findData(layer.uid))
+            self.stage.setText(self.tr("labelled in %1 s: review the elements below")
+                               .replace("%1", f"{result.seconds:.1f}"))
+
+        return self.submit(Job(self.tr("Label elements (%1)").replace("%1", name), work, done))
+
+    # browsing and editing ----------------------------------------------------------------
+    def zoom_to(self, element) -> None:
+        self.window.view.show_rect(*element.bbox)
+
+    def _zoom_similar(self, item) -> None:
+        element = item.data(Qt.ItemDataRole.UserRole)
+        if not element.source:
+            self.zoom_to(element)
+
+    def rename(self, name: str | None = None) -> None:
+        (element,), layer = self.selected(), self.layer()
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("Rename element"), self.tr("Name:"),
+                                            text=element.name)
+            if not ok:
+                return
+        names = dict(layer.element_names)
+        if name.strip():
+            names[element.key] = name.strip()
+        else:
+            names.pop(element.key, None)
+        self.doc.set_property(layer, "element_names", names)
+        self.refresh_gallery()
+
+    def reclassify(self, class_index: int | None = None) -> None:
+        (element,), layer = self.selected(), self.layer()
+        if class_index is None:
+            names = [n for n, _ in layer.classes]
+            name, ok = QInputDialog.getItem(self, self.tr("Reclassify element"), self.tr("Class:"),
+                                            names[1:], max(0, element.class_index - 1), False)
+            if not ok:
+                return
+            class_index = names.index(name)
+        self._write(element, class_index, self.tr("Reclassify element as %1")
+                    .replace("%1", layer.classes[class_index][0]))
+
+    def delete(self) -> None:
+        chosen = self.selected()
+        with self.doc.action(self.tr("Delete %n element(s)", "", len(chosen))):
+            for element in chosen:
+                self._write(element, 0, self.tr("Delete element"), refresh=False)
+        self.refresh_gallery()
+
+    def _write(self, element, value: int, action: str, refresh: bool = True) -> None:
+        layer = self.layer()
+        region = element.region(layer.data)
+        self.doc.write_pixels(layer, element.bbox[0], element.bbox[1],
+                              np.full(region.shape, value, np.uint8), where=region, action=action)
+        if refresh:
+            self.refresh_gallery()
+
+    def export_selected(self, folder=None) -> dict | None:
+        chosen = self.selected()
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Export elements to"))
+            if not folder:
+                return None
+        layer = self.layer()
+        image = to_rgb8(self.doc.restored_image())
+        try:
+            written = core_elements.export_elements(chosen, layer.data, image, folder, layer.classes,
+                                                    self.doc.title)
+        except OSError as exc:
+            self.window.show_error(str(exc))
+            return None
+        self.stage.setText(self.tr("Exported %1 elements to %2")
+                           .replace("%1", str(len(chosen))).replace("%2", str(folder)))
+        return written
+
+    # find similar ------------------------------------------------------------------------
+    def find_similar(self, folder=None) -> Job | None:
+        """Rank the elements of this mural (and of ``folder``'s murals) by embedding similarity
+        to the selected one, on the job runner."""
+        (query,), layer = self.selected(), self.layer()
+        doc, name, device, min_area = self.doc, self.engine.currentData(), self.device, self.min_area.value()
+        here = list(self.elements())
+        labels = layer.data
+
+        def work(progress, cancelled):
+            progress(0.0, "loading the model")
+            labeler = labeling.create(name, device=device)
+            labeling.embed_elements(here, doc.source, labels, labeler)
+            candidates = [e for e in here if e.key != query.key]
+            if folder:
+                candidates += labeling.folder_elements(folder, labeler, labeling.default_cache_dir(),
+                                                       min_area, progress, cancelled)
+            return core_elements.rank_similar(query.embedding, candidates)
+
+        def done(ranking):
+            if self.doc is doc:
+                self.show_similar(query, ranking)
+
+        return self.submit(Job(self.tr("Find similar (%1)").replace("%1", name), work, done))
+
+    def find_similar_in_folder(self, folder=None) -> Job | None:
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Find similar elements in"))
+            if not folder:
+                return None
+        return self.find_similar(folder)
+
+    def show_similar(self, query, ranking, limit: int = 50) -> None:
+        self.similar = ranking[:limit]
+        self.similar_gallery.clear()
+        self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", query.name or query.class_name))
+        layer = self.layer()
+        files: dict[str, np.ndarray] = {}
+        for score, element in self.similar:
+            if element.source:
+                if element.source not in files:
+                    files[element.source] = to_rgb8(read_image(element.source).pixels)
+                x, y, w, h = element.bbox
+                icon = thumbnail(files[element.source][y:y + h, x:x + w])
+                where = element.source.replace("\\", "/").rsplit("/", 1)[-1]
+            else:
+                icon, where = self._icon(element, layer), self.tr("this mural")
+            item = QListWidgetItem(icon, f"{score:.2f} {element.name or element.class_name}")
+            item.setToolTip(f"{where}: {element.class_name}, {element.area:,} px, similarity {score:.3f}")
+            item.setData(Qt.ItemDataRole.UserRole, element)
+            self.similar_gallery.addItem(item)
