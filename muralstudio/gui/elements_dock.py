@@ -310,7 +310,7 @@ class ElementsDock(JobPanel):
 
     def delete(self) -> None:
         chosen = self.selected()
-        with self.doc.action(self.tr("Delete %n element(s)", "", len(chosen))):
+        with self.doc.action(self.tr("Delete %1 element(s)").replace("%1", str(len(chosen)))):
             for element in chosen:
                 self._write(element, 0, self.tr("Delete element"), refresh=False)
         self.refresh_gallery()

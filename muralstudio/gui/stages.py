@@ -18,6 +18,8 @@ STAGES = [
     QT_TRANSLATE_NOOP("JobStage", "preparing"),
     QT_TRANSLATE_NOOP("JobStage", "predicting"),
     QT_TRANSLATE_NOOP("JobStage", "detecting: window %1 of %2"),
+    QT_TRANSLATE_NOOP("JobStage", "labeling: window %1 of %2"),
+    QT_TRANSLATE_NOOP("JobStage", "labeling: image %1 of %2"),
     QT_TRANSLATE_NOOP("JobStage", "pyramid level %1/%2"),
     QT_TRANSLATE_NOOP("JobStage", "pyramid level %1/%2 ready"),
     QT_TRANSLATE_NOOP("JobStage", "region %1/%2"),

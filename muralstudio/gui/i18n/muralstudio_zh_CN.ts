@@ -84,6 +84,169 @@
     </message>
 </context>
 <context>
+    <name>ElementsDock</name>
+    <message>
+        <location filename="../elements_dock.py" line="80" />
+        <source>Label elements</source>
+        <translation>标注元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="85" />
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="88" />
+        <source>largest first</source>
+        <translation>由大到小</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="89" />
+        <source>top to bottom</source>
+        <translation>由上到下</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="93" />
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="94" />
+        <source>Reclassify…</source>
+        <translation>更改类别…</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="95" />
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="96" />
+        <source>Export selected…</source>
+        <translation>导出所选…</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="97" />
+        <source>Find similar here</source>
+        <translation>在本壁画中找相似</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="98" />
+        <source>Find similar in folder…</source>
+        <translation>在文件夹中找相似…</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="107" />
+        <source>Labeler</source>
+        <translation>标注模型</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="108" />
+        <source>Label layer</source>
+        <translation>标注图层</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="109" />
+        <source>Minimum area</source>
+        <translation>最小面积</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="113" />
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="215" />
+        <source>all classes</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="225" />
+        <source>Label the mural, or make a label layer in the Labels dock.</source>
+        <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="229" />
+        <source>%1 elements: %2</source>
+        <translation>%1 个元素：%2</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="270" />
+        <source>labelled in %1 s: review the elements below</source>
+        <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="273" />
+        <source>Label elements (%1)</source>
+        <translation>标注元素（%1）</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="287" />
+        <source>Rename element</source>
+        <translation>重命名元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="287" />
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="303" />
+        <source>Reclassify element</source>
+        <translation>更改元素类别</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="303" />
+        <source>Class:</source>
+        <translation>类别：</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="308" />
+        <source>Reclassify element as %1</source>
+        <translation>将元素改为 %1</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="313" />
+        <source>Delete %1 element(s)</source>
+        <translation>删除 %1 个元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="315" />
+        <source>Delete element</source>
+        <translation>删除元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="329" />
+        <source>Export elements to</source>
+        <translation>导出元素到</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="340" />
+        <source>Exported %1 elements to %2</source>
+        <translation>已导出 %1 个元素到 %2</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="367" />
+        <source>Find similar (%1)</source>
+        <translation>查找相似（%1）</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="371" />
+        <source>Find similar elements in</source>
+        <translation>在此查找相似元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="379" />
+        <source>Most similar to '%1':</source>
+        <translation>与“%1”最相似：</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="390" />
+        <source>this mural</source>
+        <translation>本壁画</translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message>
         <location filename="../export_dialog.py" line="27" />
@@ -301,16 +464,26 @@
     </message>
     <message>
         <location filename="../stages.py" line="21" />
+        <source>labeling: window %1 of %2</source>
+        <translation>标注中：第 %1 / %2 个窗口</translation>
+    </message>
+    <message>
+        <location filename="../stages.py" line="22" />
+        <source>labeling: image %1 of %2</source>
+        <translation>标注中：第 %1 / %2 幅图像</translation>
+    </message>
+    <message>
+        <location filename="../stages.py" line="23" />
         <source>pyramid level %1/%2</source>
         <translation>金字塔层级 %1/%2</translation>
     </message>
     <message>
-        <location filename="../stages.py" line="22" />
+        <location filename="../stages.py" line="24" />
         <source>pyramid level %1/%2 ready</source>
         <translation>金字塔层级 %1/%2 完成</translation>
     </message>
     <message>
-        <location filename="../stages.py" line="23" />
+        <location filename="../stages.py" line="25" />
         <source>region %1/%2</source>
         <translation>区域 %1/%2</translation>
     </message>
@@ -336,118 +509,118 @@
 <context>
     <name>LabelsDock</name>
     <message>
-        <location filename="../labels_dock.py" line="36" />
+        <location filename="../labels_dock.py" line="37" />
         <source>New label layer</source>
         <translation>新建标注图层</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="38" />
+        <location filename="../labels_dock.py" line="39" />
         <source>Add class…</source>
         <translation>添加类别…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="39" />
+        <location filename="../labels_dock.py" line="40" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="40" />
+        <location filename="../labels_dock.py" line="41" />
         <source>Colour…</source>
         <translation>颜色…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="41" />
+        <location filename="../labels_dock.py" line="42" />
         <source>Label the click region</source>
         <translation>标注点选区域</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="42" />
+        <location filename="../labels_dock.py" line="43" />
         <source>Label a mask layer…</source>
         <translation>用蒙版图层标注…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="43" />
+        <location filename="../labels_dock.py" line="44" />
         <source>Export training set…</source>
         <translation>导出训练集…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="107" />
+        <location filename="../labels_dock.py" line="108" />
         <source>Make a label layer to start labelling elements.</source>
         <translation>请先新建标注图层再标注元素。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="118" />
+        <location filename="../labels_dock.py" line="119" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="123" />
+        <location filename="../labels_dock.py" line="134" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="136" />
+        <location filename="../labels_dock.py" line="147" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="136" />
-        <location filename="../labels_dock.py" line="153" />
+        <location filename="../labels_dock.py" line="147" />
+        <location filename="../labels_dock.py" line="164" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="141" />
+        <location filename="../labels_dock.py" line="152" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="153" />
+        <location filename="../labels_dock.py" line="164" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="179" />
+        <location filename="../labels_dock.py" line="190" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="190" />
+        <location filename="../labels_dock.py" line="201" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="193" />
+        <location filename="../labels_dock.py" line="204" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="203" />
+        <location filename="../labels_dock.py" line="214" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="205" />
+        <location filename="../labels_dock.py" line="216" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="205" />
+        <location filename="../labels_dock.py" line="216" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="215" />
+        <location filename="../labels_dock.py" line="226" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="219" />
+        <location filename="../labels_dock.py" line="230" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="227" />
+        <location filename="../labels_dock.py" line="238" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
@@ -569,470 +742,475 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="116" />
+        <location filename="../main_window.py" line="117" />
         <source>Navigator</source>
         <extracomment>Images with a longer side than this get their pyramid built in the background on opening.</extracomment>
         <translation>导航器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="118" />
+        <location filename="../main_window.py" line="119" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="133" />
+        <location filename="../main_window.py" line="134" />
         <source>Inpaint</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="135" />
+        <location filename="../main_window.py" line="136" />
         <source>Detect</source>
         <translation>检测</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="138" />
+        <location filename="../main_window.py" line="139" />
         <source>Labels</source>
         <translation>标注</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="142" />
+        <source>Elements</source>
+        <translation>元素</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="145" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="148" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="178" />
+        <location filename="../main_window.py" line="182" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179" />
+        <location filename="../main_window.py" line="183" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="180" />
+        <location filename="../main_window.py" line="184" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182" />
+        <location filename="../main_window.py" line="186" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="187" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="188" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185" />
+        <location filename="../main_window.py" line="189" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="192" />
         <source>Se&amp;ttings…</source>
         <translation>设置…(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="193" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="190" />
+        <location filename="../main_window.py" line="194" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191" />
-        <location filename="../main_window.py" line="446" />
+        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="453" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192" />
-        <location filename="../main_window.py" line="448" />
+        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="455" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="197" />
         <source>New &amp;Mask Layer</source>
         <translation>新建蒙版图层(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="198" />
         <source>&amp;Mask</source>
         <translation>蒙版(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="199" />
         <source>&amp;Grow…</source>
         <translation>扩展…(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="200" />
         <source>Grow</source>
         <translation>扩展</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="200" />
         <source>Grow by (pixels):</source>
         <translation>扩展量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="201" />
         <source>&amp;Shrink…</source>
         <translation>收缩…(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="202" />
         <source>Shrink</source>
         <translation>收缩</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="202" />
         <source>Shrink by (pixels):</source>
         <translation>收缩量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="203" />
         <source>&amp;Feather…</source>
         <translation>羽化…(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="204" />
         <source>Feather</source>
         <translation>羽化</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="204" />
         <source>Feather radius (pixels):</source>
         <translation>羽化半径（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="205" />
         <source>&amp;Invert</source>
         <translation>反选(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="205" />
         <source>Invert</source>
         <translation>反选</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="207" />
         <source>Fill &amp;Holes</source>
         <translation>填充孔洞(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="208" />
         <source>Fill holes</source>
         <translation>填充孔洞</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="209" />
         <source>&amp;Remove Specks…</source>
         <translation>去除斑点…(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
+        <location filename="../main_window.py" line="210" />
         <source>Remove specks</source>
         <translation>去除斑点</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
+        <location filename="../main_window.py" line="210" />
         <source>Smallest region to keep (pixels):</source>
         <translation>保留的最小区域（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="212" />
         <source>&amp;Union with…</source>
         <translation>与…合并(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="212" />
         <source>Union</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../main_window.py" line="213" />
         <source>I&amp;ntersect with…</source>
         <translation>与…相交(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="214" />
         <source>Intersect</source>
         <translation>相交</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../main_window.py" line="215" />
         <source>Su&amp;btract…</source>
         <translation>减去…(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="216" />
         <source>Subtract</source>
         <translation>减去</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="217" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214" />
+        <location filename="../main_window.py" line="218" />
         <source>Zoom &amp;In</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="219" />
         <source>Zoom &amp;Out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="220" />
         <source>&amp;Fit to Window</source>
         <translation>适合窗口(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="221" />
         <source>&amp;Actual Size (100 %)</source>
         <translation>实际大小 (100 %)(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="222" />
         <source>&amp;Compare (hold \ to see the original)</source>
         <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="225" />
         <source>&amp;Off</source>
         <translation>关闭(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="225" />
         <source>&amp;Split view</source>
         <translation>分割视图(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="226" />
         <source>Side &amp;by side</source>
         <translation>并排对比(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223" />
+        <location filename="../main_window.py" line="227" />
         <source>&amp;Difference</source>
         <translation>差异(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
+        <location filename="../main_window.py" line="242" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243" />
+        <location filename="../main_window.py" line="247" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243" />
+        <location filename="../main_window.py" line="247" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="244" />
+        <location filename="../main_window.py" line="248" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245" />
+        <location filename="../main_window.py" line="249" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245" />
+        <location filename="../main_window.py" line="249" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="259" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="262" />
+        <location filename="../main_window.py" line="266" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="271" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273" />
+        <location filename="../main_window.py" line="277" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="287" />
-        <location filename="../main_window.py" line="491" />
+        <location filename="../main_window.py" line="291" />
+        <location filename="../main_window.py" line="498" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290" />
+        <location filename="../main_window.py" line="294" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291" />
+        <location filename="../main_window.py" line="295" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="292" />
+        <location filename="../main_window.py" line="296" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301" />
-        <location filename="../main_window.py" line="329" />
+        <location filename="../main_window.py" line="305" />
+        <location filename="../main_window.py" line="333" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304" />
+        <location filename="../main_window.py" line="308" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304" />
+        <location filename="../main_window.py" line="308" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="347" />
+        <location filename="../main_window.py" line="351" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349" />
+        <location filename="../main_window.py" line="353" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="384" />
+        <location filename="../main_window.py" line="388" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="445" />
+        <location filename="../main_window.py" line="452" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="447" />
+        <location filename="../main_window.py" line="454" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="463" />
+        <location filename="../main_window.py" line="470" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="502" />
+        <location filename="../main_window.py" line="509" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="526" />
+        <location filename="../main_window.py" line="533" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="554" />
+        <location filename="../main_window.py" line="562" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="564" />
+        <location filename="../main_window.py" line="572" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="565" />
+        <location filename="../main_window.py" line="573" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="576" />
-        <location filename="../main_window.py" line="582" />
+        <location filename="../main_window.py" line="584" />
+        <location filename="../main_window.py" line="590" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="578" />
+        <location filename="../main_window.py" line="586" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588" />
+        <location filename="../main_window.py" line="596" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="597" />
-        <location filename="../main_window.py" line="606" />
+        <location filename="../main_window.py" line="605" />
+        <location filename="../main_window.py" line="614" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="599" />
-        <location filename="../main_window.py" line="608" />
+        <location filename="../main_window.py" line="607" />
+        <location filename="../main_window.py" line="616" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="647" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="647" />
+        <location filename="../main_window.py" line="655" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648" />
+        <location filename="../main_window.py" line="656" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="681" />
+        <location filename="../main_window.py" line="689" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="682" />
+        <location filename="../main_window.py" line="690" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="706" />
+        <location filename="../main_window.py" line="714" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -1173,6 +1351,16 @@
         <location filename="../messages.py" line="49" />
         <source>detection cancelled</source>
         <translation>检测已取消</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="50" />
+        <source>labeling cancelled</source>
+        <translation>标注已取消</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="51" />
+        <source>the PSP-M labeler's weights are not installed; train them with 'muralstudio train label' (see models/README.md)</source>
+        <translation>未安装 PSP-M 标注模型权重；请用 'muralstudio train label' 训练（见 models/README.md）</translation>
     </message>
 </context>
 <context>
