@@ -471,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     if first not in SUBCOMMANDS and not any(a in ("-h", "--help", "--version") for a in argv):
         return run_gui([a for a in argv if a not in ("-v", "--verbose")])
     args = build_parser().parse_args(argv)
+    args.command_line = ["muralstudio", *argv]  # model cards record the exact command
     try:
         return COMMANDS[args.command](args)
     except MuralStudioError as exc:

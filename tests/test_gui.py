@@ -774,3 +774,31 @@ def test_elements_dock_labels_browses_edits_exports_and_finds_similar(window, qt
     assert np.array_equal(layer.data, truth)
     doc.undo()
     assert layer.element_names == {}
+
+
+def test_labels_dock_trains_the_labeler_on_an_exported_set(window, qtbot, tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from muralstudio.core import synth
+    from muralstudio.core.document import Document
+    from muralstudio.engines.nets.pspnet import PSPM
+    from muralstudio.engines.weights import load_weights, save_weights
+
+    start = PSPM(width=0.25)
+    save_weights(start, tmp_path / "models" / "label-pspm.safetensors", start.config, {"scale": 0.5})
+    monkeypatch.setenv("MURALSTUDIO_MODELS", str(tmp_path / "models"))
+    image, labels = synth.generate_mural(320, 256, seed=8)
+    doc = Document.from_array(image, name="to learn")
+    window.set_document(doc)
+    doc.new_label_layer("elements", labels)
+    window.labels_dock.refresh()
+    window.labels_dock.export_training_set(tmp_path / "set")
+    job = window.labels_dock.train_labeler(tmp_path / "set", steps=2)
+    qtbot.waitUntil(lambda: job.state in ("done", "failed"), timeout=120000)
+    assert job.state == "done", job.error
+    tuned = tmp_path / "set" / "label-pspm-tuned.safetensors"
+    state, config = load_weights(tuned)
+    assert config["width"] == 0.25
+    assert not all(np.array_equal(state[k].numpy(), v.numpy()) for k, v in start.state_dict().items()
+                   if k.endswith("weight"))
+    assert window.elements_dock.engine.currentData() == ("pspm", str(tuned))
+    assert "--init" in (tmp_path / "set" / "label-pspm-tuned.md").read_text()

@@ -143,3 +143,138 @@ def test_folder_elements_are_labelled_once_and_cached(tmp_path, monkeypatch):
     assert len(calls) == 2 and len(first) == len(again) == 6
     assert {e.source.rsplit("/", 1)[-1] for e in again} == {"a.png", "b.png"}
     assert all(np.allclose(a.embedding, b.embedding, atol=1e-4) for a, b in zip(first, again))
+
+
+def _tiny_set(folder, count=3, size=(160, 120)):
+    """Generated murals whose element regions are known, as an image/label training set."""
+    (folder / "images").mkdir(parents=True)
+    (folder / "labels").mkdir()
+    for i in range(count):
+        image, labels = synth.generate_mural(*size, seed=10 + i)
+        imageio.write_png(folder / "images" / f"beiwei-{100 + i}-a.png", image)
+        imageio.write_png(folder / "labels" / f"beiwei-{100 + i}-a.png", labels)
+    return folder
+
+
+TINY = ["--width", "0.25", "--size", "64", "--batch", "2", "--scale", "0.5", "--threads", "1"]
+
+
+def test_train_label_resumes_saves_weights_and_card_and_the_engine_loads_them(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("torch")
+    from muralstudio import cli
+    from muralstudio.engines.label_pspm import PSPMLabeler
+
+    data = _tiny_set(tmp_path / "set")
+    out = tmp_path / "models" / "label-pspm"
+    args = ["train", "label", "--images", str(data / "images"), "--labels", str(data / "labels"),
+            "--val-split", "none", "--out", str(out), "--steps", "2", "--eval-every", "2",
+            "--log-every", "1", *TINY]
+    assert cli.main(args) == 0
+    assert cli.main([*args[:args.index("--steps") + 1], "3", *args[args.index("--steps") + 2:]]) == 0
+    rows = (out.with_suffix(".log.csv")).read_text().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["1", "2", "3"]  # resumed, not restarted
+    card = out.with_suffix(".md").read_text()
+    assert "3 steps, batch 2, 64² crops" in card and "--steps 3" in card and "Best validation mIoU" in card
+    labeler = PSPMLabeler(weights_path=out.with_suffix(".safetensors"))
+    assert labeler.scale == 0.5 and [c[0] for c in labeler.classes][4] == "people"
+    image, _ = synth.generate_mural(200, 150, seed=1)
+    result = labeling.label(image, labeler)
+    assert result.labels.shape == (150, 200) and result.labels.max() < 6
+    # the CLI (weights found on $MURALSTUDIO_MODELS) writes the indexed PNG and the elements JSON
+    monkeypatch.setenv("MURALSTUDIO_MODELS", str(out.parent))
+    labels_png, elements = tmp_path / "l.png", tmp_path / "e.json"
+    imageio.write_png(tmp_path / "m.png", image)
+    capsys.readouterr()
+    assert cli.main(["label", str(tmp_path / "m.png"), "--out", str(labels_png), "--elements",
+                     str(elements), "--min-area", "1"]) == 0
+    from PIL import Image
+    written = Image.open(labels_png)
+    assert written.mode == "P" and written.getpalette()[12:15] == [0, 158, 115]  # people's colour
+    assert np.array_equal(np.asarray(written), result.labels)
+    report = json.loads(elements.read_text())
+    assert report["weights_sha256"] == labeler.weights_sha256
+    assert sum(e["area"] for e in report["elements"]) == int((result.labels > 0).sum())
+    assert all(len(e["embedding"]) == labeler.model.backbone.out_channels for e in report["elements"])
+    assert f"labels: {labels_png}" in capsys.readouterr().out
+
+
+def test_one_training_step_lowers_the_loss_on_a_fixed_batch():
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    from muralstudio.engines.nets.pspnet import PSPM
+    from muralstudio.engines.nets.resunet import dice_loss
+
+    torch.manual_seed(0)
+    pairs = [synth.generate_mural(96, 96, seed=s) for s in (4, 5)]
+    x = torch.from_numpy(np.stack([p[0] for p in pairs])).permute(0, 3, 1, 2).float() / 255
+    y = torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.int64))
+    model = PSPM(width=0.25)
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def loss_now():
+        torch.manual_seed(1)  # the same dropout masks every time
+        out, aux = model(x)
+        return F.cross_entropy(out, y) + dice_loss(out, y) + 0.4 * F.cross_entropy(aux, y)
+
+    before = loss_now().item()
+    for _ in range(3):
+        opt.zero_grad()
+        loss = loss_now()
+        loss.backward()
+        opt.step()
+    assert loss_now().item() < before - 0.05
+
+
+def test_pretrained_backbone_loads_into_pspm_and_mismatches_are_explained(tmp_path):
+    torch = pytest.importorskip("torch")
+    from muralstudio.core.errors import WeightsError
+    from muralstudio.engines.weights import save_weights
+    from muralstudio.train import backbone, label
+
+    pre = backbone.BackbonePretrainer(width=0.25)
+    save_weights(pre, tmp_path / "bb.safetensors", pre.config)
+    args = type("A", (), {"init": None, "init_backbone": str(tmp_path / "bb.safetensors"),
+                          "output_stride": 16, "pooling": "max", "width": 0.25})()
+    model = label.build_model(args, 6)
+    assert torch.equal(model.backbone.features[3].conv[0][0].weight, pre.backbone.features[3].conv[0][0].weight)
+    args.width = 0.5
+    with pytest.raises(WeightsError, match="shape"):
+        label.build_model(args, 6)
+    assert backbone.dynasty_of("beiweiz-248-1f.jpg") == 1 and backbone.dynasty_of("sui-313-b") == 4
+    assert backbone.dynasty_of("photo.jpg") == -1
+
+
+def test_training_set_with_unknown_label_values_is_refused(tmp_path):
+    from muralstudio.train import label
+
+    data = _tiny_set(tmp_path / "set", count=1)
+    bad = imageio.read_image(data / "labels" / "beiwei-100-a.png").pixels.copy()
+    bad[0, 0] = 9
+    imageio.write_png(data / "labels" / "beiwei-100-a.png", bad)
+    with pytest.raises(ValueError, match=r"label values \[9\]"):
+        label.load_pairs(data / "images", data / "labels", "all", 6)
+
+
+def test_bench_label_compares_engines_in_one_run(tmp_path):
+    pytest.importorskip("torch")
+    from muralstudio.benchmarks import label as bench
+    from muralstudio.engines.nets.pspnet import PSPM
+    from muralstudio.engines.weights import save_weights
+
+    data = _tiny_set(tmp_path / "set", count=4)
+    model = PSPM(width=0.25)
+    save_weights(model, tmp_path / "untrained.safetensors", model.config, {"scale": 0.5})
+    report = bench.run(data / "images", data / "labels",
+                       ["kmeans", f"pspm@{tmp_path / 'untrained.safetensors'}"], split="all", log=None)
+    assert report["n_images"] == 4 and set(report["engines"]) == {"kmeans", f"pspm@{tmp_path / 'untrained.safetensors'}"}
+    km = report["engines"]["kmeans"]
+    assert 0 < km["pa"] <= 1 and km["seconds_per_megapixel"] > 0
+    assert set(km["per_class_iou"]) <= {"background", "animal", "building", "cloud", "people", "Buddha"}
+    assert "background" in km["per_class_iou"]
+    # the k-means baseline on the plain, distinct colours of a painted scene is near perfect
+    image, truth = painted()
+    fitted = bench.KMeansLabeler([(image, truth)], k=8)
+    assert (labeling.label(image, fitted).labels == truth).mean() > 0.99
+    assert "kmeans" in bench.format_table(report)

@@ -8,6 +8,8 @@ whenever the layer changes, so brush edits and the Labels dock show up here too.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -76,7 +78,7 @@ class ElementsDock(JobPanel):
         self.similar: list[tuple[float, core_elements.Element]] = []
         self.engine = QComboBox()
         for name in registry.available("labeler"):
-            self.engine.addItem(name, name)
+            self.engine.addItem(name, (name, None))
         self.run_button = QPushButton(self.tr("Label elements"))
         self.layer_choice = QComboBox()
         self.min_area = QSpinBox()
@@ -147,6 +149,17 @@ class ElementsDock(JobPanel):
         self._refresh_timer.setInterval(300)
         self._refresh_timer.timeout.connect(self.refresh_gallery)
         self.refresh_layers()
+
+    def add_weights(self, path) -> None:
+        """Offer PSP-M weights trained in this session (Labels dock → Train) and choose them."""
+        self.engine.addItem(f"pspm — {Path(path).name}", ("pspm", str(path)))
+        self.engine.setCurrentIndex(self.engine.count() - 1)
+
+    def _create_labeler(self):
+        """A factory for the chosen engine (and weights), to be called on the worker thread."""
+        (name, weights), device = self.engine.currentData(), self.device
+        params = {"weights_path": Path(weights)} if weights else {}
+        return name, lambda: labeling.create(name, device=device, **params)
 
     def schedule_refresh(self) -> None:
         """Refresh the gallery once a burst of pixel edits (a brush stroke) has ended."""
@@ -253,11 +266,12 @@ class ElementsDock(JobPanel):
 
     # labelling with an engine ------------------------------------------------------------
     def run(self) -> Job | None:
-        doc, name, device = self.doc, self.engine.currentData(), self.device
+        doc = self.doc
+        name, create = self._create_labeler()
 
         def work(progress, cancelled):
             progress(0.0, "loading the model")
-            labeler = labeling.create(name, device=device)
+            labeler = create()
             return labeling.label(doc.source, labeler, progress=progress, cancelled=cancelled)
 
         def done(result):
@@ -346,13 +360,14 @@ class ElementsDock(JobPanel):
         """Rank the elements of this mural (and of ``folder``'s murals) by embedding similarity
         to the selected one, on the job runner."""
         (query,), layer = self.selected(), self.layer()
-        doc, name, device, min_area = self.doc, self.engine.currentData(), self.device, self.min_area.value()
+        doc, min_area = self.doc, self.min_area.value()
+        name, create = self._create_labeler()
         here = list(self.elements())
         labels = layer.data
 
         def work(progress, cancelled):
             progress(0.0, "loading the model")
-            labeler = labeling.create(name, device=device)
+            labeler = create()
             labeling.embed_elements(here, doc.source, labels, labeler)
             candidates = [e for e in here if e.key != query.key]
             if folder:

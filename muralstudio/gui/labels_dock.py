@@ -42,6 +42,8 @@ class LabelsDock(QWidget):
         self.assign_click_button = QPushButton(self.tr("Label the click region"))
         self.assign_mask_button = QPushButton(self.tr("Label a mask layer…"))
         self.export_button = QPushButton(self.tr("Export training set…"))
+        self.train_button = QPushButton(self.tr("Train labeler on a training set…"))
+        self.last_export = None
         self.info = QLabel()
         self.info.setWordWrap(True)
         top = QHBoxLayout()
@@ -57,6 +59,7 @@ class LabelsDock(QWidget):
         layout.addWidget(self.assign_click_button)
         layout.addWidget(self.assign_mask_button)
         layout.addWidget(self.export_button)
+        layout.addWidget(self.train_button)
         layout.addWidget(self.info)
         self.new_layer_button.clicked.connect(self.new_layer)
         self.layer_choice.currentIndexChanged.connect(lambda _: self.refresh_classes())
@@ -66,6 +69,7 @@ class LabelsDock(QWidget):
         self.assign_click_button.clicked.connect(self.label_click_region)
         self.assign_mask_button.clicked.connect(self.label_mask_layer)
         self.export_button.clicked.connect(self.export_training_set)
+        self.train_button.clicked.connect(lambda: self.train_labeler())
         self.refresh()
 
     @property
@@ -235,6 +239,40 @@ class LabelsDock(QWidget):
         except OSError as exc:
             self.window.show_error(str(exc))
             return None
+        self.last_export = folder
         self.info.setText(self.tr("Wrote %1 image/label pairs to %2")
                           .replace("%1", str(len(summary["pairs"]))).replace("%2", str(folder)))
         return summary
+
+    def train_labeler(self, folder=None, steps: int = 300):
+        """Fine-tune PSP-M on an exported training set, on the job runner; the new weights
+        become a choice in the Elements dock."""
+        from pathlib import Path
+
+        from muralstudio.gui.jobs import Job
+
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Training set (images/, labels/)"),
+                                                      str(self.last_export or ""))
+            if not folder:
+                return None
+        folder = Path(folder)
+        if not (folder / "images").is_dir() or not (folder / "labels").is_dir():
+            self.window.show_error(self.tr("%1 has no images/ and labels/ folders; use "
+                                           "Export training set first.").replace("%1", str(folder)))
+            return None
+        device = self.window.elements_dock.device
+
+        def work(progress, cancelled):
+            from muralstudio.train.label import fine_tune
+
+            progress(0.0, "preparing")
+            return fine_tune(folder, folder / "label-pspm-tuned", steps=steps, device=device,
+                             progress=progress, cancelled=cancelled)
+
+        def done(weights):
+            self.window.elements_dock.add_weights(weights)
+            self.info.setText(self.tr("Trained %1; it is now the labeler of the Elements dock.")
+                              .replace("%1", str(weights)))
+
+        return self.window.jobs.submit(Job(self.tr("Train labeler"), work, done))

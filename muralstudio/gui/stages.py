@@ -20,6 +20,7 @@ STAGES = [
     QT_TRANSLATE_NOOP("JobStage", "detecting: window %1 of %2"),
     QT_TRANSLATE_NOOP("JobStage", "labeling: window %1 of %2"),
     QT_TRANSLATE_NOOP("JobStage", "labeling: image %1 of %2"),
+    QT_TRANSLATE_NOOP("JobStage", "training: step %1 of %2"),
     QT_TRANSLATE_NOOP("JobStage", "pyramid level %1/%2"),
     QT_TRANSLATE_NOOP("JobStage", "pyramid level %1/%2 ready"),
     QT_TRANSLATE_NOOP("JobStage", "region %1/%2"),

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shlex
-import sys
 from pathlib import Path
 
 import cv2
@@ -139,7 +137,7 @@ def train(args) -> Path:
                 "photographs). Load it with `muralstudio train label --init-backbone`.",
         "Data": f"- murals (training caves only): {len(train_murals)} from {args.murals}\n"
                 f"- natural photographs: {len(natural_paths)} from {args.natural}",
-        "Command": "```\nmuralstudio train backbone " + " ".join(map(shlex.quote, sys.argv[3:])) + "\n```",
+        "Command": common.command_text(args, "backbone"),
         "Training": f"{run.step} steps, batch {args.batch}, {args.size}² crops, AdamW cosine "
                     f"{args.lr}; {common.hardware()}; {run.clock.seconds() / 60:.1f} min this run. "
                     f"Best validation (held-out caves) dynasty + rotation accuracy {run.best:.3f}.",

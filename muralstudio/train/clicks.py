@@ -15,8 +15,6 @@ placed in its largest error (the benchmark's rule), the prediction fed back as p
 from __future__ import annotations
 
 import logging
-import shlex
-import sys
 from pathlib import Path
 
 import cv2
@@ -223,7 +221,7 @@ def train(args) -> Path:
                 "folders: training caves only; objects = synthetic paint loss / stains "
                 "(render_damage_classes, jelly_mask) or labelled regions. The benchmark's object "
                 "set is not used for training.",
-        "Command": "```\nmuralstudio train clicks " + " ".join(map(shlex.quote, sys.argv[3:])) + "\n```",
+        "Command": common.command_text(args, "clicks"),
         "Training": f"{run.step} steps, batch {args.batch}, 0–{args.max_iterations} simulated "
                     f"click rounds per step, BCE + soft IoU, Adam cosine {args.lr}; "
                     f"{common.hardware()}; {run.clock.seconds() / 60:.1f} min this run; best val "

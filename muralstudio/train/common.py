@@ -90,8 +90,8 @@ class TrainLog:
         self.rows: list[dict] = []
         if self.path.exists():
             with open(self.path, newline="") as handle:
-                self.rows = [{k: float(v) for k, v in row.items() if v != ""}
-                             for row in csv.DictReader(handle)]
+                self.rows = [{k: int(float(v)) if k == "step" else float(v)
+                              for k, v in row.items() if v != ""} for row in csv.DictReader(handle)]
 
     def add(self, **values) -> None:
         self.rows.append(values)
@@ -261,6 +261,16 @@ class Stopwatch:
 
     def seconds(self) -> float:
         return time.perf_counter() - self.start
+
+
+def command_text(args, name: str) -> str:
+    """The command that ran this training, for the model card (as typed when run from the
+    command line; rebuilt from the subcommand name otherwise)."""
+    import shlex
+    import sys
+
+    words = getattr(args, "command_line", None) or ["muralstudio", "train", name, *sys.argv[3:]]
+    return "```\n" + " ".join(map(shlex.quote, words)) + "\n```"
 
 
 def dumps(obj) -> str:

@@ -9,8 +9,6 @@ is learned too). Mural folders are split by cave; only the training caves are us
 from __future__ import annotations
 
 import logging
-import shlex
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,7 +193,7 @@ def train(args) -> Path:
         "Data": "\n".join(f"- {f}" for f in folders) + "\n\nMural folders: training caves only "
                 "(muralstudio.core.datasets.cave_split), synthetic craquelure and paint loss "
                 "rendered by muralstudio.core.synth.render_damage_classes.",
-        "Command": "```\nmuralstudio train detect " + " ".join(map(shlex.quote, sys.argv[3:])) + "\n```",
+        "Command": common.command_text(args, "detect"),
         "Training": f"{run.step} steps, batch {args.batch}, {args.size}×{args.size} crops, loss "
                     f"{args.loss} (λ = {args.focal_weight}), Adam cosine {args.lr} → {args.min_lr}; "
                     f"{common.hardware()}; {run.clock.seconds() / 60:.1f} min this run. Best "

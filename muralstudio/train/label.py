@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shlex
-import sys
 from pathlib import Path
 
 import cv2
@@ -62,7 +60,7 @@ def load_pairs(images, labels, split: str, n_classes: int) -> list[tuple[str, np
                              f"is {image.shape[1]}×{image.shape[0]}")
         bad = (label >= n_classes) & (label != IGNORE)
         if bad.any():
-            raise ValueError(f"{label_path} has label values {sorted(set(np.unique(label[bad])))} "
+            raise ValueError(f"{label_path} has label values {sorted(int(v) for v in np.unique(label[bad]))} "
                              f"but only {n_classes} classes are defined")
         out.append((image_path.stem, image, label))
     return out
@@ -126,11 +124,19 @@ def evaluate(model, pairs, classes, scale: float, device) -> dict:
 
 
 def build_model(args, n_classes: int) -> PSPM:
+    if args.init:  # fine-tuning keeps the network's shape and working scale
+        from muralstudio.engines.weights import read_metadata
+
+        meta = read_metadata(args.init)
+        if meta.get("config", {}).get("architecture") != "pspm":
+            raise ValueError(f"--init {args.init} is not PSP-M weights")
+        args.width = meta["config"].get("width", 1.0)
+        args.output_stride = meta["config"].get("output_stride", 16)
+        args.pooling = meta["config"].get("pooling", "max")
+        args.scale = meta.get("extra", {}).get("scale", args.scale)
     model = PSPM(n_classes, args.output_stride, args.pooling, aux=True, width=args.width)
     if args.init:
         state, config = load_weights(args.init)
-        if config.get("width", 1.0) != args.width:
-            raise ValueError(f"--init weights have width {config.get('width')}, not {args.width}")
         if config.get("n_classes") != n_classes:  # new classes: keep all but the classifiers
             fresh = model.state_dict()
             fresh.update({k: v for k, v in state.items()
@@ -148,7 +154,11 @@ def build_model(args, n_classes: int) -> PSPM:
     return model
 
 
-def train(args) -> Path:
+def train(args, progress=None, cancelled=None) -> Path:
+    """Train (or resume) as ``args`` say; ``progress(fraction, stage)`` and ``cancelled()``
+    let the window run it on the job runner (a cancelled run keeps its checkpoint)."""
+    from muralstudio.core.errors import Cancelled
+
     device, out, ckpt_path, log_path = common.start_run(args)
     classes = read_classes(args.labels)
     n = len(classes)
@@ -183,6 +193,10 @@ def train(args) -> Path:
         model.backbone.eval()  # random or pre-trained statistics stay as they are
     stale, best_seen = 0, run.best
     while not run.done:
+        if cancelled and cancelled():
+            raise Cancelled("training cancelled")
+        if progress:
+            progress(run.step / args.steps, f"training: step {run.step + 1} of {args.steps}")
         batch = [sample(*train_pairs[int(rng.integers(len(train_pairs)))][1:], args.size, args.scale, rng)
                  for _ in range(args.batch)]
         x = common.to_tensor([b[0] for b in batch]).to(device)
@@ -215,7 +229,7 @@ def train(args) -> Path:
                 f"- validation: {len(val_pairs)} pairs ({'held-out caves' if args.val_split == 'cave' else 'the training pairs'})\n"
                 f"- backbone start: {extra['init_backbone'] or ('weights of ' + Path(args.init).name if args.init else 'random')}"
                 f"{' (frozen)' if frozen else ''}",
-        "Command": "```\nmuralstudio train label " + " ".join(map(shlex.quote, sys.argv[3:])) + "\n```",
+        "Command": common.command_text(args, "label"),
         "Training": f"{run.step} steps, batch {args.batch}, {args.size}² crops, CE (class weights "
                     f"{[round(float(v), 2) for v in weight.cpu()]}) + Dice + {args.aux_weight}·aux CE, "
                     f"Adam {args.lr} with ReduceLROnPlateau (0.5, patience 3), early stop after "
@@ -223,6 +237,29 @@ def train(args) -> Path:
                     f"{run.clock.seconds() / 60:.1f} min this run. Best validation mIoU {run.best:.3f}.",
     })
     return weights
+
+
+def fine_tune(training_set, out, init=None, steps: int = 300, device: str = "cpu",
+              progress=None, cancelled=None) -> Path:
+    """Fine-tune PSP-M on a set written by "Export training set" (``images/``, ``labels/``,
+    ``classes.json``), starting from ``init`` (default: the shipped weights), validating on the
+    set itself. The window's Train button runs this on the job runner."""
+    import argparse
+
+    from muralstudio.engines.weights import find_weights
+
+    init = init or find_weights("label-pspm")
+    if init is None:
+        raise FileNotFoundError("no PSP-M weights to start from (models/label-pspm.safetensors)")
+    training_set = Path(training_set)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    words = ["--images", str(training_set / "images"), "--labels", str(training_set / "labels"),
+             "--val-split", "none", "--out", str(out), "--init", str(init), "--steps", str(steps),
+             "--device", device, "--lr", "3e-4", "--eval-every", str(max(25, steps // 6))]
+    args = parser.parse_args(words)
+    args.command_line = ["muralstudio", "train", "label", *words]
+    return train(args, progress, cancelled)
 
 
 def add_arguments(parser) -> None:
