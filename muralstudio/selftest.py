@@ -50,7 +50,7 @@ def _require(condition: bool, message: str) -> None:
 
 def run(out=sys.stdout) -> int:
     from muralstudio import __version__
-    from muralstudio.core import export, maskops, metrics, synth
+    from muralstudio.core import export, imageio, maskops, metrics, synth
     from muralstudio.core.document import Document
     from muralstudio.core.imageio import read_image
     from muralstudio.engines import catalogue, detection, inpainting, registry, segmentation
@@ -116,10 +116,20 @@ def run(out=sys.stdout) -> int:
             return "skipped: no labeler engine is installed in this version"
         from muralstudio.engines import labeling
 
-        result = labeling.label(state["damaged"], labeling.create(names[0]))
-        classes = np.unique(result.labels)
-        _require(len(classes) > 1, "only one class found")
-        return f"{names[0]}, {len(classes)} classes found"
+        labeler = labeling.create(names[0])
+        image = imageio.to_rgb8(state["damaged"])
+        result = labeling.label(image, labeler)
+        _require(result.labels.shape == image.shape[:2] and result.labels.max() < len(labeler.classes),
+                 "label map has the wrong size or values")
+        windowed = labeling.label(image, labeler, window=128)  # many overlapping windows
+        agreement = float((windowed.labels == result.labels).mean())
+        _require(agreement > 0.9, f"windowed and whole-image labels agree on {agreement:.0%} only")
+        elements = labeling.elements_of(result, image, labeler, min_area=64)
+        _require(all(abs(np.linalg.norm(e.embedding) - 1) < 1e-3 for e in elements),
+                 "element embeddings are not unit vectors")
+        present = [labeler.classes[i][0] for i in np.unique(result.labels)]
+        return (f"{names[0]}, classes {', '.join(present)}, {len(elements)} elements, "
+                f"windows agree {agreement:.1%}")
 
     def export_tiff():
         with tempfile.TemporaryDirectory(prefix="muralstudio-selftest-") as folder:

@@ -22,10 +22,20 @@ def build_pspm(config: dict):
                 config.get("pooling", "max"), config.get("aux", True), config.get("width", 1.0))
 
 
+def prior_correction(class_weights, n: int) -> np.ndarray:
+    """−log(class weight) per class, added to the logits. Cross-entropy with class weights
+    learns posteriors multiplied by the weights; dividing them back out gives the plain
+    posterior, so rare classes are not over-predicted at inference."""
+    if not class_weights:
+        return np.zeros(n, np.float32)
+    return -np.log(np.asarray(class_weights, np.float32))
+
+
 @registry.register("labeler", "pspm")
 class PSPMLabeler(Labeler):
     name = "pspm"
     version = "1"
+    weights_name = DEFAULT_WEIGHTS
     memory_mb = 120
 
     def __init__(self, device: str = "cpu", weights_path=None, **params):
@@ -38,10 +48,11 @@ class PSPMLabeler(Labeler):
         if net.extra.get("classes"):
             self.classes = [(str(n), tuple(int(v) for v in c)) for n, c in net.extra["classes"]]
         self.scale = float(net.extra.get("scale", self.scale))
+        self.prior_correction = prior_correction(net.extra.get("class_weights"), len(self.classes))
         super().__init__(device, **params)
 
     @classmethod
-    def from_model(cls, model, classes, scale: float, device="cpu") -> "PSPMLabeler":
+    def from_model(cls, model, classes, scale: float, device="cpu", class_weights=None) -> "PSPMLabeler":
         """A labeler around a network in memory (validation during training)."""
         import torch
 
@@ -49,6 +60,7 @@ class PSPMLabeler(Labeler):
         Labeler.__init__(labeler, str(device))
         labeler.model, labeler.torch_device, labeler.config = model, torch.device(device), model.config
         labeler.classes, labeler.scale = [(n, tuple(c)) for n, c in classes], float(scale)
+        labeler.prior_correction = prior_correction(class_weights, len(labeler.classes))
         return labeler
 
     def _input(self, tile: np.ndarray):
@@ -64,7 +76,8 @@ class PSPMLabeler(Labeler):
         import torch
 
         with torch.inference_mode():
-            return self.model(self._input(tile))[0].float().cpu().numpy()
+            logits = self.model(self._input(tile))[0].float().cpu().numpy()
+        return logits + self.prior_correction[:, None, None]
 
     def embed(self, crop: np.ndarray, region: np.ndarray) -> np.ndarray:
         import torch

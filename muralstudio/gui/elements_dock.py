@@ -392,6 +392,7 @@ class ElementsDock(JobPanel):
         self.similar = ranking[:limit]
         self.similar_gallery.clear()
         self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", query.name or query.class_name))
+        self.stage.setText(self.tr("ranked %1 elements").replace("%1", str(len(ranking))))
         layer = self.layer()
         files: dict[str, np.ndarray] = {}
         for score, element in self.similar:

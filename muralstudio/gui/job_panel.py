@@ -47,6 +47,7 @@ class JobPanel(QWidget):
             return
         self.job = None
         if job.state == "done":
+            self.progress.setValue(100)
             text = self.done_text()
             if text:
                 self.stage.setText(text)

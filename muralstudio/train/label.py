@@ -95,25 +95,27 @@ def sample(image: np.ndarray, label: np.ndarray, size: int, scale: float, rng):
 
 
 def class_weights(pairs, n_classes: int) -> np.ndarray:
-    """Median-frequency balancing over the classes present (absent classes weigh 1)."""
+    """Square root of median-frequency balancing over the classes present (absent classes
+    weigh 1): full balancing made the rare classes (a single Buddha, a few clouds) swallow the
+    background in validation."""
     counts = np.zeros(n_classes)
     for _, _, label in pairs:
         counts += np.bincount(label[label != IGNORE].ravel(), minlength=n_classes)[:n_classes]
     freq = counts / max(counts.sum(), 1)
     present = freq > 0
     weights = np.ones(n_classes)
-    weights[present] = np.median(freq[present]) / freq[present]
-    return np.clip(weights, 0.2, 5.0)
+    weights[present] = np.sqrt(np.median(freq[present]) / freq[present])
+    return np.clip(weights, 0.3, 3.0)
 
 
-def evaluate(model, pairs, classes, scale: float, device) -> dict:
+def evaluate(model, pairs, classes, scale: float, device, class_weights=None) -> dict:
     """Whole validation images labelled as the engine labels them; PA, mPA and mIoU over the
     classes present in the ground truth (pooled pixels)."""
     from muralstudio.core.metrics import scores_from_confusion
     from muralstudio.engines.label_pspm import PSPMLabeler
     from muralstudio.engines.labeling import label
 
-    labeler = PSPMLabeler.from_model(model, classes, scale, device)
+    labeler = PSPMLabeler.from_model(model, classes, scale, device, class_weights)
     model.eval()
     cm = np.zeros((len(classes), len(classes)), np.int64)
     for _, image, truth in pairs:
@@ -185,7 +187,7 @@ def train(args, progress=None, cancelled=None) -> Path:
     weight = torch.tensor(class_weights(train_pairs, n), dtype=torch.float32, device=device)
     extra = {"classes": [[c[0], list(c[1])] for c in classes], "scale": args.scale,
              "init_backbone": Path(args.init_backbone).name if args.init_backbone else None,
-             "frozen_backbone": frozen}
+             "frozen_backbone": frozen, "class_weights": [round(float(v), 4) for v in weight.cpu()]}
     run = common.Run(args, model, opt, out, ckpt_path, log_path, ["val_pa", "val_miou"])
     rng = np.random.default_rng(args.seed + run.step)
     model.train()
@@ -209,7 +211,8 @@ def train(args, progress=None, cancelled=None) -> Path:
         loss.backward()
         opt.step()
         lr = opt.param_groups[0]["lr"]
-        run.after_step(loss.item(), lr, lambda: evaluate(model, val_pairs, classes, args.scale, device),
+        run.after_step(loss.item(), lr, lambda: evaluate(model, val_pairs, classes, args.scale, device,
+                                                         extra["class_weights"]),
                        lambda row: row["val_miou"], extra)
         if run.step % args.eval_every == 0 and run.trainlog.rows and "val_miou" in run.trainlog.rows[-1]:
             value = run.trainlog.rows[-1]["val_miou"]

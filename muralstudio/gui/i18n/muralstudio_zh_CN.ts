@@ -86,162 +86,167 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="80" />
+        <location filename="../elements_dock.py" line="82" />
         <source>Label elements</source>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="85" />
+        <location filename="../elements_dock.py" line="87" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="88" />
+        <location filename="../elements_dock.py" line="90" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="89" />
+        <location filename="../elements_dock.py" line="91" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="93" />
+        <location filename="../elements_dock.py" line="95" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="94" />
+        <location filename="../elements_dock.py" line="96" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="95" />
+        <location filename="../elements_dock.py" line="97" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="96" />
+        <location filename="../elements_dock.py" line="98" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="97" />
+        <location filename="../elements_dock.py" line="99" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="98" />
+        <location filename="../elements_dock.py" line="100" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="107" />
+        <location filename="../elements_dock.py" line="109" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="108" />
+        <location filename="../elements_dock.py" line="110" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="109" />
+        <location filename="../elements_dock.py" line="111" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="113" />
+        <location filename="../elements_dock.py" line="115" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="215" />
+        <location filename="../elements_dock.py" line="228" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="225" />
+        <location filename="../elements_dock.py" line="238" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="229" />
+        <location filename="../elements_dock.py" line="242" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="270" />
+        <location filename="../elements_dock.py" line="284" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="273" />
+        <location filename="../elements_dock.py" line="287" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="287" />
+        <location filename="../elements_dock.py" line="301" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="287" />
+        <location filename="../elements_dock.py" line="301" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="303" />
+        <location filename="../elements_dock.py" line="317" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="303" />
+        <location filename="../elements_dock.py" line="317" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="308" />
+        <location filename="../elements_dock.py" line="322" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="313" />
+        <location filename="../elements_dock.py" line="327" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="315" />
+        <location filename="../elements_dock.py" line="329" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="329" />
+        <location filename="../elements_dock.py" line="343" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="340" />
+        <location filename="../elements_dock.py" line="354" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="367" />
+        <location filename="../elements_dock.py" line="382" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="371" />
+        <location filename="../elements_dock.py" line="386" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="379" />
+        <location filename="../elements_dock.py" line="394" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="390" />
+        <location filename="../elements_dock.py" line="395" />
+        <source>ranked %1 elements</source>
+        <translation>已排序 %1 个元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="406" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -419,12 +424,12 @@
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../job_panel.py" line="54" />
+        <location filename="../job_panel.py" line="55" />
         <source>cancelled: nothing was changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../job_panel.py" line="56" />
+        <location filename="../job_panel.py" line="57" />
         <source>failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -474,16 +479,21 @@
     </message>
     <message>
         <location filename="../stages.py" line="23" />
+        <source>training: step %1 of %2</source>
+        <translation>训练中：第 %1 / %2 步</translation>
+    </message>
+    <message>
+        <location filename="../stages.py" line="24" />
         <source>pyramid level %1/%2</source>
         <translation>金字塔层级 %1/%2</translation>
     </message>
     <message>
-        <location filename="../stages.py" line="24" />
+        <location filename="../stages.py" line="25" />
         <source>pyramid level %1/%2 ready</source>
         <translation>金字塔层级 %1/%2 完成</translation>
     </message>
     <message>
-        <location filename="../stages.py" line="25" />
+        <location filename="../stages.py" line="26" />
         <source>region %1/%2</source>
         <translation>区域 %1/%2</translation>
     </message>
@@ -544,85 +554,110 @@
         <translation>导出训练集…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="108" />
+        <location filename="../labels_dock.py" line="45" />
+        <source>Train labeler on a training set…</source>
+        <translation>用训练集训练标注模型…</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="112" />
         <source>Make a label layer to start labelling elements.</source>
         <translation>请先新建标注图层再标注元素。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="119" />
+        <location filename="../labels_dock.py" line="123" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="134" />
+        <location filename="../labels_dock.py" line="138" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="147" />
+        <location filename="../labels_dock.py" line="151" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="147" />
-        <location filename="../labels_dock.py" line="164" />
+        <location filename="../labels_dock.py" line="151" />
+        <location filename="../labels_dock.py" line="168" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="152" />
+        <location filename="../labels_dock.py" line="156" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="164" />
+        <location filename="../labels_dock.py" line="168" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="190" />
+        <location filename="../labels_dock.py" line="194" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="201" />
+        <location filename="../labels_dock.py" line="205" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="204" />
+        <location filename="../labels_dock.py" line="208" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="214" />
+        <location filename="../labels_dock.py" line="218" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="216" />
+        <location filename="../labels_dock.py" line="220" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="216" />
+        <location filename="../labels_dock.py" line="220" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="226" />
+        <location filename="../labels_dock.py" line="230" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="230" />
+        <location filename="../labels_dock.py" line="234" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="238" />
+        <location filename="../labels_dock.py" line="243" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="255" />
+        <source>Training set (images/, labels/)</source>
+        <translation>训练集（images/、labels/）</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="261" />
+        <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
+        <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="275" />
+        <source>Trained %1; it is now the labeler of the Elements dock.</source>
+        <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="278" />
+        <source>Train labeler</source>
+        <translation>训练标注模型</translation>
     </message>
 </context>
 <context>
@@ -1359,6 +1394,11 @@
     </message>
     <message>
         <location filename="../messages.py" line="51" />
+        <source>training cancelled</source>
+        <translation>训练已取消</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="52" />
         <source>the PSP-M labeler's weights are not installed; train them with 'muralstudio train label' (see models/README.md)</source>
         <translation>未安装 PSP-M 标注模型权重；请用 'muralstudio train label' 训练（见 models/README.md）</translation>
     </message>
