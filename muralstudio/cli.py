@@ -295,6 +295,15 @@ def cmd_inpaint(args) -> int:
     return 0
 
 
+def _print_report(table: str, report: dict, json_path) -> int:
+    print(table)
+    if json_path:
+        from muralstudio.core.imageio import write_json
+
+        write_json(json_path, report)
+    return 0
+
+
 def cmd_bench(args) -> int:
     if args.bench_command == "detect":
         from muralstudio.benchmarks import detect as bench_detect
@@ -302,34 +311,19 @@ def cmd_bench(args) -> int:
         report = bench_detect.run(args.images, args.masks, [e.strip() for e in args.engine.split(",")],
                                   args.synthetic, args.damage_class, args.threshold, args.split,
                                   args.limit, log=lambda m: print(m, file=sys.stderr))
-        print(bench_detect.format_table(report))
-        if args.json:
-            from muralstudio.core.imageio import write_json
-
-            write_json(args.json, report)
-        return 0
+        return _print_report(bench_detect.format_table(report), report, args.json)
     if args.bench_command == "label":
         from muralstudio.benchmarks import label as bench_label
 
         report = bench_label.run(args.images, args.labels, [e.strip() for e in args.engines.split(",")],
                                  args.split, args.device, log=lambda m: print(m, file=sys.stderr))
-        print(bench_label.format_table(report))
-        if args.json:
-            from muralstudio.core.imageio import write_json
-
-            write_json(args.json, report)
-        return 0
+        return _print_report(bench_label.format_table(report), report, args.json)
     if args.bench_command == "clicks":
         from muralstudio.benchmarks import clicks
 
         report = clicks.run(args.images, args.masks, [e.strip() for e in args.engines.split(",")],
                             args.max_clicks, args.limit, log=lambda m: print(m, file=sys.stderr))
-        print(clicks.format_table(report))
-        if args.json:
-            from muralstudio.core.imageio import write_json
-
-            write_json(args.json, report)
-        return 0
+        return _print_report(clicks.format_table(report), report, args.json)
     from muralstudio.benchmarks import inpaint as bench_inpaint
 
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]

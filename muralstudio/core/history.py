@@ -86,6 +86,12 @@ class History:
         self.changed = Event("history.changed")
 
     # recording ---------------------------------------------------------------------------
+    def state(self) -> tuple:
+        """Changes whenever the document's content may have changed (an edit, undo or redo):
+        a key for caches of values computed from the document."""
+        return (len(self.undo_stack), len(self.redo_stack),
+                id(self.undo_stack[-1]) if self.undo_stack else None)
+
     @contextlib.contextmanager
     def group(self, name: str):
         """Group every change made inside the block into one undo step (nesting allowed)."""

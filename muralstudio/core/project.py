@@ -379,8 +379,7 @@ class Autosaver:
         self._saved_state = None
 
     def _state(self):
-        return (len(self.doc.history.undo_stack), len(self.doc.history.redo_stack),
-                id(self.doc.history.undo_stack[-1]) if self.doc.history.undo_stack else None)
+        return self.doc.history.state()
 
     def due(self) -> bool:
         return self.doc.is_modified and self._state() != self._saved_state

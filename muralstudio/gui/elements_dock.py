@@ -34,6 +34,7 @@ from muralstudio.core.document import LabelLayer
 from muralstudio.core.imageio import read_image, to_rgb8
 from muralstudio.engines import labeling, registry
 from muralstudio.gui.job_panel import JobPanel
+from muralstudio.gui.labels_dock import fill_label_layer_choice
 from muralstudio.gui.jobs import Job, JobRunner
 
 THUMB = 96
@@ -177,17 +178,12 @@ class ElementsDock(JobPanel):
                 return layer
         return None
 
-    def _state_key(self, layer: LabelLayer):
-        history = self.doc.history
-        return (layer.uid, len(history.undo_stack), len(history.redo_stack),
-                id(history.undo_stack[-1]) if history.undo_stack else None, self.min_area.value())
-
     def elements(self) -> list[core_elements.Element]:
         """Elements of the chosen label layer, recomputed only after the document changed."""
         layer = self.layer()
         if layer is None:
             return []
-        key = self._state_key(layer)
+        key = (layer.uid, self.doc.history.state(), self.min_area.value())
         if self._cache is None or self._cache[0] != key:
             self._cache = (key, core_elements.find_elements(
                 layer.data, layer.classes, min_area=self.min_area.value(), names=layer.element_names))
@@ -209,14 +205,7 @@ class ElementsDock(JobPanel):
             button.setEnabled(has_layer and chosen >= 1 and not running)
 
     def refresh_layers(self) -> None:
-        current = self.layer_choice.currentData()
-        self.layer_choice.blockSignals(True)
-        self.layer_choice.clear()
-        for layer in self.doc.layers_of_kind("labels") if self.doc else []:
-            self.layer_choice.addItem(layer.name, layer.uid)
-        index = self.layer_choice.findData(current)
-        self.layer_choice.setCurrentIndex(index if index >= 0 else self.layer_choice.count() - 1)
-        self.layer_choice.blockSignals(False)
+        fill_label_layer_choice(self.layer_choice, self.doc)
         self.refresh_gallery()
 
     def refresh_gallery(self) -> None:

@@ -28,6 +28,19 @@ from muralstudio.core import export
 from muralstudio.core.document import LabelLayer, MaskLayer
 
 
+def fill_label_layer_choice(combo: QComboBox, doc) -> None:
+    """List the document's label layers in ``combo``, keeping the current choice (else the
+    newest layer), without emitting change signals."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for layer in doc.layers_of_kind("labels") if doc else []:
+        combo.addItem(layer.name, layer.uid)
+    index = combo.findData(current)
+    combo.setCurrentIndex(index if index >= 0 else combo.count() - 1)
+    combo.blockSignals(False)
+
+
 class LabelsDock(QWidget):
     def __init__(self, window):
         super().__init__(window)
@@ -89,14 +102,7 @@ class LabelsDock(QWidget):
         return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
     def refresh(self) -> None:
-        current = self.layer_choice.currentData()
-        self.layer_choice.blockSignals(True)
-        self.layer_choice.clear()
-        for layer in self.doc.layers_of_kind("labels") if self.doc else []:
-            self.layer_choice.addItem(layer.name, layer.uid)
-        index = self.layer_choice.findData(current)
-        self.layer_choice.setCurrentIndex(index if index >= 0 else self.layer_choice.count() - 1)
-        self.layer_choice.blockSignals(False)
+        fill_label_layer_choice(self.layer_choice, self.doc)
         self.refresh_classes()
 
     def refresh_classes(self) -> None:
@@ -126,9 +132,7 @@ class LabelsDock(QWidget):
     def _class_counts(self, layer: LabelLayer) -> np.ndarray:
         """Pixels per class, recounted only after the document changed (counting a
         100-megapixel layer takes a noticeable fraction of a second)."""
-        history = self.doc.history
-        key = (layer.uid, len(history.undo_stack), len(history.redo_stack),
-               id(history.undo_stack[-1]) if history.undo_stack else None)
+        key = (layer.uid, self.doc.history.state())
         if self._counts is None or self._counts[0] != key:
             self._counts = (key, np.bincount(layer.data.ravel(), minlength=256))
         return self._counts[1][:len(layer.classes)]

@@ -108,6 +108,9 @@ def train(args) -> Path:
     val = [sample(_load_scaled(p), dynasty_of(p), args.size, val_rng)
            for p in val_murals for _ in range(2)][:args.val_samples]
 
+    tasks = set(args.tasks.split(","))
+    if not tasks or not tasks <= {"rotation", "dynasty"}:
+        raise ValueError(f"--tasks must name rotation and/or dynasty, not {args.tasks!r}")
     model = BackbonePretrainer(args.width).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     run = common.Run(args, model, opt, out, ckpt_path, log_path,
@@ -122,8 +125,8 @@ def train(args) -> Path:
         dynasty = torch.tensor([b[1] for b in batch], device=device)
         rotation = torch.tensor([b[2] for b in batch], device=device)
         dynasty_logits, rotation_logits = model(x)
-        loss = F.cross_entropy(rotation_logits, rotation)
-        if (dynasty >= 0).any():
+        loss = F.cross_entropy(rotation_logits, rotation) if "rotation" in tasks else x.new_zeros(())
+        if "dynasty" in tasks and (dynasty >= 0).any():
             loss = loss + F.cross_entropy(dynasty_logits, dynasty, ignore_index=-1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -133,8 +136,9 @@ def train(args) -> Path:
     weights = run.final_weights()
     common.write_card(out.with_suffix(".md"), f"{out.name} — PSP-M backbone pre-training", {
         "What": f"MobileNetV2 backbone (width {args.width}) of PSP-M, pre-trained without labels "
-                "on dynasty classification (murals) and rotation prediction (murals and natural "
-                "photographs). Load it with `muralstudio train label --init-backbone`.",
+                f"on: {args.tasks} (dynasty classification of murals from their file names; "
+                "rotation prediction on murals and natural photographs). Load it with "
+                "`muralstudio train label --init-backbone`.",
         "Data": f"- murals (training caves only): {len(train_murals)} from {args.murals}\n"
                 f"- natural photographs: {len(natural_paths)} from {args.natural}",
         "Command": common.command_text(args, "backbone"),
@@ -150,6 +154,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--natural", help="comma-separated folders of other photographs")
     parser.add_argument("--out", required=True, help="models/NAME (.safetensors, .md, .log.csv, .loss.png)")
     parser.add_argument("--width", type=float, default=0.5, help="MobileNetV2 width multiplier")
+    parser.add_argument("--tasks", default="rotation,dynasty",
+                        help="pretext tasks: rotation (all images) and/or dynasty (murals)")
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--batch", type=int, default=24)
     parser.add_argument("--size", type=int, default=160)
