@@ -102,12 +102,13 @@ def test_elements_of_the_synthetic_generator_match_its_regions():
 
 def test_export_writes_crops_csv_and_coco_polygons(tmp_path):
     image, truth = painted()
-    found = core_elements.find_elements(truth, [c[0] for c in labeling.Labeler.classes], image)
+    found = core_elements.find_elements(truth, [c[0] for c in labeling.Labeler.classes])
     found[0].name = "flying apsara"
     paths = core_elements.export_elements(found, truth, image, tmp_path, labeling.Labeler.classes, "m.png")
     rows = (tmp_path / "elements.csv").read_text().splitlines()
     assert len(rows) == 1 + len(found) == 4
     assert rows[1].split(",")[2:5] == ["cloud", "flying apsara", str(found[0].area)]
+    assert rows[1].split(",")[-3:] == ["90", "200", "230"]  # mean colour of the region
     coco = json.loads(paths["coco"].read_text())
     assert {c["name"] for c in coco["categories"]} == {"animal", "building", "cloud", "people", "Buddha"}
     person = next(a for a in coco["annotations"] if a["category_id"] == 4)

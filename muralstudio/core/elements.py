@@ -141,6 +141,7 @@ def export_elements(elements: list[Element], labels: np.ndarray, image: np.ndarr
         region = np.zeros((y1 - y0, x1 - x0), bool)
         region[y - y0:y - y0 + h, x - x0:x - x0 + w] = element.region(labels)
         crop = np.dstack([image[y0:y1, x0:x1, :3], np.where(region, 255, 0).astype(np.uint8)])
+        element.mean_colour = tuple(int(round(v)) for v in crop[..., :3][region].mean(0))
         file = f"crops/{number:04d}-{element.class_name.replace(' ', '-')}.png"
         imageio.write_png(folder / file, crop)
         rows.append({"id": number, "file": file, "class": element.class_name, "name": element.name,

@@ -165,20 +165,24 @@ def label(source, labeler: Labeler, scale: float | None = None, window: int | No
                        {"scale": scale, "window": window, "stride": window // 2})
 
 
-def embed_elements(elements: list[Element], source, labels: np.ndarray, labeler: Labeler,
+def embed_elements(elements: list[Element], source, labels: np.ndarray, labeler: Labeler | None,
                    scale: float | None = None, context: float = 0.15) -> None:
-    """Give each element its embedding: the labeler's descriptor of the element's region, read
-    at the working scale with a little surrounding context."""
+    """Read each element's box from ``source`` (never the whole image): set its mean colour
+    and, with a ``labeler``, its embedding — the labeler's descriptor of the element's region
+    at the working scale, with a little surrounding context."""
     read, width, height = source_reader(source)
-    scale = float(scale or labeler.scale)
+    scale = float(scale or (labeler.scale if labeler else 1.0))
     for element in elements:
         x, y, w, h = element.bbox
         pad = int(round(context * max(w, h)))
         x0, y0 = max(0, x - pad), max(0, y - pad)
         x1, y1 = min(width, x + w + pad), min(height, y + h + pad)
-        crop = to_rgb8(np.asarray(read(x0, y0, x1 - x0, y1 - y0)))
+        crop = to_rgb8(np.asarray(read(x0, y0, x1 - x0, y1 - y0)))[..., :3]
         region = np.zeros((y1 - y0, x1 - x0), bool)
         region[y - y0:y - y0 + h, x - x0:x - x0 + w] = element.region(labels)
+        element.mean_colour = tuple(int(round(v)) for v in crop[region].mean(0))
+        if labeler is None:
+            continue
         cw, ch = working_size(x1 - x0, y1 - y0, scale)
         crop = cv2.resize(crop, (cw, ch), interpolation=cv2.INTER_AREA)
         region = cv2.resize(region.astype(np.uint8), (cw, ch), interpolation=cv2.INTER_NEAREST) > 0
@@ -189,11 +193,8 @@ def elements_of(result: LabelResult, source, labeler: Labeler | None = None, min
                 names: dict | None = None) -> list[Element]:
     """Elements of a labelling result, with mean colours and (when ``labeler`` is given)
     embeddings."""
-    read, width, height = source_reader(source)
-    image = to_rgb8(np.asarray(read(0, 0, width, height)))
-    elements = find_elements(result.labels, result.classes, image, min_area, names)
-    if labeler is not None:
-        embed_elements(elements, source, result.labels, labeler, result.params.get("scale"))
+    elements = find_elements(result.labels, result.classes, None, min_area, names)
+    embed_elements(elements, source, result.labels, labeler, result.params.get("scale"))
     return elements
 
 
