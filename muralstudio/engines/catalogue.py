@@ -47,5 +47,5 @@ def format_table(rows: list[dict]) -> str:
         lines.append("")
         lines.append("Missing weights: train them with 'muralstudio train ...' or see models/README.md.")
     lines.append("memory: working memory per 512² region (inpainters), for the model and one 640² "
-                 "window (detector) or a session of clicks (click model)")
+                 "window (detector), one 512² window (labeler) or a session of clicks (click model)")
     return "\n".join(lines)
