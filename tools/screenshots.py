@@ -76,7 +76,8 @@ def wait(condition, timeout=120.0):
 
 
 def shoot_tools(window, doc, settle) -> None:
-    """The click tool with one click on a paint loss, then the Detect dock's result."""
+    """The click tool with one click on a paint loss, the Detect dock's result, then the
+    Elements dock after labeling."""
     from muralstudio.core import maskops
     from muralstudio.engines import segmentation
 
@@ -105,6 +106,20 @@ def shoot_tools(window, doc, settle) -> None:
     window.view.fit()
     settle()
     window.grab().save(str(OUT / "detect.png"))
+    # the Elements dock: PSP-M labels, the gallery, and "find similar" for the first element
+    for layer in list(doc.layers):
+        if layer.kind == "mask":
+            doc.set_property(layer, "visible", False)
+    window.findChild(QDockWidget, "elements").raise_()
+    job = window.elements_dock.run()
+    wait(lambda: job.state in ("done", "failed", "cancelled"))
+    gallery = window.elements_dock.gallery
+    if gallery.count():
+        gallery.item(0).setSelected(True)
+        job = window.elements_dock.find_similar()
+        wait(lambda: job.state in ("done", "failed", "cancelled"))
+    settle()
+    window.grab().save(str(OUT / "elements.png"))
 
 
 def main() -> int:
