@@ -802,3 +802,21 @@ def test_labels_dock_trains_the_labeler_on_an_exported_set(window, qtbot, tmp_pa
                    if k.endswith("weight"))
     assert window.elements_dock.engine.currentData() == ("pspm", str(tuned))
     assert "--init" in (tmp_path / "set" / "label-pspm-tuned.md").read_text()
+
+
+def test_elements_of_a_huge_label_layer_are_found_off_the_gui_thread(window, qtbot, monkeypatch):
+    from muralstudio.core.document import Document
+    from muralstudio.gui.elements_dock import ElementsDock
+
+    monkeypatch.setattr(ElementsDock, "BACKGROUND_PIXELS", 1000)  # make a small layer "huge"
+    doc = Document.from_array(np.full((200, 300, 3), 128, np.uint8), name="big")
+    window.set_document(doc)
+    labels = np.zeros((200, 300), np.uint8)
+    labels[20:80, 30:90] = 4
+    doc.new_label_layer("elements", labels)
+    dock = window.elements_dock
+    dock.refresh_layers()
+    qtbot.waitUntil(lambda: dock.gallery.count() == 1, timeout=20000)
+    assert "people 1" in dock.counts.text()
+    doc.write_pixels(dock.layer(), 200, 100, np.full((50, 50), 3, np.uint8))
+    qtbot.waitUntil(lambda: dock.gallery.count() == 2, timeout=20000)

@@ -278,6 +278,7 @@ ZH_CN = {
     "labeling: image %1 of %2": "标注中：第 %1 / %2 幅图像",
     "Elements": "元素",
     "ranked %1 elements": "已排序 %1 个元素",
+    "Find elements": "查找元素",
     "training: step %1 of %2": "训练中：第 %1 / %2 步",
     "training cancelled": "训练已取消",
     "Train labeler on a training set…": "用训练集训练标注模型…",

@@ -72,10 +72,14 @@ def _gallery() -> QListWidget:
 
 
 class ElementsDock(JobPanel):
+    #: label layers larger than this are searched for elements on the job runner
+    BACKGROUND_PIXELS = 16_000_000
+
     def __init__(self, window, runner: JobRunner):
         super().__init__(window, runner)
         self.device = "cpu"
-        self._cache = None  # (layer state key, min area, elements)
+        self._cache = None  # (layer state key, elements)
+        self._finding = None  # the state key being searched on the job runner
         self.similar: list[tuple[float, core_elements.Element]] = []
         self.engine = QComboBox()
         for name in registry.available("labeler"):
@@ -184,10 +188,25 @@ class ElementsDock(JobPanel):
         if layer is None:
             return []
         key = (layer.uid, self.doc.history.state(), self.min_area.value())
-        if self._cache is None or self._cache[0] != key:
-            self._cache = (key, core_elements.find_elements(
-                layer.data, layer.classes, min_area=self.min_area.value(), names=layer.element_names))
-        return self._cache[1]
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        args = (layer.classes, self.min_area.value(), dict(layer.element_names))
+        if layer.data.size <= self.BACKGROUND_PIXELS:
+            self._cache = (key, core_elements.find_elements(layer.data, args[0], min_area=args[1], names=args[2]))
+            return self._cache[1]
+        # a huge layer: find its elements on the job runner, keep showing the last ones meanwhile
+        if self._finding != key:
+            self._finding = key
+            labels = layer.data.copy()  # edits during the search must not change what it reads
+
+            def done(found, key=key):
+                self._cache = (key, found)
+                self._finding = None
+                self.refresh_gallery()
+
+            self.runner.submit(Job(self.tr("Find elements"), lambda progress, cancelled: core_elements.find_elements(
+                labels, args[0], min_area=args[1], names=args[2]), done))
+        return self._cache[1] if self._cache and self._cache[0][0] == layer.uid else []
 
     def selected(self) -> list[core_elements.Element]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.gallery.selectedItems()]

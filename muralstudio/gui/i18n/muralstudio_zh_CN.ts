@@ -86,167 +86,173 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="82" />
+        <location filename="../elements_dock.py" line="87" />
         <source>Label elements</source>
+        <extracomment>label layers larger than this are searched for elements on the job runner</extracomment>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="87" />
+        <location filename="../elements_dock.py" line="92" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="90" />
+        <location filename="../elements_dock.py" line="95" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="91" />
+        <location filename="../elements_dock.py" line="96" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="95" />
+        <location filename="../elements_dock.py" line="100" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="96" />
+        <location filename="../elements_dock.py" line="101" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="97" />
+        <location filename="../elements_dock.py" line="102" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="98" />
+        <location filename="../elements_dock.py" line="103" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="99" />
+        <location filename="../elements_dock.py" line="104" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="100" />
+        <location filename="../elements_dock.py" line="105" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="109" />
+        <location filename="../elements_dock.py" line="114" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="110" />
+        <location filename="../elements_dock.py" line="115" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="111" />
+        <location filename="../elements_dock.py" line="116" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="115" />
+        <location filename="../elements_dock.py" line="120" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="228" />
+        <location filename="../elements_dock.py" line="207" />
+        <source>Find elements</source>
+        <translation>查找元素</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="236" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="238" />
+        <location filename="../elements_dock.py" line="246" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="242" />
+        <location filename="../elements_dock.py" line="250" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="284" />
+        <location filename="../elements_dock.py" line="292" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="287" />
+        <location filename="../elements_dock.py" line="295" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="301" />
+        <location filename="../elements_dock.py" line="309" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="301" />
+        <location filename="../elements_dock.py" line="309" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="317" />
+        <location filename="../elements_dock.py" line="325" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="317" />
+        <location filename="../elements_dock.py" line="325" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="322" />
+        <location filename="../elements_dock.py" line="330" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="327" />
+        <location filename="../elements_dock.py" line="335" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="329" />
+        <location filename="../elements_dock.py" line="337" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="343" />
+        <location filename="../elements_dock.py" line="351" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="354" />
+        <location filename="../elements_dock.py" line="362" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="382" />
+        <location filename="../elements_dock.py" line="390" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="386" />
+        <location filename="../elements_dock.py" line="394" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="394" />
+        <location filename="../elements_dock.py" line="402" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="395" />
+        <location filename="../elements_dock.py" line="403" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="406" />
+        <location filename="../elements_dock.py" line="414" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -519,143 +525,143 @@
 <context>
     <name>LabelsDock</name>
     <message>
-        <location filename="../labels_dock.py" line="37" />
+        <location filename="../labels_dock.py" line="50" />
         <source>New label layer</source>
         <translation>新建标注图层</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="39" />
+        <location filename="../labels_dock.py" line="52" />
         <source>Add class…</source>
         <translation>添加类别…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="40" />
+        <location filename="../labels_dock.py" line="53" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="41" />
+        <location filename="../labels_dock.py" line="54" />
         <source>Colour…</source>
         <translation>颜色…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="42" />
+        <location filename="../labels_dock.py" line="55" />
         <source>Label the click region</source>
         <translation>标注点选区域</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="43" />
+        <location filename="../labels_dock.py" line="56" />
         <source>Label a mask layer…</source>
         <translation>用蒙版图层标注…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="44" />
+        <location filename="../labels_dock.py" line="57" />
         <source>Export training set…</source>
         <translation>导出训练集…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="45" />
+        <location filename="../labels_dock.py" line="58" />
         <source>Train labeler on a training set…</source>
         <translation>用训练集训练标注模型…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="112" />
+        <location filename="../labels_dock.py" line="118" />
         <source>Make a label layer to start labelling elements.</source>
         <translation>请先新建标注图层再标注元素。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="123" />
+        <location filename="../labels_dock.py" line="129" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="138" />
+        <location filename="../labels_dock.py" line="142" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="151" />
+        <location filename="../labels_dock.py" line="155" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="151" />
-        <location filename="../labels_dock.py" line="168" />
+        <location filename="../labels_dock.py" line="155" />
+        <location filename="../labels_dock.py" line="172" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="156" />
+        <location filename="../labels_dock.py" line="160" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="168" />
+        <location filename="../labels_dock.py" line="172" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="194" />
+        <location filename="../labels_dock.py" line="198" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="205" />
+        <location filename="../labels_dock.py" line="209" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="208" />
+        <location filename="../labels_dock.py" line="212" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="218" />
+        <location filename="../labels_dock.py" line="222" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="220" />
+        <location filename="../labels_dock.py" line="224" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="220" />
+        <location filename="../labels_dock.py" line="224" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="230" />
+        <location filename="../labels_dock.py" line="234" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="234" />
+        <location filename="../labels_dock.py" line="238" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="243" />
+        <location filename="../labels_dock.py" line="247" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="255" />
+        <location filename="../labels_dock.py" line="259" />
         <source>Training set (images/, labels/)</source>
         <translation>训练集（images/、labels/）</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="261" />
+        <location filename="../labels_dock.py" line="265" />
         <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
         <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="275" />
+        <location filename="../labels_dock.py" line="279" />
         <source>Trained %1; it is now the labeler of the Elements dock.</source>
         <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="278" />
+        <location filename="../labels_dock.py" line="282" />
         <source>Train labeler</source>
         <translation>训练标注模型</translation>
     </message>
