@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("--out", type=Path, required=True, help="LABELS.png")
     label.add_argument("--elements", type=Path, default=None,
                        help="ELEMENTS.json: class, area, box, colour, embedding per element")
+    label.add_argument("--probabilities", type=Path, default=None, metavar="DIR",
+                       help="also write one 8-bit probability PNG per class into DIR")
     label.add_argument("--engine", default="pspm", help="labeler (default pspm)")
     label.add_argument("--min-area", type=int, default=256, help="smallest element in pixels")
     label.add_argument("--scale", type=float, default=None,
@@ -418,7 +420,7 @@ def cmd_label(args) -> int:
 
     summary = labeling.label_file(args.image, args.out, engine=args.engine, device=args.device,
                                   elements_path=args.elements, min_area=args.min_area,
-                                  scale=args.scale, log=lambda m: print(m, file=sys.stderr))
+                                  scale=args.scale, probabilities_dir=args.probabilities, log=lambda m: print(m, file=sys.stderr))
     total = sum(summary["pixels_per_class"].values()) or 1
     for name, count in summary["pixels_per_class"].items():
         if count:

@@ -733,6 +733,10 @@ def test_elements_dock_labels_browses_edits_exports_and_finds_similar(window, qt
     layer = dock.layer()
     assert layer is not None and np.array_equal(layer.data, truth)
     assert dock.gallery.count() == 4 and "people 2" in dock.counts.text()
+    assert "Buddha" in dock.legend.text() and "rgb(0, 158, 115)" in dock.legend.text()
+    probability = dock.show_probability(4)  # people
+    assert probability.name == "P(people)"
+    assert probability.data[200, 140] > 200 and probability.data[20, 20] < 50
     # filter by class, sort by position
     dock.class_filter.setCurrentIndex(dock.class_filter.findData(4))
     assert dock.gallery.count() == 2

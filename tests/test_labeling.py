@@ -187,7 +187,10 @@ def test_train_label_resumes_saves_weights_and_card_and_the_engine_loads_them(tm
     imageio.write_png(tmp_path / "m.png", image)
     capsys.readouterr()
     assert cli.main(["label", str(tmp_path / "m.png"), "--out", str(labels_png), "--elements",
-                     str(elements), "--min-area", "1"]) == 0
+                     str(elements), "--min-area", "1", "--probabilities", str(tmp_path / "p")]) == 0
+    probs = np.stack([imageio.read_image(tmp_path / "p" / f"m.{name}.prob.png").pixels
+                      for name, _ in labeler.classes]).astype(int)
+    assert probs.shape == (6, 150, 200) and abs(probs.sum(0) - 255).max() <= 6  # they sum to one
     from PIL import Image
     written = Image.open(labels_png)
     assert written.mode == "P" and written.getpalette()[12:15] == [0, 158, 115]  # people's colour

@@ -279,6 +279,8 @@ ZH_CN = {
     "Elements": "元素",
     "ranked %1 elements": "已排序 %1 个元素",
     "Find elements": "查找元素",
+    "Show probability as a layer": "将概率显示为图层",
+    "Probability": "概率",
     "training: step %1 of %2": "训练中：第 %1 / %2 步",
     "training cancelled": "训练已取消",
     "Train labeler on a training set…": "用训练集训练标注模型…",

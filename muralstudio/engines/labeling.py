@@ -207,10 +207,11 @@ def elements_json(image, result: LabelResult, elements: list[Element]) -> dict:
 
 
 def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_path=None,
-               min_area: int = 256, scale: float | None = None,
+               min_area: int = 256, scale: float | None = None, probabilities_dir=None,
                log: Callable[[str], None] | None = None) -> dict:
     """Label an image file: write the indexed label PNG (class colours in its palette) and,
-    when asked, the elements JSON (class, area, box, colour, embedding per element)."""
+    when asked, the elements JSON (class, area, box, colour, embedding per element) and one
+    8-bit probability PNG per class (``STEM.CLASS.prob.png``, full resolution)."""
     from muralstudio.core import imageio
     from muralstudio.core.document import LabelLayer
     from muralstudio.core.export import export_labels
@@ -229,6 +230,13 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     export_labels(LabelLayer("labels", result.labels, classes=result.classes), out)
     summary = {"labels": str(out), "seconds": round(result.seconds, 3),
                "pixels_per_class": result.pixels_per_class()}
+    if probabilities_dir:
+        folder = Path(probabilities_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for index, (name, _) in enumerate(result.classes):
+            imageio.write_png(folder / f"{Path(image).stem}.{name.replace(' ', '-')}.prob.png",
+                              result.probability(index))
+        summary["probabilities"] = str(folder)
     if elements_path:
         elements = elements_of(result, source, labeler, min_area)
         imageio.write_json(Path(elements_path), elements_json(image, result, elements))

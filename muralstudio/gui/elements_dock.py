@@ -96,6 +96,12 @@ class ElementsDock(JobPanel):
         self.sort.addItem(self.tr("top to bottom"), "position")
         self.counts = QLabel()
         self.counts.setWordWrap(True)
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.result: labeling.LabelResult | None = None  # the last labelling, for probabilities
+        self.result_doc = None
+        self.probability_class = QComboBox()
+        self.probability_button = QPushButton(self.tr("Show probability as a layer"))
         self.gallery = _gallery()
         self.rename_button = QPushButton(self.tr("Rename…"))
         self.reclassify_button = QPushButton(self.tr("Reclassify…"))
@@ -113,6 +119,10 @@ class ElementsDock(JobPanel):
         run_row.addWidget(self.cancel_button)
         form.addRow(self.tr("Labeler"), run_row)
         form.addRow(self.tr("Label layer"), self.layer_choice)
+        probability_row = QHBoxLayout()
+        probability_row.addWidget(self.probability_class, 1)
+        probability_row.addWidget(self.probability_button)
+        form.addRow(self.tr("Probability"), probability_row)
         form.addRow(self.tr("Minimum area"), self.min_area)
         view_row = QHBoxLayout()
         view_row.addWidget(self.class_filter, 1)
@@ -128,6 +138,7 @@ class ElementsDock(JobPanel):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.stage)
+        layout.addWidget(self.legend)
         layout.addWidget(self.counts)
         layout.addWidget(self.gallery, 1)
         layout.addLayout(edit_row)
@@ -136,6 +147,7 @@ class ElementsDock(JobPanel):
         layout.addWidget(self.similar_title)
         layout.addWidget(self.similar_gallery)
         self.run_button.clicked.connect(self.run)
+        self.probability_button.clicked.connect(lambda: self.show_probability())
         self.layer_choice.currentIndexChanged.connect(lambda _: self.refresh_gallery())
         self.min_area.valueChanged.connect(lambda _: self.refresh_gallery())
         self.class_filter.currentIndexChanged.connect(lambda _: self.refresh_gallery())
@@ -222,6 +234,7 @@ class ElementsDock(JobPanel):
             button.setEnabled(has_layer and chosen == 1 and not running)
         for button in (self.delete_button, self.export_button):
             button.setEnabled(has_layer and chosen >= 1 and not running)
+        self.probability_button.setEnabled(self.result is not None and self.result_doc is self.doc)
 
     def refresh_layers(self) -> None:
         fill_label_layer_choice(self.layer_choice, self.doc)
@@ -246,6 +259,9 @@ class ElementsDock(JobPanel):
             self.counts.setText(self.tr("Label the mural, or make a label layer in the Labels dock."))
             self.refresh()
             return
+        self.legend.setText("  ".join(
+            f'<span style="background-color: rgb{tuple(colour)}">&nbsp;&nbsp;&nbsp;</span> {name}'
+            for name, colour in layer.classes[1:]))
         counts = core_elements.counts_per_class(elements)
         self.counts.setText(self.tr("%1 elements: %2").replace("%1", str(len(elements))).replace(
             "%2", ", ".join(f"{name} {n}" for name, n in counts.items()) or "—"))
@@ -287,12 +303,25 @@ class ElementsDock(JobPanel):
                 return
             layer = doc.new_label_layer(f"elements ({name})", result.labels, classes=result.classes)
             layer.opacity = 0.5
+            self.result, self.result_doc = result, doc
+            self.probability_class.clear()
+            for index, (class_name, _) in enumerate(result.classes):
+                self.probability_class.addItem(class_name, index)
             self.refresh_layers()
             self.layer_choice.setCurrentIndex(self.layer_choice.findData(layer.uid))
             self.stage.setText(self.tr("labelled in %1 s: review the elements below")
                                .replace("%1", f"{result.seconds:.1f}"))
 
         return self.submit(Job(self.tr("Label elements (%1)").replace("%1", name), work, done))
+
+    def show_probability(self, index: int | None = None):
+        """The last labelling's probability of one class as a mask layer (0–255 = 0–1), to see
+        where the labeler is unsure."""
+        if self.result is None or self.result_doc is not self.doc:
+            return None
+        index = self.probability_class.currentData() if index is None else index
+        name = self.result.classes[index][0]
+        return self.doc.new_mask_layer(f"P({name})", self.result.probability(index))
 
     # browsing and editing ----------------------------------------------------------------
     def zoom_to(self, element) -> None:

@@ -107,152 +107,162 @@
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="100" />
+        <location filename="../elements_dock.py" line="104" />
+        <source>Show probability as a layer</source>
+        <translation>将概率显示为图层</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="106" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="101" />
+        <location filename="../elements_dock.py" line="107" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="102" />
+        <location filename="../elements_dock.py" line="108" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="103" />
+        <location filename="../elements_dock.py" line="109" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="104" />
+        <location filename="../elements_dock.py" line="110" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="105" />
+        <location filename="../elements_dock.py" line="111" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="114" />
+        <location filename="../elements_dock.py" line="120" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="115" />
+        <location filename="../elements_dock.py" line="121" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="116" />
+        <location filename="../elements_dock.py" line="125" />
+        <source>Probability</source>
+        <translation>概率</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="126" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="120" />
+        <location filename="../elements_dock.py" line="130" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="207" />
+        <location filename="../elements_dock.py" line="219" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="236" />
+        <location filename="../elements_dock.py" line="249" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="246" />
+        <location filename="../elements_dock.py" line="259" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="250" />
+        <location filename="../elements_dock.py" line="266" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="292" />
+        <location filename="../elements_dock.py" line="312" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="295" />
+        <location filename="../elements_dock.py" line="315" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="309" />
+        <location filename="../elements_dock.py" line="338" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="309" />
+        <location filename="../elements_dock.py" line="338" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="325" />
+        <location filename="../elements_dock.py" line="354" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="325" />
+        <location filename="../elements_dock.py" line="354" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="330" />
+        <location filename="../elements_dock.py" line="359" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="335" />
+        <location filename="../elements_dock.py" line="364" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="337" />
+        <location filename="../elements_dock.py" line="366" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="351" />
+        <location filename="../elements_dock.py" line="380" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="362" />
+        <location filename="../elements_dock.py" line="391" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="390" />
+        <location filename="../elements_dock.py" line="419" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="394" />
+        <location filename="../elements_dock.py" line="423" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="402" />
+        <location filename="../elements_dock.py" line="431" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="403" />
+        <location filename="../elements_dock.py" line="432" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="414" />
+        <location filename="../elements_dock.py" line="443" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
