@@ -162,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ml = models_sub.add_parser("list", help="every engine, its weights, SHA-256, size, memory")
     ml.add_argument("--json", action="store_true")
+    mi = models_sub.add_parser("import", help="convert an official checkpoint into our format",
+                               description="Reads EdgeConnect or PConv U-Net checkpoints without "
+                                           "unpickling code (weights_only), checks every key and "
+                                           "shape against our network and writes safetensors.")
+    mi.add_argument("checkpoint", type=Path)
+    mi.add_argument("--as", dest="kind", required=True,
+                    choices=("edgeconnect-edge", "edgeconnect-inpaint", "pconv"))
+    mi.add_argument("--out", type=Path, default=None,
+                    help="output .safetensors (default models/KIND.safetensors)")
 
     bench = sub.add_parser("bench", help="benchmarks (inpaint, clicks, detect, label)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", required=True)
@@ -431,6 +440,12 @@ def cmd_label(args) -> int:
 
 
 def cmd_models(args) -> int:
+    if args.models_command == "import":
+        from muralstudio.engines.model_import import import_checkpoint
+
+        out = import_checkpoint(args.checkpoint, args.kind, args.out or Path("models") / f"{args.kind}.safetensors")
+        print(f"{args.kind}: {args.checkpoint} -> {out}")
+        return 0
     from muralstudio.engines import catalogue
 
     rows = catalogue.list_engines()

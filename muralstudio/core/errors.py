@@ -95,4 +95,5 @@ class WeightsError(MuralStudioError):
 
     def __init__(self, path, reason: str):
         self.path = path
+        self.reason = reason
         super().__init__(f"{path}: {reason}")

@@ -1,0 +1,163 @@
+"""EdgeConnect and PConv networks: the official checkpoint layouts load strictly, imports refuse
+bad or mismatched files with clear reasons, the partial convolution renormalises as the common
+implementation does, and a training step lowers the loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from muralstudio import cli  # noqa: E402
+from muralstudio.core.errors import WeightsError  # noqa: E402
+from muralstudio.engines.model_import import import_checkpoint  # noqa: E402
+from muralstudio.engines.nets.edgeconnect import Discriminator, EdgeGenerator, InpaintGenerator  # noqa: E402
+from muralstudio.engines.nets.pconv import PartialConv, PConvUNet  # noqa: E402
+from muralstudio.engines.weights import load_weights  # noqa: E402
+
+
+def shapes(model):
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+def test_edgeconnect_generators_have_the_official_keys_and_shapes():
+    g1 = shapes(EdgeGenerator())
+    assert len(g1) == 70 and sum(p.numel() for p in EdgeGenerator().parameters()) == 10_761_089
+    assert g1["encoder.1.weight_orig"] == (64, 3, 7, 7) and g1["encoder.1.weight_v"] == (147,)
+    assert g1["encoder.1.bias"] == (64,) and g1["encoder.7.weight_u"] == (256,)
+    assert g1["middle.7.conv_block.5.weight_orig"] == (256, 256, 3, 3)
+    assert "middle.0.conv_block.1.bias" not in g1  # residual convs have no bias under SN
+    # ConvTranspose2d: spectral norm over dim 1 (out channels)
+    assert g1["decoder.0.weight_u"] == (128,) and g1["decoder.0.weight_v"] == (4096,)
+    assert g1["decoder.3.weight_v"] == (2048,) and g1["decoder.7.weight"] == (1, 64, 7, 7)
+    g2 = shapes(InpaintGenerator())
+    assert len(g2) == 44 and sum(p.numel() for p in InpaintGenerator().parameters()) == 10_774_595
+    assert g2["encoder.1.weight"] == (64, 4, 7, 7) and g2["decoder.7.weight"] == (3, 64, 7, 7)
+    assert not any("weight_orig" in k for k in g2)
+    d = shapes(Discriminator(2))
+    assert len(d) == 18 and d["conv1.0.weight_orig"] == d["features.0.weight_orig"] == (64, 2, 4, 4)
+
+
+def test_pconv_unet_has_the_common_layout():
+    state = shapes(PConvUNet())
+    assert len(state) == 89
+    assert sum(p.numel() for p in PConvUNet().parameters() if p.requires_grad) == 25_779_796
+    assert state["enc_1.conv.input_conv.weight"] == (64, 3, 7, 7) == state["enc_1.conv.mask_conv.weight"]
+    assert state["dec_7.conv.input_conv.weight"] == (512, 1024, 3, 3)
+    assert state["dec_1.conv.input_conv.weight"] == (3, 67, 3, 3) and state["dec_1.conv.input_conv.bias"] == (3,)
+    assert "enc_1.bn.weight" not in state and state["enc_2.bn.running_var"] == (128,)
+    out, mask = PConvUNet().eval()(torch.rand(1, 3, 128, 128), torch.ones(1, 3, 128, 128))
+    assert out.shape == (1, 3, 128, 128) and mask.shape == (1, 3, 128, 128)
+
+
+def test_partial_conv_averages_the_valid_inputs_and_updates_the_mask():
+    layer = PartialConv(1, 1, 3, padding=1, bias=True)
+    with torch.no_grad():
+        layer.input_conv.weight.fill_(1.0)
+        layer.input_conv.bias.fill_(0.5)
+    x = torch.arange(25, dtype=torch.float32).view(1, 1, 5, 5)
+    mask = torch.ones(1, 1, 5, 5)
+    mask[..., 1:4, 1:4] = 0  # a 3×3 hole: its centre sees no valid pixel
+    out, new_mask = layer(x, mask)
+    window = x[0, 0, 0:3, 0:3]
+    valid = mask[0, 0, 0:3, 0:3]
+    expected = (window * valid).sum() / valid.sum() + 0.5  # mean of the valid pixels + bias
+    assert torch.isclose(out[0, 0, 1, 1], expected)
+    assert out[0, 0, 2, 2] == 0 and new_mask[0, 0, 2, 2] == 0 and new_mask[0, 0, 1, 1] == 1
+
+
+def _official_file(tmp_path, model, container, prefix=""):
+    path = tmp_path / "official.pth"
+    torch.save({container: {prefix + k: v for k, v in model.state_dict().items()}, "iteration": 7}, path)
+    return path
+
+
+@pytest.mark.parametrize("kind,model,container", [
+    ("edgeconnect-edge", EdgeGenerator, "generator"),
+    ("edgeconnect-inpaint", InpaintGenerator, "generator"),
+    ("pconv", PConvUNet, "model"),
+])
+def test_import_converts_official_checkpoints_strictly(tmp_path, capsys, kind, model, container):
+    torch.manual_seed(0)
+    source = model().eval()
+    path = _official_file(tmp_path, source, container, prefix="module.")  # DataParallel prefix
+    assert cli.main(["models", "import", str(path), "--as", kind, "--out", str(tmp_path / "w")]) == 0
+    assert f"-> {tmp_path / 'w.safetensors'}" in capsys.readouterr().out
+    state, config = load_weights(tmp_path / "w.safetensors")
+    assert config["architecture"] == kind
+    rebuilt = model()
+    rebuilt.load_state_dict(state, strict=True)
+    rebuilt.eval()
+    with torch.no_grad():
+        if kind == "pconv":
+            x, m = torch.rand(1, 3, 128, 128), torch.ones(1, 3, 128, 128)
+            m[..., 40:80, 40:80] = 0
+            assert torch.allclose(source(x, m)[0], rebuilt(x, m)[0], atol=1e-5)
+        else:
+            x = torch.rand(1, 3 if kind.endswith("edge") else 4, 32, 32)
+            assert torch.allclose(source(x), rebuilt(x), atol=1e-5)
+
+
+def test_import_explains_mismatched_and_refuses_unsafe_checkpoints(tmp_path):
+    state = InpaintGenerator().state_dict()
+    state.pop("middle.3.conv_block.5.bias")
+    state["decoder.7.weight"] = torch.zeros(3, 32, 7, 7)
+    path = tmp_path / "bad.pth"
+    torch.save({"generator": state}, path)
+    with pytest.raises(WeightsError) as error:
+        import_checkpoint(path, "edgeconnect-inpaint", tmp_path / "out")
+    message = str(error.value)
+    assert "does not look like a EdgeConnect InpaintingModel_gen.pth" in message
+    assert "middle.3.conv_block.5.bias" in message and "decoder.7.weight" in message and "(3, 32, 7, 7)" in message
+    # G2 weights offered as G1: every spectral-norm key is missing
+    torch.save({"generator": InpaintGenerator().state_dict()}, path)
+    with pytest.raises(WeightsError, match="weight_orig"):
+        import_checkpoint(path, "edgeconnect-edge", tmp_path / "out")
+    # a pickle that would run code is refused, nothing is written
+    torch.save({"generator": Exploit()}, path)
+    with pytest.raises(WeightsError, match="code"):
+        import_checkpoint(path, "pconv", tmp_path / "out")
+    assert not (tmp_path / "out.safetensors").exists()
+    # PConv with learned (non-constant) mask convolutions is not the partial-conv layout
+    pconv = PConvUNet().state_dict()
+    pconv["enc_3.conv.mask_conv.weight"] = pconv["enc_3.conv.mask_conv.weight"] * 0.5
+    torch.save({"model": pconv}, path)
+    with pytest.raises(WeightsError, match="mask_conv weights are not all ones"):
+        import_checkpoint(path, "pconv", tmp_path / "out")
+
+
+class Exploit:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_a_few_steps_lower_the_loss_of_small_generators():
+    torch.manual_seed(0)
+    image = torch.rand(2, 3, 32, 32)
+    hole = torch.zeros(2, 1, 32, 32)
+    hole[..., 8:20, 8:20] = 1
+    g2 = InpaintGenerator(residual_blocks=1, width=8)
+    opt = torch.optim.Adam(g2.parameters(), lr=1e-3)
+    x = torch.cat([image * (1 - hole) + hole, torch.zeros(2, 1, 32, 32)], 1)
+    losses = []
+    for _ in range(5):
+        loss = torch.nn.functional.l1_loss(g2(x), image)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    pconv = PConvUNet(layer_size=4, width=8)
+    opt = torch.optim.Adam([p for p in pconv.parameters() if p.requires_grad], lr=1e-3)
+    valid = (1 - hole).expand(2, 3, 32, 32).contiguous()
+    losses = []
+    for _ in range(5):
+        out, _ = pconv(image * valid, valid)
+        loss = torch.nn.functional.l1_loss(out, image)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    assert torch.all(pconv.enc_1.conv.mask_conv.weight == 1)  # never trained
