@@ -4,7 +4,6 @@ implementation does, and a training step lowers the loss."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
