@@ -34,7 +34,7 @@ from muralstudio.core.document import LabelLayer
 from muralstudio.core.imageio import read_image, to_rgb8
 from muralstudio.engines import labeling, registry
 from muralstudio.gui.job_panel import JobPanel
-from muralstudio.gui.labels_dock import fill_label_layer_choice
+from muralstudio.gui.labels_dock import chosen_label_layer, fill_label_layer_choice
 from muralstudio.gui.jobs import Job, JobRunner
 
 THUMB = 96
@@ -188,11 +188,7 @@ class ElementsDock(JobPanel):
 
     # state -------------------------------------------------------------------------------
     def layer(self) -> LabelLayer | None:
-        uid = self.layer_choice.currentData()
-        for layer in self.doc.layers if self.doc else []:
-            if layer.uid == uid:
-                return layer
-        return None
+        return chosen_label_layer(self.layer_choice, self.doc)
 
     def elements(self) -> list[core_elements.Element]:
         """Elements of the chosen label layer, recomputed only after the document changed."""

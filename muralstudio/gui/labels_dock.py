@@ -41,6 +41,12 @@ def fill_label_layer_choice(combo: QComboBox, doc) -> None:
     combo.blockSignals(False)
 
 
+def chosen_label_layer(combo: QComboBox, doc) -> LabelLayer | None:
+    """The label layer chosen in a combo filled by :func:`fill_label_layer_choice`."""
+    uid = combo.currentData()
+    return next((layer for layer in (doc.layers if doc else []) if layer.uid == uid), None)
+
+
 class LabelsDock(QWidget):
     def __init__(self, window):
         super().__init__(window)
@@ -91,11 +97,7 @@ class LabelsDock(QWidget):
 
     # state -------------------------------------------------------------------------------
     def layer(self) -> LabelLayer | None:
-        uid = self.layer_choice.currentData()
-        for layer in self.doc.layers if self.doc else []:
-            if layer.uid == uid:
-                return layer
-        return None
+        return chosen_label_layer(self.layer_choice, self.doc)
 
     def current_class(self) -> int | None:
         item = self.classes.currentItem()
