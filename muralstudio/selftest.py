@@ -62,10 +62,10 @@ def run(out=sys.stdout) -> int:
 
     def models():
         rows = catalogue.list_engines()
-        missing = [r["name"] for r in rows if not r["present"]]
+        missing = [r["name"] for r in rows if not r["present"] and not r.get("optional")]
         _require(not missing, f"weights missing for {', '.join(missing)}")
         for row in rows:
-            if row["weights"]:  # building the engine loads (and strictly checks) its weights
+            if row["weights"] and row["present"]:  # building the engine loads (and strictly checks) its weights
                 registry.get(row["kind"], row["name"])()
         shipped = [r["name"] for r in rows if r["weights"]]
         return f"{len(rows)} engines, weights loaded for {', '.join(shipped) or 'none'}"

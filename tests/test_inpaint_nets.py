@@ -160,3 +160,65 @@ def test_a_few_steps_lower_the_loss_of_small_generators():
         losses.append(loss.item())
     assert losses[-1] < losses[0]
     assert torch.all(pconv.enc_1.conv.mask_conv.weight == 1)  # never trained
+
+
+@pytest.fixture
+def tiny_network_weights(tmp_path, monkeypatch):
+    """Small random-weight EdgeConnect and PConv files on $MURALSTUDIO_MODELS."""
+    from muralstudio.engines.weights import save_weights
+
+    folder = tmp_path / "models"
+    for name, model in (("edgeconnect-edge", EdgeGenerator(residual_blocks=1, width=8)),
+                        ("edgeconnect-inpaint", InpaintGenerator(residual_blocks=1, width=8)),
+                        ("pconv", PConvUNet(layer_size=5, width=8))):
+        save_weights(model, folder / f"{name}.safetensors", model.config)
+    monkeypatch.setenv("MURALSTUDIO_MODELS", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("engine", ["edgeconnect", "pconv"])
+def test_network_engines_fill_only_the_hole_through_the_harness(tiny_network_weights, engine):
+    import numpy as np
+
+    from muralstudio.core import synth
+    from muralstudio.engines import inpainting
+
+    image = synth.generate_mural(150, 110, seed=2, bit_depth=16)[0]  # odd sizes: padding needed
+    hole = np.zeros((110, 150), bool)
+    hole[40:70, 50:95] = True
+    result = inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine=engine))
+    assert result.record.engine == engine and result.record.weights_sha256
+    restored = image.copy()
+    for patch in result.patches:
+        region = restored[patch.y:patch.y + patch.mask.shape[0], patch.x:patch.x + patch.mask.shape[1]]
+        region[patch.mask] = patch.pixels[patch.mask]
+    assert np.array_equal(restored[~hole], image[~hole]) and restored.dtype == np.uint16
+    assert sum(int(p.mask.sum()) for p in result.patches) == int(hole.sum())
+
+
+def test_edgeconnect_keeps_the_intact_canny_edges_and_predicts_inside_the_hole(tiny_network_weights):
+    import numpy as np
+
+    from muralstudio.engines import inpainting
+    from muralstudio.engines.inpaint_networks import canny_edges, rgb_to_grey
+
+    rgb = np.zeros((64, 64, 3), np.float32)
+    rgb[:, 32:] = 1.0  # one vertical edge
+    hole = np.zeros((64, 64), bool)
+    hole[20:40, 20:44] = True
+    engine = inpainting.create("edgeconnect")
+    edges = engine.edges(rgb, hole)
+    known = canny_edges(rgb_to_grey(rgb), hole)
+    assert known[:, 31:33].sum() > 20 and known[hole].sum() == 0
+    assert np.array_equal(edges[~hole], known[~hole])  # outside the hole: Canny as it is
+
+
+def test_network_engines_without_weights_say_how_to_install_them(monkeypatch, tmp_path):
+    from muralstudio.engines import catalogue, inpainting, weights
+
+    monkeypatch.setattr(weights, "model_dirs", lambda: [])
+    with pytest.raises(WeightsError, match="models import CHECKPOINT --as pconv"):
+        inpainting.create("pconv")
+    rows = {r["name"]: r for r in catalogue.list_engines()}
+    assert rows["pconv"]["optional"] and not rows["pconv"]["present"]
+    assert "optional" in catalogue.format_table(list(rows.values()))

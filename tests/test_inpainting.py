@@ -180,8 +180,8 @@ def test_bad_input_is_refused_clearly(rng):
         inpainting.inpaint(image, np.ones((30, 50), bool))
     with pytest.raises(ValueError, match="empty"):
         inpainting.inpaint(image, np.zeros((40, 50), bool))
-    with pytest.raises(KeyError, match="unknown inpainter engine 'edgeconnect'; available: ns, patchmatch, telea"):
-        inpainting.inpaint(image, np.ones((40, 50), bool), InpaintOptions(engine="edgeconnect"))
+    with pytest.raises(KeyError, match="unknown inpainter engine 'lama'; available: edgeconnect, ns, patchmatch, pconv, telea"):
+        inpainting.inpaint(image, np.ones((40, 50), bool), InpaintOptions(engine="lama"))
     with pytest.raises(ValueError, match="runs on cpu, not 'cuda'"):
         inpainting.create("telea", device="cuda")
 

@@ -279,6 +279,7 @@ ZH_CN = {
     "Elements": "元素",
     "ranked %1 elements": "已排序 %1 个元素",
     "Find elements": "查找元素",
+    "the %1's weights are not installed; import the official checkpoint with 'muralstudio models import CHECKPOINT --as %2' (see models/README.md)": "未安装 %1 的权重；请用 'muralstudio models import CHECKPOINT --as %2' 导入官方检查点（见 models/README.md）",
     "Show probability as a layer": "将概率显示为图层",
     "Probability": "概率",
     "training: step %1 of %2": "训练中：第 %1 / %2 步",

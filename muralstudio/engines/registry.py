@@ -20,6 +20,7 @@ ENGINE_KINDS = ("segmenter", "inpainter", "labeler", "detector")
 BUILTIN_MODULES: list[str] = [
     "muralstudio.engines.inpaint_opencv",
     "muralstudio.engines.inpaint_patchmatch",
+    "muralstudio.engines.inpaint_networks",
     "muralstudio.engines.segment_classic",
     "muralstudio.engines.segment_clicknet",
     "muralstudio.engines.detect_resunet",

@@ -149,16 +149,16 @@ class LoadedNetwork:
 
 
 def load_network(weights_path, default_name: str, architecture: str, build, device: str,
-                 what: str, train_command: str) -> LoadedNetwork:
+                 what: str, train_command: str | None, hint: str | None = None) -> LoadedNetwork:
     """The shipped (or given) weights of one engine, ready for inference: located, checked to
     be ``architecture``, built with ``build(config)``, loaded strictly, moved to the device, in
     eval mode, channels-last on CPU (about twice as fast there). Missing weights name the
     command that trains them."""
     path = Path(weights_path) if weights_path else find_weights(default_name)
     if path is None:
+        how = hint or f"train them with 'muralstudio train {train_command}'"
         raise WeightsError(f"models/{default_name}.safetensors",
-                           f"the {what}'s weights are not installed; train them with "
-                           f"'muralstudio train {train_command}' (see models/README.md)")
+                           f"the {what}'s weights are not installed; {how} (see models/README.md)")
     state, config = load_weights(path)
     if config.get("architecture") != architecture:
         raise WeightsError(path, f"not {architecture} weights (architecture "

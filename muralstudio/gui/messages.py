@@ -48,6 +48,8 @@ MESSAGES = [
     QT_TRANSLATE_NOOP("Message", "cancelled"),
     QT_TRANSLATE_NOOP("Message", "detection cancelled"),
     QT_TRANSLATE_NOOP("Message", "labeling cancelled"),
+    QT_TRANSLATE_NOOP("Message", "the %1's weights are not installed; import the official checkpoint "
+                                 "with 'muralstudio models import CHECKPOINT --as %2' (see models/README.md)"),
     QT_TRANSLATE_NOOP("Message", "training cancelled"),
     QT_TRANSLATE_NOOP("Message", "the PSP-M labeler's weights are not installed; train them with "
                                  "'muralstudio train label' (see models/README.md)"),

@@ -167,102 +167,102 @@
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="219" />
+        <location filename="../elements_dock.py" line="215" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="249" />
+        <location filename="../elements_dock.py" line="245" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="259" />
+        <location filename="../elements_dock.py" line="255" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="266" />
+        <location filename="../elements_dock.py" line="262" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="312" />
+        <location filename="../elements_dock.py" line="308" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="315" />
+        <location filename="../elements_dock.py" line="311" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="338" />
+        <location filename="../elements_dock.py" line="334" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="338" />
+        <location filename="../elements_dock.py" line="334" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="354" />
+        <location filename="../elements_dock.py" line="350" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="354" />
+        <location filename="../elements_dock.py" line="350" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="359" />
+        <location filename="../elements_dock.py" line="355" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="364" />
+        <location filename="../elements_dock.py" line="360" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="366" />
+        <location filename="../elements_dock.py" line="362" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="380" />
+        <location filename="../elements_dock.py" line="376" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="391" />
+        <location filename="../elements_dock.py" line="387" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="419" />
+        <location filename="../elements_dock.py" line="415" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="423" />
+        <location filename="../elements_dock.py" line="419" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="431" />
+        <location filename="../elements_dock.py" line="427" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="432" />
+        <location filename="../elements_dock.py" line="428" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="443" />
+        <location filename="../elements_dock.py" line="439" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -535,143 +535,143 @@
 <context>
     <name>LabelsDock</name>
     <message>
-        <location filename="../labels_dock.py" line="50" />
+        <location filename="../labels_dock.py" line="56" />
         <source>New label layer</source>
         <translation>新建标注图层</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="52" />
+        <location filename="../labels_dock.py" line="58" />
         <source>Add class…</source>
         <translation>添加类别…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="53" />
+        <location filename="../labels_dock.py" line="59" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="54" />
+        <location filename="../labels_dock.py" line="60" />
         <source>Colour…</source>
         <translation>颜色…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="55" />
+        <location filename="../labels_dock.py" line="61" />
         <source>Label the click region</source>
         <translation>标注点选区域</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="56" />
+        <location filename="../labels_dock.py" line="62" />
         <source>Label a mask layer…</source>
         <translation>用蒙版图层标注…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="57" />
+        <location filename="../labels_dock.py" line="63" />
         <source>Export training set…</source>
         <translation>导出训练集…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="58" />
+        <location filename="../labels_dock.py" line="64" />
         <source>Train labeler on a training set…</source>
         <translation>用训练集训练标注模型…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="118" />
+        <location filename="../labels_dock.py" line="120" />
         <source>Make a label layer to start labelling elements.</source>
         <translation>请先新建标注图层再标注元素。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="129" />
+        <location filename="../labels_dock.py" line="131" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="142" />
+        <location filename="../labels_dock.py" line="144" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="155" />
+        <location filename="../labels_dock.py" line="157" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="155" />
-        <location filename="../labels_dock.py" line="172" />
+        <location filename="../labels_dock.py" line="157" />
+        <location filename="../labels_dock.py" line="174" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="160" />
+        <location filename="../labels_dock.py" line="162" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="172" />
+        <location filename="../labels_dock.py" line="174" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="198" />
+        <location filename="../labels_dock.py" line="200" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="209" />
+        <location filename="../labels_dock.py" line="211" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="212" />
+        <location filename="../labels_dock.py" line="214" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="222" />
+        <location filename="../labels_dock.py" line="224" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="224" />
+        <location filename="../labels_dock.py" line="226" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="224" />
+        <location filename="../labels_dock.py" line="226" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="234" />
+        <location filename="../labels_dock.py" line="236" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="238" />
+        <location filename="../labels_dock.py" line="240" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="247" />
+        <location filename="../labels_dock.py" line="249" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="259" />
+        <location filename="../labels_dock.py" line="261" />
         <source>Training set (images/, labels/)</source>
         <translation>训练集（images/、labels/）</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="265" />
+        <location filename="../labels_dock.py" line="267" />
         <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
         <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="279" />
+        <location filename="../labels_dock.py" line="281" />
         <source>Trained %1; it is now the labeler of the Elements dock.</source>
         <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="282" />
+        <location filename="../labels_dock.py" line="284" />
         <source>Train labeler</source>
         <translation>训练标注模型</translation>
     </message>
@@ -1410,11 +1410,16 @@
     </message>
     <message>
         <location filename="../messages.py" line="51" />
+        <source>the %1's weights are not installed; import the official checkpoint with 'muralstudio models import CHECKPOINT --as %2' (see models/README.md)</source>
+        <translation>未安装 %1 的权重；请用 'muralstudio models import CHECKPOINT --as %2' 导入官方检查点（见 models/README.md）</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="53" />
         <source>training cancelled</source>
         <translation>训练已取消</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="52" />
+        <location filename="../messages.py" line="54" />
         <source>the PSP-M labeler's weights are not installed; train them with 'muralstudio train label' (see models/README.md)</source>
         <translation>未安装 PSP-M 标注模型权重；请用 'muralstudio train label' 训练（见 models/README.md）</translation>
     </message>
