@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="working scale (default: the model's)")
     label.add_argument("--device", default="cpu", help="cpu, cuda or auto")
 
-    train = sub.add_parser("train", help="train the networks (detect, clicks, backbone, label)")
+    train = sub.add_parser("train", help="train the networks (detect, clicks, backbone, label, inpaint)")
     train_sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     from muralstudio.train import detect as train_detect_args
 
@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     tl = train_sub.add_parser("label", help="PSP-M element labeler",
                               description=train_label_args.__doc__)
     train_label_args.add_arguments(tl)
+    from muralstudio.train import inpaint as train_inpaint_args
+
+    ti = train_sub.add_parser("inpaint", help="PConv U-Net inpainter",
+                              description=train_inpaint_args.__doc__)
+    train_inpaint_args.add_arguments(ti)
 
     models = sub.add_parser("models", help="list engines and their weights")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)

@@ -222,3 +222,58 @@ def test_network_engines_without_weights_say_how_to_install_them(monkeypatch, tm
     rows = {r["name"]: r for r in catalogue.list_engines()}
     assert rows["pconv"]["optional"] and not rows["pconv"]["present"]
     assert "optional" in catalogue.format_table(list(rows.values()))
+
+
+def test_train_inpaint_pconv_runs_resumes_and_writes_a_card(tmp_path):
+    from muralstudio.core import imageio, synth
+    from muralstudio.engines.weights import save_weights
+    from muralstudio.train import backbone
+
+    data = tmp_path / "murals"
+    data.mkdir()
+    for i in range(4):
+        imageio.write_png(data / f"beiwei-{200 + i}-a.png", synth.generate_mural(160, 140, seed=i)[0])
+    pre = backbone.BackbonePretrainer(width=0.25)
+    save_weights(pre, tmp_path / "bb.safetensors", pre.config)  # the perceptual/style features
+    out = tmp_path / "models" / "pconv"
+    args = ["train", "inpaint", "--data", str(data), "--out", str(out), "--layers", "4", "--width", "8",
+            "--size", "64", "--batch", "2", "--steps", "2", "--eval-every", "2", "--log-every", "1",
+            "--val-samples", "2", "--feature-net", str(tmp_path / "bb.safetensors"), "--threads", "1"]
+    assert cli.main(args) == 0
+    args[args.index("--steps") + 1] = "3"
+    assert cli.main(args) == 0
+    rows = out.with_suffix(".log.csv").read_text().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["1", "2", "3"]
+    assert "val_psnr" in rows[0]
+    card = out.with_suffix(".md").read_text()
+    assert "--feature-net" in card and "bb.safetensors features" in card
+    state, config = load_weights(out.with_suffix(".safetensors"))
+    assert config == {"architecture": "pconv", "layer_size": 4, "input_channels": 3, "width": 8}
+    import argparse
+
+    from muralstudio.train import inpaint
+
+    parser = argparse.ArgumentParser()
+    inpaint.add_arguments(parser)
+    with pytest.raises(ValueError, match="only --engine pconv"):
+        inpaint.train(parser.parse_args(["--engine", "edgeconnect", "--data", str(data),
+                                         "--out", str(tmp_path / "ec")]))
+
+
+def test_pconv_loss_terms_and_stroke_masks():
+    import numpy as np
+
+    from muralstudio.train.inpaint import pconv_loss, strokes_mask
+
+    target = torch.rand(2, 3, 32, 32)
+    valid = torch.ones(2, 3, 32, 32)
+    valid[..., 8:24, 8:24] = 0
+    perfect = pconv_loss(target, target, valid, None)
+    assert perfect["valid"] == 0 and perfect["hole"] == 0 and "style" not in perfect
+    wrong_hole = target.clone()
+    wrong_hole[..., 8:24, 8:24] += 0.5
+    terms = pconv_loss(wrong_hole, target, valid, None)
+    assert terms["valid"] == 0 and torch.isclose(terms["hole"], torch.tensor(0.5 * 256 / 1024))
+    assert torch.isclose(terms["total"], terms["valid"] + 6 * terms["hole"] + 0.1 * terms["tv"])
+    hole = strokes_mask(128, (0.2, 0.3), np.random.default_rng(1))
+    assert 0.2 <= hole.mean() < 0.45
