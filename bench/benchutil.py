@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import resource
+import subprocess
+import sys
 
 
 def peak_rss_mib() -> float:
@@ -16,3 +19,14 @@ def peak_rss_mib() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(script: str, *args) -> dict:
+    """Run ``script --child ARGS…`` in a fresh interpreter (so its peak RSS is its own) and
+    return the JSON object it printed last; its stderr is shown if it fails."""
+    out = subprocess.run([sys.executable, script, "--child", *map(str, args)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        print(out.stderr[-3000:], file=sys.stderr)
+        out.check_returncode()
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchutil import peak_rss_mib  # noqa: E402
+from benchutil import peak_rss_mib, run_child  # noqa: E402
 
 
 def make_tiff(path: Path, side: int) -> None:
@@ -75,10 +74,8 @@ def main() -> int:
             make_tiff(path, side)
             kinds = ["whole", "tiled"] if side == 2048 else ["tiled"]
             for kind in kinds:
-                out = subprocess.run([sys.executable, __file__, "--child", kind, str(path),
-                                      "--threads", str(args.threads), "--window", str(args.window),
-                                      "--overlap", str(args.overlap)], capture_output=True, text=True, check=True)
-                rows.append((side, kind, json.loads(out.stdout.strip().splitlines()[-1])))
+                rows.append((side, kind, run_child(__file__, kind, path, "--threads", args.threads,
+                                                   "--window", args.window, "--overlap", args.overlap)))
     base = next(r for s, k, r in rows if k == "whole")
     print(f"detection speed, Res-UNet light, {args.threads} threads")
     print(f"{'image':>12} {'path':<26} {'s':>8} {'Mpx/s':>7} {'peak MiB':>9} {'vs baseline':>12}")

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchutil import peak_rss_mib  # noqa: E402
+from benchutil import peak_rss_mib, run_child  # noqa: E402
 from detect_speed import make_tiff  # noqa: E402
 
 
@@ -58,9 +57,7 @@ def main() -> int:
             path = Path(folder) / f"mural-{side}.tif"
             make_tiff(path, side)
             for scale in ([1.0, 0.0] if side == 2048 else [0.0]):  # 0: the model's own scale
-                out = subprocess.run([sys.executable, __file__, "--child", str(scale), str(path),
-                                      "--threads", str(args.threads)], capture_output=True, text=True, check=True)
-                rows.append((side, scale, json.loads(out.stdout.strip().splitlines()[-1])))
+                rows.append((side, scale, run_child(__file__, scale, path, "--threads", args.threads)))
     base = next(r for s, k, r in rows if k == 1.0)
     print(f"element labeling speed, PSP-M, {args.threads} threads, 512² windows at stride 256")
     print(f"{'image':>12} {'path':<30} {'s':>8} {'Mpx/s':>7} {'peak MiB':>9} {'vs baseline':>12}")

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -43,7 +44,17 @@ def _parse_ratio(text: str) -> tuple[float, float]:
     return lo, hi
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: ``muralstudio train NAME`` → module ``muralstudio.train.NAME``
+TRAINERS = (("detect", "Res-UNet craquelure / paint-loss detector"),
+            ("clicks", "ClickNet click-segmentation model"),
+            ("backbone", "pre-train PSP-M's backbone without labels"),
+            ("label", "PSP-M element labeler"),
+            ("inpaint", "PConv U-Net inpainter"))
+
+
+def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
+    """The command-line parser. The training commands' options come from their modules, which
+    import torch; ``with_trainers=False`` leaves them out so other commands start quickly."""
     parser = argparse.ArgumentParser(
         prog="muralstudio",
         description="Restoration workstation for photographs of murals. Without a subcommand "
@@ -135,33 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="working scale (default: the model's)")
     label.add_argument("--device", default="cpu", help="cpu, cuda or auto")
 
-    train = sub.add_parser("train", help="train the networks (detect, clicks, backbone, label, inpaint)")
+    train = sub.add_parser("train", help="train the networks (" + ", ".join(n for n, _ in TRAINERS) + ")")
     train_sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
-    from muralstudio.train import detect as train_detect_args
-
-    td = train_sub.add_parser("detect", help="Res-UNet craquelure / paint-loss detector",
-                              description=train_detect_args.__doc__)
-    train_detect_args.add_arguments(td)
-    from muralstudio.train import clicks as train_clicks_args
-
-    tc = train_sub.add_parser("clicks", help="ClickNet click-segmentation model",
-                              description=train_clicks_args.__doc__)
-    train_clicks_args.add_arguments(tc)
-    from muralstudio.train import backbone as train_backbone_args
-
-    tb = train_sub.add_parser("backbone", help="pre-train PSP-M's backbone without labels",
-                              description=train_backbone_args.__doc__)
-    train_backbone_args.add_arguments(tb)
-    from muralstudio.train import label as train_label_args
-
-    tl = train_sub.add_parser("label", help="PSP-M element labeler",
-                              description=train_label_args.__doc__)
-    train_label_args.add_arguments(tl)
-    from muralstudio.train import inpaint as train_inpaint_args
-
-    ti = train_sub.add_parser("inpaint", help="PConv U-Net inpainter",
-                              description=train_inpaint_args.__doc__)
-    train_inpaint_args.add_arguments(ti)
+    for name, what in TRAINERS if with_trainers else ():
+        trainer = importlib.import_module(f"muralstudio.train.{name}")
+        trainer.add_arguments(train_sub.add_parser(name, help=what, description=trainer.__doc__))
 
     models = sub.add_parser("models", help="list engines and their weights")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -463,8 +452,6 @@ def cmd_models(args) -> int:
 
 def cmd_train(args) -> int:
     logging.getLogger("muralstudio").setLevel(logging.INFO)
-    import importlib
-
     trainer = importlib.import_module(f"muralstudio.train.{args.train_command}")
     weights = trainer.train(args)
     print(f"weights: {weights}")
@@ -486,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     first = next((a for a in argv if not a.startswith("-")), None)
     if first not in SUBCOMMANDS and not any(a in ("-h", "--help", "--version") for a in argv):
         return run_gui([a for a in argv if a not in ("-v", "--verbose")])
-    args = build_parser().parse_args(argv)
+    args = build_parser(with_trainers=first == "train").parse_args(argv)
     args.command_line = ["muralstudio", *argv]  # model cards record the exact command
     try:
         return COMMANDS[args.command](args)

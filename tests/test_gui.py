@@ -757,6 +757,15 @@ def test_elements_dock_labels_browses_edits_exports_and_finds_similar(window, qt
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
     best = dock.similar_gallery.item(0).data(Qt.ItemDataRole.UserRole)
     assert best.class_index == 4 and best.bbox[1] == 350
+    # and in a folder of murals: its elements join the ranking with thumbnails read from the files
+    (tmp_path / "folder").mkdir()
+    imageio.write_png(tmp_path / "folder" / "other.png", image[:, ::-1].copy())
+    job = dock.find_similar_in_folder(tmp_path / "folder")
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    ranked = [dock.similar_gallery.item(i).data(Qt.ItemDataRole.UserRole)
+              for i in range(dock.similar_gallery.count())]
+    assert len(ranked) == 3 + 4 and sum(e.source.endswith("other.png") for e in ranked) == 4
+    assert ranked[0].class_index == 4 and not dock.similar_gallery.item(0).icon().isNull()
     # export the selected element
     dock.gallery.item(0).setSelected(True)
     dock.export_selected(tmp_path / "out")

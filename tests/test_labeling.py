@@ -282,3 +282,25 @@ def test_bench_label_compares_engines_in_one_run(tmp_path):
     fitted = bench.KMeansLabeler([(image, truth)], k=8)
     assert (labeling.label(image, fitted).labels == truth).mean() > 0.99
     assert "kmeans" in bench.format_table(report)
+
+
+def test_frozen_backbone_keeps_its_weights_and_statistics_through_validation(tmp_path):
+    torch = pytest.importorskip("torch")
+    from muralstudio import cli
+    from muralstudio.engines.weights import save_weights
+    from muralstudio.train import backbone
+
+    data = _tiny_set(tmp_path / "set")
+    pre = backbone.BackbonePretrainer(width=0.25)
+    save_weights(pre, tmp_path / "bb.safetensors", pre.config)
+    out = tmp_path / "head"
+    assert cli.main(["train", "label", "--images", str(data / "images"), "--labels", str(data / "labels"),
+                     "--val-split", "none", "--out", str(out), "--steps", "3", "--eval-every", "1",
+                     "--log-every", "1", "--freeze-backbone", "--init-backbone", str(tmp_path / "bb.safetensors"),
+                     *TINY]) == 0
+    # the last state (the kept weights may be an earlier, better-validated step)
+    state = torch.load(out.with_suffix(".ckpt.pt"), weights_only=True)["model"]
+    start = pre.state_dict()
+    for key in ("features.5.conv.0.1.running_mean", "features.5.conv.0.0.weight", "features.17.conv.2.weight"):
+        assert torch.equal(state[f"backbone.{key}"], start[f"backbone.{key}"]), key
+    assert not torch.equal(state["master_branch.1.weight"], torch.zeros_like(state["master_branch.1.weight"]))

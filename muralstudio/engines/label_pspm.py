@@ -38,30 +38,25 @@ class PSPMLabeler(Labeler):
     weights_name = DEFAULT_WEIGHTS
     memory_mb = 60  # measured: RSS growth for creating it and one 512² window, CPU
 
-    def __init__(self, device: str = "cpu", weights_path=None, **params):
-        from muralstudio.engines import weights
+    def __init__(self, device: str = "cpu", weights_path=None, network=None, **params):
+        """Loads the shipped (or given) weights; ``network`` = (model, extra) uses a network in
+        memory instead (validation during training), ``extra`` as stored in weights files."""
+        if network is None:
+            from muralstudio.engines import weights
 
-        net = weights.load_network(weights_path, DEFAULT_WEIGHTS, "pspm", build_pspm, device,
-                                   "PSP-M labeler", "label")
-        self.model, self.torch_device, self.config = net.model, net.device, net.config
-        self.weights_path, self.weights_sha256 = str(net.path), net.sha256
-        if net.extra.get("classes"):
-            self.classes = [(str(n), tuple(int(v) for v in c)) for n, c in net.extra["classes"]]
-        self.scale = float(net.extra.get("scale", self.scale))
-        self.prior_correction = prior_correction(net.extra.get("class_weights"), len(self.classes))
-        super().__init__(device, **params)
-
-    @classmethod
-    def from_model(cls, model, classes, scale: float, device="cpu", class_weights=None) -> "PSPMLabeler":
-        """A labeler around a network in memory (validation during training)."""
-        import torch
-
-        labeler = cls.__new__(cls)
-        Labeler.__init__(labeler, str(device))
-        labeler.model, labeler.torch_device, labeler.config = model, torch.device(device), model.config
-        labeler.classes, labeler.scale = [(n, tuple(c)) for n, c in classes], float(scale)
-        labeler.prior_correction = prior_correction(class_weights, len(labeler.classes))
-        return labeler
+            net = weights.load_network(weights_path, DEFAULT_WEIGHTS, "pspm", build_pspm, device,
+                                       "PSP-M labeler", "label")
+            model, extra = net.model, net.extra
+            self.weights_path, self.weights_sha256 = str(net.path), net.sha256
+        else:
+            model, extra = network
+        self.model, self.config = model, model.config
+        self.torch_device = next(model.parameters()).device
+        if extra.get("classes"):
+            self.classes = [(str(n), tuple(int(v) for v in c)) for n, c in extra["classes"]]
+        self.scale = float(extra.get("scale", self.scale))
+        self.prior_correction = prior_correction(extra.get("class_weights"), len(self.classes))
+        super().__init__(str(device), **params)
 
     def _input(self, tile: np.ndarray):
         import torch

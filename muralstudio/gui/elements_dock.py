@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from muralstudio.core import elements as core_elements
 from muralstudio.core.document import LabelLayer
-from muralstudio.core.imageio import read_image, to_rgb8
+from muralstudio.core.imageio import to_rgb8
+from muralstudio.core.pyramid import FileSource
 from muralstudio.engines import labeling, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.labels_dock import chosen_label_layer, fill_label_layer_choice
@@ -71,14 +72,27 @@ def _gallery() -> QListWidget:
     return gallery
 
 
+def _thumbnail_step(element) -> int:
+    """Huge elements are read every n-th pixel only."""
+    return max(1, max(element.bbox[2], element.bbox[3]) // (4 * THUMB))
+
+
+def _thumbnail_pixels(read_region, element) -> np.ndarray:
+    step = _thumbnail_step(element)
+    return np.asarray(read_region(*element.bbox))[::step, ::step]
+
+
 class ElementsDock(JobPanel):
     #: label layers larger than this are searched for elements on the job runner
     BACKGROUND_PIXELS = 16_000_000
+    #: how many of the most similar elements the ranking gallery shows
+    SIMILAR_SHOWN = 50
 
     def __init__(self, window, runner: JobRunner):
         super().__init__(window, runner)
         self.device = "cpu"
         self._cache = None  # (layer state key, elements)
+        self._icons: dict = {}  # thumbnail cache, see _icon
         self._finding = None  # the state key being searched on the job runner
         self.similar: list[tuple[float, core_elements.Element]] = []
         self.engine = QComboBox()
@@ -279,10 +293,19 @@ class ElementsDock(JobPanel):
         return element.name or element.class_name
 
     def _icon(self, element, layer) -> QIcon:
-        x, y, w, h = element.bbox
-        step = max(1, max(w, h) // (4 * THUMB))  # huge elements: read every n-th pixel only
-        pixels = self.doc.composite_region(x, y, w, h)[::step, ::step]
-        return thumbnail(pixels, element.region(layer.data)[::step, ::step])
+        """The element's thumbnail, made once per element and restored image state (the
+        gallery is refreshed after every edit; re-reading every element's pixels is waste)."""
+        key = (id(self.doc), layer.uid, element.key, element.bbox, element.area,
+               len(self.doc.applied_records()))
+        icon = self._icons.get(key)
+        if icon is None:
+            step = _thumbnail_step(element)
+            pixels = _thumbnail_pixels(self.doc.composite_region, element)
+            icon = thumbnail(pixels, element.region(layer.data)[::step, ::step])
+            if len(self._icons) > 4000:
+                self._icons.clear()
+            self._icons[key] = icon
+        return icon
 
     # labelling with an engine ------------------------------------------------------------
     def run(self) -> Job | None:
@@ -406,11 +429,18 @@ class ElementsDock(JobPanel):
             if folder:
                 candidates += labeling.folder_elements(folder, labeler, labeling.default_cache_dir(),
                                                        min_area, progress, cancelled)
-            return core_elements.rank_similar(query.embedding, candidates)
+            ranking = core_elements.rank_similar(query.embedding, candidates)
+            # thumbnails of the other murals' elements are read here, box by box, not on the GUI thread
+            crops, sources = {}, {}
+            for _, element in ranking[:self.SIMILAR_SHOWN]:
+                if element.source:
+                    source = sources.setdefault(element.source, FileSource(element.source))
+                    crops[id(element)] = _thumbnail_pixels(source.read_region, element)
+            return ranking, crops
 
-        def done(ranking):
+        def done(result):
             if self.doc is doc:
-                self.show_similar(query, ranking)
+                self.show_similar(query, *result)
 
         return self.submit(Job(self.tr("Find similar (%1)").replace("%1", name), work, done))
 
@@ -421,19 +451,17 @@ class ElementsDock(JobPanel):
                 return None
         return self.find_similar(folder)
 
-    def show_similar(self, query, ranking, limit: int = 50) -> None:
-        self.similar = ranking[:limit]
+    def show_similar(self, query, ranking, crops: dict) -> None:
+        """Show the best of ``ranking``; ``crops`` holds thumbnail pixels of the elements of
+        other murals (by ``id``)."""
+        self.similar = ranking[:self.SIMILAR_SHOWN]
         self.similar_gallery.clear()
         self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", query.name or query.class_name))
         self.stage.setText(self.tr("ranked %1 elements").replace("%1", str(len(ranking))))
         layer = self.layer()
-        files: dict[str, np.ndarray] = {}
         for score, element in self.similar:
             if element.source:
-                if element.source not in files:
-                    files[element.source] = to_rgb8(read_image(element.source).pixels)
-                x, y, w, h = element.bbox
-                icon = thumbnail(files[element.source][y:y + h, x:x + w])
+                icon = thumbnail(crops[id(element)])
                 where = element.source.replace("\\", "/").rsplit("/", 1)[-1]
             else:
                 icon, where = self._icon(element, layer), self.tr("this mural")

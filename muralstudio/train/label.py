@@ -108,14 +108,15 @@ def class_weights(pairs, n_classes: int) -> np.ndarray:
     return np.clip(weights, 0.3, 3.0)
 
 
-def evaluate(model, pairs, classes, scale: float, device, class_weights=None) -> dict:
+def evaluate(model, pairs, extra: dict) -> dict:
     """Whole validation images labelled as the engine labels them; PA, mPA and mIoU over the
     classes present in the ground truth (pooled pixels)."""
     from muralstudio.core.metrics import scores_from_confusion
     from muralstudio.engines.label_pspm import PSPMLabeler
     from muralstudio.engines.labeling import label
 
-    labeler = PSPMLabeler.from_model(model, classes, scale, device, class_weights)
+    labeler = PSPMLabeler(network=(model, extra))
+    classes = labeler.classes
     model.eval()
     cm = np.zeros((len(classes), len(classes)), np.int64)
     for _, image, truth in pairs:
@@ -191,10 +192,10 @@ def train(args, progress=None, cancelled=None) -> Path:
     run = common.Run(args, model, opt, out, ckpt_path, log_path, ["val_pa", "val_miou"])
     rng = np.random.default_rng(args.seed + run.step)
     model.train()
-    if frozen:
-        model.backbone.eval()  # random or pre-trained statistics stay as they are
     stale, best_seen = 0, run.best
     while not run.done:
+        if frozen:  # every step: validation switches the whole model back to training mode
+            model.backbone.eval()  # random or pre-trained statistics stay as they are
         if cancelled and cancelled():
             raise Cancelled("training cancelled")
         if progress:
@@ -211,8 +212,7 @@ def train(args, progress=None, cancelled=None) -> Path:
         loss.backward()
         opt.step()
         lr = opt.param_groups[0]["lr"]
-        run.after_step(loss.item(), lr, lambda: evaluate(model, val_pairs, classes, args.scale, device,
-                                                         extra["class_weights"]),
+        run.after_step(loss.item(), lr, lambda: evaluate(model, val_pairs, extra),
                        lambda row: row["val_miou"], extra)
         if run.step % args.eval_every == 0 and run.trainlog.rows and "val_miou" in run.trainlog.rows[-1]:
             value = run.trainlog.rows[-1]["val_miou"]
