@@ -249,15 +249,63 @@ def test_train_inpaint_pconv_runs_resumes_and_writes_a_card(tmp_path):
     assert "--feature-net" in card and "bb.safetensors features" in card
     state, config = load_weights(out.with_suffix(".safetensors"))
     assert config == {"architecture": "pconv", "layer_size": 4, "input_channels": 3, "width": 8}
-    import argparse
 
-    from muralstudio.train import inpaint
 
-    parser = argparse.ArgumentParser()
-    inpaint.add_arguments(parser)
-    with pytest.raises(ValueError, match="only --engine pconv"):
-        inpaint.train(parser.parse_args(["--engine", "edgeconnect", "--data", str(data),
-                                         "--out", str(tmp_path / "ec")]))
+def test_train_inpaint_edgeconnect_edge_then_inpaint_with_the_edge_model_frozen(tmp_path):
+    from muralstudio.core import imageio, synth
+
+    data = tmp_path / "murals"
+    data.mkdir()
+    for i in range(4):
+        imageio.write_png(data / f"beiwei-{200 + i}-a.png", synth.generate_mural(160, 140, seed=i)[0])
+    common = ["--data", str(data), "--width", "4", "--residual-blocks", "1", "--disc-width", "4",
+              "--size", "64", "--batch", "2", "--steps", "2", "--eval-every", "2", "--log-every", "1",
+              "--val-samples", "2", "--feature-net", "none", "--threads", "1"]
+    g1_path = tmp_path / "models" / "edge"
+    assert cli.main(["train", "inpaint", "--engine", "edgeconnect", "--part", "edge",
+                     "--out", str(g1_path), *common]) == 0
+    rows = g1_path.with_suffix(".log.csv").read_text().splitlines()
+    assert "val_edge_f1" in rows[0] and len(rows) == 3
+    _, config = load_weights(g1_path.with_suffix(".safetensors"))
+    assert config["architecture"] == "edgeconnect-edge" and config["width"] == 4
+    g1_before = load_weights(g1_path.with_suffix(".safetensors"))[0]
+    g2_path = tmp_path / "models" / "inpaint"
+    assert cli.main(["train", "inpaint", "--engine", "edgeconnect", "--part", "inpaint",
+                     "--edge-model", str(g1_path.with_suffix(".safetensors")),
+                     "--out", str(g2_path), *common]) == 0
+    state, config = load_weights(g2_path.with_suffix(".safetensors"))
+    assert config == {"architecture": "edgeconnect-inpaint", "residual_blocks": 1, "width": 4,
+                      "prefill": "telea"}
+    assert not any(k.startswith("discriminator") for k in state)  # the generator only
+    g1_after = load_weights(g1_path.with_suffix(".safetensors"))[0]
+    assert all(torch.equal(g1_before[k], g1_after[k]) for k in g1_before)  # G1 stayed frozen
+    card = g2_path.with_suffix(".md").read_text()
+    assert "edge.safetensors (frozen)" in card and "hole prefill telea" in card
+    checkpoint = torch.load(g2_path.with_suffix(".ckpt.pt"), weights_only=True)
+    assert set(checkpoint["optimizer"]) == {"generator", "discriminator"}  # both resume
+
+
+def test_telea_prefilled_generator_starts_as_the_telea_fill_and_learns_a_correction():
+    import numpy as np
+
+    from muralstudio.core import synth
+    from muralstudio.engines import inpainting
+    from muralstudio.engines.inpaint_networks import EdgeConnectInpainter, prefill
+    from muralstudio.train.inpaint import hinge_d_loss
+
+    rgb = synth.generate_mural(64, 64, seed=3)[0].astype(np.float32) / 255
+    hole = np.zeros((64, 64), bool)
+    hole[20:44, 16:40] = True
+    g2 = InpaintGenerator(residual_blocks=1, width=4, prefill="telea")
+    engine = EdgeConnectInpainter(networks=(EdgeGenerator(1, 4).eval(), g2.eval()))
+    telea = inpainting.create("telea").inpaint(rgb, hole)
+    assert np.allclose(engine.inpaint(rgb, hole)[hole], telea[hole], atol=1e-4)
+    assert np.allclose(prefill(rgb, hole, "white")[hole], 1.0)
+    with pytest.raises(ValueError, match="prefill must be one of white, telea"):
+        InpaintGenerator(prefill="grey")
+    # the hinge loss is zero once real scores pass +1 and fake ones -1
+    assert hinge_d_loss(torch.full((4,), 2.0), torch.full((4,), -2.0)).item() == 0.0
+    assert hinge_d_loss(torch.zeros(4), torch.zeros(4)).item() == 2.0
 
 
 def test_pconv_loss_terms_and_stroke_masks():

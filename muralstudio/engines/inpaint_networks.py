@@ -35,6 +35,17 @@ def _tensor(array: np.ndarray, device):
     return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))[None].float().to(device)
 
 
+def prefill(rgb: np.ndarray, hole: np.ndarray, how: str) -> np.ndarray:
+    """G2's input image (float 0–1): the hole white (the published network) or filled as the
+    ``telea`` engine fills it."""
+    from muralstudio.engines.inpaint_opencv import diffuse_fill
+
+    m = hole.astype(np.float32)[..., None]
+    if how == "white":
+        return rgb * (1 - m) + m
+    return rgb * (1 - m) + diffuse_fill(rgb, hole) * m
+
+
 def canny_edges(grey: np.ndarray, hole: np.ndarray, sigma: float = 2.0) -> np.ndarray:
     """Canny edges (σ = 2, scikit-image's default thresholds) of the intact part only, as
     EdgeConnect computes them; float 0/1."""
@@ -61,15 +72,23 @@ class EdgeConnectInpainter(Inpainter):
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
                                          devices=("cpu", "cuda"), bytes_per_pixel=2160)
 
-    def __init__(self, device: str = "cpu", sigma: float = 2.0, composite_edges: bool = True):
+    def __init__(self, device: str = "cpu", sigma: float = 2.0, composite_edges: bool = True,
+                 networks=None):
+        """Loads the installed weights; ``networks`` = (G1, G2) uses networks in memory
+        (training validates through exactly this code)."""
         super().__init__(device, sigma=float(sigma), composite_edges=bool(composite_edges))
         from muralstudio.engines.nets.edgeconnect import EdgeGenerator, InpaintGenerator
 
+        if networks is not None:
+            self.edge_model, self.inpaint_model = networks
+            self.torch_device = next(next(m for m in networks if m is not None).parameters()).device
+            return
         g1 = _load("edgeconnect-edge", "edgeconnect-edge",
                    lambda c: EdgeGenerator(c.get("residual_blocks", 8), c.get("width", 64),
                                            c.get("spectral_norm", True)), device, "EdgeConnect edge model")
         g2 = _load("edgeconnect-inpaint", "edgeconnect-inpaint",
-                   lambda c: InpaintGenerator(c.get("residual_blocks", 8), c.get("width", 64)),
+                   lambda c: InpaintGenerator(c.get("residual_blocks", 8), c.get("width", 64),
+                                              c.get("prefill", "white")),
                    device, "EdgeConnect inpainting model")
         self.edge_model, self.inpaint_model, self.torch_device = g1.model, g2.model, g2.device
         self.weights_sha256 = f"{g1.sha256}+{g2.sha256}"
@@ -90,9 +109,8 @@ class EdgeConnectInpainter(Inpainter):
     def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
         import torch
 
-        m = hole.astype(np.float32)[..., None]
         edges = self.edges(rgb, hole)
-        x = np.concatenate([rgb[..., :3] * (1 - m) + m, edges[..., None]], axis=2)
+        x = np.concatenate([prefill(rgb[..., :3], hole, self.inpaint_model.prefill), edges[..., None]], axis=2)
         with torch.inference_mode():
             out = self.inpaint_model(_tensor(x, self.torch_device))[0].float().cpu().numpy()
         return np.clip(out.transpose(1, 2, 0), 0, 1)
@@ -111,10 +129,15 @@ class PConvInpainter(Inpainter):
     capabilities = InpainterCapabilities(size_multiple=128, comfortable_size=512, max_side=1024,
                                          devices=("cpu", "cuda"), bytes_per_pixel=2370)
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", network=None):
+        """Loads the installed weights; ``network`` uses a U-Net in memory (training)."""
         super().__init__(device)
         from muralstudio.engines.nets.pconv import PConvUNet
 
+        if network is not None:
+            self.model, self.torch_device = network, next(network.parameters()).device
+            self.multiple = network.multiple
+            return
         net = _load("pconv", "pconv", lambda c: PConvUNet(c.get("layer_size", 7), c.get("input_channels", 3),
                                                           c.get("width", 64)), device, "PConv U-Net")
         self.model, self.torch_device, self.weights_sha256 = net.model, net.device, net.sha256

@@ -11,6 +11,17 @@ from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities
 from muralstudio.engines.registry import register
 
 
+def diffuse_fill(rgb: np.ndarray, hole: np.ndarray, radius: float = 5.0,
+                 flag: int = cv2.INPAINT_TELEA) -> np.ndarray:
+    """``rgb`` (float 0–1, H×W×C) with the hole filled by OpenCV's Telea (or ``flag``) method,
+    channel by channel at 16 bits."""
+    mask = hole.astype(np.uint8)
+    u16 = np.round(np.clip(rgb, 0, 1) * 65535).astype(np.uint16)
+    channels = [cv2.inpaint(np.ascontiguousarray(u16[..., c]), mask, radius, flag)
+                for c in range(rgb.shape[2])]
+    return np.stack(channels, axis=2).astype(np.float32) / 65535
+
+
 class _OpenCVInpainter(Inpainter):
     flag = cv2.INPAINT_TELEA
     version = f"opencv-{cv2.__version__}"
@@ -20,11 +31,7 @@ class _OpenCVInpainter(Inpainter):
         super().__init__(device, radius=float(radius))
 
     def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
-        mask = hole.astype(np.uint8)
-        u16 = np.round(np.clip(rgb, 0, 1) * 65535).astype(np.uint16)
-        channels = [cv2.inpaint(np.ascontiguousarray(u16[..., c]), mask, self.params["radius"],
-                                self.flag) for c in range(rgb.shape[2])]
-        return np.stack(channels, axis=2).astype(np.float32) / 65535
+        return diffuse_fill(rgb, hole, self.params["radius"], self.flag)
 
 
 @register("inpainter", "telea")

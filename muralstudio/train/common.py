@@ -184,8 +184,10 @@ class Run:
     weights with the best score, and a checkpoint at each log row."""
 
     def __init__(self, args, model, optimizer, out: Path, checkpoint: Path, log_path: Path,
-                 plot_keys: list[str]):
+                 plot_keys: list[str], weights_of=None):
+        """``weights_of``: the part of ``model`` kept as weights (a GAN's generator)."""
         self.args, self.model, self.optimizer = args, model, optimizer
+        self.kept = weights_of if weights_of is not None else model
         self.out, self.checkpoint, self.plot_keys = out, checkpoint, plot_keys
         self.trainlog = TrainLog(log_path)
         self.step, self.best = resume(checkpoint, model, optimizer)
@@ -214,7 +216,7 @@ class Run:
                 from muralstudio.engines.weights import save_weights
 
                 self.best = float(value)
-                save_weights(self.model, self.out.with_suffix(".safetensors"), self.model.config,
+                save_weights(self.kept, self.out.with_suffix(".safetensors"), self.kept.config,
                              {"step": self.step, "val": row, **(extra or {})})
         self.trainlog.add(**row)
         self.trainlog.plot(self.out.with_suffix(".loss.png"), ["loss"] + self.plot_keys)
@@ -230,7 +232,7 @@ class Run:
 
         weights = self.out.with_suffix(".safetensors")
         if not weights.exists():
-            save_weights(self.model, weights, self.model.config, {"step": self.step})
+            save_weights(self.kept, weights, self.kept.config, {"step": self.step})
         return weights
 
 

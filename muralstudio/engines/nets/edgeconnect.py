@@ -83,15 +83,33 @@ class EdgeGenerator(_Generator):
         return torch.sigmoid(self.features(x))
 
 
-class InpaintGenerator(_Generator):
-    """G2. Input [masked RGB, edge map] (N×4×H×W, 0–1); output RGB in 0–1 ((tanh + 1) / 2)."""
+#: how G2's input hole is filled: "white" as published, or "telea" (our shipped variant)
+PREFILLS = ("white", "telea")
 
-    def __init__(self, residual_blocks: int = 8, width: int = 64):
+
+class InpaintGenerator(_Generator):
+    """G2. Input [hole-filled RGB, edge map] (N×4×H×W, 0–1); output RGB in 0–1.
+
+    ``prefill="white"`` is the published network: holes arrive white and the output is
+    (tanh + 1) / 2. ``prefill="telea"``: holes arrive filled by Telea's method and the network
+    predicts a correction added to that fill (its last convolution starts at zero, so an
+    untrained network returns the fill); a small network trained on a CPU learns a correction
+    far sooner than a whole image. Same layers and keys either way."""
+
+    def __init__(self, residual_blocks: int = 8, width: int = 64, prefill: str = "white"):
         super().__init__(4, 3, False, residual_blocks, width)
+        if prefill not in PREFILLS:
+            raise ValueError(f"prefill must be one of {', '.join(PREFILLS)}, not {prefill!r}")
+        self.prefill = prefill
         self.config = {"architecture": "edgeconnect-inpaint", "residual_blocks": residual_blocks,
-                       "width": width}
+                       "width": width, "prefill": prefill}
+        if prefill == "telea":
+            nn.init.zeros_(self.decoder[-1].weight)
+            nn.init.zeros_(self.decoder[-1].bias)
 
     def forward(self, x):
+        if self.prefill == "telea":
+            return x[:, :3] + torch.tanh(self.features(x))
         return (torch.tanh(self.features(x)) + 1) / 2
 
 
