@@ -101,6 +101,25 @@ def run(out=sys.stdout) -> int:
         state["restored"] = restored
         return f"telea, PSNR {before:.1f} → {after:.1f} dB, {len(result.patches)} regions"
 
+    def neural_inpaint():
+        from muralstudio.engines.weights import find_weights
+
+        shipped = [n for n in ("edgeconnect", "pconv")
+                   if find_weights(registry.get("inpainter", n).weights_name) is not None]
+        if not shipped:
+            return "skipped: no network inpainter weights installed"
+        hole = state["masks"]["loss"][:256, :256]
+        clean, damaged = state["clean"][:256, :256], state["damaged"][:256, :256]
+        results = []
+        for name in shipped:
+            result = inpainting.inpaint(damaged, hole, inpainting.InpaintOptions(engine=name))
+            restored = inpainting.apply_patches(damaged, result.patches)
+            _require(np.array_equal(restored[~hole], damaged[~hole]), f"{name} changed pixels outside the mask")
+            before, after = metrics.psnr(clean, damaged), metrics.psnr(clean, restored)
+            _require(after > before + 1.0, f"{name}: PSNR {before:.1f} → {after:.1f} dB")
+            results.append(f"{name} {before:.1f} → {after:.1f} dB")
+        return ", ".join(results)
+
     def detect():
         names = registry.available("detector")
         if not names:
@@ -159,7 +178,8 @@ def run(out=sys.stdout) -> int:
         return f"window built offscreen ({app.platformName()})"
 
     for name, fn in (("models", models), ("demo document", demo), ("click segmentation", segment),
-                     ("inpainting", inpaint), ("damage detection", detect), ("element labeling", label),
+                     ("inpainting", inpaint), ("network inpainting", neural_inpaint),
+                     ("damage detection", detect), ("element labeling", label),
                      ("TIFF export", export_tiff), ("window", window)):
         if name not in ("models", "demo document", "window") and "doc" not in state:
             report.rows.append((name, "FAIL", "no demo document", 0.0))

@@ -325,3 +325,28 @@ def test_pconv_loss_terms_and_stroke_masks():
     assert torch.isclose(terms["total"], terms["valid"] + 6 * terms["hole"] + 0.1 * terms["tv"])
     hole = strokes_mask(128, (0.2, 0.3), np.random.default_rng(1))
     assert 0.2 <= hole.mean() < 0.45
+
+
+@pytest.mark.parametrize("engine", ["edgeconnect", "pconv"])
+def test_shipped_weights_restore_a_synthetic_mural_better_than_the_damaged_input(engine):
+    import numpy as np
+
+    from muralstudio.core import metrics, synth
+    from muralstudio.engines import inpainting, registry
+    from muralstudio.engines.weights import find_weights
+
+    if find_weights(registry.get("inpainter", engine).weights_name) is None:
+        pytest.skip(f"no {engine} weights installed")
+    truth = synth.generate_mural(256, 256, seed=5)[0]
+    hole = synth.jelly_mask((256, 256), (0.2, 0.3), seed=1)
+    damaged = truth.copy()
+    damaged[hole] = 255
+    result = inpainting.inpaint(damaged, hole, inpainting.InpaintOptions(engine=engine))
+    restored = inpainting.apply_patches(damaged, result.patches)
+    assert np.array_equal(restored[~hole], truth[~hole])
+    before, after = metrics.psnr(truth, damaged), metrics.psnr(truth, restored)
+    assert after > before + 10, (before, after)
+    telea = inpainting.apply_patches(damaged, inpainting.inpaint(
+        damaged, hole, inpainting.InpaintOptions(engine="telea")).patches)
+    assert after > metrics.psnr(truth, telea) - 1.5  # in the classical engine's league
+    assert result.record.weights_sha256 and result.record.engine == engine

@@ -249,6 +249,7 @@ def test_bench_inpaint_reports_every_engine(tmp_path):
     assert report["n_images"] == 3 and report["mask"] == "jelly" and report["ratio"] == [0.1, 0.2]
     for name in ("telea", "patchmatch"):
         r = report["engines"][name]
-        assert set(r) == {"psnr", "ssim", "haarpsi", "tv", "seconds_per_image"}
+        assert set(r) == {"psnr", "ssim", "haarpsi", "tv", "seconds_per_image", "weights_sha256"}
+        assert r["weights_sha256"] is None  # classical: no weights
         assert 15 < r["psnr"] < 60 and 0 < r["ssim"] <= 1 and 0 < r["haarpsi"] <= 1
     assert "patchmatch" in result.stdout and "ΔPSNR" in result.stdout

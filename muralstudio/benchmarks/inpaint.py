@@ -77,7 +77,8 @@ def run(images, masks: str = "jelly", ratio=(0.1, 0.2), engines=("telea",), size
         mean = np.mean(np.array(rows), axis=0)
         report["engines"][name] = {"psnr": float(mean[0]), "ssim": float(mean[1]),
                                    "haarpsi": float(mean[2]), "tv": float(mean[3]),
-                                   "seconds_per_image": float(mean[4])}
+                                   "seconds_per_image": float(mean[4]),
+                                   "weights_sha256": instances[name].weights_sha256}
     return report
 
 
