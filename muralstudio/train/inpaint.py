@@ -294,6 +294,16 @@ def _feature_text(args, features) -> str:
             f"{Path(args.feature_net).name} features (blocks {FeatureNet.TAPS})")
 
 
+def _optimise(optimizer, loss, step: int, args) -> float:
+    """One generator update at the cosine-decayed rate of ``step``; returns that rate."""
+    lr = common.cosine_lr(step, args.steps, args.lr, args.lr * 0.05)
+    common.set_lr(optimizer, lr)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return lr
+
+
 def _train_pconv(args, device, out, ckpt_path, log_path, images, val, kinds, ratio, features):
     from muralstudio.engines.inpaint_networks import PConvInpainter
 
@@ -319,11 +329,7 @@ def _train_pconv(args, device, out, ckpt_path, log_path, images, val, kinds, rat
         x, mean, std = normalise(target)
         prediction, _ = model(x * valid, valid)
         loss = pconv_loss(prediction * std + mean, target, valid, features, loss_weights)["total"]
-        lr = common.cosine_lr(run.step, args.steps, args.lr, args.lr * 0.05)
-        common.set_lr(opt, lr)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        lr = _optimise(opt, loss, run.step, args)
         run.after_step(loss.item(), lr, lambda: evaluate(engine, val), lambda row: row["val_psnr"],
                        {"masks": kinds, "ratio": list(ratio), "feature_net": Path(args.feature_net).name})
     return run, {"title": "PConv U-Net inpainter", "score": "PSNR (composite, held-out caves, dB)",
@@ -425,11 +431,7 @@ def _train_edgeconnect_inpaint(args, device, out, ckpt_path, log_path, images, v
         if features is not None:
             perceptual, style = feature_losses(features, output, comp, target)
             loss = loss + loss_weights["perceptual"] * perceptual + loss_weights["style"] * style
-        lr = common.cosine_lr(run.step, args.steps, args.lr, args.lr * 0.05)
-        common.set_lr(g_opt, lr)
-        g_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        g_opt.step()
+        lr = _optimise(g_opt, loss, run.step, args)
         run.after_step(loss.item(), lr, lambda: evaluate(engine, val), lambda row: row["val_psnr"],
                        {"masks": kinds, "sigma": args.sigma, "prefill": args.prefill,
                         "edge_model": Path(args.edge_model).name if args.edge_model else "ground truth"})
