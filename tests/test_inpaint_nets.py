@@ -220,8 +220,8 @@ def test_network_engines_without_weights_say_how_to_install_them(monkeypatch, tm
     with pytest.raises(WeightsError, match="models import CHECKPOINT --as pconv"):
         inpainting.create("pconv")
     rows = {r["name"]: r for r in catalogue.list_engines()}
-    assert rows["pconv"]["optional"] and not rows["pconv"]["present"]
-    assert "optional" in catalogue.format_table(list(rows.values()))
+    assert not rows["pconv"]["optional"] and not rows["pconv"]["present"]  # they ship
+    assert "MISSING" in catalogue.format_table(list(rows.values()))
 
 
 def test_train_inpaint_pconv_runs_resumes_and_writes_a_card(tmp_path):

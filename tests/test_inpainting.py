@@ -253,3 +253,20 @@ def test_bench_inpaint_reports_every_engine(tmp_path):
         assert r["weights_sha256"] is None  # classical: no weights
         assert 15 < r["psnr"] < 60 and 0 < r["ssim"] <= 1 and 0 < r["haarpsi"] <= 1
     assert "patchmatch" in result.stdout and "ΔPSNR" in result.stdout
+
+
+def test_regions_whose_crops_overlap_are_restored_in_one_crop():
+    from muralstudio.engines.inpainting import find_regions, merge_overlapping
+
+    hole = np.zeros((200, 200), bool)
+    hole[50:70, 50:70] = True
+    hole[50:70, 110:130] = True  # 40 px away: separate regions whose 32 px context crops overlap
+    hole[180:190, 5:15] = True  # far away: stays apart
+    options = inpainting.InpaintOptions(engine="telea", min_context=32)
+    boxes = find_regions(hole, options.group_distance)
+    assert len(boxes) == 3
+    merged = merge_overlapping(boxes, 200, 200, options)
+    assert sorted(merged) == sorted([(50, 50, 80, 20), (5, 180, 10, 10)])
+    assert merge_overlapping(boxes, 200, 200, options, max_side=60) == boxes  # too large to merge
+    result = inpainting.inpaint(np.full((200, 200, 3), 90, np.uint8), hole, options)
+    assert len(result.patches) == 2 and sum(int(p.mask.sum()) for p in result.patches) == int(hole.sum())

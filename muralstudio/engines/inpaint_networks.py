@@ -24,8 +24,9 @@ def _load(name: str, architecture: str, build, device: str, what: str):
     from muralstudio.engines import weights
 
     return weights.load_network(None, name, architecture, build, device, what, None,
-                                f"import the official checkpoint with 'muralstudio models import "
-                                f"CHECKPOINT --as {name}'")
+                                f"reinstall MuralStudio (they ship in models/), train them with "
+                                f"'muralstudio train inpaint' or import the official checkpoint with "
+                                f"'muralstudio models import CHECKPOINT --as {name}'")
 
 
 def _tensor(array: np.ndarray, device):
@@ -67,7 +68,6 @@ class EdgeConnectInpainter(Inpainter):
     name = "edgeconnect"
     version = "1"
     weights_name = "edgeconnect-inpaint"
-    weights_optional = True
     # measured: 540 MiB peak growth for the published network and one 512² crop (6.2 s on 2 cores)
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
                                          devices=("cpu", "cuda"), bytes_per_pixel=2160)
@@ -124,7 +124,6 @@ class PConvInpainter(Inpainter):
     name = "pconv"
     version = "1"
     weights_name = "pconv"
-    weights_optional = True
     # measured: 592 MiB peak growth for the published network and one 512² crop (1.5 s on 2 cores)
     capabilities = InpainterCapabilities(size_multiple=128, comfortable_size=512, max_side=1024,
                                          devices=("cpu", "cuda"), bytes_per_pixel=2370)
