@@ -147,8 +147,8 @@ def test_colour_match_pulls_a_cast_fill_to_its_surroundings():
 
 
 def test_cancel_stops_at_a_region_checkpoint_and_changes_nothing(rng):
-    doc = Document.from_array(random_image(rng, (128, 128, 3), np.uint8))
-    mask = scattered_mask((128, 128), seed=2, count=8, radius=(3, 5))
+    doc = Document.from_array(random_image(rng, (600, 600, 3), np.uint8))
+    mask = scattered_mask((600, 600), seed=2, count=8, radius=(3, 5))  # far apart: 8 crops
     calls = []
 
     def cancelled():
@@ -266,7 +266,8 @@ def test_regions_whose_crops_overlap_are_restored_in_one_crop():
     boxes = find_regions(hole, options.group_distance)
     assert len(boxes) == 3
     merged = merge_overlapping(boxes, 200, 200, options)
-    assert sorted(merged) == sorted([(50, 50, 80, 20), (5, 180, 10, 10)])
-    assert merge_overlapping(boxes, 200, 200, options, max_side=60) == boxes  # too large to merge
+    assert [box for box, _ in merged] == [(50, 50, 80, 20), (5, 180, 10, 10)]
+    assert merged[0][1] == (18, 18, 144, 84)  # the two context crops' bounds
+    assert [box for box, _ in merge_overlapping(boxes, 200, 200, options, max_side=100)] == boxes
     result = inpainting.inpaint(np.full((200, 200, 3), 90, np.uint8), hole, options)
     assert len(result.patches) == 2 and sum(int(p.mask.sum()) for p in result.patches) == int(hole.sum())
