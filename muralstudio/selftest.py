@@ -115,9 +115,10 @@ def run(out=sys.stdout) -> int:
             result = inpainting.inpaint(damaged, hole, inpainting.InpaintOptions(engine=name))
             restored = inpainting.apply_patches(damaged, result.patches)
             _require(np.array_equal(restored[~hole], damaged[~hole]), f"{name} changed pixels outside the mask")
-            before, after = metrics.psnr(clean, damaged), metrics.psnr(clean, restored)
-            _require(after > before + 1.0, f"{name}: PSNR {before:.1f} → {after:.1f} dB")
-            results.append(f"{name} {before:.1f} → {after:.1f} dB")
+            # inside the hole only: the demo's fading and cracks elsewhere are not this test's
+            before, after = metrics.psnr(clean[hole], damaged[hole]), metrics.psnr(clean[hole], restored[hole])
+            _require(after > before + 3.0, f"{name}: PSNR in the hole {before:.1f} → {after:.1f} dB")
+            results.append(f"{name} {before:.1f} → {after:.1f} dB in the hole")
         return ", ".join(results)
 
     def detect():
