@@ -151,9 +151,11 @@ def test_a_few_steps_lower_the_loss_of_small_generators():
     opt = torch.optim.Adam([p for p in pconv.parameters() if p.requires_grad], lr=1e-3)
     valid = (1 - hole).expand(2, 3, 32, 32).contiguous()
     losses = []
+    from muralstudio.train.inpaint import pconv_loss
+
     for _ in range(5):
         out, _ = pconv(image * valid, valid)
-        loss = torch.nn.functional.l1_loss(out, image)
+        loss = pconv_loss(out, image, valid, None)["total"]  # the training loss, L1 + TV terms
         opt.zero_grad()
         loss.backward()
         opt.step()
