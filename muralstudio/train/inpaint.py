@@ -1,18 +1,23 @@
-"""``muralstudio train inpaint --engine pconv``: the partial-convolution U-Net on murals.
+"""``muralstudio train inpaint``: the partial-convolution U-Net (``--engine pconv``) and
+EdgeConnect (``--engine edgeconnect --part edge|inpaint``) on murals.
 
 Data: every ``--data`` folder gives images; mural folders are split by cave and only training
 caves are used (validation crops come from the held-out caves). Holes are drawn per sample
 from ``--masks`` (dust: random walks; jelly: dilated, smoothed walks; strokes: thick random
 brush strokes), with a hole ratio in ``--ratio``.
 
-Loss (the paper's terms, naoto0804 weights for L1 and TV): valid L1 + 6 × hole L1 + 0.1 × TV of the
-composite, plus perceptual and style terms on the features of ``--feature-net`` (weights
-rescaled for that network: see ``PCONV_WEIGHTS``).
-No ImageNet VGG-16 exists for the project; the feature network is our own PSP-M MobileNetV2
+PConv loss (the paper's terms, naoto0804 weights for L1 and TV): valid L1 + 6 × hole L1 +
+0.1 × TV of the composite, plus perceptual and style terms on the features of
+``--feature-net`` (weights rescaled for that network: see ``PCONV_WEIGHTS``).
+EdgeConnect: G1 with hinge adversarial + feature-matching loss; G2 with G1 frozen (or
+ground-truth edges), L1 + adversarial + perceptual + style; Adam β = (0, 0.9), discriminator
+at 0.1 × the generator's rate, as the official configuration.
+No ImageNet VGG exists for the project; the feature network is our own PSP-M MobileNetV2
 backbone pre-trained on murals (``muralstudio train backbone``), frozen, blocks 3 / 6 / 13
 (strides 4, 8, 16); ``--feature-net none`` trains without the two terms (the ablation).
-Two stages as in the paper: pre-train (e.g. on natural photographs), then fine-tune on murals
-with ``--init`` (lower learning rate, encoder batch norms frozen).
+Two stages as in the papers: pre-train (e.g. on natural photographs), then fine-tune on murals
+with ``--init`` (for PConv with the encoder batch norms frozen; for EdgeConnect G2 is trained
+on the output of a frozen G1).
 """
 
 from __future__ import annotations
