@@ -226,6 +226,21 @@ def test_network_engines_without_weights_say_how_to_install_them(monkeypatch, tm
     assert "MISSING" in catalogue.format_table(list(rows.values()))
 
 
+def test_models_list_shows_both_edgeconnect_files_and_needs_both(tiny_network_weights, monkeypatch):
+    from muralstudio.engines import catalogue, weights
+
+    monkeypatch.setattr(weights, "model_dirs", lambda: [tiny_network_weights])  # not the shipped ones
+
+    rows = {r["name"]: r for r in catalogue.list_engines()}
+    edge = rows["edgeconnect"]["companions"][0]
+    assert edge["weights"] == "edgeconnect-edge" and edge["present"] and len(edge["sha256"]) == 64
+    assert rows["edgeconnect"]["present"]
+    assert "+ edgeconnect-edge" in catalogue.format_table(list(rows.values()))
+    (tiny_network_weights / "edgeconnect-edge.safetensors").unlink()
+    rows = {r["name"]: r for r in catalogue.list_engines()}
+    assert not rows["edgeconnect"]["present"]  # G2 alone cannot restore anything
+
+
 def test_train_inpaint_pconv_runs_resumes_and_writes_a_card(tmp_path):
     from muralstudio.core import imageio, synth
     from muralstudio.engines.weights import save_weights

@@ -12,6 +12,15 @@ def _memory_mb(factory) -> float | None:
     return getattr(factory, "memory_mb", None)
 
 
+def _weights_facts(name: str) -> dict:
+    path = weights.find_weights(name)
+    if path is None:
+        return {"present": False, "path": None, "sha256": None, "bytes": 0}
+    summary = weights.weights_summary(path)
+    return {"present": True, "path": summary["path"], "sha256": summary["sha256"],
+            "bytes": summary["bytes"]}
+
+
 def list_engines() -> list[dict]:
     """One row per engine: kind, name, weights name, present, path, SHA-256, bytes, memory."""
     rows = []
@@ -23,12 +32,11 @@ def list_engines() -> list[dict]:
                    "optional": bool(getattr(factory, "weights_optional", False)),
                    "path": None, "sha256": None, "bytes": 0, "memory_mb": _memory_mb(factory)}
             if weights_name:
-                path = weights.find_weights(weights_name)
-                row["present"] = path is not None
-                if path is not None:
-                    summary = weights.weights_summary(path)
-                    row.update(path=summary["path"], sha256=summary["sha256"],
-                               bytes=summary["bytes"])
+                row.update(_weights_facts(weights_name))
+                # engines with more than one file (EdgeConnect's edge model) need them all
+                row["companions"] = [{"weights": name, **_weights_facts(name)}
+                                     for name in getattr(factory, "companion_weights", ())]
+                row["present"] = row["present"] and all(c["present"] for c in row["companions"])
             rows.append(row)
     return rows
 
@@ -43,6 +51,11 @@ def format_table(rows: list[dict]) -> str:
         sha = (r["sha256"] or "")[:16]
         lines.append(f"{r['kind']:<10} {r['name']:<12} {(r['weights'] or 'none needed'):<24} "
                      f"{status:<8} {size:>9} {memory:>10}  {sha}")
+        for c in r.get("companions", ()):
+            size = f"{c['bytes'] / 2**20:.1f} MiB" if c["bytes"] else "—"
+            lines.append(f"{'':<10} {'':<12} {'+ ' + c['weights']:<24} "
+                         f"{'ready' if c['present'] else 'MISSING':<8} {size:>9} {'':>10}  "
+                         f"{(c['sha256'] or '')[:16]}")
     missing = [r for r in rows if not r["present"] and not r.get("optional")]
     if missing:
         lines.append("")
