@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchutil import peak_rss_mib, run_child  # noqa: E402
 
 
-def child(engine_name: str, threads: int, repeats: int) -> dict:
+def child(engine_name: str, threads: int, repeats: int) -> None:
+    """Prints one JSON line for the parent (benchutil.run_child)."""
     import json
 
     import numpy as np
@@ -44,7 +44,6 @@ def child(engine_name: str, threads: int, repeats: int) -> dict:
         times.append(time.perf_counter() - start)
     print(json.dumps({"engine": engine_name, "hole": float(hole.mean()), "load_s": load,
                       "median_s": float(np.median(times)), "rss_mib": peak_rss_mib()}))
-    return {}
 
 
 def main() -> int:

@@ -62,7 +62,7 @@ def run(out=sys.stdout) -> int:
 
     def models():
         rows = catalogue.list_engines()
-        missing = [r["name"] for r in rows if not r["present"] and not r.get("optional")]
+        missing = [r["name"] for r in rows if not r["present"]]
         _require(not missing, f"weights missing for {', '.join(missing)}")
         for row in rows:
             if row["weights"] and row["present"]:  # building the engine loads (and strictly checks) its weights

@@ -222,7 +222,7 @@ def test_network_engines_without_weights_say_how_to_install_them(monkeypatch, tm
     with pytest.raises(WeightsError, match="models import CHECKPOINT --as pconv"):
         inpainting.create("pconv")
     rows = {r["name"]: r for r in catalogue.list_engines()}
-    assert not rows["pconv"]["optional"] and not rows["pconv"]["present"]  # they ship
+    assert not rows["pconv"]["present"]
     assert "MISSING" in catalogue.format_table(list(rows.values()))
 
 

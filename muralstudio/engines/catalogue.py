@@ -29,7 +29,6 @@ def list_engines() -> list[dict]:
             factory = registry.get(kind, name)
             weights_name = getattr(factory, "weights_name", None)
             row = {"kind": kind, "name": name, "weights": weights_name, "present": True,
-                   "optional": bool(getattr(factory, "weights_optional", False)),
                    "path": None, "sha256": None, "bytes": 0, "memory_mb": _memory_mb(factory)}
             if weights_name:
                 row.update(_weights_facts(weights_name))
@@ -45,7 +44,7 @@ def format_table(rows: list[dict]) -> str:
     header = f"{'kind':<10} {'engine':<12} {'weights':<24} {'status':<8} {'size':>9} {'memory':>10}  sha256"
     lines = [header, "-" * len(header)]
     for r in rows:
-        status = "ready" if r["present"] else ("optional" if r.get("optional") else "MISSING")
+        status = "ready" if r["present"] else "MISSING"
         size = f"{r['bytes'] / 2**20:.1f} MiB" if r["bytes"] else "—"
         memory = f"{r['memory_mb']:.0f} MiB" if r["memory_mb"] else "—"
         sha = (r["sha256"] or "")[:16]
@@ -56,12 +55,10 @@ def format_table(rows: list[dict]) -> str:
             lines.append(f"{'':<10} {'':<12} {'+ ' + c['weights']:<24} "
                          f"{'ready' if c['present'] else 'MISSING':<8} {size:>9} {'':>10}  "
                          f"{(c['sha256'] or '')[:16]}")
-    missing = [r for r in rows if not r["present"] and not r.get("optional")]
+    missing = [r for r in rows if not r["present"]]
     if missing:
         lines.append("")
         lines.append("Missing weights: train them with 'muralstudio train ...' or see models/README.md.")
-    if any(not r["present"] and r.get("optional") for r in rows):
-        lines.append("optional: no weights ship yet; import official ones with 'muralstudio models import'")
     lines.append("memory: working memory per 512² region (inpainters), for the model and one 640² "
                  "window (detector), one 512² window (labeler) or a session of clicks (click model)")
     return "\n".join(lines)

@@ -3,9 +3,8 @@ the inpainting harness on crops at native resolution.
 
 Their weights are ``models/edgeconnect-edge`` + ``models/edgeconnect-inpaint`` and
 ``models/pconv`` (safetensors): imported from the official checkpoints with
-``muralstudio models import`` or trained by MuralStudio. None ship yet, so the engines are
-listed as optional and say how to install weights when chosen without them. Torch is imported
-when an engine is created, not when the registry lists it.
+``muralstudio models import`` or trained by ``muralstudio train inpaint`` (small variants of
+both ship). Torch is imported when an engine is created, not when the registry lists it.
 """
 
 from __future__ import annotations

@@ -156,14 +156,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--width", type=float, default=0.5, help="MobileNetV2 width multiplier")
     parser.add_argument("--tasks", default="rotation,dynasty",
                         help="pretext tasks: rotation (all images) and/or dynasty (murals)")
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--batch", type=int, default=24)
     parser.add_argument("--size", type=int, default=160)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--eval-every", type=int, default=100)
-    parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--val-samples", type=int, default=192)
     parser.add_argument("--limit", type=int, help="use at most N images per kind (quick runs)")
-    parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--seed", type=int, default=0)
+    common.add_run_arguments(parser, steps=1500, batch=24, lr=2e-3, eval_every=100,
+                             log_every=25)

@@ -154,6 +154,20 @@ def load_checkpoint(path: Path) -> dict | None:
     return torch.load(str(path), map_location="cpu", weights_only=True)
 
 
+def add_run_arguments(parser, steps: int, batch: int, lr: float, eval_every: int,
+                      log_every: int) -> None:
+    """The options every training command has (with its own defaults), read by
+    :func:`start_run` and :class:`Run`."""
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--batch", type=int, default=batch)
+    parser.add_argument("--lr", type=float, default=lr)
+    parser.add_argument("--eval-every", type=int, default=eval_every)
+    parser.add_argument("--log-every", type=int, default=log_every)
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--seed", type=int, default=0)
+
+
 def start_run(args):
     """Seed, threads, device and output paths of a training command:
     ``(device, out, checkpoint path, log path)``."""

@@ -210,10 +210,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="models/NAME (writes NAME.safetensors, "
                                                      ".md, .log.csv, .loss.png, .ckpt.pt)")
     parser.add_argument("--encoder", default="light", choices=["light", "resnet18", "resnet50"])
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--size", type=int, default=128, help="crop side (multiple of 32)")
-    parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--min-lr", type=float, default=1e-6)
     parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--loss", default="dice+focal", choices=LOSSES)
@@ -225,14 +222,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--init-encoder", help="checkpoint whose resnet.* weights start the encoder")
     parser.add_argument("--freeze-steps", type=int, default=0,
                         help="steps with the (initialised) encoder frozen")
-    parser.add_argument("--eval-every", type=int, default=200)
-    parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--val-samples", type=int, default=96)
     parser.add_argument("--val-data", help="folders for choosing the best checkpoint (labelled "
                                            "crack sets, and murals whose held-out caves are used); "
                                            "default: --data")
     parser.add_argument("--limit", type=int, help="use at most N images per folder (quick runs)")
-    parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--seed", type=int, default=0)
+    common.add_run_arguments(parser, steps=2000, batch=8, lr=1e-4, eval_every=200,
+                             log_every=50)
 

@@ -281,15 +281,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--output-stride", type=int, default=16, choices=(8, 16))
     parser.add_argument("--pooling", default="max", choices=("max", "avg"))
     parser.add_argument("--scale", type=float, default=0.5, help="working scale of the images")
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--aux-weight", type=float, default=0.4)
     parser.add_argument("--early-stop", type=int, default=8,
                         help="stop after this many validations without a better mIoU (0: never)")
-    parser.add_argument("--eval-every", type=int, default=50)
-    parser.add_argument("--log-every", type=int, default=25)
-    parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--seed", type=int, default=0)
+    common.add_run_arguments(parser, steps=1500, batch=8, lr=1e-3, eval_every=50,
+                             log_every=25)
