@@ -81,3 +81,77 @@ def test_frozen_encoder_warm_up_keeps_the_initialised_encoder(tiny_sets, tmp_pat
     decoder = [k for k in before if k.startswith("up_concat")]
     assert all(np.array_equal(trained[k].numpy(), before[k].numpy()) for k in encoder)
     assert any(not np.array_equal(trained[k].numpy(), before[k].numpy()) for k in decoder)
+
+def _two_tone_photo(seed):
+    """A 'photograph' with one known thing: a disk of one texture on another."""
+    rng = np.random.default_rng(seed)
+    image = (rng.normal(0, 6, (120, 160, 3)) + np.array([40, 90, 160])).clip(0, 255).astype(np.uint8)
+    disk = np.zeros((120, 160), bool)
+    yy, xx = np.mgrid[:120, :160]
+    disk[(yy - 60) ** 2 + (xx - 70) ** 2 < 30 ** 2] = True
+    image[disk] = (rng.normal(0, 6, (disk.sum(), 3)) + np.array([200, 160, 40])).clip(0, 255)
+    return image, disk
+
+
+def test_photo_regions_follow_the_photographs_edges():
+    from muralstudio.train.clicks import region_of, segment_photo
+
+    image, disk = _two_tone_photo(0)
+    _, regions = segment_photo(image)
+    rng = np.random.default_rng(0)
+    found = [region_of(regions, rng, (0.05, 0.5)) for _ in range(10)]
+    best = max(((m & disk).sum() / (m | disk).sum() for m in found if m is not None))
+    assert best > 0.9  # the disk is found as one region, not cut across
+
+
+def test_pasted_object_mask_covers_the_pasted_pixels():
+    from muralstudio.train.clicks import pasted_object, segment_photo
+
+    thing = segment_photo(_two_tone_photo(1)[0])
+    backdrop = segment_photo(np.full((200, 260, 3), 30, np.uint8))
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        image, mask = pasted_object(thing, backdrop, rng)
+        if mask is not None:
+            break
+    assert mask is not None and mask.shape == (200, 260) and mask.sum() > 100
+    changed = np.abs(image.astype(int) - 30).sum(axis=2) > 20
+    assert (changed & mask).sum() / mask.sum() > 0.95  # the object is what was pasted
+    assert (changed & ~mask).sum() / changed.sum() < 0.1  # and nothing else was
+
+
+def test_context_crop_stays_inside_the_image_like_the_engine_window():
+    from muralstudio.train.clicks import context_crop
+
+    image = np.zeros((100, 100, 3), np.uint8)
+    image[..., 0] = np.arange(100)[None, :]  # a ramp: padding would repeat its edge values
+    mask = np.zeros((100, 100), bool)
+    mask[:60, :50] = True  # in the corner: any context window runs off the image
+    crop, crop_mask = context_crop(image, mask, np.random.default_rng(0), 64, scale=(2.5, 2.5))
+    assert crop.shape == (64, 64, 3) and crop_mask.shape == (64, 64)
+    assert crop[:, 0, 0].max() <= 1  # the window starts at the image's left edge ...
+    assert np.all(np.diff(crop[0, :, 0].astype(int)) >= 0)  # ... with no mirrored or smeared border
+    assert crop_mask[:, 0].any() and crop_mask[0].any()
+
+
+def test_train_clicks_with_photographs_fine_tunes_given_weights(tiny_sets, tmp_path):
+    murals, _ = tiny_sets
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(6):
+        imageio.write_png(photos / f"photo{i}.png", _two_tone_photo(i)[0])
+    first = tmp_path / "first"
+    common = ["--procedural", "0", "--size", "64", "--batch", "2", "--log-every", "1",
+              "--eval-every", "1", "--val-samples", "2", "--device", "cpu", "--warmup", "0"]
+    assert main(["train", "clicks", "--data", str(murals), "--out", str(first), "--steps", "1"] + common) == 0
+    tuned = tmp_path / "tuned"
+    assert main(["train", "clicks", "--data", str(murals), "--natural", str(photos), "--init",
+                 str(first.with_suffix(".safetensors")), "--out", str(tuned), "--steps", "1",
+                 "--lr", "0"] + common) == 0
+    before, _ = weights.load_weights(first.with_suffix(".safetensors"))
+    after, _ = weights.load_weights(tuned.with_suffix(".safetensors"))
+    # lr 0: the fine-tuned weights are the given ones (batch-norm statistics aside)
+    assert all(np.allclose(before[k].numpy(), after[k].numpy()) for k in before if "running" not in k
+               and "num_batches" not in k)
+    card = tuned.with_suffix(".md").read_text()
+    assert "fine-tuned from" in card and str(photos) in card

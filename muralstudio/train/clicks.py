@@ -5,7 +5,11 @@ Objects to segment come from three places, none of them the benchmark's object s
   rendered on training-cave crops; one damage blob is the object;
 - labelled folders (``images/`` + ``labels/`` class maps or ``masks/``): each connected region
   of a class is an object (the hand-labelled mural elements);
-- procedural murals from the generator, whose element regions are known (``--procedural``).
+- procedural murals from the generator, whose element regions are known (``--procedural``);
+- photographs (``--natural``), for objects that are not murals: a region of the photograph's
+  own graph-based segmentation (Felzenszwalb–Huttenlocher, sometimes merged with a neighbour),
+  so the outline follows real image edges, or such a region cut from one photograph and pasted
+  onto another (copy-paste), so the network sees whole things in front of other things.
 
 Each step simulates clicks: a first positive click inside the object (sometimes with extra
 random clicks), then 0–3 rounds in which the current network predicts and the next click is
@@ -27,28 +31,27 @@ from muralstudio.core.imageio import read_mask
 from muralstudio.core.metrics import iou
 from muralstudio.engines.nets.clicknet import ClickNet, click_maps, soft_iou_bce_loss
 from muralstudio.engines.segmentation import next_click
+from muralstudio.engines.weights import load_into, load_weights
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
 
 
 def context_crop(image, mask, rng, size, scale=(1.3, 3.0)):
-    """A square window around the object (its box × a random context factor, jittered),
-    resized to ``size``. Returns (rgb uint8, bool mask)."""
+    """A window around the object (its box × a random context factor, jittered) cut at the
+    image's edges as the engine cuts its windows, resized to ``size``². Returns (rgb uint8,
+    bool mask)."""
     ys, xs = np.nonzero(mask)
     cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
     side = max(xs.max() - xs.min(), ys.max() - ys.min(), 12) * rng.uniform(*scale)
     cx += rng.uniform(-0.15, 0.15) * side
     cy += rng.uniform(-0.15, 0.15) * side
-    x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
-    s = int(round(side))
     h, w = mask.shape
-    pad = [(max(0, -y0), max(0, y0 + s - h)), (max(0, -x0), max(0, x0 + s - w))]
-    img = np.pad(image, pad + [(0, 0)], mode="reflect" if min(h, w) > 2 * max(max(p) for p in pad) else "edge")
-    msk = np.pad(mask, pad)
-    y0p, x0p = y0 + pad[0][0], x0 + pad[1][0]
-    img, msk = img[y0p:y0p + s, x0p:x0p + s], msk[y0p:y0p + s, x0p:x0p + s]
-    img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA if s > size else cv2.INTER_LINEAR)
+    x0, y0 = max(0, int(round(cx - side / 2))), max(0, int(round(cy - side / 2)))
+    x1, y1 = min(w, int(round(cx + side / 2))), min(h, int(round(cy + side / 2)))
+    img, msk = image[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+    shrink = max(y1 - y0, x1 - x0) > size
+    img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
     msk = cv2.resize(msk.astype(np.uint8), (size, size), interpolation=cv2.INTER_NEAREST) > 0
     return img, msk
 
@@ -77,6 +80,61 @@ def damage_object(mural, rng):
     return damaged, pick_component(region, rng)
 
 
+def segment_photo(image: np.ndarray, longest: int = 384) -> tuple[np.ndarray, np.ndarray]:
+    """A photograph (long side at most ``longest``) and its graph-based segmentation, coarse
+    enough that regions are things or large parts of things."""
+    from skimage.segmentation import felzenszwalb
+
+    scale = longest / max(image.shape[:2])
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    regions = felzenszwalb(image, scale=500, sigma=0.8, min_size=image.shape[0] * image.shape[1] // 200)
+    return image, regions.astype(np.int32)
+
+
+def region_of(regions: np.ndarray, rng, area=(0.02, 0.5)) -> np.ndarray | None:
+    """One region of a segmentation of suitable size, merged with a touching one half the time."""
+    sizes = np.bincount(regions.ravel()) / regions.size
+    ok = np.nonzero((sizes >= area[0]) & (sizes <= area[1]))[0]
+    if not len(ok):
+        return None
+    mask = regions == ok[int(rng.integers(len(ok)))]
+    if rng.random() < 0.5:
+        ring = (cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~mask
+        neighbours = [n for n in np.unique(regions[ring]) if sizes[n] + mask.mean() <= area[1]]
+        if neighbours:
+            mask |= regions == neighbours[int(rng.integers(len(neighbours)))]
+    return pick_component(mask, rng, area[0] / 2)
+
+
+def pasted_object(thing, backdrop, rng):
+    """A region of one segmented photograph pasted (scaled, softly edged) onto another."""
+    image, regions = thing
+    mask = region_of(regions, rng, (0.03, 0.35))
+    if mask is None:
+        return backdrop[0], None
+    ys, xs = np.nonzero(mask)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    patch, mask = image[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+    back = backdrop[0]
+    bh, bw = back.shape[:2]
+    scale = min(rng.uniform(0.25, 0.7) * min(bh, bw) / max(mask.shape), 2.0)
+    size = (max(8, int(mask.shape[1] * scale)), max(8, int(mask.shape[0] * scale)))
+    patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    alpha = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
+    alpha = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(0.3, 1.0))
+    ph, pw = alpha.shape
+    if ph >= bh or pw >= bw:
+        return back, None
+    y, x = int(rng.integers(0, bh - ph)), int(rng.integers(0, bw - pw))
+    out = back.astype(np.float32).copy()
+    window = out[y:y + ph, x:x + pw]
+    window[:] = window * (1 - alpha[..., None]) + patch * alpha[..., None]
+    obj = np.zeros((bh, bw), bool)
+    obj[y:y + ph, x:x + pw] = alpha >= 0.5
+    return out.astype(np.uint8), pick_component(obj, rng, 0.01)
+
+
 def class_object(image, labels, rng):
     classes = [c for c in np.unique(labels) if c != 0]
     if not classes:
@@ -86,8 +144,11 @@ def class_object(image, labels, rng):
 
 
 class ClickData:
-    def __init__(self, folders, split="train", procedural=200, limit=None, seed=0):
+    def __init__(self, folders, split="train", procedural=200, limit=None, seed=0, natural=()):
         self.murals, self.labelled = [], []
+        # photographs have no caves; cave_split hashes each file name instead
+        self.photos = [segment_photo(common.load_rgb8(p))
+                       for p in cave_split(list_images(natural), split)[:limit]] if natural else []
         for folder in map(Path, folders):
             if (folder / "images").is_dir():
                 sub = "labels" if (folder / "labels").is_dir() else "masks"
@@ -100,18 +161,28 @@ class ClickData:
         for i in range(procedural):
             w, h = int(rng.integers(256, 520)), int(rng.integers(256, 520))
             self.labelled.append(synth.generate_mural(w, h, seed=int(rng.integers(1 << 30)))[:2])
-        log.info("click data (%s): %d murals for synthetic damage, %d labelled images",
-                 split, len(self.murals), len(self.labelled))
-        if not self.murals and not self.labelled:
+        log.info("click data (%s): %d murals for synthetic damage, %d labelled images, "
+                 "%d photographs", split, len(self.murals), len(self.labelled), len(self.photos))
+        self.kinds = [k for k, items in (("damage", self.murals), ("labelled", self.labelled),
+                                         ("region", self.photos), ("pasted", self.photos)) if items]
+        if not self.kinds:
             raise ValueError("no training images for the click model")
+
+    def _draw(self, items, rng):
+        return items[int(rng.integers(len(items)))]
 
     def sample(self, size, rng):
         for _ in range(20):
-            if self.murals and (not self.labelled or rng.random() < 0.5):
-                image, obj = damage_object(self.murals[int(rng.integers(len(self.murals)))], rng)
+            kind = self.kinds[int(rng.integers(len(self.kinds)))]
+            if kind == "damage":
+                image, obj = damage_object(self._draw(self.murals, rng), rng)
+            elif kind == "labelled":
+                image, obj = class_object(*self._draw(self.labelled, rng), rng)
+            elif kind == "region":
+                image, regions = self._draw(self.photos, rng)
+                obj = region_of(regions, rng)
             else:
-                img, labels = self.labelled[int(rng.integers(len(self.labelled)))]
-                image, obj = class_object(img, labels, rng)
+                image, obj = pasted_object(self._draw(self.photos, rng), self._draw(self.photos, rng), rng)
             if obj is not None:
                 img, msk = context_crop(image, obj, rng, size)
                 if msk.sum() > 30:
@@ -172,11 +243,16 @@ def evaluate(model, samples, device, size, max_clicks=5) -> dict:
 def train(args) -> Path:
     device, out, ckpt_path, log_path = common.start_run(args)
     folders = [p for p in args.data.split(",") if p]
-    data = ClickData(folders, "train", args.procedural, args.limit, args.seed)
-    val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed)
+    natural = [p for p in (args.natural or "").split(",") if p]
+    data = ClickData(folders, "train", args.procedural, args.limit, args.seed, natural)
+    val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
+                         natural)
     vrng = np.random.default_rng(99)
     val = [val_data.sample(args.size, vrng) for _ in range(args.val_samples)]
     model = ClickNet(args.width, args.size).to(device)
+    if args.init:  # fine-tuning: start from trained click weights (fresh optimizer and schedule)
+        state, _config = load_weights(args.init)
+        load_into(model, state, args.init)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -217,12 +293,14 @@ def train(args) -> Path:
         "What": f"ClickNet (width {args.width}, input {args.size}²): RGB + positive/negative click "
                 "disks + previous mask, MobileNetV2-style backbone, U-Net decoder.",
         "Data": "\n".join(f"- {f}" for f in folders) + f"\n- {args.procedural} procedural murals "
-                "(muralstudio.core.synth.generate_mural) with their element regions\n\nMural "
+                "(muralstudio.core.synth.generate_mural) with their element regions\n"
+                + "".join(f"- {f} (photographs: segmentation regions and pasted regions)\n" for f in natural)
+                + "\nMural "
                 "folders: training caves only; objects = synthetic paint loss / stains "
                 "(render_damage_classes, jelly_mask) or labelled regions. The benchmark's object "
                 "set is not used for training.",
         "Command": common.command_text(args, "clicks"),
-        "Training": f"{run.step} steps, batch {args.batch}, 0–{args.max_iterations} simulated "
+        "Training": (f"fine-tuned from {args.init}; " if args.init else "") + f"{run.step} steps, batch {args.batch}, 0–{args.max_iterations} simulated "
                     f"click rounds per step, BCE + soft IoU, Adam cosine {args.lr}; "
                     f"{common.hardware()}; {run.clock.seconds() / 60:.1f} min this run; best val "
                     f"(IoU@1+3+5) = {run.best:.3f}.",
@@ -235,6 +313,9 @@ def add_arguments(parser) -> None:
                                                       "labelled folders (images/ + labels/ or masks/)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--procedural", type=int, default=200, help="generated murals to add")
+    parser.add_argument("--natural", help="comma-separated folders of photographs for "
+                                          "non-mural objects (regions and pasted regions)")
+    parser.add_argument("--init", help="click weights (safetensors) to fine-tune")
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--width", type=float, default=1.0)
     parser.add_argument("--warmup", type=int, default=100)
