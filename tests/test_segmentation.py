@@ -151,6 +151,23 @@ def test_clicknet_sessions_work_on_a_window_of_a_large_image(random_clicknet):
     assert second.probability.dtype == np.float32 and second.bbox[2] < 4000 and second.bbox[3] < 3000
 
 
+def test_clicknet_flip_averaging_makes_predictions_mirror_exactly(random_clicknet):
+    image = np.random.default_rng(0).integers(0, 255, (96, 96, 3), np.uint8)
+    mirrored = np.ascontiguousarray(image[:, ::-1])
+    box = (0, 0, 96, 96)  # the network's own size: the window is not resampled
+
+    def pair(flip):
+        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=flip)
+        a = segmenter.session(image)._predict_in(box, [Click(30, 40, True)], None).probability
+        b = segmenter.session(mirrored)._predict_in(box, [Click(65, 40, True)], None).probability
+        return a, b[:, ::-1]
+
+    plain, plain_mirrored = pair(False)
+    assert np.abs(plain - plain_mirrored).max() > 1e-3  # a random network is not symmetric ...
+    averaged, averaged_mirrored = pair(True)
+    assert np.abs(averaged - averaged_mirrored).max() < 1e-5  # ... its flip average is
+
+
 def test_clicknet_refuses_other_weights(tmp_path):
     from muralstudio.core.errors import WeightsError
     from muralstudio.engines import weights

@@ -102,9 +102,13 @@ class ClickNetSession(SegmentSession):
             prev = cv2.resize(prev, (size, size), interpolation=cv2.INTER_LINEAR) > 0.5
         maps = torch.from_numpy(click_maps(local, size, prev))[None]
         image = self._image(box, size)
+        if seg.params["flip"]:  # average with the mirrored window (one batch of two)
+            image, maps = torch.cat([image, image.flip(3)]), torch.cat([maps, maps.flip(3)])
         with torch.inference_mode():
             logits = seg.model(image.to(seg.torch_device, memory_format=torch.channels_last),
                                maps.to(seg.torch_device, memory_format=torch.channels_last))
+        if seg.params["flip"]:
+            logits = (logits[:1] + logits[1:].flip(3)) / 2
         prob = torch.sigmoid(logits)[0, 0].float().cpu().numpy()
         prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
         mask = keep_clicked_components(prob >= 0.5, [(c.x - x, c.y - y) for c in clicks if c.positive])
@@ -121,8 +125,8 @@ class ClickNetSegmenter(Segmenter):
     memory_mb = 50  # measured: RSS growth for a session and five clicks on a 1-Mpx image, CPU
 
     def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
-                 min_side: int = 100):
-        super().__init__(device, first_side=int(first_side), min_side=int(min_side))
+                 min_side: int = 100, flip: bool = False):
+        super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip))
         from muralstudio.engines import weights
         from muralstudio.engines.nets.clicknet import ClickNet
 
