@@ -146,9 +146,40 @@ def test_clicknet_sessions_work_on_a_window_of_a_large_image(random_clicknet):
     session = segmenter.session(big)
     first = session.predict([Click(2000, 1500, True)])
     assert first.mask.shape == first.probability.shape
-    assert first.bbox[2] <= 1400 and first.bbox[3] <= 1400  # a window, not the whole image
+    # a window, not the whole image: at most four doublings of the first window (160 px)
+    assert first.bbox[2] <= 160 * 2 ** 4 + 1 and first.bbox[3] <= 160 * 2 ** 4 + 1
     second = session.predict([Click(2000, 1500, True), Click(2050, 1500, False)], first)
-    assert second.probability.dtype == np.float32 and second.bbox[2] < 4000 and second.bbox[3] < 3000
+    assert second.probability.dtype == np.float32
+    if first.mask.any():  # the next window zooms on the previous region: it contains it
+        (x, y, w, h), (x2, y2, w2, h2) = segmentation.previous_bbox(first), second.bbox
+        assert x2 <= x and y2 <= y and x2 + w2 >= x + w and y2 + h2 >= y + h
+
+
+def test_clicknet_first_window_widens_until_the_region_is_whole(random_clicknet, monkeypatch):
+    from muralstudio.engines.segment_clicknet import ClickNetSession
+    from muralstudio.engines.segmentation import Prediction
+
+    def disk_seen_through(radius):
+        """A stand-in network that finds exactly the part of a disk inside its window."""
+        def predict_in(self, box, clicks, previous):
+            x, y, w, h = box
+            yy, xx = np.mgrid[y:y + h, x:x + w]
+            mask = (xx - 1000) ** 2 + (yy - 1000) ** 2 < radius ** 2
+            windows.append(box)
+            return Prediction(x, y, mask.astype(np.float32), mask)
+        return predict_in
+
+    segmenter = segmentation.create("clicknet", weights_path=random_clicknet)
+    image = np.zeros((3000, 3000, 3), np.uint8)
+    for radius, whole_area in ((300, np.pi * 300 ** 2), (30, np.pi * 30 ** 2)):
+        windows = []
+        monkeypatch.setattr(ClickNetSession, "_predict_in", disk_seen_through(radius))
+        first = segmenter.session(image).predict([Click(1000, 1000, True)])
+        assert abs(first.mask.sum() / whole_area - 1) < 0.02  # the whole disk, not a part of it
+        if radius == 30:  # a small region keeps the small window (its wider twin finds no more)
+            assert len(windows) == 2 and first.bbox == windows[0]
+        else:
+            assert first.bbox[2] < 3000  # widened only as far as needed
 
 
 def test_clicknet_flip_averaging_makes_predictions_mirror_exactly(random_clicknet):

@@ -1,7 +1,8 @@
 """``clicknet`` segmenter: the learned RITM-style click model with shipped weights.
 
-The first click is predicted on a small window around it, widened while the predicted region
-runs into the window's border (the network was trained on windows 1.3–3× the object's size);
+The first click is predicted on a small window around it, doubled while the region found runs
+into the window's border or grows markedly in the wider window (the network was trained on
+windows 1.3–3× the object's size);
 later clicks zoom in on the previous mask plus the clicks (RITM's zoom-in), with the previous
 mask re-projected into the new window and fed back as the third map.
 """
@@ -74,18 +75,31 @@ class ClickNetSession(SegmentSession):
         seg = self.segmenter
         prev_box = previous_bbox(previous)
         if prev_box is None:
-            # first click: start with a small window (the network was trained on windows
-            # 1.3–3× the object's size) and widen it while the region runs into its border
-            side = seg.params["first_side"]
-            for _ in range(4):
-                box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=side)
-                first = self._predict_in(box, clicks, None)
-                if not _touches_border(first, box, self.width, self.height):
-                    break
-                side *= 2
-            return first
+            return self._first(clicks)
         box = roi_for(clicks, self.width, self.height, prev_box, margin=0.4, min_side=seg.params["min_side"])
         return self._predict_in(box, clicks, previous)
+
+    def _first(self, clicks) -> Prediction:
+        """The first click: the network was trained on windows 1.3–3× the object's size, which
+        is unknown here, so the window doubles from a small one while the region runs into the
+        window's border or grows by half or more in a window twice as large (a thing cut by a
+        too-small window is only partly found in it)."""
+        seg = self.segmenter
+        side = seg.params["first_side"]
+        box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=side)
+        current = self._predict_in(box, clicks, None)
+        for _ in range(4):
+            whole = box[2] >= self.width and box[3] >= self.height
+            if whole:
+                break
+            side *= 2
+            wider_box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=side)
+            wider = self._predict_in(wider_box, clicks, None)
+            growth = np.count_nonzero(wider.mask) / max(1, np.count_nonzero(current.mask))
+            if growth < seg.params["growth"] and not _touches_border(current, box, self.width, self.height):
+                break
+            box, current = wider_box, wider
+        return current
 
     def _predict_in(self, box, clicks, previous) -> Prediction:
         import torch
@@ -125,8 +139,9 @@ class ClickNetSegmenter(Segmenter):
     memory_mb = 50  # measured: RSS growth for a session and five clicks on a 1-Mpx image, CPU
 
     def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
-                 min_side: int = 100, flip: bool = False):
-        super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip))
+                 min_side: int = 100, flip: bool = False, growth: float = 1.5):
+        super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip),
+                         growth=float(growth))
         from muralstudio.engines import weights
         from muralstudio.engines.nets.clicknet import ClickNet
 

@@ -38,12 +38,14 @@ log = logging.getLogger(__name__)
 
 
 def context_crop(image, mask, rng, size, scale=(1.3, 3.0)):
-    """A window around the object (its box × a random context factor, jittered) cut at the
-    image's edges as the engine cuts its windows, resized to ``size``². Returns (rgb uint8,
-    bool mask)."""
+    """A window around the object (its box × a context factor drawn log-uniformly from
+    ``scale``, jittered) cut at the image's edges as the engine cuts its windows, resized to
+    ``size``². Factors near 1 cut the object (the engine then widens its window), large ones
+    show it small. Returns (rgb uint8, bool mask)."""
     ys, xs = np.nonzero(mask)
     cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
-    side = max(xs.max() - xs.min(), ys.max() - ys.min(), 12) * rng.uniform(*scale)
+    factor = float(np.exp(rng.uniform(np.log(scale[0]), np.log(scale[1]))))
+    side = max(xs.max() - xs.min(), ys.max() - ys.min(), 12) * factor
     cx += rng.uniform(-0.15, 0.15) * side
     cy += rng.uniform(-0.15, 0.15) * side
     h, w = mask.shape
@@ -171,7 +173,7 @@ class ClickData:
     def _draw(self, items, rng):
         return items[int(rng.integers(len(items)))]
 
-    def sample(self, size, rng):
+    def sample(self, size, rng, context=(1.3, 3.0)):
         for _ in range(20):
             kind = self.kinds[int(rng.integers(len(self.kinds)))]
             if kind == "damage":
@@ -184,7 +186,7 @@ class ClickData:
             else:
                 image, obj = pasted_object(self._draw(self.photos, rng), self._draw(self.photos, rng), rng)
             if obj is not None:
-                img, msk = context_crop(image, obj, rng, size)
+                img, msk = context_crop(image, obj, rng, size, context)
                 if msk.sum() > 30:
                     img, msk = common.flip_rotate([img, msk], rng)
                     return common.photometric(img, rng, sharpen=False), msk
@@ -248,7 +250,8 @@ def train(args) -> Path:
     val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
                          natural)
     vrng = np.random.default_rng(99)
-    val = [val_data.sample(args.size, vrng) for _ in range(args.val_samples)]
+    context = tuple(float(v) for v in args.context.split(","))
+    val = [val_data.sample(args.size, vrng, context) for _ in range(args.val_samples)]
     model = ClickNet(args.width, args.size).to(device)
     if args.init:  # fine-tuning: start from trained click weights (fresh optimizer and schedule)
         state, _config = load_weights(args.init)
@@ -263,7 +266,7 @@ def train(args) -> Path:
     while not run.done:
         lr = common.cosine_lr(run.step, args.steps, args.lr, args.lr * 0.01, args.warmup)
         common.set_lr(opt, lr)
-        batch = [data.sample(args.size, rng) for _ in range(args.batch)]
+        batch = [data.sample(args.size, rng, context) for _ in range(args.batch)]
         images = common.to_tensor([b[0] for b in batch]).to(device)
         truths = [b[1] for b in batch]
         clicks = [first_clicks(t, rng) for t in truths]
@@ -316,6 +319,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--natural", help="comma-separated folders of photographs for "
                                           "non-mural objects (regions and pasted regions)")
     parser.add_argument("--init", help="click weights (safetensors) to fine-tune")
+    parser.add_argument("--context", default="1.3,3.0",
+                        help="range of the window's side over the object's (log-uniform)")
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--width", type=float, default=1.0)
     parser.add_argument("--warmup", type=int, default=100)
