@@ -139,7 +139,7 @@ class ClickNetSegmenter(Segmenter):
     memory_mb = 50  # measured: RSS growth for a session and five clicks on a 1-Mpx image, CPU
 
     def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
-                 min_side: int = 100, flip: bool = False, growth: float = 1.5):
+                 min_side: int = 100, flip: bool = True, growth: float = 1.5):
         super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip),
                          growth=float(growth))
         from muralstudio.engines import weights
