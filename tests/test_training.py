@@ -143,15 +143,29 @@ def test_train_clicks_with_photographs_fine_tunes_given_weights(tiny_sets, tmp_p
     first = tmp_path / "first"
     common = ["--procedural", "0", "--size", "64", "--batch", "2", "--log-every", "1",
               "--eval-every", "1", "--val-samples", "2", "--device", "cpu", "--warmup", "0"]
-    assert main(["train", "clicks", "--data", str(murals), "--out", str(first), "--steps", "1"] + common) == 0
-    tuned = tmp_path / "tuned"
-    assert main(["train", "clicks", "--data", str(murals), "--natural", str(photos), "--init",
-                 str(first.with_suffix(".safetensors")), "--out", str(tuned), "--steps", "1",
-                 "--lr", "0"] + common) == 0
-    before, _ = weights.load_weights(first.with_suffix(".safetensors"))
-    after, _ = weights.load_weights(tuned.with_suffix(".safetensors"))
-    # lr 0: the fine-tuned weights are the given ones (batch-norm statistics aside)
-    assert all(np.allclose(before[k].numpy(), after[k].numpy()) for k in before if "running" not in k
-               and "num_batches" not in k)
+    assert main(["train", "clicks", "--data", str(murals), "--out", str(first), "--steps", "1",
+                 "--seed", "0"] + common) == 0
+    tuned, fresh = tmp_path / "tuned", tmp_path / "fresh"
+    for out, init in ((tuned, ["--init", str(first.with_suffix(".safetensors"))]), (fresh, [])):
+        # another seed: without --init the network would start from other random weights
+        assert main(["train", "clicks", "--data", str(murals), "--natural", str(photos),
+                     "--out", str(out), "--steps", "1", "--lr", "0", "--seed", "1"] + init + common) == 0
+    given, _ = weights.load_weights(first.with_suffix(".safetensors"))
+
+    def same(path):
+        other, _ = weights.load_weights(path.with_suffix(".safetensors"))
+        return all(np.allclose(given[k].numpy(), other[k].numpy()) for k in given
+                   if "running" not in k and "num_batches" not in k)  # batch-norm statistics aside
+
+    assert same(tuned) and not same(fresh)  # lr 0: fine-tuning keeps exactly the given weights
     card = tuned.with_suffix(".md").read_text()
     assert "fine-tuned from" in card and str(photos) in card
+
+
+def test_train_clicks_refuses_a_bad_context_range(tiny_sets, tmp_path, capsys):
+    murals, _ = tiny_sets
+    for bad, message in (("3", "two numbers"), ("3,1", "0 < A ≤ B"), ("0,2", "0 < A ≤ B")):
+        assert main(["train", "clicks", "--data", str(murals), "--out", str(tmp_path / "c"),
+                     "--context", bad, "--steps", "1", "--device", "cpu"]) != 0
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "c.safetensors").exists()

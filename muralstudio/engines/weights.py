@@ -98,6 +98,12 @@ def load_into(model: torch.nn.Module, state: dict, source) -> torch.nn.Module:
     return model
 
 
+def load_file_into(model: torch.nn.Module, path) -> torch.nn.Module:
+    """The weights of a safetensors file loaded strictly into ``model`` (training's --init)."""
+    state, _config = load_weights(path)
+    return load_into(model, state, path)
+
+
 def read_checkpoint(path, container_keys=("state_dict", "model", "generator", "net")) -> dict:
     """A third-party ``.pth``/``.safetensors`` state dict, unwrapped from common containers and
     ``module.`` prefixes. Pickles load with ``weights_only=True``, so no code runs."""

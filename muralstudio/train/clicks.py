@@ -31,13 +31,28 @@ from muralstudio.core.imageio import read_mask
 from muralstudio.core.metrics import iou
 from muralstudio.engines.nets.clicknet import ClickNet, click_maps, soft_iou_bce_loss
 from muralstudio.engines.segmentation import next_click
-from muralstudio.engines.weights import load_into, load_weights
+from muralstudio.engines.weights import load_file_into
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
 
 
-def context_crop(image, mask, rng, size, scale=(1.3, 3.0)):
+#: Default range of a training window's side over its object's (``--context``).
+DEFAULT_CONTEXT = (1.3, 3.0)
+
+
+def parse_context(text: str) -> tuple[float, float]:
+    """``"A,B"`` → (A, B), with 0 < A ≤ B: the range of a window's side over its object's."""
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--context must be two numbers 'A,B', not {text!r}") from None
+    if not 0 < low <= high:
+        raise ValueError(f"--context needs 0 < A ≤ B, not {text!r}")
+    return low, high
+
+
+def context_crop(image, mask, rng, size, scale=DEFAULT_CONTEXT):
     """A window around the object (its box × a context factor drawn log-uniformly from
     ``scale``, jittered) cut at the image's edges as the engine cuts its windows, resized to
     ``size``². Factors near 1 cut the object (the engine then widens its window), large ones
@@ -173,7 +188,7 @@ class ClickData:
     def _draw(self, items, rng):
         return items[int(rng.integers(len(items)))]
 
-    def sample(self, size, rng, context=(1.3, 3.0)):
+    def sample(self, size, rng, context=DEFAULT_CONTEXT):
         for _ in range(20):
             kind = self.kinds[int(rng.integers(len(self.kinds)))]
             if kind == "damage":
@@ -243,6 +258,7 @@ def evaluate(model, samples, device, size, max_clicks=5) -> dict:
 
 
 def train(args) -> Path:
+    context = parse_context(args.context)
     device, out, ckpt_path, log_path = common.start_run(args)
     folders = [p for p in args.data.split(",") if p]
     natural = [p for p in (args.natural or "").split(",") if p]
@@ -250,12 +266,10 @@ def train(args) -> Path:
     val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
                          natural)
     vrng = np.random.default_rng(99)
-    context = tuple(float(v) for v in args.context.split(","))
     val = [val_data.sample(args.size, vrng, context) for _ in range(args.val_samples)]
     model = ClickNet(args.width, args.size).to(device)
     if args.init:  # fine-tuning: start from trained click weights (fresh optimizer and schedule)
-        state, _config = load_weights(args.init)
-        load_into(model, state, args.init)
+        load_file_into(model, args.init)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -319,7 +333,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--natural", help="comma-separated folders of photographs for "
                                           "non-mural objects (regions and pasted regions)")
     parser.add_argument("--init", help="click weights (safetensors) to fine-tune")
-    parser.add_argument("--context", default="1.3,3.0",
+    parser.add_argument("--context", default=",".join(map(str, DEFAULT_CONTEXT)),
                         help="range of the window's side over the object's (log-uniform)")
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--width", type=float, default=1.0)

@@ -21,7 +21,7 @@ from muralstudio.core.imageio import read_mask
 from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
 from muralstudio.core.metrics import binary_scores
 from muralstudio.engines.nets.resunet import CLASSES, LOSSES, ResUNet, segmentation_loss
-from muralstudio.engines.weights import load_into, load_weights, read_checkpoint, read_metadata, save_weights
+from muralstudio.engines.weights import load_file_into, load_into, load_weights, read_checkpoint, read_metadata, save_weights
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
@@ -150,8 +150,7 @@ def train(args) -> Path:
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     if args.init:  # fine-tuning: start from a whole trained model
-        state, _config = load_weights(args.init)
-        load_into(model, state, args.init)
+        load_file_into(model, args.init)
     if args.init_encoder:
         state = read_checkpoint(args.init_encoder)
         enc = {k.removeprefix("resnet."): v for k, v in state.items() if k.startswith("resnet.")}

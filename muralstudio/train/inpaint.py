@@ -34,7 +34,7 @@ from muralstudio.core import synth
 from muralstudio.core.datasets import cave_split, list_images
 from muralstudio.engines.inpaint_networks import IMAGENET_MEAN, IMAGENET_STD
 from muralstudio.engines.nets.pconv import PConvUNet
-from muralstudio.engines.weights import load_into, load_weights, read_checkpoint
+from muralstudio.engines.weights import load_file_into, load_into, load_weights, read_checkpoint
 from muralstudio.train import common
 
 log = logging.getLogger(__name__)
@@ -315,8 +315,7 @@ def _train_pconv(args, device, out, ckpt_path, log_path, images, val, kinds, rat
 
     model = PConvUNet(args.layers, 3, args.width).to(device)
     if args.init:
-        state, _ = load_weights(args.init)
-        load_into(model, state, args.init)
+        load_file_into(model, args.init)
     loss_weights = {"perceptual": args.perceptual_weight, "style": args.style_weight}
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
     run = common.Run(args, model, opt, out, ckpt_path, log_path, ["val_psnr"])
@@ -410,8 +409,7 @@ def _train_edgeconnect_inpaint(args, device, out, ckpt_path, log_path, images, v
         g1 = g1.to(device).eval().requires_grad_(False)
     g2 = InpaintGenerator(args.residual_blocks, args.width, args.prefill).to(device)
     if args.init:
-        state, _ = load_weights(args.init)
-        load_into(g2, state, args.init)
+        load_file_into(g2, args.init)
     d2 = Discriminator(3, use_sigmoid=False, width=args.disc_width).to(device)
     run, g_opt, d_opt = _gan_run(args, g2, d2, out, ckpt_path, log_path, ["val_psnr"])
     engine = EdgeConnectInpainter(str(device), sigma=args.sigma, networks=(g1, g2))
