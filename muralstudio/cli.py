@@ -113,7 +113,8 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     segment.add_argument("image", type=Path)
     segment.add_argument("--click", action="append", required=True, type=_parse_click,
                          metavar="X,Y,+|-", help="a click in image pixels (repeatable)")
-    segment.add_argument("--engine", default="classic", help="segmenter (default classic)")
+    segment.add_argument("--engine", help="segmenter (default clicknet when its weights are "
+                         "installed, else classic)")
     segment.add_argument("--out", type=Path, required=True)
 
     detect = sub.add_parser("detect", help="find craquelure and paint loss",
@@ -241,6 +242,7 @@ def cmd_segment(args) -> int:
         if not (0 <= click.x < source.info.width and 0 <= click.y < source.info.height):
             raise ValueError(f"click {click.x:g},{click.y:g} is outside the "
                              f"{source.info.width}×{source.info.height} image")
+    args.engine = args.engine or segmentation.default_engine()
     prediction = segmentation.create(args.engine).session(source).predict(args.click)
     mask = prediction.full_mask(source.info.height, source.info.width)
     imageio.write_png(args.out, mask)

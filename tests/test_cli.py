@@ -101,8 +101,8 @@ def test_models_list_shows_engines_weights_and_hashes(tmp_path):
     assert detector["sha256"] == weights.file_sha256(shipped) and detector["bytes"] == shipped.stat().st_size
     # with the weights hidden, the table says what is missing and how to get it
     env = dict(os.environ, MURALSTUDIO_MODELS=str(tmp_path))
-    table = subprocess.run([sys.executable, "-c", "import muralstudio.engines.weights as w; "
-                            "w.model_dirs = lambda: []; from muralstudio.cli import main; "
+    table = subprocess.run([sys.executable, "-c", "import muralstudio.engines.modelfiles as m; "
+                            "m.model_dirs = lambda: []; from muralstudio.cli import main; "
                             "raise SystemExit(main(['models', 'list']))"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert table.returncode == 0 and "MISSING" in table.stdout and "muralstudio train" in table.stdout

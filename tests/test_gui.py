@@ -547,6 +547,10 @@ def test_click_tool_previews_then_adds_and_subtracts_as_one_undo_step(window, qt
     window.tool_actions["click"].trigger()
     assert window.view.tool == "click"
     tool = window.click_tool
+    from muralstudio.engines import segmentation
+
+    # the chooser and the tool agree on the default engine (clicknet when its weights ship)
+    assert window.segmenter_choice.currentData() == tool.engine == segmentation.default_engine()
     viewport = window.view.viewport()
 
     def at(x, y):

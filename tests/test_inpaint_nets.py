@@ -216,9 +216,9 @@ def test_edgeconnect_keeps_the_intact_canny_edges_and_predicts_inside_the_hole(t
 
 
 def test_network_engines_without_weights_say_how_to_install_them(monkeypatch, tmp_path):
-    from muralstudio.engines import catalogue, inpainting, weights
+    from muralstudio.engines import catalogue, inpainting, modelfiles
 
-    monkeypatch.setattr(weights, "model_dirs", lambda: [])
+    monkeypatch.setattr(modelfiles, "model_dirs", lambda: [])
     with pytest.raises(WeightsError, match="models import CHECKPOINT --as pconv"):
         inpainting.create("pconv")
     rows = {r["name"]: r for r in catalogue.list_engines()}
@@ -227,9 +227,9 @@ def test_network_engines_without_weights_say_how_to_install_them(monkeypatch, tm
 
 
 def test_models_list_shows_both_edgeconnect_files_and_needs_both(tiny_network_weights, monkeypatch):
-    from muralstudio.engines import catalogue, weights
+    from muralstudio.engines import catalogue, modelfiles
 
-    monkeypatch.setattr(weights, "model_dirs", lambda: [tiny_network_weights])  # not the shipped ones
+    monkeypatch.setattr(modelfiles, "model_dirs", lambda: [tiny_network_weights])  # not the shipped ones
 
     rows = {r["name"]: r for r in catalogue.list_engines()}
     edge = rows["edgeconnect"]["companions"][0]

@@ -25,6 +25,16 @@ def largest_region(mask):
     return maskops.largest_region(mask)
 
 
+def disk_image(height=128, width=160, radius=40, seed=0):
+    """A noisy ochre ground with a large blue-grey disk (the object) off its centre."""
+    rng = np.random.default_rng(seed)
+    image = np.clip(rng.normal((190, 160, 110), 12, (height, width, 3)), 0, 255).astype(np.uint8)
+    yy, xx = np.mgrid[:height, :width]
+    truth = (xx - width * 0.45) ** 2 + (yy - height / 2) ** 2 < radius ** 2
+    image[truth] = np.clip(rng.normal((80, 95, 120), 12, (int(truth.sum()), 3)), 0, 255).astype(np.uint8)
+    return image, truth
+
+
 def test_one_click_on_a_paint_loss_finds_it(mural_with_loss):
     damaged, loss = mural_with_loss
     region = largest_region(loss)
@@ -146,8 +156,8 @@ def test_clicknet_sessions_work_on_a_window_of_a_large_image(random_clicknet):
     session = segmenter.session(big)
     first = session.predict([Click(2000, 1500, True)])
     assert first.mask.shape == first.probability.shape
-    # a window, not the whole image: at most four doublings of the first window (160 px)
-    assert first.bbox[2] <= 160 * 2 ** 4 + 1 and first.bbox[3] <= 160 * 2 ** 4 + 1
+    # a window, not the whole image
+    assert first.bbox[2] <= 1000 and first.bbox[3] <= 1000
     second = session.predict([Click(2000, 1500, True), Click(2050, 1500, False)], first)
     assert second.probability.dtype == np.float32
     if first.mask.any():  # the next window zooms on the previous region: it contains it
@@ -155,31 +165,58 @@ def test_clicknet_sessions_work_on_a_window_of_a_large_image(random_clicknet):
         assert x2 <= x and y2 <= y and x2 + w2 >= x + w and y2 + h2 >= y + h
 
 
-def test_clicknet_first_window_widens_until_the_region_is_whole(random_clicknet, monkeypatch):
-    from muralstudio.engines.segment_clicknet import ClickNetSession
+def test_clicknet_keeps_its_least_unsure_candidate(random_clicknet, monkeypatch):
+    from muralstudio.engines.segment_clicknet import ClickNetSession, mean_entropy
     from muralstudio.engines.segmentation import Prediction
 
-    def disk_seen_through(radius):
-        """A stand-in network that finds exactly the part of a disk inside its window."""
+    def stand_in(sure_side):
+        """A stand-in network, sure of itself (0/1) only in windows of ``sure_side`` px."""
         def predict_in(self, box, clicks, previous):
             x, y, w, h = box
-            yy, xx = np.mgrid[y:y + h, x:x + w]
-            mask = (xx - 1000) ** 2 + (yy - 1000) ** 2 < radius ** 2
             windows.append(box)
-            return Prediction(x, y, mask.astype(np.float32), mask)
+            probability = np.full((h, w), 0.3, np.float32)
+            if max(w, h) == sure_side:
+                probability[:] = 0
+            probability[h // 4:3 * h // 4, w // 4:3 * w // 4] = 1.0 if max(w, h) == sure_side else 0.7
+            return Prediction(x, y, probability, probability >= 0.5)
         return predict_in
 
-    segmenter = segmentation.create("clicknet", weights_path=random_clicknet)
     image = np.zeros((3000, 3000, 3), np.uint8)
-    for radius, whole_area in ((300, np.pi * 300 ** 2), (30, np.pi * 30 ** 2)):
+    segmenter = segmentation.create("clicknet", weights_path=random_clicknet, proposals=False)
+    for sure_side in (161, 321, 641):  # the first windows: 160, 320, 640 px (+1: the click's pixel)
         windows = []
-        monkeypatch.setattr(ClickNetSession, "_predict_in", disk_seen_through(radius))
+        monkeypatch.setattr(ClickNetSession, "_predict_in", stand_in(sure_side))
         first = segmenter.session(image).predict([Click(1000, 1000, True)])
-        assert abs(first.mask.sum() / whole_area - 1) < 0.02  # the whole disk, not a part of it
-        if radius == 30:  # a small region keeps the small window (its wider twin finds no more)
-            assert len(windows) == 2 and first.bbox == windows[0]
-        else:
-            assert first.bbox[2] < 3000  # widened only as far as needed
+        assert [max(b[2:]) for b in windows] == [161, 321, 641]
+        assert max(first.bbox[2:]) == sure_side and mean_entropy(first.probability) < 0.01
+    small = segmenter.session(np.zeros((200, 250, 3), np.uint8))
+    windows = []
+    small.predict([Click(100, 100, True)])
+    assert windows[-1] == (0, 0, 250, 200) and len(windows) == 2  # stops at the whole image
+
+    # with proposals, the network given the classic engine's mask is one more candidate
+    guided = segmentation.create("clicknet", weights_path=random_clicknet, proposals=True)
+    monkeypatch.setattr(ClickNetSession, "_predict_in", stand_in(9999))
+    monkeypatch.setattr(ClickNetSession, "_guided", lambda self, clicks: Prediction(
+        5, 6, np.ones((10, 10), np.float32), np.ones((10, 10), bool)))
+    assert guided.session(image).predict([Click(1000, 1000, True)]).bbox == (5, 6, 10, 10)
+
+
+def test_clicknet_guided_prediction_starts_from_the_classic_mask(random_clicknet, monkeypatch):
+    from muralstudio.engines.segment_clicknet import ClickNetSession
+
+    image, truth = disk_image()
+    seen = []
+    real = ClickNetSession._predict_in
+    monkeypatch.setattr(ClickNetSession, "_predict_in",
+                        lambda self, box, clicks, previous: seen.append((box, previous)) or real(self, box, clicks, previous))
+    segmenter = segmentation.create("clicknet", weights_path=random_clicknet, first_windows=1)
+    segmenter.session(image).predict([Click(60, 64, True)])
+    box, proposal = seen[-1]
+    classic = segmentation.create("classic").session(image).predict([Click(60, 64, True)])
+    assert proposal is not None and np.array_equal(proposal.full_mask(*truth.shape), classic.full_mask(*truth.shape))
+    x, y, w, h = segmentation.previous_bbox(classic)  # the window holds the proposal
+    assert box[0] <= x and box[1] <= y and box[0] + box[2] >= x + w and box[1] + box[3] >= y + h
 
 
 def test_clicknet_flip_averaging_makes_predictions_mirror_exactly(random_clicknet):
@@ -228,3 +265,22 @@ def test_shipped_clicknet_masks_synthetic_paint_loss(mural_with_loss):
     session = segmentation.create("clicknet").session(damaged)
     scores = [score for score, _ in segmentation.simulate_clicks(session, truth, max_clicks=3)]
     assert scores[-1] > 0.8
+
+
+@pytest.mark.skipif(SHIPPED_CLICKNET is None, reason="shipped clicknet weights not present")
+def test_shipped_clicknet_finds_a_large_object_whole_with_one_click():
+    # a thing filling a third of the image: the network alone found only a blob around the click
+    image, truth = disk_image(300, 400, 110, seed=5)
+    click = segmentation.next_click(truth, None)
+    for proposals in (True, False):
+        prediction = segmentation.create("clicknet", proposals=proposals).session(image).predict([click])
+        assert metrics.iou(truth, prediction.full_mask(*truth.shape)) > 0.9, proposals
+
+
+def test_default_engine_is_clicknet_when_its_weights_are_installed(monkeypatch):
+    from muralstudio.engines import modelfiles
+
+    monkeypatch.setattr(modelfiles, "find_weights", lambda name: None)
+    assert segmentation.default_engine() == "classic"
+    monkeypatch.setattr(modelfiles, "find_weights", lambda name: "x" if name == "clicknet" else None)
+    assert segmentation.default_engine() == "clicknet"

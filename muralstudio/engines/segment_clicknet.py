@@ -1,10 +1,14 @@
 """``clicknet`` segmenter: the learned RITM-style click model with shipped weights.
 
-The first click is predicted on a small window around it, doubled while the region found runs
-into the window's border or grows markedly in the wider window (the network was trained on
-windows of a few times the object's size, which is not known before the first prediction);
-later clicks zoom in on the previous mask plus the clicks (RITM's zoom-in), with the previous
-mask re-projected into the new window and fed back as the third map.
+Each click yields a few candidate predictions and the engine keeps the one the network is
+least unsure of (lowest mean binary entropy). The first click is predicted without a previous
+mask in windows of 160, 320 and 640 px around it (the network was trained on windows a few
+times the object's size, which is not known yet); later clicks zoom in on the previous mask
+plus the clicks (RITM's zoom-in), the previous mask re-projected into the new window and fed
+back as the third map. With ``proposals`` (default), every click also gets the network's
+prediction when given the ``classic`` engine's mask from the same clicks as its previous mask:
+graph cut follows colour edges over whole objects, which the network, trained on few whole
+objects, often does not reach on its own; the network corrects the proposal or overrides it.
 """
 
 from __future__ import annotations
@@ -43,19 +47,24 @@ def previous_in(previous, box) -> np.ndarray | None:
     return out
 
 
-def _touches_border(prediction: Prediction, box, width: int, height: int) -> bool:
-    """Whether the predicted region reaches a window edge that is not the image's edge."""
-    mask = prediction.mask
-    if not mask.any():
-        return False
-    x, y, w, h = box
-    return bool((mask[0].any() and y > 0) or (mask[-1].any() and y + h < height)
-                or (mask[:, 0].any() and x > 0) or (mask[:, -1].any() and x + w < width))
+def proposal_segmenter(max_side: int = 256):
+    """The ``classic`` segmenter whose mask the network is also given as a previous mask."""
+    from muralstudio.engines.segment_classic import ClassicSegmenter
+
+    return ClassicSegmenter(max_side=max_side)
+
+
+def mean_entropy(probability: np.ndarray) -> float:
+    """Mean binary entropy (nats) of a probability map: how unsure the network is overall."""
+    p = np.clip(probability, 1e-4, 1 - 1e-4)
+    return float(-(p * np.log(p) + (1 - p) * np.log1p(-p)).mean())
 
 
 class ClickNetSession(SegmentSession):
     def __init__(self, segmenter, source):
         super().__init__(segmenter, source)
+        self._source = source
+        self._proposals = None
         self._crop_key = None
         self._crop = None
 
@@ -72,33 +81,46 @@ class ClickNetSession(SegmentSession):
         return self._crop
 
     def predict(self, clicks, previous=None) -> Prediction:
+        """The least unsure of the network's candidate predictions (lowest mean entropy)."""
         seg = self.segmenter
         prev_box = previous_bbox(previous)
         if prev_box is None:
-            return self._first(clicks)
-        box = roi_for(clicks, self.width, self.height, prev_box, margin=0.4, min_side=seg.params["min_side"])
-        return self._predict_in(box, clicks, previous)
+            candidates = self._first_windows(clicks)
+        else:
+            box = roi_for(clicks, self.width, self.height, prev_box, margin=0.4,
+                          min_side=seg.params["min_side"])
+            candidates = [self._predict_in(box, clicks, previous)]
+        unsure = min(mean_entropy(c.probability) for c in candidates)
+        if seg.params["proposals"] and (prev_box is None or unsure > seg.params["proposal_above"]):
+            guided = self._guided(clicks)
+            if mean_entropy(guided.probability) < unsure:
+                return guided
+        return min(candidates, key=lambda c: mean_entropy(c.probability))
 
-    def _first(self, clicks) -> Prediction:
-        """The first click: the network was trained on windows of a few times the object's size,
-        which is unknown here, so the window doubles from a small one while the region runs into the
-        window's border or grows by half or more in a window twice as large (a thing cut by a
-        too-small window is only partly found in it)."""
+    def _first_windows(self, clicks) -> list[Prediction]:
+        """The first click, without a previous mask, in windows of 160, 320, 640 … px: the
+        network was trained on windows a few times its object's size, which is not known
+        yet (a thing cut by a too-small window is found only in part, a small one drowns
+        in a too-large window)."""
         seg = self.segmenter
-        side = seg.params["first_side"]
-        box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=side)
-        current = self._predict_in(box, clicks, None)
-        for _ in range(4):
+        side, out = seg.params["first_side"], []
+        for _ in range(seg.params["first_windows"]):
+            box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=side)
+            out.append(self._predict_in(box, clicks, None))
             if box[2] >= self.width and box[3] >= self.height:  # already the whole image
                 break
             side *= 2
-            wider_box = roi_for(clicks, self.width, self.height, None, margin=0.6, min_side=side)
-            wider = self._predict_in(wider_box, clicks, None)
-            growth = np.count_nonzero(wider.mask) / max(1, np.count_nonzero(current.mask))
-            if growth < seg.params["growth"] and not _touches_border(current, box, self.width, self.height):
-                break
-            box, current = wider_box, wider
-        return current
+        return out
+
+    def _guided(self, clicks) -> Prediction:
+        """The network given the ``classic`` engine's mask from the same clicks as its previous
+        mask: graph cut follows colour edges over whole objects, the network corrects it."""
+        if self._proposals is None:
+            self._proposals = proposal_segmenter(self.segmenter.params["proposal_side"]).session(self._source)
+        proposal = self._proposals.predict(clicks, None)
+        box = roi_for(clicks, self.width, self.height, previous_bbox(proposal), margin=0.4,
+                      min_side=self.segmenter.params["min_side"])
+        return self._predict_in(box, clicks, proposal)
 
     def _predict_in(self, box, clicks, previous) -> Prediction:
         import torch
@@ -140,9 +162,11 @@ class ClickNetSegmenter(Segmenter):
     memory_mb = 120
 
     def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
-                 min_side: int = 100, flip: bool = True, growth: float = 1.5):
+                 min_side: int = 100, flip: bool = True, first_windows: int = 3, proposals: bool = True,
+                 proposal_side: int = 256, proposal_above: float = 0.07):
         super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip),
-                         growth=float(growth))
+                         first_windows=max(1, int(first_windows)), proposals=bool(proposals), proposal_side=int(proposal_side),
+                         proposal_above=float(proposal_above))
         from muralstudio.engines import weights
         from muralstudio.engines.nets.clicknet import ClickNet
 

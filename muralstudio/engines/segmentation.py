@@ -120,6 +120,14 @@ class SegmentSession:
         raise NotImplementedError
 
 
+def default_engine() -> str:
+    """``clicknet`` when its weights are installed (fewer clicks on both benchmark sets), else
+    ``classic`` (no weights)."""
+    from muralstudio.engines.modelfiles import find_weights
+
+    return "clicknet" if find_weights("clicknet") else "classic"
+
+
 def create(name: str, device: str = "cpu", **params) -> Segmenter:
     return registry.get("segmenter", name)(device=device, **params)
 

@@ -9,7 +9,6 @@ of a source checkout, then the one installed inside the package.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,22 +19,7 @@ from muralstudio.core.atomic import atomic_path
 from muralstudio.core.errors import WeightsError
 from muralstudio.core.pyramid import file_sha256
 
-_PACKAGE = Path(__file__).resolve().parents[1]
-
-
-def model_dirs() -> list[Path]:
-    dirs = [Path(p) for p in os.environ.get("MURALSTUDIO_MODELS", "").split(os.pathsep) if p]
-    dirs += [_PACKAGE.parent / "models", _PACKAGE / "models"]
-    return [d for d in dirs if d.is_dir()]
-
-
-def find_weights(name: str) -> Path | None:
-    """``models/NAME.safetensors`` on the search path, or None."""
-    for folder in model_dirs():
-        candidate = folder / f"{name}.safetensors"
-        if candidate.is_file():
-            return candidate
-    return None
+from muralstudio.engines.modelfiles import find_weights, model_dirs  # noqa: F401 (re-exported)
 
 
 def save_weights(model: torch.nn.Module, path, config: dict, extra: dict | None = None) -> Path:
