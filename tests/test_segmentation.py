@@ -208,13 +208,18 @@ def test_clicknet_guided_prediction_starts_from_the_classic_mask(random_clicknet
     image, truth = disk_image()
     seen = []
     real = ClickNetSession._predict_in
-    monkeypatch.setattr(ClickNetSession, "_predict_in",
-                        lambda self, box, clicks, previous: seen.append((box, previous)) or real(self, box, clicks, previous))
+
+    def recording(self, box, clicks, previous):
+        seen.append((box, previous))
+        return real(self, box, clicks, previous)
+
+    monkeypatch.setattr(ClickNetSession, "_predict_in", recording)
     segmenter = segmentation.create("clicknet", weights_path=random_clicknet, first_windows=1)
     segmenter.session(image).predict([Click(60, 64, True)])
     box, proposal = seen[-1]
     classic = segmentation.create("classic").session(image).predict([Click(60, 64, True)])
-    assert proposal is not None and np.array_equal(proposal.full_mask(*truth.shape), classic.full_mask(*truth.shape))
+    assert proposal is not None
+    assert np.array_equal(proposal.full_mask(*truth.shape), classic.full_mask(*truth.shape))
     x, y, w, h = segmentation.previous_bbox(classic)  # the window holds the proposal
     assert box[0] <= x and box[1] <= y and box[0] + box[2] >= x + w and box[1] + box[3] >= y + h
 

@@ -90,12 +90,12 @@ class ClickNetSession(SegmentSession):
             box = roi_for(clicks, self.width, self.height, prev_box, margin=0.4,
                           min_side=seg.params["min_side"])
             candidates = [self._predict_in(box, clicks, previous)]
-        unsure = min(mean_entropy(c.probability) for c in candidates)
+        unsure, best = min((mean_entropy(c.probability), i) for i, c in enumerate(candidates))
         if seg.params["proposals"] and (prev_box is None or unsure > seg.params["proposal_above"]):
             guided = self._guided(clicks)
             if mean_entropy(guided.probability) < unsure:
                 return guided
-        return min(candidates, key=lambda c: mean_entropy(c.probability))
+        return candidates[best]
 
     def _first_windows(self, clicks) -> list[Prediction]:
         """The first click, without a previous mask, in windows of 160, 320, 640 … px: the
@@ -116,7 +116,8 @@ class ClickNetSession(SegmentSession):
         """The network given the ``classic`` engine's mask from the same clicks as its previous
         mask: graph cut follows colour edges over whole objects, the network corrects it."""
         if self._proposals is None:
-            self._proposals = proposal_segmenter(self.segmenter.params["proposal_side"]).session(self._source)
+            segmenter = proposal_segmenter(self.segmenter.params["proposal_side"])
+            self._proposals = segmenter.session(self._source)
         proposal = self._proposals.predict(clicks, None)
         box = roi_for(clicks, self.width, self.height, previous_bbox(proposal), margin=0.4,
                       min_side=self.segmenter.params["min_side"])
@@ -163,12 +164,14 @@ class ClickNetSegmenter(Segmenter):
     memory_mb = 125
 
     def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
-                 min_side: int = 100, flip: bool = True, first_windows: int = 3, proposals: bool = True,
-                 proposal_side: int = 256, proposal_above: float = 0.07, threshold: float = 0.4):
+                 min_side: int = 100, flip: bool = True, first_windows: int = 3,
+                 proposals: bool = True, proposal_side: int = 256, proposal_above: float = 0.07,
+                 threshold: float = 0.4):
         # threshold 0.4: ties 0.5 on the training validation split, fewer clicks on both benchmarks
         super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip),
-                         first_windows=max(1, int(first_windows)), proposals=bool(proposals), proposal_side=int(proposal_side),
-                         proposal_above=float(proposal_above), threshold=float(threshold))
+                         first_windows=max(1, int(first_windows)), proposals=bool(proposals),
+                         proposal_side=int(proposal_side), proposal_above=float(proposal_above),
+                         threshold=float(threshold))
         from muralstudio.engines import weights
         from muralstudio.engines.nets.clicknet import ClickNet
 
