@@ -22,6 +22,7 @@ from muralstudio.engines.segmentation import (
     Prediction,
     Segmenter,
     SegmentSession,
+    create,
     keep_clicked_components,
     previous_bbox,
     roi_for,
@@ -47,13 +48,6 @@ def previous_in(previous, box) -> np.ndarray | None:
     return out
 
 
-def proposal_segmenter(max_side: int = 256):
-    """The ``classic`` segmenter whose mask the network is also given as a previous mask."""
-    from muralstudio.engines.segment_classic import ClassicSegmenter
-
-    return ClassicSegmenter(max_side=max_side)
-
-
 def mean_entropy(probability: np.ndarray) -> float:
     """Mean binary entropy (nats) of a probability map: how unsure the network is overall."""
     p = np.clip(probability, 1e-4, 1 - 1e-4)
@@ -63,8 +57,7 @@ def mean_entropy(probability: np.ndarray) -> float:
 class ClickNetSession(SegmentSession):
     def __init__(self, segmenter, source):
         super().__init__(segmenter, source)
-        self._source = source
-        self._proposals = None
+        self._proposals = None  # the classic engine's session on the same image, made when needed
         self._crop_key = None
         self._crop = None
 
@@ -116,8 +109,8 @@ class ClickNetSession(SegmentSession):
         """The network given the ``classic`` engine's mask from the same clicks as its previous
         mask: graph cut follows colour edges over whole objects, the network corrects it."""
         if self._proposals is None:
-            segmenter = proposal_segmenter(self.segmenter.params["proposal_side"])
-            self._proposals = segmenter.session(self._source)
+            classic = create("classic", max_side=self.segmenter.params["proposal_side"])
+            self._proposals = classic.session(self.source)
         proposal = self._proposals.predict(clicks, None)
         box = roi_for(clicks, self.width, self.height, previous_bbox(proposal), margin=0.4,
                       min_side=self.segmenter.params["min_side"])

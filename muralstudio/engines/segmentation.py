@@ -108,6 +108,7 @@ class SegmentSession:
 
     def __init__(self, segmenter: Segmenter, source):
         self.segmenter = segmenter
+        self.source = source  # an array or a region-reading source (FileSource, pyramid level)
         if hasattr(source, "read_region"):
             self.read, self.width, self.height = source.read_region, source.info.width, source.info.height
         else:

@@ -21,7 +21,7 @@ class ClickSegmentTool(QObject):
         super().__init__(window)
         self.window = window
         self.runner = runner
-        self.engine = "classic"
+        self.engine = segmentation.default_engine()
         self.device = "cpu"
         self.clicks: list[Click] = []
         self.prediction: Prediction | None = None

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from muralstudio.core import export, maskops, project, synth
 from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
-from muralstudio.engines import registry, segmentation
+from muralstudio.engines import registry
 from muralstudio.gui.canvas import Canvas
 from muralstudio.gui.click_tool import ClickSegmentTool
 from muralstudio.gui.detect_dock import DetectDock
@@ -262,8 +262,7 @@ class MainWindow(QMainWindow):
         self.segmenter_choice = QComboBox()
         for name in registry.available("segmenter"):
             self.segmenter_choice.addItem(name, name)
-        self.segmenter_choice.setCurrentIndex(max(0, self.segmenter_choice.findData(segmentation.default_engine())))
-        self.click_tool.set_engine(self.segmenter_choice.currentData())
+        self.segmenter_choice.setCurrentIndex(max(0, self.segmenter_choice.findData(self.click_tool.engine)))
         self.segmenter_choice.setToolTip(self.tr("Engine of the click-segment tool"))
         self.segmenter_choice.currentIndexChanged.connect(
             lambda _: self.click_tool.set_engine(self.segmenter_choice.currentData()))
