@@ -304,3 +304,50 @@ def test_frozen_backbone_keeps_its_weights_and_statistics_through_validation(tmp
     for key in ("features.5.conv.0.1.running_mean", "features.5.conv.0.0.weight", "features.17.conv.2.weight"):
         assert torch.equal(state[f"backbone.{key}"], start[f"backbone.{key}"]), key
     assert not torch.equal(state["master_branch.1.weight"], torch.zeros_like(state["master_branch.1.weight"]))
+
+
+def test_colourisation_pretext_names_the_colour_of_each_cell_and_trains_from_the_cli(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    import cv2
+
+    from muralstudio import cli
+    from muralstudio.engines.weights import load_weights
+    from muralstudio.train import backbone
+
+    # left half ochre wall, right half blue scarf: two colour classes, one per half
+    image = np.zeros((32, 64, 3), np.uint8)
+    image[:, :32] = (190, 120, 60)
+    image[:, 32:] = (40, 70, 170)
+    classes = backbone.colour_classes(image)
+    assert classes.shape == (2, 4)
+    lab = cv2.cvtColor(np.array([[[190, 120, 60], [40, 70, 170]]], np.uint8), cv2.COLOR_RGB2LAB)[0].astype(int)
+    assert (classes[:, :2] == (lab[0, 1] // 16) * 16 + lab[0, 2] // 16).all()
+    assert (classes[:, 2:] == (lab[1, 1] // 16) * 16 + lab[1, 2] // 16).all()
+    assert classes[0, 0] != classes[0, 3]
+    assert (backbone.grey(image)[..., 0] == backbone.grey(image)[..., 2]).all()
+    # a wall with a small blue figure: the rare blue weighs more than the wall in the loss
+    wall = np.zeros((160, 160, 3), np.uint8)
+    wall[:] = (190, 120, 60)
+    wall[:32, :32] = (40, 70, 170)
+    weights = backbone.colour_weights([wall])
+    ochre, blue = classes[0, 0], classes[0, 3]
+    assert weights[blue] > 2 * weights[ochre]
+    assert np.isfinite(weights).all() and weights.min() > 0
+
+    murals = tmp_path / "murals"
+    murals.mkdir()
+    rng = np.random.default_rng(0)
+    for cave in (100, 101, 102, 103, 104, 105):
+        pixels = np.repeat(np.repeat(rng.integers(0, 255, (6, 6, 3), dtype=np.uint8), 16, 0), 16, 1)
+        imageio.write_png(murals / f"beiwei-{cave}-a.png", pixels)
+    out = tmp_path / "bb"
+    assert cli.main(["train", "backbone", "--murals", str(murals), "--out", str(out), "--tasks", "colour",
+                     "--steps", "2", "--batch", "2", "--size", "64", "--width", "0.25", "--eval-every", "1",
+                     "--log-every", "1", "--threads", "1"]) == 0
+    state, config = load_weights(out.with_suffix(".safetensors"))
+    assert config["colour"] is True
+    assert state["colour_head.3.weight"].shape[0] == 256
+    assert "val_colour_acc" in out.with_suffix(".log.csv").read_text()
+    assert cli.main(["train", "backbone", "--murals", str(murals), "--out", str(tmp_path / "odd"),
+                     "--tasks", "colour", "--size", "72", "--steps", "1"]) == 2
+    assert "--size must be a multiple of 16" in capsys.readouterr().err

@@ -1,17 +1,23 @@
 """``muralstudio train backbone``: pre-train PSP-M's MobileNetV2 backbone without labels.
 
 No ImageNet weights exist for the project and the hand-labelled murals are few, so the backbone
-learns first from unlabelled images, with two tasks on one shared feature vector:
+learns first from unlabelled images, with pretext tasks on shared features:
 
 - dynasty classification of mural crops (the dynasty is in the file name: ``beiwei-257-a`` is
   Northern Wei) — learns the painting styles, pigments and figure types of the murals;
 - rotation prediction (0/90/180/270°) on murals and natural photographs alike — a
   self-supervised task that needs the network to recognise upright figures, buildings and
-  clouds, the shapes the labeler separates.
+  clouds, the shapes the labeler separates;
+- colourisation (``colour``): the network sees the crop in grey and names the colour of every
+  16th pixel (one of 16 × 16 bins of Lab a*/b*; rare colours weigh more, as in Zhang et al.'s
+  colourisation). Unlike the two image-level tasks it trains
+  every position of the feature map, as segmentation needs: to colour a mural the network has
+  to tell skin, robes, scarves, halos and cloud scrolls from the wall behind them.
 
 Only murals of the training caves are used (``cave_split``), so the caves that validate the
-labeler stay unseen. The backbone runs at output stride 32 here (faster; dilation changes no
-weight shapes, so the weights load into PSP-M at stride 8 or 16).
+labeler stay unseen. The backbone runs at output stride 32 here (16 with colourisation, for a
+denser colour map; dilation changes no weight shapes, so the weights load into PSP-M at stride 8
+or 16).
 """
 
 from __future__ import annotations
@@ -42,18 +48,60 @@ def dynasty_of(path) -> int:
     return DYNASTIES.index(match.group(1)) if match and match.group(1) in DYNASTIES else -1
 
 
+COLOUR_BINS = 16  # per Lab axis (a*, b*): 256 colour classes
+COLOUR_STRIDE = 16
+
+
+def colour_classes(rgb: np.ndarray) -> np.ndarray:
+    """The colour class (a* bin × 16 + b* bin) of each 16 × 16 cell of a uint8 RGB image whose
+    sides are multiples of 16 (cells averaged first)."""
+    h, w = rgb.shape[0] // COLOUR_STRIDE, rgb.shape[1] // COLOUR_STRIDE
+    small = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.int64)  # a*, b* stored + 128
+    step = 256 // COLOUR_BINS
+    return (lab[..., 1] // step) * COLOUR_BINS + lab[..., 2] // step
+
+
+def colour_weights(images, mix: float = 0.5) -> np.ndarray:
+    """Class rebalancing of the colourisation loss (Zhang et al. 2016): weight ∝ 1 / ((1 − mix)
+    · p + mix / Q) with p the share of each colour class in ``images`` smoothed over
+    neighbouring colours and Q the number of classes it reaches; mean weight 1 under p. Murals are mostly wall: without it the
+    network learns the few wall colours and little of the figures painted on them."""
+    counts = np.zeros(COLOUR_BINS ** 2)
+    for image in images:
+        h, w = image.shape[0] // COLOUR_STRIDE * COLOUR_STRIDE, image.shape[1] // COLOUR_STRIDE * COLOUR_STRIDE
+        if h and w:
+            counts += np.bincount(colour_classes(image[:h, :w]).ravel(), minlength=COLOUR_BINS ** 2)
+    grid = cv2.GaussianBlur(counts.reshape(COLOUR_BINS, COLOUR_BINS), (0, 0), 1.0).ravel()
+    share = grid / max(grid.sum(), 1e-12)
+    seen = max(int((share > 1e-6).sum()), 1)  # Q: the colours within reach of those seen
+    weights = 1 / ((1 - mix) * share + mix / seen)
+    return (weights / (share * weights).sum()).astype(np.float32)
+
+
+def grey(rgb: np.ndarray) -> np.ndarray:
+    return np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+
+
 class BackbonePretrainer(nn.Module):
-    def __init__(self, width: float = 0.5):
+    def __init__(self, width: float = 0.5, colour: bool = False):
         super().__init__()
-        self.config = {"architecture": "pspm-backbone", "width": width, "dynasties": list(DYNASTIES)}
-        self.backbone = MobileNetV2Backbone(output_stride=32, width=width)
+        self.config = {"architecture": "pspm-backbone", "width": width, "dynasties": list(DYNASTIES),
+                       "colour": colour}
+        self.backbone = MobileNetV2Backbone(output_stride=COLOUR_STRIDE if colour else 32, width=width)
         channels = self.backbone.out_channels
         self.dynasty_head = nn.Linear(channels, len(DYNASTIES))
         self.rotation_head = nn.Linear(channels, 4)
+        mid = self.backbone.aux_channels
+        self.colour_head = nn.Sequential(
+            nn.Conv2d(channels + mid, 128, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(inplace=True),
+            nn.Conv2d(128, COLOUR_BINS ** 2, 1)) if colour else None
 
     def forward(self, x):
-        pooled = F.adaptive_avg_pool2d(self.backbone(x)[1], 1).flatten(1)
-        return self.dynasty_head(pooled), self.rotation_head(pooled)
+        aux, deep = self.backbone(x)
+        pooled = F.adaptive_avg_pool2d(deep, 1).flatten(1)
+        colour = self.colour_head(torch.cat([deep, aux], 1)) if self.colour_head is not None else None
+        return self.dynasty_head(pooled), self.rotation_head(pooled), colour
 
 
 def _load_scaled(path, longest: int = 640) -> np.ndarray:
@@ -77,17 +125,31 @@ def sample(image: np.ndarray, dynasty: int, size: int, rng) -> tuple[np.ndarray,
     return np.ascontiguousarray(np.rot90(crop, k)), dynasty, k
 
 
-def evaluate(model, samples, device) -> dict:
-    model.eval()
-    with torch.inference_mode():
-        x = common.to_tensor([s[0] for s in samples]).to(device)
-        dynasty_logits, rotation_logits = model(x)
-    model.train()
+def batch_tensors(samples, colour: bool, device):
+    """(input, dynasty, rotation, colour classes or None) of a list of :func:`sample` results;
+    with colourisation the network sees the crops in grey."""
+    crops = [s[0] for s in samples]
+    x = common.to_tensor([grey(c) for c in crops] if colour else crops).to(device)
     dynasty = torch.tensor([s[1] for s in samples], device=device)
     rotation = torch.tensor([s[2] for s in samples], device=device)
+    target = (torch.from_numpy(np.stack([colour_classes(c) for c in crops])).to(device)
+              if colour else None)
+    return x, dynasty, rotation, target
+
+
+def evaluate(model, samples, device) -> dict:
+    colour = model.colour_head is not None
+    x, dynasty, rotation, target = batch_tensors(samples, colour, device)
+    model.eval()
+    with torch.inference_mode():
+        dynasty_logits, rotation_logits, colour_logits = model(x)
+    model.train()
     known = dynasty >= 0
-    return {"val_dynasty_acc": float((dynasty_logits.argmax(1) == dynasty)[known].float().mean()),
-            "val_rotation_acc": float((rotation_logits.argmax(1) == rotation).float().mean())}
+    scores = {"val_dynasty_acc": float((dynasty_logits.argmax(1) == dynasty)[known].float().mean()),
+              "val_rotation_acc": float((rotation_logits.argmax(1) == rotation).float().mean())}
+    if colour:
+        scores["val_colour_acc"] = float((colour_logits.argmax(1) == target).float().mean())
+    return scores
 
 
 def train(args) -> Path:
@@ -109,35 +171,41 @@ def train(args) -> Path:
            for p in val_murals for _ in range(2)][:args.val_samples]
 
     tasks = set(args.tasks.split(","))
-    if not tasks or not tasks <= {"rotation", "dynasty"}:
-        raise ValueError(f"--tasks must name rotation and/or dynasty, not {args.tasks!r}")
-    model = BackbonePretrainer(args.width).to(device)
+    if not tasks or not tasks <= {"rotation", "dynasty", "colour"}:
+        raise ValueError(f"--tasks must name rotation, dynasty and/or colour, not {args.tasks!r}")
+    colour = "colour" in tasks
+    if colour and args.size % COLOUR_STRIDE:
+        raise ValueError(f"--size must be a multiple of {COLOUR_STRIDE} for colourisation, not {args.size}")
+    model = BackbonePretrainer(args.width, colour).to(device)
+    balance = (torch.from_numpy(colour_weights([image for image, _ in items])).to(device)
+               if colour else None)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     run = common.Run(args, model, opt, out, ckpt_path, log_path,
-                     ["val_dynasty_acc", "val_rotation_acc"])
+                     ["val_dynasty_acc", "val_rotation_acc"] + (["val_colour_acc"] if colour else []))
     rng = np.random.default_rng(args.seed + run.step)
     model.train()
     while not run.done:
         lr = common.cosine_lr(run.step, args.steps, args.lr, args.lr * 0.01, warmup=50)
         common.set_lr(opt, lr)
         batch = [sample(*items[int(rng.integers(len(items)))], args.size, rng) for _ in range(args.batch)]
-        x = common.to_tensor([b[0] for b in batch]).to(device)
-        dynasty = torch.tensor([b[1] for b in batch], device=device)
-        rotation = torch.tensor([b[2] for b in batch], device=device)
-        dynasty_logits, rotation_logits = model(x)
+        x, dynasty, rotation, target = batch_tensors(batch, colour, device)
+        dynasty_logits, rotation_logits, colour_logits = model(x)
         loss = F.cross_entropy(rotation_logits, rotation) if "rotation" in tasks else x.new_zeros(())
         if "dynasty" in tasks and (dynasty >= 0).any():
             loss = loss + F.cross_entropy(dynasty_logits, dynasty, ignore_index=-1)
+        if colour:
+            loss = loss + F.cross_entropy(colour_logits, target, weight=balance)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         run.after_step(loss.item(), lr, lambda: evaluate(model, val, device),
-                       lambda row: row["val_dynasty_acc"] + row["val_rotation_acc"])
+                       lambda row: sum(row[k] for k in row if k.startswith("val_") and k[4:-4] in tasks))
     weights = run.final_weights()
     common.write_card(out.with_suffix(".md"), f"{out.name} — PSP-M backbone pre-training", {
         "What": f"MobileNetV2 backbone (width {args.width}) of PSP-M, pre-trained without labels "
                 f"on: {args.tasks} (dynasty classification of murals from their file names; "
-                "rotation prediction on murals and natural photographs). Load it with "
+                "rotation prediction on murals and natural photographs; colourisation of grey "
+                "crops of both, 16 × 16 Lab a*/b* bins per 16-px cell). Load it with "
                 "`muralstudio train label --init-backbone`.",
         "Data": f"- murals (training caves only): {len(train_murals)} from {args.murals}\n"
                 f"- natural photographs: {len(natural_paths)} from {args.natural}",
@@ -155,7 +223,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="models/NAME (.safetensors, .md, .log.csv, .loss.png)")
     parser.add_argument("--width", type=float, default=0.5, help="MobileNetV2 width multiplier")
     parser.add_argument("--tasks", default="rotation,dynasty",
-                        help="pretext tasks: rotation (all images) and/or dynasty (murals)")
+                        help="pretext tasks, comma-separated: rotation (all images), dynasty "
+                             "(murals), colour (colourisation of grey crops, all images)")
     parser.add_argument("--size", type=int, default=160)
     parser.add_argument("--val-samples", type=int, default=192)
     parser.add_argument("--limit", type=int, help="use at most N images per kind (quick runs)")

@@ -182,8 +182,13 @@ def train(args, progress=None, cancelled=None) -> Path:
     frozen = args.freeze_backbone
     for p in model.backbone.parameters():
         p.requires_grad_(not frozen)
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr,
-                           weight_decay=1e-5)
+    # a pre-trained backbone may learn slower than the new head (--backbone-lr), so that a
+    # handful of labelled crops adjusts its features instead of overwriting them
+    head = [p for name, p in model.named_parameters() if not name.startswith("backbone.")]
+    groups = [{"params": head}]
+    if not frozen:
+        groups.append({"params": list(model.backbone.parameters()), "lr": args.lr * args.backbone_lr})
+    opt = torch.optim.Adam(groups, lr=args.lr, weight_decay=1e-5)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=3)
     weight = torch.tensor(class_weights(train_pairs, n), dtype=torch.float32, device=device)
     extra = {"classes": [[c[0], list(c[1])] for c in classes], "scale": args.scale,
@@ -277,6 +282,8 @@ def add_arguments(parser) -> None:
                                        "the number of classes differs)")
     parser.add_argument("--freeze-backbone", action="store_true",
                         help="train the pyramid head only (baseline: head on an untrained backbone)")
+    parser.add_argument("--backbone-lr", type=float, default=1.0,
+                        help="the backbone's learning rate as a fraction of --lr")
     parser.add_argument("--width", type=float, default=0.5, help="MobileNetV2 width multiplier")
     parser.add_argument("--output-stride", type=int, default=16, choices=(8, 16))
     parser.add_argument("--pooling", default="max", choices=("max", "avg"))
