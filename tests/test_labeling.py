@@ -351,3 +351,19 @@ def test_colourisation_pretext_names_the_colour_of_each_cell_and_trains_from_the
     assert cli.main(["train", "backbone", "--murals", str(murals), "--out", str(tmp_path / "odd"),
                      "--tasks", "colour", "--size", "72", "--steps", "1"]) == 2
     assert "--size must be a multiple of 16" in capsys.readouterr().err
+
+
+def test_backbone_learning_rate_is_a_fraction_of_the_heads(tmp_path):
+    torch = pytest.importorskip("torch")
+    from muralstudio import cli
+    from muralstudio.engines.nets.pspnet import PSPM
+
+    data = _tiny_set(tmp_path / "set")
+    out = tmp_path / "slow"
+    assert cli.main(["train", "label", "--images", str(data / "images"), "--labels", str(data / "labels"),
+                     "--val-split", "none", "--out", str(out), "--steps", "1", "--eval-every", "1",
+                     "--log-every", "1", "--lr", "0.001", "--backbone-lr", "0.1", *TINY]) == 0
+    groups = torch.load(out.with_suffix(".ckpt.pt"), weights_only=True)["optimizer"]["param_groups"]
+    assert [g["lr"] for g in groups] == pytest.approx([0.001, 0.0001])
+    n_backbone = sum(1 for name, _ in PSPM(width=0.25).named_parameters() if name.startswith("backbone."))
+    assert len(groups[1]["params"]) == n_backbone
