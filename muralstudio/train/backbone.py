@@ -48,6 +48,12 @@ def dynasty_of(path) -> int:
     return DYNASTIES.index(match.group(1)) if match and match.group(1) in DYNASTIES else -1
 
 
+TASK_TEXT = {
+    "dynasty": "dynasty classification of murals from their file names",
+    "rotation": "rotation prediction (0/90/180/270°) on murals and natural photographs",
+    "colour": "colourisation of grey crops of both (16 × 16 Lab a*/b* classes per 16-px cell, "
+              "rebalanced towards rare colours)",
+}
 COLOUR_BINS = 16  # per Lab axis (a*, b*): 256 colour classes
 COLOUR_STRIDE = 16
 
@@ -203,16 +209,14 @@ def train(args) -> Path:
     weights = run.final_weights()
     common.write_card(out.with_suffix(".md"), f"{out.name} — PSP-M backbone pre-training", {
         "What": f"MobileNetV2 backbone (width {args.width}) of PSP-M, pre-trained without labels "
-                f"on: {args.tasks} (dynasty classification of murals from their file names; "
-                "rotation prediction on murals and natural photographs; colourisation of grey "
-                "crops of both, 16 × 16 Lab a*/b* bins per 16-px cell). Load it with "
+                f"on: {'; '.join(TASK_TEXT[t] for t in sorted(tasks))}. Load it with "
                 "`muralstudio train label --init-backbone`.",
         "Data": f"- murals (training caves only): {len(train_murals)} from {args.murals}\n"
                 f"- natural photographs: {len(natural_paths)} from {args.natural}",
         "Command": common.command_text(args, "backbone"),
         "Training": f"{run.step} steps, batch {args.batch}, {args.size}² crops, AdamW cosine "
                     f"{args.lr}; {common.hardware()}; {run.clock.seconds() / 60:.1f} min this run. "
-                    f"Best validation (held-out caves) dynasty + rotation accuracy {run.best:.3f}.",
+                    f"Best validation (held-out caves) {' + '.join(sorted(tasks))} accuracy {run.best:.3f}.",
     })
     return weights
 
