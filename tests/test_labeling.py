@@ -329,10 +329,11 @@ def test_colourisation_pretext_names_the_colour_of_each_cell_and_trains_from_the
     wall = np.zeros((160, 160, 3), np.uint8)
     wall[:] = (190, 120, 60)
     wall[:32, :32] = (40, 70, 170)
-    weights = backbone.colour_weights([wall])
+    weights = backbone.colour_weights([wall], mix=0.5)
     ochre, blue = classes[0, 0], classes[0, 3]
     assert weights[blue] > 2 * weights[ochre]
     assert np.isfinite(weights).all() and weights.min() > 0
+    assert np.allclose(backbone.colour_weights([wall], mix=1.0), 1.0)  # plain cross-entropy
 
     murals = tmp_path / "murals"
     murals.mkdir()

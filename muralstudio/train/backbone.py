@@ -9,8 +9,8 @@ learns first from unlabelled images, with pretext tasks on shared features:
   self-supervised task that needs the network to recognise upright figures, buildings and
   clouds, the shapes the labeler separates;
 - colourisation (``colour``): the network sees the crop in grey and names the colour of every
-  16th pixel (one of 16 × 16 bins of Lab a*/b*; rare colours weigh more, as in Zhang et al.'s
-  colourisation). Unlike the two image-level tasks it trains
+  16th pixel (one of 16 × 16 bins of Lab a*/b*; ``--colour-mix`` below 1 makes rare colours
+  weigh more, as in Zhang et al.'s colourisation). Unlike the two image-level tasks it trains
   every position of the feature map, as segmentation needs: to colour a mural the network has
   to tell skin, robes, scarves, halos and cloud scrolls from the wall behind them.
 
@@ -51,8 +51,7 @@ def dynasty_of(path) -> int:
 TASK_TEXT = {
     "dynasty": "dynasty classification of murals from their file names",
     "rotation": "rotation prediction (0/90/180/270°) on murals and natural photographs",
-    "colour": "colourisation of grey crops of both (16 × 16 Lab a*/b* classes per 16-px cell, "
-              "rebalanced towards rare colours)",
+    "colour": "colourisation of grey crops of both (16 × 16 Lab a*/b* classes per 16-px cell)",
 }
 COLOUR_BINS = 16  # per Lab axis (a*, b*): 256 colour classes
 COLOUR_STRIDE = 16
@@ -71,8 +70,11 @@ def colour_classes(rgb: np.ndarray) -> np.ndarray:
 def colour_weights(images, mix: float = 0.5) -> np.ndarray:
     """Class rebalancing of the colourisation loss (Zhang et al. 2016): weight ∝ 1 / ((1 − mix)
     · p + mix / Q) with p the share of each colour class in ``images`` smoothed over
-    neighbouring colours and Q the number of classes it reaches; mean weight 1 under p. Murals are mostly wall: without it the
-    network learns the few wall colours and little of the figures painted on them."""
+    neighbouring colours and Q the number of classes it reaches; mean weight 1 under p;
+    ``mix`` = 1 weighs all colours alike (plain cross-entropy). Murals are mostly wall colours,
+    so rebalancing shifts the task towards the colours of the figures painted on them."""
+    if not 0 <= mix <= 1:
+        raise ValueError(f"--colour-mix must be between 0 and 1, not {mix}")
     counts = np.zeros(COLOUR_BINS ** 2)
     for image in images:
         h, w = image.shape[0] // COLOUR_STRIDE * COLOUR_STRIDE, image.shape[1] // COLOUR_STRIDE * COLOUR_STRIDE
@@ -183,7 +185,7 @@ def train(args) -> Path:
     if colour and args.size % COLOUR_STRIDE:
         raise ValueError(f"--size must be a multiple of {COLOUR_STRIDE} for colourisation, not {args.size}")
     model = BackbonePretrainer(args.width, colour).to(device)
-    balance = (torch.from_numpy(colour_weights([image for image, _ in items])).to(device)
+    balance = (torch.from_numpy(colour_weights([image for image, _ in items], args.colour_mix)).to(device)
                if colour else None)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     run = common.Run(args, model, opt, out, ckpt_path, log_path,
@@ -229,6 +231,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tasks", default="rotation,dynasty",
                         help="pretext tasks, comma-separated: rotation (all images), dynasty "
                              "(murals), colour (colourisation of grey crops, all images)")
+    parser.add_argument("--colour-mix", type=float, default=1.0,
+                        help="colourisation class rebalancing: weight ∝ 1/((1−mix)·p + mix/Q); "
+                             "1 = plain cross-entropy, 0.5 = Zhang et al.'s rebalancing")
     parser.add_argument("--size", type=int, default=160)
     parser.add_argument("--val-samples", type=int, default=192)
     parser.add_argument("--limit", type=int, help="use at most N images per kind (quick runs)")
