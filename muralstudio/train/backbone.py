@@ -51,7 +51,8 @@ def dynasty_of(path) -> int:
 TASK_TEXT = {
     "dynasty": "dynasty classification of murals from their file names",
     "rotation": "rotation prediction (0/90/180/270°) on murals and natural photographs",
-    "colour": "colourisation of grey crops of both (16 × 16 Lab a*/b* classes per 16-px cell)",
+    "colour": "colourisation of grey crops of murals and photographs (16 × 16 Lab a*/b* classes "
+              "per 16-px cell)",
 }
 COLOUR_BINS = 16  # per Lab axis (a*, b*): 256 colour classes
 COLOUR_STRIDE = 16
