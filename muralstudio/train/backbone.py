@@ -68,7 +68,7 @@ def colour_classes(rgb: np.ndarray) -> np.ndarray:
     return (lab[..., 1] // step) * COLOUR_BINS + lab[..., 2] // step
 
 
-def colour_weights(images, mix: float = 0.5) -> np.ndarray:
+def colour_weights(images, mix: float) -> np.ndarray:
     """Class rebalancing of the colourisation loss (Zhang et al. 2016): weight ∝ 1 / ((1 − mix)
     · p + mix / Q) with p the share of each colour class in ``images`` smoothed over
     neighbouring colours and Q the number of classes it reaches; mean weight 1 under p;
@@ -208,7 +208,7 @@ def train(args) -> Path:
         loss.backward()
         opt.step()
         run.after_step(loss.item(), lr, lambda: evaluate(model, val, device),
-                       lambda row: sum(row[k] for k in row if k.startswith("val_") and k[4:-4] in tasks))
+                       lambda row: sum(row[f"val_{task}_acc"] for task in tasks))
     weights = run.final_weights()
     common.write_card(out.with_suffix(".md"), f"{out.name} — PSP-M backbone pre-training", {
         "What": f"MobileNetV2 backbone (width {args.width}) of PSP-M, pre-trained without labels "

@@ -184,6 +184,8 @@ def train(args, progress=None, cancelled=None) -> Path:
         p.requires_grad_(not frozen)
     # a pre-trained backbone may learn slower than the new head (--backbone-lr), so that a
     # handful of labelled crops adjusts its features instead of overwriting them
+    if args.backbone_lr < 0:
+        raise ValueError(f"--backbone-lr must not be negative, not {args.backbone_lr}")
     head = [p for name, p in model.named_parameters() if not name.startswith("backbone.")]
     groups = [{"params": head}]
     if not frozen:
