@@ -259,7 +259,8 @@ def hardware() -> str:
     threads = torch.get_num_threads()
     if torch.cuda.is_available():
         return f"{torch.cuda.get_device_name(0)} (CUDA), torch {torch.__version__}"
-    return f"CPU {platform.processor() or platform.machine()}, {threads} threads, torch {torch.__version__}"
+    return (f"CPU {platform.processor() or platform.machine()}, {threads} thread{'s' if threads != 1 else ''}, "
+            f"torch {torch.__version__}")
 
 
 def write_card(path: Path, title: str, sections: dict[str, str]) -> None:
