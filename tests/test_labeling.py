@@ -343,15 +343,19 @@ def test_colourisation_pretext_names_the_colour_of_each_cell_and_trains_from_the
         imageio.write_png(murals / f"beiwei-{cave}-a.png", pixels)
     out = tmp_path / "bb"
     assert cli.main(["train", "backbone", "--murals", str(murals), "--out", str(out), "--tasks", "colour",
-                     "--steps", "2", "--batch", "2", "--size", "64", "--width", "0.25", "--eval-every", "1",
+                     "--colour-mix", "0.5", "--steps", "2", "--batch", "2", "--size", "64", "--width", "0.25", "--eval-every", "1",
                      "--log-every", "1", "--threads", "1"]) == 0
     state, config = load_weights(out.with_suffix(".safetensors"))
     assert config["colour"] is True
     assert state["colour_head.3.weight"].shape[0] == 256
-    assert "val_colour_acc" in out.with_suffix(".log.csv").read_text()
+    header = out.with_suffix(".log.csv").read_text().splitlines()[0]
+    assert "val_colour_acc" in header and "val_dynasty_acc" not in header  # only the trained task
     assert cli.main(["train", "backbone", "--murals", str(murals), "--out", str(tmp_path / "odd"),
                      "--tasks", "colour", "--size", "72", "--steps", "1"]) == 2
     assert "--size must be a multiple of 16" in capsys.readouterr().err
+    assert cli.main(["train", "backbone", "--murals", str(murals), "--out", str(tmp_path / "odd"),
+                     "--tasks", "colour", "--colour-mix", "1.5", "--steps", "1"]) == 2
+    assert "--colour-mix must be between 0 and 1" in capsys.readouterr().err
 
 
 def test_backbone_learning_rate_is_a_fraction_of_the_heads(tmp_path):

@@ -72,10 +72,8 @@ def colour_weights(images, mix: float) -> np.ndarray:
     """Class rebalancing of the colourisation loss (Zhang et al. 2016): weight ∝ 1 / ((1 − mix)
     · p + mix / Q) with p the share of each colour class in ``images`` smoothed over
     neighbouring colours and Q the number of classes it reaches; mean weight 1 under p;
-    ``mix`` = 1 weighs all colours alike (plain cross-entropy). Murals are mostly wall colours,
+    ``mix`` (0–1) = 1 weighs all colours alike (plain cross-entropy). Murals are mostly wall colours,
     so rebalancing shifts the task towards the colours of the figures painted on them."""
-    if not 0 <= mix <= 1:
-        raise ValueError(f"--colour-mix must be between 0 and 1, not {mix}")
     counts = np.zeros(COLOUR_BINS ** 2)
     for image in images:
         h, w = image.shape[0] // COLOUR_STRIDE * COLOUR_STRIDE, image.shape[1] // COLOUR_STRIDE * COLOUR_STRIDE
@@ -146,22 +144,33 @@ def batch_tensors(samples, colour: bool, device):
     return x, dynasty, rotation, target
 
 
-def evaluate(model, samples, device) -> dict:
-    colour = model.colour_head is not None
-    x, dynasty, rotation, target = batch_tensors(samples, colour, device)
+def evaluate(model, batch, tasks) -> dict:
+    """Validation accuracy of each trained task on ``batch`` (:func:`batch_tensors`)."""
+    x, dynasty, rotation, target = batch
     model.eval()
     with torch.inference_mode():
         dynasty_logits, rotation_logits, colour_logits = model(x)
     model.train()
-    known = dynasty >= 0
-    scores = {"val_dynasty_acc": float((dynasty_logits.argmax(1) == dynasty)[known].float().mean()),
-              "val_rotation_acc": float((rotation_logits.argmax(1) == rotation).float().mean())}
-    if colour:
+    scores = {}
+    if "dynasty" in tasks:
+        known = dynasty >= 0
+        scores["val_dynasty_acc"] = float((dynasty_logits.argmax(1) == dynasty)[known].float().mean())
+    if "rotation" in tasks:
+        scores["val_rotation_acc"] = float((rotation_logits.argmax(1) == rotation).float().mean())
+    if "colour" in tasks:
         scores["val_colour_acc"] = float((colour_logits.argmax(1) == target).float().mean())
     return scores
 
 
 def train(args) -> Path:
+    tasks = set(args.tasks.split(","))  # checked before any image is read
+    if not tasks or not tasks <= set(TASK_TEXT):
+        raise ValueError(f"--tasks must name rotation, dynasty and/or colour, not {args.tasks!r}")
+    colour = "colour" in tasks
+    if colour and args.size % COLOUR_STRIDE:
+        raise ValueError(f"--size must be a multiple of {COLOUR_STRIDE} for colourisation, not {args.size}")
+    if not 0 <= args.colour_mix <= 1:
+        raise ValueError(f"--colour-mix must be between 0 and 1, not {args.colour_mix}")
     device, out, ckpt_path, log_path = common.start_run(args)
     mural_paths = list_images(args.murals) if args.murals else []
     natural_paths = list_images(args.natural) if args.natural else []
@@ -178,19 +187,14 @@ def train(args) -> Path:
     val_rng = np.random.default_rng(99)
     val = [sample(_load_scaled(p), dynasty_of(p), args.size, val_rng)
            for p in val_murals for _ in range(2)][:args.val_samples]
+    val_batch = batch_tensors(val, colour, device)  # the same crops at every validation
 
-    tasks = set(args.tasks.split(","))
-    if not tasks or not tasks <= {"rotation", "dynasty", "colour"}:
-        raise ValueError(f"--tasks must name rotation, dynasty and/or colour, not {args.tasks!r}")
-    colour = "colour" in tasks
-    if colour and args.size % COLOUR_STRIDE:
-        raise ValueError(f"--size must be a multiple of {COLOUR_STRIDE} for colourisation, not {args.size}")
     model = BackbonePretrainer(args.width, colour).to(device)
-    balance = (torch.from_numpy(colour_weights([image for image, _ in items], args.colour_mix)).to(device)
-               if colour else None)
+    balance = None  # plain cross-entropy unless rebalanced
+    if colour and args.colour_mix < 1:
+        balance = torch.from_numpy(colour_weights([image for image, _ in items], args.colour_mix)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    run = common.Run(args, model, opt, out, ckpt_path, log_path,
-                     ["val_dynasty_acc", "val_rotation_acc"] + (["val_colour_acc"] if colour else []))
+    run = common.Run(args, model, opt, out, ckpt_path, log_path, [f"val_{t}_acc" for t in sorted(tasks)])
     rng = np.random.default_rng(args.seed + run.step)
     model.train()
     while not run.done:
@@ -207,7 +211,7 @@ def train(args) -> Path:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        run.after_step(loss.item(), lr, lambda: evaluate(model, val, device),
+        run.after_step(loss.item(), lr, lambda: evaluate(model, val_batch, tasks),
                        lambda row: sum(row[f"val_{task}_acc"] for task in tasks))
     weights = run.final_weights()
     common.write_card(out.with_suffix(".md"), f"{out.name} — PSP-M backbone pre-training", {

@@ -162,6 +162,8 @@ def train(args, progress=None, cancelled=None) -> Path:
     let the window run it on the job runner (a cancelled run keeps its checkpoint)."""
     from muralstudio.core.errors import Cancelled
 
+    if args.backbone_lr < 0:  # checked before any image is read
+        raise ValueError(f"--backbone-lr must not be negative, not {args.backbone_lr}")
     device, out, ckpt_path, log_path = common.start_run(args)
     classes = read_classes(args.labels)
     n = len(classes)
@@ -184,8 +186,6 @@ def train(args, progress=None, cancelled=None) -> Path:
         p.requires_grad_(not frozen)
     # a pre-trained backbone may learn slower than the new head (--backbone-lr), so that a
     # handful of labelled crops adjusts its features instead of overwriting them
-    if args.backbone_lr < 0:
-        raise ValueError(f"--backbone-lr must not be negative, not {args.backbone_lr}")
     head = [p for name, p in model.named_parameters() if not name.startswith("backbone.")]
     groups = [{"params": head}]
     if not frozen:
