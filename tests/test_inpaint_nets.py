@@ -302,6 +302,33 @@ def test_train_inpaint_edgeconnect_edge_then_inpaint_with_the_edge_model_frozen(
     assert set(checkpoint["optimizer"]) == {"generator", "discriminator"}  # both resume
 
 
+def test_train_edgeconnect_inpaint_without_adversarial_term_runs_no_discriminator(tmp_path, capsys):
+    from muralstudio.core import imageio, synth
+
+    data = tmp_path / "murals"
+    data.mkdir()
+    for i in range(3):
+        imageio.write_png(data / f"beiwei-{200 + i}-a.png", synth.generate_mural(120, 120, seed=i)[0])
+    out = tmp_path / "g2"
+    common = ["train", "inpaint", "--engine", "edgeconnect", "--part", "inpaint", "--data", str(data),
+              "--width", "4", "--residual-blocks", "1", "--disc-width", "4", "--size", "64", "--batch", "2",
+              "--eval-every", "2", "--log-every", "1", "--val-samples", "2", "--feature-net", "none",
+              "--threads", "1", "--out", str(out)]
+    assert cli.main([*common, "--steps", "2", "--adv-weight", "0"]) == 0
+    checkpoint = torch.load(out.with_suffix(".ckpt.pt"), weights_only=True)
+    assert checkpoint["optimizer"]["discriminator"]["state"] == {}  # never stepped
+    assert tuple(checkpoint["optimizer"]["generator"]["param_groups"][0]["betas"]) == (0.9, 0.999)
+    assert checkpoint["optimizer"]["generator"]["state"]  # the generator did learn
+    assert "no discriminator" in out.with_suffix(".md").read_text()
+    capsys.readouterr()
+    for bad, message in ((["--adv-weight", "-0.1"], "--adv-weight must be 0 or more"),
+                         (["--ratio", "0.1,0.5"], "--ratio must be a band LOW-HIGH"),
+                         (["--ratio", "0.5-0.1"], "0 < LOW ≤ HIGH < 1")):
+        assert cli.main([*common[:-1], str(tmp_path / "refused"), "--steps", "1", *bad]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "refused.ckpt.pt").exists()
+
+
 def test_telea_prefilled_generator_starts_as_the_telea_fill_and_learns_a_correction():
     import numpy as np
 

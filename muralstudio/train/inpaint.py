@@ -256,12 +256,25 @@ def edge_inputs(grey, edges, hole):
     return torch.cat([grey * (1 - hole) + hole, edges * (1 - hole), hole], dim=1)
 
 
+def hole_ratio_band(text: str) -> tuple[float, float]:
+    """``--ratio`` "LOW-HIGH" as two hole shares with 0 < LOW ≤ HIGH < 1, or a clear error."""
+    try:
+        low, high = (float(v) for v in text.split("-"))
+    except ValueError:
+        raise ValueError(f"--ratio must be a band LOW-HIGH such as 0.1-0.4, not {text!r}") from None
+    if not 0 < low <= high < 1:
+        raise ValueError(f"--ratio {text!r}: the hole share must satisfy 0 < LOW ≤ HIGH < 1")
+    return low, high
+
+
 def train(args) -> Path:
-    device, out, ckpt_path, log_path = common.start_run(args)
     kinds = [k for k in args.masks.split(",") if k]
     if not kinds or set(kinds) - set(MASK_KINDS):
         raise ValueError(f"--masks must name some of {', '.join(MASK_KINDS)}, not {args.masks!r}")
-    ratio = tuple(float(v) for v in args.ratio.split("-"))
+    ratio = hole_ratio_band(args.ratio)
+    if args.adv_weight < 0:
+        raise ValueError(f"--adv-weight must be 0 or more, not {args.adv_weight}")
+    device, out, ckpt_path, log_path = common.start_run(args)
     folders = [Path(p) for p in args.data.split(",") if p]
     images = load_images(folders, "train", args.longest, args.limit)
     val_images = load_images(folders, "val", args.longest, args.limit) or images[:8]
@@ -345,9 +358,12 @@ def _train_pconv(args, device, out, ckpt_path, log_path, images, val, kinds, rat
                          + _feature_text(args, features)}
 
 
-def _gan_run(args, generator, discriminator, out, ckpt_path, log_path, plot_keys):
-    """Adam with the official β = (0, 0.9) and discriminator rate 0.1 × the generator's."""
-    g_opt = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=(0.0, 0.9))
+def _gan_run(args, generator, discriminator, out, ckpt_path, log_path, plot_keys, adversarial=True):
+    """Adam with the official β = (0, 0.9) and discriminator rate 0.1 × the generator's. Without
+    an adversarial term the generator gets Adam's usual β = (0.9, 0.999): β1 = 0 (no momentum)
+    suits the changing GAN objective but slows a plain reconstruction loss."""
+    betas = (0.0, 0.9) if adversarial else (0.9, 0.999)
+    g_opt = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=betas)
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=args.lr * 0.1, betas=(0.0, 0.9))
     pair = GanPair(generator, discriminator)
     run = common.Run(args, pair, Optimizers(generator=g_opt, discriminator=d_opt), out, ckpt_path,
@@ -411,7 +427,8 @@ def _train_edgeconnect_inpaint(args, device, out, ckpt_path, log_path, images, v
     if args.init:
         load_file_into(g2, args.init)
     d2 = Discriminator(3, use_sigmoid=False, width=args.disc_width).to(device)
-    run, g_opt, d_opt = _gan_run(args, g2, d2, out, ckpt_path, log_path, ["val_psnr"])
+    adversarial = args.adv_weight > 0
+    run, g_opt, d_opt = _gan_run(args, g2, d2, out, ckpt_path, log_path, ["val_psnr"], adversarial)
     engine = EdgeConnectInpainter(str(device), sigma=args.sigma, networks=(g1, g2))
     if g1 is None:  # validation with ground-truth edges in the hole, as this stage trains
         from muralstudio.engines.inpaint_networks import canny_edges, rgb_to_grey
@@ -430,8 +447,10 @@ def _train_edgeconnect_inpaint(args, device, out, ckpt_path, log_path, images, v
         filled = torch.from_numpy(filled).permute(0, 3, 1, 2).contiguous().to(device)
         output = g2(torch.cat([filled, edges], 1))
         comp = output * hole + target * (1 - hole)
-        _discriminator_step(d_opt, d2, target, output)
-        loss = F.l1_loss(output, target) / hole.mean().clamp_min(1e-3) - args.adv_weight * d2(output)[0].mean()
+        loss = F.l1_loss(output, target) / hole.mean().clamp_min(1e-3)
+        if adversarial:  # --adv-weight 0: no discriminator is trained or run
+            _discriminator_step(d_opt, d2, target, output)
+            loss = loss - args.adv_weight * d2(output)[0].mean()
         if features is not None:
             perceptual, style = feature_losses(features, output, comp, target)
             loss = loss + loss_weights["perceptual"] * perceptual + loss_weights["style"] * style
@@ -444,8 +463,10 @@ def _train_edgeconnect_inpaint(args, device, out, ckpt_path, log_path, images, v
                          f"hole prefill {args.prefill}; edges from "
                          f"{Path(args.edge_model).name + ' (frozen)' if args.edge_model else 'Canny of the whole crop'}. "
                          "Install as models/edgeconnect-inpaint.safetensors beside the edge model.",
-                 "loss": f"Adam {args.lr} β (0, 0.9) with cosine decay, discriminator {args.lr * 0.1}; "
-                         f"L1 / hole share + {args.adv_weight}·hinge adversarial + " + _feature_text(args, features)}
+                 "loss": (f"Adam {args.lr} β (0, 0.9) with cosine decay, discriminator {args.lr * 0.1}; "
+                          f"L1 / hole share + {args.adv_weight}·hinge adversarial + " if adversarial else
+                          f"Adam {args.lr} β (0.9, 0.999) with cosine decay, no discriminator; L1 / hole share + ")
+                         + _feature_text(args, features)}
 
 
 def add_arguments(parser) -> None:
@@ -458,7 +479,8 @@ def add_arguments(parser) -> None:
                         help="EdgeConnect G2: how the input hole is filled (white = published)")
     parser.add_argument("--residual-blocks", type=int, default=8, help="EdgeConnect: 8 = published")
     parser.add_argument("--disc-width", type=int, default=64, help="EdgeConnect discriminator width")
-    parser.add_argument("--adv-weight", type=float, default=0.1, help="EdgeConnect G2 adversarial weight")
+    parser.add_argument("--adv-weight", type=float, default=0.1,
+                        help="EdgeConnect G2 adversarial weight (0: no discriminator, plain Adam)")
     parser.add_argument("--fm-weight", type=float, default=10.0, help="EdgeConnect G1 feature matching weight")
     parser.add_argument("--sigma", type=float, default=2.0, help="EdgeConnect Canny σ")
     parser.add_argument("--data", required=True, help="comma-separated image folders")
