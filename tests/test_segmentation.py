@@ -114,6 +114,9 @@ def test_bench_clicks_json(tmp_path):
         r = report["engines"][name]
         assert 1 <= r["noc85"] <= 5 and 1 <= r["noc90"] <= 5 and 0 <= r["iou_at_1"] <= 1
         assert r["ms_per_click_p50"] > 0
+        per_image = r["noc90_per_image"]
+        assert sorted(per_image) == ["e0", "e1", "e2"]
+        assert sum(per_image.values()) / 3 == pytest.approx(r["noc90"])
 
 
 # --- clicknet -------------------------------------------------------------------------------

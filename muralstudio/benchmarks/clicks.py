@@ -4,7 +4,7 @@ For each image and ground-truth mask: the first click at the object's interior p
 from its boundary; each next click at the interior point of the largest error region (positive
 in a missed region, negative in a false one); the previous mask is fed back. Reported per
 engine: NoC@85 and NoC@90 (max clicks when never reached), mean IoU after 1, 3 and 5 clicks,
-and median / p95 milliseconds per click.
+and median / p95 milliseconds per click; the JSON also holds each image's NoC@90.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def run(images, masks, engines=("classic",), max_clicks: int = 20, limit: int | 
             "iou_at_5": float(np.mean(ious[5])),
             "ms_per_click_p50": float(times[len(times) // 2]),
             "ms_per_click_p95": float(times[min(len(times) - 1, int(len(times) * 0.95))]),
+            # which images cost the clicks: image stem → NoC@90
+            "noc90_per_image": {image_path.stem: n for (image_path, _), n in zip(pairs, noc90)},
         }
         if log:
             log(f"  {name}: done")
