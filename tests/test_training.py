@@ -120,20 +120,6 @@ def test_pasted_object_mask_covers_the_pasted_pixels():
     assert (changed & ~mask).sum() / changed.sum() < 0.1  # and nothing else was
 
 
-def test_damage_parts_with_a_hairline_gap_are_one_object_and_far_parts_are_not():
-    from muralstudio.train.clicks import DAMAGE_BRIDGE, pick_component
-
-    mask = np.zeros((120, 200), bool)
-    mask[20:60, 20:60] = True
-    mask[20:60, 62:100] = True  # 2 px gap: looks like one stain once blurred
-    mask[20:60, 140:180] = True  # 40 px away: a second stain
-    rng = np.random.default_rng(0)
-    picked = {int(pick_component(mask, rng, bridge=DAMAGE_BRIDGE).sum()) for _ in range(20)}
-    assert picked == {40 * 40 + 40 * 38, 40 * 40}  # the gap itself is not damage
-    picked = {int(pick_component(mask, rng).sum()) for _ in range(20)}
-    assert picked == {40 * 38, 40 * 40}  # without the bridge each part is its own object
-
-
 def test_context_crop_stays_inside_the_image_like_the_engine_window():
     from muralstudio.train.clicks import context_crop
 

@@ -73,27 +73,16 @@ def context_crop(image, mask, rng, size, scale=DEFAULT_CONTEXT):
     return img, msk
 
 
-def pick_component(mask: np.ndarray, rng, min_fraction=0.002, bridge: int = 0) -> np.ndarray | None:
-    """One connected region of ``mask`` (at least ``min_fraction`` of the image), drawn at
-    random. Parts less than 2 × ``bridge`` px apart count as one region: soft-edged damage
-    blurs such hairline gaps shut, so they look like one stain or loss to the user."""
-    mask = mask.astype(np.uint8)
-    joined = mask if not bridge else cv2.dilate(mask, np.ones((2 * bridge + 1,) * 2, np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+def pick_component(mask: np.ndarray, rng, min_fraction=0.002) -> np.ndarray | None:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     ok = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= min_fraction * mask.size]
     if not ok:
         return None
-    return (labels == ok[int(rng.integers(len(ok)))]) & (mask > 0)
-
-
-# Damage parts closer than 2 × this many px are one object: a stain's alpha is blurred with
-# σ = 1 px and a loss has a 1-px shadowed rim, so narrower gaps do not show.
-DAMAGE_BRIDGE = 2
+    return labels == ok[int(rng.integers(len(ok)))]
 
 
 def damage_object(mural, rng):
-    """A mural crop with synthetic paint loss or stains; one blob as the user sees it (parts
-    with hairline gaps joined) is the object."""
+    """A mural crop with synthetic paint loss or stains; one blob is the object."""
     side = int(min(rng.integers(200, 640), min(mural.shape[:2])))
     (crop,) = common.random_crop([mural], side, rng)
     h, w = crop.shape[:2]
@@ -105,7 +94,7 @@ def damage_object(mural, rng):
         colour = np.array([rng.uniform(60, 140), rng.uniform(40, 100), rng.uniform(20, 60)], np.float32)
         alpha = cv2.GaussianBlur(region.astype(np.float32), (0, 0), 1.0)[..., None] * rng.uniform(0.45, 0.85)
         damaged = np.clip(crop * (1 - alpha) + colour * alpha, 0, 255).astype(np.uint8)
-    return damaged, pick_component(region, rng, bridge=DAMAGE_BRIDGE)
+    return damaged, pick_component(region, rng)
 
 
 def segment_photo(image: np.ndarray, longest: int = 384) -> tuple[np.ndarray, np.ndarray]:
