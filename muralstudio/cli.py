@@ -33,7 +33,8 @@ def _parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _parse_ratio(text: str) -> tuple[float, float]:
+def parse_ratio(text: str) -> tuple[float, float]:
+    """A hole-ratio band "LOW-HIGH" (or one value), for every command's ``--ratio``."""
     try:
         parts = [float(v) for v in text.split("-")]
     except ValueError:
@@ -82,7 +83,7 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     synth.add_argument("--size", type=_parse_size, default=(512, 512), help="WxH (default 512x512)")
     synth.add_argument("--damage", default="cracks,loss",
                        help="comma list of dust, jelly, cracks, loss, fading (default cracks,loss)")
-    synth.add_argument("--ratio", type=_parse_ratio, default=(0.1, 0.2),
+    synth.add_argument("--ratio", type=parse_ratio, default=(0.1, 0.2),
                        help="hole-ratio band for dust/jelly masks, e.g. 0.3-0.4 (default 0.1-0.2)")
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--bit-depth", type=int, choices=(8, 16), default=8)
@@ -173,7 +174,7 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
                               description="The Dunhuang paper's protocol at controlled hole ratios.")
     bi.add_argument("--images", required=True, help="folder(s) of images, comma-separated")
     bi.add_argument("--masks", default="jelly", help="dust, jelly, or a folder of masks (same stem)")
-    bi.add_argument("--ratio", type=_parse_ratio, default=(0.1, 0.2), help="hole-ratio band, e.g. 0.3-0.4")
+    bi.add_argument("--ratio", type=parse_ratio, default=(0.1, 0.2), help="hole-ratio band, e.g. 0.3-0.4")
     bi.add_argument("--engines", default="telea,ns,patchmatch", help="comma-separated engine names")
     bi.add_argument("--size", type=int, default=256)
     bi.add_argument("--seed", type=int, default=0)

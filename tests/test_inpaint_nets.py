@@ -321,10 +321,12 @@ def test_train_edgeconnect_inpaint_without_adversarial_term_runs_no_discriminato
     assert checkpoint["optimizer"]["generator"]["state"]  # the generator did learn
     assert "no discriminator" in out.with_suffix(".md").read_text()
     capsys.readouterr()
-    for bad, message in ((["--adv-weight", "-0.1"], "--adv-weight must be 0 or more"),
-                         (["--ratio", "0.1,0.5"], "--ratio must be a band LOW-HIGH"),
-                         (["--ratio", "0.5-0.1"], "0 < LOW ≤ HIGH < 1")):
-        assert cli.main([*common[:-1], str(tmp_path / "refused"), "--steps", "1", *bad]) == 2
+    refused = [*common[:-1], str(tmp_path / "refused"), "--steps", "1"]
+    assert cli.main([*refused, "--adv-weight", "-0.1"]) == 2
+    assert "--adv-weight must be 0 or more" in capsys.readouterr().err
+    for ratio, message in (("0.1,0.5", "ratio must look like 0.1-0.2"), ("0.5-0.1", "0 < low <= high < 1")):
+        with pytest.raises(SystemExit):
+            cli.main([*refused, "--ratio", ratio])
         assert message in capsys.readouterr().err
     assert not (tmp_path / "refused.ckpt.pt").exists()
 

@@ -87,6 +87,7 @@ def colour_weights(images, mix: float) -> np.ndarray:
 
 
 def grey(rgb: np.ndarray) -> np.ndarray:
+    """A uint8 RGB crop in grey, as three equal channels so the backbone's RGB stem takes it."""
     return np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
 
 

@@ -256,22 +256,10 @@ def edge_inputs(grey, edges, hole):
     return torch.cat([grey * (1 - hole) + hole, edges * (1 - hole), hole], dim=1)
 
 
-def hole_ratio_band(text: str) -> tuple[float, float]:
-    """``--ratio`` "LOW-HIGH" as two hole shares with 0 < LOW ≤ HIGH < 1, or a clear error."""
-    try:
-        low, high = (float(v) for v in text.split("-"))
-    except ValueError:
-        raise ValueError(f"--ratio must be a band LOW-HIGH such as 0.1-0.4, not {text!r}") from None
-    if not 0 < low <= high < 1:
-        raise ValueError(f"--ratio {text!r}: the hole share must satisfy 0 < LOW ≤ HIGH < 1")
-    return low, high
-
-
 def train(args) -> Path:
     kinds = [k for k in args.masks.split(",") if k]
     if not kinds or set(kinds) - set(MASK_KINDS):
         raise ValueError(f"--masks must name some of {', '.join(MASK_KINDS)}, not {args.masks!r}")
-    ratio = hole_ratio_band(args.ratio)
     if args.adv_weight < 0:
         raise ValueError(f"--adv-weight must be 0 or more, not {args.adv_weight}")
     device, out, ckpt_path, log_path = common.start_run(args)
@@ -281,10 +269,10 @@ def train(args) -> Path:
     if not images:
         raise ValueError(f"no training images in {args.data}")
     val_rng = np.random.default_rng(123)
-    val = [sample(val_images, kinds, args.size, ratio, val_rng, augment=False)
+    val = [sample(val_images, kinds, args.size, args.ratio, val_rng, augment=False)
            for _ in range(args.val_samples)]
     features = FeatureNet(args.feature_net).to(device) if args.feature_net != "none" else None
-    setup = (device, out, ckpt_path, log_path, images, val, kinds, ratio, features)
+    setup = (device, out, ckpt_path, log_path, images, val, kinds, args.ratio, features)
     if args.engine == "pconv":
         run, what = _train_pconv(args, *setup)
     elif args.part == "edge":
@@ -295,7 +283,7 @@ def train(args) -> Path:
     common.write_card(out.with_suffix(".md"), f"{out.name} — {what['title']}", {
         "What": what["what"],
         "Data": "\n".join(f"- {f}" for f in folders) + f"\n\nMural folders: training caves only. "
-                f"Holes: {', '.join(kinds)} at {args.ratio} of each {args.size}² crop; images at most "
+                f"Holes: {', '.join(kinds)} at {args.ratio[0]:g}–{args.ratio[1]:g} of each {args.size}² crop; images at most "
                 f"{args.longest} px on the longer side, random scale 0.6–1, flips, 90° rotations, "
                 f"saturation, gamma, noise.",
         "Command": common.command_text(args, "inpaint"),
@@ -485,7 +473,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sigma", type=float, default=2.0, help="EdgeConnect Canny σ")
     parser.add_argument("--data", required=True, help="comma-separated image folders")
     parser.add_argument("--masks", default="dust,jelly,strokes", help="hole kinds: dust, jelly, strokes")
-    parser.add_argument("--ratio", default="0.1-0.4", help="hole ratio band of each crop")
+    from muralstudio.cli import parse_ratio  # the band syntax of every command's --ratio
+
+    parser.add_argument("--ratio", type=parse_ratio, default=(0.1, 0.4), help="hole ratio band of each crop")
     parser.add_argument("--out", required=True, help="models/NAME")
     parser.add_argument("--init", help="weights to fine-tune (second stage)")
     parser.add_argument("--feature-net", default="pspm-backbone",
