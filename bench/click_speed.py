@@ -1,6 +1,6 @@
 """Milliseconds per click on a 1-megapixel region, and on a 200-megapixel mural (2 CPU cores).
 
-    python bench/click_speed.py [--engines classic,grabcut,clicknet]
+    python bench/click_speed.py [--engines classic,grabcut,clicknet[:KEY=VALUE...]]
 
 A generated mural with synthetic paint loss; five simulated clicks (the NoC rule) on its
 largest loss, timed per click. The 200-megapixel case wraps the same pixels in a virtual
@@ -35,7 +35,7 @@ class TiledSource:
 def time_clicks(engine: str, source, truth, offset=(0, 0), clicks=5) -> list[float]:
     from muralstudio.engines import segmentation
 
-    session = segmentation.create(engine).session(source)
+    session = segmentation.create_from_spec(engine).session(source)
     return [ms for _, ms in segmentation.simulate_clicks(session, truth, clicks, offset=offset)]
 
 
@@ -55,11 +55,13 @@ def main() -> int:
         big = time_clicks(engine, huge, truth, offset=(7000, 7000))  # a copy deep inside
         rows.append((engine, np.median(small), np.percentile(small, 95), small[0], np.median(big)))
     base = rows[0][1]
+    width = max(10, *(len(row[0]) for row in rows))
     print("ms per click (5 simulated clicks on one paint loss), 2 threads")
-    print(f"{'engine':<10} {'1 Mpx p50':>10} {'1 Mpx p95':>10} {'1st click':>10} {'200 Mpx p50':>12} "
-          f"{'vs ' + rows[0][0]:>12}")
+    print(f"{'engine':<{width}} {'1 Mpx p50':>10} {'1 Mpx p95':>10} {'1st click':>10} "
+          f"{'200 Mpx p50':>12} {'vs ' + rows[0][0]:>12}")
     for engine, p50, p95, first, big50 in rows:
-        print(f"{engine:<10} {p50:>10.0f} {p95:>10.0f} {first:>10.0f} {big50:>12.0f} {p50 / base:>11.2f}×")
+        print(f"{engine:<{width}} {p50:>10.0f} {p95:>10.0f} {first:>10.0f} {big50:>12.0f} "
+              f"{p50 / base:>11.2f}×")
     return 0
 
 

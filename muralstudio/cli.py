@@ -186,7 +186,9 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
                               description="The standard simulated-click protocol.")
     bc.add_argument("--images", required=True)
     bc.add_argument("--masks", required=True, help="masks with the images' stems, nonzero = object")
-    bc.add_argument("--engines", default="classic,grabcut")
+    bc.add_argument("--engines", default="classic,grabcut",
+                    help="comma-separated engines, each NAME or NAME:KEY=VALUE[:KEY=VALUE...] to "
+                         "compare an engine's settings, e.g. clicknet:refine_radius=0")
     bc.add_argument("--max-clicks", type=int, default=20)
     bc.add_argument("--limit", type=int, default=None)
     bc.add_argument("--json", type=Path, default=None)

@@ -89,3 +89,47 @@ def test_brush_stroke_at_the_image_edge_is_clipped(doc):
     layer = doc.new_mask_layer()
     maskops.paint(doc, layer, [(0, 0), (-5, 50)], radius=6)
     assert layer.data[:, :7].any() and layer.data.shape == (100, 120)
+
+
+def test_guided_filter_solves_he_et_al_colour_model_per_pixel():
+    import cv2
+
+    rng = np.random.default_rng(1)
+    guide = rng.random((40, 50, 3), np.float32)
+    source = rng.random((40, 50), np.float32)
+    radius, eps = 2, 1e-3
+
+    def box(a):
+        return cv2.boxFilter(a, -1, (5, 5), borderType=cv2.BORDER_REFLECT)
+
+    # the textbook form: a 3×3 solve at every pixel with numpy's general solver
+    mean_i, mean_p = box(guide), box(source)
+    cov = box(guide * source[..., None]) - mean_i * mean_p[..., None]
+    outer = np.einsum("hwi,hwj->hwij", guide, guide).reshape(40, 50, 9)
+    var = box(outer).reshape(40, 50, 3, 3) - np.einsum("hwi,hwj->hwij", mean_i, mean_i)
+    a = np.linalg.solve(var + eps * np.eye(3), cov[..., None])[..., 0].astype(np.float32)
+    b = mean_p - (a * mean_i).sum(-1)
+    expected = (box(a) * guide).sum(-1) + box(b)
+    assert np.abs(maskops.guided_filter(guide, source, radius, eps) - expected).max() < 1e-4
+
+
+def test_guided_filter_moves_a_blurred_mask_edge_onto_the_colour_edge():
+    import cv2
+
+    truth = np.zeros((80, 80), bool)
+    truth[20:60, 25:55] = True
+    guide = np.where(truth[..., None], (0.7, 0.2, 0.1), (0.8, 0.75, 0.6)).astype(np.float32)
+    # a coarse prediction: the square grown by 3 px and blurred, as an upsampled network output
+    coarse = cv2.GaussianBlur(cv2.dilate(truth.astype(np.float32), np.ones((7, 7))), (0, 0), 3)
+    before = (coarse >= 0.5) ^ truth
+    after = (maskops.guided_filter(guide, coarse, 6, 1e-3) >= 0.5) ^ truth
+    assert before.sum() > 300 and after.sum() < before.sum() / 5
+
+
+def test_guided_filter_stays_finite_on_flat_colour_with_a_small_eps():
+    guide = np.full((64, 64, 3), 0.5, np.float32)
+    guide[:, :20] = (0.3, 0.31, 0.29)  # flat areas: the colour covariance is zero there
+    source = np.random.default_rng(2).random((64, 64)).astype(np.float32)
+    for eps in (1e-4, 1e-5, 1e-6):
+        out = maskops.guided_filter(guide, source, 2, eps)
+        assert np.isfinite(out).all() and out.dtype == np.float32

@@ -154,7 +154,7 @@ def random_clicknet(tmp_path_factory):
 
 def test_clicknet_sessions_work_on_a_window_of_a_large_image(random_clicknet):
     big = np.zeros((3000, 4000, 3), np.uint8)
-    segmenter = segmentation.create("clicknet", weights_path=random_clicknet)
+    segmenter = segmentation.create("clicknet", weights_path=random_clicknet, input_size=None)
     assert segmenter.size == 96 and segmenter.weights_sha256
     session = segmenter.session(big)
     first = session.predict([Click(2000, 1500, True)])
@@ -233,7 +233,8 @@ def test_clicknet_flip_averaging_makes_predictions_mirror_exactly(random_clickne
     box = (0, 0, 96, 96)  # the network's own size: the window is not resampled
 
     def pair(flip):
-        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=flip)
+        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=flip, input_size=None,
+                                        refine_radius=0)
         a = segmenter.session(image)._predict_in(box, [Click(30, 40, True)], None).probability
         b = segmenter.session(mirrored)._predict_in(box, [Click(65, 40, True)], None).probability
         return a, b[:, ::-1]
@@ -242,6 +243,62 @@ def test_clicknet_flip_averaging_makes_predictions_mirror_exactly(random_clickne
     assert np.abs(plain - plain_mirrored).max() > 1e-3  # a random network is not symmetric ...
     averaged, averaged_mirrored = pair(True)
     assert np.abs(averaged - averaged_mirrored).max() < 1e-5  # ... its flip average is
+
+
+def test_clicknet_refinement_puts_a_coarse_edge_on_the_colour_edge(random_clicknet):
+    import cv2
+    import torch
+
+    truth = np.zeros((192, 192), bool)
+    truth[50:140, 60:130] = True
+    image = np.where(truth[..., None], (170, 60, 30), (200, 190, 150)).astype(np.uint8)
+
+    def coarse_network(pixels, maps):
+        """A stand-in for the network: the object 2 px too large and blurred, at 96²."""
+        small = cv2.resize(truth.astype(np.float32), (96, 96), interpolation=cv2.INTER_AREA)
+        grown = cv2.GaussianBlur(cv2.dilate(small, np.ones((3, 3))), (0, 0), 1.0)
+        logits = torch.logit(torch.from_numpy(grown).clamp(1e-3, 1 - 1e-3))
+        return logits[None, None].expand(pixels.shape[0], 1, 96, 96)
+
+    errors = {}
+    for radius in (0, 3):
+        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=False, input_size=None,
+                                        refine_radius=radius)
+        segmenter.model = coarse_network
+        prediction = segmenter.session(image)._predict_in((0, 0, 192, 192), [Click(95, 95)], None)
+        assert prediction.probability.shape == (192, 192)
+        errors[radius] = int((prediction.full_mask(192, 192) ^ truth).sum())
+    assert errors[0] > 600 and errors[3] < errors[0] / 10, errors
+
+
+def test_clicknet_feeds_windows_at_its_input_size(random_clicknet):
+    import torch
+
+    seen = []
+
+    def recording_network(pixels, maps):
+        seen.append((tuple(pixels.shape[-2:]), tuple(maps.shape[-2:])))
+        return torch.zeros(pixels.shape[0], 1, *pixels.shape[-2:])
+
+    for size in (None, 144):  # None: the size the weights were trained at (96 here)
+        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, input_size=size)
+        segmenter.model = recording_network
+        session = segmenter.session(np.zeros((400, 400, 3), np.uint8))
+        small = session._predict_in((10, 10, 80, 60), [Click(40, 30)], None)
+        large = session._predict_in((0, 0, 300, 300), [Click(40, 30)], None)
+        assert small.probability.shape == (60, 80) and large.probability.shape == (300, 300)
+    assert seen == [((96, 96), (96, 96))] * 2 + [((144, 144), (144, 144))] * 2
+
+
+def test_engine_specs_set_an_engines_settings_and_name_the_wrong_ones(random_clicknet):
+    segmenter = segmentation.create_from_spec(
+        f"clicknet:weights_path={random_clicknet}:refine_radius=0:flip=false:threshold=0.5")
+    assert segmenter.params["refine_radius"] == 0 and segmenter.params["flip"] is False
+    assert segmenter.params["threshold"] == 0.5 and segmenter.size == 320
+    with pytest.raises(ValueError, match="clicknet has no setting 'radius=2'.*refine_radius"):
+        segmentation.create_from_spec("clicknet:radius=2")
+    with pytest.raises(ValueError, match="no setting 'flip'"):
+        segmentation.create_from_spec("clicknet:flip")
 
 
 def test_clicknet_refuses_other_weights(tmp_path):

@@ -25,7 +25,7 @@ def run(images, masks, engines=("classic",), max_clicks: int = 20, limit: int | 
     pairs = pairs_with_masks(paths, masks)
     if not pairs:
         raise ValueError(f"no image/mask pairs with the same stem in {images} and {masks}")
-    segmenters = {name: segmentation.create(name) for name in engines}
+    segmenters = {name: segmentation.create_from_spec(name) for name in engines}
     report = {"engines": {}, "n_images": len(pairs), "max_clicks": max_clicks}
     for name, segmenter in segmenters.items():
         noc85, noc90, ious, times = [], [], {1: [], 3: [], 5: []}, []
@@ -64,9 +64,12 @@ def run(images, masks, engines=("classic",), max_clicks: int = 20, limit: int | 
 
 
 def format_table(report: dict) -> str:
+    width = max(10, *(len(name) + 1 for name in report["engines"]))
     lines = [f"click segmentation benchmark: {report['n_images']} images, max {report['max_clicks']} clicks",
-             f"{'engine':<10}{'NoC@85':>8}{'NoC@90':>8}{'IoU@1':>8}{'IoU@3':>8}{'IoU@5':>8}{'ms p50':>9}{'ms p95':>9}"]
+             f"{'engine':<{width}}{'NoC@85':>8}{'NoC@90':>8}{'IoU@1':>8}{'IoU@3':>8}{'IoU@5':>8}"
+             f"{'ms p50':>9}{'ms p95':>9}"]
     for name, r in report["engines"].items():
-        lines.append(f"{name:<10}{r['noc85']:>8.2f}{r['noc90']:>8.2f}{r['iou_at_1']:>8.3f}{r['iou_at_3']:>8.3f}"
-                     f"{r['iou_at_5']:>8.3f}{r['ms_per_click_p50']:>9.0f}{r['ms_per_click_p95']:>9.0f}")
+        lines.append(f"{name:<{width}}{r['noc85']:>8.2f}{r['noc90']:>8.2f}{r['iou_at_1']:>8.3f}"
+                     f"{r['iou_at_3']:>8.3f}{r['iou_at_5']:>8.3f}{r['ms_per_click_p50']:>9.0f}"
+                     f"{r['ms_per_click_p95']:>9.0f}")
     return "\n".join(lines)

@@ -87,6 +87,50 @@ def subtract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(_binary(b), 0, a).astype(np.uint8)
 
 
+# the six distinct entries of a symmetric 3×3 (colour covariance) matrix
+_PAIRS = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+
+
+def guided_filter_coefficients(guide: np.ndarray, source: np.ndarray, radius: float,
+                               eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """He et al.'s colour guided filter as its smoothed linear coefficients: the filtered
+    ``source`` is ``(a * guide).sum(-1) + b``, where ``a`` (H×W×3) and ``b`` (H×W) may be
+    resized to a larger copy of ``guide`` first (the "fast" guided filter). ``guide`` is an
+    H×W×3 float image in 0–1, ``source`` an H×W map; ``eps`` sets how strong an edge must be
+    to stop the smoothing."""
+    # float64: in flat regions the variances are tiny differences of large sums, and with a
+    # small eps float32 leaves the 3×3 determinant at zero
+    guide, source = np.asarray(guide, np.float64), np.asarray(source, np.float64)
+    side = 2 * int(round(radius)) + 1
+
+    def box(array):
+        return cv2.boxFilter(array, -1, (side, side), borderType=cv2.BORDER_REFLECT)
+
+    mean_i, mean_p = box(guide), box(source)
+    cov = box(guide * source[..., None]) - mean_i * mean_p[..., None]
+    products = np.stack([guide[..., i] * guide[..., j] for i, j in _PAIRS], -1)
+    var = box(products) - np.stack([mean_i[..., i] * mean_i[..., j] for i, j in _PAIRS], -1)
+    rr, rg, rb, gg, gb, bb = np.moveaxis(var, -1, 0)
+    rr, gg, bb = rr + eps, gg + eps, bb + eps
+    # the symmetric 3×3 system solved in closed form (adjugate / determinant), pixel by pixel
+    inv = np.stack([gg * bb - gb * gb, gb * rb - rg * bb, rg * gb - gg * rb,
+                    rr * bb - rb * rb, rb * rg - rr * gb, rr * gg - rg * rg], -1)
+    det = rr * inv[..., 0] + rg * inv[..., 1] + rb * inv[..., 2]
+    c0, c1, c2 = np.moveaxis(cov, -1, 0)
+    a = np.stack([inv[..., 0] * c0 + inv[..., 1] * c1 + inv[..., 2] * c2,
+                  inv[..., 1] * c0 + inv[..., 3] * c1 + inv[..., 4] * c2,
+                  inv[..., 2] * c0 + inv[..., 4] * c1 + inv[..., 5] * c2], -1) / det[..., None]
+    b = mean_p - (a * mean_i).sum(-1)
+    return box(a).astype(np.float32), box(b).astype(np.float32)
+
+
+def guided_filter(guide: np.ndarray, source: np.ndarray, radius: float, eps: float) -> np.ndarray:
+    """``source`` (e.g. a mask's probability) smoothed within ``radius`` px except across the
+    colour edges of ``guide`` (H×W×3 float 0–1), so its edges settle on the image's."""
+    a, b = guided_filter_coefficients(guide, source, radius, eps)
+    return (a * guide).sum(-1) + b
+
+
 def brush_dab(radius: float, hardness: float = 1.0) -> np.ndarray:
     """Brush footprint (2r+1)² as alpha 0–1: 1 inside ``hardness``·r, then a smooth falloff."""
     r = max(0.5, float(radius))

@@ -133,6 +133,30 @@ def create(name: str, device: str = "cpu", **params) -> Segmenter:
     return registry.get("segmenter", name)(device=device, **params)
 
 
+def create_from_spec(spec: str, device: str = "cpu") -> Segmenter:
+    """A segmenter from ``NAME[:KEY=VALUE...]``, e.g. ``clicknet:refine_radius=0:input_size=320``
+    (how benchmarks compare an engine's settings); values are read as numbers or true/false."""
+    import inspect
+
+    name, *settings = spec.split(":")
+    cls = registry.get("segmenter", name)
+    allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "device")]
+    params = {}
+    for setting in settings:
+        key, sep, text = setting.partition("=")
+        if not sep or key not in allowed:
+            raise ValueError(f"{spec!r}: {name} has no setting {setting!r}; settings are "
+                             f"KEY=VALUE with KEY one of {', '.join(allowed) or '(none)'}")
+        params[key] = {"true": True, "false": False}.get(text.lower(), text)
+        for kind in (int, float):
+            try:
+                params[key] = kind(text)
+                break
+            except ValueError:
+                pass
+    return create(name, device, **params)
+
+
 # ---------------------------------------------------------------------------------------------
 # Click simulation (the NoC protocol)
 
