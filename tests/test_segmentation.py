@@ -233,8 +233,8 @@ def test_clicknet_flip_averaging_makes_predictions_mirror_exactly(random_clickne
     box = (0, 0, 96, 96)  # the network's own size: the window is not resampled
 
     def pair(flip):
-        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=flip, input_size=None,
-                                        refine_radius=0)
+        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=flip,
+                                        input_size=None, refine_radius=0)
         a = segmenter.session(image)._predict_in(box, [Click(30, 40, True)], None).probability
         b = segmenter.session(mirrored)._predict_in(box, [Click(65, 40, True)], None).probability
         return a, b[:, ::-1]
@@ -262,8 +262,8 @@ def test_clicknet_refinement_puts_a_coarse_edge_on_the_colour_edge(random_clickn
 
     errors = {}
     for radius in (0, 3):
-        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=False, input_size=None,
-                                        refine_radius=radius)
+        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, flip=False,
+                                        input_size=None, refine_radius=radius)
         segmenter.model = coarse_network
         prediction = segmenter.session(image)._predict_in((0, 0, 192, 192), [Click(95, 95)], None)
         assert prediction.probability.shape == (192, 192)
