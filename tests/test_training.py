@@ -169,3 +169,36 @@ def test_train_clicks_refuses_a_bad_context_range(tiny_sets, tmp_path, capsys):
                      "--context", bad, "--steps", "1", "--device", "cpu"]) != 0
         assert message in capsys.readouterr().err
     assert not (tmp_path / "c.safetensors").exists()
+
+
+def test_click_training_mix_weighs_the_kinds_of_object_and_the_share_of_stains(tiny_sets):
+    from muralstudio.train.clicks import ClickData, damage_object, parse_mix
+
+    assert parse_mix("") == {"damage": 1.0, "labelled": 1.0, "region": 1.0, "pasted": 1.0}
+    assert parse_mix("damage=2, pasted=0")["damage"] == 2.0
+    murals, _ = tiny_sets
+    only_damage = ClickData([str(murals)], procedural=3, mix=parse_mix("labelled=0"))
+    assert only_damage.kinds == ["damage"]  # no photographs given, labelled weighed 0
+    both = ClickData([str(murals)], procedural=3, mix=parse_mix("damage=3"))
+    rng = np.random.default_rng(0)
+    drawn = [both.kinds[int(rng.choice(2, p=both.kind_p))] for _ in range(400)]
+    assert 0.68 < drawn.count("damage") / 400 < 0.82  # 3 : 1
+    # on a flat grey wall, paint loss shows light plaster and a stain darkens it
+    grey = np.full((300, 300, 3), 128, np.uint8)
+    for share, darker in ((0.0, False), (1.0, True)):
+        for seed in range(4):
+            image, blob = damage_object(grey, np.random.default_rng(seed), share)
+            assert (image[blob].mean() < 128) == darker
+
+
+def test_train_clicks_refuses_a_bad_mix(tiny_sets, tmp_path, capsys):
+    murals, _ = tiny_sets
+    for bad, message in (("damage", "KIND=WEIGHT"), ("cats=2", "KIND=WEIGHT"), ("damage=-1", "≥ 0"),
+                         ("damage=0,labelled=0,region=0,pasted=0", "weight 0")):
+        assert main(["train", "clicks", "--data", str(murals), "--out", str(tmp_path / "c"),
+                     "--mix", bad, "--steps", "1", "--device", "cpu"]) != 0
+        assert message in capsys.readouterr().err
+    assert main(["train", "clicks", "--data", str(murals), "--out", str(tmp_path / "c"),
+                 "--stain-share", "1.5", "--steps", "1", "--device", "cpu"]) != 0
+    assert "--stain-share" in capsys.readouterr().err
+    assert not (tmp_path / "c.safetensors").exists()

@@ -78,6 +78,9 @@ class GrabCutSession(_ClassicSession):
         return self._finish(box, scale, mask.astype(np.float32), mask)
 
 
+GRABCUT_SEED = 12345
+
+
 def _grabcut(image: np.ndarray, gc: np.ndarray, iterations: int) -> np.ndarray:
     if not ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).any():
         return np.zeros(gc.shape, bool)
@@ -85,6 +88,9 @@ def _grabcut(image: np.ndarray, gc: np.ndarray, iterations: int) -> np.ndarray:
         return np.ones(gc.shape, bool)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     gc = np.ascontiguousarray(gc)  # geodesic maps come back in Fortran order
+    # GrabCut starts its colour models by k-means drawn from OpenCV's global random state: fixed
+    # here so the same clicks give the same mask whatever ran before (benchmarks repeatable)
+    cv2.setRNGSeed(GRABCUT_SEED)
     cv2.grabCut(np.ascontiguousarray(image), gc, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     return (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
 

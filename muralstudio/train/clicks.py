@@ -81,12 +81,35 @@ def pick_component(mask: np.ndarray, rng, min_fraction=0.002) -> np.ndarray | No
     return labels == ok[int(rng.integers(len(ok)))]
 
 
-def damage_object(mural, rng):
-    """A mural crop with synthetic paint loss or stains; one blob is the object."""
+#: Kinds of training object, drawn with equal chance unless ``--mix`` weighs them.
+KINDS = ("damage", "labelled", "region", "pasted")
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``"damage=2,labelled=1"`` → relative weights of the kinds of object (unnamed kinds: 1)."""
+    weights = dict.fromkeys(KINDS, 1.0)
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        kind, sep, value = item.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = -1.0
+        if not sep or kind not in KINDS or weight < 0:
+            raise ValueError(f"--mix takes KIND=WEIGHT (weight ≥ 0) with KIND one of "
+                             f"{', '.join(KINDS)}; not {item!r}")
+        weights[kind] = weight
+    if not any(weights.values()):
+        raise ValueError("--mix gives every kind of object weight 0")
+    return weights
+
+
+def damage_object(mural, rng, stain_share: float = 0.4):
+    """A mural crop with synthetic paint loss or (with chance ``stain_share``) stains; one blob
+    is the object."""
     side = int(min(rng.integers(200, 640), min(mural.shape[:2])))
     (crop,) = common.random_crop([mural], side, rng)
     h, w = crop.shape[:2]
-    if rng.random() < 0.6:
+    if rng.random() < 1 - stain_share:  # this comparison keeps the sets of earlier runs
         damaged, labels = synth.render_damage_classes(crop, rng, ("loss",) if rng.random() < 0.6 else ("cracks", "loss"))
         region = labels == synth.LOSS_CLASS
     else:  # stains: translucent brown or dark patches with soft edges
@@ -161,7 +184,9 @@ def class_object(image, labels, rng):
 
 
 class ClickData:
-    def __init__(self, folders, split="train", procedural=200, limit=None, seed=0, natural=()):
+    def __init__(self, folders, split="train", procedural=200, limit=None, seed=0, natural=(),
+                 mix=None, stain_share=0.4):
+        self.stain_share = stain_share
         self.murals, self.labelled = [], []
         # photographs have no caves; cave_split hashes each file name instead
         self.photos = [segment_photo(common.load_rgb8(p))
@@ -180,19 +205,26 @@ class ClickData:
             self.labelled.append(synth.generate_mural(w, h, seed=int(rng.integers(1 << 30)))[:2])
         log.info("click data (%s): %d murals for synthetic damage, %d labelled images, "
                  "%d photographs", split, len(self.murals), len(self.labelled), len(self.photos))
-        self.kinds = [k for k, items in (("damage", self.murals), ("labelled", self.labelled),
-                                         ("region", self.photos), ("pasted", self.photos)) if items]
+        have = {"damage": self.murals, "labelled": self.labelled, "region": self.photos,
+                "pasted": self.photos}
+        mix = mix or dict.fromkeys(KINDS, 1.0)
+        self.kinds = [k for k in KINDS if have[k] and mix.get(k, 1.0) > 0]
         if not self.kinds:
             raise ValueError("no training images for the click model")
+        weights = np.array([mix.get(k, 1.0) for k in self.kinds])
+        self.kind_p = None if np.all(weights == weights[0]) else weights / weights.sum()
 
     def _draw(self, items, rng):
         return items[int(rng.integers(len(items)))]
 
     def sample(self, size, rng, context=DEFAULT_CONTEXT):
         for _ in range(20):
-            kind = self.kinds[int(rng.integers(len(self.kinds)))]
+            if self.kind_p is None:  # equal chances: the draw of the earlier runs
+                kind = self.kinds[int(rng.integers(len(self.kinds)))]
+            else:
+                kind = self.kinds[int(rng.choice(len(self.kinds), p=self.kind_p))]
             if kind == "damage":
-                image, obj = damage_object(self._draw(self.murals, rng), rng)
+                image, obj = damage_object(self._draw(self.murals, rng), rng, self.stain_share)
             elif kind == "labelled":
                 image, obj = class_object(*self._draw(self.labelled, rng), rng)
             elif kind == "region":
@@ -262,7 +294,12 @@ def train(args) -> Path:
     device, out, ckpt_path, log_path = common.start_run(args)
     folders = [p for p in args.data.split(",") if p]
     natural = [p for p in (args.natural or "").split(",") if p]
-    data = ClickData(folders, "train", args.procedural, args.limit, args.seed, natural)
+    mix = parse_mix(args.mix)
+    if not 0 <= args.stain_share <= 1:
+        raise ValueError(f"--stain-share must lie in 0–1, not {args.stain_share}")
+    data = ClickData(folders, "train", args.procedural, args.limit, args.seed, natural, mix,
+                     args.stain_share)
+    # validation keeps the default mix, so runs with different mixes compare on one set
     val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
                          natural)
     vrng = np.random.default_rng(99)
@@ -335,6 +372,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--init", help="click weights (safetensors) to fine-tune")
     parser.add_argument("--context", default=",".join(map(str, DEFAULT_CONTEXT)),
                         help="range of the window's side over the object's (log-uniform)")
+    parser.add_argument("--mix", default="", help="relative weights of the kinds of object, "
+                        "e.g. damage=2 (kinds: damage, labelled, region, pasted; default 1 each)")
+    parser.add_argument("--stain-share", type=float, default=0.4,
+                        help="share of stains (rather than paint loss) among damage objects")
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--width", type=float, default=1.0)
     parser.add_argument("--warmup", type=int, default=100)
