@@ -115,7 +115,8 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     segment.add_argument("--click", action="append", required=True, type=_parse_click,
                          metavar="X,Y,+|-", help="a click in image pixels (repeatable)")
     segment.add_argument("--engine", help="segmenter (default clicknet when its weights are "
-                         "installed, else classic)")
+                         "installed, else classic), optionally with settings: "
+                         "NAME:KEY=VALUE[:KEY=VALUE...], e.g. clicknet:vflip=true")
     segment.add_argument("--out", type=Path, required=True)
 
     detect = sub.add_parser("detect", help="find craquelure and paint loss",
@@ -167,6 +168,12 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
                     choices=("edgeconnect-edge", "edgeconnect-inpaint", "pconv"))
     mi.add_argument("--out", type=Path, default=None,
                     help="output .safetensors (default models/KIND.safetensors)")
+
+    ma = models_sub.add_parser("average", help="average weights files of one network (a model soup)",
+                               description="The mean of weights files fine-tuned from one start "
+                                           "(same network, same tensors), written as safetensors.")
+    ma.add_argument("weights", type=Path, nargs="+")
+    ma.add_argument("--out", type=Path, required=True)
 
     bench = sub.add_parser("bench", help="benchmarks (inpaint, clicks, detect, label)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", required=True)
@@ -246,7 +253,7 @@ def cmd_segment(args) -> int:
             raise ValueError(f"click {click.x:g},{click.y:g} is outside the "
                              f"{source.info.width}×{source.info.height} image")
     args.engine = args.engine or segmentation.default_engine()
-    prediction = segmentation.create(args.engine).session(source).predict(args.click)
+    prediction = segmentation.create_from_spec(args.engine).session(source).predict(args.click)
     mask = prediction.full_mask(source.info.height, source.info.width)
     imageio.write_png(args.out, mask)
     print(f"{args.engine}: {int(mask.sum()):,} pixels in the region -> {args.out}")
@@ -444,6 +451,12 @@ def cmd_models(args) -> int:
 
         out = import_checkpoint(args.checkpoint, args.kind, args.out or Path("models") / f"{args.kind}.safetensors")
         print(f"{args.kind}: {args.checkpoint} -> {out}")
+        return 0
+    if args.models_command == "average":
+        from muralstudio.engines.weights import average_weights
+
+        out = average_weights(args.weights, args.out)
+        print(f"mean of {len(args.weights)} weights files -> {out}")
         return 0
     from muralstudio.engines import catalogue
 

@@ -394,3 +394,31 @@ def test_shipped_weights_restore_a_synthetic_mural_better_than_the_damaged_input
     assert after > before + 10, (before, after)
     # (how they compare with Telea is the benchmark's business: README, "Network inpainters")
     assert result.record.weights_sha256 and result.record.engine == engine
+
+
+def test_models_average_writes_the_mean_and_refuses_other_networks(tmp_path, capsys):
+    import torch
+
+    from muralstudio.cli import main
+    from muralstudio.engines import weights
+    from muralstudio.engines.nets.clicknet import ClickNet
+
+    paths = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = ClickNet(width=0.5, size=64)
+        paths.append(weights.save_weights(model, tmp_path / f"w{seed}.safetensors", model.config))
+    assert main(["models", "average", *map(str, paths), "--out", str(tmp_path / "soup.safetensors")]) == 0
+    (a, _), (b, _) = weights.load_weights(paths[0]), weights.load_weights(paths[1])
+    soup, config = weights.load_weights(tmp_path / "soup.safetensors")
+    assert config == {"architecture": "clicknet", "width": 0.5, "size": 64}
+    key = next(k for k in a if k.endswith("weight") and a[k].dim() == 4)
+    assert not torch.equal(a[key], b[key])
+    assert torch.allclose(soup[key], (a[key] + b[key]) / 2, atol=1e-7)
+    extra = weights.read_metadata(tmp_path / "soup.safetensors")["extra"]
+    assert [e["path"] for e in extra["averaged"]] == [str(p) for p in paths]
+    wider = ClickNet(width=1.0, size=64)
+    other = weights.save_weights(wider, tmp_path / "wide.safetensors", wider.config)
+    assert main(["models", "average", str(paths[0]), str(other), "--out", str(tmp_path / "x.safetensors")]) != 0
+    assert "differs from w0.safetensors's" in capsys.readouterr().err
+    assert not (tmp_path / "x.safetensors").exists()

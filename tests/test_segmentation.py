@@ -110,6 +110,16 @@ def test_cli_segment_writes_a_mask_and_refuses_outside_clicks(tmp_path, mural_wi
     assert result.returncode == 2 and "outside the 400×300 image" in result.stderr
     result = run("segment", tmp_path / "m.png", "--click", "10,10,?", "--out", tmp_path / "x.png")
     assert result.returncode == 2 and "120,80,+" in result.stderr
+    # an engine with settings, and a setting the engine does not have
+    clicked = ("--click", f"{click.x:g},{click.y:g},+")
+    result = run("segment", tmp_path / "m.png", *clicked, "--engine", "classic:edge_weight=5",
+                 "--out", tmp_path / "c.png")
+    assert result.returncode == 0 and "classic:edge_weight=5:" in result.stdout
+    assert metrics.iou(region, imageio.read_image(tmp_path / "c.png").pixels > 0) > 0.5
+    result = run("segment", tmp_path / "m.png", *clicked, "--engine", "classic:edges=5",
+                 "--out", tmp_path / "y.png")
+    assert result.returncode == 2 and "classic has no setting 'edges=5'" in result.stderr
+    assert not (tmp_path / "y.png").exists()
 
 
 def test_bench_clicks_json(tmp_path):
@@ -258,6 +268,50 @@ def test_clicknet_flip_averaging_makes_predictions_mirror_exactly(random_clickne
     assert np.abs(plain - plain_mirrored).max() > 1e-3  # a random network is not symmetric ...
     averaged, averaged_mirrored = pair(True)
     assert np.abs(averaged - averaged_mirrored).max() < 1e-5  # ... its flip average is
+
+    # vflip adds the upside-down windows: four mirror images, symmetric both ways
+    upside_down = np.ascontiguousarray(image[::-1])
+    for vflip, symmetric in ((False, False), (True, True)):
+        segmenter = segmentation.create("clicknet", weights_path=random_clicknet, vflip=vflip,
+                                        input_size=None, refine_radius=0)
+        a = segmenter.session(image)._predict_in(box, [Click(30, 40, True)], None).probability
+        b = segmenter.session(upside_down)._predict_in(box, [Click(30, 55, True)], None).probability
+        assert (np.abs(a - b[::-1]).max() < 1e-5) == symmetric
+
+
+def test_clicknet_honours_a_click_its_network_ignores(random_clicknet, monkeypatch):
+    from muralstudio.engines.segment_clicknet import ClickNetSession, obeys
+    from muralstudio.engines.segmentation import Prediction
+
+    image, truth = disk_image()
+    blob = np.zeros_like(truth)
+    blob[10:30, 130:155] = True  # plain ground the stand-in network wrongly adds to the disk
+    stubborn = truth | blob
+    monkeypatch.setattr(ClickNetSession, "_predict_in", lambda self, box, clicks, previous: Prediction(
+        0, 0, stubborn.astype(np.float32), stubborn.copy()))
+    clicks = [Click(72, 64, True), Click(142, 20, False)]
+    previous = Prediction(0, 0, stubborn.astype(np.float32), stubborn.copy())
+    ignored = segmentation.create("clicknet", weights_path=random_clicknet, proposals=False,
+                                  honour_clicks=False).session(image).predict(clicks, previous)
+    assert not obeys(ignored, clicks[-1]) and ignored.full_mask(*truth.shape)[blob].all()
+    honoured = segmentation.create("clicknet", weights_path=random_clicknet,
+                                   proposals=False).session(image).predict(clicks, previous)
+    mask = honoured.full_mask(*truth.shape)
+    assert obeys(honoured, clicks[-1])
+    # graph cut from the same clicks keeps the blob out: the whole blob goes, the disk stays
+    assert not mask[blob].any() and metrics.iou(mask, truth) > 0.95
+    assert honoured.probability[20, 142] == 0.0
+
+    # a positive click where neither the network nor graph cut puts the object: a small disk
+    monkeypatch.setattr(ClickNetSession, "_classic", lambda self, clicks: Prediction(
+        0, 0, truth.astype(np.float32), truth.copy()))
+    clicks = [Click(72, 64, True), Click(142, 100, True)]
+    disk = segmentation.create("clicknet", weights_path=random_clicknet, proposals=False,
+                               honour_radius=2).session(image).predict(clicks, previous)
+    added = disk.full_mask(*truth.shape) & ~stubborn
+    assert obeys(disk, clicks[-1]) and 5 <= added.sum() <= 30  # radius 2 % of 160 px: 3 px
+    yy, xx = np.nonzero(added)
+    assert np.hypot(xx - 142, yy - 100).max() <= 3.5
 
 
 def test_clicknet_refinement_puts_a_coarse_edge_on_the_colour_edge(random_clicknet):

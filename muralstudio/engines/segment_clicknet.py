@@ -54,6 +54,15 @@ def previous_in(previous, box) -> np.ndarray | None:
     return out
 
 
+def obeys(prediction: Prediction, click) -> bool:
+    """Whether the click's pixel has the click's label in the prediction (outside its window:
+    background)."""
+    x, y = int(round(click.x)) - prediction.x, int(round(click.y)) - prediction.y
+    h, w = prediction.mask.shape
+    inside = 0 <= x < w and 0 <= y < h and bool(prediction.mask[y, x])
+    return inside == click.positive
+
+
 def mean_entropy(probability: np.ndarray) -> float:
     """Mean binary entropy (nats) of a probability map: how unsure the network is overall."""
     p = np.clip(probability, 1e-4, 1 - 1e-4)
@@ -64,6 +73,7 @@ class ClickNetSession(SegmentSession):
     def __init__(self, segmenter, source):
         super().__init__(segmenter, source)
         self._proposals = None  # the classic engine's session on the same image, made when needed
+        self._classic_key = self._classic_result = None
         self._crop_key = None
         self._crop = None
         self._full = None  # the window's pixels at full resolution (the refinement's guide)
@@ -91,11 +101,52 @@ class ClickNetSession(SegmentSession):
                           min_side=seg.params["min_side"])
             candidates = [self._predict_in(box, clicks, previous)]
         unsure, best = min((mean_entropy(c.probability), i) for i, c in enumerate(candidates))
+        chosen = candidates[best]
         if seg.params["proposals"] and (prev_box is None or unsure > seg.params["proposal_above"]):
             guided = self._guided(clicks)
             if mean_entropy(guided.probability) < unsure:
-                return guided
-        return candidates[best]
+                chosen = guided
+        if seg.params["honour_clicks"] and not obeys(chosen, clicks[-1]):
+            chosen = self._honour(chosen, clicks)
+        return chosen
+
+    def _classic(self, clicks) -> Prediction:
+        """The ``classic`` engine's mask from the same clicks (kept for the last click list)."""
+        if self._proposals is None:
+            classic = create("classic", max_side=self.segmenter.params["proposal_side"])
+            self._proposals = classic.session(self.source)
+        key = tuple(clicks)
+        if self._classic_key != key:
+            self._classic_result, self._classic_key = self._proposals.predict(clicks, None), key
+        return self._classic_result
+
+    def _honour(self, prediction: Prediction, clicks) -> Prediction:
+        """A prediction that gives the last click's pixel the click's label. A network can
+        ignore a click (a thin part, a region it is sure of), and a click that changes
+        nothing is what users mind most; the part flipped is where the ``classic`` mask from
+        the same clicks disagrees with the network around the click, or, where graph cut
+        agrees with the network, a small disk at the click."""
+        click = clicks[-1]
+        h, w = prediction.mask.shape
+        cx = min(w - 1, max(0, int(round(click.x)) - prediction.x))
+        cy = min(h - 1, max(0, int(round(click.y)) - prediction.y))
+        other = previous_in(self._classic(clicks), prediction.bbox) >= 0.5
+        if other[cy, cx] == click.positive:
+            differ = (other != prediction.mask).astype(np.uint8)
+            _, labels = cv2.connectedComponents(differ, connectivity=4)
+            flip = labels == labels[cy, cx]
+        else:
+            flip = np.zeros((h, w), np.uint8)
+            radius = max(1, round(self.segmenter.params["honour_radius"] * max(h, w) / 100))
+            cv2.circle(flip, (cx, cy), radius, 1, -1)
+            flip = flip.astype(bool) & (prediction.mask != click.positive)
+        mask = prediction.mask.copy()
+        mask[flip] = click.positive
+        probability = prediction.probability.copy()
+        probability[flip] = float(click.positive)
+        positives = [(c.x - prediction.x, c.y - prediction.y) for c in clicks if c.positive]
+        return Prediction(prediction.x, prediction.y, probability,
+                          keep_clicked_components(mask, positives))
 
     def _first_windows(self, clicks) -> list[Prediction]:
         """The first click, without a previous mask, in windows of 160, 320, 640 … px: the
@@ -115,10 +166,7 @@ class ClickNetSession(SegmentSession):
     def _guided(self, clicks) -> Prediction:
         """The network given the ``classic`` engine's mask from the same clicks as its previous
         mask: graph cut follows colour edges over whole objects, the network corrects it."""
-        if self._proposals is None:
-            classic = create("classic", max_side=self.segmenter.params["proposal_side"])
-            self._proposals = classic.session(self.source)
-        proposal = self._proposals.predict(clicks, None)
+        proposal = self._classic(clicks)
         box = roi_for(clicks, self.width, self.height, previous_bbox(proposal), margin=0.4,
                       min_side=self.segmenter.params["min_side"])
         return self._predict_in(box, clicks, proposal)
@@ -138,13 +186,18 @@ class ClickNetSession(SegmentSession):
             prev = cv2.resize(prev, (size, size), interpolation=cv2.INTER_LINEAR) > 0.5
         maps = torch.from_numpy(click_maps(local, size, prev))[None]
         image = self._image(box, size)
-        if seg.params["flip"]:  # average with the mirrored window (one batch of two)
-            image, maps = torch.cat([image, image.flip(3)]), torch.cat([maps, maps.flip(3)])
+        dims = [()] + [(3,)] * seg.params["flip"]  # mirrored left-right, then upside down
+        if seg.params["vflip"]:
+            dims += [d + (2,) for d in dims]
+        if len(dims) > 1:  # average with the mirrored windows (one batch)
+            image = torch.cat([image.flip(d) if d else image for d in dims])
+            maps = torch.cat([maps.flip(d) if d else maps for d in dims])
         with torch.inference_mode():
             logits = seg.model(image.to(seg.torch_device, memory_format=torch.channels_last),
                                maps.to(seg.torch_device, memory_format=torch.channels_last))
-        if seg.params["flip"]:
-            logits = (logits[:1] + logits[1:].flip(3)) / 2
+        if len(dims) > 1:
+            logits = sum(logits[i:i + 1].flip(d) if d else logits[i:i + 1]
+                         for i, d in enumerate(dims)) / len(dims)
         prob = torch.sigmoid(logits)[0, 0].float().cpu().numpy()
         if seg.params["refine_radius"] > 0:  # edges snapped to the colours of the window
             grid = self._crop[0].permute(1, 2, 0).numpy()
@@ -176,16 +229,18 @@ class ClickNetSegmenter(Segmenter):
     memory_mb = 170
 
     def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
-                 min_side: int = 100, flip: bool = True, first_windows: int = 3,
+                 min_side: int = 100, flip: bool = True, vflip: bool = False, first_windows: int = 3,
                  proposals: bool = True, proposal_side: int = 256, proposal_above: float = 0.07,
                  threshold: float = 0.4, refine_radius: float = 2, refine_eps: float = 1e-4,
-                 input_size: int | None = 320):
+                 input_size: int | None = 320, honour_clicks: bool = True,
+                 honour_radius: float = 1.0):
         # threshold 0.4: ties 0.5 on the training validation split, fewer clicks on both benchmarks
-        super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip),
+        super().__init__(device, first_side=int(first_side), min_side=int(min_side), flip=bool(flip), vflip=bool(vflip),
                          first_windows=max(1, int(first_windows)), proposals=bool(proposals),
                          proposal_side=int(proposal_side), proposal_above=float(proposal_above),
                          threshold=float(threshold), refine_radius=float(refine_radius),
-                         refine_eps=float(refine_eps))
+                         refine_eps=float(refine_eps), honour_clicks=bool(honour_clicks),
+                         honour_radius=float(honour_radius))
         from muralstudio.engines import weights
         from muralstudio.engines.nets.clicknet import ClickNet
 

@@ -111,6 +111,36 @@ def read_checkpoint(path, container_keys=("state_dict", "model", "generator", "n
     return {k.removeprefix("module."): v for k, v in data.items() if isinstance(v, torch.Tensor)}
 
 
+def average_weights(paths, out) -> Path:
+    """The mean of several weights files of one network (a "model soup": networks fine-tuned
+    from one start, averaged, often beat each of them), written to ``out`` as safetensors.
+    Refuses files whose architecture, keys or shapes differ; integer buffers (batch-norm
+    counters) are taken from the first file."""
+    paths = [Path(p) for p in paths]
+    if len(paths) < 2:
+        raise WeightsError(paths[0] if paths else out, "averaging needs two or more weights files")
+    first, config = load_weights(paths[0])
+    total = {k: v.double() if v.is_floating_point() else v for k, v in first.items()}
+    for path in paths[1:]:
+        state, other = load_weights(path)
+        if other != config:
+            raise WeightsError(path, f"its network ({other}) differs from {paths[0].name}'s ({config})")
+        if set(state) != set(first) or any(state[k].shape != first[k].shape for k in first):
+            raise WeightsError(path, f"its tensors' names or shapes differ from {paths[0].name}'s")
+        for k, v in state.items():
+            if v.is_floating_point():
+                total[k] += v.double()
+    tensors = {k: (v / len(paths)).to(first[k].dtype).contiguous() if v.is_floating_point() else v
+               for k, v in total.items()}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    extra = {"averaged": [{"path": str(p), "sha256": file_sha256(p)} for p in paths]}
+    metadata = {"config": json.dumps(config), "extra": json.dumps(extra)}
+    with atomic_path(out) as tmp:
+        save_file(tensors, str(tmp), metadata=metadata)
+    return out
+
+
 def weights_summary(path) -> dict:
     path = Path(path)
     meta = read_metadata(path)
