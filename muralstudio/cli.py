@@ -472,7 +472,8 @@ def cmd_train(args) -> int:
     logging.getLogger("muralstudio").setLevel(logging.INFO)
     trainer = importlib.import_module(f"muralstudio.train.{args.train_command}")
     weights = trainer.train(args)
-    print(f"weights: {weights}")
+    if weights is not None:  # None: an evaluation, which printed its own table
+        print(f"weights: {weights}")
     return 0
 
 

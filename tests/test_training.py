@@ -202,3 +202,22 @@ def test_train_clicks_refuses_a_bad_mix(tiny_sets, tmp_path, capsys):
                  "--stain-share", "1.5", "--steps", "1", "--device", "cpu"]) != 0
     assert "--stain-share" in capsys.readouterr().err
     assert not (tmp_path / "c.safetensors").exists()
+
+
+def test_train_clicks_evaluate_prints_each_weights_files_validation(tiny_sets, tmp_path, capsys):
+    murals, _ = tiny_sets
+    common = ["--data", str(murals), "--procedural", "4", "--size", "64", "--val-samples", "3",
+              "--device", "cpu"]
+    out = tmp_path / "w"
+    assert main(["train", "clicks", *common, "--out", str(out), "--steps", "1", "--batch", "2",
+                 "--warmup", "0"]) == 0
+    weights_file = str(out.with_suffix(".safetensors"))
+    capsys.readouterr()
+    assert main(["train", "clicks", *common, "--evaluate", f"{weights_file},{weights_file}"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("3 validation windows of 64²") and "IoU@1" in lines[1]
+    rows = [line.split() for line in lines[2:]]
+    assert [r[0] for r in rows] == [weights_file] * 2 and rows[0] == rows[1]  # same windows
+    assert all(0 <= float(v) <= 1 for v in rows[0][1:]) and len(rows[0]) == 4
+    assert main(["train", "clicks", *common, "--steps", "1"]) != 0  # neither --out nor --evaluate
+    assert "needs --out" in capsys.readouterr().err

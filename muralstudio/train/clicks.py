@@ -289,14 +289,50 @@ def evaluate(model, samples, device, size, max_clicks=5) -> dict:
     return {f"val_iou_at_{n}": float(np.mean(v)) for n, v in scores.items()}
 
 
-def train(args) -> Path:
+def evaluate_weights(args, folders, natural, mix, context) -> None:
+    """``--evaluate W1,W2``: no training; each weights file's IoU after 1 / 3 / 5 simulated
+    clicks on ``--val-samples`` windows of the validation split, drawn with ``--mix`` and
+    ``--stain-share`` (the same windows for every file; with the default mix, the windows a
+    training run with these options validates on, and more of them)."""
+    from muralstudio.engines.weights import load_weights, pick_device
+
+    device = pick_device(args.device)
+    torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
+                         natural, mix, args.stain_share)
+    vrng = np.random.default_rng(99)
+    val = [val_data.sample(args.size, vrng, context) for _ in range(args.val_samples)]
+    paths = [p for p in args.evaluate.split(",") if p]
+    width = max(12, *(len(p) for p in paths))
+    print(f"{len(val)} validation windows of {args.size}² ({', '.join(val_data.kinds)}); "
+          f"IoU after 1 / 3 / 5 clicks")
+    print(f"{'weights':<{width}} {'IoU@1':>7} {'IoU@3':>7} {'IoU@5':>7}")
+    for path in paths:
+        _, config = load_weights(path)
+        model = ClickNet(config.get("width", 1.0), args.size).to(device)
+        load_file_into(model, path)
+        if device.type == "cpu":
+            model = model.to(memory_format=torch.channels_last)
+        scores = evaluate(model, val, device, args.size)
+        print(f"{path:<{width}} " + " ".join(f"{scores[f'val_iou_at_{n}']:7.3f}" for n in (1, 3, 5)),
+              flush=True)
+
+
+def train(args) -> Path | None:
     context = parse_context(args.context)
-    device, out, ckpt_path, log_path = common.start_run(args)
     folders = [p for p in args.data.split(",") if p]
     natural = [p for p in (args.natural or "").split(",") if p]
     mix = parse_mix(args.mix)
     if not 0 <= args.stain_share <= 1:
         raise ValueError(f"--stain-share must lie in 0–1, not {args.stain_share}")
+    if args.evaluate:
+        evaluate_weights(args, folders, natural, mix, context)
+        return None
+    if not args.out:
+        raise ValueError("train clicks needs --out (where the weights go) unless --evaluate")
+    device, out, ckpt_path, log_path = common.start_run(args)
     data = ClickData(folders, "train", args.procedural, args.limit, args.seed, natural, mix,
                      args.stain_share)
     # validation keeps the default mix, so runs with different mixes compare on one set
@@ -365,10 +401,12 @@ def train(args) -> Path:
 def add_arguments(parser) -> None:
     parser.add_argument("--data", required=True, help="comma-separated mural folders and "
                                                       "labelled folders (images/ + labels/ or masks/)")
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", help="where the weights go (required unless --evaluate)")
     parser.add_argument("--procedural", type=int, default=200, help="generated murals to add")
     parser.add_argument("--natural", help="comma-separated folders of photographs for "
                                           "non-mural objects (regions and pasted regions)")
+    parser.add_argument("--evaluate", metavar="W1,W2", help="train nothing: print each weights "
+                        "file's validation IoU after 1/3/5 clicks (windows drawn with --mix)")
     parser.add_argument("--init", help="click weights (safetensors) to fine-tune")
     parser.add_argument("--context", default=",".join(map(str, DEFAULT_CONTEXT)),
                         help="range of the window's side over the object's (log-uniform)")
