@@ -419,6 +419,7 @@ def test_models_average_writes_the_mean_and_refuses_other_networks(tmp_path, cap
     assert [e["path"] for e in extra["averaged"]] == [str(p) for p in paths]
     wider = ClickNet(width=1.0, size=64)
     other = weights.save_weights(wider, tmp_path / "wide.safetensors", wider.config)
-    assert main(["models", "average", str(paths[0]), str(other), "--out", str(tmp_path / "x.safetensors")]) != 0
+    assert main(["models", "average", str(paths[0]), str(other),
+                 "--out", str(tmp_path / "x.safetensors")]) != 0
     assert "differs from w0.safetensors's" in capsys.readouterr().err
     assert not (tmp_path / "x.safetensors").exists()
