@@ -70,8 +70,8 @@ def test_roi_session_matches_full_image_within_tolerance():
 
 
 def test_classic_gives_the_same_mask_whatever_opencvs_random_state():
-    # GrabCut's k-means draws from OpenCV's global random state; on this mural three states
-    # gave three masks (2077, 1754 … px) before the engine fixed the seed
+    # GrabCut's k-means draws from OpenCV's global random state; on this mural states 1, 2, 3
+    # gave masks of 2077, 2077 and 1754 px before the engine fixed the seed
     import cv2
 
     image = synth.generate_mural(300, 300, seed=0)[0]
