@@ -261,15 +261,14 @@ def cmd_segment(args) -> int:
 
 
 def _parse_params(items: list[str]) -> dict:
+    from muralstudio.engines.registry import parse_setting
+
     params = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
             raise ValueError(f"--param must look like KEY=VALUE, not {item!r}")
-        try:
-            params[key] = json.loads(value)
-        except ValueError:
-            params[key] = value
+        params[key] = parse_setting(value)
     return params
 
 

@@ -147,6 +147,35 @@ def test_bench_clicks_json(tmp_path):
 # --- clicknet -------------------------------------------------------------------------------
 
 
+def test_click_trace_prints_each_click_and_the_totals(tmp_path):
+    from pathlib import Path
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    image, truth = disk_image()
+    imageio.write_png(tmp_path / "images" / "disk.png", image)
+    imageio.write_png(tmp_path / "masks" / "disk.png", truth.astype(np.uint8) * 255)
+    dark = np.full((96, 96, 3), 200, np.uint8)
+    dark[30:60, 30:60] = 60  # a dark square on a light wall
+    imageio.write_png(tmp_path / "images" / "square.png", dark)
+    imageio.write_png(tmp_path / "masks" / "square.png", (dark[..., 0] == 60).astype(np.uint8) * 255)
+    script = Path(__file__).resolve().parents[1] / "bench" / "click_trace.py"
+    run = lambda *a: subprocess.run([sys.executable, str(script), "--images", tmp_path / "images",  # noqa: E731
+                                     "--masks", tmp_path / "masks", "--engine", "classic", *a],
+                                    capture_output=True, text=True, timeout=120)
+    result = run("--clicks", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split()[:3] == ["disk", "darker", str(int(truth.sum()))]
+    assert lines[1].split()[:3] == ["square", "darker", "900"]
+    assert lines[-1].startswith("classic: 2 images, 90 % with one click")
+    assert "0 honoured" in lines[-1]  # classic has no network to overrule
+    traced = run("--stems", "square", "--clicks", "2", "--to-the-end")
+    clicks = [line for line in traced.stdout.splitlines() if line.startswith("   ")]
+    # one click at the square's centre finds it exactly: nothing is left to click
+    assert len(clicks) == 1 and clicks[0].split()[:6] == ["1", "+", "(44,", "44)", "IoU", "1.000"]
+
+
 def test_previous_results_are_reprojected_into_the_new_window():
     from muralstudio.engines.segment_clicknet import previous_in
     from muralstudio.engines.segmentation import Prediction, previous_bbox
@@ -368,6 +397,11 @@ def test_engine_specs_set_an_engines_settings_and_name_the_wrong_ones(random_cli
         segmentation.create_from_spec("clicknet:radius=2")
     with pytest.raises(ValueError, match="no setting 'flip'"):
         segmentation.create_from_spec("clicknet:flip")
+    # a Windows path keeps its drive colon (only ':NAME=' starts a setting)
+    from muralstudio.core.errors import WeightsError
+
+    with pytest.raises(WeightsError, match=r"C:\\nowhere\\w\.safetensors: weights file not found"):
+        segmentation.create_from_spec("clicknet:weights_path=C:\\nowhere\\w.safetensors:flip=false")
 
 
 def test_clicknet_refuses_other_weights(tmp_path):

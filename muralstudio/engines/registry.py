@@ -30,6 +30,17 @@ BUILTIN_MODULES: list[str] = [
 _registry: dict[str, dict[str, Callable]] = {kind: {} for kind in ENGINE_KINDS}
 
 
+def parse_setting(text: str):
+    """An engine setting's value as typed on a command line: JSON numbers, true/false and
+    quoted strings as such, anything else (a path) as the text itself."""
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def register(kind: str, name: str):
     """Class decorator: ``@register("inpainter", "telea")``."""
     if kind not in ENGINE_KINDS:

@@ -135,10 +135,13 @@ def create(name: str, device: str = "cpu", **params) -> Segmenter:
 
 def create_from_spec(spec: str, device: str = "cpu") -> Segmenter:
     """A segmenter from ``NAME[:KEY=VALUE...]``, e.g. ``clicknet:refine_radius=0:input_size=320``
-    (how benchmarks compare an engine's settings); values are read as numbers or true/false."""
+    (how benchmarks and ``segment --engine`` set an engine's settings); values are read by
+    :func:`registry.parse_setting`. Only a colon followed by a word starts a setting, so a
+    Windows path (``weights_path=C:\\models\\w.safetensors``) stays whole."""
     import inspect
+    import re
 
-    name, *settings = spec.split(":")
+    name, *settings = re.split(r":(?=\w+(?:[=:]|$))", spec)
     cls = registry.get("segmenter", name)
     allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "device")]
     params = {}
@@ -147,13 +150,7 @@ def create_from_spec(spec: str, device: str = "cpu") -> Segmenter:
         if not sep or key not in allowed:
             raise ValueError(f"{spec!r}: {name} has no setting {setting!r}; settings are "
                              f"KEY=VALUE with KEY one of {', '.join(allowed) or '(none)'}")
-        params[key] = {"true": True, "false": False}.get(text.lower(), text)
-        for kind in (int, float):
-            try:
-                params[key] = kind(text)
-                break
-            except ValueError:
-                pass
+        params[key] = registry.parse_setting(text)
     return create(name, device, **params)
 
 

@@ -289,33 +289,36 @@ def evaluate(model, samples, device, size, max_clicks=5) -> dict:
     return {f"val_iou_at_{n}": float(np.mean(v)) for n, v in scores.items()}
 
 
+def validation_windows(args, folders, natural, context, mix=None, stain_share=0.4):
+    """The ``--val-samples`` fixed windows of the validation split (seeded, so every run with
+    the same options validates on the same objects)."""
+    val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
+                         natural, mix, stain_share)
+    vrng = np.random.default_rng(99)
+    return [val_data.sample(args.size, vrng, context) for _ in range(args.val_samples)], val_data.kinds
+
+
 def evaluate_weights(args, folders, natural, mix, context) -> None:
     """``--evaluate W1,W2``: no training; each weights file's IoU after 1 / 3 / 5 simulated
     clicks on ``--val-samples`` windows of the validation split, drawn with ``--mix`` and
     ``--stain-share`` (the same windows for every file; with the default mix, the windows a
     training run with these options validates on, and more of them)."""
-    from muralstudio.engines.weights import load_weights, pick_device
+    from muralstudio.engines.weights import load_network
 
-    device = pick_device(args.device)
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
-    val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
-                         natural, mix, args.stain_share)
-    vrng = np.random.default_rng(99)
-    val = [val_data.sample(args.size, vrng, context) for _ in range(args.val_samples)]
+    val, kinds = validation_windows(args, folders, natural, context, mix, args.stain_share)
     paths = [p for p in args.evaluate.split(",") if p]
     width = max(12, *(len(p) for p in paths))
-    print(f"{len(val)} validation windows of {args.size}² ({', '.join(val_data.kinds)}); "
+    print(f"{len(val)} validation windows of {args.size}² ({', '.join(kinds)}); "
           f"IoU after 1 / 3 / 5 clicks")
     print(f"{'weights':<{width}} {'IoU@1':>7} {'IoU@3':>7} {'IoU@5':>7}")
     for path in paths:
-        _, config = load_weights(path)
-        model = ClickNet(config.get("width", 1.0), args.size).to(device)
-        load_file_into(model, path)
-        if device.type == "cpu":
-            model = model.to(memory_format=torch.channels_last)
-        scores = evaluate(model, val, device, args.size)
+        net = load_network(path, "clicknet", "clicknet",
+                           lambda config: ClickNet(config.get("width", 1.0), args.size),
+                           args.device, "click model", "clicks")
+        scores = evaluate(net.model, val, net.device, args.size)
         print(f"{path:<{width}} " + " ".join(f"{scores[f'val_iou_at_{n}']:7.3f}" for n in (1, 3, 5)),
               flush=True)
 
@@ -336,10 +339,7 @@ def train(args) -> Path | None:
     data = ClickData(folders, "train", args.procedural, args.limit, args.seed, natural, mix,
                      args.stain_share)
     # validation keeps the default mix, so runs with different mixes compare on one set
-    val_data = ClickData(folders, "val", max(8, args.procedural // 10), args.limit or 40, args.seed,
-                         natural)
-    vrng = np.random.default_rng(99)
-    val = [val_data.sample(args.size, vrng, context) for _ in range(args.val_samples)]
+    val, _ = validation_windows(args, folders, natural, context)
     model = ClickNet(args.width, args.size).to(device)
     if args.init:  # fine-tuning: start from trained click weights (fresh optimizer and schedule)
         load_file_into(model, args.init)
