@@ -176,6 +176,20 @@ def test_click_trace_prints_each_click_and_the_totals(tmp_path):
     assert len(clicks) == 1 and clicks[0].split()[:6] == ["1", "+", "(44,", "44)", "IoU", "1.000"]
 
 
+def test_click_speed_measures_an_engines_own_memory_peak():
+    from pathlib import Path
+
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("the memory column needs Linux's /proc")
+    script = Path(__file__).resolve().parents[1] / "bench" / "click_speed.py"
+    result = subprocess.run([sys.executable, str(script), "--memory-of", "classic"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    # classic's session works on 256-px crops: tens of MiB, not zero (a peak inherited from
+    # the image's making or from a parent process would hide it) and not the whole process
+    assert 10 < float(result.stdout) < 400
+
+
 def test_previous_results_are_reprojected_into_the_new_window():
     from muralstudio.engines.segment_clicknet import previous_in
     from muralstudio.engines.segmentation import Prediction, previous_bbox

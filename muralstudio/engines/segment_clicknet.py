@@ -229,9 +229,9 @@ class ClickNetSegmenter(Segmenter):
     name = "clicknet"
     version = "1"
     weights_name = DEFAULT_WEIGHTS
-    # measured: peak RSS growth for a session and five clicks on a 1-Mpx image, CPU, with flip
-    # averaging, classic proposals, 320² input, edge refinement and honoured clicks: 161 MiB
-    # (174 MiB measured the same way without honouring: run-to-run noise)
+    # measured (bench/click_speed.py --memory): a session and five clicks on a 1-Mpx image, CPU,
+    # with flip averaging, classic proposals, 320² input, edge refinement and honoured clicks
+    # lift the peak resident memory by 152–170 MiB
     memory_mb = 170
 
     def __init__(self, device: str = "cpu", weights_path=None, first_side: int = 160,
