@@ -50,8 +50,8 @@ def test_pconv_unet_has_the_common_layout():
     assert out.shape == (1, 3, 128, 128) and mask.shape == (1, 3, 128, 128)
 
 
-def test_partial_conv_averages_the_valid_inputs_and_updates_the_mask():
-    layer = PartialConv(1, 1, 3, padding=1, bias=True)
+def test_legacy_partial_conv_averages_the_valid_inputs_and_updates_the_mask():
+    layer = PartialConv(1, 1, 3, padding=1, bias=True, window_scaling=False)
     with torch.no_grad():
         layer.input_conv.weight.fill_(1.0)
         layer.input_conv.bias.fill_(0.5)
@@ -64,6 +64,56 @@ def test_partial_conv_averages_the_valid_inputs_and_updates_the_mask():
     expected = (window * valid).sum() / valid.sum() + 0.5  # mean of the valid pixels + bias
     assert torch.isclose(out[0, 0, 1, 1], expected)
     assert out[0, 0, 2, 2] == 0 and new_mask[0, 0, 2, 2] == 0 and new_mask[0, 0, 1, 1] == 1
+
+
+def test_partial_conv_equals_a_per_window_computation_and_a_plain_conv_where_all_is_valid():
+    torch.manual_seed(0)
+    layer = PartialConv(2, 3, 3, padding=1, bias=True)
+    x = torch.rand(1, 2, 6, 7)
+    mask = (torch.rand(1, 2, 6, 7) > 0.4).float()
+    mask[..., 2:5, 2:5] = 0
+    out, new_mask = layer(x, mask)
+    weight, bias = layer.input_conv.weight, layer.input_conv.bias
+    xp, mp = torch.nn.functional.pad(x, (1, 1, 1, 1)), torch.nn.functional.pad(mask, (1, 1, 1, 1))
+    for y in range(6):
+        for xx in range(7):
+            window, valid = xp[0, :, y:y + 3, xx:xx + 3], mp[0, :, y:y + 3, xx:xx + 3]
+            for c in range(3):
+                if valid.sum() == 0:
+                    assert out[0, c, y, xx] == 0 and new_mask[0, c, y, xx] == 0
+                    continue
+                expected = (weight[c] * window * valid).sum() * (2 * 9) / valid.sum() + bias[c]
+                assert torch.isclose(out[0, c, y, xx], expected, atol=1e-5)
+    # a fully valid input: exactly the plain convolution (the legacy form divides by 2·3² = 18)
+    full = torch.ones_like(mask)
+    plain = layer.input_conv(x)
+    assert torch.allclose(layer(x, full)[0][..., 1:-1, 1:-1], plain[..., 1:-1, 1:-1], atol=1e-6)
+    legacy = PartialConv(2, 3, 3, padding=1, bias=True, window_scaling=False)
+    legacy.load_state_dict(layer.state_dict())
+    inner = legacy(x, full)[0][..., 1:-1, 1:-1]
+    assert torch.allclose(inner - bias.view(1, 3, 1, 1), (plain[..., 1:-1, 1:-1] - bias.view(1, 3, 1, 1)) / 18,
+                          atol=1e-6)
+
+
+def test_weights_without_the_scaling_key_load_with_the_old_renormalisation(tmp_path, monkeypatch):
+    """Weights saved before the fix (config without ``window_scaling``) keep their old output."""
+    import numpy as np
+
+    from muralstudio.engines.inpaint_networks import PConvInpainter
+    from muralstudio.engines.weights import save_weights
+
+    torch.manual_seed(1)
+    old = PConvUNet(layer_size=4, width=8, window_scaling=False).eval()
+    config = {k: v for k, v in old.config.items() if k != "window_scaling"}
+    save_weights(old, tmp_path / "pconv.safetensors", config)
+    monkeypatch.setenv("MURALSTUDIO_MODELS", str(tmp_path))
+    engine = PConvInpainter()
+    assert engine.model.enc_1.conv.window_size == 1.0
+    rgb = np.random.default_rng(0).random((64, 64, 3)).astype(np.float32)
+    hole = np.zeros((64, 64), bool)
+    hole[20:40, 20:40] = True
+    expected = PConvInpainter(network=old).inpaint(rgb, hole)
+    assert np.allclose(engine.inpaint(rgb, hole), expected, atol=1e-6)
 
 
 def _official_file(tmp_path, model, container, prefix=""):
@@ -265,7 +315,8 @@ def test_train_inpaint_pconv_runs_resumes_and_writes_a_card(tmp_path):
     card = out.with_suffix(".md").read_text()
     assert "--feature-net" in card and "bb.safetensors features" in card
     state, config = load_weights(out.with_suffix(".safetensors"))
-    assert config == {"architecture": "pconv", "layer_size": 4, "input_channels": 3, "width": 8}
+    assert config == {"architecture": "pconv", "layer_size": 4, "input_channels": 3, "width": 8,
+                      "window_scaling": True}
 
 
 def test_train_inpaint_edgeconnect_edge_then_inpaint_with_the_edge_model_frozen(tmp_path):

@@ -32,7 +32,7 @@ def _inpaint():
 def _pconv():
     from muralstudio.engines.nets.pconv import PConvUNet
 
-    return PConvUNet()
+    return PConvUNet(window_scaling=False)  # the public checkpoints' renormalisation
 
 
 #: kind → (network factory, what the official file is called)

@@ -257,6 +257,14 @@ def edge_inputs(grey, edges, hole):
 
 
 def train(args) -> Path:
+    if args.engine == "fourier" or args.recipe == "hole-l1":
+        from muralstudio.train import inpaint_fourier
+
+        if args.engine == "edgeconnect":
+            raise ValueError("--recipe hole-l1 trains fourier or pconv, not edgeconnect")
+        args.width = args.width or (32 if args.engine == "fourier" else 64)
+        return inpaint_fourier.train(args)
+    args.width = args.width or 64
     kinds = [k for k in args.masks.split(",") if k]
     if not kinds or set(kinds) - set(MASK_KINDS):
         raise ValueError(f"--masks must name some of {', '.join(MASK_KINDS)}, not {args.masks!r}")
@@ -458,7 +466,18 @@ def _train_edgeconnect_inpaint(args, device, out, ckpt_path, log_path, images, v
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--engine", default="pconv", choices=("pconv", "edgeconnect"))
+    parser.add_argument("--engine", default="pconv", choices=("pconv", "edgeconnect", "fourier"))
+    parser.add_argument("--recipe", default="paper", choices=("paper", "hole-l1"),
+                        help="pconv: the paper's loss and crops (paper) or the fourier network's "
+                             "recipe (hole-l1: deep 256²-made holes, hole L1, EMA, restarts)")
+    parser.add_argument("--photos", help="fourier: comma-separated photograph folders (a quarter of "
+                        "the crops)")
+    parser.add_argument("--blocks", type=int, default=3, help="fourier: FFC residual blocks")
+    parser.add_argument("--ema", type=float, default=0.999, help="fourier: weight moving average")
+    parser.add_argument("--guide-share", type=float, default=0.3,
+                        help="fourier: share of crops whose true edges enter the guide channel")
+    parser.add_argument("--mask-bank", type=int, default=800,
+                        help="fourier: holes generated at 256² before training")
     parser.add_argument("--part", default="inpaint", choices=("edge", "inpaint"),
                         help="EdgeConnect: train the edge generator G1 or the inpainting generator G2")
     parser.add_argument("--edge-model", help="EdgeConnect G2: frozen G1 weights whose edges guide it "
@@ -486,7 +505,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--longest", type=int, default=448,
                         help="images are downscaled to this longer side before cropping")
     parser.add_argument("--layers", type=int, default=7, help="U-Net levels (7 = published)")
-    parser.add_argument("--width", type=int, default=64, help="first-level channels (64 = published, both engines)")
+    parser.add_argument("--width", type=int, default=None,
+                        help="first-level channels (64 = published, pconv/edgeconnect; fourier 32)")
     parser.add_argument("--size", type=int, default=256, help="crop side (a multiple of 2^layers)")
     parser.add_argument("--val-samples", type=int, default=32)
     parser.add_argument("--limit", type=int, help="use at most N images per split (quick runs)")
