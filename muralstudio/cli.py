@@ -107,6 +107,10 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     inpaint.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                          help="engine parameter, e.g. --param patch_size=9 (repeatable)")
     inpaint.add_argument("--max-pixels", type=int, default=None, help="pixel limit for reading")
+    inpaint.add_argument("--guide", type=Path, help="lines drawn inside the damage (nonzero = line) "
+                         "that the fill continues (edgeconnect, fourier)")
+    inpaint.add_argument("--sample-area", type=Path, help="mask of where texture may be copied "
+                         "from (nonzero = allowed; patchmatch)")
 
     segment = sub.add_parser("segment", help="make a mask from clicks on an object or damage",
                              description="Positive clicks mark the region, negative clicks what "
@@ -293,13 +297,23 @@ def cmd_inpaint(args) -> int:
                          f"{source.info.width}×{source.info.height}")
     if not np.any(mask):
         raise ValueError(f"mask {args.mask} is empty: nothing to restore")
+    hints = {}
+    for name, path in (("guide", args.guide), ("sample_area", args.sample_area)):
+        if path is None:
+            continue
+        hint = imageio.read_image(path, max_pixels=args.max_pixels).pixels
+        hint = hint.max(axis=2) if hint.ndim == 3 else hint
+        if hint.shape != mask.shape:
+            raise ValueError(f"{path} is {hint.shape[1]}×{hint.shape[0]} but the image is "
+                             f"{source.info.width}×{source.info.height}")
+        hints[name] = hint > 0
 
     def progress(fraction, stage):
         print(f"\r{args.engine}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)
 
     sha = file_sha256(source.path)
     result = inpainting.inpaint(source, mask, options, progress=progress, engine=engine,
-                                source_sha256=sha)
+                                source_sha256=sha, hints=hints)
     print(file=sys.stderr)
     restored = inpainting.apply_patches(source.full(), result.patches)
     record = records_json([result.record], {"path": str(source.path), "sha256": sha,

@@ -82,8 +82,7 @@ def test_guide_lines_enter_only_inside_the_hole_and_change_the_fill():
     x = engine.network_input(rgb, hole, guide)
     assert x[..., 4].sum() == 32 and x[32, 16:48, 4].all() and not x[32, :16, 4].any()
     plain = engine.inpaint(rgb, hole)
-    engine.guide = guide
-    guided = engine.inpaint(rgb, hole)
+    guided = engine.inpaint(rgb, hole, guide=guide)
     assert np.abs(guided - plain)[hole].max() > 1e-4
 
 

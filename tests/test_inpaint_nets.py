@@ -219,6 +219,7 @@ def tiny_network_weights(tmp_path, monkeypatch):
     """Small random-weight EdgeConnect and PConv files on $MURALSTUDIO_MODELS."""
     from muralstudio.engines.weights import save_weights
 
+    torch.manual_seed(0)  # the same small networks every run
     folder = tmp_path / "models"
     for name, model in (("edgeconnect-edge", EdgeGenerator(residual_blocks=1, width=8)),
                         ("edgeconnect-inpaint", InpaintGenerator(residual_blocks=1, width=8)),
@@ -474,3 +475,26 @@ def test_models_average_writes_the_mean_and_refuses_other_networks(tmp_path, cap
                  "--out", str(tmp_path / "x.safetensors")]) != 0
     assert "differs from w0.safetensors's" in capsys.readouterr().err
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_drawn_guide_lines_change_the_edgeconnect_fill_along_the_line(tiny_network_weights):
+    import numpy as np
+
+    from muralstudio.core import synth
+    from muralstudio.engines import inpainting
+
+    image = synth.generate_mural(128, 128, seed=6)[0]
+    hole = np.zeros((128, 128), bool)
+    hole[32:96, 32:96] = True
+    guide = np.zeros_like(hole)
+    guide[64, :] = True  # a contour drawn straight across the loss
+    options = inpainting.InpaintOptions(engine="edgeconnect")
+    plain = inpainting.apply_patches(image, inpainting.inpaint(image, hole, options).patches)
+    result = inpainting.inpaint(image, hole, options, hints={"guide": guide})
+    guided = inpainting.apply_patches(image, result.patches)
+    change = np.abs(guided.astype(int) - plain.astype(int)).sum(axis=2)
+    near = change[62:67, 36:92].mean()
+    far = change[36:50, 36:92].mean()
+    assert near > 0 and near > 2 * far, (near, far)
+    assert np.array_equal(guided[~hole], image[~hole])
+    assert result.record.parameters["hints"]["guide"]["pixels"] == 128

@@ -180,7 +180,7 @@ def test_bad_input_is_refused_clearly(rng):
         inpainting.inpaint(image, np.ones((30, 50), bool))
     with pytest.raises(ValueError, match="empty"):
         inpainting.inpaint(image, np.zeros((40, 50), bool))
-    with pytest.raises(KeyError, match="unknown inpainter engine 'lama'; available: edgeconnect, ns, patchmatch, pconv, telea"):
+    with pytest.raises(KeyError, match="unknown inpainter engine 'lama'; available: edgeconnect, fourier, ns, patchmatch, pconv, telea"):
         inpainting.inpaint(image, np.ones((40, 50), bool), InpaintOptions(engine="lama"))
     with pytest.raises(ValueError, match="runs on cpu, not 'cuda'"):
         inpainting.create("telea", device="cuda")
@@ -249,10 +249,13 @@ def test_bench_inpaint_reports_every_engine(tmp_path):
     assert report["n_images"] == 3 and report["mask"] == "jelly" and report["ratio"] == [0.1, 0.2]
     for name in ("telea", "patchmatch"):
         r = report["engines"][name]
-        assert set(r) == {"psnr", "ssim", "haarpsi", "tv", "seconds_per_image", "weights_sha256"}
+        assert set(r) == {"psnr", "ssim", "haarpsi", "tv", "texture", "seconds_per_image", "weights_sha256"}
         assert r["weights_sha256"] is None  # classical: no weights
         assert 15 < r["psnr"] < 60 and 0 < r["ssim"] <= 1 and 0 < r["haarpsi"] <= 1
     assert "patchmatch" in result.stdout and "ΔPSNR" in result.stdout
+    # diffusion smooths the grain away; PatchMatch copies it (the originals' own ratio beside)
+    assert report["engines"]["telea"]["texture"] < report["engines"]["patchmatch"]["texture"]
+    assert 0.5 < report["original_texture"] < 2
 
 
 def test_regions_whose_crops_overlap_are_restored_in_one_crop():

@@ -212,3 +212,22 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a) != 0, np.asarray(b) != 0
     union = np.count_nonzero(a | b)
     return 1.0 if union == 0 else np.count_nonzero(a & b) / union
+
+
+def texture_ratio(image: np.ndarray, hole: np.ndarray, ring: int = 8) -> float:
+    """High-frequency energy of a fill relative to the wall around it: the mean absolute
+    Laplacian of the luminance inside ``hole`` divided by that in a ring of intact pixels
+    (``ring`` px wide) around it. 1.0 = the same grain; a diffusion smear is ≪ 1. NaN when the
+    hole or its ring is empty or the ring is perfectly flat."""
+    hole = np.asarray(hole, bool)
+    values = image.astype(np.float64) / full_scale(image.dtype)
+    grey = values if values.ndim == 2 else values[..., :3].mean(axis=2)
+    laplace = np.abs(ndimage.laplace(grey, mode="reflect"))
+    # one pixel either side of the hole's edge mixes fill and wall: left out of both sides
+    inside = ndimage.binary_erosion(hole, iterations=1, border_value=1)
+    near = ndimage.binary_dilation(hole, iterations=1)
+    around = ndimage.binary_dilation(hole, iterations=ring + 1) & ~near
+    if not inside.any() or not around.any():
+        return float("nan")
+    base = laplace[around].mean()
+    return float(laplace[inside].mean() / base) if base > 0 else float("nan")

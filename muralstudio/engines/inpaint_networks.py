@@ -71,7 +71,7 @@ class EdgeConnectInpainter(Inpainter):
     # measured peak growth for one 512² crop on CPU: 163 MiB with the shipped weights (G2 width 32,
     # 4 blocks), 540 MiB with the published networks (width 64, 8 blocks; 6.2 s on 2 cores)
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
-                                         devices=("cpu", "cuda"), bytes_per_pixel=650)
+                                         devices=("cpu", "cuda"), bytes_per_pixel=650, hints=("guide",))
 
     def __init__(self, device: str = "cpu", sigma: float = 2.0, composite_edges: bool = True,
                  networks=None):
@@ -94,8 +94,9 @@ class EdgeConnectInpainter(Inpainter):
         self.edge_model, self.inpaint_model, self.torch_device = g1.model, g2.model, g2.device
         self.weights_sha256 = f"{g1.sha256}+{g2.sha256}"
 
-    def edges(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        """The completed edge map (float 0–1) of the crop."""
+    def edges(self, rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray | None = None) -> np.ndarray:
+        """The completed edge map (float 0–1) of the crop; lines the artist drew (``guide``)
+        join G1's edges inside the hole."""
         import torch
 
         m = hole.astype(np.float32)
@@ -104,13 +105,15 @@ class EdgeConnectInpainter(Inpainter):
         x = np.stack([grey * (1 - m) + m, known * (1 - m), m], axis=2)
         with torch.inference_mode():
             predicted = self.edge_model(_tensor(x, self.torch_device))[0, 0].float().cpu().numpy()
+        if guide is not None:
+            predicted = np.maximum(predicted, (guide > 0) * m)
         # the training distribution: predicted edges inside the hole, Canny edges outside
         return predicted * m + known * (1 - m) if self.params["composite_edges"] else predicted
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, **hints) -> np.ndarray:
         import torch
 
-        edges = self.edges(rgb, hole)
+        edges = self.edges(rgb, hole, hints.get("guide"))
         x = np.concatenate([prefill(rgb[..., :3], hole, self.inpaint_model.prefill), edges[..., None]], axis=2)
         with torch.inference_mode():
             out = self.inpaint_model(_tensor(x, self.torch_device))[0].float().cpu().numpy()
@@ -146,7 +149,7 @@ class PConvInpainter(Inpainter):
         self.model, self.torch_device, self.weights_sha256 = net.model, net.device, net.sha256
         self.multiple = self.model.multiple
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, **hints) -> np.ndarray:
         import torch
 
         h, w = hole.shape
@@ -173,7 +176,7 @@ class FourierInpainter(Inpainter):
     weights_name = "fourier-inpaint"
     # measured peak growth for one 512² crop on CPU: see bench/inpaint_net_speed.py
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
-                                         devices=("cpu", "cuda"), bytes_per_pixel=700)
+                                         devices=("cpu", "cuda"), bytes_per_pixel=700, hints=("guide",))
 
     def __init__(self, device: str = "cpu", radius: float = 5.0, network=None):
         """Loads the installed weights; ``network`` uses one in memory (training validates
@@ -181,7 +184,6 @@ class FourierInpainter(Inpainter):
         super().__init__(device, radius=float(radius))
         from muralstudio.engines.nets.fourier import FourierUNet
 
-        self.guide: np.ndarray | None = None
         if network is not None:
             self.model, self.torch_device = network, next(network.parameters()).device
             return
@@ -199,11 +201,10 @@ class FourierInpainter(Inpainter):
         lines = np.zeros_like(m) if guide is None else (guide > 0).astype(np.float32) * m
         return np.concatenate([filled, m[..., None], lines[..., None]], axis=2)
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, **hints) -> np.ndarray:
         import torch
 
-        guide = self.guide if self.guide is not None and self.guide.shape == hole.shape else None
-        x = self.network_input(rgb, hole, guide)
+        x = self.network_input(rgb, hole, hints.get("guide"))
         with torch.inference_mode():
             out = self.model(_tensor(x, self.torch_device))[0].float().cpu().numpy()
         return np.clip(out.transpose(1, 2, 0), 0, 1)

@@ -30,7 +30,7 @@ class _OpenCVInpainter(Inpainter):
     def __init__(self, device: str = "cpu", radius: float = 5.0):
         super().__init__(device, radius=float(radius))
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, **hints) -> np.ndarray:
         return diffuse_fill(rgb, hole, self.params["radius"], self.flag)
 
 

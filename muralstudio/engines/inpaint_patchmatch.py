@@ -25,28 +25,31 @@ from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities
 from muralstudio.engines.registry import register
 
 
-def _patch_sets(hole: np.ndarray, patch: int) -> tuple[np.ndarray, np.ndarray]:
+def _patch_sets(hole: np.ndarray, patch: int, sample: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(centres of patches touching the hole, centres of valid source patches: wholly in the
-    intact interior — or, when there are none, merely centred on intact pixels)."""
+    intact interior — or, when there are none, merely centred on intact pixels). With a
+    sampling area, source patches lie wholly inside it (or, failing that, are centred in it)."""
     r = patch // 2
-    touching = cv2.dilate(hole.astype(np.uint8), np.ones((patch, patch), np.uint8)) > 0
+    kernel = np.ones((patch, patch), np.uint8)
+    touching = cv2.dilate(hole.astype(np.uint8), kernel) > 0
     interior = np.zeros_like(touching)
     interior[r:hole.shape[0] - r, r:hole.shape[1] - r] = True
-    valid = ~touching & interior
+    allowed = interior if sample is None else interior & (cv2.erode(sample.astype(np.uint8), kernel) > 0)
+    valid = ~touching & allowed
     if not valid.any():
-        valid = ~hole & interior
+        valid = ~hole & (interior if sample is None else interior & sample)
     return touching, valid
 
 
 class _Level:
     """Image, hole and the derived index sets of one pyramid level."""
 
-    def __init__(self, image: np.ndarray, hole: np.ndarray, patch: int):
+    def __init__(self, image: np.ndarray, hole: np.ndarray, patch: int, sample: np.ndarray | None = None):
         self.image = image
         self.hole = hole
         self.h, self.w = hole.shape
         self.r = patch // 2
-        touching, self.valid = _patch_sets(hole, patch)
+        touching, self.valid = _patch_sets(hole, patch, sample)
         self.sources = np.argwhere(self.valid)
         self.targets = np.argwhere(touching)  # patches that contain hole pixels
         self.hole_px = np.argwhere(hole)
@@ -56,8 +59,9 @@ class PatchMatchSolver:
     """One inpainting solve; separated from the engine so state stays local to the call."""
 
     def __init__(self, patch: int, em_iterations: int, search_iterations: int, rng,
-                 max_levels: int = 8, detail_sigma: float = 2.0):
+                 max_levels: int = 8, detail_sigma: float = 2.0, texture: bool = True):
         self.patch = patch
+        self.texture = texture
         self.detail_sigma = detail_sigma
         self.max_levels = max_levels
         self.em_iterations = em_iterations
@@ -154,8 +158,11 @@ class PatchMatchSolver:
         nnf[ty[ok], tx[ok], 1] = sx[ok]
         return nnf
 
-    def solve(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
+    def solve(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None,
+              sample: np.ndarray | None = None) -> np.ndarray:
+        """``sample``: where source patches may come from (None: anywhere intact)."""
         images, holes = [rgb.astype(np.float32)], [hole]
+        samples = [None if sample is None else sample & ~hole]
         while len(images) < self.max_levels:
             ys, xs = np.nonzero(holes[-1])
             if max(ys.max() - ys.min(), xs.max() - xs.min()) + 1 <= 2 * self.patch:
@@ -165,16 +172,20 @@ class PatchMatchSolver:
             if min(size) < 4 * self.patch:
                 break
             coarse_hole = cv2.resize(holes[-1].astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-            if np.count_nonzero(_patch_sets(coarse_hole, self.patch)[1]) < 16:
+            coarse_sample = None if sample is None else \
+                cv2.resize(samples[-1].astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.999
+            if np.count_nonzero(_patch_sets(coarse_hole, self.patch, coarse_sample)[1]) < 16:
                 break  # too little intact area left at that scale to copy from
             images.append(cv2.resize(images[-1], size, interpolation=cv2.INTER_AREA))
             holes.append(coarse_hole)
+            samples.append(coarse_sample)
         nnf = None
         for depth in range(len(images) - 1, -1, -1):
             image = images[depth].copy()
-            lvl = _Level(image, holes[depth], self.patch)
+            lvl = _Level(image, holes[depth], self.patch, samples[depth])
             if len(lvl.sources) == 0:
-                raise ValueError("no intact area to copy texture from: the hole covers the crop")
+                raise ValueError("no intact area to copy texture from: the hole covers the crop"
+                                 if sample is None else "the sampling area holds no intact pixels")
             # every level starts from a diffusion fill (the large-scale structure that
             # PSNR/SSIM/HaarPSI reward) plus the fine detail the coarser level's matches vote
             # for (the texture), split at a Gaussian of σ = detail_sigma
@@ -202,6 +213,11 @@ class PatchMatchSolver:
                 self._search(lvl, nnf, cost)
                 self._vote(lvl, nnf, cost)
             result = lvl.image
+        if self.texture:  # finest level: each hole pixel copies its own best match, unaveraged
+            cost = np.full((lvl.h, lvl.w), np.inf, np.float32)
+            self._search(lvl, nnf, cost)
+            qy, qx = lvl.hole_px[:, 0], lvl.hole_px[:, 1]
+            result[qy, qx] = result[nnf[qy, qx, 0], nnf[qy, qx, 1]]
         return np.where(hole[..., None], result, rgb)
 
 
@@ -211,20 +227,23 @@ class PatchMatchInpainter(Inpainter):
 
     name = "patchmatch"
     version = "1.0"
-    capabilities = InpainterCapabilities(comfortable_size=768, max_side=1536, bytes_per_pixel=400)
+    capabilities = InpainterCapabilities(comfortable_size=768, max_side=1536, bytes_per_pixel=400,
+                                         hints=("sample_area",))
 
     def __init__(self, device: str = "cpu", patch_size: int = 7, em_iterations: int = 4,
-                 search_iterations: int = 2, seed: int = 0, max_levels: int = 8):
+                 search_iterations: int = 2, seed: int = 0, max_levels: int = 8,
+                 texture: bool = True):
         if patch_size < 3 or patch_size % 2 == 0:
             raise ValueError("patch_size must be an odd number ≥ 3")
         super().__init__(device, patch_size=int(patch_size), em_iterations=int(em_iterations),
                          search_iterations=int(search_iterations), seed=int(seed),
-                         max_levels=int(max_levels))
+                         max_levels=int(max_levels), texture=bool(texture))
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, **hints) -> np.ndarray:
         if not hole.any():
             return rgb
         p = self.params
         solver = PatchMatchSolver(p["patch_size"], p["em_iterations"], p["search_iterations"],
-                                  np.random.default_rng(p["seed"]), p["max_levels"])
-        return solver.solve(rgb, hole, cancelled)
+                                  np.random.default_rng(p["seed"]), p["max_levels"],
+                                  texture=p["texture"])
+        return solver.solve(rgb, hole, cancelled, hints.get("sample_area"))

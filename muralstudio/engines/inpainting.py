@@ -46,9 +46,17 @@ class InpainterCapabilities:
     max_side: int | None = None  # crops larger than this are downscaled first
     devices: tuple[str, ...] = ("cpu",)
     bytes_per_pixel: int = 64  # working memory per crop pixel, for the estimate
+    #: per-pixel hints the engine takes besides the hole (see HINTS)
+    hints: tuple[str, ...] = ()
 
     def memory_estimate(self, height: int, width: int) -> int:
         return int(height * width * self.bytes_per_pixel)
+
+
+#: Per-pixel hints a user can give with the mask (bool maps of the image's size), cropped with
+#: each region: ``guide`` = contour lines drawn inside the hole that the fill must continue;
+#: ``sample_area`` = where texture may be copied from (content-aware fill's sampling area).
+HINTS = {"guide": "guide lines", "sample_area": "a sampling area"}
 
 
 class Inpainter:
@@ -71,9 +79,10 @@ class Inpainter:
         return dict(self.params)
 
     def inpaint(self, rgb: np.ndarray, hole: np.ndarray,
-                cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+                cancelled: Callable[[], bool] | None = None, **hints) -> np.ndarray:
         """Fill ``hole`` in float32 RGB ``rgb`` (0–1). Long-running engines poll
-        ``cancelled`` and raise :class:`Cancelled` when it turns true."""
+        ``cancelled`` and raise :class:`Cancelled` when it turns true. ``hints`` holds the
+        crop of each hint named in ``capabilities.hints`` that the user gave."""
         raise NotImplementedError
 
 
@@ -255,9 +264,11 @@ def _pad_to_multiple(rgb: np.ndarray, hole: np.ndarray, multiple: int):
 
 def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_match: bool = False,
                  rng: np.random.Generator | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+                 cancelled: Callable[[], bool] | None = None, hints: dict | None = None) -> np.ndarray:
     """Fill ``hole`` in one float RGB crop with ``engine``: downscale if the engine needs it,
-    pad to its multiple, restore grain, match colour. Known pixels are returned unchanged."""
+    pad to its multiple, restore grain, match colour. Known pixels are returned unchanged.
+    ``hints``: bool maps of the crop's size (scaled and padded with it)."""
+    hints = {k: v for k, v in (hints or {}).items() if v is not None}
     caps = engine.capabilities
     rng = rng or np.random.default_rng(0)
     h, w = hole.shape
@@ -267,8 +278,12 @@ def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_mat
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         work_rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         work_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        hints = {k: cv2.resize(v.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+                 for k, v in hints.items()}
     padded_rgb, padded_hole = _pad_to_multiple(work_rgb, work_hole, caps.size_multiple)
-    filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole, cancelled)
+    hints = {k: np.pad(v, ((0, padded_hole.shape[0] - v.shape[0]), (0, padded_hole.shape[1] - v.shape[1])))
+             for k, v in hints.items()}
+    filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole, cancelled, **hints)
     filled = np.clip(filled[:work_hole.shape[0], :work_hole.shape[1]], 0, 1).astype(np.float32)
     if scale != 1.0:
         filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
@@ -278,13 +293,45 @@ def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_mat
     return np.where(hole[..., None], filled, rgb)
 
 
+def _check_hints(hints: dict, engine: Inpainter, shape) -> dict:
+    hints = {k: np.asarray(v) > 0 for k, v in (hints or {}).items() if v is not None}
+    for name, array in hints.items():
+        if name not in HINTS:
+            raise ValueError(f"unknown inpainting hint {name!r}; known: {', '.join(HINTS)}")
+        if name not in engine.capabilities.hints:
+            takers = ", ".join(n for n in registry.available("inpainter")
+                               if name in getattr(registry.get("inpainter", n), "capabilities",
+                                                  InpainterCapabilities()).hints)
+            raise ValueError(f"the {engine.name} engine cannot use {HINTS[name]}; use {takers}")
+        if array.shape != shape:
+            raise ValueError(f"the {HINTS[name]} map is {array.shape[1]}×{array.shape[0]} but the "
+                             f"image is {shape[1]}×{shape[0]}")
+        if not array.any():
+            raise ValueError(f"the {HINTS[name]} map is empty")
+    return hints
+
+
+def _hint_summary(hints: dict) -> dict:
+    """What the record keeps of each hint: its hash, pixel count and box."""
+    summary = {}
+    for name, array in hints.items():
+        ys, xs = np.nonzero(array)
+        summary[name] = {"sha256": mask_sha256(array), "pixels": int(array.sum()),
+                         "bbox": [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1),
+                                  int(ys.max() - ys.min() + 1)]}
+    return summary
+
+
 def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
             progress: Callable[[float, str], None] | None = None,
             cancelled: Callable[[], bool] | None = None,
-            engine: Inpainter | None = None, source_sha256: str | None = None) -> InpaintResult:
+            engine: Inpainter | None = None, source_sha256: str | None = None,
+            hints: dict | None = None) -> InpaintResult:
     """Restore every damaged region of ``source`` (array or ImageSource) at native resolution.
 
-    ``mask`` is (H, W), nonzero (≥ ``options.mask_threshold``) = damaged. Returns patches at the
+    ``mask`` is (H, W), nonzero (≥ ``options.mask_threshold``) = damaged. ``hints`` maps names
+    of :data:`HINTS` to (H, W) maps for engines that take them (guide lines, a sampling area:
+    each region's crop is then widened to hold the sampling area). Returns patches at the
     source's dtype and layout, plus the restoration record. Raises :class:`Cancelled` when
     ``cancelled()`` turns true at a region checkpoint.
     """
@@ -299,9 +346,16 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
     if not hole.any():
         raise ValueError("the mask is empty: nothing to restore")
     engine = engine or create(options.engine, options.device, **options.engine_params)
+    hints = _check_hints(hints, engine, hole.shape)
     start = time.perf_counter()
     regions = merge_overlapping(find_regions(hole, options.group_distance), width, height, options,
                                 engine.capabilities.max_side)
+    if "sample_area" in hints:  # texture may only come from there: every crop must hold it
+        ys, xs = np.nonzero(hints["sample_area"] & ~hole)
+        if not len(ys):
+            raise ValueError("the sampling area holds no intact pixels")
+        area = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+        regions = [(box, _bounds(crop, area)) for box, crop in regions]
     rng = np.random.default_rng(0)
     patches = []
     for i, (box, (cx, cy, cw, ch)) in enumerate(regions):
@@ -311,7 +365,9 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
             progress(i / len(regions), f"region {i + 1}/{len(regions)}")
         crop = reader(cx, cy, cw, ch)
         crop_hole = hole[cy:cy + ch, cx:cx + cw]
-        filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng, cancelled)
+        crop_hints = {k: v[cy:cy + ch, cx:cx + cw] for k, v in hints.items()}
+        filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng, cancelled,
+                              crop_hints)
         bx, by, bw, bh = box
         sl = (slice(by - cy, by - cy + bh), slice(bx - cx, bx - cx + bw))
         region_hole = crop_hole[sl].copy()
@@ -326,7 +382,8 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
     record = RestorationRecord(
         engine=engine.name, engine_version=engine.version, weights_sha256=engine.weights_sha256,
         parameters={"harness": {k: v for k, v in asdict(options).items() if k != "engine_params"},
-                    "engine": engine.parameters()},
+                    "engine": engine.parameters(),
+                    **({"hints": _hint_summary(hints)} if hints else {})},
         mask_sha256=mask_sha256(hole),
         mask_bbox=(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)),
         mask_pixels=int(hole.sum()), source_sha256=source_sha256, software_version=__version__)
