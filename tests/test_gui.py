@@ -837,3 +837,41 @@ def test_elements_of_a_huge_label_layer_are_found_off_the_gui_thread(window, qtb
     assert "people 1" in dock.counts.text()
     doc.write_pixels(dock.layer(), 200, 100, np.full((50, 50), 3, np.uint8))
     qtbot.waitUntil(lambda: dock.gallery.count() == 2, timeout=20000)
+
+
+def test_sampling_area_and_guide_layers_are_hints_not_damage(window, qtbot):
+    """Sample from here: PatchMatch copies only from the chosen layer, which is not restored
+    itself; the guide-line button makes a thin-brush layer that the engines taking it use."""
+    doc = demo_document()
+    window.set_document(doc)
+    dock = window.inpaint_dock
+    dock.engine.setCurrentIndex(dock.engine.findData("telea"))
+    assert not dock.sample_source.isEnabled() and not dock.guide_source.isEnabled()
+    dock.engine.setCurrentIndex(dock.engine.findData("patchmatch"))
+    assert dock.sample_source.isEnabled() and not dock.draw_guide_button.isEnabled()
+    loss = doc.new_mask_layer("small loss")
+    loss.data[500:530, 700:740] = 255
+    area = doc.new_mask_layer("sample here")
+    area.data[480:560, 760:840] = 255  # a patch of wall beside the loss
+    dock.refresh()
+    dock.mask_source.setCurrentIndex(0)  # all visible mask layers: the area layer is visible too
+    dock.sample_source.setCurrentIndex(dock.sample_source.findData(area.uid))
+    damage = [doc.layer_by_name(n).data >= 128 for n in ("cracks", "paint loss", "small loss")]
+    assert np.array_equal(dock.selected_mask(), damage[0] | damage[1] | damage[2])
+    dock.mask_source.setCurrentIndex(dock.mask_source.findData(loss.uid))
+    source = doc.source.full()
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state in ("done", "failed"), timeout=120000)
+    assert job.state == "done", job.error
+    layer = dock.pending_layer()
+    assert layer.record.parameters["hints"]["sample_area"]["pixels"] == 80 * 80
+    allowed = {tuple(v) for v in source[480:560, 760:840].reshape(-1, source.shape[2])}
+    filled = [tuple(p.pixels[y, x]) for p in layer.patches for y, x in zip(*np.nonzero(p.mask))]
+    assert len(filled) == 30 * 40 and all(v in allowed for v in filled)
+    dock.discard()
+    dock.engine.setCurrentIndex(dock.engine.findData("edgeconnect"))
+    assert dock.guide_source.isEnabled() and not dock.sample_source.isEnabled()
+    dock.draw_guide_button.click()
+    guide = doc.layers[-1]
+    assert window.layer_panel.current_layer() is guide and window.brush_size.value() == 3
+    assert window.view.tool == "brush" and dock.guide_source.currentData() == guide.uid

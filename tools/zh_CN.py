@@ -292,6 +292,16 @@ ZH_CN = {
     "labeling cancelled": "标注已取消",
     "the PSP-M labeler's weights are not installed; train them with 'muralstudio train label' (see models/README.md)": "未安装 PSP-M 标注模型权重；请用 'muralstudio train label' 训练（见 models/README.md）",
     "x %1  y %2  value %3  (%4-bit)": "x %1  y %2  值 %3（%4 位）",
+    "A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)": "在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）",
+    "Draw guide lines": "绘制引导线",
+    "Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss": "添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓",
+    "A mask layer marking where texture may be copied from (patchmatch)": "标出可复制纹理来源区域的蒙版图层（patchmatch）",
+    "Guide lines": "引导线",
+    "Sample from": "取样区域",
+    "None": "无",
+    "Anywhere around the loss": "缺损周围任意位置",
+    "guide lines": "引导线",
+    "The layer %1 chosen as a hint is empty.": "选作提示的图层 %1 是空的。",
 }
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,6 +21,8 @@ from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job, JobRunner
 
 ALL_VISIBLE = "__all_visible__"
+NO_LAYER = "__none__"
+GUIDE_BRUSH_PX = 3
 
 
 class InpaintDock(JobPanel):
@@ -37,6 +39,17 @@ class InpaintDock(JobPanel):
         self.context.setSingleStep(0.25)
         self.context.setValue(1.0)
         self.color_match = QCheckBox(self.tr("Match colour to the surroundings"))
+        # hints: mask layers the user drew; engines that cannot use them leave them disabled
+        self.guide_source = QComboBox()
+        self.guide_source.setToolTip(self.tr(
+            "A mask layer of contour lines drawn inside the damage: the fill continues them "
+            "(edgeconnect, fourier)"))
+        self.draw_guide_button = QPushButton(self.tr("Draw guide lines"))
+        self.draw_guide_button.setToolTip(self.tr(
+            "Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss"))
+        self.sample_source = QComboBox()
+        self.sample_source.setToolTip(self.tr(
+            "A mask layer marking where texture may be copied from (patchmatch)"))
         self.run_button = QPushButton(self.tr("Restore"))
         self.apply_button = QPushButton(self.tr("Apply"))
         self.discard_button = QPushButton(self.tr("Discard"))
@@ -45,6 +58,11 @@ class InpaintDock(JobPanel):
         form.addRow(self.tr("Damage mask"), self.mask_source)
         form.addRow(self.tr("Context (× hole size)"), self.context)
         form.addRow(self.color_match)
+        guide_row = QHBoxLayout()
+        guide_row.addWidget(self.guide_source, 1)
+        guide_row.addWidget(self.draw_guide_button)
+        form.addRow(self.tr("Guide lines"), guide_row)
+        form.addRow(self.tr("Sample from"), self.sample_source)
         run_row = QHBoxLayout()
         run_row.addWidget(self.run_button)
         run_row.addWidget(self.cancel_button)
@@ -62,6 +80,8 @@ class InpaintDock(JobPanel):
         self.run_button.clicked.connect(self.run)
         self.apply_button.clicked.connect(self.apply)
         self.discard_button.clicked.connect(self.discard)
+        self.draw_guide_button.clicked.connect(self.draw_guide_lines)
+        self.engine.currentIndexChanged.connect(lambda _: self.refresh())
         self.refresh()
 
     # state -------------------------------------------------------------------------------
@@ -75,17 +95,28 @@ class InpaintDock(JobPanel):
                 return layer
         return None
 
-    def refresh(self) -> None:
-        current = self.mask_source.currentData()
-        self.mask_source.blockSignals(True)
-        self.mask_source.clear()
-        self.mask_source.addItem(self.tr("All visible mask layers"), ALL_VISIBLE)
+    def _fill_layers(self, combo: QComboBox, first: str, first_data: str) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(first, first_data)
         for layer in self.doc.layers if self.doc else []:
             if isinstance(layer, MaskLayer):
-                self.mask_source.addItem(layer.name, layer.uid)
-        index = self.mask_source.findData(current)
-        self.mask_source.setCurrentIndex(max(0, index))
-        self.mask_source.blockSignals(False)
+                combo.addItem(layer.name, layer.uid)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+        combo.blockSignals(False)
+
+    def engine_hints(self) -> tuple[str, ...]:
+        return registry.get("inpainter", self.engine.currentData()).capabilities.hints
+
+    def refresh(self) -> None:
+        self._fill_layers(self.mask_source, self.tr("All visible mask layers"), ALL_VISIBLE)
+        self._fill_layers(self.guide_source, self.tr("None"), NO_LAYER)
+        self._fill_layers(self.sample_source, self.tr("Anywhere around the loss"), NO_LAYER)
+        hints = self.engine_hints()
+        self.guide_source.setEnabled("guide" in hints)
+        self.draw_guide_button.setEnabled("guide" in hints and self.doc is not None)
+        self.sample_source.setEnabled("sample_area" in hints)
         running = self.job is not None
         self.run_button.setEnabled(self.doc is not None and not running)
         self.cancel_button.setEnabled(running)
@@ -93,13 +124,37 @@ class InpaintDock(JobPanel):
         self.apply_button.setEnabled(pending and not running)
         self.discard_button.setEnabled(pending and not running)
 
+    def hint_layers(self) -> dict[str, MaskLayer]:
+        """The mask layers chosen as hints the current engine takes."""
+        chosen = {}
+        for name, combo in (("guide", self.guide_source), ("sample_area", self.sample_source)):
+            uid = combo.currentData()
+            layer = next((l for l in self.doc.layers if l.uid == uid), None) if self.doc else None
+            if isinstance(layer, MaskLayer) and name in self.engine_hints():
+                chosen[name] = layer
+        return chosen
+
     def selected_mask(self) -> np.ndarray:
         choice = self.mask_source.currentData()
+        hints = {layer.uid for layer in self.hint_layers().values()}
         hole = np.zeros((self.doc.height, self.doc.width), bool)
         for layer in self.doc.layers:
-            if isinstance(layer, MaskLayer) and (layer.uid == choice or (choice == ALL_VISIBLE and layer.visible)):
+            if not isinstance(layer, MaskLayer) or layer.uid in hints:  # hints are not damage
+                continue
+            if layer.uid == choice or (choice == ALL_VISIBLE and layer.visible):
                 hole |= layer.data >= 128
         return hole
+
+    def draw_guide_lines(self) -> None:
+        """A guide-line layer (reused if chosen already), selected, with a thin brush."""
+        layer = self.hint_layers().get("guide")
+        if layer is None:
+            layer = self.doc.new_mask_layer(self.tr("guide lines"))
+            self.refresh()
+            self.guide_source.setCurrentIndex(self.guide_source.findData(layer.uid))
+        self.window.layer_panel.select(layer)
+        self.window.brush_size.setValue(GUIDE_BRUSH_PX)
+        self.window.tool_actions["brush"].trigger()
 
     # actions -----------------------------------------------------------------------------
     def options(self) -> inpainting.InpaintOptions:
@@ -115,11 +170,17 @@ class InpaintDock(JobPanel):
             self.window.show_error(self.tr("The chosen mask is empty: paint or detect damage first."))
             return None
         doc, options = self.doc, self.options()
+        hints = {name: layer.data >= 128 for name, layer in self.hint_layers().items()}
+        empty = [layer.name for name, layer in self.hint_layers().items() if not hints[name].any()]
+        if empty:
+            self.window.show_error(self.tr("The layer %1 chosen as a hint is empty.").replace("%1", empty[0]))
+            return None
 
         def work(progress, cancelled):
             progress(0.0, "hashing the source")  # recorded with the restoration; cached
             return inpainting.inpaint(doc.source, hole, options, progress=progress,
-                                      cancelled=cancelled, source_sha256=doc.source_sha256())
+                                      cancelled=cancelled, source_sha256=doc.source_sha256(),
+                                      hints=hints)
 
         def done(result):
             if self.doc is doc:  # the user may have opened another document meanwhile

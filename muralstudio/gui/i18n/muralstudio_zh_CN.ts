@@ -86,183 +86,183 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="87" />
+        <location filename="../elements_dock.py" line="101" />
         <source>Label elements</source>
-        <extracomment>label layers larger than this are searched for elements on the job runner</extracomment>
+        <extracomment>label layers larger than this are searched for elements on the job runner how many of the most similar elements the ranking gallery shows</extracomment>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="92" />
+        <location filename="../elements_dock.py" line="106" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="95" />
+        <location filename="../elements_dock.py" line="109" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="96" />
+        <location filename="../elements_dock.py" line="110" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="104" />
+        <location filename="../elements_dock.py" line="118" />
         <source>Show probability as a layer</source>
         <translation>将概率显示为图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="106" />
+        <location filename="../elements_dock.py" line="120" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="107" />
+        <location filename="../elements_dock.py" line="121" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="108" />
+        <location filename="../elements_dock.py" line="122" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="109" />
+        <location filename="../elements_dock.py" line="123" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="110" />
+        <location filename="../elements_dock.py" line="124" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="111" />
+        <location filename="../elements_dock.py" line="125" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="120" />
+        <location filename="../elements_dock.py" line="134" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="121" />
+        <location filename="../elements_dock.py" line="135" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="125" />
+        <location filename="../elements_dock.py" line="139" />
         <source>Probability</source>
         <translation>概率</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="126" />
+        <location filename="../elements_dock.py" line="140" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="130" />
+        <location filename="../elements_dock.py" line="144" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="215" />
+        <location filename="../elements_dock.py" line="229" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="245" />
+        <location filename="../elements_dock.py" line="259" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="255" />
+        <location filename="../elements_dock.py" line="269" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="262" />
+        <location filename="../elements_dock.py" line="276" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="308" />
+        <location filename="../elements_dock.py" line="331" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="311" />
+        <location filename="../elements_dock.py" line="334" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="334" />
+        <location filename="../elements_dock.py" line="357" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="334" />
+        <location filename="../elements_dock.py" line="357" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="350" />
+        <location filename="../elements_dock.py" line="373" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="350" />
+        <location filename="../elements_dock.py" line="373" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="355" />
+        <location filename="../elements_dock.py" line="378" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="360" />
+        <location filename="../elements_dock.py" line="383" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="362" />
+        <location filename="../elements_dock.py" line="385" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="376" />
+        <location filename="../elements_dock.py" line="399" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="387" />
+        <location filename="../elements_dock.py" line="410" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="415" />
+        <location filename="../elements_dock.py" line="445" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="419" />
+        <location filename="../elements_dock.py" line="449" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="427" />
+        <location filename="../elements_dock.py" line="459" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="428" />
+        <location filename="../elements_dock.py" line="460" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="439" />
+        <location filename="../elements_dock.py" line="467" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -367,62 +367,112 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="39" />
+        <location filename="../inpaint_dock.py" line="41" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="40" />
+        <location filename="../inpaint_dock.py" line="45" />
+        <source>A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)</source>
+        <translation>在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="47" />
+        <source>Draw guide lines</source>
+        <translation>绘制引导线</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="49" />
+        <source>Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss</source>
+        <translation>添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="52" />
+        <source>A mask layer marking where texture may be copied from (patchmatch)</source>
+        <translation>标出可复制纹理来源区域的蒙版图层（patchmatch）</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="53" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="41" />
+        <location filename="../inpaint_dock.py" line="54" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="42" />
+        <location filename="../inpaint_dock.py" line="55" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="44" />
+        <location filename="../inpaint_dock.py" line="57" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="45" />
+        <location filename="../inpaint_dock.py" line="58" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="46" />
+        <location filename="../inpaint_dock.py" line="59" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="59" />
+        <location filename="../inpaint_dock.py" line="64" />
+        <source>Guide lines</source>
+        <translation>引导线</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="65" />
+        <source>Sample from</source>
+        <translation>取样区域</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="77" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="82" />
+        <location filename="../inpaint_dock.py" line="113" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
+        <location filename="../inpaint_dock.py" line="114" />
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
         <location filename="../inpaint_dock.py" line="115" />
+        <source>Anywhere around the loss</source>
+        <translation>缺损周围任意位置</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="152" />
+        <source>guide lines</source>
+        <translation>引导线</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="170" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="128" />
+        <location filename="../inpaint_dock.py" line="176" />
+        <source>The layer %1 chosen as a hint is empty.</source>
+        <translation>选作提示的图层 %1 是空的。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="189" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="143" />
+        <location filename="../inpaint_dock.py" line="204" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
