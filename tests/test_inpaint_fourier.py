@@ -133,3 +133,20 @@ def test_train_command_runs_resumes_and_keeps_the_average_weights(tmp_path, engi
     assert "val_gain" in rows[0] and "val_jelly" in rows[0]
     state, config = load_weights(out.with_suffix(".safetensors"))
     assert config["architecture"] == architecture
+
+
+def test_grain_option_gives_the_fill_the_walls_texture():
+    from muralstudio.core import metrics
+
+    rng = np.random.default_rng(0)
+    image = np.clip(synth.generate_mural(128, 128, seed=1)[0].astype(int) + rng.integers(-30, 30, (128, 128, 3)),
+                    0, 255).astype(np.uint8)
+    hole = synth.jelly_mask((128, 128), (0.3, 0.4), seed=3)
+    net = FourierUNet(width=8, blocks=1).eval()
+    ratios = []
+    for grain in (False, True):
+        engine = FourierInpainter(network=net, grain=grain)
+        result = inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine="fourier"), engine=engine)
+        ratios.append(metrics.texture_ratio(inpainting.apply_patches(image, result.patches), hole))
+        assert result.record.parameters["engine"]["grain"] is grain
+    assert ratios[0] < 0.5 < ratios[1], ratios

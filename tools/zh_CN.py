@@ -294,6 +294,8 @@ ZH_CN = {
     "x %1  y %2  value %3  (%4-bit)": "x %1  y %2  值 %3（%4 位）",
     "A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)": "在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）",
     "Draw guide lines": "绘制引导线",
+    "Add the wall's grain to the fill": "为填充加入墙面颗粒纹理",
+    "fourier: noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall": "fourier：加入与周围细节幅度相同的噪声，使大面积填充不比墙面更光滑",
     "Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss": "添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓",
     "A mask layer marking where texture may be copied from (patchmatch)": "标出可复制纹理来源区域的蒙版图层（patchmatch）",
     "Guide lines": "引导线",

@@ -178,10 +178,12 @@ class FourierInpainter(Inpainter):
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
                                          devices=("cpu", "cuda"), bytes_per_pixel=700, hints=("guide",))
 
-    def __init__(self, device: str = "cpu", radius: float = 5.0, network=None):
+    def __init__(self, device: str = "cpu", radius: float = 5.0, grain: bool = False, network=None):
         """Loads the installed weights; ``network`` uses one in memory (training validates
-        through exactly this code)."""
-        super().__init__(device, radius=float(radius))
+        through exactly this code). ``grain``: add noise with the spread of the surrounding
+        wall's fine detail to the fill (the network predicts the expected colour, which is
+        smoother than any real wall)."""
+        super().__init__(device, radius=float(radius), grain=bool(grain))
         from muralstudio.engines.nets.fourier import FourierUNet
 
         if network is not None:
@@ -207,4 +209,9 @@ class FourierInpainter(Inpainter):
         x = self.network_input(rgb, hole, hints.get("guide"))
         with torch.inference_mode():
             out = self.model(_tensor(x, self.torch_device))[0].float().cpu().numpy()
-        return np.clip(out.transpose(1, 2, 0), 0, 1)
+        out = np.clip(out.transpose(1, 2, 0), 0, 1)
+        if self.params["grain"]:
+            from muralstudio.engines.inpainting import restore_grain
+
+            out = restore_grain(out, rgb[..., :3], hole, ~hole, np.random.default_rng(0))
+        return out

@@ -372,107 +372,117 @@
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="45" />
+        <location filename="../inpaint_dock.py" line="42" />
+        <source>Add the wall's grain to the fill</source>
+        <translation>为填充加入墙面颗粒纹理</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="43" />
+        <source>fourier: noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall</source>
+        <translation>fourier：加入与周围细节幅度相同的噪声，使大面积填充不比墙面更光滑</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="48" />
         <source>A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)</source>
         <translation>在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="47" />
+        <location filename="../inpaint_dock.py" line="50" />
         <source>Draw guide lines</source>
         <translation>绘制引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="49" />
+        <location filename="../inpaint_dock.py" line="52" />
         <source>Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss</source>
         <translation>添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="52" />
+        <location filename="../inpaint_dock.py" line="55" />
         <source>A mask layer marking where texture may be copied from (patchmatch)</source>
         <translation>标出可复制纹理来源区域的蒙版图层（patchmatch）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="53" />
+        <location filename="../inpaint_dock.py" line="56" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="54" />
+        <location filename="../inpaint_dock.py" line="57" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="55" />
+        <location filename="../inpaint_dock.py" line="58" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="57" />
+        <location filename="../inpaint_dock.py" line="60" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="58" />
+        <location filename="../inpaint_dock.py" line="61" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="59" />
+        <location filename="../inpaint_dock.py" line="62" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="64" />
+        <location filename="../inpaint_dock.py" line="68" />
         <source>Guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="65" />
+        <location filename="../inpaint_dock.py" line="69" />
         <source>Sample from</source>
         <translation>取样区域</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="77" />
+        <location filename="../inpaint_dock.py" line="81" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="113" />
+        <location filename="../inpaint_dock.py" line="117" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="114" />
+        <location filename="../inpaint_dock.py" line="118" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="115" />
+        <location filename="../inpaint_dock.py" line="119" />
         <source>Anywhere around the loss</source>
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="152" />
+        <location filename="../inpaint_dock.py" line="157" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="170" />
+        <location filename="../inpaint_dock.py" line="176" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="176" />
+        <location filename="../inpaint_dock.py" line="182" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="189" />
+        <location filename="../inpaint_dock.py" line="195" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="204" />
+        <location filename="../inpaint_dock.py" line="210" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
