@@ -104,7 +104,7 @@ def run(out=sys.stdout) -> int:
     def neural_inpaint():
         from muralstudio.engines.weights import find_weights
 
-        shipped = [n for n in ("edgeconnect", "pconv")
+        shipped = [n for n in ("edgeconnect", "pconv", "fourier")
                    if find_weights(registry.get("inpainter", n).weights_name) is not None]
         if not shipped:
             return "skipped: no network inpainter weights installed"
@@ -163,7 +163,14 @@ def run(out=sys.stdout) -> int:
 
     def window():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtCore import QtMsgType, qInstallMessageHandler
         from PySide6.QtWidgets import QApplication
+
+        def quiet_offscreen(kind, context, message):  # the offscreen plugin's notes are not faults
+            if "propagateSizeHints" not in message and kind != QtMsgType.QtDebugMsg:
+                print(message, file=sys.stderr)
+
+        qInstallMessageHandler(quiet_offscreen)
 
         from muralstudio.gui.main_window import MainWindow, demo_document
 

@@ -67,3 +67,21 @@ def no_dangling_qthreads():
         thread.quit()
         thread.wait(5000)
     assert not running, f"test left {len(running)} QThread(s) running: {[t.objectName() for t in running]}"
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_modal_dialogs(monkeypatch):
+    """A modal question offscreen would wait forever: fail the test instead (tests that expect
+    one patch QMessageBox themselves, after this)."""
+    try:
+        from PySide6.QtWidgets import QMessageBox
+    except ImportError:
+        yield
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"unexpected modal dialog: {args[1:3]}")
+
+    for name in ("question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, refuse)
+    yield

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -520,16 +522,93 @@ def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, mon
     job = dock.run()
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
     doc = window.doc
-    crack = doc.layer_by_name("craquelure")
-    assert crack is not None and doc.layer_by_name("paint loss") is not None
+    crack = doc.layer_by_name("craquelure (proposed)")
+    assert crack.proposed and doc.layer_by_name("paint loss (proposed)").proposed
     assert np.count_nonzero(crack.data) == 40 * 300
     assert doc.history.undo_stack[-1].name == "Detect damage"
     dock.threshold.setValue(0.6)  # above every probability: the layers empty, no new layers
     dock.update_button.click()
-    assert np.count_nonzero(doc.layer_by_name("craquelure").data) == 0
+    assert np.count_nonzero(doc.layer_by_name("craquelure (proposed)").data) == 0
     assert sum(layer.name.startswith("craquelure") for layer in doc.layers) == 1
     doc.undo()
-    assert np.count_nonzero(doc.layer_by_name("craquelure").data) == 40 * 300
+    assert np.count_nonzero(doc.layer_by_name("craquelure (proposed)").data) == 40 * 300
+
+
+def _detect_bands(window, qtbot, monkeypatch):
+    """A document with two dark bands that a stand-in detector proposes as paint loss."""
+    from muralstudio.core.document import Document
+    from muralstudio.engines import detection
+
+    class DarkDetector(detection.Detector):
+        classes = ("background", "paint loss")
+
+        def probabilities(self, tile):
+            dark = 1 - tile[..., 0].astype(np.float32) / 255
+            return np.stack([1 - dark * 0.8, dark * 0.8])
+
+    monkeypatch.setattr(detection, "create", lambda name, device="cpu", **kw: DarkDetector())
+    pixels = np.full((300, 400, 3), 255, np.uint8)
+    pixels[50:80, 50:350] = 40  # band A
+    pixels[200:230, 50:350] = 40  # band B
+    window.set_document(Document.from_array(pixels, name="bands"))
+    dock = window.detect_dock
+    dock.threshold.setValue(0.3)
+    dock.min_area.setValue(0)
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    return dock, window.doc.layer_by_name("paint loss (proposed)")
+
+
+def test_user_edits_survive_rethresholding_and_never_go_into_proposals(window, qtbot, monkeypatch):
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    doc = window.doc
+    window.layer_panel.select(proposals)  # even with the proposals layer selected
+    target = window.target_mask_layer()
+    assert target is not proposals and not target.proposed
+    window._stroke_started(200, 150)
+    window._stroke_finished()
+    user_pixels = target.area
+    assert user_pixels > 0 and proposals.area == 2 * 30 * 300
+    dock.threshold.setValue(0.5)
+    dock.update_button.click()  # re-threshold: proposals change, the user's layer does not
+    dock.threshold.setValue(0.3)
+    dock.update_button.click()
+    assert target.area == user_pixels and proposals.area == 2 * 30 * 300
+
+
+def test_review_accepts_and_rejects_regions_one_undo_step_each(window, qtbot, monkeypatch):
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    doc = window.doc
+    window.tool_actions["review"].trigger()
+    assert window.view.tool == "review"
+    steps = len(doc.history.undo_stack)
+    window.view.review_clicked.emit(100.0, 60.0, True)  # accept band A
+    accepted = doc.layer_by_name("paint loss")
+    assert not accepted.proposed and accepted.area == 30 * 300 and proposals.area == 30 * 300
+    window.view.review_clicked.emit(100.0, 210.0, False)  # reject band B
+    assert proposals.area == 0 and accepted.area == 30 * 300
+    assert len(doc.history.undo_stack) == steps + 2
+    assert "paint loss 0.6" in dock.confidence_text(100, 60)
+    dock.update_button.click()  # re-thresholding brings back neither (and so changes nothing)
+    assert proposals.area == 0 and accepted.area == 30 * 300
+    assert len(doc.history.undo_stack) == steps + 2
+    doc.undo()  # the rejection
+    assert proposals.area == 30 * 300
+    doc.undo()  # the acceptance
+    assert proposals.area == 2 * 30 * 300 and accepted.area == 0
+
+
+def test_restore_all_visible_ignores_unaccepted_proposals(window, qtbot, monkeypatch):
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    inpaint = window.inpaint_dock
+    inpaint.engine.setCurrentIndex(inpaint.engine.findData("telea"))
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    assert inpaint.run() is None and "accept" in errors[-1]
+    assert inpaint.mask_source.findText(proposals.name) == -1  # proposals are not a damage choice
+    window.view.review_clicked.emit(100.0, 60.0, True)
+    hole = inpaint.selected_mask()
+    assert hole.sum() == 30 * 300 and hole[60, 100] and not hole[210, 100]
 
 
 def test_click_tool_previews_then_adds_and_subtracts_as_one_undo_step(window, qtbot):
@@ -875,3 +954,198 @@ def test_sampling_area_and_guide_layers_are_hints_not_damage(window, qtbot):
     guide = doc.layers[-1]
     assert window.layer_panel.current_layer() is guide and window.brush_size.value() == 3
     assert window.view.tool == "brush" and dock.guide_source.currentData() == guide.uid
+
+
+def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)  # bands at p = 0.69, dark paint
+    window.view.review_clicked.emit(100.0, 60.0, True)
+    inpaint = window.inpaint_dock
+    inpaint.engine.setCurrentIndex(inpaint.engine.findData("telea"))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    assert inpaint.run() is None and "1 are mostly dark paint" in asked[-1]
+    assert "0 were proposed by the detector with low confidence" in asked[-1]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    job = inpaint.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    # pale plaster painted by hand: no question at all
+    inpaint.discard()
+    user = window.doc.new_mask_layer("mine")
+    user.data[260:280, 100:200] = 255
+    inpaint.refresh()
+    inpaint.mask_source.setCurrentIndex(inpaint.mask_source.findData(user.uid))
+    asked.clear()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    job = inpaint.run()
+    assert job is not None and not asked
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+
+
+def test_restoration_risks_flag_unsure_and_dark_regions():
+    from muralstudio.engines.detection import restoration_risks
+
+    image = np.full((100, 100, 3), 230, np.uint8)
+    image[10:30, 10:30] = 20  # dark paint
+    hole = np.zeros((100, 100), bool)
+    hole[10:30, 10:30] = True
+    hole[60:80, 60:80] = True
+    probability = np.zeros((100, 100), np.uint8)
+    probability[60:80, 60:80] = 140  # proposed at 0.55, but its mean over the region ...
+    probability[60:80, 70:80] = 0  # ... is 0.27: unsure
+    risks = restoration_risks(image, hole, {"paint loss": probability})
+    assert sorted(r["reason"] for r in risks) == ["dark", "unsure"]
+    assert next(r for r in risks if r["reason"] == "dark")["box"] == (10, 10, 20, 20)
+    assert restoration_risks(image, hole & (np.arange(100) > 50)[None, :], None) == []
+
+
+def _proposed_demo(window):
+    from muralstudio.engines import inpainting
+
+    doc = demo_document()
+    window.set_document(doc)
+    hole = doc.layer_by_name("paint loss").data >= 128
+    result = inpainting.inpaint(doc.source.full(), hole, inpainting.InpaintOptions(engine="telea"))
+    layer = doc.add_restoration(result.patches, result.record)
+    return doc, layer, hole
+
+
+@pytest.mark.parametrize("choice", ["apply", "include", "exclude"])
+def test_export_with_a_pending_proposal_says_so_and_does_what_is_chosen(window, tmp_path, choice):
+    import json
+
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    doc, layer, hole = _proposed_demo(window)
+    source = doc.source.full()
+    proposed = doc.restored_image(include_pending=True)
+    dialog = ExportDialog(doc, window)
+    assert not dialog.pending_note.isHidden() and not dialog.pending.isHidden()
+    assert dialog.pending.currentData() == "apply"  # what the canvas shows
+    dialog.pending.setCurrentIndex(dialog.pending.findData(choice))
+    dialog.path.setText(str(tmp_path / "out.tif"))
+    out = imageio.read_image(dialog.run_export())
+    record = json.loads((tmp_path / "out.tif.record.json").read_text())
+    expected = source if choice == "exclude" else proposed
+    assert np.array_equal(out.pixels, expected) and not np.array_equal(proposed, source)
+    assert len(record["restorations"]) == (0 if choice == "exclude" else 1)
+    assert layer.pending == (choice != "apply")
+
+
+def test_export_dialog_names_masks_as_masks_and_warns_of_depth_loss(window):
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    doc = demo_document()
+    window.set_document(doc)
+    dialog = ExportDialog(doc, window)
+    assert dialog.pending.isHidden()  # nothing pending: nothing to say
+    assert dialog.depth_note.isHidden()  # 16-bit TIFF keeps the depth
+    dialog.format.setCurrentIndex(dialog.format.findData("jpeg8"))
+    assert not dialog.depth_note.isHidden() and "16-bit" in dialog.depth_note.text()
+    dialog.what.setCurrentIndex(dialog.what.findText("Mask: cracks"))
+    name = Path(dialog.path.text()).name
+    assert "restored" not in name and name.endswith("-mask-cracks.png")
+    assert dialog.depth_note.isHidden()
+
+
+def test_a_hidden_mask_is_not_called_empty_and_proposals_show_through_masks(window, qtbot, monkeypatch):
+    doc, layer, hole = _proposed_demo(window)
+    view = window.view
+    assert view.mask_outlines  # a proposal is shown: masks become outlines
+    item = view.mask_items[doc.layer_by_name("paint loss").uid]
+    data = np.zeros((20, 20), np.uint8)
+    data[5:15, 5:15] = 255
+    rgba = item._rgba(data, item.outlined)
+    assert rgba[10, 10, 3] == 0 and rgba[5, 10, 3] > 0  # inside clear, edge drawn
+    window.inpaint_dock.apply()
+    assert not view.mask_outlines  # applied: masks filled again
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    for mask in doc.layers_of_kind("mask"):
+        doc.set_property(mask, "visible", False)
+    assert window.inpaint_dock.run() is None
+    assert "hidden" in errors[-1] and "empty" not in errors[-1]
+    dock = window.inpaint_dock
+    dock.mask_source.setCurrentIndex(dock.mask_source.findText("paint loss"))
+    assert dock.selected_mask().sum() == hole.sum()  # chosen by name: hidden or not
+
+
+def test_help_menu_lists_the_shortcuts_people_expect(window, qtbot):
+    window.set_document(demo_document())
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus[-1] == "&Help" and "&Restore" in menus
+    keys = {text: k for k, text in window.shortcut_rows()}
+    assert keys["Detect Damage"] == "Ctrl+D" and keys["Restore the Damage Mask"] == "Ctrl+R"
+    assert keys["Apply the Proposal"] == "Ctrl+Return" and keys["Discard the Proposal"] == "Ctrl+Backspace"
+    assert keys["Restore the Committed Region"] == "R" and keys["Show the Original (toggle)"] == "O"
+    assert keys["Review detections"] == "V" and keys["Keyboard Shortcuts"] == "F1"
+    dialog = window.show_shortcuts()
+    table = dialog.findChild(__import__("PySide6.QtWidgets", fromlist=["QTableWidget"]).QTableWidget)
+    assert table.rowCount() == len(window.shortcut_rows()) > 25
+    dialog.close()
+    assert window.user_guide_path() is not None and window.user_guide_path().name == "README.md"
+    window.original_action.trigger()
+    assert not window.view.show_restorations
+    window.original_action.trigger()
+    assert window.view.show_restorations
+
+
+def test_enter_then_r_restores_the_committed_region_only(window, qtbot):
+    from muralstudio.core.document import Document
+    from muralstudio.engines.segmentation import Prediction
+
+    pixels = np.full((200, 260, 3), 200, np.uint8)
+    pixels[60:100, 80:140] = (150, 40, 30)
+    window.set_document(Document.from_array(pixels, name="loss"))
+    assert window.restore_committed_region() is None  # nothing committed yet: says how
+    tool = window.click_tool
+    mask = np.zeros((40, 60), bool)
+    mask[5:35, 5:55] = True
+    tool.clicks = [object()]
+    tool.prediction = Prediction(80, 60, mask.astype(np.float32), mask)
+    assert tool.commit()
+    window.inpaint_dock.engine.setCurrentIndex(window.inpaint_dock.engine.findData("telea"))
+    job = window.restore_committed_region()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    layer = window.inpaint_dock.pending_layer()
+    assert sum(int(p.mask.sum()) for p in layer.patches) == int(mask.sum())
+
+
+def test_no_stale_state_after_apply_discard_or_another_document(window, qtbot):
+    from muralstudio.core.document import Document
+
+    doc = demo_document()
+    window.set_document(doc)
+    dock = window.inpaint_dock
+    dock.engine.setCurrentIndex(dock.engine.findData("telea"))
+    dock.mask_source.setCurrentIndex(dock.mask_source.findText("paint loss"))
+    for finish in (dock.apply, dock.discard):
+        job = dock.run()
+        qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+        assert "review the proposal" in dock.stage.text()
+        finish()
+        assert dock.stage.text() == "" and dock.progress.value() == 0
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+    window._show_cursor(10, 10)
+    assert "16-bit" in window.status_pos.text()
+    doc.mark_clean()
+    window.set_document(Document.from_array(np.zeros((50, 60, 3), np.uint8), name="other"))
+    assert dock.stage.text() == "" and window.status_pos.text() == ""
+    assert window.elements_dock.stage.text() == ""
+    panel = window.layer_panel
+    assert panel.current_layer() is None and panel.opacity.value() == 100 and not panel.opacity.isEnabled()
+
+
+def test_job_panels_show_elapsed_time_and_an_estimate():
+    from muralstudio.gui.job_panel import JobPanel
+
+    panel = JobPanel.__new__(JobPanel)  # the timing text only needs the start time
+    panel.started = 100.0
+    assert JobPanel._clock(75) == "1:15" and JobPanel._clock(3725) == "1:02:05"
+    from PySide6.QtWidgets import QWidget
+
+    QWidget.__init__(panel)
+    assert panel.timing_text(0.25, now=112.0) == "0:12 elapsed, about 0:36 left"
+    assert panel.timing_text(0.0, now=101.0) == "0:01 elapsed"  # no estimate before any progress

@@ -133,3 +133,36 @@ def test_guided_filter_stays_finite_on_flat_colour_with_a_small_eps():
     for eps in (1e-4, 1e-5, 1e-6):
         out = maskops.guided_filter(guide, source, 2, eps)
         assert np.isfinite(out).all() and out.dtype == np.float32
+
+
+def test_accepting_or_rejecting_a_proposed_region_is_one_undo_step():
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.zeros((300, 2000, 3), np.uint8))
+    proposals = doc.new_mask_layer("paint loss (proposed)", proposed=True)
+    user = doc.new_mask_layer("damage")
+    proposals.data[10:20, 10:30] = 255  # region A
+    proposals.data[100:110, 5:1990] = 255  # region B: wider than the first search window
+    proposals.data[200, 300] = 255
+    doc.history.clear()
+    assert maskops.review_region(doc, proposals, 1500, 105, accept=True, target=user) == 10 * 1985
+    assert user.area == 10 * 1985 and proposals.area == 200 + 1
+    assert maskops.review_region(doc, proposals, 15, 15, accept=False) == 200
+    assert user.area == 10 * 1985 and proposals.area == 1
+    assert maskops.review_region(doc, proposals, 50, 50, accept=True, target=user) == 0  # nothing there
+    assert len(doc.history.undo_stack) == 2
+    doc.undo()
+    assert proposals.area == 201 and user.area == 10 * 1985
+    doc.undo()
+    assert proposals.area == 200 + 10 * 1985 + 1 and user.area == 0
+    assert maskops.review_all(doc, proposals, accept=True, target=user) == proposals.area + user.area
+    assert proposals.area == 0 and len(doc.history.undo_stack) == 1
+
+
+def test_region_at_finds_the_8_connected_region_only():
+    mask = np.zeros((50, 50), np.uint8)
+    mask[10, 10] = mask[11, 11] = mask[12, 12] = 255  # diagonal: one region
+    mask[30:35, 30:35] = 255
+    (x0, y0), region = maskops.region_at(mask, 11, 11, start=8)
+    assert (x0, y0) == (10, 10) and region.sum() == 3
+    assert maskops.region_at(mask, 0, 0) is None and maskops.region_at(mask, 99, 5) is None

@@ -103,3 +103,15 @@ def test_cli_inpaint_takes_a_sampling_area_and_refuses_it_for_an_engine_without_
     refused = run("telea")
     assert refused.returncode != 0 and "cannot use a sampling area" in refused.stderr
     assert not (tmp_path / "telea.png").exists()
+
+
+def test_patchmatch_reports_progress_inside_one_region():
+    image = synth.generate_mural(200, 200, seed=3)[0]
+    hole = np.zeros((200, 200), bool)
+    hole[60:140, 60:140] = True  # one region
+    seen = []
+    inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine="patchmatch"),
+                       progress=lambda fraction, stage: seen.append((round(fraction, 3), stage)))
+    inside = [f for f, stage in seen if stage == "region 1/1" and 0 < f < 1]
+    assert len(inside) >= 4 and inside == sorted(inside), seen
+    assert seen[-1] == (1.0, "done")

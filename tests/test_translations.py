@@ -51,8 +51,18 @@ def test_chinese_interface_is_shown(qtbot):
         menus = [a.text() for a in window.menuBar().actions()]
         assert menus[:4] == ["文件(&F)", "编辑(&E)", "蒙版(&M)", "视图(&V)"]
         assert window.inpaint_dock.run_button.text() == "修复"
+        # Qt's own buttons and the detector's class names are Chinese too
+        from PySide6.QtWidgets import QDialogButtonBox
+
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Discard
+                               | QDialogButtonBox.StandardButton.Cancel)
+        texts = [b.text().replace("&", "") for b in box.buttons()]
+        assert all(not t.isascii() for t in texts), texts
+        dock = window.detect_dock
+        assert dock.class_label("paint loss") == "颜料脱落" and dock.class_label("craquelure") == "龟裂"
         window.jobs.shutdown()
     finally:
+        app.removeTranslator(translator.qt_strings)
         app.removeTranslator(translator)
 
 
@@ -86,3 +96,28 @@ def test_error_messages_from_core_show_in_chinese(chinese):
     wrapped = translate_message("无法保存项目：/p/x.mural: permission denied")
     assert wrapped == "无法保存项目：/p/x.mural: 没有访问权限"
     assert translate_message("something new went wrong") == "something new went wrong"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_window_fits_a_1280_by_720_screen(qtbot, language):
+    """Status bar and dock tabs stay on screen on 1366×768 / 1280×800 laptops and 1080p at 150 %."""
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from muralstudio.gui.main_window import MainWindow, demo_document
+
+    translator = QTranslator()
+    if language != "en":
+        assert translator.load(str(TS.with_suffix(".qm")))
+        QCoreApplication.installTranslator(translator)
+    try:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.set_document(demo_document())
+        window.show()
+        qtbot.waitExposed(window)
+        hint = window.minimumSizeHint()
+        assert hint.height() <= 720 - 40 and hint.width() <= 1280, hint  # 40 px: title bar
+        window.doc.mark_clean()
+        window.jobs.shutdown()
+    finally:
+        QCoreApplication.removeTranslator(translator)

@@ -79,14 +79,17 @@ class PixelLayer(Layer):
 
 
 class MaskLayer(PixelLayer):
-    """A damage mask: 0 intact, 255 damaged (values between come from feathering)."""
+    """A damage mask: 0 intact, 255 damaged (values between come from feathering).
+    ``proposed``: the layer holds a detector's proposals awaiting review; they are not damage
+    until accepted (moved into a user layer), and user edits never go into such a layer."""
 
     kind = "mask"
-    PROPERTIES = Layer.PROPERTIES + ("color",)
+    PROPERTIES = Layer.PROPERTIES + ("color", "proposed")
 
-    def __init__(self, name: str, data: np.ndarray, color=(255, 40, 40), **kwargs):
+    def __init__(self, name: str, data: np.ndarray, color=(255, 40, 40), proposed: bool = False, **kwargs):
         super().__init__(name, data, **kwargs)
         self.color = tuple(int(c) for c in color)
+        self.proposed = bool(proposed)
 
     @property
     def area(self) -> int:
@@ -367,14 +370,14 @@ class Document:
 
     # layer factories ---------------------------------------------------------------------
     def new_mask_layer(self, name: str = "damage", data: np.ndarray | None = None,
-                       color=None) -> MaskLayer:
+                       color=None, proposed: bool = False) -> MaskLayer:
         if data is None:
             data = np.zeros((self.height, self.width), np.uint8)  # lazily committed pages
         else:
             data = np.where(np.asarray(data) > 0, 255, 0).astype(np.uint8) if data.dtype == bool \
                 else np.ascontiguousarray(data, dtype=np.uint8)
         color = color or DEFAULT_MASK_COLORS[len(self.layers_of_kind("mask")) % len(DEFAULT_MASK_COLORS)]
-        return self.add_layer(MaskLayer(self.unique_name(name), data, color=color))
+        return self.add_layer(MaskLayer(self.unique_name(name), data, color=color, proposed=proposed))
 
     def new_label_layer(self, name: str = "elements", data: np.ndarray | None = None,
                         classes=None) -> LabelLayer:
@@ -478,9 +481,12 @@ class Document:
     def apply_restoration(self, layer: RestorationLayer) -> None:
         self.set_property(layer, "pending", False)
 
-    def applied_records(self) -> list[RestorationRecord]:
+    def applied_records(self, include_pending: bool = False) -> list[RestorationRecord]:
         return [layer.record for layer in self.layers
-                if isinstance(layer, RestorationLayer) and not layer.pending]
+                if isinstance(layer, RestorationLayer) and (include_pending or not layer.pending)]
+
+    def pending_restorations(self) -> list[RestorationLayer]:
+        return [layer for layer in self.layers if isinstance(layer, RestorationLayer) and layer.pending]
 
     def composite_region(self, x: int, y: int, w: int, h: int, include_pending: bool = False,
                          visible_only: bool = False) -> np.ndarray:

@@ -25,13 +25,16 @@ RESTORED_FORMATS = {
 }
 
 
-def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "deflate") -> Path:
-    """Write the restored image (applied restorations only) and its record sidecar."""
+def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "deflate",
+                    include_pending: bool = False) -> Path:
+    """Write the restored image and its record sidecar: applied restorations only, or with
+    ``include_pending`` the pending proposals too (recorded as well, so the file never holds a
+    fill its record does not name)."""
     path = Path(path)
     if fmt not in RESTORED_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use {', '.join(RESTORED_FORMATS)}")
-    record = records_json(doc.applied_records(), doc.source_description())
-    pixels = doc.restored_image()
+    record = records_json(doc.applied_records(include_pending), doc.source_description())
+    pixels = doc.restored_image(include_pending=include_pending)
     if fmt == "tiff":
         imageio.write_tiff(path, pixels, doc.info, compression=compression, record_json=record)
     elif fmt == "png8":

@@ -216,3 +216,56 @@ def combine(doc, target, other, operation) -> None:
     """``target = operation(target, other)`` for union / intersect / subtract, undoable."""
     apply(doc, target, operation, other.data,
           action=f"{operation.__name__.capitalize()} '{other.name}'")
+
+
+# --- reviewing proposed damage ---------------------------------------------------------------
+
+
+def region_at(mask: np.ndarray, x: int, y: int, start: int = 512) -> tuple[tuple[int, int], np.ndarray] | None:
+    """The 8-connected region of ``mask ≥ 128`` holding pixel (x, y), as ((x0, y0), bool
+    window), or None when the pixel is not in the mask. Searched in a window around the point
+    that doubles until the region no longer touches its inner edges, so a click on a small
+    region of a huge mask costs the region's size, not the image's."""
+    h, w = mask.shape
+    if not (0 <= x < w and 0 <= y < h) or mask[y, x] < 128:
+        return None
+    half = start // 2
+    while True:
+        x0, y0, x1, y1 = max(0, x - half), max(0, y - half), min(w, x + half), min(h, y + half)
+        window = mask[y0:y1, x0:x1] >= 128
+        labels, _ = ndimage.label(window, structure=np.ones((3, 3), bool))
+        region = labels == labels[y - y0, x - x0]
+        touches = (region[0].any() and y0 > 0) or (region[-1].any() and y1 < h) or \
+            (region[:, 0].any() and x0 > 0) or (region[:, -1].any() and x1 < w)
+        if not touches:
+            ys, xs = np.nonzero(region)
+            ty0, ty1, tx0, tx1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+            return (x0 + tx0, y0 + ty0), region[ty0:ty1, tx0:tx1]
+        half *= 2
+
+
+def review_region(doc, proposals, x: int, y: int, accept: bool, target=None) -> int:
+    """Accept (into the user mask layer ``target``) or reject the proposed region of the layer
+    ``proposals`` at (x, y); it leaves the proposals either way. One undo step; returns the
+    region's pixel count (0 when nothing is proposed there)."""
+    found = region_at(proposals.data, x, y)
+    if found is None:
+        return 0
+    (x0, y0), region = found
+    with doc.action(f"{'Accept' if accept else 'Reject'} {proposals.name} region"):
+        if accept:
+            doc.write_pixels(target, x0, y0, np.full(region.shape, ON, np.uint8), where=region)
+        doc.write_pixels(proposals, x0, y0, np.zeros(region.shape, np.uint8), where=region)
+    return int(region.sum())
+
+
+def review_all(doc, proposals, accept: bool, target=None) -> int:
+    """Accept or reject every proposed region of ``proposals`` at once (one undo step)."""
+    region = proposals.data >= 128
+    if not region.any():
+        return 0
+    with doc.action(f"{'Accept' if accept else 'Reject'} all of {proposals.name}"):
+        if accept:
+            doc.write_pixels(target, 0, 0, np.full(region.shape, ON, np.uint8), where=region)
+        doc.write_pixels(proposals, 0, 0, np.zeros(region.shape, np.uint8), where=region)
+    return int(region.sum())

@@ -94,6 +94,8 @@ def _layer_entry(layer: Layer) -> dict:
              "opacity": layer.opacity, "locked": layer.locked}
     if isinstance(layer, MaskLayer):
         entry["color"] = list(layer.color)
+        if layer.proposed:
+            entry["proposed"] = True
     elif isinstance(layer, LabelLayer):
         entry["classes"] = [[name, list(color)] for name, color in layer.classes]
         entry["element_names"] = dict(layer.element_names)
@@ -294,7 +296,8 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
             raise ValueError(f"layer '{entry['name']}' has size {data.shape[::-1]}, "
                              f"not {doc.width}×{doc.height}")
         if kind == "mask":
-            return MaskLayer(entry["name"], data, color=entry.get("color", (255, 0, 0)), **common)
+            return MaskLayer(entry["name"], data, color=entry.get("color", (255, 0, 0)),
+                             proposed=entry.get("proposed", False) is True, **common)
         return LabelLayer(entry["name"], data, classes=entry.get("classes"),
                           element_names=entry.get("element_names"), **common)
     if kind == "restoration":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
 
 from muralstudio.core import maskops
@@ -231,3 +232,45 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
     imageio.write_json(report, summary)
     written["report"] = report
     return written
+
+
+#: a region is "unsure" when the detector's mean probability over it is below this
+UNSURE_BELOW = 0.5
+#: a region is "mostly dark paint" when more than this share of its pixels is darker than DARK_LUMA;
+#: thin regions (no pixel farther than THIN_PX from the edge) are cracks, dark by nature: not asked
+DARK_SHARE, DARK_LUMA, THIN_PX = 0.6, 0.25, 3.0
+
+
+def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = None,
+                      max_regions: int = 500) -> list[dict]:
+    """Regions of ``hole`` a conservator should look at before restoring them: those the
+    detector was unsure of (mean probability of its most likely damage class below
+    ``UNSURE_BELOW``, where it proposed anything) and those mostly covered by dark paint (dark
+    linework, hair, robes are original paint far more often than loss; thin crack-like regions
+    are not asked about, cracks being dark themselves). Each risk: ``box``
+    (x, y, w, h), ``reason`` ("unsure" or "dark") and ``value`` (the mean probability or the dark
+    share). ``probabilities``: the detection result's uint8 maps of this image, if any."""
+    from muralstudio.core.imageio import full_scale
+
+    read, _, _ = source_reader(source)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    order = np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_regions] + 1
+    risks = []
+    for label in order:
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        region = labels[y:y + h, x:x + w] == label
+        if probabilities:
+            best = max(float(p[y:y + h, x:x + w][region].mean()) / 255 for p in probabilities.values())
+            proposed = any(p[y:y + h, x:x + w][region].max() >= 128 for p in probabilities.values())
+            if proposed and best < UNSURE_BELOW:
+                risks.append({"box": (x, y, w, h), "reason": "unsure", "value": best})
+        inner = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)
+        if inner.max() <= THIN_PX:
+            continue
+        pixels = np.asarray(read(x, y, w, h))
+        values = pixels.astype(np.float32) / full_scale(pixels.dtype)
+        luma = values if values.ndim == 2 else values[..., :3].mean(axis=2) if values.shape[2] >= 3 else values[..., 0]
+        dark = float((luma[region] < DARK_LUMA).mean())
+        if dark > DARK_SHARE:
+            risks.append({"box": (x, y, w, h), "reason": "dark", "value": dark})
+    return risks

@@ -159,8 +159,9 @@ class PatchMatchSolver:
         return nnf
 
     def solve(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None,
-              sample: np.ndarray | None = None) -> np.ndarray:
-        """``sample``: where source patches may come from (None: anywhere intact)."""
+              sample: np.ndarray | None = None, progress=None) -> np.ndarray:
+        """``sample``: where source patches may come from (None: anywhere intact);
+        ``progress(fraction)`` is called after every iteration, weighted by the level's size."""
         images, holes = [rgb.astype(np.float32)], [hole]
         samples = [None if sample is None else sample & ~hole]
         while len(images) < self.max_levels:
@@ -180,6 +181,10 @@ class PatchMatchSolver:
             holes.append(coarse_hole)
             samples.append(coarse_sample)
         nnf = None
+        # work per level ~ its hole pixels × iterations: the finest level dominates
+        work = [int(h.sum()) * (self.em_iterations if d else max(1, self.em_iterations // 2))
+                for d, h in enumerate(holes)]
+        done, total = 0, max(1, sum(work))
         for depth in range(len(images) - 1, -1, -1):
             image = images[depth].copy()
             lvl = _Level(image, holes[depth], self.patch, samples[depth])
@@ -212,6 +217,9 @@ class PatchMatchSolver:
                 cost = np.full((lvl.h, lvl.w), np.inf, np.float32)
                 self._search(lvl, nnf, cost)
                 self._vote(lvl, nnf, cost)
+                done += work[depth] / iterations
+                if progress:
+                    progress(done / total)
             result = lvl.image
         if self.texture:  # finest level: each hole pixel copies its own best match, unaveraged
             cost = np.full((lvl.h, lvl.w), np.inf, np.float32)
@@ -228,7 +236,7 @@ class PatchMatchInpainter(Inpainter):
     name = "patchmatch"
     version = "1.0"
     capabilities = InpainterCapabilities(comfortable_size=768, max_side=1536, bytes_per_pixel=400,
-                                         hints=("sample_area",))
+                                         hints=("sample_area",), reports_progress=True)
 
     def __init__(self, device: str = "cpu", patch_size: int = 7, em_iterations: int = 4,
                  search_iterations: int = 2, seed: int = 0, max_levels: int = 8,
@@ -239,11 +247,11 @@ class PatchMatchInpainter(Inpainter):
                          search_iterations=int(search_iterations), seed=int(seed),
                          max_levels=int(max_levels), texture=bool(texture))
 
-    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, **hints) -> np.ndarray:
+    def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, progress=None, **hints) -> np.ndarray:
         if not hole.any():
             return rgb
         p = self.params
         solver = PatchMatchSolver(p["patch_size"], p["em_iterations"], p["search_iterations"],
                                   np.random.default_rng(p["seed"]), p["max_levels"],
                                   texture=p["texture"])
-        return solver.solve(rgb, hole, cancelled, hints.get("sample_area"))
+        return solver.solve(rgb, hole, cancelled, hints.get("sample_area"), progress)

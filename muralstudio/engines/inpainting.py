@@ -48,6 +48,8 @@ class InpainterCapabilities:
     bytes_per_pixel: int = 64  # working memory per crop pixel, for the estimate
     #: per-pixel hints the engine takes besides the hole (see HINTS)
     hints: tuple[str, ...] = ()
+    #: the engine's ``inpaint`` takes ``progress(fraction)`` and reports inside one crop
+    reports_progress: bool = False
 
     def memory_estimate(self, height: int, width: int) -> int:
         return int(height * width * self.bytes_per_pixel)
@@ -264,7 +266,8 @@ def _pad_to_multiple(rgb: np.ndarray, hole: np.ndarray, multiple: int):
 
 def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_match: bool = False,
                  rng: np.random.Generator | None = None,
-                 cancelled: Callable[[], bool] | None = None, hints: dict | None = None) -> np.ndarray:
+                 cancelled: Callable[[], bool] | None = None, hints: dict | None = None,
+                 progress: Callable[[float], None] | None = None) -> np.ndarray:
     """Fill ``hole`` in one float RGB crop with ``engine``: downscale if the engine needs it,
     pad to its multiple, restore grain, match colour. Known pixels are returned unchanged.
     ``hints``: bool maps of the crop's size (scaled and padded with it)."""
@@ -283,7 +286,9 @@ def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_mat
     padded_rgb, padded_hole = _pad_to_multiple(work_rgb, work_hole, caps.size_multiple)
     hints = {k: np.pad(v, ((0, padded_hole.shape[0] - v.shape[0]), (0, padded_hole.shape[1] - v.shape[1])))
              for k, v in hints.items()}
-    filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole, cancelled, **hints)
+    extra = {"progress": progress} if progress is not None and caps.reports_progress else {}
+    filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole, cancelled,
+                            **hints, **extra)
     filled = np.clip(filled[:work_hole.shape[0], :work_hole.shape[1]], 0, 1).astype(np.float32)
     if scale != 1.0:
         filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
@@ -366,8 +371,13 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
         crop = reader(cx, cy, cw, ch)
         crop_hole = hole[cy:cy + ch, cx:cx + cw]
         crop_hints = {k: v[cy:cy + ch, cx:cx + cw] for k, v in hints.items()}
+
+        def within(fraction, i=i):  # progress inside the region, for engines that report it
+            if progress:
+                progress((i + min(1.0, max(0.0, fraction))) / len(regions), f"region {i + 1}/{len(regions)}")
+
         filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng, cancelled,
-                              crop_hints)
+                              crop_hints, within)
         bx, by, bw, bh = box
         sl = (slice(by - cy, by - cy + bh), slice(bx - cx, bx - cx + bw))
         region_hole = crop_hole[sl].copy()

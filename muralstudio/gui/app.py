@@ -7,7 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -52,6 +52,14 @@ def install_translation(app: QApplication, language: str) -> QTranslator | None:
     if not translator.load(str(I18N / f"muralstudio_{language}.qm")):
         log.warning("no translation for %s in %s", language, I18N)
         return None
+    # Qt's own strings (Save/Discard/Cancel, OK/Cancel of standard dialogs) come from qtbase
+    qt_strings = QTranslator(translator)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_strings.load(f"qtbase_{language}", folder):
+        app.installTranslator(qt_strings)
+        translator.qt_strings = qt_strings  # removed together (tests)
+    else:
+        log.warning("Qt's own %s translation not found in %s", language, folder)
     app.installTranslator(translator)
     return translator
 

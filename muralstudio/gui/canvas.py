@@ -16,6 +16,7 @@ import math
 from collections import OrderedDict
 from typing import Callable
 
+import cv2
 import numpy as np
 import qimage2ndarray
 from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool, Signal
@@ -152,13 +153,24 @@ class MaskTilesItem(_TiledItem):
         else:
             self.lut = None
 
-    def _rgba(self, data: np.ndarray) -> np.ndarray:
+    def _rgba(self, data: np.ndarray, outline: bool = False) -> np.ndarray:
+        """Colour overlay of a tile; ``outline`` draws only the mask's edge (so a restoration
+        proposal under the mask stays visible)."""
         if self.lut is not None:
             return self.lut[data]
         rgba = np.zeros(data.shape + (4,), np.uint8)
         rgba[..., :3] = self.layer.color
-        rgba[..., 3] = (data.astype(np.uint16) * 150 // 255).astype(np.uint8)
+        if outline:
+            inside = (data >= 128).astype(np.uint8)
+            edge = cv2.morphologyEx(inside, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) & inside
+            rgba[..., 3] = edge * 230
+        else:
+            rgba[..., 3] = (data.astype(np.uint16) * 150 // 255).astype(np.uint8)
         return rgba
+
+    @property
+    def outlined(self) -> bool:
+        return self.lut is None and self.canvas.mask_outlines
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         doc = self.canvas.doc
@@ -166,7 +178,7 @@ class MaskTilesItem(_TiledItem):
         level = doc.pyramid().best_level(scale)
         painter.setOpacity(self.layer.opacity)
         for tx, ty, x, y, w, h in _visible_tiles(option.exposedRect, level, doc.width, doc.height):
-            key = ("mask", self.layer.uid, level, tx, ty)
+            key = ("mask", self.layer.uid, level, tx, ty, self.outlined)
             image = self.canvas.cache.get(key)
             if image is None:
                 s = 2 ** level
@@ -174,7 +186,7 @@ class MaskTilesItem(_TiledItem):
                 if not data.any():
                     image = QImage()  # empty tile: cached as null, drawn as nothing
                 else:
-                    image = qimage2ndarray.array2qimage(self._rgba(data), normalize=False)
+                    image = qimage2ndarray.array2qimage(self._rgba(data, self.outlined), normalize=False)
                 self.canvas.cache.put(key, image)
             if not image.isNull():
                 s = 2 ** level
@@ -269,6 +281,7 @@ class Canvas(QGraphicsView):
     stroke_finished = Signal()
     polygon_finished = Signal(list)
     click_added = Signal(float, float, bool)
+    review_clicked = Signal(float, float, bool)  # x, y, accept (left) or reject (right)
     click_removed = Signal()
     click_committed = Signal(bool)  # True = subtract from the mask
     click_discarded = Signal()
@@ -301,6 +314,7 @@ class Canvas(QGraphicsView):
         self._space = False
         self.compare = "off"  # off, split, difference
         self.show_restorations = True
+        self.mask_outlines = False  # masks drawn as outlines while a proposal is shown
         self.split_fraction = 0.5
         self._dragging_split = False
         self.set_tool("navigate")
@@ -347,6 +361,12 @@ class Canvas(QGraphicsView):
         for items in (self.mask_items, self.restoration_items):
             for uid in [u for u in items if u not in present]:
                 self.scene().removeItem(items.pop(uid))
+        outlines = self.show_restorations and any(
+            isinstance(l, RestorationLayer) and l.pending and l.visible for l in self.doc.layers)
+        if outlines != self.mask_outlines:
+            self.mask_outlines = outlines
+            for item in self.mask_items.values():
+                item.update()
                 self.cache.drop(lambda key, uid=uid: key[0] == "mask" and key[1] == uid)
 
     def layer_style_changed(self, layer) -> None:
@@ -527,6 +547,9 @@ class Canvas(QGraphicsView):
             negative = button == Qt.MouseButton.RightButton or \
                 bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
             self.click_added.emit(*self._image_pos(event), not negative)
+            return
+        if self.tool == "review" and button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            self.review_clicked.emit(*self._image_pos(event), button == Qt.MouseButton.LeftButton)
             return
         if button == Qt.MouseButton.LeftButton and self.tool == "polygon":
             self.polygon.append(self._image_pos(event))

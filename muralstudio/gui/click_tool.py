@@ -25,6 +25,7 @@ class ClickSegmentTool(QObject):
         self.device = "cpu"
         self.clicks: list[Click] = []
         self.prediction: Prediction | None = None
+        self.last_committed = None  # (document, x, y, mask) of the last region added
         self.state = "idle"
         self._session = None
         self._session_key = None
@@ -89,6 +90,7 @@ class ClickSegmentTool(QObject):
             self.window.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
             return False
         p = self.prediction
+        self.last_committed = None if subtract else (self.doc, p.x, p.y, p.mask.copy())  # R restores it
         value = np.uint8(0 if subtract else 255)
         self.doc.write_pixels(layer, p.x, p.y, np.full(p.mask.shape, value, np.uint8), where=p.mask,
                               action=self.tr("Click region (subtract)") if subtract else self.tr("Click region"))

@@ -1,6 +1,9 @@
 """Detect dock: run a damage detector on the job runner and turn its probability maps into
-reviewable mask layers ("craquelure", "paint loss"). Changing the threshold or minimum area
-re-makes the layers from the kept probabilities without running the network again."""
+layers of *proposed* damage ("craquelure (proposed)", "paint loss (proposed)"). Proposals are
+not damage: the user reviews them region by region (Review tool: left click accepts a region
+into the class's own mask layer, right click rejects it; or all at once), and only accepted
+damage is restored. Changing the threshold or minimum area re-makes the proposals from the kept
+probabilities without running the network again; what was accepted or rejected stays so."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from muralstudio.core import maskops
 from muralstudio.core.document import MaskLayer
 from muralstudio.engines import detection, registry
 from muralstudio.gui.job_panel import JobPanel
@@ -31,7 +35,8 @@ class DetectDock(JobPanel):
         self.window_size = 640  # processing tile side (Settings)
         self.result: detection.DetectionResult | None = None
         self.result_doc = None
-        self.layers: dict[str, MaskLayer] = {}
+        self.layers: dict[str, MaskLayer] = {}  # class → its proposals layer
+        self.rejected: dict[str, np.ndarray] = {}  # class → pixels the user rejected
         self.engine = QComboBox()
         for name in registry.available("detector"):
             self.engine.addItem(name, name)
@@ -46,6 +51,11 @@ class DetectDock(JobPanel):
         self.min_area.setSuffix(self.tr(" px"))
         self.run_button = QPushButton(self.tr("Detect damage"))
         self.update_button = QPushButton(self.tr("Update layers"))
+        self.review_button = QPushButton(self.tr("Review regions"))
+        self.review_button.setToolTip(self.tr("Left click a proposed region to accept it as damage, "
+                                              "right click to reject it (V)"))
+        self.accept_all_button = QPushButton(self.tr("Accept all"))
+        self.reject_all_button = QPushButton(self.tr("Reject all"))
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Threshold"), self.threshold)
@@ -59,9 +69,17 @@ class DetectDock(JobPanel):
         layout.addWidget(self.progress)
         layout.addWidget(self.stage)
         layout.addWidget(self.update_button)
+        review_row = QHBoxLayout()
+        review_row.addWidget(self.review_button)
+        review_row.addWidget(self.accept_all_button)
+        review_row.addWidget(self.reject_all_button)
+        layout.addLayout(review_row)
         layout.addStretch(1)
         self.run_button.clicked.connect(self.run)
         self.update_button.clicked.connect(self.update_layers)
+        self.review_button.clicked.connect(lambda: self.window.tool_actions["review"].trigger())
+        self.accept_all_button.clicked.connect(lambda: self.review_all(True))
+        self.reject_all_button.clicked.connect(lambda: self.review_all(False))
         self.refresh()
 
     @property
@@ -74,6 +92,72 @@ class DetectDock(JobPanel):
         self.cancel_button.setEnabled(running)
         self.update_button.setEnabled(self.result is not None and self.result_doc is self.doc
                                       and not running)
+        proposals = bool(self.proposal_layers())
+        for button in (self.review_button, self.accept_all_button, self.reject_all_button):
+            button.setEnabled(proposals and not running)
+
+    def class_label(self, name: str) -> str:
+        """A detector class as the user reads it (translated)."""
+        return {"craquelure": self.tr("craquelure"), "paint loss": self.tr("paint loss")}.get(name, name)
+
+    def proposal_layers(self) -> dict[str, MaskLayer]:
+        """The current document's proposals layers still in it, by class."""
+        if self.doc is None or self.result_doc is not self.doc:
+            return {}
+        return {name: layer for name, layer in self.layers.items()
+                if any(existing is layer for existing in self.doc.layers)}
+
+    def accepted_layer(self, name: str) -> MaskLayer:
+        """The user mask layer that accepted regions of a class go to (made when first needed)."""
+        label = self.class_label(name)
+        for layer in self.doc.layers_of_kind("mask"):
+            if layer.name == label and not layer.proposed:
+                return layer
+        return self.doc.new_mask_layer(label, color=CLASS_COLORS.get(name))
+
+    def review_at(self, x: float, y: float, accept: bool) -> int:
+        """Accept or reject the proposed region under (x, y): one undo step per click."""
+        ix, iy = int(x), int(y)
+        for name, layer in reversed(list(self.proposal_layers().items())):
+            if not (0 <= ix < self.doc.width and 0 <= iy < self.doc.height) or layer.data[iy, ix] < 128:
+                continue
+            if not accept:
+                (x0, y0), region = maskops.region_at(layer.data, ix, iy)
+                rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
+                rejected[y0:y0 + region.shape[0], x0:x0 + region.shape[1]] |= region
+            with self.doc.action(self.tr("Accept region") if accept else self.tr("Reject region")):
+                target = self.accepted_layer(name) if accept else None  # made in the same step
+                count = maskops.review_region(self.doc, layer, ix, iy, accept, target)
+            self.stage.setText((self.tr("accepted %1 px of %2") if accept else self.tr("rejected %1 px of %2"))
+                               .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
+            self.refresh()
+            return count
+        return 0
+
+    def review_all(self, accept: bool) -> int:
+        total = 0
+        with self.doc.action(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
+            for name, layer in self.proposal_layers().items():
+                if not accept:
+                    self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))[layer.data >= 128] = True
+                total += maskops.review_all(self.doc, layer, accept, self.accepted_layer(name) if accept else None)
+        self.refresh()
+        return total
+
+    def confidence_text(self, x: int, y: int) -> str:
+        """The detector's probability of each class at (x, y), for the status bar."""
+        if self.result is None or self.result_doc is not self.doc:
+            return ""
+        return "  ".join(f"{self.class_label(name)} {probability[y, x] / 255:.2f}"
+                         for name, probability in self.result.probabilities.items()
+                         if probability[y, x] >= 13)  # ≥ 5 %
+
+    def region_confidence(self, name: str, hole: np.ndarray) -> float | None:
+        """Mean probability of class ``name`` over ``hole`` (None without a result)."""
+        if self.result is None or self.result_doc is not self.doc or name not in self.result.probabilities:
+            return None
+        values = self.result.probabilities[name][hole]
+        return float(values.mean()) / 255 if values.size else None
 
     def run(self) -> Job | None:
         doc, name, device, window = self.doc, self.engine.currentData(), self.device, self.window_size
@@ -86,28 +170,38 @@ class DetectDock(JobPanel):
 
         def done(result):
             if self.doc is doc:
-                self.result, self.result_doc, self.layers = result, doc, {}
+                self.result, self.result_doc, self.layers, self.rejected = result, doc, {}, {}
                 self.update_layers()
 
         return self.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))
 
     def update_layers(self) -> None:
-        """(Re)make one mask layer per damage class from the kept probabilities: one undo step."""
+        """(Re)make one proposals layer per damage class from the kept probabilities, leaving
+        out what the user already accepted or rejected: one undo step. The user's own layers
+        are never written."""
         if self.result is None or self.result_doc is not self.doc:
             return
         doc, min_area = self.doc, self.min_area.value()
         threshold = self.threshold.value() or None
         counts = []
-        with doc.action("Detect damage"):
+        with doc.action(self.tr("Detect damage")):
             for name in self.result.probabilities:
                 mask = self.result.mask(name, threshold, min_area)
+                if name in self.rejected:
+                    mask &= ~self.rejected[name]
+                accepted = [l for l in doc.layers_of_kind("mask")
+                            if l.name == self.class_label(name) and not l.proposed]
+                for layer in accepted:
+                    mask &= layer.data < 128
                 data = mask.astype(np.uint8) * 255
-                layer = self.layers.get(name)
-                if layer is not None and any(existing is layer for existing in doc.layers):
+                layer = self.proposal_layers().get(name)
+                if layer is not None:
                     doc.set_layer_data(layer, data, f"Detect {name}")
                 else:
-                    self.layers[name] = doc.new_mask_layer(name, data, color=CLASS_COLORS.get(name))
-                counts.append(f"{name}: {mask.mean():.1%}")
-        self.stage.setText(self.tr("found %1 — review the layers, then merge them into the "
-                                   "working mask").replace("%1", ", ".join(counts)))
+                    self.layers[name] = doc.new_mask_layer(
+                        self.tr("%1 (proposed)").replace("%1", self.class_label(name)), data,
+                        color=CLASS_COLORS.get(name), proposed=True)
+                counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
+        self.stage.setText(self.tr("proposed %1 — review the regions (V): left click accepts, right "
+                                   "click rejects").replace("%1", ", ".join(counts)))
         self.refresh()

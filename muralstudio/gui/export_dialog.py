@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
@@ -36,6 +37,18 @@ class ExportDialog(QDialog):
         self.compression = QComboBox()
         self.compression.addItem(self.tr("Deflate"), "deflate")
         self.compression.addItem(self.tr("LZW"), "lzw")
+        # a proposal shows on the canvas but is not part of the image until applied: say so
+        self.pending = QComboBox()
+        self.pending.addItem(self.tr("Apply it, then export"), "apply")
+        self.pending.addItem(self.tr("Export it without applying"), "include")
+        self.pending.addItem(self.tr("Export without it"), "exclude")
+        self.pending_note = QLabel(self.tr("A restoration proposal is pending (shown on the canvas, "
+                                           "not yet applied)."))
+        self.pending_note.setWordWrap(True)
+        self.depth_note = QLabel(self.tr("This %1-bit image will be written with 8 bits per channel: "
+                                         "the finer tones are lost. Use TIFF to keep them.")
+                                 .replace("%1", str(doc.info.bit_depth)))
+        self.depth_note.setWordWrap(True)
         self.path = QLineEdit()
         browse = QPushButton(self.tr("Browse…"))
         row = QHBoxLayout()
@@ -48,6 +61,9 @@ class ExportDialog(QDialog):
         form.addRow(self.tr("Format"), self.format)
         form.addRow(self.tr("TIFF compression"), self.compression)
         form.addRow(self.tr("File"), path_widget)
+        form.addRow(self.pending_note)
+        form.addRow(self.tr("Pending proposal"), self.pending)
+        form.addRow(self.depth_note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         form.addRow(buttons)
         buttons.accepted.connect(self.accept)
@@ -56,6 +72,20 @@ class ExportDialog(QDialog):
         self.what.currentIndexChanged.connect(self._update_formats)
         self.format.currentIndexChanged.connect(self._update_suffix)
         self._update_formats()
+
+    def has_pending(self) -> bool:
+        return bool(self.doc.pending_restorations())
+
+    def _update_notes(self) -> None:
+        restored = self.what.currentData()[0] == "restored"
+        pending = restored and self.has_pending()
+        self.pending_note.setVisible(pending)
+        self.pending.setVisible(pending)
+        form = self.layout()
+        if form.labelForField(self.pending) is not None:
+            form.labelForField(self.pending).setVisible(pending)
+        self.depth_note.setVisible(restored and self.doc.info.bit_depth > 8
+                                   and self.format.currentData() in ("png8", "jpeg8"))
 
     def _update_formats(self) -> None:
         kind, _ = self.what.currentData()
@@ -76,16 +106,28 @@ class ExportDialog(QDialog):
     def _suffix(self) -> str:
         return {"tiff": ".tif", "png8": ".png", "jpeg8": ".jpg", "png": ".png", "tif": ".tif"}[self.format.currentData()]
 
+    def _default_stem(self) -> str:
+        kind, uid = self.what.currentData()
+        stem = self.doc.source.path.stem if self.doc.source.path else "mural"
+        if kind == "restored":
+            return f"{stem}-restored"
+        layer = next(layer for layer in self.doc.layers if layer.uid == uid)
+        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in layer.name).strip("-") or kind
+        return f"{stem}-{'mask' if kind == 'mask' else 'labels'}-{safe}"
+
     def _update_suffix(self) -> None:
         if self.format.currentData() is None:
             return
         self.compression.setEnabled(self.format.currentData() == "tiff")
+        self._update_notes()
         text = self.path.text().strip()
-        if not text:
-            base = (self.doc.source.path.with_name(self.doc.source.path.stem + "-restored")
-                    if self.doc.source.path else Path.home() / "restored")
-            text = str(base)
+        folder = self.doc.source.path.parent if self.doc.source.path else Path.home()
+        if not text or Path(text).stem == self._last_default:
+            text = str((Path(text).parent if text else folder) / self._default_stem())
+        self._last_default = self._default_stem()
         self.path.setText(str(Path(text).with_suffix(self._suffix())))
+
+    _last_default = None
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export to"), self.path.text())
@@ -98,7 +140,13 @@ class ExportDialog(QDialog):
         kind, uid = self.what.currentData()
         path = Path(self.path.text())
         if kind == "restored":
+            choice = self.pending.currentData() if self.has_pending() else "exclude"
+            if choice == "apply":
+                with self.doc.action("Apply proposals"):
+                    for layer in self.doc.pending_restorations():
+                        self.doc.apply_restoration(layer)
             return export.export_restored(self.doc, path, self.format.currentData(),
-                                          self.compression.currentData())
+                                          self.compression.currentData(),
+                                          include_pending=choice == "include")
         layer = next(layer for layer in self.doc.layers if layer.uid == uid)
         return export.export_mask(layer, path) if kind == "mask" else export.export_labels(layer, path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import (
     QCheckBox,
+    QMessageBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -105,7 +106,7 @@ class InpaintDock(JobPanel):
         combo.clear()
         combo.addItem(first, first_data)
         for layer in self.doc.layers if self.doc else []:
-            if isinstance(layer, MaskLayer):
+            if isinstance(layer, MaskLayer) and not layer.proposed:  # proposals are not damage yet
                 combo.addItem(layer.name, layer.uid)
         combo.setCurrentIndex(max(0, combo.findData(current)))
         combo.blockSignals(False)
@@ -144,8 +145,8 @@ class InpaintDock(JobPanel):
         hints = {layer.uid for layer in self.hint_layers().values()}
         hole = np.zeros((self.doc.height, self.doc.width), bool)
         for layer in self.doc.layers:
-            if not isinstance(layer, MaskLayer) or layer.uid in hints:  # hints are not damage
-                continue
+            if not isinstance(layer, MaskLayer) or layer.uid in hints or layer.proposed:
+                continue  # hints and unreviewed proposals are not damage
             if layer.uid == choice or (choice == ALL_VISIBLE and layer.visible):
                 hole |= layer.data >= 128
         return hole
@@ -170,10 +171,24 @@ class InpaintDock(JobPanel):
                                          device=self.device if self.device in devices else "cpu",
                                          color_match=self.color_match.isChecked(), engine_params=params)
 
-    def run(self) -> Job | None:
-        hole = self.selected_mask()
+    def run(self, hole: np.ndarray | None = None) -> Job | None:
+        """Restore the chosen damage mask (or ``hole``, e.g. the click tool's last region)."""
+        hole = self.selected_mask() if hole is None else hole
         if not hole.any():
-            self.window.show_error(self.tr("The chosen mask is empty: paint or detect damage first."))
+            masks = [l for l in self.doc.layers if isinstance(l, MaskLayer) and l.area]
+            proposed = any(l.proposed and l.visible for l in masks)
+            hidden = any(not l.proposed and not l.visible for l in masks)
+            if proposed:
+                message = self.tr("Only proposed damage is marked: accept its regions first (Detect "
+                                  "dock, Review tool V), then restore.")
+            elif hidden and self.mask_source.currentData() == ALL_VISIBLE:
+                message = self.tr("The damage mask layers are hidden: tick one in Layers, or choose it "
+                                  "under Damage mask (hidden layers are restored when chosen by name).")
+            else:
+                message = self.tr("The chosen mask is empty: paint or detect damage first.")
+            self.window.show_error(message)
+            return None
+        if not self.confirm_risks(hole):
             return None
         doc, options = self.doc, self.options()
         hints = {name: layer.data >= 128 for name, layer in self.hint_layers().items()}
@@ -194,16 +209,44 @@ class InpaintDock(JobPanel):
 
         return self.submit(Job(self.tr("Inpaint (%1)").replace("%1", options.engine), work, done))
 
+    def confirm_risks(self, hole: np.ndarray) -> bool:
+        """Ask before restoring regions the detector was unsure of or that are mostly dark
+        paint (most often original linework, hair or robes, not loss)."""
+        from muralstudio.engines import detection
+
+        dock = self.window.detect_dock
+        probabilities = dock.result.probabilities if dock.result is not None and dock.result_doc is self.doc else None
+        risks = detection.restoration_risks(self.doc.source, hole, probabilities)
+        if not risks:
+            return True
+        unsure = sum(r["reason"] == "unsure" for r in risks)
+        dark = sum(r["reason"] == "dark" for r in risks)
+        first = risks[0]["box"]
+        text = self.tr("Of the regions to restore, %1 were proposed by the detector with low "
+                       "confidence and %2 are mostly dark paint, which is more often original "
+                       "linework, hair or robes than loss (the first at x %3, y %4). "
+                       "Restore them anyway?").replace("%1", str(unsure)).replace("%2", str(dark)) \
+            .replace("%3", str(first[0])).replace("%4", str(first[1]))
+        answer = QMessageBox.question(self, self.tr("Check before restoring"), text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.window.view.centerOn(first[0] + first[2] / 2, first[1] + first[3] / 2)
+            return False
+        return True
+
     def apply(self) -> None:
         layer = self.pending_layer()
         if layer:
             self.doc.apply_restoration(layer)
+            self.clear_status()
             self.refresh()
 
     def discard(self) -> None:
         layer = self.pending_layer()
         if layer:
             self.doc.remove_layer(layer)
+            self.clear_status()
             self.refresh()
 
     def done_text(self) -> str:

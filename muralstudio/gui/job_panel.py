@@ -3,6 +3,8 @@ and the cancelled / failed outcomes handled the same way everywhere."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
 from muralstudio.gui.jobs import Job, JobRunner
@@ -15,6 +17,7 @@ class JobPanel(QWidget):
         self.window = window
         self.runner = runner
         self.job: Job | None = None
+        self.started = 0.0
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(lambda: self.job and self.runner.cancel(self.job))
         self.progress = QProgressBar()
@@ -30,7 +33,29 @@ class JobPanel(QWidget):
         """Stage text after a successful job (None leaves what the result handler wrote)."""
         return None
 
+    def clear_status(self) -> None:
+        """Forget the last job's outcome (after Apply/Discard, on another document)."""
+        if self.job is None:
+            self.progress.setValue(0)
+            self.stage.clear()
+
+    @staticmethod
+    def _clock(seconds: float) -> str:
+        seconds = int(round(seconds))
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+            else f"{seconds // 60}:{seconds % 60:02d}"
+
+    def timing_text(self, fraction: float, now: float | None = None) -> str:
+        """"0:12 elapsed, about 0:20 left" (the estimate once a few percent are done)."""
+        elapsed = (time.monotonic() if now is None else now) - self.started
+        text = self.tr("%1 elapsed").replace("%1", self._clock(elapsed))
+        if 0.03 <= fraction < 1 and elapsed >= 2:
+            left = elapsed * (1 - fraction) / fraction
+            text += self.tr(", about %1 left").replace("%1", self._clock(left))
+        return text
+
     def submit(self, job: Job) -> Job:
+        self.started = time.monotonic()
         self.job = self.runner.submit(job)
         self.progress.setValue(0)
         self.stage.setText(self.tr("queued"))
@@ -40,7 +65,7 @@ class JobPanel(QWidget):
     def _progress(self, job: Job) -> None:
         if job is self.job:
             self.progress.setValue(int(job.fraction * 100))
-            self.stage.setText(translate_stage(job.stage))
+            self.stage.setText(f"{translate_stage(job.stage)} — {self.timing_text(job.fraction)}")
 
     def _finished(self, job: Job) -> None:
         if job is not self.job:

@@ -173,8 +173,10 @@ class LayerPanel(QWidget):
     def _current_changed(self) -> None:
         layer = self.current_layer()
         self.opacity.setEnabled(layer is not None)
+        self.opacity.blockSignals(True)  # showing a value is not setting one
+        self.opacity.setValue(round(layer.opacity * 100) if layer is not None else 100)
+        self.opacity.blockSignals(False)
         if layer is not None:
-            self.opacity.setValue(round(layer.opacity * 100))
             self.buttons["lock"].setText(self.tr("Unlock") if layer.locked else self.tr("Lock"))
         for key in ("duplicate", "delete", "lock", "up", "down"):
             self.buttons[key].setEnabled(layer is not None)

@@ -16,7 +16,11 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QDockWidget,
+    QFrame,
+    QScrollArea,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -24,7 +28,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSpinBox,
     QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QToolBar,
+    QVBoxLayout,
 )
 
 from muralstudio.core import export, maskops, project, synth
@@ -53,6 +60,7 @@ log = logging.getLogger(__name__)
 #: Images with a longer side than this get their pyramid built in the background on opening.
 PYRAMID_SIDE = 4096
 AUTOSAVE_MS = 3 * 60 * 1000
+DOCK_MIN_HEIGHT = 90
 IMAGE_FILTER = "Images (*.tif *.tiff *.png *.jpg *.jpeg *.bmp *.webp);;MuralStudio projects (*.mural)"
 
 
@@ -152,6 +160,7 @@ class MainWindow(QMainWindow):
         self.view.stroke_moved.connect(self._stroke_moved)
         self.view.stroke_finished.connect(self._stroke_finished)
         self.view.polygon_finished.connect(self._polygon_finished)
+        self.view.review_clicked.connect(lambda x, y, accept: self.detect_dock.review_at(x, y, accept))
         self._stroke = None
         self.click_tool = ClickSegmentTool(self, self.jobs)
         self.click_tool.state_changed.connect(self._show_click_state)
@@ -164,7 +173,10 @@ class MainWindow(QMainWindow):
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
-        self.resize(1280, 860)
+        screen = QApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        self.resize(min(1280, available.width()) if available else 1280,
+                    min(860, available.height()) if available else 860)
         self.setAcceptDrops(True)
         if doc is not None:
             self.set_document(doc)
@@ -230,11 +242,37 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.compare_actions[mode] = action
         self.compare_actions["off"].setChecked(True)
+        self.original_action = self._action(view_menu, self.tr("Show the &Original (toggle)"),
+                                            self.toggle_original, QKeySequence("O"))
+        self.original_action.setCheckable(True)
+        restore_menu = self.menuBar().addMenu(self.tr("&Restore"))
+        self.detect_action = self._action(restore_menu, self.tr("&Detect Damage"), self._detect,
+                                          QKeySequence("Ctrl+D"))
+        self.restore_action = self._action(restore_menu, self.tr("&Restore the Damage Mask"),
+                                           self._restore, QKeySequence("Ctrl+R"))
+        self.restore_region_action = self._action(
+            restore_menu, self.tr("Restore the &Committed Region"), self.restore_committed_region,
+            QKeySequence("R"))
+        restore_menu.addSeparator()
+        self.apply_action = self._action(restore_menu, self.tr("&Apply the Proposal"),
+                                         lambda: self.inpaint_dock.apply(), QKeySequence("Ctrl+Return"))
+        self.discard_action = self._action(restore_menu, self.tr("D&iscard the Proposal"),
+                                           lambda: self.inpaint_dock.discard(), QKeySequence("Ctrl+Backspace"))
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("&Keyboard Shortcuts"), self.show_shortcuts, QKeySequence("F1"))
+        self._action(help_menu, self.tr("&User Guide"), self.open_user_guide)
+        self._action(help_menu, self.tr("&About MuralStudio"), self.show_about)
 
     def _add_dock(self, title: str, name: str, widget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)  # saveState/restoreState key
-        dock.setWidget(widget)
+        # scrolled, so no dock's full height sets the window's minimum (1280×720 laptops)
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumHeight(DOCK_MIN_HEIGHT)
+        dock.setWidget(scroll)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
@@ -246,7 +284,8 @@ class MainWindow(QMainWindow):
         self.tool_actions = {}
         for tool, text, key in (("navigate", self.tr("Navigate"), "N"), ("brush", self.tr("Brush"), "B"),
                                 ("click", self.tr("Click segment"), "C"),
-                                ("eraser", self.tr("Eraser"), "E"), ("polygon", self.tr("Polygon fill"), "P")):
+                                ("eraser", self.tr("Eraser"), "E"), ("polygon", self.tr("Polygon fill"), "P"),
+                                ("review", self.tr("Review detections"), "V")):
             action = QAction(text, self, checkable=True)
             action.setShortcut(QKeySequence(key))
             action.setToolTip(f"{text} ({key})")
@@ -259,6 +298,9 @@ class MainWindow(QMainWindow):
             "Click segment (C): left click = part of the region, right or Alt+click = not part; "
             "Backspace removes the last click, Enter adds the region to the mask layer, "
             "Shift+Enter subtracts it, Esc discards"))
+        self.tool_actions["review"].setToolTip(self.tr(
+            "Review detections (V): left click accepts a proposed region into the damage mask, "
+            "right click rejects it; the status bar shows the detector's confidence under the cursor"))
         self.segmenter_choice = QComboBox()
         for name in registry.available("segmenter"):
             self.segmenter_choice.addItem(name, name)
@@ -283,11 +325,12 @@ class MainWindow(QMainWindow):
 
     # mask tools ----------------------------------------------------------------------------
     def target_mask_layer(self) -> MaskLayer:
-        """The selected mask layer, else the top mask layer, else a new one."""
+        """Where the user's edits go: the selected mask layer, else the top mask layer, else a
+        new one — never a layer of detector proposals (re-thresholding rewrites those)."""
         layer = self.layer_panel.current_layer()
-        if isinstance(layer, MaskLayer):
+        if isinstance(layer, MaskLayer) and not layer.proposed:
             return layer
-        masks = self.doc.layers_of_kind("mask")
+        masks = [l for l in self.doc.layers_of_kind("mask") if not l.proposed]
         return masks[-1] if masks else self.doc.new_mask_layer(self.tr("damage"))
 
     def _show_click_state(self, state: str) -> None:
@@ -361,6 +404,10 @@ class MainWindow(QMainWindow):
             self.autosaver.close()
         self.doc = doc
         self.click_tool.discard()
+        self.status_pos.clear()  # the previous document's pixel value and depth
+        self._pixel_block = None
+        for panel in (self.inpaint_dock, self.detect_dock, self.elements_dock):
+            panel.clear_status()  # "done: review the proposal…" belonged to the previous document
         self.autosaver = project.Autosaver(doc)
         for event in (doc.layer_inserted, doc.layer_removed, doc.layer_moved):
             event.connect(self._layer_list_changed)
@@ -467,10 +514,12 @@ class MainWindow(QMainWindow):
         x, y = int(sx), int(sy)
         if 0 <= x < self.doc.width and 0 <= y < self.doc.height:
             value = self._pixel_value(x, y)
-            self.status_pos.setText(self.tr("x %1  y %2  value %3  (%4-bit)")
-                                    .replace("%1", str(x)).replace("%2", str(y))
-                                    .replace("%3", " ".join(str(int(v)) for v in value))
-                                    .replace("%4", str(self.doc.info.bit_depth)))
+            text = (self.tr("x %1  y %2  value %3  (%4-bit)")
+                    .replace("%1", str(x)).replace("%2", str(y))
+                    .replace("%3", " ".join(str(int(v)) for v in value))
+                    .replace("%4", str(self.doc.info.bit_depth)))
+            confidence = self.detect_dock.confidence_text(x, y)
+            self.status_pos.setText(f"{text}  {confidence}" if confidence else text)
         else:
             self.status_pos.clear()
 
@@ -488,6 +537,103 @@ class MainWindow(QMainWindow):
         return self._pixel_block[1][y - by, x - bx].reshape(-1)
 
     # commands ----------------------------------------------------------------------------
+    def _detect(self) -> None:
+        self.findChild(QDockWidget, "detect").raise_()
+        self.detect_dock.run()
+
+    def _restore(self) -> None:
+        self.findChild(QDockWidget, "inpaint").raise_()
+        self.inpaint_dock.run()
+
+    def restore_committed_region(self):
+        """R: restore the region the click tool committed last, with the Inpaint dock's engine."""
+        region = self.click_tool.last_committed
+        if region is None or region[0] is not self.doc:
+            self.statusBar().showMessage(self.tr("Commit a click-segment region first (C, clicks, Enter)."), 5000)
+            return None
+        _, x, y, mask = region
+        hole = np.zeros((self.doc.height, self.doc.width), bool)
+        hole[y:y + mask.shape[0], x:x + mask.shape[1]] = mask
+        self.findChild(QDockWidget, "inpaint").raise_()
+        return self.inpaint_dock.run(hole)
+
+    def toggle_original(self, checked: bool | None = None) -> None:
+        show_original = self.original_action.isChecked() if checked is None else bool(checked)
+        self.view.set_show_restorations(not show_original)
+        self.view.sync_layers()
+        self.statusBar().showMessage(self.tr("Showing the original") if show_original
+                                     else self.tr("Showing the restored image"), 3000)
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, what) of every shortcut: menu and tool actions, then the canvas's own keys."""
+        rows = []
+        for action in self.findChildren(QAction):
+            if not action.shortcut().isEmpty():
+                text = action.text().replace("&", "")
+                rows.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), text))
+        rows.sort(key=lambda r: r[1].lower())
+        rows += [(self.tr("Space + drag, middle drag"), self.tr("Pan")),
+                 (self.tr("Wheel"), self.tr("Zoom")),
+                 (self.tr("hold \\"), self.tr("See the original while held")),
+                 (self.tr("Click segment: left / right click"), self.tr("Add a positive / negative click")),
+                 (self.tr("Click segment: Backspace"), self.tr("Remove the last click")),
+                 (self.tr("Click segment: Enter / Shift+Enter"), self.tr("Add / subtract the region")),
+                 (self.tr("Click segment: Esc"), self.tr("Discard the clicks")),
+                 (self.tr("Review: left / right click"), self.tr("Accept / reject a proposed region")),
+                 (self.tr("Polygon: double click or Enter"), self.tr("Close and fill the polygon"))]
+        return rows
+
+    def show_shortcuts(self) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Keyboard shortcuts"))
+        table = QTableWidget(0, 2, dialog)
+        table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action")])
+        for keys, text in self.shortcut_rows():
+            row = table.rowCount()
+            table.insertRow(row)
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(560, 600)
+        dialog.setModal(False)
+        dialog.show()
+        self.shortcuts_dialog = dialog
+        return dialog
+
+    def user_guide_path(self) -> Path | None:
+        """The README shipped beside the package (source checkouts and installed copies)."""
+        for candidate in (Path(__file__).resolve().parents[2] / "README.md",
+                          Path(__file__).resolve().parents[1] / "docs" / "README.md"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def open_user_guide(self) -> bool:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        path = self.user_guide_path()
+        if path is None:
+            self.show_error(self.tr("The user guide is not installed with this copy."))
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def show_about(self) -> None:
+        from muralstudio import __version__
+
+        QMessageBox.about(self, self.tr("About MuralStudio"), self.tr(
+            "MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage "
+            "masks from clicks and brushes, detection reviewed region by region, inpainting at "
+            "native resolution that never alters pixels outside the mask and records every "
+            "restoration, element labeling.").replace("%1", __version__))
+
     def undo(self) -> None:
         self.doc.undo()
 

@@ -429,7 +429,7 @@ def _train_edgeconnect_inpaint(args, device, out, ckpt_path, log_path, images, v
     if g1 is None:  # validation with ground-truth edges in the hole, as this stage trains
         from muralstudio.engines.inpaint_networks import canny_edges, rgb_to_grey
 
-        engine.edges = lambda rgb, hole: canny_edges(rgb_to_grey(rgb), np.zeros_like(hole), args.sigma)
+        engine.edges = lambda rgb, hole, guide=None: canny_edges(rgb_to_grey(rgb), np.zeros_like(hole), args.sigma)
     loss_weights = {"perceptual": args.perceptual_weight, "style": args.style_weight}
     rng = np.random.default_rng(args.seed + run.step)
     while not run.done:

@@ -3,33 +3,33 @@
 <context>
     <name>ClickSegmentTool</name>
     <message>
-        <location filename="../click_tool.py" line="60" />
+        <location filename="../click_tool.py" line="61" />
         <source>Start a region with a positive (left) click.</source>
         <extracomment>"idle", "preparing" (first prediction of a session: the engine encodes the image), "predicting" or "ready"</extracomment>
         <translation>请先用正向（左键）点击开始一个区域。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="85" />
+        <location filename="../click_tool.py" line="86" />
         <source>The region is still being computed.</source>
         <translation>区域仍在计算中。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="89" />
+        <location filename="../click_tool.py" line="90" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="94" />
+        <location filename="../click_tool.py" line="96" />
         <source>Click region (subtract)</source>
         <translation>点选区域（减去）</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="94" />
+        <location filename="../click_tool.py" line="96" />
         <source>Click region</source>
         <translation>点选区域</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="125" />
+        <location filename="../click_tool.py" line="127" />
         <source>Segment (%1)</source>
         <translation>分割 (%1)</translation>
     </message>
@@ -37,50 +37,116 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="41" />
+        <location filename="../detect_dock.py" line="46" />
         <source>calibrated</source>
         <extracomment>overlay colours of the detected classes</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="46" />
+        <location filename="../detect_dock.py" line="51" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="47" />
+        <location filename="../detect_dock.py" line="52" />
+        <location filename="../detect_dock.py" line="187" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="48" />
+        <location filename="../detect_dock.py" line="53" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="50" />
+        <location filename="../detect_dock.py" line="54" />
+        <source>Review regions</source>
+        <translation>审核区域</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="55" />
+        <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
+        <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="57" />
+        <source>Accept all</source>
+        <translation>全部接受</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="58" />
+        <source>Reject all</source>
+        <translation>全部拒绝</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="60" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="51" />
+        <location filename="../detect_dock.py" line="61" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="52" />
+        <location filename="../detect_dock.py" line="62" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="92" />
+        <location filename="../detect_dock.py" line="101" />
+        <source>craquelure</source>
+        <translation>龟裂</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="101" />
+        <source>paint loss</source>
+        <translation>颜料脱落</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="128" />
+        <source>Accept region</source>
+        <translation>接受区域</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="128" />
+        <source>Reject region</source>
+        <translation>拒绝区域</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="131" />
+        <source>accepted %1 px of %2</source>
+        <translation>已接受 %2 的 %1 像素</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="131" />
+        <source>rejected %1 px of %2</source>
+        <translation>已拒绝 %2 的 %1 像素</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="139" />
+        <source>Accept all proposals</source>
+        <translation>接受全部建议</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="139" />
+        <source>Reject all proposals</source>
+        <translation>拒绝全部建议</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="176" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="111" />
-        <source>found %1 — review the layers, then merge them into the working mask</source>
-        <translation>发现 %1 — 请检查这些图层，然后合并到工作蒙版</translation>
+        <location filename="../detect_dock.py" line="202" />
+        <source>%1 (proposed)</source>
+        <translation>%1（建议）</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="205" />
+        <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
+        <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
 </context>
 <context>
@@ -270,88 +336,118 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="27" />
-        <location filename="../export_dialog.py" line="47" />
+        <location filename="../export_dialog.py" line="28" />
+        <location filename="../export_dialog.py" line="60" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="29" />
+        <location filename="../export_dialog.py" line="30" />
         <source>Restored image</source>
         <translation>修复后的图像</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="32" />
+        <location filename="../export_dialog.py" line="33" />
         <source>Mask: %1</source>
         <translation>蒙版：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="34" />
+        <location filename="../export_dialog.py" line="35" />
         <source>Labels: %1</source>
         <translation>标注：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="37" />
+        <location filename="../export_dialog.py" line="38" />
         <source>Deflate</source>
         <translation>Deflate</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="38" />
+        <location filename="../export_dialog.py" line="39" />
         <source>LZW</source>
         <translation>LZW</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="40" />
+        <location filename="../export_dialog.py" line="42" />
+        <source>Apply it, then export</source>
+        <translation>先应用，再导出</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="43" />
+        <source>Export it without applying</source>
+        <translation>导出但不应用</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="44" />
+        <source>Export without it</source>
+        <translation>不含建议导出</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="45" />
+        <source>A restoration proposal is pending (shown on the canvas, not yet applied).</source>
+        <translation>有一个修复建议待定（画布上可见，尚未应用）。</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="48" />
+        <source>This %1-bit image will be written with 8 bits per channel: the finer tones are lost. Use TIFF to keep them.</source>
+        <translation>这幅 %1 位图像将以每通道 8 位写出：更细的色阶会丢失。用 TIFF 可以保留。</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="53" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="48" />
+        <location filename="../export_dialog.py" line="61" />
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="49" />
+        <location filename="../export_dialog.py" line="62" />
         <source>TIFF compression</source>
         <translation>TIFF 压缩</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="50" />
+        <location filename="../export_dialog.py" line="63" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
         <location filename="../export_dialog.py" line="65" />
+        <source>Pending proposal</source>
+        <translation>待定建议</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="95" />
         <source>TIFF, %1-bit as the source, ICC and record kept</source>
         <translation>TIFF，与源图相同的 %1 位，保留 ICC 与修复记录</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="66" />
+        <location filename="../export_dialog.py" line="96" />
         <source>PNG, 8-bit (for sharing)</source>
         <translation>PNG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="67" />
+        <location filename="../export_dialog.py" line="97" />
         <source>JPEG, 8-bit (for sharing)</source>
         <translation>JPEG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="69" />
+        <location filename="../export_dialog.py" line="99" />
         <source>PNG, 8-bit mask</source>
         <translation>PNG，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="70" />
+        <location filename="../export_dialog.py" line="100" />
         <source>TIFF, 8-bit mask</source>
         <translation>TIFF，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="72" />
+        <location filename="../export_dialog.py" line="102" />
         <source>Indexed PNG (class values, class colours)</source>
         <translation>索引 PNG（类别值与类别颜色）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="91" />
+        <location filename="../export_dialog.py" line="133" />
         <source>Export to</source>
         <translation>导出到</translation>
     </message>
@@ -367,122 +463,142 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="41" />
+        <location filename="../inpaint_dock.py" line="42" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="42" />
+        <location filename="../inpaint_dock.py" line="43" />
         <source>Add the wall's grain to the fill</source>
         <translation>为填充加入墙面颗粒纹理</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="43" />
+        <location filename="../inpaint_dock.py" line="44" />
         <source>fourier: noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall</source>
         <translation>fourier：加入与周围细节幅度相同的噪声，使大面积填充不比墙面更光滑</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="48" />
+        <location filename="../inpaint_dock.py" line="49" />
         <source>A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)</source>
         <translation>在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="50" />
+        <location filename="../inpaint_dock.py" line="51" />
         <source>Draw guide lines</source>
         <translation>绘制引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="52" />
+        <location filename="../inpaint_dock.py" line="53" />
         <source>Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss</source>
         <translation>添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="55" />
+        <location filename="../inpaint_dock.py" line="56" />
         <source>A mask layer marking where texture may be copied from (patchmatch)</source>
         <translation>标出可复制纹理来源区域的蒙版图层（patchmatch）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="56" />
+        <location filename="../inpaint_dock.py" line="57" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="57" />
+        <location filename="../inpaint_dock.py" line="58" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="58" />
+        <location filename="../inpaint_dock.py" line="59" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="60" />
+        <location filename="../inpaint_dock.py" line="61" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="61" />
+        <location filename="../inpaint_dock.py" line="62" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="62" />
+        <location filename="../inpaint_dock.py" line="63" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="68" />
+        <location filename="../inpaint_dock.py" line="69" />
         <source>Guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="69" />
+        <location filename="../inpaint_dock.py" line="70" />
         <source>Sample from</source>
         <translation>取样区域</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="81" />
+        <location filename="../inpaint_dock.py" line="82" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="117" />
+        <location filename="../inpaint_dock.py" line="118" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="118" />
+        <location filename="../inpaint_dock.py" line="119" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="119" />
+        <location filename="../inpaint_dock.py" line="120" />
         <source>Anywhere around the loss</source>
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="157" />
+        <location filename="../inpaint_dock.py" line="158" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="176" />
+        <location filename="../inpaint_dock.py" line="182" />
+        <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
+        <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="185" />
+        <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
+        <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="188" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="182" />
+        <location filename="../inpaint_dock.py" line="197" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="195" />
+        <location filename="../inpaint_dock.py" line="210" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="210" />
+        <location filename="../inpaint_dock.py" line="225" />
+        <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
+        <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="230" />
+        <source>Check before restoring</source>
+        <translation>修复前请确认</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="251" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -853,475 +969,675 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="117" />
+        <location filename="../main_window.py" line="125" />
         <source>Navigator</source>
         <extracomment>Images with a longer side than this get their pyramid built in the background on opening.</extracomment>
         <translation>导航器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="119" />
+        <location filename="../main_window.py" line="127" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="134" />
+        <location filename="../main_window.py" line="142" />
         <source>Inpaint</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136" />
+        <location filename="../main_window.py" line="144" />
         <source>Detect</source>
         <translation>检测</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="139" />
+        <location filename="../main_window.py" line="147" />
         <source>Labels</source>
         <translation>标注</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="142" />
+        <location filename="../main_window.py" line="150" />
         <source>Elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145" />
+        <location filename="../main_window.py" line="153" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="156" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182" />
+        <location filename="../main_window.py" line="194" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="195" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="196" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186" />
+        <location filename="../main_window.py" line="198" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="187" />
+        <location filename="../main_window.py" line="199" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="200" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="201" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192" />
+        <location filename="../main_window.py" line="204" />
         <source>Se&amp;ttings…</source>
         <translation>设置…(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="205" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="206" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
-        <location filename="../main_window.py" line="453" />
+        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="496" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
-        <location filename="../main_window.py" line="455" />
+        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="498" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="209" />
         <source>New &amp;Mask Layer</source>
         <translation>新建蒙版图层(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="210" />
         <source>&amp;Mask</source>
         <translation>蒙版(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="211" />
         <source>&amp;Grow…</source>
         <translation>扩展…(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="212" />
         <source>Grow</source>
         <translation>扩展</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="212" />
         <source>Grow by (pixels):</source>
         <translation>扩展量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="213" />
         <source>&amp;Shrink…</source>
         <translation>收缩…(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="214" />
         <source>Shrink</source>
         <translation>收缩</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="214" />
         <source>Shrink by (pixels):</source>
         <translation>收缩量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="215" />
         <source>&amp;Feather…</source>
         <translation>羽化…(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="216" />
         <source>Feather</source>
         <translation>羽化</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="216" />
         <source>Feather radius (pixels):</source>
         <translation>羽化半径（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="217" />
         <source>&amp;Invert</source>
         <translation>反选(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="217" />
         <source>Invert</source>
         <translation>反选</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="219" />
         <source>Fill &amp;Holes</source>
         <translation>填充孔洞(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="220" />
         <source>Fill holes</source>
         <translation>填充孔洞</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../main_window.py" line="221" />
         <source>&amp;Remove Specks…</source>
         <translation>去除斑点…(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="222" />
         <source>Remove specks</source>
         <translation>去除斑点</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="222" />
         <source>Smallest region to keep (pixels):</source>
         <translation>保留的最小区域（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="224" />
         <source>&amp;Union with…</source>
         <translation>与…合并(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="224" />
         <source>Union</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="225" />
         <source>I&amp;ntersect with…</source>
         <translation>与…相交(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214" />
+        <location filename="../main_window.py" line="226" />
         <source>Intersect</source>
         <translation>相交</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="227" />
         <source>Su&amp;btract…</source>
         <translation>减去…(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="228" />
         <source>Subtract</source>
         <translation>减去</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="229" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="230" />
         <source>Zoom &amp;In</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="231" />
         <source>Zoom &amp;Out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="232" />
         <source>&amp;Fit to Window</source>
         <translation>适合窗口(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="233" />
         <source>&amp;Actual Size (100 %)</source>
         <translation>实际大小 (100 %)(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="234" />
         <source>&amp;Compare (hold \ to see the original)</source>
         <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225" />
+        <location filename="../main_window.py" line="237" />
         <source>&amp;Off</source>
         <translation>关闭(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225" />
+        <location filename="../main_window.py" line="237" />
         <source>&amp;Split view</source>
         <translation>分割视图(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="226" />
+        <location filename="../main_window.py" line="238" />
         <source>Side &amp;by side</source>
         <translation>并排对比(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="239" />
         <source>&amp;Difference</source>
         <translation>差异(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="245" />
+        <source>Show the &amp;Original (toggle)</source>
+        <translation>显示原图（切换）(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="248" />
+        <source>&amp;Restore</source>
+        <translation>修复(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="249" />
+        <source>&amp;Detect Damage</source>
+        <translation>检测病害(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="251" />
+        <source>&amp;Restore the Damage Mask</source>
+        <translation>修复病害蒙版(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="254" />
+        <source>Restore the &amp;Committed Region</source>
+        <translation>修复已提交的区域(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="257" />
+        <source>&amp;Apply the Proposal</source>
+        <translation>应用建议(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="259" />
+        <source>D&amp;iscard the Proposal</source>
+        <translation>放弃建议(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="261" />
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="262" />
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="263" />
+        <source>&amp;User Guide</source>
+        <translation>用户指南(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="264" />
+        <source>&amp;About MuralStudio</source>
+        <translation>关于 MuralStudio(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="280" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="247" />
+        <location filename="../main_window.py" line="285" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="247" />
+        <location filename="../main_window.py" line="285" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="248" />
+        <location filename="../main_window.py" line="286" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="287" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="287" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="288" />
+        <source>Review detections</source>
+        <translation>审核检测结果</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="298" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="302" />
+        <source>Review detections (V): left click accepts a proposed region into the damage mask, right click rejects it; the status bar shows the detector's confidence under the cursor</source>
+        <translation>审核检测结果（V）：左键单击把建议区域接受进病害蒙版，右键单击拒绝；状态栏显示光标处检测器的置信度</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="308" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="271" />
+        <location filename="../main_window.py" line="313" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="277" />
+        <location filename="../main_window.py" line="319" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291" />
-        <location filename="../main_window.py" line="498" />
+        <location filename="../main_window.py" line="334" />
+        <location filename="../main_window.py" line="640" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294" />
+        <location filename="../main_window.py" line="337" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295" />
+        <location filename="../main_window.py" line="338" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="296" />
+        <location filename="../main_window.py" line="339" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="305" />
-        <location filename="../main_window.py" line="333" />
+        <location filename="../main_window.py" line="348" />
+        <location filename="../main_window.py" line="376" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="351" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="351" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="351" />
+        <location filename="../main_window.py" line="394" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="396" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="388" />
+        <location filename="../main_window.py" line="431" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="452" />
+        <location filename="../main_window.py" line="495" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="454" />
+        <location filename="../main_window.py" line="497" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="470" />
+        <location filename="../main_window.py" line="513" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="548" />
+        <source>Commit a click-segment region first (C, clicks, Enter).</source>
+        <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="560" />
+        <source>Showing the original</source>
+        <translation>正在显示原图</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="561" />
+        <source>Showing the restored image</source>
+        <translation>正在显示修复后的图像</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="571" />
+        <source>Space + drag, middle drag</source>
+        <translation>空格 + 拖动，中键拖动</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="571" />
+        <source>Pan</source>
+        <translation>平移</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="572" />
+        <source>Wheel</source>
+        <translation>滚轮</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="572" />
+        <source>Zoom</source>
+        <translation>缩放</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="573" />
+        <source>hold \</source>
+        <translation>按住 \</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="573" />
+        <source>See the original while held</source>
+        <translation>按住时查看原图</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="574" />
+        <source>Click segment: left / right click</source>
+        <translation>点选分割：左键 / 右键单击</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="574" />
+        <source>Add a positive / negative click</source>
+        <translation>添加正 / 负点击</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="575" />
+        <source>Click segment: Backspace</source>
+        <translation>点选分割：Backspace</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="575" />
+        <source>Remove the last click</source>
+        <translation>删除最后一次点击</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="576" />
+        <source>Click segment: Enter / Shift+Enter</source>
+        <translation>点选分割：Enter / Shift+Enter</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="576" />
+        <source>Add / subtract the region</source>
+        <translation>添加 / 减去该区域</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="577" />
+        <source>Click segment: Esc</source>
+        <translation>点选分割：Esc</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="577" />
+        <source>Discard the clicks</source>
+        <translation>放弃这些点击</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="578" />
+        <source>Review: left / right click</source>
+        <translation>审核：左键 / 右键单击</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="578" />
+        <source>Accept / reject a proposed region</source>
+        <translation>接受 / 拒绝建议区域</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="579" />
+        <source>Polygon: double click or Enter</source>
+        <translation>多边形：双击或 Enter</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="579" />
+        <source>Close and fill the polygon</source>
+        <translation>闭合并填充多边形</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="584" />
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="586" />
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="586" />
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="620" />
+        <source>The user guide is not installed with this copy.</source>
+        <translation>此副本未安装用户指南。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="627" />
+        <source>About MuralStudio</source>
+        <translation>关于 MuralStudio</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="628" />
+        <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
+        <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="651" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="533" />
+        <location filename="../main_window.py" line="675" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="562" />
+        <location filename="../main_window.py" line="704" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="572" />
+        <location filename="../main_window.py" line="714" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="573" />
+        <location filename="../main_window.py" line="715" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="584" />
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="726" />
+        <location filename="../main_window.py" line="732" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="586" />
+        <location filename="../main_window.py" line="728" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596" />
+        <location filename="../main_window.py" line="738" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="605" />
-        <location filename="../main_window.py" line="614" />
+        <location filename="../main_window.py" line="747" />
+        <location filename="../main_window.py" line="756" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="607" />
-        <location filename="../main_window.py" line="616" />
+        <location filename="../main_window.py" line="749" />
+        <location filename="../main_window.py" line="758" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="647" />
+        <location filename="../main_window.py" line="789" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="655" />
+        <location filename="../main_window.py" line="797" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="656" />
+        <location filename="../main_window.py" line="798" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="689" />
+        <location filename="../main_window.py" line="831" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="690" />
+        <location filename="../main_window.py" line="832" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="714" />
+        <location filename="../main_window.py" line="856" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -1545,7 +1861,7 @@
 <context>
     <name>self.canvas</name>
     <message>
-        <location filename="../canvas.py" line="113" />
+        <location filename="../canvas.py" line="114" />
         <source>building overview…</source>
         <translation>正在生成概览…</translation>
     </message>
