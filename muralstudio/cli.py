@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import importlib
 import json
 import logging
@@ -508,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(with_trainers=first == "train").parse_args(argv)
     args.command_line = ["muralstudio", *argv]  # model cards record the exact command
     try:
+        refuse_overwriting_inputs(args)  # before any work, not after a long restoration
         return COMMANDS[args.command](args)
     except MuralStudioError as exc:
         print(f"muralstudio {args.command}: error: {exc}", file=sys.stderr)
@@ -516,15 +518,59 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"muralstudio {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except OSError as exc:  # full disk, read-only folder, …: one line naming the file
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"muralstudio {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+#: options naming files a command reads, and files it writes
+INPUT_OPTIONS = ("image", "mask", "guide", "sample_area", "checkpoint")
+OUTPUT_OPTIONS = ("out", "elements", "json")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def refuse_overwriting_inputs(args) -> None:
+    """No command writes to a file it reads (the source, its mask, guide or sampling area)."""
+    for out_name in OUTPUT_OPTIONS:
+        out = getattr(args, out_name, None)
+        if not isinstance(out, (str, Path)):
+            continue
+        for in_name in INPUT_OPTIONS:
+            source = getattr(args, in_name, None)
+            if isinstance(source, (str, Path)) and (_same_file(Path(out), Path(source))
+                                                    or Path(out).resolve() == Path(source).resolve()):
+                raise ValueError(f"--{out_name.replace('_', '-')} {out} is the input "
+                                 f"{'--' + in_name.replace('_', '-') if in_name != 'image' else 'image'} "
+                                 f"{source}: MuralStudio never writes to its inputs; choose another name")
 
 
 def run_gui(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="muralstudio", description="Open the window.")
     parser.add_argument("file", nargs="?", type=Path, help="image or .mural project to open")
     args = parser.parse_args(argv)
+    if no_display():
+        print("muralstudio: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): start it "
+              "on a desktop, over ssh -X, or under xvfb-run; the command-line tools (muralstudio "
+              "--help) work without one", file=sys.stderr)
+        return 2
     from muralstudio.gui.app import run
 
     return run(args.file)
+
+
+def no_display() -> bool:
+    """On Linux and other X11/Wayland systems, whether a window could not be shown at all (Qt
+    would abort naming its xcb plugin instead). An explicit QT_QPA_PLATFORM is respected."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from muralstudio import __version__
+from muralstudio import __version__, cli
 from muralstudio.core import imageio
 
 
@@ -106,3 +107,34 @@ def test_models_list_shows_engines_weights_and_hashes(tmp_path):
                             "raise SystemExit(main(['models', 'list']))"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert table.returncode == 0 and "MISSING" in table.stdout and "muralstudio train" in table.stdout
+
+
+@pytest.mark.parametrize("target", ["in.png", "mask.png", "area.png"])
+def test_inpaint_refuses_to_write_any_of_its_inputs_before_working(tmp_path, target):
+    import hashlib
+
+    from muralstudio.core import imageio, synth
+
+    image = synth.generate_mural(64, 48, seed=1)[0]
+    hole = np.zeros((48, 64), np.uint8)
+    hole[10:20, 10:20] = 255
+    imageio.write_png(tmp_path / "in.png", image)
+    imageio.write_png(tmp_path / "mask.png", hole)
+    imageio.write_png(tmp_path / "area.png", 255 - hole)
+    before = hashlib.sha256((tmp_path / target).read_bytes()).hexdigest()
+    code = cli.main(["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "mask.png"),
+                     "--engine", "patchmatch", "--sample-area", str(tmp_path / "area.png"),
+                     "--out", str(tmp_path / target)])
+    assert code == 2
+    assert hashlib.sha256((tmp_path / target).read_bytes()).hexdigest() == before
+
+
+
+def test_without_a_display_the_window_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "muralstudio"], capture_output=True, text=True,
+                            timeout=120, env=env)
+    if sys.platform in ("win32", "darwin"):
+        pytest.skip("always a display")
+    assert result.returncode == 2 and "no display found" in result.stderr
+    assert "xcb" not in result.stderr and "Traceback" not in result.stderr

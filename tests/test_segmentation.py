@@ -336,7 +336,9 @@ def test_clicknet_honours_a_click_its_network_ignores(random_clicknet, monkeypat
     previous = Prediction(0, 0, stubborn.astype(np.float32), stubborn.copy())
     ignored = segmentation.create("clicknet", weights_path=random_clicknet, proposals=False,
                                   honour_clicks=False).session(image).predict(clicks, previous)
-    assert not obeys(ignored, clicks[-1]) and ignored.full_mask(*truth.shape)[blob].all()
+    # unhonoured, the network keeps its blob, but the engine family's contract clears the
+    # negative click's neighbourhood, and the blob, touching no positive click, goes with it
+    assert obeys(ignored, clicks[-1]) and not ignored.full_mask(*truth.shape)[blob].any()
     honoured = segmentation.create("clicknet", weights_path=random_clicknet,
                                    proposals=False).session(image).predict(clicks, previous)
     mask = honoured.full_mask(*truth.shape)
@@ -466,3 +468,40 @@ def test_default_engine_is_clicknet_when_its_weights_are_installed(monkeypatch):
     assert segmentation.default_engine() == "classic"
     monkeypatch.setattr(modelfiles, "find_weights", lambda name: "x" if name == "clicknet" else None)
     assert segmentation.default_engine() == "clicknet"
+
+
+def test_every_engine_clears_a_negative_clicks_pixel_and_neighbourhood():
+    """An engine that ignores negative clicks (as on speckled real losses) still loses the
+    region under each of them, and what is cut off from the positive clicks goes too."""
+    from muralstudio.engines.segmentation import Click, Prediction, SegmentSession, Segmenter
+
+    class Stubborn(SegmentSession):
+        def predict(self, clicks, previous=None):
+            mask = np.zeros((200, 200), bool)
+            mask[20:180, 20:180] = True  # the whole beard and face, whatever the clicks
+            return Prediction(0, 0, mask.astype(np.float32), mask)
+
+    session = Stubborn(Segmenter(), np.zeros((200, 200, 3), np.uint8))
+    clicks = [Click(100, 100, True), Click(150, 150, False), Click(30, 100, False)]
+    prediction = session.predict(clicks)
+    assert prediction.mask[100, 100]
+    for click in clicks[1:]:
+        y, x = int(click.y), int(click.x)
+        assert not prediction.mask[y - 1:y + 2, x - 1:x + 2].any() and not prediction.mask[y, x - 2:x + 3].any()
+    assert prediction.mask.sum() > 0.9 * 160 * 160
+    assert not prediction.probability[150, 150] > 0
+
+
+def test_built_in_engines_honour_negative_clicks_on_a_speckled_loss():
+    from muralstudio.engines import segmentation
+    from muralstudio.engines.segmentation import Click
+
+    rng = np.random.default_rng(3)
+    image = np.full((240, 240, 3), 170, np.uint8)
+    speckle = rng.random((240, 240)) < 0.5
+    image[40:200, 40:200][speckle[40:200, 40:200]] = 110  # a speckled grey loss
+    for name in ("classic", "grabcut"):
+        session = segmentation.create(name).session(image)
+        clicks = [Click(120, 120, True), Click(60, 60, False), Click(180, 170, False)]
+        mask = session.predict(clicks).full_mask(240, 240)
+        assert not mask[60, 60] and not mask[170, 180], name

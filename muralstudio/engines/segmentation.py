@@ -103,8 +103,52 @@ class Segmenter:
         raise NotImplementedError
 
 
+#: a negative click clears a disk of this share of the prediction window's longer side (≥ 2 px)
+NEGATIVE_RADIUS_PERCENT = 1.0
+
+
+def honour_negative_clicks(prediction: Prediction, clicks) -> Prediction:
+    """Every negative click removes its own pixel and its neighbourhood (a disk of
+    ``NEGATIVE_RADIUS_PERCENT`` of the window), whatever the engine proposed: on speckled real
+    losses an engine can keep a region under the user's "not this" click, and a click that
+    changes nothing is what users mind most. Parts cut off from every positive click go too."""
+    negatives = [c for c in clicks if not c.positive]
+    if not negatives or not prediction.mask.any():
+        return prediction
+    h, w = prediction.mask.shape
+    radius = max(2, round(NEGATIVE_RADIUS_PERCENT * max(h, w) / 100))
+    clear = np.zeros((h, w), np.uint8)
+    for click in negatives:
+        cx, cy = int(round(click.x)) - prediction.x, int(round(click.y)) - prediction.y
+        if -radius <= cx < w + radius and -radius <= cy < h + radius:
+            cv2.circle(clear, (cx, cy), radius, 1, -1)
+    clear = clear.astype(bool) & prediction.mask
+    if not clear.any():
+        return prediction
+    mask = prediction.mask & ~clear
+    positives = [(c.x - prediction.x, c.y - prediction.y) for c in clicks if c.positive]
+    mask = keep_clicked_components(mask, positives)
+    probability = np.where(mask, prediction.probability, np.minimum(prediction.probability, 0.0))
+    return Prediction(prediction.x, prediction.y, probability.astype(np.float32), mask)
+
+
 class SegmentSession:
-    """Per-image state; subclasses cache what they can between clicks."""
+    """Per-image state; subclasses cache what they can between clicks. Every subclass's
+    ``predict`` honours negative clicks (:func:`honour_negative_clicks`): a contract of the
+    engine family, not a habit of one engine."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        predict = cls.__dict__.get("predict")
+        if predict is None or getattr(predict, "honours_negative_clicks", False):
+            return
+
+        def honoured(self, clicks, previous=None, _predict=predict):
+            return honour_negative_clicks(_predict(self, clicks, previous), clicks)
+
+        honoured.honours_negative_clicks = True
+        honoured.__doc__, honoured.__name__ = predict.__doc__, "predict"
+        cls.predict = honoured
 
     def __init__(self, segmenter: Segmenter, source):
         self.segmenter = segmenter

@@ -315,6 +315,8 @@ class Canvas(QGraphicsView):
         self.compare = "off"  # off, split, difference
         self.show_restorations = True
         self.mask_outlines = False  # masks drawn as outlines while a proposal is shown
+        self.corner_label = ""  # side by side: which view is which
+        self.drawn_labels: list[str] = []
         self.split_fraction = 0.5
         self._dragging_split = False
         self.set_tool("navigate")
@@ -652,7 +654,21 @@ class Canvas(QGraphicsView):
             self.polygon_finished.emit(points)
 
     # foreground: pixel grid and the polygon being drawn ---------------------------------------
+    def _draw_label(self, painter: QPainter, text: str, x: float, right_aligned: bool = False) -> None:
+        """A caption at the top of the viewport (screen coordinates), white on a dark box."""
+        painter.save()
+        painter.resetTransform()
+        metrics = painter.fontMetrics()
+        width, height = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
+        box = QRectF(x - width if right_aligned else x, 8, width, height)
+        painter.fillRect(box, QColor(0, 0, 0, 150))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+        self.drawn_labels.append(text)
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        self.drawn_labels = []
         if self.zoom >= GRID_ZOOM and self.doc:
             pen = QPen(QColor(0, 0, 0, 70))
             pen.setCosmetic(True)
@@ -670,6 +686,11 @@ class Canvas(QGraphicsView):
             painter.setPen(pen)
             x = self.split_scene_x()
             painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            divider = self.viewport().width() * self.split_fraction
+            self._draw_label(painter, self.tr("restored"), divider - 8, right_aligned=True)
+            self._draw_label(painter, self.tr("original"), divider + 8)
+        if self.corner_label:
+            self._draw_label(painter, self.corner_label, 8)
         if self.click_markers:
             radius = 6 / max(self.zoom, 1e-6)  # constant size on screen
             for x, y, positive in self.click_markers:

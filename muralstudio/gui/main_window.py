@@ -470,10 +470,17 @@ class MainWindow(QMainWindow):
     # compare ---------------------------------------------------------------------------------
     def set_compare(self, mode: str) -> None:
         """off, split, difference, or side (original beside the restored, linked)."""
+        was_side = self.original_view.isVisible()
         self.original_view.setVisible(mode == "side")
         self.view.set_compare(mode if mode in ("split", "difference") else "off")
-        if mode == "side":
-            QTimer.singleShot(0, lambda: self._sync_views(self.view, self.original_view))
+        self.view.corner_label = self.tr("restored") if mode == "side" else ""
+        self.original_view.corner_label = self.tr("original")
+        if mode == "side" or was_side:  # the view's width changed: fit the image again
+            def refit():
+                self.view.fit()
+                if mode == "side":
+                    self._sync_views(self.view, self.original_view)
+            QTimer.singleShot(0, refit)
 
     def _sync_views(self, source: Canvas, target: Canvas) -> None:
         if self._syncing or not target.isVisible():

@@ -21,15 +21,24 @@ class Navigator(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(260, 180)
 
+    #: the overview is read from the coarsest level at hand no larger than this (a TIFF up to
+    #: 4096 px has no pyramid file; its quarter-size level is read from the image directly)
+    MAX_OVERVIEW_SIDE = 2048
+
     def refresh(self) -> None:
-        """Reload the overview from the coarsest level (once the pyramid has it)."""
+        """Reload the overview from the coarsest level available (the pyramid's, or one decoded
+        from the image when no pyramid was built)."""
         doc = self.canvas.doc
         self.overview = None
         if doc is not None:
-            level = self.canvas.levels - 1
-            if self.canvas.level_available(level):
-                w, h = doc.pyramid().sizes[level]
-                self.overview = self.canvas._load_tile(doc, level, 0, 0, w, h)
+            sizes = doc.pyramid().sizes
+            for level in range(self.canvas.levels - 1, -1, -1):
+                w, h = sizes[level]
+                if max(w, h) > self.MAX_OVERVIEW_SIDE:
+                    break
+                if self.canvas.level_available(level):
+                    self.overview = self.canvas._load_tile(doc, level, 0, 0, w, h)
+                    break
         self.update()
 
     def _image_rect(self) -> QRectF:
