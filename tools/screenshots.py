@@ -61,6 +61,9 @@ def shoot(language: str) -> None:
         shoot_tools(window, doc, settle)
     else:
         window.grab().save(str(OUT / f"{language}.png"))
+        window.resize(1280, 720)  # a laptop screen: everything must stay on it
+        settle()
+        window.grab().save(str(OUT / f"{language}-1280x720.png"))
     doc.mark_clean()
     window.close()
     del np
@@ -106,6 +109,20 @@ def shoot_tools(window, doc, settle) -> None:
     window.view.fit()
     settle()
     window.grab().save(str(OUT / "detect.png"))
+    # review: accept the largest proposed paint-loss region, reject the largest crack proposal
+    window.tool_actions["review"].trigger()
+    for name, accept in (("paint loss", True), ("craquelure", False)):
+        layer = window.detect_dock.proposal_layers().get(name)
+        if layer is not None and layer.area:
+            region = maskops.largest_region(layer.data)
+            ys, xs = region.nonzero()
+            window.detect_dock.review_at(float(xs[len(xs) // 2]), float(ys[len(ys) // 2]), accept)
+    ys, xs = (doc.layer_by_name("paint loss (proposed)").data >= 128).nonzero()
+    if len(xs):
+        window._show_cursor(int(xs[0]), int(ys[0]))  # the detector's confidence in the status bar
+    settle()
+    window.grab().save(str(OUT / "review.png"))
+    window.tool_actions["navigate"].trigger()
     # the Elements dock: PSP-M labels, the gallery, and "find similar" for the first element
     for layer in list(doc.layers):
         if layer.kind == "mask":

@@ -363,13 +363,13 @@ class Canvas(QGraphicsView):
         for items in (self.mask_items, self.restoration_items):
             for uid in [u for u in items if u not in present]:
                 self.scene().removeItem(items.pop(uid))
+                self.cache.drop(lambda key, uid=uid: key[0] == "mask" and key[1] == uid)
         outlines = self.show_restorations and any(
             isinstance(l, RestorationLayer) and l.pending and l.visible for l in self.doc.layers)
         if outlines != self.mask_outlines:
             self.mask_outlines = outlines
             for item in self.mask_items.values():
                 item.update()
-                self.cache.drop(lambda key, uid=uid: key[0] == "mask" and key[1] == uid)
 
     def layer_style_changed(self, layer) -> None:
         """A mask colour or the label classes changed: re-colour its overlay tiles."""
