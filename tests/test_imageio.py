@@ -389,3 +389,34 @@ def test_to_rgb8_handles_every_layout():
     assert imageio.to_rgb8(rgba).tolist() == [[[1, 2, 3]]]
     assert imageio.to_rgb8(np.full((1, 1), 7, np.uint8)).tolist() == [[[7, 7, 7]]]
     assert imageio.full_scale(np.uint16) == 65535.0 and imageio.full_scale(np.float32) == 1.0
+
+
+def test_float16_tiffs_decode_to_their_values_and_nan_or_inf_is_refused(tmp_path):
+    import tifffile
+
+    from muralstudio.core.errors import MuralStudioError
+
+    values = np.linspace(0, 1, 64 * 48 * 3, dtype=np.float32).reshape(48, 64, 3)
+    tifffile.imwrite(tmp_path / "half.tif", values.astype(np.float16), photometric="rgb")
+    pixels = imageio.read_image(tmp_path / "half.tif").pixels
+    assert pixels.dtype == np.uint16 and pixels.max() == 65535  # not black
+    assert np.abs(pixels / 65535 - values).max() < 1e-3
+    for bad in (np.nan, np.inf):
+        broken = values.copy()
+        broken[5, 5, 0] = bad
+        tifffile.imwrite(tmp_path / "bad.tif", broken, photometric="rgb")
+        with pytest.raises(MuralStudioError, match="bad.tif.*NaN or infinite"):
+            imageio.read_image(tmp_path / "bad.tif")
+
+
+def test_tiff_with_chinese_name_tags_and_record_round_trips(tmp_path):
+    from muralstudio.core.record import records_json
+
+    pixels = np.zeros((20, 30, 3), np.uint16)
+    info = imageio.ImageInfo(path=None, format="TIFF", width=30, height=20, channels=3, dtype=np.uint16,
+                             tags={"Artist": "敦煌研究院", "ImageDescription": "莫高窟第 257 窟 西壁"})
+    record = records_json([], {"path": "/档案/壁画.tif", "sha256": "0"})
+    path = imageio.write_tiff(tmp_path / "壁画.tif", pixels, info, record_json=record)
+    back = imageio.read_image(path).info
+    assert back.tags["Artist"] == "敦煌研究院" and back.tags["ImageDescription"] == "莫高窟第 257 窟 西壁"
+    assert back.record_json == record

@@ -239,3 +239,99 @@ def test_saved_files_follow_the_umask_not_private_temp_permissions(tmp_path):
         handle.write(b"x")
     mode = stat.S_IMODE(os.stat(tmp_path / "out.bin").st_mode)
     assert mode == 0o666 & ~_UMASK
+
+
+def _rewrite_manifest(path, change):
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(entries["manifest.json"])
+    entries["manifest.json"] = change(manifest)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, content in entries.items():
+            zf.writestr(name, content)
+
+
+def _set(keys, value):
+    def change(manifest):
+        target = manifest
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+        return json.dumps(manifest).encode()
+    return change
+
+
+@pytest.mark.parametrize("change,field", [
+    (_set(["layers", 0, "color"], [256, 0, 0]), "layers[0].color"),
+    (_set(["layers", 0, "color"], [-1, 0, 0]), "layers[0].color"),
+    (_set(["layers", 0, "color"], [1e30, -5, 3]), "layers[0].color"),
+    (lambda m: json.dumps(m).replace('"opacity": 1.0', '"opacity": NaN', 1).encode(), ".opacity is"),
+    (lambda m: json.dumps(m).replace('"opacity": 1.0', '"opacity": 1e309', 1).encode(), ".opacity is"),
+    (_set(["format_version"], -5), "format_version"),
+    (_set(["layers", 0, "name"], 7), "layers[0].name"),
+    (_set(["layers", 0, "visible"], "no"), "layers[0].visible"),
+    (_set(["layers", 0, "uid"], "../../evil"), "layers[0].uid"),
+    (lambda m: b"[1, 2]", "a list"),
+    (lambda m: b'"text"', "a str"),
+    (lambda m: b"null", "a NoneType"),
+    (lambda m: b"[" * 100000 + b"]" * 100000, "not valid JSON"),
+])
+def test_hostile_manifests_are_refused_naming_the_field(tmp_path, source_tif, change, field):
+    path = project.save_project(build_doc(source_tif), tmp_path / "p.mural")
+    _rewrite_manifest(path, change)
+    with pytest.raises(ProjectError) as err:
+        project.load_project(path)
+    assert "p.mural" in str(err.value) and field in str(err.value)
+
+
+def test_patch_boxes_outside_the_image_are_refused(tmp_path, rng):
+    from muralstudio.core.document import Patch
+    from muralstudio.core.record import RestorationRecord
+
+    doc = Document.from_array(random_image(rng, (40, 50, 3), np.uint8))
+    record = RestorationRecord(engine="telea", engine_version="1", weights_sha256=None, parameters={},
+                               mask_sha256="0", mask_bbox=(0, 0, 4, 4), mask_pixels=16)
+    doc.add_restoration([Patch(0, 0, np.zeros((4, 4, 3), np.uint8), np.ones((4, 4), bool))], record)
+    path = project.save_project(doc, tmp_path / "p.mural")
+    _rewrite_manifest(path, lambda m: json.dumps(m).replace("[0, 0, 4, 4]", "[100000, 0, 4, 4]").encode())
+    with pytest.raises(ProjectError, match="patches"):
+        project.load_project(path)
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_a_source_that_is_not_a_regular_file_is_refused_at_once(tmp_path, source_tif, special):
+    import os
+    import time
+
+    path = project.save_project(build_doc(source_tif), tmp_path / "p.mural")
+    target = special
+    if special == "fifo":
+        target = str(tmp_path / "fifo")
+        os.mkfifo(target)
+    _rewrite_manifest(path, lambda m: (m["source"].update(path=target, relative_path=None) or json.dumps(m)).encode())
+    start = time.monotonic()
+    with pytest.raises(ProjectError, match="not a regular file"):
+        project.load_project(path)
+    assert time.monotonic() - start < 5
+
+
+def test_temporaries_of_killed_saves_are_removed_on_the_next_save_or_open(tmp_path, source_tif):
+    import os
+    import time
+
+    doc = build_doc(source_tif)
+    path = project.save_project(doc, tmp_path / "p.mural")
+    stale = [tmp_path / f".p.mural.abc{i}.mural.tmp" for i in range(3)]
+    fresh = tmp_path / ".p.mural.new.mural.tmp"  # another save may be writing this one now
+    other = tmp_path / ".q.mural.abc.mural.tmp"  # another project's
+    for f in (*stale, fresh, other):
+        f.write_bytes(b"x" * 1000)
+    old = time.time() - 3600
+    for f in (*stale, other):
+        os.utime(f, (old, old))
+    project.load_project(path)
+    assert not any(f.exists() for f in stale) and fresh.exists() and other.exists()
+    stale[0].write_bytes(b"x")
+    os.utime(stale[0], (old, old))
+    project.save_project(doc, path)
+    assert not stale[0].exists() and fresh.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 import threading
@@ -44,12 +45,36 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+#: a temporary file of a save not touched for this long belongs to a save that was killed
+STALE_SECONDS = 15 * 60
+
+
+def remove_stale_temporaries(path, older_than: float = STALE_SECONDS) -> int:
+    """Delete the hidden ``.NAME.*SUFFIX.tmp`` files that killed saves of ``path`` left beside
+    it (a project's can be tens of MB each); returns how many. Recent ones are left: another
+    save may be writing them now."""
+    import time
+
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    removed = 0
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for candidate in directory.glob(f".{glob.escape(path.name)}.*{glob.escape(path.suffix)}.tmp"):
+            with contextlib.suppress(OSError):
+                if candidate.is_file() and now - candidate.stat().st_mtime > older_than:
+                    candidate.unlink()
+                    removed += 1
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path`` to write; on success it is fsynced and renamed
     over ``path``, on failure deleted. Refuses original images."""
     path = Path(path)
     check_writable_target(path)
+    remove_stale_temporaries(path)
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix + ".tmp", dir=directory)
     os.close(fd)

@@ -228,6 +228,13 @@ def _warn(info: ImageInfo, message: str) -> None:
 # TIFF
 
 
+def _tiff_text(value: str):
+    """A text tag's value: plain ASCII as it is, anything else as UTF-8 bytes (TIFF's ASCII type
+    is 7-bit, but readers — ours included — decode UTF-8, and a Chinese file name, an artist
+    敦煌研究院 or a record naming 壁画.tif must survive)."""
+    return value if value.isascii() else value.encode("utf-8")
+
+
 def _tiff_value(tag):
     value = tag.value
     if isinstance(value, bytes):
@@ -349,17 +356,27 @@ def _plan_tiff_conversion(info: ImageInfo, page, photometric: int, samples: int,
                                           f"({info.source_mode}) is not supported")
 
 
+def float_to_uint16(data: np.ndarray, path) -> np.ndarray:
+    """Floating-point pixels in 0–1 as 16-bit (computed in float32: float16 data would overflow
+    at × 65535). NaN, infinite values and values outside 0–1 are refused, naming the file:
+    silently turning them into black would pass a damaged archive file as good."""
+    data = np.asarray(data, dtype=np.float32)
+    bad = int(np.count_nonzero(~np.isfinite(data)))
+    if bad:
+        raise UnsupportedImageError(path, f"{bad:,} pixel values are NaN or infinite")
+    if data.size and (data.min() < 0 or data.max() > 1):
+        raise UnsupportedImageError(path, "floating point pixels outside 0–1 cannot "
+                                          "be converted without guessing their range")
+    return np.round(data * np.float32(65535)).astype(np.uint16)
+
+
 def _tiff_normalize(data: np.ndarray, page, info: ImageInfo) -> np.ndarray:
     """Convert a decoded TIFF array (H, W[, S]) to the canonical layout planned in ``info``."""
     photometric = int(page.photometric)
     if data.ndim == 3 and data.shape[-1] == 1:
         data = data[..., 0]
     if data.dtype.kind == "f":
-        data = np.nan_to_num(data, nan=0.0)
-        if data.size and (data.min() < 0 or data.max() > 1):
-            raise UnsupportedImageError(info.path, "floating point pixels outside 0–1 cannot "
-                                                   "be converted without guessing their range")
-        data = np.round(data * 65535.0).astype(np.uint16)
+        data = float_to_uint16(data, info.path)
     elif data.dtype == np.bool_:
         data = data.astype(np.uint8) * 255
     if photometric == 0:
@@ -542,11 +559,7 @@ def _pillow_pixels(path: Path, img, info: ImageInfo) -> np.ndarray:
     if mode.startswith("I;16"):
         return np.asarray(img).astype(np.uint16)
     if mode == "F":
-        data = np.nan_to_num(np.asarray(img, dtype=np.float32))
-        if data.size and (data.min() < 0 or data.max() > 1):
-            raise UnsupportedImageError(path, "floating point pixels outside 0–1 cannot be "
-                                              "converted without guessing their range")
-        return np.round(data * 65535).astype(np.uint16)
+        return float_to_uint16(np.asarray(img), path)
     if mode == "I":
         return np.clip(np.asarray(img), 0, 65535).astype(np.uint16)
     if mode == "1":
@@ -701,11 +714,12 @@ def write_tiff(path, pixels: np.ndarray, info: ImageInfo | None = None, *,
     extratags = []
     for name, value in tags.items():
         if name in _TAG_CODES and value:
-            extratags.append((_TAG_CODES[name], "s", 0, value, True))
+            extratags.append((_TAG_CODES[name], "s", 0, _tiff_text(value), True))
     if datetime:
-        extratags.append((306, "s", 0, datetime, True))
+        extratags.append((306, "s", 0, _tiff_text(datetime), True))
     if record_json:
-        extratags.append((RECORD_TAG, "s", 0, record_json, True))
+        extratags.append((RECORD_TAG, "s", 0, _tiff_text(record_json), True))
+    description = _tiff_text(description) if description else description
     kwargs = {}
     if info and info.dpi:
         kwargs["resolution"] = info.dpi

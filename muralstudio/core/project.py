@@ -21,6 +21,7 @@ import logging
 import os
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -29,7 +30,7 @@ import numpy as np
 
 from muralstudio import __version__
 from muralstudio.core import imageio
-from muralstudio.core.atomic import atomic_write
+from muralstudio.core.atomic import atomic_write, remove_stale_temporaries
 from muralstudio.core.document import (
     Document,
     LabelLayer,
@@ -215,20 +216,108 @@ def read_manifest(path) -> dict:
         raise ProjectError(path, f"not a MuralStudio project or damaged ({exc})") from exc
 
 
+#: the manifest is read whole: a larger one is not a project we wrote (a 1.5 MB zip can unpack
+#: to a 1.5 GB manifest and freeze the window)
+MAX_MANIFEST_BYTES = 64 << 20
+
+
 def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
     try:
-        manifest = json.loads(zf.read("manifest.json"))
+        info = zf.getinfo("manifest.json")
     except KeyError:
         raise ProjectError(path, "damaged project: manifest.json is missing") from None
-    except ValueError as exc:
+    if info.file_size > MAX_MANIFEST_BYTES:
+        raise ProjectError(path, f"damaged project: manifest.json would unpack to "
+                                 f"{info.file_size:,} bytes (at most {MAX_MANIFEST_BYTES:,})")
+    try:
+        manifest = json.loads(zf.read(info))
+    except (ValueError, RecursionError) as exc:
         raise ProjectError(path, f"damaged project: manifest.json is not valid JSON ({exc})") from exc
+    except (NotImplementedError, zlib.error, OSError, zipfile.BadZipFile) as exc:
+        raise ProjectError(path, f"damaged project: manifest.json cannot be unpacked ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise ProjectError(path, f"damaged project: manifest.json holds a {type(manifest).__name__}, "
+                                 "not an object")
     if manifest.get("format") != FORMAT_NAME:
         raise ProjectError(path, "not a MuralStudio project (unknown format)")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise ProjectError(path, f"project format version {version} is newer than this "
                                  f"MuralStudio understands ({FORMAT_VERSION}); please update")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProjectError(path, f"damaged project: format_version {version!r} is not a version number")
+    validate_manifest(manifest, path)
     return manifest
+
+
+def _field(path, where: str, value, check, expected: str):
+    if not check(value):
+        raise ProjectError(path, f"damaged project: {where} is {json.dumps(value)[:60]}, expected {expected}")
+    return value
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_colour(v) -> bool:
+    return isinstance(v, list) and len(v) == 3 and all(_is_int(c) and 0 <= c <= 255 for c in v)
+
+
+def validate_manifest(manifest: dict, path) -> None:
+    """Every field the loader uses, checked for type and range before anything is built: a
+    colour of 256 once reached the overlay painter and crashed the window."""
+    source = _field(path, "source", manifest.get("source"), lambda v: isinstance(v, dict), "an object")
+    for key in ("width", "height"):
+        _field(path, f"source.{key}", source.get(key), lambda v: _is_int(v) and 0 < v <= 1 << 20,
+               "a positive pixel count")
+    for key in ("path", "relative_path", "embedded", "sha256", "name"):
+        if key in source and source[key] is not None:
+            _field(path, f"source.{key}", source[key], lambda v: isinstance(v, str), "text")
+    layers = _field(path, "layers", manifest.get("layers"), lambda v: isinstance(v, list), "a list")
+    for i, entry in enumerate(layers):
+        where = f"layers[{i}]"
+        _field(path, where, entry, lambda v: isinstance(v, dict), "an object")
+        _field(path, f"{where}.kind", entry.get("kind"), lambda v: v in ("mask", "labels", "restoration", "note"),
+               "mask, labels, restoration or note")
+        for key in ("uid", "name"):
+            _field(path, f"{where}.{key}", entry.get(key), lambda v: isinstance(v, str) and 0 < len(v) <= 1000,
+                   "text")
+        _field(path, f"{where}.uid", entry["uid"], lambda v: all(c.isalnum() or c in "-_" for c in v),
+               "letters, digits, - and _")
+        for key in ("visible", "locked"):
+            _field(path, f"{where}.{key}", entry.get(key), lambda v: isinstance(v, bool), "true or false")
+        _field(path, f"{where}.opacity", entry.get("opacity"),
+               lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1, "a number 0–1")
+        if entry["kind"] == "mask":
+            _field(path, f"{where}.color", entry.get("color", [255, 0, 0]), _is_colour, "three integers 0–255")
+            _field(path, f"{where}.proposed", entry.get("proposed", False), lambda v: isinstance(v, bool),
+                   "true or false")
+        elif entry["kind"] == "labels":
+            classes = entry.get("classes") or []
+            _field(path, f"{where}.classes", classes, lambda v: isinstance(v, list) and len(v) <= 256
+                   and all(isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and _is_colour(c[1])
+                           for c in v), "[name, [r, g, b]] pairs")
+            _field(path, f"{where}.element_names", entry.get("element_names") or {},
+                   lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(n, str)
+                                                         for k, n in v.items()), "names by element key")
+        elif entry["kind"] == "restoration":
+            w, h = source["width"], source["height"]
+            _field(path, f"{where}.patches", entry.get("patches"), lambda v: isinstance(v, list) and all(
+                isinstance(b, list) and len(b) == 4 and all(_is_int(n) for n in b)
+                and 0 <= b[0] and 0 <= b[1] and 0 < b[2] and 0 < b[3] and b[0] + b[2] <= w and b[1] + b[3] <= h
+                for b in v), "boxes [x, y, w, h] inside the image")
+            _field(path, f"{where}.pending", entry.get("pending"), lambda v: isinstance(v, bool), "true or false")
+            _field(path, f"{where}.record", entry.get("record"), lambda v: isinstance(v, dict), "an object")
+        elif entry["kind"] == "note":
+            _field(path, f"{where}.text", entry.get("text"), lambda v: isinstance(v, str), "text")
+            _field(path, f"{where}.position", entry.get("position"), lambda v: isinstance(v, list) and len(v) == 2
+                   and all(isinstance(n, (int, float)) and not isinstance(n, bool) and abs(n) < 1 << 24 for n in v),
+                   "[x, y]")
+    classes = manifest.get("label_classes", [])
+    _field(path, "label_classes", classes, lambda v: isinstance(v, list) and all(
+        isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and _is_colour(c[1]) for c in v),
+        "[name, [r, g, b]] pairs")
 
 
 def _resolve_source(path: Path, source: dict, source_path) -> Path:
@@ -244,6 +333,8 @@ def _resolve_source(path: Path, source: dict, source_path) -> Path:
         candidate = existing[0]
     if not candidate.exists():
         raise SourceMissingError(path, candidate, source.get("sha256", ""))
+    if not candidate.is_file():  # /dev/zero, a FIFO: hashing would never return
+        raise ProjectError(path, f"the source {candidate} is not a regular file")
     actual = file_sha256(candidate)
     if source.get("sha256") and actual != source["sha256"]:
         raise SourceMismatchError(path, candidate, source["sha256"], actual)
@@ -257,6 +348,9 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
     path = Path(path)
     if not path.exists():
         raise ProjectError(path, "file not found")
+    if not path.is_file():
+        raise ProjectError(path, "not a regular file")
+    remove_stale_temporaries(path)  # left by saves that were killed
     try:
         with zipfile.ZipFile(path) as zf:
             manifest = _manifest(zf, path)
@@ -278,7 +372,8 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
             doc.view = manifest.get("view", {})
     except (ProjectError, ImageIOError):
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, NotImplementedError,
+            zlib.error, MemoryError, RecursionError, AttributeError, IndexError) as exc:
         raise ProjectError(path, f"damaged project ({type(exc).__name__}: {exc})") from exc
     doc.project_path = path.resolve()
     doc.history.clear()

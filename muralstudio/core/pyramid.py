@@ -108,6 +108,18 @@ class ArraySource(ImageSource):
 
 
 def file_sha256(path, chunk: int = 1 << 22) -> str:
+    """SHA-256 of a regular file. Anything else (a device such as /dev/zero, a FIFO, a folder)
+    is refused before it is opened: reading one would never end or block forever."""
+    import stat
+
+    from muralstudio.core.errors import UnreadableFileError
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise UnreadableFileError(path, exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(mode):
+        raise UnreadableFileError(path, "not a regular file (a device, pipe or folder)")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):

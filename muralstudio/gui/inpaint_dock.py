@@ -205,7 +205,8 @@ class InpaintDock(JobPanel):
 
         def done(result):
             if self.doc is doc:  # the user may have opened another document meanwhile
-                doc.add_restoration(result.patches, result.record)
+                doc.add_restoration(result.patches, result.record,
+                                    name=self.tr("restored (%1)").replace("%1", result.record.engine))
 
         return self.submit(Job(self.tr("Inpaint (%1)").replace("%1", options.engine), work, done))
 

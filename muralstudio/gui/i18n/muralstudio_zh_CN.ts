@@ -596,22 +596,27 @@
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="210" />
+        <location filename="../inpaint_dock.py" line="209" />
+        <source>restored (%1)</source>
+        <translation>修复结果（%1）</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="211" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="225" />
+        <location filename="../inpaint_dock.py" line="226" />
         <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
         <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="230" />
+        <location filename="../inpaint_dock.py" line="231" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="253" />
+        <location filename="../inpaint_dock.py" line="254" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
