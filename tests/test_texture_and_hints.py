@@ -115,3 +115,18 @@ def test_patchmatch_reports_progress_inside_one_region():
     inside = [f for f, stage in seen if stage == "region 1/1" and 0 < f < 1]
     assert len(inside) >= 4 and inside == sorted(inside), seen
     assert seen[-1] == (1.0, "done")
+
+
+def test_drawn_guide_lines_continue_the_contour_in_its_colour():
+    from muralstudio.engines.inpainting import paint_guide_lines
+
+    rgb = np.full((64, 64, 3), 0.85, np.float32)  # pale plaster
+    rgb[30:33, :] = (0.8, 0.1, 0.1)  # a red contour across the wall
+    hole = np.zeros((64, 64), bool)
+    hole[16:48, 16:48] = True
+    guide = np.zeros_like(hole)
+    guide[31, 10:54] = True  # the artist redraws it (past the loss's edges too)
+    painted, remaining = paint_guide_lines(rgb, hole, guide)
+    assert np.allclose(painted[31, 16:48], (0.8, 0.1, 0.1), atol=0.05)
+    assert remaining.sum() == hole.sum() - 32 and not remaining[31, 20]
+    assert np.array_equal(painted[~hole], rgb[~hole])  # nothing outside the loss

@@ -248,6 +248,33 @@ def restore_grain(fill: np.ndarray, reference: np.ndarray, hole: np.ndarray, kno
 # The harness
 
 
+def paint_guide_lines(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray,
+                      reach: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """The artist's contour lines painted into the hole (on top of the fill, which the engine
+    made with the lines as guidance): each drawn stroke (a connected part of ``guide`` inside
+    the hole) takes the colour of the line it continues — the median of the intact pixels
+    within ``reach`` px of the stroke that differ most from the wall around them (the
+    contour's own pixels, not the ground). Returns the painted image and the hole without the
+    strokes."""
+    guide = guide & hole
+    if not guide.any():
+        return rgb, hole
+    out, remaining = rgb.copy(), hole & ~guide
+    count, labels = cv2.connectedComponents(guide.astype(np.uint8), connectivity=8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    wall = np.median(rgb[_ring(hole, 12) & ~hole], axis=0) if (~hole).any() else rgb.mean(axis=(0, 1))
+    for label in range(1, count):
+        stroke = labels == label
+        near = (cv2.dilate(stroke.astype(np.uint8), kernel) > 0) & ~hole
+        if not near.any():
+            continue
+        candidates = rgb[near]
+        distance = np.abs(candidates - wall).sum(axis=1)
+        line = candidates[distance >= np.quantile(distance, 0.7)]
+        out[stroke] = np.median(line, axis=0)
+    return out, remaining
+
+
 def _as_reader(source):
     if hasattr(source, "read_region"):
         return source.read_region, source.info.width, source.info.height
@@ -290,6 +317,9 @@ def inpaint_crop(engine: Inpainter, rgb: np.ndarray, hole: np.ndarray, color_mat
     filled = engine.inpaint(np.ascontiguousarray(padded_rgb, np.float32), padded_hole, cancelled,
                             **hints, **extra)
     filled = np.clip(filled[:work_hole.shape[0], :work_hole.shape[1]], 0, 1).astype(np.float32)
+    if "guide" in hints:  # the drawn contours on top of the fill, in their line's colour
+        guide = hints["guide"][:work_hole.shape[0], :work_hole.shape[1]]
+        filled = paint_guide_lines(np.where(work_hole[..., None], filled, work_rgb), work_hole, guide)[0]
     if scale != 1.0:
         filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
         filled = restore_grain(np.clip(filled, 0, 1), rgb, hole, ~hole, rng)
