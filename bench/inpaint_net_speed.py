@@ -1,7 +1,7 @@
 """Network inpainters on one 512×512 region with a 20 % hole (2 CPU cores here): the issue's
 speed target is ≤ 1.5 s for the shipped variants.
 
-    python bench/inpaint_net_speed.py [--engines telea,edgeconnect,pconv] [--threads 2] [--repeats 5]
+    python bench/inpaint_net_speed.py [--engines telea,edgeconnect,pconv,fourier] [--threads 2] [--repeats 5]
 
 Each engine runs in its own child process (so its peak RSS is its own): created once (weights
 loaded), one warm-up, then the median of ``--repeats`` calls through the harness, which is what
@@ -48,7 +48,7 @@ def child(engine_name: str, threads: int, repeats: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", default="telea,edgeconnect,pconv")
+    parser.add_argument("--engines", default="telea,edgeconnect,pconv,fourier")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--child", nargs=3)

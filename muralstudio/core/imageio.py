@@ -419,7 +419,7 @@ def _read_tiff_region(path: Path, x: int, y: int, w: int, h: int, level: int) ->
         if level:
             levels = tif.series[0].levels
             if level >= len(levels):
-                raise ValueError(f"{path}: has no pyramid level {level} in the file "
+                raise RegionError(f"{path}: has no pyramid level {level} in the file "
                                  f"(levels 0–{len(levels) - 1}); use core.pyramid.Pyramid")
             page = levels[level].keyframe
             info = replace(info, width=int(page.imagewidth), height=int(page.imagelength))
@@ -652,19 +652,23 @@ def read_region(path, x: int, y: int, w: int, h: int, level: int = 0) -> np.ndar
         if fmt == "TIFF":
             return _read_tiff_region(path, int(x), int(y), int(w), int(h), int(level))
         if level:
-            raise ValueError(f"{path}: {fmt} files hold a single level; use core.pyramid.Pyramid")
+            raise RegionError(f"{path}: {fmt} files hold a single level; use core.pyramid.Pyramid")
         image = read_image(path)
         _check_region(path, image.info, x, y, w, h)
         return np.ascontiguousarray(image.pixels[y:y + h, x:x + w])
-    except (ImageIOError, ValueError):
+    except (ImageIOError, RegionError):
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - tifffile's errors are ValueErrors too
         raise CorruptImageError(path, f"cannot decode region ({_short(exc)})") from exc
+
+
+class RegionError(ValueError):
+    """A region request outside the image (the caller's mistake, not the file's)."""
 
 
 def _check_region(path, info: ImageInfo, x, y, w, h) -> None:
     if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > info.width or y + h > info.height:
-        raise ValueError(f"{path}: region x={x} y={y} w={w} h={h} is outside the "
+        raise RegionError(f"{path}: region x={x} y={y} w={w} h={h} is outside the "
                          f"{info.width}×{info.height} image")
 
 

@@ -42,7 +42,17 @@ def read_metadata(path) -> dict:
             meta = handle.metadata() or {}
     except Exception as exc:  # safetensors raises several types for damaged headers
         raise WeightsError(path, f"not a readable safetensors file ({exc})") from None
-    return {k: json.loads(v) for k, v in meta.items() if k in ("config", "extra")}
+    out = {}
+    for key in ("config", "extra"):
+        if key not in meta:
+            continue
+        try:
+            out[key] = json.loads(meta[key])
+        except (ValueError, RecursionError) as exc:
+            raise WeightsError(path, f"its {key} metadata is not valid JSON ({exc})") from None
+        if not isinstance(out[key], dict):
+            raise WeightsError(path, f"its {key} metadata is a {type(out[key]).__name__}, not an object")
+    return out
 
 
 def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
@@ -57,6 +67,40 @@ def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
     except Exception as exc:
         raise WeightsError(path, f"cannot read tensors ({exc})") from None
     return state, meta.get("config", {})
+
+
+def check_dtypes(state: dict, path, allowed=(torch.float32,)) -> None:
+    """Network weights are float32 (integer batch-norm counters aside): another dtype means a
+    file from elsewhere, and casting it silently would change the results."""
+    for name, tensor in state.items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        if tensor.dtype not in allowed:
+            raise WeightsError(path, f"tensor {name} is {str(tensor.dtype).removeprefix('torch.')}, "
+                                     f"expected float32")
+        if not torch.isfinite(tensor).all():
+            raise WeightsError(path, f"tensor {name} holds NaN or infinite values")
+
+
+#: the largest number a network config may hold (widths, block and layer counts)
+MAX_CONFIG_NUMBER = 4096
+
+
+def build_checked(build, config: dict, state: dict, path) -> torch.nn.Module:
+    """``build(config)`` after checking it on torch's meta device (no memory): a config that
+    the builder refuses, or whose network does not match the tensors (a width of 10⁷ would
+    otherwise allocate terabytes before failing), is a WeightsError naming the file."""
+    for key, value in config.items():  # sizes no network here comes near: refused before building
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= MAX_CONFIG_NUMBER:
+            raise WeightsError(path, f"its network config has {key} = {value}, outside the sizes any "
+                                     f"MuralStudio network uses (at most {MAX_CONFIG_NUMBER})")
+    try:
+        with torch.device("meta"):
+            skeleton = build(config)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RuntimeError) as exc:
+        raise WeightsError(path, f"its network config {json.dumps(config)[:200]} is not valid ({exc})") from None
+    check_state_dict(skeleton, state, path)
+    return build(config)
 
 
 def check_state_dict(model: torch.nn.Module, state: dict, source) -> None:
@@ -183,8 +227,9 @@ def load_network(weights_path, default_name: str, architecture: str, build, devi
     if config.get("architecture") != architecture:
         raise WeightsError(path, f"not {architecture} weights (architecture "
                                  f"{config.get('architecture')!r})")
+    check_dtypes(state, path)
     torch_device = pick_device(device)
-    model = load_into(build(config), state, path).to(torch_device).eval()
+    model = load_into(build_checked(build, config, state, path), state, path).to(torch_device).eval()
     if torch_device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     return LoadedNetwork(model, config, read_metadata(path).get("extra", {}), path,
