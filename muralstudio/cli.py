@@ -15,6 +15,7 @@ import os
 import importlib
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -285,6 +286,8 @@ def cmd_inpaint(args) -> int:
     from muralstudio.core.record import records_json
     from muralstudio.engines import inpainting
 
+    if not (math.isfinite(args.context) and 0 < args.context <= 100):
+        raise ValueError(f"--context must be a number above 0 (× the hole's size), not {args.context}")
     options = inpainting.InpaintOptions(engine=args.engine, device=args.device,
                                         color_match=args.color_match, context=args.context,
                                         engine_params=_parse_params(args.param))
@@ -506,6 +509,10 @@ def main(argv: list[str] | None = None) -> int:
     first = next((a for a in argv if not a.startswith("-")), None)
     if first not in SUBCOMMANDS and not any(a in ("-h", "--help", "--version") for a in argv):
         return run_gui([a for a in argv if a not in ("-v", "--verbose")])
+    # "--click -1,5,+" is a value, not an option (argparse only knows plain negative numbers)
+    argv = [f"{a}={argv[i + 1]}" if a == "--click" and i + 1 < len(argv) and argv[i + 1][:1] == "-"
+            and argv[i + 1][1:2].isdigit() else a for i, a in enumerate(argv)
+            if not (i > 0 and argv[i - 1] == "--click" and a[:1] == "-" and a[1:2].isdigit())]
     args = build_parser(with_trainers=first == "train").parse_args(argv)
     args.command_line = ["muralstudio", *argv]  # model cards record the exact command
     try:
@@ -542,6 +549,9 @@ def refuse_overwriting_inputs(args) -> None:
         out = getattr(args, out_name, None)
         if not isinstance(out, (str, Path)):
             continue
+        folder = Path(out).parent
+        if str(folder) and not folder.is_dir() and not (out_name == "out" and Path(out).suffix == ""):
+            raise ValueError(f"--{out_name} {out}: the folder {folder} does not exist")
         for in_name in INPUT_OPTIONS:
             source = getattr(args, in_name, None)
             if isinstance(source, (str, Path)) and (_same_file(Path(out), Path(source))

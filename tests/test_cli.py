@@ -138,3 +138,29 @@ def test_without_a_display_the_window_says_so(tmp_path):
         pytest.skip("always a display")
     assert result.returncode == 2 and "no display found" in result.stderr
     assert "xcb" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_refuses_impossible_inputs_with_one_line_each(tmp_path, capsys):
+    from muralstudio.core import imageio, synth
+
+    image = synth.generate_mural(64, 48, seed=1)[0]
+    hole = np.zeros((48, 64), np.uint8)
+    hole[10:20, 10:20] = 255
+    imageio.write_png(tmp_path / "in.png", image)
+    imageio.write_png(tmp_path / "mask.png", hole)
+    imageio.write_png(tmp_path / "all.png", np.full((48, 64), 255, np.uint8))
+    base = ["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "mask.png")]
+    cases = [
+        ([*base, "--param", "nonsense=1", "--out", str(tmp_path / "a.png")], "has no setting 'nonsense'; its settings: radius"),
+        ([*base, "--context", "nan", "--out", str(tmp_path / "b.png")], "--context must be a number above 0"),
+        ([*base, "--out", str(tmp_path / "missing" / "x.tif")], "missing does not exist"),
+        (["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "all.png"), "--out", str(tmp_path / "c.png")],
+         "nothing intact to fill from"),
+        (["segment", str(tmp_path / "in.png"), "--click", "-1,5,+", "--engine", "classic", "--out", str(tmp_path / "d.png")],
+         "click -1,5 is outside the 64×48 image"),
+    ]
+    for argv, message in cases:
+        assert cli.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and ".tmp" not in err, err
+    assert not any(tmp_path.glob("[abcd].png"))

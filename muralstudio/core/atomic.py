@@ -76,6 +76,8 @@ def atomic_path(path):
     check_writable_target(path)
     remove_stale_temporaries(path)
     directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():  # else the error would name the hidden temporary file
+        raise FileNotFoundError(2, "the folder does not exist", str(directory))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix + ".tmp", dir=directory)
     os.close(fd)
     with contextlib.suppress(OSError):  # mkstemp makes 0600; saved files follow the umask

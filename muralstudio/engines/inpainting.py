@@ -89,8 +89,18 @@ class Inpainter:
 
 
 def create(name: str, device: str = "cpu", **params) -> Inpainter:
-    """An inpainter by registry name (KeyError listing the known names otherwise)."""
-    return registry.get("inpainter", name)(device=device, **params)
+    """An inpainter by registry name (KeyError listing the known names otherwise); a setting
+    the engine does not have is a ValueError listing the ones it has."""
+    import inspect
+
+    factory = registry.get("inpainter", name)
+    accepted = [p for p in inspect.signature(factory.__init__).parameters
+                if p not in ("self", "device", "network", "networks")]
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ValueError(f"the {name} engine has no setting {', '.join(map(repr, unknown))}; its settings: "
+                         f"{', '.join(accepted) or 'none'}")
+    return factory(device=device, **params)
 
 
 @dataclass
@@ -400,6 +410,10 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
             progress(i / len(regions), f"region {i + 1}/{len(regions)}")
         crop = reader(cx, cy, cw, ch)
         crop_hole = hole[cy:cy + ch, cx:cx + cw]
+        if crop_hole.all():  # an all-ones mask, a 1×1 image: a "restoration" would be invented
+            raise ValueError(f"the damage covers the whole of region {i + 1} and its surroundings "
+                             f"({cw}×{ch} px at x {cx}, y {cy}): nothing intact to fill from, nothing "
+                             "was restored")
         crop_hints = {k: v[cy:cy + ch, cx:cx + cw] for k, v in hints.items()}
 
         def within(fraction, i=i):  # progress inside the region, for engines that report it
@@ -408,6 +422,9 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
 
         filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng, cancelled,
                               crop_hints, within)
+        if not np.isfinite(filled[crop_hole]).all():  # damaged weights: never record black as a fill
+            raise ValueError(f"the {engine.name} engine produced NaN or infinite values; its weights "
+                             "may be damaged, nothing was restored")
         bx, by, bw, bh = box
         sl = (slice(by - cy, by - cy + bh), slice(bx - cx, bx - cx + bw))
         region_hole = crop_hole[sl].copy()
