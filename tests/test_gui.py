@@ -1207,3 +1207,36 @@ def test_compare_views_are_labelled_and_side_by_side_refits(window, qtbot):
     window.compare_actions["off"].trigger()
     window.view.viewport().grab()
     assert window.view.drawn_labels == []
+
+
+def test_closing_during_a_step_that_does_not_poll_waits_instead_of_aborting(window, qtbot):
+    """A step that ignores cancel for seconds (hashing a huge source, a network pass) must not
+    leave a running QThread to be destroyed (SIGABRT): closing waits, saying so."""
+    import time as clock
+
+    from muralstudio.gui.jobs import Job
+
+    window.set_document(demo_document())
+    finished = []
+
+    def stubborn(progress, cancelled):
+        clock.sleep(1.5)  # never looks at cancelled
+        finished.append(True)
+
+    job = window.jobs.submit(Job("slow step", stubborn))
+    qtbot.waitUntil(lambda: job.state == "running", timeout=10000)
+    told = []
+    window.jobs.shutdown(lambda j: told.append(j.name))
+    assert finished == [True] and told == ["slow step"] and not window.jobs.thread.isRunning()
+
+
+def test_hashing_the_source_stops_at_cancel(tmp_path):
+    from muralstudio.core.errors import Cancelled
+    from muralstudio.core.pyramid import file_sha256
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\0" * (3 << 22))
+    polls = []
+    with pytest.raises(Cancelled):
+        file_sha256(big, cancelled=lambda: polls.append(1) or len(polls) >= 2)
+    assert len(polls) == 2

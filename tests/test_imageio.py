@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import struct
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tifffile
@@ -420,3 +422,25 @@ def test_tiff_with_chinese_name_tags_and_record_round_trips(tmp_path):
     back = imageio.read_image(path).info
     assert back.tags["Artist"] == "敦煌研究院" and back.tags["ImageDescription"] == "莫高窟第 257 窟 西壁"
     assert back.record_json == record
+
+
+def test_decompression_bomb_headers_are_refused_before_decoding(tmp_path, monkeypatch):
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import fuzz
+
+    from muralstudio.core.errors import ImageIOError
+
+    for name, data in fuzz.crafted_images().items():
+        (tmp_path / name).write_bytes(data)
+        start = time.monotonic()
+        with pytest.raises(ImageIOError, match=name):
+            imageio.read_image(tmp_path / name)
+        assert time.monotonic() - start < 2
+    # an honest image over the decoded-bytes cap is refused with the setting to change
+    imageio.write_png(tmp_path / "big.png", np.zeros((200, 300, 3), np.uint16))
+    monkeypatch.setenv("MURALSTUDIO_MAX_BYTES", "100000")
+    with pytest.raises(ImageIOError, match="MURALSTUDIO_MAX_BYTES"):
+        imageio.read_image(tmp_path / "big.png")

@@ -4,6 +4,7 @@ autosave and recovery, and exports that carry the restoration record."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import os
 import signal
 import subprocess
@@ -335,3 +336,22 @@ def test_temporaries_of_killed_saves_are_removed_on_the_next_save_or_open(tmp_pa
     os.utime(stale[0], (old, old))
     project.save_project(doc, path)
     assert not stale[0].exists() and fresh.exists()
+
+
+def test_an_embedded_tiff_bomb_is_refused_before_decoding(tmp_path, rng):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import fuzz
+
+    doc = Document.from_array(random_image(rng, (40, 50, 3), np.uint16), name="embedded")
+    path = project.save_project(doc, tmp_path / "p.mural")
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    embedded = json.loads(entries["manifest.json"])["source"]["embedded"]
+    entries[embedded] = fuzz.crafted_images()["bomb.tif"]
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, content in entries.items():
+            zf.writestr(name, content)
+    with pytest.raises(ProjectError, match="p.mural.*decompression bomb"):
+        project.load_project(path)

@@ -324,6 +324,7 @@ ZH_CN = {
     "rejected %1 px of %2": "已拒绝 %2 的 %1 像素",
     "Apply it, then export": "先应用，再导出",
     "restored": "修复后",
+    "Finishing %1 before closing…": "正在完成 %1，然后关闭…",
     "restored (%1)": "修复结果（%1）",
     "original": "原图",
     "%1 elapsed": "已用 %1",

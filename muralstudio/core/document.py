@@ -232,13 +232,14 @@ class Document:
             return self.source.path.name
         return getattr(self.source, "name", "untitled")
 
-    def source_sha256(self) -> str:
-        """SHA-256 of the source file (or pixels for in-memory sources), computed once."""
+    def source_sha256(self, cancelled=None) -> str:
+        """SHA-256 of the source file (or pixels for in-memory sources), computed once;
+        ``cancelled()`` is polled between blocks of the file."""
         if self._source_sha256 is None:
             if self.source.path is not None:
                 from muralstudio.core.pyramid import file_sha256
 
-                self._source_sha256 = file_sha256(self.source.path)
+                self._source_sha256 = file_sha256(self.source.path, cancelled=cancelled)
             else:
                 self._source_sha256 = self.source.identity.split("|", 1)[1]
         return self._source_sha256

@@ -44,12 +44,12 @@ class EmptyImageError(ImageIOError):
 class ImageTooLargeError(ImageIOError):
     """The image is past the configured pixel limit."""
 
-    def __init__(self, path, pixels: int, limit: int):
+    def __init__(self, path, pixels: int, limit: int, reason: str | None = None):
         self.pixels = pixels
         self.limit = limit
         super().__init__(
             path,
-            f"image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with "
+            reason or f"image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with "
             f"--max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable",
         )
 

@@ -141,6 +141,46 @@ class LoadedImage:
 # Helpers
 
 
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # Windows: no sysconf
+        return 16 << 30
+
+
+#: decoded size at which a file's compression ratio is checked, and the ratio that marks a
+#: decompression bomb (a 6.8 KB JPEG header announcing 30000×30000 px is 130,000:1; real
+#: murals compress 2–20:1, flat masks a few hundred to a few thousand)
+BOMB_CHECK_BYTES, BOMB_RATIO = 256 << 20, 20_000
+
+
+def max_bytes_setting() -> int:
+    """Largest decoded image, in bytes: $MURALSTUDIO_MAX_BYTES, else half the machine's memory."""
+    env = os.environ.get("MURALSTUDIO_MAX_BYTES")
+    if env:
+        try:
+            return int(env)
+        except ValueError:
+            log.warning("ignoring MURALSTUDIO_MAX_BYTES=%r: not an integer", env)
+    return _physical_memory() // 2
+
+
+def check_decoded_bytes(path, width: int, height: int, bytes_per_pixel: int, file_bytes: int | None) -> None:
+    """Refuse, before decoding, an image whose pixels would not fit in memory or whose header
+    promises far more pixels than its file could hold."""
+    decoded = int(width) * int(height) * int(bytes_per_pixel)
+    limit = max_bytes_setting()
+    if decoded > limit:
+        raise ImageTooLargeError(path, int(width) * int(height), max_pixels_setting(),
+                                 f"decoding it needs {decoded / 2**30:.1f} GiB, more than the "
+                                 f"{limit / 2**30:.1f} GiB allowed (half this machine's memory; set "
+                                 "MURALSTUDIO_MAX_BYTES to change it)")
+    if file_bytes and decoded > BOMB_CHECK_BYTES and decoded > BOMB_RATIO * file_bytes:
+        raise CorruptImageError(path, f"its header announces {width}×{height} pixels "
+                                      f"({decoded / 2**30:.1f} GiB) in a file of {file_bytes:,} bytes: "
+                                      "a damaged header or a decompression bomb; not decoded")
+
+
 def max_pixels_setting(max_pixels: int | None = None) -> int:
     if max_pixels is not None:
         return int(max_pixels)
@@ -405,6 +445,8 @@ def _read_tiff(path: Path, max_pixels: int | None) -> LoadedImage:
     with tifffile.TiffFile(path) as tif:
         info, page = _tiff_info(path, tif)
         _check_size(path, info.width, info.height, max_pixels)
+        check_decoded_bytes(path, info.width, info.height, info.channels * np.dtype(info.dtype).itemsize,
+                            path.stat().st_size)
         data = page.asarray(maxworkers=1)
         if page.planarconfig == 2 and data.ndim == 3:
             data = np.moveaxis(data, 0, -1)
@@ -626,6 +668,8 @@ def read_image(path, max_pixels: int | None = None) -> LoadedImage:
         with _open_pillow(path) as img:
             info = _pillow_info(path, img)
             _check_size(path, info.width, info.height, max_pixels)
+            check_decoded_bytes(path, info.width, info.height, info.channels * np.dtype(info.dtype).itemsize,
+                                path.stat().st_size)
             pixels = _pillow_pixels(path, img, info)
     except ImageIOError:
         raise

@@ -85,9 +85,31 @@ def _tiff_bytes(array: np.ndarray) -> bytes:
 
 
 def _tiff_array(data: bytes) -> np.ndarray:
+    """An embedded TIFF (source or patch), its size checked against the decoded-bytes cap
+    before decoding: a project can hide a bomb as well as an image file can."""
     import tifffile
 
-    return tifffile.imread(io.BytesIO(data))
+    from muralstudio.core.imageio import check_decoded_bytes
+
+    with tifffile.TiffFile(io.BytesIO(data)) as tif:
+        page = tif.pages.first
+        samples = int(page.samplesperpixel)
+        try:
+            check_decoded_bytes(None, page.imagewidth, page.imagelength,
+                                samples * np.dtype(page.dtype).itemsize, len(data))
+        except ImageIOError as exc:  # the project is named by the caller
+            raise ValueError(f"an embedded image: {exc.reason}") from None
+        return page.asarray(maxworkers=1)
+
+
+def _read_entry(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A zip entry, its unpacked size checked before unpacking."""
+    from muralstudio.core.imageio import max_bytes_setting
+
+    info = zf.getinfo(name)
+    if info.file_size > max_bytes_setting():
+        raise ValueError(f"{name} would unpack to {info.file_size:,} bytes")
+    return zf.read(info)
 
 
 def _layer_entry(layer: Layer) -> dict:
@@ -356,7 +378,7 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
             manifest = _manifest(zf, path)
             source = manifest["source"]
             if source.get("embedded"):
-                pixels = _tiff_array(zf.read(source["embedded"]))
+                pixels = _tiff_array(_read_entry(zf, source["embedded"]))
                 doc = Document(ArraySource(pixels, name=source.get("name", path.stem)))
             else:
                 resolved = _resolve_source(path, source, source_path)
@@ -386,7 +408,7 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
                   uid=entry["uid"])
     kind = entry["kind"]
     if kind in ("mask", "labels"):
-        data = _png_array(zf.read(f"layers/{entry['uid']}.png"))
+        data = _png_array(_read_entry(zf, f"layers/{entry['uid']}.png"))
         if data.shape != (doc.height, doc.width):
             raise ValueError(f"layer '{entry['name']}' has size {data.shape[::-1]}, "
                              f"not {doc.width}×{doc.height}")
@@ -398,8 +420,8 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
     if kind == "restoration":
         patches = []
         for i, (x, y, w, h) in enumerate(entry["patches"]):
-            pixels = _tiff_array(zf.read(f"layers/{entry['uid']}-{i}-pixels.tif"))
-            mask = _png_array(zf.read(f"layers/{entry['uid']}-{i}-mask.png")) > 0
+            pixels = _tiff_array(_read_entry(zf, f"layers/{entry['uid']}-{i}-pixels.tif"))
+            mask = _png_array(_read_entry(zf, f"layers/{entry['uid']}-{i}-mask.png")) > 0
             if mask.shape != (h, w):
                 raise ValueError(f"patch {i} of '{entry['name']}' has the wrong size")
             patches.append(Patch(x, y, pixels, mask))

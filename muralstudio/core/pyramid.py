@@ -107,7 +107,7 @@ class ArraySource(ImageSource):
         return f"array|{self._digest}"
 
 
-def file_sha256(path, chunk: int = 1 << 22) -> str:
+def file_sha256(path, chunk: int = 1 << 22, cancelled=None) -> str:
     """SHA-256 of a regular file. Anything else (a device such as /dev/zero, a FIFO, a folder)
     is refused before it is opened: reading one would never end or block forever."""
     import stat
@@ -124,6 +124,10 @@ def file_sha256(path, chunk: int = 1 << 22) -> str:
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
+            if cancelled is not None and cancelled():  # a multi-GB source takes seconds
+                from muralstudio.core.errors import Cancelled
+
+                raise Cancelled()
     return digest.hexdigest()
 
 

@@ -200,7 +200,7 @@ class InpaintDock(JobPanel):
         def work(progress, cancelled):
             progress(0.0, "hashing the source")  # recorded with the restoration; cached
             return inpainting.inpaint(doc.source, hole, options, progress=progress,
-                                      cancelled=cancelled, source_sha256=doc.source_sha256(),
+                                      cancelled=cancelled, source_sha256=doc.source_sha256(cancelled),
                                       hints=hints)
 
         def done(result):

@@ -160,11 +160,22 @@ class JobRunner(QObject):
     def _on_cancelled(self, job: Job) -> None:
         self._end(job, "cancelled")
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Cancel everything and stop the worker thread (call before the window closes)."""
+    def shutdown(self, finishing=None) -> None:
+        """Cancel everything and stop the worker thread (call before the window closes). Waits
+        until the running step reaches a cancel checkpoint however long that takes — a thread
+        destroyed while running aborts the process — keeping the window painted meanwhile;
+        ``finishing(job)`` is called once when the wait is longer than a moment."""
+        from PySide6.QtCore import QCoreApplication
+
         for job in list(self.queue):
             self.cancel(job)
-        if self.current:
-            self.current.cancel_event.set()
+        running = self.current
+        if running:
+            running.cancel_event.set()
         self.thread.quit()
-        self.thread.wait(timeout_ms)
+        told = False
+        while not self.thread.wait(100):
+            if finishing and running and not told:
+                finishing(running)
+                told = True
+            QCoreApplication.processEvents()

@@ -819,7 +819,8 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         self._finish_autosave()
-        self.jobs.shutdown()
+        self.jobs.shutdown(lambda job: self.statusBar().showMessage(
+            self.tr("Finishing %1 before closing…").replace("%1", job.name)))
         self.view.shutdown()
         self.original_view.shutdown()
         if self.autosaver:

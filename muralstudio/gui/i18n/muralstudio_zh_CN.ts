@@ -1665,17 +1665,22 @@
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="842" />
+        <location filename="../main_window.py" line="823" />
+        <source>Finishing %1 before closing…</source>
+        <translation>正在完成 %1，然后关闭…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="843" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="843" />
+        <location filename="../main_window.py" line="844" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="867" />
+        <location filename="../main_window.py" line="868" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
