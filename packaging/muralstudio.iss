@@ -1,4 +1,4 @@
-; Inno Setup script for the Windows installer of MuralStudio.
+﻿; Inno Setup script for the Windows installer of MuralStudio (UTF-8 with BOM: it holds Chinese text).
 ; Build the one-folder bundle first (packaging\README.md), then:
 ;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 packaging\muralstudio.iss
 ; Output: dist\MuralStudio-0.1.0-setup.exe
@@ -35,11 +35,18 @@ DisableProgramGroupPage=yes
 
 [Languages]
 Name: "english"; MessagesFile: "compiler:Default.isl"
-Name: "chinesesimplified"; MessagesFile: "compiler:Languages\ChineseSimplified.isl"
+; stock Inno Setup 6 has no Simplified Chinese file: ours (vendored) overrides Default.isl's messages
+Name: "chinesesimplified"; MessagesFile: "compiler:Default.isl,ChineseSimplified-MuralStudio.isl"
 
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
-Name: "assoctiff"; Description: "Offer MuralStudio in ""Open with"" for TIFF images"; GroupDescription: "File associations:"; Flags: unchecked
+Name: "assoctiff"; Description: "{cm:OfferForTiff}"; GroupDescription: "{cm:FileAssociations}"; Flags: unchecked
+
+[CustomMessages]
+english.OfferForTiff=Offer MuralStudio in ""Open with"" for TIFF images
+english.FileAssociations=File associations:
+chinesesimplified.OfferForTiff=在 TIFF 图像的“打开方式”中提供 MuralStudio
+chinesesimplified.FileAssociations=文件关联：
 
 [Files]
 Source: "..\dist\MuralStudio\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs

@@ -164,3 +164,15 @@ def test_cli_refuses_impossible_inputs_with_one_line_each(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err and ".tmp" not in err, err
     assert not any(tmp_path.glob("[abcd].png"))
+
+
+def test_label_refuses_a_strip_too_thin_at_once(tmp_path, capsys):
+    import time
+
+    from muralstudio.core import imageio
+
+    imageio.write_png(tmp_path / "strip.png", np.zeros((1, 4000, 3), np.uint8))
+    start = time.monotonic()
+    assert cli.main(["label", str(tmp_path / "strip.png"), "--out", str(tmp_path / "l.png")]) == 2
+    assert time.monotonic() - start < 10
+    assert "strip.png is 4000×1 px: too thin to label" in capsys.readouterr().err

@@ -206,6 +206,10 @@ def elements_json(image, result: LabelResult, elements: list[Element]) -> dict:
             "elements": [e.to_json(with_embedding=True) for e in elements]}
 
 
+#: the narrowest image the labeler accepts (its windows and pooling need some context)
+MIN_LABEL_SIDE = 32
+
+
 def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_path=None,
                min_area: int = 256, scale: float | None = None, probabilities_dir=None,
                log: Callable[[str], None] | None = None) -> dict:
@@ -218,6 +222,10 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     from muralstudio.core.pyramid import FileSource
 
     source = FileSource(image)
+    side = min(source.info.width, source.info.height)
+    if side < MIN_LABEL_SIDE:  # checked before any work (a 65535×1 strip once ran 149 s, then failed)
+        raise ValueError(f"{image} is {source.info.width}×{source.info.height} px: too thin to label "
+                         f"(at least {MIN_LABEL_SIDE} px each way)")
     labeler = create(engine, device=device)
     last = [0.0]
 
