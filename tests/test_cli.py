@@ -176,3 +176,24 @@ def test_label_refuses_a_strip_too_thin_at_once(tmp_path, capsys):
     assert cli.main(["label", str(tmp_path / "strip.png"), "--out", str(tmp_path / "l.png")]) == 2
     assert time.monotonic() - start < 10
     assert "strip.png is 4000×1 px: too thin to label" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_temporary(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from muralstudio.core import imageio, synth
+
+    imageio.write_png(tmp_path / "in.png", synth.generate_mural(64, 48, seed=1)[0])
+    hole = np.zeros((48, 64), np.uint8)
+    hole[10:20, 10:20] = 255
+    imageio.write_png(tmp_path / "mask.png", hole)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out.tif"))
+
+    monkeypatch.setattr(os, "replace", full)
+    code = cli.main(["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "mask.png"),
+                     "--out", str(tmp_path / "out.tif")])
+    err = capsys.readouterr().err
+    assert code == 2 and "No space left on device" in err and "Traceback" not in err
+    assert "out.tif" in err and not list(tmp_path.glob(".*.tmp")) and not (tmp_path / "out.tif").exists()

@@ -1240,3 +1240,29 @@ def test_hashing_the_source_stops_at_cancel(tmp_path):
     with pytest.raises(Cancelled):
         file_sha256(big, cancelled=lambda: polls.append(1) or len(polls) >= 2)
     assert len(polls) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "bomb", "manifest"])
+def test_a_damaged_file_leaves_the_open_document_in_place(window, tmp_path, damage):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import fuzz
+
+    window.set_document(demo_document())
+    before = window.doc
+    if damage == "truncated":
+        path = tmp_path / "cut.tif"
+        imageio.write_tiff(tmp_path / "whole.tif", np.zeros((300, 400, 3), np.uint16), tile=(64, 64))
+        path.write_bytes((tmp_path / "whole.tif").read_bytes()[:100])
+    elif damage == "bomb":
+        path = tmp_path / "bomb.jpg"
+        path.write_bytes(fuzz.crafted_images()["bomb.jpg"])
+    else:
+        path = tmp_path / "list.mural"
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("manifest.json", "[1, 2]")
+    assert window.open_path(path) is False
+    assert window.doc is before and path.name in window.last_error

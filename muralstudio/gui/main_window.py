@@ -670,6 +670,9 @@ class MainWindow(QMainWindow):
         except MuralStudioError as exc:
             self.show_error(str(exc))
             return False
+        except (OSError, ValueError, MemoryError) as exc:  # the previous document stays open
+            self.show_error(f"{path}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
+            return False
         for warning in doc.info.warnings:
             self.statusBar().showMessage(warning, 10000)
         self.set_document(doc)
