@@ -35,16 +35,7 @@ def _parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_ratio(text: str) -> tuple[float, float]:
-    """A hole-ratio band "LOW-HIGH" (or one value), for every command's ``--ratio``."""
-    try:
-        parts = [float(v) for v in text.split("-")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ratio must look like 0.1-0.2, not {text!r}") from None
-    lo, hi = (parts[0], parts[0]) if len(parts) == 1 else parts[:2]
-    if not 0 < lo <= hi < 1:
-        raise argparse.ArgumentTypeError("ratio band must satisfy 0 < low <= high < 1")
-    return lo, hi
+from muralstudio.core.bands import parse_ratio  # noqa: E402 (the band syntax of every --ratio)
 
 
 #: ``muralstudio train NAME`` → module ``muralstudio.train.NAME``
@@ -279,53 +270,20 @@ def _parse_params(items: list[str]) -> dict:
 
 
 def cmd_inpaint(args) -> int:
-    import numpy as np
+    from muralstudio.ops.inpaint import InpaintRequest, inpaint_file
 
-    from muralstudio.core import imageio
-    from muralstudio.core.pyramid import FileSource, file_sha256
-    from muralstudio.core.record import records_json
-    from muralstudio.engines import inpainting
-
-    if not (math.isfinite(args.context) and 0 < args.context <= 100):
-        raise ValueError(f"--context must be a number above 0 (× the hole's size), not {args.context}")
-    options = inpainting.InpaintOptions(engine=args.engine, device=args.device,
-                                        color_match=args.color_match, context=args.context,
-                                        engine_params=_parse_params(args.param))
-    engine = inpainting.create(args.engine, args.device, **options.engine_params)
-    source = FileSource(args.image, max_pixels=args.max_pixels)
-    mask = imageio.read_image(args.mask, max_pixels=args.max_pixels).pixels
-    if mask.ndim == 3:
-        mask = mask.max(axis=2)
-    if mask.shape != (source.info.height, source.info.width):
-        raise ValueError(f"mask {args.mask} is {mask.shape[1]}×{mask.shape[0]} but the image is "
-                         f"{source.info.width}×{source.info.height}")
-    if not np.any(mask):
-        raise ValueError(f"mask {args.mask} is empty: nothing to restore")
-    hints = {}
-    for name, path in (("guide", args.guide), ("sample_area", args.sample_area)):
-        if path is None:
-            continue
-        hint = imageio.read_image(path, max_pixels=args.max_pixels).pixels
-        hint = hint.max(axis=2) if hint.ndim == 3 else hint
-        if hint.shape != mask.shape:
-            raise ValueError(f"{path} is {hint.shape[1]}×{hint.shape[0]} but the image is "
-                             f"{source.info.width}×{source.info.height}")
-        hints[name] = hint > 0
+    request = InpaintRequest(image=args.image, mask=args.mask, out=args.out, engine=args.engine,
+                             settings=_parse_params(args.param), device=args.device,
+                             color_match=args.color_match, context=args.context, guide=args.guide,
+                             sample_area=args.sample_area, max_pixels=args.max_pixels)
 
     def progress(fraction, stage):
         print(f"\r{args.engine}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)
 
-    sha = file_sha256(source.path)
-    result = inpainting.inpaint(source, mask, options, progress=progress, engine=engine,
-                                source_sha256=sha, hints=hints)
+    result = inpaint_file(request, progress)
     print(file=sys.stderr)
-    restored = inpainting.apply_patches(source.full(), result.patches)
-    record = records_json([result.record], {"path": str(source.path), "sha256": sha,
-                                            "width": source.info.width, "height": source.info.height})
-    imageio.write_image(args.out, restored, source.info, record_json=record)
-    imageio.write_record_sidecar(args.out, record)
-    print(f"restored {len(result.patches)} region(s), {result.record.mask_pixels:,} pixels, with "
-          f"{args.engine} in {result.seconds:.1f} s -> {args.out}")
+    print(f"restored {result.regions} region(s), {result.pixels:,} pixels, with "
+          f"{args.engine} in {result.seconds:.1f} s -> {result.out}")
     return 0
 
 

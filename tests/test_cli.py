@@ -152,7 +152,7 @@ def test_cli_refuses_impossible_inputs_with_one_line_each(tmp_path, capsys):
     base = ["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "mask.png")]
     cases = [
         ([*base, "--param", "nonsense=1", "--out", str(tmp_path / "a.png")], "has no setting 'nonsense'; its settings: radius"),
-        ([*base, "--context", "nan", "--out", str(tmp_path / "b.png")], "--context must be a number above 0"),
+        ([*base, "--context", "nan", "--out", str(tmp_path / "b.png")], "context must be a number above 0"),
         ([*base, "--out", str(tmp_path / "missing" / "x.tif")], "missing does not exist"),
         (["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "all.png"), "--out", str(tmp_path / "c.png")],
          "nothing intact to fill from"),

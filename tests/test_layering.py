@@ -65,3 +65,90 @@ print('torch' in sys.modules)
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False", "True"]
+
+
+# --- the import graph, read from the source (imports inside functions included) --------------
+
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+PACKAGE = Path(__file__).resolve().parent.parent / "muralstudio"
+
+#: which parts of MuralStudio each part may import (a part: a sub-package or a top module)
+ALLOWED = {
+    "core": set(),
+    "engines": {"core"},
+    "benchmarks": {"core", "engines"},
+    "train": {"core", "engines", "benchmarks"},
+    "ops": {"core", "engines", "train", "benchmarks"},
+    "gui": {"core", "engines", "ops"},
+    "selftest": {"core", "engines", "ops", "gui"},
+    "cli": {"core", "engines", "ops", "train", "benchmarks", "gui", "selftest"},
+    "__main__": {"cli"},
+}
+QT = ("PySide6", "shiboken6", "qimage2ndarray")
+
+
+def part_of(module_path: Path) -> str:
+    rel = module_path.relative_to(PACKAGE)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def imports_of(path: Path):
+    """(imported module, line) of every import statement in the file, wherever it stands."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.level:  # relative imports stay inside a part
+            yield None, node.lineno
+
+
+def graph():
+    arrows = {}
+    for path in PACKAGE.rglob("*.py"):
+        source = part_of(path)
+        for module, line in imports_of(path):
+            if module and module.split(".")[0] == "muralstudio" and len(module.split(".")) > 1:
+                target = module.split(".")[1]
+                if target != source:
+                    arrows.setdefault((source, target), []).append(f"{path.relative_to(PACKAGE)}:{line}")
+    return arrows
+
+
+def test_no_import_runs_up_the_layers():
+    wrong = {f"{a} → {b}": where[:3] for (a, b), where in graph().items()
+             if a in ALLOWED and b in ALLOWED and b not in ALLOWED[a] and b != "__init__"}
+    assert not wrong, wrong
+
+
+def test_no_cycle_between_parts():
+    arrows = {}
+    for a, b in graph():
+        arrows.setdefault(a, set()).add(b)
+
+    def reach(start, seen):
+        for nxt in arrows.get(start, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                reach(nxt, seen)
+        return seen
+
+    cycles = sorted(a for a in arrows if a in reach(a, set()))
+    assert not cycles, cycles
+
+
+def test_only_the_gui_imports_qt():
+    found = [f"{path.relative_to(PACKAGE)}:{line}" for path in PACKAGE.rglob("*.py")
+             if part_of(path) not in ("gui",)
+             for module, line in imports_of(path) if module and module.split(".")[0] in QT]
+    # the self-test builds the window offscreen: it may reach Qt, only through gui and its check
+    assert all(entry.startswith("selftest.py") for entry in found), found
+
+
+def test_the_graph_reader_sees_imports_inside_functions(tmp_path):
+    sample = tmp_path / "m.py"
+    sample.write_text("def f():\n    from muralstudio.train import label\n")
+    assert list(imports_of(sample)) == [("muralstudio.train", 2)]

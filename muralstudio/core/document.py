@@ -516,6 +516,6 @@ class Document:
         return self.composite_region(0, 0, self.width, self.height, include_pending, visible_only)
 
     def source_description(self) -> dict:
-        return {"path": str(self.source.path) if self.source.path else None,
-                "width": self.width, "height": self.height, "sha256": self.source_sha256(),
-                "bit_depth": self.info.bit_depth}
+        from muralstudio.core.record import source_description
+
+        return source_description(self.source.path, self.source_sha256(), self.info)

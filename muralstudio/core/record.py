@@ -60,3 +60,10 @@ def records_json(records: list[RestorationRecord], source: dict | None = None) -
     return json.dumps({"muralstudio": __version__, "source": source or {},
                        "restorations": [r.to_dict() for r in records]},
                       ensure_ascii=False, indent=2)
+
+
+def source_description(path, sha256: str | None, info) -> dict:
+    """The record's description of the unrestored source, the same from every writer (the
+    window's export and the command line once drifted apart: one left out the bit depth)."""
+    return {"path": str(path) if path else None, "width": info.width, "height": info.height,
+            "sha256": sha256, "bit_depth": info.bit_depth}

@@ -256,6 +256,7 @@ class LabelsDock(QWidget):
         from pathlib import Path
 
         from muralstudio.gui.jobs import Job
+        from muralstudio.ops.labeler import FineTuneRequest, fine_tune_labeler
 
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, self.tr("Training set (images/, labels/)"),
@@ -269,12 +270,12 @@ class LabelsDock(QWidget):
             return None
         device = self.window.elements_dock.device
 
-        def work(progress, cancelled):
-            from muralstudio.train.label import fine_tune
+        request = FineTuneRequest(training_set=folder, out=folder / "label-pspm-tuned", steps=steps,
+                                  device=device)
 
+        def work(progress, cancelled):
             progress(0.0, "preparing")
-            return fine_tune(folder, folder / "label-pspm-tuned", steps=steps, device=device,
-                             progress=progress, cancelled=cancelled)
+            return fine_tune_labeler(request, progress, cancelled)
 
         def done(weights):
             self.window.elements_dock.add_weights(weights)

@@ -492,7 +492,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sigma", type=float, default=2.0, help="EdgeConnect Canny σ")
     parser.add_argument("--data", required=True, help="comma-separated image folders")
     parser.add_argument("--masks", default="dust,jelly,strokes", help="hole kinds: dust, jelly, strokes")
-    from muralstudio.cli import parse_ratio  # the band syntax of every command's --ratio
+    from muralstudio.core.bands import parse_ratio  # the band syntax of every command's --ratio
 
     parser.add_argument("--ratio", type=parse_ratio, default=(0.1, 0.4), help="hole ratio band of each crop")
     parser.add_argument("--out", required=True, help="models/NAME")

@@ -1,0 +1,82 @@
+"""Inpaint an image file: the one pipeline behind ``muralstudio inpaint`` (and any other
+caller that restores a file): read the source lazily, check the mask and hints against it,
+restore every region through the harness, write the image at the source's depth with its
+record inside and beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from muralstudio.ops.requests import Request
+
+
+@dataclass
+class InpaintRequest(Request):
+    image: Path
+    mask: Path
+    out: Path
+    engine: str = "telea"
+    settings: dict = field(default_factory=dict)
+    device: str = "cpu"
+    color_match: bool = False
+    context: float = 1.0
+    guide: Path | None = None
+    sample_area: Path | None = None
+    max_pixels: int | None = None
+
+
+@dataclass
+class InpaintFileResult:
+    out: Path
+    regions: int
+    pixels: int
+    seconds: float
+    record_json: str
+
+
+def _read_map(path: Path, shape, what: str, max_pixels) -> np.ndarray:
+    from muralstudio.core import imageio
+
+    pixels = imageio.read_image(path, max_pixels=max_pixels).pixels
+    pixels = pixels.max(axis=2) if pixels.ndim == 3 else pixels
+    if pixels.shape != shape:
+        raise ValueError(f"{what} {path} is {pixels.shape[1]}×{pixels.shape[0]} but the image is "
+                         f"{shape[1]}×{shape[0]}")
+    return pixels
+
+
+def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> InpaintFileResult:
+    import math
+
+    from muralstudio.core import imageio
+    from muralstudio.core.pyramid import FileSource, file_sha256
+    from muralstudio.core.record import records_json, source_description
+    from muralstudio.engines import inpainting
+
+    if not (math.isfinite(request.context) and 0 < request.context <= 100):
+        raise ValueError(f"the context must be a number above 0 (× the hole's size), not {request.context}")
+    options = inpainting.InpaintOptions(engine=request.engine, device=request.device,
+                                        color_match=request.color_match, context=request.context,
+                                        engine_params=dict(request.settings))
+    engine = inpainting.create(request.engine, request.device, **options.engine_params)
+    source = FileSource(request.image, max_pixels=request.max_pixels)
+    shape = (source.info.height, source.info.width)
+    mask = _read_map(request.mask, shape, "mask", request.max_pixels)
+    if not np.any(mask):
+        raise ValueError(f"mask {request.mask} is empty: nothing to restore")
+    hints = {name: _read_map(path, shape, name.replace("_", " "), request.max_pixels) > 0
+             for name, path in (("guide", request.guide), ("sample_area", request.sample_area)) if path}
+    sha = file_sha256(source.path, cancelled=cancelled)
+    result = inpainting.inpaint(source, mask, options, progress=progress, cancelled=cancelled,
+                                engine=engine, source_sha256=sha, hints=hints)
+    restored = inpainting.apply_patches(source.full(), result.patches)
+    record = records_json([result.record], source_description(source.path, sha, source.info))
+    imageio.write_image(request.out, restored, source.info, record_json=record)
+    imageio.write_record_sidecar(request.out, record)
+    return InpaintFileResult(Path(request.out), len(result.patches), result.record.mask_pixels,
+                             result.seconds, record)
