@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -274,3 +275,37 @@ def test_regions_whose_crops_overlap_are_restored_in_one_crop():
     assert [box for box, _ in merge_overlapping(boxes, 200, 200, options, max_side=100)] == boxes
     result = inpainting.inpaint(np.full((200, 200, 3), 90, np.uint8), hole, options)
     assert len(result.patches) == 2 and sum(int(p.mask.sum()) for p in result.patches) == int(hole.sum())
+
+
+def test_an_engine_is_one_new_module_found_by_scanning(tmp_path):
+    """No list to keep: a module in a $MURALSTUDIO_ENGINES folder that registers an inpainter
+    shows in the registry, `models list`, the CLI and the Inpaint dock's choices."""
+    folder = tmp_path / "engines"
+    folder.mkdir()
+    (folder / "mean_fill.py").write_text(
+        "import numpy as np\n"
+        "from muralstudio.engines.inpainting import Inpainter\n"
+        "from muralstudio.engines.registry import register\n\n"
+        "@register('inpainter', 'meanfill')\n"
+        "class MeanFill(Inpainter):\n"
+        "    name = 'meanfill'\n"
+        "    def inpaint(self, rgb, hole, cancelled=None, **hints):\n"
+        "        out = rgb.copy()\n"
+        "        out[hole] = rgb[~hole].mean(axis=0)\n"
+        "        return out\n")
+    (folder / "helper.py").write_text("raise RuntimeError('never imported: it registers nothing')\n")
+    code = (
+        "from muralstudio.engines import registry, inpainting\n"
+        "import numpy as np\n"
+        "assert 'meanfill' in registry.available('inpainter'), registry.available('inpainter')\n"
+        "image = np.zeros((20, 20, 3), np.uint8); image[:, :10] = 200\n"
+        "hole = np.zeros((20, 20), bool); hole[8:12, 8:12] = True\n"
+        "out = inpainting.apply_patches(image, inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine='meanfill')).patches)\n"
+        "assert out[10, 10].tolist() == [100, 100, 100], out[10, 10]\n"
+        "print('found')\n")
+    env = dict(os.environ, MURALSTUDIO_ENGINES=str(folder))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0 and "found" in result.stdout, result.stderr
+    listed = subprocess.run([sys.executable, "-m", "muralstudio", "models", "list"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert "meanfill" in listed.stdout, listed.stdout

@@ -1,12 +1,16 @@
 """A registry of engines by kind and name, filled by an ``@register`` decorator.
 
-Engine modules register themselves when imported; :func:`load_builtin_engines` imports the
-modules listed in :data:`BUILTIN_MODULES` so the CLI and the window see the same set.
+Engine modules register themselves when imported. :func:`load_builtin_engines` finds them by
+scanning: every module of the ``muralstudio.engines`` package (and of any folder named in
+``$MURALSTUDIO_ENGINES``) whose source registers an engine is imported, then every entry point
+of the group ``muralstudio.engines`` (how a separate package adds engines). Adding an engine is
+adding one module; there is no list to keep.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 from typing import Callable
 
@@ -16,16 +20,10 @@ log = logging.getLogger(__name__)
 #: detector: image → damage probability.
 ENGINE_KINDS = ("segmenter", "inpainter", "labeler", "detector")
 
-#: Modules that define the built-in engines (each registers itself on import).
-BUILTIN_MODULES: list[str] = [
-    "muralstudio.engines.inpaint_opencv",
-    "muralstudio.engines.inpaint_patchmatch",
-    "muralstudio.engines.inpaint_networks",
-    "muralstudio.engines.segment_classic",
-    "muralstudio.engines.segment_clicknet",
-    "muralstudio.engines.detect_resunet",
-    "muralstudio.engines.label_pspm",
-]
+#: entry-point group through which installed packages add engines
+ENTRY_POINT_GROUP = "muralstudio.engines"
+_scanned: set[str] = set()
+
 
 _registry: dict[str, dict[str, Callable]] = {kind: {} for kind in ENGINE_KINDS}
 
@@ -57,9 +55,60 @@ def register(kind: str, name: str):
     return decorate
 
 
+def _registers(path) -> bool:
+    """Whether a module's source registers an engine (so helpers are not imported for nothing)."""
+    import re
+
+    try:
+        return re.search(r"^@(\w+\.)?register\(", path.read_text(encoding="utf-8"), re.M) is not None
+    except OSError:
+        return False
+
+
 def load_builtin_engines() -> None:
-    for module in BUILTIN_MODULES:
-        importlib.import_module(module)
+    """Import every engine module: the package's own, those in $MURALSTUDIO_ENGINES folders,
+    and entry points. Idempotent and cheap after the first call."""
+    import os
+    import pkgutil
+    import sys
+    from pathlib import Path
+
+    import muralstudio.engines as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        name = f"{package.__name__}.{info.name}"
+        if name in _scanned or info.ispkg:
+            continue
+        _scanned.add(name)
+        source = Path(str(getattr(info.module_finder, "path", ""))) / f"{info.name}.py"
+        # a frozen bundle has no sources to read: import every module there
+        if not source.is_file() or _registers(source):
+            importlib.import_module(name)
+    for folder in filter(None, os.environ.get("MURALSTUDIO_ENGINES", "").split(os.pathsep)):
+        for path in sorted(Path(folder).glob("*.py")):
+            key = str(path.resolve())
+            if key in _scanned or not _registers(path):
+                continue
+            _scanned.add(key)
+            spec = importlib.util.spec_from_file_location(f"muralstudio_user_engine_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            try:
+                spec.loader.exec_module(module)
+            except Exception:  # noqa: BLE001 - a broken add-on must not take the program down
+                log.exception("engine module %s could not be loaded", path)
+    try:
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            if entry.value not in _scanned:
+                _scanned.add(entry.value)
+                try:
+                    entry.load()
+                except Exception:  # noqa: BLE001
+                    log.exception("engine entry point %s could not be loaded", entry.value)
+    except Exception:  # noqa: BLE001 - metadata of a damaged installation
+        log.exception("engine entry points could not be read")
 
 
 def available(kind: str) -> list[str]:
