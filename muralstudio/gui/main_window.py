@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, self.tr("Save Project &As…"), self.save_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, self.tr("&Export Restored Image…"), self.export_dialog,
                      QKeySequence("Ctrl+E"))
+        self._action(file_menu, self.tr("Export Damage Map and Labels as &GeoJSON…"), self.export_geojson)
+        self._action(file_menu, self.tr("&Import GeoJSON as a Mask Layer…"), self.import_geojson)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("Se&ttings…"), self.settings_dialog, QKeySequence.StandardKey.Preferences)
         self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
@@ -761,6 +763,44 @@ class MainWindow(QMainWindow):
                 self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
                 return
             self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
+
+    def export_geojson(self, path: Path | None = None) -> Path | None:
+        """Mask and label layers as GeoJSON polygons in pixel coordinates (QGIS, labelme, QuPath)."""
+        from muralstudio.ops import vectors
+
+        if path is None:
+            stem = self.doc.source.path.with_suffix("") if self.doc.source.path else Path.home() / "mural"
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Export GeoJSON"), f"{stem}-damage.geojson",
+                                                    "GeoJSON (*.geojson *.json)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        layers = [l for l in self.doc.layers if l.kind in ("mask", "labels") and not getattr(l, "proposed", False)]
+        dpi = self.doc.info.dpi
+        try:
+            vectors.export_geojson(layers, path, scale_mm_per_px=25.4 / dpi[0] if dpi else None,
+                                   source=str(self.doc.source.path or self.doc.title))
+        except (OSError, ValueError, MuralStudioError) as exc:
+            self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
+            return None
+        self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
+        return path
+
+    def import_geojson(self, path: Path | None = None):
+        """GeoJSON polygons (e.g. drawn in a vector editor) as a new mask layer: one undo step."""
+        from muralstudio.ops import vectors
+
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, self.tr("Import GeoJSON"), "", "GeoJSON (*.geojson *.json)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        try:
+            mask = vectors.import_geojson(path, (self.doc.height, self.doc.width))
+        except (OSError, ValueError) as exc:
+            self.show_error(str(exc))
+            return None
+        return self.doc.new_mask_layer(Path(path).stem, mask)
 
     def export(self, path: Path, fmt: str = "tiff") -> bool:
         """Write the restored image with ICC/metadata and the restoration record (+ sidecar)."""

@@ -1,0 +1,149 @@
+"""Damage maps and element labels as vectors other tools read (GeoJSON: QGIS, labelme, QuPath,
+any vector editor), and GeoJSON polygons back into a mask layer.
+
+Coordinates are image pixels: x to the right, y down, (0, 0) the top-left corner of the first
+pixel, so a polygon lies on the pixel *edges* and its area is the pixel count. Outlines come
+from the mask's pixel edges (exact), then are simplified by shapely with the stated tolerance
+(Douglas–Peucker, topology kept); a round trip moves no pixel farther than the tolerance from
+an outline. When the document has a physical scale, it is in the collection's properties and
+each feature gets its area in cm².
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+#: default simplification, in pixels (0 keeps the pixel staircase exactly)
+DEFAULT_TOLERANCE = 0.5
+
+
+def mask_polygons(mask: np.ndarray, tolerance: float = DEFAULT_TOLERANCE):
+    """The regions of a bool mask as shapely Polygons (holes included), on pixel edges."""
+    import cv2
+    from shapely.geometry import Polygon
+    from shapely.validation import make_valid
+
+    mask = np.asarray(mask, bool)
+    # contours of the mask upsampled ×2 run along pixel edges once halved back
+    big = cv2.resize(mask.astype(np.uint8), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    contours, hierarchy = cv2.findContours(np.pad(big, 1), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    polygons = []
+    if hierarchy is None:
+        return polygons
+
+    def ring(contour):
+        points = contour.reshape(-1, 2).astype(np.float64) - 1  # undo the pad
+        return (points + 0.5) / 2  # pixel-centre samples of the ×2 grid → pixel edges
+
+    for index, contour in enumerate(contours):
+        if hierarchy[0][index][3] != -1 or len(contour) < 3:
+            continue  # holes are taken with their outer ring below
+        holes = []
+        child = hierarchy[0][index][2]
+        while child != -1:
+            if len(contours[child]) >= 3:
+                holes.append(ring(contours[child]))
+            child = hierarchy[0][child][0]
+        polygon = Polygon(_snap(ring(contour)), [_snap(h) for h in holes])
+        if tolerance > 0:
+            polygon = polygon.simplify(tolerance, preserve_topology=True)
+        polygon = make_valid(polygon) if not polygon.is_valid else polygon
+        if not polygon.is_empty:
+            polygons.append(polygon)
+    return polygons
+
+
+def _snap(points: np.ndarray) -> np.ndarray:
+    """Pixel-edge coordinates: the ×2 contour's samples rounded to whole and half pixels, then
+    to the nearest edge (integers)."""
+    return np.round(points)
+
+
+def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: float = DEFAULT_TOLERANCE,
+                   source: str | None = None) -> dict:
+    """A FeatureCollection of mask layers (one feature per region) and label layers (one per
+    region of each class but the background)."""
+    from shapely.geometry import mapping
+
+    features = []
+    for layer in layers:
+        if layer.kind == "mask":
+            parts = [(layer.name, None, layer.data >= 128)]
+        elif layer.kind == "labels":
+            parts = [(layer.name, name, layer.data == value) for value, (name, _) in enumerate(layer.classes)
+                     if value and np.any(layer.data == value)]
+        else:
+            continue
+        for name, class_name, mask in parts:
+            for polygon in mask_polygons(mask, tolerance):
+                properties = {"layer": name, "kind": layer.kind, "area_px": round(polygon.area, 1)}
+                if class_name:
+                    properties["class"] = class_name
+                if scale_mm_per_px:
+                    properties["area_cm2"] = round(polygon.area * (scale_mm_per_px / 10) ** 2, 3)
+                features.append({"type": "Feature", "geometry": mapping(polygon), "properties": properties})
+    collection = {"type": "FeatureCollection", "features": features,
+                  "properties": {"coordinates": "image pixels, x right, y down, origin the top-left "
+                                                "corner of the first pixel",
+                                 "simplification_tolerance_px": tolerance}}
+    if scale_mm_per_px:
+        collection["properties"]["scale_mm_per_px"] = scale_mm_per_px
+    if source:
+        collection["properties"]["source"] = source
+    return collection
+
+
+def geojson_mask(collection: dict, shape, layer: str | None = None) -> np.ndarray:
+    """A bool mask of the given (height, width) from the collection's polygons (those of
+    ``layer`` only, when given): exterior rings filled, holes cleared."""
+    from shapely.geometry import shape as to_shape
+    from skimage.draw import polygon as fill
+
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise ValueError("not a GeoJSON FeatureCollection")
+    height, width = shape
+    out = np.zeros((height, width), bool)
+    count = 0
+
+    def pixels_inside(ring):
+        # a pixel belongs to the polygon when its centre does: edges at integers, centres at +0.5
+        xy = np.asarray(ring.coords) - 0.5
+        return fill(xy[:, 1], xy[:, 0], (height, width))
+
+    for feature in collection.get("features", []):
+        if layer and (feature.get("properties") or {}).get("layer") != layer:
+            continue
+        geometry = to_shape(feature["geometry"])
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            if polygon.geom_type != "Polygon" or polygon.is_empty:
+                continue
+            count += 1
+            part = np.zeros_like(out)
+            part[pixels_inside(polygon.exterior)] = True
+            for interior in polygon.interiors:
+                part[pixels_inside(interior)] = False
+            out |= part
+    if not count:
+        raise ValueError("no polygons" + (f" of layer {layer!r}" if layer else ""))
+    return out
+
+
+def export_geojson(layers, path, **kwargs) -> Path:
+    from muralstudio.core.atomic import atomic_write
+
+    text = json.dumps(layers_geojson(layers, **kwargs), ensure_ascii=False)
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def import_geojson(path, shape, layer: str | None = None) -> np.ndarray:
+    path = Path(path)
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        return geojson_mask(collection, shape, layer)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
