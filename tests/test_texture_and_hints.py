@@ -45,8 +45,9 @@ def test_patchmatch_synthesises_texture_where_telea_smears():
     assert ratios[("telea", False)] < 0.5 and ratios[("patchmatch", True)] < ratios[("patchmatch", False)]
 
 
-def test_patchmatch_copies_only_from_the_sampling_area_and_records_it():
-    # left half red grain, right half blue grain; the hole in the middle; sample only the right
+def two_walls():
+    """Left half red grain, right half blue grain, a hole in the middle, and a sampling area
+    on the right only."""
     image = np.zeros((96, 128, 3), np.uint8)
     image[:, :64, 0] = 150 + grain((96, 64), 1) // 4
     image[:, 64:, 2] = 150 + grain((96, 64), 2) // 4
@@ -54,6 +55,11 @@ def test_patchmatch_copies_only_from_the_sampling_area_and_records_it():
     hole[36:60, 52:76] = True
     sample = np.zeros_like(hole)
     sample[:, 90:] = True
+    return image, hole, sample
+
+
+def test_patchmatch_copies_only_from_the_sampling_area_and_records_it():
+    image, hole, sample = two_walls()
     result = inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine="patchmatch"),
                                 hints={"sample_area": sample})
     out = inpainting.apply_patches(image, result.patches)
@@ -77,13 +83,7 @@ def test_cli_inpaint_takes_a_sampling_area_and_refuses_it_for_an_engine_without_
 
     from muralstudio.core import imageio
 
-    image = np.zeros((96, 128, 3), np.uint8)
-    image[:, :64, 0] = 150 + grain((96, 64), 1) // 4
-    image[:, 64:, 2] = 150 + grain((96, 64), 2) // 4
-    hole = np.zeros((96, 128), bool)
-    hole[36:60, 52:76] = True
-    sample = np.zeros_like(hole)
-    sample[:, 90:] = True
+    image, hole, sample = two_walls()
     imageio.write_png(tmp_path / "in.png", image)
     imageio.write_png(tmp_path / "mask.png", hole.astype(np.uint8) * 255)
     imageio.write_png(tmp_path / "area.png", sample.astype(np.uint8) * 255)
