@@ -157,7 +157,7 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     vexport = vectors_sub.add_parser("export", help="mask and label layers of a project (or one mask "
                                      "image) as a GeoJSON FeatureCollection in pixel coordinates")
     vexport.add_argument("input", type=Path, help="a .mural project or a mask image (nonzero = damage)")
-    vexport.add_argument("--out", type=Path, required=True, help="OUT.geojson")
+    vexport.add_argument("--out", type=Path, required=True, help="OUT.geojson, or OUT.svg for an overlay")
     vexport.add_argument("--tolerance", type=float, default=0.5,
                          help="outline simplification in pixels (0 = the exact pixel staircase)")
     vimport = vectors_sub.add_parser("import", help="GeoJSON polygons as an 8-bit mask PNG")
@@ -494,8 +494,11 @@ def cmd_vectors(args) -> int:
         scale = None
     if args.tolerance < 0 or not math.isfinite(args.tolerance):
         raise ValueError(f"--tolerance must be 0 or more pixels, not {args.tolerance}")
-    vectors.export_geojson(layers, args.out, scale_mm_per_px=scale or None, tolerance=args.tolerance,
-                           source=str(args.input))
+    if args.out.suffix.lower() == ".svg":
+        vectors.export_svg(layers, args.out, doc.width, doc.height, tolerance=args.tolerance)
+    else:
+        vectors.export_geojson(layers, args.out, scale_mm_per_px=scale or None, tolerance=args.tolerance,
+                               source=str(args.input))
     print(f"{len(layers)} layer(s) -> {args.out}")
     return 0
 

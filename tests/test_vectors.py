@@ -92,3 +92,15 @@ def test_window_round_trips_a_damage_layer_through_geojson(qtbot, tmp_path):
     assert imported not in window.doc.layers
     window.doc.mark_clean()
     window.jobs.shutdown()
+
+
+def test_svg_overlay_has_the_image_size_and_one_path_per_region(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    imageio.write_png(tmp_path / "mask.png", damage().astype(np.uint8) * 255)
+    assert cli.main(["vectors", "export", str(tmp_path / "mask.png"), "--out", str(tmp_path / "d.svg"),
+                     "--tolerance", "0"]) == 0
+    root = ET.parse(tmp_path / "d.svg").getroot()
+    assert root.get("width") == "80" and root.get("height") == "60"
+    paths = root.findall(".//{http://www.w3.org/2000/svg}path")
+    assert len(paths) == 3 and sum(p.get("d").count("M ") for p in paths) == 4  # one ring is a hole

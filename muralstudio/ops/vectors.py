@@ -131,6 +131,41 @@ def geojson_mask(collection: dict, shape, layer: str | None = None) -> np.ndarra
     return out
 
 
+def layers_svg(layers, width: int, height: int, tolerance: float = DEFAULT_TOLERANCE) -> str:
+    """An SVG overlay of the image's size: each mask layer's regions (and each label class's)
+    as filled, outlined paths in the layer's colour, one group per layer, holes cut out
+    (even-odd fill); it lies exactly over the image in any vector editor."""
+    from xml.sax.saxutils import escape
+
+    def path_data(polygon) -> str:
+        rings = [polygon.exterior, *polygon.interiors]
+        return " ".join("M " + " L ".join(f"{x:g},{y:g}" for x, y in ring.coords[:-1]) + " Z" for ring in rings)
+
+    groups = []
+    for layer in layers:
+        if layer.kind == "mask":
+            parts = [(layer.name, tuple(layer.color), layer.data >= 128)]
+        elif layer.kind == "labels":
+            parts = [(f"{layer.name}: {name}", tuple(colour), layer.data == value)
+                     for value, (name, colour) in enumerate(layer.classes) if value and np.any(layer.data == value)]
+        else:
+            continue
+        for name, (r, g, b), mask in parts:
+            paths = "".join(f'<path d="{path_data(p)}"/>' for p in mask_polygons(mask, tolerance))
+            groups.append(f'<g id="{escape(name, {chr(34): "&quot;"})}" fill="rgb({r},{g},{b})" fill-opacity="0.45" '
+                          f'stroke="rgb({r},{g},{b})" stroke-width="1" fill-rule="evenodd">{paths}</g>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">' + "".join(groups) + "</svg>")
+
+
+def export_svg(layers, path, width: int, height: int, tolerance: float = DEFAULT_TOLERANCE) -> Path:
+    from muralstudio.core.atomic import atomic_write
+
+    with atomic_write(path, "w") as handle:
+        handle.write(layers_svg(layers, width, height, tolerance))
+    return Path(path)
+
+
 def export_geojson(layers, path, **kwargs) -> Path:
     from muralstudio.core.atomic import atomic_write
 
