@@ -22,7 +22,8 @@ from pathlib import Path
 from muralstudio import __version__
 from muralstudio.core.errors import MuralStudioError
 
-SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "detect", "label", "bench", "train", "models", "vectors")
+SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "detect", "label", "bench", "train", "models", "vectors",
+               "measure")
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -165,6 +166,12 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     vimport.add_argument("--like", type=Path, required=True, help="the image whose size the mask takes")
     vimport.add_argument("--layer", help="only the polygons of this layer")
     vimport.add_argument("--out", type=Path, required=True, help="MASK.png")
+
+    measure = sub.add_parser("measure", help="areas (px, cm²), shares, region counts of damage layers "
+                             "and element classes, as a table or CSV")
+    measure.add_argument("project", type=Path, help="a .mural project")
+    measure.add_argument("--csv", type=Path, help="write the table as CSV")
+    measure.add_argument("--mm-per-px", type=float, help="the physical scale (default: the image's DPI)")
 
     models = sub.add_parser("models", help="list engines and their weights")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -503,7 +510,27 @@ def cmd_vectors(args) -> int:
     return 0
 
 
-COMMANDS = {"vectors": cmd_vectors, "info": cmd_info, "synth": cmd_synth, "inpaint": cmd_inpaint, "segment": cmd_segment,
+def cmd_measure(args) -> int:
+    from muralstudio.core.project import load_project
+    from muralstudio.ops import measure
+
+    doc = load_project(args.project)
+    if args.mm_per_px is not None and not (math.isfinite(args.mm_per_px) and args.mm_per_px > 0):
+        raise ValueError(f"--mm-per-px must be a positive number, not {args.mm_per_px}")
+    scale = args.mm_per_px or measure.scale_of(doc.info)
+    rows = measure.measure_layers(doc.layers, doc.width * doc.height, scale)
+    print(f"{doc.title}: {doc.width}×{doc.height} px" + (f", {scale:.4g} mm/px" if scale else ", no scale"))
+    print(f"{'layer':<24}{'what':<12}{'pixels':>12}{'share':>8}{'regions':>9}{'largest':>10}{'cm²':>10}")
+    for r in rows:
+        area = f"{r.area_cm2:.2f}" if r.area_cm2 is not None else "—"
+        print(f"{r.layer[:23]:<24}{r.what[:11]:<12}{r.pixels:>12,}{r.share:>8.2%}{r.regions:>9}"
+              f"{r.largest_pixels:>10,}{area:>10}")
+    if args.csv:
+        measure.export_csv(rows, args.csv)
+    return 0
+
+
+COMMANDS = {"measure": cmd_measure, "vectors": cmd_vectors, "info": cmd_info, "synth": cmd_synth, "inpaint": cmd_inpaint, "segment": cmd_segment,
             "bench": cmd_bench, "train": cmd_train, "detect": cmd_detect, "label": cmd_label, "models": cmd_models}
 
 
