@@ -118,6 +118,7 @@ def _murals(folder, count=4):
 @pytest.mark.parametrize("engine,extra,architecture", [
     ("fourier", ["--width", "8", "--blocks", "1"], "fourier-unet"),
     ("pconv", ["--recipe", "hole-l1", "--layers", "4", "--width", "8"], "pconv"),
+    ("edgeconnect", ["--recipe", "hole-l1", "--width", "8", "--residual-blocks", "1"], "edgeconnect-inpaint"),
 ])
 def test_train_command_runs_resumes_and_keeps_the_average_weights(tmp_path, engine, extra, architecture):
     data = _murals(tmp_path / "murals")

@@ -260,8 +260,8 @@ def train(args) -> Path:
     if args.engine == "fourier" or args.recipe == "hole-l1":
         from muralstudio.train import inpaint_fourier
 
-        if args.engine == "edgeconnect":
-            raise ValueError("--recipe hole-l1 trains fourier or pconv, not edgeconnect")
+        if args.engine == "edgeconnect" and args.part != "inpaint":
+            raise ValueError("--recipe hole-l1 trains EdgeConnect's G2 (--part inpaint) beside the shipped G1")
         args.width = args.width or (32 if args.engine == "fourier" else 64)
         return inpaint_fourier.train(args)
     args.width = args.width or 64

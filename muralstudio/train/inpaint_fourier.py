@@ -136,7 +136,9 @@ def evaluate(engine, samples) -> dict:
 
     telea = inpainting.create("telea")
     scores: dict[str, list] = {}
-    engine.model.eval()
+    for network in (getattr(engine, "model", None), getattr(engine, "inpaint_model", None)):
+        if network is not None:
+            network.eval()
     for band, truth, hole in samples:
         damaged = truth.copy()
         damaged[hole] = 255
@@ -175,19 +177,54 @@ class PConvAdapter(torch.nn.Module):
         return out * std + mean
 
 
+class EdgeConnectAdapter(torch.nn.Module):
+    """EdgeConnect's G2 fed the recipe's batch: the edge map comes from the shipped (frozen) G1
+    through the engine's own ``edges`` (Canny of the intact part, G1 inside the hole, the guide
+    lines joined), exactly as at inference; the Telea fill is the recipe's own."""
+
+    def __init__(self, g2, edge_engine):
+        super().__init__()
+        self.g2, self.edge_engine = g2, edge_engine
+        self.config = g2.config
+
+    def forward(self, x):
+        maps = []
+        for sample in x.detach().cpu().numpy():
+            rgb, hole, guide = sample[:3].transpose(1, 2, 0), sample[3] > 0.5, sample[4]
+            maps.append(self.edge_engine.edges(rgb, hole, guide if guide.any() else None))
+        edges = torch.from_numpy(np.stack(maps)[:, None].astype(np.float32)).to(x.device)
+        return self.g2(torch.cat([x[:, :3], edges], dim=1))
+
+
+def _shipped_edge_model(device):
+    from muralstudio.engines.nets.edgeconnect import EdgeGenerator
+    from muralstudio.engines.weights import load_network
+
+    loaded = load_network(None, "edgeconnect-edge", "edgeconnect-edge",
+                          lambda c: EdgeGenerator(c.get("residual_blocks", 8), c.get("width", 64),
+                                                  c.get("spectral_norm", True)), str(device), "EdgeConnect edge model",
+                          "inpaint --engine edgeconnect --part edge")
+    return loaded.model.requires_grad_(False)
+
+
 def build(args):
     """(network trained, engine class) for ``--engine``."""
-    from muralstudio.engines.inpaint_networks import FourierInpainter, PConvInpainter
+    from muralstudio.engines.inpaint_networks import EdgeConnectInpainter, FourierInpainter, PConvInpainter
+    from muralstudio.engines.nets.edgeconnect import InpaintGenerator
     from muralstudio.engines.nets.fourier import FourierUNet
     from muralstudio.engines.nets.pconv import PConvUNet
 
     if args.engine == "pconv":
         return PConvUNet(args.layers, 3, args.width), PConvInpainter
+    if args.engine == "edgeconnect":
+        return InpaintGenerator(args.residual_blocks, args.width, "telea"), EdgeConnectInpainter
     return FourierUNet(args.width, args.blocks), FourierInpainter
 
 
-def engine_for(engine_class, net, device):
+def engine_for(engine_class, net, device, edge_model=None):
     """An engine running ``net`` (in memory) through its own inference code."""
+    if edge_model is not None:
+        return engine_class(str(device), networks=(edge_model, net))
     return engine_class(str(device), network=net)
 
 
@@ -238,8 +275,14 @@ def train(args) -> Path:
     rng = np.random.default_rng(args.seed * 1_000_003 + step)
     bank = mask_bank(args.mask_bank, rng)
     batches = FourierInpainter(str(device), network=pair.net)  # its input builder makes the batches
-    val_engine = engine_for(engine_class, pair.ema, device)
-    forward = PConvAdapter(pair.net) if args.engine == "pconv" else pair.net
+    edge_model = _shipped_edge_model(device) if args.engine == "edgeconnect" else None
+    val_engine = engine_for(engine_class, pair.ema, device, edge_model)
+    if args.engine == "pconv":
+        forward = PConvAdapter(pair.net)
+    elif args.engine == "edgeconnect":
+        forward = EdgeConnectAdapter(pair.net, engine_for(engine_class, pair.net, device, edge_model))
+    else:
+        forward = pair.net
     samples = selection_set(select_paths)
     clock, running = common.Stopwatch(), []
     pair.net.train()
