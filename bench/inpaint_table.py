@@ -40,7 +40,7 @@ def main() -> int:
     from muralstudio.benchmarks import inpaint as bench
     from muralstudio.engines import inpainting
 
-    engines = {name: inpainting.create(name).weights_sha256 for name in args.engines.split(",")}
+    engines = {name: inpainting.create_from_spec(name).weights_sha256 for name in args.engines.split(",")}
     import torch
 
     torch.set_num_threads(1)  # one process per core

@@ -56,7 +56,8 @@ def run(images, masks: str = "jelly", ratio=(0.1, 0.2), engines=("telea",), size
         raise ValueError(f"no images found in {images} (split {split})")
     if masks not in MASK_KINDS and not Path(masks).is_dir():
         raise ValueError(f"--masks must be dust, jelly or a folder of masks, not {masks!r}")
-    instances = {name: inpainting.create(name) for name in engines}  # fails early on unknown names
+    # engine specs: NAME[:KEY=VALUE...], the spec naming its row (fails early on unknown names)
+    instances = {name: inpainting.create_from_spec(name) for name in engines}
     scores = {name: [] for name in engines}
     reference_texture = []
     for i, path in enumerate(paths):
@@ -68,7 +69,7 @@ def run(images, masks: str = "jelly", ratio=(0.1, 0.2), engines=("telea",), size
         for name, engine in instances.items():
             start = time.perf_counter()
             result = inpainting.inpaint(damaged, hole, engine=engine,
-                                        options=inpainting.InpaintOptions(engine=name))
+                                        options=inpainting.InpaintOptions(engine=engine.name))
             seconds = time.perf_counter() - start
             out = inpainting.apply_patches(damaged, result.patches)
             scores[name].append((metrics.psnr(truth, out), metrics.ssim(truth, out),

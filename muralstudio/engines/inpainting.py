@@ -103,6 +103,12 @@ def create(name: str, device: str = "cpu", **params) -> Inpainter:
     return factory(device=device, **params)
 
 
+def create_from_spec(spec: str, device: str = "cpu") -> Inpainter:
+    """An inpainter from ``NAME[:KEY=VALUE...]``, e.g. ``fourier:grain=true``."""
+    name, params = registry.split_spec(spec)
+    return create(name, device, **params)
+
+
 @dataclass
 class InpaintOptions:
     engine: str = "telea"

@@ -39,6 +39,23 @@ def parse_setting(text: str):
         return text
 
 
+def split_spec(spec: str) -> tuple[str, dict]:
+    """``NAME[:KEY=VALUE...]`` (how benchmarks and the command line set an engine's settings)
+    as (name, settings); values are read by :func:`parse_setting`. Only a colon followed by a
+    word starts a setting, so a Windows path (``weights_path=C:\\models\\w.safetensors``)
+    stays whole."""
+    import re
+
+    name, *settings = re.split(r":(?=\w+(?:[=:]|$))", spec)
+    params = {}
+    for setting in settings:
+        key, sep, text = setting.partition("=")
+        if not sep:
+            raise ValueError(f"{spec!r}: settings are KEY=VALUE, not {setting!r}")
+        params[key] = parse_setting(text)
+    return name, params
+
+
 def register(kind: str, name: str):
     """Class decorator: ``@register("inpainter", "telea")``."""
     if kind not in ENGINE_KINDS:

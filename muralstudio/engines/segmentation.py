@@ -183,18 +183,14 @@ def create_from_spec(spec: str, device: str = "cpu") -> Segmenter:
     :func:`registry.parse_setting`. Only a colon followed by a word starts a setting, so a
     Windows path (``weights_path=C:\\models\\w.safetensors``) stays whole."""
     import inspect
-    import re
 
-    name, *settings = re.split(r":(?=\w+(?:[=:]|$))", spec)
+    name, params = registry.split_spec(spec)
     cls = registry.get("segmenter", name)
     allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "device")]
-    params = {}
-    for setting in settings:
-        key, sep, text = setting.partition("=")
-        if not sep or key not in allowed:
-            raise ValueError(f"{spec!r}: {name} has no setting {setting!r}; settings are "
-                             f"KEY=VALUE with KEY one of {', '.join(allowed) or '(none)'}")
-        params[key] = registry.parse_setting(text)
+    unknown = [key for key in params if key not in allowed]
+    if unknown:
+        raise ValueError(f"{spec!r}: {name} has no setting {unknown[0]!r}; settings are "
+                         f"KEY=VALUE with KEY one of {', '.join(allowed) or '(none)'}")
     return create(name, device, **params)
 
 
