@@ -1266,3 +1266,16 @@ def test_a_damaged_file_leaves_the_open_document_in_place(window, tmp_path, dama
             zf.writestr("manifest.json", "[1, 2]")
     assert window.open_path(path) is False
     assert window.doc is before and path.name in window.last_error
+
+
+def test_restoration_risks_on_a_huge_mask_stay_cheap(monkeypatch):
+    from muralstudio.engines import detection
+
+    monkeypatch.setattr(detection, "MAX_LABEL_PIXELS", 10_000)  # as a 500-Mpx mask would be
+    image = np.full((400, 400, 3), 230, np.uint8)
+    image[50:150, 50:150] = 20
+    hole = np.zeros((400, 400), bool)
+    hole[50:150, 50:150] = True
+    risks = detection.restoration_risks(image, hole, None)
+    assert [r["reason"] for r in risks] == ["dark"]
+    assert abs(risks[0]["box"][0] - 50) <= 4 and abs(risks[0]["box"][1] - 50) <= 4  # on a 4× coarser grid

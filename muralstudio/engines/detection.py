@@ -239,6 +239,8 @@ UNSURE_BELOW = 0.5
 #: a region is "mostly dark paint" when more than this share of its pixels is darker than DARK_LUMA;
 #: thin regions (no pixel farther than THIN_PX from the edge) are cracks, dark by nature: not asked
 DARK_SHARE, DARK_LUMA, THIN_PX = 0.6, 0.25, 3.0
+#: the largest mask labelled at full resolution, and the largest region whose pixels are read
+MAX_LABEL_PIXELS, MAX_READ_PIXELS = 16_000_000, 4_000_000
 
 
 def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = None,
@@ -253,19 +255,30 @@ def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = Non
     from muralstudio.core.imageio import full_scale
 
     read, _, _ = source_reader(source)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    # regions are found on a decimated mask of huge images (the labels of a 500-Mpx mask would
+    # take 2 GB), and pixels are read only for regions up to MAX_READ_PIXELS: this runs before a
+    # job starts, on the window's thread
+    step = max(1, int(np.ceil(np.sqrt(hole.size / MAX_LABEL_PIXELS))))
+    small = np.ascontiguousarray(hole[::step, ::step]).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
     order = np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_regions] + 1
     risks = []
     for label in order:
-        x, y, w, h = (int(v) for v in stats[label, :4])
-        region = labels[y:y + h, x:x + w] == label
+        sx, sy, sw, sh = (int(v) for v in stats[label, :4])
+        x, y = sx * step, sy * step
+        w, h = min(sw * step, hole.shape[1] - x), min(sh * step, hole.shape[0] - y)
+        if step == 1:
+            region = labels[y:y + h, x:x + w] == label
+        else:
+            region = hole[y:y + h, x:x + w] & (np.kron(labels[sy:sy + sh, sx:sx + sw] == label,
+                                                       np.ones((step, step), bool))[:h, :w])
         if probabilities:
             best = max(float(p[y:y + h, x:x + w][region].mean()) / 255 for p in probabilities.values())
             proposed = any(p[y:y + h, x:x + w][region].max() >= 128 for p in probabilities.values())
             if proposed and best < UNSURE_BELOW:
                 risks.append({"box": (x, y, w, h), "reason": "unsure", "value": best})
         inner = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)
-        if inner.max() <= THIN_PX:
+        if inner.max() <= THIN_PX or w * h > MAX_READ_PIXELS:
             continue
         pixels = np.asarray(read(x, y, w, h))
         values = pixels.astype(np.float32) / full_scale(pixels.dtype)
