@@ -1279,3 +1279,16 @@ def test_restoration_risks_on_a_huge_mask_stay_cheap(monkeypatch):
     risks = detection.restoration_risks(image, hole, None)
     assert [r["reason"] for r in risks] == ["dark"]
     assert abs(risks[0]["box"][0] - 50) <= 4 and abs(risks[0]["box"][1] - 50) <= 4  # on a 4× coarser grid
+
+
+def test_sensitivity_slider_rethresholds_live_without_rerunning(window, qtbot, monkeypatch):
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)  # probability 0.67 in the bands
+    dock.threshold.setValue(0.0)  # the calibrated thresholds (0.5 for the stand-in detector)
+    dock.result.thresholds = {"paint loss": 0.5, "background": 0.5}
+    runs = []
+    monkeypatch.setattr(dock, "run", lambda: runs.append(1))
+    dock.sensitivity.setValue(20)  # threshold 0.8: the bands are no longer proposed
+    qtbot.waitUntil(lambda: proposals.area == 0, timeout=3000)
+    dock.sensitivity.setValue(80)  # threshold 0.2
+    qtbot.waitUntil(lambda: proposals.area == 2 * 30 * 300, timeout=3000)
+    assert not runs and dock.class_threshold("paint loss") == pytest.approx(0.2)

@@ -324,6 +324,8 @@ ZH_CN = {
     "rejected %1 px of %2": "已拒绝 %2 的 %1 像素",
     "Apply it, then export": "先应用，再导出",
     "restored": "修复后",
+    "Sensitivity": "灵敏度",
+    "Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer": "灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少",
     "Export Damage Map and Labels as &GeoJSON…": "将病害图和标注导出为 GeoJSON(&G)…",
     "&Import GeoJSON as a Mask Layer…": "导入 GeoJSON 为蒙版图层(&I)…",
     "Export GeoJSON": "导出 GeoJSON",

@@ -8,8 +8,10 @@ probabilities without running the network again; what was accepted or rejected s
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QSlider,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -49,6 +51,17 @@ class DetectDock(JobPanel):
         self.min_area.setRange(0, 100000)
         self.min_area.setValue(16)
         self.min_area.setSuffix(self.tr(" px"))
+        # more or fewer proposals from the same probabilities, live: no network run
+        self.sensitivity = QSlider(Qt.Orientation.Horizontal)
+        self.sensitivity.setRange(0, 100)
+        self.sensitivity.setValue(50)
+        self.sensitivity.setToolTip(self.tr("Sensitivity: 50 uses each class's threshold; right proposes "
+                                            "more (lower thresholds), left fewer"))
+        self._rethreshold = QTimer(self)
+        self._rethreshold.setSingleShot(True)
+        self._rethreshold.setInterval(150)
+        self._rethreshold.timeout.connect(self.update_layers)
+        self.sensitivity.valueChanged.connect(lambda _: self.result is not None and self._rethreshold.start())
         self.run_button = QPushButton(self.tr("Detect damage"))
         self.update_button = QPushButton(self.tr("Update layers"))
         self.review_button = QPushButton(self.tr("Review regions"))
@@ -60,6 +73,7 @@ class DetectDock(JobPanel):
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Threshold"), self.threshold)
         form.addRow(self.tr("Minimum area"), self.min_area)
+        form.addRow(self.tr("Sensitivity"), self.sensitivity)
         run_row = QHBoxLayout()
         run_row.addWidget(self.run_button)
         run_row.addWidget(self.cancel_button)
@@ -95,6 +109,12 @@ class DetectDock(JobPanel):
         proposals = bool(self.proposal_layers())
         for button in (self.review_button, self.accept_all_button, self.reject_all_button):
             button.setEnabled(proposals and not running)
+
+    def class_threshold(self, name: str) -> float:
+        """The class's threshold (the detector's calibrated one, or the one typed) moved by the
+        sensitivity slider: ±0.5 at its ends."""
+        base = self.threshold.value() or self.result.thresholds.get(name, 0.5)
+        return float(np.clip(base - (self.sensitivity.value() - 50) / 100, 0.02, 0.98))
 
     def class_label(self, name: str) -> str:
         """A detector class as the user reads it (translated)."""
@@ -182,11 +202,10 @@ class DetectDock(JobPanel):
         if self.result is None or self.result_doc is not self.doc:
             return
         doc, min_area = self.doc, self.min_area.value()
-        threshold = self.threshold.value() or None
         counts = []
         with doc.action(self.tr("Detect damage")):
             for name in self.result.probabilities:
-                mask = self.result.mask(name, threshold, min_area)
+                mask = self.result.mask(name, self.class_threshold(name), min_area)
                 if name in self.rejected:
                     mask &= ~self.rejected[name]
                 accepted = [l for l in doc.layers_of_kind("mask")

@@ -50,114 +50,124 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="46" />
+        <location filename="../detect_dock.py" line="48" />
         <source>calibrated</source>
         <extracomment>overlay colours of the detected classes</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="51" />
+        <location filename="../detect_dock.py" line="53" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="52" />
-        <location filename="../detect_dock.py" line="187" />
+        <location filename="../detect_dock.py" line="58" />
+        <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
+        <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="65" />
+        <location filename="../detect_dock.py" line="206" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="53" />
+        <location filename="../detect_dock.py" line="66" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="54" />
+        <location filename="../detect_dock.py" line="67" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="55" />
+        <location filename="../detect_dock.py" line="68" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="57" />
+        <location filename="../detect_dock.py" line="70" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="58" />
+        <location filename="../detect_dock.py" line="71" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="60" />
+        <location filename="../detect_dock.py" line="73" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="61" />
+        <location filename="../detect_dock.py" line="74" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="62" />
+        <location filename="../detect_dock.py" line="75" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="101" />
+        <location filename="../detect_dock.py" line="76" />
+        <source>Sensitivity</source>
+        <translation>灵敏度</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="121" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="101" />
+        <location filename="../detect_dock.py" line="121" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="128" />
+        <location filename="../detect_dock.py" line="148" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="128" />
+        <location filename="../detect_dock.py" line="148" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="131" />
+        <location filename="../detect_dock.py" line="151" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="131" />
+        <location filename="../detect_dock.py" line="151" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="139" />
+        <location filename="../detect_dock.py" line="159" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="139" />
+        <location filename="../detect_dock.py" line="159" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="176" />
+        <location filename="../detect_dock.py" line="196" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="202" />
+        <location filename="../detect_dock.py" line="221" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="205" />
+        <location filename="../detect_dock.py" line="224" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
