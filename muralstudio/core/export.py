@@ -16,7 +16,9 @@ import numpy as np
 from muralstudio.core import imageio
 from muralstudio.core.atomic import atomic_write
 from muralstudio.core.document import Document, LabelLayer, MaskLayer
+from muralstudio.core import xmp
 from muralstudio.core.record import records_json
+from muralstudio.core.xmp import build_xmp
 
 RESTORED_FORMATS = {
     "tiff": "TIFF, source bit depth (archival)",
@@ -34,11 +36,13 @@ def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "
     if fmt not in RESTORED_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use {', '.join(RESTORED_FORMATS)}")
     record = records_json(doc.applied_records(include_pending), doc.source_description())
+    packet = build_xmp(record, title=doc.title)
     pixels = doc.restored_image(include_pending=include_pending)
     if fmt == "tiff":
-        imageio.write_tiff(path, pixels, doc.info, compression=compression, record_json=record)
+        imageio.write_tiff(path, pixels, doc.info, compression=compression, record_json=record, xmp=packet)
     elif fmt == "png8":
-        imageio.write_png(path, imageio.to_uint8(pixels), doc.info, text={"MuralStudioRecord": record})
+        imageio.write_png(path, imageio.to_uint8(pixels), doc.info,
+                          text={"MuralStudioRecord": record, xmp.PNG_KEY: packet})
     else:
         imageio.write_jpeg(path, pixels, doc.info)
     imageio.write_record_sidecar(path, record)

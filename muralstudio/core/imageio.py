@@ -84,6 +84,7 @@ class ImageInfo:
     exif: bytes | None = None
     source_mode: str = ""
     record_json: str | None = None
+    xmp: str | None = None  # the XMP packet (TIFF tag 700, PNG iTXt XML:com.adobe.xmp)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -125,6 +126,7 @@ class ImageInfo:
             "dpi": list(self.dpi) if self.dpi else None,
             "tags": dict(self.tags),
             "has_restoration_record": self.record_json is not None,
+            "xmp": _xmp_summary(self.xmp),
             "warnings": list(self.warnings),
         }
 
@@ -268,6 +270,17 @@ def _warn(info: ImageInfo, message: str) -> None:
 # TIFF
 
 
+def _xmp_summary(packet: str | None) -> dict | None:
+    if not packet:
+        return None
+    from muralstudio.core.xmp import parse_xmp
+
+    try:
+        return parse_xmp(packet)
+    except Exception as exc:  # noqa: BLE001 - another program's packet: shown, not trusted
+        return {"unreadable": str(exc)[:200]}
+
+
 def _tiff_text(value: str):
     """A text tag's value: plain ASCII as it is, anything else as UTF-8 bytes (TIFF's ASCII type
     is 7-bit, but readers — ours included — decode UTF-8, and a Chinese file name, an artist
@@ -298,6 +311,7 @@ def _tiff_info(path: Path, tif) -> tuple[ImageInfo, object]:
     tags = {}
     icc = None
     record = None
+    xmp = None
     dpi = None
     for tag in page.tags.values():
         if tag.code in TIFF_TEXT_TAGS:
@@ -306,6 +320,8 @@ def _tiff_info(path: Path, tif) -> tuple[ImageInfo, object]:
             icc = bytes(tag.value) if not isinstance(tag.value, bytes) else tag.value
         elif tag.code == RECORD_TAG:
             record = _tiff_value(tag)
+        elif tag.code == 700:
+            xmp = _tiff_value(tag)
     xres, yres = page.tags.get(282), page.tags.get(283)
     if xres is not None and yres is not None:
         try:
@@ -338,6 +354,7 @@ def _tiff_info(path: Path, tif) -> tuple[ImageInfo, object]:
         tags=tags,
         source_mode=mode,
         record_json=record,
+        xmp=xmp,
     )
     _plan_tiff_conversion(info, page, photometric, samples, extras)
     if info.pages > 1:
@@ -543,6 +560,8 @@ def _pillow_info(path: Path, img) -> ImageInfo:
             info.tags[key] = value
     if "MuralStudioRecord" in info.tags:
         info.record_json = info.tags.pop("MuralStudioRecord")
+    if "XML:com.adobe.xmp" in info.tags:
+        info.xmp = info.tags.pop("XML:com.adobe.xmp")
     mode = img.mode
     bit_depth, colour_type = _png_ihdr(path) if fmt == "PNG" else (8, None)
     if bit_depth == 16:
@@ -736,7 +755,8 @@ def _photometric_for(pixels: np.ndarray) -> tuple[str, tuple]:
 
 def write_tiff(path, pixels: np.ndarray, info: ImageInfo | None = None, *,
                compression: str = "deflate", record_json: str | None = None,
-               tile: tuple[int, int] | None = (256, 256), bigtiff: bool | None = None) -> Path:
+               tile: tuple[int, int] | None = (256, 256), bigtiff: bool | None = None,
+               xmp: str | None = None) -> Path:
     """Write a TIFF at the array's bit depth, keeping ICC, resolution and text tags from ``info``.
 
     ``compression`` is "deflate", "lzw" or "none". BigTIFF is chosen automatically when the
@@ -767,6 +787,9 @@ def write_tiff(path, pixels: np.ndarray, info: ImageInfo | None = None, *,
         extratags.append((306, "s", 0, _tiff_text(datetime), True))
     if record_json:
         extratags.append((RECORD_TAG, "s", 0, _tiff_text(record_json), True))
+    if xmp:
+        packet = xmp.encode("utf-8")
+        extratags.append((700, "B", len(packet), packet, True))
     description = _tiff_text(description) if description else description
     kwargs = {}
     if info and info.dpi:
@@ -873,14 +896,17 @@ def _write_pillow(path: Path, pixels: np.ndarray, info: ImageInfo | None, fmt: s
 
 
 def write_image(path, pixels: np.ndarray, info: ImageInfo | None = None, *,
-                record_json: str | None = None, compression: str = "deflate") -> Path:
+                record_json: str | None = None, compression: str = "deflate",
+                xmp: str | None = None) -> Path:
     """Write by extension: TIFF keeps the bit depth; PNG keeps 8/16 bits; JPEG is 8-bit."""
     suffix = Path(path).suffix.lower()
     if suffix in TIFF_SUFFIXES:
-        return write_tiff(path, pixels, info, compression=compression, record_json=record_json)
+        return write_tiff(path, pixels, info, compression=compression, record_json=record_json, xmp=xmp)
     if suffix == ".png":
-        text = {"MuralStudioRecord": record_json} if record_json else None
-        return write_png(path, pixels, info, text=text)
+        text = {"MuralStudioRecord": record_json} if record_json else {}
+        if xmp:
+            text["XML:com.adobe.xmp"] = xmp
+        return write_png(path, pixels, info, text=text or None)
     if suffix in (".jpg", ".jpeg"):
         return write_jpeg(path, pixels, info)
     raise ValueError(f"{path}: cannot write {suffix or 'files without an extension'}; "

@@ -75,8 +75,11 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
     result = inpainting.inpaint(source, mask, options, progress=progress, cancelled=cancelled,
                                 engine=engine, source_sha256=sha, hints=hints)
     restored = inpainting.apply_patches(source.full(), result.patches)
+    from muralstudio.core.xmp import build_xmp
+
     record = records_json([result.record], source_description(source.path, sha, source.info))
-    imageio.write_image(request.out, restored, source.info, record_json=record)
+    imageio.write_image(request.out, restored, source.info, record_json=record,
+                        xmp=build_xmp(record, title=Path(request.image).stem))
     imageio.write_record_sidecar(request.out, record)
     return InpaintFileResult(Path(request.out), len(result.patches), result.record.mask_pixels,
                              result.seconds, record)
