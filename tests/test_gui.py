@@ -1292,3 +1292,35 @@ def test_sensitivity_slider_rethresholds_live_without_rerunning(window, qtbot, m
     dock.sensitivity.setValue(80)  # threshold 0.2
     qtbot.waitUntil(lambda: proposals.area == 2 * 30 * 300, timeout=3000)
     assert not runs and dock.class_threshold("paint loss") == pytest.approx(0.2)
+
+
+def test_intervention_map_marks_exactly_the_changed_pixels_by_restoration(window, tmp_path):
+    import json
+
+    from PIL import Image
+
+    from muralstudio.engines import inpainting
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    doc = demo_document()
+    window.set_document(doc)
+    source = doc.source.full()
+    loss = doc.layer_by_name("paint loss").data >= 128
+    left, right = loss.copy(), loss.copy()
+    left[:, doc.width // 2:] = False
+    right[:, : doc.width // 2] = False
+    for hole, engine in ((left, "telea"), (right, "ns")):
+        result = inpainting.inpaint(doc.source, hole, inpainting.InpaintOptions(engine=engine))
+        doc.apply_restoration(doc.add_restoration(result.patches, result.record))
+    restored = doc.restored_image()
+    changed = np.any(restored != source, axis=2)
+    dialog = ExportDialog(doc, window)
+    dialog.what.setCurrentIndex(1)  # right after the restored image
+    assert dialog.what.currentData()[0] == "interventions"
+    dialog.path.setText(str(tmp_path / "map.png"))
+    with Image.open(dialog.run_export()) as img:
+        marks = np.asarray(img)
+    assert np.array_equal(marks > 0, changed)
+    assert set(np.unique(marks[left & changed])) == {1} and set(np.unique(marks[right & changed])) == {2}
+    legend = json.loads((tmp_path / "map.png.legend.json").read_text())
+    assert [r["engine"] for r in legend["restorations"]] == ["telea", "ns"]

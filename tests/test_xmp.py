@@ -14,7 +14,7 @@ from muralstudio.core.xmp import build_xmp, parse_xmp
 
 def test_xmp_round_trips_with_chinese_text():
     record = json.dumps({"muralstudio": "0.1.0", "source": {"path": "/档案/壁画.tif", "sha256": "ab" * 32},
-                         "restorations": [{"engine": "telea", "time": "2026-12-05T10:00:00",
+                         "restorations": [{"engine": "telea", "created": "2026-12-05T10:00:00",
                                            "software_version": "0.1.0", "mask_pixels": 12,
                                            "parameters": {"engine": {"radius": 5.0}}}]})
     packet = build_xmp(record, title="莫高窟第 257 窟 西壁", creator="敦煌研究院", rights="研究使用")

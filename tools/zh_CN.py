@@ -324,6 +324,8 @@ ZH_CN = {
     "rejected %1 px of %2": "已拒绝 %2 的 %1 像素",
     "Apply it, then export": "先应用，再导出",
     "restored": "修复后",
+    "Intervention map (which pixels were restored, by which engine)": "干预图（哪些像素被修复、用哪个引擎）",
+    "Indexed PNG (0 = original, 1… = each restoration) + legend JSON": "索引 PNG（0 = 原始，1… = 各次修复）+ 图例 JSON",
     "Sensitivity": "灵敏度",
     "Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer": "灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少",
     "Export Damage Map and Labels as &GeoJSON…": "将病害图和标注导出为 GeoJSON(&G)…",

@@ -49,6 +49,54 @@ def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "
     return path
 
 
+def intervention_map(doc: Document, include_pending: bool = False) -> tuple[np.ndarray, list[dict]]:
+    """Where the restored image differs from the original, and by which intervention: a uint8
+    map (0 = original pixel, k = the k-th restoration, in the order applied) and its legend
+    (value, layer, engine, time). Only pixels whose value really changed are marked — a fill
+    that happens to equal the original is not an intervention there (Venice Charter art. 12:
+    restored areas distinguishable from the original)."""
+    from muralstudio.core.document import RestorationLayer
+
+    original = doc.source
+    marks = np.zeros((doc.height, doc.width), np.uint8)
+    legend = []
+    layers = [l for l in doc.layers if isinstance(l, RestorationLayer) and (include_pending or not l.pending)]
+    if len(layers) > 255:
+        raise ValueError("an intervention map holds at most 255 restorations")
+    for value, layer in enumerate(layers, start=1):
+        for patch in layer.patches:
+            x, y, w, h = patch.bbox
+            before = np.asarray(original.read_region(x, y, w, h))
+            changed = patch.mask & np.any((patch.pixels != before).reshape(h, w, -1), axis=2)
+            marks[y:y + h, x:x + w][changed] = value
+        legend.append({"value": value, "layer": layer.name, "engine": layer.record.engine,
+                       "created": layer.record.created, "pending": layer.pending})
+    return marks, legend
+
+
+def export_intervention_map(doc: Document, path, include_pending: bool = False) -> Path:
+    """The intervention map as an indexed PNG (palette: one colour per restoration) with its
+    legend in ``PATH.legend.json``."""
+    import json
+
+    from PIL import Image
+
+    marks, legend = intervention_map(doc, include_pending)
+    palette = [0, 0, 0]
+    colours = [(230, 60, 60), (60, 140, 230), (60, 190, 90), (230, 180, 40), (160, 80, 200), (40, 190, 190)]
+    for i in range(255):
+        palette += list(colours[i % len(colours)])
+    image = Image.fromarray(marks, mode="P")
+    image.putpalette(palette)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    with atomic_write(path) as handle:
+        handle.write(buffer.getbuffer())
+    with atomic_write(Path(str(path) + ".legend.json"), "w") as handle:
+        handle.write(json.dumps({"0": "original", "restorations": legend}, ensure_ascii=False, indent=2))
+    return Path(path)
+
+
 def export_mask(layer: MaskLayer, path) -> Path:
     """8-bit mask (0 intact, 255 damaged, feathered values kept) as PNG or TIFF."""
     path = Path(path)

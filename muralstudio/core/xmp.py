@@ -57,7 +57,7 @@ def build_xmp(record_json: str, title: str = "", creator: str = "", rights: str 
         event = ET.SubElement(history, _q("rdf", "li"))
         event.set(_q("rdf", "parseType"), "Resource")
         ET.SubElement(event, _q("stEvt", "action")).text = "edited"
-        ET.SubElement(event, _q("stEvt", "when")).text = str(item.get("time", ""))
+        ET.SubElement(event, _q("stEvt", "when")).text = str(item.get("created", ""))
         ET.SubElement(event, _q("stEvt", "softwareAgent")).text = \
             f"MuralStudio {item.get('software_version', record.get('muralstudio', ''))}"
         ET.SubElement(event, _q("stEvt", "parameters")).text = json.dumps(

@@ -28,6 +28,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle(self.tr("Export"))
         self.what = QComboBox()
         self.what.addItem(self.tr("Restored image"), ("restored", None))
+        self.what.addItem(self.tr("Intervention map (which pixels were restored, by which engine)"),
+                          ("interventions", None))
         for layer in doc.layers:
             if isinstance(layer, MaskLayer):
                 self.what.addItem(self.tr("Mask: %1").replace("%1", layer.name), ("mask", layer.uid))
@@ -95,6 +97,8 @@ class ExportDialog(QDialog):
             self.format.addItem(self.tr("TIFF, %1-bit as the source, ICC and record kept").replace("%1", str(depth)), "tiff")
             self.format.addItem(self.tr("PNG, 8-bit (for sharing)"), "png8")
             self.format.addItem(self.tr("JPEG, 8-bit (for sharing)"), "jpeg8")
+        elif kind == "interventions":
+            self.format.addItem(self.tr("Indexed PNG (0 = original, 1… = each restoration) + legend JSON"), "png")
         elif kind == "mask":
             self.format.addItem(self.tr("PNG, 8-bit mask"), "png")
             self.format.addItem(self.tr("TIFF, 8-bit mask"), "tif")
@@ -111,6 +115,8 @@ class ExportDialog(QDialog):
         stem = self.doc.source.path.stem if self.doc.source.path else "mural"
         if kind == "restored":
             return f"{stem}-restored"
+        if kind == "interventions":
+            return f"{stem}-interventions"
         layer = next(layer for layer in self.doc.layers if layer.uid == uid)
         safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in layer.name).strip("-") or kind
         return f"{stem}-{'mask' if kind == 'mask' else 'labels'}-{safe}"
@@ -148,5 +154,7 @@ class ExportDialog(QDialog):
             return export.export_restored(self.doc, path, self.format.currentData(),
                                           self.compression.currentData(),
                                           include_pending=choice == "include")
+        if kind == "interventions":
+            return export.export_intervention_map(self.doc, path)
         layer = next(layer for layer in self.doc.layers if layer.uid == uid)
         return export.export_mask(layer, path) if kind == "mask" else export.export_labels(layer, path)
