@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import os
+import struct
 import time
 import zipfile
 import zlib
@@ -255,7 +256,7 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
         manifest = json.loads(zf.read(info))
     except (ValueError, RecursionError) as exc:
         raise ProjectError(path, f"damaged project: manifest.json is not valid JSON ({exc})") from exc
-    except (NotImplementedError, zlib.error, OSError, zipfile.BadZipFile) as exc:
+    except (NotImplementedError, zlib.error, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise ProjectError(path, f"damaged project: manifest.json cannot be unpacked ({exc})") from exc
     if not isinstance(manifest, dict):
         raise ProjectError(path, f"damaged project: manifest.json holds a {type(manifest).__name__}, "
@@ -395,7 +396,8 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
     except (ProjectError, ImageIOError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, NotImplementedError,
-            zlib.error, MemoryError, RecursionError, AttributeError, IndexError) as exc:
+            zlib.error, MemoryError, RecursionError, AttributeError, IndexError, EOFError,
+            struct.error) as exc:
         raise ProjectError(path, f"damaged project ({type(exc).__name__}: {exc})") from exc
     doc.project_path = path.resolve()
     doc.history.clear()
