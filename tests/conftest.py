@@ -85,3 +85,16 @@ def no_unexpected_modal_dialogs(monkeypatch):
     for name in ("question", "warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, refuse)
     yield
+
+
+@pytest.fixture(autouse=True)
+def cold_engine_cache():
+    """Every test builds its own engines (tests swap factories and weights folders)."""
+    try:
+        from muralstudio.engines import cache
+    except ImportError:
+        yield
+        return
+    cache.clear()
+    yield
+    cache.clear()

@@ -309,3 +309,26 @@ def test_an_engine_is_one_new_module_found_by_scanning(tmp_path):
     listed = subprocess.run([sys.executable, "-m", "muralstudio", "models", "list"], capture_output=True,
                             text=True, env=env, timeout=120)
     assert "meanfill" in listed.stdout, listed.stdout
+
+
+def test_a_second_job_with_the_same_engine_does_not_build_it_again(monkeypatch):
+    from muralstudio.engines import cache
+
+    cache.clear()
+    built = []
+    original = inpainting.create
+
+    def counting(name, device="cpu", **params):
+        built.append(params)
+        return original(name, device, **params)
+
+    monkeypatch.setattr(inpainting, "create", counting)
+    image = np.zeros((40, 40, 3), np.uint8)
+    hole = np.zeros((40, 40), bool)
+    hole[10:20, 10:20] = True
+    for _ in range(3):
+        inpainting.inpaint(image, hole, InpaintOptions(engine="telea"))
+    assert len(built) == 1
+    inpainting.inpaint(image, hole, InpaintOptions(engine="telea", engine_params={"radius": 3.0}))
+    assert len(built) == 2  # other settings: another engine
+    cache.clear()

@@ -396,7 +396,14 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
     hole = mask >= options.mask_threshold if mask.dtype != bool else mask
     if not hole.any():
         raise ValueError("the mask is empty: nothing to restore")
-    engine = engine or create(options.engine, options.device, **options.engine_params)
+    if engine is None:  # the window's jobs: a warm engine when the same one ran before
+        from muralstudio.engines.cache import warm, weights_identity
+
+        factory = registry.get("inpainter", options.engine)
+        names = (getattr(factory, "weights_name", None), *getattr(factory, "companion_weights", ()))
+        engine = warm("inpainter", options.engine, options.device, options.engine_params,
+                      lambda: create(options.engine, options.device, **options.engine_params),
+                      weights_identity(*[n for n in names if n]))
     hints = _check_hints(hints, engine, hole.shape)
     start = time.perf_counter()
     regions = merge_overlapping(find_regions(hole, options.group_distance), width, height, options,

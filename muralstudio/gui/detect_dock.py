@@ -184,7 +184,12 @@ class DetectDock(JobPanel):
 
         def work(progress, cancelled):
             progress(0.0, "loading the model")
-            detector = detection.create(name, device=device)
+            from muralstudio.engines import registry as engines
+            from muralstudio.engines.cache import warm, weights_identity
+
+            weights = getattr(engines.get("detector", name), "weights_name", None)
+            detector = warm("detector", name, device, {}, lambda: detection.create(name, device=device),
+                            weights_identity(weights) if weights else ())
             return detection.detect(doc.source, detector, window=window, overlap=16,
                                     progress=progress, cancelled=cancelled)
 
