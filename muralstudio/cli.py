@@ -92,7 +92,8 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     inpaint.add_argument("image", type=Path)
     inpaint.add_argument("--mask", type=Path, required=True, help="mask image, nonzero = damaged")
     inpaint.add_argument("--out", type=Path, required=True, help="output .tif, .png or .jpg")
-    inpaint.add_argument("--engine", default="telea", help="inpainting engine (default telea)")
+    inpaint.add_argument("--engine", help="inpainting engine (default: fourier when its weights are "
+                         "installed, else telea)")
     inpaint.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     inpaint.add_argument("--color-match", action="store_true",
                          help="match the fill's colour to the intact ring around each hole")
@@ -293,6 +294,9 @@ def _parse_params(items: list[str]) -> dict:
 def cmd_inpaint(args) -> int:
     from muralstudio.ops.inpaint import InpaintRequest, inpaint_file
 
+    from muralstudio.engines.inpainting import default_engine
+
+    args.engine = args.engine or default_engine()
     request = InpaintRequest(image=args.image, mask=args.mask, out=args.out, engine=args.engine,
                              settings=_parse_params(args.param), device=args.device,
                              color_match=args.color_match, context=args.context, guide=args.guide,

@@ -10,6 +10,7 @@ import numpy as np
 from muralstudio import cli
 from muralstudio.core import imageio, synth
 from muralstudio.core.xmp import build_xmp, parse_xmp
+from muralstudio.engines.inpainting import default_engine
 
 
 def test_xmp_round_trips_with_chinese_text():
@@ -36,7 +37,7 @@ def test_cli_restoration_carries_xmp_in_tiff_and_png_and_info_shows_it(tmp_path,
         assert cli.main(["inpaint", str(tmp_path / "壁画.png"), "--mask", str(tmp_path / "mask.png"),
                          "--out", str(out)]) == 0
         xmp = parse_xmp(imageio.read_image(out).info.xmp)
-        assert xmp["title"] == "壁画" and xmp["history"][0]["parameters"]["engine"] == "telea"
+        assert xmp["title"] == "壁画" and xmp["history"][0]["parameters"]["engine"] == default_engine()
         assert len(xmp["source_sha256"]) == 64
     capsys.readouterr()
     assert cli.main(["info", str(tmp_path / "restored.tif"), "--json"]) == 0

@@ -103,6 +103,14 @@ def create(name: str, device: str = "cpu", **params) -> Inpainter:
     return factory(device=device, **params)
 
 
+def default_engine() -> str:
+    """``fourier`` when its weights are installed (it beats Telea on every band of the README's
+    benchmark), else ``telea`` (no weights)."""
+    from muralstudio.engines.modelfiles import find_weights
+
+    return "fourier" if find_weights("fourier-inpaint") else "telea"
+
+
 def create_from_spec(spec: str, device: str = "cpu") -> Inpainter:
     """An inpainter from ``NAME[:KEY=VALUE...]``, e.g. ``fourier:grain=true``."""
     name, params = registry.split_spec(spec)

@@ -33,7 +33,7 @@ class InpaintDock(JobPanel):
         self.engine = QComboBox()
         for name in registry.available("inpainter"):
             self.engine.addItem(name, name)
-        self.engine.setCurrentIndex(max(0, self.engine.findData("patchmatch")))
+        self.engine.setCurrentIndex(max(0, self.engine.findData(inpainting.default_engine())))
         self.mask_source = QComboBox()
         self.context = QDoubleSpinBox()
         self.context.setRange(0.25, 4.0)
