@@ -150,4 +150,4 @@ def test_grain_option_gives_the_fill_the_walls_texture():
         result = inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine="fourier"), engine=engine)
         ratios.append(metrics.texture_ratio(inpainting.apply_patches(image, result.patches), hole))
         assert result.record.parameters["engine"]["grain"] is grain
-    assert ratios[0] < 0.5 < ratios[1], ratios
+    assert ratios[1] > 5 * ratios[0] and ratios[1] > 0.25, ratios

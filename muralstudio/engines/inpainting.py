@@ -255,7 +255,7 @@ def match_colour(fill: np.ndarray, reference: np.ndarray, hole: np.ndarray, know
 
 
 def restore_grain(fill: np.ndarray, reference: np.ndarray, hole: np.ndarray, known: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
+                  rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
     """After upsampling a low-resolution fill, add grain with the spread of the intact
     surroundings' fine detail, so the restored area is not smoother than the mural."""
     ring = _ring(hole, 16) & known
@@ -263,7 +263,7 @@ def restore_grain(fill: np.ndarray, reference: np.ndarray, hole: np.ndarray, kno
         return fill
     detail = reference - cv2.GaussianBlur(reference, (0, 0), 1.5)
     sigma = detail[ring].std(axis=0)
-    noise = rng.normal(0, 1, fill.shape).astype(np.float32) * sigma
+    noise = rng.normal(0, 1, fill.shape).astype(np.float32) * sigma * strength
     noise = noise - cv2.GaussianBlur(noise, (0, 0), 1.5)  # same band as the measured detail
     return np.where(hole[..., None], np.clip(fill + noise, 0, 1), fill)
 
