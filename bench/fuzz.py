@@ -159,13 +159,11 @@ def project_cases(folder: Path, count: int, seed: int) -> list[dict]:
 def weights_cases(folder: Path, count: int, seed: int) -> list[dict]:
     import numpy as np
 
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    import torch
-
     from muralstudio.engines.nets.pconv import PConvUNet
     from muralstudio.engines.weights import save_weights
 
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
     net = PConvUNet(layer_size=4, width=4)  # a network every version has (before/after tables)
     base = save_weights(net, folder / "base.safetensors", net.config)
     data = base.read_bytes()
@@ -191,7 +189,6 @@ def weights_cases(folder: Path, count: int, seed: int) -> list[dict]:
             blob = json.dumps(changed).encode()
             path.write_bytes(struct.pack("<Q", len(blob)) + blob + data[8 + header_len:])
         cases.append({"kind": "weights", "path": str(path)})
-    del torch
     return cases
 
 
@@ -286,8 +283,9 @@ def run_cases(cases: list[dict], case_seconds: float = CASE_SECONDS, memory: int
                 started = None
                 deadline = time.monotonic() + case_seconds
         worker.wait()
+        before = len(pending)
         pending = [c for c in cases if c["index"] not in results]
-        if pending and started is None and not any(r["status"] in ("hang", "crash", "memory") for r in results.values()):
+        if len(pending) == before:  # a worker that could not even start: report, do not loop
             break
     for case in cases:
         result = results.setdefault(case["index"], {"status": "crash", "detail": "never ran"})

@@ -279,26 +279,15 @@ def cmd_segment(args) -> int:
     return 0
 
 
-def _parse_params(items: list[str]) -> dict:
-    from muralstudio.engines.registry import parse_setting
-
-    params = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--param must look like KEY=VALUE, not {item!r}")
-        params[key] = parse_setting(value)
-    return params
-
-
 def cmd_inpaint(args) -> int:
     from muralstudio.ops.inpaint import InpaintRequest, inpaint_file
 
     from muralstudio.engines.inpainting import default_engine
+    from muralstudio.engines.registry import parse_settings
 
     args.engine = args.engine or default_engine()
     request = InpaintRequest(image=args.image, mask=args.mask, out=args.out, engine=args.engine,
-                             settings=_parse_params(args.param), device=args.device,
+                             settings=parse_settings(args.param), device=args.device,
                              color_match=args.color_match, context=args.context, guide=args.guide,
                              sample_area=args.sample_area, max_pixels=args.max_pixels)
 

@@ -98,3 +98,15 @@ def cold_engine_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def small_damaged_mural(folder, name: str = "in.png"):
+    """A 64×48 generated mural and a 10×10 loss mask written to ``folder``: (image path, mask
+    path, the mask as uint8) for command-line tests."""
+    from muralstudio.core import imageio, synth
+
+    hole = np.zeros((48, 64), np.uint8)
+    hole[10:20, 10:20] = 255
+    imageio.write_png(folder / name, synth.generate_mural(64, 48, seed=1)[0])
+    imageio.write_png(folder / "mask.png", hole)
+    return folder / name, folder / "mask.png", hole

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import small_damaged_mural
 from muralstudio import __version__, cli
 from muralstudio.core import imageio
 
@@ -113,13 +114,9 @@ def test_models_list_shows_engines_weights_and_hashes(tmp_path):
 def test_inpaint_refuses_to_write_any_of_its_inputs_before_working(tmp_path, target):
     import hashlib
 
-    from muralstudio.core import imageio, synth
+    from muralstudio.core import imageio
 
-    image = synth.generate_mural(64, 48, seed=1)[0]
-    hole = np.zeros((48, 64), np.uint8)
-    hole[10:20, 10:20] = 255
-    imageio.write_png(tmp_path / "in.png", image)
-    imageio.write_png(tmp_path / "mask.png", hole)
+    _, _, hole = small_damaged_mural(tmp_path)
     imageio.write_png(tmp_path / "area.png", 255 - hole)
     before = hashlib.sha256((tmp_path / target).read_bytes()).hexdigest()
     code = cli.main(["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "mask.png"),
@@ -141,13 +138,9 @@ def test_without_a_display_the_window_says_so(tmp_path):
 
 
 def test_cli_refuses_impossible_inputs_with_one_line_each(tmp_path, capsys):
-    from muralstudio.core import imageio, synth
+    from muralstudio.core import imageio
 
-    image = synth.generate_mural(64, 48, seed=1)[0]
-    hole = np.zeros((48, 64), np.uint8)
-    hole[10:20, 10:20] = 255
-    imageio.write_png(tmp_path / "in.png", image)
-    imageio.write_png(tmp_path / "mask.png", hole)
+    small_damaged_mural(tmp_path)
     imageio.write_png(tmp_path / "all.png", np.full((48, 64), 255, np.uint8))
     base = ["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "mask.png")]
     cases = [
@@ -181,12 +174,7 @@ def test_label_refuses_a_strip_too_thin_at_once(tmp_path, capsys):
 def test_a_full_disk_is_one_line_and_leaves_no_temporary(tmp_path, capsys, monkeypatch):
     import errno
 
-    from muralstudio.core import imageio, synth
-
-    imageio.write_png(tmp_path / "in.png", synth.generate_mural(64, 48, seed=1)[0])
-    hole = np.zeros((48, 64), np.uint8)
-    hole[10:20, 10:20] = 255
-    imageio.write_png(tmp_path / "mask.png", hole)
+    small_damaged_mural(tmp_path)
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out.tif"))

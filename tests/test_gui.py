@@ -515,9 +515,10 @@ def test_navigator_shows_the_view_and_moves_it(window, qtbot):
 
     window.set_document(demo_document())
     show(window, qtbot)
-    window.view.set_zoom(2.0)
     nav = window.navigator
-    assert nav.overview is not None and not nav.overview.isNull()
+    qtbot.waitUntil(lambda: nav.overview is not None, timeout=10000)  # loaded off the GUI thread
+    assert not nav.overview.isNull()
+    window.view.set_zoom(2.0)
     target = nav._image_rect()
     point = QPoint(int(target.left() + target.width() * 0.8), int(target.top() + target.height() * 0.7))
     qtbot.mouseClick(nav, Qt.MouseButton.LeftButton, pos=point)
@@ -1176,13 +1177,14 @@ def test_job_panels_show_elapsed_time_and_an_estimate():
     assert panel.timing_text(0.0, now=101.0) == "0:01 elapsed"  # no estimate before any progress
 
 
-def test_navigator_has_a_thumbnail_for_a_tiff_without_pyramid(window, tmp_path):
+def test_navigator_has_a_thumbnail_for_a_tiff_without_pyramid(window, qtbot, tmp_path):
     from muralstudio.core import synth
 
     pixels = synth.generate_mural(3000, 2000, seed=1, bit_depth=16)[0]
     imageio.write_tiff(tmp_path / "wall.tif", pixels, tile=(256, 256))
     assert window.open_path(tmp_path / "wall.tif")
     assert not window.doc.pyramid().is_built
+    qtbot.waitUntil(lambda: window.navigator.overview is not None, timeout=10000)  # off the GUI thread
     overview = window.navigator.overview
     assert overview is not None and not overview.isNull() and overview.width() <= 2048
     assert abs(overview.width() / overview.height() - 1.5) < 0.01

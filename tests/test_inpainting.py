@@ -306,6 +306,7 @@ def test_an_engine_is_one_new_module_found_by_scanning(tmp_path):
     env = dict(os.environ, MURALSTUDIO_ENGINES=str(folder))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0 and "found" in result.stdout, result.stderr
+    assert "never imported" not in result.stderr  # modules that register nothing stay unimported
     listed = subprocess.run([sys.executable, "-m", "muralstudio", "models", "list"], capture_output=True,
                             text=True, env=env, timeout=120)
     assert "meanfill" in listed.stdout, listed.stdout

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
+from conftest import small_damaged_mural
 from muralstudio import cli
-from muralstudio.core import imageio, synth
+from muralstudio.core import imageio
 from muralstudio.core.xmp import build_xmp, parse_xmp
 from muralstudio.engines.inpainting import default_engine
 
@@ -27,11 +26,7 @@ def test_xmp_round_trips_with_chinese_text():
 
 
 def test_cli_restoration_carries_xmp_in_tiff_and_png_and_info_shows_it(tmp_path, capsys):
-    image = synth.generate_mural(64, 48, seed=1)[0]
-    hole = np.zeros((48, 64), np.uint8)
-    hole[10:20, 10:20] = 255
-    imageio.write_png(tmp_path / "壁画.png", image)
-    imageio.write_png(tmp_path / "mask.png", hole)
+    small_damaged_mural(tmp_path, "壁画.png")
     for suffix in (".tif", ".png"):
         out = tmp_path / f"restored{suffix}"
         assert cli.main(["inpaint", str(tmp_path / "壁画.png"), "--mask", str(tmp_path / "mask.png"),

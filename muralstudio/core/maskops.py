@@ -244,19 +244,19 @@ def region_at(mask: np.ndarray, x: int, y: int, start: int = 512) -> tuple[tuple
         half *= 2
 
 
-def review_region(doc, proposals, x: int, y: int, accept: bool, target=None) -> int:
+def review_region(doc, proposals, x: int, y: int, accept: bool, target=None):
     """Accept (into the user mask layer ``target``) or reject the proposed region of the layer
     ``proposals`` at (x, y); it leaves the proposals either way. One undo step; returns the
-    region's pixel count (0 when nothing is proposed there)."""
+    region as ``region_at`` gives it, or None when nothing is proposed there."""
     found = region_at(proposals.data, x, y)
     if found is None:
-        return 0
+        return None
     (x0, y0), region = found
     with doc.action(f"{'Accept' if accept else 'Reject'} {proposals.name} region"):
         if accept:
             doc.write_pixels(target, x0, y0, np.full(region.shape, ON, np.uint8), where=region)
         doc.write_pixels(proposals, x0, y0, np.zeros(region.shape, np.uint8), where=region)
-    return int(region.sum())
+    return found
 
 
 def review_all(doc, proposals, accept: bool, target=None) -> int:

@@ -267,11 +267,9 @@ def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = Non
         sx, sy, sw, sh = (int(v) for v in stats[label, :4])
         x, y = sx * step, sy * step
         w, h = min(sw * step, hole.shape[1] - x), min(sh * step, hole.shape[0] - y)
-        if step == 1:
-            region = labels[y:y + h, x:x + w] == label
-        else:
-            region = hole[y:y + h, x:x + w] & (np.kron(labels[sy:sy + sh, sx:sx + sw] == label,
-                                                       np.ones((step, step), bool))[:h, :w])
+        # each full-resolution pixel takes the label of the decimated pixel it falls in
+        rows, cols = np.arange(y, y + h) // step, np.arange(x, x + w) // step
+        region = hole[y:y + h, x:x + w] & (labels[rows[:, None], cols[None, :]] == label)
         if probabilities:
             best = max(float(p[y:y + h, x:x + w][region].mean()) / 255 for p in probabilities.values())
             proposed = any(p[y:y + h, x:x + w][region].max() >= 128 for p in probabilities.values())

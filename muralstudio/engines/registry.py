@@ -47,13 +47,18 @@ def split_spec(spec: str) -> tuple[str, dict]:
     import re
 
     name, *settings = re.split(r":(?=\w+(?:[=:]|$))", spec)
+    return name, parse_settings(settings, repr(spec))
+
+
+def parse_settings(items, where: str = "--param") -> dict:
+    """``KEY=VALUE`` texts as a settings dict (values read by :func:`parse_setting`)."""
     params = {}
-    for setting in settings:
-        key, sep, text = setting.partition("=")
-        if not sep:
-            raise ValueError(f"{spec!r}: settings are KEY=VALUE, not {setting!r}")
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{where}: settings are KEY=VALUE, not {item!r}")
         params[key] = parse_setting(text)
-    return name, params
+    return params
 
 
 def register(kind: str, name: str):

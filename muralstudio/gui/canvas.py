@@ -417,8 +417,8 @@ class Canvas(QGraphicsView):
 
     def _tile_loaded(self, doc, key, image) -> None:
         self._pending.discard(key)
-        if doc is not self.doc or image is None:
-            return
+        if doc is not self.doc or image is None or key[0] != "image":
+            return  # other keys (the navigator's overview) are their requester's
         self.cache.put(key, image)
         span = TILE * 2 ** key[1]
         self.scene().update(QRectF(key[2] * span, key[3] * span, span, span))
@@ -433,6 +433,14 @@ class Canvas(QGraphicsView):
             self._pool.waitForDone(10)
             QCoreApplication.processEvents()
         return not self._pending
+
+    def request_region(self, key, level: int, x: int, y: int, w: int, h: int) -> None:
+        """Load a region on the tile pool; it arrives on ``tile_arrived`` with ``key``."""
+        self._pool.start(_TileLoader(self, self.doc, key, (level, x, y, w, h)))
+
+    @property
+    def tile_arrived(self):
+        return self._bridge.loaded
 
     def _load_tile(self, doc, level: int, x: int, y: int, w: int, h: int) -> QImage:
         """Read (any thread) the display tile from the source, the pyramid, or by averaging

@@ -141,13 +141,13 @@ class DetectDock(JobPanel):
         for name, layer in reversed(list(self.proposal_layers().items())):
             if not (0 <= ix < self.doc.width and 0 <= iy < self.doc.height) or layer.data[iy, ix] < 128:
                 continue
-            if not accept:
-                (x0, y0), region = maskops.region_at(layer.data, ix, iy)
-                rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
-                rejected[y0:y0 + region.shape[0], x0:x0 + region.shape[1]] |= region
             with self.doc.action(self.tr("Accept region") if accept else self.tr("Reject region")):
                 target = self.accepted_layer(name) if accept else None  # made in the same step
-                count = maskops.review_region(self.doc, layer, ix, iy, accept, target)
+                (x0, y0), region = maskops.review_region(self.doc, layer, ix, iy, accept, target)
+            if not accept:  # re-thresholding must not bring it back
+                rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
+                rejected[y0:y0 + region.shape[0], x0:x0 + region.shape[1]] |= region
+            count = int(region.sum())
             self.stage.setText((self.tr("accepted %1 px of %2") if accept else self.tr("rejected %1 px of %2"))
                                .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
             self.refresh()

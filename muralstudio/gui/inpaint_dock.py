@@ -188,14 +188,15 @@ class InpaintDock(JobPanel):
                 message = self.tr("The chosen mask is empty: paint or detect damage first.")
             self.window.show_error(message)
             return None
+        chosen = self.hint_layers()
+        hints = {name: layer.data >= 128 for name, layer in chosen.items()}
+        empty = [layer.name for name, layer in chosen.items() if not hints[name].any()]
+        if empty:  # before asking anything about the damage itself
+            self.window.show_error(self.tr("The layer %1 chosen as a hint is empty.").replace("%1", empty[0]))
+            return None
         if not self.confirm_risks(hole):
             return None
         doc, options = self.doc, self.options()
-        hints = {name: layer.data >= 128 for name, layer in self.hint_layers().items()}
-        empty = [layer.name for name, layer in self.hint_layers().items() if not hints[name].any()]
-        if empty:
-            self.window.show_error(self.tr("The layer %1 chosen as a hint is empty.").replace("%1", empty[0]))
-            return None
 
         def work(progress, cancelled):
             progress(0.0, "hashing the source")  # recorded with the restoration; cached

@@ -17,6 +17,7 @@ class Navigator(QWidget):
         self.setMinimumSize(160, 120)
         canvas.view_changed.connect(self.update)
         canvas.zoom_changed.connect(lambda *_: self.update())
+        canvas.tile_arrived.connect(self._arrived)
 
     def sizeHint(self) -> QSize:
         return QSize(260, 180)
@@ -27,7 +28,8 @@ class Navigator(QWidget):
 
     def refresh(self) -> None:
         """Reload the overview from the coarsest level available (the pyramid's, or one decoded
-        from the image when no pyramid was built)."""
+        from the image when no pyramid was built), on the canvas's tile pool: decoding a
+        4096-px TIFF for it must not hold up the window."""
         doc = self.canvas.doc
         self.overview = None
         if doc is not None:
@@ -37,9 +39,14 @@ class Navigator(QWidget):
                 if max(w, h) > self.MAX_OVERVIEW_SIDE:
                     break
                 if self.canvas.level_available(level):
-                    self.overview = self.canvas._load_tile(doc, level, 0, 0, w, h)
+                    self.canvas.request_region(("overview", id(doc), level), level, 0, 0, w, h)
                     break
         self.update()
+
+    def _arrived(self, doc, key, image) -> None:
+        if key[0] == "overview" and doc is self.canvas.doc and image is not None:
+            self.overview = image
+            self.update()
 
     def _image_rect(self) -> QRectF:
         doc = self.canvas.doc

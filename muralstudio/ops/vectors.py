@@ -35,8 +35,9 @@ def mask_polygons(mask: np.ndarray, tolerance: float = DEFAULT_TOLERANCE):
         return polygons
 
     def ring(contour):
-        points = contour.reshape(-1, 2).astype(np.float64) - 1  # undo the pad
-        return (points + 0.5) / 2  # pixel-centre samples of the ×2 grid → pixel edges
+        # the ×2 grid's boundary-pixel centres (minus the pad), halved and rounded: pixel edges
+        points = contour.reshape(-1, 2).astype(np.float64) - 1
+        return np.round((points + 0.5) / 2)
 
     for index, contour in enumerate(contours):
         if hierarchy[0][index][3] != -1 or len(contour) < 3:
@@ -47,19 +48,13 @@ def mask_polygons(mask: np.ndarray, tolerance: float = DEFAULT_TOLERANCE):
             if len(contours[child]) >= 3:
                 holes.append(ring(contours[child]))
             child = hierarchy[0][child][0]
-        polygon = Polygon(_snap(ring(contour)), [_snap(h) for h in holes])
+        polygon = Polygon(ring(contour), holes)
         if tolerance > 0:
             polygon = polygon.simplify(tolerance, preserve_topology=True)
         polygon = make_valid(polygon) if not polygon.is_valid else polygon
         if not polygon.is_empty:
             polygons.append(polygon)
     return polygons
-
-
-def _snap(points: np.ndarray) -> np.ndarray:
-    """Pixel-edge coordinates: the ×2 contour's samples rounded to whole and half pixels, then
-    to the nearest edge (integers)."""
-    return np.round(points)
 
 
 def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: float = DEFAULT_TOLERANCE,

@@ -3,12 +3,12 @@
 <context>
     <name>Canvas</name>
     <message>
-        <location filename="../canvas.py" line="690" />
+        <location filename="../canvas.py" line="698" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../canvas.py" line="691" />
+        <location filename="../canvas.py" line="699" />
         <source>original</source>
         <translation>原图</translation>
     </message>
@@ -67,7 +67,7 @@
     </message>
     <message>
         <location filename="../detect_dock.py" line="65" />
-        <location filename="../detect_dock.py" line="206" />
+        <location filename="../detect_dock.py" line="211" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
@@ -127,12 +127,12 @@
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="148" />
+        <location filename="../detect_dock.py" line="144" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="148" />
+        <location filename="../detect_dock.py" line="144" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
@@ -157,17 +157,17 @@
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="196" />
+        <location filename="../detect_dock.py" line="201" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="221" />
+        <location filename="../detect_dock.py" line="226" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="224" />
+        <location filename="../detect_dock.py" line="229" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -611,32 +611,32 @@
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="197" />
+        <location filename="../inpaint_dock.py" line="195" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="209" />
+        <location filename="../inpaint_dock.py" line="210" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="211" />
+        <location filename="../inpaint_dock.py" line="212" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="226" />
+        <location filename="../inpaint_dock.py" line="227" />
         <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
         <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="231" />
+        <location filename="../inpaint_dock.py" line="232" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="254" />
+        <location filename="../inpaint_dock.py" line="255" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
