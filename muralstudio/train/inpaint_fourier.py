@@ -284,6 +284,12 @@ def train(args) -> Path:
     else:
         forward = pair.net
     samples = selection_set(select_paths)
+    if args.init and not state:
+        # a fine-tune must beat the weights it starts from to be kept
+        start = evaluate(val_engine, samples)
+        best = start["val_gain"]
+        trainlog.add(step=0, loss=float("nan"), lr=0.0, seconds=0.0, **start)
+        log.info("initial weights: %s", " ".join(f"{k} {v:.3f}" for k, v in start.items()))
     clock, running = common.Stopwatch(), []
     pair.net.train()
     while step < args.steps:
@@ -299,7 +305,8 @@ def train(args) -> Path:
         torch.nn.utils.clip_grad_norm_(pair.net.parameters(), 1.0)
         opt.step()
         with torch.no_grad():
-            decay = min(args.ema, (step + 1) / (step + 10))
+            # the short ramp only serves a random start; a fine-tune averages from its init
+            decay = args.ema if args.init else min(args.ema, (step + 1) / (step + 10))
             for e, p in zip(pair.ema.parameters(), pair.net.parameters()):
                 e.mul_(decay).add_(p.detach(), alpha=1 - decay)
             for e, b in zip(pair.ema.buffers(), pair.net.buffers()):  # batch-norm statistics

@@ -22,8 +22,23 @@ from pathlib import Path
 from muralstudio import __version__
 from muralstudio.core.errors import MuralStudioError
 
+import importlib
+import pkgutil
+
+
+def command_modules() -> dict:
+    """The commands that live in a module of their own in this package (``NAME``, ``HELP``,
+    ``add_arguments(parser)``, ``run(args)``), found by scanning: adding a command is one module."""
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "run") and hasattr(module, "add_arguments"):
+            found[module.NAME] = module
+    return found
+
+
 SUBCOMMANDS = ("info", "synth", "inpaint", "segment", "detect", "label", "bench", "train", "models", "vectors",
-               "measure")
+               "measure", *sorted(command_modules()))
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -246,6 +261,9 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
                     help="cave-held-out split (default val)")
     bl.add_argument("--device", default="cpu")
     bl.add_argument("--json", type=Path, default=None)
+    for name, module in sorted(command_modules().items()):
+        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.__doc__,
+                                            formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
 
 
@@ -546,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     args.command_line = ["muralstudio", *argv]  # model cards record the exact command
     try:
         refuse_overwriting_inputs(args)  # before any work, not after a long restoration
-        return COMMANDS[args.command](args)
+        command = COMMANDS.get(args.command) or command_modules()[args.command].run
+        return command(args)
     except MuralStudioError as exc:
         print(f"muralstudio {args.command}: error: {exc}", file=sys.stderr)
         return 2

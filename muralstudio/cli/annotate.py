@@ -1,0 +1,108 @@
+"""Label a crop of a mural with the click segmenter and the brush, one command at a time (a
+scripted annotation session; the project's own datasets are made with it).
+
+  muralstudio annotate new SESSION IMAGE --classes elements|damage [--box X,Y,W,H]
+  muralstudio annotate click SESSION --class people --click 120,80,+ [--click 30,40,-]
+  muralstudio annotate click SESSION --element 2 --click 60,90,-      (refine element #2)
+  muralstudio annotate stroke SESSION --class crack --points 10,10;40,32;80,35 --radius 2
+  muralstudio annotate polygon SESSION --class background --points 0,0;90,0;90,60
+  muralstudio annotate relabel SESSION ITEM --class Buddha
+  muralstudio annotate undo SESSION
+  muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
+  muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
+
+Each command prints the session's summary (items, clicks, class shares). `save` writes
+DATASET/labels/NAME.png (palette PNG, value = class index) and DATASET/records/NAME.json (the
+crop, every click and stroke, seconds from `new` to `save`, split by cave).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+NAME = "annotate"
+HELP = "label a crop with clicks and brush strokes, recorded (how our datasets are made)"
+
+
+def _points(text: str) -> list[tuple[float, float]]:
+    try:
+        return [tuple(float(v) for v in p.split(",")) for p in text.replace(" ", "").split(";") if p]
+    except ValueError:
+        raise ValueError(f"points look like 10,10;40,32;80,35 (not {text!r})") from None
+
+
+def _box(text: str) -> tuple[int, int, int, int]:
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"a box looks like X,Y,W,H (not {text!r})") from None
+    return x, y, w, h
+
+
+def add_arguments(parser) -> None:
+    from muralstudio.cli import _parse_click
+
+    sub = parser.add_subparsers(dest="annotate_command", metavar="ACTION", required=True)
+    new = sub.add_parser("new", help="start a session on an image or a crop of it")
+    new.add_argument("session", type=Path)
+    new.add_argument("image", type=Path)
+    new.add_argument("--classes", choices=("elements", "damage"), required=True)
+    new.add_argument("--box", type=_box, help="crop X,Y,W,H in image pixels (default: all)")
+    new.add_argument("--engine", default="clicknet", help="click segmenter (default clicknet)")
+    click = sub.add_parser("click", help="clicks on a new element (--class) or on --element N")
+    click.add_argument("session", type=Path)
+    click.add_argument("--class", dest="label")
+    click.add_argument("--element", type=int)
+    click.add_argument("--click", action="append", required=True, type=_parse_click, metavar="X,Y,+|-")
+    for name in ("stroke", "polygon"):
+        p = sub.add_parser(name, help=f"paint a {name} of a class")
+        p.add_argument("session", type=Path)
+        p.add_argument("--class", dest="label", required=True)
+        p.add_argument("--points", type=_points, required=True, metavar="X,Y;X,Y;...")
+        if name == "stroke":
+            p.add_argument("--radius", type=float, default=3.0)
+    relabel = sub.add_parser("relabel", help="give item N another class")
+    relabel.add_argument("session", type=Path)
+    relabel.add_argument("item", type=int)
+    relabel.add_argument("--class", dest="label", required=True)
+    undo = sub.add_parser("undo", help="remove the last element or stroke")
+    undo.add_argument("session", type=Path)
+    show = sub.add_parser("show", help="write the overlay PNG")
+    show.add_argument("session", type=Path)
+    show.add_argument("--out", type=Path, required=True)
+    save = sub.add_parser("save", help="write the label map and the record into a dataset")
+    save.add_argument("session", type=Path)
+    save.add_argument("--dataset", type=Path, required=True)
+    save.add_argument("--annotator", required=True)
+    save.add_argument("--notes", default="")
+
+
+def run(args) -> int:
+    from muralstudio.ops.annotate import Session
+
+    action = args.annotate_command
+    if action == "new":
+        session = Session.create(args.session, args.image, args.classes, args.box, args.engine)
+    else:
+        session = Session(args.session)
+    if action == "click":
+        index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element)
+        print(f"element #{index}")
+    elif action in ("stroke", "polygon"):
+        index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon")
+        print(f"{action} #{index}")
+    elif action == "relabel":
+        session.relabel(args.item, args.label)
+    elif action == "undo":
+        session.undo()
+    elif action == "show":
+        from muralstudio.core import imageio
+
+        imageio.write_png(args.out, session.overlay())
+        print(f"overlay -> {args.out}")
+    elif action == "save":
+        target = session.save(args.dataset, args.annotator, args.notes)
+        print(f"labels -> {target}")
+    print(json.dumps(session.summary(), ensure_ascii=False))
+    return 0

@@ -1,0 +1,314 @@
+"""Annotation sessions: label a crop of a mural with the product's own click segmenter and brush,
+one command at a time, and keep what was done (the clicks, strokes and seconds) beside the label
+map. This is how the project's own datasets are made (``muralstudio annotate``), so the records
+double as a usability measure of the click tool on real murals.
+
+A session lives in a folder: ``session.json`` (the crop, the class set, every element and
+stroke in order, timestamps) and one cached mask PNG per element. The label map is the masks and
+strokes painted in order (later ones win) over the class set's default class.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CLASS_SETS = {
+    # the element classes of ../shared/datasets/mural-labels (label value = index)
+    "elements": ["background", "animal", "building", "cloud", "people", "Buddha"],
+    # 0 = intact; "confusable" marks intact paint a detector must leave alone
+    "damage": ["intact", "paint-loss", "crack", "confusable"],
+}
+PALETTE = [(0, 0, 0), (230, 159, 0), (86, 180, 233), (240, 240, 240), (213, 94, 0),
+           (240, 228, 66), (0, 158, 115), (204, 121, 167)]
+DAMAGE_PALETTE = [(0, 0, 0), (255, 0, 255), (0, 255, 255), (60, 220, 60)]
+
+
+class AnnotationError(ValueError):
+    pass
+
+
+@dataclass
+class Element:
+    """One clicked object: its class and the clicks that made it (x, y, positive) in crop pixels."""
+
+    label: int
+    clicks: list = field(default_factory=list)
+    engine: str = "clicknet"
+    kind: str = "element"
+
+
+@dataclass
+class Stroke:
+    """A brush stroke (a polyline of ``radius``) or a filled polygon painting ``label``."""
+
+    label: int
+    points: list
+    radius: float = 0.0
+    kind: str = "stroke"  # "stroke" or "polygon"
+
+
+def class_names(class_set: str) -> list[str]:
+    try:
+        return CLASS_SETS[class_set]
+    except KeyError:
+        raise AnnotationError(f"unknown class set {class_set!r} (choose {', '.join(CLASS_SETS)})") from None
+
+
+def class_index(class_set: str, name: str) -> int:
+    names = class_names(class_set)
+    lowered = [n.lower() for n in names]
+    if name.lower() not in lowered:
+        raise AnnotationError(f"unknown class {name!r} for {class_set} (choose {', '.join(names)})")
+    return lowered.index(name.lower())
+
+
+def crop_name(stem: str, box, width: int, height: int) -> str:
+    """``STEM`` for the whole image, ``STEM-xXyY`` for a crop of it."""
+    x, y, w, h = box
+    return stem if (x, y, w, h) == (0, 0, width, height) else f"{stem}-x{x}y{y}"
+
+
+class Session:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        path = self.folder / "session.json"
+        if not path.is_file():
+            raise AnnotationError(f"{self.folder}: no annotation session here (start one with 'annotate new')")
+        self.data = json.loads(path.read_text(encoding="utf-8"))
+        self.items = [Element(**a) if a["kind"] == "element" else Stroke(**a) for a in self.data["items"]]
+
+    # -- creation -----------------------------------------------------------------------------
+    @classmethod
+    def create(cls, folder: Path, image: Path, class_set: str, box=None, engine: str = "clicknet") -> "Session":
+        from muralstudio.core import imageio
+
+        class_names(class_set)
+        info = imageio.read_header(image)
+        x, y, w, h = box or (0, 0, info.width, info.height)
+        if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > info.width or y + h > info.height:
+            raise AnnotationError(f"{image}: crop {x},{y},{w},{h} is not inside the "
+                                  f"{info.width}×{info.height} image")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {"image": str(image), "stem": Path(image).stem, "box": [x, y, w, h],
+                "name": crop_name(Path(image).stem, (x, y, w, h), info.width, info.height),
+                "classes": class_set, "engine": engine, "items": [], "commands": [],
+                "started": time.time(), "saved": None}
+        (folder / "session.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+        session = cls(folder)
+        session._log("new")
+        return session
+
+    # -- state --------------------------------------------------------------------------------
+    def crop(self) -> np.ndarray:
+        from muralstudio.core import imageio
+
+        if getattr(self, "_crop", None) is None:
+            x, y, w, h = self.data["box"]
+            self._crop = imageio.to_rgb8(imageio.read_region(Path(self.data["image"]), x, y, w, h))
+        return self._crop
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.data["box"][3], self.data["box"][2]
+
+    def _log(self, command: str) -> None:
+        self.data["commands"].append({"command": command, "time": time.time()})
+        self._write()
+
+    def _write(self) -> None:
+        self.data["items"] = [asdict(i) for i in self.items]
+        path = self.folder / "session.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1), encoding="utf-8")
+        tmp.replace(path)
+
+    def _mask_path(self, index: int) -> Path:
+        return self.folder / f"element-{index}.png"
+
+    def _check_point(self, x: float, y: float) -> None:
+        h, w = self.shape
+        if not (0 <= x < w and 0 <= y < h):
+            raise AnnotationError(f"point {x:g},{y:g} is outside the {w}×{h} crop")
+
+    # -- commands -----------------------------------------------------------------------------
+    def click(self, label_name: str | None, clicks: list[tuple[float, float, bool]],
+              element: int | None = None) -> int:
+        """Add clicks to element ``element`` (a new element of ``label_name`` when None) and
+        re-segment it with all its clicks; returns the element's index."""
+        from muralstudio.core import imageio
+        from muralstudio.engines import segmentation
+
+        for x, y, _ in clicks:
+            self._check_point(x, y)
+        if element is None:
+            if label_name is None:
+                raise AnnotationError("a new element needs a class")
+            item = Element(class_index(self.data["classes"], label_name), engine=self.data["engine"])
+            self.items.append(item)
+            element = len(self.items) - 1
+        else:
+            if not (0 <= element < len(self.items)) or self.items[element].kind != "element":
+                raise AnnotationError(f"no clicked element {element}")
+            item = self.items[element]
+            if label_name is not None:
+                item.label = class_index(self.data["classes"], label_name)
+        item.clicks.extend([float(x), float(y), bool(p)] for x, y, p in clicks)
+        if clicks:
+            h, w = self.shape
+            session = segmentation.create_from_spec(item.engine).session(self.crop())
+            previous = None
+            if self._mask_path(element).exists():
+                previous = imageio.read_mask(self._mask_path(element)) > 0
+            prediction = session.predict([segmentation.Click(x, y, p) for x, y, p in item.clicks], previous)
+            mask = prediction.full_mask(h, w)
+            imageio.write_png(self._mask_path(element), mask.astype(np.uint8) * 255)
+        self._log("click")
+        return element
+
+    def stroke(self, label_name: str, points, radius: float, polygon: bool = False) -> int:
+        for x, y in points:
+            self._check_point(x, y)
+        if len(points) < (3 if polygon else 1):
+            raise AnnotationError("a polygon needs 3 points" if polygon else "a stroke needs a point")
+        self.items.append(Stroke(class_index(self.data["classes"], label_name),
+                                 [[float(x), float(y)] for x, y in points], float(radius),
+                                 "polygon" if polygon else "stroke"))
+        self._log("polygon" if polygon else "stroke")
+        return len(self.items) - 1
+
+    def undo(self) -> None:
+        if not self.items:
+            raise AnnotationError("nothing to undo")
+        self.items.pop()
+        path = self._mask_path(len(self.items))
+        if path.exists():
+            path.unlink()
+        self._log("undo")
+
+    def relabel(self, index: int, label_name: str) -> None:
+        if not (0 <= index < len(self.items)):
+            raise AnnotationError(f"no item {index}")
+        self.items[index].label = class_index(self.data["classes"], label_name)
+        self._log("relabel")
+
+    # -- results ------------------------------------------------------------------------------
+    def item_mask(self, index: int) -> np.ndarray:
+        import cv2
+
+        from muralstudio.core import imageio
+
+        h, w = self.shape
+        item = self.items[index]
+        if item.kind == "element":
+            path = self._mask_path(index)
+            return imageio.read_mask(path) > 0 if path.exists() else np.zeros((h, w), bool)
+        canvas = np.zeros((h, w), np.uint8)
+        pts = np.round(np.asarray(item.points, np.float64)).astype(np.int32)
+        if item.kind == "polygon":
+            cv2.fillPoly(canvas, [pts], 1)
+        else:
+            r = max(1, int(round(item.radius)))
+            cv2.polylines(canvas, [pts], False, 1, thickness=2 * r, lineType=cv2.LINE_8)
+            for px, py in pts:
+                cv2.circle(canvas, (int(px), int(py)), r, 1, -1)
+        return canvas.astype(bool)
+
+    def label_map(self) -> np.ndarray:
+        h, w = self.shape
+        labels = np.zeros((h, w), np.uint8)
+        for i, item in enumerate(self.items):
+            labels[self.item_mask(i)] = item.label
+        return labels
+
+    def overlay(self, grid: int = 50) -> np.ndarray:
+        """The crop with its labels tinted and outlined, element numbers and a coordinate grid
+        (crop pixels), at least 800 px wide so a reviewer can read it."""
+        import cv2
+
+        rgb = self.crop().copy()
+        labels = self.label_map()
+        palette = np.array(DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE, np.float32)
+        tint = palette[labels]
+        shown = labels > 0 if self.data["classes"] == "damage" else np.ones_like(labels, bool)
+        out = rgb.astype(np.float32)
+        out[shown] = 0.55 * out[shown] + 0.45 * tint[shown]
+        out = out.astype(np.uint8)
+        scale = max(1.0, 800 / labels.shape[1])
+        if scale > 1:
+            out = cv2.resize(out, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+            labels = cv2.resize(labels, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+        edges = cv2.morphologyEx(labels, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+        out[edges] = (255, 255, 255)
+        h, w = self.shape
+        for gx in range(0, w, grid):
+            cv2.line(out, (int(gx * scale), 0), (int(gx * scale), out.shape[0]), (0, 0, 0), 1)
+            cv2.putText(out, str(gx), (int(gx * scale) + 2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
+        for gy in range(0, h, grid):
+            cv2.line(out, (0, int(gy * scale)), (out.shape[1], int(gy * scale)), (0, 0, 0), 1)
+            cv2.putText(out, str(gy), (2, int(gy * scale) + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
+        for i, item in enumerate(self.items):
+            if item.kind == "element":
+                for x, y, positive in item.clicks:
+                    centre = (int(x * scale), int(y * scale))
+                    cv2.circle(out, centre, 5, (0, 200, 0) if positive else (220, 0, 0), -1)
+                    cv2.circle(out, centre, 5, (255, 255, 255), 1)
+                if item.clicks:
+                    x, y, _ = item.clicks[0]
+                    cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
+                                cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 2)
+                    cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
+                                cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
+        return out
+
+    def summary(self) -> dict:
+        labels = self.label_map()
+        names = class_names(self.data["classes"])
+        counts = np.bincount(labels.ravel(), minlength=len(names))
+        return {"name": self.data["name"], "items": len(self.items),
+                "clicks": sum(len(i.clicks) for i in self.items if i.kind == "element"),
+                "strokes": sum(1 for i in self.items if i.kind != "element"),
+                "share": {n: round(float(c) / labels.size, 4) for n, c in zip(names, counts) if c}}
+
+    def save(self, dataset: Path, annotator: str, notes: str = "") -> Path:
+        """Write ``DATASET/labels/NAME.png`` (palette PNG) and ``DATASET/records/NAME.json``."""
+        from PIL import Image
+
+        from muralstudio.core.datasets import cave_of, cave_split
+
+        dataset = Path(dataset)
+        (dataset / "labels").mkdir(parents=True, exist_ok=True)
+        (dataset / "records").mkdir(parents=True, exist_ok=True)
+        name = self.data["name"]
+        labels = self.label_map()
+        image = Image.fromarray(labels, mode="P")
+        palette = DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE
+        image.putpalette([c for rgb in palette for c in rgb] + [0] * (768 - 3 * len(palette)))
+        target = dataset / "labels" / f"{name}.png"
+        tmp = target.with_name(target.stem + ".tmp.png")
+        image.save(tmp)
+        tmp.replace(target)
+        self.data["saved"] = time.time()
+        self._log("save")
+        times = [c["time"] for c in self.data["commands"]]
+        image_path = Path(self.data["image"])
+        record = {
+            "image": self.data["stem"], "group": image_path.parent.name, "box": self.data["box"],
+            "name": name, "classes": class_names(self.data["classes"]),
+            "split": "val" if cave_split([image_path], "val") else "train", "cave": cave_of(image_path),
+            "engine": self.data["engine"], "annotator": annotator, "notes": notes,
+            "seconds": round(times[-1] - times[0], 1), "commands": len(self.data["commands"]),
+            "items": [asdict(i) for i in self.items],
+            **{k: v for k, v in self.summary().items() if k in ("clicks", "strokes", "share")},
+            "elements": sum(1 for i in self.items if i.kind == "element"),
+        }
+        path = dataset / "records" / f"{name}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+        return target
