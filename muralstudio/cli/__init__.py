@@ -427,22 +427,22 @@ def cmd_synth(args) -> int:
 
 
 def cmd_detect(args) -> int:
-    from muralstudio.engines import detection
+    from muralstudio.ops.detect import DetectRequest, detect_file
 
-    result = detection.detect_file(args.image, args.out_dir, engine=args.engine, device=args.device,
-                                   threshold=args.threshold, min_area=args.min_area,
-                                   log=lambda m: print(m, file=sys.stderr))
-    for name, path in result.items():
+    request = DetectRequest(image=args.image, out_dir=args.out_dir, engine=args.engine, device=args.device,
+                            threshold=args.threshold, min_area=args.min_area)
+    for name, path in detect_file(request, log=lambda m: print(m, file=sys.stderr)).items():
         print(f"{name}: {path}")
     return 0
 
 
 def cmd_label(args) -> int:
-    from muralstudio.engines import labeling
+    from muralstudio.ops.label import LabelRequest, label_file
 
-    summary = labeling.label_file(args.image, args.out, engine=args.engine, device=args.device,
-                                  elements_path=args.elements, min_area=args.min_area,
-                                  scale=args.scale, probabilities_dir=args.probabilities, log=lambda m: print(m, file=sys.stderr))
+    request = LabelRequest(image=args.image, out=args.out, engine=args.engine, device=args.device,
+                           elements=args.elements, min_area=args.min_area, scale=args.scale,
+                           probabilities_dir=args.probabilities)
+    summary = label_file(request, log=lambda m: print(m, file=sys.stderr))
     total = sum(summary["pixels_per_class"].values()) or 1
     for name, count in summary["pixels_per_class"].items():
         if count:

@@ -192,14 +192,14 @@ def mask_name(class_name: str) -> str:
 
 def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
                 threshold: float | None = None, min_area: int | None = None,
-                log: Callable[[str], None] | None = None) -> dict[str, Path]:
+                log: Callable[[str], None] | None = None, settings: dict | None = None) -> dict[str, Path]:
     """Detect damage in an image file; write ``STEM.CLASS.prob.png`` (8-bit probability),
     ``STEM.CLASS.mask.png`` (255 = damage) and ``STEM.detect.json`` (engine, weights, settings)."""
     from muralstudio.core import imageio
     from muralstudio.core.pyramid import FileSource
 
     source = FileSource(image)
-    detector = create(engine, device=device)
+    detector = create(engine, device=device, **(settings or {}))
     if threshold is not None and not 0 < threshold < 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     min_area = 0 if min_area is None else min_area
@@ -215,7 +215,8 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(image).stem
     written: dict[str, Path] = {}
-    summary = {"image": str(image), "engine": engine, "weights": detector.weights_path,
+    summary = {"image": str(image), "engine": engine, "settings": dict(settings or {}),
+               "weights": detector.weights_path,
                "weights_sha256": detector.weights_sha256, "min_area": min_area, "seconds": round(result.seconds, 3), "classes": {}}
     for name in result.probabilities:
         mask = result.mask(name, threshold, min_area)

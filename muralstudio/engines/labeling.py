@@ -212,7 +212,7 @@ MIN_LABEL_SIDE = 32
 
 def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_path=None,
                min_area: int = 256, scale: float | None = None, probabilities_dir=None,
-               log: Callable[[str], None] | None = None) -> dict:
+               log: Callable[[str], None] | None = None, settings: dict | None = None) -> dict:
     """Label an image file: write the indexed label PNG (class colours in its palette) and,
     when asked, the elements JSON (class, area, box, colour, embedding per element) and one
     8-bit probability PNG per class (``STEM.CLASS.prob.png``, full resolution)."""
@@ -226,7 +226,7 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     if side < MIN_LABEL_SIDE:  # checked before any work (a 65535×1 strip once ran 149 s, then failed)
         raise ValueError(f"{image} is {source.info.width}×{source.info.height} px: too thin to label "
                          f"(at least {MIN_LABEL_SIDE} px each way)")
-    labeler = create(engine, device=device)
+    labeler = create(engine, device=device, **(settings or {}))
     last = [0.0]
 
     def progress(fraction, stage):

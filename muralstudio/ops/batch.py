@@ -1,0 +1,531 @@
+"""Archive batches: every image of a folder or list through detect / label / inpaint on a Dask
+cluster (a LocalCluster by default, an existing scheduler, or SLURM through dask-jobqueue),
+resumable from a ledger.
+
+One task per image (never per tile: a scheduler drowns in millions of tile tasks). A task reads
+its image window by window through the engines' sliding windows, writes its outputs into
+``OUT/images/NAME.partial/``, writes ``done.json`` last and renames the folder to
+``OUT/images/NAME`` — so a folder without ``done.json`` is never taken for a result. Pixels
+never travel through the scheduler: workers read and write a shared filesystem path and return
+a small summary.
+
+Only the process that runs the batch writes the ledger (``OUT/ledger.sqlite``, one committed
+transaction per change, so Ctrl-C or a crash leaves it consistent). ``--resume`` processes
+what is missing, changed (size, modification time) or was run with other engines or weights;
+an image that failed with an error (corrupt, unreadable) is recorded with its message and not
+tried again unless ``retry_failed``. A task whose worker dies is rescheduled by Dask up to
+``retries`` times.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from muralstudio.ops.requests import Request
+
+STEPS = ("detect", "label", "inpaint")
+DEFAULT_ENGINES = {"detect": "resunet", "label": "pspm", "inpaint": "telea"}
+IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp", ".webp")
+
+
+@dataclass
+class ImageTask(Request):
+    """What a worker needs for one image; serialisable, no pixels."""
+
+    image: Path
+    out_dir: Path
+    steps: list = field(default_factory=lambda: ["detect", "label"])
+    engines: dict = field(default_factory=dict)
+    device: str = "auto"  # "auto": cuda on a worker with a GPU resource, else cpu
+
+
+@dataclass
+class BatchRequest(Request):
+    inputs: list  # image files, folders and .txt lists of paths
+    out: Path
+    steps: list = field(default_factory=lambda: ["detect", "label"])
+    engines: dict = field(default_factory=dict)
+    device: str = "auto"
+    workers: int = 1
+    threads_per_worker: int = 1
+    scheduler: str | None = None
+    slurm: dict | None = None  # {"jobs", "cores", "memory", "queue", "walltime"}
+    retries: int = 2
+    resume: bool = False
+    retry_failed: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# the task (runs on a worker)
+
+
+def _task_device(requested: str) -> str:
+    if requested != "auto":
+        return requested
+    try:
+        from distributed import get_worker
+
+        has_gpu = get_worker().state.total_resources.get("GPU", 0) > 0
+    except (ImportError, ValueError, AttributeError):
+        has_gpu = False
+    if has_gpu:
+        import torch
+
+        if torch.cuda.is_available():
+            return "cuda"
+    return "cpu"
+
+
+def _damage_areas(detect_json: dict, mm_per_px: float | None) -> dict:
+    cm2 = (mm_per_px / 10) ** 2 if mm_per_px else None
+    return {name: {"pixels": row["pixels"], "fraction": round(row["fraction"], 6),
+                   "area_cm2": round(row["pixels"] * cm2, 4) if cm2 else None}
+            for name, row in detect_json["classes"].items()}
+
+
+def process_image(task: ImageTask) -> dict:
+    """Run the task's steps on one image; never raises for a bad image (the error is returned,
+    so the scheduler does not retry a file that will fail again)."""
+    from muralstudio.core import imageio
+    from muralstudio.core.pyramid import file_sha256
+
+    started = time.perf_counter()
+    final = Path(task.out_dir)
+    partial = final.with_name(final.name + ".partial")
+    summary = {"image": str(task.image), "name": final.name, "status": "failed", "error": None,
+               "seconds": 0.0, "sha256": None, "worker": _worker_name()}
+    try:
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir(parents=True)
+        device = _task_device(task.device)
+        import torch
+
+        torch.set_num_threads(max(1, int(os.environ.get("MURALSTUDIO_TASK_THREADS", "1"))))
+        info = imageio.read_header(task.image)
+        mm_per_px = 25.4 / info.dpi[0] if info.dpi and info.dpi[0] else None
+        report = {"image": str(task.image), "sha256": file_sha256(task.image), "width": info.width,
+                  "height": info.height, "mm_per_px": mm_per_px, "device": device,
+                  "steps": list(task.steps), "engines": {}, "seconds": {}, "records": {}}
+        summary["sha256"] = report["sha256"]
+        engines = {**DEFAULT_ENGINES, **task.engines}
+        if "detect" in task.steps or "inpaint" in task.steps:
+            from muralstudio.ops.detect import DetectRequest, detect_file
+
+            t = time.perf_counter()
+            written = detect_file(DetectRequest(task.image, partial / "damage", engine=engines["detect"],
+                                                device=device))
+            detected = json.loads(Path(written["report"]).read_text(encoding="utf-8"))
+            report["seconds"]["detect"] = round(time.perf_counter() - t, 3)
+            report["engines"]["detect"] = engines["detect"]
+            report["records"]["detect"] = detected
+            report["damage"] = _damage_areas(detected, mm_per_px)
+        if "label" in task.steps:
+            from muralstudio.ops.label import LabelRequest, label_file
+
+            t = time.perf_counter()
+            labelled = label_file(LabelRequest(task.image, partial / "labels.png", engine=engines["label"],
+                                               device=device, elements=partial / "elements.json"))
+            elements = json.loads((partial / "elements.json").read_text(encoding="utf-8"))
+            counts: dict[str, int] = {}
+            for element in elements.get("elements", []):
+                counts[element["class_name"]] = counts.get(element["class_name"], 0) + 1
+            report["seconds"]["label"] = round(time.perf_counter() - t, 3)
+            report["engines"]["label"] = engines["label"]
+            report["records"]["label"] = {**labelled, "labels": "labels.png",
+                                          "weights_sha256": elements.get("weights_sha256")}
+            report["elements"] = counts
+            report["label_pixels"] = labelled["pixels_per_class"]
+        if "inpaint" in task.steps:
+            report["records"]["inpaint"] = _inpaint_detected(task.image, partial, engines["inpaint"],
+                                                             device, report)
+            report["engines"]["inpaint"] = engines["inpaint"]
+        report["seconds"]["total"] = round(time.perf_counter() - started, 3)
+        imageio.write_json(partial / "report.json", report)
+        imageio.write_json(partial / "done.json", {"finished": time.time(), "sha256": report["sha256"]})
+        _replace_folder(partial, final)
+        summary.update(status="done", report=_row_values(report))
+    except (Exception, MemoryError) as exc:  # noqa: BLE001 — recorded, the batch goes on
+        summary["error"] = f"{task.image}: {type(exc).__name__}: {exc}" if str(exc) else f"{task.image}: {type(exc).__name__}"
+        shutil.rmtree(partial, ignore_errors=True)
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, report: dict) -> dict:
+    """Restore what the detector found (every damage class): the archive's first-pass fill."""
+    import numpy as np
+
+    from muralstudio.core import imageio
+    from muralstudio.ops.inpaint import InpaintRequest, inpaint_file
+
+    masks = sorted((folder / "damage").glob("*.mask.png"))
+    union = None
+    for path in masks:
+        mask = imageio.read_mask(path) > 0
+        union = mask if union is None else union | mask
+    if union is None or not union.any():
+        return {"skipped": "no damage detected"}
+    imageio.write_png(folder / "damage-union.mask.png", union.astype(np.uint8) * 255)
+    from muralstudio.engines.registry import split_spec
+
+    name, settings = split_spec(engine)
+    suffix = ".tif" if Path(image).suffix.lower() in (".tif", ".tiff") else ".png"
+    t = time.perf_counter()
+    result = inpaint_file(InpaintRequest(image=image, mask=folder / "damage-union.mask.png",
+                                         out=folder / f"restored{suffix}", engine=name, settings=settings,
+                                         device=device))
+    report["seconds"]["inpaint"] = round(time.perf_counter() - t, 3)
+    return {"out": result.out.name, "regions": result.regions, "pixels": result.pixels,
+            "record": json.loads(result.record_json)}
+
+
+def _replace_folder(partial: Path, final: Path) -> None:
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    partial.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().name
+    except (ImportError, ValueError):
+        return "local"
+
+
+def _row_values(report: dict) -> dict:
+    row = {"width": report["width"], "height": report["height"], "seconds": report["seconds"].get("total")}
+    for name, area in report.get("damage", {}).items():
+        column = name.replace(" ", "-")
+        row[f"damage_{column}_px"] = area["pixels"]
+        row[f"damage_{column}_cm2"] = area["area_cm2"]
+    for name, count in report.get("elements", {}).items():
+        row[f"elements_{name}"] = count
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# inputs and the ledger (the client side)
+
+
+def list_inputs(inputs) -> list[tuple[str, Path]]:
+    """(name, path) of every image: files, images in folders (recursively) and paths listed in
+    .txt files. The name is the path relative to its folder with "/" → "__", so images of the
+    same stem in different caves do not collide."""
+    found: list[tuple[str, Path]] = []
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            for path in sorted(item.rglob("*")):
+                if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+                    rel = path.relative_to(item).with_suffix("")
+                    found.append(("__".join(rel.parts), path))
+        elif item.suffix.lower() == ".txt":
+            for line in item.read_text(encoding="utf-8").splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    path = (item.parent / line) if not Path(line).is_absolute() else Path(line)
+                    found.append((path.stem, path))
+        elif item.exists():
+            found.append((item.stem, item))
+        else:
+            raise FileNotFoundError(f"{item}: no such file or folder")
+    names: dict[str, int] = {}
+    unique = []
+    for name, path in found:  # the same stem listed twice gets a suffix, never overwrites
+        names[name] = names.get(name, 0) + 1
+        unique.append((name if names[name] == 1 else f"{name}~{names[name]}", path))
+    return unique
+
+
+def config_key(steps, engines: dict) -> str:
+    """Changes when the steps, an engine's settings or its installed weights change."""
+    from muralstudio.engines import catalogue
+
+    chosen = {step: {**DEFAULT_ENGINES, **engines}[step] for step in steps}
+    weights = {f"{r['kind']}:{r['name']}:{r.get('weights')}": r.get("sha256") for r in catalogue.list_engines()
+               if any(spec.split(":")[0] == r["name"] for spec in chosen.values())}
+    text = json.dumps({"steps": sorted(steps), "engines": chosen, "weights": weights}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Ledger:
+    COLUMNS = ("name", "image", "size", "mtime", "config", "status", "sha256", "seconds", "attempts",
+               "error", "worker", "updated", "report")
+
+    def __init__(self, out: Path):
+        out.mkdir(parents=True, exist_ok=True)
+        self.path = out / "ledger.sqlite"
+        self.db = sqlite3.connect(self.path, isolation_level=None)  # autocommit: one change = one transaction
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS images (name TEXT PRIMARY KEY, image TEXT, size INTEGER, "
+                        "mtime REAL, config TEXT, status TEXT, sha256 TEXT, seconds REAL, attempts INTEGER "
+                        "DEFAULT 0, error TEXT, worker TEXT, updated REAL, report TEXT)")
+
+    def rows(self) -> dict[str, dict]:
+        cursor = self.db.execute(f"SELECT {', '.join(self.COLUMNS)} FROM images")
+        return {row[0]: dict(zip(self.COLUMNS, row)) for row in cursor}
+
+    def attempts(self, name: str) -> int:
+        row = self.db.execute("SELECT attempts FROM images WHERE name = ?", (name,)).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT status, COUNT(*) FROM images GROUP BY status").fetchall())
+
+    def mark(self, name: str, **values) -> None:
+        values["updated"] = time.time()
+        keys = ["name", *values]
+        self.db.execute(f"INSERT INTO images ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))}) "
+                        f"ON CONFLICT(name) DO UPDATE SET {', '.join(f'{k}=excluded.{k}' for k in values)}",
+                        [name, *values.values()])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def check_out_folder(request: BatchRequest) -> None:
+    """Refuse, before a cluster starts, to mix a new run into an existing one."""
+    if request.resume or not (Path(request.out) / "ledger.sqlite").exists():
+        return
+    ledger = Ledger(Path(request.out))
+    try:
+        known = len(ledger.rows())
+    finally:
+        ledger.close()
+    if known:
+        raise ValueError(f"{request.out} already holds a batch ({known} images in its ledger): "
+                         f"add --resume to go on with it, or choose another --out")
+
+
+def plan(request: BatchRequest, ledger: Ledger) -> tuple[list[tuple[str, Path]], int]:
+    """The images to process now, and how many were skipped as already done (or failed)."""
+    key = config_key(request.steps, request.engines)
+    known = ledger.rows()
+    if known and not request.resume:
+        check_out_folder(request)
+    todo, skipped = [], 0
+    for name, path in list_inputs(request.inputs):
+        try:
+            stat = path.stat()
+            size, mtime = stat.st_size, stat.st_mtime
+        except OSError:
+            size, mtime = -1, -1.0
+        row = known.get(name)
+        same = row and row["size"] == size and row["mtime"] == mtime and row["config"] == key
+        finished = same and row["status"] == "done" and (Path(request.out) / "images" / name / "done.json").exists()
+        if finished or (same and row["status"] == "failed" and not request.retry_failed):
+            skipped += 1
+            continue
+        ledger.mark(name, image=str(path), size=size, mtime=mtime, config=key, status="pending", error=None)
+        todo.append((name, path))
+    return todo, skipped
+
+
+# --------------------------------------------------------------------------------------------
+# clusters
+
+
+def open_client(request: BatchRequest):
+    """A dask.distributed Client for the request: an existing scheduler, SLURM, or a
+    LocalCluster of ``workers`` processes (each runs one image at a time)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    # a dead worker's task is rescheduled up to `retries` times, then reported as lost; the
+    # scheduler's and workers' routine INFO lines would bury the progress bar
+    dask.config.set({"distributed.scheduler.allowed-failures": max(0, request.retries),
+                     "logging.distributed": "warning"})
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if request.scheduler:
+        return Client(request.scheduler, timeout="20s")
+    if request.slurm is not None:
+        try:
+            from dask_jobqueue import SLURMCluster
+        except ImportError:
+            raise ValueError("SLURM needs dask-jobqueue: pip install 'muralstudio[cluster]'") from None
+        slurm = request.slurm
+        cluster = SLURMCluster(cores=slurm.get("cores", 8), memory=slurm.get("memory", "16GB"),
+                               queue=slurm.get("queue"), walltime=slurm.get("walltime", "12:00:00"),
+                               processes=1)
+        cluster.scale(jobs=slurm.get("jobs", 4))
+        return Client(cluster)
+    cluster = LocalCluster(n_workers=request.workers, threads_per_worker=request.threads_per_worker,
+                           processes=True, resources={"image": 1}, dashboard_address=":0",
+                           env={"MURALSTUDIO_TASK_THREADS": str(request.threads_per_worker),
+                                "OMP_NUM_THREADS": str(request.threads_per_worker)})
+    return Client(cluster)
+
+
+def dashboard_of(client) -> str:
+    try:
+        return client.dashboard_link or "not available"
+    except Exception:  # noqa: BLE001 — bokeh missing: the batch runs without a dashboard
+        return "not available (pip install bokeh for the dashboard)"
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+
+
+@dataclass
+class BatchResult:
+    done: int
+    failed: int
+    skipped: int
+    interrupted: int
+    seconds: float
+
+
+def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], None] | None = None) -> BatchResult:
+    """Process the request's images on ``client`` (opened from the request when None).
+    ``progress`` gets {"done", "failed", "remaining", "total", "seconds", "last"} after each image."""
+    from distributed import as_completed
+
+    out = Path(request.out)
+    for step in request.steps:
+        if step not in STEPS:
+            raise ValueError(f"unknown step {step!r} (choose from {', '.join(STEPS)})")
+    ledger = Ledger(out)
+    started = time.perf_counter()
+    own_client = client is None
+    futures = {}
+    done = failed = 0
+    try:
+        todo, skipped = plan(request, ledger)
+        if not todo:
+            write_summary(out, ledger)
+            return BatchResult(0, 0, skipped, 0, 0.0)
+        if own_client:
+            client = open_client(request)
+        local = request.scheduler is None and request.slurm is None
+        for name, path in todo:
+            task = ImageTask(image=path.resolve(), out_dir=(out / "images" / name).resolve(),
+                             steps=list(request.steps), engines=dict(request.engines), device=request.device)
+            future = client.submit(process_image, task, key=f"muralstudio-{name}-{time.time_ns()}",
+                                   pure=False, resources={"image": 1} if local else None)
+            futures[future] = name
+            ledger.mark(name, status="running")
+        for future in as_completed(list(futures)):
+            name = futures.pop(future)
+            attempts = ledger.attempts(name) + 1
+            try:
+                summary = future.result()
+            except Exception as exc:  # noqa: BLE001 — the worker died `retries` times
+                summary = {"status": "failed", "error": f"{name}: lost: {type(exc).__name__}: {exc}",
+                           "seconds": None, "sha256": None, "worker": None}
+            ledger.mark(name, status=summary["status"], error=summary["error"], seconds=summary["seconds"],
+                        sha256=summary["sha256"], worker=summary["worker"], attempts=attempts,
+                        report=json.dumps(summary.get("report")) if summary.get("report") else None)
+            done += summary["status"] == "done"
+            failed += summary["status"] != "done"
+            if progress:
+                progress({"done": done, "failed": failed, "remaining": len(futures), "total": len(todo),
+                          "seconds": time.perf_counter() - started, "last": summary})
+        return BatchResult(done, failed, skipped, 0, time.perf_counter() - started)
+    except KeyboardInterrupt:
+        for future, name in futures.items():
+            future.cancel()
+            ledger.mark(name, status="interrupted")
+        return BatchResult(done, failed, 0, len(futures), time.perf_counter() - started)
+    finally:
+        write_summary(out, ledger)
+        ledger.close()
+        if own_client and client is not None:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def write_summary(out: Path, ledger: Ledger) -> Path:
+    """OUT/summary.csv, one row per image in the ledger (written whole, atomically)."""
+    rows = []
+    for name, row in sorted(ledger.rows().items()):
+        values = json.loads(row["report"]) if row["report"] else {}
+        rows.append({"name": name, "image": row["image"], "status": row["status"], "sha256": row["sha256"],
+                     "attempts": row["attempts"], "error": row["error"], **values,
+                     "seconds": row["seconds"]})
+    columns = ["name", "image", "status", "seconds", "width", "height", "attempts", "sha256", "error"]
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    path = Path(out) / "summary.csv"
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+    return path
+
+
+def status(out: Path) -> dict:
+    if not (Path(out) / "ledger.sqlite").exists():
+        raise FileNotFoundError(f"{out}: no batch here (no ledger.sqlite)")
+    ledger = Ledger(Path(out))
+    try:
+        rows = ledger.rows()
+        counts = ledger.counts()
+        failed = [(n, r["error"]) for n, r in sorted(rows.items()) if r["status"] == "failed"]
+        seconds = [r["seconds"] for r in rows.values() if r["status"] == "done" and r["seconds"]]
+        return {"total": len(rows), "counts": counts, "failed": failed,
+                "median_seconds": sorted(seconds)[len(seconds) // 2] if seconds else None}
+    finally:
+        ledger.close()
+
+
+def report(out: Path) -> dict:
+    """Totals over the finished images: damage area per class (px, cm² where known), element
+    counts per class; rewrites summary.csv."""
+    ledger = Ledger(Path(out))
+    try:
+        totals: dict[str, float] = {}
+        done = 0
+        for row in ledger.rows().values():
+            if row["status"] != "done" or not row["report"]:
+                continue
+            done += 1
+            for key, value in json.loads(row["report"]).items():
+                if (key.startswith("damage_") or key.startswith("elements_")) and value is not None:
+                    totals[key] = totals.get(key, 0) + value
+        summary = write_summary(Path(out), ledger)
+        return {"images": done, "totals": totals, "summary": str(summary)}
+    finally:
+        ledger.close()
+
+
+def console_progress(stream=sys.stderr) -> Callable[[dict], None]:
+    """A one-line progress bar: done / failed / remaining, throughput and ETA."""
+
+    def show(state: dict) -> None:
+        finished = state["done"] + state["failed"]
+        rate = finished / state["seconds"] * 60 if state["seconds"] > 0 else 0.0
+        eta = state["remaining"] / rate if rate > 0 else float("nan")
+        width = 30
+        filled = int(width * finished / max(1, state["total"]))
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] done {state['done']} · failed "
+                     f"{state['failed']} · remaining {state['remaining']} · {rate:.1f} images/min · "
+                     f"ETA {eta:.1f} min ")
+        if state["last"]["status"] != "done":
+            stream.write(f"\n  failed: {state['last']['error']}\n")
+        stream.flush()
+
+    return show

@@ -1,0 +1,31 @@
+"""Detect damage in an image file (``muralstudio detect``, the batch runner): probability and
+mask PNGs per damage class and a JSON summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from muralstudio.ops.requests import Request
+
+
+@dataclass
+class DetectRequest(Request):
+    image: Path
+    out_dir: Path
+    engine: str = "resunet"  # NAME or NAME:KEY=VALUE...
+    settings: dict = field(default_factory=dict)
+    device: str = "cpu"
+    threshold: float | None = None
+    min_area: int | None = None
+
+
+def detect_file(request: DetectRequest, log: Callable[[str], None] | None = None) -> dict[str, Path]:
+    from muralstudio.engines import detection
+    from muralstudio.engines.registry import split_spec
+
+    name, settings = split_spec(request.engine)
+    return detection.detect_file(request.image, request.out_dir, engine=name, device=request.device,
+                                 threshold=request.threshold, min_area=request.min_area, log=log,
+                                 settings={**settings, **request.settings})

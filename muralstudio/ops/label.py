@@ -1,0 +1,34 @@
+"""Label the elements of an image file (``muralstudio label``, the batch runner): the indexed
+label PNG, optionally the elements JSON and per-class probabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from muralstudio.ops.requests import Request
+
+
+@dataclass
+class LabelRequest(Request):
+    image: Path
+    out: Path
+    engine: str = "pspm"  # NAME or NAME:KEY=VALUE...
+    settings: dict = field(default_factory=dict)
+    device: str = "cpu"
+    elements: Path | None = None
+    min_area: int = 256
+    scale: float | None = None
+    probabilities_dir: Path | None = None
+
+
+def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) -> dict:
+    from muralstudio.engines import labeling
+    from muralstudio.engines.registry import split_spec
+
+    name, settings = split_spec(request.engine)
+    return labeling.label_file(request.image, request.out, engine=name, device=request.device,
+                               elements_path=request.elements, min_area=request.min_area,
+                               scale=request.scale, probabilities_dir=request.probabilities_dir,
+                               log=log, settings={**settings, **request.settings})

@@ -1,0 +1,184 @@
+"""Archive batches on a real Dask LocalCluster (two worker processes): the results equal the
+direct ops calls, a killed worker's task is retried, an interrupted run resumes with only what is
+left, a truncated TIFF is recorded as failed while the others complete."""
+
+import json
+import os
+import signal
+import sqlite3
+
+import numpy as np
+import pytest
+
+pytest.importorskip("distributed")
+
+from muralstudio.core import imageio, synth  # noqa: E402
+from muralstudio.ops import batch  # noqa: E402
+
+STEPS = ["detect", "label"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    import dask
+    from distributed import Client, LocalCluster
+
+    dask.config.set({"distributed.scheduler.allowed-failures": 3})
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, resources={"image": 1},
+                           dashboard_address=None)
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def make_archive(folder, count=4, size=(96, 80)):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cave 7").mkdir(exist_ok=True)
+    paths = []
+    for i in range(count):
+        pixels = synth.generate_mural(size[0], size[1], seed=i)[0]
+        target = folder / ("cave 7" if i % 2 else "") / f"壁画-{i}.tif"
+        imageio.write_tiff(target, pixels.astype(np.uint16) * 257)  # 16-bit like the archives
+        paths.append(target)
+    return paths
+
+
+def ledger_rows(out):
+    with sqlite3.connect(out / "ledger.sqlite") as db:
+        return {name: (status, attempts) for name, status, attempts in
+                db.execute("SELECT name, status, attempts FROM images")}
+
+
+def test_batch_equals_direct_ops_calls(tmp_path, client):
+    from muralstudio.ops.detect import DetectRequest, detect_file
+    from muralstudio.ops.label import LabelRequest, label_file
+
+    paths = make_archive(tmp_path / "in", count=3)
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=tmp_path / "out", steps=STEPS)
+    result = batch.run_batch(request, client)
+    assert (result.done, result.failed) == (3, 0)
+    for name, path in batch.list_inputs([tmp_path / "in"]):
+        folder = tmp_path / "out" / "images" / name
+        assert (folder / "done.json").exists()
+        direct = tmp_path / "direct" / name
+        written = detect_file(DetectRequest(path, direct))
+        label_file(LabelRequest(path, direct / "labels.png"))
+        for key, mask_path in written.items():
+            if key.endswith("mask"):
+                np.testing.assert_array_equal(imageio.read_mask(mask_path),
+                                              imageio.read_mask(folder / "damage" / mask_path.name))
+        np.testing.assert_array_equal(imageio.read_mask(direct / "labels.png"), imageio.read_mask(folder / "labels.png"))
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        assert report["width"] == 96 and report["steps"] == STEPS
+        assert set(report["damage"]) and report["records"]["detect"]["weights_sha256"]
+    assert "cave 7__壁画-1" in ledger_rows(tmp_path / "out")
+    summary = (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8").splitlines()
+    assert len(summary) == 1 + len(paths)
+
+
+def test_truncated_tiff_fails_with_its_message_and_the_rest_completes(tmp_path, client):
+    paths = make_archive(tmp_path / "in", count=3)
+    broken = tmp_path / "in" / "broken.tif"
+    broken.write_bytes(paths[0].read_bytes()[:300])
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=tmp_path / "out", steps=["detect"])
+    result = batch.run_batch(request, client)
+    assert (result.done, result.failed) == (3, 1)
+    state = batch.status(tmp_path / "out")
+    assert state["counts"] == {"done": 3, "failed": 1}
+    (name, error), = state["failed"]
+    assert name == "broken" and "broken.tif" in error
+    assert not (tmp_path / "out" / "images" / "broken").exists()
+    # a resumed run does not try the corrupt file again (nor the finished ones)
+    again = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=tmp_path / "out",
+                                               steps=["detect"], resume=True), client)
+    assert (again.done, again.failed, again.skipped) == (0, 0, 4)
+
+
+def test_interrupted_run_resumes_with_only_the_remaining_images(tmp_path, client):
+    make_archive(tmp_path / "in", count=5)
+    out = tmp_path / "out"
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"])
+
+    def interrupt(state):
+        if state["done"] == 2:
+            raise KeyboardInterrupt
+
+    first = batch.run_batch(request, client, progress=interrupt)
+    assert first.done == 2 and first.interrupted == 3
+    rows = ledger_rows(out)
+    assert sorted(s for s, _ in rows.values()) == ["done", "done", "interrupted", "interrupted", "interrupted"]
+    with pytest.raises(ValueError, match="--resume"):
+        batch.run_batch(request, client)
+    processed = []
+    resumed = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"],
+                                                 resume=True), client,
+                              progress=lambda s: processed.append(s["last"]["name"]))
+    assert (resumed.done, resumed.skipped) == (3, 2)
+    assert sorted(processed) == sorted(n for n, (s, _) in rows.items() if s == "interrupted")
+    assert all(s == "done" for s, _ in ledger_rows(out).values())
+    # a changed image is processed again, the others are not
+    changed = sorted((tmp_path / "in").rglob("*.tif"))[0]
+    imageio.write_tiff(changed, synth.generate_mural(96, 80, seed=42)[0])
+    third = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"],
+                                               resume=True), client)
+    assert (third.done, third.skipped) == (1, 4)
+
+
+def test_a_killed_worker_is_replaced_and_its_task_retried(tmp_path, client):
+    make_archive(tmp_path / "in", count=6, size=(160, 128))
+    out = tmp_path / "out"
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS)
+    killed = []
+
+    def kill_a_busy_worker(state):
+        if killed:
+            return
+        busy = [w for w, tasks in client.processing().items() if tasks]
+        if busy:
+            pids = client.run(os.getpid, workers=busy[:1])
+            pid = next(iter(pids.values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    result = batch.run_batch(request, client, progress=kill_a_busy_worker)
+    assert killed, "no worker was busy to kill"
+    assert (result.done, result.failed) == (6, 0)
+    assert all((out / "images" / n / "done.json").exists() for n in ledger_rows(out))
+    assert not list((out / "images").glob("*.partial"))
+
+
+def test_request_round_trips_through_json(tmp_path):
+    request = batch.BatchRequest(inputs=["a", "b.txt"], out=tmp_path, steps=["detect", "inpaint"],
+                                 engines={"inpaint": "fourier:grain=true"}, workers=2)
+    assert batch.BatchRequest.from_json(request.to_json()) == request
+
+
+def test_list_inputs_reads_lists_and_keeps_same_stems_apart(tmp_path):
+    a, b = tmp_path / "c1" / "x.png", tmp_path / "c2" / "x.png"
+    for p in (a, b):
+        p.parent.mkdir()
+        imageio.write_png(p, np.zeros((40, 40, 3), np.uint8))
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"# two caves\n{a}\nc2/x.png\n", encoding="utf-8")
+    names = [n for n, _ in batch.list_inputs([listing])]
+    assert names == ["x", "x~2"]
+    assert [n for n, _ in batch.list_inputs([tmp_path])] == ["c1__x", "c2__x"]
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        batch.list_inputs([tmp_path / "nowhere"])
+
+
+def test_cli_batch_run_status_report(tmp_path, capsys):
+    from muralstudio.cli import main
+
+    make_archive(tmp_path / "in", count=2)
+    out = tmp_path / "out"
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--steps", "detect",
+                 "--workers", "1"]) == 0
+    assert "Dask dashboard" in capsys.readouterr().err
+    assert main(["batch", "status", str(out)]) == 0
+    assert "done 2" in capsys.readouterr().out
+    assert main(["batch", "report", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 2
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--steps", "detect"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--engine", "nosuch"]) == 2
