@@ -673,6 +673,19 @@ def read_mask(path) -> np.ndarray:
     return pixels[..., 0] if pixels.ndim == 3 else pixels
 
 
+def read_label_map(path) -> np.ndarray:
+    """A label map as its class indices: a palette PNG's indices (not its colours, which
+    :func:`read_mask` would give), or a grey map's values."""
+    path = _check_path(path)
+    img = _open_pillow(path)
+    try:
+        if img.mode in ("P", "L"):
+            return np.asarray(img)
+    finally:
+        img.close()
+    return read_mask(path)
+
+
 def read_image(path, max_pixels: int | None = None) -> LoadedImage:
     """Decode a whole image at its own bit depth, with its metadata.
 

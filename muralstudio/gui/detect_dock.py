@@ -34,6 +34,7 @@ class DetectDock(JobPanel):
     def __init__(self, window, runner: JobRunner):
         super().__init__(window, runner)
         self.device = "cpu"
+        self.compute_server = ""  # a Dask scheduler address from Settings → Compute, or local
         self.window_size = 640  # processing tile side (Settings)
         self.result: detection.DetectionResult | None = None
         self.result_doc = None
@@ -182,7 +183,14 @@ class DetectDock(JobPanel):
     def run(self) -> Job | None:
         doc, name, device, window = self.doc, self.engine.currentData(), self.device, self.window_size
 
+        server = self.compute_server
+
         def work(progress, cancelled):
+            if server:
+                from muralstudio.ops import remote
+
+                payload = {"pixels": doc.source.full(), "engine": name, "device": device, "window": window}
+                return remote.run_remote(server, "detect", payload, progress, cancelled)
             progress(0.0, "loading the model")
             from muralstudio.engines import registry as engines
             from muralstudio.engines.cache import warm, weights_identity

@@ -91,6 +91,7 @@ class ElementsDock(JobPanel):
     def __init__(self, window, runner: JobRunner):
         super().__init__(window, runner)
         self.device = "cpu"
+        self.compute_server = ""  # a Dask scheduler address from Settings → Compute, or local
         self._cache = None  # (layer state key, elements)
         self._icons: dict = {}  # thumbnail cache, see _icon
         self._finding = None  # the state key being searched on the job runner
@@ -311,8 +312,15 @@ class ElementsDock(JobPanel):
     def run(self) -> Job | None:
         doc = self.doc
         name, create = self._create_labeler()
+        server, (_, weights), device = self.compute_server, self.engine.currentData(), self.device
 
         def work(progress, cancelled):
+            if server:  # the user's own fine-tuned weights travel with the pixels
+                from muralstudio.ops import remote
+
+                payload = {"pixels": doc.source.full(), "engine": name, "device": device,
+                           "weights": Path(weights).read_bytes() if weights else None}
+                return remote.run_remote(server, "label", payload, progress, cancelled)
             progress(0.0, "loading the model")
             labeler = create()
             return labeling.label(doc.source, labeler, progress=progress, cancelled=cancelled)

@@ -30,6 +30,7 @@ class InpaintDock(JobPanel):
     def __init__(self, window, runner: JobRunner):
         super().__init__(window, runner)
         self.device = "cpu"
+        self.compute_server = ""  # a Dask scheduler address from Settings → Compute, or local
         self.engine = QComboBox()
         for name in registry.available("inpainter"):
             self.engine.addItem(name, name)
@@ -198,11 +199,18 @@ class InpaintDock(JobPanel):
             return None
         doc, options = self.doc, self.options()
 
+        server = self.compute_server
+
         def work(progress, cancelled):
             progress(0.0, "hashing the source")  # recorded with the restoration; cached
+            sha = doc.source_sha256(cancelled)
+            if server:  # the crops travel, the server runs the same harness
+                from muralstudio.ops import remote
+
+                payload = remote.inpaint_payload(doc.source, hole, options, sha, hints)
+                return remote.run_remote(server, "inpaint", payload, progress, cancelled)
             return inpainting.inpaint(doc.source, hole, options, progress=progress,
-                                      cancelled=cancelled, source_sha256=doc.source_sha256(cancelled),
-                                      hints=hints)
+                                      cancelled=cancelled, source_sha256=sha, hints=hints)
 
         def done(result):
             if self.doc is doc:  # the user may have opened another document meanwhile

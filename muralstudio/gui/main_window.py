@@ -702,6 +702,8 @@ class MainWindow(QMainWindow):
             self.doc.history.limit_bytes = app_settings.get("history_mb") << 20
         self.inpaint_dock.device = app_settings.get("device")
         self.detect_dock.device = app_settings.get("device")
+        for dock in (self.inpaint_dock, self.detect_dock, self.elements_dock):
+            dock.compute_server = app_settings.get("compute_server")
         self.detect_dock.window_size = app_settings.get("tile_size")
         self.elements_dock.device = app_settings.get("device")
         self.click_tool.device = app_settings.get("device")

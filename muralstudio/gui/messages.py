@@ -30,6 +30,8 @@ MESSAGES = [
                                  "environment variable"),
     QT_TRANSLATE_NOOP("Message", "this is an original image opened as a source; MuralStudio "
                                  "never writes to originals, choose another name"),
+    QT_TRANSLATE_NOOP("Message", "the compute server %1 cannot be reached (%2); the job did not run. "
+                                 "Choose 'This computer' in Settings → Compute to work locally."),
     QT_TRANSLATE_NOOP("Message", "no file name given for the project"),
     QT_TRANSLATE_NOOP("Message", "not a MuralStudio project or damaged (%1)"),
     QT_TRANSLATE_NOOP("Message", "damaged project: manifest.json is missing"),

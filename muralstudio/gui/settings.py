@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
 )
 
@@ -28,6 +29,8 @@ DEFAULTS = {
     "tile_size": 640,
     "max_megapixels": 1000,
     "language": "system",
+    # "" = this computer; else a Dask scheduler address that runs the window's jobs
+    "compute_server": "",
 }
 LANGUAGES = {"system": "System", "en": "English", "zh_CN": "简体中文"}
 
@@ -96,7 +99,17 @@ class SettingsDialog(QDialog):
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(get("language"))))
+        self.compute = QComboBox()
+        self.compute.addItem(self.tr("This computer"), "local")
+        self.compute.addItem(self.tr("Dask scheduler at"), "server")
+        self.server = QLineEdit(get("compute_server"))
+        self.server.setPlaceholderText("tcp://gpu-server:8786")
+        self.compute.setCurrentIndex(1 if get("compute_server") else 0)
+        self.server.setEnabled(bool(get("compute_server")))
+        self.compute.currentIndexChanged.connect(lambda i: self.server.setEnabled(i == 1))
         form = QFormLayout(self)
+        form.addRow(self.tr("Compute"), self.compute)
+        form.addRow(self.tr("Scheduler address"), self.server)
         form.addRow(self.tr("Compute device"), self.device)
         form.addRow(self.tr("CPU threads"), self.threads)
         form.addRow(self.tr("Processing tile size"), self.tile_size)
@@ -126,4 +139,6 @@ class SettingsDialog(QDialog):
         put("tile_cache_mb", self.tile_cache.value())
         put("max_megapixels", self.max_megapixels.value())
         put("language", self.language.currentData())
+        server = self.server.text().strip()
+        put("compute_server", server if self.compute.currentData() == "server" and server else "")
         apply_runtime_settings()

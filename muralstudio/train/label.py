@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
 from muralstudio.core.document import DEFAULT_LABEL_CLASSES
-from muralstudio.core.imageio import read_mask
+from muralstudio.core.imageio import read_label_map
 from muralstudio.core.metrics import confusion_matrix
 from muralstudio.engines.nets.pspnet import PSPM
 from muralstudio.engines.nets.resunet import dice_loss
@@ -54,7 +54,7 @@ def load_pairs(images, labels, split: str, n_classes: int) -> list[tuple[str, np
     pairs = pairs_with_masks(cave_split(list_images(images), split), labels)
     out = []
     for image_path, label_path in pairs:
-        image, label = common.load_rgb8(image_path), read_mask(label_path)
+        image, label = common.load_rgb8(image_path), read_label_map(label_path)
         if image.shape[:2] != label.shape:
             raise ValueError(f"{label_path} is {label.shape[1]}×{label.shape[0]} but its image "
                              f"is {image.shape[1]}×{image.shape[0]}")

@@ -50,124 +50,124 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="48" />
+        <location filename="../detect_dock.py" line="49" />
         <source>calibrated</source>
         <extracomment>overlay colours of the detected classes</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="53" />
+        <location filename="../detect_dock.py" line="54" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="58" />
+        <location filename="../detect_dock.py" line="59" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="65" />
-        <location filename="../detect_dock.py" line="211" />
+        <location filename="../detect_dock.py" line="66" />
+        <location filename="../detect_dock.py" line="219" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="66" />
+        <location filename="../detect_dock.py" line="67" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="67" />
+        <location filename="../detect_dock.py" line="68" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="68" />
+        <location filename="../detect_dock.py" line="69" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="70" />
+        <location filename="../detect_dock.py" line="71" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="71" />
+        <location filename="../detect_dock.py" line="72" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="73" />
+        <location filename="../detect_dock.py" line="74" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="74" />
+        <location filename="../detect_dock.py" line="75" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="75" />
+        <location filename="../detect_dock.py" line="76" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="76" />
+        <location filename="../detect_dock.py" line="77" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="121" />
+        <location filename="../detect_dock.py" line="122" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="121" />
+        <location filename="../detect_dock.py" line="122" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="144" />
+        <location filename="../detect_dock.py" line="145" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="144" />
+        <location filename="../detect_dock.py" line="145" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="151" />
+        <location filename="../detect_dock.py" line="152" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="151" />
+        <location filename="../detect_dock.py" line="152" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="159" />
+        <location filename="../detect_dock.py" line="160" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="159" />
+        <location filename="../detect_dock.py" line="160" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="201" />
+        <location filename="../detect_dock.py" line="209" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="226" />
+        <location filename="../detect_dock.py" line="234" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="229" />
+        <location filename="../detect_dock.py" line="237" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -175,183 +175,183 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="101" />
+        <location filename="../elements_dock.py" line="102" />
         <source>Label elements</source>
         <extracomment>label layers larger than this are searched for elements on the job runner how many of the most similar elements the ranking gallery shows</extracomment>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="106" />
+        <location filename="../elements_dock.py" line="107" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="109" />
+        <location filename="../elements_dock.py" line="110" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="110" />
+        <location filename="../elements_dock.py" line="111" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="118" />
+        <location filename="../elements_dock.py" line="119" />
         <source>Show probability as a layer</source>
         <translation>将概率显示为图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="120" />
+        <location filename="../elements_dock.py" line="121" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="121" />
+        <location filename="../elements_dock.py" line="122" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="122" />
+        <location filename="../elements_dock.py" line="123" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="123" />
+        <location filename="../elements_dock.py" line="124" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="124" />
+        <location filename="../elements_dock.py" line="125" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="125" />
+        <location filename="../elements_dock.py" line="126" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="134" />
+        <location filename="../elements_dock.py" line="135" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="135" />
+        <location filename="../elements_dock.py" line="136" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="139" />
+        <location filename="../elements_dock.py" line="140" />
         <source>Probability</source>
         <translation>概率</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="140" />
+        <location filename="../elements_dock.py" line="141" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="144" />
+        <location filename="../elements_dock.py" line="145" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="229" />
+        <location filename="../elements_dock.py" line="230" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="259" />
+        <location filename="../elements_dock.py" line="260" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="269" />
+        <location filename="../elements_dock.py" line="270" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="276" />
+        <location filename="../elements_dock.py" line="277" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="331" />
+        <location filename="../elements_dock.py" line="339" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="334" />
+        <location filename="../elements_dock.py" line="342" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="357" />
+        <location filename="../elements_dock.py" line="365" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="357" />
+        <location filename="../elements_dock.py" line="365" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="373" />
+        <location filename="../elements_dock.py" line="381" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="373" />
+        <location filename="../elements_dock.py" line="381" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="378" />
+        <location filename="../elements_dock.py" line="386" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="383" />
+        <location filename="../elements_dock.py" line="391" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="385" />
+        <location filename="../elements_dock.py" line="393" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="399" />
+        <location filename="../elements_dock.py" line="407" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="410" />
+        <location filename="../elements_dock.py" line="418" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="445" />
+        <location filename="../elements_dock.py" line="453" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="449" />
+        <location filename="../elements_dock.py" line="457" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="459" />
+        <location filename="../elements_dock.py" line="467" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="460" />
+        <location filename="../elements_dock.py" line="468" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="467" />
+        <location filename="../elements_dock.py" line="475" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -496,147 +496,147 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="42" />
+        <location filename="../inpaint_dock.py" line="43" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="43" />
+        <location filename="../inpaint_dock.py" line="44" />
         <source>Add the wall's grain to the fill</source>
         <translation>为填充加入墙面颗粒纹理</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="44" />
+        <location filename="../inpaint_dock.py" line="45" />
         <source>fourier: noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall</source>
         <translation>fourier：加入与周围细节幅度相同的噪声，使大面积填充不比墙面更光滑</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="49" />
+        <location filename="../inpaint_dock.py" line="50" />
         <source>A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)</source>
         <translation>在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="51" />
+        <location filename="../inpaint_dock.py" line="52" />
         <source>Draw guide lines</source>
         <translation>绘制引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="53" />
+        <location filename="../inpaint_dock.py" line="54" />
         <source>Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss</source>
         <translation>添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="56" />
+        <location filename="../inpaint_dock.py" line="57" />
         <source>A mask layer marking where texture may be copied from (patchmatch)</source>
         <translation>标出可复制纹理来源区域的蒙版图层（patchmatch）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="57" />
+        <location filename="../inpaint_dock.py" line="58" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="58" />
+        <location filename="../inpaint_dock.py" line="59" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="59" />
+        <location filename="../inpaint_dock.py" line="60" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="61" />
+        <location filename="../inpaint_dock.py" line="62" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="62" />
+        <location filename="../inpaint_dock.py" line="63" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="63" />
+        <location filename="../inpaint_dock.py" line="64" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="69" />
+        <location filename="../inpaint_dock.py" line="70" />
         <source>Guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="70" />
+        <location filename="../inpaint_dock.py" line="71" />
         <source>Sample from</source>
         <translation>取样区域</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="82" />
+        <location filename="../inpaint_dock.py" line="83" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="118" />
+        <location filename="../inpaint_dock.py" line="119" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="119" />
+        <location filename="../inpaint_dock.py" line="120" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="120" />
+        <location filename="../inpaint_dock.py" line="121" />
         <source>Anywhere around the loss</source>
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="158" />
+        <location filename="../inpaint_dock.py" line="159" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="182" />
+        <location filename="../inpaint_dock.py" line="183" />
         <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
         <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="185" />
+        <location filename="../inpaint_dock.py" line="186" />
         <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
         <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="188" />
+        <location filename="../inpaint_dock.py" line="189" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="195" />
+        <location filename="../inpaint_dock.py" line="196" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="210" />
+        <location filename="../inpaint_dock.py" line="218" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="212" />
+        <location filename="../inpaint_dock.py" line="220" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="227" />
+        <location filename="../inpaint_dock.py" line="235" />
         <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
         <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="232" />
+        <location filename="../inpaint_dock.py" line="240" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="255" />
+        <location filename="../inpaint_dock.py" line="263" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -1637,92 +1637,92 @@
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="720" />
+        <location filename="../main_window.py" line="722" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="730" />
+        <location filename="../main_window.py" line="732" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="731" />
+        <location filename="../main_window.py" line="733" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="742" />
-        <location filename="../main_window.py" line="748" />
+        <location filename="../main_window.py" line="744" />
+        <location filename="../main_window.py" line="750" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="744" />
+        <location filename="../main_window.py" line="746" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="754" />
+        <location filename="../main_window.py" line="756" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="763" />
-        <location filename="../main_window.py" line="784" />
-        <location filename="../main_window.py" line="810" />
-        <source>Could not export: %1</source>
-        <translation>无法导出：%1</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="765" />
         <location filename="../main_window.py" line="786" />
         <location filename="../main_window.py" line="812" />
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="767" />
+        <location filename="../main_window.py" line="788" />
+        <location filename="../main_window.py" line="814" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="773" />
+        <location filename="../main_window.py" line="775" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="794" />
+        <location filename="../main_window.py" line="796" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="843" />
+        <location filename="../main_window.py" line="845" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="851" />
+        <location filename="../main_window.py" line="853" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="852" />
+        <location filename="../main_window.py" line="854" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="866" />
+        <location filename="../main_window.py" line="868" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="886" />
+        <location filename="../main_window.py" line="888" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="887" />
+        <location filename="../main_window.py" line="889" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="911" />
+        <location filename="../main_window.py" line="913" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -1801,86 +1801,91 @@
     </message>
     <message>
         <location filename="../messages.py" line="33" />
+        <source>the compute server %1 cannot be reached (%2); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</source>
+        <translation>无法连接计算服务器 %1（%2）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="35" />
         <source>no file name given for the project</source>
         <translation>未给出项目文件名</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="34" />
+        <location filename="../messages.py" line="36" />
         <source>not a MuralStudio project or damaged (%1)</source>
         <translation>不是 MuralStudio 项目或已损坏（%1）</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="35" />
+        <location filename="../messages.py" line="37" />
         <source>damaged project: manifest.json is missing</source>
         <translation>项目已损坏：缺少 manifest.json</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="36" />
+        <location filename="../messages.py" line="38" />
         <source>not a MuralStudio project (unknown format)</source>
         <translation>不是 MuralStudio 项目（未知格式）</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="37" />
+        <location filename="../messages.py" line="39" />
         <source>source image %1 was not found; locate it to continue</source>
         <translation>找不到原图 %1；请指定其位置以继续</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="38" />
+        <location filename="../messages.py" line="40" />
         <source>%1 is not this project's source image (SHA-256 %2, expected %3)</source>
         <translation>%1 不是本项目的原图（SHA-256 %2，应为 %3）</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="39" />
+        <location filename="../messages.py" line="41" />
         <source>weights file not found (see models/README.md for how to train or import weights)</source>
         <translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="41" />
+        <location filename="../messages.py" line="43" />
         <source>the Res-UNet detector's weights are not installed; train them with 'muralstudio train detect' (see models/README.md)</source>
         <translation>未安装 Res-UNet 检测器权重；请用 'muralstudio train detect' 训练（见 models/README.md）</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="43" />
+        <location filename="../messages.py" line="45" />
         <source>the click model's weights are not installed; train them with 'muralstudio train clicks' (see models/README.md)</source>
         <translation>未安装点选模型权重；请用 'muralstudio train clicks' 训练（见 models/README.md）</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="45" />
+        <location filename="../messages.py" line="47" />
         <source>checkpoint does not fit the network — %1</source>
         <translation>检查点与网络不匹配 — %1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="46" />
+        <location filename="../messages.py" line="48" />
         <source>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</source>
         <translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="48" />
+        <location filename="../messages.py" line="50" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="49" />
+        <location filename="../messages.py" line="51" />
         <source>detection cancelled</source>
         <translation>检测已取消</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="50" />
+        <location filename="../messages.py" line="52" />
         <source>labeling cancelled</source>
         <translation>标注已取消</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="51" />
+        <location filename="../messages.py" line="53" />
         <source>the %1's weights are not installed; import the official checkpoint with 'muralstudio models import CHECKPOINT --as %2' (see models/README.md)</source>
         <translation>未安装 %1 的权重；请用 'muralstudio models import CHECKPOINT --as %2' 导入官方检查点（见 models/README.md）</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="53" />
+        <location filename="../messages.py" line="55" />
         <source>training cancelled</source>
         <translation>训练已取消</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="54" />
+        <location filename="../messages.py" line="56" />
         <source>the PSP-M labeler's weights are not installed; train them with 'muralstudio train label' (see models/README.md)</source>
         <translation>未安装 PSP-M 标注模型权重；请用 'muralstudio train label' 训练（见 models/README.md）</translation>
     </message>
@@ -1888,57 +1893,77 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings.py" line="81" />
+        <location filename="../settings.py" line="84" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="83" />
+        <location filename="../settings.py" line="86" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="85" />
+        <location filename="../settings.py" line="88" />
         <source>CUDA GPU</source>
         <translation>CUDA GPU</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="100" />
+        <location filename="../settings.py" line="103" />
+        <source>This computer</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="104" />
+        <source>Dask scheduler at</source>
+        <translation>Dask 调度器</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="111" />
+        <source>Compute</source>
+        <translation>计算位置</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="112" />
+        <source>Scheduler address</source>
+        <translation>调度器地址</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="113" />
         <source>Compute device</source>
         <translation>计算设备</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="101" />
+        <location filename="../settings.py" line="114" />
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="102" />
+        <location filename="../settings.py" line="115" />
         <source>Processing tile size</source>
         <translation>处理分块大小</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="103" />
+        <location filename="../settings.py" line="116" />
         <source>Undo history memory</source>
         <translation>撤销历史内存</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="104" />
+        <location filename="../settings.py" line="117" />
         <source>Tile cache memory</source>
         <translation>图块缓存内存</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="105" />
+        <location filename="../settings.py" line="118" />
         <source>Largest image to open whole</source>
         <translation>整体打开的最大图像</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="106" />
+        <location filename="../settings.py" line="119" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="107" />
+        <location filename="../settings.py" line="120" />
         <source>A new language applies after a restart.</source>
         <translation>新的语言将在重启后生效。</translation>
     </message>

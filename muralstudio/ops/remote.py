@@ -1,0 +1,241 @@
+"""The window's jobs on a shared compute server (a Dask scheduler with GPU workers).
+
+The server may not see the user's files, so a job carries the pixels it needs: for inpainting
+only the crops the harness will read (each damaged region with its context, computed here with
+the same functions the harness uses), for detection and labelling the image. On the worker the
+same engine call runs on a :class:`CropSource` serving exactly those crops, so the patches and
+the restoration record equal a local job's. Progress comes back through a Dask ``Variable``,
+cancel goes out through a Dask ``Event`` (checked at the engines' own checkpoints).
+
+Start a server (the models load once per worker, on its GPU when it has one)::
+
+    dask scheduler                                   # on the server, port 8786
+    dask worker tcp://SERVER:8786 --nthreads 1 --resources GPU=1 --preload muralstudio.ops.remote
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from muralstudio.core.errors import Cancelled, MuralStudioError
+
+CONNECT_TIMEOUT = "5s"
+PROGRESS_INTERVAL = 0.2
+
+
+class RemoteUnavailable(MuralStudioError):
+    """The compute server cannot be reached (the job did not run)."""
+
+
+@dataclass
+class CropInfo:
+    width: int
+    height: int
+
+
+class CropSource:
+    """An image source made of the crops a job sent: ``read_region`` serves any box inside one
+    of them and refuses others (a job that needs more pixels than it carried is a bug, not a
+    reason to invent them)."""
+
+    def __init__(self, width: int, height: int, crops: list):
+        self.info = CropInfo(width, height)
+        self.crops = crops  # [((x, y, w, h), pixels)]
+
+    def read_region(self, x: int, y: int, w: int, h: int) -> np.ndarray:
+        for (cx, cy, cw, ch), pixels in self.crops:
+            if cx <= x and cy <= y and x + w <= cx + cw and y + h <= cy + ch:
+                return pixels[y - cy:y - cy + h, x - cx:x - cx + w].copy()
+        raise ValueError(f"region {x},{y} {w}×{h} was not sent to the compute server")
+
+
+def server_device(requested: str) -> str:
+    """The worker's device: its GPU when it has one, whatever the client's own device."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else ("cpu" if requested == "cuda" else requested)
+
+
+# --------------------------------------------------------------------------------------------
+# the tasks (run on a worker)
+
+
+def _task_callbacks(progress_key: str, cancel_key: str):
+    """Progress and cancel through the scheduler's metadata store: small values, no waiting."""
+    from distributed import get_client
+
+    client = get_client()
+    last = [0.0, 0.0, False]
+
+    def progress(fraction: float, stage: str = "") -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL or fraction >= 1.0:
+            last[0] = now
+            client.set_metadata(progress_key, [float(fraction), stage])
+
+    def cancelled() -> bool:
+        now = time.monotonic()
+        if not last[2] and now - last[1] >= PROGRESS_INTERVAL:
+            last[1] = now
+            last[2] = bool(client.get_metadata(cancel_key, default=False))
+        return last[2]
+
+    return progress, cancelled
+
+
+def inpaint_task(payload: dict, progress_key: str, cancel_key: str):
+    from muralstudio.engines import inpainting
+
+    progress, cancelled = _task_callbacks(progress_key, cancel_key)
+    source = CropSource(payload["width"], payload["height"], payload["crops"])
+    options = replace(payload["options"], device=server_device(payload["options"].device))
+    hole = np.unpackbits(payload["hole"], count=payload["width"] * payload["height"]).reshape(
+        payload["height"], payload["width"]).astype(bool)
+    return inpainting.inpaint(source, hole, options, progress=progress, cancelled=cancelled,
+                              source_sha256=payload["source_sha256"], hints=payload["hints"])
+
+
+def detect_task(payload: dict, progress_key: str, cancel_key: str):
+    from muralstudio.engines import detection
+    from muralstudio.engines.cache import warm, weights_identity
+    from muralstudio.engines import registry
+
+    progress, cancelled = _task_callbacks(progress_key, cancel_key)
+    name, device = payload["engine"], server_device(payload["device"])
+    weights = getattr(registry.get("detector", name), "weights_name", None)
+    detector = warm("detector", name, device, {}, lambda: detection.create(name, device=device),
+                    weights_identity(weights) if weights else ())
+    return detection.detect(payload["pixels"], detector, window=payload["window"], overlap=16,
+                            progress=progress, cancelled=cancelled)
+
+
+def label_task(payload: dict, progress_key: str, cancel_key: str):
+    from muralstudio.engines import labeling
+
+    import tempfile
+    from pathlib import Path
+
+    progress, cancelled = _task_callbacks(progress_key, cancel_key)
+    with tempfile.TemporaryDirectory() as folder:
+        params = {}
+        if payload.get("weights"):
+            params["weights_path"] = Path(folder) / "labeler.safetensors"
+            params["weights_path"].write_bytes(payload["weights"])
+        labeler = labeling.create(payload["engine"], device=server_device(payload["device"]), **params)
+        return labeling.label(payload["pixels"], labeler, progress=progress, cancelled=cancelled)
+
+
+TASKS = {"inpaint": inpaint_task, "detect": detect_task, "label": label_task}
+
+
+# --------------------------------------------------------------------------------------------
+# the client side
+
+_clients: dict = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(address: str):
+    """One connected Client per scheduler address, made on first use."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise RemoteUnavailable("a compute server needs dask.distributed: pip install 'dask[distributed]'") from None
+    with _clients_lock:
+        client = _clients.get(address)
+        if client is not None and client.status == "running":
+            return client
+        try:
+            client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise RemoteUnavailable(f"the compute server {address} cannot be reached ({exc or type(exc).__name__}); "
+                                    "the job did not run. Choose 'This computer' in Settings → Compute "
+                                    "to work locally.") from None
+        _clients[address] = client
+        return client
+
+
+def close_clients() -> None:
+    with _clients_lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+def run_remote(address: str, kind: str, payload: dict, progress: Callable[[float, str], None] | None = None,
+               cancelled: Callable[[], bool] | None = None, poll: float = 0.1):
+    """Run task ``kind`` on the server and wait for its result, relaying progress and cancel."""
+    client = client_for(address)
+    token = uuid.uuid4().hex
+    progress_key, cancel_key = f"muralstudio-progress-{token}", f"muralstudio-cancel-{token}"
+    # the pixels go to a worker as data, not inside the task graph the scheduler holds
+    data = client.scatter(payload, hash=False)
+    future = client.submit(TASKS[kind], data, progress_key, cancel_key, pure=False,
+                           key=f"muralstudio-{kind}-{token}")
+    shown = None
+    try:
+        while not future.done():
+            if cancelled and cancelled():
+                client.set_metadata(cancel_key, True)  # the task stops at its next checkpoint
+                future.cancel()
+                raise Cancelled()
+            time.sleep(poll)
+            if progress:
+                state = client.get_metadata(progress_key, default=None)
+                if state is not None and state != shown:
+                    shown = state
+                    progress(float(state[0]), state[1])
+        if future.status == "error" and isinstance(future.exception(), Cancelled):
+            raise Cancelled()
+        return future.result()
+    finally:
+        for key in (progress_key, cancel_key):
+            try:
+                client.set_metadata(key, None)
+            except Exception:  # noqa: BLE001 — the server may be gone; nothing to keep
+                pass
+
+
+def inpaint_payload(source, hole: np.ndarray, options, source_sha256: str | None, hints: dict | None) -> dict:
+    """What the server needs to run ``inpainting.inpaint`` as this computer would: the crops of
+    every region (the harness's own region and context computation), the packed hole, hints."""
+    from muralstudio.engines import inpainting, registry
+
+    read, width, height = inpainting._as_reader(source)
+    max_side = registry.get("inpainter", options.engine).capabilities.max_side
+    regions = inpainting.merge_overlapping(inpainting.find_regions(hole, options.group_distance),
+                                           width, height, options, max_side)
+    hints = dict(hints or {})
+    if "sample_area" in hints:
+        ys, xs = np.nonzero(hints["sample_area"] & ~hole)
+        if len(ys):
+            area = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+            regions = [(box, inpainting._bounds(crop, area)) for box, crop in regions]
+    crops = [((cx, cy, cw, ch), read(cx, cy, cw, ch)) for _, (cx, cy, cw, ch) in regions]
+    return {"width": width, "height": height, "crops": crops, "options": options,
+            "hole": np.packbits(hole.astype(bool).ravel()), "source_sha256": source_sha256, "hints": hints}
+
+
+def dask_setup(worker) -> None:
+    """``dask worker … --preload muralstudio.ops.remote``: load the default models once, on
+    the worker's GPU when it has one, so the first job does not wait for them."""
+    from muralstudio.engines import detection, inpainting
+    from muralstudio.engines.cache import warm, weights_identity
+    from muralstudio.engines import registry
+
+    device = server_device("cpu")
+    for kind, name, make in (("inpainter", inpainting.default_engine(), inpainting.create),
+                             ("detector", "resunet", detection.create)):
+        try:
+            factory = registry.get(kind, name)
+            weights = getattr(factory, "weights_name", None)
+            warm(kind, name, device, {}, lambda make=make, name=name: make(name, device),
+                 weights_identity(weights) if weights else ())
+        except Exception as exc:  # noqa: BLE001 — a worker without weights still serves the rest
+            worker.log_event("muralstudio", f"could not preload {name}: {exc}")

@@ -1,0 +1,127 @@
+"""The window's jobs on a compute server: a real Dask LocalCluster scheduler stands in for the
+shared GPU server. Same proposal as a local job, progress, cancel, and a clear failure (with
+the window still working locally) when the server cannot be reached."""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("distributed")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
+
+from muralstudio.gui.main_window import MainWindow, demo_document  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    from distributed import LocalCluster
+
+    from muralstudio.ops import remote
+
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    yield cluster.scheduler_address
+    remote.close_clients()
+    cluster.close()
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    yield win
+    if win.doc is not None:
+        win.doc.mark_clean()
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+def _restore(window, qtbot, engine, server):
+    dock = window.inpaint_dock
+    dock.compute_server = server
+    dock.engine.setCurrentIndex(dock.engine.findData(engine))
+    dock.mask_source.setCurrentIndex(dock.mask_source.findText("paint loss"))
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state in ("done", "failed"), timeout=120000)
+    assert job.state == "done", job.error
+    return dock.pending_layer()
+
+
+def without_time(record_json: str) -> dict:
+    record = json.loads(record_json)
+    record.pop("created", None)
+    return record
+
+
+@pytest.mark.parametrize("engine", ["telea", "fourier"])
+def test_inpaint_on_the_server_proposes_what_a_local_job_proposes(window, qtbot, scheduler, engine):
+    doc = demo_document()
+    window.set_document(doc)
+    local = _restore(window, qtbot, engine, "")
+    remote = _restore(window, qtbot, engine, scheduler)
+    assert len(local.patches) == len(remote.patches) > 0
+    for a, b in zip(local.patches, remote.patches):
+        assert (a.x, a.y) == (b.x, b.y)
+        np.testing.assert_array_equal(a.mask, b.mask)
+        np.testing.assert_array_equal(a.pixels, b.pixels)
+    assert without_time(local.record.to_json()) == without_time(remote.record.to_json())
+
+
+def test_detect_on_the_server_equals_local(window, qtbot, scheduler):
+    window.set_document(demo_document())
+    dock = window.detect_dock
+    results = []
+    for server in ("", scheduler):
+        dock.compute_server = server
+        job = dock.run()
+        qtbot.waitUntil(lambda: job.state in ("done", "failed"), timeout=120000)
+        assert job.state == "done", job.error
+        results.append(dock.result)
+    for name in results[0].probabilities:
+        np.testing.assert_array_equal(results[0].probabilities[name], results[1].probabilities[name])
+
+
+def test_cancel_reaches_the_server(window, qtbot, scheduler):
+    window.set_document(demo_document())
+    dock = window.inpaint_dock
+    dock.compute_server = scheduler
+    dock.engine.setCurrentIndex(dock.engine.findData("patchmatch"))
+    layers_before = list(window.doc.layers)
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "running", timeout=10000)
+    dock.cancel_button.click()
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=60000)
+    assert window.doc.layers == layers_before
+
+
+def test_unreachable_server_fails_clearly_and_local_work_goes_on(window, qtbot):
+    window.set_document(demo_document())
+    dock = window.inpaint_dock
+    dock.compute_server = "tcp://127.0.0.1:9"  # nothing listens there
+    dock.engine.setCurrentIndex(dock.engine.findData("telea"))
+    dock.mask_source.setCurrentIndex(dock.mask_source.findText("paint loss"))
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "failed", timeout=60000)
+    assert "cannot be reached" in job.error and "This computer" in job.error
+    dock.compute_server = ""
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+    assert dock.pending_layer() is not None
+
+
+def test_settings_dialog_keeps_the_server_address(qtbot):
+    from muralstudio.gui import settings
+
+    dialog = settings.SettingsDialog()
+    qtbot.addWidget(dialog)
+    assert not dialog.server.isEnabled()
+    dialog.compute.setCurrentIndex(1)
+    assert dialog.server.isEnabled()
+    dialog.server.setText(" tcp://gpu:8786 ")
+    dialog.save()
+    assert settings.get("compute_server") == "tcp://gpu:8786"
+    dialog.compute.setCurrentIndex(0)
+    dialog.save()
+    assert settings.get("compute_server") == ""
