@@ -1,0 +1,115 @@
+"""Annotation sessions (`muralstudio annotate`, how datasets/ is made) and the integrity of the
+datasets made with them."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from muralstudio.core import imageio, synth
+from muralstudio.ops.annotate import AnnotationError, Session
+
+ROOT = Path(__file__).resolve().parents[1]
+MURALS = ROOT.parent / "shared" / "datasets" / "murals"
+
+
+@pytest.fixture
+def image(tmp_path):
+    pixels = synth.generate_mural(160, 120, seed=2)[0]
+    pixels[40:80, 50:110] = (200, 40, 40)  # a flat red figure to click on
+    path = tmp_path / "mural-1.png"
+    imageio.write_png(path, pixels)
+    return path
+
+
+def test_session_builds_the_label_map_in_order_and_records_everything(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "elements", box=(10, 20, 140, 90), engine="classic")
+    index = session.click("people", [(60, 40, True)])  # crop pixels: the red block
+    labels = session.label_map()
+    assert labels.shape == (90, 140) and (labels == 4).sum() > 500
+    session.stroke("cloud", [(0, 0), (30, 0)], radius=2)
+    session.stroke("Buddha", [(100, 60), (130, 60), (130, 85), (100, 85)], 0, polygon=True)
+    labels = session.label_map()
+    assert labels[70, 115] == 5 and labels[0, 15] == 3
+    session.undo()
+    assert (session.label_map() == 5).sum() == 0
+    session.relabel(index, "animal")
+    assert (session.label_map() == 1).sum() > 500
+    target = session.save(tmp_path / "dataset", annotator="test")
+    assert target.name == "mural-1-x10y20.png"
+    saved = imageio.read_label_map(target)
+    np.testing.assert_array_equal(saved, session.label_map())
+    record = json.loads((tmp_path / "dataset" / "records" / "mural-1-x10y20.json").read_text(encoding="utf-8"))
+    assert record["box"] == [10, 20, 140, 90] and record["image"] == "mural-1"
+    assert record["clicks"] == 1 and record["strokes"] == 1 and record["elements"] == 1
+    assert record["items"][0]["clicks"] == [[60.0, 40.0, True]]
+    assert record["seconds"] >= 0 and record["commands"] >= 6
+
+
+def test_refining_an_element_uses_all_its_clicks(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    element = session.click("paint-loss", [(80, 60, True)])
+    before = (session.label_map() == 1).sum()
+    session.click(None, [(55, 45, False)], element=element)
+    assert session.items[element].clicks[-1] == [55.0, 45.0, False]
+    assert (session.label_map() == 1).sum() <= before
+    assert session.label_map()[45, 55] != 1  # a negative click clears its pixel
+
+
+def test_bad_commands_say_what_is_wrong(tmp_path, image):
+    with pytest.raises(AnnotationError, match="not inside"):
+        Session.create(tmp_path / "a", image, "elements", box=(100, 100, 100, 100))
+    with pytest.raises(AnnotationError, match="unknown class set"):
+        Session.create(tmp_path / "b", image, "rocks")
+    session = Session.create(tmp_path / "c", image, "elements", engine="classic")
+    with pytest.raises(AnnotationError, match="outside"):
+        session.click("people", [(500, 5, True)])
+    with pytest.raises(AnnotationError, match="unknown class 'dragon'"):
+        session.click("dragon", [(5, 5, True)])
+    with pytest.raises(AnnotationError, match="nothing to undo"):
+        session.undo()
+    with pytest.raises(AnnotationError, match="no annotation session"):
+        Session(tmp_path / "nowhere")
+
+
+def test_cli_annotate_round_trip(tmp_path, image, capsys):
+    from muralstudio.cli import main
+
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(image), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "click", s, "--class", "paint-loss", "--click", "80,60,+"]) == 0
+    assert main(["annotate", "stroke", s, "--class", "crack", "--points", "0,0;20,10", "--radius", "1"]) == 0
+    assert main(["annotate", "show", s, "--out", str(tmp_path / "o.png")]) == 0
+    assert imageio.read_image(tmp_path / "o.png").pixels.shape[1] >= 800  # readable overlay with grid
+    assert main(["annotate", "save", s, "--dataset", str(tmp_path / "d"), "--annotator", "me"]) == 0
+    assert main(["annotate", "click", s, "--class", "nope", "--click", "1,1,+"]) == 2
+    assert "unknown class" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["mural-elements", "mural-damage"])
+def test_dataset_integrity(name):
+    """Every label map has its crop's size and only its classes; records and maps pair up; the
+    split is the cave split every model uses."""
+    from muralstudio.core.datasets import cave_split
+
+    if not MURALS.is_dir():
+        pytest.skip("../shared/datasets/murals is not here")
+    dataset = ROOT / "datasets" / name
+    classes = json.loads((dataset / "classes.json").read_text(encoding="utf-8"))
+    records = sorted((dataset / "records").glob("*.json"))
+    labels = sorted((dataset / "labels").glob("*.png"))
+    assert [p.stem for p in records] == [p.stem for p in labels]
+    index = {p.stem: p for p in MURALS.rglob("*.jpg")}
+    for path in records:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        x, y, w, h = record["box"]
+        width, height = imageio.image_size(index[record["image"]])
+        assert 0 <= x and 0 <= y and x + w <= width and y + h <= height, path.name
+        label = imageio.read_label_map(dataset / "labels" / f"{path.stem}.png")
+        assert label.shape == (h, w), path.name
+        assert label.max() < len(classes), path.name
+        assert record["classes"] == classes
+        assert record["split"] == ("val" if cave_split([index[record["image"]]], "val") else "train")
+        if name == "mural-damage":
+            assert w >= 384 and h >= 384, path.name
