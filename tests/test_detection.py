@@ -238,3 +238,42 @@ def test_bench_detect_needs_masks_or_synthetic(capsys):
 
     assert main(["bench", "detect", "--images", "."]) == 2
     assert "--synthetic" in capsys.readouterr().err
+
+
+def test_tolerant_f1_counts_near_misses_and_pools_images():
+    from muralstudio.core.metrics import pool_tolerant, tolerant_scores
+
+    truth = np.zeros((40, 40), bool)
+    truth[20, 5:35] = True  # a one-pixel crack
+    shifted = np.roll(truth, 2, axis=0)  # drawn 2 px off
+    exact = tolerant_scores(truth, shifted, tolerance=0)
+    near = tolerant_scores(truth, shifted, tolerance=2)
+    assert exact["f1"] == 0.0 and near["f1"] == 1.0
+    far = tolerant_scores(truth, np.roll(truth, 3, axis=0), tolerance=2)
+    assert far["f1"] == 0.0
+    half = truth.copy()
+    half[20, 20:35] = False  # finds half the crack, no false pixels
+    scores = tolerant_scores(truth, half, tolerance=2)
+    assert scores["precision"] == 1.0 and 0.5 <= scores["recall"] < 0.6
+    pooled = pool_tolerant([tolerant_scores(truth, truth), tolerant_scores(truth, np.zeros_like(truth))])
+    assert pooled["precision"] == 1.0 and pooled["recall"] == 0.5
+
+
+def test_false_alarm_rate_on_confusable_paint():
+    from muralstudio.core.metrics import false_alarm_rate
+
+    intact = np.zeros((10, 10), bool)
+    intact[:, :4] = True  # 40 pixels of dark paint
+    predicted = np.zeros((10, 10), bool)
+    predicted[:2, :] = True  # 8 of them flagged, plus 12 elsewhere that do not count here
+    assert false_alarm_rate(predicted, intact) == pytest.approx(8 / 40)
+    assert np.isnan(false_alarm_rate(predicted, np.zeros_like(intact)))
+
+
+def test_real_damage_targets_keep_confusable_apart():
+    from muralstudio.train.detect import CRACK, LOSS, real_targets, split_targets
+
+    labels = np.array([[0, 1, 2, 3]], np.uint8)
+    classes, confusable = split_targets(real_targets(labels))
+    assert classes.tolist() == [[0, LOSS, CRACK, 0]]
+    assert confusable.tolist() == [[False, False, False, True]]

@@ -221,3 +221,30 @@ def test_train_clicks_evaluate_prints_each_weights_files_validation(tiny_sets, t
     assert all(0 <= float(v) <= 1 for v in rows[0][1:]) and len(rows[0]) == 4
     assert main(["train", "clicks", *common, "--steps", "1"]) != 0  # neither --out nor --evaluate
     assert "needs --out" in capsys.readouterr().err
+
+
+def test_train_detect_on_annotated_real_damage_selects_on_held_out_caves(tmp_path):
+    from muralstudio.ops.annotate import Session
+    from muralstudio.train.inpaint_fourier import selection_caves
+
+    murals, dataset = tmp_path / "murals", tmp_path / "damage"
+    murals.mkdir()
+    names = [f"tang-{100 + i}-a" for i in range(12)]
+    fit, select = selection_caves([murals / n for n in names])
+    assert fit and select  # both parts exist among these caves
+    for i, name in enumerate(names):
+        image = synth.generate_mural(96, 96, seed=i)[0]
+        imageio.write_png(murals / f"{name}.png", image)
+        session = Session.create(tmp_path / "sessions" / name, murals / f"{name}.png", "damage")
+        session.stroke("paint-loss", [(20, 20), (40, 20), (40, 40), (20, 40)], 0, polygon=True)
+        session.stroke("crack", [(50, 10), (90, 60)], 1)
+        session.stroke("confusable", [(10, 70), (80, 80)], 4)
+        session.save(dataset, annotator="test")
+    out = tmp_path / "det"
+    assert main(["train", "detect", "--data", f"{dataset},{murals}", "--murals", str(murals), "--out", str(out),
+                 "--size", "64", "--batch", "2", "--steps", "2", "--eval-every", "2", "--log-every", "1",
+                 "--device", "cpu"]) == 0
+    log = rows(out.with_suffix(".log.csv"))
+    assert "val_false_alarm" in log[-1] and log[-1]["val_f1_loss"] != ""
+    extra = weights.read_metadata(out.with_suffix(".safetensors"))["extra"]
+    assert set(extra["thresholds"]) == {"paint loss", "craquelure"}

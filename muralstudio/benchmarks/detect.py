@@ -81,3 +81,69 @@ def format_table(report: dict) -> str:
                      f"{r['f1']:>8.3f}{r['iou']:>8.3f}{r['miou']:>8.3f}{r['images_per_second']:>8.1f}"
                      f"{r['megapixels_per_second']:>8.2f}")
     return "\n".join(lines)
+
+
+#: annotated real-damage classes (datasets/mural-damage) → the detector's class names
+REAL_CLASSES = {1: "paint loss", 2: "craquelure"}
+CONFUSABLE = 3
+
+
+def run_real(dataset, murals, engines=("resunet",), split: str = "val", tolerance: float = 2.0,
+             thresholds: dict | None = None, log=print) -> dict:
+    """Scores on real damage annotated with ``muralstudio annotate`` (datasets/mural-damage):
+    per damage class pixel-exact and ``tolerance``-px precision / recall / F1, pooled over the
+    crops, and the false-alarm rate on pixels labelled "confusable" (intact dark paint): the
+    share of them marked as any damage."""
+    from muralstudio.core.datasets import annotated_crops
+    from muralstudio.core.metrics import false_alarm_rate, pool_tolerant, tolerant_scores
+
+    cases = list(annotated_crops(dataset, murals, split))
+    if not cases:
+        raise ValueError(f"no {split} crops in {dataset}")
+    report = {"engines": {}, "n_images": len(cases), "split": split, "tolerance": tolerance,
+              "megapixels": sum(c[1].shape[0] * c[1].shape[1] for c in cases) / 1e6}
+    for name in engines:
+        detector = detection.create(name)
+        per_class = {cls: {"truth": [], "pred": [], "tolerant": []} for cls in REAL_CLASSES.values()}
+        confusable_pred, confusable_truth, seconds = [], [], 0.0
+        for stem, image, labels, _ in cases:
+            start = time.perf_counter()
+            result = detection.detect(image, detector)
+            seconds += time.perf_counter() - start
+            any_damage = np.zeros(labels.shape, bool)
+            for value, cls in REAL_CLASSES.items():
+                thr = (thresholds or {}).get(cls, detector.threshold_for(cls))
+                predicted = result.mask(cls, thr)
+                any_damage |= predicted
+                per_class[cls]["truth"].append((labels == value).ravel())
+                per_class[cls]["pred"].append(predicted.ravel())
+                per_class[cls]["tolerant"].append(tolerant_scores(labels == value, predicted, tolerance))
+            confusable_pred.append(any_damage[labels == CONFUSABLE])
+            confusable_truth.append(int((labels == CONFUSABLE).sum()))
+        scores = {}
+        for cls, parts in per_class.items():
+            exact = binary_scores(np.concatenate(parts["truth"]), np.concatenate(parts["pred"]))
+            near = pool_tolerant(parts["tolerant"])
+            scores[cls] = {"precision": exact["precision"], "recall": exact["recall"], "f1": exact["f1"],
+                           "precision_tol": near["precision"], "recall_tol": near["recall"], "f1_tol": near["f1"],
+                           "threshold": (thresholds or {}).get(cls, detector.threshold_for(cls))}
+        flagged = np.concatenate(confusable_pred) if confusable_pred else np.zeros(0, bool)
+        scores["confusable_false_alarm"] = false_alarm_rate(flagged, np.ones_like(flagged)) if flagged.size else float("nan")
+        scores["confusable_pixels"] = int(sum(confusable_truth))
+        scores["megapixels_per_second"] = report["megapixels"] / seconds
+        report["engines"][name] = scores
+    return report
+
+
+def format_real_table(report: dict) -> str:
+    lines = [f"real damage ({report['split']} caves): {report['n_images']} crops, {report['megapixels']:.1f} Mpx; "
+             f"tolerance {report['tolerance']:g} px",
+             f"{'engine':<12}{'class':<12}{'P':>7}{'R':>7}{'F1':>7}{'P±tol':>8}{'R±tol':>8}{'F1±tol':>8}{'thr':>6}"]
+    for name, scores in report["engines"].items():
+        for cls in REAL_CLASSES.values():
+            r = scores[cls]
+            lines.append(f"{name:<12}{cls:<12}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}"
+                         f"{r['precision_tol']:>8.3f}{r['recall_tol']:>8.3f}{r['f1_tol']:>8.3f}{r['threshold']:>6.2f}")
+        lines.append(f"{name:<12}false alarms on confusable intact paint: {scores['confusable_false_alarm']:.1%} "
+                     f"of {scores['confusable_pixels']:,} px; {scores['megapixels_per_second']:.2f} Mpx/s")
+    return "\n".join(lines)

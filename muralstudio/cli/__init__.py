@@ -246,6 +246,11 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     bd.add_argument("--class", dest="damage_class", default=None,
                     help="class scored against the masks (default craquelure, or the synthetic kind)")
     bd.add_argument("--threshold", type=float, default=None)
+    bd.add_argument("--real", type=Path, default=None, metavar="DATASET",
+                    help="score on real damage annotated with 'muralstudio annotate' (e.g. "
+                         "datasets/mural-damage; --images is then the murals folder): paint loss and "
+                         "craquelure, exact and within --tolerance px, and false alarms on confusable paint")
+    bd.add_argument("--tolerance", type=float, default=2.0)
     bd.add_argument("--limit", type=int, default=None)
     bd.add_argument("--json", type=Path, default=None)
     bl = bench_sub.add_parser("label", help="PA, mPA, per-class IoU, mIoU, seconds per megapixel",
@@ -332,6 +337,10 @@ def cmd_bench(args) -> int:
     if args.bench_command == "detect":
         from muralstudio.benchmarks import detect as bench_detect
 
+        if args.real:
+            report = bench_detect.run_real(args.real, args.images, [e.strip() for e in args.engine.split(",")],
+                                           "val" if args.split == "all" else args.split, args.tolerance)
+            return _print_report(bench_detect.format_real_table(report), report, args.json)
         report = bench_detect.run(args.images, args.masks, [e.strip() for e in args.engine.split(",")],
                                   args.synthetic, args.damage_class, args.threshold, args.split,
                                   args.limit, log=lambda m: print(m, file=sys.stderr))

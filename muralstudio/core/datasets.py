@@ -64,3 +64,33 @@ def pairs_with_masks(images, mask_folder) -> list[tuple[Path, Path]]:
     """(image, mask) for each image that has a mask of the same stem in ``mask_folder``."""
     found = [(image, mask_for(image, Path(mask_folder))) for image in images]
     return [(image, mask) for image, mask in found if mask is not None]
+
+
+def is_annotated_set(folder) -> bool:
+    """A dataset made with ``muralstudio annotate``: ``records/`` and ``labels/``."""
+    return (Path(folder) / "records").is_dir() and (Path(folder) / "labels").is_dir()
+
+
+def annotated_crops(dataset, murals, split: str = "all"):
+    """(name, RGB uint8 crop, label map, record) of every crop of an annotated dataset in
+    ``split`` (its records' cave split), the crop read from the mural of ``murals`` whose stem
+    the record names (images are referenced, never copied)."""
+    import json
+
+    from muralstudio.core import imageio
+
+    dataset = Path(dataset)
+    index = {p.stem: p for p in list_images(murals)}
+    for path in sorted((dataset / "records").glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if split != "all" and record["split"] != split:
+            continue
+        image = index.get(record["image"])
+        if image is None:
+            raise FileNotFoundError(f"{path}: its image {record['image']} is not in {murals}")
+        x, y, w, h = record["box"]
+        crop = imageio.to_rgb8(imageio.read_region(image, x, y, w, h))
+        labels = imageio.read_label_map(dataset / "labels" / f"{path.stem}.png")
+        if labels.shape != crop.shape[:2]:
+            raise ValueError(f"{path.stem}: label map {labels.shape[::-1]} differs from its crop {w}×{h}")
+        yield path.stem, crop, labels, record

@@ -207,6 +207,47 @@ def binary_scores(truth: np.ndarray, predicted: np.ndarray) -> dict:
             "f1": f1, "iou": iou, "miou": (iou + iou_bg) / 2}
 
 
+def _near(mask: np.ndarray, tolerance: float) -> np.ndarray:
+    """Pixels within ``tolerance`` px (Euclidean) of a nonzero pixel of ``mask``."""
+    import cv2
+
+    if not mask.any():
+        return np.zeros_like(mask, bool)
+    distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return distance <= tolerance
+
+
+def tolerant_scores(truth: np.ndarray, predicted: np.ndarray, tolerance: float = 2.0) -> dict:
+    """Precision, recall and F1 with a distance tolerance, as crack benchmarks count them: a
+    predicted pixel is right when a true pixel lies within ``tolerance`` px, a true pixel is
+    found when a predicted one does. Also returns the counts, so images can be pooled
+    (:func:`pool_tolerant`)."""
+    t = np.asarray(truth) != 0
+    p = np.asarray(predicted) != 0
+    _check_pair(t, p)
+    counts = {"pred": int(p.sum()), "pred_hit": int((p & _near(t, tolerance)).sum()),
+              "true": int(t.sum()), "true_hit": int((t & _near(p, tolerance)).sum())}
+    return {**pool_tolerant([counts]), **counts}
+
+
+def pool_tolerant(counts: list[dict]) -> dict:
+    pred = sum(c["pred"] for c in counts)
+    true = sum(c["true"] for c in counts)
+    precision = sum(c["pred_hit"] for c in counts) / pred if pred else 0.0
+    recall = sum(c["true_hit"] for c in counts) / true if true else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def false_alarm_rate(predicted: np.ndarray, intact: np.ndarray) -> float:
+    """Share of the ``intact`` pixels (e.g. dark paint labelled "confusable") that a detector
+    marked as damage; nan when there are none."""
+    intact = np.asarray(intact) != 0
+    _check_pair(intact, np.asarray(predicted))
+    n = int(intact.sum())
+    return float((np.asarray(predicted)[intact] != 0).sum()) / n if n else float("nan")
+
+
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two binary masks (1.0 when both are empty)."""
     a, b = np.asarray(a) != 0, np.asarray(b) != 0
