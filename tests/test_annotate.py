@@ -96,7 +96,7 @@ def test_dataset_integrity(name):
     if not MURALS.is_dir():
         pytest.skip("../shared/datasets/murals is not here")
     dataset = ROOT / "datasets" / name
-    classes = json.loads((dataset / "classes.json").read_text(encoding="utf-8"))
+    classes = [c["name"] for c in json.loads((dataset / "classes.json").read_text(encoding="utf-8"))["classes"]]
     records = sorted((dataset / "records").glob("*.json"))
     labels = sorted((dataset / "labels").glob("*.png"))
     assert [p.stem for p in records] == [p.stem for p in labels]

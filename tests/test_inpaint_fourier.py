@@ -97,7 +97,7 @@ def test_learning_rate_depends_on_the_step_only():
 
 def test_selection_caves_are_training_caves_only(tmp_path):
     from muralstudio.core.datasets import cave_split
-    from muralstudio.train.inpaint_fourier import selection_caves
+    from muralstudio.core.datasets import selection_caves
 
     paths = [tmp_path / f"beiwei-{100 + i}-a.jpg" for i in range(200)]
     train = cave_split(paths, "train")

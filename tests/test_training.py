@@ -225,7 +225,7 @@ def test_train_clicks_evaluate_prints_each_weights_files_validation(tiny_sets, t
 
 def test_train_detect_on_annotated_real_damage_selects_on_held_out_caves(tmp_path):
     from muralstudio.ops.annotate import Session
-    from muralstudio.train.inpaint_fourier import selection_caves
+    from muralstudio.core.datasets import selection_caves
 
     murals, dataset = tmp_path / "murals", tmp_path / "damage"
     murals.mkdir()

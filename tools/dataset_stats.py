@@ -83,13 +83,13 @@ def sheet(records: list[dict], murals: Path, out: Path, tile: int = 256) -> None
         mixed = rgb.astype(np.float32)
         mixed[shown] = 0.5 * mixed[shown] + 0.5 * palette[labels][shown]
         pair = np.concatenate([rgb, mixed.astype(np.uint8)], axis=1)
-        f = tile / max(pair.shape[:2])
+        f = min(2 * tile / pair.shape[1], tile / pair.shape[0])
         pair = cv2.resize(pair, (int(pair.shape[1] * f), int(pair.shape[0] * f)), interpolation=cv2.INTER_AREA)
-        canvas = np.full((tile + 16, tile, 3), 255, np.uint8)
+        canvas = np.full((tile + 16, 2 * tile, 3), 255, np.uint8)
         canvas[:pair.shape[0], :pair.shape[1]] = pair
         cv2.putText(canvas, r["name"][:34], (2, tile + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1)
         tiles.append(canvas)
-    cols = 4
+    cols = 3
     rows = [np.concatenate(tiles[i:i + cols] + [np.full_like(tiles[0], 255)] * (cols - len(tiles[i:i + cols])), axis=1)
             for i in range(0, len(tiles), cols)]
     imageio.write_png(out, np.concatenate(rows, axis=0))

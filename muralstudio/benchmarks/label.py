@@ -15,8 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
-from muralstudio.core.imageio import read_image, read_mask, to_rgb8
+from muralstudio.core.datasets import labelled_pairs
 from muralstudio.core.metrics import confusion_matrix, scores_from_confusion
 from muralstudio.engines import labeling
 
@@ -57,10 +56,6 @@ class KMeansLabeler(labeling.Labeler):
         return out.reshape(len(self.classes), *tile.shape[:2])
 
 
-def _load(pairs):
-    return [(path, to_rgb8(read_image(path).pixels), read_mask(label)) for path, label in pairs]
-
-
 def make_labeler(spec: str, train_cases, device: str = "cpu"):
     if spec == "kmeans":
         if not train_cases:
@@ -74,13 +69,11 @@ def make_labeler(spec: str, train_cases, device: str = "cpu"):
 
 def run(images, labels, engines=("pspm", "kmeans"), split: str = "val", device: str = "cpu",
         log=print) -> dict:
-    paths = list_images(images)
-    cases = _load(pairs_with_masks(cave_split(paths, split), labels))
+    cases = labelled_pairs(images, labels, split)
     if not cases:
         raise ValueError(f"no image/label pairs (same stem) in {images} and {labels} "
                          f"(split {split})")
-    train_cases = _load(pairs_with_masks(cave_split(paths, "train"), labels)) \
-        if any(e == "kmeans" for e in engines) else []
+    train_cases = labelled_pairs(images, labels, "train") if any(e == "kmeans" for e in engines) else []
     megapixels = sum(image.shape[0] * image.shape[1] for _, image, _ in cases) / 1e6
     report = {"engines": {}, "n_images": len(cases), "split": split, "megapixels": megapixels}
     for spec in engines:

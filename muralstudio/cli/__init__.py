@@ -22,7 +22,6 @@ from pathlib import Path
 from muralstudio import __version__
 from muralstudio.core.errors import MuralStudioError
 
-import importlib
 import pkgutil
 
 

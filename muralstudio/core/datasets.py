@@ -51,6 +51,16 @@ def cave_split(paths, part: str, fraction: float = VALIDATION_FRACTION) -> list[
     return [p for p in paths if held_out(p) == (part == "val")]
 
 
+def selection_caves(paths, fraction: float = 0.2) -> tuple[list[Path], list[Path]]:
+    """Split *training-side* mural crops by cave into (fit, select), by a salted hash of the
+    cave, so model selection never sees the benchmark's validation caves."""
+    fit, select = [], []
+    for path in paths:
+        digest = hashlib.sha256(f"select:{cave_of(path)}".encode()).digest()
+        (select if int.from_bytes(digest[:4], "big") / 2**32 < fraction else fit).append(path)
+    return fit, select
+
+
 def mask_for(image: Path, mask_folder: Path) -> Path | None:
     """The mask in ``mask_folder`` sharing the image's stem (any image suffix), or None."""
     for suffix in IMAGE_SUFFIXES:
@@ -94,3 +104,31 @@ def annotated_crops(dataset, murals, split: str = "all"):
         if labels.shape != crop.shape[:2]:
             raise ValueError(f"{path.stem}: label map {labels.shape[::-1]} differs from its crop {w}×{h}")
         yield path.stem, crop, labels, record
+
+
+def labelled_pairs(images, labels, split: str = "all") -> list:
+    """(name, RGB uint8, label map) of every labelled image in ``split``: "train", "val",
+    "all", or the training caves' "fit" / "select" parts (:func:`selection_caves`). ``labels``:
+    folders (comma-separated) of label maps named like the images, or sets made with
+    ``muralstudio annotate`` (crops of the images, by record)."""
+    from muralstudio.core import imageio
+
+    wanted = "train" if split in ("fit", "select") else split
+
+    def in_part(path) -> bool:
+        if split not in ("fit", "select"):
+            return True
+        fit, _ = selection_caves([Path(path)])
+        return bool(fit) == (split == "fit")
+
+    out = []
+    for folder in [Path(f) for f in str(labels).split(",") if f]:
+        if is_annotated_set(folder):
+            out += [(name, crop, label) for name, crop, label, record in annotated_crops(folder, images, wanted)
+                    if in_part(record["image"])]
+        else:
+            for image_path, label_path in pairs_with_masks(cave_split(list_images(images), wanted), folder):
+                if in_part(image_path):
+                    out.append((image_path.stem, imageio.to_rgb8(imageio.read_image(image_path).pixels),
+                                imageio.read_label_map(label_path)))
+    return out

@@ -23,8 +23,8 @@ CLASS_SETS = {
     # 0 = intact; "confusable" marks intact paint a detector must leave alone
     "damage": ["intact", "paint-loss", "crack", "confusable"],
 }
-PALETTE = [(0, 0, 0), (230, 159, 0), (86, 180, 233), (240, 240, 240), (213, 94, 0),
-           (240, 228, 66), (0, 158, 115), (204, 121, 167)]
+# the window's label colours (core.document.DEFAULT_LABEL_CLASSES), so a map looks the same there
+PALETTE = [(0, 0, 0), (230, 159, 0), (86, 180, 233), (240, 240, 240), (0, 158, 115), (213, 94, 0)]
 DAMAGE_PALETTE = [(0, 0, 0), (255, 0, 255), (0, 255, 255), (60, 220, 60)]
 
 

@@ -100,7 +100,7 @@ def real_crops(folder: Path, murals: Path, part: str) -> list:
     """Annotated real-damage crops of the training caves: ``part`` "fit" (to train on) or
     "select" (held out to choose checkpoints and thresholds), or "val" (the benchmark's caves)."""
     from muralstudio.core.datasets import annotated_crops
-    from muralstudio.train.inpaint_fourier import selection_caves
+    from muralstudio.core.datasets import selection_caves
 
     out = []
     for name, crop, labels, record in annotated_crops(folder, murals, "val" if part == "val" else "train"):

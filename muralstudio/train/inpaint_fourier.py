@@ -20,7 +20,6 @@ What makes it train where the older recipes did not (issue 22's review):
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 import math
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 import torch
 
 from muralstudio.core import synth
-from muralstudio.core.datasets import cave_of, cave_split, list_images
+from muralstudio.core.datasets import cave_of, cave_split, list_images, selection_caves
 from muralstudio.train import common
 
 log = logging.getLogger("muralstudio.train")
@@ -38,16 +37,6 @@ BANDS = ((0.1, 0.2), (0.2, 0.3), (0.3, 0.4), (0.4, 0.5))
 #: model selection: jelly 30–40 % and dust 10–20 %, the two bands the targets weigh most
 SELECTION_BANDS = (("jelly", (0.3, 0.4)), ("dust", (0.1, 0.2)))
 SELECTION_SEED = 7
-
-
-def selection_caves(paths, fraction: float = 0.2) -> tuple[list[Path], list[Path]]:
-    """Split *training-side* mural crops by cave into (fit, select), by a salted hash of the
-    cave, so model selection never sees the benchmark's validation caves."""
-    fit, select = [], []
-    for path in paths:
-        digest = hashlib.sha256(f"select:{cave_of(path)}".encode()).digest()
-        (select if int.from_bytes(digest[:4], "big") / 2**32 < fraction else fit).append(path)
-    return fit, select
 
 
 def lr_at(step: int, lr: float, warmup: int = 200, cycle: int = 1000, min_lr: float = 1e-5) -> float:

@@ -24,9 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
 from muralstudio.core.document import DEFAULT_LABEL_CLASSES
-from muralstudio.core.imageio import read_label_map
 from muralstudio.core.metrics import confusion_matrix
 from muralstudio.engines.nets.pspnet import PSPM
 from muralstudio.engines.nets.resunet import dice_loss
@@ -41,7 +39,8 @@ IGNORE = 255
 def read_classes(labels_folder) -> list[tuple[str, tuple[int, int, int]]]:
     """Classes of a training set: ``classes.json`` beside or inside the labels folder (written
     by "Export training set"), else the six PSP-M classes."""
-    for candidate in (Path(labels_folder) / "classes.json", Path(labels_folder).parent / "classes.json"):
+    first = Path(str(labels_folder).split(",")[0])
+    for candidate in (first / "classes.json", first.parent / "classes.json"):
         if candidate.exists():
             entries = json.loads(candidate.read_text(encoding="utf-8"))["classes"]
             entries = sorted(entries, key=lambda e: e["index"])
@@ -50,19 +49,20 @@ def read_classes(labels_folder) -> list[tuple[str, tuple[int, int, int]]]:
 
 
 def load_pairs(images, labels, split: str, n_classes: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """(stem, RGB uint8, label map) of the pairs in ``split`` ("train", "val", "all")."""
-    pairs = pairs_with_masks(cave_split(list_images(images), split), labels)
+    """:func:`labelled_pairs` checked: sizes agree and values are classes (or 255 = unlabelled).
+    Checkpoints are chosen on the training caves' "select" part, never on the benchmark's "val"."""
+    from muralstudio.core.datasets import labelled_pairs
+
     out = []
-    for image_path, label_path in pairs:
-        image, label = common.load_rgb8(image_path), read_label_map(label_path)
+    for name, image, label in labelled_pairs(images, labels, split):
         if image.shape[:2] != label.shape:
-            raise ValueError(f"{label_path} is {label.shape[1]}×{label.shape[0]} but its image "
+            raise ValueError(f"{name}: label map is {label.shape[1]}×{label.shape[0]} but its image "
                              f"is {image.shape[1]}×{image.shape[0]}")
         bad = (label >= n_classes) & (label != IGNORE)
         if bad.any():
-            raise ValueError(f"{label_path} has label values {sorted(int(v) for v in np.unique(label[bad]))} "
+            raise ValueError(f"{name} has label values {sorted(int(v) for v in np.unique(label[bad]))} "
                              f"but only {n_classes} classes are defined")
-        out.append((image_path.stem, image, label))
+        out.append((name, image, label))
     return out
 
 
@@ -167,9 +167,9 @@ def train(args, progress=None, cancelled=None) -> Path:
     device, out, ckpt_path, log_path = common.start_run(args)
     classes = read_classes(args.labels)
     n = len(classes)
-    if args.val_split == "cave":
-        train_pairs = load_pairs(args.images, args.labels, "train", n)
-        val_pairs = load_pairs(args.images, args.labels, "val", n)
+    if args.val_split == "cave":  # checkpoints chosen on held-out training caves, not the benchmark's
+        train_pairs = load_pairs(args.images, args.labels, "fit", n)
+        val_pairs = load_pairs(args.images, args.labels, "select", n)
     else:
         train_pairs = val_pairs = load_pairs(args.images, args.labels, "all", n)
     if not train_pairs:
