@@ -186,6 +186,7 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
                              "and element classes, as a table or CSV")
     measure.add_argument("project", type=Path, help="a .mural project")
     measure.add_argument("--csv", type=Path, help="write the table as CSV")
+    measure.add_argument("--xlsx", type=Path, help="write the table as an Excel workbook")
     measure.add_argument("--mm-per-px", type=float, help="the physical scale (default: the image's DPI)")
 
     models = sub.add_parser("models", help="list engines and their weights")
@@ -536,7 +537,7 @@ def cmd_measure(args) -> int:
     doc = load_project(args.project)
     if args.mm_per_px is not None and not (math.isfinite(args.mm_per_px) and args.mm_per_px > 0):
         raise ValueError(f"--mm-per-px must be a positive number, not {args.mm_per_px}")
-    scale = args.mm_per_px or measure.scale_of(doc.info)
+    scale = args.mm_per_px or doc.mm_per_px  # the project's own scale, else the file's DPI
     rows = measure.measure_layers(doc.layers, doc.width * doc.height, scale)
     print(f"{doc.title}: {doc.width}×{doc.height} px" + (f", {scale:.4g} mm/px" if scale else ", no scale"))
     print(f"{'layer':<24}{'what':<12}{'pixels':>12}{'share':>8}{'regions':>9}{'largest':>10}{'cm²':>10}")
@@ -546,6 +547,8 @@ def cmd_measure(args) -> int:
               f"{r.largest_pixels:>10,}{area:>10}")
     if args.csv:
         measure.export_csv(rows, args.csv)
+    if args.xlsx:
+        measure.export_xlsx(rows, args.xlsx, title=doc.title, mm_per_px=scale)
     return 0
 
 

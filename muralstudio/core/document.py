@@ -180,6 +180,20 @@ class NoteLayer(Layer):
         self.position = tuple(int(v) for v in position)
 
 
+#: the object metadata a condition report starts with (Document properties dialog)
+PROPERTY_FIELDS = ("site", "cave", "wall", "subject", "photographer", "date", "notes")
+
+
+def scale_from_line(length_px: float, length: float, unit: str = "cm") -> float:
+    """mm per pixel from a line of ``length_px`` pixels drawn over ``length`` ``unit`` (mm, cm, m)."""
+    factor = {"mm": 1.0, "cm": 10.0, "m": 1000.0}.get(unit)
+    if factor is None:
+        raise ValueError(f"unit must be mm, cm or m, not {unit!r}")
+    if not (length_px > 0 and length > 0):
+        raise ValueError("the line and its length must both be longer than zero")
+    return length * factor / length_px
+
+
 class Document:
     """Source image + layers + history. Open one with :meth:`open` or :meth:`from_array`."""
 
@@ -191,6 +205,10 @@ class Document:
         self.uid = uuid.uuid4().hex
         self.view: dict = {}
         self.label_classes = list(DEFAULT_LABEL_CLASSES)
+        #: the physical scale set by the user (a line over a known length), else None: the file's DPI
+        self.user_mm_per_px: float | None = None
+        #: object metadata for reports (PROPERTY_FIELDS), saved in the project
+        self.properties: dict[str, str] = {}
         self._source_sha256: str | None = None
         self._pyramid: Pyramid | None = None
         self._clean_index: int | None = 0
@@ -212,6 +230,34 @@ class Document:
         return cls(ArraySource(pixels, info, name), **kwargs)
 
     # basic facts -------------------------------------------------------------------------
+    @property
+    def mm_per_px(self) -> float | None:
+        """Millimetres per pixel: the user's scale, else the file's resolution, else None."""
+        if self.user_mm_per_px:
+            return self.user_mm_per_px
+        dpi = getattr(self.source.info, "dpi", None)
+        return 25.4 / dpi[0] if dpi and dpi[0] else None
+
+    @property
+    def scale_origin(self) -> str | None:
+        """"user", "file" or None (no scale known)."""
+        if self.user_mm_per_px:
+            return "user"
+        return "file" if self.mm_per_px else None
+
+    def set_scale(self, mm_per_px: float | None) -> None:
+        """Set (or with None, clear) the user's scale; marks the document modified."""
+        if mm_per_px is not None and not (np.isfinite(mm_per_px) and mm_per_px > 0):
+            raise ValueError(f"a scale must be a positive number of mm per pixel, not {mm_per_px}")
+        self.user_mm_per_px = float(mm_per_px) if mm_per_px else None
+        self._clean_index = None
+        self.modified_changed.emit(True)
+
+    def set_properties(self, properties: dict) -> None:
+        self.properties = {k: str(v) for k, v in properties.items() if k in PROPERTY_FIELDS and str(v).strip()}
+        self._clean_index = None
+        self.modified_changed.emit(True)
+
     @property
     def info(self) -> ImageInfo:
         return self.source.info

@@ -183,6 +183,8 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
         "layers": [_layer_entry(layer) for layer in doc.layers],
         "label_classes": [[n, list(c)] for n, c in doc.label_classes],
         "view": dict(doc.view) if isinstance(doc.view, dict) else doc.view,
+        "scale_mm_per_px": doc.user_mm_per_px,
+        "properties": dict(doc.properties),
     }
     entries = []
     for layer in doc.layers:
@@ -297,6 +299,14 @@ def validate_manifest(manifest: dict, path) -> None:
     for key in ("path", "relative_path", "embedded", "sha256", "name"):
         if key in source and source[key] is not None:
             _field(path, f"source.{key}", source[key], lambda v: isinstance(v, str), "text")
+    if manifest.get("scale_mm_per_px") is not None:
+        _field(path, "scale_mm_per_px", manifest["scale_mm_per_px"],
+               lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 1e6,
+               "a positive number of mm per pixel")
+    if manifest.get("properties") is not None:
+        _field(path, "properties", manifest["properties"],
+               lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) and len(x) < 10000
+                                                     for k, x in v.items()), "an object of texts")
     layers = _field(path, "layers", manifest.get("layers"), lambda v: isinstance(v, list), "a list")
     for i, entry in enumerate(layers):
         where = f"layers[{i}]"
@@ -393,6 +403,8 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
             for entry in manifest["layers"]:
                 doc.layers.append(_load_layer(zf, entry, doc))
             doc.view = manifest.get("view", {})
+            doc.user_mm_per_px = manifest.get("scale_mm_per_px")
+            doc.properties = dict(manifest.get("properties") or {})
     except (ProjectError, ImageIOError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, NotImplementedError,

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from muralstudio.core import export, maskops, project, synth
+from muralstudio.core import export, maskops, project
+from muralstudio.core.demo import demo_document  # noqa: F401 (the window's demo; tests import it here)
 from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.engines import registry
@@ -88,19 +89,6 @@ def run_in_thread(fn) -> BaseException | None:
     timer.stop()
     thread.join()
     return errors[0] if errors else None
-
-
-def demo_document() -> Document:
-    """The generated damaged mural with its damage already masked, so every tool has input."""
-    damaged, _clean, masks, labels = synth.demo_document_pixels()
-    doc = Document.from_array(damaged, name="demo mural (generated)")
-    doc.new_mask_layer("cracks", masks["cracks"], color=(255, 40, 40))
-    doc.new_mask_layer("paint loss", masks["loss"], color=(40, 160, 255))
-    layer = doc.new_label_layer("elements (ground truth)", labels)
-    layer.visible = False
-    doc.history.clear()
-    doc.mark_clean()
-    return doc
 
 
 class MainWindow(QMainWindow):

@@ -75,6 +75,41 @@ def export_csv(rows: list[Measurement], path) -> Path:
     return Path(path)
 
 
+#: column titles of the spreadsheet, in the order of :class:`Measurement`'s fields
+COLUMN_TITLES = {"layer": "Layer", "what": "What", "pixels": "Pixels", "share": "Share of image",
+                 "regions": "Regions", "largest_pixels": "Largest region (px)", "area_cm2": "Area (cm²)",
+                 "largest_cm2": "Largest region (cm²)"}
+
+
+def export_xlsx(rows: list[Measurement], path, title: str = "", mm_per_px: float | None = None) -> Path:
+    """The table as an Excel workbook (openpyxl): a header row, numbers as numbers (share as
+    a percentage), the scale noted below the table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from muralstudio.core.atomic import atomic_write
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Measurements"
+    names = list(COLUMN_TITLES)
+    sheet.append([COLUMN_TITLES[n] for n in names])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        values = asdict(row)
+        sheet.append([values[n] for n in names])
+        sheet.cell(row=sheet.max_row, column=names.index("share") + 1).number_format = "0.00%"
+    sheet.append([])
+    sheet.append([f"{title}: scale" if title else "scale",
+                  f"{mm_per_px:.6g} mm per pixel" if mm_per_px else "no physical scale (areas in cm² left empty)"])
+    for column, width in zip("ABCDEFGH", (24, 14, 12, 14, 10, 20, 12, 20)):
+        sheet.column_dimensions[column].width = width
+    with atomic_write(path, "wb") as handle:
+        book.save(handle)
+    return Path(path)
+
+
 def scale_of(info) -> float | None:
     """Millimetres per pixel from the image's resolution tag (DPI), or None."""
     dpi = getattr(info, "dpi", None)

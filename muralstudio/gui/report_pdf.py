@@ -1,0 +1,57 @@
+"""The condition report (``ops.report``) as an A4 PDF, drawn by Qt's own PDF writer from the
+report's HTML; the fonts it uses (a CJK one for Chinese text) are embedded by Qt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QSizeF, QUrl
+from PySide6.QtGui import QFont, QFontDatabase, QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+#: families tried in order for the report's text; the first installed one is used
+FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimSun",
+            "WenQuanYi Micro Hei", "Noto Sans", "DejaVu Sans")
+
+
+def report_font(language: str) -> QFont:
+    """A font that has the report's glyphs (a CJK family for Chinese), raising when none is
+    installed rather than writing boxes."""
+    installed = set(QFontDatabase.families())
+    for family in FAMILIES:
+        if family in installed and (language != "zh_CN" or QFontDatabase.WritingSystem.SimplifiedChinese
+                                    in QFontDatabase.writingSystems(family)):
+            font = QFont(family)
+            font.setPointSizeF(10)
+            return font
+    if language == "zh_CN":
+        raise RuntimeError("no font with Chinese characters is installed (e.g. Noto Sans CJK SC): "
+                           "the Chinese report cannot be written")
+    return QFont()
+
+
+def write_pdf(report, path) -> Path:
+    """Write ``report`` (:class:`muralstudio.ops.report.Report`) as an A4 PDF, atomically."""
+    from muralstudio.core.atomic import atomic_write
+
+    path = Path(path)
+    document = QTextDocument()
+    document.setDefaultFont(report_font(report.language))
+    for name, rgb in report.images.items():
+        image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+    document.setHtml(report.html)
+    tmp = path.with_name(f".{path.name}.writing")
+    writer = QPdfWriter(str(tmp))
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
+    writer.setResolution(150)
+    writer.setTitle(report.sections[0] if report.sections else "MuralStudio report")
+    writer.setCreator("MuralStudio")
+    layout = writer.pageLayout().paintRectPixels(writer.resolution())
+    document.setPageSize(QSizeF(layout.width(), layout.height()))
+    document.print_(writer)
+    del writer  # finishes the file
+    with atomic_write(path, "wb") as handle:
+        handle.write(tmp.read_bytes())
+    tmp.unlink()
+    return path

@@ -1,0 +1,274 @@
+"""The condition and treatment report of a project: object metadata, an overview with a scale
+bar, the damage map with its legend and areas, the measurements table, every intervention
+(engine, weights, parameters, time, area, before/after crops) and the element labels summary.
+
+Built here as HTML with named images (Qt-free); :func:`write_html` writes one self-contained
+file (images inline), and the window's layer renders the same HTML to an A4 PDF with Qt's PDF
+writer (``muralstudio.gui.report_pdf``), embedding a CJK font for the Chinese report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+TEXT = {
+    "en": {
+        "title": "Condition and treatment report", "object": "Object", "overview": "Overview",
+        "damage_map": "Damage map", "measurements": "Measurements", "interventions": "Interventions",
+        "elements": "Element labels", "site": "Site", "cave": "Cave", "wall": "Wall", "subject": "Subject",
+        "photographer": "Photographer", "date": "Date", "notes": "Notes", "image": "Image file",
+        "size": "Size", "scale": "Scale", "sha": "Source SHA-256", "no_scale": "no physical scale known",
+        "scale_user": "set on the image by the user", "scale_file": "from the file's resolution",
+        "layer": "Layer", "what": "What", "pixels": "Pixels", "share": "Share", "regions": "Regions",
+        "largest": "Largest", "area": "Area (cm²)", "engine": "Engine", "weights": "Weights SHA-256",
+        "parameters": "Parameters", "time": "Time", "restored_area": "Restored area", "state": "State",
+        "pending": "proposal, not applied", "applied": "applied", "before_after": "Before / after",
+        "none_damage": "No damage layers.", "none_interventions": "No interventions recorded.",
+        "none_elements": "No element labels.", "class": "Class", "count": "Elements",
+        "generated": "Made with MuralStudio %1 on %2. Original pixels outside the restored regions are unchanged; every fill is a hypothesis, documented above.",
+        "legend": "Legend", "hatched": "restored areas outlined",
+    },
+    "zh_CN": {
+        "title": "病害与修复报告", "object": "对象信息", "overview": "总览", "damage_map": "病害图",
+        "measurements": "测量", "interventions": "修复记录", "elements": "要素标注", "site": "地点",
+        "cave": "洞窟", "wall": "壁面", "subject": "题材", "photographer": "摄影", "date": "日期",
+        "notes": "备注", "image": "图像文件", "size": "尺寸", "scale": "比例", "sha": "原图 SHA-256",
+        "no_scale": "未知物理比例", "scale_user": "由用户在图像上标定", "scale_file": "取自文件分辨率",
+        "layer": "图层", "what": "内容", "pixels": "像素", "share": "占比", "regions": "区域数",
+        "largest": "最大区域", "area": "面积 (cm²)", "engine": "引擎", "weights": "权重 SHA-256",
+        "parameters": "参数", "time": "时间", "restored_area": "修复面积", "state": "状态",
+        "pending": "建议，未应用", "applied": "已应用", "before_after": "修复前 / 修复后",
+        "none_damage": "没有病害图层。", "none_interventions": "没有修复记录。", "none_elements": "没有要素标注。",
+        "class": "类别", "count": "要素数",
+        "generated": "由 MuralStudio %1 于 %2 生成。修复区域以外的原始像素未被改动；每处填补均为推测，记录如上。",
+        "legend": "图例", "hatched": "修复区域以轮廓标出",
+    },
+}
+CLASS_NAMES_ZH = {"background": "背景", "animal": "动物", "building": "建筑", "cloud": "云气", "people": "人物",
+                  "Buddha": "佛像", "damage": "病害"}
+
+
+@dataclass
+class Report:
+    language: str
+    html: str  # images as <img src="NAME">
+    images: dict = field(default_factory=dict)  # NAME → RGB uint8
+    sections: list = field(default_factory=list)  # the section titles, in order
+
+
+def _e(text) -> str:
+    return html.escape(str(text))
+
+
+def _thumbnail(rgb: np.ndarray, longest: int) -> np.ndarray:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    f = min(1.0, longest / max(h, w))
+    return cv2.resize(rgb, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else rgb
+
+
+def scale_bar(rgb: np.ndarray, mm_per_px: float | None) -> np.ndarray:
+    """``rgb`` with a black-and-white bar of a round length (1, 2, 5 × 10ⁿ mm/cm) in a corner."""
+    import cv2
+
+    if not mm_per_px:
+        return rgb
+    out = rgb.copy()
+    h, w = out.shape[:2]
+    target_mm = w * mm_per_px / 5
+    exponent = np.floor(np.log10(target_mm))
+    length_mm = max(v * 10 ** exponent for v in (1, 2, 5) if v * 10 ** exponent <= target_mm * 1.0001)
+    px = int(round(length_mm / mm_per_px))
+    label = f"{length_mm / 10:g} cm" if length_mm >= 10 else f"{length_mm:g} mm"
+    unit = max(1.0, w / 800)  # the bar reads the same at any image size
+    thick, font = int(6 * unit), 0.6 * unit
+    x0, y0 = int(16 * unit), h - int(20 * unit)
+    cv2.rectangle(out, (x0 - int(8 * unit), y0 - int(30 * unit)), (x0 + px + int(8 * unit), y0 + thick + int(8 * unit)),
+                  (255, 255, 255), -1)
+    cv2.rectangle(out, (x0, y0), (x0 + px, y0 + thick), (0, 0, 0), -1)
+    cv2.putText(out, label, (x0, y0 - int(8 * unit)), cv2.FONT_HERSHEY_SIMPLEX, font, (0, 0, 0),
+                max(1, int(unit * 1.5)), cv2.LINE_AA)
+    return out
+
+
+def _damage_map(doc, longest: int) -> tuple[np.ndarray, list]:
+    """The image dimmed to grey with every damage layer in its colour; (map, legend rows)."""
+    from muralstudio.core.document import MaskLayer
+
+    rgb = doc.source.full()  # damage is mapped on the unrestored original
+    from muralstudio.core.imageio import to_rgb8
+
+    base = to_rgb8(rgb).astype(np.float32)
+    grey = base.mean(axis=2, keepdims=True) * 0.6 + 80
+    out = np.repeat(grey, 3, axis=2)
+    legend = []
+    for layer in doc.layers:
+        if isinstance(layer, MaskLayer) and not layer.proposed and layer.area:
+            mask = layer.data >= 128
+            out[mask] = np.array(layer.color, np.float32)
+            legend.append((layer.name, tuple(int(c) for c in layer.color)))
+    return _thumbnail(np.clip(out, 0, 255).astype(np.uint8), longest), legend
+
+
+def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
+    """The report of ``doc`` (a Document) in ``language`` ("en" or "zh_CN")."""
+    import time
+
+    from muralstudio import __version__
+    from muralstudio.core.document import PROPERTY_FIELDS, LabelLayer, RestorationLayer
+    from muralstudio.core.imageio import to_rgb8
+    from muralstudio.ops.measure import measure_layers
+
+    if language not in TEXT:
+        raise ValueError(f"report language must be one of {', '.join(TEXT)}, not {language!r}")
+    t = TEXT[language]
+    names = (lambda n: CLASS_NAMES_ZH.get(n, n)) if language == "zh_CN" else (lambda n: n)
+    scale = doc.mm_per_px
+    cm2 = (scale / 10) ** 2 if scale else None
+    images, parts, sections = {}, [], []
+
+    def section(key: str) -> None:
+        sections.append(t[key])
+        # the map and the interventions start pages of their own (their figures are large)
+        brk = " style='page-break-before: always'" if key in ("damage_map", "interventions") else ""
+        parts.append(f"<h2{brk}>{_e(t[key])}</h2>")
+
+    parts.append(f"<h1>{_e(t['title'])}</h1>")
+    # -- object ---------------------------------------------------------------------------
+    section("object")
+    rows = [(t[k], doc.properties[k]) for k in PROPERTY_FIELDS if doc.properties.get(k)]
+    source = doc.source.path.name if getattr(doc.source, "path", None) else doc.title
+    rows += [(t["image"], source), (t["size"], f"{doc.width} × {doc.height} px"),
+             (t["scale"], f"{scale:.4g} mm/px ({t['scale_user'] if doc.scale_origin == 'user' else t['scale_file']}); "
+                          f"{doc.width * scale / 10:.1f} × {doc.height * scale / 10:.1f} cm" if scale else t["no_scale"]),
+             (t["sha"], doc.source_sha256())]
+    parts.append("<table class='facts'>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+                 + "</table>")
+    # -- overview -------------------------------------------------------------------------
+    section("overview")
+    overview = _thumbnail(to_rgb8(doc.restored_image()), longest)
+    shown_scale = scale * doc.width / overview.shape[1] if scale else None
+    images["overview.png"] = scale_bar(overview, shown_scale)
+    parts.append("<p><img src='overview.png' width='1000'></p>")
+    # -- damage map -----------------------------------------------------------------------
+    section("damage_map")
+    damage, legend = _damage_map(doc, longest)
+    if legend:
+        images["damage.png"] = scale_bar(damage, shown_scale)
+        parts.append("<p><img src='damage.png' width='1000'></p>")
+        rows = measure_layers([l for l in doc.layers if l.kind == "mask"], doc.width * doc.height, scale)
+        areas = {r.layer: r for r in rows}
+        parts.append(f"<p><b>{_e(t['legend'])}</b></p><table>" + "".join(
+            f"<tr><td style='background-color: rgb{c}; width: 24px'>&nbsp;&nbsp;&nbsp;</td><td>{_e(n)}</td>"
+            f"<td>{areas[n].pixels:,} px</td><td>{'' if areas[n].area_cm2 is None else f'{areas[n].area_cm2:.2f} cm²'}</td></tr>"
+            for n, c in legend if n in areas) + "</table>")
+    else:
+        parts.append(f"<p>{_e(t['none_damage'])}</p>")
+    # -- measurements ---------------------------------------------------------------------
+    section("measurements")
+    rows = measure_layers(doc.layers, doc.width * doc.height, scale)
+    header = [t["layer"], t["what"], t["pixels"], t["share"], t["regions"], t["largest"], t["area"]]
+    parts.append("<table class='grid'><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>" + "".join(
+        f"<tr><td>{_e(r.layer)}</td><td>{_e(names(r.what))}</td><td align='right'>{r.pixels:,}</td>"
+        f"<td align='right'>{r.share:.2%}</td><td align='right'>{r.regions}</td><td align='right'>{r.largest_pixels:,}</td>"
+        f"<td align='right'>{'—' if r.area_cm2 is None else f'{r.area_cm2:.2f}'}</td></tr>" for r in rows) + "</table>")
+    # -- interventions --------------------------------------------------------------------
+    section("interventions")
+    restorations = [l for l in doc.layers if isinstance(l, RestorationLayer)]
+    if not restorations:
+        parts.append(f"<p>{_e(t['none_interventions'])}</p>")
+    for n, layer in enumerate(restorations, 1):
+        record = layer.record
+        pixels = int(sum(p.mask.sum() for p in layer.patches))
+        facts = [(t["engine"], f"{record.engine} ({record.engine_version})"),
+                 (t["weights"], record.weights_sha256 or "—"),
+                 (t["parameters"], json.dumps(record.parameters, ensure_ascii=False, sort_keys=True)),
+                 (t["time"], record.created),
+                 (t["restored_area"], f"{pixels:,} px" + (f", {pixels * cm2:.2f} cm²" if cm2 else "")),
+                 (t["state"], t["pending"] if layer.pending else t["applied"])]
+        parts.append(f"<h3>{n}. {_e(layer.name)}</h3><table class='facts'>" + "".join(
+            f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts) + "</table>")
+        name = f"intervention-{n}.png"
+        images[name] = _before_after(doc, layer)
+        parts.append(f"<p>{_e(t['before_after'])} ({_e(t['hatched'])})<br><img src='{name}' width='1000'></p>")
+    # -- elements -------------------------------------------------------------------------
+    section("elements")
+    label_layers = [l for l in doc.layers if isinstance(l, LabelLayer)]
+    if not label_layers:
+        parts.append(f"<p>{_e(t['none_elements'])}</p>")
+    for layer in label_layers:
+        from muralstudio.core.elements import find_elements
+
+        counts: dict[str, list] = {}
+        for element in find_elements(layer.data, layer.classes, min_area=64):
+            entry = counts.setdefault(element.class_name, [0, 0])
+            entry[0] += 1
+            entry[1] += element.area
+        parts.append(f"<h3>{_e(layer.name)}</h3><table class='grid'><tr><th>{_e(t['class'])}</th><th>{_e(t['count'])}</th>"
+                     f"<th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th></tr>" + "".join(
+                         f"<tr><td>{_e(names(c))}</td><td align='right'>{k}</td><td align='right'>{a:,}</td>"
+                         f"<td align='right'>{'—' if not cm2 else f'{a * cm2:.2f}'}</td></tr>"
+                         for c, (k, a) in counts.items()) + "</table>")
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    parts.append(f"<p class='foot'>{_e(t['generated'].replace('%1', __version__).replace('%2', stamp))}</p>")
+    style = ("<style>body { font-family: 'Noto Sans CJK SC', 'Noto Sans', sans-serif; font-size: 10pt; } "
+             "h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 14px; } h3 { font-size: 11pt; } "
+             "table.grid th, table.grid td, table.facts th, table.facts td { padding: 2px 6px; } "
+             "table.facts th { text-align: left; } .foot { font-size: 8pt; color: #555; }</style>")
+    body = f"<html><head><meta charset='utf-8'>{style}</head><body>{''.join(parts)}</body></html>"
+    return Report(language, body, images, sections)
+
+
+def _before_after(doc, layer, longest: int = 480) -> np.ndarray:
+    """The bounding box of a restoration's patches, before and after, restored areas outlined."""
+    import cv2
+
+    from muralstudio.core.imageio import to_rgb8
+
+    xs = [p.x for p in layer.patches] + [p.x + p.mask.shape[1] for p in layer.patches]
+    ys = [p.y for p in layer.patches] + [p.y + p.mask.shape[0] for p in layer.patches]
+    pad = 16
+    x0, y0 = max(0, min(xs) - pad), max(0, min(ys) - pad)
+    x1, y1 = min(doc.width, max(xs) + pad), min(doc.height, max(ys) + pad)
+    before = to_rgb8(doc.source.read_region(x0, y0, x1 - x0, y1 - y0))
+    after = before.copy()
+    outline = np.zeros(before.shape[:2], np.uint8)
+    for patch in layer.patches:
+        region = (slice(patch.y - y0, patch.y - y0 + patch.mask.shape[0]),
+                  slice(patch.x - x0, patch.x - x0 + patch.mask.shape[1]))
+        after[region][patch.mask] = to_rgb8(patch.pixels)[patch.mask]
+        outline[region][patch.mask] = 1
+    edge = cv2.morphologyEx(outline, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+    after[edge] = (255, 220, 0)
+    gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
+    return _thumbnail(np.concatenate([before, gap, after], axis=1), longest * 2)
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    import cv2
+
+    ok, data = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]))
+    if not ok:
+        raise ValueError("could not encode a report image")
+    return data.tobytes()
+
+
+def write_html(report: Report, path) -> Path:
+    """One self-contained HTML file (images inline as data URIs), written atomically."""
+    from muralstudio.core.atomic import atomic_write
+
+    text = report.html
+    for name, rgb in report.images.items():
+        uri = "data:image/png;base64," + base64.b64encode(png_bytes(rgb)).decode("ascii")
+        text = text.replace(f"src='{name}'", f"src='{uri}'")
+    text = text.replace("<html>", f"<html lang='{'zh-CN' if report.language == 'zh_CN' else 'en'}'>", 1)
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
+    return Path(path)

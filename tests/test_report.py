@@ -1,0 +1,103 @@
+"""Condition reports (`muralstudio report`, File → Export report…): sections, Chinese text in an
+embedded CJK font, the page images render, the HTML is self-contained; scale and properties
+are kept in the project."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from muralstudio.cli import main
+from muralstudio.core.demo import demo_document
+from muralstudio.core.document import scale_from_line
+from muralstudio.core.project import load_project, save_project
+from muralstudio.engines import inpainting
+from muralstudio.ops.report import TEXT, build_report, scale_bar
+
+pypdf = pytest.importorskip("pypdf")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    doc = demo_document()
+    hole = doc.layer_by_name("paint loss").data >= 128
+    result = inpainting.inpaint(doc.source, hole, inpainting.InpaintOptions(engine="telea"),
+                                source_sha256=doc.source_sha256())
+    doc.add_restoration(result.patches, result.record, name="restored (telea)")
+    doc.set_scale(scale_from_line(200, 10, "cm"))
+    doc.set_properties({"site": "莫高窟", "cave": "第 257 窟", "wall": "west", "ignored": "x"})
+    return save_project(doc, tmp_path_factory.mktemp("p") / "演示.mural")
+
+
+def pdf_text(path) -> str:
+    """The PDF's text as a reader would copy it: NFKC folds the ligatures and the radical forms
+    some CJK fonts map their glyphs to; the extractor's tabs are spaces."""
+    import unicodedata
+
+    reader = pypdf.PdfReader(str(path))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return unicodedata.normalize("NFKC", text).replace("\t", " ")
+
+
+def pdf_fonts(path) -> set:
+    reader = pypdf.PdfReader(str(path))
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    return fonts
+
+
+def test_scale_and_properties_survive_the_project(project):
+    doc = load_project(project)
+    assert doc.mm_per_px == pytest.approx(0.5) and doc.scale_origin == "user"
+    assert doc.properties == {"site": "莫高窟", "cave": "第 257 窟", "wall": "west"}
+
+
+def test_scale_from_a_drawn_line_measures_a_known_square():
+    mm_per_px = scale_from_line(400.0, 20, "cm")  # a 20 cm ruler drawn 400 px long
+    square_px = 300 * 300  # a 15 cm × 15 cm square at that scale
+    assert square_px * (mm_per_px / 10) ** 2 == pytest.approx(225.0, rel=0.005)
+    with pytest.raises(ValueError, match="unit"):
+        scale_from_line(10, 1, "inch")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_pdf_report_has_every_section_and_renders(project, tmp_path, language):
+    out = tmp_path / f"report-{language}.pdf"
+    assert main(["report", str(project), "--out", str(out), "--language", language]) == 0
+    text = pdf_text(out)
+    for key in ("object", "overview", "damage_map", "measurements", "interventions", "elements"):
+        assert TEXT[language][key] in text, key
+    assert "telea" in text and "莫高窟" in text
+    if language == "zh_CN":
+        assert any("CJK" in f or "SC" in f or "Han" in f for f in pdf_fonts(out)), pdf_fonts(out)
+        assert "□" not in text
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")], check=True)
+        assert list(tmp_path.glob("p*.png"))
+
+
+def test_html_report_is_self_contained(project, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", str(project), "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in text and "src='overview.png'" not in text
+    assert "Interventions" in text and "286.62" in text.replace(",", "")  # paint-loss area in cm²
+    assert main(["report", str(project), "--out", str(tmp_path / "r.docx")]) == 2
+
+
+def test_report_areas_follow_the_pixels(project):
+    doc = load_project(project)
+    report = build_report(doc)
+    loss = int((doc.layer_by_name("paint loss").data >= 128).sum())
+    assert f"{loss:,} px" in report.html
+    assert f"{loss * 0.05 ** 2:.2f} cm²" in report.html
+
+
+def test_scale_bar_is_drawn_only_with_a_scale():
+    rgb = np.full((200, 400, 3), 128, np.uint8)
+    assert np.array_equal(scale_bar(rgb, None), rgb)
+    marked = scale_bar(rgb, 1.0)  # 400 mm wide: an 50 mm bar
+    assert (marked == 0).all(axis=2).sum() > 50
