@@ -47,8 +47,6 @@ def main() -> int:
             pdf = args.out / f"report-{language}.pdf"
             subprocess.run([sys.executable, "-m", "muralstudio", "report", str(project), "--out", str(pdf),
                             "--language", language], check=True)
-            subprocess.run([sys.executable, "-m", "muralstudio", "report", str(project), "--out",
-                            str(pdf.with_suffix(".html")), "--language", language], check=True)
             for old in args.out.glob(f"report-{language}-page-*.png"):
                 old.unlink()
             subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(args.out / f"report-{language}-page")],

@@ -280,6 +280,7 @@ class Canvas(QGraphicsView):
     stroke_moved = Signal(float, float)
     stroke_finished = Signal()
     polygon_finished = Signal(list)
+    scale_line_drawn = Signal(float, float, float, float)  # a line over a known length (scale tool)
     click_added = Signal(float, float, bool)
     review_clicked = Signal(float, float, bool)  # x, y, accept (left) or reject (right)
     click_removed = Signal()
@@ -561,9 +562,13 @@ class Canvas(QGraphicsView):
         if self.tool == "review" and button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
             self.review_clicked.emit(*self._image_pos(event), button == Qt.MouseButton.LeftButton)
             return
-        if button == Qt.MouseButton.LeftButton and self.tool == "polygon":
+        if button == Qt.MouseButton.LeftButton and self.tool in ("polygon", "scale"):
             self.polygon.append(self._image_pos(event))
             self.viewport().update()
+            if self.tool == "scale" and len(self.polygon) == 2:  # the second click ends the line
+                (x0, y0), (x1, y1) = self.polygon
+                self.polygon = []
+                self.scale_line_drawn.emit(x0, y0, x1, y1)
             return
         super().mousePressEvent(event)
 

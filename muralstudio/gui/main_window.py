@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from muralstudio.core import export, maskops, project
 from muralstudio.core.demo import demo_document  # noqa: F401 (the window's demo; tests import it here)
+from muralstudio.gui.documentation import MeasurementsDock, PropertiesDialog, export_report, set_scale_from_line
 from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.engines import registry
@@ -141,7 +142,14 @@ class MainWindow(QMainWindow):
         history = self._add_dock(self.tr("History"), "history", self.history_list)
         self.tabifyDockWidget(elements, history)
         self.jobs_list = JobsList(self.jobs, self)
-        self.tabifyDockWidget(history, self._add_dock(self.tr("Jobs"), "jobs", self.jobs_list))
+        jobs = self._add_dock(self.tr("Jobs"), "jobs", self.jobs_list)
+        self.tabifyDockWidget(history, jobs)
+        self.measurements_dock = MeasurementsDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measurements_dock)
+        self.tabifyDockWidget(jobs, self.measurements_dock)
+        self.measurements_dock.visibilityChanged.connect(lambda shown: shown and self.measurements_dock.refresh())
+        self.view.scale_line_drawn.connect(lambda *line: set_scale_from_line(self, *line)
+                                           and self.measurements_dock.schedule_refresh())
         inpaint.raise_()
         self.view.cursor_moved.connect(self._show_cursor)
         self.view.stroke_started.connect(self._stroke_started)
@@ -190,6 +198,10 @@ class MainWindow(QMainWindow):
                      QKeySequence("Ctrl+E"))
         self._action(file_menu, self.tr("Export Damage Map and Labels as &GeoJSON…"), self.export_geojson)
         self._action(file_menu, self.tr("&Import GeoJSON as a Mask Layer…"), self.import_geojson)
+        self._action(file_menu, self.tr("Export Condition &Report…"), lambda: self.doc and export_report(self))
+        file_menu.addSeparator()
+        self._action(file_menu, self.tr("Document &Properties…"), self.properties_dialog)
+        self._action(file_menu, self.tr("Set Scale from a &Line…"), self.start_scale_line)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("Se&ttings…"), self.settings_dialog, QKeySequence.StandardKey.Preferences)
         self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
@@ -450,6 +462,7 @@ class MainWindow(QMainWindow):
             self._refresh_layers()
         elif layer.kind == "labels":
             self.elements_dock.schedule_refresh()
+        self.measurements_dock.schedule_refresh()
 
     def _layer_list_changed(self, *args) -> None:
         self._pixel_generation += 1
@@ -515,6 +528,9 @@ class MainWindow(QMainWindow):
                     .replace("%1", str(x)).replace("%2", str(y))
                     .replace("%3", " ".join(str(int(v)) for v in value))
                     .replace("%4", str(self.doc.info.bit_depth)))
+            if self.doc.mm_per_px:  # position in the wall's own units
+                mm = self.doc.mm_per_px
+                text += "  " + self.tr("(%1 cm, %2 cm)").replace("%1", f"{x * mm / 10:.1f}").replace("%2", f"{y * mm / 10:.1f}")
             confidence = self.detect_dock.confidence_text(x, y)
             self.status_pos.setText(f"{text}  {confidence}" if confidence else text)
         else:
@@ -754,6 +770,24 @@ class MainWindow(QMainWindow):
                 return
             self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
 
+    def properties_dialog(self) -> bool:
+        if self.doc is None:
+            return False
+        dialog = PropertiesDialog(self.doc, self)
+        if dialog.exec() != PropertiesDialog.DialogCode.Accepted:
+            return False
+        dialog.apply()
+        return True
+
+    def start_scale_line(self) -> None:
+        """Two clicks over something of known length (a ruler, a colour chart), then its length."""
+        if self.doc is None:
+            return
+        self.view.set_tool("scale")
+        for action in self.tool_actions.values():
+            action.setChecked(False)
+        self.statusBar().showMessage(self.tr("Set scale: click both ends of a ruler or another known length"), 15000)
+
     def export_geojson(self, path: Path | None = None) -> Path | None:
         """Mask and label layers as GeoJSON polygons in pixel coordinates (QGIS, labelme, QuPath)."""
         from muralstudio.ops import vectors
@@ -766,9 +800,8 @@ class MainWindow(QMainWindow):
                 return None
             path = Path(chosen)
         layers = [l for l in self.doc.layers if l.kind in ("mask", "labels") and not getattr(l, "proposed", False)]
-        dpi = self.doc.info.dpi
         try:
-            vectors.export_geojson(layers, path, scale_mm_per_px=25.4 / dpi[0] if dpi else None,
+            vectors.export_geojson(layers, path, scale_mm_per_px=self.doc.mm_per_px,
                                    source=str(self.doc.source.path or self.doc.title))
         except (OSError, ValueError, MuralStudioError) as exc:
             self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))

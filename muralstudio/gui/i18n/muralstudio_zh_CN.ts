@@ -3,12 +3,12 @@
 <context>
     <name>Canvas</name>
     <message>
-        <location filename="../canvas.py" line="698" />
+        <location filename="../canvas.py" line="703" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../canvas.py" line="699" />
+        <location filename="../canvas.py" line="704" />
         <source>original</source>
         <translation>原图</translation>
     </message>
@@ -1017,90 +1017,105 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="125" />
+        <location filename="../main_window.py" line="114" />
         <source>Navigator</source>
         <extracomment>Images with a longer side than this get their pyramid built in the background on opening.</extracomment>
         <translation>导航器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="127" />
+        <location filename="../main_window.py" line="116" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="142" />
+        <location filename="../main_window.py" line="131" />
         <source>Inpaint</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="133" />
         <source>Detect</source>
         <translation>检测</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="147" />
+        <location filename="../main_window.py" line="136" />
         <source>Labels</source>
         <translation>标注</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="139" />
         <source>Elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="153" />
+        <location filename="../main_window.py" line="142" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="156" />
+        <location filename="../main_window.py" line="145" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="190" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="191" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="192" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="194" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="195" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="196" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="197" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="199" />
         <source>Export Damage Map and Labels as &amp;GeoJSON…</source>
         <translation>将病害图和标注导出为 GeoJSON(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="200" />
         <source>&amp;Import GeoJSON as a Mask Layer…</source>
         <translation>导入 GeoJSON 为蒙版图层(&amp;I)…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="201" />
+        <source>Export Condition &amp;Report…</source>
+        <translation>导出病害与修复报告(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="203" />
+        <source>Document &amp;Properties…</source>
+        <translation>文档属性(&amp;P)…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="204" />
+        <source>Set Scale from a &amp;Line…</source>
+        <translation>按直线设定比例(&amp;L)…</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="206" />
@@ -1119,13 +1134,13 @@
     </message>
     <message>
         <location filename="../main_window.py" line="209" />
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="510" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="210" />
-        <location filename="../main_window.py" line="511" />
+        <location filename="../main_window.py" line="512" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1416,7 +1431,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="336" />
-        <location filename="../main_window.py" line="653" />
+        <location filename="../main_window.py" line="657" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
@@ -1467,264 +1482,372 @@
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="478" />
+        <location filename="../main_window.py" line="479" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="479" />
+        <location filename="../main_window.py" line="480" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="508" />
+        <location filename="../main_window.py" line="509" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="510" />
+        <location filename="../main_window.py" line="511" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="526" />
+        <location filename="../main_window.py" line="527" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="561" />
+        <location filename="../main_window.py" line="533" />
+        <source>(%1 cm, %2 cm)</source>
+        <translation>（%1 厘米，%2 厘米）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="565" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="573" />
+        <location filename="../main_window.py" line="577" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="574" />
+        <location filename="../main_window.py" line="578" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="584" />
+        <location filename="../main_window.py" line="588" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="584" />
+        <location filename="../main_window.py" line="588" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="585" />
+        <location filename="../main_window.py" line="589" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="585" />
+        <location filename="../main_window.py" line="589" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="586" />
+        <location filename="../main_window.py" line="590" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="586" />
+        <location filename="../main_window.py" line="590" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="587" />
+        <location filename="../main_window.py" line="591" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="587" />
+        <location filename="../main_window.py" line="591" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588" />
+        <location filename="../main_window.py" line="592" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588" />
+        <location filename="../main_window.py" line="592" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589" />
+        <location filename="../main_window.py" line="593" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589" />
+        <location filename="../main_window.py" line="593" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="594" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="594" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591" />
+        <location filename="../main_window.py" line="595" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591" />
+        <location filename="../main_window.py" line="595" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592" />
+        <location filename="../main_window.py" line="596" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592" />
+        <location filename="../main_window.py" line="596" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="597" />
+        <location filename="../main_window.py" line="601" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="599" />
+        <location filename="../main_window.py" line="603" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="599" />
+        <location filename="../main_window.py" line="603" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="633" />
+        <location filename="../main_window.py" line="637" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="644" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641" />
+        <location filename="../main_window.py" line="645" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="664" />
+        <location filename="../main_window.py" line="668" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="691" />
+        <location filename="../main_window.py" line="695" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="722" />
+        <location filename="../main_window.py" line="726" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="732" />
+        <location filename="../main_window.py" line="736" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="733" />
+        <location filename="../main_window.py" line="737" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="744" />
-        <location filename="../main_window.py" line="750" />
+        <location filename="../main_window.py" line="748" />
+        <location filename="../main_window.py" line="754" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="746" />
+        <location filename="../main_window.py" line="750" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="756" />
+        <location filename="../main_window.py" line="760" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="765" />
-        <location filename="../main_window.py" line="786" />
-        <location filename="../main_window.py" line="812" />
+        <location filename="../main_window.py" line="769" />
+        <location filename="../main_window.py" line="807" />
+        <location filename="../main_window.py" line="833" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="767" />
-        <location filename="../main_window.py" line="788" />
-        <location filename="../main_window.py" line="814" />
+        <location filename="../main_window.py" line="771" />
+        <location filename="../main_window.py" line="809" />
+        <location filename="../main_window.py" line="835" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="775" />
+        <location filename="../main_window.py" line="789" />
+        <source>Set scale: click both ends of a ruler or another known length</source>
+        <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="797" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="796" />
+        <location filename="../main_window.py" line="817" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="845" />
+        <location filename="../main_window.py" line="866" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="853" />
+        <location filename="../main_window.py" line="874" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="854" />
+        <location filename="../main_window.py" line="875" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="868" />
+        <location filename="../main_window.py" line="889" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="888" />
+        <location filename="../main_window.py" line="909" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="889" />
+        <location filename="../main_window.py" line="910" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="913" />
+        <location filename="../main_window.py" line="934" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
+    </message>
+</context>
+<context>
+    <name>MeasurementsDock</name>
+    <message>
+        <location filename="../documentation.py" line="90" />
+        <source>Measurements</source>
+        <translation>测量</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="100" />
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="100" />
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="100" />
+        <source>Pixels</source>
+        <translation>像素</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="100" />
+        <source>Share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="101" />
+        <source>Regions</source>
+        <translation>区域数</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="101" />
+        <source>Largest (px)</source>
+        <translation>最大区域（像素）</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="101" />
+        <source>Area (cm²)</source>
+        <translation>面积（平方厘米）</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="105" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="105" />
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="106" />
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="124" />
+        <source>No physical scale: use File → Set Scale from a Line… (areas in cm² need one).</source>
+        <translation>没有物理比例：请使用“文件 → 按直线设定比例…”（以平方厘米计的面积需要比例）。</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="126" />
+        <source>set by you</source>
+        <translation>由您设定</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="126" />
+        <source>from the file's resolution</source>
+        <translation>取自文件分辨率</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="127" />
+        <source>Scale: %1 mm per pixel (%2)</source>
+        <translation>比例：每像素 %1 毫米（%2）</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="158" />
+        <source>Export Measurements</source>
+        <translation>导出测量结果</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="159" />
+        <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
+        <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="170" />
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="172" />
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
     </message>
 </context>
 <context>
@@ -1891,6 +2014,49 @@
     </message>
 </context>
 <context>
+    <name>PropertiesDialog</name>
+    <message>
+        <location filename="../documentation.py" line="39" />
+        <source>Document Properties</source>
+        <translation>文档属性</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="40" />
+        <source>Site</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="40" />
+        <source>Cave</source>
+        <translation>洞窟</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="40" />
+        <source>Wall</source>
+        <translation>壁面</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="41" />
+        <source>Subject</source>
+        <translation>题材</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="41" />
+        <source>Photographer</source>
+        <translation>摄影</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="42" />
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="42" />
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../settings.py" line="84" />
@@ -1969,11 +2135,62 @@
     </message>
 </context>
 <context>
+    <name>parent</name>
+    <message>
+        <location filename="../documentation.py" line="61" />
+        <source>Set Scale</source>
+        <translation>设定比例</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="62" />
+        <source>The line is %1 px long. Its real length in cm:</source>
+        <translation>该直线长 %1 像素。其实际长度（厘米）：</translation>
+    </message>
+</context>
+<context>
     <name>self.canvas</name>
     <message>
         <location filename="../canvas.py" line="114" />
         <source>building overview…</source>
         <translation>正在生成概览…</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <location filename="../documentation.py" line="71" />
+        <source>Draw a longer line over something of known length (a ruler, a colour chart).</source>
+        <translation>请在已知长度的物体（标尺、色卡）上画一条更长的直线。</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="79" />
+        <source>Scale: %1 mm per pixel</source>
+        <translation>比例：每像素 %1 毫米</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="198" />
+        <source>Export Report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="199" />
+        <source>PDF (*.pdf);;HTML (*.html)</source>
+        <translation>PDF (*.pdf);;HTML (*.html)</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="211" />
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="213" />
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="215" />
+        <source>Report</source>
+        <translation>报告</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,215 @@
+"""Documentation in the window: the document's properties (object metadata for reports), its
+physical scale from a line drawn over a known length, the Measurements dock, and the report
+export (PDF or HTML, in the window's language)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muralstudio.core.document import PROPERTY_FIELDS, scale_from_line
+
+
+class PropertiesDialog(QDialog):
+    """Site, cave, wall, subject, photographer, date, notes: saved in the project, printed at
+    the top of the condition report."""
+
+    def __init__(self, doc, parent=None):
+        super().__init__(parent)
+        self.doc = doc
+        self.setWindowTitle(self.tr("Document Properties"))
+        titles = {"site": self.tr("Site"), "cave": self.tr("Cave"), "wall": self.tr("Wall"),
+                  "subject": self.tr("Subject"), "photographer": self.tr("Photographer"),
+                  "date": self.tr("Date"), "notes": self.tr("Notes")}
+        form = QFormLayout(self)
+        self.fields = {}
+        for key in PROPERTY_FIELDS:
+            edit = QLineEdit(doc.properties.get(key, ""))
+            self.fields[key] = edit
+            form.addRow(titles[key], edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def apply(self) -> None:
+        self.doc.set_properties({k: e.text() for k, e in self.fields.items()})
+
+
+def ask_line_length(parent, length_px: float) -> float | None:
+    """The real length of a drawn line, in cm, from the user (None when cancelled)."""
+    value, ok = QInputDialog.getDouble(
+        parent, parent.tr("Set Scale"),
+        parent.tr("The line is %1 px long. Its real length in cm:").replace("%1", f"{length_px:.1f}"),
+        10.0, 0.001, 1e6, 3)
+    return value if ok else None
+
+
+def set_scale_from_line(window, x0, y0, x1, y1, length_cm: float | None = None) -> float | None:
+    """Set the document's scale from a line and its length (asked when not given)."""
+    length_px = math.hypot(x1 - x0, y1 - y0)
+    if length_px < 2:
+        window.show_error(window.tr("Draw a longer line over something of known length (a ruler, a colour chart)."))
+        return None
+    if length_cm is None:
+        length_cm = ask_line_length(window, length_px)
+        if length_cm is None:
+            return None
+    mm_per_px = scale_from_line(length_px, length_cm, "cm")
+    window.doc.set_scale(mm_per_px)
+    window.statusBar().showMessage(window.tr("Scale: %1 mm per pixel").replace("%1", f"{mm_per_px:.4g}"), 8000)
+    return mm_per_px
+
+
+class MeasurementsDock(QDockWidget):
+    """Per damage layer and element class: pixels, share, regions, largest, cm² (with a scale);
+    copy as tab-separated text, export CSV or Excel."""
+
+    COLUMNS = ("layer", "what", "pixels", "share", "regions", "largest_pixels", "area_cm2")
+
+    def __init__(self, window):
+        super().__init__(self.tr("Measurements"), window)
+        self.setObjectName("MeasurementsDock")
+        self.window = window
+        self.rows = []
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.scale_label = QLabel()
+        self.scale_label.setWordWrap(True)
+        layout.addWidget(self.scale_label)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels([self.tr("Layer"), self.tr("What"), self.tr("Pixels"), self.tr("Share"),
+                                              self.tr("Regions"), self.tr("Largest (px)"), self.tr("Area (cm²)")])
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.table)
+        buttons = QHBoxLayout()
+        for text, slot in ((self.tr("Refresh"), self.refresh), (self.tr("Copy"), self.copy),
+                           (self.tr("Export…"), self.export_dialog)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.setWidget(body)
+        self._timer = QTimer(self, singleShot=True, interval=400, timeout=self.refresh)
+
+    def schedule_refresh(self) -> None:
+        if self.isVisible():
+            self._timer.start()
+
+    def refresh(self) -> None:
+        from muralstudio.ops.measure import measure_layers
+
+        doc = self.window.doc
+        self.rows = [] if doc is None else measure_layers(doc.layers, doc.width * doc.height, doc.mm_per_px)
+        if doc is None or not doc.mm_per_px:
+            self.scale_label.setText(self.tr("No physical scale: use File → Set Scale from a Line… (areas in cm² need one)."))
+        else:
+            origin = self.tr("set by you") if doc.scale_origin == "user" else self.tr("from the file's resolution")
+            self.scale_label.setText(self.tr("Scale: %1 mm per pixel (%2)").replace("%1", f"{doc.mm_per_px:.4g}")
+                                     .replace("%2", origin))
+        self.table.setRowCount(len(self.rows))
+        for i, row in enumerate(self.rows):
+            values = [row.layer, row.what, f"{row.pixels:,}", f"{row.share:.2%}", str(row.regions),
+                      f"{row.largest_pixels:,}", "—" if row.area_cm2 is None else f"{row.area_cm2:.2f}"]
+            for j, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if j >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+
+    def as_text(self) -> str:
+        from muralstudio.ops.measure import table_csv
+
+        return table_csv(self.rows).replace(",", "\t")
+
+    def copy(self) -> None:
+        self.refresh()
+        QGuiApplication.clipboard().setText(self.as_text())
+
+    def export_dialog(self, path: Path | None = None) -> Path | None:
+        from muralstudio.ops import measure
+
+        self.refresh()
+        doc = self.window.doc
+        if doc is None:
+            return None
+        if path is None:
+            stem = doc.source.path.with_suffix("") if doc.source.path else Path.home() / "mural"
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Export Measurements"), f"{stem}-measurements.xlsx",
+                                                    self.tr("Excel workbook (*.xlsx);;CSV (*.csv)"))
+            if not chosen:
+                return None
+            path = Path(chosen)
+        try:
+            if path.suffix.lower() == ".csv":
+                measure.export_csv(self.rows, path)
+            else:
+                measure.export_xlsx(self.rows, path.with_suffix(".xlsx"), title=doc.title, mm_per_px=doc.mm_per_px)
+                path = path.with_suffix(".xlsx")
+        except OSError as exc:
+            self.window.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
+            return None
+        self.window.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
+        return path
+
+
+def report_language() -> str:
+    from muralstudio.gui import settings
+
+    language = settings.get("language")
+    if language == "system":
+        from PySide6.QtCore import QLocale
+
+        return "zh_CN" if QLocale.system().name().startswith("zh") else "en"
+    return "zh_CN" if language == "zh_CN" else "en"
+
+
+def export_report(window, path: Path | None = None, language: str | None = None):
+    """Build the report on the job runner (it reads the whole image) and write it (PDF drawn on
+    the GUI thread by Qt). Returns the job."""
+    from muralstudio.gui.jobs import Job
+    from muralstudio.ops.report import build_report, write_html
+
+    doc = window.doc
+    if doc is None:
+        return None
+    if path is None:
+        stem = doc.source.path.with_suffix("") if doc.source.path else Path.home() / "mural"
+        chosen, _ = QFileDialog.getSaveFileName(window, window.tr("Export Report"), f"{stem}-report.pdf",
+                                                window.tr("PDF (*.pdf);;HTML (*.html)"))
+        if not chosen:
+            return None
+        path = Path(chosen)
+    language = language or report_language()
+
+    def done(report):
+        from muralstudio.gui.report_pdf import write_pdf
+
+        try:
+            (write_html if path.suffix.lower() in (".html", ".htm") else write_pdf)(report, path)
+        except (OSError, RuntimeError) as exc:
+            window.show_error(window.tr("Could not export: %1").replace("%1", str(exc)))
+            return
+        window.statusBar().showMessage(window.tr("Exported %1").replace("%1", str(path)), 8000)
+
+    return window.jobs.submit(Job(window.tr("Report"), lambda progress, cancelled: build_report(doc, language), done))

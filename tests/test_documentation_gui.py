@@ -1,0 +1,82 @@
+"""Documentation in the window: properties, scale from a drawn line, the Measurements dock
+(copy, CSV, Excel) and the condition report export."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+
+from muralstudio.core.project import load_project  # noqa: E402
+from muralstudio.gui import documentation  # noqa: E402
+from muralstudio.gui.main_window import MainWindow, demo_document  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    win.set_document(demo_document())
+    yield win
+    win.doc.mark_clean()
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+def test_properties_dialog_saves_into_the_project(window, qtbot, tmp_path):
+    dialog = documentation.PropertiesDialog(window.doc, window)
+    dialog.fields["site"].setText("敦煌莫高窟")
+    dialog.fields["cave"].setText("257")
+    dialog.apply()
+    assert window.doc.is_modified
+    assert window._save_to(tmp_path / "p.mural")
+    qtbot.waitUntil(lambda: (tmp_path / "p.mural").exists() and not window.doc.is_modified, timeout=20000)
+    assert load_project(tmp_path / "p.mural").properties == {"site": "敦煌莫高窟", "cave": "257"}
+
+
+def test_scale_line_sets_the_scale_and_the_dock_shows_cm2(window, qtbot, monkeypatch):
+    window.start_scale_line()
+    assert window.view.tool == "scale"
+    monkeypatch.setattr(documentation, "ask_line_length", lambda parent, px: 10.0)  # the user types 10 cm
+    seen = []
+    window.view.scale_line_drawn.connect(lambda *line: seen.append(line))
+    view = window.view
+    for x in (100.0, 300.0):  # two clicks 200 image px apart, as the user would
+        point = view.mapFromScene(QPointF(x, 500.0))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert len(seen) == 1
+    assert window.doc.mm_per_px == pytest.approx(0.5, rel=0.02)
+    dock = window.measurements_dock
+    dock.refresh()
+    loss = next(r for r in dock.rows if r.layer == "paint loss")
+    expected = int((window.doc.layer_by_name("paint loss").data >= 128).sum())
+    assert loss.pixels == expected and loss.area_cm2 == pytest.approx(expected * (window.doc.mm_per_px / 10) ** 2, rel=1e-3)
+    assert "mm per pixel" in dock.scale_label.text()
+
+
+def test_measurements_copy_and_excel_export(window, qtbot, tmp_path):
+    from openpyxl import load_workbook
+
+    dock = window.measurements_dock
+    dock.copy()
+    text = QGuiApplication.clipboard().text()
+    assert text.splitlines()[0].startswith("layer\twhat\tpixels")
+    path = dock.export_dialog(tmp_path / "m.xlsx")
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Layer", "What", "Pixels"]
+    pixels = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=3).value for r in range(2, 2 + len(dock.rows))}
+    assert pixels["paint loss"] == int((window.doc.layer_by_name("paint loss").data >= 128).sum())
+    assert dock.export_dialog(tmp_path / "m.csv").read_text().startswith("layer,what")
+
+
+def test_export_report_from_the_window(window, qtbot, tmp_path):
+    job = documentation.export_report(window, tmp_path / "report.pdf", "zh_CN")
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+    qtbot.waitUntil(lambda: (tmp_path / "report.pdf").exists(), timeout=10000)
+    assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    job = documentation.export_report(window, tmp_path / "report.html", "en")
+    qtbot.waitUntil(lambda: (tmp_path / "report.html").exists(), timeout=60000)
+    assert "Condition and treatment report" in (tmp_path / "report.html").read_text(encoding="utf-8")
