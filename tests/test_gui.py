@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -1326,3 +1327,30 @@ def test_intervention_map_marks_exactly_the_changed_pixels_by_restoration(window
     assert set(np.unique(marks[left & changed])) == {1} and set(np.unique(marks[right & changed])) == {2}
     legend = json.loads((tmp_path / "map.png.legend.json").read_text())
     assert [r["engine"] for r in legend["restorations"]] == ["telea", "ns"]
+
+
+@pytest.mark.parametrize("style", ["outline", "hatch"])
+def test_marked_restoration_export_keeps_the_original_and_marks_only_restored_areas(window, tmp_path, style):
+    from muralstudio.core.export import intervention_map
+    from muralstudio.engines import inpainting
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    doc = demo_document()
+    window.set_document(doc)
+    loss = doc.layer_by_name("paint loss").data >= 128
+    result = inpainting.inpaint(doc.source, loss, inpainting.InpaintOptions(engine="telea"))
+    doc.apply_restoration(doc.add_restoration(result.patches, result.record))
+    restored = imageio.to_rgb8(doc.restored_image())
+    dialog = ExportDialog(doc, window)
+    dialog.what.setCurrentIndex(next(i for i in range(dialog.what.count())
+                                     if tuple(dialog.what.itemData(i)) == ("marked", style)))
+    dialog.path.setText(str(tmp_path / f"marked-{style}.png"))
+    marked = imageio.read_image(dialog.run_export()).pixels
+    changed = intervention_map(doc)[0] > 0
+    near = cv2.dilate(changed.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert np.array_equal(marked[~near], restored[~near])  # the rest is the restored image as is
+    drawn = np.all(marked == (255, 220, 0), axis=2) & ~np.all(restored == (255, 220, 0), axis=2)
+    assert drawn.any() and not (drawn & ~near).any()
+    if style == "hatch":  # lines inside the fills, not only at their edges
+        inner = cv2.erode(changed.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        assert (drawn & inner).any()

@@ -30,6 +30,8 @@ class ExportDialog(QDialog):
         self.what.addItem(self.tr("Restored image"), ("restored", None))
         self.what.addItem(self.tr("Intervention map (which pixels were restored, by which engine)"),
                           ("interventions", None))
+        self.what.addItem(self.tr("Restored image, restored areas outlined"), ("marked", "outline"))
+        self.what.addItem(self.tr("Restored image, restored areas hatched"), ("marked", "hatch"))
         for layer in doc.layers:
             if isinstance(layer, MaskLayer):
                 self.what.addItem(self.tr("Mask: %1").replace("%1", layer.name), ("mask", layer.uid))
@@ -99,6 +101,9 @@ class ExportDialog(QDialog):
             self.format.addItem(self.tr("JPEG, 8-bit (for sharing)"), "jpeg8")
         elif kind == "interventions":
             self.format.addItem(self.tr("Indexed PNG (0 = original, 1… = each restoration) + legend JSON"), "png")
+        elif kind == "marked":
+            self.format.addItem(self.tr("PNG, 8-bit (for publication)"), "png")
+            self.format.addItem(self.tr("TIFF, 8-bit"), "tif")
         elif kind == "mask":
             self.format.addItem(self.tr("PNG, 8-bit mask"), "png")
             self.format.addItem(self.tr("TIFF, 8-bit mask"), "tif")
@@ -117,6 +122,8 @@ class ExportDialog(QDialog):
             return f"{stem}-restored"
         if kind == "interventions":
             return f"{stem}-interventions"
+        if kind == "marked":
+            return f"{stem}-restored-{uid}"
         layer = next(layer for layer in self.doc.layers if layer.uid == uid)
         safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in layer.name).strip("-") or kind
         return f"{stem}-{'mask' if kind == 'mask' else 'labels'}-{safe}"
@@ -156,5 +163,7 @@ class ExportDialog(QDialog):
                                           include_pending=choice == "include")
         if kind == "interventions":
             return export.export_intervention_map(self.doc, path)
+        if kind == "marked":
+            return export.export_marked_restoration(self.doc, path, uid)
         layer = next(layer for layer in self.doc.layers if layer.uid == uid)
         return export.export_mask(layer, path) if kind == "mask" else export.export_labels(layer, path)

@@ -360,7 +360,7 @@
     <name>ExportDialog</name>
     <message>
         <location filename="../export_dialog.py" line="28" />
-        <location filename="../export_dialog.py" line="62" />
+        <location filename="../export_dialog.py" line="64" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -375,112 +375,132 @@
         <translation>干预图（哪些像素被修复、用哪个引擎）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="35" />
+        <location filename="../export_dialog.py" line="33" />
+        <source>Restored image, restored areas outlined</source>
+        <translation>修复后图像（修复区域描边）</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="34" />
+        <source>Restored image, restored areas hatched</source>
+        <translation>修复后图像（修复区域加斜线）</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="37" />
         <source>Mask: %1</source>
         <translation>蒙版：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="37" />
+        <location filename="../export_dialog.py" line="39" />
         <source>Labels: %1</source>
         <translation>标注：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="40" />
+        <location filename="../export_dialog.py" line="42" />
         <source>Deflate</source>
         <translation>Deflate</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="41" />
+        <location filename="../export_dialog.py" line="43" />
         <source>LZW</source>
         <translation>LZW</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="44" />
+        <location filename="../export_dialog.py" line="46" />
         <source>Apply it, then export</source>
         <translation>先应用，再导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="45" />
+        <location filename="../export_dialog.py" line="47" />
         <source>Export it without applying</source>
         <translation>导出但不应用</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="46" />
+        <location filename="../export_dialog.py" line="48" />
         <source>Export without it</source>
         <translation>不含建议导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="47" />
+        <location filename="../export_dialog.py" line="49" />
         <source>A restoration proposal is pending (shown on the canvas, not yet applied).</source>
         <translation>有一个修复建议待定（画布上可见，尚未应用）。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="50" />
+        <location filename="../export_dialog.py" line="52" />
         <source>This %1-bit image will be written with 8 bits per channel: the finer tones are lost. Use TIFF to keep them.</source>
         <translation>这幅 %1 位图像将以每通道 8 位写出：更细的色阶会丢失。用 TIFF 可以保留。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="55" />
+        <location filename="../export_dialog.py" line="57" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="63" />
+        <location filename="../export_dialog.py" line="65" />
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="64" />
+        <location filename="../export_dialog.py" line="66" />
         <source>TIFF compression</source>
         <translation>TIFF 压缩</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="65" />
+        <location filename="../export_dialog.py" line="67" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="67" />
+        <location filename="../export_dialog.py" line="69" />
         <source>Pending proposal</source>
         <translation>待定建议</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="97" />
+        <location filename="../export_dialog.py" line="99" />
         <source>TIFF, %1-bit as the source, ICC and record kept</source>
         <translation>TIFF，与源图相同的 %1 位，保留 ICC 与修复记录</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="98" />
+        <location filename="../export_dialog.py" line="100" />
         <source>PNG, 8-bit (for sharing)</source>
         <translation>PNG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="99" />
+        <location filename="../export_dialog.py" line="101" />
         <source>JPEG, 8-bit (for sharing)</source>
         <translation>JPEG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="101" />
+        <location filename="../export_dialog.py" line="103" />
         <source>Indexed PNG (0 = original, 1… = each restoration) + legend JSON</source>
         <translation>索引 PNG（0 = 原始，1… = 各次修复）+ 图例 JSON</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="103" />
+        <location filename="../export_dialog.py" line="105" />
+        <source>PNG, 8-bit (for publication)</source>
+        <translation>PNG，8 位（用于出版）</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="106" />
+        <source>TIFF, 8-bit</source>
+        <translation>TIFF，8 位</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="108" />
         <source>PNG, 8-bit mask</source>
         <translation>PNG，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="104" />
+        <location filename="../export_dialog.py" line="109" />
         <source>TIFF, 8-bit mask</source>
         <translation>TIFF，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="106" />
+        <location filename="../export_dialog.py" line="111" />
         <source>Indexed PNG (class values, class colours)</source>
         <translation>索引 PNG（类别值与类别颜色）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="139" />
+        <location filename="../export_dialog.py" line="146" />
         <source>Export to</source>
         <translation>导出到</translation>
     </message>
