@@ -101,3 +101,16 @@ def test_scale_bar_is_drawn_only_with_a_scale():
     assert np.array_equal(scale_bar(rgb, None), rgb)
     marked = scale_bar(rgb, 1.0)  # 400 mm wide: an 50 mm bar
     assert (marked == 0).all(axis=2).sum() > 50
+
+
+def test_element_measurements_in_cm(project, capsys):
+    from muralstudio.ops.measure import measure_elements
+
+    doc = load_project(project)
+    rows = measure_elements(doc.layers, doc.mm_per_px)
+    assert rows and rows[0].pixels >= rows[-1].pixels
+    first = rows[0]
+    assert first.area_cm2 == pytest.approx(first.pixels * 0.05 ** 2, rel=1e-3)
+    assert first.box_cm == tuple(round(v * 0.05, 2) for v in first.box_px)
+    assert main(["measure", str(project), "--elements"]) == 0
+    assert first.element in capsys.readouterr().out

@@ -36,7 +36,7 @@ def run(args) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no display needed
         from PySide6.QtWidgets import QApplication
 
-        app = QApplication.instance() or QApplication(["muralstudio"])  # noqa: F841 (fonts need it)
+        _app = QApplication.instance() or QApplication(["muralstudio"])  # fonts need an application
         from muralstudio.gui.report_pdf import write_pdf
 
         write_pdf(report, args.out)

@@ -318,6 +318,9 @@ class MainWindow(QMainWindow):
         self.brush_size.setValue(12)
         self.brush_size.setSuffix(" px")
         bar.addWidget(self.brush_size)
+        self.brush_mm = QLabel()  # the brush in the wall's units, when a scale is known
+        bar.addWidget(self.brush_mm)
+        self.brush_size.valueChanged.connect(self._update_brush_mm)
         bar.addWidget(QLabel(self.tr("Hardness")))
         self.brush_hardness = QSpinBox()
         self.brush_hardness.setRange(0, 100)
@@ -518,9 +521,14 @@ class MainWindow(QMainWindow):
     def _show_job(self, job) -> None:
         self.status_job.setText(f"{job.name}: {int(job.fraction * 100)} % {translate_stage(job.stage)}")
 
+    def _update_brush_mm(self) -> None:
+        scale = self.doc.mm_per_px if self.doc is not None else None
+        self.brush_mm.setText(f" = {self.brush_size.value() * scale:.1f} mm " if scale else "")
+
     def _show_cursor(self, sx: int, sy: int) -> None:
         if self.doc is None:
             return
+        self._update_brush_mm()
         x, y = int(sx), int(sy)
         if 0 <= x < self.doc.width and 0 <= y < self.doc.height:
             value = self._pixel_value(x, y)

@@ -75,6 +75,39 @@ def export_csv(rows: list[Measurement], path) -> Path:
     return Path(path)
 
 
+@dataclass
+class ElementMeasurement:
+    layer: str
+    element: str  # its name, or class and number
+    what: str  # the class
+    pixels: int
+    area_cm2: float | None
+    box_px: tuple  # x, y, w, h
+    box_cm: tuple | None  # x, y, w, h in cm from the image's top-left corner
+
+
+def measure_elements(layers, mm_per_px: float | None = None, min_area: int = 64) -> list[ElementMeasurement]:
+    """One row per element (connected region of a class) of every label layer, largest first:
+    area in px and cm², bounding box in px and cm."""
+    from muralstudio.core.elements import find_elements
+
+    cm = mm_per_px / 10 if mm_per_px else None
+    rows = []
+    for layer in layers:
+        if layer.kind != "labels":
+            continue
+        numbers: dict[str, int] = {}
+        for element in find_elements(layer.data, layer.classes, min_area=min_area,
+                                     names=getattr(layer, "element_names", None)):
+            numbers[element.class_name] = numbers.get(element.class_name, 0) + 1
+            name = element.name or f"{element.class_name} {numbers[element.class_name]}"
+            box = tuple(int(v) for v in element.bbox)
+            rows.append(ElementMeasurement(layer.name, name, element.class_name, int(element.area),
+                                           round(element.area * cm * cm, 4) if cm else None, box,
+                                           tuple(round(v * cm, 2) for v in box) if cm else None))
+    return rows
+
+
 #: column titles of the spreadsheet, in the order of :class:`Measurement`'s fields
 COLUMN_TITLES = {"layer": "Layer", "what": "What", "pixels": "Pixels", "share": "Share of image",
                  "regions": "Regions", "largest_pixels": "Largest region (px)", "area_cm2": "Area (cm²)",

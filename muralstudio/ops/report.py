@@ -32,7 +32,8 @@ TEXT = {
         "none_damage": "No damage layers.", "none_interventions": "No interventions recorded.",
         "none_elements": "No element labels.", "class": "Class", "count": "Elements",
         "generated": "Made with MuralStudio %1 on %2. Original pixels outside the restored regions are unchanged; every fill is a hypothesis, documented above.",
-        "legend": "Legend", "hatched": "restored areas outlined",
+        "legend": "Legend", "hatched": "restored areas outlined", "largest_elements": "Largest elements",
+        "element": "Element", "box": "Box (x, y, w, h)",
     },
     "zh_CN": {
         "title": "病害与修复报告", "object": "对象信息", "overview": "总览", "damage_map": "病害图",
@@ -47,7 +48,8 @@ TEXT = {
         "none_damage": "没有病害图层。", "none_interventions": "没有修复记录。", "none_elements": "没有要素标注。",
         "class": "类别", "count": "要素数",
         "generated": "由 MuralStudio %1 于 %2 生成。修复区域以外的原始像素未被改动；每处填补均为推测，记录如上。",
-        "legend": "图例", "hatched": "修复区域以轮廓标出",
+        "legend": "图例", "hatched": "修复区域以轮廓标出", "largest_elements": "最大的要素",
+        "element": "要素", "box": "范围 (x, y, 宽, 高)",
     },
 }
 CLASS_NAMES_ZH = {"background": "背景", "animal": "动物", "building": "建筑", "cloud": "云气", "people": "人物",
@@ -216,6 +218,16 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
                          f"<tr><td>{_e(names(c))}</td><td align='right'>{k}</td><td align='right'>{a:,}</td>"
                          f"<td align='right'>{'—' if not cm2 else f'{a * cm2:.2f}'}</td></tr>"
                          for c, (k, a) in counts.items()) + "</table>")
+    from muralstudio.ops.measure import measure_elements
+
+    elements = measure_elements(label_layers, scale)[:40]
+    if elements:
+        parts.append(f"<p><b>{_e(t['largest_elements'])}</b></p><table class='grid'><tr><th>{_e(t['element'])}</th>"
+                     f"<th>{_e(t['class'])}</th><th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th><th>{_e(t['box'])}</th></tr>"
+                     + "".join(f"<tr><td>{_e(e.element)}</td><td>{_e(names(e.what))}</td><td align='right'>{e.pixels:,}</td>"
+                               f"<td align='right'>{'—' if e.area_cm2 is None else f'{e.area_cm2:.2f}'}</td>"
+                               f"<td>{_e(', '.join(f'{v:g}' for v in e.box_cm) + ' cm' if e.box_cm else ', '.join(map(str, e.box_px)) + ' px')}</td></tr>"
+                               for e in elements) + "</table>")
     stamp = time.strftime("%Y-%m-%d %H:%M")
     parts.append(f"<p class='foot'>{_e(t['generated'].replace('%1', __version__).replace('%2', stamp))}</p>")
     style = ("<style>body { font-family: 'Noto Sans CJK SC', 'Noto Sans', sans-serif; font-size: 10pt; } "
