@@ -114,3 +114,17 @@ def test_element_measurements_in_cm(project, capsys):
     assert first.box_cm == tuple(round(v * 0.05, 2) for v in first.box_px)
     assert main(["measure", str(project), "--elements"]) == 0
     assert first.element in capsys.readouterr().out
+
+
+def test_scale_from_the_files_resolution(tmp_path):
+    from muralstudio.core import imageio
+    from muralstudio.core.document import Document
+
+    pixels = np.zeros((50, 80, 3), np.uint8)
+    path = tmp_path / "300dpi.tif"
+    imageio.write_tiff(path, pixels, imageio.ImageInfo(path=None, format="TIFF", width=80, height=50, channels=3,
+                                                       dtype=np.dtype(np.uint8), dpi=(300.0, 300.0)))
+    doc = Document.open(path)
+    assert doc.mm_per_px == pytest.approx(25.4 / 300) and doc.scale_origin == "file"
+    doc.set_scale(0.5)
+    assert doc.mm_per_px == 0.5 and doc.scale_origin == "user"

@@ -37,3 +37,16 @@ def test_cli_restoration_carries_xmp_in_tiff_and_png_and_info_shows_it(tmp_path,
     capsys.readouterr()
     assert cli.main(["info", str(tmp_path / "restored.tif"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["xmp"]["title"] == "壁画"
+
+
+def test_xmp_sidecar_on_request_equals_the_embedded_packet(tmp_path):
+    small_damaged_mural(tmp_path, "壁画.png")
+    out = tmp_path / "修复.tif"
+    assert cli.main(["inpaint", str(tmp_path / "壁画.png"), "--mask", str(tmp_path / "mask.png"),
+                     "--out", str(out), "--xmp-sidecar"]) == 0
+    sidecar = out.with_suffix(".xmp")
+    assert parse_xmp(sidecar.read_text(encoding="utf-8")) == parse_xmp(imageio.read_image(out).info.xmp)
+    plain = tmp_path / "plain.tif"
+    assert cli.main(["inpaint", str(tmp_path / "壁画.png"), "--mask", str(tmp_path / "mask.png"),
+                     "--out", str(plain)]) == 0
+    assert not plain.with_suffix(".xmp").exists()

@@ -133,6 +133,7 @@ ZH_CN = {
     "Cancel": "取消",
     "Cancel job": "取消任务",
     "Compute device": "计算设备",
+    'Also write the XMP metadata as a .xmp file beside the image': '同时在图像旁写出 .xmp 元数据文件',
     'Restored image, restored areas outlined': '修复后图像（修复区域描边）',
     'Restored image, restored areas hatched': '修复后图像（修复区域加斜线）',
     'PNG, 8-bit (for publication)': 'PNG，8 位（用于出版）',

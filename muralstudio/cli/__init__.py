@@ -116,6 +116,7 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     inpaint.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                          help="engine parameter, e.g. --param patch_size=9 (repeatable)")
     inpaint.add_argument("--max-pixels", type=int, default=None, help="pixel limit for reading")
+    inpaint.add_argument("--xmp-sidecar", action="store_true", help="also write OUT.xmp (the XMP packet)")
     inpaint.add_argument("--guide", type=Path, help="lines drawn inside the damage (nonzero = line) "
                          "that the fill continues (edgeconnect, fourier)")
     inpaint.add_argument("--sample-area", type=Path, help="mask of where texture may be copied "
@@ -313,7 +314,8 @@ def cmd_inpaint(args) -> int:
     request = InpaintRequest(image=args.image, mask=args.mask, out=args.out, engine=args.engine,
                              settings=parse_settings(args.param), device=args.device,
                              color_match=args.color_match, context=args.context, guide=args.guide,
-                             sample_area=args.sample_area, max_pixels=args.max_pixels)
+                             sample_area=args.sample_area, max_pixels=args.max_pixels,
+                             xmp_sidecar=args.xmp_sidecar)
 
     def progress(fraction, stage):
         print(f"\r{args.engine}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)

@@ -28,7 +28,7 @@ RESTORED_FORMATS = {
 
 
 def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "deflate",
-                    include_pending: bool = False) -> Path:
+                    include_pending: bool = False, xmp_sidecar: bool = False) -> Path:
     """Write the restored image and its record sidecar: applied restorations only, or with
     ``include_pending`` the pending proposals too (recorded as well, so the file never holds a
     fill its record does not name)."""
@@ -46,6 +46,8 @@ def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "
     else:
         imageio.write_jpeg(path, pixels, doc.info)
     imageio.write_record_sidecar(path, record)
+    if xmp_sidecar:
+        xmp.write_sidecar(path, packet)
     return path
 
 

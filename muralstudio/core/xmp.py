@@ -6,6 +6,8 @@ SHA-256 of the unrestored source. Written as an XMP packet (TIFF tag 700, PNG iT
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 import xml.etree.ElementTree as ET
 
@@ -91,3 +93,13 @@ def parse_xmp(text: str) -> dict:
             item["parameters"] = json.loads(item["parameters"])
         out["history"].append(item)
     return out
+
+
+def write_sidecar(image_path, packet: str) -> Path:
+    """``IMAGE.xmp`` beside an image (the name digital-asset tools look for), written atomically."""
+    from muralstudio.core.atomic import atomic_write
+
+    path = Path(image_path).with_suffix(".xmp")
+    with atomic_write(path, "w") as handle:
+        handle.write(packet)
+    return path

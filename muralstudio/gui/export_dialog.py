@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -53,6 +54,7 @@ class ExportDialog(QDialog):
                                          "the finer tones are lost. Use TIFF to keep them.")
                                  .replace("%1", str(doc.info.bit_depth)))
         self.depth_note.setWordWrap(True)
+        self.xmp_sidecar = QCheckBox(self.tr("Also write the XMP metadata as a .xmp file beside the image"))
         self.path = QLineEdit()
         browse = QPushButton(self.tr("Browse…"))
         row = QHBoxLayout()
@@ -65,6 +67,7 @@ class ExportDialog(QDialog):
         form.addRow(self.tr("Format"), self.format)
         form.addRow(self.tr("TIFF compression"), self.compression)
         form.addRow(self.tr("File"), path_widget)
+        form.addRow(self.xmp_sidecar)
         form.addRow(self.pending_note)
         form.addRow(self.tr("Pending proposal"), self.pending)
         form.addRow(self.depth_note)
@@ -110,6 +113,7 @@ class ExportDialog(QDialog):
         else:
             self.format.addItem(self.tr("Indexed PNG (class values, class colours)"), "png")
         self.compression.setEnabled(self.format.currentData() == "tiff")
+        self.xmp_sidecar.setEnabled(kind == "restored")
         self._update_suffix()
 
     def _suffix(self) -> str:
@@ -160,7 +164,8 @@ class ExportDialog(QDialog):
                         self.doc.apply_restoration(layer)
             return export.export_restored(self.doc, path, self.format.currentData(),
                                           self.compression.currentData(),
-                                          include_pending=choice == "include")
+                                          include_pending=choice == "include",
+                                          xmp_sidecar=self.xmp_sidecar.isChecked())
         if kind == "interventions":
             return export.export_intervention_map(self.doc, path)
         if kind == "marked":

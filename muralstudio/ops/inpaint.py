@@ -27,6 +27,7 @@ class InpaintRequest(Request):
     guide: Path | None = None
     sample_area: Path | None = None
     max_pixels: int | None = None
+    xmp_sidecar: bool = False
 
 
 @dataclass
@@ -78,8 +79,12 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
     from muralstudio.core.xmp import build_xmp
 
     record = records_json([result.record], source_description(source.path, sha, source.info))
-    imageio.write_image(request.out, restored, source.info, record_json=record,
-                        xmp=build_xmp(record, title=Path(request.image).stem))
+    packet = build_xmp(record, title=Path(request.image).stem)
+    imageio.write_image(request.out, restored, source.info, record_json=record, xmp=packet)
     imageio.write_record_sidecar(request.out, record)
+    if request.xmp_sidecar:
+        from muralstudio.core.xmp import write_sidecar
+
+        write_sidecar(request.out, packet)
     return InpaintFileResult(Path(request.out), len(result.patches), result.record.mask_pixels,
                              result.seconds, record)

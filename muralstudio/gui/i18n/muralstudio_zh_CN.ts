@@ -359,148 +359,153 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="28" />
-        <location filename="../export_dialog.py" line="64" />
+        <location filename="../export_dialog.py" line="29" />
+        <location filename="../export_dialog.py" line="66" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="30" />
+        <location filename="../export_dialog.py" line="31" />
         <source>Restored image</source>
         <translation>修复后的图像</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="31" />
+        <location filename="../export_dialog.py" line="32" />
         <source>Intervention map (which pixels were restored, by which engine)</source>
         <translation>干预图（哪些像素被修复、用哪个引擎）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="33" />
+        <location filename="../export_dialog.py" line="34" />
         <source>Restored image, restored areas outlined</source>
         <translation>修复后图像（修复区域描边）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="34" />
+        <location filename="../export_dialog.py" line="35" />
         <source>Restored image, restored areas hatched</source>
         <translation>修复后图像（修复区域加斜线）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="37" />
+        <location filename="../export_dialog.py" line="38" />
         <source>Mask: %1</source>
         <translation>蒙版：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="39" />
+        <location filename="../export_dialog.py" line="40" />
         <source>Labels: %1</source>
         <translation>标注：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="42" />
+        <location filename="../export_dialog.py" line="43" />
         <source>Deflate</source>
         <translation>Deflate</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="43" />
+        <location filename="../export_dialog.py" line="44" />
         <source>LZW</source>
         <translation>LZW</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="46" />
+        <location filename="../export_dialog.py" line="47" />
         <source>Apply it, then export</source>
         <translation>先应用，再导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="47" />
+        <location filename="../export_dialog.py" line="48" />
         <source>Export it without applying</source>
         <translation>导出但不应用</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="48" />
+        <location filename="../export_dialog.py" line="49" />
         <source>Export without it</source>
         <translation>不含建议导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="49" />
+        <location filename="../export_dialog.py" line="50" />
         <source>A restoration proposal is pending (shown on the canvas, not yet applied).</source>
         <translation>有一个修复建议待定（画布上可见，尚未应用）。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="52" />
+        <location filename="../export_dialog.py" line="53" />
         <source>This %1-bit image will be written with 8 bits per channel: the finer tones are lost. Use TIFF to keep them.</source>
         <translation>这幅 %1 位图像将以每通道 8 位写出：更细的色阶会丢失。用 TIFF 可以保留。</translation>
     </message>
     <message>
         <location filename="../export_dialog.py" line="57" />
+        <source>Also write the XMP metadata as a .xmp file beside the image</source>
+        <translation>同时在图像旁写出 .xmp 元数据文件</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="59" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="65" />
+        <location filename="../export_dialog.py" line="67" />
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="66" />
+        <location filename="../export_dialog.py" line="68" />
         <source>TIFF compression</source>
         <translation>TIFF 压缩</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="67" />
+        <location filename="../export_dialog.py" line="69" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="69" />
+        <location filename="../export_dialog.py" line="72" />
         <source>Pending proposal</source>
         <translation>待定建议</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="99" />
+        <location filename="../export_dialog.py" line="102" />
         <source>TIFF, %1-bit as the source, ICC and record kept</source>
         <translation>TIFF，与源图相同的 %1 位，保留 ICC 与修复记录</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="100" />
+        <location filename="../export_dialog.py" line="103" />
         <source>PNG, 8-bit (for sharing)</source>
         <translation>PNG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="101" />
+        <location filename="../export_dialog.py" line="104" />
         <source>JPEG, 8-bit (for sharing)</source>
         <translation>JPEG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="103" />
+        <location filename="../export_dialog.py" line="106" />
         <source>Indexed PNG (0 = original, 1… = each restoration) + legend JSON</source>
         <translation>索引 PNG（0 = 原始，1… = 各次修复）+ 图例 JSON</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="105" />
+        <location filename="../export_dialog.py" line="108" />
         <source>PNG, 8-bit (for publication)</source>
         <translation>PNG，8 位（用于出版）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="106" />
+        <location filename="../export_dialog.py" line="109" />
         <source>TIFF, 8-bit</source>
         <translation>TIFF，8 位</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="108" />
+        <location filename="../export_dialog.py" line="111" />
         <source>PNG, 8-bit mask</source>
         <translation>PNG，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="109" />
+        <location filename="../export_dialog.py" line="112" />
         <source>TIFF, 8-bit mask</source>
         <translation>TIFF，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="111" />
+        <location filename="../export_dialog.py" line="114" />
         <source>Indexed PNG (class values, class colours)</source>
         <translation>索引 PNG（类别值与类别颜色）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="146" />
+        <location filename="../export_dialog.py" line="150" />
         <source>Export to</source>
         <translation>导出到</translation>
     </message>
@@ -1154,13 +1159,13 @@
     </message>
     <message>
         <location filename="../main_window.py" line="209" />
-        <location filename="../main_window.py" line="510" />
+        <location filename="../main_window.py" line="513" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="210" />
-        <location filename="../main_window.py" line="512" />
+        <location filename="../main_window.py" line="515" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1445,329 +1450,329 @@
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="321" />
+        <location filename="../main_window.py" line="324" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="336" />
-        <location filename="../main_window.py" line="657" />
+        <location filename="../main_window.py" line="339" />
+        <location filename="../main_window.py" line="665" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339" />
+        <location filename="../main_window.py" line="342" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340" />
+        <location filename="../main_window.py" line="343" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="341" />
+        <location filename="../main_window.py" line="344" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350" />
-        <location filename="../main_window.py" line="378" />
+        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="381" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="356" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353" />
+        <location filename="../main_window.py" line="356" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="396" />
+        <location filename="../main_window.py" line="399" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="398" />
+        <location filename="../main_window.py" line="401" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437" />
+        <location filename="../main_window.py" line="440" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="479" />
+        <location filename="../main_window.py" line="482" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="480" />
+        <location filename="../main_window.py" line="483" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="512" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="511" />
+        <location filename="../main_window.py" line="514" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="527" />
+        <location filename="../main_window.py" line="535" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="533" />
+        <location filename="../main_window.py" line="541" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="565" />
+        <location filename="../main_window.py" line="573" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="577" />
+        <location filename="../main_window.py" line="585" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="578" />
+        <location filename="../main_window.py" line="586" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588" />
+        <location filename="../main_window.py" line="596" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588" />
+        <location filename="../main_window.py" line="596" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589" />
+        <location filename="../main_window.py" line="597" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589" />
+        <location filename="../main_window.py" line="597" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="598" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="598" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591" />
+        <location filename="../main_window.py" line="599" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591" />
+        <location filename="../main_window.py" line="599" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592" />
+        <location filename="../main_window.py" line="600" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592" />
+        <location filename="../main_window.py" line="600" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="593" />
+        <location filename="../main_window.py" line="601" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="593" />
+        <location filename="../main_window.py" line="601" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="594" />
+        <location filename="../main_window.py" line="602" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="594" />
+        <location filename="../main_window.py" line="602" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="595" />
+        <location filename="../main_window.py" line="603" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="595" />
+        <location filename="../main_window.py" line="603" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596" />
+        <location filename="../main_window.py" line="604" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596" />
+        <location filename="../main_window.py" line="604" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="601" />
+        <location filename="../main_window.py" line="609" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="603" />
+        <location filename="../main_window.py" line="611" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="603" />
+        <location filename="../main_window.py" line="611" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637" />
+        <location filename="../main_window.py" line="645" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="652" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="653" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="668" />
+        <location filename="../main_window.py" line="676" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="695" />
+        <location filename="../main_window.py" line="703" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="726" />
+        <location filename="../main_window.py" line="734" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="736" />
+        <location filename="../main_window.py" line="744" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="737" />
+        <location filename="../main_window.py" line="745" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="748" />
-        <location filename="../main_window.py" line="754" />
+        <location filename="../main_window.py" line="756" />
+        <location filename="../main_window.py" line="762" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="750" />
+        <location filename="../main_window.py" line="758" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="760" />
+        <location filename="../main_window.py" line="768" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="769" />
-        <location filename="../main_window.py" line="807" />
-        <location filename="../main_window.py" line="833" />
+        <location filename="../main_window.py" line="777" />
+        <location filename="../main_window.py" line="815" />
+        <location filename="../main_window.py" line="841" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="771" />
-        <location filename="../main_window.py" line="809" />
-        <location filename="../main_window.py" line="835" />
+        <location filename="../main_window.py" line="779" />
+        <location filename="../main_window.py" line="817" />
+        <location filename="../main_window.py" line="843" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="789" />
+        <location filename="../main_window.py" line="797" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="797" />
+        <location filename="../main_window.py" line="805" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="817" />
+        <location filename="../main_window.py" line="825" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="866" />
+        <location filename="../main_window.py" line="874" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="874" />
+        <location filename="../main_window.py" line="882" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="875" />
+        <location filename="../main_window.py" line="883" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="889" />
+        <location filename="../main_window.py" line="897" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="909" />
+        <location filename="../main_window.py" line="917" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="910" />
+        <location filename="../main_window.py" line="918" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="934" />
+        <location filename="../main_window.py" line="942" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
