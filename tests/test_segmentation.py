@@ -118,7 +118,7 @@ def test_cli_segment_writes_a_mask_and_refuses_outside_clicks(tmp_path, mural_wi
     assert metrics.iou(region, imageio.read_image(tmp_path / "c.png").pixels > 0) > 0.5
     result = run("segment", tmp_path / "m.png", *clicked, "--engine", "classic:edges=5",
                  "--out", tmp_path / "y.png")
-    assert result.returncode == 2 and "classic has no setting 'edges'" in result.stderr
+    assert result.returncode == 2 and "classic engine has no setting 'edges'; its settings: iterations" in result.stderr
     assert not (tmp_path / "y.png").exists()
 
 
@@ -409,7 +409,7 @@ def test_engine_specs_set_an_engines_settings_and_name_the_wrong_ones(random_cli
         f"clicknet:weights_path={random_clicknet}:refine_radius=0:flip=false:threshold=0.5")
     assert segmenter.params["refine_radius"] == 0 and segmenter.params["flip"] is False
     assert segmenter.params["threshold"] == 0.5 and segmenter.size == 320
-    with pytest.raises(ValueError, match="clicknet has no setting 'radius'.*refine_radius"):
+    with pytest.raises(ValueError, match="clicknet engine has no setting 'radius'.*refine_radius"):
         segmentation.create_from_spec("clicknet:radius=2")
     with pytest.raises(ValueError, match="settings are KEY=VALUE, not 'flip'"):
         segmentation.create_from_spec("clicknet:flip")

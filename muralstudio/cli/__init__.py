@@ -308,22 +308,23 @@ def cmd_inpaint(args) -> int:
     from muralstudio.ops.inpaint import InpaintRequest, inpaint_file
 
     from muralstudio.engines.inpainting import default_engine
-    from muralstudio.engines.registry import parse_settings
+    from muralstudio.engines.registry import parse_settings, split_spec
 
-    args.engine = args.engine or default_engine()
-    request = InpaintRequest(image=args.image, mask=args.mask, out=args.out, engine=args.engine,
-                             settings=parse_settings(args.param), device=args.device,
+    # one syntax for every engine: NAME:KEY=VALUE; --param KEY=VALUE stays as an alias
+    name, spec_settings = split_spec(args.engine or default_engine())
+    request = InpaintRequest(image=args.image, mask=args.mask, out=args.out, engine=name,
+                             settings={**spec_settings, **parse_settings(args.param)}, device=args.device,
                              color_match=args.color_match, context=args.context, guide=args.guide,
                              sample_area=args.sample_area, max_pixels=args.max_pixels,
                              xmp_sidecar=args.xmp_sidecar)
 
     def progress(fraction, stage):
-        print(f"\r{args.engine}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)
+        print(f"\r{name}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)
 
     result = inpaint_file(request, progress)
     print(file=sys.stderr)
     print(f"restored {result.regions} region(s), {result.pixels:,} pixels, with "
-          f"{args.engine} in {result.seconds:.1f} s -> {result.out}")
+          f"{name} in {result.seconds:.1f} s -> {result.out}")
     return 0
 
 

@@ -53,7 +53,10 @@ class Detector:
 
 
 def create(name: str, device: str = "cpu", **params) -> Detector:
-    return registry.get("detector", name)(device=device, **params)
+    from muralstudio.engines.settings import validate
+
+    factory = registry.get("detector", name)
+    return factory(device=device, **validate(factory, params, name))
 
 
 def _ramp(n: int, overlap: int) -> np.ndarray:

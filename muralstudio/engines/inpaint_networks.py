@@ -13,6 +13,7 @@ import numpy as np
 
 from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities
 from muralstudio.engines.registry import register
+from muralstudio.engines.settings import Setting
 
 #: ImageNet statistics: the published PConv weights expect inputs normalised with them
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
@@ -72,6 +73,10 @@ class EdgeConnectInpainter(Inpainter):
     # 4 blocks), 540 MiB with the published networks (width 64, 8 blocks; 6.2 s on 2 cores)
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
                                          devices=("cpu", "cuda"), bytes_per_pixel=650, hints=("guide",))
+    settings = (Setting("sigma", "float", 2.0, 0.5, 6.0, help="Canny σ of the edges outside the hole",
+                        label="Edge σ"),
+                Setting("composite_edges", "bool", True, help="keep the true edges outside the hole",
+                        label="Keep outside edges"))
 
     def __init__(self, device: str = "cpu", sigma: float = 2.0, composite_edges: bool = True,
                  networks=None):
@@ -184,6 +189,10 @@ class FourierInpainter(Inpainter):
     # about 290 MiB of growth, 1,100 bytes per crop pixel
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
                                          devices=("cpu", "cuda"), bytes_per_pixel=1100, hints=("guide",))
+    settings = (Setting("radius", "float", 5.0, 1.0, 50.0, help="radius of the Telea fill it corrects",
+                        label="Radius (px)"),
+                Setting("grain", "bool", False, help="add noise with the spread of the surrounding fine "
+                        "detail, so a large fill is not smoother than the wall", label="Add the wall's grain"))
 
     def __init__(self, device: str = "cpu", radius: float = 5.0, grain: bool = False, network=None):
         """Loads the installed weights; ``network`` uses one in memory (training validates

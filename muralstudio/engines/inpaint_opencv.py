@@ -9,6 +9,7 @@ import numpy as np
 
 from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities
 from muralstudio.engines.registry import register
+from muralstudio.engines.settings import Setting
 
 
 def diffuse_fill(rgb: np.ndarray, hole: np.ndarray, radius: float = 5.0,
@@ -26,6 +27,8 @@ class _OpenCVInpainter(Inpainter):
     flag = cv2.INPAINT_TELEA
     version = f"opencv-{cv2.__version__}"
     capabilities = InpainterCapabilities(comfortable_size=4096, bytes_per_pixel=40)
+    settings = (Setting("radius", "float", 5.0, 1.0, 50.0,
+                        help="neighbourhood (px) each filled pixel is computed from", label="Radius (px)"),)
 
     def __init__(self, device: str = "cpu", radius: float = 5.0):
         super().__init__(device, radius=float(radius))

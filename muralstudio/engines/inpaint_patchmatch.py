@@ -23,6 +23,7 @@ import numpy as np
 from muralstudio.core.errors import Cancelled
 from muralstudio.engines.inpainting import Inpainter, InpainterCapabilities
 from muralstudio.engines.registry import register
+from muralstudio.engines.settings import Setting
 
 
 def _patch_sets(hole: np.ndarray, patch: int, sample: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -237,6 +238,16 @@ class PatchMatchInpainter(Inpainter):
     version = "1.0"
     capabilities = InpainterCapabilities(comfortable_size=768, max_side=1536, bytes_per_pixel=400,
                                          hints=("sample_area",), reports_progress=True)
+    settings = (
+        Setting("patch_size", "int", 7, 3, 31, help="side of the patches compared (odd)", label="Patch size (px)"),
+        Setting("em_iterations", "int", 4, 1, 20, help="refinement passes per pyramid level", label="Passes per level"),
+        Setting("search_iterations", "int", 2, 1, 10, help="PatchMatch propagation/search rounds per pass",
+                label="Search rounds"),
+        Setting("seed", "int", 0, 0, 2**31 - 1, help="random seed (same seed, same fill)", label="Seed"),
+        Setting("max_levels", "int", 8, 1, 12, help="pyramid levels", label="Pyramid levels"),
+        Setting("texture", "bool", True, help="copy each pixel from its best match at the finest level "
+                "(texture) instead of averaging the votes (smoother)", label="Synthesise texture"),
+    )
 
     def __init__(self, device: str = "cpu", patch_size: int = 7, em_iterations: int = 4,
                  search_iterations: int = 2, seed: int = 0, max_levels: int = 8,

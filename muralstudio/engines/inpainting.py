@@ -91,16 +91,10 @@ class Inpainter:
 def create(name: str, device: str = "cpu", **params) -> Inpainter:
     """An inpainter by registry name (KeyError listing the known names otherwise); a setting
     the engine does not have is a ValueError listing the ones it has."""
-    import inspect
+    from muralstudio.engines.settings import validate
 
     factory = registry.get("inpainter", name)
-    accepted = [p for p in inspect.signature(factory.__init__).parameters
-                if p not in ("self", "device", "network", "networks")]
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        raise ValueError(f"the {name} engine has no setting {', '.join(map(repr, unknown))}; its settings: "
-                         f"{', '.join(accepted) or 'none'}")
-    return factory(device=device, **params)
+    return factory(device=device, **validate(factory, params, name))
 
 
 def default_engine() -> str:

@@ -60,7 +60,10 @@ class Labeler:
 
 
 def create(name: str, device: str = "cpu", **params) -> Labeler:
-    return registry.get("labeler", name)(device=device, **params)
+    from muralstudio.engines.settings import validate
+
+    factory = registry.get("labeler", name)
+    return factory(device=device, **validate(factory, params, name))
 
 
 def softmax(logits: np.ndarray, axis: int = 0) -> np.ndarray:

@@ -174,7 +174,10 @@ def default_engine() -> str:
 
 
 def create(name: str, device: str = "cpu", **params) -> Segmenter:
-    return registry.get("segmenter", name)(device=device, **params)
+    from muralstudio.engines.settings import validate
+
+    factory = registry.get("segmenter", name)
+    return factory(device=device, **validate(factory, params, name))
 
 
 def create_from_spec(spec: str, device: str = "cpu") -> Segmenter:
@@ -182,15 +185,7 @@ def create_from_spec(spec: str, device: str = "cpu") -> Segmenter:
     (how benchmarks and ``segment --engine`` set an engine's settings); values are read by
     :func:`registry.parse_setting`. Only a colon followed by a word starts a setting, so a
     Windows path (``weights_path=C:\\models\\w.safetensors``) stays whole."""
-    import inspect
-
     name, params = registry.split_spec(spec)
-    cls = registry.get("segmenter", name)
-    allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "device")]
-    unknown = [key for key in params if key not in allowed]
-    if unknown:
-        raise ValueError(f"{spec!r}: {name} has no setting {unknown[0]!r}; settings are "
-                         f"KEY=VALUE with KEY one of {', '.join(allowed) or '(none)'}")
     return create(name, device, **params)
 
 

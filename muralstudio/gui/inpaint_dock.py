@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from muralstudio.core.document import MaskLayer, RestorationLayer
+from muralstudio.engines.settings import schema_of
+from muralstudio.gui.settings_form import SettingsForm
 from muralstudio.engines import inpainting, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job, JobRunner
@@ -41,9 +43,7 @@ class InpaintDock(JobPanel):
         self.context.setSingleStep(0.25)
         self.context.setValue(1.0)
         self.color_match = QCheckBox(self.tr("Match colour to the surroundings"))
-        self.grain = QCheckBox(self.tr("Add the wall's grain to the fill"))
-        self.grain.setToolTip(self.tr("fourier: noise with the spread of the surrounding fine detail, "
-                                      "so a large fill is not smoother than the wall"))
+        self.settings_form = SettingsForm()  # the chosen engine's own settings, from its schema
         # hints: mask layers the user drew; engines that cannot use them leave them disabled
         self.guide_source = QComboBox()
         self.guide_source.setToolTip(self.tr(
@@ -63,7 +63,7 @@ class InpaintDock(JobPanel):
         form.addRow(self.tr("Damage mask"), self.mask_source)
         form.addRow(self.tr("Context (× hole size)"), self.context)
         form.addRow(self.color_match)
-        form.addRow(self.grain)
+        form.addRow(self.settings_form)
         guide_row = QHBoxLayout()
         guide_row.addWidget(self.guide_source, 1)
         guide_row.addWidget(self.draw_guide_button)
@@ -123,7 +123,10 @@ class InpaintDock(JobPanel):
         self.guide_source.setEnabled("guide" in hints)
         self.draw_guide_button.setEnabled("guide" in hints and self.doc is not None)
         self.sample_source.setEnabled("sample_area" in hints)
-        self.grain.setEnabled(self.engine.currentData() == "fourier")
+        engine = self.engine.currentData()
+        if engine and getattr(self.settings_form, "engine", None) != engine:
+            self.settings_form.set_schema(schema_of(registry.get("inpainter", engine)))
+            self.settings_form.engine = engine
         running = self.job is not None
         self.run_button.setEnabled(self.doc is not None and not running)
         self.cancel_button.setEnabled(running)
@@ -167,7 +170,7 @@ class InpaintDock(JobPanel):
     def options(self) -> inpainting.InpaintOptions:
         engine = self.engine.currentData()
         devices = registry.get("inpainter", engine).capabilities.devices
-        params = {"grain": True} if engine == "fourier" and self.grain.isChecked() else {}
+        params = self.settings_form.values()
         return inpainting.InpaintOptions(engine=engine, context=self.context.value(),
                                          device=self.device if self.device in devices else "cpu",
                                          color_match=self.color_match.isChecked(), engine_params=params)

@@ -357,6 +357,114 @@
     </message>
 </context>
 <context>
+    <name>EngineSetting</name>
+    <message>
+        <location filename="../engine_labels.py" line="8" />
+        <source>Edge σ</source>
+        <translation>边缘 σ</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="9" />
+        <source>Canny σ of the edges outside the hole</source>
+        <translation>缺损区外边缘的 Canny σ</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="10" />
+        <source>Keep outside edges</source>
+        <translation>保留缺损区外的边缘</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="11" />
+        <source>keep the true edges outside the hole</source>
+        <translation>保留缺损区外的真实边缘</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="12" />
+        <source>Radius (px)</source>
+        <translation>半径（像素）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="13" />
+        <source>radius of the Telea fill it corrects</source>
+        <translation>所校正的 Telea 填补的半径</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="14" />
+        <source>Add the wall's grain</source>
+        <translation>加入壁面纹理</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="15" />
+        <source>add noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall</source>
+        <translation>加入与周围细节起伏相当的噪声，使大面积填补不比壁面更平滑</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="16" />
+        <source>neighbourhood (px) each filled pixel is computed from</source>
+        <translation>计算每个填补像素所用的邻域（像素）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="17" />
+        <source>Patch size (px)</source>
+        <translation>块大小（像素）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="18" />
+        <source>side of the patches compared (odd)</source>
+        <translation>比较的图像块边长（奇数）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="19" />
+        <source>Passes per level</source>
+        <translation>每层迭代次数</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="20" />
+        <source>refinement passes per pyramid level</source>
+        <translation>每个金字塔层的细化次数</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="21" />
+        <source>Search rounds</source>
+        <translation>搜索轮数</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="22" />
+        <source>PatchMatch propagation/search rounds per pass</source>
+        <translation>每次迭代的 PatchMatch 传播/搜索轮数</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="23" />
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="24" />
+        <source>random seed (same seed, same fill)</source>
+        <translation>随机种子（相同种子，相同填补）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="25" />
+        <source>Pyramid levels</source>
+        <translation>金字塔层数</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="26" />
+        <source>pyramid levels</source>
+        <translation>金字塔层数</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="27" />
+        <source>Synthesise texture</source>
+        <translation>合成纹理</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="28" />
+        <source>copy each pixel from its best match at the finest level (texture) instead of averaging the votes (smoother)</source>
+        <translation>在最精细层从最佳匹配处复制每个像素（保留纹理），而不是平均投票（更平滑）</translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message>
         <location filename="../export_dialog.py" line="29" />
@@ -521,19 +629,9 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="43" />
+        <location filename="../inpaint_dock.py" line="45" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
-    </message>
-    <message>
-        <location filename="../inpaint_dock.py" line="44" />
-        <source>Add the wall's grain to the fill</source>
-        <translation>为填充加入墙面颗粒纹理</translation>
-    </message>
-    <message>
-        <location filename="../inpaint_dock.py" line="45" />
-        <source>fourier: noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall</source>
-        <translation>fourier：加入与周围细节幅度相同的噪声，使大面积填充不比墙面更光滑</translation>
     </message>
     <message>
         <location filename="../inpaint_dock.py" line="50" />
@@ -616,52 +714,52 @@
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="159" />
+        <location filename="../inpaint_dock.py" line="162" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="183" />
+        <location filename="../inpaint_dock.py" line="186" />
         <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
         <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="186" />
+        <location filename="../inpaint_dock.py" line="189" />
         <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
         <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="189" />
+        <location filename="../inpaint_dock.py" line="192" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="196" />
+        <location filename="../inpaint_dock.py" line="199" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="218" />
+        <location filename="../inpaint_dock.py" line="221" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="220" />
+        <location filename="../inpaint_dock.py" line="223" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="235" />
+        <location filename="../inpaint_dock.py" line="238" />
         <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
         <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="240" />
+        <location filename="../inpaint_dock.py" line="243" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="263" />
+        <location filename="../inpaint_dock.py" line="266" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
