@@ -1354,3 +1354,37 @@ def test_marked_restoration_export_keeps_the_original_and_marks_only_restored_ar
     if style == "hatch":  # lines inside the fills, not only at their edges
         inner = cv2.erode(changed.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
         assert (drawn & inner).any()
+
+
+def test_cli_and_window_write_the_same_record_for_the_same_restoration(window, qtbot, tmp_path):
+    """One record writer: restoring the same file and mask with the same engine from the command
+    line and from the window gives the same record (only the creation times differ)."""
+    import json
+
+    from muralstudio import cli
+    from muralstudio.core.document import Document
+    from conftest import small_damaged_mural
+
+    image, mask_path, hole = small_damaged_mural(tmp_path, "壁画.png")
+    assert cli.main(["inpaint", str(image), "--mask", str(mask_path), "--engine", "telea",
+                     "--out", str(tmp_path / "cli.png")]) == 0
+    doc = Document.open(image)
+    window.set_document(doc)
+    doc.new_mask_layer("damage", hole)
+    dock = window.inpaint_dock
+    dock.engine.setCurrentIndex(dock.engine.findData("telea"))
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+    dock.apply_button.click()
+    from muralstudio.core import export
+
+    export.export_restored(doc, tmp_path / "window.png", "png8")
+
+    def record(path):
+        data = json.loads((tmp_path / f"{path}.record.json").read_text(encoding="utf-8"))
+        for entry in data.get("restorations", []):
+            entry.pop("created", None)
+        data.pop("created", None)
+        return data
+
+    assert record("cli.png") == record("window.png")

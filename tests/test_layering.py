@@ -152,3 +152,25 @@ def test_the_graph_reader_sees_imports_inside_functions(tmp_path):
     sample = tmp_path / "m.py"
     sample.write_text("def f():\n    from muralstudio.train import label\n")
     assert list(imports_of(sample)) == [("muralstudio.train", 2)]
+
+
+def test_file_pipelines_live_in_ops_only():
+    """The detect / label / inpaint *file* pipelines are written once, in ``ops``; the CLI, the
+    window, bench/, tools/ and the batch runner call them (a second copy drifts)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    calls = re.compile(r"\b(detection\.detect_file|labeling\.label_file)\(")
+    definitions = re.compile(r"^\s*def (inpaint_file|detect_file|label_file)\(", re.M)
+    offenders = []
+    for path in [*root.glob("muralstudio/**/*.py"), *root.glob("bench/*.py"), *root.glob("tools/*.py")]:
+        rel = path.relative_to(root).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if rel.startswith("muralstudio/ops/"):
+            continue
+        if calls.search(text):
+            offenders.append(f"{rel}: calls an engine's file pipeline directly (use muralstudio.ops)")
+        for match in definitions.finditer(text):
+            if not rel.startswith("muralstudio/engines/"):
+                offenders.append(f"{rel}: defines {match.group(1)} outside ops")
+    assert offenders == []

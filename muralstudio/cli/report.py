@@ -31,15 +31,9 @@ def run(args) -> int:
         raise ValueError(f"{args.out}: the report is written as .pdf or .html")
     report = build_report(load_project(args.project), args.language)
     if suffix == ".pdf":
-        import os
+        from muralstudio.gui.report_pdf import write_pdf_without_window
 
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no display needed
-        from PySide6.QtWidgets import QApplication
-
-        _app = QApplication.instance() or QApplication(["muralstudio"])  # fonts need an application
-        from muralstudio.gui.report_pdf import write_pdf
-
-        write_pdf(report, args.out)
+        write_pdf_without_window(report, args.out)
     else:
         write_html(report, args.out)
     print(f"report ({args.language}): {', '.join(report.sections)} -> {args.out}")

@@ -55,3 +55,18 @@ def write_pdf(report, path) -> Path:
         handle.write(tmp.read_bytes())
     tmp.unlink()
     return path
+
+
+def write_pdf_without_window(report, path) -> Path:
+    """:func:`write_pdf` from the command line: Qt needs an application for its fonts, not a
+    display (the offscreen platform)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["muralstudio"])
+    try:
+        return write_pdf(report, path)
+    finally:
+        del app  # the instance lives on (Qt keeps one per process)
