@@ -1,0 +1,32 @@
+"""Sliding-window Res-UNet over the whole image (tile by tile). Writes per-class probability maps
+(16-bit PNG) and masks (8-bit PNG, 255 = damage) into --out-dir.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+NAME = "detect"
+HELP = "find craquelure and paint loss"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("image", type=Path)
+    parser.add_argument("--out-dir", type=Path, required=True)
+    parser.add_argument("--engine", default="resunet", help="detector (default resunet)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="probability above which a pixel is damage (default: the model's)")
+    parser.add_argument("--min-area", type=int, default=None,
+                        help="drop detected regions smaller than this many pixels")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+
+
+def run(args) -> int:
+    from muralstudio.ops.detect import DetectRequest, detect_file
+
+    request = DetectRequest(image=args.image, out_dir=args.out_dir, engine=args.engine, device=args.device,
+                            threshold=args.threshold, min_area=args.min_area)
+    for name, path in detect_file(request, log=lambda m: print(m, file=sys.stderr)).items():
+        print(f"{name}: {path}")
+    return 0

@@ -1,0 +1,46 @@
+"""Print size, bit depth, channels, compression, tiling, ICC profile, resolution and tags, without
+decoding pixels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+NAME = "info"
+HELP = "describe an image file from its header"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("image", type=Path)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args) -> int:
+    from muralstudio.core.imageio import read_header
+
+    info = read_header(args.image)
+    data = info.describe()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{data['path']}")
+    print(f"  format       {data['format']}{' (BigTIFF)' if data['bigtiff'] else ''}")
+    print(f"  size         {info.width} × {info.height} ({info.pixels / 1e6:.1f} megapixels)")
+    print(f"  pixels       {info.channels} channel(s), {info.bit_depth}-bit"
+          f"{', alpha' if info.has_alpha else ''} [{data['mode']}]")
+    if info.format == "TIFF":
+        layout = f"tiled {info.chunk_shape[1]}×{info.chunk_shape[0]}" if info.tiled \
+            else f"strips of {info.chunk_shape[0]} rows" if info.chunk_shape else "single block"
+        print(f"  layout       {layout}, compression {info.compression}, {info.pages} page(s)")
+    icc = data["icc_description"] or ("present" if info.icc_profile else "none")
+    print(f"  ICC profile  {icc}{f' ({len(info.icc_profile)} bytes)' if info.icc_profile else ''}")
+    print(f"  resolution   {f'{info.dpi[0]:g} × {info.dpi[1]:g} dpi' if info.dpi else 'not set'}")
+    print(f"  memory       {info.nbytes / 2**20:,.0f} MiB decoded")
+    for key, value in info.tags.items():
+        print(f"  {key:<12} {value[:120]}")
+    if info.record_json:
+        print("  restoration record embedded (MuralStudio)")
+    for warning in info.warnings:
+        print(f"  warning: {warning}")
+    return 0

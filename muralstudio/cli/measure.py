@@ -1,0 +1,46 @@
+"""Areas (px, cm²), shares, region counts of damage layers and element classes, as a table or CSV
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+NAME = "measure"
+HELP = "areas (px, cm²), shares, region counts of damage layers and element classes, as a table or CSV"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("project", type=Path, help="a .mural project")
+    parser.add_argument("--csv", type=Path, help="write the table as CSV")
+    parser.add_argument("--xlsx", type=Path, help="write the table as an Excel workbook")
+    parser.add_argument("--elements", action="store_true", help="also list every element: area, box in cm")
+    parser.add_argument("--mm-per-px", type=float, help="the physical scale (default: the image's DPI)")
+
+
+def run(args) -> int:
+    from muralstudio.core.project import load_project
+    from muralstudio.ops import measure
+
+    doc = load_project(args.project)
+    if args.mm_per_px is not None and not (math.isfinite(args.mm_per_px) and args.mm_per_px > 0):
+        raise ValueError(f"--mm-per-px must be a positive number, not {args.mm_per_px}")
+    scale = args.mm_per_px or doc.mm_per_px  # the project's own scale, else the file's DPI
+    rows = measure.measure_layers(doc.layers, doc.width * doc.height, scale)
+    print(f"{doc.title}: {doc.width}×{doc.height} px" + (f", {scale:.4g} mm/px" if scale else ", no scale"))
+    print(f"{'layer':<24}{'what':<12}{'pixels':>12}{'share':>8}{'regions':>9}{'largest':>10}{'cm²':>10}")
+    for r in rows:
+        area = f"{r.area_cm2:.2f}" if r.area_cm2 is not None else "—"
+        print(f"{r.layer[:23]:<24}{r.what[:11]:<12}{r.pixels:>12,}{r.share:>8.2%}{r.regions:>9}"
+              f"{r.largest_pixels:>10,}{area:>10}")
+    if args.elements:
+        print(f"\n{'element':<24}{'class':<12}{'pixels':>12}{'cm²':>10}  box (cm: x, y, w, h)")
+        for e in measure.measure_elements(doc.layers, scale):
+            area = f"{e.area_cm2:.2f}" if e.area_cm2 is not None else "—"
+            box = ", ".join(f"{v:g}" for v in e.box_cm) if e.box_cm else "px " + ", ".join(map(str, e.box_px))
+            print(f"{e.element[:23]:<24}{e.what[:11]:<12}{e.pixels:>12,}{area:>10}  {box}")
+    if args.csv:
+        measure.export_csv(rows, args.csv)
+    if args.xlsx:
+        measure.export_xlsx(rows, args.xlsx, title=doc.title, mm_per_px=scale)
+    return 0
