@@ -125,3 +125,49 @@ def test_every_builtin_setting_label_and_help_is_marked_for_translation():
                 for setting in factory.settings:
                     for text in (setting.label, setting.help):
                         assert not text or text in ENGINE_SETTING_TEXTS, (name, text)
+
+
+def test_a_new_dock_is_one_registry_entry_and_gets_the_windows_events(qtbot, monkeypatch):
+    """A dock added to gui/dock_registry.DOCKS is built, tabbed, and receives the document,
+    layer and settings events through its hooks; the main window needs no edit."""
+    from PySide6.QtWidgets import QLabel
+
+    from muralstudio.gui import dock_registry
+    from muralstudio.gui.main_window import MainWindow, demo_document
+
+    class CountingDock(QLabel):
+        def __init__(self, window):
+            super().__init__("counting")
+            self.events = []
+
+        def set_document(self, doc):
+            self.events.append("document")
+
+        def on_layers_changed(self):
+            self.events.append("layers")
+
+        def on_layer_pixels(self, layer):
+            self.events.append(f"pixels:{layer.name}")
+
+        def apply_settings(self, settings):
+            self.events.append(f"settings:{settings.get('tile_size')}")
+
+    spec = dock_registry.DockSpec("counting_dock", "counting", "Counting", CountingDock)
+    monkeypatch.setattr(dock_registry, "DOCKS", [*dock_registry.DOCKS, spec])
+    import muralstudio.gui.main_window as main_window
+
+    monkeypatch.setattr(main_window, "DOCKS", dock_registry.DOCKS)
+    window = MainWindow()
+    try:
+        assert window.findChild(type(window.docks[0][2]), "counting") is not None
+        doc = demo_document()
+        window.set_document(doc)
+        dock = window.counting_dock
+        assert "document" in dock.events and "layers" in dock.events and any(e.startswith("settings:") for e in dock.events)
+        layer = doc.layer_by_name("paint loss")
+        layer.data[:4, :4] = 255
+        doc.layer_changed.emit(layer, "pixels", (0, 0, 4, 4))  # what a brush stroke announces
+        assert "pixels:paint loss" in dock.events
+    finally:
+        window.doc.mark_clean()
+        window.close()

@@ -101,6 +101,15 @@ class DetectDock(JobPanel):
     def doc(self):
         return self.window.doc
 
+    # window hooks (gui/dock_registry.py) ----------------------------------------------------
+    def on_layers_changed(self) -> None:
+        self.refresh()
+
+    def apply_settings(self, settings) -> None:
+        self.device = settings.get("device")
+        self.compute_server = settings.get("compute_server")
+        self.window_size = settings.get("tile_size")
+
     def refresh(self) -> None:
         running = self.job is not None
         self.run_button.setEnabled(self.doc is not None and not running and self.engine.count() > 0)

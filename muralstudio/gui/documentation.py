@@ -111,6 +111,12 @@ class MeasurementsDock(QDockWidget):
         self.setWidget(body)
         self._timer = QTimer(self, singleShot=True, interval=400, timeout=self.refresh)
 
+    def on_layer_pixels(self, layer) -> None:  # window hooks (gui/dock_registry.py)
+        self.schedule_refresh()
+
+    def on_layers_changed(self) -> None:
+        self.schedule_refresh()
+
     def schedule_refresh(self) -> None:
         if self.isVisible():
             self._timer.start()

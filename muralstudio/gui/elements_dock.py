@@ -193,6 +193,18 @@ class ElementsDock(JobPanel):
         params = {"weights_path": Path(weights)} if weights else {}
         return name, lambda: labeling.create(name, device=device, **params)
 
+    # window hooks (gui/dock_registry.py) ----------------------------------------------------
+    def on_layers_changed(self) -> None:
+        self.refresh_layers()
+
+    def on_layer_pixels(self, layer) -> None:
+        if layer.kind == "labels":
+            self.schedule_refresh()
+
+    def apply_settings(self, settings) -> None:
+        self.device = settings.get("device")
+        self.compute_server = settings.get("compute_server")
+
     def schedule_refresh(self) -> None:
         """Refresh the gallery once a burst of pixel edits (a brush stroke) has ended."""
         self._refresh_timer.start()

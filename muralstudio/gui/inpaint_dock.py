@@ -115,6 +115,14 @@ class InpaintDock(JobPanel):
     def engine_hints(self) -> tuple[str, ...]:
         return registry.get("inpainter", self.engine.currentData()).capabilities.hints
 
+    # window hooks (gui/dock_registry.py) ----------------------------------------------------
+    def on_layers_changed(self) -> None:
+        self.refresh()
+
+    def apply_settings(self, settings) -> None:
+        self.device = settings.get("device")
+        self.compute_server = settings.get("compute_server")
+
     def refresh(self) -> None:
         self._fill_layers(self.mask_source, self.tr("All visible mask layers"), ALL_VISIBLE)
         self._fill_layers(self.guide_source, self.tr("None"), NO_LAYER)

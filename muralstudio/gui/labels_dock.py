@@ -103,6 +103,9 @@ class LabelsDock(QWidget):
         item = self.classes.currentItem()
         return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
+    def on_layers_changed(self) -> None:  # window hook (gui/dock_registry.py)
+        self.refresh()
+
     def refresh(self) -> None:
         fill_label_layer_choice(self.layer_choice, self.doc)
         self.refresh_classes()

@@ -36,20 +36,15 @@ from PySide6.QtWidgets import (
 
 from muralstudio.core import export, maskops, project
 from muralstudio.core.demo import demo_document  # noqa: F401 (the window's demo; tests import it here)
-from muralstudio.gui.documentation import MeasurementsDock, PropertiesDialog, export_report, set_scale_from_line
+from muralstudio.gui.dock_registry import DOCKS
+from muralstudio.gui.documentation import PropertiesDialog, export_report, set_scale_from_line
 from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.engines import registry
 from muralstudio.gui.canvas import Canvas
 from muralstudio.gui.click_tool import ClickSegmentTool
-from muralstudio.gui.detect_dock import DetectDock
 from muralstudio.gui.export_dialog import ExportDialog
-from muralstudio.gui.history_dock import HistoryList
-from muralstudio.gui.inpaint_dock import InpaintDock
 from muralstudio.gui.jobs import Job, JobRunner
-from muralstudio.gui.jobs_dock import JobsList
-from muralstudio.gui.elements_dock import ElementsDock
-from muralstudio.gui.labels_dock import LabelsDock
 from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
 from muralstudio.gui.navigator import Navigator
@@ -127,30 +122,24 @@ class MainWindow(QMainWindow):
         self.jobs.job_finished.connect(lambda job: self.status_job.clear())
         self.jobs.job_progress.connect(self._overview_progress)
         self._overview_job: Job | None = None
-        self.inpaint_dock = InpaintDock(self, self.jobs)
-        inpaint = self._add_dock(self.tr("Inpaint"), "inpaint", self.inpaint_dock)
-        self.detect_dock = DetectDock(self, self.jobs)
-        detect = self._add_dock(self.tr("Detect"), "detect", self.detect_dock)
-        self.tabifyDockWidget(inpaint, detect)
-        self.labels_dock = LabelsDock(self)
-        labels = self._add_dock(self.tr("Labels"), "labels", self.labels_dock)
-        self.tabifyDockWidget(detect, labels)
-        self.elements_dock = ElementsDock(self, self.jobs)
-        elements = self._add_dock(self.tr("Elements"), "elements", self.elements_dock)
-        self.tabifyDockWidget(labels, elements)
-        self.history_list = HistoryList(self)
-        history = self._add_dock(self.tr("History"), "history", self.history_list)
-        self.tabifyDockWidget(elements, history)
-        self.jobs_list = JobsList(self.jobs, self)
-        jobs = self._add_dock(self.tr("Jobs"), "jobs", self.jobs_list)
-        self.tabifyDockWidget(history, jobs)
-        self.measurements_dock = MeasurementsDock(self)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measurements_dock)
-        self.tabifyDockWidget(jobs, self.measurements_dock)
+        self.docks = []  # (spec, widget, QDockWidget) in tab order: see gui/dock_registry.py
+        previous = None
+        for spec in DOCKS:
+            widget = spec.build(self)
+            setattr(self, spec.attribute, widget)
+            if isinstance(widget, QDockWidget):
+                dock = widget
+                self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            else:
+                dock = self._add_dock(self.tr(spec.title), spec.object_name, widget)
+            if previous is not None:
+                self.tabifyDockWidget(previous, dock)
+            previous = dock
+            self.docks.append((spec, widget, dock))
         self.measurements_dock.visibilityChanged.connect(lambda shown: shown and self.measurements_dock.refresh())
         self.view.scale_line_drawn.connect(lambda *line: set_scale_from_line(self, *line)
                                            and self.measurements_dock.schedule_refresh())
-        inpaint.raise_()
+        self.docks[0][2].raise_()
         self.view.cursor_moved.connect(self._show_cursor)
         self.view.stroke_started.connect(self._stroke_started)
         self.view.stroke_moved.connect(self._stroke_moved)
@@ -264,6 +253,10 @@ class MainWindow(QMainWindow):
         self._action(help_menu, self.tr("&Keyboard Shortcuts"), self.show_shortcuts, QKeySequence("F1"))
         self._action(help_menu, self.tr("&User Guide"), self.open_user_guide)
         self._action(help_menu, self.tr("&About MuralStudio"), self.show_about)
+
+    def dock_widgets(self, hook: str) -> list:
+        """The docks' widgets that define ``hook`` (see gui/dock_registry.py)."""
+        return [widget for _, widget, _ in self.docks if hasattr(widget, hook)]
 
     def _add_dock(self, title: str, name: str, widget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -411,8 +404,8 @@ class MainWindow(QMainWindow):
         self.click_tool.discard()
         self.status_pos.clear()  # the previous document's pixel value and depth
         self._pixel_block = None
-        for panel in (self.inpaint_dock, self.detect_dock, self.elements_dock):
-            panel.clear_status()  # "done: review the proposal…" belonged to the previous document
+        for widget in self.dock_widgets("clear_status"):
+            widget.clear_status()  # "done: review the proposal…" belonged to the previous document
         self.autosaver = project.Autosaver(doc)
         for event in (doc.layer_inserted, doc.layer_removed, doc.layer_moved):
             event.connect(self._layer_list_changed)
@@ -425,7 +418,8 @@ class MainWindow(QMainWindow):
         self.view.set_document(doc)
         self.original_view.set_document(doc)
         self.layer_panel.set_document(doc)
-        self.history_list.set_document(doc)
+        for widget in self.dock_widgets("set_document"):
+            widget.set_document(doc)
         self.navigator.refresh()
         self.apply_settings()
         self._refresh_layers()
@@ -463,9 +457,9 @@ class MainWindow(QMainWindow):
                 view.viewport().update()
         if what != "pixels":
             self._refresh_layers()
-        elif layer.kind == "labels":
-            self.elements_dock.schedule_refresh()
-        self.measurements_dock.schedule_refresh()
+        else:
+            for widget in self.dock_widgets("on_layer_pixels"):
+                widget.on_layer_pixels(layer)
 
     def _layer_list_changed(self, *args) -> None:
         self._pixel_generation += 1
@@ -500,10 +494,8 @@ class MainWindow(QMainWindow):
 
     def _refresh_layers(self) -> None:
         self.layer_panel.refresh()
-        self.inpaint_dock.refresh()
-        self.detect_dock.refresh()
-        self.labels_dock.refresh()
-        self.elements_dock.refresh_layers()
+        for widget in self.dock_widgets("on_layers_changed"):
+            widget.on_layers_changed()
 
     def _update_actions(self) -> None:
         history = self.doc.history
@@ -712,12 +704,8 @@ class MainWindow(QMainWindow):
         self.view.cache.max_bytes = app_settings.get("tile_cache_mb") << 20
         if self.doc is not None:
             self.doc.history.limit_bytes = app_settings.get("history_mb") << 20
-        self.inpaint_dock.device = app_settings.get("device")
-        self.detect_dock.device = app_settings.get("device")
-        for dock in (self.inpaint_dock, self.detect_dock, self.elements_dock):
-            dock.compute_server = app_settings.get("compute_server")
-        self.detect_dock.window_size = app_settings.get("tile_size")
-        self.elements_dock.device = app_settings.get("device")
+        for widget in self.dock_widgets("apply_settings"):
+            widget.apply_settings(app_settings)
         self.click_tool.device = app_settings.get("device")
 
     def dragEnterEvent(self, event) -> None:
