@@ -67,7 +67,7 @@ def main() -> int:
     caves = sorted(by_cave, key=lambda c: -len(by_cave[c]))[:args.caves]
     base = labeling.create("pspm", **({"weights_path": args.weights} if args.weights else {}))
     n = len(base.classes)
-    print(f"| cave | crops | shots | mIoU before | mIoU after | gain | fine-tune s |\n|---|---:|---:|---:|---:|---:|---:|")
+    print("| cave | crops | shots | mIoU before | mIoU after | gain | fine-tune s |\n|---|---:|---:|---:|---:|---:|---:|")
     for cave in caves:
         cases = by_cave[cave]
         for k in shots:
