@@ -113,3 +113,27 @@ def test_dataset_integrity(name):
         assert record["split"] == ("val" if cave_split([index[record["image"]]], "val") else "train")
         if name == "mural-damage":
             assert w >= 384 and h >= 384, path.name
+
+
+def test_delete_any_item_keeps_the_others_and_their_masks(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "elements", engine="classic")
+    first = session.click("people", [(80, 60, True)])
+    session.stroke("cloud", [(0, 0), (30, 0)], radius=2)
+    third = session.click("animal", [(10, 100, True)])
+    kept = session.item_mask(third).copy()
+    session.delete(first)
+    assert [i.label for i in session.items] == [3, 1]
+    np.testing.assert_array_equal(session.item_mask(1), kept)  # the clicked element moved down with its mask
+    assert (session.label_map() == 4).sum() == 0
+    with pytest.raises(AnnotationError, match="no item 5"):
+        session.delete(5)
+
+
+def test_polygons_may_end_on_the_far_border_and_outline_view_keeps_pixels(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    session.stroke("paint-loss", [(100, 0), (160, 0), (160, 120), (100, 120)], 0, polygon=True)
+    assert (session.label_map()[:, 100:] == 1).mean() > 0.95
+    zoom = session.overlay(tint=False, box=(90, 10, 40, 30))
+    assert zoom.shape[1] >= 800
+    with pytest.raises(AnnotationError, match="outside"):
+        session.click("crack", [(160, 5, True)])  # a click must fall on a pixel

@@ -8,7 +8,9 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate polygon SESSION --class background --points 0,0;90,0;90,60
   muralstudio annotate relabel SESSION ITEM --class Buddha
   muralstudio annotate undo SESSION
+  muralstudio annotate delete SESSION ITEM                (any item, not only the last)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
+        [--outline] [--zoom X,Y,W,H]      (outlines on the untouched image; a part of the crop)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
 
 Each command prints the session's summary (items, clicks, class shares). `save` writes
@@ -68,9 +70,14 @@ def add_arguments(parser) -> None:
     relabel.add_argument("--class", dest="label", required=True)
     undo = sub.add_parser("undo", help="remove the last element or stroke")
     undo.add_argument("session", type=Path)
+    delete = sub.add_parser("delete", help="remove item N (any of them)")
+    delete.add_argument("session", type=Path)
+    delete.add_argument("item", type=int)
     show = sub.add_parser("show", help="write the overlay PNG")
     show.add_argument("session", type=Path)
     show.add_argument("--out", type=Path, required=True)
+    show.add_argument("--outline", action="store_true", help="outlines only, on the untouched image")
+    show.add_argument("--zoom", type=_box, help="show only X,Y,W,H of the crop, enlarged")
     save = sub.add_parser("save", help="write the label map and the record into a dataset")
     save.add_argument("session", type=Path)
     save.add_argument("--dataset", type=Path, required=True)
@@ -96,10 +103,12 @@ def run(args) -> int:
         session.relabel(args.item, args.label)
     elif action == "undo":
         session.undo()
+    elif action == "delete":
+        session.delete(args.item)
     elif action == "show":
         from muralstudio.core import imageio
 
-        imageio.write_png(args.out, session.overlay())
+        imageio.write_png(args.out, session.overlay(tint=not args.outline, box=args.zoom))
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes)

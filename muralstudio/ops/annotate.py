@@ -131,9 +131,12 @@ class Session:
     def _mask_path(self, index: int) -> Path:
         return self.folder / f"element-{index}.png"
 
-    def _check_point(self, x: float, y: float) -> None:
+    def _check_point(self, x: float, y: float, on_border: bool = False) -> None:
+        """Clicks fall on a pixel (0 … w-1); stroke and polygon vertices may also lie on the
+        crop's far border (w, h), where an outline along the edge naturally ends."""
         h, w = self.shape
-        if not (0 <= x < w and 0 <= y < h):
+        inside = (0 <= x <= w and 0 <= y <= h) if on_border else (0 <= x < w and 0 <= y < h)
+        if not inside:
             raise AnnotationError(f"point {x:g},{y:g} is outside the {w}×{h} crop")
 
     # -- commands -----------------------------------------------------------------------------
@@ -173,7 +176,7 @@ class Session:
 
     def stroke(self, label_name: str, points, radius: float, polygon: bool = False) -> int:
         for x, y in points:
-            self._check_point(x, y)
+            self._check_point(x, y, on_border=True)
         if len(points) < (3 if polygon else 1):
             raise AnnotationError("a polygon needs 3 points" if polygon else "a stroke needs a point")
         self.items.append(Stroke(class_index(self.data["classes"], label_name),
@@ -190,6 +193,18 @@ class Session:
         if path.exists():
             path.unlink()
         self._log("undo")
+
+    def delete(self, index: int) -> None:
+        """Remove item ``index`` (not only the last one); the later items keep their order."""
+        if not (0 <= index < len(self.items)):
+            raise AnnotationError(f"no item {index}")
+        masks = {i: self._mask_path(i) for i in range(len(self.items))}
+        del self.items[index]
+        # element masks are stored by position: shift the later ones down
+        for i in range(index, len(self.items) + 1):
+            if masks[i].exists():
+                masks[i].unlink() if i == index else masks[i].rename(self._mask_path(i - 1))
+        self._log("delete")
 
     def relabel(self, index: int, label_name: str) -> None:
         if not (0 <= index < len(self.items)):
@@ -226,40 +241,53 @@ class Session:
             labels[self.item_mask(i)] = item.label
         return labels
 
-    def overlay(self, grid: int = 50) -> np.ndarray:
-        """The crop with its labels tinted and outlined, element numbers and a coordinate grid
-        (crop pixels), at least 800 px wide so a reviewer can read it."""
+    def overlay(self, grid: int = 50, tint: bool = True, box=None) -> np.ndarray:
+        """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
+        the untouched image), element numbers and a coordinate grid (crop pixels), at least 800
+        px wide so a reviewer can read it. ``box`` (x, y, w, h) zooms into part of the crop."""
         import cv2
 
         rgb = self.crop().copy()
         labels = self.label_map()
         palette = np.array(DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE, np.float32)
-        tint = palette[labels]
         shown = labels > 0 if self.data["classes"] == "damage" else np.ones_like(labels, bool)
         out = rgb.astype(np.float32)
-        out[shown] = 0.55 * out[shown] + 0.45 * tint[shown]
+        if tint:
+            out[shown] = 0.55 * out[shown] + 0.45 * palette[labels][shown]
         out = out.astype(np.uint8)
+        x0 = y0 = 0
+        if box is not None:
+            x0, y0, bw, bh = box
+            out, labels = out[y0:y0 + bh, x0:x0 + bw], labels[y0:y0 + bh, x0:x0 + bw]
+            if not out.size:
+                raise AnnotationError(f"zoom box {box} is outside the crop")
         scale = max(1.0, 800 / labels.shape[1])
         if scale > 1:
             out = cv2.resize(out, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
             labels = cv2.resize(labels, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
         edges = cv2.morphologyEx(labels, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
-        out[edges] = (255, 255, 255)
-        h, w = self.shape
-        for gx in range(0, w, grid):
-            cv2.line(out, (int(gx * scale), 0), (int(gx * scale), out.shape[0]), (0, 0, 0), 1)
-            cv2.putText(out, str(gx), (int(gx * scale) + 2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
-        for gy in range(0, h, grid):
-            cv2.line(out, (0, int(gy * scale)), (out.shape[1], int(gy * scale)), (0, 0, 0), 1)
-            cv2.putText(out, str(gy), (2, int(gy * scale) + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
+        if tint:
+            out[edges] = (255, 255, 255)
+        else:  # each class's outline in its colour, on the untouched pixels
+            out[edges] = palette[labels][edges].astype(np.uint8)
+        h, w = labels.shape
+        step = grid if box is None else max(5, grid // 5)
+        for gx in range((x0 + step - 1) // step * step, x0 + w, step):
+            cv2.line(out, (int((gx - x0) * scale), 0), (int((gx - x0) * scale), out.shape[0]), (0, 0, 0), 1)
+            cv2.putText(out, str(gx), (int((gx - x0) * scale) + 2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
+        for gy in range((y0 + step - 1) // step * step, y0 + h, step):
+            cv2.line(out, (0, int((gy - y0) * scale)), (out.shape[1], int((gy - y0) * scale)), (0, 0, 0), 1)
+            cv2.putText(out, str(gy), (2, int((gy - y0) * scale) + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
         for i, item in enumerate(self.items):
             if item.kind == "element":
                 for x, y, positive in item.clicks:
+                    x, y = x - x0, y - y0
                     centre = (int(x * scale), int(y * scale))
                     cv2.circle(out, centre, 5, (0, 200, 0) if positive else (220, 0, 0), -1)
                     cv2.circle(out, centre, 5, (255, 255, 255), 1)
                 if item.clicks:
                     x, y, _ = item.clicks[0]
+                    x, y = x - x0, y - y0
                     cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 2)
                     cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
