@@ -82,6 +82,13 @@ class DetectData:
     def sample(self, size: int, rng, crack_fraction: float = 0.5, real_fraction: float = 0.0):
         if self.real and rng.random() < real_fraction:
             image, labels = self.real[int(rng.integers(len(self.real)))]
+            damaged = np.flatnonzero(((labels & 0x7F) != 0).ravel())
+            if damaged.size and rng.random() < 0.5:  # damage is a few % of the pixels: look at it
+                cy, cx = np.unravel_index(damaged[int(rng.integers(damaged.size))], labels.shape)
+                h, w = labels.shape
+                y0 = int(np.clip(cy - size // 2 + rng.integers(-size // 4, size // 4 + 1), 0, max(0, h - size)))
+                x0 = int(np.clip(cx - size // 2 + rng.integers(-size // 4, size // 4 + 1), 0, max(0, w - size)))
+                image, labels = image[y0:y0 + size, x0:x0 + size], labels[y0:y0 + size, x0:x0 + size]
             image, labels = common.random_crop([image, labels], size, rng)
             image, labels = common.flip_rotate([image, labels], rng)
             return common.photometric(image, rng), labels
