@@ -3,8 +3,8 @@
 Pixels of all evaluated images are pooled (one confusion matrix): PA, mPA, per-class IoU and
 mIoU over the classes present in the ground truth of the evaluated set, and seconds per
 megapixel of image. Engines are labeler names, or ``pspm@PATH`` for other PSP-M weights (the
-ablations and the untrained-backbone baseline), or ``kmeans`` — the colour-clustering baseline,
-fitted on the *training* split of the same folders.
+ablations and the untrained-backbone baseline), ``kmeans`` — the colour-clustering baseline,
+fitted on the *training* split of the same folders — or ``background`` (every pixel background).
 """
 
 from __future__ import annotations
@@ -56,7 +56,23 @@ class KMeansLabeler(labeling.Labeler):
         return out.reshape(len(self.classes), *tile.shape[:2])
 
 
+class BackgroundLabeler(labeling.Labeler):
+    """Baseline: every pixel background (what a labeler must beat to be worth running)."""
+
+    name = "background"
+
+    def __init__(self, scale: float = 0.5):
+        super().__init__("cpu", scale=scale)
+
+    def logits(self, tile: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(self.classes), *tile.shape[:2]), np.float32)
+        out[0] = 10.0
+        return out
+
+
 def make_labeler(spec: str, train_cases, device: str = "cpu"):
+    if spec == "background":
+        return BackgroundLabeler()
     if spec == "kmeans":
         if not train_cases:
             raise ValueError("the kmeans baseline needs training pairs to fit (none in the train split)")
