@@ -182,3 +182,13 @@ def test_cli_batch_run_status_report(tmp_path, capsys):
     assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--steps", "detect"]) == 2
     assert "--resume" in capsys.readouterr().err
     assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--engine", "nosuch"]) == 2
+
+
+def test_a_damaged_ledger_is_named_not_a_traceback(tmp_path, capsys):
+    from muralstudio.cli import main
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "ledger.sqlite").write_bytes(b"this is not sqlite" * 100)
+    assert main(["batch", "status", str(out)]) == 2
+    assert "ledger.sqlite is not a readable batch ledger" in capsys.readouterr().err

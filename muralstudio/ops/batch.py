@@ -272,11 +272,16 @@ class Ledger:
     def __init__(self, out: Path):
         out.mkdir(parents=True, exist_ok=True)
         self.path = out / "ledger.sqlite"
-        self.db = sqlite3.connect(self.path, isolation_level=None)  # autocommit: one change = one transaction
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS images (name TEXT PRIMARY KEY, image TEXT, size INTEGER, "
-                        "mtime REAL, config TEXT, status TEXT, sha256 TEXT, seconds REAL, attempts INTEGER "
-                        "DEFAULT 0, error TEXT, worker TEXT, updated REAL, report TEXT)")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)  # autocommit: one change = one transaction
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS images (name TEXT PRIMARY KEY, image TEXT, size INTEGER, "
+                            "mtime REAL, config TEXT, status TEXT, sha256 TEXT, seconds REAL, attempts INTEGER "
+                            "DEFAULT 0, error TEXT, worker TEXT, updated REAL, report TEXT)")
+            self.db.execute("SELECT name, status, attempts, report FROM images LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{self.path} is not a readable batch ledger ({exc}); move it away to start "
+                             "a new batch in this folder") from None
 
     def rows(self) -> dict[str, dict]:
         cursor = self.db.execute(f"SELECT {', '.join(self.COLUMNS)} FROM images")
