@@ -2,7 +2,7 @@
 crops per split and class, medians of clicks per element and seconds per crop, and optionally a
 contact sheet of the label maps over their images for review.
 
-    python tools/dataset_stats.py datasets/mural-elements [--write] [--sheet OUT.png]
+    python tools/dataset_stats.py datasets/mural-elements [--write] [--sheet OUT.png] [--examples OUT.png]
       [--murals ../shared/datasets/murals]
 
 --write puts the table into DATASET/STATS.md.
@@ -100,6 +100,7 @@ def main() -> int:
     parser.add_argument("dataset", type=Path)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--sheet", type=Path)
+    parser.add_argument("--examples", type=Path, help="a sheet of 6 crops spread over the set (for its README)")
     parser.add_argument("--murals", type=Path, default=ROOT.parent / "shared" / "datasets" / "murals")
     args = parser.parse_args()
     records = load(args.dataset)
@@ -109,6 +110,8 @@ def main() -> int:
         (args.dataset / "STATS.md").write_text(f"# {args.dataset.name}: figures\n\n{text}\n", encoding="utf-8")
     if args.sheet:
         sheet(records, args.murals, args.sheet)
+    if args.examples and records:
+        sheet(records[:: max(1, len(records) // 6)][:6], args.murals, args.examples, tile=200)
     return 0
 
 
