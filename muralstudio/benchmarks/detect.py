@@ -21,6 +21,13 @@ from muralstudio.engines import detection
 SYNTHETIC_CLASS = {"loss": "paint loss", "cracks": "craquelure"}
 
 
+def _create(spec: str):
+    from muralstudio.engines.registry import split_spec
+
+    name, settings = split_spec(spec)
+    return detection.create(name, **settings)
+
+
 def _cases(images, masks, synthetic, split, limit):
     paths = cave_split(list_images(images), split)
     if limit:
@@ -49,7 +56,7 @@ def run(images, masks=None, engines=("resunet",), synthetic: str | None = None,
     report = {"engines": {}, "n_images": len(cases), "class": wanted,
               "megapixels": sum(c[1].shape[0] * c[1].shape[1] for c in cases) / 1e6}
     for name in engines:
-        detector = detection.create(name)
+        detector = _create(name)
         if wanted not in detector.classes[1:]:
             raise ValueError(f"{name} has no class {wanted!r}; it has {', '.join(detector.classes[1:])}")
         thr = detector.threshold_for(wanted) if threshold is None else threshold
@@ -103,7 +110,7 @@ def run_real(dataset, murals, engines=("resunet",), split: str = "val", toleranc
     report = {"engines": {}, "n_images": len(cases), "split": split, "tolerance": tolerance,
               "megapixels": sum(c[1].shape[0] * c[1].shape[1] for c in cases) / 1e6}
     for name in engines:
-        detector = detection.create(name)
+        detector = _create(name)
         per_class = {cls: {"truth": [], "pred": [], "tolerant": []} for cls in REAL_CLASSES.values()}
         confusable_pred, confusable_truth, seconds = [], [], 0.0
         for stem, image, labels, _ in cases:
@@ -139,7 +146,8 @@ def format_real_table(report: dict) -> str:
     lines = [f"real damage ({report['split']} caves): {report['n_images']} crops, {report['megapixels']:.1f} Mpx; "
              f"tolerance {report['tolerance']:g} px",
              f"{'engine':<12}{'class':<12}{'P':>7}{'R':>7}{'F1':>7}{'P±tol':>8}{'R±tol':>8}{'F1±tol':>8}{'thr':>6}"]
-    for name, scores in report["engines"].items():
+    for full_name, scores in report["engines"].items():
+        name = full_name if len(full_name) <= 11 else "…" + full_name[-10:]
         for cls in REAL_CLASSES.values():
             r = scores[cls]
             lines.append(f"{name:<12}{cls:<12}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}"
