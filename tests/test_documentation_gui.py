@@ -70,6 +70,11 @@ def test_measurements_copy_and_excel_export(window, qtbot, tmp_path):
     pixels = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=3).value for r in range(2, 2 + len(dock.rows))}
     assert pixels["paint loss"] == int((window.doc.layer_by_name("paint loss").data >= 128).sum())
     assert dock.export_dialog(tmp_path / "m.csv").read_text().startswith("layer,what")
+    # every element too: in the dock, the copied text and the workbook's second sheet
+    assert dock.element_table.rowCount() == len(dock.elements) > 0
+    assert dock.elements[0].element in text
+    listing = load_workbook(path)["Elements"]
+    assert listing.cell(row=2, column=4).value == dock.elements[0].pixels
 
 
 def test_export_report_from_the_window(window, qtbot, tmp_path):

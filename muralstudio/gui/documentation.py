@@ -101,6 +101,13 @@ class MeasurementsDock(QDockWidget):
                                               self.tr("Regions"), self.tr("Largest (px)"), self.tr("Area (cm²)")])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
+        layout.addWidget(QLabel(self.tr("Elements (largest first)")))
+        self.element_table = QTableWidget(0, 5)
+        self.element_table.setHorizontalHeaderLabels([self.tr("Element"), self.tr("What"), self.tr("Pixels"),
+                                                      self.tr("Area (cm²)"), self.tr("Box (x, y, w, h)")])
+        self.element_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.element_table)
+        self.elements = []
         buttons = QHBoxLayout()
         for text, slot in ((self.tr("Refresh"), self.refresh), (self.tr("Copy"), self.copy),
                            (self.tr("Export…"), self.export_dialog)):
@@ -142,11 +149,22 @@ class MeasurementsDock(QDockWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
+        from muralstudio.ops.measure import measure_elements
+
+        self.elements = [] if doc is None else measure_elements(doc.layers, doc.mm_per_px)
+        self.element_table.setRowCount(len(self.elements))
+        for i, e in enumerate(self.elements):
+            box = (", ".join(f"{v:g}" for v in e.box_cm) + " cm") if e.box_cm else (", ".join(map(str, e.box_px)) + " px")
+            for j, value in enumerate((e.element, e.what, f"{e.pixels:,}",
+                                       "—" if e.area_cm2 is None else f"{e.area_cm2:.2f}", box)):
+                self.element_table.setItem(i, j, QTableWidgetItem(value))
+        self.element_table.resizeColumnsToContents()
 
     def as_text(self) -> str:
-        from muralstudio.ops.measure import table_csv
+        """Both tables as tab-separated text (pastes into a spreadsheet)."""
+        from muralstudio.ops.measure import elements_csv, table_csv
 
-        return table_csv(self.rows).replace(",", "\t")
+        return (table_csv(self.rows) + "\n" + elements_csv(self.elements)).replace(",", "\t")
 
     def copy(self) -> None:
         self.refresh()
@@ -170,7 +188,8 @@ class MeasurementsDock(QDockWidget):
             if path.suffix.lower() == ".csv":
                 measure.export_csv(self.rows, path)
             else:
-                measure.export_xlsx(self.rows, path.with_suffix(".xlsx"), title=doc.title, mm_per_px=doc.mm_per_px)
+                measure.export_xlsx(self.rows, path.with_suffix(".xlsx"), title=doc.title, mm_per_px=doc.mm_per_px,
+                                    elements=self.elements)
                 path = path.with_suffix(".xlsx")
         except OSError as exc:
             self.window.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))

@@ -114,7 +114,20 @@ COLUMN_TITLES = {"layer": "Layer", "what": "What", "pixels": "Pixels", "share": 
                  "largest_cm2": "Largest region (cm²)"}
 
 
-def export_xlsx(rows: list[Measurement], path, title: str = "", mm_per_px: float | None = None) -> Path:
+def elements_csv(elements: list) -> str:
+    """Per-element rows as CSV text (box as four columns, in px and, with a scale, in cm)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["layer", "element", "what", "pixels", "area_cm2", "x_px", "y_px", "w_px", "h_px",
+                     "x_cm", "y_cm", "w_cm", "h_cm"])
+    for e in elements:
+        writer.writerow([e.layer, e.element, e.what, e.pixels, "" if e.area_cm2 is None else e.area_cm2,
+                         *e.box_px, *(e.box_cm or ("", "", "", ""))])
+    return buffer.getvalue()
+
+
+def export_xlsx(rows: list[Measurement], path, title: str = "", mm_per_px: float | None = None,
+                elements: list | None = None) -> Path:
     """The table as an Excel workbook (openpyxl): a header row, numbers as numbers (share as
     a percentage), the scale noted below the table."""
     from openpyxl import Workbook
@@ -138,6 +151,14 @@ def export_xlsx(rows: list[Measurement], path, title: str = "", mm_per_px: float
                   f"{mm_per_px:.6g} mm per pixel" if mm_per_px else "no physical scale (areas in cm² left empty)"])
     for column, width in zip("ABCDEFGH", (24, 14, 12, 14, 10, 20, 12, 20)):
         sheet.column_dimensions[column].width = width
+    if elements:
+        import csv as _csv
+
+        listing = book.create_sheet("Elements")
+        for i, row in enumerate(_csv.reader(io.StringIO(elements_csv(elements)))):
+            listing.append(row if i == 0 else [float(v) if v.replace(".", "", 1).isdigit() else v for v in row])
+        for cell in listing[1]:
+            cell.font = Font(bold=True)
     with atomic_write(path, "wb") as handle:
         book.save(handle)
     return Path(path)

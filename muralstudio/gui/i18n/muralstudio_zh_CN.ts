@@ -1894,11 +1894,13 @@
     </message>
     <message>
         <location filename="../documentation.py" line="100" />
+        <location filename="../documentation.py" line="106" />
         <source>What</source>
         <translation>内容</translation>
     </message>
     <message>
         <location filename="../documentation.py" line="100" />
+        <location filename="../documentation.py" line="106" />
         <source>Pixels</source>
         <translation>像素</translation>
     </message>
@@ -1919,61 +1921,77 @@
     </message>
     <message>
         <location filename="../documentation.py" line="101" />
+        <location filename="../documentation.py" line="107" />
         <source>Area (cm²)</source>
         <translation>面积（平方厘米）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="105" />
+        <location filename="../documentation.py" line="104" />
+        <source>Elements (largest first)</source>
+        <translation>要素（按大小排列）</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="106" />
+        <source>Element</source>
+        <translation>要素</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="107" />
+        <source>Box (x, y, w, h)</source>
+        <translation>范围 (x, y, 宽, 高)</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="112" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="105" />
+        <location filename="../documentation.py" line="112" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="106" />
+        <location filename="../documentation.py" line="113" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="130" />
+        <location filename="../documentation.py" line="137" />
         <source>No physical scale: use File → Set Scale from a Line… (areas in cm² need one).</source>
         <translation>没有物理比例：请使用“文件 → 按直线设定比例…”（以平方厘米计的面积需要比例）。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="132" />
+        <location filename="../documentation.py" line="139" />
         <source>set by you</source>
         <translation>由您设定</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="132" />
+        <location filename="../documentation.py" line="139" />
         <source>from the file's resolution</source>
         <translation>取自文件分辨率</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="133" />
+        <location filename="../documentation.py" line="140" />
         <source>Scale: %1 mm per pixel (%2)</source>
         <translation>比例：每像素 %1 毫米（%2）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="164" />
+        <location filename="../documentation.py" line="182" />
         <source>Export Measurements</source>
         <translation>导出测量结果</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="165" />
+        <location filename="../documentation.py" line="183" />
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="176" />
+        <location filename="../documentation.py" line="195" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="178" />
+        <location filename="../documentation.py" line="197" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
@@ -2296,27 +2314,27 @@
         <translation>比例：每像素 %1 毫米</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="204" />
+        <location filename="../documentation.py" line="223" />
         <source>Export Report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="205" />
+        <location filename="../documentation.py" line="224" />
         <source>PDF (*.pdf);;HTML (*.html)</source>
         <translation>PDF (*.pdf);;HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="217" />
+        <location filename="../documentation.py" line="236" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="219" />
+        <location filename="../documentation.py" line="238" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="221" />
+        <location filename="../documentation.py" line="240" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
