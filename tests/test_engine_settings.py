@@ -96,6 +96,9 @@ def test_a_dropped_in_engine_module_is_found_everywhere(tmp_path, qtbot, monkeyp
                          capture_output=True, text=True, env={**__import__("os").environ, **env})
     assert bad.returncode == 2 and "level must be at most 1" in bad.stderr
     # in this process: the window's dock lists it and builds its settings form from the schema
+    # (on copies of the registry's tables, so the plug-in does not outlive this test)
+    monkeypatch.setattr(registry, "_registry", {kind: dict(engines) for kind, engines in registry._registry.items()})
+    monkeypatch.setattr(registry, "_scanned", set(registry._scanned))
     monkeypatch.setenv("MURALSTUDIO_ENGINES", str(folder))
     registry.load_builtin_engines()
     from muralstudio.gui.main_window import MainWindow
