@@ -174,3 +174,4 @@ def test_a_new_dock_is_one_registry_entry_and_gets_the_windows_events(qtbot, mon
     finally:
         window.doc.mark_clean()
         window.close()
+

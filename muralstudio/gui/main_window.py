@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
             event.connect(self._layer_list_changed)
         doc.layer_changed.connect(self._layer_changed)
         doc.history.changed.connect(self._update_actions)
-        doc.modified_changed.connect(lambda *_: self._update_title())
+        doc.modified_changed.connect(lambda *_: (self._update_title(), self._update_brush_mm()))  # a new scale too
         if self._overview_job is not None:
             self.jobs.cancel(self._overview_job)  # the previous document's overview
             self._overview_job = None
