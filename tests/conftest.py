@@ -110,3 +110,20 @@ def small_damaged_mural(folder, name: str = "in.png"):
     imageio.write_png(folder / name, synth.generate_mural(64, 48, seed=1)[0])
     imageio.write_png(folder / "mask.png", hole)
     return folder / name, folder / "mask.png", hole
+
+
+@pytest.fixture
+def window(qtbot):
+    """An empty main window, closed without a save prompt; its job thread must stop."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from muralstudio.gui.main_window import MainWindow
+
+    win = MainWindow()
+    yield win
+    if win.doc is not None:
+        win.doc.mark_clean()  # no save prompt when the test closes it
+    win.close()  # stops the job thread
+    assert not win.jobs.thread.isRunning()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

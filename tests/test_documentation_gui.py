@@ -1,28 +1,23 @@
 """Documentation in the window: properties, scale from a drawn line, the Measurements dock
 (copy, CSV, Excel) and the condition report export."""
 
-import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 
 from muralstudio.core.project import load_project  # noqa: E402
 from muralstudio.gui import documentation  # noqa: E402
-from muralstudio.gui.main_window import MainWindow, demo_document  # noqa: E402
+from muralstudio.gui.main_window import demo_document  # noqa: E402
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    win.set_document(demo_document())
-    yield win
-    win.doc.mark_clean()
-    win.close()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+def window(window):
+    """The shared main window (conftest.py) with the demo document."""
+    window.set_document(demo_document())
+    return window
 
 
 def test_properties_dialog_saves_into_the_project(window, qtbot, tmp_path):

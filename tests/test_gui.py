@@ -10,23 +10,14 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 
 from conftest import random_image  # noqa: E402
 from muralstudio.core import imageio, project  # noqa: E402
-from muralstudio.gui.main_window import MainWindow, demo_document  # noqa: E402
+from muralstudio.gui.main_window import demo_document  # noqa: E402
 
 
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    yield win
-    if win.doc is not None:
-        win.doc.mark_clean()  # no save prompt when the test closes it
-    win.close()  # stops the job thread
-    assert not win.jobs.thread.isRunning()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+# the `window` fixture (an empty main window, closed cleanly) is in conftest.py
 
 
 def show(window, qtbot, centre=None):

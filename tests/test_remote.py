@@ -10,9 +10,7 @@ import pytest
 pytest.importorskip("distributed")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
-
-from muralstudio.gui.main_window import MainWindow, demo_document  # noqa: E402
+from muralstudio.gui.main_window import demo_document  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +23,6 @@ def scheduler():
     yield cluster.scheduler_address
     remote.close_clients()
     cluster.close()
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    yield win
-    if win.doc is not None:
-        win.doc.mark_clean()
-    win.close()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def _restore(window, qtbot, engine, server):

@@ -375,6 +375,21 @@ def _hint_summary(hints: dict) -> dict:
     return summary
 
 
+def plan_regions(hole: np.ndarray, width: int, height: int, options: InpaintOptions, max_side,
+                 hints: dict | None = None) -> list:
+    """The harness's regions: (damage box, crop box read with its context) for each group of
+    damage. With a ``sample_area`` hint every crop is widened to hold it (texture may only come
+    from there). A job sent to a compute server reads exactly these crops."""
+    regions = merge_overlapping(find_regions(hole, options.group_distance), width, height, options, max_side)
+    if hints and "sample_area" in hints:
+        ys, xs = np.nonzero(hints["sample_area"] & ~hole)
+        if not len(ys):
+            raise ValueError("the sampling area holds no intact pixels")
+        area = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+        regions = [(box, _bounds(crop, area)) for box, crop in regions]
+    return regions
+
+
 def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
             progress: Callable[[float, str], None] | None = None,
             cancelled: Callable[[], bool] | None = None,
@@ -408,14 +423,7 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
                       weights_identity(*[n for n in names if n]))
     hints = _check_hints(hints, engine, hole.shape)
     start = time.perf_counter()
-    regions = merge_overlapping(find_regions(hole, options.group_distance), width, height, options,
-                                engine.capabilities.max_side)
-    if "sample_area" in hints:  # texture may only come from there: every crop must hold it
-        ys, xs = np.nonzero(hints["sample_area"] & ~hole)
-        if not len(ys):
-            raise ValueError("the sampling area holds no intact pixels")
-        area = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-        regions = [(box, _bounds(crop, area)) for box, crop in regions]
+    regions = plan_regions(hole, width, height, options, engine.capabilities.max_side, hints)
     rng = np.random.default_rng(0)
     patches = []
     for i, (box, (cx, cy, cw, ch)) in enumerate(regions):

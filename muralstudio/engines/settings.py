@@ -34,41 +34,41 @@ class Setting:
         where = f"{engine + ' ' if engine else ''}setting {self.name}"
         if self.optional and (value is None or (isinstance(value, str) and value.lower() in ("none", "null"))):
             return None
+        if self.type == "choice":
+            if value not in self.choices:
+                raise ValueError(f"{where} must be one of {', '.join(map(str, self.choices))}, not {value!r}")
+            return value
+        if self.type in ("text", "path"):
+            return str(value)
+        expected = {"bool": "true or false", "int": "a whole number", "float": "a number"}[self.type]
         try:
-            if self.type == "bool":
-                if isinstance(value, str):
-                    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                        raise ValueError
-                    value = value.lower() in ("true", "1", "yes")
-                elif not isinstance(value, (bool, int)):
-                    raise ValueError
-                return bool(value)
-            if self.type == "int":
-                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                    raise ValueError
-                value = int(value)
-            elif self.type == "float":
-                if isinstance(value, bool):
-                    raise ValueError
-                value = float(value)
-                if not math.isfinite(value):
-                    raise ValueError
-            elif self.type == "choice":
-                if value not in self.choices:
-                    raise ValueError(f"{where} must be one of {', '.join(map(str, self.choices))}, not {value!r}")
-                return value
-            else:
-                return str(value)
-        except (TypeError, ValueError) as exc:
-            if str(exc).startswith(where):
-                raise
-            raise ValueError(f"{where} must be {'true or false' if self.type == 'bool' else 'a number' if self.type == 'float' else 'a whole number'}, "
-                             f"not {value!r}") from None
+            value = _convert(self.type, value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where} must be {expected}, not {value!r}") from None
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"{where} must be at least {self.minimum:g}, not {value:g}")
         if self.maximum is not None and value > self.maximum:
             raise ValueError(f"{where} must be at most {self.maximum:g}, not {value:g}")
         return value
+
+
+def _convert(kind: str, value):
+    """``value`` as a bool, int or float; ValueError when it is not one (1.5 is no int, "yes"
+    and "no" are bools, a bool is no number)."""
+    if kind == "bool":
+        if isinstance(value, str):
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return value.lower() in ("true", "1", "yes")
+        if not isinstance(value, (bool, int)):
+            raise ValueError
+        return bool(value)
+    if isinstance(value, bool) or (kind == "int" and isinstance(value, float) and not value.is_integer()):
+        raise ValueError
+    number = int(value) if kind == "int" else float(value)
+    if kind == "float" and not math.isfinite(number):
+        raise ValueError
+    return number
 
 
 def _from_parameter(parameter) -> Setting:

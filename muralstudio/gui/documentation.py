@@ -29,6 +29,12 @@ from PySide6.QtWidgets import (
 from muralstudio.core.document import PROPERTY_FIELDS, scale_from_line
 
 
+def suggested_path(doc, ending: str) -> str:
+    """Where a save dialog starts: beside the source file, named after it (``STEM-report.pdf``)."""
+    stem = doc.source.path.with_suffix("") if doc.source.path else Path.home() / "mural"
+    return f"{stem}{ending}"
+
+
 class PropertiesDialog(QDialog):
     """Site, cave, wall, subject, photographer, date, notes: saved in the project, printed at
     the top of the condition report."""
@@ -164,7 +170,7 @@ class MeasurementsDock(QDockWidget):
         """Both tables as tab-separated text (pastes into a spreadsheet)."""
         from muralstudio.ops.measure import elements_csv, table_csv
 
-        return (table_csv(self.rows) + "\n" + elements_csv(self.elements)).replace(",", "\t")
+        return table_csv(self.rows, "\t") + "\n" + elements_csv(self.elements, "\t")
 
     def copy(self) -> None:
         self.refresh()
@@ -178,8 +184,8 @@ class MeasurementsDock(QDockWidget):
         if doc is None:
             return None
         if path is None:
-            stem = doc.source.path.with_suffix("") if doc.source.path else Path.home() / "mural"
-            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Export Measurements"), f"{stem}-measurements.xlsx",
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Export Measurements"),
+                                                    suggested_path(doc, "-measurements.xlsx"),
                                                     self.tr("Excel workbook (*.xlsx);;CSV (*.csv)"))
             if not chosen:
                 return None
@@ -219,8 +225,7 @@ def export_report(window, path: Path | None = None, language: str | None = None)
     if doc is None:
         return None
     if path is None:
-        stem = doc.source.path.with_suffix("") if doc.source.path else Path.home() / "mural"
-        chosen, _ = QFileDialog.getSaveFileName(window, window.tr("Export Report"), f"{stem}-report.pdf",
+        chosen, _ = QFileDialog.getSaveFileName(window, window.tr("Export Report"), suggested_path(doc, "-report.pdf"),
                                                 window.tr("PDF (*.pdf);;HTML (*.html)"))
         if not chosen:
             return None

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from muralstudio.core import export, maskops, project
 from muralstudio.core.demo import demo_document  # noqa: F401 (the window's demo; tests import it here)
 from muralstudio.gui.dock_registry import DOCKS
-from muralstudio.gui.documentation import PropertiesDialog, export_report, set_scale_from_line
+from muralstudio.gui.documentation import PropertiesDialog, export_report, set_scale_from_line, suggested_path
 from muralstudio.core.document import Document, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.engines import registry
@@ -789,8 +789,8 @@ class MainWindow(QMainWindow):
         from muralstudio.ops import vectors
 
         if path is None:
-            stem = self.doc.source.path.with_suffix("") if self.doc.source.path else Path.home() / "mural"
-            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Export GeoJSON"), f"{stem}-damage.geojson",
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Export GeoJSON"),
+                                                    suggested_path(self.doc, "-damage.geojson"),
                                                     "GeoJSON (*.geojson *.json)")
             if not chosen:
                 return None

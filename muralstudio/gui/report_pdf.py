@@ -65,8 +65,9 @@ def write_pdf_without_window(report, path) -> Path:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(["muralstudio"])
-    try:
-        return write_pdf(report, path)
-    finally:
-        del app  # the instance lives on (Qt keeps one per process)
+    if QApplication.instance() is None:
+        _APPLICATION.append(QApplication(["muralstudio"]))  # lives as long as the process
+    return write_pdf(report, path)
+
+
+_APPLICATION: list = []

@@ -38,15 +38,7 @@ class SettingsForm(QWidget):
             self.widgets[setting.name] = widget
             self.layout_.addRow(translated_label(setting), widget)
         self.setVisible(bool(self.widgets))
-        # the rows changed after the dock was laid out: make the dock ask for the new height
-        self.layout_.activate()
-        self.updateGeometry()
-        parent = self.parentWidget()
-        while parent is not None:
-            if parent.layout() is not None:
-                parent.layout().invalidate()
-            parent.updateGeometry()
-            parent = parent.parentWidget()
+        self.updateGeometry()  # the rows changed after the dock was laid out
 
     def _widget(self, setting):
         if setting.type == "bool":

@@ -81,6 +81,7 @@ class Session:
             raise AnnotationError(f"{self.folder}: no annotation session here (start one with 'annotate new')")
         self.data = json.loads(path.read_text(encoding="utf-8"))
         self.items = [Element(**a) if a["kind"] == "element" else Stroke(**a) for a in self.data["items"]]
+        self._crop = None  # read once per command
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -108,7 +109,7 @@ class Session:
     def crop(self) -> np.ndarray:
         from muralstudio.core import imageio
 
-        if getattr(self, "_crop", None) is None:
+        if self._crop is None:
             x, y, w, h = self.data["box"]
             self._crop = imageio.to_rgb8(imageio.read_region(Path(self.data["image"]), x, y, w, h))
         return self._crop

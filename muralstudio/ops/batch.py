@@ -333,10 +333,13 @@ def check_out_folder(request: BatchRequest) -> None:
         return
     ledger = Ledger(Path(request.out))
     try:
-        known = len(ledger.rows())
+        _refuse_a_second_run(request, len(ledger.rows()))
     finally:
         ledger.close()
-    if known:
+
+
+def _refuse_a_second_run(request: BatchRequest, known: int) -> None:
+    if known and not request.resume:
         raise ValueError(f"{request.out} already holds a batch ({known} images in its ledger): "
                          f"add --resume to go on with it, or choose another --out")
 
@@ -345,8 +348,7 @@ def plan(request: BatchRequest, ledger: Ledger) -> tuple[list[tuple[str, Path]],
     """The images to process now, and how many were skipped as already done (or failed)."""
     key = config_key(request.steps, request.engines)
     known = ledger.rows()
-    if known and not request.resume:
-        check_out_folder(request)
+    _refuse_a_second_run(request, len(known))
     todo, skipped = [], 0
     for name, path in list_inputs(request.inputs):
         try:

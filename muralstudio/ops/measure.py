@@ -56,11 +56,11 @@ def measure_layers(layers, image_pixels: int, mm_per_px: float | None = None) ->
     return rows
 
 
-def table_csv(rows: list[Measurement]) -> str:
+def table_csv(rows: list[Measurement], delimiter: str = ",") -> str:
     """The rows as CSV text (a header line, then one line per row; empty cells without a scale)."""
     buffer = io.StringIO()
     names = list(asdict(rows[0]).keys()) if rows else [f for f in Measurement.__dataclass_fields__]
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=names, delimiter=delimiter, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if v is None else v) for k, v in asdict(row).items()})
@@ -105,6 +105,7 @@ def measure_elements(layers, mm_per_px: float | None = None, min_area: int = 64)
             rows.append(ElementMeasurement(layer.name, name, element.class_name, int(element.area),
                                            round(element.area * cm * cm, 4) if cm else None, box,
                                            tuple(round(v * cm, 2) for v in box) if cm else None))
+    rows.sort(key=lambda e: -e.pixels)
     return rows
 
 
@@ -114,15 +115,22 @@ COLUMN_TITLES = {"layer": "Layer", "what": "What", "pixels": "Pixels", "share": 
                  "largest_cm2": "Largest region (cm²)"}
 
 
-def elements_csv(elements: list) -> str:
+ELEMENT_COLUMNS = ["layer", "element", "what", "pixels", "area_cm2", "x_px", "y_px", "w_px", "h_px",
+                   "x_cm", "y_cm", "w_cm", "h_cm"]
+
+
+def element_rows(elements: list) -> list[list]:
+    """Per-element rows in :data:`ELEMENT_COLUMNS` order (cm cells None without a scale)."""
+    return [[e.layer, e.element, e.what, e.pixels, e.area_cm2, *e.box_px, *(e.box_cm or (None,) * 4)]
+            for e in elements]
+
+
+def elements_csv(elements: list, delimiter: str = ",") -> str:
     """Per-element rows as CSV text (box as four columns, in px and, with a scale, in cm)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["layer", "element", "what", "pixels", "area_cm2", "x_px", "y_px", "w_px", "h_px",
-                     "x_cm", "y_cm", "w_cm", "h_cm"])
-    for e in elements:
-        writer.writerow([e.layer, e.element, e.what, e.pixels, "" if e.area_cm2 is None else e.area_cm2,
-                         *e.box_px, *(e.box_cm or ("", "", "", ""))])
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(ELEMENT_COLUMNS)
+    writer.writerows([["" if v is None else v for v in row] for row in element_rows(elements)])
     return buffer.getvalue()
 
 
@@ -152,11 +160,10 @@ def export_xlsx(rows: list[Measurement], path, title: str = "", mm_per_px: float
     for column, width in zip("ABCDEFGH", (24, 14, 12, 14, 10, 20, 12, 20)):
         sheet.column_dimensions[column].width = width
     if elements:
-        import csv as _csv
-
         listing = book.create_sheet("Elements")
-        for i, row in enumerate(_csv.reader(io.StringIO(elements_csv(elements)))):
-            listing.append(row if i == 0 else [float(v) if v.replace(".", "", 1).isdigit() else v for v in row])
+        listing.append(ELEMENT_COLUMNS)
+        for row in element_rows(elements):
+            listing.append(row)
         for cell in listing[1]:
             cell.font = Font(bold=True)
     with atomic_write(path, "wb") as handle:

@@ -210,17 +210,12 @@ def inpaint_payload(source, hole: np.ndarray, options, source_sha256: str | None
     """What the server needs to run ``inpainting.inpaint`` as this computer would: the crops of
     every region (the harness's own region and context computation), the packed hole, hints."""
     from muralstudio.engines import inpainting, registry
+    from muralstudio.engines.detection import source_reader
 
-    read, width, height = inpainting._as_reader(source)
-    max_side = registry.get("inpainter", options.engine).capabilities.max_side
-    regions = inpainting.merge_overlapping(inpainting.find_regions(hole, options.group_distance),
-                                           width, height, options, max_side)
+    read, width, height = source_reader(source)
     hints = dict(hints or {})
-    if "sample_area" in hints:
-        ys, xs = np.nonzero(hints["sample_area"] & ~hole)
-        if len(ys):
-            area = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-            regions = [(box, inpainting._bounds(crop, area)) for box, crop in regions]
+    regions = inpainting.plan_regions(hole, width, height, options,
+                                      registry.get("inpainter", options.engine).capabilities.max_side, hints)
     crops = [((cx, cy, cw, ch), read(cx, cy, cw, ch)) for _, (cx, cy, cw, ch) in regions]
     return {"width": width, "height": height, "crops": crops, "options": options,
             "hole": np.packbits(hole.astype(bool).ravel()), "source_sha256": source_sha256, "hints": hints}

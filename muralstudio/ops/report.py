@@ -205,29 +205,27 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
     label_layers = [l for l in doc.layers if isinstance(l, LabelLayer)]
     if not label_layers:
         parts.append(f"<p>{_e(t['none_elements'])}</p>")
-    for layer in label_layers:
-        from muralstudio.core.elements import find_elements
+    from muralstudio.ops.measure import measure_elements
 
+    elements = measure_elements(label_layers, scale)  # once: the summary and the listing
+    for layer in label_layers:
         counts: dict[str, list] = {}
-        for element in find_elements(layer.data, layer.classes, min_area=64):
-            entry = counts.setdefault(element.class_name, [0, 0])
+        for element in (e for e in elements if e.layer == layer.name):
+            entry = counts.setdefault(element.what, [0, 0])
             entry[0] += 1
-            entry[1] += element.area
+            entry[1] += element.pixels
         parts.append(f"<h3>{_e(layer.name)}</h3><table class='grid'><tr><th>{_e(t['class'])}</th><th>{_e(t['count'])}</th>"
                      f"<th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th></tr>" + "".join(
                          f"<tr><td>{_e(names(c))}</td><td align='right'>{k}</td><td align='right'>{a:,}</td>"
                          f"<td align='right'>{'—' if not cm2 else f'{a * cm2:.2f}'}</td></tr>"
                          for c, (k, a) in counts.items()) + "</table>")
-    from muralstudio.ops.measure import measure_elements
-
-    elements = measure_elements(label_layers, scale)[:40]
     if elements:
         parts.append(f"<p><b>{_e(t['largest_elements'])}</b></p><table class='grid'><tr><th>{_e(t['element'])}</th>"
                      f"<th>{_e(t['class'])}</th><th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th><th>{_e(t['box'])}</th></tr>"
                      + "".join(f"<tr><td>{_e(e.element)}</td><td>{_e(names(e.what))}</td><td align='right'>{e.pixels:,}</td>"
                                f"<td align='right'>{'—' if e.area_cm2 is None else f'{e.area_cm2:.2f}'}</td>"
                                f"<td>{_e(', '.join(f'{v:g}' for v in e.box_cm) + ' cm' if e.box_cm else ', '.join(map(str, e.box_px)) + ' px')}</td></tr>"
-                               for e in elements) + "</table>")
+                               for e in elements[:40]) + "</table>")
     stamp = time.strftime("%Y-%m-%d %H:%M")
     parts.append(f"<p class='foot'>{_e(t['generated'].replace('%1', __version__).replace('%2', stamp))}</p>")
     style = ("<style>body { font-family: 'Noto Sans CJK SC', 'Noto Sans', sans-serif; font-size: 10pt; } "
