@@ -124,6 +124,6 @@ def window(qtbot):
     if win.doc is not None:
         win.doc.mark_clean()  # no save prompt when the test closes it
     win.close()  # stops the job thread
-    assert not win.jobs.thread.isRunning()
+    assert not win.jobs.is_running()
     win.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

@@ -741,7 +741,7 @@ def test_autosave_writes_the_recovery_file_on_a_worker_thread(window, qtbot, mon
     monkeypatch.setattr(project, "write_snapshot",
                         lambda snap, path: (threads.append(threading.current_thread()), real(snap, path))[1])
     window.autosave()
-    qtbot.waitUntil(lambda: window._autosave_thread is None, timeout=10000)
+    qtbot.waitUntil(lambda: window._autosave_job is None, timeout=10000)
     assert threads and threads[0] is not threading.main_thread()
     recovered = project.load_project(project.recovery_dir() / f"{doc.uid}.mural")
     assert [layer.name for layer in recovered.layers] == ["damage"]
@@ -1221,7 +1221,7 @@ def test_closing_during_a_step_that_does_not_poll_waits_instead_of_aborting(wind
     qtbot.waitUntil(lambda: job.state == "running", timeout=10000)
     told = []
     window.jobs.shutdown(lambda j: told.append(j.name))
-    assert finished == [True] and told == ["slow step"] and not window.jobs.thread.isRunning()
+    assert finished == [True] and told == ["slow step"] and not window.jobs.is_running()
 
 
 def test_hashing_the_source_stops_at_cancel(tmp_path):

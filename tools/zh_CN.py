@@ -15,42 +15,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ZH_CN = {
-    "file not found": "找不到文件",
-    "is a folder, not an image file": "是文件夹，不是图像文件",
-    "permission denied": "没有访问权限",
-    "file is empty (0 bytes)": "文件为空（0 字节）",
-    "image is empty (%1 pixels)": "图像为空（%1 像素）",
-    "PNG header (IHDR) is missing or damaged": "PNG 文件头 (IHDR) 缺失或损坏",
-    "image mode %1 is not supported": "不支持图像模式 %1",
-    "16-bit PNG data could not be decoded (truncated?)": "无法解码 16 位 PNG 数据（文件被截断？）",
-    "cannot read the %1 header (%2)": "无法读取 %1 文件头（%2）",
-    "decoded size does not match the header": "解码尺寸与文件头不符",
-    "cannot decode region (%1)": "无法解码该区域（%1）",
-    "does not start like a %1 file": "文件开头不像 %1 文件",
-    "image has %1 pixels, more than the limit of %2; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable": "图像有 %1 像素，超过上限 %2；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限",
-    "this is an original image opened as a source; MuralStudio never writes to originals, choose another name": "这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名",
-    "no file name given for the project": "未给出项目文件名",
-    "not a MuralStudio project or damaged (%1)": "不是 MuralStudio 项目或已损坏（%1）",
-    "damaged project: manifest.json is missing": "项目已损坏：缺少 manifest.json",
-    "not a MuralStudio project (unknown format)": "不是 MuralStudio 项目（未知格式）",
-    "source image %1 was not found; locate it to continue": "找不到原图 %1；请指定其位置以继续",
-    "%1 is not this project's source image (SHA-256 %2, expected %3)": '%1 不是本项目的原图（SHA-256 %2，应为 %3）',
-    "weights file not found (see models/README.md for how to train or import weights)": "找不到权重文件（训练或导入权重的方法见 models/README.md）",
-    "the Res-UNet detector's weights are not installed; train them with 'muralstudio train detect' (see models/README.md)": "未安装 Res-UNet 检测器权重；请用 'muralstudio train detect' 训练（见 models/README.md）",
-    "the click model's weights are not installed; train them with 'muralstudio train clicks' (see models/README.md)": "未安装点选模型权重；请用 'muralstudio train clicks' 训练（见 models/README.md）",
-    "checkpoint does not fit the network — %1": "检查点与网络不匹配 — %1",
-    "CUDA was requested but this torch build or machine has no CUDA device; use --device cpu": "请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu",
     "cancelled": "已取消",
-    "detection cancelled": "检测已取消",
     "done": "完成",
     "hashing the source": "正在计算原图校验值",
     "loading the model": "正在加载模型",
     "preparing": "正在准备",
     "predicting": "正在预测",
-    "detecting: window %1 of %2": "检测中：第 %1 / %2 个窗口",
-    "pyramid level %1/%2": "金字塔层级 %1/%2",
-    "pyramid level %1/%2 ready": "金字塔层级 %1/%2 完成",
-    "region %1/%2": "区域 %1/%2",
     "A label layer holds at most 255 classes.": "一个标注图层最多容纳 255 个类别。",
     "Add class": "添加类别",
     "Add class…": "添加类别…",
@@ -203,7 +173,6 @@ ZH_CN = {
     "This computer": "本机",
     "Dask scheduler at": "Dask 调度器",
     "Scheduler address": "调度器地址",
-    "the compute server %1 cannot be reached (%2); the job did not run. Choose 'This computer' in Settings → Compute to work locally.": "无法连接计算服务器 %1（%2）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。",
     "Context (× hole size)": "上下文（× 缺损尺寸）",
     "Could not export: %1": "无法导出：%1",
     "Could not save the project: %1": "无法保存项目：%1",
@@ -344,23 +313,16 @@ ZH_CN = {
     "Find similar elements in": "在此查找相似元素",
     "Most similar to '%1':": "与“%1”最相似：",
     "this mural": "本壁画",
-    "labeling: window %1 of %2": "标注中：第 %1 / %2 个窗口",
-    "labeling: image %1 of %2": "标注中：第 %1 / %2 幅图像",
     "Elements": "元素",
     "ranked %1 elements": "已排序 %1 个元素",
     "Find elements": "查找元素",
-    "the %1's weights are not installed; import the official checkpoint with 'muralstudio models import CHECKPOINT --as %2' (see models/README.md)": "未安装 %1 的权重；请用 'muralstudio models import CHECKPOINT --as %2' 导入官方检查点（见 models/README.md）",
     "Show probability as a layer": "将概率显示为图层",
     "Probability": "概率",
-    "training: step %1 of %2": "训练中：第 %1 / %2 步",
-    "training cancelled": "训练已取消",
     "Train labeler on a training set…": "用训练集训练标注模型…",
     "Training set (images/, labels/)": "训练集（images/、labels/）",
     "%1 has no images/ and labels/ folders; use Export training set first.": "%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。",
     "Trained %1; it is now the labeler of the Elements dock.": "已训练 %1；它现在是“元素”面板的标注模型。",
     "Train labeler": "训练标注模型",
-    "labeling cancelled": "标注已取消",
-    "the PSP-M labeler's weights are not installed; train them with 'muralstudio train label' (see models/README.md)": "未安装 PSP-M 标注模型权重；请用 'muralstudio train label' 训练（见 models/README.md）",
     "x %1  y %2  value %3  (%4-bit)": "x %1  y %2  值 %3（%4 位）",
     "A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)": "在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）",
     "Draw guide lines": "绘制引导线",
@@ -454,6 +416,54 @@ ZH_CN = {
     "hold \\": "按住 \\",
 }
 
+#: core/messages.py, keyed by message id (str.format fields as in the English)
+MESSAGES = {
+    'file_not_found': '找不到文件',
+    'is_folder': '是文件夹，不是图像文件',
+    'permission_denied': '没有访问权限',
+    'file_empty': '文件为空（0 字节）',
+    'image_empty': '图像为空（{width}×{height} 像素）',
+    'png_header_damaged': 'PNG 文件头 (IHDR) 缺失或损坏',
+    'mode_unsupported': '不支持图像模式 {mode!r}',
+    'png16_undecodable': '无法解码 16 位 PNG 数据（文件被截断？）',
+    'header_unreadable': '无法读取 {format} 文件头（{reason}）',
+    'decoded_size_mismatch': '解码尺寸与文件头不符',
+    'region_undecodable': '无法解码该区域（{reason}）',
+    'wrong_signature': '文件开头不像 {format} 文件（已损坏或不是图像）',
+    'unknown_file_type': '未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP',
+    'image_too_large': '图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限',
+    'original_protected': '这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名',
+    'project_no_name': '未给出项目文件名',
+    'project_damaged': '不是 MuralStudio 项目或已损坏（{reason}）',
+    'project_no_manifest': '项目已损坏：缺少 manifest.json',
+    'project_unknown_format': '不是 MuralStudio 项目（未知格式）',
+    'source_missing': '找不到原图 {path}；请指定其位置以继续',
+    'source_mismatch': '{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）',
+    'weights_not_found': '找不到权重文件（训练或导入权重的方法见 models/README.md）',
+    'checkpoint_not_found': '找不到检查点文件',
+    'weights_missing_train': "未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）",
+    'weights_missing_import': "未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）",
+    'checkpoint_mismatch': '检查点与网络不匹配 — {details}',
+    'cuda_unavailable': '请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu',
+    'server_unreachable': '无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。',
+    'cancelled': '已取消',
+    'detection_cancelled': '检测已取消',
+    'labeling_cancelled': '标注已取消',
+    'training_cancelled': '训练已取消',
+    'stage_done': '完成',
+    'stage_hashing_source': '正在计算原图校验值',
+    'stage_loading_model': '正在加载模型',
+    'stage_preparing': '正在准备',
+    'stage_predicting': '正在预测',
+    'stage_detecting_window': '检测中：第 {index} / {total} 个窗口',
+    'stage_labeling_window': '标注中：第 {index} / {total} 个窗口',
+    'stage_labeling_image': '标注中：第 {index} / {total} 幅图像',
+    'stage_training_step': '训练中：第 {index} / {total} 步',
+    'stage_pyramid_level': '金字塔层级 {level}/{last}',
+    'stage_pyramid_level_ready': '金字塔层级 {level}/{last} 完成',
+    'stage_region': '区域 {index}/{total}',
+}
+
 ROOT = Path(__file__).resolve().parent.parent
 TS = ROOT / "muralstudio" / "gui" / "i18n" / "muralstudio_zh_CN.ts"
 QM = TS.with_suffix(".qm")
@@ -461,6 +471,26 @@ QM = TS.with_suffix(".qm")
 
 def source_strings(ts_path: Path) -> set[str]:
     return {m.findtext("source") for m in ET.parse(ts_path).getroot().iter("message")}
+
+
+def add_message_ids(root: ET.Element) -> None:
+    """The context "Message": one entry per message id of core/messages.py (lupdate cannot see
+    them: the Qt-free layers raise them), the English template as the translator's comment."""
+    sys.path.insert(0, str(ROOT))
+    from muralstudio.core.messages import CATALOGUE
+
+    for context in root.findall("context"):
+        if context.findtext("name") == "Message":
+            root.remove(context)
+    context = ET.SubElement(root, "context")
+    ET.SubElement(context, "name").text = "Message"
+    for message_id, english in CATALOGUE.items():
+        message = ET.SubElement(context, "message")
+        ET.SubElement(message, "source").text = message_id
+        ET.SubElement(message, "comment").text = english
+        ET.SubElement(message, "translation").text = MESSAGES.get(message_id)
+        if message_id not in MESSAGES:
+            message.find("translation").set("type", "unfinished")
 
 
 def main() -> int:
@@ -476,6 +506,7 @@ def main() -> int:
             translation.attrib.pop("type", None)
         else:
             missing.append(source)
+    add_message_ids(tree.getroot())
     tree.write(TS, encoding="utf-8", xml_declaration=True)
     subprocess.run(["pyside6-lrelease", str(TS), "-qm", str(QM)], check=True)
     for source in missing:

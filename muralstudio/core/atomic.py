@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from muralstudio.core.errors import ProtectedFileError
+from muralstudio.core.messages import Text
 
 _protected: set[str] = set()
 _protected_lock = threading.Lock()
@@ -32,8 +33,7 @@ def is_protected(path) -> bool:
 
 def check_writable_target(path) -> None:
     if is_protected(path):
-        raise ProtectedFileError(path, "this is an original image opened as a source; "
-                                       "MuralStudio never writes to originals, choose another name")
+        raise ProtectedFileError(path, Text("original_protected"))
 
 
 def _current_umask() -> int:

@@ -64,37 +64,159 @@ class Element:
                    entry.get("source", ""))
 
 
+class ElementFinder:
+    """Connected regions (8-connected) of every class but 0 of a label map given a band of rows
+    at a time, top to bottom: the elements of a map too large to hold whole (each band is
+    labelled alone; regions touching across band borders are joined at the end). Gives exactly
+    what one pass over the whole map gives.
+
+        finder = ElementFinder(classes, min_area)
+        for top, band in bands:
+            finder.add(band)
+        elements = finder.elements()
+
+    ``keep_ids(scale)`` also records, at ``scale``, which region each pixel belongs to (see
+    :meth:`element_ids`)."""
+
+    def __init__(self, classes, min_area: int = 64, names: dict | None = None):
+        self.class_names = [c if isinstance(c, str) else c[0] for c in classes]
+        self.min_area, self.names = int(min_area), names or {}
+        self.top = 0
+        # per band region: class, area, x0, y0, x1, y1 (exclusive), Σx, Σy, seed y, seed x
+        self._parts: list[np.ndarray] = []
+        self._joins: list[np.ndarray] = []  # pairs of region ids that touch across a band border
+        self._count = 0
+        self._last_row: tuple[np.ndarray, np.ndarray] | None = None  # (labels, region ids)
+        self._id_map: np.ndarray | None = None
+        self._id_rows = self._id_cols = None
+        self._roots: np.ndarray | None = None
+        self._found: list[tuple[int, Element]] | None = None
+
+    def keep_ids(self, width: int, height: int, small_width: int, small_height: int) -> None:
+        """Record a (small_height, small_width) map of region ids, sampled at the full-resolution
+        pixel under each small pixel's centre (for reading elements at a working scale)."""
+        self._id_rows = np.minimum(height - 1, ((np.arange(small_height) + 0.5) * height / small_height).astype(np.int64))
+        self._id_cols = np.minimum(width - 1, ((np.arange(small_width) + 0.5) * width / small_width).astype(np.int64))
+        self._id_map = np.zeros((small_height, small_width), np.int32)
+
+    def add(self, band: np.ndarray) -> None:
+        """The next ``band`` of rows (uint8 class values) below those already given."""
+        band = np.asarray(band)
+        rows, width = band.shape
+        ids = np.zeros(band.shape, np.int32)  # 0 = background or no element class
+        present = np.flatnonzero(np.bincount(band.ravel(), minlength=256))
+        for index in present:
+            if index == 0 or index >= len(self.class_names):
+                continue
+            count, comp, stats, centroids = cv2.connectedComponentsWithStats(
+                (band == index).astype(np.uint8), connectivity=8)
+            if count <= 1:
+                continue
+            stats, centroids = stats[1:].astype(np.int64), centroids[1:]
+            # the seed: the first pixel of the region's first row
+            first_rows = comp[stats[:, 1], :]
+            labels = np.arange(1, count)
+            seed_x = np.argmax(first_rows == labels[:, None], axis=1)
+            area = stats[:, 4]
+            part = np.stack([np.full(count - 1, index), area, stats[:, 0], stats[:, 1] + self.top,
+                             stats[:, 0] + stats[:, 2], stats[:, 1] + stats[:, 3] + self.top,
+                             np.rint(centroids[:, 0] * area).astype(np.int64),
+                             np.rint((centroids[:, 1] + self.top) * area).astype(np.int64),
+                             stats[:, 1] + self.top, seed_x], axis=1)
+            self._parts.append(part)
+            inside = comp > 0
+            ids[inside] = comp[inside] + self._count
+            self._count += count - 1
+        if self._last_row is not None and rows:
+            self._join(*self._last_row, band[0], ids[0])
+        if rows:
+            self._last_row = (band[-1].copy(), ids[-1].copy())
+        if self._id_map is not None:
+            wanted = np.flatnonzero((self._id_rows >= self.top) & (self._id_rows < self.top + rows))
+            if wanted.size:
+                self._id_map[wanted] = ids[self._id_rows[wanted] - self.top][:, self._id_cols]
+        self.top += rows
+
+    def _join(self, above, above_ids, below, below_ids) -> None:
+        width = above.shape[0]
+        for shift in (-1, 0, 1):  # 8-connectivity: the pixel below and its two neighbours
+            a = slice(max(0, -shift), width - max(0, shift))
+            b = slice(max(0, shift), width - max(0, -shift))
+            touch = (above[a] == below[b]) & (above_ids[a] > 0) & (below_ids[b] > 0)
+            if touch.any():
+                self._joins.append(np.stack([above_ids[a][touch], below_ids[b][touch]], axis=1))
+
+    def _resolve(self) -> None:
+        if self._found is not None:
+            return
+        parts = np.concatenate(self._parts) if self._parts else np.zeros((0, 10), np.int64)
+        n = len(parts)
+        roots = np.arange(n)
+        if self._joins and n:
+            from scipy.sparse import coo_matrix
+            from scipy.sparse.csgraph import connected_components
+
+            pairs = np.unique(np.concatenate(self._joins) - 1, axis=0)
+            graph = coo_matrix((np.ones(len(pairs), np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+            _, roots = connected_components(graph, directed=False)
+        groups = roots.max() + 1 if n else 0
+        area = np.bincount(roots, parts[:, 1], groups).astype(np.int64)
+        sum_x = np.bincount(roots, parts[:, 6], groups)
+        sum_y = np.bincount(roots, parts[:, 7], groups)
+        x0 = np.full(groups, np.iinfo(np.int64).max); np.minimum.at(x0, roots, parts[:, 2])
+        y0 = np.full(groups, np.iinfo(np.int64).max); np.minimum.at(y0, roots, parts[:, 3])
+        x1 = np.zeros(groups, np.int64); np.maximum.at(x1, roots, parts[:, 4])
+        y1 = np.zeros(groups, np.int64); np.maximum.at(y1, roots, parts[:, 5])
+        # the seed of a joined region: its parts' seeds, first in raster order
+        seed_order = np.lexsort((parts[:, 9], parts[:, 8]))
+        seed_of = np.full(groups, -1)
+        for part in seed_order[::-1]:
+            seed_of[roots[part]] = part
+        found = []
+        for group in np.flatnonzero(area >= max(1, self.min_area)):
+            part = parts[seed_of[group]]
+            index = int(part[0])
+            element = Element(index, self.class_names[index], int(area[group]),
+                              (int(x0[group]), int(y0[group]), int(x1[group] - x0[group]), int(y1[group] - y0[group])),
+                              (float(sum_x[group] / area[group]), float(sum_y[group] / area[group])),
+                              (int(part[9]), int(part[8])), (0, 0, 0))
+            element.name = self.names.get(element.key, "")
+            found.append((int(group), element))
+        found.sort(key=lambda item: (-item[1].area, item[1].class_index, item[1].seed[1], item[1].seed[0]))
+        self._roots, self._found = roots, found
+
+    def elements(self) -> list[Element]:
+        """The regions of at least ``min_area`` pixels, largest first (then by class and seed)."""
+        self._resolve()
+        return [element for _, element in self._found]
+
+    def element_ids(self) -> np.ndarray:
+        """The map recorded by :meth:`keep_ids`: 1 + the position of the pixel's element in
+        :meth:`elements`, 0 where no element is."""
+        self._resolve()
+        lookup = np.zeros(len(self._roots) + 1, np.int32)
+        order = np.zeros(self._roots.max() + 1 if len(self._roots) else 0, np.int32)
+        for position, (group, _) in enumerate(self._found, start=1):
+            order[group] = position
+        lookup[1:] = order[self._roots] if len(self._roots) else 0
+        return lookup[self._id_map]
+
+
 def find_elements(labels: np.ndarray, classes, image: np.ndarray | None = None,
-                  min_area: int = 64, names: dict | None = None) -> list[Element]:
+                  min_area: int = 64, names: dict | None = None, band_rows: int = 2048) -> list[Element]:
     """Connected regions (8-connected) of every class except 0 (background) with at least
     ``min_area`` pixels, largest first. ``classes`` is a list of names or (name, colour);
     ``image`` (uint8 RGB, same size) gives the mean colours; ``names`` maps element keys to
     the names users gave them."""
-    names = names or {}
-    class_names = [c if isinstance(c, str) else c[0] for c in classes]
-    found = []
-    present = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))  # faster than np.unique
-    for index in present:
-        if index == 0 or index >= len(class_names):
-            continue
-        binary = (labels == index).astype(np.uint8)
-        count, comp, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
-        for c in range(1, count):
-            x, y, w, h, area = (int(v) for v in stats[c])
-            if area < min_area:
-                continue
-            box = comp[y:y + h, x:x + w] == c
-            first = int(np.flatnonzero(box.ravel())[0])
-            seed = (x + first % w, y + first // w)
-            colour = (0, 0, 0)
-            if image is not None:
-                pixels = image[y:y + h, x:x + w][box]
-                colour = tuple(int(round(v)) for v in pixels.reshape(-1, pixels.shape[-1])[:, :3].mean(0))
-            element = Element(int(index), class_names[index], area, (x, y, w, h),
-                              (float(centroids[c][0]), float(centroids[c][1])), seed, colour)
-            element.name = names.get(element.key, "")
-            found.append(element)
-    found.sort(key=lambda e: -e.area)
+    finder = ElementFinder(classes, min_area, names)
+    for top in range(0, labels.shape[0], band_rows):
+        finder.add(labels[top:top + band_rows])
+    found = finder.elements()
+    if image is not None:
+        for element in found:
+            x, y, w, h = element.bbox
+            pixels = image[y:y + h, x:x + w][element.region(labels)]
+            element.mean_colour = tuple(int(round(v)) for v in pixels.reshape(-1, pixels.shape[-1])[:, :3].mean(0))
     return found
 
 

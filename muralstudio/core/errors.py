@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from muralstudio.core.messages import Text
+
+
+def _with_path(path, reason) -> str:
+    """``"PATH: reason"``, keeping the reason's message id when it has one."""
+    if isinstance(reason, Text):
+        return reason.with_prefix(f"{path}: ")
+    return f"{path}: {reason}"
+
 
 class MuralStudioError(Exception):
-    """Base class for errors shown to users as plain messages (no traceback)."""
+    """Base class for errors shown to users as plain messages (no traceback). A message made
+    as a :class:`~muralstudio.core.messages.Text` keeps its id (``str(error)`` returns it)."""
+
+    def __str__(self) -> str:
+        if len(self.args) == 1 and isinstance(self.args[0], Text):
+            return self.args[0]
+        return super().__str__()
 
 
 class Cancelled(MuralStudioError):
     """Raised at a checkpoint when the user asked a job to stop; nothing was changed."""
 
-    def __init__(self, message: str = "cancelled"):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(Text("cancelled") if message is None else message)
 
 
 class ImageIOError(MuralStudioError):
@@ -22,7 +37,7 @@ class ImageIOError(MuralStudioError):
     def __init__(self, path, reason: str):
         self.path = Path(path) if path is not None else None
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}" if self.path else reason)
+        super().__init__(_with_path(self.path, reason) if self.path else reason)
 
 
 class UnreadableFileError(ImageIOError):
@@ -49,8 +64,7 @@ class ImageTooLargeError(ImageIOError):
         self.limit = limit
         super().__init__(
             path,
-            reason or f"image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with "
-            f"--max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable",
+            reason or Text("image_too_large", pixels=pixels, limit=limit),
         )
 
 
@@ -64,7 +78,7 @@ class ProjectError(MuralStudioError):
     def __init__(self, path, reason: str):
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(_with_path(self.path, reason))
 
 
 class SourceMissingError(ProjectError):
@@ -73,7 +87,7 @@ class SourceMissingError(ProjectError):
     def __init__(self, path, source_path, expected_sha256: str):
         self.source_path = Path(source_path)
         self.expected_sha256 = expected_sha256
-        super().__init__(path, f"source image {source_path} was not found; locate it to continue")
+        super().__init__(path, Text("source_missing", path=str(source_path)))
 
 
 class SourceMismatchError(ProjectError):
@@ -85,8 +99,8 @@ class SourceMismatchError(ProjectError):
         self.actual_sha256 = actual_sha256
         super().__init__(
             path,
-            f"{source_path} is not this project's source image "
-            f"(SHA-256 {actual_sha256[:12]}…, expected {expected_sha256[:12]}…)",
+            Text("source_mismatch", path=str(source_path), found=f"{actual_sha256[:12]}…",
+                 expected=f"{expected_sha256[:12]}…"),
         )
 
 
@@ -96,4 +110,4 @@ class WeightsError(MuralStudioError):
     def __init__(self, path, reason: str):
         self.path = path
         self.reason = reason
-        super().__init__(f"{path}: {reason}")
+        super().__init__(_with_path(path, reason))

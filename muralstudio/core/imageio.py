@@ -25,6 +25,7 @@ import numpy as np
 
 from muralstudio import __version__
 from muralstudio.core.atomic import atomic_path, atomic_write
+from muralstudio.core.messages import Text
 from muralstudio.core.errors import (
     CorruptImageError,
     EmptyImageError,
@@ -222,13 +223,13 @@ def icc_description(icc: bytes | None) -> str | None:
 def _check_path(path) -> Path:
     path = Path(path)
     if not path.exists():
-        raise UnreadableFileError(path, "file not found")
+        raise UnreadableFileError(path, Text("file_not_found"))
     if path.is_dir():
-        raise UnreadableFileError(path, "is a folder, not an image file")
+        raise UnreadableFileError(path, Text("is_folder"))
     if not os.access(path, os.R_OK):
-        raise UnreadableFileError(path, "permission denied")
+        raise UnreadableFileError(path, Text("permission_denied"))
     if path.stat().st_size == 0:
-        raise CorruptImageError(path, "file is empty (0 bytes)")
+        raise CorruptImageError(path, Text("file_empty"))
     return path
 
 
@@ -247,15 +248,13 @@ def _sniff_format(path: Path) -> str:
         return "WEBP"
     suffix = path.suffix.lower()
     if suffix in READ_SUFFIXES:
-        raise CorruptImageError(path, f"does not start like a {suffix[1:].upper()} file "
-                                      f"(damaged or not an image)")
-    raise UnsupportedImageError(path, "unknown file type; MuralStudio reads TIFF, PNG, JPEG, "
-                                      "BMP and WebP")
+        raise CorruptImageError(path, Text("wrong_signature", format=suffix[1:].upper()))
+    raise UnsupportedImageError(path, Text("unknown_file_type"))
 
 
 def _check_size(path, width: int, height: int, max_pixels: int | None) -> None:
     if width <= 0 or height <= 0:
-        raise EmptyImageError(path, f"image is empty ({width}×{height} pixels)")
+        raise EmptyImageError(path, Text("image_empty", width=width, height=height))
     limit = max_pixels_setting(max_pixels)
     if width * height > limit:
         raise ImageTooLargeError(path, width * height, limit)
@@ -538,7 +537,7 @@ def _png_ihdr(path: Path) -> tuple[int, int]:
     with open(path, "rb") as handle:
         head = handle.read(33)
     if len(head) < 33 or head[12:16] != b"IHDR":
-        raise CorruptImageError(path, "PNG header (IHDR) is missing or damaged")
+        raise CorruptImageError(path, Text("png_header_damaged"))
     return head[24], head[25]
 
 
@@ -593,7 +592,7 @@ def _pillow_info(path: Path, img) -> ImageInfo:
         info.channels, info.dtype = 1, np.dtype(np.uint16)
         _warn(info, "32-bit integer grey image converted to 16-bit (values clipped to 0–65535)")
     else:
-        raise UnsupportedImageError(path, f"image mode {mode!r} is not supported")
+        raise UnsupportedImageError(path, Text("mode_unsupported", mode=mode))
     if info.pages > 1:
         _warn(info, f"file has {info.pages} frames; MuralStudio uses the first")
     return info
@@ -605,7 +604,7 @@ def _pillow_pixels(path: Path, img, info: ImageInfo) -> np.ndarray:
 
         data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         if data is None:
-            raise CorruptImageError(path, "16-bit PNG data could not be decoded (truncated?)")
+            raise CorruptImageError(path, Text("png16_undecodable"))
         if info.channels == 2 and data.ndim == 3:
             data = data[..., [0, 3]]  # OpenCV expands grey+alpha to BGRA
         elif data.ndim == 3 and data.shape[2] == 3:
@@ -648,9 +647,9 @@ def read_header(path) -> ImageInfo:
     except ImageIOError:
         raise
     except Exception as exc:  # noqa: BLE001 - decoders raise many types on damaged files
-        raise CorruptImageError(path, f"cannot read the {fmt} header ({_short(exc)})") from exc
+        raise CorruptImageError(path, Text("header_unreadable", format=fmt, reason=_short(exc))) from exc
     if info.width <= 0 or info.height <= 0:
-        raise EmptyImageError(path, f"image is empty ({info.width}×{info.height} pixels)")
+        raise EmptyImageError(path, Text("image_empty", width=info.width, height=info.height))
     return info
 
 
@@ -711,7 +710,7 @@ def read_image(path, max_pixels: int | None = None) -> LoadedImage:
         raise CorruptImageError(path, f"cannot decode the {fmt} data ({_short(exc)}); "
                                       f"the file may be truncated or damaged") from exc
     if pixels.shape[:2] != (info.height, info.width):
-        raise CorruptImageError(path, "decoded size does not match the header")
+        raise CorruptImageError(path, Text("decoded_size_mismatch"))
     return LoadedImage(pixels, info)
 
 
@@ -735,7 +734,7 @@ def read_region(path, x: int, y: int, w: int, h: int, level: int = 0) -> np.ndar
     except (ImageIOError, RegionError):
         raise
     except Exception as exc:  # noqa: BLE001 - tifffile's errors are ValueErrors too
-        raise CorruptImageError(path, f"cannot decode region ({_short(exc)})") from exc
+        raise CorruptImageError(path, Text("region_undecodable", reason=_short(exc))) from exc
 
 
 class RegionError(ValueError):
@@ -858,6 +857,66 @@ def _encode_png16(pixels: np.ndarray, compress_level: int) -> bytes:
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
             + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), compress_level))
             + _png_chunk(b"IEND", b""))
+
+
+class PngRowWriter:
+    """Write an 8-bit grey or palette PNG a band of rows at a time, atomically, so a map of a
+    500-Mpx image is never whole in memory (Pillow and OpenCV encode whole arrays only).
+
+        with PngRowWriter(path, width, height, palette=[(0, 0, 0), ...]) as png:
+            for band in bands:
+                png.write(band)  # (rows, width) uint8
+
+    The file appears under ``path`` only when every row was written and the block exits
+    without an error; otherwise nothing is left behind."""
+
+    def __init__(self, path, width: int, height: int, palette=None, compress_level: int = 3):
+        import contextlib
+        import zlib
+
+        self.path, self.width, self.height, self.rows = Path(path), int(width), int(height), 0
+        self._stack = contextlib.ExitStack()
+        self._handle = self._stack.enter_context(atomic_write(self.path))
+        colour_type = 0 if palette is None else 3
+        ihdr = (self.width.to_bytes(4, "big") + self.height.to_bytes(4, "big")
+                + bytes([8, colour_type, 0, 0, 0]))
+        self._handle.write(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr))
+        if palette is not None:
+            self._handle.write(_png_chunk(b"PLTE", bytes(v for colour in palette for v in colour[:3])))
+        self._compressor = zlib.compressobj(compress_level)
+
+    def write(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows)
+        if rows.dtype != np.uint8 or rows.ndim != 2 or rows.shape[1] != self.width:
+            raise ValueError(f"{self.path}: rows must be uint8 of width {self.width}, "
+                             f"not {rows.dtype} {rows.shape}")
+        if self.rows + rows.shape[0] > self.height:
+            raise ValueError(f"{self.path}: more than {self.height} rows written")
+        raw = np.zeros((rows.shape[0], self.width + 1), np.uint8)  # filter byte 0 (None) per row
+        raw[:, 1:] = rows
+        self._emit(self._compressor.compress(raw.tobytes()))
+        self.rows += rows.shape[0]
+
+    def _emit(self, data: bytes) -> None:
+        if data:
+            self._handle.write(_png_chunk(b"IDAT", data))
+
+    def __enter__(self) -> "PngRowWriter":
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        if kind is None and self.rows != self.height:
+            error = ValueError(f"{self.path}: {self.rows} of {self.height} rows written")
+            kind, trace = ValueError, None
+        if kind is None:
+            self._emit(self._compressor.flush())
+            self._handle.write(_png_chunk(b"IEND", b""))
+            self._stack.close()
+            return False
+        self._stack.__exit__(kind, error, trace)  # the temporary file is removed
+        if error is not None and trace is None:
+            raise error
+        return False
 
 
 def _png_with_metadata(png: bytes, info: ImageInfo | None, text: dict[str, str] | None) -> bytes:

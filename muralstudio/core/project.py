@@ -47,6 +47,7 @@ from muralstudio.core.errors import (
     SourceMismatchError,
     SourceMissingError,
 )
+from muralstudio.core.messages import Text
 from muralstudio.core.pyramid import ArraySource, FileSource, file_sha256
 from muralstudio.core.record import RestorationRecord
 
@@ -155,7 +156,7 @@ class ProjectSnapshot:
 def project_file_name(path) -> Path:
     path = Path(path or "")
     if not path.name:
-        raise ProjectError(path, "no file name given for the project")
+        raise ProjectError(path, Text("project_no_name"))
     return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
@@ -238,7 +239,7 @@ def read_manifest(path) -> dict:
         with zipfile.ZipFile(path) as zf:
             return _manifest(zf, path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ProjectError(path, f"not a MuralStudio project or damaged ({exc})") from exc
+        raise ProjectError(path, Text("project_damaged", reason=str(exc))) from exc
 
 
 #: the manifest is read whole: a larger one is not a project we wrote (a 1.5 MB zip can unpack
@@ -250,7 +251,7 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
     try:
         info = zf.getinfo("manifest.json")
     except KeyError:
-        raise ProjectError(path, "damaged project: manifest.json is missing") from None
+        raise ProjectError(path, Text("project_no_manifest")) from None
     if info.file_size > MAX_MANIFEST_BYTES:
         raise ProjectError(path, f"damaged project: manifest.json would unpack to "
                                  f"{info.file_size:,} bytes (at most {MAX_MANIFEST_BYTES:,})")
@@ -264,7 +265,7 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
         raise ProjectError(path, f"damaged project: manifest.json holds a {type(manifest).__name__}, "
                                  "not an object")
     if manifest.get("format") != FORMAT_NAME:
-        raise ProjectError(path, "not a MuralStudio project (unknown format)")
+        raise ProjectError(path, Text("project_unknown_format"))
     version = manifest.get("format_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise ProjectError(path, f"project format version {version} is newer than this "
@@ -380,7 +381,7 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
     given is not the same image."""
     path = Path(path)
     if not path.exists():
-        raise ProjectError(path, "file not found")
+        raise ProjectError(path, Text("file_not_found"))
     if not path.is_file():
         raise ProjectError(path, "not a regular file")
     remove_stale_temporaries(path)  # left by saves that were killed

@@ -21,6 +21,7 @@ import numpy as np
 
 from muralstudio.core import imageio
 from muralstudio.core.atomic import protect_original
+from muralstudio.core.messages import Text
 from muralstudio.core.errors import Cancelled, ImageIOError
 from muralstudio.core.imageio import ImageInfo
 
@@ -194,12 +195,12 @@ class Pyramid:
 
             def band_done(rows, level=level, before=done, w=w):
                 if progress:
-                    progress((before + rows * w) / total, f"pyramid level {level}/{self.levels - 1}")
+                    progress((before + rows * w) / total, Text("stage_pyramid_level", level=level, last=self.levels - 1))
 
             self._build_level(level, cancelled, band_done)
             done += w * h
             if progress:
-                progress(done / total, f"pyramid level {level}/{self.levels - 1} ready")
+                progress(done / total, Text("stage_pyramid_level_ready", level=level, last=self.levels - 1))
         manifest = {"format": PYRAMID_FORMAT, "source": self.source.identity,
                     "sizes": [list(s) for s in self.sizes], "tile": self.tile}
         imageio.write_json(self.folder / "pyramid.json", manifest)

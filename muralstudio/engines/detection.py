@@ -18,6 +18,7 @@ import numpy as np
 
 from muralstudio.core import maskops
 from muralstudio.core.errors import Cancelled
+from muralstudio.core.messages import Text
 from muralstudio.core.imageio import to_rgb8
 from muralstudio.engines import registry
 
@@ -125,12 +126,13 @@ def source_reader(source):
 
 
 def blend_windows(read, width: int, height: int, predict, n_channels: int, window: int,
-                  overlap: int, multiple: int, progress=None, cancelled=None, stage="detecting",
-                  cancel_message="detection cancelled"):
+                  overlap: int, multiple: int, progress=None, cancelled=None,
+                  stage="stage_detecting_window", cancel_message="detection_cancelled"):
     """Run ``predict`` ((H, W, 3) uint8 tile padded to ``multiple`` → (C, H, W) float) over
     overlapping windows and blend the overlaps with :func:`_ramp` weights. Yields
     ``(top, bottom, values)`` bands of finished rows, top to bottom, (C, rows, width) float32,
-    so only a band of window height is ever held in floating point."""
+    so only a band of window height is ever held in floating point. ``stage`` and
+    ``cancel_message`` are message ids (:mod:`muralstudio.core.messages`)."""
     stride = max(multiple, window - 2 * overlap)
     rows, cols = _windows(height, window, stride), _windows(width, window, stride)
     band_rows = min(window, height) + stride
@@ -143,10 +145,15 @@ def blend_windows(read, width: int, height: int, predict, n_channels: int, windo
         nonlocal band_top, acc, wsum
         count = until - band_top
         values = acc[:, :count] / np.maximum(wsum[:count], 1e-6)
-        acc = np.roll(acc, -count, axis=1)
-        wsum = np.roll(wsum, -count, axis=0)
-        acc[:, -count:] = 0
-        wsum[-count:] = 0
+        # move the unfinished rows up in place (np.roll would copy the whole band: 200 MB on a
+        # 14,000-px-wide image)
+        rest = acc.shape[1] - count
+        for start in range(0, rest, count):
+            step = min(count, rest - start)
+            acc[:, start:start + step] = acc[:, count + start:count + start + step]
+            wsum[start:start + step] = wsum[count + start:count + start + step]
+        acc[:, rest:] = 0
+        wsum[rest:] = 0
         top, band_top = band_top, until
         return top, until, values
 
@@ -156,7 +163,7 @@ def blend_windows(read, width: int, height: int, predict, n_channels: int, windo
         wy = _ramp(win_h, overlap if len(rows) > 1 else 0)
         for x, win_w in cols:
             if cancelled and cancelled():
-                raise Cancelled(cancel_message)
+                raise Cancelled(Text(cancel_message))
             tile = to_rgb8(np.asarray(read(x, y, win_w, win_h)))
             values = predict(_pad_to(tile, multiple))[:, :win_h, :win_w]
             weight = wy[:, None] * _ramp(win_w, overlap if len(cols) > 1 else 0)[None, :]
@@ -165,28 +172,39 @@ def blend_windows(read, width: int, height: int, predict, n_channels: int, windo
             wsum[offset:offset + win_h, x:x + win_w] += weight
             done += 1
             if progress:
-                progress(done / total, f"{stage}: window {done} of {total}")
+                progress(done / total, Text(stage, index=done, total=total))
     if height > band_top:
         yield finished(height)
+
+
+def detection_bands(source, detector: Detector, window: int = 640, overlap: int = 16,
+                    progress: Callable[[float, str], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None):
+    """Sliding-window detection over ``source`` (an object with ``read_region`` and ``info``,
+    or an array), a band of finished rows at a time: yields ``(top, bottom, {class: uint8
+    probability rows})``. Windows overlap by ``overlap`` pixels on each side and are blended."""
+    read, width, height = source_reader(source)
+    damage = detector.classes[1:]
+    for top, bottom, probs in blend_windows(read, width, height, detector.probabilities,
+                                            len(detector.classes), window, overlap,
+                                            detector.multiple, progress, cancelled):
+        yield top, bottom, {name: np.clip(probs[index] * 255 + 0.5, 0, 255).astype(np.uint8)
+                            for index, name in enumerate(damage, start=1)}
 
 
 def detect(source, detector: Detector, window: int = 640, overlap: int = 16,
            progress: Callable[[float, str], None] | None = None,
            cancelled: Callable[[], bool] | None = None) -> DetectionResult:
-    """Sliding-window detection over ``source`` (an object with ``read_region`` and ``info``,
-    or an array). Windows overlap by ``overlap`` pixels on each side and are blended."""
+    """Sliding-window detection over the whole of ``source``, its maps held in memory."""
     start = time.perf_counter()
-    read, width, height = source_reader(source)
-    damage = detector.classes[1:]
-    out = {name: np.zeros((height, width), np.uint8) for name in damage}
-    for top, bottom, probs in blend_windows(read, width, height, detector.probabilities,
-                                            len(detector.classes), window, overlap,
-                                            detector.multiple, progress, cancelled, "detecting"):
-        for index, name in enumerate(damage, start=1):
-            out[name][top:bottom] = np.clip(probs[index] * 255 + 0.5, 0, 255).astype(np.uint8)
+    _, width, height = source_reader(source)
+    out = {name: np.zeros((height, width), np.uint8) for name in detector.classes[1:]}
+    for top, bottom, bands in detection_bands(source, detector, window, overlap, progress, cancelled):
+        for name, band in bands.items():
+            out[name][top:bottom] = band
     return DetectionResult(detector.classes, out, time.perf_counter() - start, detector.name,
                            detector.weights_sha256, {"window": window, "overlap": overlap},
-                           {name: detector.threshold_for(name) for name in damage})
+                           {name: detector.threshold_for(name) for name in out})
 
 
 def mask_name(class_name: str) -> str:
@@ -197,7 +215,11 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
                 threshold: float | None = None, min_area: int | None = None,
                 log: Callable[[str], None] | None = None, settings: dict | None = None) -> dict[str, Path]:
     """Detect damage in an image file; write ``STEM.CLASS.prob.png`` (8-bit probability),
-    ``STEM.CLASS.mask.png`` (255 = damage) and ``STEM.detect.json`` (engine, weights, settings)."""
+    ``STEM.CLASS.mask.png`` (255 = damage) and ``STEM.detect.json`` (engine, weights, settings).
+    The maps are written a band of rows at a time, never whole in memory, except with a
+    ``min_area`` (dropping small regions needs the whole mask)."""
+    import contextlib
+
     from muralstudio.core import imageio
     from muralstudio.core.pyramid import FileSource
 
@@ -213,25 +235,41 @@ def detect_file(image, out_dir, engine: str = "resunet", device: str = "cpu",
             last[0] = fraction
             log(f"{fraction:4.0%} {stage}")
 
-    result = detect(source, detector, progress=progress)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(image).stem
-    written: dict[str, Path] = {}
+    width, height = source.info.width, source.info.height
+    damage = detector.classes[1:]
+    used = {name: detector.threshold_for(name) if threshold is None else threshold for name in damage}
+    paths = {name: (out_dir / f"{stem}.{mask_name(name)}.prob.png", out_dir / f"{stem}.{mask_name(name)}.mask.png")
+             for name in damage}
+    pixels = dict.fromkeys(damage, 0)
+    start = time.perf_counter()
+    if min_area > 1:
+        result = detect(source, detector, progress=progress)
+        for name in damage:
+            mask = result.mask(name, used[name], min_area)
+            imageio.write_png(paths[name][0], result.probabilities[name])
+            imageio.write_png(paths[name][1], mask.astype(np.uint8) * 255)
+            pixels[name] = int(mask.sum())
+    else:
+        with contextlib.ExitStack() as files:
+            writers = {name: [files.enter_context(imageio.PngRowWriter(path, width, height)) for path in paths[name]]
+                       for name in damage}
+            for _, _, bands in detection_bands(source, detector, progress=progress):
+                for name, band in bands.items():
+                    mask = band >= int(round(used[name] * 255))
+                    writers[name][0].write(band)
+                    writers[name][1].write(mask.astype(np.uint8) * 255)
+                    pixels[name] += int(np.count_nonzero(mask))
     summary = {"image": str(image), "engine": engine, "settings": dict(settings or {}),
-               "weights": detector.weights_path,
-               "weights_sha256": detector.weights_sha256, "min_area": min_area, "seconds": round(result.seconds, 3), "classes": {}}
-    for name in result.probabilities:
-        mask = result.mask(name, threshold, min_area)
-        prob_path = out_dir / f"{stem}.{mask_name(name)}.prob.png"
-        mask_path = out_dir / f"{stem}.{mask_name(name)}.mask.png"
-        imageio.write_png(prob_path, result.probabilities[name])
-        imageio.write_png(mask_path, mask.astype(np.uint8) * 255)
-        written[f"{name} probability"] = prob_path
-        written[f"{name} mask"] = mask_path
-        used = result.thresholds[name] if threshold is None else threshold
-        summary["classes"][name] = {"pixels": int(mask.sum()), "fraction": float(mask.mean()),
-                                    "threshold": used}
+               "weights": detector.weights_path, "weights_sha256": detector.weights_sha256,
+               "min_area": min_area, "seconds": round(time.perf_counter() - start, 3),
+               "classes": {name: {"pixels": pixels[name], "fraction": pixels[name] / (width * height),
+                                  "threshold": used[name]} for name in damage}}
+    written: dict[str, Path] = {}
+    for name in damage:
+        written[f"{name} probability"], written[f"{name} mask"] = paths[name]
     report = out_dir / f"{stem}.detect.json"
     imageio.write_json(report, summary)
     written["report"] = report

@@ -23,10 +23,7 @@ IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 def _load(name: str, architecture: str, build, device: str, what: str):
     from muralstudio.engines import weights
 
-    return weights.load_network(None, name, architecture, build, device, what, None,
-                                f"reinstall MuralStudio (they ship in models/), train them with "
-                                f"'muralstudio train inpaint' or import the official checkpoint with "
-                                f"'muralstudio models import CHECKPOINT --as {name}'")
+    return weights.load_network(None, name, architecture, build, device, what, "inpaint", importable=True)
 
 
 def _tensor(array: np.ndarray, device):

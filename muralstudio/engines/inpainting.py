@@ -30,6 +30,7 @@ import numpy as np
 
 from muralstudio import __version__
 from muralstudio.core.document import Patch
+from muralstudio.core.messages import Text
 from muralstudio.core.errors import Cancelled
 from muralstudio.core.imageio import full_scale
 from muralstudio.core.record import RestorationRecord, mask_sha256
@@ -430,7 +431,7 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
         if cancelled and cancelled():
             raise Cancelled()
         if progress:
-            progress(i / len(regions), f"region {i + 1}/{len(regions)}")
+            progress(i / len(regions), Text("stage_region", index=i + 1, total=len(regions)))
         crop = reader(cx, cy, cw, ch)
         crop_hole = hole[cy:cy + ch, cx:cx + cw]
         if crop_hole.all():  # an all-ones mask, a 1×1 image: a "restoration" would be invented
@@ -441,7 +442,7 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
 
         def within(fraction, i=i):  # progress inside the region, for engines that report it
             if progress:
-                progress((i + min(1.0, max(0.0, fraction))) / len(regions), f"region {i + 1}/{len(regions)}")
+                progress((i + min(1.0, max(0.0, fraction))) / len(regions), Text("stage_region", index=i + 1, total=len(regions)))
 
         filled = inpaint_crop(engine, to_rgb_float(crop), crop_hole, options.color_match, rng, cancelled,
                               crop_hints, within)
@@ -456,7 +457,7 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
         patches.append(Patch(bx, by, np.where(region_hole if restored.ndim == 2 else region_hole[..., None],
                                               restored, original), region_hole))
     if progress:
-        progress(1.0, "done")
+        progress(1.0, Text("stage_done"))
     xs = [p.x for p in patches] + [p.x + p.bbox[2] for p in patches]
     ys = [p.y for p in patches] + [p.y + p.bbox[3] for p in patches]
     record = RestorationRecord(

@@ -21,6 +21,7 @@ import numpy as np
 from muralstudio.core.document import DEFAULT_LABEL_CLASSES
 from muralstudio.core.elements import Element, find_elements
 from muralstudio.core.imageio import to_rgb8
+from muralstudio.core.messages import Text
 from muralstudio.engines import registry
 from muralstudio.engines.detection import blend_windows, source_reader
 
@@ -87,9 +88,13 @@ class LabelResult:
     params: dict = field(default_factory=dict)
 
     def probability(self, index: int) -> np.ndarray:
-        """Full-resolution uint8 probability of one class."""
+        """Full-resolution uint8 probability of one class (the values the label map was made of)."""
         height, width = self.labels.shape
-        return cv2.resize(self.probabilities[index], (width, height), interpolation=cv2.INTER_LINEAR)
+        values = self.probabilities[index:index + 1]
+        full = np.empty((height, width), np.uint8)
+        for top, bottom, _, per_class in upsampled_bands(values, width, height):
+            full[top:bottom] = per_class[0]
+        return full
 
     def pixels_per_class(self) -> dict[str, int]:
         counts = np.bincount(self.labels.ravel(), minlength=len(self.classes))
@@ -116,39 +121,44 @@ def scaled_reader(read, width: int, height: int, scale: float):
     return read_scaled
 
 
-def upsample_labels(probabilities: np.ndarray, width: int, height: int, tile: int = 1024) -> np.ndarray:
-    """Full-resolution argmax of bilinearly upsampled uint8 probabilities, a tile at a time
-    (never C × H × W in memory)."""
+def upsampled_bands(probabilities: np.ndarray, width: int, height: int, rows: int = 256):
+    """The full-resolution label map (argmax of the bilinearly upsampled uint8 probabilities),
+    a band of ``rows`` rows at a time: yields ``(top, bottom, labels, per_class)``, the last
+    the upsampled uint8 probabilities of the band, one array per class. Every
+    pixel's value depends only on its position, so bands join into exactly the whole map."""
     n, h_small, w_small = probabilities.shape
-    if (h_small, w_small) == (height, width):
-        return probabilities.argmax(0).astype(np.uint8)
-    labels = np.empty((height, width), np.uint8)
-    for top in range(0, height, tile):
-        bottom = min(height, top + tile)
-        grid_y = (np.arange(top, bottom, dtype=np.float32) + 0.5) * (h_small / height) - 0.5
-        for left in range(0, width, tile):
-            right = min(width, left + tile)
-            grid_x = (np.arange(left, right, dtype=np.float32) + 0.5) * (w_small / width) - 0.5
+    grid_x = (np.arange(width, dtype=np.float32) + 0.5) * (w_small / width) - 0.5
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        if (h_small, w_small) == (height, width):
+            per_class = probabilities[:, top:bottom]
+        else:
+            grid_y = (np.arange(top, bottom, dtype=np.float32) + 0.5) * (h_small / height) - 0.5
             map_x, map_y = np.meshgrid(grid_x, grid_y)
-            best = None
-            for index in range(n):
-                value = cv2.remap(probabilities[index], map_x, map_y, cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE)
-                if best is None:
-                    best, out = value, np.zeros(value.shape, np.uint8)
-                else:
-                    better = value > best
-                    out[better] = index
-                    np.maximum(best, value, out=best)
-            labels[top:bottom, left:right] = out
+            per_class = [cv2.remap(probabilities[index], map_x, map_y, cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE) for index in range(n)]
+        best, labels = per_class[0].copy(), np.zeros((bottom - top, width), np.uint8)
+        for index in range(1, n):  # ties keep the lower class, as argmax does
+            better = per_class[index] > best
+            labels[better] = index
+            np.maximum(best, per_class[index], out=best)
+        yield top, bottom, labels, per_class
+
+
+def upsample_labels(probabilities: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Full-resolution argmax of bilinearly upsampled uint8 probabilities (never C × H × W in
+    memory)."""
+    labels = np.empty((height, width), np.uint8)
+    for top, bottom, band, _ in upsampled_bands(probabilities, width, height):
+        labels[top:bottom] = band
     return labels
 
 
-def label(source, labeler: Labeler, scale: float | None = None, window: int | None = None,
-          progress: Callable[[float, str], None] | None = None,
-          cancelled: Callable[[], bool] | None = None) -> LabelResult:
-    """Label every pixel of ``source`` (``read_region`` + ``info``, or an array)."""
-    start = time.perf_counter()
+def working_probabilities(source, labeler: Labeler, scale: float | None = None, window: int | None = None,
+                          progress: Callable[[float, str], None] | None = None,
+                          cancelled: Callable[[], bool] | None = None) -> tuple[np.ndarray, dict]:
+    """The class probabilities (uint8 0–255, C × h × w) of ``source`` at the labeler's working
+    scale, and the parameters used (scale, window, stride)."""
     read, width, height = source_reader(source)
     scale = float(scale or labeler.scale)
     if not 0 < scale <= 1:
@@ -159,13 +169,22 @@ def label(source, labeler: Labeler, scale: float | None = None, window: int | No
     probabilities = np.zeros((n, small_h, small_w), np.uint8)
     for top, bottom, logits in blend_windows(
             scaled_reader(read, width, height, scale), small_w, small_h, labeler.logits, n,
-            window, window // 4, labeler.multiple, progress, cancelled, "labeling",
-            "labeling cancelled"):
+            window, window // 4, labeler.multiple, progress, cancelled, "stage_labeling_window",
+            "labeling_cancelled"):
         probabilities[:, top:bottom] = np.clip(softmax(logits) * 255 + 0.5, 0, 255).astype(np.uint8)
+    return probabilities, {"scale": scale, "window": window, "stride": window // 2}
+
+
+def label(source, labeler: Labeler, scale: float | None = None, window: int | None = None,
+          progress: Callable[[float, str], None] | None = None,
+          cancelled: Callable[[], bool] | None = None) -> LabelResult:
+    """Label every pixel of ``source`` (``read_region`` + ``info``, or an array)."""
+    start = time.perf_counter()
+    _, width, height = source_reader(source)
+    probabilities, params = working_probabilities(source, labeler, scale, window, progress, cancelled)
     labels = upsample_labels(probabilities, width, height)
     return LabelResult(labels, probabilities, list(labeler.classes), time.perf_counter() - start,
-                       labeler.name, labeler.weights_sha256,
-                       {"scale": scale, "window": window, "stride": window // 2})
+                       labeler.name, labeler.weights_sha256, params)
 
 
 def embed_elements(elements: list[Element], source, labels: np.ndarray, labeler: Labeler | None,
@@ -213,21 +232,29 @@ def elements_json(image, result: LabelResult, elements: list[Element]) -> dict:
 MIN_LABEL_SIDE = 32
 
 
+#: images up to this many pixels keep their full label map in memory while labelled from a
+#: file (elements read at full resolution); larger ones are streamed, their elements read at
+#: the working scale
+IN_MEMORY_PIXELS = 40_000_000
+
+
 def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_path=None,
                min_area: int = 256, scale: float | None = None, probabilities_dir=None,
                log: Callable[[str], None] | None = None, settings: dict | None = None) -> dict:
     """Label an image file: write the indexed label PNG (class colours in its palette) and,
     when asked, the elements JSON (class, area, box, colour, embedding per element) and one
-    8-bit probability PNG per class (``STEM.CLASS.prob.png``, full resolution)."""
+    8-bit probability PNG per class (``STEM.CLASS.prob.png``, full resolution). The maps are
+    written a band of rows at a time: only the working-scale probabilities are held whole."""
+    import contextlib
+
     from muralstudio.core import imageio
-    from muralstudio.core.document import LabelLayer
-    from muralstudio.core.export import export_labels
+    from muralstudio.core.elements import ElementFinder
     from muralstudio.core.pyramid import FileSource
 
     source = FileSource(image)
-    side = min(source.info.width, source.info.height)
-    if side < MIN_LABEL_SIDE:  # checked before any work (a 65535×1 strip once ran 149 s, then failed)
-        raise ValueError(f"{image} is {source.info.width}×{source.info.height} px: too thin to label "
+    width, height = source.info.width, source.info.height
+    if min(width, height) < MIN_LABEL_SIDE:  # checked before any work (a 65535×1 strip once ran 149 s, then failed)
+        raise ValueError(f"{image} is {width}×{height} px: too thin to label "
                          f"(at least {MIN_LABEL_SIDE} px each way)")
     labeler = create(engine, device=device, **(settings or {}))
     last = [0.0]
@@ -237,22 +264,85 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
             last[0] = fraction
             log(f"{fraction:4.0%} {stage}")
 
-    result = label(source, labeler, scale=scale, progress=progress)
-    export_labels(LabelLayer("labels", result.labels, classes=result.classes), out)
-    summary = {"labels": str(out), "seconds": round(result.seconds, 3),
-               "pixels_per_class": result.pixels_per_class()}
-    if probabilities_dir:
-        folder = Path(probabilities_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        for index, (name, _) in enumerate(result.classes):
-            imageio.write_png(folder / f"{Path(image).stem}.{name.replace(' ', '-')}.prob.png",
-                              result.probability(index))
+    start = time.perf_counter()
+    probabilities, params = working_probabilities(source, labeler, scale, progress=progress)
+    classes = list(labeler.classes)
+    in_memory = width * height <= IN_MEMORY_PIXELS
+    labels = np.empty((height, width), np.uint8) if elements_path and in_memory else None
+    finder = ElementFinder(classes, min_area) if elements_path else None
+    if finder and not in_memory:
+        finder.keep_ids(width, height, probabilities.shape[2], probabilities.shape[1])
+    counts = np.zeros(256, np.int64)
+    folder = Path(probabilities_dir) if probabilities_dir else None
+    with contextlib.ExitStack() as files:
+        label_png = files.enter_context(imageio.PngRowWriter(out, width, height, [c for _, c in classes]))
+        probability_pngs = []
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+            probability_pngs = [files.enter_context(imageio.PngRowWriter(
+                folder / f"{Path(image).stem}.{name.replace(' ', '-')}.prob.png", width, height))
+                for name, _ in classes]
+        for top, bottom, band, per_class in upsampled_bands(probabilities, width, height):
+            label_png.write(band)
+            counts += np.bincount(band.ravel(), minlength=256)
+            for writer, values in zip(probability_pngs, per_class):
+                writer.write(values)
+            if finder:
+                finder.add(band)
+            if labels is not None:
+                labels[top:bottom] = band
+    seconds = time.perf_counter() - start
+    del probabilities  # the largest array; embeddings read the image again
+    pixels_per_class = {name: int(counts[i]) for i, (name, _) in enumerate(classes)}
+    summary = {"labels": str(out), "seconds": round(seconds, 3), "pixels_per_class": pixels_per_class}
+    if folder:
         summary["probabilities"] = str(folder)
-    if elements_path:
-        elements = elements_of(result, source, labeler, min_area)
-        imageio.write_json(Path(elements_path), elements_json(image, result, elements))
+    if finder:
+        elements = finder.elements()
+        if labels is not None:
+            embed_elements(elements, source, labels, labeler, params["scale"])
+        else:
+            embed_elements_at_scale(elements, source, finder.element_ids(), labeler)
+        imageio.write_json(Path(elements_path), {
+            "image": str(image), "engine": labeler.name, "weights_sha256": labeler.weights_sha256,
+            "params": params, "seconds": round(seconds, 3),
+            "classes": [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(classes)],
+            "pixels_per_class": pixels_per_class,
+            "elements": [e.to_json(with_embedding=True) for e in elements]})
         summary["elements"] = len(elements)
     return summary
+
+
+def embed_elements_at_scale(elements: list[Element], source, element_ids: np.ndarray,
+                            labeler: Labeler | None, context: float = 0.15, tile: int = 1024) -> None:
+    """:func:`embed_elements` for images too large to hold a full-resolution label map: each
+    element's mean colour and embedding come from the image at the working scale of
+    ``element_ids`` (1 + the element's position in ``elements`` per working pixel), read a
+    tile at a time."""
+    read, width, height = source_reader(source)
+    small_h, small_w = element_ids.shape
+    scale = small_w / width
+    reader = scaled_reader(read, width, height, scale)
+    small = np.zeros((small_h, small_w, 3), np.uint8)
+    for y in range(0, small_h, tile):
+        for x in range(0, small_w, tile):
+            h, w = min(tile, small_h - y), min(tile, small_w - x)
+            small[y:y + h, x:x + w] = to_rgb8(np.asarray(reader(x, y, w, h)))[..., :3]
+    for position, element in enumerate(elements, start=1):
+        x, y, w, h = element.bbox
+        pad = context * max(w, h)
+        x0, y0 = max(0, int((x - pad) * small_w / width)), max(0, int((y - pad) * small_h / height))
+        x1 = min(small_w, int(math.ceil((x + w + pad) * small_w / width)))
+        y1 = min(small_h, int(math.ceil((y + h + pad) * small_h / height)))
+        crop = small[y0:y1, x0:x1]
+        region = element_ids[y0:y1, x0:x1] == position
+        if not region.any():  # thinner than a working pixel: its box stands for it
+            region = np.zeros(crop.shape[:2], bool)
+            region[int(y * small_h / height) - y0:int(math.ceil((y + h) * small_h / height)) - y0,
+                   int(x * small_w / width) - x0:int(math.ceil((x + w) * small_w / width)) - x0] = True
+        element.mean_colour = tuple(int(round(v)) for v in crop[region].mean(0))
+        if labeler is not None:
+            element.embedding = labeler.embed(crop, region).astype(np.float32)
 
 
 def load_elements(path) -> list[Element]:
@@ -282,9 +372,9 @@ def folder_elements(folder, labeler: Labeler, cache_dir, min_area: int = 256,
     found: list[Element] = []
     for i, path in enumerate(paths):
         if cancelled and cancelled():
-            raise Cancelled("labeling cancelled")
+            raise Cancelled(Text("labeling_cancelled"))
         if progress:
-            progress(i / max(1, len(paths)), f"labeling: image {i + 1} of {len(paths)}")
+            progress(i / max(1, len(paths)), Text("stage_labeling_image", index=i + 1, total=len(paths)))
         key = f"{file_sha256(path)[:24]}-{(labeler.weights_sha256 or labeler.name)[:12]}-{min_area}"
         cached = cache_dir / f"{key}.json"
         if cached.exists():

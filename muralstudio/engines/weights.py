@@ -17,6 +17,7 @@ from safetensors.torch import load_file, save_file
 
 from muralstudio.core.atomic import atomic_path
 from muralstudio.core.errors import WeightsError
+from muralstudio.core.messages import Text
 from muralstudio.core.pyramid import file_sha256
 
 from muralstudio.engines.modelfiles import find_weights, model_dirs  # noqa: F401 (re-exported)
@@ -59,8 +60,7 @@ def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
     """State dict and config of a safetensors file; clear errors for missing/corrupt files."""
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(path, "weights file not found (see models/README.md for how to "
-                                 "train or import weights)")
+        raise WeightsError(path, Text("weights_not_found"))
     meta = read_metadata(path)
     try:
         state = load_file(str(path))
@@ -117,7 +117,7 @@ def check_state_dict(model: torch.nn.Module, state: dict, source) -> None:
             if items:
                 shown = ", ".join(items[:8]) + (f" … and {len(items) - 8} more" if len(items) > 8 else "")
                 lines.append(f"{len(items)} {title}: {shown}")
-        raise WeightsError(source, "checkpoint does not fit the network — " + "; ".join(lines))
+        raise WeightsError(source, Text("checkpoint_mismatch", details="; ".join(lines)))
 
 
 def load_into(model: torch.nn.Module, state: dict, source) -> torch.nn.Module:
@@ -137,7 +137,7 @@ def read_checkpoint(path, container_keys=("state_dict", "model", "generator", "n
     ``module.`` prefixes. Pickles load with ``weights_only=True``, so no code runs."""
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(path, "checkpoint file not found")
+        raise WeightsError(path, Text("checkpoint_not_found"))
     if path.suffix == ".safetensors":
         return load_weights(path)[0]
     try:
@@ -197,8 +197,7 @@ def pick_device(device: str = "cpu") -> torch.device:
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise WeightsError(device, "CUDA was requested but this torch build or machine has no "
-                                   "CUDA device; use --device cpu")
+        raise WeightsError(device, Text("cuda_unavailable"))
     return torch.device(device)
 
 
@@ -213,16 +212,16 @@ class LoadedNetwork:
 
 
 def load_network(weights_path, default_name: str, architecture: str, build, device: str,
-                 what: str, train_command: str | None, hint: str | None = None) -> LoadedNetwork:
+                 what: str, train_command: str | None, importable: bool = False) -> LoadedNetwork:
     """The shipped (or given) weights of one engine, ready for inference: located, checked to
     be ``architecture``, built with ``build(config)``, loaded strictly, moved to the device, in
     eval mode, channels-last on CPU (about twice as fast there). Missing weights name the
-    command that trains them."""
+    command that trains them (and, when ``importable``, how to import the official checkpoint)."""
     path = Path(weights_path) if weights_path else find_weights(default_name)
     if path is None:
-        how = hint or f"train them with 'muralstudio train {train_command}'"
-        raise WeightsError(f"models/{default_name}.safetensors",
-                           f"the {what}'s weights are not installed; {how} (see models/README.md)")
+        reason = (Text("weights_missing_import", model=what, command=train_command, engine=default_name)
+                  if importable else Text("weights_missing_train", model=what, command=train_command))
+        raise WeightsError(f"models/{default_name}.safetensors", reason)
     state, config = load_weights(path)
     if config.get("architecture") != architecture:
         raise WeightsError(path, f"not {architecture} weights (architecture "

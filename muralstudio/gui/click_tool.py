@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from muralstudio.core.messages import Text
 from muralstudio.engines import segmentation
 from muralstudio.engines.segmentation import Click, Prediction
 from muralstudio.gui.jobs import Job, JobRunner
@@ -110,9 +111,9 @@ class ClickSegmentTool(QObject):
         def work(progress, cancelled):
             session = None if first else self._session
             if session is None:
-                progress(0.0, "preparing")
+                progress(0.0, Text("stage_preparing"))
                 session = segmentation.create(engine, device=device).session(doc.source)
-            progress(0.5, "predicting")
+            progress(0.5, Text("stage_predicting"))
             return session, session.predict(clicks, previous)
 
         def done(result):

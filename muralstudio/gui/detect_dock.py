@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from muralstudio.core.messages import Text
 from muralstudio.core import maskops
 from muralstudio.core.document import MaskLayer
 from muralstudio.engines import detection, registry
@@ -200,7 +201,7 @@ class DetectDock(JobPanel):
 
                 payload = {"pixels": doc.source.full(), "engine": name, "device": device, "window": window}
                 return remote.run_remote(server, "detect", payload, progress, cancelled)
-            progress(0.0, "loading the model")
+            progress(0.0, Text("stage_loading_model"))
             from muralstudio.engines import registry as engines
             from muralstudio.engines.cache import warm, weights_identity
 

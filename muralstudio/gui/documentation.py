@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from muralstudio.core.document import PROPERTY_FIELDS, scale_from_line
+from muralstudio.gui.messages import translate_message
 
 
 def suggested_path(doc, ending: str) -> str:
@@ -198,7 +199,7 @@ class MeasurementsDock(QDockWidget):
                                     elements=self.elements)
                 path = path.with_suffix(".xlsx")
         except OSError as exc:
-            self.window.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
+            self.window.show_error(self.tr("Could not export: %1").replace("%1", translate_message(exc)))
             return None
         self.window.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
         return path
@@ -238,7 +239,7 @@ def export_report(window, path: Path | None = None, language: str | None = None)
         try:
             (write_html if path.suffix.lower() in (".html", ".htm") else write_pdf)(report, path)
         except (OSError, RuntimeError) as exc:
-            window.show_error(window.tr("Could not export: %1").replace("%1", str(exc)))
+            window.show_error(window.tr("Could not export: %1").replace("%1", translate_message(exc)))
             return
         window.statusBar().showMessage(window.tr("Exported %1").replace("%1", str(path)), 8000)
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from muralstudio.core.messages import Text
 from muralstudio.core import elements as core_elements
 from muralstudio.core.document import LabelLayer
 from muralstudio.core.imageio import to_rgb8
@@ -333,7 +334,7 @@ class ElementsDock(JobPanel):
                 payload = {"pixels": doc.source.full(), "engine": name, "device": device,
                            "weights": Path(weights).read_bytes() if weights else None}
                 return remote.run_remote(server, "label", payload, progress, cancelled)
-            progress(0.0, "loading the model")
+            progress(0.0, Text("stage_loading_model"))
             labeler = create()
             return labeling.label(doc.source, labeler, progress=progress, cancelled=cancelled)
 
@@ -442,7 +443,7 @@ class ElementsDock(JobPanel):
         labels = layer.data
 
         def work(progress, cancelled):
-            progress(0.0, "loading the model")
+            progress(0.0, Text("stage_loading_model"))
             labeler = create()
             labeling.embed_elements(here, doc.source, labels, labeler)
             candidates = [e for e in here if e.key != query.key]

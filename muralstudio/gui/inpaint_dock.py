@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from muralstudio.core.messages import Text
 from muralstudio.core.document import MaskLayer, RestorationLayer
 from muralstudio.engines.settings import schema_of
 from muralstudio.gui.settings_form import SettingsForm
@@ -213,7 +214,7 @@ class InpaintDock(JobPanel):
         server = self.compute_server
 
         def work(progress, cancelled):
-            progress(0.0, "hashing the source")  # recorded with the restoration; cached
+            progress(0.0, Text("stage_hashing_source"))  # recorded with the restoration; cached
             sha = doc.source_sha256(cancelled)
             if server:  # the crops travel, the server runs the same harness
                 from muralstudio.ops import remote

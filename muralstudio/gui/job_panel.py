@@ -8,7 +8,7 @@ import time
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
 from muralstudio.gui.jobs import Job, JobRunner
-from muralstudio.gui.stages import translate_stage
+from muralstudio.gui.messages import translate_message
 
 
 class JobPanel(QWidget):
@@ -65,7 +65,7 @@ class JobPanel(QWidget):
     def _progress(self, job: Job) -> None:
         if job is self.job:
             self.progress.setValue(int(job.fraction * 100))
-            self.stage.setText(f"{translate_stage(job.stage)} — {self.timing_text(job.fraction)}")
+            self.stage.setText(f"{translate_message(job.stage)} — {self.timing_text(job.fraction)}")
 
     def _finished(self, job: Job) -> None:
         if job is not self.job:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from muralstudio.gui.stages import translate_stage
+from muralstudio.gui.messages import translate_message
 from muralstudio.gui.jobs import Job, JobRunner
 
 
@@ -29,7 +29,7 @@ class JobsList(QWidget):
         for job in self.runner.jobs():
             text = f"{job.name} — {states.get(job.state, job.state)}"
             if job.state == "running":
-                text += f" {int(job.fraction * 100)} % {translate_stage(job.stage)}"
+                text += f" {int(job.fraction * 100)} % {translate_message(job.stage)}"
             item = QListWidgetItem(text)
             item.setData(256, job.uid)
             self.list.addItem(item)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from muralstudio.core.messages import Text
 from muralstudio.core import export
 from muralstudio.core.document import LabelLayer, MaskLayer
 
@@ -277,7 +278,7 @@ class LabelsDock(QWidget):
                                   device=device)
 
         def work(progress, cancelled):
-            progress(0.0, "preparing")
+            progress(0.0, Text("stage_preparing"))
             return fine_tune_labeler(request, progress, cancelled)
 
         def done(weights):

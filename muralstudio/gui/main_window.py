@@ -6,7 +6,6 @@ Widgets hold no algorithms: everything they do is a call into ``muralstudio.core
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from muralstudio.core import export, maskops, project
+from muralstudio.core import export, imageio, maskops, project
 from muralstudio.core.demo import demo_document  # noqa: F401 (the window's demo; tests import it here)
 from muralstudio.gui.dock_registry import DOCKS
 from muralstudio.gui.documentation import PropertiesDialog, export_report, set_scale_from_line, suggested_path
@@ -50,7 +49,6 @@ from muralstudio.gui.layers_panel import LayerPanel
 from muralstudio.gui.navigator import Navigator
 from muralstudio.gui.settings import SettingsDialog
 from muralstudio.gui.messages import translate_message
-from muralstudio.gui.stages import translate_stage
 
 log = logging.getLogger(__name__)
 
@@ -58,33 +56,39 @@ log = logging.getLogger(__name__)
 PYRAMID_SIDE = 4096
 AUTOSAVE_MS = 3 * 60 * 1000
 DOCK_MIN_HEIGHT = 90
-IMAGE_FILTER = "Images (*.tif *.tiff *.png *.jpg *.jpeg *.bmp *.webp);;MuralStudio projects (*.mural)"
+#: the open dialog's filter, from the one list of suffixes the image reader knows
+IMAGE_FILTER = (f"Images ({' '.join('*' + s for s in sorted(imageio.READ_SUFFIXES))});;"
+                f"MuralStudio projects (*{project.SUFFIX})")
 
 
-def run_in_thread(fn) -> BaseException | None:
-    """Run ``fn`` on a worker thread while this thread keeps processing Qt events; returns the
-    exception it raised, or None."""
-    from PySide6.QtCore import QEventLoop
-
+def run_and_wait(runner: JobRunner, name: str, fn) -> BaseException | None:
+    """Run ``fn`` as a job of ``runner`` while this thread keeps processing Qt events (the
+    window stays painted); returns the exception it raised, or None."""
     errors: list = []
 
-    def target():
+    def work(progress, cancelled):
         try:
             fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller
             errors.append(exc)
 
-    thread = threading.Thread(target=target, name="save", daemon=True)
-    thread.start()
+    wait_for(runner.submit(Job(name, work)))
+    return errors[0] if errors else None
+
+
+def wait_for(job: Job) -> None:
+    """Process Qt events until ``job`` has ended (its result applied)."""
+    from PySide6.QtCore import QEventLoop
+
+    ended = ("done", "failed", "cancelled")
+    if job.state in ended:
+        return
     loop = QEventLoop()
     timer = QTimer()
-    timer.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+    timer.timeout.connect(lambda: loop.quit() if job.state in ended else None)
     timer.start(15)
-    if thread.is_alive():
-        loop.exec()
+    loop.exec()
     timer.stop()
-    thread.join()
-    return errors[0] if errors else None
 
 
 class MainWindow(QMainWindow):
@@ -117,6 +121,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_zoom)
         self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{100 * z:.0f} %"))
         self.jobs = JobRunner(self)
+        # file writes (save, recovery copies) queue apart from engine jobs, not behind them
+        self.file_jobs = JobRunner(self)
         self.jobs.job_started.connect(self._show_job)
         self.jobs.job_progress.connect(self._show_job)
         self.jobs.job_finished.connect(lambda job: self.status_job.clear())
@@ -151,7 +157,7 @@ class MainWindow(QMainWindow):
         self.click_tool.state_changed.connect(self._show_click_state)
         self._build_menus()
         self._build_toolbar()
-        self._autosave_thread: threading.Thread | None = None
+        self._autosave_job: Job | None = None
         self._pixel_block = None
         self._pixel_generation = 0  # bumped on every layer change: cached values are stale
         self.autosave_timer = QTimer(self)
@@ -511,7 +517,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{mark}{self.doc.title} — MuralStudio")
 
     def _show_job(self, job) -> None:
-        self.status_job.setText(f"{job.name}: {int(job.fraction * 100)} % {translate_stage(job.stage)}")
+        self.status_job.setText(f"{job.name}: {int(job.fraction * 100)} % {translate_message(job.stage)}")
 
     def _update_brush_mm(self) -> None:
         scale = self.doc.mm_per_px if self.doc is not None else None
@@ -741,13 +747,13 @@ class MainWindow(QMainWindow):
             path = project.project_file_name(path)
             snapshot = project.snapshot_project(doc, path)
         except (MuralStudioError, OSError) as exc:
-            self.show_error(self.tr("Could not save the project: %1").replace("%1", str(exc)))
+            self.show_error(self.tr("Could not save the project: %1").replace("%1", translate_message(exc)))
             return False
         self.statusBar().showMessage(self.tr("Saving %1…").replace("%1", str(path)))
-        error = run_in_thread(lambda: project.write_snapshot(snapshot, path))
+        error = run_and_wait(self.file_jobs, "save", lambda: project.write_snapshot(snapshot, path))
         if error is not None:
             self.statusBar().clearMessage()
-            self.show_error(self.tr("Could not save the project: %1").replace("%1", str(error)))
+            self.show_error(self.tr("Could not save the project: %1").replace("%1", translate_message(error)))
             return False
         doc.project_path = path.resolve()
         if snapshot.still_matches(doc):
@@ -762,7 +768,7 @@ class MainWindow(QMainWindow):
             try:
                 path = dialog.run_export()
             except (MuralStudioError, OSError, ValueError) as exc:
-                self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
+                self.show_error(self.tr("Could not export: %1").replace("%1", translate_message(exc)))
                 return
             self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
 
@@ -800,7 +806,7 @@ class MainWindow(QMainWindow):
             vectors.export_geojson(layers, path, scale_mm_per_px=self.doc.mm_per_px,
                                    source=str(self.doc.source.path or self.doc.title))
         except (OSError, ValueError, MuralStudioError) as exc:
-            self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
+            self.show_error(self.tr("Could not export: %1").replace("%1", translate_message(exc)))
             return None
         self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
         return path
@@ -826,14 +832,14 @@ class MainWindow(QMainWindow):
         try:
             export.export_restored(self.doc, path, fmt)
         except (MuralStudioError, OSError, ValueError) as exc:
-            self.show_error(self.tr("Could not export: %1").replace("%1", str(exc)))
+            self.show_error(self.tr("Could not export: %1").replace("%1", translate_message(exc)))
             return False
         self.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
         return True
 
     def autosave(self) -> None:
-        """Snapshot on the GUI thread, write the recovery file on a worker thread."""
-        if self.autosaver is None or self._autosave_thread is not None:
+        """Snapshot on the GUI thread, write the recovery file as a file job."""
+        if self.autosaver is None or self._autosave_job is not None:
             return
         try:
             write = self.autosaver.prepare()
@@ -842,26 +848,21 @@ class MainWindow(QMainWindow):
             return
         if write is None:
             return
-        outcome: list = []
 
-        def work():
+        def work(progress, cancelled):
             try:
-                outcome.append(write())
-            except (MuralStudioError, OSError) as exc:
+                write()
+                return True
+            except Exception as exc:  # noqa: BLE001 - a recovery copy failing must not stop autosaving
                 log.warning("autosave failed: %s", exc)
+                return False
 
-        self._autosave_thread = threading.Thread(target=work, name="autosave", daemon=True)
-        self._autosave_thread.start()
-
-        def check():
-            if self._autosave_thread.is_alive():
-                QTimer.singleShot(50, check)
-                return
-            self._autosave_thread = None
-            if outcome:
+        def done(written):
+            self._autosave_job = None
+            if written:
                 self.statusBar().showMessage(self.tr("Recovery copy saved"), 3000)
 
-        QTimer.singleShot(50, check)
+        self._autosave_job = self.file_jobs.submit(Job("autosave", work, on_done=done))
 
     def maybe_save(self) -> bool:
         if self.doc is None or not self.doc.is_modified:
@@ -881,6 +882,7 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         self._finish_autosave()
+        self.file_jobs.shutdown()
         self.jobs.shutdown(lambda job: self.statusBar().showMessage(
             self.tr("Finishing %1 before closing…").replace("%1", job.name)))
         self.view.shutdown()
@@ -891,9 +893,9 @@ class MainWindow(QMainWindow):
 
     def _finish_autosave(self) -> None:
         """Wait for a recovery write in flight, so closing removes the file it writes."""
-        if self._autosave_thread is not None:
-            self._autosave_thread.join()
-            self._autosave_thread = None
+        if self._autosave_job is not None:
+            wait_for(self._autosave_job)
+            self._autosave_job = None
 
     def offer_recovery(self) -> bool:
         """Ask to reopen the newest recovery file left by a session that did not close cleanly."""
@@ -920,8 +922,9 @@ class MainWindow(QMainWindow):
         self.set_document(doc)
         return True
 
-    def show_error(self, message: str) -> None:
-        log.error(message)
+    def show_error(self, message) -> None:
+        """Show ``message`` (text, a Text with a message id, or an exception) in the interface language."""
+        log.error("%s", message)
         message = translate_message(message)
         if QApplication.instance().platformName() == "offscreen":
             self.statusBar().showMessage(message, 10000)  # tests: no modal dialog to block on

@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from muralstudio.core.errors import Cancelled, MuralStudioError
+from muralstudio.core.messages import Text
 
 CONNECT_TIMEOUT = "5s"
 PROGRESS_INTERVAL = 0.2
@@ -158,9 +159,8 @@ def client_for(address: str):
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise RemoteUnavailable(f"the compute server {address} cannot be reached ({exc or type(exc).__name__}); "
-                                    "the job did not run. Choose 'This computer' in Settings → Compute "
-                                    "to work locally.") from None
+            raise RemoteUnavailable(Text("server_unreachable", address=address,
+                                         reason=str(exc) or type(exc).__name__)) from None
         _clients[address] = client
         return client
 

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from muralstudio.core.document import DEFAULT_LABEL_CLASSES
+from muralstudio.core.messages import Text
 from muralstudio.core.metrics import confusion_matrix
 from muralstudio.engines.nets.pspnet import PSPM
 from muralstudio.engines.nets.resunet import dice_loss
@@ -204,9 +205,9 @@ def train(args, progress=None, cancelled=None) -> Path:
         if frozen:  # every step: validation switches the whole model back to training mode
             model.backbone.eval()  # random or pre-trained statistics stay as they are
         if cancelled and cancelled():
-            raise Cancelled("training cancelled")
+            raise Cancelled(Text("training_cancelled"))
         if progress:
-            progress(run.step / args.steps, f"training: step {run.step + 1} of {args.steps}")
+            progress(run.step / args.steps, Text("stage_training_step", index=run.step + 1, total=args.steps))
         batch = [sample(*train_pairs[int(rng.integers(len(train_pairs)))][1:], args.size, args.scale, rng)
                  for _ in range(args.batch)]
         x = common.to_tensor([b[0] for b in batch]).to(device)

@@ -16,33 +16,33 @@
 <context>
     <name>ClickSegmentTool</name>
     <message>
-        <location filename="../click_tool.py" line="61" />
+        <location filename="../click_tool.py" line="62" />
         <source>Start a region with a positive (left) click.</source>
         <extracomment>"idle", "preparing" (first prediction of a session: the engine encodes the image), "predicting" or "ready"</extracomment>
         <translation>请先用正向（左键）点击开始一个区域。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="86" />
+        <location filename="../click_tool.py" line="87" />
         <source>The region is still being computed.</source>
         <translation>区域仍在计算中。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="90" />
+        <location filename="../click_tool.py" line="91" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="96" />
+        <location filename="../click_tool.py" line="97" />
         <source>Click region (subtract)</source>
         <translation>点选区域（减去）</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="96" />
+        <location filename="../click_tool.py" line="97" />
         <source>Click region</source>
         <translation>点选区域</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="127" />
+        <location filename="../click_tool.py" line="128" />
         <source>Segment (%1)</source>
         <translation>分割 (%1)</translation>
     </message>
@@ -50,124 +50,124 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="49" />
+        <location filename="../detect_dock.py" line="50" />
         <source>calibrated</source>
         <extracomment>overlay colours of the detected classes</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="54" />
+        <location filename="../detect_dock.py" line="55" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="59" />
+        <location filename="../detect_dock.py" line="60" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="66" />
-        <location filename="../detect_dock.py" line="228" />
+        <location filename="../detect_dock.py" line="67" />
+        <location filename="../detect_dock.py" line="229" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="67" />
+        <location filename="../detect_dock.py" line="68" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="68" />
+        <location filename="../detect_dock.py" line="69" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="69" />
+        <location filename="../detect_dock.py" line="70" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="71" />
+        <location filename="../detect_dock.py" line="72" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="72" />
+        <location filename="../detect_dock.py" line="73" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="74" />
+        <location filename="../detect_dock.py" line="75" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="75" />
+        <location filename="../detect_dock.py" line="76" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="76" />
+        <location filename="../detect_dock.py" line="77" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="77" />
+        <location filename="../detect_dock.py" line="78" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="131" />
+        <location filename="../detect_dock.py" line="132" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="131" />
+        <location filename="../detect_dock.py" line="132" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="154" />
+        <location filename="../detect_dock.py" line="155" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="154" />
+        <location filename="../detect_dock.py" line="155" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="161" />
+        <location filename="../detect_dock.py" line="162" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="161" />
+        <location filename="../detect_dock.py" line="162" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="169" />
+        <location filename="../detect_dock.py" line="170" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="169" />
+        <location filename="../detect_dock.py" line="170" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="218" />
+        <location filename="../detect_dock.py" line="219" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="243" />
+        <location filename="../detect_dock.py" line="244" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="246" />
+        <location filename="../detect_dock.py" line="247" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -175,183 +175,183 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="102" />
+        <location filename="../elements_dock.py" line="103" />
         <source>Label elements</source>
         <extracomment>label layers larger than this are searched for elements on the job runner how many of the most similar elements the ranking gallery shows</extracomment>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="107" />
+        <location filename="../elements_dock.py" line="108" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="110" />
+        <location filename="../elements_dock.py" line="111" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="111" />
+        <location filename="../elements_dock.py" line="112" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="119" />
+        <location filename="../elements_dock.py" line="120" />
         <source>Show probability as a layer</source>
         <translation>将概率显示为图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="121" />
+        <location filename="../elements_dock.py" line="122" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="122" />
+        <location filename="../elements_dock.py" line="123" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="123" />
+        <location filename="../elements_dock.py" line="124" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="124" />
+        <location filename="../elements_dock.py" line="125" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="125" />
+        <location filename="../elements_dock.py" line="126" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="126" />
+        <location filename="../elements_dock.py" line="127" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="135" />
+        <location filename="../elements_dock.py" line="136" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="136" />
+        <location filename="../elements_dock.py" line="137" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="140" />
+        <location filename="../elements_dock.py" line="141" />
         <source>Probability</source>
         <translation>概率</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="141" />
+        <location filename="../elements_dock.py" line="142" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="145" />
+        <location filename="../elements_dock.py" line="146" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="242" />
+        <location filename="../elements_dock.py" line="243" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="272" />
+        <location filename="../elements_dock.py" line="273" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="282" />
+        <location filename="../elements_dock.py" line="283" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="289" />
+        <location filename="../elements_dock.py" line="290" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="351" />
+        <location filename="../elements_dock.py" line="352" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="354" />
+        <location filename="../elements_dock.py" line="355" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="377" />
+        <location filename="../elements_dock.py" line="378" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="377" />
+        <location filename="../elements_dock.py" line="378" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="393" />
+        <location filename="../elements_dock.py" line="394" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="393" />
+        <location filename="../elements_dock.py" line="394" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="398" />
+        <location filename="../elements_dock.py" line="399" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="403" />
+        <location filename="../elements_dock.py" line="404" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="405" />
+        <location filename="../elements_dock.py" line="406" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="419" />
+        <location filename="../elements_dock.py" line="420" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="430" />
+        <location filename="../elements_dock.py" line="431" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="465" />
+        <location filename="../elements_dock.py" line="466" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="469" />
+        <location filename="../elements_dock.py" line="470" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="479" />
+        <location filename="../elements_dock.py" line="480" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="480" />
+        <location filename="../elements_dock.py" line="481" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="487" />
+        <location filename="../elements_dock.py" line="488" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -629,137 +629,137 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="45" />
+        <location filename="../inpaint_dock.py" line="46" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="50" />
+        <location filename="../inpaint_dock.py" line="51" />
         <source>A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)</source>
         <translation>在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="52" />
+        <location filename="../inpaint_dock.py" line="53" />
         <source>Draw guide lines</source>
         <translation>绘制引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="54" />
+        <location filename="../inpaint_dock.py" line="55" />
         <source>Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss</source>
         <translation>添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="57" />
+        <location filename="../inpaint_dock.py" line="58" />
         <source>A mask layer marking where texture may be copied from (patchmatch)</source>
         <translation>标出可复制纹理来源区域的蒙版图层（patchmatch）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="58" />
+        <location filename="../inpaint_dock.py" line="59" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="59" />
+        <location filename="../inpaint_dock.py" line="60" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="60" />
+        <location filename="../inpaint_dock.py" line="61" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="62" />
+        <location filename="../inpaint_dock.py" line="63" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="63" />
+        <location filename="../inpaint_dock.py" line="64" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="64" />
+        <location filename="../inpaint_dock.py" line="65" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="70" />
+        <location filename="../inpaint_dock.py" line="71" />
         <source>Guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="71" />
+        <location filename="../inpaint_dock.py" line="72" />
         <source>Sample from</source>
         <translation>取样区域</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="83" />
+        <location filename="../inpaint_dock.py" line="84" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="127" />
+        <location filename="../inpaint_dock.py" line="128" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="128" />
+        <location filename="../inpaint_dock.py" line="129" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="129" />
+        <location filename="../inpaint_dock.py" line="130" />
         <source>Anywhere around the loss</source>
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="170" />
+        <location filename="../inpaint_dock.py" line="171" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="194" />
+        <location filename="../inpaint_dock.py" line="195" />
         <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
         <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="197" />
+        <location filename="../inpaint_dock.py" line="198" />
         <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
         <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="200" />
+        <location filename="../inpaint_dock.py" line="201" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="207" />
+        <location filename="../inpaint_dock.py" line="208" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="229" />
+        <location filename="../inpaint_dock.py" line="230" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="231" />
+        <location filename="../inpaint_dock.py" line="232" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="246" />
+        <location filename="../inpaint_dock.py" line="247" />
         <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
         <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="251" />
+        <location filename="../inpaint_dock.py" line="252" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="274" />
+        <location filename="../inpaint_dock.py" line="275" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -798,70 +798,6 @@
     </message>
 </context>
 <context>
-    <name>JobStage</name>
-    <message>
-        <location filename="../stages.py" line="15" />
-        <source>done</source>
-        <extracomment>every stage template an engine or the window reports (kept here so lupdate sees them)</extracomment>
-        <translation>完成</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="16" />
-        <source>hashing the source</source>
-        <translation>正在计算原图校验值</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="17" />
-        <source>loading the model</source>
-        <translation>正在加载模型</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="18" />
-        <source>preparing</source>
-        <translation>正在准备</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="19" />
-        <source>predicting</source>
-        <translation>正在预测</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="20" />
-        <source>detecting: window %1 of %2</source>
-        <translation>检测中：第 %1 / %2 个窗口</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="21" />
-        <source>labeling: window %1 of %2</source>
-        <translation>标注中：第 %1 / %2 个窗口</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="22" />
-        <source>labeling: image %1 of %2</source>
-        <translation>标注中：第 %1 / %2 幅图像</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="23" />
-        <source>training: step %1 of %2</source>
-        <translation>训练中：第 %1 / %2 步</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="24" />
-        <source>pyramid level %1/%2</source>
-        <translation>金字塔层级 %1/%2</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="25" />
-        <source>pyramid level %1/%2 ready</source>
-        <translation>金字塔层级 %1/%2 完成</translation>
-    </message>
-    <message>
-        <location filename="../stages.py" line="26" />
-        <source>region %1/%2</source>
-        <translation>区域 %1/%2</translation>
-    </message>
-</context>
-<context>
     <name>JobsList</name>
     <message>
         <location filename="../jobs_dock.py" line="16" />
@@ -882,143 +818,143 @@
 <context>
     <name>LabelsDock</name>
     <message>
-        <location filename="../labels_dock.py" line="56" />
+        <location filename="../labels_dock.py" line="57" />
         <source>New label layer</source>
         <translation>新建标注图层</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="58" />
+        <location filename="../labels_dock.py" line="59" />
         <source>Add class…</source>
         <translation>添加类别…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="59" />
+        <location filename="../labels_dock.py" line="60" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="60" />
+        <location filename="../labels_dock.py" line="61" />
         <source>Colour…</source>
         <translation>颜色…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="61" />
+        <location filename="../labels_dock.py" line="62" />
         <source>Label the click region</source>
         <translation>标注点选区域</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="62" />
+        <location filename="../labels_dock.py" line="63" />
         <source>Label a mask layer…</source>
         <translation>用蒙版图层标注…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="63" />
+        <location filename="../labels_dock.py" line="64" />
         <source>Export training set…</source>
         <translation>导出训练集…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="64" />
+        <location filename="../labels_dock.py" line="65" />
         <source>Train labeler on a training set…</source>
         <translation>用训练集训练标注模型…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="123" />
+        <location filename="../labels_dock.py" line="124" />
         <source>Make a label layer to start labelling elements.</source>
         <translation>请先新建标注图层再标注元素。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="134" />
+        <location filename="../labels_dock.py" line="135" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="147" />
+        <location filename="../labels_dock.py" line="148" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="160" />
+        <location filename="../labels_dock.py" line="161" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="160" />
-        <location filename="../labels_dock.py" line="177" />
+        <location filename="../labels_dock.py" line="161" />
+        <location filename="../labels_dock.py" line="178" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="165" />
+        <location filename="../labels_dock.py" line="166" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="177" />
+        <location filename="../labels_dock.py" line="178" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="203" />
+        <location filename="../labels_dock.py" line="204" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="214" />
+        <location filename="../labels_dock.py" line="215" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="217" />
+        <location filename="../labels_dock.py" line="218" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="227" />
+        <location filename="../labels_dock.py" line="228" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="229" />
+        <location filename="../labels_dock.py" line="230" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="229" />
+        <location filename="../labels_dock.py" line="230" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="239" />
+        <location filename="../labels_dock.py" line="240" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="243" />
+        <location filename="../labels_dock.py" line="244" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="252" />
+        <location filename="../labels_dock.py" line="253" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="265" />
+        <location filename="../labels_dock.py" line="266" />
         <source>Training set (images/, labels/)</source>
         <translation>训练集（images/、labels/）</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="271" />
+        <location filename="../labels_dock.py" line="272" />
         <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
         <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="285" />
+        <location filename="../labels_dock.py" line="286" />
         <source>Trained %1; it is now the labeler of the Elements dock.</source>
         <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="288" />
+        <location filename="../labels_dock.py" line="289" />
         <source>Train labeler</source>
         <translation>训练标注模型</translation>
     </message>
@@ -1140,13 +1076,13 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="109" />
+        <location filename="../main_window.py" line="108" />
         <source>Navigator</source>
         <extracomment>Images with a longer side than this get their pyramid built in the background on opening.</extracomment>
         <translation>导航器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="111" />
+        <location filename="../main_window.py" line="110" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -1186,691 +1122,691 @@
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179" />
+        <location filename="../main_window.py" line="178" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="180" />
+        <location filename="../main_window.py" line="179" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="181" />
+        <location filename="../main_window.py" line="180" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="182" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="183" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185" />
+        <location filename="../main_window.py" line="184" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186" />
+        <location filename="../main_window.py" line="185" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="187" />
         <source>Export Damage Map and Labels as &amp;GeoJSON…</source>
         <translation>将病害图和标注导出为 GeoJSON(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="188" />
         <source>&amp;Import GeoJSON as a Mask Layer…</source>
         <translation>导入 GeoJSON 为蒙版图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="190" />
+        <location filename="../main_window.py" line="189" />
         <source>Export Condition &amp;Report…</source>
         <translation>导出病害与修复报告(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192" />
+        <location filename="../main_window.py" line="191" />
         <source>Document &amp;Properties…</source>
         <translation>文档属性(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="192" />
         <source>Set Scale from a &amp;Line…</source>
         <translation>按直线设定比例(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="194" />
         <source>Se&amp;ttings…</source>
         <translation>设置…(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="195" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="196" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
-        <location filename="../main_window.py" line="505" />
+        <location filename="../main_window.py" line="197" />
+        <location filename="../main_window.py" line="504" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
-        <location filename="../main_window.py" line="507" />
+        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="506" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="199" />
         <source>New &amp;Mask Layer</source>
         <translation>新建蒙版图层(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="200" />
         <source>&amp;Mask</source>
         <translation>蒙版(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../main_window.py" line="201" />
         <source>&amp;Grow…</source>
         <translation>扩展…(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="202" />
         <source>Grow</source>
         <translation>扩展</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="202" />
         <source>Grow by (pixels):</source>
         <translation>扩展量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="203" />
         <source>&amp;Shrink…</source>
         <translation>收缩…(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="204" />
         <source>Shrink</source>
         <translation>收缩</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="204" />
         <source>Shrink by (pixels):</source>
         <translation>收缩量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
+        <location filename="../main_window.py" line="205" />
         <source>&amp;Feather…</source>
         <translation>羽化…(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="206" />
         <source>Feather</source>
         <translation>羽化</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="206" />
         <source>Feather radius (pixels):</source>
         <translation>羽化半径（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="207" />
         <source>&amp;Invert</source>
         <translation>反选(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="207" />
         <source>Invert</source>
         <translation>反选</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="209" />
         <source>Fill &amp;Holes</source>
         <translation>填充孔洞(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../main_window.py" line="210" />
         <source>Fill holes</source>
         <translation>填充孔洞</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="211" />
         <source>&amp;Remove Specks…</source>
         <translation>去除斑点…(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="212" />
         <source>Remove specks</source>
         <translation>去除斑点</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="212" />
         <source>Smallest region to keep (pixels):</source>
         <translation>保留的最小区域（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="214" />
         <source>&amp;Union with…</source>
         <translation>与…合并(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="214" />
         <source>Union</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="215" />
         <source>I&amp;ntersect with…</source>
         <translation>与…相交(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="216" />
         <source>Intersect</source>
         <translation>相交</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="217" />
         <source>Su&amp;btract…</source>
         <translation>减去…(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="218" />
         <source>Subtract</source>
         <translation>减去</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="219" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="220" />
         <source>Zoom &amp;In</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="221" />
         <source>Zoom &amp;Out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223" />
+        <location filename="../main_window.py" line="222" />
         <source>&amp;Fit to Window</source>
         <translation>适合窗口(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="224" />
+        <location filename="../main_window.py" line="223" />
         <source>&amp;Actual Size (100 %)</source>
         <translation>实际大小 (100 %)(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225" />
+        <location filename="../main_window.py" line="224" />
         <source>&amp;Compare (hold \ to see the original)</source>
         <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="227" />
         <source>&amp;Off</source>
         <translation>关闭(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="227" />
         <source>&amp;Split view</source>
         <translation>分割视图(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="228" />
         <source>Side &amp;by side</source>
         <translation>并排对比(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="229" />
         <source>&amp;Difference</source>
         <translation>差异(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236" />
+        <location filename="../main_window.py" line="235" />
         <source>Show the &amp;Original (toggle)</source>
         <translation>显示原图（切换）(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="239" />
+        <location filename="../main_window.py" line="238" />
         <source>&amp;Restore</source>
         <translation>修复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="240" />
+        <location filename="../main_window.py" line="239" />
         <source>&amp;Detect Damage</source>
         <translation>检测病害(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="241" />
         <source>&amp;Restore the Damage Mask</source>
         <translation>修复病害蒙版(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245" />
+        <location filename="../main_window.py" line="244" />
         <source>Restore the &amp;Committed Region</source>
         <translation>修复已提交的区域(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="248" />
+        <location filename="../main_window.py" line="247" />
         <source>&amp;Apply the Proposal</source>
         <translation>应用建议(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="249" />
         <source>D&amp;iscard the Proposal</source>
         <translation>放弃建议(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="251" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="252" />
         <source>&amp;Keyboard Shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="253" />
         <source>&amp;User Guide</source>
         <translation>用户指南(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="254" />
         <source>&amp;About MuralStudio</source>
         <translation>关于 MuralStudio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="275" />
+        <location filename="../main_window.py" line="274" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="280" />
+        <location filename="../main_window.py" line="279" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="280" />
+        <location filename="../main_window.py" line="279" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="281" />
+        <location filename="../main_window.py" line="280" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="282" />
+        <location filename="../main_window.py" line="281" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="282" />
+        <location filename="../main_window.py" line="281" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="283" />
+        <location filename="../main_window.py" line="282" />
         <source>Review detections</source>
         <translation>审核检测结果</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="293" />
+        <location filename="../main_window.py" line="292" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297" />
+        <location filename="../main_window.py" line="296" />
         <source>Review detections (V): left click accepts a proposed region into the damage mask, right click rejects it; the status bar shows the detector's confidence under the cursor</source>
         <translation>审核检测结果（V）：左键单击把建议区域接受进病害蒙版，右键单击拒绝；状态栏显示光标处检测器的置信度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="303" />
+        <location filename="../main_window.py" line="302" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="307" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="317" />
+        <location filename="../main_window.py" line="316" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="332" />
-        <location filename="../main_window.py" line="657" />
+        <location filename="../main_window.py" line="331" />
+        <location filename="../main_window.py" line="656" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="335" />
+        <location filename="../main_window.py" line="334" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="336" />
+        <location filename="../main_window.py" line="335" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337" />
+        <location filename="../main_window.py" line="336" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346" />
-        <location filename="../main_window.py" line="374" />
+        <location filename="../main_window.py" line="345" />
+        <location filename="../main_window.py" line="373" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349" />
+        <location filename="../main_window.py" line="348" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349" />
+        <location filename="../main_window.py" line="348" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="392" />
+        <location filename="../main_window.py" line="391" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="394" />
+        <location filename="../main_window.py" line="393" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="434" />
+        <location filename="../main_window.py" line="433" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="476" />
+        <location filename="../main_window.py" line="475" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="477" />
+        <location filename="../main_window.py" line="476" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="504" />
+        <location filename="../main_window.py" line="503" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="506" />
+        <location filename="../main_window.py" line="505" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="527" />
+        <location filename="../main_window.py" line="526" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="533" />
+        <location filename="../main_window.py" line="532" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="565" />
+        <location filename="../main_window.py" line="564" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="577" />
+        <location filename="../main_window.py" line="576" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="578" />
+        <location filename="../main_window.py" line="577" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588" />
+        <location filename="../main_window.py" line="587" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588" />
+        <location filename="../main_window.py" line="587" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589" />
+        <location filename="../main_window.py" line="588" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589" />
+        <location filename="../main_window.py" line="588" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="589" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="589" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591" />
+        <location filename="../main_window.py" line="590" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591" />
+        <location filename="../main_window.py" line="590" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592" />
+        <location filename="../main_window.py" line="591" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592" />
+        <location filename="../main_window.py" line="591" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="593" />
+        <location filename="../main_window.py" line="592" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="593" />
+        <location filename="../main_window.py" line="592" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="594" />
+        <location filename="../main_window.py" line="593" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="594" />
+        <location filename="../main_window.py" line="593" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="595" />
+        <location filename="../main_window.py" line="594" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="595" />
+        <location filename="../main_window.py" line="594" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596" />
+        <location filename="../main_window.py" line="595" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596" />
+        <location filename="../main_window.py" line="595" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="601" />
+        <location filename="../main_window.py" line="600" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="603" />
+        <location filename="../main_window.py" line="602" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="603" />
+        <location filename="../main_window.py" line="602" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637" />
+        <location filename="../main_window.py" line="636" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="643" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="644" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="668" />
+        <location filename="../main_window.py" line="667" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="695" />
+        <location filename="../main_window.py" line="694" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="722" />
+        <location filename="../main_window.py" line="721" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="732" />
+        <location filename="../main_window.py" line="731" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="733" />
+        <location filename="../main_window.py" line="732" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="744" />
-        <location filename="../main_window.py" line="750" />
+        <location filename="../main_window.py" line="743" />
+        <location filename="../main_window.py" line="749" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="746" />
+        <location filename="../main_window.py" line="745" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="756" />
+        <location filename="../main_window.py" line="755" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="765" />
-        <location filename="../main_window.py" line="803" />
-        <location filename="../main_window.py" line="829" />
+        <location filename="../main_window.py" line="764" />
+        <location filename="../main_window.py" line="802" />
+        <location filename="../main_window.py" line="828" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="767" />
-        <location filename="../main_window.py" line="805" />
-        <location filename="../main_window.py" line="831" />
+        <location filename="../main_window.py" line="766" />
+        <location filename="../main_window.py" line="804" />
+        <location filename="../main_window.py" line="830" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="785" />
+        <location filename="../main_window.py" line="784" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="793" />
+        <location filename="../main_window.py" line="791" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="813" />
+        <location filename="../main_window.py" line="812" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="862" />
+        <location filename="../main_window.py" line="861" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="870" />
+        <location filename="../main_window.py" line="869" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="871" />
+        <location filename="../main_window.py" line="870" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="885" />
+        <location filename="../main_window.py" line="884" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="905" />
+        <location filename="../main_window.py" line="904" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="906" />
+        <location filename="../main_window.py" line="905" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
@@ -1883,321 +1819,158 @@
 <context>
     <name>MeasurementsDock</name>
     <message>
-        <location filename="../documentation.py" line="90" />
+        <location filename="../documentation.py" line="97" />
         <source>Measurements</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="100" />
+        <location filename="../documentation.py" line="107" />
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="100" />
-        <location filename="../documentation.py" line="106" />
+        <location filename="../documentation.py" line="107" />
+        <location filename="../documentation.py" line="113" />
         <source>What</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="100" />
-        <location filename="../documentation.py" line="106" />
+        <location filename="../documentation.py" line="107" />
+        <location filename="../documentation.py" line="113" />
         <source>Pixels</source>
         <translation>像素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="100" />
+        <location filename="../documentation.py" line="107" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="101" />
+        <location filename="../documentation.py" line="108" />
         <source>Regions</source>
         <translation>区域数</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="101" />
+        <location filename="../documentation.py" line="108" />
         <source>Largest (px)</source>
         <translation>最大区域（像素）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="101" />
-        <location filename="../documentation.py" line="107" />
+        <location filename="../documentation.py" line="108" />
+        <location filename="../documentation.py" line="114" />
         <source>Area (cm²)</source>
         <translation>面积（平方厘米）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="104" />
+        <location filename="../documentation.py" line="111" />
         <source>Elements (largest first)</source>
         <translation>要素（按大小排列）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="106" />
+        <location filename="../documentation.py" line="113" />
         <source>Element</source>
         <translation>要素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="107" />
+        <location filename="../documentation.py" line="114" />
         <source>Box (x, y, w, h)</source>
         <translation>范围 (x, y, 宽, 高)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="112" />
+        <location filename="../documentation.py" line="119" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="112" />
+        <location filename="../documentation.py" line="119" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="113" />
+        <location filename="../documentation.py" line="120" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="137" />
+        <location filename="../documentation.py" line="144" />
         <source>No physical scale: use File → Set Scale from a Line… (areas in cm² need one).</source>
         <translation>没有物理比例：请使用“文件 → 按直线设定比例…”（以平方厘米计的面积需要比例）。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="139" />
+        <location filename="../documentation.py" line="146" />
         <source>set by you</source>
         <translation>由您设定</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="139" />
+        <location filename="../documentation.py" line="146" />
         <source>from the file's resolution</source>
         <translation>取自文件分辨率</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="140" />
+        <location filename="../documentation.py" line="147" />
         <source>Scale: %1 mm per pixel (%2)</source>
         <translation>比例：每像素 %1 毫米（%2）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="182" />
+        <location filename="../documentation.py" line="188" />
         <source>Export Measurements</source>
         <translation>导出测量结果</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="183" />
+        <location filename="../documentation.py" line="190" />
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="195" />
+        <location filename="../documentation.py" line="202" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="197" />
+        <location filename="../documentation.py" line="204" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
 </context>
 <context>
-    <name>Message</name>
-    <message>
-        <location filename="../messages.py" line="16" />
-        <source>file not found</source>
-        <translation>找不到文件</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="17" />
-        <source>is a folder, not an image file</source>
-        <translation>是文件夹，不是图像文件</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="18" />
-        <source>permission denied</source>
-        <translation>没有访问权限</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="19" />
-        <source>file is empty (0 bytes)</source>
-        <translation>文件为空（0 字节）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="20" />
-        <source>image is empty (%1 pixels)</source>
-        <translation>图像为空（%1 像素）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="21" />
-        <source>PNG header (IHDR) is missing or damaged</source>
-        <translation>PNG 文件头 (IHDR) 缺失或损坏</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="22" />
-        <source>image mode %1 is not supported</source>
-        <translation>不支持图像模式 %1</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="23" />
-        <source>16-bit PNG data could not be decoded (truncated?)</source>
-        <translation>无法解码 16 位 PNG 数据（文件被截断？）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="24" />
-        <source>cannot read the %1 header (%2)</source>
-        <translation>无法读取 %1 文件头（%2）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="25" />
-        <source>decoded size does not match the header</source>
-        <translation>解码尺寸与文件头不符</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="26" />
-        <source>cannot decode region (%1)</source>
-        <translation>无法解码该区域（%1）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="27" />
-        <source>does not start like a %1 file</source>
-        <translation>文件开头不像 %1 文件</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="28" />
-        <source>image has %1 pixels, more than the limit of %2; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</source>
-        <translation>图像有 %1 像素，超过上限 %2；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="31" />
-        <source>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</source>
-        <translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="33" />
-        <source>the compute server %1 cannot be reached (%2); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</source>
-        <translation>无法连接计算服务器 %1（%2）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="35" />
-        <source>no file name given for the project</source>
-        <translation>未给出项目文件名</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="36" />
-        <source>not a MuralStudio project or damaged (%1)</source>
-        <translation>不是 MuralStudio 项目或已损坏（%1）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="37" />
-        <source>damaged project: manifest.json is missing</source>
-        <translation>项目已损坏：缺少 manifest.json</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="38" />
-        <source>not a MuralStudio project (unknown format)</source>
-        <translation>不是 MuralStudio 项目（未知格式）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="39" />
-        <source>source image %1 was not found; locate it to continue</source>
-        <translation>找不到原图 %1；请指定其位置以继续</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="40" />
-        <source>%1 is not this project's source image (SHA-256 %2, expected %3)</source>
-        <translation>%1 不是本项目的原图（SHA-256 %2，应为 %3）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="41" />
-        <source>weights file not found (see models/README.md for how to train or import weights)</source>
-        <translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="43" />
-        <source>the Res-UNet detector's weights are not installed; train them with 'muralstudio train detect' (see models/README.md)</source>
-        <translation>未安装 Res-UNet 检测器权重；请用 'muralstudio train detect' 训练（见 models/README.md）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="45" />
-        <source>the click model's weights are not installed; train them with 'muralstudio train clicks' (see models/README.md)</source>
-        <translation>未安装点选模型权重；请用 'muralstudio train clicks' 训练（见 models/README.md）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="47" />
-        <source>checkpoint does not fit the network — %1</source>
-        <translation>检查点与网络不匹配 — %1</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="48" />
-        <source>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</source>
-        <translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="50" />
-        <source>cancelled</source>
-        <translation>已取消</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="51" />
-        <source>detection cancelled</source>
-        <translation>检测已取消</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="52" />
-        <source>labeling cancelled</source>
-        <translation>标注已取消</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="53" />
-        <source>the %1's weights are not installed; import the official checkpoint with 'muralstudio models import CHECKPOINT --as %2' (see models/README.md)</source>
-        <translation>未安装 %1 的权重；请用 'muralstudio models import CHECKPOINT --as %2' 导入官方检查点（见 models/README.md）</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="55" />
-        <source>training cancelled</source>
-        <translation>训练已取消</translation>
-    </message>
-    <message>
-        <location filename="../messages.py" line="56" />
-        <source>the PSP-M labeler's weights are not installed; train them with 'muralstudio train label' (see models/README.md)</source>
-        <translation>未安装 PSP-M 标注模型权重；请用 'muralstudio train label' 训练（见 models/README.md）</translation>
-    </message>
-</context>
-<context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../documentation.py" line="39" />
+        <location filename="../documentation.py" line="46" />
         <source>Document Properties</source>
         <translation>文档属性</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="40" />
+        <location filename="../documentation.py" line="47" />
         <source>Site</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="40" />
+        <location filename="../documentation.py" line="47" />
         <source>Cave</source>
         <translation>洞窟</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="40" />
+        <location filename="../documentation.py" line="47" />
         <source>Wall</source>
         <translation>壁面</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="41" />
+        <location filename="../documentation.py" line="48" />
         <source>Subject</source>
         <translation>题材</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="41" />
+        <location filename="../documentation.py" line="48" />
         <source>Photographer</source>
         <translation>摄影</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="42" />
+        <location filename="../documentation.py" line="49" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="42" />
+        <location filename="../documentation.py" line="49" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
@@ -2283,12 +2056,12 @@
 <context>
     <name>parent</name>
     <message>
-        <location filename="../documentation.py" line="61" />
+        <location filename="../documentation.py" line="68" />
         <source>Set Scale</source>
         <translation>设定比例</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="62" />
+        <location filename="../documentation.py" line="69" />
         <source>The line is %1 px long. Its real length in cm:</source>
         <translation>该直线长 %1 像素。其实际长度（厘米）：</translation>
     </message>
@@ -2304,39 +2077,39 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../documentation.py" line="71" />
+        <location filename="../documentation.py" line="78" />
         <source>Draw a longer line over something of known length (a ruler, a colour chart).</source>
         <translation>请在已知长度的物体（标尺、色卡）上画一条更长的直线。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="79" />
+        <location filename="../documentation.py" line="86" />
         <source>Scale: %1 mm per pixel</source>
         <translation>比例：每像素 %1 毫米</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="223" />
+        <location filename="../documentation.py" line="229" />
         <source>Export Report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="224" />
+        <location filename="../documentation.py" line="230" />
         <source>PDF (*.pdf);;HTML (*.html)</source>
         <translation>PDF (*.pdf);;HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="236" />
+        <location filename="../documentation.py" line="242" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="238" />
+        <location filename="../documentation.py" line="244" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="240" />
+        <location filename="../documentation.py" line="246" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
 </context>
-</TS>
+<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
