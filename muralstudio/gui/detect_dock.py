@@ -25,15 +25,15 @@ from muralstudio.core import maskops
 from muralstudio.core.document import MaskLayer
 from muralstudio.engines import detection, registry
 from muralstudio.gui.job_panel import JobPanel
-from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui.jobs import Job
 
 #: overlay colours of the detected classes
 CLASS_COLORS = {"craquelure": (255, 200, 0), "paint loss": (0, 200, 255)}
 
 
 class DetectDock(JobPanel):
-    def __init__(self, window, runner: JobRunner):
-        super().__init__(window, runner)
+    def __init__(self, context):
+        super().__init__(context)
         self.device = "cpu"
         self.compute_server = ""  # a Dask scheduler address from Settings → Compute, or local
         self.window_size = 640  # processing tile side (Settings)
@@ -93,14 +93,14 @@ class DetectDock(JobPanel):
         layout.addStretch(1)
         self.run_button.clicked.connect(self.run)
         self.update_button.clicked.connect(self.update_layers)
-        self.review_button.clicked.connect(lambda: self.window.tool_actions["review"].trigger())
+        self.review_button.clicked.connect(lambda: self.context.use_tool("review"))
         self.accept_all_button.clicked.connect(lambda: self.review_all(True))
         self.reject_all_button.clicked.connect(lambda: self.review_all(False))
         self.refresh()
 
     @property
     def doc(self):
-        return self.window.doc
+        return self.context.doc
 
     # window hooks (gui/dock_registry.py) ----------------------------------------------------
     def on_layers_changed(self) -> None:

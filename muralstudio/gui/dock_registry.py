@@ -21,31 +21,31 @@ class DockSpec:
     attribute: str  # the window's attribute, e.g. window.inpaint_dock
     object_name: str  # saveState/restoreState key
     title: str  # translated in the context "MainWindow"
-    build: Callable  # window → the dock's widget (a QDockWidget is added as it is)
+    build: Callable  # window → the dock's widget (a QDockWidget is added as it is); docks get window.context
 
 
 def _inpaint(window):
     from muralstudio.gui.inpaint_dock import InpaintDock
 
-    return InpaintDock(window, window.jobs)
+    return InpaintDock(window.context)
 
 
 def _detect(window):
     from muralstudio.gui.detect_dock import DetectDock
 
-    return DetectDock(window, window.jobs)
+    return DetectDock(window.context)
 
 
 def _labels(window):
     from muralstudio.gui.labels_dock import LabelsDock
 
-    return LabelsDock(window)
+    return LabelsDock(window.context)
 
 
 def _elements(window):
     from muralstudio.gui.elements_dock import ElementsDock
 
-    return ElementsDock(window, window.jobs)
+    return ElementsDock(window.context)
 
 
 def _history(window):
@@ -63,7 +63,7 @@ def _jobs(window):
 def _measurements(window):
     from muralstudio.gui.documentation import MeasurementsDock
 
-    return MeasurementsDock(window)
+    return MeasurementsDock(window.context)
 
 
 DOCKS = [

@@ -93,10 +93,10 @@ class MeasurementsDock(QDockWidget):
 
     COLUMNS = ("layer", "what", "pixels", "share", "regions", "largest_pixels", "area_cm2")
 
-    def __init__(self, window):
-        super().__init__(self.tr("Measurements"), window)
+    def __init__(self, context):
+        super().__init__(self.tr("Measurements"), context.parent)
         self.setObjectName("MeasurementsDock")
-        self.window = window
+        self.context = context  # gui/context.py: what a dock may use of the window
         self.rows = []
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -138,7 +138,7 @@ class MeasurementsDock(QDockWidget):
     def refresh(self) -> None:
         from muralstudio.ops.measure import measure_layers
 
-        doc = self.window.doc
+        doc = self.context.doc
         self.rows = [] if doc is None else measure_layers(doc.layers, doc.width * doc.height, doc.mm_per_px)
         if doc is None or not doc.mm_per_px:
             self.scale_label.setText(self.tr("No physical scale: use File → Set Scale from a Line… (areas in cm² need one)."))
@@ -181,7 +181,7 @@ class MeasurementsDock(QDockWidget):
         from muralstudio.ops import measure
 
         self.refresh()
-        doc = self.window.doc
+        doc = self.context.doc
         if doc is None:
             return None
         if path is None:
@@ -199,9 +199,9 @@ class MeasurementsDock(QDockWidget):
                                     elements=self.elements)
                 path = path.with_suffix(".xlsx")
         except OSError as exc:
-            self.window.show_error(self.tr("Could not export: %1").replace("%1", translate_message(exc)))
+            self.context.show_error(self.tr("Could not export: %1").replace("%1", translate_message(exc)))
             return None
-        self.window.statusBar().showMessage(self.tr("Exported %1").replace("%1", str(path)), 5000)
+        self.context.show_status(self.tr("Exported %1").replace("%1", str(path)), 5000)
         return path
 
 

@@ -37,7 +37,7 @@ from muralstudio.core.pyramid import FileSource
 from muralstudio.engines import labeling, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.labels_dock import chosen_label_layer, fill_label_layer_choice
-from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui.jobs import Job
 
 THUMB = 96
 SORTS = ("area", "position")
@@ -89,8 +89,8 @@ class ElementsDock(JobPanel):
     #: how many of the most similar elements the ranking gallery shows
     SIMILAR_SHOWN = 50
 
-    def __init__(self, window, runner: JobRunner):
-        super().__init__(window, runner)
+    def __init__(self, context):
+        super().__init__(context)
         self.device = "cpu"
         self.compute_server = ""  # a Dask scheduler address from Settings → Compute, or local
         self._cache = None  # (layer state key, elements)
@@ -212,7 +212,7 @@ class ElementsDock(JobPanel):
 
     @property
     def doc(self):
-        return self.window.doc
+        return self.context.doc
 
     # state -------------------------------------------------------------------------------
     def layer(self) -> LabelLayer | None:
@@ -365,7 +365,7 @@ class ElementsDock(JobPanel):
 
     # browsing and editing ----------------------------------------------------------------
     def zoom_to(self, element) -> None:
-        self.window.view.show_rect(*element.bbox)
+        self.context.show_rect(*element.bbox)
 
     def _zoom_similar(self, item) -> None:
         element = item.data(Qt.ItemDataRole.UserRole)
@@ -426,7 +426,7 @@ class ElementsDock(JobPanel):
             written = core_elements.export_elements(chosen, layer.data, image, folder, layer.classes,
                                                     self.doc.title)
         except OSError as exc:
-            self.window.show_error(str(exc))
+            self.context.show_error(str(exc))
             return None
         self.stage.setText(self.tr("Exported %1 elements to %2")
                            .replace("%1", str(len(chosen))).replace("%2", str(folder)))

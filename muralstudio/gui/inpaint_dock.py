@@ -22,7 +22,7 @@ from muralstudio.engines.settings import schema_of
 from muralstudio.gui.settings_form import SettingsForm
 from muralstudio.engines import inpainting, registry
 from muralstudio.gui.job_panel import JobPanel
-from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui.jobs import Job
 
 ALL_VISIBLE = "__all_visible__"
 NO_LAYER = "__none__"
@@ -30,8 +30,8 @@ GUIDE_BRUSH_PX = 3
 
 
 class InpaintDock(JobPanel):
-    def __init__(self, window, runner: JobRunner):
-        super().__init__(window, runner)
+    def __init__(self, context):
+        super().__init__(context)
         self.device = "cpu"
         self.compute_server = ""  # a Dask scheduler address from Settings → Compute, or local
         self.engine = QComboBox()
@@ -39,10 +39,10 @@ class InpaintDock(JobPanel):
             self.engine.addItem(name, name)
         self.engine.setCurrentIndex(max(0, self.engine.findData(inpainting.default_engine())))
         self.mask_source = QComboBox()
-        self.context = QDoubleSpinBox()
-        self.context.setRange(0.25, 4.0)
-        self.context.setSingleStep(0.25)
-        self.context.setValue(1.0)
+        self.context_margin = QDoubleSpinBox()  # the harness's context around each region
+        self.context_margin.setRange(0.25, 4.0)
+        self.context_margin.setSingleStep(0.25)
+        self.context_margin.setValue(1.0)
         self.color_match = QCheckBox(self.tr("Match colour to the surroundings"))
         self.settings_form = SettingsForm()  # the chosen engine's own settings, from its schema
         # hints: mask layers the user drew; engines that cannot use them leave them disabled
@@ -62,7 +62,7 @@ class InpaintDock(JobPanel):
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Damage mask"), self.mask_source)
-        form.addRow(self.tr("Context (× hole size)"), self.context)
+        form.addRow(self.tr("Context (× hole size)"), self.context_margin)
         form.addRow(self.color_match)
         form.addRow(self.settings_form)
         guide_row = QHBoxLayout()
@@ -94,7 +94,7 @@ class InpaintDock(JobPanel):
     # state -------------------------------------------------------------------------------
     @property
     def doc(self):
-        return self.window.doc
+        return self.context.doc
 
     def pending_layer(self) -> RestorationLayer | None:
         for layer in reversed(self.doc.layers if self.doc else []):
@@ -171,16 +171,16 @@ class InpaintDock(JobPanel):
             layer = self.doc.new_mask_layer(self.tr("guide lines"))
             self.refresh()
             self.guide_source.setCurrentIndex(self.guide_source.findData(layer.uid))
-        self.window.layer_panel.select(layer)
-        self.window.brush_size.setValue(GUIDE_BRUSH_PX)
-        self.window.tool_actions["brush"].trigger()
+        self.context.select_layer(layer)
+        self.context.set_brush_size(GUIDE_BRUSH_PX)
+        self.context.use_tool("brush")
 
     # actions -----------------------------------------------------------------------------
     def options(self) -> inpainting.InpaintOptions:
         engine = self.engine.currentData()
         devices = registry.get("inpainter", engine).capabilities.devices
         params = self.settings_form.values()
-        return inpainting.InpaintOptions(engine=engine, context=self.context.value(),
+        return inpainting.InpaintOptions(engine=engine, context=self.context_margin.value(),
                                          device=self.device if self.device in devices else "cpu",
                                          color_match=self.color_match.isChecked(), engine_params=params)
 
@@ -199,13 +199,13 @@ class InpaintDock(JobPanel):
                                   "under Damage mask (hidden layers are restored when chosen by name).")
             else:
                 message = self.tr("The chosen mask is empty: paint or detect damage first.")
-            self.window.show_error(message)
+            self.context.show_error(message)
             return None
         chosen = self.hint_layers()
         hints = {name: layer.data >= 128 for name, layer in chosen.items()}
         empty = [layer.name for name, layer in chosen.items() if not hints[name].any()]
         if empty:  # before asking anything about the damage itself
-            self.window.show_error(self.tr("The layer %1 chosen as a hint is empty.").replace("%1", empty[0]))
+            self.context.show_error(self.tr("The layer %1 chosen as a hint is empty.").replace("%1", empty[0]))
             return None
         if not self.confirm_risks(hole):
             return None
@@ -236,8 +236,9 @@ class InpaintDock(JobPanel):
         paint (most often original linework, hair or robes, not loss)."""
         from muralstudio.engines import detection
 
-        dock = self.window.detect_dock
-        probabilities = dock.result.probabilities if dock.result is not None and dock.result_doc is self.doc else None
+        dock = self.context.dock("detect_dock")  # None in a window without the Detect dock
+        probabilities = (dock.result.probabilities if dock is not None and dock.result is not None
+                         and dock.result_doc is self.doc else None)
         risks = detection.restoration_risks(self.doc.source, hole, probabilities)
         if not risks:
             return True
@@ -253,7 +254,7 @@ class InpaintDock(JobPanel):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
-            self.window.view.centerOn(first[0] + first[2] / 2, first[1] + first[3] / 2)
+            self.context.center_on(first[0] + first[2] / 2, first[1] + first[3] / 2)
             return False
         return True
 

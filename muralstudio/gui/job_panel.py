@@ -7,15 +7,15 @@ import time
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
-from muralstudio.gui.jobs import Job, JobRunner
+from muralstudio.gui.jobs import Job
 from muralstudio.gui.messages import translate_message
 
 
 class JobPanel(QWidget):
-    def __init__(self, window, runner: JobRunner):
-        super().__init__(window)
-        self.window = window
-        self.runner = runner
+    def __init__(self, context):
+        super().__init__(context.parent)
+        self.context = context  # gui/context.py: what a dock may use of the window
+        self.runner = runner = context.jobs
         self.job: Job | None = None
         self.started = 0.0
         self.cancel_button = QPushButton(self.tr("Cancel"))
@@ -80,5 +80,5 @@ class JobPanel(QWidget):
             self.stage.setText(self.tr("cancelled: nothing was changed"))
         else:
             self.stage.setText(self.tr("failed: %1").replace("%1", job.error))
-            self.window.show_error(job.error)
+            self.context.show_error(job.error)
         self.refresh()

@@ -49,9 +49,9 @@ def chosen_label_layer(combo: QComboBox, doc) -> LabelLayer | None:
 
 
 class LabelsDock(QWidget):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context):
+        super().__init__(context.parent)
+        self.context = context  # gui/context.py: what a dock may use of the window
         self._counts = None  # (document state, pixels per class value)
         self.layer_choice = QComboBox()
         self.new_layer_button = QPushButton(self.tr("New label layer"))
@@ -94,7 +94,7 @@ class LabelsDock(QWidget):
 
     @property
     def doc(self):
-        return self.window.doc
+        return self.context.doc
 
     # state -------------------------------------------------------------------------------
     def layer(self) -> LabelLayer | None:
@@ -163,7 +163,7 @@ class LabelsDock(QWidget):
                 return
         layer = self.layer()
         if len(layer.classes) >= 255:
-            self.window.show_error(self.tr("A label layer holds at most 255 classes."))
+            self.context.show_error(self.tr("A label layer holds at most 255 classes."))
             return
         rng = np.random.default_rng(len(layer.classes))
         colour = tuple(int(v) for v in (colour or rng.integers(40, 255, 3)))
@@ -201,7 +201,7 @@ class LabelsDock(QWidget):
         if layer is None or index is None or not region.any():
             return False
         if layer.locked:
-            self.window.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
+            self.context.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
             return False
         self.doc.write_pixels(layer, x, y, np.full(region.shape, index, np.uint8), where=region,
                               action=action.replace("%1", layer.classes[index][0]))
@@ -210,9 +210,9 @@ class LabelsDock(QWidget):
 
     def label_click_region(self) -> bool:
         """Give the click-segment preview the selected class (one undo step)."""
-        tool = self.window.click_tool
-        if tool.prediction is None or not tool.clicks:
-            self.window.show_error(self.tr("Make a region with the Click-segment tool first."))
+        tool = self.context.click_tool  # None where the window has no click tool
+        if tool is None or tool.prediction is None or not tool.clicks:
+            self.context.show_error(self.tr("Make a region with the Click-segment tool first."))
             return False
         p = tool.prediction
         done = self._label(p.x, p.y, p.mask, self.tr("Label region as %1"))
@@ -225,7 +225,7 @@ class LabelsDock(QWidget):
         if mask_layer is None:
             masks = self.doc.layers_of_kind("mask")
             if not masks:
-                self.window.show_error(self.tr("There is no mask layer to take the region from."))
+                self.context.show_error(self.tr("There is no mask layer to take the region from."))
                 return False
             name, ok = QInputDialog.getItem(self, self.tr("Label a mask layer"), self.tr("Mask layer:"),
                                             [m.name for m in masks], 0, False)
@@ -247,7 +247,7 @@ class LabelsDock(QWidget):
         try:
             summary = export.export_training_set(self.doc, self.layer(), folder)
         except OSError as exc:
-            self.window.show_error(str(exc))
+            self.context.show_error(str(exc))
             return None
         self.last_export = folder
         self.info.setText(self.tr("Wrote %1 image/label pairs to %2")
@@ -269,10 +269,10 @@ class LabelsDock(QWidget):
                 return None
         folder = Path(folder)
         if not (folder / "images").is_dir() or not (folder / "labels").is_dir():
-            self.window.show_error(self.tr("%1 has no images/ and labels/ folders; use "
+            self.context.show_error(self.tr("%1 has no images/ and labels/ folders; use "
                                            "Export training set first.").replace("%1", str(folder)))
             return None
-        device = self.window.elements_dock.device
+        device = self.context.dock("elements_dock").device
 
         request = FineTuneRequest(training_set=folder, out=folder / "label-pspm-tuned", steps=steps,
                                   device=device)
@@ -282,8 +282,8 @@ class LabelsDock(QWidget):
             return fine_tune_labeler(request, progress, cancelled)
 
         def done(weights):
-            self.window.elements_dock.add_weights(weights)
+            self.context.dock("elements_dock").add_weights(weights)
             self.info.setText(self.tr("Trained %1; it is now the labeler of the Elements dock.")
                               .replace("%1", str(weights)))
 
-        return self.window.jobs.submit(Job(self.tr("Train labeler"), work, done))
+        return self.context.jobs.submit(Job(self.tr("Train labeler"), work, done))

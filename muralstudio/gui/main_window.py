@@ -43,6 +43,7 @@ from muralstudio.engines import registry
 from muralstudio.gui.canvas import Canvas
 from muralstudio.gui.click_tool import ClickSegmentTool
 from muralstudio.gui.export_dialog import ExportDialog
+from muralstudio.gui.context import WindowContext
 from muralstudio.gui.jobs import Job, JobRunner
 from muralstudio.gui import settings as app_settings
 from muralstudio.gui.layers_panel import LayerPanel
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         # file writes (save, recovery copies) queue apart from engine jobs, not behind them
         self.file_jobs = JobRunner(self)
+        self.context = WindowContext(self)  # what the docks see of the window
         self.jobs.job_started.connect(self._show_job)
         self.jobs.job_progress.connect(self._show_job)
         self.jobs.job_finished.connect(lambda job: self.status_job.clear())
