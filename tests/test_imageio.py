@@ -135,6 +135,21 @@ def test_other_formats_are_read(tmp_path, rng, fmt, suffix):
         assert np.array_equal(loaded.pixels, pixels)
 
 
+def test_every_write_suffix_is_read_back_by_the_codec_that_wrote_it(tmp_path, rng):
+    """One codec list drives reading, writing and the suffix list: each suffix a codec writes
+    gives a file whose signature that codec alone claims, and the suffix is one it reads."""
+    pixels = random_image(rng, (20, 30, 3), np.uint8)
+    for codec in imageio.CODECS:
+        for suffix in codec.write_suffixes:
+            path = imageio.write_image(tmp_path / f"x{suffix}", pixels)
+            claims = [c.name for c in imageio.CODECS if c.sniff(path.read_bytes()[:16])]
+            assert claims == [codec.name]
+            assert suffix in codec.suffixes and suffix in imageio.READ_SUFFIXES
+            assert imageio.read_header(path).format == codec.name
+    with pytest.raises(ValueError, match=r"cannot write \.bmp; use \.tif, \.png or \.jpg"):
+        imageio.write_image(tmp_path / "x.bmp", pixels)
+
+
 # --- odd modes ---------------------------------------------------------------------------------
 
 def test_cmyk_tiff_is_converted_with_warning(tmp_path):

@@ -10,6 +10,7 @@ import hashlib
 import re
 from pathlib import Path
 
+#: the order :func:`mask_for` tries when masks of several formats share an image's stem
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 _CAVE = re.compile(r"^(?P<dynasty>[a-z]+?)z?-(?P<cave>\d+)")
 
@@ -20,13 +21,15 @@ VALIDATION_FRACTION = 0.2
 def list_images(folders) -> list[Path]:
     """Image files in one or more folders (a list or a comma-separated string), recursively,
     sorted by path. A missing folder raises FileNotFoundError naming it."""
+    from muralstudio.core.imageio import READ_SUFFIXES
+
     if isinstance(folders, (str, Path)):
         folders = [f for f in str(folders).split(",") if f]
     found = []
     for folder in map(Path, folders):
         if not folder.is_dir():
             raise FileNotFoundError(f"image folder {folder} does not exist")
-        found += [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+        found += [p for p in folder.rglob("*") if p.suffix.lower() in READ_SUFFIXES and p.is_file()]
     return sorted(found)
 
 

@@ -123,7 +123,7 @@ def export_marked_restoration(doc: Document, path, style: str = "outline", inclu
     """:func:`marked_restoration` as a PNG (or TIFF by suffix) with the restoration record."""
     record = records_json(doc.applied_records(include_pending), doc.source_description())
     pixels = marked_restoration(doc, style, include_pending)
-    if Path(path).suffix.lower() in (".tif", ".tiff"):
+    if Path(path).suffix.lower() in imageio.TIFF_SUFFIXES:
         imageio.write_tiff(path, pixels, None, record_json=record)
     else:
         imageio.write_png(path, pixels, None, text={"MuralStudioRecord": record})

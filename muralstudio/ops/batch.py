@@ -35,7 +35,6 @@ from muralstudio.ops.requests import Request
 
 STEPS = ("detect", "label", "inpaint")
 DEFAULT_ENGINES = {"detect": "resunet", "label": "pspm", "inpaint": "telea"}
-IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
 
 @dataclass
@@ -202,7 +201,7 @@ def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, repor
     from muralstudio.engines.registry import split_spec
 
     name, settings = split_spec(engine)
-    suffix = ".tif" if Path(image).suffix.lower() in (".tif", ".tiff") else ".png"
+    suffix = ".tif" if Path(image).suffix.lower() in imageio.TIFF_SUFFIXES else ".png"
     t = time.perf_counter()
     result = inpaint_file(InpaintRequest(image=image, mask=folder / "damage-union.mask.png",
                                          out=folder / f"restored{suffix}", engine=name, settings=settings,
@@ -250,12 +249,14 @@ def list_inputs(inputs) -> list[tuple[str, Path]]:
     """(name, path) of every image: files, images in folders (recursively) and paths listed in
     .txt files. The name is the path relative to its folder with "/" → "__", so images of the
     same stem in different caves do not collide."""
+    from muralstudio.core.imageio import READ_SUFFIXES
+
     found: list[tuple[str, Path]] = []
     for item in inputs:
         item = Path(item)
         if item.is_dir():
             for path in sorted(item.rglob("*")):
-                if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+                if path.suffix.lower() in READ_SUFFIXES and path.is_file():
                     rel = path.relative_to(item).with_suffix("")
                     found.append(("__".join(rel.parts), path))
         elif item.suffix.lower() == ".txt":
