@@ -57,6 +57,9 @@ def add_arguments(parser) -> None:
     click.add_argument("--class", dest="label")
     click.add_argument("--element", type=int)
     click.add_argument("--click", action="append", required=True, type=_parse_click, metavar="X,Y,+|-")
+    click.add_argument("--within", type=float, default=None, metavar="PX",
+                       help="keep only pixels within PX of a positive click: a small loss in dark "
+                            "paint stays a small loss instead of taking the whole dark region")
     for name in ("stroke", "polygon"):
         p = sub.add_parser(name, help=f"paint a {name} of a class")
         p.add_argument("session", type=Path)
@@ -94,7 +97,8 @@ def run(args) -> int:
     else:
         session = Session(args.session)
     if action == "click":
-        index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element)
+        index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element,
+                              args.within)
         print(f"element #{index}")
     elif action in ("stroke", "polygon"):
         index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon")

@@ -40,6 +40,20 @@ class Element:
     clicks: list = field(default_factory=list)
     engine: str = "clicknet"
     kind: str = "element"
+    #: keep only pixels within this many px of a positive click (a fleck in dark paint must not
+    #: become the whole robe); None: no limit
+    within: float | None = None
+
+
+def near_positive_clicks(clicks, radius: float, shape) -> np.ndarray:
+    """Pixels within ``radius`` of a positive click (x, y, positive)."""
+    import cv2
+
+    near = np.zeros(shape, np.uint8)
+    for x, y, positive in clicks:
+        if positive:
+            cv2.circle(near, (int(round(x)), int(round(y))), int(round(radius)), 1, -1)
+    return near > 0
 
 
 @dataclass
@@ -142,9 +156,10 @@ class Session:
 
     # -- commands -----------------------------------------------------------------------------
     def click(self, label_name: str | None, clicks: list[tuple[float, float, bool]],
-              element: int | None = None) -> int:
+              element: int | None = None, within: float | None = None) -> int:
         """Add clicks to element ``element`` (a new element of ``label_name`` when None) and
-        re-segment it with all its clicks; returns the element's index."""
+        re-segment it with all its clicks; returns the element's index. ``within``: keep only
+        pixels that close to a positive click (kept with the element for later clicks)."""
         from muralstudio.core import imageio
         from muralstudio.engines import segmentation
 
@@ -163,6 +178,10 @@ class Session:
             if label_name is not None:
                 item.label = class_index(self.data["classes"], label_name)
         item.clicks.extend([float(x), float(y), bool(p)] for x, y, p in clicks)
+        if within is not None:
+            if within <= 0:
+                raise AnnotationError(f"--within must be a positive radius in pixels, not {within:g}")
+            item.within = float(within)
         if clicks:
             h, w = self.shape
             session = segmentation.create_from_spec(item.engine).session(self.crop())
@@ -171,6 +190,8 @@ class Session:
                 previous = imageio.read_mask(self._mask_path(element)) > 0
             prediction = session.predict([segmentation.Click(x, y, p) for x, y, p in item.clicks], previous)
             mask = prediction.full_mask(h, w)
+            if item.within:
+                mask &= near_positive_clicks(item.clicks, item.within, (h, w))
             imageio.write_png(self._mask_path(element), mask.astype(np.uint8) * 255)
         self._log("click")
         return element
