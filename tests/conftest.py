@@ -113,6 +113,25 @@ def small_damaged_mural(folder, name: str = "in.png"):
 
 
 @pytest.fixture
+def dark_detector(monkeypatch):
+    """Every detector the code creates becomes one that calls dark pixels craquelure and paint
+    loss at half their darkness each (a band of value 40 is "damage" at 0.42)."""
+    import numpy as np
+
+    from muralstudio.engines import detection
+
+    class DarkDetector(detection.Detector):
+        classes = ("background", "craquelure", "paint loss")
+
+        def probabilities(self, tile):
+            dark = 1 - tile[..., 0].astype(np.float32) / 255
+            return np.stack([1 - dark, dark * 0.5, dark * 0.5])
+
+    monkeypatch.setattr(detection, "create", lambda name, device="cpu", **kw: DarkDetector())
+    return DarkDetector
+
+
+@pytest.fixture
 def window(qtbot):
     """An empty main window, closed without a save prompt; its job thread must stop."""
     from PySide6.QtCore import QCoreApplication, QEvent

@@ -121,18 +121,9 @@ def test_measurements_dock_alone_counts_a_damage_layer(qtbot, jobs):
     assert dock.table.rowCount() == len(dock.rows)
 
 
-def test_detect_dock_alone_proposes_reviewable_layers(qtbot, jobs, monkeypatch):
-    from muralstudio.engines import detection
+def test_detect_dock_alone_proposes_reviewable_layers(qtbot, jobs, dark_detector):
     from muralstudio.gui.detect_dock import DetectDock
 
-    class DarkDetector(detection.Detector):
-        classes = ("background", "craquelure", "paint loss")
-
-        def probabilities(self, tile):
-            dark = 1 - tile[..., 0].astype(np.float32) / 255
-            return np.stack([1 - dark, dark * 0.5, dark * 0.5])
-
-    monkeypatch.setattr(detection, "create", lambda name, device="cpu", **kw: DarkDetector())
     pixels = np.full((200, 300, 3), 255, np.uint8)
     pixels[80:100, 20:280] = 40
     doc = Document.from_array(pixels, name="bands")

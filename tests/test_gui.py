@@ -519,18 +519,9 @@ def test_navigator_shows_the_view_and_moves_it(window, qtbot):
     assert centre.y() == pytest.approx(0.7 * window.doc.height, abs=40)
 
 
-def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, monkeypatch):
+def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, dark_detector):
     from muralstudio.core.document import Document
-    from muralstudio.engines import detection
 
-    class DarkDetector(detection.Detector):
-        classes = ("background", "craquelure", "paint loss")
-
-        def probabilities(self, tile):
-            dark = 1 - tile[..., 0].astype(np.float32) / 255
-            return np.stack([1 - dark, dark * 0.5, dark * 0.5])
-
-    monkeypatch.setattr(detection, "create", lambda name, device="cpu", **kw: DarkDetector())
     pixels = np.full((300, 400, 3), 255, np.uint8)
     pixels[100:140, 50:350] = 40  # dark band: "damage" at 0.42 probability
     window.set_document(Document.from_array(pixels, name="bands"))

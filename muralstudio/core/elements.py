@@ -113,10 +113,13 @@ class ElementFinder:
             if count <= 1:
                 continue
             stats, centroids = stats[1:].astype(np.int64), centroids[1:]
-            # the seed: the first pixel of the region's first row
-            first_rows = comp[stats[:, 1], :]
-            labels = np.arange(1, count)
-            seed_x = np.argmax(first_rows == labels[:, None], axis=1)
+            # the seed: the first pixel of the region's first row (one pass per distinct top row,
+            # never a row per region: a noisy band can hold thousands of them)
+            labels, seed_x = np.arange(1, count), np.zeros(count - 1, np.int64)
+            for row in np.unique(stats[:, 1]):
+                values, first = np.unique(comp[row], return_index=True)
+                starting = stats[:, 1] == row
+                seed_x[starting] = first[np.searchsorted(values, labels[starting])]
             area = stats[:, 4]
             part = np.stack([np.full(count - 1, index), area, stats[:, 0], stats[:, 1] + self.top,
                              stats[:, 0] + stats[:, 2], stats[:, 1] + stats[:, 3] + self.top,
@@ -167,11 +170,11 @@ class ElementFinder:
         y0 = np.full(groups, np.iinfo(np.int64).max); np.minimum.at(y0, roots, parts[:, 3])
         x1 = np.zeros(groups, np.int64); np.maximum.at(x1, roots, parts[:, 4])
         y1 = np.zeros(groups, np.int64); np.maximum.at(y1, roots, parts[:, 5])
-        # the seed of a joined region: its parts' seeds, first in raster order
+        # the seed of a joined region: its parts' seeds, first in raster order (roots number the
+        # regions 0 … groups-1, so the first of each in that order is found by np.unique)
         seed_order = np.lexsort((parts[:, 9], parts[:, 8]))
-        seed_of = np.full(groups, -1)
-        for part in seed_order[::-1]:
-            seed_of[roots[part]] = part
+        _, first = np.unique(roots[seed_order], return_index=True)
+        seed_of = seed_order[first]
         found = []
         for group in np.flatnonzero(area >= max(1, self.min_area)):
             part = parts[seed_of[group]]

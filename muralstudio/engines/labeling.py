@@ -220,11 +220,13 @@ def elements_of(result: LabelResult, source, labeler: Labeler | None = None, min
     return elements
 
 
-def elements_json(image, result: LabelResult, elements: list[Element]) -> dict:
-    return {"image": str(image), "engine": result.engine, "weights_sha256": result.weights_sha256,
-            "params": result.params, "seconds": round(result.seconds, 3),
-            "classes": [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(result.classes)],
-            "pixels_per_class": result.pixels_per_class(),
+def elements_json(image, engine: str, weights_sha256: str | None, params: dict, seconds: float,
+                  classes, pixels_per_class: dict, elements: list[Element]) -> dict:
+    """The elements file of an image (``label --elements``, the gallery's cache)."""
+    return {"image": str(image), "engine": engine, "weights_sha256": weights_sha256,
+            "params": params, "seconds": round(seconds, 3),
+            "classes": [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(classes)],
+            "pixels_per_class": pixels_per_class,
             "elements": [e.to_json(with_embedding=True) for e in elements]}
 
 
@@ -303,12 +305,8 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
             embed_elements(elements, source, labels, labeler, params["scale"])
         else:
             embed_elements_at_scale(elements, source, finder.element_ids(), labeler)
-        imageio.write_json(Path(elements_path), {
-            "image": str(image), "engine": labeler.name, "weights_sha256": labeler.weights_sha256,
-            "params": params, "seconds": round(seconds, 3),
-            "classes": [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(classes)],
-            "pixels_per_class": pixels_per_class,
-            "elements": [e.to_json(with_embedding=True) for e in elements]})
+        imageio.write_json(Path(elements_path), elements_json(
+            image, labeler.name, labeler.weights_sha256, params, seconds, classes, pixels_per_class, elements))
         summary["elements"] = len(elements)
     return summary
 
@@ -383,7 +381,9 @@ def folder_elements(folder, labeler: Labeler, cache_dir, min_area: int = 256,
             source = FileSource(path)
             result = label(source, labeler)
             elements = elements_of(result, source, labeler, min_area)
-            imageio.write_json(cached, elements_json(path, result, elements))
+            imageio.write_json(cached, elements_json(path, result.engine, result.weights_sha256, result.params,
+                                                     result.seconds, result.classes, result.pixels_per_class(),
+                                                     elements))
         for element in elements:
             element.source = str(path)
         found += elements

@@ -125,15 +125,21 @@ def _physical_memory() -> int:
 BOMB_CHECK_BYTES, BOMB_RATIO = 256 << 20, 20_000
 
 
-def max_bytes_setting() -> int:
-    """Largest decoded image, in bytes: $MURALSTUDIO_MAX_BYTES, else half the machine's memory."""
-    env = os.environ.get("MURALSTUDIO_MAX_BYTES")
+def _int_from_environment(name: str) -> int | None:
+    """The integer in environment variable ``name``; None (with a warning) when unset or not one."""
+    env = os.environ.get(name)
     if env:
         try:
             return int(env)
         except ValueError:
-            log.warning("ignoring MURALSTUDIO_MAX_BYTES=%r: not an integer", env)
-    return _physical_memory() // 2
+            log.warning("ignoring %s=%r: not an integer", name, env)
+    return None
+
+
+def max_bytes_setting() -> int:
+    """Largest decoded image, in bytes: $MURALSTUDIO_MAX_BYTES, else half the machine's memory."""
+    value = _int_from_environment("MURALSTUDIO_MAX_BYTES")
+    return _physical_memory() // 2 if value is None else value
 
 
 def check_decoded_bytes(path, width: int, height: int, bytes_per_pixel: int, file_bytes: int | None) -> None:
@@ -155,13 +161,8 @@ def check_decoded_bytes(path, width: int, height: int, bytes_per_pixel: int, fil
 def max_pixels_setting(max_pixels: int | None = None) -> int:
     if max_pixels is not None:
         return int(max_pixels)
-    env = os.environ.get("MURALSTUDIO_MAX_PIXELS")
-    if env:
-        try:
-            return int(env)
-        except ValueError:
-            log.warning("ignoring MURALSTUDIO_MAX_PIXELS=%r: not an integer", env)
-    return DEFAULT_MAX_PIXELS
+    value = _int_from_environment("MURALSTUDIO_MAX_PIXELS")
+    return DEFAULT_MAX_PIXELS if value is None else value
 
 
 def icc_description(icc: bytes | None) -> str | None:
