@@ -153,3 +153,73 @@ def test_a_click_within_a_radius_keeps_a_small_loss_small(tmp_path, image):
     assert np.hypot(xs - 61, ys - 41).max() <= 6 + 2 * 1.5
     with pytest.raises(AnnotationError, match="within"):
         session.click("paint-loss", [(20, 20, True)], within=0)
+
+
+def test_undo_click_takes_back_only_the_last_clicks(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    element = session.click("paint-loss", [(80, 60, True)])
+    one_click = session.label_map().copy()
+    session.stroke("crack", [(0, 0), (20, 0)], radius=1)  # another item in between
+    session.click(None, [(20, 100, True)], element=element)  # a second click that spreads it
+    assert (session.label_map() == 1).sum() != (one_click == 1).sum()
+    assert Session(tmp_path / "s").undo_click() == element  # the element clicked last
+    session = Session(tmp_path / "s")
+    assert session.items[element].clicks == [[80.0, 60.0, True]]
+    np.testing.assert_array_equal(session.label_map() == 1, one_click == 1)
+    assert len(session.items) == 2  # the stroke is still there
+    assert session.undo_click() is None  # its only click: the element goes
+    assert [item.kind for item in session.items] == ["stroke"]
+    with pytest.raises(AnnotationError, match="no clicked element"):
+        session.undo_click()
+
+
+def test_move_changes_which_item_paints_on_top(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    session.click("paint-loss", [(80, 60, True)])  # the red block, loss
+    session.stroke("confusable", [(40, 30), (120, 30), (120, 90), (40, 90)], 0, polygon=True)
+    assert session.label_map()[60, 80] == 3  # the later polygon covers the loss
+    session.move(1, 0)
+    session = Session(tmp_path / "s")
+    assert [item.kind for item in session.items] == ["polygon", "element"]
+    labels = session.label_map()
+    assert labels[60, 80] == 1 and labels[35, 45] == 3  # loss on top, the rest of the polygon kept
+    assert session.summary()["polygons"] == 1 and session.summary()["strokes"] == 0
+    with pytest.raises(AnnotationError, match="outside"):
+        session.move(0, 5)
+
+
+def test_snapped_stroke_lands_on_the_crack_and_keeps_what_was_typed(tmp_path):
+    pixels = np.full((120, 160, 3), 200, np.uint8)
+    ys = (60 + 10 * np.sin(np.arange(160) / 15)).round().astype(int)
+    pixels[ys, np.arange(160)] = 60  # a dark one-pixel crack
+    path = tmp_path / "wall.png"
+    imageio.write_png(path, pixels)
+    session = Session.create(tmp_path / "s", path, "damage", engine="classic")
+    typed = [(x, int(ys[x]) + (3 if i % 2 else -3)) for i, x in enumerate(range(5, 155, 25))]  # 3 px off
+    session.stroke("crack", typed, radius=1, snap=6)
+    on_crack = np.zeros((120, 160), bool)
+    on_crack[ys, np.arange(160)] = True
+    painted = session.label_map() == 2
+    plain = Session.create(tmp_path / "p", path, "damage", engine="classic")
+    plain.stroke("crack", typed, radius=1)
+    hit_snapped = (painted & on_crack)[:, 5:131].sum() / on_crack[:, 5:131].sum()
+    hit_typed = ((plain.label_map() == 2) & on_crack)[:, 5:131].sum() / on_crack[:, 5:131].sum()
+    assert hit_snapped > 0.9 > 0.5 > hit_typed
+    assert session.items[0].typed == [[float(x), float(y)] for x, y in typed]
+    with pytest.raises(AnnotationError, match="positive"):
+        session.stroke("crack", typed, radius=1, snap=-2)
+
+
+def test_outline_overlay_leaves_a_one_pixel_crack_visible(tmp_path):
+    pixels = np.full((100, 800, 3), 200, np.uint8)
+    pixels[50, 100:700] = 30  # a dark crack one pixel high
+    path = tmp_path / "wall.png"
+    imageio.write_png(path, pixels)
+    session = Session.create(tmp_path / "s", path, "damage", engine="classic")
+    session.stroke("crack", [(100, 50), (699, 50)], radius=0.4)
+    assert (session.label_map()[50, 100:700] == 2).all()
+    overlay = session.overlay(tint=False, grid=1000)
+    assert (overlay[50, 300] == 30).all()  # the crack's own pixels untouched
+    rows = np.flatnonzero(session.label_map()[:, 300] == 2)
+    assert (overlay[rows[0] - 1, 300] == (0, 255, 255)).all()  # outlined just outside
+    assert (overlay[rows[-1] + 1, 300] == (0, 255, 255)).all()

@@ -1370,3 +1370,25 @@ def test_cli_and_window_write_the_same_record_for_the_same_restoration(window, q
         return data
 
     assert record("cli.png") == record("window.png")
+
+
+def test_snap_to_line_puts_a_rough_brush_stroke_on_the_crack_as_one_undo_step(window):
+    from muralstudio.core.document import Document
+
+    pixels = np.full((200, 300, 3), 190, np.uint8)
+    pixels[100, 20:280] = 50  # a dark crack one pixel high
+    window.set_document(Document.from_array(pixels, name="crack"))
+    window.brush_size.setValue(2)
+    window.snap_strokes.setChecked(True)
+    layer = window.target_mask_layer()
+    steps = len(window.doc.history.undo_stack)
+    window._stroke_started(30, 104)  # traced 3–4 px below the crack
+    for x, y in ((80, 103), (140, 104), (200, 103), (260, 104)):
+        window._stroke_moved(x, y)
+    window._stroke_finished()
+    painted = layer.data >= 128
+    assert painted[100, 40:250].mean() > 0.95  # on the crack
+    assert not painted[103:106, 40:250].any()  # nothing left where it was traced
+    assert len(window.doc.history.undo_stack) == steps + 1
+    window.doc.undo()
+    assert not (layer.data >= 128).any()

@@ -199,6 +199,10 @@ ZH_CN = {
     "Grow": "扩展",
     "Grow by (pixels):": "扩展量（像素）：",
     "Hardness": "硬度",
+    "Snap to line": "吸附到线",
+    "Brush strokes slide onto the thin crack or scratch they follow when released (up to "
+    "the brush size, at least 4 px): trace a crack roughly, it lands on the crack":
+        "松开鼠标时，笔画会吸附到它所沿的细裂缝或划痕上（最多为笔刷大小，至少 4 像素）：大致描一条裂缝，笔画即落在裂缝上",
     "History": "历史记录",
     "I&ntersect with…": "与…相交(&N)",
     "Indexed PNG (class values, class colours)": "索引 PNG（类别值与类别颜色）",

@@ -7,10 +7,14 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate stroke SESSION --class crack --points 10,10;40,32;80,35 --radius 2
   muralstudio annotate polygon SESSION --class background --points 0,0;90,0;90,60
   muralstudio annotate relabel SESSION ITEM --class Buddha
-  muralstudio annotate undo SESSION
+  muralstudio annotate stroke SESSION --class crack --points 10,12;80,30 --radius 1 --snap 4
+                                                        (slid onto the crack it follows)
+  muralstudio annotate undo SESSION [--click]             (the last item, or the last clicks)
   muralstudio annotate delete SESSION ITEM                (any item, not only the last)
+  muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
-        [--outline] [--zoom X,Y,W,H]      (outlines on the untouched image; a part of the crop)
+        [--outline] [--zoom X,Y,W,H] [--smooth]  (outlines on the untouched image; a part of
+                                          the crop; enlarged bicubically)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
 
 Each command prints the session's summary (items, clicks, class shares). `save` writes
@@ -67,20 +71,38 @@ def add_arguments(parser) -> None:
         p.add_argument("--points", type=_points, required=True, metavar="X,Y;X,Y;...")
         if name == "stroke":
             p.add_argument("--radius", type=float, default=3.0)
+            p.add_argument("--snap", type=float, metavar="PX",
+                           help="slide the stroke up to PX onto the thin line it follows (a crack, "
+                                "a scratch) before painting")
+            p.add_argument("--line", choices=("dark", "light"),
+                           help="with --snap: follow a dark or a light line (default: either)")
     relabel = sub.add_parser("relabel", help="give item N another class")
     relabel.add_argument("session", type=Path)
     relabel.add_argument("item", type=int)
     relabel.add_argument("--class", dest="label", required=True)
-    undo = sub.add_parser("undo", help="remove the last element or stroke")
+    undo = sub.add_parser("undo", help="remove the last element or stroke (--click: only the "
+                                       "last clicks on an element)")
     undo.add_argument("session", type=Path)
+    undo.add_argument("--click", action="store_true",
+                      help="take back the last command's clicks on the element clicked last (or "
+                           "--element N) and re-segment it from the clicks before")
+    undo.add_argument("--element", type=int)
     delete = sub.add_parser("delete", help="remove item N (any of them)")
     delete.add_argument("session", type=Path)
     delete.add_argument("item", type=int)
+    move = sub.add_parser("move", help="move item N to another place in the painting order "
+                                       "(later items paint over earlier ones)")
+    move.add_argument("session", type=Path)
+    move.add_argument("item", type=int)
+    move.add_argument("--to", type=int, required=True, metavar="POSITION",
+                      help="new position (0 = painted first, under everything)")
     show = sub.add_parser("show", help="write the overlay PNG")
     show.add_argument("session", type=Path)
     show.add_argument("--out", type=Path, required=True)
     show.add_argument("--outline", action="store_true", help="outlines only, on the untouched image")
     show.add_argument("--zoom", type=_box, help="show only X,Y,W,H of the crop, enlarged")
+    show.add_argument("--smooth", action="store_true",
+                      help="enlarge the image smoothly (faint scratches stay visible)")
     save = sub.add_parser("save", help="write the label map and the record into a dataset")
     save.add_argument("session", type=Path)
     save.add_argument("--dataset", type=Path, required=True)
@@ -101,18 +123,24 @@ def run(args) -> int:
                               args.within)
         print(f"element #{index}")
     elif action in ("stroke", "polygon"):
-        index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon")
+        index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon",
+                               getattr(args, "snap", None), getattr(args, "line", None))
         print(f"{action} #{index}")
     elif action == "relabel":
         session.relabel(args.item, args.label)
+    elif action == "undo" and (args.click or args.element is not None):
+        index = session.undo_click(args.element)
+        print("element removed (no clicks left)" if index is None else f"element #{index}")
     elif action == "undo":
         session.undo()
     elif action == "delete":
         session.delete(args.item)
+    elif action == "move":
+        session.move(args.item, args.to)
     elif action == "show":
         from muralstudio.core import imageio
 
-        imageio.write_png(args.out, session.overlay(tint=not args.outline, box=args.zoom))
+        imageio.write_png(args.out, session.overlay(tint=not args.outline, box=args.zoom, smooth=args.smooth))
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes)

@@ -328,6 +328,12 @@ class MainWindow(QMainWindow):
         self.brush_hardness.setValue(80)
         self.brush_hardness.setSuffix(" %")
         bar.addWidget(self.brush_hardness)
+        self.snap_strokes = QAction(self.tr("Snap to line"), self)
+        self.snap_strokes.setCheckable(True)
+        self.snap_strokes.setToolTip(self.tr(
+            "Brush strokes slide onto the thin crack or scratch they follow when released (up to "
+            "the brush size, at least 4 px): trace a crack roughly, it lands on the crack"))
+        bar.addAction(self.snap_strokes)
 
     # mask tools ----------------------------------------------------------------------------
     def target_mask_layer(self) -> MaskLayer:
@@ -356,23 +362,46 @@ class MainWindow(QMainWindow):
         erase = self.view.tool == "eraser"
         group = self.doc.action(self.tr("Erase") if erase else self.tr("Brush stroke"))
         group.__enter__()
-        self._stroke = (group, layer, erase, [x, y])
+        # a stroke to be snapped keeps what it painted over, to repaint it on the line at release
+        before = {} if self.snap_strokes.isChecked() and not erase else None
+        self._stroke = (group, layer, erase, [x, y], [(x, y)], before)
         self._paint_segment([(x, y)])
 
     def _paint_segment(self, points) -> None:
-        _, layer, erase, _ = self._stroke
-        maskops.paint(self.doc, layer, points, self.brush_size.value() / 2,
-                      self.brush_hardness.value() / 100, erase=erase)
+        _, layer, erase, _, _, before = self._stroke
+        radius = self.brush_size.value() / 2
+        if before is not None:
+            self._keep_tiles(layer, points, radius, before)
+        maskops.paint(self.doc, layer, points, radius, self.brush_hardness.value() / 100, erase=erase)
+
+    @staticmethod
+    def _keep_tiles(layer, points, radius: float, before: dict, tile: int = 64) -> None:
+        pts = np.asarray(points, np.float64)
+        h, w = layer.data.shape[:2]
+        tx0, ty0 = ((pts.min(axis=0) - radius - 1).clip(0) // tile).astype(int)
+        tx1, ty1 = ((pts.max(axis=0) + radius + 1).clip(0, (w - 1, h - 1)) // tile).astype(int)
+        for ty in range(ty0, ty1 + 1):
+            for tx in range(tx0, tx1 + 1):
+                if (tx, ty) not in before:
+                    before[tx, ty] = layer.data[ty * tile:(ty + 1) * tile, tx * tile:(tx + 1) * tile].copy()
 
     def _stroke_moved(self, x: float, y: float) -> None:
         if self._stroke:
-            last = self._stroke[3]
+            last, points = self._stroke[3], self._stroke[4]
             self._paint_segment([tuple(last), (x, y)])
             last[:] = [x, y]
+            points.append((x, y))
 
     def _stroke_finished(self) -> None:
         if self._stroke:
-            group, *_ = self._stroke
+            group, layer, _, _, points, before = self._stroke
+            if before is not None and len(points) > 1:
+                for (tx, ty), pixels in before.items():  # take the traced stroke back…
+                    self.doc.write_pixels(layer, tx * 64, ty * 64, pixels)
+                reach = max(4.0, float(self.brush_size.value()))
+                snapped = maskops.snap_stroke_to_image(self.doc, points, reach)
+                maskops.paint(self.doc, layer, snapped, self.brush_size.value() / 2,  # …onto the line
+                              self.brush_hardness.value() / 100)
             self._stroke = None
             group.__exit__(None, None, None)
 

@@ -43,6 +43,9 @@ class Element:
     #: keep only pixels within this many px of a positive click (a fleck in dark paint must not
     #: become the whole robe); None: no limit
     within: float | None = None
+    #: clicks added per command, so the last command's clicks can be taken back (sessions made
+    #: before it was recorded: empty, all clicks one round)
+    rounds: list = field(default_factory=list)
 
 
 def near_positive_clicks(clicks, radius: float, shape) -> np.ndarray:
@@ -64,6 +67,8 @@ class Stroke:
     points: list
     radius: float = 0.0
     kind: str = "stroke"  # "stroke" or "polygon"
+    #: the points as typed, when the stroke was snapped onto the line they follow
+    typed: list | None = None
 
 
 def class_names(class_set: str) -> list[str]:
@@ -160,9 +165,6 @@ class Session:
         """Add clicks to element ``element`` (a new element of ``label_name`` when None) and
         re-segment it with all its clicks; returns the element's index. ``within``: keep only
         pixels that close to a positive click (kept with the element for later clicks)."""
-        from muralstudio.core import imageio
-        from muralstudio.engines import segmentation
-
         for x, y, _ in clicks:
             self._check_point(x, y)
         if element is None:
@@ -178,32 +180,92 @@ class Session:
             if label_name is not None:
                 item.label = class_index(self.data["classes"], label_name)
         item.clicks.extend([float(x), float(y), bool(p)] for x, y, p in clicks)
+        if clicks:
+            item.rounds = (item.rounds or [len(item.clicks) - len(clicks)]) + [len(clicks)]
+            item.rounds = [n for n in item.rounds if n]
         if within is not None:
             if within <= 0:
                 raise AnnotationError(f"--within must be a positive radius in pixels, not {within:g}")
             item.within = float(within)
         if clicks:
-            h, w = self.shape
-            session = segmentation.create_from_spec(item.engine).session(self.crop())
-            previous = None
-            if self._mask_path(element).exists():
-                previous = imageio.read_mask(self._mask_path(element)) > 0
-            prediction = session.predict([segmentation.Click(x, y, p) for x, y, p in item.clicks], previous)
-            mask = prediction.full_mask(h, w)
-            if item.within:
-                mask &= near_positive_clicks(item.clicks, item.within, (h, w))
-            imageio.write_png(self._mask_path(element), mask.astype(np.uint8) * 255)
+            self._segment(element, replay=False)
+        self.data["last_clicked"] = element
         self._log("click")
         return element
 
-    def stroke(self, label_name: str, points, radius: float, polygon: bool = False) -> int:
+    def _segment(self, index: int, replay: bool) -> None:
+        """Write element ``index``'s mask from its clicks: refined from the stored mask by the
+        last round (as clicking does), or, ``replay``, rebuilt round by round from nothing (the
+        model refines its previous mask, so taking a click back means replaying the others)."""
+        from muralstudio.core import imageio
+        from muralstudio.engines import segmentation
+
+        item = self.items[index]
+        h, w = self.shape
+        model = segmentation.create_from_spec(item.engine).session(self.crop())
+        if replay:
+            ends = np.cumsum(item.rounds or [len(item.clicks)])
+            previous = None
+        else:
+            ends = [len(item.clicks)]
+            path = self._mask_path(index)
+            previous = imageio.read_mask(path) > 0 if path.exists() else None
+        for end in ends:
+            clicks = [segmentation.Click(x, y, p) for x, y, p in item.clicks[:end]]
+            mask = model.predict(clicks, previous).full_mask(h, w)
+            if item.within:
+                mask &= near_positive_clicks(item.clicks[:end], item.within, (h, w))
+            previous = mask
+        imageio.write_png(self._mask_path(index), previous.astype(np.uint8) * 255)
+
+    def undo_click(self, element: int | None = None) -> int | None:
+        """Take back the clicks of the last command on element ``element`` (default: the element
+        clicked last) and re-segment it from the clicks before; an element left without clicks
+        is removed. Returns the element's index, or None when it was removed."""
+        if element is None:
+            element = self.data.get("last_clicked")
+            if element is None:
+                elements = [i for i, item in enumerate(self.items) if item.kind == "element"]
+                element = elements[-1] if elements else None
+        if element is None or not (0 <= element < len(self.items)) or self.items[element].kind != "element":
+            raise AnnotationError("no clicked element to take a click back from"
+                                  if element is None else f"no clicked element {element}")
+        item = self.items[element]
+        rounds = item.rounds or [len(item.clicks)]
+        del item.clicks[len(item.clicks) - rounds[-1]:]
+        item.rounds = rounds[:-1]
+        if not item.clicks:
+            self.delete(element)
+            return None
+        self._segment(element, replay=True)
+        self._log("undo-click")
+        return element
+
+    def stroke(self, label_name: str, points, radius: float, polygon: bool = False,
+               snap: float | None = None, line: str | None = None) -> int:
+        """Paint a stroke (or a filled polygon). ``snap``: first slide the stroke up to that many
+        px onto the thin line it follows (``line`` "dark", "light", or None for either), so a
+        crack typed a pixel or two off lands on the crack."""
+        from muralstudio.core import maskops
+
         for x, y in points:
             self._check_point(x, y, on_border=True)
         if len(points) < (3 if polygon else 1):
             raise AnnotationError("a polygon needs 3 points" if polygon else "a stroke needs a point")
-        self.items.append(Stroke(class_index(self.data["classes"], label_name),
-                                 [[float(x), float(y)] for x, y in points], float(radius),
-                                 "polygon" if polygon else "stroke"))
+        typed = [[float(x), float(y)] for x, y in points]
+        if snap is not None and not polygon:
+            if snap <= 0:
+                raise AnnotationError(f"--snap must be a positive distance in pixels, not {snap:g}")
+            if line not in (None, "dark", "light"):
+                raise AnnotationError(f"--line is dark or light, not {line!r}")
+            gray = self.crop().astype(np.float32).mean(axis=2) / 255.0
+            h, w = self.shape
+            snapped = maskops.snap_to_line(gray, typed, snap, None if line is None else line == "dark")
+            points = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)] for x, y in snapped]
+        else:
+            points, typed = typed, None
+        self.items.append(Stroke(class_index(self.data["classes"], label_name), points, float(radius),
+                                 "polygon" if polygon else "stroke", typed))
         self._log("polygon" if polygon else "stroke")
         return len(self.items) - 1
 
@@ -214,19 +276,47 @@ class Session:
         path = self._mask_path(len(self.items))
         if path.exists():
             path.unlink()
+        if self.data.get("last_clicked") == len(self.items):
+            self.data["last_clicked"] = None
         self._log("undo")
 
     def delete(self, index: int) -> None:
         """Remove item ``index`` (not only the last one); the later items keep their order."""
         if not (0 <= index < len(self.items)):
             raise AnnotationError(f"no item {index}")
-        masks = {i: self._mask_path(i) for i in range(len(self.items))}
+        order = [i for i in range(len(self.items)) if i != index]
         del self.items[index]
-        # element masks are stored by position: shift the later ones down
-        for i in range(index, len(self.items) + 1):
-            if masks[i].exists():
-                masks[i].unlink() if i == index else masks[i].rename(self._mask_path(i - 1))
+        self._reorder_masks(order)
         self._log("delete")
+
+    def move(self, index: int, position: int) -> None:
+        """Move item ``index`` to ``position`` in the painting order (later items paint over
+        earlier ones): a loss marked before the robe it lies in can be brought back on top."""
+        count = len(self.items)
+        if not (0 <= index < count):
+            raise AnnotationError(f"no item {index}")
+        if not (0 <= position < count):
+            raise AnnotationError(f"position {position} is outside 0–{count - 1}")
+        order = list(range(count))
+        order.insert(position, order.pop(index))
+        self.items = [self.items[i] for i in order]
+        self._reorder_masks(order)
+        self._log("move")
+
+    def _reorder_masks(self, order: list[int]) -> None:
+        """Element masks are stored by position: item ``j`` is now what was item ``order[j]``."""
+        old_paths = {i: self._mask_path(i) for i in range(max(order, default=-1) + 2)}
+        staged = {}
+        for new, old in enumerate(order):
+            if old_paths[old].exists():
+                staged[new] = old_paths[old].replace(self.folder / f"moving-{old}.png")
+        for path in old_paths.values():  # what is left belonged to a removed item
+            if path.exists():
+                path.unlink()
+        for new, path in staged.items():
+            path.replace(self._mask_path(new))
+        last = self.data.get("last_clicked")
+        self.data["last_clicked"] = order.index(last) if last in order else None
 
     def relabel(self, index: int, label_name: str) -> None:
         if not (0 <= index < len(self.items)):
@@ -263,10 +353,12 @@ class Session:
             labels[self.item_mask(i)] = item.label
         return labels
 
-    def overlay(self, grid: int = 50, tint: bool = True, box=None) -> np.ndarray:
+    def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
         the untouched image), element numbers and a coordinate grid (crop pixels), at least 800
-        px wide so a reviewer can read it. ``box`` (x, y, w, h) zooms into part of the crop."""
+        px wide so a reviewer can read it. ``box`` (x, y, w, h) zooms into part of the crop;
+        ``smooth`` enlarges the image bicubically (faint scratches vanish between hard pixel
+        edges), the labels still pixel by pixel."""
         import cv2
 
         rgb = self.crop().copy()
@@ -285,13 +377,22 @@ class Session:
                 raise AnnotationError(f"zoom box {box} is outside the crop")
         scale = max(1.0, 800 / labels.shape[1])
         if scale > 1:
-            out = cv2.resize(out, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+            out = cv2.resize(out, None, fx=scale, fy=scale,
+                             interpolation=cv2.INTER_CUBIC if smooth else cv2.INTER_NEAREST)
             labels = cv2.resize(labels, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
-        edges = cv2.morphologyEx(labels, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
         if tint:
+            edges = cv2.morphologyEx(labels, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
             out[edges] = (255, 255, 255)
-        else:  # each class's outline in its colour, on the untouched pixels
-            out[edges] = palette[labels][edges].astype(np.uint8)
+        else:
+            # each class's outline in its colour drawn just outside its pixels, which stay
+            # untouched: a one-pixel crack keeps showing between its two lines
+            kernel = np.ones((3, 3), np.uint8)
+            for value in np.unique(labels):
+                if value == 0 and self.data["classes"] == "damage":  # intact: nothing to outline
+                    continue
+                region = (labels == value).astype(np.uint8)
+                ring = (cv2.dilate(region, kernel) > 0) & (region == 0)
+                out[ring] = palette[value].astype(np.uint8)
         h, w = labels.shape
         step = grid if box is None else max(5, grid // 5)
         for gx in range((x0 + step - 1) // step * step, x0 + w, step):
@@ -322,7 +423,8 @@ class Session:
         counts = np.bincount(labels.ravel(), minlength=len(names))
         return {"name": self.data["name"], "items": len(self.items),
                 "clicks": sum(len(i.clicks) for i in self.items if i.kind == "element"),
-                "strokes": sum(1 for i in self.items if i.kind != "element"),
+                "strokes": sum(1 for i in self.items if i.kind == "stroke"),
+                "polygons": sum(1 for i in self.items if i.kind == "polygon"),
                 "share": {n: round(float(c) / labels.size, 4) for n, c in zip(names, counts) if c}}
 
     def save(self, dataset: Path, annotator: str, notes: str = "") -> Path:
@@ -354,7 +456,7 @@ class Session:
             "engine": self.data["engine"], "annotator": annotator, "notes": notes,
             "seconds": round(times[-1] - times[0], 1), "commands": len(self.data["commands"]),
             "items": [asdict(i) for i in self.items],
-            **{k: v for k, v in self.summary().items() if k in ("clicks", "strokes", "share")},
+            **{k: v for k, v in self.summary().items() if k in ("clicks", "strokes", "polygons", "share")},
             "elements": sum(1 for i in self.items if i.kind == "element"),
         }
         path = dataset / "records" / f"{name}.json"
