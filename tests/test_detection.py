@@ -277,3 +277,52 @@ def test_real_damage_targets_keep_confusable_apart():
     classes, confusable = split_targets(real_targets(labels))
     assert classes.tolist() == [[0, LOSS, CRACK, 0]]
     assert confusable.tolist() == [[False, False, False, True]]
+
+
+def test_bootstrap_interval_shows_how_much_a_score_hangs_on_a_few_images():
+    from muralstudio.core.metrics import bootstrap_f1_interval, exact_counts, pool_tolerant
+
+    truth = np.zeros((20, 20), bool)
+    truth[5:10, 5:10] = True
+    same = [exact_counts(truth, truth)] * 10  # every image scored alike: no spread
+    assert bootstrap_f1_interval(same) == (1.0, 1.0)
+    # one image holds all the found damage, nine others only misses: a wide interval
+    found = exact_counts(truth, truth)
+    missed = exact_counts(truth, np.zeros_like(truth))
+    mixed = [found] + [missed] * 9
+    low, high = bootstrap_f1_interval(mixed)
+    f1 = pool_tolerant(mixed)["f1"]
+    assert low < f1 < high and high - low > 0.2
+    assert found == {"pred": 25, "pred_hit": 25, "true": 25, "true_hit": 25}
+
+
+def test_bench_on_real_damage_reports_false_alarms_and_intervals(tmp_path):
+    import json
+
+    from PIL import Image
+
+    from muralstudio.benchmarks.detect import run_real
+
+    murals = tmp_path / "murals"
+    murals.mkdir()
+    dataset = tmp_path / "damage"
+    (dataset / "labels").mkdir(parents=True)
+    (dataset / "records").mkdir()
+    for i in range(2):
+        pixels = np.full((96, 128, 3), 170, np.uint8)
+        pixels[20:40, 20:50] = 20  # dark robe: intact, confusable
+        pixels[60:70, 80:100] = 245  # a pale loss
+        imageio.write_png(murals / f"wall-{i}.png", pixels)
+        labels = np.zeros((96, 128), np.uint8)
+        labels[20:40, 20:50] = 3
+        labels[60:70, 80:100] = 1
+        Image.fromarray(labels, mode="L").save(dataset / "labels" / f"wall-{i}.png")
+        record = {"image": f"wall-{i}", "box": [0, 0, 128, 96], "split": "val"}
+        (dataset / "records" / f"wall-{i}.json").write_text(json.dumps(record), encoding="utf-8")
+    report = run_real(dataset, murals, ["resunet"], log=lambda m: None)
+    scores = report["engines"]["resunet"]
+    assert report["n_images"] == 2 and scores["confusable_pixels"] == 2 * 20 * 30
+    assert 0.0 <= scores["confusable_false_alarm"] <= 1.0
+    loss = scores["paint loss"]
+    assert loss["crops_with_damage"] == 2 and scores["craquelure"]["crops_with_damage"] == 0
+    assert loss["f1_interval"][0] <= loss["f1"] <= loss["f1_interval"][1]

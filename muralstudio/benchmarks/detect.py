@@ -102,7 +102,8 @@ def run_real(dataset, murals, engines=("resunet",), split: str = "val", toleranc
     crops, and the false-alarm rate on pixels labelled "confusable" (intact dark paint): the
     share of them marked as any damage."""
     from muralstudio.core.datasets import annotated_crops
-    from muralstudio.core.metrics import false_alarm_rate, pool_tolerant, tolerant_scores
+    from muralstudio.core.metrics import (bootstrap_f1_interval, exact_counts, false_alarm_rate, pool_tolerant,
+                                          tolerant_scores)
 
     cases = list(annotated_crops(dataset, murals, split))
     if not cases:
@@ -111,7 +112,7 @@ def run_real(dataset, murals, engines=("resunet",), split: str = "val", toleranc
               "megapixels": sum(c[1].shape[0] * c[1].shape[1] for c in cases) / 1e6}
     for name in engines:
         detector = _create(name)
-        per_class = {cls: {"truth": [], "pred": [], "tolerant": []} for cls in REAL_CLASSES.values()}
+        per_class = {cls: {"exact": [], "tolerant": []} for cls in REAL_CLASSES.values()}
         confusable_pred, confusable_truth, seconds = [], [], 0.0
         for stem, image, labels, _ in cases:
             start = time.perf_counter()
@@ -122,17 +123,20 @@ def run_real(dataset, murals, engines=("resunet",), split: str = "val", toleranc
                 thr = (thresholds or {}).get(cls, detector.threshold_for(cls))
                 predicted = result.mask(cls, thr)
                 any_damage |= predicted
-                per_class[cls]["truth"].append((labels == value).ravel())
-                per_class[cls]["pred"].append(predicted.ravel())
+                per_class[cls]["exact"].append(exact_counts(labels == value, predicted))
                 per_class[cls]["tolerant"].append(tolerant_scores(labels == value, predicted, tolerance))
             confusable_pred.append(any_damage[labels == CONFUSABLE])
             confusable_truth.append(int((labels == CONFUSABLE).sum()))
         scores = {}
         for cls, parts in per_class.items():
-            exact = binary_scores(np.concatenate(parts["truth"]), np.concatenate(parts["pred"]))
+            exact = pool_tolerant(parts["exact"])
             near = pool_tolerant(parts["tolerant"])
             scores[cls] = {"precision": exact["precision"], "recall": exact["recall"], "f1": exact["f1"],
                            "precision_tol": near["precision"], "recall_tol": near["recall"], "f1_tol": near["f1"],
+                           # how much the score depends on which crops are in the set
+                           "f1_interval": bootstrap_f1_interval(parts["exact"]),
+                           "f1_tol_interval": bootstrap_f1_interval(parts["tolerant"]),
+                           "crops_with_damage": sum(1 for c in parts["exact"] if c["true"]),
                            "threshold": (thresholds or {}).get(cls, detector.threshold_for(cls))}
         flagged = np.concatenate(confusable_pred) if confusable_pred else np.zeros(0, bool)
         scores["confusable_false_alarm"] = false_alarm_rate(flagged, np.ones_like(flagged)) if flagged.size else float("nan")
@@ -152,6 +156,11 @@ def format_real_table(report: dict) -> str:
             r = scores[cls]
             lines.append(f"{name:<12}{cls:<12}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}"
                          f"{r['precision_tol']:>8.3f}{r['recall_tol']:>8.3f}{r['f1_tol']:>8.3f}{r['threshold']:>6.2f}")
+        for cls in REAL_CLASSES.values():
+            r = scores[cls]
+            lines.append(f"{name:<12}{cls:<12}90 % interval over crops ({r['crops_with_damage']} hold it): "
+                         f"F1 {r['f1_interval'][0]:.3f}–{r['f1_interval'][1]:.3f}, "
+                         f"F1±tol {r['f1_tol_interval'][0]:.3f}–{r['f1_tol_interval'][1]:.3f}")
         lines.append(f"{name:<12}false alarms on confusable intact paint: {scores['confusable_false_alarm']:.1%} "
                      f"of {scores['confusable_pixels']:,} px; {scores['megapixels_per_second']:.2f} Mpx/s")
     return "\n".join(lines)

@@ -239,6 +239,33 @@ def pool_tolerant(counts: list[dict]) -> dict:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def exact_counts(truth: np.ndarray, predicted: np.ndarray) -> dict:
+    """Pixel-exact hits in :func:`pool_tolerant`'s form, so images can be pooled and resampled."""
+    t = np.asarray(truth) != 0
+    p = np.asarray(predicted) != 0
+    _check_pair(t, p)
+    hits = int((t & p).sum())
+    return {"pred": int(p.sum()), "pred_hit": hits, "true": int(t.sum()), "true_hit": hits}
+
+
+def bootstrap_f1_interval(counts: list[dict], level: float = 0.9, draws: int = 2000,
+                          seed: int = 0) -> tuple[float, float]:
+    """The ``level`` interval of the pooled F1 when the images are drawn again with replacement
+    (percentile bootstrap): on a set where a few images hold most of the damage it shows how
+    far a score can move by which images happen to be in it."""
+    if not counts:
+        return float("nan"), float("nan")
+    table = np.array([[c["pred"], c["pred_hit"], c["true"], c["true_hit"]] for c in counts], np.float64)
+    rng = np.random.default_rng(seed)
+    sums = table[rng.integers(0, len(table), (draws, len(table)))].sum(axis=1)
+    precision = np.divide(sums[:, 1], sums[:, 0], out=np.zeros(draws), where=sums[:, 0] > 0)
+    recall = np.divide(sums[:, 3], sums[:, 2], out=np.zeros(draws), where=sums[:, 2] > 0)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros(draws), where=total > 0)
+    low, high = np.percentile(f1, [50 * (1 - level), 50 * (1 + level)])
+    return float(low), float(high)
+
+
 def false_alarm_rate(predicted: np.ndarray, intact: np.ndarray) -> float:
     """Share of the ``intact`` pixels (e.g. dark paint labelled "confusable") that a detector
     marked as damage; nan when there are none."""
