@@ -51,6 +51,18 @@ def test_train_detect_writes_weights_card_log_and_resumes(tiny_sets, tmp_path):
     assert imageio.read_image(out.with_suffix(".loss.png")).pixels.shape[2] == 3
 
 
+def test_a_time_limit_stops_training_with_validated_weights(tiny_sets, tmp_path):
+    murals, cracks = tiny_sets
+    out = tmp_path / "det"
+    assert main(["train", "detect", "--data", f"{cracks},{murals}", "--out", str(out), "--size", "64",
+                 "--batch", "2", "--log-every", "50", "--eval-every", "50", "--val-samples", "4",
+                 "--device", "cpu", "--steps", "1000", "--minutes", "0.0001"]) == 0
+    logged = rows(out.with_suffix(".log.csv"))
+    assert len(logged) == 1 and int(float(logged[0]["step"])) < 1000
+    assert "val_f1_loss" in logged[0]  # validated at the stop, though not a multiple of 50
+    assert weights.read_metadata(out.with_suffix(".safetensors"))["extra"]["step"] == int(float(logged[0]["step"]))
+
+
 def test_train_clicks_runs_and_resumes(tiny_sets, tmp_path):
     murals, _ = tiny_sets
     out = tmp_path / "clicknet"

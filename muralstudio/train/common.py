@@ -166,6 +166,9 @@ def add_run_arguments(parser, steps: int, batch: int, lr: float, eval_every: int
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--minutes", type=float, default=0,
+                        help="stop after this many minutes of this run, validating and keeping the "
+                             "best weights as at the last step (0: no limit; for short GPU loans)")
 
 
 def start_run(args):
@@ -207,17 +210,20 @@ class Run:
         self.step, self.best = resume(checkpoint, model, optimizer)
         self.clock = Stopwatch()
         self.running: list[float] = []
+        self.out_of_time = False
 
     @property
     def done(self) -> bool:
-        return self.step >= self.args.steps
+        return self.step >= self.args.steps or self.out_of_time
 
     def after_step(self, loss: float, lr: float, evaluate, score, extra: dict | None = None) -> None:
         """``evaluate()`` → validation values (dict); ``score(row)`` → the number to maximise."""
         args = self.args
         self.running.append(loss)
         self.step += 1
-        last = self.step == args.steps
+        minutes = getattr(args, "minutes", 0)
+        self.out_of_time = bool(minutes) and self.clock.seconds() >= 60 * minutes
+        last = self.step == args.steps or self.out_of_time
         if not (self.step % args.log_every == 0 or last):
             return
         row = {"step": self.step, "loss": float(np.mean(self.running)), "lr": lr,
