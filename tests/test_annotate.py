@@ -223,3 +223,23 @@ def test_outline_overlay_leaves_a_one_pixel_crack_visible(tmp_path):
     rows = np.flatnonzero(session.label_map()[:, 300] == 2)
     assert (overlay[rows[0] - 1, 300] == (0, 255, 255)).all()  # outlined just outside
     assert (overlay[rows[-1] + 1, 300] == (0, 255, 255)).all()
+
+
+def test_a_saved_crop_is_revised_over_its_labels_and_both_annotators_are_kept(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", box=(10, 20, 140, 90), engine="classic")
+    session.stroke("confusable", [(0, 0), (60, 0), (60, 40), (0, 40)], 0, polygon=True)
+    session.save(tmp_path / "dataset", annotator="A")
+    first = imageio.read_label_map(tmp_path / "dataset" / "labels" / "mural-1-x10y20.png")
+    revision = Session.revise(tmp_path / "r", tmp_path / "dataset", "mural-1-x10y20", image.parent)
+    np.testing.assert_array_equal(revision.label_map(), first)  # starts from the saved map
+    revision.stroke("paint-loss", [(100, 60), (120, 60), (120, 80), (100, 80)], 0, polygon=True)
+    revision.stroke("crack", [(5, 5), (50, 30)], radius=1)  # over the confusable polygon
+    revision.save(tmp_path / "dataset", annotator="B", notes="flecks completed")
+    labels = imageio.read_label_map(tmp_path / "dataset" / "labels" / "mural-1-x10y20.png")
+    assert labels[70, 110] == 1 and labels[35, 50] == 3 and labels[5, 5] == 2
+    record = json.loads((tmp_path / "dataset" / "records" / "mural-1-x10y20.json").read_text(encoding="utf-8"))
+    assert record["annotator"] == "A" and [r["annotator"] for r in record["revisions"]] == ["B"]
+    assert record["polygons"] == 2 and record["strokes"] == 1 and len(record["items"]) == 3
+    assert record["seconds"] >= record["revisions"][0]["seconds"]
+    with pytest.raises(AnnotationError, match="no saved crop"):
+        Session.revise(tmp_path / "x", tmp_path / "dataset", "nope", image.parent)

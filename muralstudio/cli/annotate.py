@@ -16,6 +16,8 @@ scripted annotation session; the project's own datasets are made with it).
         [--outline] [--zoom X,Y,W,H] [--smooth]  (outlines on the untouched image; a part of
                                           the crop; enlarged bicubically)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
+  muralstudio annotate revise SESSION --dataset D --name CROP --murals FOLDER
+                                          (reopen a saved crop; save it again when done)
 
 Each command prints the session's summary (items, clicks, class shares). `save` writes
 DATASET/labels/NAME.png (palette PNG, value = class index) and DATASET/records/NAME.json (the
@@ -56,6 +58,12 @@ def add_arguments(parser) -> None:
     new.add_argument("--classes", choices=("elements", "damage"), required=True)
     new.add_argument("--box", type=_box, help="crop X,Y,W,H in image pixels (default: all)")
     new.add_argument("--engine", default="clicknet", help="click segmenter (default clicknet)")
+    revise = sub.add_parser("revise", help="reopen a saved crop of a dataset to add to or correct "
+                                           "its labels (new items paint over the saved map)")
+    revise.add_argument("session", type=Path)
+    revise.add_argument("--dataset", type=Path, required=True)
+    revise.add_argument("--name", required=True, help="the saved crop (records/NAME.json)")
+    revise.add_argument("--murals", type=Path, required=True, help="folder of the images it refers to")
     click = sub.add_parser("click", help="clicks on a new element (--class) or on --element N")
     click.add_argument("session", type=Path)
     click.add_argument("--class", dest="label")
@@ -116,6 +124,8 @@ def run(args) -> int:
     action = args.annotate_command
     if action == "new":
         session = Session.create(args.session, args.image, args.classes, args.box, args.engine)
+    elif action == "revise":
+        session = Session.revise(args.session, args.dataset, args.name, args.murals)
     else:
         session = Session(args.session)
     if action == "click":

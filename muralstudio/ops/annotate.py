@@ -124,6 +124,36 @@ class Session:
         session._log("new")
         return session
 
+    @classmethod
+    def revise(cls, folder: Path, dataset: Path, name: str, murals: Path) -> "Session":
+        """Reopen a saved crop of ``dataset`` to add to or correct its labels (a second look, a
+        reviewer's completion): the saved label map is the base the new items paint over; the
+        save keeps the earlier items, seconds and annotators in the record."""
+        from muralstudio.core.datasets import list_images
+
+        dataset = Path(dataset)
+        record_path = dataset / "records" / f"{name}.json"
+        labels_path = dataset / "labels" / f"{name}.png"
+        if not record_path.is_file() or not labels_path.is_file():
+            raise AnnotationError(f"{dataset}: no saved crop {name!r} (records/{name}.json and labels/{name}.png)")
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        image = next((p for p in list_images(murals) if p.stem == record["image"]), None)
+        if image is None:
+            raise AnnotationError(f"{record_path}: its image {record['image']} is not in {murals}")
+        class_set = next((k for k, v in CLASS_SETS.items() if v == record["classes"]), None)
+        if class_set is None:
+            raise AnnotationError(f"{record_path}: unknown classes {record['classes']}")
+        session = cls.create(folder, image, class_set, tuple(record["box"]), record.get("engine", "clicknet"))
+        import shutil
+
+        shutil.copyfile(labels_path, session.folder / "base.png")
+        session.data["revising"] = {key: record.get(key) for key in
+                                    ("annotator", "seconds", "commands", "items", "notes", "revisions")}
+        session._write()
+        if session.label_map().shape != session.shape:
+            raise AnnotationError(f"{labels_path}: its size differs from the crop {record['box']}")
+        return session
+
     # -- state --------------------------------------------------------------------------------
     def crop(self) -> np.ndarray:
         from muralstudio.core import imageio
@@ -347,8 +377,11 @@ class Session:
         return canvas.astype(bool)
 
     def label_map(self) -> np.ndarray:
+        from muralstudio.core import imageio
+
         h, w = self.shape
-        labels = np.zeros((h, w), np.uint8)
+        base = self.folder / "base.png"  # a saved crop under revision: its labels so far
+        labels = imageio.read_label_map(base).copy() if self.data.get("revising") else np.zeros((h, w), np.uint8)
         for i, item in enumerate(self.items):
             labels[self.item_mask(i)] = item.label
         return labels
@@ -459,6 +492,19 @@ class Session:
             **{k: v for k, v in self.summary().items() if k in ("clicks", "strokes", "polygons", "share")},
             "elements": sum(1 for i in self.items if i.kind == "element"),
         }
+        earlier = self.data.get("revising")
+        if earlier:  # a revision: the first annotator stays, the work of both is counted
+            revision = {"annotator": annotator, "notes": notes, "seconds": record["seconds"],
+                        "commands": record["commands"], "items": record["items"]}
+            record.update(annotator=earlier["annotator"], notes=earlier.get("notes") or "",
+                          seconds=round((earlier.get("seconds") or 0) + record["seconds"], 1),
+                          commands=(earlier.get("commands") or 0) + record["commands"],
+                          items=(earlier.get("items") or []) + record["items"],
+                          revisions=(earlier.get("revisions") or []) + [revision])
+            record["clicks"] = sum(len(i.get("clicks", [])) for i in record["items"] if i["kind"] == "element")
+            record["strokes"] = sum(1 for i in record["items"] if i["kind"] == "stroke")
+            record["polygons"] = sum(1 for i in record["items"] if i["kind"] == "polygon")
+            record["elements"] = sum(1 for i in record["items"] if i["kind"] == "element")
         path = dataset / "records" / f"{name}.json"
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
