@@ -63,6 +63,13 @@ def stats(records: list[dict]) -> str:
                   f"- seconds per crop (session start to save): median {statistics.median(seconds):.0f}, "
                   f"quartiles {np.percentile(seconds, 25):.0f}–{np.percentile(seconds, 75):.0f}",
                   f"- crops labelled without any click (strokes/polygons only): {polygons_only}"]
+        revised = [r for r in records if r.get("revisions")]
+        if revised:  # a second annotator's completion (annotate revise); its seconds are counted above
+            reviewers = sorted({v["annotator"] for r in revised for v in r["revisions"]})
+            added = [len(v["items"]) for r in revised for v in r["revisions"]]
+            lines.append(f"- revised by a second annotator ({', '.join(reviewers)}): {len(revised)} crops, "
+                         f"items added per crop median {statistics.median(added):g}, seconds per revision "
+                         f"median {statistics.median(v['seconds'] for r in revised for v in r['revisions']):.0f}")
     return "\n".join(lines)
 
 
