@@ -27,18 +27,20 @@ def main() -> int:
     parser.add_argument("--engine", default="clicknet")
     parser.add_argument("--radii", default="8,16")
     parser.add_argument("--limit", type=int, default=60)
+    parser.add_argument("--sizes", default="30,3000", help="smallest,largest region in px")
     args = parser.parse_args()
     from muralstudio.core.datasets import annotated_crops
     from muralstudio.engines import segmentation
-    from muralstudio.ops.annotate import near_positive_clicks
+    from muralstudio.ops.annotate import limit_to_clicks, near_positive_clicks
 
-    radii = [None] + [float(r) for r in args.radii.split(",")]
+    smallest, largest = (int(v) for v in args.sizes.split(","))
+    radii = [None] + [-float(r) for r in args.radii.split(",")] + [float(r) for r in args.radii.split(",")]
     segmenter = segmentation.create_from_spec(args.engine)
     scores = {r: [] for r in radii}
     count = 0
     for _, crop, labels, _ in annotated_crops(args.dataset, args.murals):
         n, comp, stats, _ = cv2.connectedComponentsWithStats((labels == 1).astype(np.uint8), connectivity=8)
-        regions = [c for c in range(1, n) if 30 <= stats[c, 4] <= 3000]
+        regions = [c for c in range(1, n) if smallest <= stats[c, 4] <= largest]
         if not regions:
             continue
         session = segmenter.session(crop)
@@ -50,19 +52,25 @@ def main() -> int:
             y, x = np.unravel_index(int(np.argmax(inside)), inside.shape)
             mask = session.predict([segmentation.Click(float(x), float(y), True)]).full_mask(*labels.shape)
             for r in radii:
-                m = mask if r is None else mask & near_positive_clicks([(x, y, True)], r, labels.shape)
+                if r is None:
+                    m = mask
+                elif r < 0:  # the first --within: the mask clipped to a disk
+                    m = mask & near_positive_clicks([(x, y, True)], -r, labels.shape)
+                else:
+                    m = limit_to_clicks(mask, crop, [(x, y, True)], r)
                 iou = (m & region).sum() / max(1, (m | region).sum())
                 scores[r].append((iou, m.sum() > 5 * region.sum()))
             count += 1
         if count >= args.limit:
             break
     base = np.mean([s[0] for s in scores[None]])
-    print(f"{count} real paint-loss regions of 30–3,000 px, one click each ({args.engine})")
+    print(f"{count} real paint-loss regions of {smallest:,}–{largest:,} px, one click each ({args.engine})")
     print("| click | mean IoU | flooded (> 5× the loss) | IoU vs unlimited |\n|---|---:|---:|---:|")
     for r, values in scores.items():
         iou = np.mean([v[0] for v in values])
         flooded = sum(v[1] for v in values)
-        name = "unlimited (baseline)" if r is None else f"--within {r:g}"
+        name = ("unlimited (baseline)" if r is None else f"disk clip {-r:g} (the first --within)" if r < 0
+                else f"--within {r:g}")
         print(f"| {name} | {iou:.3f} | {flooded} of {len(values)} | {iou / base:.2f}× |")
     return 0
 

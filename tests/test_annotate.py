@@ -243,3 +243,37 @@ def test_a_saved_crop_is_revised_over_its_labels_and_both_annotators_are_kept(tm
     assert record["seconds"] >= record["revisions"][0]["seconds"]
     with pytest.raises(AnnotationError, match="no saved crop"):
         Session.revise(tmp_path / "x", tmp_path / "dataset", "nope", image.parent)
+
+
+def test_within_keeps_the_fleck_not_a_disk_where_the_model_took_the_dark_paint():
+    from muralstudio.ops.annotate import limit_to_clicks
+
+    rgb = np.full((80, 80, 3), 25, np.uint8)  # a black robe
+    rgb[38:43, 36:44] = (225, 210, 180)  # a 5×8 pale fleck of bare ground
+    flooded = np.ones((80, 80), bool)  # the click model took the whole robe
+    kept = limit_to_clicks(flooded, rgb, [(40, 40, True)], 10)
+    fleck = np.zeros((80, 80), bool)
+    fleck[38:43, 36:44] = True
+    assert (kept == fleck).all()
+    honest = np.zeros((80, 80), bool)  # a model mask that did not flood is only clipped
+    honest[30:50, 39:41] = True
+    assert (limit_to_clicks(honest, rgb, [(40, 40, True)], 5) == (honest & (np.hypot(
+        *np.mgrid[0:80, 0:80] - 40) <= 5.5))).sum() >= honest[35:46].sum() - 2
+
+
+def test_list_and_delete_say_which_item_is_which(tmp_path, image, capsys):
+    from muralstudio.cli import main
+
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(image), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "stroke", s, "--class", "crack", "--points", "0,0;20,10", "--radius", "1"]) == 0
+    assert main(["annotate", "polygon", s, "--class", "paint-loss", "--points", "50,50;60,50;60,60"]) == 0
+    capsys.readouterr()
+    assert main(["annotate", "list", s]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("#0 stroke crack: 2 points, radius 1;")
+    assert lines[1].startswith("#1 polygon paint-loss: 3 points;") and "box 50,50," in lines[1]
+    assert main(["annotate", "delete", s, "0"]) == 0
+    assert "removed #0 stroke crack" in capsys.readouterr().out
+    assert main(["annotate", "delete", s, "7"]) == 2
+    assert main(["annotate", "show", s, "--out", str(tmp_path / "o.png"), "--no-marks"]) == 0

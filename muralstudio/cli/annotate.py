@@ -12,9 +12,11 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate undo SESSION [--click]             (the last item, or the last clicks)
   muralstudio annotate delete SESSION ITEM                (any item, not only the last)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
+  muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
-        [--outline] [--zoom X,Y,W,H] [--smooth]  (outlines on the untouched image; a part of
-                                          the crop; enlarged bicubically)
+        [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks]  (outlines on the untouched
+                                          image; a part of the crop; enlarged bicubically;
+                                          without click dots and numbers)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
   muralstudio annotate revise SESSION --dataset D --name CROP --murals FOLDER
                                           (reopen a saved crop; save it again when done)
@@ -71,7 +73,8 @@ def add_arguments(parser) -> None:
     click.add_argument("--click", action="append", required=True, type=_parse_click, metavar="X,Y,+|-")
     click.add_argument("--within", type=float, default=None, metavar="PX",
                        help="keep only pixels within PX of a positive click: a small loss in dark "
-                            "paint stays a small loss instead of taking the whole dark region")
+                            "paint stays a small loss instead of taking the whole dark region "
+                            "(where the model filled the disk, the fleck's own colour region is kept)")
     for name in ("stroke", "polygon"):
         p = sub.add_parser(name, help=f"paint a {name} of a class")
         p.add_argument("session", type=Path)
@@ -109,8 +112,12 @@ def add_arguments(parser) -> None:
     show.add_argument("--out", type=Path, required=True)
     show.add_argument("--outline", action="store_true", help="outlines only, on the untouched image")
     show.add_argument("--zoom", type=_box, help="show only X,Y,W,H of the crop, enlarged")
+    show.add_argument("--no-marks", action="store_true",
+                      help="leave out the click dots and item numbers (they hide small flecks)")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
+    listing = sub.add_parser("list", help="one line per item: number, kind, class, pixels, box")
+    listing.add_argument("session", type=Path)
     save = sub.add_parser("save", help="write the label map and the record into a dataset")
     save.add_argument("session", type=Path)
     save.add_argument("--dataset", type=Path, required=True)
@@ -144,13 +151,21 @@ def run(args) -> int:
     elif action == "undo":
         session.undo()
     elif action == "delete":
+        if not (0 <= args.item < len(session.items)):
+            session.delete(args.item)  # says there is no such item
+        removed = session.describe(args.item)
         session.delete(args.item)
+        print(f"removed {removed} (later items move up by one)")
+    elif action == "list":
+        for index in range(len(session.items)):
+            print(session.describe(index))
     elif action == "move":
         session.move(args.item, args.to)
     elif action == "show":
         from muralstudio.core import imageio
 
-        imageio.write_png(args.out, session.overlay(tint=not args.outline, box=args.zoom, smooth=args.smooth))
+        imageio.write_png(args.out, session.overlay(tint=not args.outline, box=args.zoom, smooth=args.smooth,
+                                                    marks=not args.no_marks))
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes)

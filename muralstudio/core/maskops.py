@@ -201,12 +201,13 @@ def _densify(points) -> tuple[np.ndarray, np.ndarray]:
 
 
 def snap_to_line(gray: np.ndarray, points, reach: float, dark: bool | None = None,
-                 bend_cost: float = 0.15) -> list[tuple[float, float]]:
+                 bend_cost: float = 0.15, stray_cost: float = 0.02) -> list[tuple[float, float]]:
     """Move a roughly placed polyline onto the thin line it follows (a crack, a scratch): each
     point along it slides at most ``reach`` px across the path, the slide changing by at most one
     pixel from point to point, choosing the slides that collect the most line response
     (dynamic programming; ``bend_cost`` per pixel of change keeps the path calm where the line
-    fades). ``dark``: follow a dark line (True), a light one (False) or whichever collects more
+    fades; ``stray_cost`` per pixel away from the typed path keeps it off a stronger line
+    nearby). ``dark``: follow a dark line (True), a light one (False) or whichever collects more
     (None). Returns the snapped polyline, simplified to within half a pixel."""
     dense, normals = _densify(points)
     if len(dense) < 2 or reach < 1:
@@ -218,7 +219,7 @@ def snap_to_line(gray: np.ndarray, points, reach: float, dark: bool | None = Non
     for polarity in ((True, False) if dark is None else (dark,)):
         response = line_response(gray, polarity)
         score = ndimage.map_coordinates(response, [ys.ravel(), xs.ravel()], order=1, mode="nearest")
-        score = score.reshape(xs.shape)
+        score = score.reshape(xs.shape) - stray_cost * np.abs(offsets)[None]
         choice, total = _best_slides(score, bend_cost)
         if best is None or total > best[1]:
             best = (choice, total)

@@ -59,6 +59,56 @@ def near_positive_clicks(clicks, radius: float, shape) -> np.ndarray:
     return near > 0
 
 
+def fleck_region(rgb: np.ndarray, x: float, y: float, radius: float) -> np.ndarray:
+    """The small loss under a click, found by colour alone: pixels within ``radius`` of (x, y)
+    whose Lab colour is nearer the clicked pixel's than the colour at the disk's rim, connected
+    to the click; empty when the click's colour is hardly unlike the rim's. Used where the
+    click model took the paint around a fleck."""
+    import cv2
+    from scipy import ndimage
+
+    h, w = rgb.shape[:2]
+    cx, cy, r = int(round(x)), int(round(y)), max(2, int(round(radius)))
+    x0, y0, x1, y1 = max(0, cx - r), max(0, cy - r), min(w, cx + r + 1), min(h, cy + r + 1)
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2LAB).astype(np.float32)
+    px, py = cx - x0, cy - y0
+    seed = np.median(lab[max(0, py - 1):py + 2, max(0, px - 1):px + 2].reshape(-1, 3), axis=0)
+    yy, xx = np.mgrid[0:lab.shape[0], 0:lab.shape[1]]
+    distance = np.hypot(xx - px, yy - py)
+    rim = np.median(lab[(distance > r - 3) & (distance <= r)], axis=0)
+    out = np.zeros((h, w), bool)
+    if np.linalg.norm(seed - rim) < MIN_CONTRAST:  # the click's colour goes on past the rim
+        return out
+    nearer = (np.linalg.norm(lab - seed, axis=2) < np.linalg.norm(lab - rim, axis=2)) & (distance <= r)
+    parts, _ = ndimage.label(nearer)
+    if parts[py, px]:
+        out[y0:y1, x0:x1] = parts == parts[py, px]
+    return out
+
+
+MIN_CONTRAST = 10.0  # Lab units between a fleck and the paint around it
+RIM = 1.5  # the rim a little beyond the disk: the paint around the fleck, not its own edge
+
+
+def limit_to_clicks(mask: np.ndarray, rgb: np.ndarray, clicks, radius: float,
+                    flooded_share: float = 0.6) -> np.ndarray:
+    """``--within``: keep the click model's mask within ``radius`` of its positive clicks; where
+    it fills most of a click's disk (it took the dark paint around a fleck, and clipping would
+    leave a plain disk), the fleck's own colour region replaces it there. Measured by
+    ``bench/click_small_losses.py``."""
+    shape = mask.shape
+    kept = mask & near_positive_clicks(clicks, radius, shape)
+    for x, y, positive in clicks:
+        if not positive:
+            continue
+        disk = near_positive_clicks([(x, y, True)], radius, shape)
+        if (mask & disk).sum() > flooded_share * disk.sum():
+            fleck = fleck_region(rgb, x, y, RIM * radius) & disk
+            if fleck.any():  # else a uniform region: the clipped mask is the honest answer
+                kept = (kept & ~disk) | fleck
+    return kept
+
+
 @dataclass
 class Stroke:
     """A brush stroke (a polyline of ``radius``) or a filled polygon painting ``label``."""
@@ -244,7 +294,7 @@ class Session:
             clicks = [segmentation.Click(x, y, p) for x, y, p in item.clicks[:end]]
             mask = model.predict(clicks, previous).full_mask(h, w)
             if item.within:
-                mask &= near_positive_clicks(item.clicks[:end], item.within, (h, w))
+                mask = limit_to_clicks(mask, self.crop(), item.clicks[:end], item.within)
             previous = mask
         imageio.write_png(self._mask_path(index), previous.astype(np.uint8) * 255)
 
@@ -386,7 +436,8 @@ class Session:
             labels[self.item_mask(i)] = item.label
         return labels
 
-    def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False) -> np.ndarray:
+    def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
+                marks: bool = True) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
         the untouched image), element numbers and a coordinate grid (crop pixels), at least 800
         px wide so a reviewer can read it. ``box`` (x, y, w, h) zooms into part of the crop;
@@ -434,7 +485,7 @@ class Session:
         for gy in range((y0 + step - 1) // step * step, y0 + h, step):
             cv2.line(out, (0, int((gy - y0) * scale)), (out.shape[1], int((gy - y0) * scale)), (0, 0, 0), 1)
             cv2.putText(out, str(gy), (2, int((gy - y0) * scale) + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
-        for i, item in enumerate(self.items):
+        for i, item in enumerate(self.items if marks else []):  # marks=False: the flecks unhidden
             if item.kind == "element":
                 for x, y, positive in item.clicks:
                     x, y = x - x0, y - y0
@@ -449,6 +500,18 @@ class Session:
                     cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
         return out
+
+    def describe(self, index: int) -> str:
+        """One line on item ``index``: kind, class, clicks or points, pixels, box."""
+        item = self.items[index]
+        names = class_names(self.data["classes"])
+        mask = self.item_mask(index)
+        ys, xs = np.nonzero(mask)
+        box = f"box {xs.min()},{ys.min()},{xs.max() - xs.min() + 1},{ys.max() - ys.min() + 1}" if xs.size else "empty"
+        what = (f"{len(item.clicks)} clicks" + (f", within {item.within:g}" if item.within else "")
+                if item.kind == "element" else f"{len(item.points)} points"
+                + (f", radius {item.radius:g}" if item.kind == "stroke" else ""))
+        return f"#{index} {item.kind} {names[item.label]}: {what}; {int(mask.sum())} px, {box}"
 
     def summary(self) -> dict:
         labels = self.label_map()
