@@ -326,3 +326,20 @@ def test_bench_on_real_damage_reports_false_alarms_and_intervals(tmp_path):
     loss = scores["paint loss"]
     assert loss["crops_with_damage"] == 2 and scores["craquelure"]["crops_with_damage"] == 0
     assert loss["f1_interval"][0] <= loss["f1"] <= loss["f1_interval"][1]
+
+
+def test_mirror_averaging_makes_the_detector_blind_to_mirroring():
+    from muralstudio.engines import detection
+
+    tile = np.random.default_rng(3).integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    tile[20:40, 10:50] = 30  # some structure
+    plain = detection.create("resunet")
+    averaged = detection.create("resunet", flips=True)
+    mirrored = np.ascontiguousarray(tile[:, ::-1])
+    a, b = averaged.probabilities(tile), averaged.probabilities(mirrored)[:, :, ::-1]
+    np.testing.assert_allclose(a, b, atol=1e-5)  # the same answer for the mirror image
+    assert not np.allclose(plain.probabilities(tile), plain.probabilities(mirrored)[:, :, ::-1], atol=1e-5)
+    from muralstudio.engines.detect_resunet import RealDamageResUNetDetector
+    from muralstudio.engines.settings import schema_of
+
+    assert "flips" in [s.name for s in schema_of(RealDamageResUNetDetector)]  # the dock shows it

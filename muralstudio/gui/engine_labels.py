@@ -5,6 +5,10 @@ schemas live in Qt-free engine modules; the window translates them in the contex
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 ENGINE_SETTING_TEXTS = [
+    QT_TRANSLATE_NOOP("EngineSetting", 'Weights'),
+    QT_TRANSLATE_NOOP("EngineSetting", 'other weights of the same network (default: the shipped ones)'),
+    QT_TRANSLATE_NOOP("EngineSetting", 'Average mirror images'),
+    QT_TRANSLATE_NOOP("EngineSetting", 'average the detection over the window and its three mirror images (4× the time; on the real-damage validation crops it halved the false alarms on dark paint)'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Edge σ'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Canny σ of the edges outside the hole'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Keep outside edges'),
