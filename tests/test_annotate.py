@@ -277,3 +277,22 @@ def test_list_and_delete_say_which_item_is_which(tmp_path, image, capsys):
     assert "removed #0 stroke crack" in capsys.readouterr().out
     assert main(["annotate", "delete", s, "7"]) == 2
     assert main(["annotate", "show", s, "--out", str(tmp_path / "o.png"), "--no-marks"]) == 0
+
+
+def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
+    from muralstudio.cli import main
+    from muralstudio.ops.annotate import pale_fleck_candidates
+
+    rgb = np.full((100, 140, 3), 200, np.uint8)
+    rgb[20:80, 20:100] = 30  # a dark robe
+    rgb[40:43, 50:53] = 220  # a 3×3 flake of bare ground in it
+    rgb[60:62, 80:82] = 45  # a faint speck: below the contrast asked for
+    found = pale_fleck_candidates(rgb, contrast=60)
+    assert [(c["x"], c["y"], c["area"]) for c in found] == [(51, 41, 9)]
+    assert pale_fleck_candidates(rgb, contrast=60, where=np.zeros((100, 140), bool)) == []
+    path = tmp_path / "robe.png"
+    imageio.write_png(path, rgb)
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--out", str(tmp_path / "c.png")]) == 0
+    assert (tmp_path / "c.png").exists()

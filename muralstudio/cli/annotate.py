@@ -13,6 +13,8 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate delete SESSION ITEM                (any item, not only the last)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
+  muralstudio annotate flecks SESSION [--inside confusable] [--out candidates.png]
+                                          (pale specks that may be flakes of loss, to judge)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
         [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks]  (outlines on the untouched
                                           image; a part of the crop; enlarged bicubically;
@@ -116,6 +118,14 @@ def add_arguments(parser) -> None:
                       help="leave out the click dots and item numbers (they hide small flecks)")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
+    flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "
+                                           "to judge by eye; nothing is marked)")
+    flecks.add_argument("session", type=Path)
+    flecks.add_argument("--contrast", type=float, default=45.0,
+                        help="how much lighter than the paint around (Lab lightness 0–255, default 45)")
+    flecks.add_argument("--radius", type=int, default=4, help="largest speck radius in px (default 4)")
+    flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
+    flecks.add_argument("--out", type=Path, help="also write the crop with the candidates ringed and numbered")
     listing = sub.add_parser("list", help="one line per item: number, kind, class, pixels, box")
     listing.add_argument("session", type=Path)
     save = sub.add_parser("save", help="write the label map and the record into a dataset")
@@ -156,6 +166,20 @@ def run(args) -> int:
         removed = session.describe(args.item)
         session.delete(args.item)
         print(f"removed {removed} (later items move up by one)")
+    elif action == "flecks":
+        from muralstudio.ops.annotate import class_index, pale_fleck_candidates
+
+        where = None
+        if args.inside:
+            where = session.label_map() == class_index(session.data["classes"], args.inside)
+        found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where)
+        for number, c in enumerate(found):
+            print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}")
+        if args.out:
+            from muralstudio.core import imageio
+
+            imageio.write_png(args.out, session.candidates_overlay(found))
+            print(f"candidates -> {args.out}")
     elif action == "list":
         for index in range(len(session.items)):
             print(session.describe(index))

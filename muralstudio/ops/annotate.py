@@ -109,6 +109,28 @@ def limit_to_clicks(mask: np.ndarray, rgb: np.ndarray, clicks, radius: float,
     return kept
 
 
+def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45.0,
+                          where: np.ndarray | None = None) -> list[dict]:
+    """Pale specks smaller than a disk of ``radius`` standing out by at least ``contrast`` (Lab
+    lightness, 0–255 scale) from the paint around them — where flakes of loss show the ground
+    through dark paint — as candidates for an annotator to judge: ``x``, ``y`` (centre),
+    ``area`` and ``contrast``, strongest first. ``where``: only specks touching these pixels."""
+    import cv2
+
+    lightness = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    rise = lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, disk)  # white top-hat
+    count, parts, stats, centres = cv2.connectedComponentsWithStats((rise >= contrast).astype(np.uint8), connectivity=8)
+    found = []
+    for index in range(1, count):
+        region = parts == index
+        if where is not None and not where[region].any():
+            continue
+        found.append({"x": int(round(centres[index][0])), "y": int(round(centres[index][1])),
+                      "area": int(stats[index, cv2.CC_STAT_AREA]), "contrast": float(rise[region].max())})
+    return sorted(found, key=lambda c: -c["contrast"])
+
+
 @dataclass
 class Stroke:
     """A brush stroke (a polyline of ``radius``) or a filled polygon painting ``label``."""
@@ -512,6 +534,20 @@ class Session:
                 if item.kind == "element" else f"{len(item.points)} points"
                 + (f", radius {item.radius:g}" if item.kind == "stroke" else ""))
         return f"#{index} {item.kind} {names[item.label]}: {what}; {int(mask.sum())} px, {box}"
+
+    def candidates_overlay(self, candidates: list[dict]) -> np.ndarray:
+        """The crop, enlarged like :meth:`overlay`, with each candidate ringed and numbered."""
+        import cv2
+
+        rgb = self.crop().copy()
+        scale = max(1.0, 800 / rgb.shape[1])
+        out = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        for number, c in enumerate(candidates):
+            centre = (int(c["x"] * scale), int(c["y"] * scale))
+            cv2.circle(out, centre, int(max(4, np.sqrt(c["area"]) * scale)) + 3, (0, 255, 255), 1)
+            cv2.putText(out, str(number), (centre[0] + 6, centre[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
+                        (255, 255, 0), 1)
+        return out
 
     def summary(self) -> dict:
         labels = self.label_map()
