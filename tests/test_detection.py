@@ -343,3 +343,17 @@ def test_mirror_averaging_makes_the_detector_blind_to_mirroring():
     from muralstudio.engines.settings import schema_of
 
     assert "flips" in [s.name for s in schema_of(RealDamageResUNetDetector)]  # the dock shows it
+
+
+def test_fleck_detector_proposes_pale_flakes_in_dark_paint_and_leaves_pale_areas_alone():
+    from muralstudio.engines import detection
+
+    rgb = np.full((120, 160, 3), 215, np.uint8)  # pale ground
+    rgb[20:100, 20:100] = 25  # a black robe
+    rgb[50:54, 40:44] = 225  # a flake of loss in it
+    rgb[30:90, 115:150] = 240  # a broad pale area: painted, not a fleck
+    result = detection.detect(rgb, detection.create("flecks"))
+    loss = result.mask("paint loss", 0.5)
+    assert loss[50:54, 40:44].all()
+    assert loss.sum() <= 2 * 16 and not loss[30:90, 115:150].any()
+    assert not result.mask("craquelure", 0.5).any()

@@ -175,6 +175,14 @@ def stroke_mask(points, radius: float, hardness: float, shape) -> tuple[tuple[in
     return (x0, y0), alpha
 
 
+def pale_speck_rise(rgb: np.ndarray, radius: int = 4) -> np.ndarray:
+    """How much lighter each pixel is than the paint around it, for specks smaller than a disk of
+    ``radius`` (a white top-hat of the Lab lightness, 0–255 scale): flakes of loss showing the
+    ground through dark paint stand out, broad pale areas do not."""
+    lightness = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    return lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, _disk(int(radius)))
+
+
 def line_response(gray: np.ndarray, dark: bool) -> np.ndarray:
     """How much each pixel lies on a thin dark (or light) line, 0–1: a Sato ridge filter at
     1–2 px scales, normalised by its 99.5th percentile."""

@@ -117,9 +117,9 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
     ``area`` and ``contrast``, strongest first. ``where``: only specks touching these pixels."""
     import cv2
 
-    lightness = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
-    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    rise = lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, disk)  # white top-hat
+    from muralstudio.core.maskops import pale_speck_rise
+
+    rise = pale_speck_rise(rgb, radius)
     count, parts, stats, centres = cv2.connectedComponentsWithStats((rise >= contrast).astype(np.uint8), connectivity=8)
     found = []
     for index in range(1, count):

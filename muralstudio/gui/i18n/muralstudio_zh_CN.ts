@@ -360,126 +360,146 @@
     <name>EngineSetting</name>
     <message>
         <location filename="../engine_labels.py" line="8" />
+        <source>Fleck radius (px)</source>
+        <translation>斑点半径（像素）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="9" />
+        <source>largest fleck radius in px</source>
+        <translation>斑点的最大半径（像素）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="10" />
+        <source>Contrast</source>
+        <translation>对比度</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="11" />
+        <source>how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.9 % of the intact dark paint of the real-damage training crops</source>
+        <translation>斑点须比周围颜料亮多少（Lab 明度，0–255）：取 80 时，真实病害训练集中 1.9% 的完好深色颜料被标出</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="12" />
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="9" />
+        <location filename="../engine_labels.py" line="13" />
         <source>other weights of the same network (default: the shipped ones)</source>
         <translation>同一网络的其他权重（默认：随软件提供的权重）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="10" />
+        <location filename="../engine_labels.py" line="14" />
         <source>Average mirror images</source>
         <translation>平均镜像结果</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="11" />
+        <location filename="../engine_labels.py" line="15" />
         <source>average the detection over the window and its three mirror images (4× the time; on the real-damage validation crops it halved the false alarms on dark paint)</source>
         <translation>对窗口及其三个镜像的检测结果取平均（耗时 4 倍；在真实病害验证集上使深色颜料上的误报减半）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="12" />
+        <location filename="../engine_labels.py" line="16" />
         <source>Edge σ</source>
         <translation>边缘 σ</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="13" />
+        <location filename="../engine_labels.py" line="17" />
         <source>Canny σ of the edges outside the hole</source>
         <translation>缺损区外边缘的 Canny σ</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="14" />
+        <location filename="../engine_labels.py" line="18" />
         <source>Keep outside edges</source>
         <translation>保留缺损区外的边缘</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="15" />
+        <location filename="../engine_labels.py" line="19" />
         <source>keep the true edges outside the hole</source>
         <translation>保留缺损区外的真实边缘</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="16" />
+        <location filename="../engine_labels.py" line="20" />
         <source>Radius (px)</source>
         <translation>半径（像素）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="17" />
+        <location filename="../engine_labels.py" line="21" />
         <source>radius of the Telea fill it corrects</source>
         <translation>所校正的 Telea 填补的半径</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="18" />
+        <location filename="../engine_labels.py" line="22" />
         <source>Add the wall's grain</source>
         <translation>加入壁面纹理</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="19" />
+        <location filename="../engine_labels.py" line="23" />
         <source>add noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall</source>
         <translation>加入与周围细节起伏相当的噪声，使大面积填补不比壁面更平滑</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="20" />
+        <location filename="../engine_labels.py" line="24" />
         <source>neighbourhood (px) each filled pixel is computed from</source>
         <translation>计算每个填补像素所用的邻域（像素）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="21" />
+        <location filename="../engine_labels.py" line="25" />
         <source>Patch size (px)</source>
         <translation>块大小（像素）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="22" />
+        <location filename="../engine_labels.py" line="26" />
         <source>side of the patches compared (odd)</source>
         <translation>比较的图像块边长（奇数）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="23" />
+        <location filename="../engine_labels.py" line="27" />
         <source>Passes per level</source>
         <translation>每层迭代次数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="24" />
+        <location filename="../engine_labels.py" line="28" />
         <source>refinement passes per pyramid level</source>
         <translation>每个金字塔层的细化次数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="25" />
+        <location filename="../engine_labels.py" line="29" />
         <source>Search rounds</source>
         <translation>搜索轮数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="26" />
+        <location filename="../engine_labels.py" line="30" />
         <source>PatchMatch propagation/search rounds per pass</source>
         <translation>每次迭代的 PatchMatch 传播/搜索轮数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="27" />
+        <location filename="../engine_labels.py" line="31" />
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="28" />
+        <location filename="../engine_labels.py" line="32" />
         <source>random seed (same seed, same fill)</source>
         <translation>随机种子（相同种子，相同填补）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="29" />
+        <location filename="../engine_labels.py" line="33" />
         <source>Pyramid levels</source>
         <translation>金字塔层数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="30" />
+        <location filename="../engine_labels.py" line="34" />
         <source>pyramid levels</source>
         <translation>金字塔层数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="31" />
+        <location filename="../engine_labels.py" line="35" />
         <source>Synthesise texture</source>
         <translation>合成纹理</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="32" />
+        <location filename="../engine_labels.py" line="36" />
         <source>copy each pixel from its best match at the finest level (texture) instead of averaging the votes (smoother)</source>
         <translation>在最精细层从最佳匹配处复制每个像素（保留纹理），而不是平均投票（更平滑）</translation>
     </message>

@@ -1,0 +1,42 @@
+"""``flecks`` detector: pale specks in darker paint (a white top-hat of the lightness), the
+commonest real paint loss on our validation walls — flakes showing the ground through dark
+robes, hair and outlines. No learning, no weights: it proposes flecks for review and finds no
+large losses and no cracks (see models/detect-resunet-real.md, "Tried", for its figures)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from muralstudio.engines import registry
+from muralstudio.engines.detection import DAMAGE_CLASSES, Detector
+from muralstudio.engines.settings import Setting
+
+
+@registry.register("detector", "flecks")
+class PaleFleckDetector(Detector):
+    name = "flecks"
+    version = "1"
+    classes = DAMAGE_CLASSES
+    multiple = 1
+    memory_mb = 40
+    settings = (Setting("radius", "int", 4, 2, 12, help="largest fleck radius in px", label="Fleck radius (px)"),
+                Setting("contrast", "float", 80.0, 10.0, 200.0,
+                        help="how much lighter than the paint around a fleck must be (Lab lightness, "
+                             "0–255): 80 flags 1.9 % of the intact dark paint of the real-damage "
+                             "training crops",
+                        label="Contrast"))
+
+    def __init__(self, device: str = "cpu", radius: int = 4, contrast: float = 80.0, **params):
+        super().__init__(device, radius=int(radius), contrast=float(contrast), **params)
+        self.radius, self.contrast = int(radius), float(contrast)
+
+    def probabilities(self, tile: np.ndarray) -> np.ndarray:
+        from muralstudio.core.maskops import pale_speck_rise
+
+        # a rise of ``contrast`` maps to 0.5, the default threshold, so the dock's sensitivity
+        # slider moves the contrast asked for
+        loss = np.clip(pale_speck_rise(tile, self.radius) / (2 * self.contrast), 0, 1).astype(np.float32)
+        out = np.zeros((len(self.classes),) + loss.shape, np.float32)
+        out[self.classes.index("paint loss")] = loss
+        out[0] = 1 - loss
+        return out
