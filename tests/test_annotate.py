@@ -296,3 +296,11 @@ def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
     assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
     assert main(["annotate", "flecks", s, "--contrast", "60", "--out", str(tmp_path / "c.png")]) == 0
     assert (tmp_path / "c.png").exists()
+
+
+def test_vertices_on_the_outer_edge_of_the_crop_are_pulled_in(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")  # 160×120
+    session.stroke("paint-loss", [(-0.5, -0.5), (20, -0.5), (20, 10), (-1, 10)], 0, polygon=True)
+    assert session.items[0].points[0] == [0.0, 0.0] and session.label_map()[0, 0] == 1
+    with pytest.raises(AnnotationError, match="outside"):
+        session.stroke("crack", [(5, 5), (170, 5)], radius=1)

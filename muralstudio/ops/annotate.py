@@ -350,6 +350,10 @@ class Session:
         crack typed a pixel or two off lands on the crack."""
         from muralstudio.core import maskops
 
+        h, w = self.shape
+        # a vertex up to a pixel outside the crop (on a border pixel's outer edge) is pulled in
+        points = [(min(max(float(x), 0.0), float(w)) if -1 <= x <= w + 1 else x,
+                   min(max(float(y), 0.0), float(h)) if -1 <= y <= h + 1 else y) for x, y in points]
         for x, y in points:
             self._check_point(x, y, on_border=True)
         if len(points) < (3 if polygon else 1):
