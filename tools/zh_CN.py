@@ -113,7 +113,7 @@ ZH_CN = {
     'Fleck radius (px)': '斑点半径（像素）',
     'largest fleck radius in px': '斑点的最大半径（像素）',
     'Contrast': '对比度',
-    'how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.9 % of the intact dark paint of the real-damage training crops': '斑点须比周围颜料亮多少（Lab 明度，0–255）：取 80 时，真实病害训练集中 1.9% 的完好深色颜料被标出',
+    'how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.5 % of the intact dark paint of the reviewed real-damage training crops': '斑点须比周围颜料亮多少（Lab 明度，0–255）：取 80 时，复核后的真实病害训练集中 1.5% 的完好深色颜料被标出',
     'Edge σ': '边缘 σ',
     'Canny σ of the edges outside the hole': '缺损区外边缘的 Canny σ',
     'Keep outside edges': '保留缺损区外的边缘',

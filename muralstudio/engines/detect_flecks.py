@@ -22,8 +22,8 @@ class PaleFleckDetector(Detector):
     settings = (Setting("radius", "int", 4, 2, 12, help="largest fleck radius in px", label="Fleck radius (px)"),
                 Setting("contrast", "float", 80.0, 10.0, 200.0,
                         help="how much lighter than the paint around a fleck must be (Lab lightness, "
-                             "0–255): 80 flags 1.9 % of the intact dark paint of the real-damage "
-                             "training crops",
+                             "0–255): 80 flags 1.5 % of the intact dark paint of the reviewed "
+                             "real-damage training crops",
                         label="Contrast"))
 
     def __init__(self, device: str = "cpu", radius: int = 4, contrast: float = 80.0, **params):

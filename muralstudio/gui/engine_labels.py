@@ -8,7 +8,7 @@ ENGINE_SETTING_TEXTS = [
     QT_TRANSLATE_NOOP("EngineSetting", 'Fleck radius (px)'),
     QT_TRANSLATE_NOOP("EngineSetting", 'largest fleck radius in px'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Contrast'),
-    QT_TRANSLATE_NOOP("EngineSetting", 'how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.9 % of the intact dark paint of the real-damage training crops'),
+    QT_TRANSLATE_NOOP("EngineSetting", 'how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.5 % of the intact dark paint of the reviewed real-damage training crops'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Weights'),
     QT_TRANSLATE_NOOP("EngineSetting", 'other weights of the same network (default: the shipped ones)'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Average mirror images'),

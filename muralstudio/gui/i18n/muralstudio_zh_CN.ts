@@ -375,8 +375,8 @@
     </message>
     <message>
         <location filename="../engine_labels.py" line="11" />
-        <source>how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.9 % of the intact dark paint of the real-damage training crops</source>
-        <translation>斑点须比周围颜料亮多少（Lab 明度，0–255）：取 80 时，真实病害训练集中 1.9% 的完好深色颜料被标出</translation>
+        <source>how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.5 % of the intact dark paint of the reviewed real-damage training crops</source>
+        <translation>斑点须比周围颜料亮多少（Lab 明度，0–255）：取 80 时，复核后的真实病害训练集中 1.5% 的完好深色颜料被标出</translation>
     </message>
     <message>
         <location filename="../engine_labels.py" line="12" />
