@@ -125,10 +125,11 @@ def run(out=sys.stdout) -> int:
         names = registry.available("detector")
         if not names:
             return "skipped: no detector installed"
-        result = detection.detect(state["damaged"], detection.create(names[0]))
+        name = detection.DEFAULT_DETECTOR if detection.DEFAULT_DETECTOR in names else names[0]
+        result = detection.detect(state["damaged"], detection.create(name))
         score = metrics.iou(state["masks"]["loss"], result.mask("paint loss", min_area=16))
         _require(score > 0.5, f"paint-loss IoU {score:.2f}")
-        return f"{names[0]}, paint-loss IoU {score:.2f}"
+        return f"{name}, paint-loss IoU {score:.2f}"
 
     def label():
         names = registry.available("labeler")

@@ -1378,6 +1378,7 @@ def test_snap_to_line_puts_a_rough_brush_stroke_on_the_crack_as_one_undo_step(wi
     pixels = np.full((200, 300, 3), 190, np.uint8)
     pixels[100, 20:280] = 50  # a dark crack one pixel high
     window.set_document(Document.from_array(pixels, name="crack"))
+    window.tool_actions["brush"].trigger()  # an earlier test may have left the eraser on
     window.brush_size.setValue(2)
     window.snap_strokes.setChecked(True)
     layer = window.target_mask_layer()

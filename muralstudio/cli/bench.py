@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from muralstudio.core.bands import parse_ratio
+from muralstudio.engines.detection import DEFAULT_DETECTOR
 
 NAME = "bench"
 HELP = "benchmarks (inpaint, clicks, detect, label)"
@@ -45,7 +46,7 @@ def add_arguments(parser) -> None:
     bd.add_argument("--synthetic", choices=("loss", "cracks"), default=None,
                     help="render synthetic paint loss or craquelure on the images and score that class")
     bd.add_argument("--split", choices=("all", "train", "val"), default="all")
-    bd.add_argument("--engine", default="resunet", help="comma-separated detector names")
+    bd.add_argument("--engine", default=DEFAULT_DETECTOR, help="comma-separated detector names")
     bd.add_argument("--class", dest="damage_class", default=None,
                     help="class scored against the masks (default craquelure, or the synthetic kind)")
     bd.add_argument("--threshold", type=float, default=None)

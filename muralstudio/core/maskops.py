@@ -184,13 +184,11 @@ def pale_speck_rise(rgb: np.ndarray, radius: int = 4) -> np.ndarray:
 
 
 def line_response(gray: np.ndarray, dark: bool) -> np.ndarray:
-    """How much each pixel lies on a thin dark (or light) line, 0–1: a Sato ridge filter at
-    1–2 px scales, normalised by its 99.5th percentile."""
+    """How much each pixel lies on a thin dark (or light) line: a Sato ridge filter at 1–2 px
+    scales (unnormalised; :func:`snap_to_line` scales it within the stroke's reach)."""
     from skimage.filters import sato
 
-    response = sato(np.asarray(gray, np.float32), sigmas=(1.0, 2.0), black_ridges=dark)
-    top = float(np.percentile(response, 99.5))
-    return np.clip(response / top, 0, 1).astype(np.float32) if top > 0 else np.zeros_like(response, np.float32)
+    return sato(np.asarray(gray, np.float32), sigmas=(1.0, 2.0), black_ridges=dark).astype(np.float32)
 
 
 def _densify(points) -> tuple[np.ndarray, np.ndarray]:
@@ -227,10 +225,13 @@ def snap_to_line(gray: np.ndarray, points, reach: float, dark: bool | None = Non
     for polarity in ((True, False) if dark is None else (dark,)):
         response = line_response(gray, polarity)
         score = ndimage.map_coordinates(response, [ys.ravel(), xs.ravel()], order=1, mode="nearest")
-        score = score.reshape(xs.shape) - stray_cost * np.abs(offsets)[None]
-        choice, total = _best_slides(score, bend_cost)
-        if best is None or total > best[1]:
-            best = (choice, total)
+        raw = score.reshape(xs.shape)
+        # the strongest line within reach counts 1, whatever the contrast of the photograph
+        score = raw / max(float(raw.max()), 1e-6) - stray_cost * np.abs(offsets)[None]
+        choice, _ = _best_slides(score, bend_cost)
+        collected = float(raw[np.arange(len(dense)), choice].sum())  # dark or light: the stronger line
+        if best is None or collected > best[1]:
+            best = (choice, collected)
     rows = np.arange(len(dense))
     snapped = np.stack([xs[rows, best[0]], ys[rows, best[0]]], axis=1).astype(np.float32)
     simple = cv2.approxPolyDP(snapped.reshape(-1, 1, 2), 0.5, False).reshape(-1, 2)

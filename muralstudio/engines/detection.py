@@ -23,6 +23,9 @@ from muralstudio.core.imageio import to_rgb8
 from muralstudio.engines import registry
 
 
+#: the detector the window, the command line and the self-test start with
+DEFAULT_DETECTOR = "resunet"
+
 #: classes of the damage detectors (index = class value; 0 is intact)
 DAMAGE_CLASSES = ("background", "craquelure", "paint loss")
 

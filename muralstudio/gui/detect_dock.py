@@ -44,6 +44,7 @@ class DetectDock(JobPanel):
         self.engine = QComboBox()
         for name in registry.available("detector"):
             self.engine.addItem(name, name)
+        self.engine.setCurrentIndex(max(0, self.engine.findData(detection.DEFAULT_DETECTOR)))
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.0, 0.95)
         self.threshold.setSingleStep(0.05)
