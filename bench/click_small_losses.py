@@ -3,10 +3,11 @@ model floods into the dark paint around it, with and without `annotate click --w
 
     python bench/click_small_losses.py [--dataset datasets/mural-damage] [--limit 60]
 
-Regions: connected paint-loss regions of 30–3,000 px in the set's crops (every cave), one
-positive click at the point farthest inside each. Prints mean IoU with the annotation, the
-share flooded (prediction > 5× the region) and ratios against the unlimited click (the
-baseline, same run).
+Regions: connected paint-loss regions of 30–3,000 px (``--sizes``) in the set's crops (every
+cave), one positive click at the point farthest inside each. Prints mean IoU with the
+annotation, the share flooded (prediction > 5× the region) and ratios against the unlimited
+click (the baseline, same run), for the model's mask clipped to a disk (the first ``--within``)
+and for ``--within`` as it is now (the fleck's colour region where the model filled the disk).
 """
 
 from __future__ import annotations
@@ -34,9 +35,16 @@ def main() -> int:
     from muralstudio.ops.annotate import limit_to_clicks, near_positive_clicks
 
     smallest, largest = (int(v) for v in args.sizes.split(","))
-    radii = [None] + [-float(r) for r in args.radii.split(",")] + [float(r) for r in args.radii.split(",")]
+    radii = [float(r) for r in args.radii.split(",")]
+    # (name, the mask kept from the model's mask for a click at x, y); the first is the baseline
+    variants = [("unlimited (baseline)", lambda mask, crop, x, y: mask)]
+    variants += [(f"disk clip {r:g} (the first --within)",
+                  lambda mask, crop, x, y, r=r: mask & near_positive_clicks([(x, y, True)], r, mask.shape))
+                 for r in radii]
+    variants += [(f"--within {r:g}", lambda mask, crop, x, y, r=r: limit_to_clicks(mask, crop, [(x, y, True)], r))
+                 for r in radii]
     segmenter = segmentation.create_from_spec(args.engine)
-    scores = {r: [] for r in radii}
+    scores = {name: [] for name, _ in variants}
     count = 0
     for _, crop, labels, _ in annotated_crops(args.dataset, args.murals):
         n, comp, stats, _ = cv2.connectedComponentsWithStats((labels == 1).astype(np.uint8), connectivity=8)
@@ -51,26 +59,19 @@ def main() -> int:
             inside = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
             y, x = np.unravel_index(int(np.argmax(inside)), inside.shape)
             mask = session.predict([segmentation.Click(float(x), float(y), True)]).full_mask(*labels.shape)
-            for r in radii:
-                if r is None:
-                    m = mask
-                elif r < 0:  # the first --within: the mask clipped to a disk
-                    m = mask & near_positive_clicks([(x, y, True)], -r, labels.shape)
-                else:
-                    m = limit_to_clicks(mask, crop, [(x, y, True)], r)
+            for name, keep in variants:
+                m = keep(mask, crop, x, y)
                 iou = (m & region).sum() / max(1, (m | region).sum())
-                scores[r].append((iou, m.sum() > 5 * region.sum()))
+                scores[name].append((iou, m.sum() > 5 * region.sum()))
             count += 1
         if count >= args.limit:
             break
-    base = np.mean([s[0] for s in scores[None]])
+    base = np.mean([s[0] for s in scores[variants[0][0]]])
     print(f"{count} real paint-loss regions of {smallest:,}–{largest:,} px, one click each ({args.engine})")
     print("| click | mean IoU | flooded (> 5× the loss) | IoU vs unlimited |\n|---|---:|---:|---:|")
-    for r, values in scores.items():
+    for name, values in scores.items():
         iou = np.mean([v[0] for v in values])
         flooded = sum(v[1] for v in values)
-        name = ("unlimited (baseline)" if r is None else f"disk clip {-r:g} (the first --within)" if r < 0
-                else f"--within {r:g}")
         print(f"| {name} | {iou:.3f} | {flooded} of {len(values)} | {iou / base:.2f}× |")
     return 0
 

@@ -246,7 +246,7 @@ def test_a_saved_crop_is_revised_over_its_labels_and_both_annotators_are_kept(tm
 
 
 def test_within_keeps_the_fleck_not_a_disk_where_the_model_took_the_dark_paint():
-    from muralstudio.ops.annotate import limit_to_clicks
+    from muralstudio.ops.annotate import limit_to_clicks, near_positive_clicks
 
     rgb = np.full((80, 80, 3), 25, np.uint8)  # a black robe
     rgb[38:43, 36:44] = (225, 210, 180)  # a 5×8 pale fleck of bare ground
@@ -255,10 +255,11 @@ def test_within_keeps_the_fleck_not_a_disk_where_the_model_took_the_dark_paint()
     fleck = np.zeros((80, 80), bool)
     fleck[38:43, 36:44] = True
     assert (kept == fleck).all()
-    honest = np.zeros((80, 80), bool)  # a model mask that did not flood is only clipped
-    honest[30:50, 39:41] = True
-    assert (limit_to_clicks(honest, rgb, [(40, 40, True)], 5) == (honest & (np.hypot(
-        *np.mgrid[0:80, 0:80] - 40) <= 5.5))).sum() >= honest[35:46].sum() - 2
+    thin = np.zeros((80, 80), bool)  # a mask that did not flood the disk is only clipped to it
+    thin[30:50, 39:41] = True
+    kept = limit_to_clicks(thin, rgb, [(40, 40, True)], 5)
+    assert (kept == (thin & near_positive_clicks([(40, 40, True)], 5, thin.shape))).all()
+    assert kept[36:45, 39:41].all() and not kept[30:35].any() and not kept[46:].any()
 
 
 def test_list_and_delete_say_which_item_is_which(tmp_path, image, capsys):

@@ -166,3 +166,19 @@ def test_region_at_finds_the_8_connected_region_only():
     (x0, y0), region = maskops.region_at(mask, 11, 11, start=8)
     assert (x0, y0) == (10, 10) and region.sum() == 3
     assert maskops.region_at(mask, 0, 0) is None and maskops.region_at(mask, 99, 5) is None
+
+
+def test_a_long_stroke_is_snapped_piece_by_piece_and_stays_on_its_crack(monkeypatch):
+    pixels = np.full((120, 400, 3), 190, np.uint8)
+    pixels[60, 10:390] = 50  # a dark crack one pixel high
+    doc = Document.from_array(pixels, name="wall")
+    traced = [(x, 63) for x in range(20, 381, 20)]  # 3 px below it, as a hand traces
+    monkeypatch.setattr(maskops, "SNAP_PIECE_PIXELS", 3_000)  # pieces of a few segments
+    read = []
+    original = doc.composite_region
+    monkeypatch.setattr(doc, "composite_region", lambda *box, **kw: read.append(box[2] * box[3]) or original(*box, **kw))
+    snapped = maskops.snap_stroke_to_image(doc, traced, reach=5)
+    # many small reads (a pixel of rounding on each side of a piece's box), never the whole stroke
+    assert len(read) > 3 and max(read) <= 3_300
+    assert snapped[0][0] == 20 and snapped[-1][0] == 380
+    assert all(abs(y - 60) <= 0.5 for _, y in snapped)

@@ -161,8 +161,6 @@ def run(args) -> int:
     elif action == "undo":
         session.undo()
     elif action == "delete":
-        if not (0 <= args.item < len(session.items)):
-            session.delete(args.item)  # says there is no such item
         removed = session.describe(args.item)
         session.delete(args.item)
         print(f"removed {removed} (later items move up by one)")

@@ -228,7 +228,7 @@ def snap_to_line(gray: np.ndarray, points, reach: float, dark: bool | None = Non
         raw = score.reshape(xs.shape)
         # the strongest line within reach counts 1, whatever the contrast of the photograph
         score = raw / max(float(raw.max()), 1e-6) - stray_cost * np.abs(offsets)[None]
-        choice, _ = _best_slides(score, bend_cost)
+        choice = _best_slides(score, bend_cost)
         collected = float(raw[np.arange(len(dense)), choice].sum())  # dark or light: the stronger line
         if best is None or collected > best[1]:
             best = (choice, collected)
@@ -238,23 +238,40 @@ def snap_to_line(gray: np.ndarray, points, reach: float, dark: bool | None = Non
     return [(float(x), float(y)) for x, y in simple]
 
 
+#: the most pixels one piece of a window stroke is snapped over (the ridge filter runs on the
+#: GUI thread when the stroke is released)
+SNAP_PIECE_PIXELS = 1_000_000
+
+
 def snap_stroke_to_image(doc, points, reach: float) -> list[tuple[float, float]]:
-    """:func:`snap_to_line` for a stroke drawn on a document: reads only the composite pixels
-    around the stroke."""
+    """:func:`snap_to_line` for a stroke drawn on a document, reading only the composite pixels
+    around it; a long stroke is snapped piece by piece, each piece's box at most
+    ``SNAP_PIECE_PIXELS``, so releasing it never filters a large part of a huge image."""
+    from muralstudio.core.imageio import full_scale
+
     pts = np.asarray(points, np.float64).reshape(-1, 2)
+    if len(pts) < 2:
+        return [tuple(map(float, p)) for p in pts]
     margin = int(np.ceil(reach)) + 8
-    x0, y0 = (np.floor(pts.min(axis=0)).astype(int) - margin).clip(0)
-    x1 = min(doc.width, int(np.ceil(pts[:, 0].max())) + margin + 1)
-    y1 = min(doc.height, int(np.ceil(pts[:, 1].max())) + margin + 1)
-    pixels = doc.composite_region(int(x0), int(y0), x1 - int(x0), y1 - int(y0))
-    if pixels.ndim == 3:
-        pixels = pixels[..., :3].mean(axis=2)
-    gray = pixels.astype(np.float32) / (65535.0 if pixels.dtype == np.uint16 or pixels.max() > 255 else 255.0)
-    snapped = snap_to_line(gray, pts - (x0, y0), reach)
-    return [(x + x0, y + y0) for x, y in snapped]
+    snapped: list[tuple[float, float]] = []
+    start = 0
+    while start < len(pts) - 1:
+        end = start + 2  # a piece is at least one segment
+        while end < len(pts) and np.prod(np.ptp(pts[start:end + 1], axis=0) + 2 * margin) <= SNAP_PIECE_PIXELS:
+            end += 1
+        piece = pts[start:end]
+        x0, y0 = (np.floor(piece.min(axis=0)).astype(int) - margin).clip(0)
+        x1 = min(doc.width, int(np.ceil(piece[:, 0].max())) + margin + 1)
+        y1 = min(doc.height, int(np.ceil(piece[:, 1].max())) + margin + 1)
+        pixels = doc.composite_region(int(x0), int(y0), x1 - int(x0), y1 - int(y0))
+        gray = (pixels[..., :3].mean(axis=2) if pixels.ndim == 3 else pixels).astype(np.float32)
+        moved = [(x + x0, y + y0) for x, y in snap_to_line(gray / full_scale(pixels.dtype), piece - (x0, y0), reach)]
+        snapped += moved[1:] if snapped else moved  # pieces share their joining point
+        start = end - 1
+    return snapped
 
 
-def _best_slides(score: np.ndarray, bend_cost: float) -> tuple[np.ndarray, float]:
+def _best_slides(score: np.ndarray, bend_cost: float) -> np.ndarray:
     """The column per row maximising the summed score minus ``bend_cost`` per column of change,
     moving at most one column between rows (Viterbi)."""
     rows, cols = score.shape
@@ -272,7 +289,7 @@ def _best_slides(score: np.ndarray, bend_cost: float) -> tuple[np.ndarray, float
     choice[-1] = int(np.argmax(total))
     for r in range(rows - 1, 0, -1):
         choice[r - 1] = back[r, choice[r]]
-    return choice, float(total.max())
+    return choice
 
 
 def polygon_mask(points, shape) -> tuple[tuple[int, int], np.ndarray]:

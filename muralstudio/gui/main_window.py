@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 PYRAMID_SIDE = 4096
 AUTOSAVE_MS = 3 * 60 * 1000
 DOCK_MIN_HEIGHT = 90
+#: tiles a snapped brush stroke keeps of what it painted over, to restore before repainting it
+SNAP_TILE = 64
 #: the open dialog's filter, from the one list of suffixes the image reader knows
 IMAGE_FILTER = (f"Images ({' '.join('*' + s for s in sorted(imageio.READ_SUFFIXES))});;"
                 f"MuralStudio projects (*{project.SUFFIX})")
@@ -364,40 +366,41 @@ class MainWindow(QMainWindow):
         group.__enter__()
         # a stroke to be snapped keeps what it painted over, to repaint it on the line at release
         before = {} if self.snap_strokes.isChecked() and not erase else None
-        self._stroke = (group, layer, erase, [x, y], [(x, y)], before)
+        self._stroke = (group, layer, erase, [(x, y)], before)
         self._paint_segment([(x, y)])
 
     def _paint_segment(self, points) -> None:
-        _, layer, erase, _, _, before = self._stroke
+        _, layer, erase, _, before = self._stroke
         radius = self.brush_size.value() / 2
         if before is not None:
             self._keep_tiles(layer, points, radius, before)
         maskops.paint(self.doc, layer, points, radius, self.brush_hardness.value() / 100, erase=erase)
 
     @staticmethod
-    def _keep_tiles(layer, points, radius: float, before: dict, tile: int = 64) -> None:
+    def _keep_tiles(layer, points, radius: float, before: dict) -> None:
+        """Copy the SNAP_TILE² tiles of ``layer`` a brush segment is about to touch, once each."""
         pts = np.asarray(points, np.float64)
         h, w = layer.data.shape[:2]
-        tx0, ty0 = ((pts.min(axis=0) - radius - 1).clip(0) // tile).astype(int)
-        tx1, ty1 = ((pts.max(axis=0) + radius + 1).clip(0, (w - 1, h - 1)) // tile).astype(int)
+        tx0, ty0 = ((pts.min(axis=0) - radius - 1).clip(0) // SNAP_TILE).astype(int)
+        tx1, ty1 = ((pts.max(axis=0) + radius + 1).clip(0, (w - 1, h - 1)) // SNAP_TILE).astype(int)
         for ty in range(ty0, ty1 + 1):
             for tx in range(tx0, tx1 + 1):
                 if (tx, ty) not in before:
-                    before[tx, ty] = layer.data[ty * tile:(ty + 1) * tile, tx * tile:(tx + 1) * tile].copy()
+                    rows, cols = slice(ty * SNAP_TILE, (ty + 1) * SNAP_TILE), slice(tx * SNAP_TILE, (tx + 1) * SNAP_TILE)
+                    before[tx, ty] = layer.data[rows, cols].copy()
 
     def _stroke_moved(self, x: float, y: float) -> None:
         if self._stroke:
-            last, points = self._stroke[3], self._stroke[4]
-            self._paint_segment([tuple(last), (x, y)])
-            last[:] = [x, y]
+            points = self._stroke[3]
+            self._paint_segment([points[-1], (x, y)])
             points.append((x, y))
 
     def _stroke_finished(self) -> None:
         if self._stroke:
-            group, layer, _, _, points, before = self._stroke
+            group, layer, _, points, before = self._stroke
             if before is not None and len(points) > 1:
                 for (tx, ty), pixels in before.items():  # take the traced stroke back…
-                    self.doc.write_pixels(layer, tx * 64, ty * 64, pixels)
+                    self.doc.write_pixels(layer, tx * SNAP_TILE, ty * SNAP_TILE, pixels)
                 reach = max(4.0, float(self.brush_size.value()))
                 snapped = maskops.snap_stroke_to_image(self.doc, points, reach)
                 maskops.paint(self.doc, layer, snapped, self.brush_size.value() / 2,  # …onto the line

@@ -59,6 +59,10 @@ def near_positive_clicks(clicks, radius: float, shape) -> np.ndarray:
     return near > 0
 
 
+MIN_CONTRAST = 10.0  # Lab units between a fleck and the paint around it
+RIM = 1.5  # the rim a little beyond the disk: the paint around the fleck, not its own edge
+
+
 def fleck_region(rgb: np.ndarray, x: float, y: float, radius: float) -> np.ndarray:
     """The small loss under a click, found by colour alone: pixels within ``radius`` of (x, y)
     whose Lab colour is nearer the clicked pixel's than the colour at the disk's rim, connected
@@ -84,10 +88,6 @@ def fleck_region(rgb: np.ndarray, x: float, y: float, radius: float) -> np.ndarr
     if parts[py, px]:
         out[y0:y1, x0:x1] = parts == parts[py, px]
     return out
-
-
-MIN_CONTRAST = 10.0  # Lab units between a fleck and the paint around it
-RIM = 1.5  # the rim a little beyond the disk: the paint around the fleck, not its own edge
 
 
 def limit_to_clicks(mask: np.ndarray, rgb: np.ndarray, clicks, radius: float,
@@ -173,6 +173,7 @@ class Session:
         self.data = json.loads(path.read_text(encoding="utf-8"))
         self.items = [Element(**a) if a["kind"] == "element" else Stroke(**a) for a in self.data["items"]]
         self._crop = None  # read once per command
+        self._base = None  # the saved label map of a revised crop, likewise
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -365,7 +366,6 @@ class Session:
             if line not in (None, "dark", "light"):
                 raise AnnotationError(f"--line is dark or light, not {line!r}")
             gray = self.crop().astype(np.float32).mean(axis=2) / 255.0
-            h, w = self.shape
             snapped = maskops.snap_to_line(gray, typed, snap, None if line is None else line == "dark")
             points = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)] for x, y in snapped]
         else:
@@ -390,9 +390,10 @@ class Session:
         """Remove item ``index`` (not only the last one); the later items keep their order."""
         if not (0 <= index < len(self.items)):
             raise AnnotationError(f"no item {index}")
-        order = [i for i in range(len(self.items)) if i != index]
+        count = len(self.items)
+        order = [i for i in range(count) if i != index]
         del self.items[index]
-        self._reorder_masks(order)
+        self._reorder_masks(order, count)
         self._log("delete")
 
     def move(self, index: int, position: int) -> None:
@@ -406,12 +407,13 @@ class Session:
         order = list(range(count))
         order.insert(position, order.pop(index))
         self.items = [self.items[i] for i in order]
-        self._reorder_masks(order)
+        self._reorder_masks(order, count)
         self._log("move")
 
-    def _reorder_masks(self, order: list[int]) -> None:
-        """Element masks are stored by position: item ``j`` is now what was item ``order[j]``."""
-        old_paths = {i: self._mask_path(i) for i in range(max(order, default=-1) + 2)}
+    def _reorder_masks(self, order: list[int], count: int) -> None:
+        """Element masks are stored by position: item ``j`` is now what was item ``order[j]`` of
+        the ``count`` before; the masks of items left out of ``order`` go."""
+        old_paths = {i: self._mask_path(i) for i in range(count)}
         staged = {}
         for new, old in enumerate(order):
             if old_paths[old].exists():
@@ -456,8 +458,12 @@ class Session:
         from muralstudio.core import imageio
 
         h, w = self.shape
-        base = self.folder / "base.png"  # a saved crop under revision: its labels so far
-        labels = imageio.read_label_map(base).copy() if self.data.get("revising") else np.zeros((h, w), np.uint8)
+        if self.data.get("revising"):  # a saved crop under revision: its labels so far, read once
+            if self._base is None:
+                self._base = imageio.read_label_map(self.folder / "base.png")
+            labels = self._base.copy()
+        else:
+            labels = np.zeros((h, w), np.uint8)
         for i, item in enumerate(self.items):
             labels[self.item_mask(i)] = item.label
         return labels
@@ -529,6 +535,8 @@ class Session:
 
     def describe(self, index: int) -> str:
         """One line on item ``index``: kind, class, clicks or points, pixels, box."""
+        if not (0 <= index < len(self.items)):
+            raise AnnotationError(f"no item {index}")
         item = self.items[index]
         names = class_names(self.data["classes"])
         mask = self.item_mask(index)
@@ -591,9 +599,7 @@ class Session:
             "split": "val" if cave_split([image_path], "val") else "train", "cave": cave_of(image_path),
             "engine": self.data["engine"], "annotator": annotator, "notes": notes,
             "seconds": round(times[-1] - times[0], 1), "commands": len(self.data["commands"]),
-            "items": [asdict(i) for i in self.items],
-            **{k: v for k, v in self.summary().items() if k in ("clicks", "strokes", "polygons", "share")},
-            "elements": sum(1 for i in self.items if i.kind == "element"),
+            "items": [asdict(i) for i in self.items], "share": self.summary()["share"],
         }
         earlier = self.data.get("revising")
         if earlier:  # a revision: the first annotator stays, the work of both is counted
@@ -604,10 +610,10 @@ class Session:
                           commands=(earlier.get("commands") or 0) + record["commands"],
                           items=(earlier.get("items") or []) + record["items"],
                           revisions=(earlier.get("revisions") or []) + [revision])
-            record["clicks"] = sum(len(i.get("clicks", [])) for i in record["items"] if i["kind"] == "element")
-            record["strokes"] = sum(1 for i in record["items"] if i["kind"] == "stroke")
-            record["polygons"] = sum(1 for i in record["items"] if i["kind"] == "polygon")
-            record["elements"] = sum(1 for i in record["items"] if i["kind"] == "element")
+        kinds = [i["kind"] for i in record["items"]]
+        record.update(clicks=sum(len(i["clicks"]) for i in record["items"] if i["kind"] == "element"),
+                      strokes=kinds.count("stroke"), polygons=kinds.count("polygon"),
+                      elements=kinds.count("element"))
         path = dataset / "records" / f"{name}.json"
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
