@@ -260,3 +260,43 @@ def test_train_detect_on_annotated_real_damage_selects_on_held_out_caves(tmp_pat
     assert "val_false_alarm" in log[-1] and log[-1]["val_f1_loss"] != ""
     extra = weights.read_metadata(out.with_suffix(".safetensors"))["extra"]
     assert set(extra["thresholds"]) == {"paint loss", "craquelure"}
+    # the same run with the top-hat planes added, started from those RGB weights: it begins as the
+    # RGB network (the new planes' weights are zero) and the detector engine runs it
+    import torch
+    from muralstudio.engines import registry
+    from muralstudio.engines.nets.resunet import ResUNet, input_tensor
+    from muralstudio.train.detect import init_from
+
+    widened, rgb = ResUNet("light", inputs="rgb+specks").eval(), ResUNet("light").eval()
+    init_from(widened, out.with_suffix(".safetensors"))
+    init_from(rgb, out.with_suffix(".safetensors"))
+    image = synth.generate_mural(64, 64, seed=3)[0]
+    with torch.inference_mode():
+        assert torch.allclose(widened(input_tensor([image], "rgb+specks")), rgb(input_tensor([image])), atol=1e-4)
+    specks = tmp_path / "det-specks"
+    assert main(["train", "detect", "--data", f"{dataset},{murals}", "--murals", str(murals), "--out", str(specks),
+                 "--inputs", "rgb+specks", "--init", str(out.with_suffix(".safetensors")),
+                 "--size", "64", "--batch", "2", "--steps", "2", "--eval-every", "2", "--device", "cpu"]) == 0
+    _state, config = weights.load_weights(specks.with_suffix(".safetensors"))
+    assert config["inputs"] == "rgb+specks"
+    detector = registry.get("detector", "resunet")(weights_path=str(specks.with_suffix(".safetensors")))
+    tile = synth.generate_mural(64, 96, seed=4)[0]
+    probs = detector.probabilities(tile)
+    assert probs.shape == (3,) + tile.shape[:2] and np.allclose(probs.sum(0), 1, atol=1e-4)
+
+
+def test_specks_planes_show_pale_flecks_and_thin_dark_lines_not_broad_areas():
+    from muralstudio.engines.nets.resunet import input_planes
+
+    image = np.full((64, 64, 3), 60, np.uint8)  # dark paint
+    image[10:13, 10:13] = 220  # a 3-px pale fleck
+    image[:, 40:62] = 220  # a broad pale area
+    image[50:, 48] = 0  # a 1-px dark line across it
+    planes = input_planes(image, "rgb+specks")
+    assert planes.shape == (64, 64, 5) and planes.dtype == np.float32
+    assert np.allclose(planes[..., :3], image / 255)
+    pale, dark = planes[..., 3], planes[..., 4]
+    assert pale[11, 11] > 1 and pale[30, 50] < 0.05 and pale[30, 20] < 0.05
+    assert dark[55, 48] > 1 and dark[30, 50] < 0.05 and dark[30, 20] < 0.05
+    with pytest.raises(ValueError, match="unknown network inputs"):
+        input_planes(image, "rgb+depth")

@@ -183,6 +183,14 @@ def pale_speck_rise(rgb: np.ndarray, radius: int = 4) -> np.ndarray:
     return lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, _disk(int(radius)))
 
 
+def dark_line_depth(rgb: np.ndarray, radius: int = 3) -> np.ndarray:
+    """How much darker each pixel is than the paint around it, for lines and specks narrower than
+    a disk of ``radius`` (a black top-hat of the Lab lightness, 0–255 scale): cracks stand out,
+    broad dark robes do not."""
+    lightness = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    return cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, _disk(int(radius))) - lightness
+
+
 def line_response(gray: np.ndarray, dark: bool) -> np.ndarray:
     """How much each pixel lies on a thin dark (or light) line: a Sato ridge filter at 1–2 px
     scales (unnormalised; :func:`snap_to_line` scales it within the stroke's reach)."""

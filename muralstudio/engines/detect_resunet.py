@@ -38,7 +38,8 @@ class ResUNetDetector(Detector):
 
         net = weights.load_network(
             weights_path, self.weights_name, "resunet",
-            lambda c: ResUNet(c.get("encoder", "light"), c.get("n_classes", len(DAMAGE_CLASSES))),
+            lambda c: ResUNet(c.get("encoder", "light"), c.get("n_classes", len(DAMAGE_CLASSES)),
+                              c.get("inputs", "rgb")),
             device, "Res-UNet detector", "detect")
         self.model, self.torch_device, self.config = net.model, net.device, net.config
         self.weights_path, self.weights_sha256 = str(net.path), net.sha256
@@ -47,9 +48,10 @@ class ResUNetDetector(Detector):
     def probabilities(self, tile: np.ndarray) -> np.ndarray:
         import torch
 
+        from muralstudio.engines.nets.resunet import input_tensor
+
         with torch.inference_mode():
-            x = torch.from_numpy(np.ascontiguousarray(tile)).to(self.torch_device)
-            x = x.permute(2, 0, 1)[None].float().div_(255)
+            x = input_tensor([np.ascontiguousarray(tile[..., :3])], self.model.inputs).to(self.torch_device)
             if self.torch_device.type == "cpu":
                 x = x.contiguous(memory_format=torch.channels_last)
             if not self.flips:

@@ -25,7 +25,7 @@ from muralstudio.core import synth
 from muralstudio.core.imageio import read_mask
 from muralstudio.core.datasets import cave_split, list_images, pairs_with_masks
 from muralstudio.core.metrics import binary_scores
-from muralstudio.engines.nets.resunet import CLASSES, LOSSES, ResUNet, segmentation_loss
+from muralstudio.engines.nets.resunet import CLASSES, INPUTS, LOSSES, ResUNet, input_tensor, segmentation_loss
 from muralstudio.engines.weights import load_file_into, load_into, load_weights, read_checkpoint, read_metadata, save_weights
 from muralstudio.train import common
 
@@ -163,7 +163,7 @@ def full_probabilities(model, image: np.ndarray, device) -> np.ndarray:
     ph, pw = (-h) % 32, (-w) % 32
     padded = np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="reflect")
     with torch.inference_mode():
-        logits = model(common.to_tensor([padded]).to(device))
+        logits = model(input_tensor([padded], model.inputs).to(device))
     return torch.softmax(logits, 1)[0, :, :h, :w].cpu().numpy()
 
 
@@ -223,7 +223,7 @@ def calibrate_thresholds(model, samples, device, grid=np.arange(0.2, 0.81, 0.05)
     with torch.inference_mode():
         for start in range(0, len(samples), 16):
             chunk = samples[start:start + 16]
-            probs.append(torch.softmax(model(common.to_tensor([s[0] for s in chunk]).to(device)), 1).cpu().numpy())
+            probs.append(torch.softmax(model(input_tensor([s[0] for s in chunk], model.inputs).to(device)), 1).cpu().numpy())
             truth.append(np.stack([s[1] for s in chunk]))
     model.train()
     probs, truth = np.concatenate(probs), np.concatenate(truth)
@@ -242,7 +242,7 @@ def evaluate(model, samples, device) -> dict:
     with torch.inference_mode():
         for start in range(0, len(samples), 16):
             chunk = samples[start:start + 16]
-            logits = model(common.to_tensor([s[0] for s in chunk]).to(device))
+            logits = model(input_tensor([s[0] for s in chunk], model.inputs).to(device))
             pred.append(logits.argmax(1).cpu().numpy())
             truth.append(np.stack([s[1] for s in chunk]))
     model.train()
@@ -256,6 +256,24 @@ def evaluate(model, samples, device) -> dict:
 # Training loop
 
 
+def init_from(model: ResUNet, path) -> None:
+    """Load a trained Res-UNet into ``model``; weights trained on fewer input planes (RGB) start a
+    model with more: the extra planes' input weights start at zero, so it begins as the RGB one."""
+    state, config = load_weights(path)
+    if config.get("inputs", "rgb") == model.inputs:
+        load_file_into(model, path)
+        return
+    own = model.state_dict()
+    for key, value in state.items():
+        target = own.get(key)
+        if target is not None and value.ndim == 4 and target.shape[1] > value.shape[1] \
+                and target.shape[0] == value.shape[0] and target.shape[2:] == value.shape[2:]:
+            widened = torch.zeros_like(target)
+            widened[:, :value.shape[1]] = value
+            state[key] = widened
+    load_into(model, state, path)
+
+
 def train(args) -> Path:
     device, out, ckpt_path, log_path = common.start_run(args)
     folders = [Path(p) for p in args.data.split(",") if p]
@@ -267,11 +285,11 @@ def train(args) -> Path:
     real_val = val_data.real
     val = real_val or fixed_validation(val_data, args.val_samples, args.size)
 
-    model = ResUNet(args.encoder).to(device)
+    model = ResUNet(args.encoder, inputs=args.inputs).to(device)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     if args.init:  # fine-tuning: start from a whole trained model
-        load_file_into(model, args.init)
+        init_from(model, args.init)
     if args.init_encoder:
         state = read_checkpoint(args.init_encoder)
         enc = {k.removeprefix("resnet."): v for k, v in state.items() if k.startswith("resnet.")}
@@ -288,7 +306,7 @@ def train(args) -> Path:
         lr = common.cosine_lr(run.step, args.steps, args.lr, args.min_lr, args.warmup)
         common.set_lr(opt, lr)
         batch = [data.sample(args.size, rng, args.crack_fraction, args.real_fraction) for _ in range(args.batch)]
-        x = common.to_tensor([b[0] for b in batch]).to(device)
+        x = input_tensor([b[0] for b in batch], args.inputs).to(device)
         if device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
         classes, confusable = split_targets(np.stack([b[1] for b in batch]))
@@ -313,7 +331,7 @@ def train(args) -> Path:
     weights = run.final_weights()
     # thresholds of the kept (best) weights, chosen on the validation crops
     state, config = load_weights(weights)
-    best_model = ResUNet(config["encoder"], config["n_classes"]).to(device)
+    best_model = ResUNet(config["encoder"], config["n_classes"], config.get("inputs", "rgb")).to(device)
     best_model.load_state_dict(state)
     extra = read_metadata(weights).get("extra", {})
     extra["thresholds"] = (calibrate_real_thresholds(best_model, val, device) if real_val
@@ -321,7 +339,8 @@ def train(args) -> Path:
     save_weights(best_model, weights, config, extra)
     log.info("calibrated thresholds: %s", extra["thresholds"])
     common.write_card(out.with_suffix(".md"), f"{out.name} — Res-UNet damage detector", {
-        "What": f"Res-UNet ({args.encoder} encoder), classes {', '.join(CLASSES)}; input RGB 0–1.",
+        "What": f"Res-UNet ({args.encoder} encoder), classes {', '.join(CLASSES)}; input "
+                f"{'RGB 0–1' if args.inputs == 'rgb' else args.inputs + ' (engines/nets/resunet.py input_planes)'}.",
         "Data": "\n".join(f"- {f}" for f in folders) + "\n\nMural folders: training caves only "
                 "(muralstudio.core.datasets.cave_split), synthetic craquelure and paint loss "
                 "rendered by muralstudio.core.synth.render_damage_classes.",
@@ -342,6 +361,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="models/NAME (writes NAME.safetensors, "
                                                      ".md, .log.csv, .loss.png, .ckpt.pt)")
     parser.add_argument("--encoder", default="light", choices=["light", "resnet18", "resnet50"])
+    parser.add_argument("--inputs", default="rgb", choices=list(INPUTS),
+                        help="network input planes: rgb, or rgb+specks (adds the white and black "
+                             "top-hats of the lightness: pale flecks of loss, thin dark cracks)")
     parser.add_argument("--size", type=int, default=128, help="crop side (multiple of 32)")
     parser.add_argument("--min-lr", type=float, default=1e-6)
     parser.add_argument("--warmup", type=int, default=0)

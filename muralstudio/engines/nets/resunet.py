@@ -10,6 +10,7 @@ craquelure is often one or two pixels wide.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -71,9 +72,9 @@ ENCODERS = {
 class ResNetEncoder(nn.Module):
     """ResNet trunk returning the stem map (½) and the four stage maps (¼ … 1/32)."""
 
-    def __init__(self, block, layers, stem: int, widths):
+    def __init__(self, block, layers, stem: int, widths, in_channels: int = 3):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, stem, 7, 2, 3, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, stem, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(stem)
         self.relu = nn.ReLU(inplace=True)
         # padding 0 + ceil_mode, as in the reference U-Net code (same size, shifted windows)
@@ -133,22 +134,56 @@ class UpBlock(nn.Module):
         return self.relu(self.conv2(self.relu(conv_of_concat(self.conv1, [skip, deep]))))
 
 
-class ResUNet(nn.Module):
-    """Input: RGB float in 0–1, N×3×H×W with H, W multiples of 32. Output: class logits N×C×H×W."""
+#: named network inputs → channel count. "rgb+specks" adds the white and black top-hats of the
+#: lightness (pale flecks of loss, thin dark cracks): trained on a hundred real crops, the network
+#: did not learn to see one-pixel contrasts against dark paint from RGB alone.
+INPUTS = {"rgb": 3, "rgb+specks": 5}
+SPECK_SCALE = 64.0  # top-hat values (0–255 lightness) divided by this: a fleck of 80 → 1.25
 
-    def __init__(self, encoder: str = "light", n_classes: int = len(CLASSES)):
+
+def input_planes(image: np.ndarray, inputs: str = "rgb") -> np.ndarray:
+    """uint8 RGB (H, W, 3) → float32 (H, W, C): the network's input planes."""
+    if inputs not in INPUTS:
+        raise ValueError(f"unknown network inputs {inputs!r}; choose one of {', '.join(INPUTS)}")
+    rgb = np.asarray(image[..., :3], np.float32) / 255
+    if inputs == "rgb":
+        return rgb
+    from muralstudio.core.maskops import dark_line_depth, pale_speck_rise
+
+    pale = np.clip(pale_speck_rise(image, 4) / SPECK_SCALE, 0, 4)
+    dark = np.clip(dark_line_depth(image, 3) / SPECK_SCALE, 0, 4)
+    return np.concatenate([rgb, pale[..., None], dark[..., None]], axis=2)
+
+
+def input_tensor(images, inputs: str = "rgb") -> torch.Tensor:
+    """uint8 RGB (H, W, 3) images → float N×C×H×W network input."""
+    if inputs == "rgb":  # the common case without a float copy per image
+        return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div_(255)
+    return torch.from_numpy(np.stack([input_planes(i, inputs) for i in images])).permute(0, 3, 1, 2).contiguous()
+
+
+class ResUNet(nn.Module):
+    """Input: N×C×H×W planes of :func:`input_planes` (RGB in 0–1 for ``inputs="rgb"``), H and W
+    multiples of 32. Output: class logits N×classes×H×W."""
+
+    def __init__(self, encoder: str = "light", n_classes: int = len(CLASSES), inputs: str = "rgb"):
         super().__init__()
         if encoder not in ENCODERS:
             raise ValueError(f"unknown encoder {encoder!r}; choose one of {', '.join(ENCODERS)}")
+        if inputs not in INPUTS:
+            raise ValueError(f"unknown network inputs {inputs!r}; choose one of {', '.join(INPUTS)}")
         block, layers, stem, widths, dec, self.input_skip = ENCODERS[encoder]
+        self.inputs = inputs
         self.config = {"architecture": "resunet", "encoder": encoder, "n_classes": n_classes}
-        self.resnet = ResNetEncoder(block, layers, stem, widths)
+        if inputs != "rgb":  # older weights have no key: RGB
+            self.config["inputs"] = inputs
+        self.resnet = ResNetEncoder(block, layers, stem, widths, INPUTS[inputs])
         ch = self.resnet.channels
         self.up_concat4 = UpBlock(ch[3] + ch[4], dec[0])
         self.up_concat3 = UpBlock(ch[2] + dec[0], dec[1])
         self.up_concat2 = UpBlock(ch[1] + dec[1], dec[2])
         self.up_concat1 = UpBlock(ch[0] + dec[2], dec[3])
-        top = dec[3] + (3 if self.input_skip else 0)
+        top = dec[3] + (INPUTS[inputs] if self.input_skip else 0)
         self.up_conv = nn.Sequential(nn.Identity(), nn.Conv2d(top, dec[3], 3, padding=1),
                                      nn.ReLU(inplace=True), nn.Conv2d(dec[3], dec[3], 3, padding=1),
                                      nn.ReLU(inplace=True))
