@@ -297,6 +297,17 @@ def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
     assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
     assert main(["annotate", "flecks", s, "--contrast", "60", "--out", str(tmp_path / "c.png")]) == 0
     assert (tmp_path / "c.png").exists()
+    # accepting a listed candidate marks exactly its pixels (a typed polygon would be larger)
+    rgb[70:72, 30:33] = 230  # a second, 2×3 flake
+    imageio.write_png(path, rgb)
+    s2 = str(tmp_path / "s2")
+    assert main(["annotate", "new", s2, str(path), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "flecks", s2, "--contrast", "60", "--accept", "0-1"]) == 0
+    labels = Session(tmp_path / "s2").label_map()
+    truth = np.zeros((100, 140), bool)
+    truth[40:43, 50:53] = truth[70:72, 30:33] = True
+    assert np.array_equal(labels == 1, truth) and len(Session(tmp_path / "s2").items) == 2
+    assert main(["annotate", "flecks", s2, "--contrast", "60", "--accept", "2"]) != 0  # only 0 and 1 listed
 
 
 def test_vertices_on_the_outer_edge_of_the_crop_are_pulled_in(tmp_path, image):

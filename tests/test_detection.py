@@ -326,6 +326,11 @@ def test_bench_on_real_damage_reports_false_alarms_and_intervals(tmp_path):
     loss = scores["paint loss"]
     assert loss["crops_with_damage"] == 2 and scores["craquelure"]["crops_with_damage"] == 0
     assert loss["f1_interval"][0] <= loss["f1"] <= loss["f1_interval"][1]
+    assert loss["regions_true"] == 2  # one pale loss in each crop
+    assert 0.0 <= loss["region_recall"] <= 1.0 and 0.0 <= loss["region_precision"] <= 1.0
+    from muralstudio.benchmarks.detect import format_real_table
+
+    assert "regions found" in format_real_table(report)
 
 
 def test_mirror_averaging_makes_the_detector_blind_to_mirroring():

@@ -154,3 +154,21 @@ def test_binary_scores_hand_computed():
     assert s["accuracy"] == pytest.approx(6 / 8)
     assert s["miou"] == pytest.approx((2 / 4 + 4 / 6) / 2)
     assert metrics.iou(truth, pred) == pytest.approx(0.5)
+
+
+def test_region_counts_count_regions_found_and_right_within_tolerance():
+    from muralstudio.core.metrics import pool_tolerant, region_counts
+
+    truth = np.zeros((40, 40), bool)
+    truth[5:8, 5:8] = True  # found exactly
+    truth[20:23, 20:23] = True  # found by a mark 2 px beside it
+    truth[30:33, 5:8] = True  # missed
+    predicted = np.zeros_like(truth)
+    predicted[6, 6] = True
+    predicted[21, 24] = True
+    predicted[5:9, 30:34] = True  # a false region
+    counts = region_counts(truth, predicted, 2.0)
+    assert counts == {"pred": 3, "pred_hit": 2, "true": 3, "true_hit": 2}
+    assert region_counts(truth, predicted, 0.0)["true_hit"] == 1
+    scores = pool_tolerant([counts])
+    assert scores["recall"] == pytest.approx(2 / 3) and scores["precision"] == pytest.approx(2 / 3)

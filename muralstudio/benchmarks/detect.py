@@ -103,7 +103,7 @@ def run_real(dataset, murals, engines=("resunet",), split: str = "val", toleranc
     share of them marked as any damage."""
     from muralstudio.core.datasets import annotated_crops
     from muralstudio.core.metrics import (bootstrap_f1_interval, exact_counts, false_alarm_rate, pool_tolerant,
-                                          tolerant_scores)
+                                          region_counts, tolerant_scores)
 
     cases = list(annotated_crops(dataset, murals, split))
     if not cases:
@@ -112,7 +112,7 @@ def run_real(dataset, murals, engines=("resunet",), split: str = "val", toleranc
               "megapixels": sum(c[1].shape[0] * c[1].shape[1] for c in cases) / 1e6}
     for name in engines:
         detector = _create(name)
-        per_class = {cls: {"exact": [], "tolerant": []} for cls in REAL_CLASSES.values()}
+        per_class = {cls: {"exact": [], "tolerant": [], "regions": []} for cls in REAL_CLASSES.values()}
         confusable_pred, confusable_truth, seconds = [], [], 0.0
         for stem, image, labels, _ in cases:
             start = time.perf_counter()
@@ -125,17 +125,23 @@ def run_real(dataset, murals, engines=("resunet",), split: str = "val", toleranc
                 any_damage |= predicted
                 per_class[cls]["exact"].append(exact_counts(labels == value, predicted))
                 per_class[cls]["tolerant"].append(tolerant_scores(labels == value, predicted, tolerance))
+                per_class[cls]["regions"].append(region_counts(labels == value, predicted, tolerance))
             confusable_pred.append(any_damage[labels == CONFUSABLE])
             confusable_truth.append(int((labels == CONFUSABLE).sum()))
         scores = {}
         for cls, parts in per_class.items():
             exact = pool_tolerant(parts["exact"])
             near = pool_tolerant(parts["tolerant"])
+            regions = pool_tolerant(parts["regions"])
             scores[cls] = {"precision": exact["precision"], "recall": exact["recall"], "f1": exact["f1"],
                            "precision_tol": near["precision"], "recall_tol": near["recall"], "f1_tol": near["f1"],
                            # how much the score depends on which crops are in the set
                            "f1_interval": bootstrap_f1_interval(parts["exact"]),
                            "f1_tol_interval": bootstrap_f1_interval(parts["tolerant"]),
+                           # as a reviewer meets them: regions found / proposed regions that are damage
+                           "region_recall": regions["recall"], "region_precision": regions["precision"],
+                           "regions_true": sum(c["true"] for c in parts["regions"]),
+                           "regions_proposed": sum(c["pred"] for c in parts["regions"]),
                            "crops_with_damage": sum(1 for c in parts["exact"] if c["true"]),
                            "threshold": (thresholds or {}).get(cls, detector.threshold_for(cls))}
         flagged = np.concatenate(confusable_pred) if confusable_pred else np.zeros(0, bool)
@@ -160,7 +166,9 @@ def format_real_table(report: dict) -> str:
             r = scores[cls]
             lines.append(f"{name:<12}{cls:<12}90 % interval over crops ({r['crops_with_damage']} hold it): "
                          f"F1 {r['f1_interval'][0]:.3f}–{r['f1_interval'][1]:.3f}, "
-                         f"F1±tol {r['f1_tol_interval'][0]:.3f}–{r['f1_tol_interval'][1]:.3f}")
+                         f"F1±tol {r['f1_tol_interval'][0]:.3f}–{r['f1_tol_interval'][1]:.3f}; "
+                         f"regions found {r['region_recall']:.3f} of {r['regions_true']}, "
+                         f"proposed regions right {r['region_precision']:.3f} of {r['regions_proposed']}")
         lines.append(f"{name:<12}false alarms on confusable intact paint: {scores['confusable_false_alarm']:.1%} "
                      f"of {scores['confusable_pixels']:,} px; {scores['megapixels_per_second']:.2f} Mpx/s")
     return "\n".join(lines)

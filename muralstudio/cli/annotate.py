@@ -14,6 +14,7 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
   muralstudio annotate flecks SESSION [--inside confusable] [--out candidates.png]
+        [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
                                           (pale specks that may be flakes of loss, to judge)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
         [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks]  (outlines on the untouched
@@ -126,6 +127,11 @@ def add_arguments(parser) -> None:
     flecks.add_argument("--radius", type=int, default=4, help="largest speck radius in px (default 4)")
     flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
     flecks.add_argument("--out", type=Path, help="also write the crop with the candidates ringed and numbered")
+    flecks.add_argument("--accept", metavar="N,N-M",
+                        help="mark these listed candidates (numbers as listed with the same options) "
+                             "as --class, each exactly its own pixels, in one command")
+    flecks.add_argument("--class", dest="label", default="paint-loss",
+                        help="class of the accepted specks (default paint-loss)")
     listing = sub.add_parser("list", help="one line per item: number, kind, class, pixels, box")
     listing.add_argument("session", type=Path)
     save = sub.add_parser("save", help="write the label map and the record into a dataset")
@@ -171,6 +177,13 @@ def run(args) -> int:
         if args.inside:
             where = session.label_map() == class_index(session.data["classes"], args.inside)
         found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where)
+        if args.accept:
+            from muralstudio.ops.annotate import parse_numbers
+
+            added = session.accept_flecks(args.label, found, parse_numbers(args.accept, len(found)))
+            print(f"{len(added)} specks marked {args.label}: items {added[0]}–{added[-1]}")
+            print(json.dumps(session.summary(), ensure_ascii=False))
+            return 0
         for number, c in enumerate(found):
             print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}")
         if args.out:

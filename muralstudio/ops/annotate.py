@@ -126,9 +126,28 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
         region = parts == index
         if where is not None and not where[region].any():
             continue
+        contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        outline = max(contours, key=len).reshape(-1, 2)
         found.append({"x": int(round(centres[index][0])), "y": int(round(centres[index][1])),
-                      "area": int(stats[index, cv2.CC_STAT_AREA]), "contrast": float(rise[region].max())})
+                      "area": int(stats[index, cv2.CC_STAT_AREA]), "contrast": float(rise[region].max()),
+                      # the speck's own boundary pixels: filled, they give back exactly its pixels
+                      "outline": [[int(x), int(y)] for x, y in outline]})
     return sorted(found, key=lambda c: -c["contrast"])
+
+
+def parse_numbers(text: str, count: int) -> list[int]:
+    """``"0,3,7-9"`` → [0, 3, 7, 8, 9], each checked against ``count`` candidates."""
+    numbers = []
+    for part in (p.strip() for p in str(text).split(",") if p.strip()):
+        first, _, last = part.partition("-")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError:
+            raise AnnotationError(f"--accept takes candidate numbers like 0,3,7-9, not {part!r}") from None
+        if not 0 <= low <= high < count:
+            raise AnnotationError(f"candidate {part} is not among the {count} listed (0–{count - 1})")
+        numbers += range(low, high + 1)
+    return sorted(set(numbers))
 
 
 @dataclass
@@ -374,6 +393,21 @@ class Session:
                                  "polygon" if polygon else "stroke", typed))
         self._log("polygon" if polygon else "stroke")
         return len(self.items) - 1
+
+    def accept_flecks(self, label_name: str, candidates: list[dict], numbers: list[int]) -> list[int]:
+        """Mark the chosen candidate specks (:func:`pale_fleck_candidates`) as ``label_name``, each
+        as a polygon along its own boundary pixels — exactly the speck, where a typed polygon
+        around a 3–10 px fleck comes out a pixel larger all round. One item per speck."""
+        label = class_index(self.data["classes"], label_name)
+        added = []
+        for number in numbers:
+            outline = candidates[number]["outline"]
+            while len(outline) < 3:  # a one- or two-pixel speck: a degenerate polygon fills it
+                outline = outline + outline[-1:]
+            self.items.append(Stroke(label, [[float(x), float(y)] for x, y in outline], 0.0, "polygon"))
+            added.append(len(self.items) - 1)
+        self._log("accept-flecks")
+        return added
 
     def undo(self) -> None:
         if not self.items:
