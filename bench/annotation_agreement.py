@@ -66,6 +66,10 @@ def main() -> int:
     for folder, maps in other_maps.items():
         pairs = [(reference[n][1], {v: maps[n] == v for v in CLASSES}) for n in sorted(maps)]
         rows.append((f"annotator: {folder.name} ({len(maps)} crops)", scores(pairs, args.tolerance), sorted(maps)))
+    if len(other_maps) > 1:  # every other set's crops pooled: the widest sample of human agreement
+        pairs = [(reference[n][1], {v: maps[n] == v for v in CLASSES})
+                 for maps in other_maps.values() for n in sorted(maps)]
+        rows.append((f"annotators pooled ({len(pairs)} crops)", scores(pairs, args.tolerance), names))
     for engine in [e for e in args.engines.split(",") if e]:
         detector = _create(engine)
         results = {}
@@ -75,6 +79,9 @@ def main() -> int:
         for folder, maps in other_maps.items():  # the same crops as each annotator
             pairs = [(reference[n][1], results[n]) for n in sorted(maps)]
             rows.append((f"engine: {engine} (crops of {folder.name})", scores(pairs, args.tolerance), sorted(maps)))
+        if len(other_maps) > 1:
+            pairs = [(reference[n][1], results[n]) for maps in other_maps.values() for n in sorted(maps)]
+            rows.append((f"engine: {engine} (pooled, {len(pairs)} crops)", scores(pairs, args.tolerance), names))
     print(f"Agreement with {args.reference.name} (reference), {len(names)} crops; "
           f"F1 exact / within {args.tolerance:g} px; regions found (recall) / right (precision)")
     print(f"{'who':48s} {'loss F1':>8s} {'loss F1tol':>10s} {'loss R-rec':>10s} {'loss R-prec':>11s} "

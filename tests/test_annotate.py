@@ -278,6 +278,10 @@ def test_list_and_delete_say_which_item_is_which(tmp_path, image, capsys):
     assert "removed #0 stroke crack" in capsys.readouterr().out
     assert main(["annotate", "delete", s, "7"]) == 2
     assert main(["annotate", "show", s, "--out", str(tmp_path / "o.png"), "--no-marks"]) == 0
+    assert main(["annotate", "show", s, "--out", str(tmp_path / "bare.png"), "--no-marks", "--grid", "0"]) == 0
+    gridded, bare = (imageio.read_image(tmp_path / n).pixels[..., :3] for n in ("o.png", "bare.png"))
+    black_columns = lambda rgb: int(((rgb == 0).all(2).mean(0) > 0.9).sum())  # noqa: E731
+    assert black_columns(gridded) >= 3 and black_columns(bare) == 0  # the grid's lines are gone
 
 
 def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
@@ -297,6 +301,16 @@ def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
     assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
     assert main(["annotate", "flecks", s, "--contrast", "60", "--out", str(tmp_path / "c.png")]) == 0
     assert (tmp_path / "c.png").exists()
+    # a zoomed view rings only the specks in its box, enlarged; the list is written whole
+    whole = imageio.read_image(tmp_path / "c.png").pixels
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--zoom", "40,30,40,30",
+                 "--out", str(tmp_path / "z.png")]) == 0
+    zoomed = imageio.read_image(tmp_path / "z.png").pixels
+    assert zoomed.shape[1] == 800 and zoomed.shape[0] == 600  # 40×30 enlarged 20×
+    assert (zoomed[..., :3] == (0, 255, 255)).all(-1).any() and not np.array_equal(zoomed.shape, whole.shape)
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--zoom", "100,70,40,30",
+                 "--out", str(tmp_path / "z2.png")]) == 0
+    assert not (imageio.read_image(tmp_path / "z2.png").pixels[..., :3] == (0, 255, 255)).all(-1).any()  # none there
     # accepting a listed candidate marks exactly its pixels (a typed polygon would be larger)
     rgb[70:72, 30:33] = 230  # a second, 2×3 flake
     imageio.write_png(path, rgb)

@@ -362,3 +362,24 @@ def test_fleck_detector_proposes_pale_flakes_in_dark_paint_and_leaves_pale_areas
     assert loss[50:54, 40:44].all()
     assert loss.sum() <= 2 * 16 and not loss[30:90, 115:150].any()
     assert not result.mask("craquelure", 0.5).any()
+
+
+def test_vetted_flecks_give_each_speck_one_probability_so_review_keeps_or_drops_it_whole():
+    from muralstudio.engines import detection
+    from muralstudio.engines.nets.fleckvet import candidate_regions
+
+    rng = np.random.default_rng(1)
+    rgb = np.full((160, 160, 3), (200, 180, 150), np.uint8)
+    rgb[10:150, 10:150] = (35, 28, 26)  # a dark robe
+    for x, y in rng.integers(20, 136, (25, 2)):  # pale flecks of several sizes in it
+        s = int(rng.integers(1, 5))
+        rgb[y:y + s, x:x + s] = (205, 185, 150)
+    detector = detection.create("flecks-vetted")
+    assert 0 < detector.threshold_for("paint loss") < 1 and detector.weights_sha256
+    probability = detector.probabilities(rgb)[detector.classes.index("paint loss")]
+    regions, table = candidate_regions(rgb, detector.config["radius"], detector.config["contrast"])
+    assert len(table) >= 10
+    for k in range(1, len(table) + 1):
+        values = probability[regions == k]
+        assert values.max() - values.min() < 1e-6 and 0 <= values[0] <= 1
+    assert not probability[regions == 0].any()  # only candidate specks are ever proposed

@@ -543,6 +543,27 @@ def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, dar
     assert np.count_nonzero(doc.layer_by_name("craquelure (proposed)").data) == 40 * 300
 
 
+def test_fleck_detectors_keep_flakes_smaller_than_the_networks_minimum_area(window, qtbot):
+    """A 3×3 flake is below the 16 px a network's proposals must reach; choosing a fleck
+    detector sets the minimum area to its own (0), so the flakes it finds are proposed."""
+    from muralstudio.core.document import Document
+
+    pixels = np.full((200, 200, 3), (200, 180, 150), np.uint8)
+    pixels[20:180, 20:180] = (35, 28, 26)  # a dark robe
+    pixels[60:63, 70:73] = (205, 185, 150)  # a flake of ground showing through it
+    window.set_document(Document.from_array(pixels, name="robe"))
+    dock = window.detect_dock
+    assert dock.min_area.value() == 16  # the default network
+    dock.engine.setCurrentIndex(dock.engine.findData("flecks"))
+    assert dock.min_area.value() == 0
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    proposed = window.doc.layer_by_name("paint loss (proposed)").data >= 128
+    assert proposed[60:63, 70:73].all() and proposed.sum() == 9
+    dock.engine.setCurrentIndex(dock.engine.findData("resunet"))
+    assert dock.min_area.value() == 16
+
+
 def _detect_bands(window, qtbot, monkeypatch):
     """A document with two dark bands that a stand-in detector proposes as paint loss."""
     from muralstudio.core.document import Document

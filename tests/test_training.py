@@ -300,3 +300,50 @@ def test_specks_planes_show_pale_flecks_and_thin_dark_lines_not_broad_areas():
     assert dark[55, 48] > 1 and dark[30, 50] < 0.05 and dark[30, 20] < 0.05
     with pytest.raises(ValueError, match="unknown network inputs"):
         input_planes(image, "rgb+depth")
+
+
+def test_train_flecks_learns_which_pale_specks_are_loss_and_the_engine_uses_it(tmp_path):
+    """Beige flecks (the ground showing through a black robe) are labelled loss, bright bluish
+    dots of ornament on the same robe are not: the vetter trained on them keeps the first."""
+    from muralstudio.ops.annotate import Session
+    from muralstudio.engines import detection
+
+    murals, dataset = tmp_path / "murals", tmp_path / "damage"
+    murals.mkdir()
+    rng = np.random.default_rng(0)
+
+    def robe(seed):
+        r = np.random.default_rng(seed)
+        rgb = np.full((96, 96, 3), (200, 180, 150), np.uint8)
+        rgb[8:88, 8:88] = (30, 25, 25)
+        spots = [(int(x), int(y)) for x, y in r.integers(14, 80, (8, 2))]
+        spots = [s for i, s in enumerate(spots) if all(abs(s[0] - t[0]) + abs(s[1] - t[1]) > 8 for t in spots[:i])]
+        losses, dots = spots[::2], spots[1::2]
+        for x, y in losses:
+            rgb[y:y + 3, x:x + 3] = (205, 185, 150)
+        for x, y in dots:
+            rgb[y:y + 2, x:x + 2] = (150, 200, 255)
+        return rgb, losses, dots
+
+    for i in range(9):
+        name = f"tang-{100 + i}-a"
+        rgb, losses, _ = robe(i)
+        imageio.write_png(murals / f"{name}.png", rgb)
+        session = Session.create(tmp_path / "sessions" / name, murals / f"{name}.png", "damage")
+        for x, y in losses:
+            session.stroke("paint-loss", [(x, y), (x + 2, y), (x + 2, y + 2), (x, y + 2)], 0, polygon=True)
+        session.save(dataset, annotator="test")
+    out = tmp_path / "vetter"
+    assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(out),
+                 "--epochs", "150", "--folds", "2"]) == 0
+    card = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert "## Threshold" in card and "2 folds of caves" in card and "## Command" in card
+    extra = weights.read_metadata(out.with_suffix(".safetensors"))["extra"]
+    assert 0 < extra["thresholds"]["paint loss"] < 1 and extra["loss_regions"] > 0
+    # on a robe it never saw, through the detector engine
+    rgb, losses, dots = robe(99)
+    detector = detection.create("flecks-vetted", weights_path=str(out.with_suffix(".safetensors")))
+    loss = detection.detect(rgb, detector).mask("paint loss", detector.threshold_for("paint loss"))
+    assert all(loss[y:y + 3, x:x + 3].any() for x, y in losses)
+    assert not any(loss[y:y + 2, x:x + 2].any() for x, y in dots)
+    assert not loss[rgb.sum(2) < 200].any()  # the robe's own black paint stays intact

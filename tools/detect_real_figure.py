@@ -3,7 +3,7 @@ the crop, the annotation (magenta paint loss, cyan cracks, green confusable dark
 detector's masks at its calibrated thresholds (magenta loss, cyan cracks).
 
     python tools/detect_real_figure.py --out models/detect-real.examples.png [--engine resunet[:weights_path=W]]
-        [--dataset datasets/mural-damage] [--count 3]
+        [--dataset datasets/mural-damage] [--count 3] [--width 900]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> int:
     parser.add_argument("--dataset", type=Path, default=ROOT / "datasets" / "mural-damage")
     parser.add_argument("--murals", type=Path, default=ROOT.parent / "shared" / "datasets" / "murals")
     parser.add_argument("--count", type=int, default=3)
+    parser.add_argument("--width", type=int, default=900, help="figure width in px (flecks need 1500 or more)")
     args = parser.parse_args()
     from muralstudio.engines.registry import split_spec
 
@@ -53,9 +54,9 @@ def main() -> int:
         found = overlay(rgb, [(loss, (255, 0, 255)), (crack, (0, 255, 255))])
         row = np.concatenate([rgb, np.full((rgb.shape[0], 6, 3), 255, np.uint8), truth,
                               np.full((rgb.shape[0], 6, 3), 255, np.uint8), found], axis=1)
-        scale = 900 / row.shape[1]
-        row = cv2.resize(row, (900, int(row.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-        label = np.full((18, 900, 3), 255, np.uint8)
+        scale = args.width / row.shape[1]
+        row = cv2.resize(row, (args.width, int(row.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        label = np.full((18, args.width, 3), 255, np.uint8)
         cv2.putText(label, f"{stem}: crop | annotation | {args.engine}", (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
                     (0, 0, 0), 1, cv2.LINE_AA)
         rows += [label, row]

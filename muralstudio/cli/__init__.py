@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"muralstudio {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of the output (`head`, a pager) stopped: not a failure
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
+        return 0
     except OSError as exc:  # full disk, read-only folder, …: one line naming the file
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"muralstudio {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -14,12 +14,13 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
   muralstudio annotate flecks SESSION [--inside confusable] [--out candidates.png]
+        [--zoom X,Y,W,H]                  (pale specks that may be flakes of loss, to judge;
+                                          ringed and numbered, in a part of the crop)
         [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
-                                          (pale specks that may be flakes of loss, to judge)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
-        [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks]  (outlines on the untouched
-                                          image; a part of the crop; enlarged bicubically;
-                                          without click dots and numbers)
+        [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0]  (outlines on the
+                                          untouched image; a part of the crop; enlarged
+                                          bicubically; without click dots and numbers; no grid)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
   muralstudio annotate revise SESSION --dataset D --name CROP --murals FOLDER
                                           (reopen a saved crop; save it again when done)
@@ -117,6 +118,8 @@ def add_arguments(parser) -> None:
     show.add_argument("--zoom", type=_box, help="show only X,Y,W,H of the crop, enlarged")
     show.add_argument("--no-marks", action="store_true",
                       help="leave out the click dots and item numbers (they hide small flecks)")
+    show.add_argument("--grid", type=int, default=50, metavar="PX",
+                      help="coordinate grid every PX crop pixels (a fifth of it when zoomed); 0: none")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
     flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "
@@ -127,6 +130,8 @@ def add_arguments(parser) -> None:
     flecks.add_argument("--radius", type=int, default=4, help="largest speck radius in px (default 4)")
     flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
     flecks.add_argument("--out", type=Path, help="also write the crop with the candidates ringed and numbered")
+    flecks.add_argument("--zoom", type=_box, help="ring only the candidates in X,Y,W,H of the crop, "
+                                                  "enlarged (numbers stay those of the whole list)")
     flecks.add_argument("--accept", metavar="N,N-M",
                         help="mark these listed candidates (numbers as listed with the same options) "
                              "as --class, each exactly its own pixels, in one command")
@@ -184,13 +189,13 @@ def run(args) -> int:
             print(f"{len(added)} specks marked {args.label}: items {added[0]}–{added[-1]}")
             print(json.dumps(session.summary(), ensure_ascii=False))
             return 0
-        for number, c in enumerate(found):
-            print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}")
-        if args.out:
+        if args.out:  # before the list, which may go to a pager that stops reading
             from muralstudio.core import imageio
 
-            imageio.write_png(args.out, session.candidates_overlay(found))
+            imageio.write_png(args.out, session.candidates_overlay(found, args.zoom))
             print(f"candidates -> {args.out}")
+        for number, c in enumerate(found):
+            print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}")
     elif action == "list":
         for index in range(len(session.items)):
             print(session.describe(index))
@@ -199,8 +204,8 @@ def run(args) -> int:
     elif action == "show":
         from muralstudio.core import imageio
 
-        imageio.write_png(args.out, session.overlay(tint=not args.outline, box=args.zoom, smooth=args.smooth,
-                                                    marks=not args.no_marks))
+        imageio.write_png(args.out, session.overlay(args.grid, tint=not args.outline, box=args.zoom,
+                                                    smooth=args.smooth, marks=not args.no_marks))
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes)

@@ -12,6 +12,7 @@ HEAVY = True
 
 #: ``muralstudio train NAME`` → module ``muralstudio.train.NAME``
 TRAINERS = (("detect", "Res-UNet craquelure / paint-loss detector"),
+            ("flecks", "fleck vetter of the flecks-vetted paint-loss detector"),
             ("clicks", "ClickNet click-segmentation model"),
             ("backbone", "pre-train PSP-M's backbone without labels"),
             ("label", "PSP-M element labeler"),

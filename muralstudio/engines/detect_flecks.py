@@ -1,7 +1,11 @@
 """``flecks`` detector: pale specks in darker paint (a white top-hat of the lightness), the
 commonest real paint loss on our validation walls — flakes showing the ground through dark
 robes, hair and outlines. No learning, no weights: it proposes flecks for review and finds no
-large losses and no cracks (see models/detect-resunet-real.md, "Tried", for its figures)."""
+large losses and no cracks (see models/detect-resunet-real.md, "Tried", for its figures).
+
+``flecks-vetted`` takes the same specks at a lower contrast and lets a small trained network
+(models/detect-flecks-vetter.md) keep those that look like loss, so a reviewer meets fewer
+proposals, more of them right."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ class PaleFleckDetector(Detector):
     version = "1"
     classes = DAMAGE_CLASSES
     multiple = 1
+    suggested_min_area = 0  # flakes of 3–15 px are what it proposes
     memory_mb = 40
     settings = (Setting("radius", "int", 4, 2, 12, help="largest fleck radius in px", label="Fleck radius (px)"),
                 Setting("contrast", "float", 80.0, 10.0, 200.0,
@@ -36,6 +41,47 @@ class PaleFleckDetector(Detector):
         # a rise of ``contrast`` maps to 0.5, the default threshold, so the dock's sensitivity
         # slider moves the contrast asked for
         loss = np.clip(pale_speck_rise(tile, self.radius) / (2 * self.contrast), 0, 1).astype(np.float32)
+        out = np.zeros((len(self.classes),) + loss.shape, np.float32)
+        out[self.classes.index("paint loss")] = loss
+        out[0] = 1 - loss
+        return out
+
+
+@registry.register("detector", "flecks-vetted")
+class VettedFleckDetector(Detector):
+    """Candidate pale specks, each given the vetting network's probability of being paint loss
+    (the same for every pixel of the speck, so the dock's sensitivity slider keeps or drops
+    whole specks)."""
+
+    name = "flecks-vetted"
+    version = "1"
+    classes = DAMAGE_CLASSES
+    multiple = 1
+    suggested_min_area = 0
+    weights_name = "detect-flecks-vetter"
+    memory_mb = 60
+    settings = (Setting("weights_path", "path", None, optional=True,
+                        help="other weights of the same network (default: the shipped ones)",
+                        label="Weights"),)
+
+    def __init__(self, device: str = "cpu", weights_path=None, **params):
+        super().__init__(device, **params)
+        from muralstudio.engines import weights
+        from muralstudio.engines.nets.fleckvet import FleckVetter
+
+        net = weights.load_network(weights_path, self.weights_name, "fleckvet",
+                                   lambda c: FleckVetter(c.get("features", 19), c.get("width", 64)),
+                                   "cpu", "fleck vetter", "flecks")
+        self.model, self.config = net.model, net.config
+        self.weights_path, self.weights_sha256 = str(net.path), net.sha256
+        self.thresholds = {k: float(v) for k, v in net.extra.get("thresholds", {}).items()}
+
+    def probabilities(self, tile: np.ndarray) -> np.ndarray:
+        from muralstudio.engines.nets.fleckvet import candidate_regions
+
+        regions, table = candidate_regions(tile, int(self.config.get("radius", 4)),
+                                           float(self.config.get("contrast", 40.0)))
+        loss = np.concatenate([[0.0], self.model.probabilities(table)]).astype(np.float32)[regions]
         out = np.zeros((len(self.classes),) + loss.shape, np.float32)
         out[self.classes.index("paint loss")] = loss
         out[0] = 1 - loss

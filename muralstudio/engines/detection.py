@@ -41,6 +41,9 @@ class Detector:
     default_threshold = 0.5
     #: the network needs sides that are multiples of this
     multiple = 32
+    #: regions smaller than this (px) the window drops by default: noise for a network, but the
+    #: very flakes a fleck detector is for
+    suggested_min_area = 16
 
     def __init__(self, device: str = "cpu", **params):
         self.device = device

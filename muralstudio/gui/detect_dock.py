@@ -54,6 +54,8 @@ class DetectDock(JobPanel):
         self.min_area.setRange(0, 100000)
         self.min_area.setValue(16)
         self.min_area.setSuffix(self.tr(" px"))
+        self.engine.currentIndexChanged.connect(self.suggest_min_area)
+        self.suggest_min_area()
         # more or fewer proposals from the same probabilities, live: no network run
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)
         self.sensitivity.setRange(0, 100)
@@ -98,6 +100,12 @@ class DetectDock(JobPanel):
         self.accept_all_button.clicked.connect(lambda: self.review_all(True))
         self.reject_all_button.clicked.connect(lambda: self.review_all(False))
         self.refresh()
+
+    def suggest_min_area(self) -> None:
+        """The engine's own smallest region worth proposing (0 for the fleck detectors)."""
+        name = self.engine.currentData()
+        if name:
+            self.min_area.setValue(int(getattr(registry.get("detector", name), "suggested_min_area", 16)))
 
     @property
     def doc(self):

@@ -505,7 +505,8 @@ class Session:
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
                 marks: bool = True) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
-        the untouched image), element numbers and a coordinate grid (crop pixels), at least 800
+        the untouched image), element numbers and a coordinate grid (crop pixels; ``grid`` = 0:
+        none, so 2-px flecks are not hidden under its lines), at least 800
         px wide so a reviewer can read it. ``box`` (x, y, w, h) zooms into part of the crop;
         ``smooth`` enlarges the image bicubically (faint scratches vanish between hard pixel
         edges), the labels still pixel by pixel."""
@@ -545,10 +546,10 @@ class Session:
                 out[ring] = palette[value].astype(np.uint8)
         h, w = labels.shape
         step = grid if box is None else max(5, grid // 5)
-        for gx in range((x0 + step - 1) // step * step, x0 + w, step):
+        for gx in range((x0 + step - 1) // step * step, x0 + w, step) if grid > 0 else ():
             cv2.line(out, (int((gx - x0) * scale), 0), (int((gx - x0) * scale), out.shape[0]), (0, 0, 0), 1)
             cv2.putText(out, str(gx), (int((gx - x0) * scale) + 2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
-        for gy in range((y0 + step - 1) // step * step, y0 + h, step):
+        for gy in range((y0 + step - 1) // step * step, y0 + h, step) if grid > 0 else ():
             cv2.line(out, (0, int((gy - y0) * scale)), (out.shape[1], int((gy - y0) * scale)), (0, 0, 0), 1)
             cv2.putText(out, str(gy), (2, int((gy - y0) * scale) + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
         for i, item in enumerate(self.items if marks else []):  # marks=False: the flecks unhidden
@@ -581,15 +582,21 @@ class Session:
                 + (f", radius {item.radius:g}" if item.kind == "stroke" else ""))
         return f"#{index} {item.kind} {names[item.label]}: {what}; {int(mask.sum())} px, {box}"
 
-    def candidates_overlay(self, candidates: list[dict]) -> np.ndarray:
-        """The crop, enlarged like :meth:`overlay`, with each candidate ringed and numbered."""
+    def candidates_overlay(self, candidates: list[dict], box=None) -> np.ndarray:
+        """The crop (or its part ``box`` = x, y, w, h), enlarged to at least 800 px wide, with
+        each candidate ringed and labelled with its number in ``candidates`` (the numbers
+        ``--accept`` takes, whatever part is shown)."""
         import cv2
 
-        rgb = self.crop().copy()
+        rgb = self.crop()
+        x0, y0, w, h = box if box else (0, 0, rgb.shape[1], rgb.shape[0])
+        rgb = rgb[y0:y0 + h, x0:x0 + w].copy()
         scale = max(1.0, 800 / rgb.shape[1])
         out = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         for number, c in enumerate(candidates):
-            centre = (int(c["x"] * scale), int(c["y"] * scale))
+            if not (x0 <= c["x"] < x0 + w and y0 <= c["y"] < y0 + h):
+                continue
+            centre = (int((c["x"] - x0 + 0.5) * scale), int((c["y"] - y0 + 0.5) * scale))
             cv2.circle(out, centre, int(max(4, np.sqrt(c["area"]) * scale)) + 3, (0, 255, 255), 1)
             cv2.putText(out, str(number), (centre[0] + 6, centre[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
                         (255, 255, 0), 1)

@@ -1,0 +1,85 @@
+"""Fleck vetting: candidate pale specks (a white top-hat of the lightness) described by a few
+colour, contrast and shape measures each, and a small network that says which are paint loss.
+
+On our real walls most paint loss is flecks of ground showing through dark paint, but so are
+many intact things — white dots of ornament, highlights, pale pigment grains — which the bare
+top-hat (engine ``flecks``) cannot tell apart; the measures below are what a conservator looks
+at: how pale and how big the speck is, the colour of the paint around it, how grainy the area is
+and whether it sits on dark linework."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+#: one row per candidate region, in this order (the network's input)
+FEATURES = ("log area", "aspect", "fill", "mean rise", "max rise", "L", "a", "b",
+            "ground L", "candidate density", "dark line depth", "local contrast",
+            "surround L", "surround a", "surround b", "a - surround a", "b - surround b",
+            "peak over ground", "L - surround L")
+
+
+def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, features): an int32 map of the candidate specks (0 = none, region k = k) —
+    pixels at least ``contrast`` lighter (Lab L, 0–255) than the paint within ``radius`` —
+    and a (regions, len(FEATURES)) float32 table describing each."""
+    from muralstudio.core.maskops import dark_line_depth, pale_speck_rise
+
+    rgb = np.ascontiguousarray(rgb[..., :3])
+    rise = pale_speck_rise(rgb, radius)
+    candidate = rise >= contrast
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return labels.astype(np.int32), np.zeros((0, len(FEATURES)), np.float32)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lightness = lab[..., 0]
+    where = labels[candidate] - 1  # region of each candidate pixel
+    area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+
+    def mean(plane):
+        return np.bincount(where, weights=plane[candidate], minlength=n - 1) / area
+
+    def peak(plane):
+        out = np.full(n - 1, -np.inf)
+        np.maximum.at(out, where, plane[candidate])
+        return out
+
+    ground = lightness - rise  # the paint's lightness with the specks opened away
+    density = cv2.blur(candidate.astype(np.float32), (31, 31))
+    local_sd = np.sqrt(np.maximum(cv2.blur(lightness ** 2, (15, 15)) - cv2.blur(lightness, (15, 15)) ** 2, 0))
+    surround = [cv2.blur(lab[..., c], (21, 21)) for c in range(3)]
+    width = stats[1:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    height = stats[1:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    mean_l, mean_a, mean_b = mean(lightness), mean(lab[..., 1]), mean(lab[..., 2])
+    surround_l, surround_a, surround_b = (mean(p) for p in surround)
+    table = np.stack([
+        np.log(area), width / height, area / (width * height), mean(rise), peak(rise),
+        mean_l, mean_a, mean_b, mean(ground), mean(density), mean(dark_line_depth(rgb, 3)),
+        mean(local_sd), surround_l, surround_a, surround_b, mean_a - surround_a,
+        mean_b - surround_b, peak(lightness) - mean(ground), mean_l - surround_l], 1)
+    return labels.astype(np.int32), table.astype(np.float32)
+
+
+class FleckVetter(nn.Module):
+    """Probability that a candidate speck is paint loss, from its FEATURES row. The features'
+    mean and spread over the training regions are buffers, saved with the weights."""
+
+    def __init__(self, n_features: int = len(FEATURES), width: int = 64):
+        super().__init__()
+        self.register_buffer("feature_mean", torch.zeros(n_features))
+        self.register_buffer("feature_std", torch.ones(n_features))
+        self.layers = nn.Sequential(nn.Linear(n_features, width), nn.ReLU(),
+                                    nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Logits, one per row."""
+        return self.layers((features - self.feature_mean) / self.feature_std)[:, 0]
+
+    def probabilities(self, table: np.ndarray) -> np.ndarray:
+        if not len(table):
+            return np.zeros(0, np.float32)
+        with torch.inference_mode():
+            device = self.feature_mean.device
+            return torch.sigmoid(self(torch.from_numpy(np.asarray(table, np.float32)).to(device))).cpu().numpy()
