@@ -330,3 +330,25 @@ def test_vertices_on_the_outer_edge_of_the_crop_are_pulled_in(tmp_path, image):
     assert session.items[0].points[0] == [0.0, 0.0] and session.label_map()[0, 0] == 1
     with pytest.raises(AnnotationError, match="outside"):
         session.stroke("crack", [(5, 5), (170, 5)], radius=1)
+
+
+def test_a_reader_that_stops_early_is_not_an_error_and_the_ringed_image_is_written(tmp_path):
+    """`annotate flecks SESSION --out X.png | head -1` on a grainy wall: thousands of
+    candidates; the pager stops reading and the command still writes X.png and exits 0."""
+    import subprocess
+    import sys
+
+    from muralstudio.cli import main
+
+    rgb = np.full((400, 400, 3), 30, np.uint8)
+    rgb[2::5, 2::5] = 230  # 6,400 pale specks: a list far longer than a pipe's buffer
+    imageio.write_png(tmp_path / "grain.png", rgb)
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(tmp_path / "grain.png"), "--classes", "damage", "--engine", "classic"]) == 0
+    process = subprocess.Popen([sys.executable, "-m", "muralstudio", "annotate", "flecks", s, "--out",
+                                str(tmp_path / "ringed.png")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()  # like `head -1`
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, err
+    assert first.startswith(b"candidates -> ") and (tmp_path / "ringed.png").exists() and "Traceback" not in err

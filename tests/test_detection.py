@@ -379,7 +379,9 @@ def test_vetted_flecks_give_each_speck_one_probability_so_review_keeps_or_drops_
     probability = detector.probabilities(rgb)[detector.classes.index("paint loss")]
     regions, table = candidate_regions(rgb, detector.config["radius"], detector.config["contrast"])
     assert len(table) >= 10
+    expected = detector.model.probabilities(table)  # row k - 1 describes region k
     for k in range(1, len(table) + 1):
         values = probability[regions == k]
-        assert values.max() - values.min() < 1e-6 and 0 <= values[0] <= 1
+        assert values.max() - values.min() < 1e-6 and values[0] == pytest.approx(expected[k - 1], abs=1e-6)
+    assert len(np.unique(np.round(expected, 4))) > 1  # the check above tells regions apart
     assert not probability[regions == 0].any()  # only candidate specks are ever proposed

@@ -560,8 +560,16 @@ def test_fleck_detectors_keep_flakes_smaller_than_the_networks_minimum_area(wind
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
     proposed = window.doc.layer_by_name("paint loss (proposed)").data >= 128
     assert proposed[60:63, 70:73].all() and proposed.sum() == 9
+    # choosing another engine keeps the proposals at hand as they were (the slider re-filters
+    # them with the minimum area they were made with) until that engine runs
     dock.engine.setCurrentIndex(dock.engine.findData("resunet"))
+    dock.sensitivity.setValue(55)
+    dock.update_layers()
+    assert (window.doc.layer_by_name("paint loss (proposed)").data >= 128).sum() == 9
+    assert dock.min_area.value() == 0
+    job = dock.run()
     assert dock.min_area.value() == 16
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
 
 
 def _detect_bands(window, qtbot, monkeypatch):

@@ -347,3 +347,5 @@ def test_train_flecks_learns_which_pale_specks_are_loss_and_the_engine_uses_it(t
     assert all(loss[y:y + 3, x:x + 3].any() for x, y in losses)
     assert not any(loss[y:y + 2, x:x + 2].any() for x, y in dots)
     assert not loss[rgb.sum(2) < 200].any()  # the robe's own black paint stays intact
+    assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(out),
+                 "--folds", "1"]) == 2  # no threshold can be chosen without a held-out fold

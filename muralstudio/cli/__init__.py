@@ -112,13 +112,31 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"muralstudio {args.command}: error: {message}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # the reader of the output (`head`, a pager) stopped: not a failure
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
-        return 0
+    except BrokenPipeError as exc:
+        if _stdout_reader_gone():  # the reader of our output (`head`, a pager) stopped: no failure
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
+            return 0
+        print(f"muralstudio {args.command}: error: {exc}", file=sys.stderr)  # another pipe broke
+        return 2
     except OSError as exc:  # full disk, read-only folder, …: one line naming the file
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"muralstudio {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (poll reports an error on
+    the writing end); assumed so where poll is missing (Windows)."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return True
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
 
 
 #: options naming files a command reads, and files it writes

@@ -51,6 +51,8 @@ def _box(text: str) -> tuple[int, int, int, int]:
         x, y, w, h = (int(v) for v in text.split(","))
     except ValueError:
         raise ValueError(f"a box looks like X,Y,W,H (not {text!r})") from None
+    if x < 0 or y < 0 or w <= 0 or h <= 0:
+        raise ValueError(f"a box X,Y,W,H starts inside the crop and has a width and height (not {text!r})")
     return x, y, w, h
 
 

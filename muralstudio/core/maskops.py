@@ -175,19 +175,25 @@ def stroke_mask(points, radius: float, hardness: float, shape) -> tuple[tuple[in
     return (x0, y0), alpha
 
 
-def pale_speck_rise(rgb: np.ndarray, radius: int = 4) -> np.ndarray:
+def lab_lightness(rgb: np.ndarray) -> np.ndarray:
+    """The Lab lightness of an RGB uint8 image, float32 on OpenCV's 0–255 scale."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+
+
+def pale_speck_rise(rgb: np.ndarray, radius: int = 4, lightness: np.ndarray | None = None) -> np.ndarray:
     """How much lighter each pixel is than the paint around it, for specks smaller than a disk of
     ``radius`` (a white top-hat of the Lab lightness, 0–255 scale): flakes of loss showing the
-    ground through dark paint stand out, broad pale areas do not."""
-    lightness = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    ground through dark paint stand out, broad pale areas do not. ``lightness``: the image's
+    :func:`lab_lightness`, when the caller has it already."""
+    lightness = lab_lightness(rgb) if lightness is None else lightness
     return lightness - cv2.morphologyEx(lightness, cv2.MORPH_OPEN, _disk(int(radius)))
 
 
-def dark_line_depth(rgb: np.ndarray, radius: int = 3) -> np.ndarray:
+def dark_line_depth(rgb: np.ndarray, radius: int = 3, lightness: np.ndarray | None = None) -> np.ndarray:
     """How much darker each pixel is than the paint around it, for lines and specks narrower than
     a disk of ``radius`` (a black top-hat of the Lab lightness, 0–255 scale): cracks stand out,
     broad dark robes do not."""
-    lightness = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    lightness = lab_lightness(rgb) if lightness is None else lightness
     return cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, _disk(int(radius))) - lightness
 
 

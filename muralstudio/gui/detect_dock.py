@@ -54,7 +54,8 @@ class DetectDock(JobPanel):
         self.min_area.setRange(0, 100000)
         self.min_area.setValue(16)
         self.min_area.setSuffix(self.tr(" px"))
-        self.engine.currentIndexChanged.connect(self.suggest_min_area)
+        self._min_area_engine = None  # the engine whose suggestion the spin box holds
+        self.engine.currentIndexChanged.connect(lambda _: self.suggest_min_area())
         self.suggest_min_area()
         # more or fewer proposals from the same probabilities, live: no network run
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)
@@ -101,11 +102,15 @@ class DetectDock(JobPanel):
         self.reject_all_button.clicked.connect(lambda: self.review_all(False))
         self.refresh()
 
-    def suggest_min_area(self) -> None:
-        """The engine's own smallest region worth proposing (0 for the fleck detectors)."""
+    def suggest_min_area(self, running: bool = False) -> None:
+        """The engine's own smallest region worth proposing (0 for the fleck detectors). While
+        proposals of another engine are kept, choosing an engine only takes effect when it
+        runs: the kept proposals stay filtered as they were."""
         name = self.engine.currentData()
-        if name:
-            self.min_area.setValue(int(getattr(registry.get("detector", name), "suggested_min_area", 16)))
+        if not name or name == self._min_area_engine or (self.result is not None and not running):
+            return
+        self._min_area_engine = name
+        self.min_area.setValue(int(getattr(registry.get("detector", name), "suggested_min_area", 16)))
 
     @property
     def doc(self):
@@ -200,6 +205,7 @@ class DetectDock(JobPanel):
         return float(values.mean()) / 255 if values.size else None
 
     def run(self) -> Job | None:
+        self.suggest_min_area(running=True)
         doc, name, device, window = self.doc, self.engine.currentData(), self.device, self.window_size
 
         server = self.compute_server

@@ -591,6 +591,8 @@ class Session:
         rgb = self.crop()
         x0, y0, w, h = box if box else (0, 0, rgb.shape[1], rgb.shape[0])
         rgb = rgb[y0:y0 + h, x0:x0 + w].copy()
+        if rgb.size == 0:
+            raise AnnotationError(f"the box {x0},{y0},{w},{h} lies outside the {self.shape[1]}×{self.shape[0]} crop")
         scale = max(1.0, 800 / rgb.shape[1])
         out = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         for number, c in enumerate(candidates):

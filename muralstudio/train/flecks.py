@@ -84,6 +84,9 @@ def out_of_fold(examples: list[dict], caves: list[str], folds: int, args) -> lis
     """Each crop's speck probabilities from a network fitted without its cave's fold: how the
     shipped network will do on caves it has not seen, measured on the training caves alone."""
     names = sorted(set(caves))
+    if folds < 2 or len(names) < 2:
+        raise ValueError(f"choosing the threshold needs at least 2 folds of caves (--folds {folds}, "
+                         f"{len(names)} training cave(s))")
     folds = min(folds, len(names))
     out: list[np.ndarray | None] = [None] * len(examples)
     for k in range(folds):

@@ -25,16 +25,17 @@ def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np
     """(labels, features): an int32 map of the candidate specks (0 = none, region k = k) —
     pixels at least ``contrast`` lighter (Lab L, 0–255) than the paint within ``radius`` —
     and a (regions, len(FEATURES)) float32 table describing each."""
+    from muralstudio.core.imageio import to_rgb8
     from muralstudio.core.maskops import dark_line_depth, pale_speck_rise
 
-    rgb = np.ascontiguousarray(rgb[..., :3])
-    rise = pale_speck_rise(rgb, radius)
+    rgb = to_rgb8(rgb)  # grey or RGBA tiles too
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lightness = np.ascontiguousarray(lab[..., 0])
+    rise = pale_speck_rise(rgb, radius, lightness)
     candidate = rise >= contrast
     n, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
     if n <= 1:
         return labels.astype(np.int32), np.zeros((0, len(FEATURES)), np.float32)
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    lightness = lab[..., 0]
     where = labels[candidate] - 1  # region of each candidate pixel
     area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
 
@@ -56,7 +57,7 @@ def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np
     surround_l, surround_a, surround_b = (mean(p) for p in surround)
     table = np.stack([
         np.log(area), width / height, area / (width * height), mean(rise), peak(rise),
-        mean_l, mean_a, mean_b, mean(ground), mean(density), mean(dark_line_depth(rgb, 3)),
+        mean_l, mean_a, mean_b, mean(ground), mean(density), mean(dark_line_depth(rgb, 3, lightness)),
         mean(local_sd), surround_l, surround_a, surround_b, mean_a - surround_a,
         mean_b - surround_b, peak(lightness) - mean(ground), mean_l - surround_l], 1)
     return labels.astype(np.int32), table.astype(np.float32)
