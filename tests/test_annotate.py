@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from muralstudio.core import imageio, synth
 from muralstudio.ops.annotate import AnnotationError, Session
@@ -352,3 +353,63 @@ def test_a_reader_that_stops_early_is_not_an_error_and_the_ringed_image_is_writt
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, err
     assert first.startswith(b"candidates -> ") and (tmp_path / "ringed.png").exists() and "Traceback" not in err
+
+
+def test_a_revision_brings_back_the_saved_items_so_a_wrong_mark_is_deleted(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", box=(10, 20, 140, 90), engine="classic")
+    session.stroke("confusable", [(0, 0), (60, 0), (60, 40), (0, 40)], 0, polygon=True)
+    session.stroke("paint-loss", [(20, 10), (40, 10), (40, 30), (20, 30)], 0, polygon=True)  # wrong: on hair
+    session.click("paint-loss", [(100, 60, True)])
+    session.save(tmp_path / "dataset", annotator="A")
+    name = "mural-1-x10y20"
+    first = imageio.read_label_map(tmp_path / "dataset" / "labels" / f"{name}.png")
+    revision = Session.revise(tmp_path / "r", tmp_path / "dataset", name, image.parent)
+    np.testing.assert_array_equal(revision.label_map(), first)
+    assert [i.kind for i in revision.items] == ["polygon", "polygon", "element"]
+    assert all(i.saved for i in revision.items) and "(saved)" in revision.describe(1)
+    assert revision.data["revising"]["kept_pixels"] == 0  # the replay reproduces the save
+    revision.delete(1)  # the wrong loss square goes; the hair under it is confusable again
+    assert revision.label_map()[20, 30] == 3
+    revision.stroke("crack", [(5, 50), (50, 60)], radius=1)
+    revision.save(tmp_path / "dataset", annotator="B")
+    labels = imageio.read_label_map(tmp_path / "dataset" / "labels" / f"{name}.png")
+    assert labels[20, 30] == 3 and labels[55, 28] == 2
+    assert labels[60, 100] == first[60, 100] == 1  # the clicked loss replayed and kept
+    record = json.loads((tmp_path / "dataset" / "records" / f"{name}.json").read_text(encoding="utf-8"))
+    assert [i["kind"] for i in record["items"]] == ["polygon", "element", "stroke"]
+    assert record["revisions"][0]["removed"] == 1 and len(record["revisions"][0]["items"]) == 1
+    assert "saved" not in record["items"][0]
+
+
+def test_saved_pixels_a_revision_cannot_replay_are_kept_under_new_items(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", box=(10, 20, 140, 90), engine="classic")
+    session.stroke("paint-loss", [(20, 10), (40, 10), (40, 30), (20, 30)], 0, polygon=True)
+    session.save(tmp_path / "dataset", annotator="A")
+    name = "mural-1-x10y20"
+    labels_path = tmp_path / "dataset" / "labels" / f"{name}.png"
+    edited = imageio.read_label_map(labels_path).copy()
+    edited[70:80, 100:120] = 3  # labels no item of the record explains (an older tool's, say)
+    Image.fromarray(edited).save(labels_path)  # a grey map, read the same way
+    revision = Session.revise(tmp_path / "r", tmp_path / "dataset", name, image.parent)
+    assert revision.data["revising"]["kept_pixels"] == 200
+    np.testing.assert_array_equal(revision.label_map(), edited)
+    revision.delete(0)  # the saved item goes, the kept pixels stay
+    assert revision.label_map()[20, 30] == 0 and revision.label_map()[75, 110] == 3
+    revision.stroke("crack", [(95, 75), (125, 75)], radius=1)  # a new item paints over them
+    assert revision.label_map()[75, 110] == 2
+    flat = Session.revise(tmp_path / "f", tmp_path / "dataset", name, image.parent, items=False)
+    assert flat.items == [] and (flat.label_map() == edited).all()
+
+
+def test_annotate_revise_and_list_on_the_command_line(tmp_path, image, capsys):
+    from muralstudio import cli
+
+    session = Session.create(tmp_path / "s", image, "damage", box=(10, 20, 140, 90), engine="classic")
+    session.stroke("paint-loss", [(20, 10), (40, 10), (40, 30), (20, 30)], 0, polygon=True)
+    session.save(tmp_path / "dataset", annotator="A")
+    capsys.readouterr()
+    assert cli.main(["annotate", "revise", str(tmp_path / "r"), "--dataset", str(tmp_path / "dataset"),
+                     "--name", "mural-1-x10y20", "--murals", str(image.parent)]) == 0
+    assert "1 saved items back as #0–#0" in capsys.readouterr().out
+    assert cli.main(["annotate", "list", str(tmp_path / "r")]) == 0
+    assert "#0 polygon paint-loss: 4 points; 441 px" in capsys.readouterr().out

@@ -22,8 +22,9 @@ scripted annotation session; the project's own datasets are made with it).
                                           untouched image; a part of the crop; enlarged
                                           bicubically; without click dots and numbers; no grid)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
-  muralstudio annotate revise SESSION --dataset D --name CROP --murals FOLDER
-                                          (reopen a saved crop; save it again when done)
+  muralstudio annotate revise SESSION --dataset D --name CROP --murals FOLDER [--flat]
+                                          (reopen a saved crop with its items, to list, delete,
+                                          move or relabel them and add more; save it again)
 
 Each command prints the session's summary (items, clicks, class shares). `save` writes
 DATASET/labels/NAME.png (palette PNG, value = class index) and DATASET/records/NAME.json (the
@@ -72,6 +73,9 @@ def add_arguments(parser) -> None:
     revise.add_argument("--dataset", type=Path, required=True)
     revise.add_argument("--name", required=True, help="the saved crop (records/NAME.json)")
     revise.add_argument("--murals", type=Path, required=True, help="folder of the images it refers to")
+    revise.add_argument("--flat", action="store_true",
+                        help="paint over the saved map without bringing back its items (faster on "
+                             "crops of many clicked elements; saved marks can then only be painted over)")
     click = sub.add_parser("click", help="clicks on a new element (--class) or on --element N")
     click.add_argument("session", type=Path)
     click.add_argument("--class", dest="label")
@@ -155,7 +159,12 @@ def run(args) -> int:
     if action == "new":
         session = Session.create(args.session, args.image, args.classes, args.box, args.engine)
     elif action == "revise":
-        session = Session.revise(args.session, args.dataset, args.name, args.murals)
+        session = Session.revise(args.session, args.dataset, args.name, args.murals, items=not args.flat)
+        revising = session.data["revising"]
+        if "restored" in revising:
+            back = (f"{revising['restored']} saved items back as #0–#{revising['restored'] - 1} ('annotate "
+                    "list' names them)" if revising["restored"] else "no saved items")
+            print(f"{back}; {revising['kept_pixels']} saved pixels their replay does not reproduce are kept as saved")
     else:
         session = Session(args.session)
     if action == "click":
@@ -201,6 +210,9 @@ def run(args) -> int:
     elif action == "list":
         for index in range(len(session.items)):
             print(session.describe(index))
+        kept = session.data.get("revising", {}).get("kept_pixels")
+        if kept:
+            print(f"and {kept} saved pixels kept as saved (painted after the last saved item)")
     elif action == "move":
         session.move(args.item, args.to)
     elif action == "show":

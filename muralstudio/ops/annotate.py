@@ -28,6 +28,10 @@ PALETTE = [(0, 0, 0), (230, 159, 0), (86, 180, 233), (240, 240, 240), (0, 158, 1
 DAMAGE_PALETTE = [(0, 0, 0), (255, 0, 255), (0, 255, 255), (60, 220, 60)]
 
 
+#: "no saved label kept here" in a revision's kept.png
+KEEP_NONE = 255
+
+
 class AnnotationError(ValueError):
     pass
 
@@ -46,6 +50,8 @@ class Element:
     #: clicks added per command, so the last command's clicks can be taken back (sessions made
     #: before it was recorded: empty, all clicks one round)
     rounds: list = field(default_factory=list)
+    #: brought back from the saved crop by ``revise`` (not made in this session)
+    saved: bool = False
 
 
 def near_positive_clicks(clicks, radius: float, shape) -> np.ndarray:
@@ -160,6 +166,8 @@ class Stroke:
     kind: str = "stroke"  # "stroke" or "polygon"
     #: the points as typed, when the stroke was snapped onto the line they follow
     typed: list | None = None
+    #: brought back from the saved crop by ``revise`` (not made in this session)
+    saved: bool = False
 
 
 def class_names(class_set: str) -> list[str]:
@@ -193,6 +201,7 @@ class Session:
         self.items = [Element(**a) if a["kind"] == "element" else Stroke(**a) for a in self.data["items"]]
         self._crop = None  # read once per command
         self._base = None  # the saved label map of a revised crop, likewise
+        self._kept = None  # its saved labels the replayed items do not reproduce, likewise
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -217,10 +226,15 @@ class Session:
         return session
 
     @classmethod
-    def revise(cls, folder: Path, dataset: Path, name: str, murals: Path) -> "Session":
+    def revise(cls, folder: Path, dataset: Path, name: str, murals: Path, items: bool = True) -> "Session":
         """Reopen a saved crop of ``dataset`` to add to or correct its labels (a second look, a
-        reviewer's completion): the saved label map is the base the new items paint over; the
-        save keeps the earlier items, seconds and annotators in the record."""
+        reviewer's completion). With ``items`` its saved items come back — elements re-segmented
+        from their clicks, strokes and polygons as drawn — so a wrong mark is listed, deleted,
+        moved or relabelled like one just made; saved pixels the replay does not reproduce (an
+        element made by an older click model, say) are kept as saved, over the saved items and
+        under new ones. Without ``items`` the saved map is a flat base the new items paint over.
+        The save keeps the earlier annotators and seconds in the record."""
+        from muralstudio.core import imageio
         from muralstudio.core.datasets import list_images
 
         dataset = Path(dataset)
@@ -235,15 +249,27 @@ class Session:
         class_set = next((k for k, v in CLASS_SETS.items() if v == record["classes"]), None)
         if class_set is None:
             raise AnnotationError(f"{record_path}: unknown classes {record['classes']}")
+        saved = imageio.read_label_map(labels_path)
+        if saved.shape != (record["box"][3], record["box"][2]):
+            raise AnnotationError(f"{labels_path}: its size differs from the crop {record['box']}")
         session = cls.create(folder, image, class_set, tuple(record["box"]), record.get("engine", "clicknet"))
-        import shutil
-
-        shutil.copyfile(labels_path, session.folder / "base.png")
         session.data["revising"] = {key: record.get(key) for key in
                                     ("annotator", "seconds", "commands", "items", "notes", "revisions")}
+        if not items:
+            imageio.write_png(session.folder / "base.png", saved)
+            session._write()
+            return session
+        session.items = [Element(**{**a, "saved": True}) if a["kind"] == "element" else Stroke(**{**a, "saved": True})
+                         for a in record.get("items") or []]
+        for index, item in enumerate(session.items):
+            if item.kind == "element" and item.clicks:
+                session._segment(index, replay=True)
+        replayed = session._paint(kept=None)
+        kept = np.where(replayed != saved, saved, KEEP_NONE).astype(np.uint8)
+        imageio.write_png(session.folder / "kept.png", kept)
+        session.data["revising"]["restored"] = len(session.items)
+        session.data["revising"]["kept_pixels"] = int((kept != KEEP_NONE).sum())
         session._write()
-        if session.label_map().shape != session.shape:
-            raise AnnotationError(f"{labels_path}: its size differs from the crop {record['box']}")
         return session
 
     # -- state --------------------------------------------------------------------------------
@@ -491,15 +517,33 @@ class Session:
     def label_map(self) -> np.ndarray:
         from muralstudio.core import imageio
 
+        kept = None
+        if self.data.get("revising") and (self.folder / "kept.png").exists():
+            if self._kept is None:  # read once
+                self._kept = imageio.read_label_map(self.folder / "kept.png")
+            kept = self._kept
+        return self._paint(kept)
+
+    def _paint(self, kept: np.ndarray | None) -> np.ndarray:
+        """The items painted in order; a revision's ``kept`` saved pixels right after the last
+        item brought back from the save (before any item when none is left), and a flat
+        revision's saved map under everything."""
+        from muralstudio.core import imageio
+
         h, w = self.shape
-        if self.data.get("revising"):  # a saved crop under revision: its labels so far, read once
+        if self.data.get("revising") and (self.folder / "base.png").exists():
             if self._base is None:
                 self._base = imageio.read_label_map(self.folder / "base.png")
             labels = self._base.copy()
         else:
             labels = np.zeros((h, w), np.uint8)
+        last_saved = max((i for i, item in enumerate(self.items) if item.saved), default=-1)
+        if kept is not None and last_saved < 0:
+            labels = np.where(kept != KEEP_NONE, kept, labels).astype(np.uint8)
         for i, item in enumerate(self.items):
             labels[self.item_mask(i)] = item.label
+            if kept is not None and i == last_saved:
+                labels = np.where(kept != KEEP_NONE, kept, labels).astype(np.uint8)
         return labels
 
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
@@ -580,7 +624,8 @@ class Session:
         what = (f"{len(item.clicks)} clicks" + (f", within {item.within:g}" if item.within else "")
                 if item.kind == "element" else f"{len(item.points)} points"
                 + (f", radius {item.radius:g}" if item.kind == "stroke" else ""))
-        return f"#{index} {item.kind} {names[item.label]}: {what}; {int(mask.sum())} px, {box}"
+        return (f"#{index} {item.kind} {names[item.label]}: {what}; {int(mask.sum())} px, {box}"
+                + (" (saved)" if item.saved else ""))
 
     def candidates_overlay(self, candidates: list[dict], box=None) -> np.ndarray:
         """The crop (or its part ``box`` = x, y, w, h), enlarged to at least 800 px wide, with
@@ -646,13 +691,21 @@ class Session:
         }
         earlier = self.data.get("revising")
         if earlier:  # a revision: the first annotator stays, the work of both is counted
+            restored = earlier.get("restored")
+            new_items = [a for a in record["items"] if not a.get("saved")]
             revision = {"annotator": annotator, "notes": notes, "seconds": record["seconds"],
-                        "commands": record["commands"], "items": record["items"]}
+                        "commands": record["commands"], "items": new_items}
+            if restored is None:  # a flat revision: the saved items stay, the new ones follow
+                items = (earlier.get("items") or []) + record["items"]
+            else:  # the saved items came back: what is left of them, changed or not, and the new
+                items = record["items"]
+                revision["removed"] = restored - (len(items) - len(new_items))
             record.update(annotator=earlier["annotator"], notes=earlier.get("notes") or "",
                           seconds=round((earlier.get("seconds") or 0) + record["seconds"], 1),
                           commands=(earlier.get("commands") or 0) + record["commands"],
-                          items=(earlier.get("items") or []) + record["items"],
-                          revisions=(earlier.get("revisions") or []) + [revision])
+                          items=items, revisions=(earlier.get("revisions") or []) + [revision])
+        for item in record["items"] + [i for r in record.get("revisions") or [] for i in r["items"]]:
+            item.pop("saved", None)  # a session's own bookkeeping
         kinds = [i["kind"] for i in record["items"]]
         record.update(clicks=sum(len(i["clicks"]) for i in record["items"] if i["kind"] == "element"),
                       strokes=kinds.count("stroke"), polygons=kinds.count("polygon"),
