@@ -364,24 +364,62 @@ def test_fleck_detector_proposes_pale_flakes_in_dark_paint_and_leaves_pale_areas
     assert not result.mask("craquelure", 0.5).any()
 
 
-def test_vetted_flecks_give_each_speck_one_probability_so_review_keeps_or_drops_it_whole():
-    from muralstudio.engines import detection
-    from muralstudio.engines.nets.fleckvet import candidate_regions
-
-    rng = np.random.default_rng(1)
+def _robe_with_flecks(seed=1):
+    rng = np.random.default_rng(seed)
     rgb = np.full((160, 160, 3), (200, 180, 150), np.uint8)
     rgb[10:150, 10:150] = (35, 28, 26)  # a dark robe
     for x, y in rng.integers(20, 136, (25, 2)):  # pale flecks of several sizes in it
-        s = int(rng.integers(1, 5))
+        s = int(rng.integers(1, 9))
         rgb[y:y + s, x:x + s] = (205, 185, 150)
+    return rgb
+
+
+def test_vetted_flecks_give_each_speck_one_probability_so_review_keeps_or_drops_it_whole():
+    from muralstudio.engines import detection
+    from muralstudio.engines.nets.fleckvet import candidate_regions, rescaled
+
+    rgb = _robe_with_flecks()
     detector = detection.create("flecks-vetted")
-    assert 0 < detector.threshold_for("paint loss") < 1 and detector.weights_sha256
+    common = detector.threshold_for("paint loss")
+    assert 0 < common < 1 and detector.weights_sha256 and len(detector.radii) == len(detector.model.nets)
     probability = detector.probabilities(rgb)[detector.classes.index("paint loss")]
-    regions, table = candidate_regions(rgb, detector.config["radius"], detector.config["contrast"])
-    assert len(table) >= 10
-    expected = detector.model.probabilities(table)  # row k - 1 describes region k
-    for k in range(1, len(table) + 1):
+    # each radius's specks, each with its own network's row, mapped onto the common threshold
+    per_radius = []
+    for net, radius, own, min_area in zip(detector.model.nets, detector.radii, detector.radius_thresholds,
+                                          detector.min_areas):
+        regions, table = candidate_regions(rgb, radius, detector.config["contrast"])
+        p = rescaled(net.probabilities(table), own, common)  # row k - 1 describes region k
+        p[np.bincount(regions.ravel(), minlength=len(p) + 1)[1:] < min_area] = 0
+        per_radius.append((regions, p))
+    regions, p = per_radius[0]
+    assert len(p) >= 10 and len(np.unique(np.round(p, 4))) > 1  # the checks below tell specks apart
+    covered_wider = np.zeros(rgb.shape[:2], bool)
+    for wider, q in per_radius[1:]:
+        covered_wider |= np.concatenate([[False], q > 0])[wider]
+    for k in range(1, len(p) + 1):
         values = probability[regions == k]
-        assert values.max() - values.min() < 1e-6 and values[0] == pytest.approx(expected[k - 1], abs=1e-6)
-    assert len(np.unique(np.round(expected, 4))) > 1  # the check above tells regions apart
-    assert not probability[regions == 0].any()  # only candidate specks are ever proposed
+        assert values.min() >= p[k - 1] - 1e-6  # never below its own network's word
+        if not covered_wider[regions == k].any():  # a speck alone: one value, its own
+            assert values.max() - values.min() < 1e-6 and values[0] == pytest.approx(p[k - 1], abs=1e-6)
+    expected = np.zeros(rgb.shape[:2], np.float32)
+    for wider, q in per_radius:
+        expected = np.maximum(expected, np.concatenate([[0.0], q])[wider])
+    np.testing.assert_allclose(probability, expected, atol=1e-6)  # the highest any radius gives
+    assert not probability[expected == 0].any()  # only candidate specks are ever proposed
+
+
+def test_vetted_flecks_of_one_radius_still_load_and_mismatched_lists_are_refused(tmp_path):
+    from muralstudio.engines import detection
+    from muralstudio.engines.nets.fleckvet import FleckVetter, FleckVetters
+    from muralstudio.engines.weights import save_weights
+
+    config = {"architecture": "fleckvet", "features": 19, "width": 16, "contrast": 40.0}
+    one = save_weights(FleckVetter(19, 16), tmp_path / "one.safetensors", {**config, "radius": 6},
+                       {"thresholds": {"paint loss": 0.4}})  # a file of the first version
+    detector = detection.create("flecks-vetted", weights_path=str(one))
+    assert detector.radii == [6] and detector.radius_thresholds == [0.4] and detector.min_areas == [0]
+    assert detector.probabilities(_robe_with_flecks()).shape == (3, 160, 160)
+    two = save_weights(FleckVetters(2, 19, 16), tmp_path / "two.safetensors", {**config, "radii": [4, -16]},
+                       {"thresholds": {"paint loss": 0.3}, "radius_thresholds": [0.3], "min_areas": [0, 20]})
+    with pytest.raises(WeightsError, match="2 radii but 1 thresholds"):
+        detection.create("flecks-vetted", weights_path=str(two))

@@ -72,10 +72,26 @@ def test_measurements_copy_and_excel_export(window, qtbot, tmp_path):
     assert listing.cell(row=2, column=4).value == dock.elements[0].pixels
 
 
-def test_export_report_from_the_window(window, qtbot, tmp_path):
-    job = documentation.export_report(window, tmp_path / "report.pdf", "zh_CN")
+def test_export_report_from_the_window(window, qtbot, tmp_path, monkeypatch):
+    from muralstudio.gui.report_pdf import report_font
+
+    try:
+        report_font("zh_CN")
+        chinese = True
+    except RuntimeError:  # no CJK font here: the window must say so and write nothing
+        chinese = False
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    job = documentation.export_report(window, tmp_path / "report-zh.pdf", "zh_CN")
     qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
-    qtbot.waitUntil(lambda: (tmp_path / "report.pdf").exists(), timeout=10000)
+    if chinese:
+        qtbot.waitUntil(lambda: (tmp_path / "report-zh.pdf").exists(), timeout=10000)
+        assert (tmp_path / "report-zh.pdf").read_bytes()[:5] == b"%PDF-"
+    else:
+        qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+        assert "Chinese" in errors[0] and not (tmp_path / "report-zh.pdf").exists()
+    job = documentation.export_report(window, tmp_path / "report.pdf", "en")
+    qtbot.waitUntil(lambda: (tmp_path / "report.pdf").exists(), timeout=60000)
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
     job = documentation.export_report(window, tmp_path / "report.html", "en")
     qtbot.waitUntil(lambda: (tmp_path / "report.html").exists(), timeout=60000)

@@ -349,3 +349,20 @@ def test_train_flecks_learns_which_pale_specks_are_loss_and_the_engine_uses_it(t
     assert not loss[rgb.sum(2) < 200].any()  # the robe's own black paint stays intact
     assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(out),
                  "--folds", "1"]) == 2  # no threshold can be chosen without a held-out fold
+
+
+def test_flecks_radii_take_dark_specks_after_the_pale_ones():
+    from muralstudio.engines.nets.fleckvet import candidate_regions
+    from muralstudio.train.flecks import parse_radii
+
+    assert parse_radii("4,8,d16") == [4, 8, -16]
+    for bad in ("", "d8,4", "4,0", "4,x"):
+        with pytest.raises(ValueError, match="--radii"):
+            parse_radii(bad)
+    rgb = np.full((120, 120, 3), (210, 190, 160), np.uint8)  # pale ground
+    rgb[20:30, 20:30] = (70, 60, 55)  # a 10-px hole, dark
+    rgb[60:115, 60:115] = (40, 35, 30)  # a broad dark robe
+    regions, table = candidate_regions(rgb, -16, 40.0)
+    assert (regions == regions[25, 25]).sum() == 100 and len(table) == len(np.unique(regions)) - 1
+    assert not regions[66:109, 66:109].any()  # at most the robe's corners, never the robe
+    assert candidate_regions(rgb, 16, 40.0)[0][25, 25] == 0  # the pale-speck radius leaves it

@@ -67,21 +67,36 @@ class VettedFleckDetector(Detector):
     def __init__(self, device: str = "cpu", weights_path=None, **params):
         super().__init__(device, **params)
         from muralstudio.engines import weights
-        from muralstudio.engines.nets.fleckvet import FleckVetter
+        from muralstudio.engines.nets.fleckvet import FleckVetter, FleckVetters
 
-        net = weights.load_network(weights_path, self.weights_name, "fleckvet",
-                                   lambda c: FleckVetter(c.get("features", 19), c.get("width", 64)),
-                                   "cpu", "fleck vetter", "flecks")
+        def build(c):
+            if "radii" in c:
+                return FleckVetters(len(c["radii"]), c.get("features", 19), c.get("width", 64))
+            return FleckVetter(c.get("features", 19), c.get("width", 64))  # one radius (earlier files)
+
+        net = weights.load_network(weights_path, self.weights_name, "fleckvet", build, "cpu",
+                                   "fleck vetter", "flecks")
         self.model, self.config = net.model, net.config
+        if isinstance(self.model, FleckVetter):
+            self.model = FleckVetters(0)
+            self.model.nets.append(net.model)
         self.weights_path, self.weights_sha256 = str(net.path), net.sha256
         self.thresholds = {k: float(v) for k, v in net.extra.get("thresholds", {}).items()}
+        radii = [int(r) for r in self.config.get("radii", [self.config.get("radius", 4)])]
+        self.radii = radii
+        self.radius_thresholds = list(net.extra.get("radius_thresholds", [self.threshold_for("paint loss")] * len(radii)))
+        self.min_areas = list(net.extra.get("min_areas", [0] * len(radii)))
+        if not len(radii) == len(self.radius_thresholds) == len(self.min_areas):
+            from muralstudio.core.errors import WeightsError
+
+            raise WeightsError(net.path, f"{len(radii)} radii but {len(self.radius_thresholds)} thresholds "
+                                         f"and {len(self.min_areas)} smallest areas")
 
     def probabilities(self, tile: np.ndarray) -> np.ndarray:
-        from muralstudio.engines.nets.fleckvet import candidate_regions
+        from muralstudio.engines.nets.fleckvet import speck_probability
 
-        regions, table = candidate_regions(tile, int(self.config.get("radius", 4)),
-                                           float(self.config.get("contrast", 40.0)))
-        loss = np.concatenate([[0.0], self.model.probabilities(table)]).astype(np.float32)[regions]
+        loss = speck_probability(tile, self.model, self.radii, float(self.config.get("contrast", 40.0)),
+                                 self.radius_thresholds, self.min_areas, self.threshold_for("paint loss"))
         out = np.zeros((len(self.classes),) + loss.shape, np.float32)
         out[self.classes.index("paint loss")] = loss
         out[0] = 1 - loss

@@ -3,29 +3,44 @@ report's HTML; the fonts it uses (a CJK one for Chinese text) are embedded by Qt
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QFont, QFontDatabase, QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
+from muralstudio.core.errors import MuralStudioError
+
 #: families tried in order for the report's text; the first installed one is used
 FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimSun",
             "WenQuanYi Micro Hei", "Noto Sans", "DejaVu Sans")
+class MissingFontError(MuralStudioError, RuntimeError):
+    """No installed font has the report's characters (shown as a message, never a traceback)."""
 
 
-def report_font(language: str) -> QFont:
-    """A font that has the report's glyphs (a CJK family for Chinese), raising when none is
-    installed rather than writing boxes."""
+#: CJK ideographs (unified, extension A, compatibility)
+CHINESE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def report_font(language: str, text: str = "") -> QFont:
+    """A font that has the report's glyphs (a CJK family for Chinese, or for any report whose
+    ``text`` holds Chinese characters, such as an English report of 莫高窟), raising when none is
+    installed rather than writing blanks in their place."""
+    chinese = language == "zh_CN" or CHINESE.search(text) is not None
     installed = set(QFontDatabase.families())
     for family in FAMILIES:
-        if family in installed and (language != "zh_CN" or QFontDatabase.WritingSystem.SimplifiedChinese
+        if family in installed and (not chinese or QFontDatabase.WritingSystem.SimplifiedChinese
                                     in QFontDatabase.writingSystems(family)):
             font = QFont(family)
             font.setPointSizeF(10)
             return font
     if language == "zh_CN":
-        raise RuntimeError("no font with Chinese characters is installed (e.g. Noto Sans CJK SC): "
+        raise MissingFontError("no font with Chinese characters is installed (e.g. Noto Sans CJK SC): "
                            "the Chinese report cannot be written")
+    if chinese:
+        raise MissingFontError(f"the report's text has Chinese characters ({CHINESE.search(text).group()}…) and no "
+                           "font with Chinese characters is installed (e.g. Noto Sans CJK SC): install one, "
+                           "or export the report as HTML")
     return QFont()
 
 
@@ -35,7 +50,7 @@ def write_pdf(report, path) -> Path:
 
     path = Path(path)
     document = QTextDocument()
-    document.setDefaultFont(report_font(report.language))
+    document.setDefaultFont(report_font(report.language, report.html))
     for name, rgb in report.images.items():
         image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)

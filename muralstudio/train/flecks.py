@@ -21,7 +21,7 @@ import torch
 
 from muralstudio.core.datasets import annotated_crops, cave_of
 from muralstudio.core.metrics import exact_counts, pool_tolerant, region_counts, tolerant_scores
-from muralstudio.engines.nets.fleckvet import FEATURES, FleckVetter, candidate_regions
+from muralstudio.engines.nets.fleckvet import FEATURES, FleckVetter, FleckVetters, candidate_regions
 from muralstudio.engines.weights import save_weights
 from muralstudio.train import common
 
@@ -62,22 +62,40 @@ def fit(examples: list[dict], epochs: int, width: int, lr: float, seed: int) -> 
     return model.eval()
 
 
-def score(examples: list[dict], probabilities: list[np.ndarray], threshold: float) -> dict:
-    """Pooled paint-loss scores of the specks whose probability reaches ``threshold``:
-    pixel-exact, within 2 px, region level, and false alarms on confusable paint."""
-    exact, near, regions, flagged, confusable = [], [], [], 0, 0
+def predicted_masks(examples: list[dict], probabilities: list[np.ndarray], threshold: float,
+                    min_area: int = 0) -> list[np.ndarray]:
+    """Each crop's specks whose probability reaches ``threshold`` (and whose area ``min_area``)."""
+    out = []
     for e, p in zip(examples, probabilities):
-        predicted, truth = np.concatenate([[False], p >= threshold])[e["regions"]], e["labels"] == LOSS_VALUE
+        keep = p >= threshold
+        if min_area:
+            keep &= np.bincount(e["regions"].ravel(), minlength=len(p) + 1)[1:] >= min_area
+        out.append(np.concatenate([[False], keep])[e["regions"]])
+    return out
+
+
+def score(label_maps: list[np.ndarray], masks: list[np.ndarray]) -> dict:
+    """Pooled paint-loss scores of predicted masks: pixel-exact, within 2 px, region level, and
+    false alarms on confusable paint."""
+    exact, near, regions, flagged, confusable = [], [], [], 0, 0
+    for labels, predicted in zip(label_maps, masks):
+        truth = labels == LOSS_VALUE
         exact.append(exact_counts(truth, predicted))
         near.append(tolerant_scores(truth, predicted, 2))
         regions.append(region_counts(truth, predicted, 2))
-        flagged += int(predicted[e["labels"] == CONFUSABLE_VALUE].sum())
-        confusable += int((e["labels"] == CONFUSABLE_VALUE).sum())
+        flagged += int(predicted[labels == CONFUSABLE_VALUE].sum())
+        confusable += int((labels == CONFUSABLE_VALUE).sum())
     e, n, r = pool_tolerant(exact), pool_tolerant(near), pool_tolerant(regions)
     return {"f1": e["f1"], "precision": e["precision"], "recall": e["recall"], "f1_tol": n["f1"],
             "region_recall": r["recall"], "region_precision": r["precision"],
             "region_f1": r["f1"], "regions_proposed": sum(c["pred"] for c in regions),
             "false_alarm": flagged / confusable if confusable else 0.0}
+
+
+def _row(v: dict) -> str:
+    return (f"{v['precision']:.3f} / {v['recall']:.3f} / **{v['f1']:.3f}** | {v['f1_tol']:.3f} | "
+            f"{v['region_recall']:.3f} / {v['region_precision']:.3f} ({v['regions_proposed']}) | "
+            f"**{v['region_f1']:.3f}** | {100 * v['false_alarm']:.1f} % |")
 
 
 def out_of_fold(examples: list[dict], caves: list[str], folds: int, args) -> list[np.ndarray]:
@@ -100,61 +118,120 @@ def out_of_fold(examples: list[dict], caves: list[str], folds: int, args) -> lis
     return out
 
 
+#: the wider radii's (threshold, smallest area) tried
+EXTRA_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+EXTRA_MIN_AREAS = (10, 20, 40, 80)
+#: how much region F1 a wider radius may cost for the pixels it adds
+REGION_F1_SLACK = 0.01
+#: how much pixel F1 it must add (less is within what another fold split would change)
+PIXEL_F1_GAIN = 0.005
+
+
+def parse_radii(text: str) -> list[int]:
+    """``4,8,d16`` → [4, 8, -16]: pale specks at 4 and 8 px, dark ones (``d``) at 16 px."""
+    try:
+        radii = [-int(r.strip()[1:]) if r.strip().startswith("d") else int(r) for r in str(text).split(",") if r.strip()]
+    except ValueError:
+        radii = []
+    if not radii or 0 in radii or radii[0] < 0:
+        raise ValueError(f"--radii takes radii in px like 4,8,d16 (pale specks first; d: dark specks), not {text!r}")
+    return radii
+
+
+def radius_name(radius: int) -> str:
+    return f"{radius} px" if radius > 0 else f"{-radius} px (dark specks)"
+
+
 def train(args) -> Path:
     clock = common.Stopwatch()
     torch.set_num_threads(max(1, args.threads))
-    examples, caves = [], []
+    radii = parse_radii(args.radii)
+    crops, caves = [], []
     for name, crop, labels, _record in annotated_crops(args.data, args.murals, "train"):
-        if args.limit and len(examples) >= args.limit:
+        if args.limit and len(crops) >= args.limit:
             break
-        examples.append(crop_examples(crop, labels, args.radius, args.contrast))
+        crops.append((crop, labels))
         caves.append(cave_of(name))
-    if not examples:
+    if not crops:
         raise ValueError(f"{args.data}: no training crops of {args.murals} found")
-    n_regions = sum(len(e["target"]) for e in examples)
-    n_loss = int(sum(e["target"].sum() for e in examples))
-    log.info("%d crops, %d candidate specks (%d paint loss), %d caves", len(examples), n_regions,
-             n_loss, len(set(caves)))
-    held_out = out_of_fold(examples, caves, args.folds, args)
-    cv = {t: score(examples, held_out, t) for t in THRESHOLDS}
+    label_maps = [labels for _, labels in crops]
+    examples = [[crop_examples(crop, labels, radius, args.contrast) for crop, labels in crops] for radius in radii]
+    held_out = [out_of_fold(ex, caves, args.folds, args) for ex in examples]
+    n_regions = sum(len(e["target"]) for e in examples[0])
+    n_loss = int(sum(e["target"].sum() for e in examples[0]))
+    log.info("%d crops, %d candidate specks at radius %d (%d paint loss), %d caves", len(crops), n_regions,
+             radii[0], n_loss, len(set(caves)))
+    # the first radius: the threshold that balances regions found and right
+    cv = {t: score(label_maps, predicted_masks(examples[0], held_out[0], t)) for t in THRESHOLDS}
     threshold = max(THRESHOLDS, key=lambda t: (cv[t]["region_f1"], -t))
-    model = fit(examples, args.epochs, args.width, args.lr, args.seed)
-    fitted = score(examples, [model.probabilities(e["features"]) for e in examples], threshold)
+    chosen, union = [(float(threshold), 0)], predicted_masks(examples[0], held_out[0], threshold)
+    extra_tables = []
+    # each wider radius adds its confident larger specks where they raise pixel F1 at (almost) no
+    # cost in region F1
+    for ex, probs, radius in zip(examples[1:], held_out[1:], radii[1:]):
+        base = score(label_maps, union)
+        rows = {}
+        for t in EXTRA_THRESHOLDS:
+            for area in EXTRA_MIN_AREAS:
+                masks = [a | b for a, b in zip(union, predicted_masks(ex, probs, t, area))]
+                rows[(t, area)] = (score(label_maps, masks), masks)
+        allowed = [k for k, (v, _) in rows.items() if v["region_f1"] >= base["region_f1"] - REGION_F1_SLACK]
+        best = max(allowed, key=lambda k: rows[k][0]["f1"], default=None)
+        if best is None or rows[best][0]["f1"] < base["f1"] + PIXEL_F1_GAIN:
+            best_pick, note = (1.0, 0), (f"none adds {PIXEL_F1_GAIN} to the pixel F1 at (almost) the same region "
+                                         "F1: this radius is left out")
+        else:
+            best_pick, note = (float(best[0]), best[1]), f"threshold {best[0]:.2f}, smallest area {best[1]} px"
+            union = rows[best][1]
+        chosen.append(best_pick)
+        extra_tables.append(
+            f"Radius {radius_name(radius)}: {note}. Out of fold, with the radii before it (alone: {_row(base)[:-2]}):\n\n"
+            "| threshold | smallest area | P / R / F1 exact | F1 within 2 px | regions found / right (proposed) "
+            "| region F1 | false alarms |\n|---:|---:|---|---:|---|---:|---:|\n"
+            + "\n".join(f"| {t:.2f} | {a} | {_row(v)}" for (t, a), (v, _) in rows.items()))
+    final = score(label_maps, union)
+    vetters = FleckVetters(len(radii), len(FEATURES), args.width)
+    for net, ex in zip(vetters.nets, examples):
+        net.load_state_dict(fit(ex, args.epochs, args.width, args.lr, args.seed).state_dict())
     out = Path(args.out)
     weights = out.with_suffix(".safetensors")
     config = {"architecture": "fleckvet", "features": len(FEATURES), "width": args.width,
-              "radius": args.radius, "contrast": args.contrast}
-    extra = {"thresholds": {"paint loss": threshold}, "cv": {str(t): v for t, v in cv.items()},
-             "regions": n_regions, "loss_regions": n_loss, "crops": len(examples), "epochs": args.epochs}
-    save_weights(model, weights, config, extra)
-    table = "\n".join(f"| {t:.2f} | {v['precision']:.3f} / {v['recall']:.3f} / **{v['f1']:.3f}** | "
-                      f"{v['f1_tol']:.3f} | {v['region_recall']:.3f} / {v['region_precision']:.3f} "
-                      f"({v['regions_proposed']}) | **{v['region_f1']:.3f}** | {100 * v['false_alarm']:.1f} % |" for t, v in cv.items())
+              "radii": radii, "contrast": args.contrast}
+    extra = {"thresholds": {"paint loss": threshold}, "radius_thresholds": [t for t, _ in chosen],
+             "min_areas": [a for _, a in chosen], "cv": {str(t): v for t, v in cv.items()}, "cv_all": final,
+             "regions": n_regions, "loss_regions": n_loss, "crops": len(crops), "epochs": args.epochs}
+    save_weights(vetters, weights, config, extra)
+    table = "\n".join(f"| {t:.2f} | {_row(v)}" for t, v in cv.items())
     common.write_card(out.with_suffix(".md"), f"{out.name} — fleck vetter of the flecks-vetted detector", {
-        "What": f"Candidate pale specks (white top-hat of the Lab lightness, radius {args.radius} px, "
-                f"at least {args.contrast:g} lighter than the paint around) described by "
-                f"{len(FEATURES)} measures ({', '.join(FEATURES)}); a multilayer perceptron "
+        "What": f"Candidate specks (top-hats of the Lab lightness at radius {', '.join(map(radius_name, radii))}: "
+                f"at least {args.contrast:g} lighter{', or for dark specks darker,' if min(radii) < 0 else ''} "
+                "than the paint around) described by "
+                f"{len(FEATURES)} measures ({', '.join(FEATURES)}); for each radius a multilayer perceptron "
                 f"({len(FEATURES)} → {args.width} → {args.width} → 1, engines/nets/fleckvet.py) says "
-                "which are paint loss. It finds no cracks and no losses larger than the radius.",
-        "Data": f"{args.data}, training caves only ({len(examples)} crops, {len(set(caves))} caves, "
-                f"{n_regions} candidate specks of which {n_loss} paint loss) on {args.murals}.",
+                "which are paint loss; a pixel takes the highest probability any radius gives it. It "
+                f"finds no cracks and no losses wider than about {2 * max(map(abs, radii))} px.",
+        "Data": f"{args.data}, training caves only ({len(crops)} crops, {len(set(caves))} caves, "
+                f"{n_regions} candidate specks at radius {radii[0]} of which {n_loss} paint loss) on {args.murals}.",
         "Command": common.command_text(args, "flecks"),
-        "Training": f"Adam {args.lr}, {args.epochs} epochs of batches of 1024 specks, "
+        "Training": f"Adam {args.lr}, {args.epochs} epochs of batches of 1024 specks per radius, "
                     f"{common.hardware()}; {clock.seconds():.0f} s including the cross-validation.",
-        "Threshold": f"{threshold:.2f}: where the regions found and the regions right balance best "
-                     "(their F1) on the training caves scored out of fold — each crop's specks judged by "
+        "Threshold": f"{threshold:.2f} for radius {radii[0]}: where the regions found and the regions right balance "
+                     "best (their F1) on the training caves scored out of fold — each crop's specks judged by "
                      f"a network fitted without its cave ({args.folds} folds of caves), pooled over the "
                      "crops. A reviewer accepts or rejects whole specks, so that is the balance the "
                      "default should strike; pixel F1 only grows as the threshold falls, because most "
                      "training-cave loss is larger than a speck and never a candidate.\n\n"
                      "| threshold | P / R / F1 exact | F1 within 2 px | regions found / right (proposed) "
-                     "| region F1 | false alarms on confusable paint |\n|---:|---|---:|---|---:|---:|\n" + table,
-        "Fit": f"On its own training crops at {threshold:.2f}: F1 {fitted['f1']:.3f} (within 2 px "
-               f"{fitted['f1_tol']:.3f}); the validation caves' figures are measured by "
-               "`muralstudio bench detect --real`.",
+                     "| region F1 | false alarms on confusable paint |\n|---:|---|---:|---|---:|---:|\n" + table
+                     + "".join("\n\n" + t for t in extra_tables)
+                     + f"\n\nAll radii together, out of fold: {_row(final)[:-2]}. Each wider radius's "
+                     "probabilities are rescaled so that its threshold falls on the first's (one threshold, "
+                     "one sensitivity slider).",
+        "Fit": "The validation caves' figures are measured by `muralstudio bench detect --real`.",
     })
-    log.info("threshold %.2f (out of fold: region F1 %.3f, pixel F1 %.3f); weights %s", threshold,
-             cv[threshold]["region_f1"], cv[threshold]["f1"], weights)
+    log.info("threshold %.2f; radii %s thresholds %s smallest areas %s (out of fold: pixel F1 %.3f, region "
+             "F1 %.3f); weights %s", threshold, radii, extra["radius_thresholds"], extra["min_areas"],
+             final["f1"], final["region_f1"], weights)
     return weights
 
 
@@ -163,7 +240,9 @@ def add_arguments(parser) -> None:
                         help="a real-damage set made with 'muralstudio annotate'")
     parser.add_argument("--murals", required=True, help="the murals it refers to (../shared/datasets/murals)")
     parser.add_argument("--out", required=True, help="models/NAME (writes NAME.safetensors and NAME.md)")
-    parser.add_argument("--radius", type=int, default=4, help="largest fleck radius in px")
+    parser.add_argument("--radii", default="4,8", help="candidate radii in px: the first finds the pale flecks, "
+                        "each further one adds the larger flakes it is confident of; d16: dark specks of "
+                        "16 px (default 4,8)")
     parser.add_argument("--contrast", type=float, default=40.0,
                         help="how much lighter than the paint around a candidate must be (Lab L, 0–255)")
     parser.add_argument("--epochs", type=int, default=300)

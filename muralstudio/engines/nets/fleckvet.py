@@ -5,7 +5,9 @@ On our real walls most paint loss is flecks of ground showing through dark paint
 many intact things — white dots of ornament, highlights, pale pigment grains — which the bare
 top-hat (engine ``flecks``) cannot tell apart; the measures below are what a conservator looks
 at: how pale and how big the speck is, the colour of the paint around it, how grainy the area is
-and whether it sits on dark linework."""
+and whether it sits on dark linework. Candidates are taken at one or more radii (a wider top-hat
+also lifts flakes of 8–16 px, and more intact pale paint with them), each radius with its own
+network, threshold and smallest area; a pixel's probability is the highest any of them gives."""
 
 from __future__ import annotations
 
@@ -23,15 +25,17 @@ FEATURES = ("log area", "aspect", "fill", "mean rise", "max rise", "L", "a", "b"
 
 def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np.ndarray, np.ndarray]:
     """(labels, features): an int32 map of the candidate specks (0 = none, region k = k) —
-    pixels at least ``contrast`` lighter (Lab L, 0–255) than the paint within ``radius`` —
-    and a (regions, len(FEATURES)) float32 table describing each."""
+    pixels at least ``contrast`` lighter (Lab L, 0–255) than the paint within ``radius`` — and a
+    (regions, len(FEATURES)) float32 table describing each. A negative ``radius`` takes *dark*
+    specks instead (at least ``contrast`` darker than the paint within ``-radius``: holes and
+    losses showing a darker ground through pale paint); "rise" is then the depth."""
     from muralstudio.core.imageio import to_rgb8
     from muralstudio.core.maskops import dark_line_depth, pale_speck_rise
 
     rgb = to_rgb8(rgb)  # grey or RGBA tiles too
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     lightness = np.ascontiguousarray(lab[..., 0])
-    rise = pale_speck_rise(rgb, radius, lightness)
+    rise = pale_speck_rise(rgb, radius, lightness) if radius > 0 else dark_line_depth(rgb, -radius, lightness)
     candidate = rise >= contrast
     n, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
     if n <= 1:
@@ -47,7 +51,7 @@ def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np
         np.maximum.at(out, where, plane[candidate])
         return out
 
-    ground = lightness - rise  # the paint's lightness with the specks opened away
+    ground = lightness - rise if radius > 0 else lightness + rise  # the paint with the specks taken away
     density = cv2.blur(candidate.astype(np.float32), (31, 31))
     local_sd = np.sqrt(np.maximum(cv2.blur(lightness ** 2, (15, 15)) - cv2.blur(lightness, (15, 15)) ** 2, 0))
     surround = [cv2.blur(lab[..., c], (21, 21)) for c in range(3)]
@@ -84,3 +88,38 @@ class FleckVetter(nn.Module):
         with torch.inference_mode():
             device = self.feature_mean.device
             return torch.sigmoid(self(torch.from_numpy(np.asarray(table, np.float32)).to(device))).cpu().numpy()
+
+
+class FleckVetters(nn.Module):
+    """One :class:`FleckVetter` per candidate radius (the weights file holds them all)."""
+
+    def __init__(self, radii: int = 1, n_features: int = len(FEATURES), width: int = 64):
+        super().__init__()
+        self.nets = nn.ModuleList([FleckVetter(n_features, width) for _ in range(radii)])
+
+
+def rescaled(probability: np.ndarray, own: float, common: float) -> np.ndarray:
+    """Probabilities of a radius whose threshold is ``own`` mapped piecewise linearly so that
+    ``own`` lands on ``common``: one threshold (and the dock's slider) then serves every radius."""
+    p = np.asarray(probability, np.float32)
+    if own >= 1:  # a radius that was found to add nothing
+        return np.zeros_like(p)
+    if abs(own - common) < 1e-9:
+        return p
+    return np.where(p < own, p * (common / own), common + (p - own) * ((1 - common) / (1 - own))).astype(np.float32)
+
+
+def speck_probability(rgb: np.ndarray, vetters: FleckVetters, radii, contrast: float, thresholds,
+                      min_areas, common: float) -> np.ndarray:
+    """Per pixel, the highest vetted probability of paint loss of any candidate speck covering
+    it, over every radius (specks under that radius's smallest area left out); 0 elsewhere."""
+    out = np.zeros(np.asarray(rgb).shape[:2], np.float32)
+    for net, radius, own, min_area in zip(vetters.nets, radii, thresholds, min_areas):
+        if own >= 1:  # a radius training found to add nothing
+            continue
+        regions, table = candidate_regions(rgb, int(radius), float(contrast))
+        p = rescaled(net.probabilities(table), float(own), common)
+        if min_area:
+            p = np.where(np.bincount(regions.ravel(), minlength=len(p) + 1)[1:] >= min_area, p, 0)
+        np.maximum(out, np.concatenate([[0.0], p]).astype(np.float32)[regions], out=out)
+    return out
