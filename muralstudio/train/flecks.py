@@ -170,25 +170,24 @@ def train(args) -> Path:
     # cost in region F1
     for ex, probs, radius in zip(examples[1:], held_out[1:], radii[1:]):
         base = score(label_maps, union)
-        rows = {}
-        for t in EXTRA_THRESHOLDS:
-            for area in EXTRA_MIN_AREAS:
-                masks = [a | b for a, b in zip(union, predicted_masks(ex, probs, t, area))]
-                rows[(t, area)] = (score(label_maps, masks), masks)
-        allowed = [k for k, (v, _) in rows.items() if v["region_f1"] >= base["region_f1"] - REGION_F1_SLACK]
-        best = max(allowed, key=lambda k: rows[k][0]["f1"], default=None)
-        if best is None or rows[best][0]["f1"] < base["f1"] + PIXEL_F1_GAIN:
+        def with_radius(t, area):
+            return [a | b for a, b in zip(union, predicted_masks(ex, probs, t, area))]
+
+        rows = {(t, area): score(label_maps, with_radius(t, area)) for t in EXTRA_THRESHOLDS for area in EXTRA_MIN_AREAS}
+        allowed = [k for k, v in rows.items() if v["region_f1"] >= base["region_f1"] - REGION_F1_SLACK]
+        best = max(allowed, key=lambda k: rows[k]["f1"], default=None)
+        if best is None or rows[best]["f1"] < base["f1"] + PIXEL_F1_GAIN:
             best_pick, note = (1.0, 0), (f"none adds {PIXEL_F1_GAIN} to the pixel F1 at (almost) the same region "
                                          "F1: this radius is left out")
         else:
             best_pick, note = (float(best[0]), best[1]), f"threshold {best[0]:.2f}, smallest area {best[1]} px"
-            union = rows[best][1]
+            union = with_radius(*best)
         chosen.append(best_pick)
         extra_tables.append(
             f"Radius {radius_name(radius)}: {note}. Out of fold, with the radii before it (alone: {_row(base)[:-2]}):\n\n"
             "| threshold | smallest area | P / R / F1 exact | F1 within 2 px | regions found / right (proposed) "
             "| region F1 | false alarms |\n|---:|---:|---|---:|---|---:|---:|\n"
-            + "\n".join(f"| {t:.2f} | {a} | {_row(v)}" for (t, a), (v, _) in rows.items()))
+            + "\n".join(f"| {t:.2f} | {a} | {_row(v)}" for (t, a), v in rows.items()))
     final = score(label_maps, union)
     vetters = FleckVetters(len(radii), len(FEATURES), args.width)
     for net, ex in zip(vetters.nets, examples):
