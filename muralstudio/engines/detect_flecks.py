@@ -82,14 +82,14 @@ class VettedFleckDetector(Detector):
             self.model.nets.append(net.model)
         self.weights_path, self.weights_sha256 = str(net.path), net.sha256
         self.thresholds = {k: float(v) for k, v in net.extra.get("thresholds", {}).items()}
-        radii = [int(r) for r in self.config.get("radii", [self.config.get("radius", 4)])]
-        self.radii = radii
-        self.radius_thresholds = list(net.extra.get("radius_thresholds", [self.threshold_for("paint loss")] * len(radii)))
-        self.min_areas = list(net.extra.get("min_areas", [0] * len(radii)))
-        if not len(radii) == len(self.radius_thresholds) == len(self.min_areas):
+        # files of one radius (the first version) name it "radius" and hold no per-radius lists
+        self.radii = [int(r) for r in self.config.get("radii", [self.config.get("radius", 4)])]
+        self.radius_thresholds = list(net.extra.get("radius_thresholds", [self.threshold_for("paint loss")]))
+        self.min_areas = list(net.extra.get("min_areas", [0]))
+        if not len(self.radii) == len(self.radius_thresholds) == len(self.min_areas) == len(self.model.nets):
             from muralstudio.core.errors import WeightsError
 
-            raise WeightsError(net.path, f"{len(radii)} radii but {len(self.radius_thresholds)} thresholds "
+            raise WeightsError(net.path, f"{len(self.radii)} radii but {len(self.radius_thresholds)} thresholds "
                                          f"and {len(self.min_areas)} smallest areas")
 
     def probabilities(self, tile: np.ndarray) -> np.ndarray:

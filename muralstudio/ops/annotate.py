@@ -537,13 +537,13 @@ class Session:
             labels = self._base.copy()
         else:
             labels = np.zeros((h, w), np.uint8)
-        last_saved = max((i for i, item in enumerate(self.items) if item.saved), default=-1)
-        if kept is not None and last_saved < 0:
-            labels = np.where(kept != KEEP_NONE, kept, labels).astype(np.uint8)
-        for i, item in enumerate(self.items):
-            labels[self.item_mask(i)] = item.label
-            if kept is not None and i == last_saved:
-                labels = np.where(kept != KEEP_NONE, kept, labels).astype(np.uint8)
+        # position -1: before every item
+        kept_after = max((i for i, item in enumerate(self.items) if item.saved), default=-1) if kept is not None else None
+        for i in range(-1, len(self.items)):
+            if i >= 0:
+                labels[self.item_mask(i)] = self.items[i].label
+            if i == kept_after:
+                np.copyto(labels, kept, where=kept != KEEP_NONE)
         return labels
 
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,

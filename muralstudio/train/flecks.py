@@ -21,7 +21,7 @@ import torch
 
 from muralstudio.core.datasets import annotated_crops, cave_of
 from muralstudio.core.metrics import exact_counts, pool_tolerant, region_counts, tolerant_scores
-from muralstudio.engines.nets.fleckvet import FEATURES, FleckVetter, FleckVetters, candidate_regions
+from muralstudio.engines.nets.fleckvet import FEATURES, FleckVetter, FleckVetters, candidate_regions, speck_areas
 from muralstudio.engines.weights import save_weights
 from muralstudio.train import common
 
@@ -69,7 +69,7 @@ def predicted_masks(examples: list[dict], probabilities: list[np.ndarray], thres
     for e, p in zip(examples, probabilities):
         keep = p >= threshold
         if min_area:
-            keep &= np.bincount(e["regions"].ravel(), minlength=len(p) + 1)[1:] >= min_area
+            keep &= speck_areas(e["regions"], len(p)) >= min_area
         out.append(np.concatenate([[False], keep])[e["regions"]])
     return out
 
@@ -190,8 +190,9 @@ def train(args) -> Path:
             + "\n".join(f"| {t:.2f} | {a} | {_row(v)}" for (t, a), v in rows.items()))
     final = score(label_maps, union)
     vetters = FleckVetters(len(radii), len(FEATURES), args.width)
-    for net, ex in zip(vetters.nets, examples):
-        net.load_state_dict(fit(ex, args.epochs, args.width, args.lr, args.seed).state_dict())
+    for net, ex, (own, _) in zip(vetters.nets, examples, chosen):
+        if own < 1:  # a left-out radius keeps an untrained network the detector never runs
+            net.load_state_dict(fit(ex, args.epochs, args.width, args.lr, args.seed).state_dict())
     out = Path(args.out)
     weights = out.with_suffix(".safetensors")
     config = {"architecture": "fleckvet", "features": len(FEATURES), "width": args.width,

@@ -98,12 +98,15 @@ class FleckVetters(nn.Module):
         self.nets = nn.ModuleList([FleckVetter(n_features, width) for _ in range(radii)])
 
 
+def speck_areas(regions: np.ndarray, count: int) -> np.ndarray:
+    """Pixels of each of the ``count`` candidate specks of a :func:`candidate_regions` map."""
+    return np.bincount(regions.ravel(), minlength=count + 1)[1:]
+
+
 def rescaled(probability: np.ndarray, own: float, common: float) -> np.ndarray:
-    """Probabilities of a radius whose threshold is ``own`` mapped piecewise linearly so that
-    ``own`` lands on ``common``: one threshold (and the dock's slider) then serves every radius."""
+    """Probabilities of a radius whose threshold is ``own`` (below 1) mapped piecewise linearly so
+    that ``own`` lands on ``common``: one threshold (and the dock's slider) then serves every radius."""
     p = np.asarray(probability, np.float32)
-    if own >= 1:  # a radius that was found to add nothing
-        return np.zeros_like(p)
     if abs(own - common) < 1e-9:
         return p
     return np.where(p < own, p * (common / own), common + (p - own) * ((1 - common) / (1 - own))).astype(np.float32)
@@ -115,11 +118,11 @@ def speck_probability(rgb: np.ndarray, vetters: FleckVetters, radii, contrast: f
     it, over every radius (specks under that radius's smallest area left out); 0 elsewhere."""
     out = np.zeros(np.asarray(rgb).shape[:2], np.float32)
     for net, radius, own, min_area in zip(vetters.nets, radii, thresholds, min_areas):
-        if own >= 1:  # a radius training found to add nothing
+        if own >= 1:  # a radius training left out (it added nothing)
             continue
         regions, table = candidate_regions(rgb, int(radius), float(contrast))
         p = rescaled(net.probabilities(table), float(own), common)
         if min_area:
-            p = np.where(np.bincount(regions.ravel(), minlength=len(p) + 1)[1:] >= min_area, p, 0)
+            p = np.where(speck_areas(regions, len(p)) >= min_area, p, 0)
         np.maximum(out, np.concatenate([[0.0], p]).astype(np.float32)[regions], out=out)
     return out
