@@ -177,8 +177,9 @@ def test_undo_click_takes_back_only_the_last_clicks(tmp_path, image):
 def test_move_changes_which_item_paints_on_top(tmp_path, image):
     session = Session.create(tmp_path / "s", image, "damage", engine="classic")
     session.click("paint-loss", [(80, 60, True)])  # the red block, loss
-    session.stroke("confusable", [(40, 30), (120, 30), (120, 90), (40, 90)], 0, polygon=True)
-    assert session.label_map()[60, 80] == 3  # the later polygon covers the loss
+    session.stroke("confusable", [(40, 30), (120, 30), (120, 90), (40, 90)], 0, polygon=True,
+                   on_top=True)
+    assert session.label_map()[60, 80] == 3  # painted last, the polygon covers the loss
     session.move(1, 0)
     session = Session(tmp_path / "s")
     assert [item.kind for item in session.items] == ["polygon", "element"]
@@ -187,6 +188,28 @@ def test_move_changes_which_item_paints_on_top(tmp_path, image):
     assert session.summary()["polygons"] == 1 and session.summary()["strokes"] == 0
     with pytest.raises(AnnotationError, match="outside"):
         session.move(0, 5)
+
+
+def test_a_confusable_mark_goes_under_the_damage_marked_before(tmp_path, image):
+    """An outline drawn round a dark robe after its flecks were marked must not cover them (an
+    annotator lost flecks that way); undo still takes back the item just added."""
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    session.stroke("intact", [(5, 5), (15, 5)], radius=1)
+    session.click("paint-loss", [(80, 60, True)])  # the red block, loss
+    session.stroke("crack", [(45, 35), (115, 35)], radius=1)
+    robe = [(40, 30), (120, 30), (120, 90), (40, 90)]
+    assert session.stroke("confusable", robe, 0, polygon=True) == 1  # under the loss and the crack
+    assert [item.kind for item in session.items] == ["stroke", "polygon", "element", "stroke"]
+    labels = Session(tmp_path / "s").label_map()  # the moved element mask went with its item
+    assert labels[60, 80] == 1 and labels[35, 80] == 2 and labels[85, 45] == 3
+    session.undo()  # the polygon, not the crack painted last
+    assert [item.kind for item in session.items] == ["stroke", "element", "stroke"]
+    assert (session.label_map() == 3).sum() == 0 and session.label_map()[60, 80] == 1
+    element = session.click("confusable", [(20, 100, True)])  # a clicked one goes under too
+    assert element == 1 and session.items[1].label == 3 and session.items[2].label == 1
+    assert session.click(None, [(25, 100, True)], element=1) == 1  # refining it moves nothing
+    assert session.stroke("confusable", robe, 0, polygon=True, on_top=True) == 4
+    assert session.label_map()[60, 80] == 3
 
 
 def test_snapped_stroke_lands_on_the_crack_and_keeps_what_was_typed(tmp_path):

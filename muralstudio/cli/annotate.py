@@ -6,10 +6,12 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate click SESSION --element 2 --click 60,90,-      (refine element #2)
   muralstudio annotate stroke SESSION --class crack --points 10,10;40,32;80,35 --radius 2
   muralstudio annotate polygon SESSION --class background --points 0,0;90,0;90,60
+  muralstudio annotate polygon SESSION --class confusable --points ...  (goes under the damage
+                                          marks already made; --on-top paints it last)
   muralstudio annotate relabel SESSION ITEM --class Buddha
   muralstudio annotate stroke SESSION --class crack --points 10,12;80,30 --radius 1 --snap 4
                                                         (slid onto the crack it follows)
-  muralstudio annotate undo SESSION [--click]             (the last item, or the last clicks)
+  muralstudio annotate undo SESSION [--click]             (the item added last, or the last clicks)
   muralstudio annotate delete SESSION ITEM                (any item, not only the last)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
@@ -85,11 +87,15 @@ def add_arguments(parser) -> None:
                        help="keep only pixels within PX of a positive click: a small loss in dark "
                             "paint stays a small loss instead of taking the whole dark region "
                             "(where the model filled the disk, the fleck's own colour region is kept)")
+    on_top_help = ("a new confusable mark goes under the paint-loss and crack marks, so an outline "
+                   "drawn round a robe keeps the flecks marked in it; --on-top paints it last instead")
+    click.add_argument("--on-top", action="store_true", help=on_top_help)
     for name in ("stroke", "polygon"):
         p = sub.add_parser(name, help=f"paint a {name} of a class")
         p.add_argument("session", type=Path)
         p.add_argument("--class", dest="label", required=True)
         p.add_argument("--points", type=_points, required=True, metavar="X,Y;X,Y;...")
+        p.add_argument("--on-top", action="store_true", help=on_top_help)
         if name == "stroke":
             p.add_argument("--radius", type=float, default=3.0)
             p.add_argument("--snap", type=float, metavar="PX",
@@ -101,8 +107,8 @@ def add_arguments(parser) -> None:
     relabel.add_argument("session", type=Path)
     relabel.add_argument("item", type=int)
     relabel.add_argument("--class", dest="label", required=True)
-    undo = sub.add_parser("undo", help="remove the last element or stroke (--click: only the "
-                                       "last clicks on an element)")
+    undo = sub.add_parser("undo", help="remove the element or stroke added last (--click: only "
+                                       "the last clicks on an element)")
     undo.add_argument("session", type=Path)
     undo.add_argument("--click", action="store_true",
                       help="take back the last command's clicks on the element clicked last (or "
@@ -152,6 +158,16 @@ def add_arguments(parser) -> None:
     save.add_argument("--notes", default="")
 
 
+def _placed_under(session, index: int, count_before: int) -> str:
+    """Say so when a new item went under others (later items moved up by one)."""
+    if len(session.items) > count_before and index < count_before:
+        last = len(session.items) - 1
+        over = f"item #{last}" if last == index + 1 else f"items #{index + 1}–#{last}"
+        return (f", painted under {over} (from the first damage mark on, renumbered one up; "
+                "--on-top paints it last)")
+    return ""
+
+
 def run(args) -> int:
     from muralstudio.ops.annotate import Session
 
@@ -168,13 +184,15 @@ def run(args) -> int:
     else:
         session = Session(args.session)
     if action == "click":
+        count = len(session.items)
         index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element,
-                              args.within)
-        print(f"element #{index}")
+                              args.within, args.on_top)
+        print(f"element #{index}{_placed_under(session, index, count)}")
     elif action in ("stroke", "polygon"):
+        count = len(session.items)
         index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon",
-                               getattr(args, "snap", None), getattr(args, "line", None))
-        print(f"{action} #{index}")
+                               getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
+        print(f"{action} #{index}{_placed_under(session, index, count)}")
     elif action == "relabel":
         session.relabel(args.item, args.label)
     elif action == "undo" and (args.click or args.element is not None):

@@ -309,10 +309,11 @@ class Session:
 
     # -- commands -----------------------------------------------------------------------------
     def click(self, label_name: str | None, clicks: list[tuple[float, float, bool]],
-              element: int | None = None, within: float | None = None) -> int:
+              element: int | None = None, within: float | None = None, on_top: bool = False) -> int:
         """Add clicks to element ``element`` (a new element of ``label_name`` when None) and
         re-segment it with all its clicks; returns the element's index. ``within``: keep only
-        pixels that close to a positive click (kept with the element for later clicks)."""
+        pixels that close to a positive click (kept with the element for later clicks). A new
+        confusable element goes under the damage marks unless ``on_top`` (:meth:`_place`)."""
         for x, y, _ in clicks:
             self._check_point(x, y)
         if element is None:
@@ -320,8 +321,9 @@ class Session:
                 raise AnnotationError("a new element needs a class")
             item = Element(class_index(self.data["classes"], label_name), engine=self.data["engine"])
             self.items.append(item)
-            element = len(self.items) - 1
+            element, new = len(self.items) - 1, True
         else:
+            new = False
             if not (0 <= element < len(self.items)) or self.items[element].kind != "element":
                 raise AnnotationError(f"no clicked element {element}")
             item = self.items[element]
@@ -337,9 +339,30 @@ class Session:
             item.within = float(within)
         if clicks:
             self._segment(element, replay=False)
+        if new:
+            element = self.data["last_added"] = element if on_top else self._place(element)
         self.data["last_clicked"] = element
         self._log("click")
         return element
+
+    def _place(self, index: int) -> int:
+        """Where a new item goes in the painting order: a confusable mark (a dark robe, hair)
+        under the first paint-loss or crack mark, since damage inside intact dark paint is
+        still damage and an outline drawn round the robe afterwards must not cover the flecks
+        marked in it (annotators lost marks that way); anything else stays last."""
+        names = class_names(self.data["classes"])
+        if "confusable" not in names or self.items[index].label != names.index("confusable"):
+            return index
+        damage = {names.index(n) for n in ("paint-loss", "crack") if n in names}
+        first = next((i for i, item in enumerate(self.items[:index]) if item.label in damage), None)
+        if first is None:
+            return index
+        count = len(self.items)
+        order = list(range(count))
+        order.insert(first, order.pop(index))
+        self.items = [self.items[i] for i in order]
+        self._reorder_masks(order, count)
+        return first
 
     def _segment(self, index: int, replay: bool) -> None:
         """Write element ``index``'s mask from its clicks: refined from the stored mask by the
@@ -390,10 +413,11 @@ class Session:
         return element
 
     def stroke(self, label_name: str, points, radius: float, polygon: bool = False,
-               snap: float | None = None, line: str | None = None) -> int:
-        """Paint a stroke (or a filled polygon). ``snap``: first slide the stroke up to that many
-        px onto the thin line it follows (``line`` "dark", "light", or None for either), so a
-        crack typed a pixel or two off lands on the crack."""
+               snap: float | None = None, line: str | None = None, on_top: bool = False) -> int:
+        """Paint a stroke (or a filled polygon); returns its index. ``snap``: first slide the
+        stroke up to that many px onto the thin line it follows (``line`` "dark", "light", or
+        None for either), so a crack typed a pixel or two off lands on the crack. A confusable
+        mark goes under the damage marks unless ``on_top`` (:meth:`_place`)."""
         from muralstudio.core import maskops
 
         h, w = self.shape
@@ -417,8 +441,9 @@ class Session:
             points, typed = typed, None
         self.items.append(Stroke(class_index(self.data["classes"], label_name), points, float(radius),
                                  "polygon" if polygon else "stroke", typed))
+        index = self.data["last_added"] = len(self.items) - 1 if on_top else self._place(len(self.items) - 1)
         self._log("polygon" if polygon else "stroke")
-        return len(self.items) - 1
+        return index
 
     def accept_flecks(self, label_name: str, candidates: list[dict], numbers: list[int]) -> list[int]:
         """Mark the chosen candidate specks (:func:`pale_fleck_candidates`) as ``label_name``, each
@@ -432,18 +457,22 @@ class Session:
                 outline = outline + outline[-1:]
             self.items.append(Stroke(label, [[float(x), float(y)] for x, y in outline], 0.0, "polygon"))
             added.append(len(self.items) - 1)
+        self.data["last_added"] = added[-1] if added else self.data.get("last_added")
         self._log("accept-flecks")
         return added
 
     def undo(self) -> None:
+        """Remove the item added last (a confusable mark may have gone under the damage marks,
+        so it need not be the last in painting order); with none recorded, the last item."""
         if not self.items:
             raise AnnotationError("nothing to undo")
-        self.items.pop()
-        path = self._mask_path(len(self.items))
-        if path.exists():
-            path.unlink()
-        if self.data.get("last_clicked") == len(self.items):
-            self.data["last_clicked"] = None
+        index = self.data.get("last_added")
+        if index is None or not (0 <= index < len(self.items)):
+            index = len(self.items) - 1
+        count = len(self.items)
+        del self.items[index]
+        self._reorder_masks([i for i in range(count) if i != index], count)
+        self.data["last_added"] = None
         self._log("undo")
 
     def delete(self, index: int) -> None:
@@ -483,8 +512,9 @@ class Session:
                 path.unlink()
         for new, path in staged.items():
             path.replace(self._mask_path(new))
-        last = self.data.get("last_clicked")
-        self.data["last_clicked"] = order.index(last) if last in order else None
+        for key in ("last_clicked", "last_added"):
+            last = self.data.get(key)
+            self.data[key] = order.index(last) if last in order else None
 
     def relabel(self, index: int, label_name: str) -> None:
         if not (0 <= index < len(self.items)):
