@@ -296,12 +296,11 @@ def test_bootstrap_interval_shows_how_much_a_score_hangs_on_a_few_images():
     assert found == {"pred": 25, "pred_hit": 25, "true": 25, "true_hit": 25}
 
 
-def test_bench_on_real_damage_reports_false_alarms_and_intervals(tmp_path):
+def _tiny_real_damage_set(tmp_path):
+    """Two walls with a dark robe (confusable) and a pale loss each, labelled as annotate saves."""
     import json
 
     from PIL import Image
-
-    from muralstudio.benchmarks.detect import run_real
 
     murals = tmp_path / "murals"
     murals.mkdir()
@@ -319,6 +318,13 @@ def test_bench_on_real_damage_reports_false_alarms_and_intervals(tmp_path):
         Image.fromarray(labels, mode="L").save(dataset / "labels" / f"wall-{i}.png")
         record = {"image": f"wall-{i}", "box": [0, 0, 128, 96], "split": "val"}
         (dataset / "records" / f"wall-{i}.json").write_text(json.dumps(record), encoding="utf-8")
+    return dataset, murals
+
+
+def test_bench_on_real_damage_reports_false_alarms_and_intervals(tmp_path):
+    from muralstudio.benchmarks.detect import run_real
+
+    dataset, murals = _tiny_real_damage_set(tmp_path)
     report = run_real(dataset, murals, ["resunet"], log=lambda m: None)
     scores = report["engines"]["resunet"]
     assert report["n_images"] == 2 and scores["confusable_pixels"] == 2 * 20 * 30
@@ -331,6 +337,30 @@ def test_bench_on_real_damage_reports_false_alarms_and_intervals(tmp_path):
     from muralstudio.benchmarks.detect import format_real_table
 
     assert "regions found" in format_real_table(report)
+
+
+def test_bench_on_real_damage_takes_the_threshold_asked_for(tmp_path, capsys):
+    """--threshold with --real used to be ignored silently (each engine's own was used)."""
+    import json
+
+    from muralstudio.cli import main
+
+    dataset, murals = _tiny_real_damage_set(tmp_path)
+    base = ["bench", "detect", "--real", str(dataset), "--images", str(murals), "--engine", "flecks"]
+
+    def scores(*extra):
+        out = tmp_path / "report.json"
+        assert main(base + list(extra) + ["--json", str(out)]) == 0
+        return json.loads(out.read_text(encoding="utf-8"))["engines"]["flecks"]
+
+    everything = scores("--threshold", "0")  # every pixel is damage at threshold 0
+    assert everything["confusable_false_alarm"] == 1.0
+    assert everything["paint loss"]["threshold"] == 0.0 and everything["craquelure"]["threshold"] == 0.0
+    one_class = scores("--threshold", "0", "--class", "paint loss")
+    assert one_class["paint loss"]["threshold"] == 0.0 and one_class["craquelure"]["threshold"] == 0.5
+    assert scores()["paint loss"]["threshold"] == 0.5  # the engine's own
+    assert main(base + ["--threshold", "0.3", "--class", "loss"]) != 0
+    assert "paint loss or craquelure" in capsys.readouterr().err
 
 
 def test_mirror_averaging_makes_the_detector_blind_to_mirroring():

@@ -49,7 +49,9 @@ def add_arguments(parser) -> None:
     bd.add_argument("--engine", default=DEFAULT_DETECTOR, help="comma-separated detector names")
     bd.add_argument("--class", dest="damage_class", default=None,
                     help="class scored against the masks (default craquelure, or the synthetic kind)")
-    bd.add_argument("--threshold", type=float, default=None)
+    bd.add_argument("--threshold", type=float, default=None,
+                    help="probability threshold (default: each engine's calibrated one; with --real it "
+                         "applies to --class, or to both classes)")
     bd.add_argument("--real", type=Path, default=None, metavar="DATASET",
                     help="score on real damage annotated with 'muralstudio annotate' (e.g. "
                          "datasets/mural-damage; --images is then the murals folder): paint loss and "
@@ -86,8 +88,17 @@ def run(args) -> int:
         from muralstudio.benchmarks import detect as bench_detect
 
         if args.real:
+            thresholds = None
+            if args.threshold is not None:  # one class when --class names it, else both
+                classes = [args.damage_class] if args.damage_class else list(bench_detect.REAL_CLASSES.values())
+                unknown = [c for c in classes if c not in bench_detect.REAL_CLASSES.values()]
+                if unknown:
+                    raise ValueError(f"--class {unknown[0]!r}: real damage is scored as "
+                                     + " or ".join(bench_detect.REAL_CLASSES.values()))
+                thresholds = {c: args.threshold for c in classes}
             report = bench_detect.run_real(args.real, args.images, [e.strip() for e in args.engine.split(",")],
-                                           "val" if args.split == "all" else args.split, args.tolerance)
+                                           "val" if args.split == "all" else args.split, args.tolerance,
+                                           thresholds)
             return _print_report(bench_detect.format_real_table(report), report, args.json)
         report = bench_detect.run(args.images, args.masks, [e.strip() for e in args.engine.split(",")],
                                   args.synthetic, args.damage_class, args.threshold, args.split,
