@@ -67,7 +67,10 @@ def test_detect_on_the_server_equals_local(window, qtbot, scheduler):
         assert job.state == "done", job.error
         results.append(dock.result)
     for name in results[0].probabilities:
-        np.testing.assert_array_equal(results[0].probabilities[name], results[1].probabilities[name])
+        # stored as 0–255; torch sums in another order with another thread count (a test that
+        # trained in this process leaves it at one), which can move a value across a step
+        local, remote = (r.probabilities[name].astype(np.int16) for r in results)
+        assert np.abs(local - remote).max() <= 1 and (local != remote).mean() < 1e-4
 
 
 def test_cancel_reaches_the_server(window, qtbot, scheduler):

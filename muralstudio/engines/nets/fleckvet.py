@@ -20,7 +20,11 @@ from torch import nn
 FEATURES = ("log area", "aspect", "fill", "mean rise", "max rise", "L", "a", "b",
             "ground L", "candidate density", "dark line depth", "local contrast",
             "surround L", "surround a", "surround b", "a - surround a", "b - surround b",
-            "peak over ground", "L - surround L")
+            "peak over ground", "L - surround L", "ring line depth", "ring L - L")
+#: the first version's measures (files that name 19 features read only these)
+FIRST_FEATURES = 19
+#: width in px of the ring just outside a speck that the "ring" measures look at
+RING = 2
 
 
 def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np.ndarray, np.ndarray]:
@@ -55,15 +59,28 @@ def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np
     density = cv2.blur(candidate.astype(np.float32), (31, 31))
     local_sd = np.sqrt(np.maximum(cv2.blur(lightness ** 2, (15, 15)) - cv2.blur(lightness, (15, 15)) ** 2, 0))
     surround = [cv2.blur(lab[..., c], (21, 21)) for c in range(3)]
+    line_depth = dark_line_depth(rgb, 3, lightness)
+    # the ring just outside each speck: a pale area enclosed by thin dark outlines (skin inside a
+    # necklace) has dark *lines* there, a flake through a dark robe wide dark paint
+    grown = cv2.dilate(labels.astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * RING + 1,) * 2))
+    ring = (labels == 0) & (grown > 0)
+    ring_of = grown[ring].astype(np.int64) - 1
+    ring_count = np.bincount(ring_of, minlength=n - 1).astype(np.float64)
+
+    def ring_mean(plane):
+        total = np.bincount(ring_of, weights=plane[ring], minlength=n - 1)
+        return np.divide(total, ring_count, out=np.zeros(n - 1), where=ring_count > 0)
+
     width = stats[1:, cv2.CC_STAT_WIDTH].astype(np.float64)
     height = stats[1:, cv2.CC_STAT_HEIGHT].astype(np.float64)
     mean_l, mean_a, mean_b = mean(lightness), mean(lab[..., 1]), mean(lab[..., 2])
     surround_l, surround_a, surround_b = (mean(p) for p in surround)
     table = np.stack([
         np.log(area), width / height, area / (width * height), mean(rise), peak(rise),
-        mean_l, mean_a, mean_b, mean(ground), mean(density), mean(dark_line_depth(rgb, 3, lightness)),
+        mean_l, mean_a, mean_b, mean(ground), mean(density), mean(line_depth),
         mean(local_sd), surround_l, surround_a, surround_b, mean_a - surround_a,
-        mean_b - surround_b, peak(lightness) - mean(ground), mean_l - surround_l], 1)
+        mean_b - surround_b, peak(lightness) - mean(ground), mean_l - surround_l,
+        ring_mean(line_depth), np.where(ring_count > 0, ring_mean(lightness) - mean_l, 0)], 1)
     return labels.astype(np.int32), table.astype(np.float32)
 
 
@@ -85,9 +102,10 @@ class FleckVetter(nn.Module):
     def probabilities(self, table: np.ndarray) -> np.ndarray:
         if not len(table):
             return np.zeros(0, np.float32)
+        table = np.asarray(table, np.float32)[:, :len(self.feature_mean)]  # earlier files: fewer measures
         with torch.inference_mode():
             device = self.feature_mean.device
-            return torch.sigmoid(self(torch.from_numpy(np.asarray(table, np.float32)).to(device))).cpu().numpy()
+            return torch.sigmoid(self(torch.from_numpy(np.ascontiguousarray(table)).to(device))).cpu().numpy()
 
 
 class FleckVetters(nn.Module):
