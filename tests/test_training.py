@@ -349,6 +349,24 @@ def test_train_flecks_learns_which_pale_specks_are_loss_and_the_engine_uses_it(t
     assert not loss[rgb.sum(2) < 200].any()  # the robe's own black paint stays intact
     assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(out),
                  "--folds", "1"]) == 2  # no threshold can be chosen without a held-out fold
+    # two networks per radius, averaged
+    from muralstudio.engines.nets.fleckvet import VetterEnsemble, candidate_regions
+
+    pair = tmp_path / "pair"
+    assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(pair),
+                 "--epochs", "150", "--folds", "2", "--radii", "4", "--members", "2"]) == 0
+    assert "2 per radius, seeds 0–1" in pair.with_suffix(".md").read_text(encoding="utf-8")
+    detector = detection.create("flecks-vetted", weights_path=str(pair.with_suffix(".safetensors")))
+    ensemble = detector.model.nets[0]
+    assert isinstance(ensemble, VetterEnsemble) and len(ensemble.members) == 2
+    table = candidate_regions(rgb, 4, 40.0)[1]
+    first, second = (m.probabilities(table) for m in ensemble.members)
+    assert not np.allclose(first, second)  # other seeds, other networks
+    np.testing.assert_allclose(ensemble.probabilities(table), (first + second) / 2, rtol=1e-6)
+    loss = detection.detect(rgb, detector).mask("paint loss", detector.threshold_for("paint loss"))
+    assert all(loss[y:y + 3, x:x + 3].any() for x, y in losses) and not loss[rgb.sum(2) < 200].any()
+    assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(pair),
+                 "--members", "0"]) == 2
 
 
 def test_flecks_radii_take_dark_specks_after_the_pale_ones():

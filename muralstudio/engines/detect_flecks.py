@@ -71,7 +71,7 @@ class VettedFleckDetector(Detector):
 
         def build(c):
             if "radii" in c:
-                return FleckVetters(len(c["radii"]), c.get("features", 19), c.get("width", 64))
+                return FleckVetters(len(c["radii"]), c.get("features", 19), c.get("width", 64), c.get("members", 1))
             return FleckVetter(c.get("features", 19), c.get("width", 64))  # one radius (earlier files)
 
         net = weights.load_network(weights_path, self.weights_name, "fleckvet", build, "cpu",

@@ -21,7 +21,8 @@ import torch
 
 from muralstudio.core.datasets import annotated_crops, cave_of
 from muralstudio.core.metrics import exact_counts, pool_tolerant, region_counts, tolerant_scores
-from muralstudio.engines.nets.fleckvet import FEATURES, FleckVetter, FleckVetters, candidate_regions, speck_areas
+from muralstudio.engines.nets.fleckvet import (FEATURES, FleckVetter, FleckVetters, VetterEnsemble,
+                                              candidate_regions, speck_areas)
 from muralstudio.engines.weights import save_weights
 from muralstudio.train import common
 
@@ -40,6 +41,17 @@ def crop_examples(crop: np.ndarray, labels: np.ndarray, radius: int, contrast: f
     on_loss = np.bincount(flat, weights=near_loss, minlength=len(table) + 1)[1:]
     return {"regions": regions, "features": table, "labels": labels,
             "target": (on_loss >= 0.5 * np.maximum(count, 1)).astype(np.float32)}
+
+
+def fit_members(examples: list[dict], args) -> FleckVetter | VetterEnsemble:
+    """``args.members`` networks fitted with seeds ``args.seed``, ``args.seed + 1`` …"""
+    nets = [fit(examples, args.epochs, args.width, args.lr, args.seed + k) for k in range(args.members)]
+    if len(nets) == 1:
+        return nets[0]
+    ensemble = VetterEnsemble(len(nets), len(FEATURES), args.width)
+    for target, net in zip(ensemble.members, nets):
+        target.load_state_dict(net.state_dict())
+    return ensemble.eval()
 
 
 def fit(examples: list[dict], epochs: int, width: int, lr: float, seed: int) -> FleckVetter:
@@ -109,8 +121,7 @@ def out_of_fold(examples: list[dict], caves: list[str], folds: int, args) -> lis
     out: list[np.ndarray | None] = [None] * len(examples)
     for k in range(folds):
         held = set(names[k::folds])
-        fitted = fit([e for e, c in zip(examples, caves) if c not in held], args.epochs, args.width,
-                     args.lr, args.seed)
+        fitted = fit_members([e for e, c in zip(examples, caves) if c not in held], args)
         for i, (e, c) in enumerate(zip(examples, caves)):
             if c in held:
                 out[i] = fitted.probabilities(e["features"])
@@ -146,6 +157,8 @@ def train(args) -> Path:
     clock = common.Stopwatch()
     torch.set_num_threads(max(1, args.threads))
     radii = parse_radii(args.radii)
+    if args.members < 1:
+        raise ValueError(f"--members is how many networks per radius (1 or more), not {args.members}")
     crops, caves = [], []
     for name, crop, labels, _record in annotated_crops(args.data, args.murals, "train"):
         if args.limit and len(crops) >= args.limit:
@@ -189,14 +202,14 @@ def train(args) -> Path:
             "| region F1 | false alarms |\n|---:|---:|---|---:|---|---:|---:|\n"
             + "\n".join(f"| {t:.2f} | {a} | {_row(v)}" for (t, a), v in rows.items()))
     final = score(label_maps, union)
-    vetters = FleckVetters(len(radii), len(FEATURES), args.width)
+    vetters = FleckVetters(len(radii), len(FEATURES), args.width, args.members)
     for net, ex, (own, _) in zip(vetters.nets, examples, chosen):
         if own < 1:  # a left-out radius keeps an untrained network the detector never runs
-            net.load_state_dict(fit(ex, args.epochs, args.width, args.lr, args.seed).state_dict())
+            net.load_state_dict(fit_members(ex, args).state_dict())
     out = Path(args.out)
     weights = out.with_suffix(".safetensors")
     config = {"architecture": "fleckvet", "features": len(FEATURES), "width": args.width,
-              "radii": radii, "contrast": args.contrast}
+              "radii": radii, "contrast": args.contrast, "members": args.members}
     extra = {"thresholds": {"paint loss": threshold}, "radius_thresholds": [t for t, _ in chosen],
              "min_areas": [a for _, a in chosen], "cv": {str(t): v for t, v in cv.items()}, "cv_all": final,
              "regions": n_regions, "loss_regions": n_loss, "crops": len(crops), "epochs": args.epochs}
@@ -213,7 +226,9 @@ def train(args) -> Path:
         "Data": f"{args.data}, training caves only ({len(crops)} crops, {len(set(caves))} caves, "
                 f"{n_regions} candidate specks at radius {radii[0]} of which {n_loss} paint loss) on {args.murals}.",
         "Command": common.command_text(args, "flecks"),
-        "Training": f"Adam {args.lr}, {args.epochs} epochs of batches of 1024 specks per radius, "
+        "Training": f"Adam {args.lr}, {args.epochs} epochs of batches of 1024 specks per radius"
+                    + (f" and network ({args.members} per radius, seeds {args.seed}–{args.seed + args.members - 1}, "
+                       "probabilities averaged, in the cross-validation too)" if args.members > 1 else "") + ", "
                     f"{common.hardware()}; {clock.seconds():.0f} s including the cross-validation.",
         "Threshold": f"{threshold:.2f} for radius {radii[0]}: where the regions found and the regions right balance "
                      "best (their F1) on the training caves scored out of fold — each crop's specks judged by "
@@ -250,5 +265,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds of training caves")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--members", type=int, default=1,
+                        help="networks per radius, fitted with seeds SEED, SEED+1, … and averaged")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, help="use at most N crops (quick runs)")

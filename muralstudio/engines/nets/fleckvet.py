@@ -108,12 +108,27 @@ class FleckVetter(nn.Module):
             return torch.sigmoid(self(torch.from_numpy(np.ascontiguousarray(table)).to(device))).cpu().numpy()
 
 
-class FleckVetters(nn.Module):
-    """One :class:`FleckVetter` per candidate radius (the weights file holds them all)."""
+class VetterEnsemble(nn.Module):
+    """Several :class:`FleckVetter` fitted with other seeds, their probabilities averaged: one
+    small network's verdicts on these few thousand loss specks move with its seed about as much
+    as a new measure moves them."""
 
-    def __init__(self, radii: int = 1, n_features: int = len(FEATURES), width: int = 64):
+    def __init__(self, members: int, n_features: int = len(FEATURES), width: int = 64):
         super().__init__()
-        self.nets = nn.ModuleList([FleckVetter(n_features, width) for _ in range(radii)])
+        self.members = nn.ModuleList([FleckVetter(n_features, width) for _ in range(members)])
+
+    def probabilities(self, table: np.ndarray) -> np.ndarray:
+        return np.mean([m.probabilities(table) for m in self.members], axis=0).astype(np.float32)
+
+
+class FleckVetters(nn.Module):
+    """One :class:`FleckVetter` (or, with ``members`` > 1, one :class:`VetterEnsemble`) per
+    candidate radius (the weights file holds them all)."""
+
+    def __init__(self, radii: int = 1, n_features: int = len(FEATURES), width: int = 64, members: int = 1):
+        super().__init__()
+        self.nets = nn.ModuleList([FleckVetter(n_features, width) if members == 1
+                                   else VetterEnsemble(members, n_features, width) for _ in range(radii)])
 
 
 def speck_areas(regions: np.ndarray, count: int) -> np.ndarray:
