@@ -348,6 +348,40 @@ def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
     assert main(["annotate", "flecks", s2, "--contrast", "60", "--accept", "2"]) != 0  # only 0 and 1 listed
 
 
+def test_marked_flecks_stay_listed_so_the_numbers_hold_and_are_not_marked_twice(tmp_path, capsys):
+    """An annotator accepted some candidates, listed again and found the rest renumbered (the
+    marked ones had dropped out of --inside), and re-accepted marked ones elsewhere."""
+    from muralstudio.cli import main
+
+    rgb = np.full((100, 140, 3), 200, np.uint8)
+    rgb[20:80, 20:100] = 30  # a dark robe
+    rgb[40:43, 50:53] = 220  # three flakes of ground in it, strongest first
+    rgb[60:62, 80:83] = 200
+    rgb[30:32, 30:32] = 180
+    path = tmp_path / "robe.png"
+    imageio.write_png(path, rgb)
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "polygon", s, "--class", "confusable", "--points", "20,20;99,20;99,79;20,79"]) == 0
+    capsys.readouterr()
+    flecks = ["annotate", "flecks", s, "--contrast", "60", "--inside", "confusable"]
+    assert main(flecks) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in first if line[:1].isdigit()] == ["0", "1", "2"]
+    assert main(flecks + ["--accept", "1"]) == 0
+    assert "1 specks marked paint-loss: item 1" in capsys.readouterr().out
+    assert main(flecks + ["--out", str(tmp_path / "c.png")]) == 0
+    again = [line for line in capsys.readouterr().out.splitlines() if line[:1].isdigit()]
+    assert len(again) == 3 and again[1].endswith("(marked paint-loss)") and "marked" not in again[0] + again[2]
+    assert main(flecks + ["--accept", "0-2"]) == 0  # 1 is skipped, not marked twice
+    assert "2 specks marked paint-loss: items 2–3; 1 already marked, skipped" in capsys.readouterr().out
+    session = Session(tmp_path / "s")
+    assert len(session.items) == 4 and (session.label_map() == 1).sum() == 9 + 6 + 4
+    # a mark that changes nothing says so
+    assert main(["annotate", "polygon", s, "--class", "confusable", "--points", "20,20;99,20;99,79;20,79"]) == 0
+    assert "no pixel changed class" in capsys.readouterr().out
+
+
 def test_vertices_on_the_outer_edge_of_the_crop_are_pulled_in(tmp_path, image):
     session = Session.create(tmp_path / "s", image, "damage", engine="classic")  # 160×120
     session.stroke("paint-loss", [(-0.5, -0.5), (20, -0.5), (20, 10), (-1, 10)], 0, polygon=True)

@@ -183,16 +183,18 @@ def run(args) -> int:
             print(f"{back}; {revising['kept_pixels']} saved pixels their replay does not reproduce are kept as saved")
     else:
         session = Session(args.session)
-    if action == "click":
-        count = len(session.items)
-        index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element,
-                              args.within, args.on_top)
-        print(f"element #{index}{_placed_under(session, index, count)}")
-    elif action in ("stroke", "polygon"):
-        count = len(session.items)
-        index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon",
-                               getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
-        print(f"{action} #{index}{_placed_under(session, index, count)}")
+    if action in ("click", "stroke", "polygon"):
+        count, before = len(session.items), session.label_map()
+        if action == "click":
+            index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element,
+                                  args.within, args.on_top)
+        else:
+            index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon",
+                                   getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
+        changed = int((session.label_map() != before).sum())
+        print(f"{'element' if action == 'click' else action} #{index}{_placed_under(session, index, count)}; "
+              + (f"{changed} px changed class" if changed else
+                 "no pixel changed class (already that class, or covered by items painted after it)"))
     elif action == "relabel":
         session.relabel(args.item, args.label)
     elif action == "undo" and (args.click or args.element is not None):
@@ -207,15 +209,22 @@ def run(args) -> int:
     elif action == "flecks":
         from muralstudio.ops.annotate import class_index, pale_fleck_candidates
 
+        labels = session.label_map()
+        marked = labels == class_index(session.data["classes"], args.label)
         where = None
-        if args.inside:
-            where = session.label_map() == class_index(session.data["classes"], args.inside)
-        found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where)
+        if args.inside:  # specks marked since stay listed, so the numbers do not move
+            where = (labels == class_index(session.data["classes"], args.inside)) | marked
+        found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where, marked)
         if args.accept:
             from muralstudio.ops.annotate import parse_numbers
 
-            added = session.accept_flecks(args.label, found, parse_numbers(args.accept, len(found)))
-            print(f"{len(added)} specks marked {args.label}: items {added[0]}–{added[-1]}")
+            numbers = parse_numbers(args.accept, len(found))
+            added = session.accept_flecks(args.label, found, numbers)
+            skipped = len(numbers) - len(added)
+            items = f"item {added[0]}" if len(added) == 1 else f"items {added[0]}–{added[-1]}" if added else ""
+            print((f"{len(added)} specks marked {args.label}: {items}" if added
+                   else f"no specks marked {args.label}")
+                  + (f"; {skipped} already marked, skipped" if skipped else ""))
             print(json.dumps(session.summary(), ensure_ascii=False))
             return 0
         if args.out:  # before the list, which may go to a pager that stops reading
@@ -224,7 +233,8 @@ def run(args) -> int:
             imageio.write_png(args.out, session.candidates_overlay(found, args.zoom))
             print(f"candidates -> {args.out}")
         for number, c in enumerate(found):
-            print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}")
+            print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}"
+                  + (f"  (marked {args.label})" if c["marked"] else ""))
     elif action == "list":
         for index in range(len(session.items)):
             print(session.describe(index))

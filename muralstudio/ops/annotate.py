@@ -116,11 +116,13 @@ def limit_to_clicks(mask: np.ndarray, rgb: np.ndarray, clicks, radius: float,
 
 
 def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45.0,
-                          where: np.ndarray | None = None) -> list[dict]:
+                          where: np.ndarray | None = None, marked: np.ndarray | None = None) -> list[dict]:
     """Pale specks smaller than a disk of ``radius`` standing out by at least ``contrast`` (Lab
     lightness, 0–255 scale) from the paint around them — where flakes of loss show the ground
     through dark paint — as candidates for an annotator to judge: ``x``, ``y`` (centre),
-    ``area`` and ``contrast``, strongest first. ``where``: only specks touching these pixels."""
+    ``area`` and ``contrast``, strongest first. ``where``: only specks touching these pixels.
+    ``marked``: pixels already labelled as the class being marked; a speck wholly inside them
+    gets ``marked`` True (listed, so the numbers stay those of the first listing)."""
     import cv2
 
     from muralstudio.core.maskops import pale_speck_rise
@@ -136,6 +138,7 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
         outline = max(contours, key=len).reshape(-1, 2)
         found.append({"x": int(round(centres[index][0])), "y": int(round(centres[index][1])),
                       "area": int(stats[index, cv2.CC_STAT_AREA]), "contrast": float(rise[region].max()),
+                      "marked": bool(marked is not None and marked[region].all()),
                       # the speck's own boundary pixels: filled, they give back exactly its pixels
                       "outline": [[int(x), int(y)] for x, y in outline]})
     return sorted(found, key=lambda c: -c["contrast"])
@@ -448,10 +451,13 @@ class Session:
     def accept_flecks(self, label_name: str, candidates: list[dict], numbers: list[int]) -> list[int]:
         """Mark the chosen candidate specks (:func:`pale_fleck_candidates`) as ``label_name``, each
         as a polygon along its own boundary pixels — exactly the speck, where a typed polygon
-        around a 3–10 px fleck comes out a pixel larger all round. One item per speck."""
+        around a 3–10 px fleck comes out a pixel larger all round. One item per speck; specks
+        already marked are skipped (accepting a number twice adds nothing)."""
         label = class_index(self.data["classes"], label_name)
         added = []
         for number in numbers:
+            if candidates[number].get("marked"):
+                continue
             outline = candidates[number]["outline"]
             while len(outline) < 3:  # a one- or two-pixel speck: a degenerate polygon fills it
                 outline = outline + outline[-1:]
@@ -660,7 +666,7 @@ class Session:
     def candidates_overlay(self, candidates: list[dict], box=None) -> np.ndarray:
         """The crop (or its part ``box`` = x, y, w, h), enlarged to at least 800 px wide, with
         each candidate ringed and labelled with its number in ``candidates`` (the numbers
-        ``--accept`` takes, whatever part is shown)."""
+        ``--accept`` takes, whatever part is shown); those already marked in grey."""
         import cv2
 
         rgb = self.crop()
@@ -674,9 +680,9 @@ class Session:
             if not (x0 <= c["x"] < x0 + w and y0 <= c["y"] < y0 + h):
                 continue
             centre = (int((c["x"] - x0 + 0.5) * scale), int((c["y"] - y0 + 0.5) * scale))
-            cv2.circle(out, centre, int(max(4, np.sqrt(c["area"]) * scale)) + 3, (0, 255, 255), 1)
-            cv2.putText(out, str(number), (centre[0] + 6, centre[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                        (255, 255, 0), 1)
+            ring, text = ((150, 150, 150), (170, 170, 170)) if c.get("marked") else ((0, 255, 255), (255, 255, 0))
+            cv2.circle(out, centre, int(max(4, np.sqrt(c["area"]) * scale)) + 3, ring, 1)
+            cv2.putText(out, str(number), (centre[0] + 6, centre[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, text, 1)
         return out
 
     def summary(self) -> dict:
