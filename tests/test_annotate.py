@@ -383,6 +383,13 @@ def test_marked_flecks_stay_listed_so_the_numbers_hold_and_are_not_marked_twice(
     assert "2 specks marked paint-loss: items 2–3; 1 already marked, skipped" in capsys.readouterr().out
     session = Session(tmp_path / "s")
     assert len(session.items) == 4 and (session.label_map() == 1).sum() == 9 + 6 + 4
+    # clicking the same shape again as a new element is pointed out
+    assert main(["annotate", "click", s, "--class", "confusable", "--click", "60,50,+"]) == 0
+    assert "note: most of it" not in capsys.readouterr().out
+    assert main(["annotate", "click", s, "--class", "confusable", "--click", "62,52,+"]) == 0
+    out = capsys.readouterr().out  # the first went under the flecks at #1, the second there too
+    assert "note: most of it is already element #1 of the same class" in out and "--element 1" in out
+    assert main(["annotate", "undo", s]) == 0
     # a mark that changes nothing says so
     assert main(["annotate", "polygon", s, "--class", "confusable", "--points", "20,20;99,20;99,79;20,79"]) == 0
     assert "no pixel changed class" in capsys.readouterr().out

@@ -158,6 +158,20 @@ def add_arguments(parser) -> None:
     save.add_argument("--notes", default="")
 
 
+def _same_class_twin(session, index: int) -> tuple[int, float] | None:
+    """Another clicked element of the same class covering most of element ``index`` (an
+    annotator clicked the same black shape twice and got two overlapping elements)."""
+    mask = session.item_mask(index)
+    if not mask.any():
+        return None
+    for other, item in enumerate(session.items):
+        if other != index and item.kind == "element" and item.label == session.items[index].label:
+            overlap = float((session.item_mask(other) & mask).sum() / mask.sum())
+            if overlap >= 0.5:
+                return other, overlap
+    return None
+
+
 def _placed_under(session, index: int, count_before: int) -> str:
     """Say so when a new item went under others (later items moved up by one)."""
     if len(session.items) > count_before and index < count_before:
@@ -195,6 +209,11 @@ def run(args) -> int:
         print(f"{'element' if action == 'click' else action} #{index}{_placed_under(session, index, count)}; "
               + (f"{changed} px changed class" if changed else
                  "no pixel changed class (already that class, or covered by items painted after it)"))
+        if action == "click" and args.element is None:
+            twin = _same_class_twin(session, index)
+            if twin is not None:
+                print(f"note: most of it is already element #{twin[0]} of the same class ({twin[1]:.0%} "
+                      f"overlap); to change that one, click with --element {twin[0]} (and undo this)")
     elif action == "relabel":
         session.relabel(args.item, args.label)
     elif action == "undo" and (args.click or args.element is not None):
