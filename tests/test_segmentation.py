@@ -273,6 +273,34 @@ def test_clicknet_keeps_its_least_unsure_candidate(random_clicknet, monkeypatch)
     assert guided.session(image).predict([Click(1000, 1000, True)]).bbox == (5, 6, 10, 10)
 
 
+def test_clicknet_negative_clicks_off_the_mask_neither_grow_it_nor_widen_the_window(random_clicknet, monkeypatch):
+    """Eight negative clicks along a black border, each off the 260-px element, grew it to
+    3,300 px of bare plaster: each widened the refining window, and the network draws an
+    object a fraction of its window. A negative click off the mask now changes nothing, and
+    one with clicks on the mask leaves the window to the mask and the positive clicks."""
+    from muralstudio.engines.segment_clicknet import ClickNetSession
+
+    image = np.random.default_rng(1).integers(0, 255, (600, 800, 3), np.uint8)
+    previous = np.zeros((600, 800), bool)
+    previous[100:140, 100:150] = True
+    session = segmentation.create("clicknet", weights_path=random_clicknet).session(image)
+    far = [Click(120, 110, True), Click(700, 500, False)]
+    kept = session.predict(far, previous)
+    assert np.array_equal(kept.full_mask(600, 800), previous)
+    windows = []
+    real = ClickNetSession._predict_in
+
+    def recording(self, box, clicks, prev):
+        windows.append(box)
+        return real(self, box, clicks, prev)
+
+    monkeypatch.setattr(ClickNetSession, "_predict_in", recording)
+    session.predict([Click(120, 110, True), Click(700, 500, False), Click(130, 120, False)], previous)
+    assert windows and all(x + w < 700 and y + h < 500 for x, y, w, h in windows)  # the far click left out
+    on_mask = session.predict([Click(120, 110, True), Click(140, 130, False)], previous)
+    assert not on_mask.full_mask(600, 800)[130, 140]  # a negative click on the mask still takes its pixel
+
+
 def test_clicknet_guided_prediction_starts_from_the_classic_mask(random_clicknet, monkeypatch):
     from muralstudio.engines.segment_clicknet import ClickNetSession
 
