@@ -395,6 +395,21 @@ def test_marked_flecks_stay_listed_so_the_numbers_hold_and_are_not_marked_twice(
     assert "no pixel changed class" in capsys.readouterr().out
 
 
+def test_zoomed_grid_lines_stay_far_enough_apart_to_read_their_numbers(tmp_path):
+    """Zoomed on a whole 512-px crop, the grid had a line every 10 crop px, 16 output px apart,
+    and its numbers ran into each other (A1, fifth round)."""
+    from muralstudio.ops.annotate import grid_step
+
+    assert grid_step(10, 20.0) == 10 and grid_step(10, 1.5625) == 50 and grid_step(10, 4.68) == 10
+    path = tmp_path / "plaster.png"
+    imageio.write_png(path, np.full((440, 512, 3), 230, np.uint8))
+    session = Session.create(tmp_path / "s", path, "damage", engine="classic")
+    for box in ((0, 0, 512, 440), (100, 100, 171, 147)):
+        out = session.overlay(box=box, marks=False)
+        lines = np.flatnonzero((out[20:, :, :3] == 0).all(axis=(0, 2)))  # full-height black columns
+        assert len(lines) >= 3 and np.diff(lines).min() >= 44, (box, lines)
+
+
 def test_vertices_on_the_outer_edge_of_the_crop_are_pulled_in(tmp_path, image):
     session = Session.create(tmp_path / "s", image, "damage", engine="classic")  # 160×120
     session.stroke("paint-loss", [(-0.5, -0.5), (20, -0.5), (20, 10), (-1, 10)], 0, polygon=True)

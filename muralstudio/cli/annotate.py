@@ -131,7 +131,8 @@ def add_arguments(parser) -> None:
     show.add_argument("--no-marks", action="store_true",
                       help="leave out the click dots and item numbers (they hide small flecks)")
     show.add_argument("--grid", type=int, default=50, metavar="PX",
-                      help="coordinate grid every PX crop pixels (a fifth of it when zoomed); 0: none")
+                      help="coordinate grid every PX crop pixels (when zoomed a fifth of it, or wider "
+                           "where the numbers would run into each other); 0: none")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
     flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "

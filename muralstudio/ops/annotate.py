@@ -144,6 +144,28 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
     return sorted(found, key=lambda c: -c["contrast"])
 
 
+#: grid lines of a zoomed view at least this many output px apart, so their numbers can be read
+GRID_SPACING_PX = 44
+
+
+def grid_step(wanted: int, scale: float) -> int:
+    """A grid step of crop pixels (1, 2, 5, 10, 20, 25, 50, 100 …) at least ``wanted`` (and 1)
+    whose lines lie :data:`GRID_SPACING_PX` apart or more at ``scale`` output px per crop px: a
+    zoom on a whole crop at 2× with lines every 10 px had numbers written over each other."""
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+        if step >= max(1, wanted) and step * scale >= GRID_SPACING_PX:
+            return step
+    return 10000
+
+
+def _label(image: np.ndarray, text: str, origin) -> None:
+    """Yellow grid numbers with a dark edge, readable on pale plaster and on dark paint alike."""
+    import cv2
+
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.38, (0, 0, 0), 3)
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
+
+
 def parse_numbers(text: str, count: int) -> list[int]:
     """``"0,3,7-9"`` → [0, 3, 7, 8, 9], each checked against ``count`` candidates."""
     numbers = []
@@ -624,14 +646,14 @@ class Session:
                 region = (labels == value).astype(np.uint8)
                 ring = (cv2.dilate(region, kernel) > 0) & (region == 0)
                 out[ring] = palette[value].astype(np.uint8)
-        h, w = labels.shape
-        step = grid if box is None else max(5, grid // 5)
-        for gx in range((x0 + step - 1) // step * step, x0 + w, step) if grid > 0 else ():
+        w, h = out.shape[1] / scale, out.shape[0] / scale  # the crop pixels shown
+        step = grid if box is None else grid_step(grid // 5, scale)
+        for gx in range((x0 + step - 1) // step * step, int(x0 + w), step) if grid > 0 else ():
             cv2.line(out, (int((gx - x0) * scale), 0), (int((gx - x0) * scale), out.shape[0]), (0, 0, 0), 1)
-            cv2.putText(out, str(gx), (int((gx - x0) * scale) + 2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
-        for gy in range((y0 + step - 1) // step * step, y0 + h, step) if grid > 0 else ():
+            _label(out, str(gx), (int((gx - x0) * scale) + 2, 12))
+        for gy in range((y0 + step - 1) // step * step, int(y0 + h), step) if grid > 0 else ():
             cv2.line(out, (0, int((gy - y0) * scale)), (out.shape[1], int((gy - y0) * scale)), (0, 0, 0), 1)
-            cv2.putText(out, str(gy), (2, int((gy - y0) * scale) + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
+            _label(out, str(gy), (2, int((gy - y0) * scale) + 12))
         for i, item in enumerate(self.items if marks else []):  # marks=False: the flecks unhidden
             if item.kind == "element":
                 for x, y, positive in item.clicks:
