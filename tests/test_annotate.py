@@ -174,6 +174,14 @@ def test_undo_click_takes_back_only_the_last_clicks(tmp_path, image):
     assert session.items[element].clicks == [[80.0, 60.0, True]]
     np.testing.assert_array_equal(session.label_map() == 1, one_click == 1)
     assert len(session.items) == 2  # the stroke is still there
+    session.click(None, [(20, 100, True), (150, 110, False)], element=element)  # one command, two clicks
+    assert Session(tmp_path / "s").undo_click(one=True) == element  # only the negative goes
+    session = Session(tmp_path / "s")
+    assert session.items[element].clicks == [[80.0, 60.0, True], [20.0, 100.0, True]]
+    assert session.items[element].rounds == [1, 1]
+    assert session.undo_click() == element  # then the rest of that command
+    session = Session(tmp_path / "s")
+    assert session.items[element].clicks == [[80.0, 60.0, True]]
     assert session.undo_click() is None  # its only click: the element goes
     assert [item.kind for item in session.items] == ["stroke"]
     with pytest.raises(AnnotationError, match="no clicked element"):

@@ -11,7 +11,8 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate relabel SESSION ITEM --class Buddha
   muralstudio annotate stroke SESSION --class crack --points 10,12;80,30 --radius 1 --snap 4
                                                         (slid onto the crack it follows)
-  muralstudio annotate undo SESSION [--click]             (the item added last, or the last clicks)
+  muralstudio annotate undo SESSION [--click [--one]]     (the item added last, or the last command's
+                                                        clicks, or only its last click)
   muralstudio annotate delete SESSION ITEM                (any item, not only the last)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
@@ -114,6 +115,8 @@ def add_arguments(parser) -> None:
                       help="take back the last command's clicks on the element clicked last (or "
                            "--element N) and re-segment it from the clicks before")
     undo.add_argument("--element", type=int)
+    undo.add_argument("--one", action="store_true",
+                      help="with --click: only the last click given, not the whole command's")
     delete = sub.add_parser("delete", help="remove item N (any of them)")
     delete.add_argument("session", type=Path)
     delete.add_argument("item", type=int)
@@ -217,8 +220,8 @@ def run(args) -> int:
                       f"overlap); to change that one, click with --element {twin[0]} (and undo this)")
     elif action == "relabel":
         session.relabel(args.item, args.label)
-    elif action == "undo" and (args.click or args.element is not None):
-        index = session.undo_click(args.element)
+    elif action == "undo" and (args.click or args.element is not None or args.one):
+        index = session.undo_click(args.element, args.one)
         print("element removed (no clicks left)" if index is None else f"element #{index}")
     elif action == "undo":
         session.undo()

@@ -414,10 +414,11 @@ class Session:
             previous = mask
         imageio.write_png(self._mask_path(index), previous.astype(np.uint8) * 255)
 
-    def undo_click(self, element: int | None = None) -> int | None:
+    def undo_click(self, element: int | None = None, one: bool = False) -> int | None:
         """Take back the clicks of the last command on element ``element`` (default: the element
-        clicked last) and re-segment it from the clicks before; an element left without clicks
-        is removed. Returns the element's index, or None when it was removed."""
+        clicked last) — ``one``: only the last click given — and re-segment it from the clicks
+        before; an element left without clicks is removed. Returns the element's index, or None
+        when it was removed."""
         if element is None:
             element = self.data.get("last_clicked")
             if element is None:
@@ -428,8 +429,9 @@ class Session:
                                   if element is None else f"no clicked element {element}")
         item = self.items[element]
         rounds = item.rounds or [len(item.clicks)]
-        del item.clicks[len(item.clicks) - rounds[-1]:]
-        item.rounds = rounds[:-1]
+        taken = 1 if one else rounds[-1]
+        del item.clicks[len(item.clicks) - taken:]
+        item.rounds = rounds[:-1] + ([rounds[-1] - taken] if rounds[-1] > taken else [])
         if not item.clicks:
             self.delete(element)
             return None
