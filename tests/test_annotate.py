@@ -398,6 +398,8 @@ def test_marked_flecks_stay_listed_so_the_numbers_hold_and_are_not_marked_twice(
     out = capsys.readouterr().out  # the first went under the flecks at #1, the second there too
     assert "note: most of it is already element #1 of the same class" in out and "--element 1" in out
     assert main(["annotate", "undo", s]) == 0
+    assert main(["annotate", "click", s, "--element", "1", "--click", "61,51,+", "--on-top"]) == 2
+    assert "--on-top places a new element" in capsys.readouterr().err
     # a mark that changes nothing says so
     assert main(["annotate", "polygon", s, "--class", "confusable", "--points", "20,20;99,20;99,79;20,79"]) == 0
     assert "no pixel changed class" in capsys.readouterr().out
@@ -492,6 +494,24 @@ def test_saved_pixels_a_revision_cannot_replay_are_kept_under_new_items(tmp_path
     assert revision.label_map()[75, 110] == 2
     flat = Session.revise(tmp_path / "f", tmp_path / "dataset", name, image.parent, items=False)
     assert flat.items == [] and (flat.label_map() == edited).all()
+    # a new confusable mark goes under new damage marks, never under the kept pixels
+    again = Session.revise(tmp_path / "r2", tmp_path / "dataset", name, image.parent)
+    again.stroke("crack", [(10, 60), (60, 60)], radius=1)
+    assert again.stroke("confusable", [(0, 50), (130, 50), (130, 85), (0, 85)], 0, polygon=True) == 1
+    labels = again.label_map()
+    assert labels[75, 110] == 3 and labels[60, 30] == 2 and labels[82, 5] == 3
+    kept_intact = Session.revise(tmp_path / "r3", tmp_path / "dataset", name, image.parent)
+    assert kept_intact.stroke("confusable", [(15, 5), (45, 5), (45, 35), (15, 35)], 0, polygon=True) == 1
+    assert kept_intact.label_map()[20, 30] == 3  # above the saved loss: no damage mark after it
+    # a revision its replay reproduces whole has no kept pixels: the mark goes under saved damage
+    whole = tmp_path / "whole"
+    Session.create(tmp_path / "s2", image, "damage", box=(10, 20, 140, 90), engine="classic").stroke(
+        "paint-loss", [(20, 10), (40, 10), (40, 30), (20, 30)], 0, polygon=True)
+    Session(tmp_path / "s2").save(whole, annotator="A")
+    exact = Session.revise(tmp_path / "r4", whole, name, image.parent)
+    assert exact.data["revising"]["kept_pixels"] == 0
+    assert exact.stroke("confusable", [(15, 5), (45, 5), (45, 35), (15, 35)], 0, polygon=True) == 0
+    assert exact.label_map()[20, 30] == 1
 
 
 def test_annotate_revise_and_list_on_the_command_line(tmp_path, image, capsys):

@@ -297,6 +297,10 @@ def test_clicknet_negative_clicks_off_the_mask_neither_grow_it_nor_widen_the_win
     monkeypatch.setattr(ClickNetSession, "_predict_in", recording)
     session.predict([Click(120, 110, True), Click(700, 500, False), Click(130, 120, False)], previous)
     assert windows and all(x + w < 700 and y + h < 500 for x, y, w, h in windows)  # the far click left out
+    windows.clear()  # a new positive off the mask with the negative: predicted, not skipped
+    grown = session.predict([Click(120, 110, True), Click(300, 300, True), Click(700, 500, False)], previous)
+    assert windows and any(x <= 300 < x + w and y <= 300 < y + h for x, y, w, h in windows)
+    assert grown.full_mask(600, 800)[300, 300]  # the positive click's pixel is honoured
     on_mask = session.predict([Click(120, 110, True), Click(140, 130, False)], previous)
     assert not on_mask.full_mask(600, 800)[130, 140]  # a negative click on the mask still takes its pixel
 

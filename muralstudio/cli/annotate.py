@@ -202,6 +202,9 @@ def run(args) -> int:
     else:
         session = Session(args.session)
     if action in ("click", "stroke", "polygon"):
+        if action == "click" and args.on_top and args.element is not None:
+            raise ValueError("--on-top places a new element; an element keeps its place when "
+                             "clicked again ('annotate move' changes it)")
         count, before = len(session.items), session.label_map()
         if action == "click":
             index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element,

@@ -111,10 +111,14 @@ class ClickNetSession(SegmentSession):
         prev_box = previous_bbox(previous)
         if prev_box is not None and not clicks[-1].positive:
             kept = previous_in(previous, prev_box)
-            cx, cy = int(round(clicks[-1].x)) - prev_box[0], int(round(clicks[-1].y)) - prev_box[1]
-            if not (0 <= cx < prev_box[2] and 0 <= cy < prev_box[3] and kept[cy, cx] >= 0.5):
-                # a negative click off the mask is already satisfied: predicting again would only
-                # let the mask drift (it grew with every such click)
+
+            def on_mask(c):
+                cx, cy = int(round(c.x)) - prev_box[0], int(round(c.y)) - prev_box[1]
+                return 0 <= cx < prev_box[2] and 0 <= cy < prev_box[3] and kept[cy, cx] >= 0.5
+
+            if all(on_mask(c) == c.positive for c in clicks):
+                # a negative click off the mask, every other click already satisfied: predicting
+                # again would only let the mask drift (it grew with every such click)
                 return Prediction(prev_box[0], prev_box[1], kept, kept >= 0.5)
         if prev_box is None:
             candidates = self._first_windows(clicks)

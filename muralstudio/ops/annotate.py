@@ -374,12 +374,19 @@ class Session:
         """Where a new item goes in the painting order: a confusable mark (a dark robe, hair)
         under the first paint-loss or crack mark, since damage inside intact dark paint is
         still damage and an outline drawn round the robe afterwards must not cover the flecks
-        marked in it (annotators lost marks that way); anything else stays last."""
+        marked in it (annotators lost marks that way); anything else stays last. In a revision
+        whose saved map the replay does not wholly reproduce, not below the saved items."""
         names = class_names(self.data["classes"])
         if "confusable" not in names or self.items[index].label != names.index("confusable"):
             return index
         damage = {names.index(n) for n in ("paint-loss", "crack") if n in names}
-        first = next((i for i, item in enumerate(self.items[:index]) if item.label in damage), None)
+        # a revision's kept pixels (saved ones its replay does not reproduce, any class, intact
+        # too) are painted right after the last saved item: stay above them, or they would
+        # punch holes in the new mark
+        lowest = 0
+        if (self.data.get("revising") or {}).get("kept_pixels"):
+            lowest = max((i + 1 for i, item in enumerate(self.items) if item.saved), default=0)
+        first = next((i for i, item in enumerate(self.items[:index]) if i >= lowest and item.label in damage), None)
         if first is None:
             return index
         count = len(self.items)
