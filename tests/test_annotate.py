@@ -333,6 +333,7 @@ def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
     found = pale_fleck_candidates(rgb, contrast=60)
     assert [(c["x"], c["y"], c["area"]) for c in found] == [(51, 41, 9)]
     assert pale_fleck_candidates(rgb, contrast=60, where=np.zeros((100, 140), bool)) == []
+    assert pale_fleck_candidates(rgb, contrast=60, min_area=10) == []  # the 9-px flake is smaller
     path = tmp_path / "robe.png"
     imageio.write_png(path, rgb)
     s = str(tmp_path / "s")
