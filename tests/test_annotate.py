@@ -419,6 +419,13 @@ def test_zoomed_grid_lines_stay_far_enough_apart_to_read_their_numbers(tmp_path)
         out = session.overlay(box=box, marks=False)
         lines = np.flatnonzero((out[20:, :, :3] == 0).all(axis=(0, 2)))  # full-height black columns
         assert len(lines) >= 3 and np.diff(lines).min() >= 44, (box, lines)
+    # a point to check before clicking: a cross centred on its pixel (10× here)
+    out = session.overlay(box=(100, 100, 80, 60), marks=False, grid=0, points=[(120, 130)])
+    magenta = (out[..., :3] == (255, 0, 255)).all(-1)
+    ys, xs = np.nonzero(magenta)
+    assert abs(xs.mean() - 205) <= 1 and abs(ys.mean() - 305) <= 1  # (120 - 100 + 0.5) × 10
+    plain = session.overlay(box=(100, 100, 80, 60), marks=False, grid=0)
+    assert not (plain[..., :3] == (255, 0, 255)).all(-1).any()  # no cross without points
 
 
 def test_vertices_on_the_outer_edge_of_the_crop_are_pulled_in(tmp_path, image):

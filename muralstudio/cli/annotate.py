@@ -21,7 +21,7 @@ scripted annotation session; the project's own datasets are made with it).
                                           ringed and numbered, in a part of the crop)
         [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
-        [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0]  (outlines on the
+        [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
                                           untouched image; a part of the crop; enlarged
                                           bicubically; without click dots and numbers; no grid)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
@@ -136,6 +136,9 @@ def add_arguments(parser) -> None:
     show.add_argument("--grid", type=int, default=50, metavar="PX",
                       help="coordinate grid every PX crop pixels (when zoomed a fifth of it, or wider "
                            "where the numbers would run into each other); 0: none")
+    show.add_argument("--points", type=_points, default=(), metavar="X,Y;X,Y",
+                      help="mark these crop pixels with a cross and their coordinates, to check where "
+                           "clicks or vertices would land before giving them")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
     flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "
@@ -277,7 +280,8 @@ def run(args) -> int:
         from muralstudio.core import imageio
 
         imageio.write_png(args.out, session.overlay(args.grid, tint=not args.outline, box=args.zoom,
-                                                    smooth=args.smooth, marks=not args.no_marks))
+                                                    smooth=args.smooth, marks=not args.no_marks,
+                                                    points=args.points))
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes)

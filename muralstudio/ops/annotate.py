@@ -618,13 +618,15 @@ class Session:
         return labels
 
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
-                marks: bool = True) -> np.ndarray:
+                marks: bool = True, points=()) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
         the untouched image), element numbers and a coordinate grid (crop pixels; ``grid`` = 0:
         none, so 2-px flecks are not hidden under its lines), at least 800
         px wide so a reviewer can read it. ``box`` (x, y, w, h) zooms into part of the crop;
         ``smooth`` enlarges the image bicubically (faint scratches vanish between hard pixel
-        edges), the labels still pixel by pixel."""
+        edges), the labels still pixel by pixel. ``points``: (x, y) crop pixels to show with a
+        cross and their coordinates, to check where a click or a vertex would land before
+        giving it (coordinates read off the grid were a few pixels off)."""
         import cv2
 
         rgb = self.crop().copy()
@@ -681,6 +683,15 @@ class Session:
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 2)
                     cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
+        for x, y in points:  # the centre of the pixel, where the grid's lines are pixel edges
+            cx, cy = int((x - x0 + 0.5) * scale), int((y - y0 + 0.5) * scale)
+            arm = max(6, int(2 * scale))
+            for colour, width in (((0, 0, 0), 3), ((255, 0, 255), 1)):
+                cv2.line(out, (cx - arm, cy), (cx - 2, cy), colour, width)
+                cv2.line(out, (cx + 2, cy), (cx + arm, cy), colour, width)
+                cv2.line(out, (cx, cy - arm), (cx, cy - 2), colour, width)
+                cv2.line(out, (cx, cy + 2), (cx, cy + arm), colour, width)
+            _label(out, f"{x:g},{y:g}", (cx + arm + 2, cy - 3))
         return out
 
     def describe(self, index: int) -> str:
