@@ -361,6 +361,8 @@ def test_bench_on_real_damage_takes_the_threshold_asked_for(tmp_path, capsys):
     assert scores()["paint loss"]["threshold"] == 0.5  # the engine's own
     assert main(base + ["--threshold", "0.3", "--class", "loss"]) != 0
     assert "paint loss or craquelure" in capsys.readouterr().err
+    assert main(base + ["--class", "loss"]) != 0  # not ignored without a threshold either
+    assert "paint loss or craquelure" in capsys.readouterr().err
 
 
 def test_mirror_averaging_makes_the_detector_blind_to_mirroring():

@@ -88,14 +88,12 @@ def run(args) -> int:
         from muralstudio.benchmarks import detect as bench_detect
 
         if args.real:
-            thresholds = None
-            if args.threshold is not None:  # one class when --class names it, else both
-                classes = [args.damage_class] if args.damage_class else list(bench_detect.REAL_CLASSES.values())
-                unknown = [c for c in classes if c not in bench_detect.REAL_CLASSES.values()]
-                if unknown:
-                    raise ValueError(f"--class {unknown[0]!r}: real damage is scored as "
-                                     + " or ".join(bench_detect.REAL_CLASSES.values()))
-                thresholds = {c: args.threshold for c in classes}
+            names = list(bench_detect.REAL_CLASSES.values())
+            if args.damage_class and args.damage_class not in names:
+                raise ValueError(f"--class {args.damage_class!r}: real damage is scored as " + " or ".join(names))
+            thresholds = None  # --threshold: for --class when given, else for both classes
+            if args.threshold is not None:
+                thresholds = {c: args.threshold for c in ([args.damage_class] if args.damage_class else names)}
             report = bench_detect.run_real(args.real, args.images, [e.strip() for e in args.engine.split(",")],
                                            "val" if args.split == "all" else args.split, args.tolerance,
                                            thresholds)

@@ -67,12 +67,13 @@ class VettedFleckDetector(Detector):
     def __init__(self, device: str = "cpu", weights_path=None, **params):
         super().__init__(device, **params)
         from muralstudio.engines import weights
-        from muralstudio.engines.nets.fleckvet import FleckVetter, FleckVetters
+        from muralstudio.engines.nets.fleckvet import FIRST_FEATURES, FleckVetter, FleckVetters
 
         def build(c):
+            features, width = c.get("features", FIRST_FEATURES), c.get("width", 64)
             if "radii" in c:
-                return FleckVetters(len(c["radii"]), c.get("features", 19), c.get("width", 64), c.get("members", 1))
-            return FleckVetter(c.get("features", 19), c.get("width", 64))  # one radius (earlier files)
+                return FleckVetters(len(c["radii"]), features, width, c.get("members", 1))
+            return FleckVetter(features, width)  # one radius (earlier files)
 
         net = weights.load_network(weights_path, self.weights_name, "fleckvet", build, "cpu",
                                    "fleck vetter", "flecks")

@@ -393,11 +393,7 @@ class Session:
         first = next((i for i, item in enumerate(self.items[:index]) if i >= lowest and item.label in damage), None)
         if first is None:
             return index
-        count = len(self.items)
-        order = list(range(count))
-        order.insert(first, order.pop(index))
-        self.items = [self.items[i] for i in order]
-        self._reorder_masks(order, count)
+        self._moved(index, first)
         return first
 
     def _segment(self, index: int, replay: bool) -> None:
@@ -510,9 +506,7 @@ class Session:
         index = self.data.get("last_added")
         if index is None or not (0 <= index < len(self.items)):
             index = len(self.items) - 1
-        count = len(self.items)
-        del self.items[index]
-        self._reorder_masks([i for i in range(count) if i != index], count)
+        self._reorder([i for i in range(len(self.items)) if i != index])
         self.data["last_added"] = None
         self._log("undo")
 
@@ -520,10 +514,7 @@ class Session:
         """Remove item ``index`` (not only the last one); the later items keep their order."""
         if not (0 <= index < len(self.items)):
             raise AnnotationError(f"no item {index}")
-        count = len(self.items)
-        order = [i for i in range(count) if i != index]
-        del self.items[index]
-        self._reorder_masks(order, count)
+        self._reorder([i for i in range(len(self.items)) if i != index])
         self._log("delete")
 
     def move(self, index: int, position: int) -> None:
@@ -534,15 +525,20 @@ class Session:
             raise AnnotationError(f"no item {index}")
         if not (0 <= position < count):
             raise AnnotationError(f"position {position} is outside 0–{count - 1}")
-        order = list(range(count))
-        order.insert(position, order.pop(index))
-        self.items = [self.items[i] for i in order]
-        self._reorder_masks(order, count)
+        self._moved(index, position)
         self._log("move")
 
-    def _reorder_masks(self, order: list[int], count: int) -> None:
-        """Element masks are stored by position: item ``j`` is now what was item ``order[j]`` of
-        the ``count`` before; the masks of items left out of ``order`` go."""
+    def _moved(self, index: int, position: int) -> None:
+        order = list(range(len(self.items)))
+        order.insert(position, order.pop(index))
+        self._reorder(order)
+
+    def _reorder(self, order: list[int]) -> None:
+        """Item ``j`` becomes what was item ``order[j]``; items left out of ``order`` go. Element
+        masks are stored by position, so they are renamed with their items (and the masks of
+        removed items deleted); the remembered last-clicked and last-added items follow."""
+        count = len(self.items)
+        self.items = [self.items[i] for i in order]
         old_paths = {i: self._mask_path(i) for i in range(count)}
         staged = {}
         for new, old in enumerate(order):

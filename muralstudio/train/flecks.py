@@ -46,12 +46,7 @@ def crop_examples(crop: np.ndarray, labels: np.ndarray, radius: int, contrast: f
 def fit_members(examples: list[dict], args) -> FleckVetter | VetterEnsemble:
     """``args.members`` networks fitted with seeds ``args.seed``, ``args.seed + 1`` …"""
     nets = [fit(examples, args.epochs, args.width, args.lr, args.seed + k) for k in range(args.members)]
-    if len(nets) == 1:
-        return nets[0]
-    ensemble = VetterEnsemble(len(nets), len(FEATURES), args.width)
-    for target, net in zip(ensemble.members, nets):
-        target.load_state_dict(net.state_dict())
-    return ensemble.eval()
+    return nets[0] if len(nets) == 1 else VetterEnsemble(nets).eval()
 
 
 def fit(examples: list[dict], epochs: int, width: int, lr: float, seed: int) -> FleckVetter:

@@ -21,7 +21,8 @@ FEATURES = ("log area", "aspect", "fill", "mean rise", "max rise", "L", "a", "b"
             "ground L", "candidate density", "dark line depth", "local contrast",
             "surround L", "surround a", "surround b", "a - surround a", "b - surround b",
             "peak over ground", "L - surround L", "ring line depth", "ring L - L")
-#: the first version's measures (files that name 19 features read only these)
+#: how many measures the first weight files were trained on (those without a "features" entry);
+#: later measures are appended, so such a network reads the first columns of the table
 FIRST_FEATURES = 19
 #: width in px of the ring just outside a speck that the "ring" measures look at
 RING = 2
@@ -113,9 +114,11 @@ class VetterEnsemble(nn.Module):
     small network's verdicts on these few thousand loss specks move with its seed about as much
     as a new measure moves them."""
 
-    def __init__(self, members: int, n_features: int = len(FEATURES), width: int = 64):
+    def __init__(self, members, n_features: int = len(FEATURES), width: int = 64):
+        """``members``: how many networks to make, or the fitted networks themselves."""
         super().__init__()
-        self.members = nn.ModuleList([FleckVetter(n_features, width) for _ in range(members)])
+        self.members = nn.ModuleList(members if isinstance(members, list)
+                                     else [FleckVetter(n_features, width) for _ in range(members)])
 
     def probabilities(self, table: np.ndarray) -> np.ndarray:
         return np.mean([m.probabilities(table) for m in self.members], axis=0).astype(np.float32)
