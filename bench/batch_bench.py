@@ -3,6 +3,7 @@ image against a plain loop over the same ops calls, and the peak memory of a wor
 tiled TIFF.
 
     python bench/batch_bench.py [--images 8] [--side 2048] [--large-mpx 200] [--steps detect,label]
+                                [--engines detect=resunet]   (default: the batch runner's engines)
 
 Prints three tables; ratios are against the baselines run in the same process (one worker;
 the plain loop). Images are generated (16-bit TIFFs of procedural murals); nothing is
@@ -57,10 +58,10 @@ def make_large_tiff(path: Path, megapixels: int) -> Path:
     return path
 
 
-def throughput(folder: Path, out: Path, steps, workers: int) -> float:
+def throughput(folder: Path, out: Path, steps, workers: int, engines: dict) -> float:
     from muralstudio.ops import batch
 
-    request = batch.BatchRequest(inputs=[str(folder)], out=out, steps=steps, workers=workers)
+    request = batch.BatchRequest(inputs=[str(folder)], out=out, steps=steps, workers=workers, engines=engines)
     client = batch.open_client(request)
     try:
         start = time.perf_counter()
@@ -83,22 +84,23 @@ def warm_up() -> None:
     batch.process_image(batch.ImageTask(image=folder / "warm.tif", out_dir=folder / "out", device="cpu"))
 
 
-def plain_loop(paths, out: Path, steps) -> float:
+def plain_loop(paths, out: Path, steps, engines: dict) -> float:
     from muralstudio.ops import batch
 
     warm_up()
     start = time.perf_counter()
     for path in paths:
-        summary = batch.process_image(batch.ImageTask(image=path, out_dir=out / path.stem, steps=steps, device="cpu"))
+        summary = batch.process_image(batch.ImageTask(image=path, out_dir=out / path.stem, steps=steps,
+                                                      engines=engines, device="cpu"))
         assert summary["status"] == "done", summary["error"]
     return (time.perf_counter() - start) / len(paths)
 
 
-def worker_peak(path: Path, out: Path, steps) -> tuple[float, float, float]:
+def worker_peak(path: Path, out: Path, steps, engines: dict) -> tuple[float, float, float]:
     """(seconds, peak RSS MiB of the worker process, its RSS before the task)."""
     from muralstudio.ops import batch
 
-    request = batch.BatchRequest(inputs=[str(path)], out=out, steps=steps, workers=1)
+    request = batch.BatchRequest(inputs=[str(path)], out=out, steps=steps, workers=1, engines=engines)
     client = batch.open_client(request)
     try:
         before = list(client.run(peak_rss_mib).values())[0]
@@ -121,14 +123,19 @@ def main() -> int:
     parser.add_argument("--large-mpx", type=int, default=200)
     parser.add_argument("--steps", default="detect,label")
     parser.add_argument("--skip", default="", help="comma-separated: throughput, overhead, memory")
+    parser.add_argument("--engines", default="", help="STEP=ENGINE,... instead of the batch runner's defaults")
     args = parser.parse_args()
+    engines = dict(pair.split("=", 1) for pair in args.engines.split(",") if pair)
+    from muralstudio.ops.batch import DEFAULT_ENGINES
+
+    print("engines:", ", ".join(f"{step} {({**DEFAULT_ENGINES, **engines})[step]}" for step in args.steps.split(",")))
     steps = args.steps.split(",")
     skip = set(args.skip.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if "throughput" not in skip:
             make_images(tmp / "in", args.images, args.side)
-            rates = {n: throughput(tmp / "in", tmp / f"out-{n}", steps, n) for n in (1, 2)}
+            rates = {n: throughput(tmp / "in", tmp / f"out-{n}", steps, n, engines) for n in (1, 2)}
             print(f"\nThroughput ({args.images} images of {args.side}² px, steps {args.steps})")
             print("| workers | images/min | ratio |\n|---:|---:|---:|")
             for n, rate in rates.items():
@@ -136,10 +143,11 @@ def main() -> int:
         if "overhead" not in skip:
             side = int(np.sqrt(args.overhead_mpx * 1e6))
             paths = make_images(tmp / "big", 3, side)
-            direct = plain_loop(paths, tmp / "plain", steps)
+            direct = plain_loop(paths, tmp / "plain", steps, engines)
             from muralstudio.ops import batch
 
-            request = batch.BatchRequest(inputs=[str(tmp / "big")], out=tmp / "dask-big", steps=steps, workers=1)
+            request = batch.BatchRequest(inputs=[str(tmp / "big")], out=tmp / "dask-big", steps=steps, workers=1,
+                                         engines=engines)
             client = batch.open_client(request)
             try:
                 client.run(warm_up)
@@ -157,7 +165,7 @@ def main() -> int:
             print(f"overhead: {(dask_each - direct) / direct * 100:+.1f} % of an image's time")
         if "memory" not in skip:
             large = make_large_tiff(tmp / "large.tif", args.large_mpx)
-            seconds, peak, before = worker_peak(large, tmp / "out-large", steps)
+            seconds, peak, before = worker_peak(large, tmp / "out-large", steps, engines)
             print(f"\nPeak memory of one worker on a {args.large_mpx}-Mpx tiled TIFF ({large.stat().st_size >> 20} MiB "
                   f"on disk; steps {args.steps})")
             print("| worker | RSS MiB | ratio |\n|---|---:|---:|")

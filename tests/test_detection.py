@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -203,7 +204,8 @@ def test_cli_detect_writes_maps_masks_and_report(tmp_path):
 
     damaged, labels = cracked_mural(6)
     image = imageio.write_tiff(tmp_path / "mural.tif", damaged)
-    assert main(["detect", str(image), "--out-dir", str(tmp_path / "out"), "--min-area", "20"]) == 0
+    assert main(["detect", str(image), "--out-dir", str(tmp_path / "out"), "--min-area", "20",
+                 "--engine", "resunet"]) == 0
     mask = imageio.read_image(tmp_path / "out" / "mural.paint-loss.mask.png").pixels
     prob = imageio.read_image(tmp_path / "out" / "mural.craquelure.prob.png").pixels
     assert mask.shape == prob.shape == labels.shape
@@ -225,12 +227,35 @@ def test_bench_detect_json(tmp_path):
     for seed in range(3):
         imageio.write_png(folder / f"tang-{seed}-a.png", synth.generate_mural(256, 192, seed=seed)[0])
     out = tmp_path / "bench.json"
-    assert main(["bench", "detect", "--images", str(folder), "--synthetic", "loss", "--json", str(out)]) == 0
+    assert main(["bench", "detect", "--images", str(folder), "--synthetic", "loss", "--json", str(out),
+                 "--engine", "resunet"]) == 0
     report = json.loads(out.read_text())
     assert report["n_images"] == 3 and report["class"] == "paint loss"
     scores = report["engines"]["resunet"]
     assert set(scores) >= {"accuracy", "precision", "recall", "f1", "miou", "images_per_second"}
     assert 0.5 < scores["f1"] <= 1 and scores["images_per_second"] > 0
+
+
+def test_every_entry_point_starts_with_the_detector_best_on_real_walls(tmp_path):
+    """The command line, the batch runner, detect requests and the window's dock all start with
+    ``flecks-vetted`` (``resunet`` flags intact dark paint of real murals and finds no real loss);
+    the command line's report names it and its weights."""
+    from muralstudio.cli import main
+    from muralstudio.ops.batch import DEFAULT_ENGINES
+    from muralstudio.ops.detect import DetectRequest
+
+    assert detection.DEFAULT_DETECTOR == "flecks-vetted"
+    assert DEFAULT_ENGINES["detect"] == DetectRequest(Path("a"), Path("b")).engine == detection.DEFAULT_DETECTOR
+    rgb = np.full((96, 96, 3), 40, np.uint8)  # dark robe with pale flakes of ground
+    for y, x in ((20, 20), (50, 70), (75, 30)):
+        rgb[y:y + 4, x:x + 4] = 215
+    image = imageio.write_png(tmp_path / "robe.png", rgb)
+    assert main(["detect", str(image), "--out-dir", str(tmp_path / "out")]) == 0
+    report = json.loads((tmp_path / "out" / "robe.detect.json").read_text())
+    assert report["engine"] == "flecks-vetted" and report["weights_sha256"]
+    flakes = imageio.read_image(tmp_path / "out" / "robe.paint-loss.mask.png").pixels > 0
+    assert flakes.sum() == 48 and flakes[20:24, 20:24].all()  # the three flakes, nothing of the robe
+    assert (imageio.read_image(tmp_path / "out" / "robe.craquelure.mask.png").pixels == 0).all()
 
 
 def test_bench_detect_needs_masks_or_synthetic(capsys):
@@ -397,13 +422,7 @@ def test_fleck_detector_proposes_pale_flakes_in_dark_paint_and_leaves_pale_areas
 
 
 def _robe_with_flecks(seed=1):
-    rng = np.random.default_rng(seed)
-    rgb = np.full((160, 160, 3), (200, 180, 150), np.uint8)
-    rgb[10:150, 10:150] = (35, 28, 26)  # a dark robe
-    for x, y in rng.integers(20, 136, (25, 2)):  # pale flecks of several sizes in it
-        s = int(rng.integers(1, 9))
-        rgb[y:y + s, x:x + s] = (205, 185, 150)
-    return rgb
+    return synth.flakes_in_dark_paint(seed=seed)[0]
 
 
 def test_vetted_flecks_give_each_speck_one_probability_so_review_keeps_or_drops_it_whole():

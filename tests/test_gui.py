@@ -553,13 +553,18 @@ def test_fleck_detectors_keep_flakes_smaller_than_the_networks_minimum_area(wind
     pixels[60:63, 70:73] = (205, 185, 150)  # a flake of ground showing through it
     window.set_document(Document.from_array(pixels, name="robe"))
     dock = window.detect_dock
-    assert dock.min_area.value() == 16  # the default network
+    assert dock.engine.currentData() == "flecks-vetted" and dock.min_area.value() == 0  # the default
+    dock.engine.setCurrentIndex(dock.engine.findData("resunet"))
+    assert dock.min_area.value() == 16  # a network's
     dock.engine.setCurrentIndex(dock.engine.findData("flecks"))
     assert dock.min_area.value() == 0
     job = dock.run()
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
     proposed = window.doc.layer_by_name("paint loss (proposed)").data >= 128
     assert proposed[60:63, 70:73].all() and proposed.sum() == 9
+    # it proposes no cracks, so no empty craquelure layer is made for the user to wonder at
+    assert not any(layer.name.startswith("craquelure") for layer in window.doc.layers)
+    assert "craquelure —" in dock.stage.text()
     # choosing another engine keeps the proposals at hand as they were (the slider re-filters
     # them with the minimum area they were made with) until that engine runs
     dock.engine.setCurrentIndex(dock.engine.findData("resunet"))
@@ -623,6 +628,7 @@ def test_review_accepts_and_rejects_regions_one_undo_step_each(window, qtbot, mo
     window.view.review_clicked.emit(100.0, 60.0, True)  # accept band A
     accepted = doc.layer_by_name("paint loss")
     assert not accepted.proposed and accepted.area == 30 * 300 and proposals.area == 30 * 300
+    assert accepted.color != proposals.color  # decided regions look unlike those awaiting review
     window.view.review_clicked.emit(100.0, 210.0, False)  # reject band B
     assert proposals.area == 0 and accepted.area == 30 * 300
     assert len(doc.history.undo_stack) == steps + 2

@@ -81,6 +81,9 @@ def wait(condition, timeout=120.0):
 def shoot_tools(window, doc, settle) -> None:
     """The click tool with one click on a paint loss, the Detect dock's result, then the
     Elements dock after labeling."""
+    import cv2
+    import numpy as np
+
     from muralstudio.core import maskops
     from muralstudio.engines import segmentation
 
@@ -99,29 +102,42 @@ def shoot_tools(window, doc, settle) -> None:
     window.grab().save(str(OUT / "click-tool.png"))
     window.click_tool.discard()
     window.tool_actions["navigate"].trigger()
-    for name in ("cracks", "paint loss"):
-        doc.set_property(doc.layer_by_name(name), "visible", False)
     from PySide6.QtWidgets import QDockWidget
 
+    # Detect and review on a photograph of a real wall (a validation cave of our real-damage set:
+    # flakes in a black sawtooth band) when ../shared is beside the project, else on the demo
+    real = ROOT.parent / "shared" / "datasets" / "murals" / "northern-liang-wei" / "beiwei-xi7-d.jpg"
+    if real.exists():
+        window.open_path(real)
+    else:
+        for name in ("cracks", "paint loss"):
+            doc.set_property(doc.layer_by_name(name), "visible", False)
+    shown = window.doc
     window.findChild(QDockWidget, "detect").raise_()
     job = window.detect_dock.run()
     wait(lambda: job.state in ("done", "failed", "cancelled"))
     window.view.fit()
     settle()
     window.grab().save(str(OUT / "detect.png"))
-    # review: accept the largest proposed paint-loss region, reject the largest crack proposal
+    # review: accept the two largest proposed paint-loss regions, reject a third, zoomed in on them
     window.tool_actions["review"].trigger()
-    for name, accept in (("paint loss", True), ("craquelure", False)):
-        layer = window.detect_dock.proposal_layers().get(name)
-        if layer is not None and layer.area:
-            region = maskops.largest_region(layer.data)
-            ys, xs = region.nonzero()
+    layer = window.detect_dock.proposal_layers().get("paint loss")
+    if layer is not None and layer.area:
+        count, regions, stats, _ = cv2.connectedComponentsWithStats((layer.data >= 128).astype(np.uint8))
+        order = 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:3]
+        x, y, w, h = cv2.boundingRect(np.isin(regions, order).astype(np.uint8))
+        window.view.show_rect(x, y, w, h, 0.15)
+        for k, accept in zip(order, (True, True, False)):
+            ys, xs = (regions == k).nonzero()
             window.detect_dock.review_at(float(xs[len(xs) // 2]), float(ys[len(ys) // 2]), accept)
-    ys, xs = (doc.layer_by_name("paint loss (proposed)").data >= 128).nonzero()
-    if len(xs):
-        window._show_cursor(int(xs[0]), int(ys[0]))  # the detector's confidence in the status bar
+        ys, xs = (shown.layer_by_name("paint loss (proposed)").data >= 128).nonzero()
+        if len(xs):
+            window._show_cursor(int(xs[0]), int(ys[0]))  # the detector's confidence in the status bar
     settle()
     window.grab().save(str(OUT / "review.png"))
+    if real.exists():
+        shown.mark_clean()
+        window.set_document(doc)
     window.tool_actions["navigate"].trigger()
     # the Elements dock: PSP-M labels, the gallery, and "find similar" for the first element
     for layer in list(doc.layers):

@@ -16,7 +16,7 @@ HELP = "find craquelure and paint loss"
 def add_arguments(parser) -> None:
     parser.add_argument("image", type=Path)
     parser.add_argument("--out-dir", type=Path, required=True)
-    parser.add_argument("--engine", default=DEFAULT_DETECTOR, help="detector (default resunet)")
+    parser.add_argument("--engine", default=DEFAULT_DETECTOR, help=f"detector (default {DEFAULT_DETECTOR})")
     parser.add_argument("--threshold", type=float, default=None,
                         help="probability above which a pixel is damage (default: the model's)")
     parser.add_argument("--min-area", type=int, default=None,

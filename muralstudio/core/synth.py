@@ -450,3 +450,18 @@ def demo_document_pixels(width: int = 1600, height: int = 1100, seed: int = 2026
     clean, labels = generate_mural(width, height, seed=seed, bit_depth=16)
     damaged, masks = apply_damage(clean, ("fading", "cracks", "loss"), seed=seed + 1)
     return damaged, clean, masks, labels
+
+
+def flakes_in_dark_paint(size: int = 160, seed: int = 1, count: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """(rgb, loss): a dark robe on pale ground with ``count`` pale flakes of 1–8 px in it — the
+    commonest paint loss of our real walls (ground showing through dark paint), as a known case
+    for the fleck detectors and the self-test."""
+    rng = _rng(seed)
+    rgb = np.full((size, size, 3), (200, 180, 150), np.uint8)
+    rgb[10:size - 10, 10:size - 10] = (35, 28, 26)  # a dark robe
+    loss = np.zeros((size, size), bool)
+    for x, y in rng.integers(20, size - 24, (count, 2)):  # pale flecks of several sizes in it
+        s = int(rng.integers(1, 9))
+        rgb[y:y + s, x:x + s] = (205, 185, 150)
+        loss[y:y + s, x:x + s] = True
+    return rgb, loss

@@ -27,8 +27,10 @@ from muralstudio.engines import detection, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
 
-#: overlay colours of the detected classes
+#: overlay colours of the detected classes: proposals awaiting review, and the damage accepted
+#: from them (another hue, so a reviewer sees at a glance which regions are decided)
 CLASS_COLORS = {"craquelure": (255, 200, 0), "paint loss": (0, 200, 255)}
+ACCEPTED_COLORS = {"craquelure": (255, 50, 50), "paint loss": (235, 40, 235)}
 
 
 class DetectDock(JobPanel):
@@ -158,7 +160,7 @@ class DetectDock(JobPanel):
         for layer in self.doc.layers_of_kind("mask"):
             if layer.name == label and not layer.proposed:
                 return layer
-        return self.doc.new_mask_layer(label, color=CLASS_COLORS.get(name))
+        return self.doc.new_mask_layer(label, color=ACCEPTED_COLORS.get(name))
 
     def review_at(self, x: float, y: float, accept: bool) -> int:
         """Accept or reject the proposed region under (x, y): one undo step per click."""
@@ -252,6 +254,10 @@ class DetectDock(JobPanel):
                     mask &= layer.data < 128
                 data = mask.astype(np.uint8) * 255
                 layer = self.proposal_layers().get(name)
+                if layer is None and not self.result.probabilities[name].any():
+                    # a class this engine never proposes (flecks-vetted: cracks): no empty layer
+                    counts.append(f"{self.class_label(name)} —")
+                    continue
                 if layer is not None:
                     doc.set_layer_data(layer, data, f"Detect {name}")
                 else:

@@ -14,7 +14,9 @@ from muralstudio.ops.requests import Request
 class DetectRequest(Request):
     image: Path
     out_dir: Path
-    engine: str = "resunet"  # NAME or NAME:KEY=VALUE...
+    # NAME or NAME:KEY=VALUE...; engines.detection.DEFAULT_DETECTOR, spelt out so that requests
+    # import without the engines (a test holds the two equal)
+    engine: str = "flecks-vetted"
     settings: dict = field(default_factory=dict)
     device: str = "cpu"
     threshold: float | None = None

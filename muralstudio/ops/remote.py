@@ -230,7 +230,7 @@ def dask_setup(worker) -> None:
 
     device = server_device("cpu")
     for kind, name, make in (("inpainter", inpainting.default_engine(), inpainting.create),
-                             ("detector", "resunet", detection.create)):
+                             ("detector", detection.DEFAULT_DETECTOR, detection.create)):
         try:
             factory = registry.get(kind, name)
             weights = getattr(factory, "weights_name", None)
