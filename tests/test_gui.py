@@ -642,6 +642,38 @@ def test_review_accepts_and_rejects_regions_one_undo_step_each(window, qtbot, mo
     assert proposals.area == 2 * 30 * 300 and accepted.area == 0
 
 
+def test_review_lasso_decides_every_region_it_reaches_and_a_click_beside_a_fleck_finds_it(window, qtbot,
+                                                                                         monkeypatch):
+    """Dragging in the Review tool draws a lasso: the regions it reaches into are accepted (left
+    button) or rejected (right) whole, in one undo step; a click a few screen pixels beside a
+    small region still takes it."""
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    doc, view = window.doc, window.view
+    window.tool_actions["review"].trigger()
+    view.set_zoom(1.0)
+    viewport = view.viewport()
+    steps = len(doc.history.undo_stack)
+
+    def drag(button, points):
+        qtbot.mousePress(viewport, button, pos=view.mapFromScene(*points[0]))
+        for x, y in points[1:]:
+            qtbot.mouseMove(viewport, pos=view.mapFromScene(x, y))
+        qtbot.mouseRelease(viewport, button, pos=view.mapFromScene(*points[-1]))
+
+    # a lasso round the left end of band A (rows 50–80) only
+    drag(Qt.MouseButton.LeftButton, [(40, 40), (90, 40), (90, 90), (40, 90), (40, 45)])
+    accepted = doc.layer_by_name("paint loss")
+    assert accepted.area == 30 * 300 and proposals.area == 30 * 300  # band A whole, band B left
+    assert len(doc.history.undo_stack) == steps + 1 and "1 regions" in dock.stage.text()
+    drag(Qt.MouseButton.RightButton, [(300, 190), (340, 190), (340, 240), (300, 240), (300, 195)])
+    assert proposals.area == 0 and accepted.area == 30 * 300  # band B rejected
+    doc.undo()
+    assert proposals.area == 30 * 300
+    # a click 3 px below band B's lower edge (row 229) finds it at zoom 1
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=view.mapFromScene(200, 232.5))
+    assert proposals.area == 0 and accepted.area == 2 * 30 * 300
+
+
 def test_restore_all_visible_ignores_unaccepted_proposals(window, qtbot, monkeypatch):
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)
     inpaint = window.inpaint_dock

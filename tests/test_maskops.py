@@ -182,3 +182,24 @@ def test_a_long_stroke_is_snapped_piece_by_piece_and_stays_on_its_crack(monkeypa
     assert len(read) > 3 and max(read) <= 3_300
     assert snapped[0][0] == 20 and snapped[-1][0] == 380
     assert all(abs(y - 60) <= 0.5 for _, y in snapped)
+
+
+def test_a_lasso_takes_every_region_it_reaches_into_whole_and_a_near_click_finds_a_fleck():
+    mask = np.zeros((300, 2000), np.uint8)
+    mask[10:13, 10:13] = 255  # a 3-px fleck
+    mask[40:43, 60:63] = 255  # another, outside the lasso below
+    mask[100:110, 5:1990] = 255  # a band reaching far beyond the lasso and its first window
+    lasso = [(0, 0), (30, 0), (30, 105), (0, 105)]  # holds the first fleck and a corner of the band
+    (x0, y0), chosen = maskops.regions_in_lasso(mask, lasso)
+    whole = np.zeros(mask.shape, bool)
+    whole[y0:y0 + chosen.shape[0], x0:x0 + chosen.shape[1]] = chosen
+    assert whole[10:13, 10:13].all() and whole[100:110, 5:1990].all()  # both whole
+    assert not whole[40:43, 60:63].any() and whole.sum() == 9 + 10 * 1985
+    assert maskops.region_count(chosen) == 2
+    assert maskops.regions_in_lasso(mask, [(200, 200), (260, 200), (230, 260)]) is None  # nothing in it
+    assert maskops.regions_in_lasso(mask, [(0, 0), (5, 5)]) is None  # not a polygon
+    # a click 3 px beside the fleck finds its nearest pixel; one 9 px away finds nothing
+    assert maskops.nearest_marked(mask, 15, 11, reach=4) == (12, 11)
+    assert maskops.nearest_marked(mask, 11, 11, reach=0) == (11, 11)
+    assert maskops.nearest_marked(mask, 21, 11, reach=4) is None
+    assert maskops.nearest_marked(mask, -3, 11, reach=4) is None  # off the image, too far from it

@@ -6,6 +6,8 @@ single undo step that stores only the changed bounding box.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 from scipy import ndimage
@@ -365,14 +367,80 @@ def region_at(mask: np.ndarray, x: int, y: int, start: int = 512) -> tuple[tuple
         x0, y0, x1, y1 = max(0, x - half), max(0, y - half), min(w, x + half), min(h, y + half)
         window = mask[y0:y1, x0:x1] >= 128
         labels, _ = ndimage.label(window, structure=np.ones((3, 3), bool))
-        region = labels == labels[y - y0, x - x0]
-        touches = (region[0].any() and y0 > 0) or (region[-1].any() and y1 < h) or \
-            (region[:, 0].any() and x0 > 0) or (region[:, -1].any() and x1 < w)
-        if not touches:
-            ys, xs = np.nonzero(region)
-            ty0, ty1, tx0, tx1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-            return (x0 + tx0, y0 + ty0), region[ty0:ty1, tx0:tx1]
+        found = _whole_in_window(labels == labels[y - y0, x - x0], x0, y0, w, h)
+        if found is not None:
+            return found
         half *= 2
+
+
+def _whole_in_window(region: np.ndarray, x0: int, y0: int, width: int, height: int):
+    """``region`` (a bool window at (x0, y0) of an image width × height) cropped to its
+    bounding box as ((x, y), window) — or None when it touches an edge of the window that is not
+    the image's, so it may go on outside and the caller must look wider."""
+    y1, x1 = y0 + region.shape[0], x0 + region.shape[1]
+    if (region[0].any() and y0 > 0) or (region[-1].any() and y1 < height) or \
+            (region[:, 0].any() and x0 > 0) or (region[:, -1].any() and x1 < width):
+        return None
+    ys, xs = np.nonzero(region)
+    ty0, ty1, tx0, tx1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    return (x0 + tx0, y0 + ty0), region[ty0:ty1, tx0:tx1]
+
+
+def nearest_marked(mask: np.ndarray, x: int, y: int, reach: float) -> tuple[int, int] | None:
+    """The pixel of ``mask ≥ 128`` nearest to (x, y) within ``reach`` px (x, y itself when it is
+    marked), or None: a click a few screen pixels beside a 3-px fleck still finds it."""
+    h, w = mask.shape
+    r = int(math.ceil(max(0.0, reach)))
+    x0, y0, x1, y1 = max(0, x - r), max(0, y - r), min(w, x + r + 1), min(h, y + r + 1)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    ys, xs = np.nonzero(mask[y0:y1, x0:x1] >= 128)
+    if not len(xs):
+        return None
+    distance = np.hypot(xs + x0 - x, ys + y0 - y)
+    k = int(np.argmin(distance))
+    return (int(xs[k] + x0), int(ys[k] + y0)) if distance[k] <= max(0.0, reach) else None
+
+
+def regions_in_lasso(mask: np.ndarray, points) -> tuple[tuple[int, int], np.ndarray] | None:
+    """Every 8-connected region of ``mask ≥ 128`` with a pixel inside the closed polygon
+    ``points`` (image x, y), whole — parts outside the lasso too — as ((x0, y0), bool window), or
+    None when the lasso holds none. The window grows past the lasso until no chosen region
+    touches its edge, so the cost follows the lasso and its regions, not the image."""
+    h, w = mask.shape
+    if len(points) < 3:
+        return None
+    (lx0, ly0), lasso = polygon_mask(points, mask.shape)
+    if not lasso.any():
+        return None
+    lx1, ly1 = lx0 + lasso.shape[1], ly0 + lasso.shape[0]
+    pad = 64
+    while True:
+        x0, y0, x1, y1 = max(0, lx0 - pad), max(0, ly0 - pad), min(w, lx1 + pad), min(h, ly1 + pad)
+        inside = np.zeros((y1 - y0, x1 - x0), bool)
+        inside[ly0 - y0:ly1 - y0, lx0 - x0:lx1 - x0] = lasso
+        labels, _ = ndimage.label(mask[y0:y1, x0:x1] >= 128, structure=np.ones((3, 3), bool))
+        chosen = np.unique(labels[inside & (labels > 0)])
+        if not len(chosen):
+            return None
+        found = _whole_in_window(np.isin(labels, chosen), x0, y0, w, h)
+        if found is not None:
+            return found
+        pad *= 2
+
+
+def region_count(binary: np.ndarray) -> int:
+    """How many 8-connected regions ``binary`` holds."""
+    return int(ndimage.label(binary, structure=np.ones((3, 3), bool))[1])
+
+
+def review_pixels(doc, proposals, x0: int, y0: int, region: np.ndarray, accept: bool, target=None) -> None:
+    """Move ``region`` (a bool window at (x0, y0)) of the proposals layer into the user mask
+    layer ``target`` (accept) or drop it (reject); it leaves the proposals either way. Call
+    inside one ``doc.action`` to make it one undo step."""
+    if accept:
+        doc.write_pixels(target, x0, y0, np.full(region.shape, ON, np.uint8), where=region)
+    doc.write_pixels(proposals, x0, y0, np.zeros(region.shape, np.uint8), where=region)
 
 
 def review_region(doc, proposals, x: int, y: int, accept: bool, target=None):
@@ -384,9 +452,7 @@ def review_region(doc, proposals, x: int, y: int, accept: bool, target=None):
         return None
     (x0, y0), region = found
     with doc.action(f"{'Accept' if accept else 'Reject'} {proposals.name} region"):
-        if accept:
-            doc.write_pixels(target, x0, y0, np.full(region.shape, ON, np.uint8), where=region)
-        doc.write_pixels(proposals, x0, y0, np.zeros(region.shape, np.uint8), where=region)
+        review_pixels(doc, proposals, x0, y0, region, accept, target)
     return found
 
 
@@ -396,7 +462,5 @@ def review_all(doc, proposals, accept: bool, target=None) -> int:
     if not region.any():
         return 0
     with doc.action(f"{'Accept' if accept else 'Reject'} all of {proposals.name}"):
-        if accept:
-            doc.write_pixels(target, 0, 0, np.full(region.shape, ON, np.uint8), where=region)
-        doc.write_pixels(proposals, 0, 0, np.zeros(region.shape, np.uint8), where=region)
+        review_pixels(doc, proposals, 0, 0, region, accept, target)
     return int(region.sum())

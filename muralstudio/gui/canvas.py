@@ -271,7 +271,9 @@ class Canvas(QGraphicsView):
     "eraser" emit strokes in image coordinates; "polygon" collects clicks, finished by a
     double-click or Enter; "click" emits positive (left) and negative (right or Alt+left)
     segmentation clicks, Backspace / Enter / Shift+Enter / Esc for undo-click / add / subtract /
-    discard, and shows click markers and the preview region."""
+    discard, and shows click markers and the preview region. "review": a left (right) click
+    accepts (rejects) the proposed region under it; a drag draws a lasso that decides every
+    region it reaches into at once."""
 
     cursor_moved = Signal(int, int)
     zoom_changed = Signal(float)
@@ -283,6 +285,7 @@ class Canvas(QGraphicsView):
     scale_line_drawn = Signal(float, float, float, float)  # a line over a known length (scale tool)
     click_added = Signal(float, float, bool)
     review_clicked = Signal(float, float, bool)  # x, y, accept (left) or reject (right)
+    review_lassoed = Signal(list, bool)  # lasso [(x, y)] in image px, accept (left drag) or reject (right)
     click_removed = Signal()
     click_committed = Signal(bool)  # True = subtract from the mask
     click_discarded = Signal()
@@ -311,6 +314,7 @@ class Canvas(QGraphicsView):
         self.click_markers: list[tuple[float, float, bool]] = []
         self.click_preview: QGraphicsPixmapItem | None = None
         self._stroking = False
+        self._review_press: tuple[QPointF, bool] | None = None  # where a review click or lasso began
         self._panning: QPointF | None = None
         self._space = False
         self.compare = "off"  # off, split, difference
@@ -560,7 +564,9 @@ class Canvas(QGraphicsView):
             self.click_added.emit(*self._image_pos(event), not negative)
             return
         if self.tool == "review" and button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
-            self.review_clicked.emit(*self._image_pos(event), button == Qt.MouseButton.LeftButton)
+            # a click or the start of a lasso: told apart on release by how far the mouse went
+            self._review_press = (event.position(), button == Qt.MouseButton.LeftButton)
+            self.polygon = [self._image_pos(event)]
             return
         if button == Qt.MouseButton.LeftButton and self.tool in ("polygon", "scale"):
             self.polygon.append(self._image_pos(event))
@@ -587,6 +593,9 @@ class Canvas(QGraphicsView):
         super().mouseMoveEvent(event)
         x, y = self._image_pos(event)
         self.cursor_moved.emit(math.floor(x), math.floor(y))
+        if self._review_press is not None and self._is_lasso(event.position()):
+            self.polygon.append((x, y))
+            self.viewport().update()
         if self._stroking:
             self.stroke_moved.emit(x, y)
 
@@ -602,7 +611,21 @@ class Canvas(QGraphicsView):
             self._stroking = False
             self.stroke_finished.emit()
             return
+        if self._review_press is not None:
+            dragged, accept = self._is_lasso(event.position()), self._review_press[1]
+            points, self.polygon, self._review_press = self.polygon, [], None
+            self.viewport().update()
+            if len(points) >= 3:
+                self.review_lassoed.emit(points, accept)
+            elif not dragged:
+                self.review_clicked.emit(*points[0], accept)
+            return
         super().mouseReleaseEvent(event)
+
+    def _is_lasso(self, position: QPointF) -> bool:
+        """A review press that moved more than a few screen pixels draws a lasso, not a click."""
+        start = self._review_press[0] if self._review_press else position
+        return (position - start).manhattanLength() > 6
 
     def mouseDoubleClickEvent(self, event) -> None:
         if self.tool == "polygon":
@@ -638,7 +661,7 @@ class Canvas(QGraphicsView):
         super().keyReleaseEvent(event)
 
     def contextMenuEvent(self, event) -> None:
-        if self.tool != "click":  # right button is a negative click there
+        if self.tool not in ("click", "review"):  # the right button is a negative click / a rejection there
             super().contextMenuEvent(event)
 
     def set_click_state(self, markers, preview=None) -> None:

@@ -7,6 +7,8 @@ probabilities without running the network again; what was accepted or rejected s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -162,24 +164,55 @@ class DetectDock(JobPanel):
                 return layer
         return self.doc.new_mask_layer(label, color=ACCEPTED_COLORS.get(name))
 
-    def review_at(self, x: float, y: float, accept: bool) -> int:
-        """Accept or reject the proposed region under (x, y): one undo step per click."""
+    def review_at(self, x: float, y: float, accept: bool, reach: float = 0.0) -> int:
+        """Accept or reject the proposed region under (x, y) — or, when none is, the nearest one
+        within ``reach`` image px (the window passes a few screen pixels: flakes are 3 px):
+        one undo step per click."""
         ix, iy = int(x), int(y)
-        for name, layer in reversed(list(self.proposal_layers().items())):
-            if not (0 <= ix < self.doc.width and 0 <= iy < self.doc.height) or layer.data[iy, ix] < 128:
-                continue
-            with self.doc.action(self.tr("Accept region") if accept else self.tr("Reject region")):
-                target = self.accepted_layer(name) if accept else None  # made in the same step
-                (x0, y0), region = maskops.review_region(self.doc, layer, ix, iy, accept, target)
-            if not accept:  # re-thresholding must not bring it back
-                rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
-                rejected[y0:y0 + region.shape[0], x0:x0 + region.shape[1]] |= region
-            count = int(region.sum())
-            self.stage.setText((self.tr("accepted %1 px of %2") if accept else self.tr("rejected %1 px of %2"))
-                               .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
-            self.refresh()
-            return count
-        return 0
+        layers = list(self.proposal_layers().items())
+        hits = [(name, layer, maskops.nearest_marked(layer.data, ix, iy, reach)) for name, layer in reversed(layers)]
+        hits = [(name, layer, hit) for name, layer, hit in hits if hit is not None]
+        if not hits:
+            return 0
+        # the class whose region is nearest (the topmost one on a tie)
+        name, layer, (hx, hy) = min(hits, key=lambda h: math.hypot(h[2][0] - ix, h[2][1] - iy))
+        with self.doc.action(self.tr("Accept region") if accept else self.tr("Reject region")):
+            target = self.accepted_layer(name) if accept else None  # made in the same step
+            (x0, y0), region = maskops.review_region(self.doc, layer, hx, hy, accept, target)
+        if not accept:  # re-thresholding must not bring it back
+            self._remember_rejected(name, layer, x0, y0, region)
+        count = int(region.sum())
+        self.stage.setText((self.tr("accepted %1 px of %2") if accept else self.tr("rejected %1 px of %2"))
+                           .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
+        self.refresh()
+        return count
+
+    def review_lasso(self, points, accept: bool) -> int:
+        """Accept or reject, whole, every proposed region the lasso ``points`` (image x, y)
+        reaches into, of every class: one undo step. Returns the regions decided."""
+        found = [(name, layer, maskops.regions_in_lasso(layer.data, points))
+                 for name, layer in self.proposal_layers().items()]
+        found = [(name, layer, hit) for name, layer, hit in found if hit is not None]
+        if not found:
+            return 0
+        regions, pixels = 0, 0
+        with self.doc.action(self.tr("Accept regions") if accept else self.tr("Reject regions")):
+            for name, layer, ((x0, y0), region) in found:
+                maskops.review_pixels(self.doc, layer, x0, y0, region, accept,
+                                      self.accepted_layer(name) if accept else None)
+                if not accept:
+                    self._remember_rejected(name, layer, x0, y0, region)
+                regions += maskops.region_count(region)
+                pixels += int(region.sum())
+        self.stage.setText((self.tr("accepted %1 regions (%2 px)") if accept else self.tr("rejected %1 regions (%2 px)"))
+                           .replace("%1", f"{regions:,}").replace("%2", f"{pixels:,}"))
+        self.refresh()
+        return regions
+
+    def _remember_rejected(self, name: str, layer, x0: int, y0: int, region: np.ndarray) -> None:
+        """Re-thresholding must not bring a rejected region back."""
+        rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
+        rejected[y0:y0 + region.shape[0], x0:x0 + region.shape[1]] |= region
 
     def review_all(self, accept: bool) -> int:
         total = 0

@@ -155,7 +155,10 @@ class MainWindow(QMainWindow):
         self.view.stroke_moved.connect(self._stroke_moved)
         self.view.stroke_finished.connect(self._stroke_finished)
         self.view.polygon_finished.connect(self._polygon_finished)
-        self.view.review_clicked.connect(lambda x, y, accept: self.detect_dock.review_at(x, y, accept))
+        # a click finds a flake within 5 screen px of it (a 3-px fleck is hard to hit exactly)
+        self.view.review_clicked.connect(lambda x, y, accept: self.detect_dock.review_at(
+            x, y, accept, reach=5 / max(self.view.zoom, 1e-6)))
+        self.view.review_lassoed.connect(self.detect_dock.review_lasso)
         self._stroke = None
         self.click_tool = ClickSegmentTool(self, self.jobs)
         self.click_tool.state_changed.connect(self._show_click_state)
@@ -305,7 +308,8 @@ class MainWindow(QMainWindow):
             "Shift+Enter subtracts it, Esc discards"))
         self.tool_actions["review"].setToolTip(self.tr(
             "Review detections (V): left click accepts a proposed region into the damage mask, "
-            "right click rejects it; the status bar shows the detector's confidence under the cursor"))
+            "right click rejects it; drag a lasso round several to accept (left button) or reject "
+            "(right button) them all; the status bar shows the detector's confidence under the cursor"))
         self.segmenter_choice = QComboBox()
         for name in registry.available("segmenter"):
             self.segmenter_choice.addItem(name, name)
@@ -633,6 +637,7 @@ class MainWindow(QMainWindow):
                  (self.tr("Click segment: Enter / Shift+Enter"), self.tr("Add / subtract the region")),
                  (self.tr("Click segment: Esc"), self.tr("Discard the clicks")),
                  (self.tr("Review: left / right click"), self.tr("Accept / reject a proposed region")),
+                 (self.tr("Review: left / right drag"), self.tr("Lasso: accept / reject every proposed region in it")),
                  (self.tr("Polygon: double click or Enter"), self.tr("Close and fill the polygon"))]
         return rows
 
