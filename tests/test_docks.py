@@ -31,6 +31,9 @@ class StandInContext:
     def show_rect(self, *box):
         self.calls.append(("show_rect", *box))
 
+    def highlight(self, box):
+        self.calls.append(("highlight", box))
+
     def select_layer(self, layer):
         self.calls.append(("select_layer", layer.name))
 
@@ -139,3 +142,25 @@ def test_detect_dock_alone_proposes_reviewable_layers(qtbot, jobs, dark_detector
     assert crack.proposed and np.count_nonzero(crack.data) == 20 * 260
     dock.review_button.click()
     assert ("tool", "review") in context.calls
+
+
+def test_detect_dock_shows_a_small_region_zoomed_in_with_its_paint_around(qtbot, jobs, dark_detector):
+    """Stepping to a 3-px flake asks the window for a square of at least 96 px centred on it
+    (the flake with the paint around it), and frames the flake itself."""
+    from muralstudio.gui.detect_dock import DetectDock
+
+    pixels = np.full((400, 600, 3), 255, np.uint8)
+    pixels[300:303, 500:503] = 40  # a 3-px dark flake
+    doc = Document.from_array(pixels, name="flake")
+    context = StandInContext(doc, jobs)
+    dock = DetectDock(context)
+    qtbot.addWidget(dock)
+    dock.threshold.setValue(0.3)
+    dock.min_area.setValue(0)
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    assert dock.next_button.isEnabled()
+    dock.next_button.click()
+    x, y, w, h = next(call[1:] for call in context.calls if call[0] == "show_rect")
+    assert w == h == DetectDock.STEP_VIEW and (x + w / 2, y + h / 2) == (501, 301)
+    assert ("highlight", (500, 300, 3, 3)) in context.calls

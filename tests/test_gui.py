@@ -674,6 +674,37 @@ def test_review_lasso_decides_every_region_it_reaches_and_a_click_beside_a_fleck
     assert proposals.area == 0 and accepted.area == 2 * 30 * 300
 
 
+def test_review_walks_the_regions_top_to_bottom_and_enter_or_backspace_decides_each(window, qtbot,
+                                                                                   monkeypatch):
+    """Next region zooms to each proposed region in turn, framed, with its confidence; in the
+    Review tool Enter accepts it and Backspace rejects it, each going on to the next; the walk
+    keeps its place when regions are decided and wraps round."""
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    doc, view = window.doc, window.view
+    assert dock.step_region(1) == ("paint loss", (50, 50, 300, 30))  # band A first
+    assert window.view.tool == "review" and view.highlight == (50, 50, 300, 30)
+    assert "region 1 of 2" in dock.stage.text() and "confidence 0.6" in dock.stage.text()
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert shown.contains(50, 50) and shown.contains(350, 80)
+    assert dock.step_region(1)[1] == (50, 200, 300, 30)  # band B
+    assert dock.step_region(1)[1] == (50, 50, 300, 30)  # wrapped round
+    assert dock.step_region(-1)[1] == (50, 200, 300, 30)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Comma)  # back to band A
+    assert view.highlight == (50, 50, 300, 30)
+    steps = len(doc.history.undo_stack)
+    qtbot.keyClick(view, Qt.Key.Key_Backspace)  # reject A, go on to B
+    assert proposals.area == 30 * 300 and view.highlight == (50, 200, 300, 30)
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # accept B
+    assert proposals.area == 0 and doc.layer_by_name("paint loss").area == 30 * 300
+    assert len(doc.history.undo_stack) == steps + 2
+    assert view.highlight is None and "no proposed regions left" in dock.stage.text()
+    doc.undo()  # B is proposed again, and the walk finds it
+    assert dock.step_region(1)[1] == (50, 200, 300, 30)
+    window.tool_actions["navigate"].trigger()
+    assert view.highlight is None  # the frame goes with the Review tool
+
+
 def test_restore_all_visible_ignores_unaccepted_proposals(window, qtbot, monkeypatch):
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)
     inpaint = window.inpaint_dock

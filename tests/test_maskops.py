@@ -203,3 +203,15 @@ def test_a_lasso_takes_every_region_it_reaches_into_whole_and_a_near_click_finds
     assert maskops.nearest_marked(mask, 11, 11, reach=0) == (11, 11)
     assert maskops.nearest_marked(mask, 21, 11, reach=4) is None
     assert maskops.nearest_marked(mask, -3, 11, reach=4) is None  # off the image, too far from it
+
+
+def test_regions_come_in_reading_order_band_by_band():
+    mask = np.zeros((600, 600), np.uint8)
+    mask[300:303, 10:13] = 255  # second band, left
+    mask[20:25, 500:505] = 255  # first band, right
+    mask[200:204, 100:104] = 255  # first band (rows 0–255), left
+    mask[290:292, 400:402] = 255  # second band, right
+    boxes = maskops.regions_in_reading_order(mask, band=256)
+    assert [(x, y) for x, y, *_ in boxes] == [(100, 200), (500, 20), (10, 300), (400, 290)]
+    for x, y, w, h, px, py in boxes:
+        assert mask[py, px] == 255 and x <= px < x + w and y <= py < y + h

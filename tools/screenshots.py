@@ -130,9 +130,12 @@ def shoot_tools(window, doc, settle) -> None:
         for k, accept in zip(order, (True, True, False)):
             ys, xs = (regions == k).nonzero()
             window.detect_dock.review_at(float(xs[len(xs) // 2]), float(ys[len(ys) // 2]), accept)
-        ys, xs = (shown.layer_by_name("paint loss (proposed)").data >= 128).nonzero()
-        if len(xs):
-            window._show_cursor(int(xs[0]), int(ys[0]))  # the detector's confidence in the status bar
+        # then the walk: the next region after them, zoomed in and framed, its confidence shown
+        window.detect_dock._focus = ("paint loss", (y // window.detect_dock.STEP_BAND, x, y), (x, y))
+        step = window.detect_dock.step_region(1)
+        if step is not None:
+            bx, by, bw, bh = step[1]
+            window._show_cursor(bx + bw // 2, by + bh // 2)  # the detector's confidence in the status bar
     settle()
     window.grab().save(str(OUT / "review.png"))
     if real.exists():

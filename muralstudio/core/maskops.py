@@ -429,6 +429,19 @@ def regions_in_lasso(mask: np.ndarray, points) -> tuple[tuple[int, int], np.ndar
         pad *= 2
 
 
+def regions_in_reading_order(mask: np.ndarray, band: int = 256) -> list[tuple[int, int, int, int, int, int]]:
+    """The 8-connected regions of ``mask ≥ 128`` as (x, y, w, h, px, py) — bounding box and one
+    pixel of the region — in the order a reviewer walks a wall: bands of ``band`` rows from the
+    top, left to right within a band."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((mask >= 128).astype(np.uint8), connectivity=8)
+    out = []
+    for k in range(1, count):
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == k)
+        out.append((x, y, w, h, x + int(xs[0]), y + int(ys[0])))
+    return sorted(out, key=lambda r: (r[1] // band, r[0], r[1]))
+
+
 def region_count(binary: np.ndarray) -> int:
     """How many 8-connected regions ``binary`` holds."""
     return int(ndimage.label(binary, structure=np.ones((3, 3), bool))[1])

@@ -286,6 +286,8 @@ class Canvas(QGraphicsView):
     click_added = Signal(float, float, bool)
     review_clicked = Signal(float, float, bool)  # x, y, accept (left) or reject (right)
     review_lassoed = Signal(list, bool)  # lasso [(x, y)] in image px, accept (left drag) or reject (right)
+    review_stepped = Signal(int)  # show the next (1, period) or previous (-1, comma) proposed region
+    review_decided = Signal(bool)  # accept (Enter) or reject (Backspace) the region shown
     click_removed = Signal()
     click_committed = Signal(bool)  # True = subtract from the mask
     click_discarded = Signal()
@@ -315,6 +317,7 @@ class Canvas(QGraphicsView):
         self.click_preview: QGraphicsPixmapItem | None = None
         self._stroking = False
         self._review_press: tuple[QPointF, bool] | None = None  # where a review click or lasso began
+        self.highlight: tuple[int, int, int, int] | None = None  # a framed image rectangle (x, y, w, h)
         self._panning: QPointF | None = None
         self._space = False
         self.compare = "off"  # off, split, difference
@@ -331,6 +334,7 @@ class Canvas(QGraphicsView):
     # document ------------------------------------------------------------------------------
     def set_document(self, doc: Document) -> None:
         self.click_markers = []
+        self.highlight = None
         self.click_preview = None  # the scene is cleared below
         self._pool.clear()
         self._pending.clear()
@@ -533,6 +537,9 @@ class Canvas(QGraphicsView):
     def set_tool(self, tool: str) -> None:
         self.tool = tool
         self.polygon = []
+        if tool != "review":  # the frame of the region under review goes with the tool
+            self.highlight = None
+            self.viewport().update()
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if tool == "navigate"
                          else QGraphicsView.DragMode.NoDrag)
         self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if tool == "navigate"
@@ -645,6 +652,11 @@ class Canvas(QGraphicsView):
             self.click_committed.emit(bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
         elif self.tool == "click" and key == Qt.Key.Key_Escape:
             self.click_discarded.emit()
+        elif self.tool == "review" and key in (Qt.Key.Key_Period, Qt.Key.Key_Comma):
+            self.review_stepped.emit(1 if key == Qt.Key.Key_Period else -1)
+        elif self.tool == "review" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace,
+                                                 Qt.Key.Key_Delete):
+            self.review_decided.emit(key in (Qt.Key.Key_Return, Qt.Key.Key_Enter))
         elif self.tool == "polygon" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._finish_polygon()
         elif self.tool == "polygon" and key == Qt.Key.Key_Escape:
@@ -681,6 +693,11 @@ class Canvas(QGraphicsView):
             item.setZValue(50)
             self.scene().addItem(item)
             self.click_preview = item
+        self.viewport().update()
+
+    def set_highlight(self, box) -> None:
+        """Frame the image rectangle ``box`` (x, y, w, h), or nothing (None)."""
+        self.highlight = tuple(box) if box is not None else None
         self.viewport().update()
 
     def _finish_polygon(self) -> None:
@@ -737,6 +754,16 @@ class Canvas(QGraphicsView):
                 painter.setBrush(QColor(40, 200, 70) if positive else QColor(230, 50, 50))
                 painter.drawEllipse(QPointF(x, y), radius, radius)
             painter.setBrush(Qt.BrushStyle.NoBrush)
+        if self.highlight is not None and self.doc:
+            x, y, w, h = self.highlight
+            pad = 3 / max(self.zoom, 1e-6)  # a few screen pixels outside the region
+            for colour, style in ((QColor(0, 0, 0), Qt.PenStyle.SolidLine), (QColor(255, 255, 255), Qt.PenStyle.DashLine)):
+                pen = QPen(colour)
+                pen.setCosmetic(True)
+                pen.setWidth(2)
+                pen.setStyle(style)
+                painter.setPen(pen)
+                painter.drawRect(QRectF(x - pad, y - pad, w + 2 * pad, h + 2 * pad))
         if self.polygon:
             pen = QPen(QColor(255, 220, 0))
             pen.setCosmetic(True)

@@ -40,6 +40,10 @@ class WindowContext:
     def show_rect(self, x: int, y: int, w: int, h: int) -> None:
         self._window.view.show_rect(x, y, w, h)
 
+    def highlight(self, box) -> None:
+        """Frame the image rectangle (x, y, w, h) on the canvas, or nothing (None)."""
+        self._window.view.set_highlight(box)
+
     def select_layer(self, layer) -> None:
         self._window.layer_panel.select(layer)
 

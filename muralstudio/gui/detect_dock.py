@@ -79,6 +79,13 @@ class DetectDock(JobPanel):
                                               "right click to reject it (V)"))
         self.accept_all_button = QPushButton(self.tr("Accept all"))
         self.reject_all_button = QPushButton(self.tr("Reject all"))
+        self.previous_button = QPushButton(self.tr("◀ Previous region"))
+        self.next_button = QPushButton(self.tr("Next region ▶"))
+        self.next_button.setToolTip(self.tr("Zoom to the next proposed region, top to bottom (in the Review tool: "
+                                            "period; comma goes back; Enter accepts it, Backspace rejects it, "
+                                            "and either goes on to the next)"))
+        self._focus: tuple | None = None  # (class, reading-order key, pixel) of the region shown
+        self._walk: tuple | None = None  # (the proposals layers' identity, their regions in reading order)
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Threshold"), self.threshold)
@@ -98,12 +105,18 @@ class DetectDock(JobPanel):
         review_row.addWidget(self.accept_all_button)
         review_row.addWidget(self.reject_all_button)
         layout.addLayout(review_row)
+        step_row = QHBoxLayout()
+        step_row.addWidget(self.previous_button)
+        step_row.addWidget(self.next_button)
+        layout.addLayout(step_row)
         layout.addStretch(1)
         self.run_button.clicked.connect(self.run)
         self.update_button.clicked.connect(self.update_layers)
         self.review_button.clicked.connect(lambda: self.context.use_tool("review"))
         self.accept_all_button.clicked.connect(lambda: self.review_all(True))
         self.reject_all_button.clicked.connect(lambda: self.review_all(False))
+        self.previous_button.clicked.connect(lambda: self.step_region(-1))
+        self.next_button.clicked.connect(lambda: self.step_region(1))
         self.refresh()
 
     def suggest_min_area(self, running: bool = False) -> None:
@@ -136,7 +149,8 @@ class DetectDock(JobPanel):
         self.update_button.setEnabled(self.result is not None and self.result_doc is self.doc
                                       and not running)
         proposals = bool(self.proposal_layers())
-        for button in (self.review_button, self.accept_all_button, self.reject_all_button):
+        for button in (self.review_button, self.accept_all_button, self.reject_all_button,
+                       self.previous_button, self.next_button):
             button.setEnabled(proposals and not running)
 
     def class_threshold(self, name: str) -> float:
@@ -186,6 +200,63 @@ class DetectDock(JobPanel):
                            .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
         self.refresh()
         return count
+
+    #: rows of the bands a reviewer is walked through, top to bottom
+    STEP_BAND = 256
+    #: the smallest square (image px) a region is shown in when stepped to: a 3-px flake with the
+    #: paint around it to judge it by
+    STEP_VIEW = 96
+
+    def step_region(self, step: int = 1):
+        """Show the next (``step`` 1) or previous (-1) proposed region of any class in reading
+        order — bands of rows from the top, left to right — zoomed in, framed and with its
+        confidence; the walk wraps round. Returns (class, (x, y, w, h)) or None when nothing is
+        proposed. Deciding a region (click, lasso, Enter, Backspace) keeps the place in the walk."""
+        layers = self.proposal_layers()
+        identity = tuple((name, id(layer.data)) for name, layer in layers.items())
+        if self._walk is None or self._walk[0] != identity:  # labelled once per set of proposals
+            self._walk = (identity, sorted(((r[1] // self.STEP_BAND, r[0], r[1]), name, r)
+                                           for name, layer in layers.items()
+                                           for r in maskops.regions_in_reading_order(layer.data, self.STEP_BAND)))
+        # the regions still proposed (a decision takes a region out; undoing it brings it back)
+        regions = [entry for entry in self._walk[1]
+                   if entry[1] in layers and layers[entry[1]].data[entry[2][5], entry[2][4]] >= 128]
+        if not regions:
+            self._focus = None
+            self.context.highlight(None)
+            self.stage.setText(self.tr("no proposed regions left to review"))
+            return None
+        here = self._focus[1] if self._focus else None
+        if step > 0:
+            index = next((i for i, (key, _, _) in enumerate(regions) if here is None or key > here), 0)
+        else:
+            index = next((i for i in range(len(regions) - 1, -1, -1) if here is None or regions[i][0] < here),
+                         len(regions) - 1)
+        key, name, (x, y, w, h, px, py) = regions[index]
+        self._focus = (name, key, (px, py))
+        side = max(w, h, self.STEP_VIEW)
+        self.context.use_tool("review")
+        self.context.show_rect(x + w // 2 - side // 2, y + h // 2 - side // 2, side, side)
+        self.context.highlight((x, y, w, h))
+        window = layers[name].data[y:y + h, x:x + w] >= 128
+        confidence = None
+        if self.result is not None and self.result_doc is self.doc and name in self.result.probabilities:
+            confidence = float(self.result.probabilities[name][y:y + h, x:x + w][window].mean()) / 255
+        self.stage.setText(self.tr("region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace "
+                                   "rejects, period skips")
+                           .replace("%1", str(index + 1)).replace("%2", str(len(regions)))
+                           .replace("%3", self.class_label(name)).replace("%4", f"{int(window.sum()):,}")
+                           .replace("%5", "—" if confidence is None else f"{confidence:.2f}"))
+        return name, (x, y, w, h)
+
+    def decide_shown(self, accept: bool):
+        """Accept or reject the region :meth:`step_region` shows, then show the next one."""
+        if self._focus is not None:
+            name, _, (px, py) = self._focus
+            layer = self.proposal_layers().get(name)
+            if layer is not None and layer.data[py, px] >= 128:
+                self.review_at(px, py, accept)
+        return self.step_region(1)
 
     def review_lasso(self, points, accept: bool) -> int:
         """Accept or reject, whole, every proposed region the lasso ``points`` (image x, y)
@@ -276,6 +347,7 @@ class DetectDock(JobPanel):
             return
         doc, min_area = self.doc, self.min_area.value()
         counts = []
+        self._walk = None  # new proposals: the review walk is made afresh
         with doc.action(self.tr("Detect damage")):
             for name in self.result.probabilities:
                 mask = self.result.mask(name, self.class_threshold(name), min_area)

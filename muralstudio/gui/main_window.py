@@ -159,6 +159,8 @@ class MainWindow(QMainWindow):
         self.view.review_clicked.connect(lambda x, y, accept: self.detect_dock.review_at(
             x, y, accept, reach=5 / max(self.view.zoom, 1e-6)))
         self.view.review_lassoed.connect(self.detect_dock.review_lasso)
+        self.view.review_stepped.connect(self.detect_dock.step_region)
+        self.view.review_decided.connect(self.detect_dock.decide_shown)
         self._stroke = None
         self.click_tool = ClickSegmentTool(self, self.jobs)
         self.click_tool.state_changed.connect(self._show_click_state)
@@ -638,6 +640,8 @@ class MainWindow(QMainWindow):
                  (self.tr("Click segment: Esc"), self.tr("Discard the clicks")),
                  (self.tr("Review: left / right click"), self.tr("Accept / reject a proposed region")),
                  (self.tr("Review: left / right drag"), self.tr("Lasso: accept / reject every proposed region in it")),
+                 (self.tr("Review: period / comma"), self.tr("Zoom to the next / previous proposed region")),
+                 (self.tr("Review: Enter / Backspace"), self.tr("Accept / reject the region shown, go on to the next")),
                  (self.tr("Polygon: double click or Enter"), self.tr("Close and fill the polygon"))]
         return rows
 
