@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 LOSS_VALUE, CONFUSABLE_VALUE = 1, 3
 #: thresholds tried in the cross-validation
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.71, 0.05))
+#: smallest areas (px) of the first radius's specks tried with them: 1–2 px specks are below
+#: what the annotators mark ("flecks down to about 3 px") and mostly grain
+FIRST_MIN_AREAS = (0, 2, 3, 4, 5, 6, 8)
 
 
 def crop_examples(crop: np.ndarray, labels: np.ndarray, radius: int, contrast: float) -> dict:
@@ -169,10 +172,13 @@ def train(args) -> Path:
     n_loss = int(sum(e["target"].sum() for e in examples[0]))
     log.info("%d crops, %d candidate specks at radius %d (%d paint loss), %d caves", len(crops), n_regions,
              radii[0], n_loss, len(set(caves)))
-    # the first radius: the threshold that balances regions found and right
-    cv = {t: score(label_maps, predicted_masks(examples[0], held_out[0], t)) for t in THRESHOLDS}
-    threshold = max(THRESHOLDS, key=lambda t: (cv[t]["region_f1"], -t))
-    chosen, union = [(float(threshold), 0)], predicted_masks(examples[0], held_out[0], threshold)
+    # the first radius: the threshold and smallest area that balance regions found and right
+    grid = {(t, a): score(label_maps, predicted_masks(examples[0], held_out[0], t, a))
+            for t in THRESHOLDS for a in FIRST_MIN_AREAS}
+    threshold, first_area = max(grid, key=lambda k: (grid[k]["region_f1"], -k[0], -k[1]))
+    cv = {t: grid[(t, first_area)] for t in THRESHOLDS}
+    chosen = [(float(threshold), int(first_area))]
+    union = predicted_masks(examples[0], held_out[0], threshold, first_area)
     extra_tables = []
     # each wider radius adds its confident larger specks where they raise pixel F1 at (almost) no
     # cost in region F1
@@ -210,6 +216,7 @@ def train(args) -> Path:
              "regions": n_regions, "loss_regions": n_loss, "crops": len(crops), "epochs": args.epochs}
     save_weights(vetters, weights, config, extra)
     table = "\n".join(f"| {t:.2f} | {_row(v)}" for t, v in cv.items())
+    area_table = "\n".join(f"| {a} | {_row(grid[(threshold, a)])}" for a in FIRST_MIN_AREAS)
     common.write_card(out.with_suffix(".md"), f"{out.name} — fleck vetter of the flecks-vetted detector", {
         "What": f"Candidate specks (top-hats of the Lab lightness at radius {', '.join(map(radius_name, radii))}: "
                 f"at least {args.contrast:g} lighter{', or for dark specks darker,' if min(radii) < 0 else ''} "
@@ -225,14 +232,19 @@ def train(args) -> Path:
                     + (f" and network ({args.members} per radius, seeds {args.seed}–{args.seed + args.members - 1}, "
                        "probabilities averaged, in the cross-validation too)" if args.members > 1 else "") + ", "
                     f"{common.hardware()}; {clock.seconds():.0f} s including the cross-validation.",
-        "Threshold": f"{threshold:.2f} for radius {radii[0]}: where the regions found and the regions right balance "
-                     "best (their F1) on the training caves scored out of fold — each crop's specks judged by "
-                     f"a network fitted without its cave ({args.folds} folds of caves), pooled over the "
-                     "crops. A reviewer accepts or rejects whole specks, so that is the balance the "
-                     "default should strike; pixel F1 only grows as the threshold falls, because most "
-                     "training-cave loss is larger than a speck and never a candidate.\n\n"
+        "Threshold": f"{threshold:.2f} and smallest area {first_area} px for radius {radii[0]}: where the regions "
+                     "found and the regions right balance best (their F1) on the training caves scored out of "
+                     f"fold — each crop's specks judged by a network fitted without its cave ({args.folds} folds "
+                     "of caves), pooled over the crops, over thresholds and smallest areas "
+                     f"{', '.join(map(str, FIRST_MIN_AREAS))} px. A reviewer accepts or rejects whole specks, so "
+                     "that is the balance the default should strike; pixel F1 only grows as the threshold "
+                     "falls, because most training-cave loss is larger than a speck and never a candidate."
+                     f"\n\nThresholds at smallest area {first_area} px:\n\n"
                      "| threshold | P / R / F1 exact | F1 within 2 px | regions found / right (proposed) "
                      "| region F1 | false alarms on confusable paint |\n|---:|---|---:|---|---:|---:|\n" + table
+                     + f"\n\nSmallest areas at threshold {threshold:.2f}:\n\n"
+                     "| smallest area (px) | P / R / F1 exact | F1 within 2 px | regions found / right (proposed) "
+                     "| region F1 | false alarms on confusable paint |\n|---:|---|---:|---|---:|---:|\n" + area_table
                      + "".join("\n\n" + t for t in extra_tables)
                      + f"\n\nAll radii together, out of fold: {_row(final)[:-2]}. Each wider radius's "
                      "probabilities are rescaled so that its threshold falls on the first's (one threshold, "
