@@ -437,8 +437,8 @@ def regions_in_reading_order(mask: np.ndarray, band: int = 256) -> list[tuple[in
     out = []
     for k in range(1, count):
         x, y, w, h = (int(v) for v in stats[k, :4])
-        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == k)
-        out.append((x, y, w, h, x + int(xs[0]), y + int(ys[0])))
+        px = x + int(np.argmax(labels[y, x:x + w] == k))  # its top row holds one of its pixels
+        out.append((x, y, w, h, px, y))
     return sorted(out, key=lambda r: (r[1] // band, r[0], r[1]))
 
 

@@ -537,6 +537,7 @@ class Canvas(QGraphicsView):
     def set_tool(self, tool: str) -> None:
         self.tool = tool
         self.polygon = []
+        self._review_press = None  # a tool change (a walk key while the button is down) ends a lasso
         if tool != "review":  # the frame of the region under review goes with the tool
             self.highlight = None
             self.viewport().update()
@@ -624,7 +625,7 @@ class Canvas(QGraphicsView):
             self.viewport().update()
             if len(points) >= 3:
                 self.review_lassoed.emit(points, accept)
-            elif not dragged:
+            elif points and not dragged:
                 self.review_clicked.emit(*points[0], accept)
             return
         super().mouseReleaseEvent(event)
@@ -656,7 +657,8 @@ class Canvas(QGraphicsView):
             self.review_stepped.emit(1 if key == Qt.Key.Key_Period else -1)
         elif self.tool == "review" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace,
                                                  Qt.Key.Key_Delete):
-            self.review_decided.emit(key in (Qt.Key.Key_Return, Qt.Key.Key_Enter))
+            if not event.isAutoRepeat():  # a held key must not decide region after region
+                self.review_decided.emit(key in (Qt.Key.Key_Return, Qt.Key.Key_Enter))
         elif self.tool == "polygon" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._finish_polygon()
         elif self.tool == "polygon" and key == Qt.Key.Key_Escape:

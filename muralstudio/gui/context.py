@@ -41,8 +41,11 @@ class WindowContext:
         self._window.view.show_rect(x, y, w, h)
 
     def highlight(self, box) -> None:
-        """Frame the image rectangle (x, y, w, h) on the canvas, or nothing (None)."""
+        """Frame the image rectangle (x, y, w, h) on the canvas — which then takes the keyboard,
+        for the Review tool's keys — or nothing (None)."""
         self._window.view.set_highlight(box)
+        if box is not None:
+            self._window.view.setFocus()
 
     def select_layer(self, layer) -> None:
         self._window.layer_panel.select(layer)

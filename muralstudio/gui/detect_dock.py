@@ -12,6 +12,7 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QSlider,
     QDoubleSpinBox,
@@ -29,8 +30,8 @@ from muralstudio.engines import detection, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
 
-#: overlay colours of the detected classes: proposals awaiting review, and the damage accepted
-#: from them (another hue, so a reviewer sees at a glance which regions are decided)
+# overlay colours of the detected classes: proposals awaiting review, and the damage accepted
+# from them (another hue, so a reviewer sees at a glance which regions are decided)
 CLASS_COLORS = {"craquelure": (255, 200, 0), "paint loss": (0, 200, 255)}
 ACCEPTED_COLORS = {"craquelure": (255, 50, 50), "paint loss": (235, 40, 235)}
 
@@ -84,8 +85,9 @@ class DetectDock(JobPanel):
         self.next_button.setToolTip(self.tr("Zoom to the next proposed region, top to bottom (in the Review tool: "
                                             "period; comma goes back; Enter accepts it, Backspace rejects it, "
                                             "and either goes on to the next)"))
-        self._focus: tuple | None = None  # (class, reading-order key, pixel) of the region shown
-        self._walk: tuple | None = None  # (the proposals layers' identity, their regions in reading order)
+        self._focus: tuple | None = None  # (reading-order key, class, pixel) of the region shown
+        self._walk: list | None = None  # the proposals' regions in reading order (made when first needed)
+        self._deciding = False  # a review decision of this dock is writing the proposals
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Threshold"), self.threshold)
@@ -190,9 +192,18 @@ class DetectDock(JobPanel):
             return 0
         # the class whose region is nearest (the topmost one on a tie)
         name, layer, (hx, hy) = min(hits, key=lambda h: math.hypot(h[2][0] - ix, h[2][1] - iy))
-        with self.doc.action(self.tr("Accept region") if accept else self.tr("Reject region")):
-            target = self.accepted_layer(name) if accept else None  # made in the same step
-            (x0, y0), region = maskops.review_region(self.doc, layer, hx, hy, accept, target)
+        self.context.highlight(None)  # a frame round a region already decided would mislead
+        return self._review_region(name, layer, hx, hy, accept)
+
+    def _review_region(self, name: str, layer: MaskLayer, x: int, y: int, accept: bool) -> int:
+        """Accept or reject the region of the class ``name`` holding (x, y): one undo step."""
+        self._deciding = True
+        try:
+            with self.doc.action(self.tr("Accept region") if accept else self.tr("Reject region")):
+                target = self.accepted_layer(name) if accept else None  # made in the same step
+                (x0, y0), region = maskops.review_region(self.doc, layer, x, y, accept, target)
+        finally:
+            self._deciding = False
         if not accept:  # re-thresholding must not bring it back
             self._remember_rejected(name, layer, x0, y0, region)
         count = int(region.sum())
@@ -201,61 +212,74 @@ class DetectDock(JobPanel):
         self.refresh()
         return count
 
-    #: rows of the bands a reviewer is walked through, top to bottom
+    # rows of the bands a reviewer is walked through, top to bottom
     STEP_BAND = 256
-    #: the smallest square (image px) a region is shown in when stepped to: a 3-px flake with the
-    #: paint around it to judge it by
+    # the smallest square (image px) a region is shown in when stepped to: a 3-px flake with the
+    # paint around it to judge it by
     STEP_VIEW = 96
+
+    def _walk_regions(self, layers: dict) -> list:
+        """Every proposed region still proposed, as (key, class, (x, y, w, h, px, py)) in
+        reading order; labelled once per set of proposals (a decision only takes regions out;
+        undo, redo and re-thresholding make it afresh)."""
+        if self._walk is None:
+            busy = QApplication.overrideCursor() is None
+            if busy:  # a photograph of hundreds of megapixels takes seconds to label
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self._walk = sorted(((r[1] // self.STEP_BAND, r[0], r[1], name, r[4], r[5]), name, r)
+                                    for name, layer in layers.items()
+                                    for r in maskops.regions_in_reading_order(layer.data, self.STEP_BAND))
+            finally:
+                if busy:
+                    QApplication.restoreOverrideCursor()
+        return [entry for entry in self._walk
+                if entry[1] in layers and layers[entry[1]].data[entry[2][5], entry[2][4]] >= 128]
 
     def step_region(self, step: int = 1):
         """Show the next (``step`` 1) or previous (-1) proposed region of any class in reading
         order — bands of rows from the top, left to right — zoomed in, framed and with its
-        confidence; the walk wraps round. Returns (class, (x, y, w, h)) or None when nothing is
-        proposed. Deciding a region (click, lasso, Enter, Backspace) keeps the place in the walk."""
+        size and confidence; the walk wraps round. Returns (class, (x, y, w, h)) or None when
+        nothing is proposed. Deciding a region (click, lasso, Enter, Backspace) keeps the place."""
         layers = self.proposal_layers()
-        identity = tuple((name, id(layer.data)) for name, layer in layers.items())
-        if self._walk is None or self._walk[0] != identity:  # labelled once per set of proposals
-            self._walk = (identity, sorted(((r[1] // self.STEP_BAND, r[0], r[1]), name, r)
-                                           for name, layer in layers.items()
-                                           for r in maskops.regions_in_reading_order(layer.data, self.STEP_BAND)))
-        # the regions still proposed (a decision takes a region out; undoing it brings it back)
-        regions = [entry for entry in self._walk[1]
-                   if entry[1] in layers and layers[entry[1]].data[entry[2][5], entry[2][4]] >= 128]
+        regions = self._walk_regions(layers)
         if not regions:
             self._focus = None
             self.context.highlight(None)
             self.stage.setText(self.tr("no proposed regions left to review"))
             return None
-        here = self._focus[1] if self._focus else None
+        here = self._focus[0] if self._focus else None
         if step > 0:
             index = next((i for i, (key, _, _) in enumerate(regions) if here is None or key > here), 0)
         else:
             index = next((i for i in range(len(regions) - 1, -1, -1) if here is None or regions[i][0] < here),
                          len(regions) - 1)
         key, name, (x, y, w, h, px, py) = regions[index]
-        self._focus = (name, key, (px, py))
+        self._focus = (key, name, (px, py))
         side = max(w, h, self.STEP_VIEW)
         self.context.use_tool("review")
         self.context.show_rect(x + w // 2 - side // 2, y + h // 2 - side // 2, side, side)
-        self.context.highlight((x, y, w, h))
-        window = layers[name].data[y:y + h, x:x + w] >= 128
+        self.context.highlight((x, y, w, h))  # and the canvas takes the keys
+        (rx, ry), region = maskops.region_at(layers[name].data, px, py)  # this region alone
         confidence = None
         if self.result is not None and self.result_doc is self.doc and name in self.result.probabilities:
-            confidence = float(self.result.probabilities[name][y:y + h, x:x + w][window].mean()) / 255
+            probability = self.result.probabilities[name][ry:ry + region.shape[0], rx:rx + region.shape[1]]
+            confidence = float(probability[region].mean()) / 255
         self.stage.setText(self.tr("region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace "
                                    "rejects, period skips")
                            .replace("%1", str(index + 1)).replace("%2", str(len(regions)))
-                           .replace("%3", self.class_label(name)).replace("%4", f"{int(window.sum()):,}")
+                           .replace("%3", self.class_label(name)).replace("%4", f"{int(region.sum()):,}")
                            .replace("%5", "—" if confidence is None else f"{confidence:.2f}"))
         return name, (x, y, w, h)
 
     def decide_shown(self, accept: bool):
-        """Accept or reject the region :meth:`step_region` shows, then show the next one."""
+        """Accept or reject the region :meth:`step_region` shows (of its own class, where
+        classes overlap), then show the next one."""
         if self._focus is not None:
-            name, _, (px, py) = self._focus
+            _, name, (px, py) = self._focus
             layer = self.proposal_layers().get(name)
             if layer is not None and layer.data[py, px] >= 128:
-                self.review_at(px, py, accept)
+                self._review_region(name, layer, px, py, accept)
         return self.step_region(1)
 
     def review_lasso(self, points, accept: bool) -> int:
@@ -267,14 +291,19 @@ class DetectDock(JobPanel):
         if not found:
             return 0
         regions, pixels = 0, 0
-        with self.doc.action(self.tr("Accept regions") if accept else self.tr("Reject regions")):
-            for name, layer, ((x0, y0), region) in found:
-                maskops.review_pixels(self.doc, layer, x0, y0, region, accept,
-                                      self.accepted_layer(name) if accept else None)
-                if not accept:
-                    self._remember_rejected(name, layer, x0, y0, region)
-                regions += maskops.region_count(region)
-                pixels += int(region.sum())
+        self._deciding = True
+        try:
+            with self.doc.action(self.tr("Accept regions") if accept else self.tr("Reject regions")):
+                for name, layer, ((x0, y0), region) in found:
+                    maskops.review_pixels(self.doc, layer, x0, y0, region, accept,
+                                          self.accepted_layer(name) if accept else None)
+                    if not accept:
+                        self._remember_rejected(name, layer, x0, y0, region)
+                    regions += maskops.region_count(region)
+                    pixels += int(region.sum())
+        finally:
+            self._deciding = False
+        self.context.highlight(None)
         self.stage.setText((self.tr("accepted %1 regions (%2 px)") if accept else self.tr("rejected %1 regions (%2 px)"))
                            .replace("%1", f"{regions:,}").replace("%2", f"{pixels:,}"))
         self.refresh()
@@ -285,13 +314,29 @@ class DetectDock(JobPanel):
         rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
         rejected[y0:y0 + region.shape[0], x0:x0 + region.shape[1]] |= region
 
+    def on_layer_pixels(self, layer) -> None:
+        """Window hook: a layer's pixels changed. A proposals layer changed by anything but a
+        review decision here (undo, redo) makes the walk afresh, and a region proposed again
+        by undoing its rejection is no longer remembered as rejected."""
+        if self._deciding or not any(layer is mine for mine in self.layers.values()):
+            return
+        self._walk = None
+        for name, mine in self.layers.items():
+            if mine is layer and name in self.rejected:
+                self.rejected[name] &= layer.data < 128
+
     def review_all(self, accept: bool) -> int:
         total = 0
-        with self.doc.action(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
-            for name, layer in self.proposal_layers().items():
-                if not accept:
-                    self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))[layer.data >= 128] = True
-                total += maskops.review_all(self.doc, layer, accept, self.accepted_layer(name) if accept else None)
+        self._deciding = True
+        try:
+            with self.doc.action(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
+                for name, layer in self.proposal_layers().items():
+                    if not accept:
+                        self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))[layer.data >= 128] = True
+                    total += maskops.review_all(self.doc, layer, accept, self.accepted_layer(name) if accept else None)
+        finally:
+            self._deciding = False
+        self.context.highlight(None)
         self.refresh()
         return total
 
@@ -335,6 +380,7 @@ class DetectDock(JobPanel):
         def done(result):
             if self.doc is doc:
                 self.result, self.result_doc, self.layers, self.rejected = result, doc, {}, {}
+                self._focus = None  # a new walk starts at the top
                 self.update_layers()
 
         return self.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))

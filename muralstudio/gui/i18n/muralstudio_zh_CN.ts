@@ -3,12 +3,12 @@
 <context>
     <name>Canvas</name>
     <message>
-        <location filename="../canvas.py" line="743" />
+        <location filename="../canvas.py" line="745" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../canvas.py" line="744" />
+        <location filename="../canvas.py" line="746" />
         <source>original</source>
         <translation>原图</translation>
     </message>
@@ -50,170 +50,168 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="55" />
+        <location filename="../detect_dock.py" line="56" />
         <source>calibrated</source>
-        <extracomment>overlay colours of the detected classes: proposals awaiting review, and the damage accepted from them (another hue, so a reviewer sees at a glance which regions are decided)</extracomment>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="60" />
+        <location filename="../detect_dock.py" line="61" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="68" />
+        <location filename="../detect_dock.py" line="69" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="75" />
-        <location filename="../detect_dock.py" line="351" />
+        <location filename="../detect_dock.py" line="76" />
+        <location filename="../detect_dock.py" line="397" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="76" />
+        <location filename="../detect_dock.py" line="77" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="77" />
+        <location filename="../detect_dock.py" line="78" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="78" />
+        <location filename="../detect_dock.py" line="79" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="80" />
+        <location filename="../detect_dock.py" line="81" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="81" />
+        <location filename="../detect_dock.py" line="82" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="82" />
+        <location filename="../detect_dock.py" line="83" />
         <source>◀ Previous region</source>
         <translation>◀ 上一个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="83" />
+        <location filename="../detect_dock.py" line="84" />
         <source>Next region ▶</source>
         <translation>下一个区域 ▶</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="84" />
+        <location filename="../detect_dock.py" line="85" />
         <source>Zoom to the next proposed region, top to bottom (in the Review tool: period; comma goes back; Enter accepts it, Backspace rejects it, and either goes on to the next)</source>
         <translation>缩放到下一个建议区域，自上而下（在审核工具中：句号；逗号返回；Enter 接受，Backspace 拒绝，并转到下一个）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="90" />
+        <location filename="../detect_dock.py" line="92" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="91" />
+        <location filename="../detect_dock.py" line="93" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="92" />
+        <location filename="../detect_dock.py" line="94" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="93" />
+        <location filename="../detect_dock.py" line="95" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="164" />
+        <location filename="../detect_dock.py" line="166" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="164" />
+        <location filename="../detect_dock.py" line="166" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="193" />
+        <location filename="../detect_dock.py" line="202" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="193" />
+        <location filename="../detect_dock.py" line="202" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="199" />
+        <location filename="../detect_dock.py" line="210" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="199" />
+        <location filename="../detect_dock.py" line="210" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="227" />
+        <location filename="../detect_dock.py" line="249" />
         <source>no proposed regions left to review</source>
-        <extracomment>rows of the bands a reviewer is walked through, top to bottom the smallest square (image px) a region is shown in when stepped to: a 3-px flake with the paint around it to judge it by</extracomment>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="245" />
+        <location filename="../detect_dock.py" line="268" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="270" />
+        <location filename="../detect_dock.py" line="296" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="270" />
+        <location filename="../detect_dock.py" line="296" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="278" />
+        <location filename="../detect_dock.py" line="307" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="278" />
+        <location filename="../detect_dock.py" line="307" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="290" />
+        <location filename="../detect_dock.py" line="332" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="290" />
+        <location filename="../detect_dock.py" line="332" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="340" />
+        <location filename="../detect_dock.py" line="386" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="370" />
+        <location filename="../detect_dock.py" line="416" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="373" />
+        <location filename="../detect_dock.py" line="419" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
