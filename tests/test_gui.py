@@ -543,6 +543,27 @@ def test_detect_dock_makes_reviewable_layers_and_rethresholds(window, qtbot, dar
     assert np.count_nonzero(doc.layer_by_name("craquelure (proposed)").data) == 40 * 300
 
 
+def test_detect_dock_starts_with_the_detector_for_the_document(window, qtbot):
+    """A photograph starts with the default (real walls); the generated demo, whose damage is
+    drawn like resunet's training data, with resunet; an engine the user chose stays."""
+    from muralstudio.core.document import Document
+    from muralstudio.gui.main_window import demo_document
+
+    dock = window.detect_dock
+    photo = Document.from_array(np.full((64, 64, 3), 128, np.uint8), name="photo")
+    window.set_document(photo)
+    assert dock.engine.currentData() == "flecks-vetted"
+    demo = demo_document()
+    window.set_document(demo)
+    assert dock.engine.currentData() == "resunet"
+    demo.mark_clean()
+    window.set_document(Document.from_array(np.full((64, 64, 3), 128, np.uint8), name="photo 2"))
+    assert dock.engine.currentData() == "flecks-vetted"
+    dock.engine.setCurrentIndex(dock.engine.findData("resunet-real"))  # the user's choice
+    window.set_document(Document.from_array(np.full((64, 64, 3), 128, np.uint8), name="photo 3"))
+    assert dock.engine.currentData() == "resunet-real"
+
+
 def test_fleck_detectors_keep_flakes_smaller_than_the_networks_minimum_area(window, qtbot):
     """A 3×3 flake is below the 16 px a network's proposals must reach; choosing a fleck
     detector sets the minimum area to its own (0), so the flakes it finds are proposed."""

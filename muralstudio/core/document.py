@@ -209,6 +209,9 @@ class Document:
         self.user_mm_per_px: float | None = None
         #: object metadata for reports (PROPERTY_FIELDS), saved in the project
         self.properties: dict[str, str] = {}
+        #: the damage is drawn by core.synth (the demo), not photographed: the window then starts
+        #: with the detector trained on such damage instead of the one for real walls
+        self.synthetic_damage = False
         self._source_sha256: str | None = None
         self._pyramid: Pyramid | None = None
         self._clean_index: int | None = 0

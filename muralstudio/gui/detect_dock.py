@@ -88,6 +88,7 @@ class DetectDock(JobPanel):
         self._focus: tuple | None = None  # (reading-order key, class, pixel) of the region shown
         self._walk: list | None = None  # the proposals' regions in reading order (made when first needed)
         self._deciding = False  # a review decision of this dock is writing the proposals
+        self._automatic_engine = detection.DEFAULT_DETECTOR  # the engine chosen for the document, not the user
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Threshold"), self.threshold)
@@ -136,6 +137,16 @@ class DetectDock(JobPanel):
         return self.context.doc
 
     # window hooks (gui/dock_registry.py) ----------------------------------------------------
+    def set_document(self, doc) -> None:
+        """The default detector finds flakes of real walls; the generated demo's damage is
+        drawn like ``resunet``'s training data, so on the demo the dock starts with that. An
+        engine the user chose stays chosen."""
+        name = "resunet" if getattr(doc, "synthetic_damage", False) else detection.DEFAULT_DETECTOR
+        if self.engine.currentData() == self._automatic_engine and self.engine.findData(name) >= 0:
+            self.engine.setCurrentIndex(self.engine.findData(name))
+            self._automatic_engine = name
+        self._focus = None
+
     def on_layers_changed(self) -> None:
         self.refresh()
 
