@@ -130,8 +130,7 @@ def shoot_tools(window, doc, settle) -> None:
         for k, accept in zip(order, (True, True, False)):
             ys, xs = (regions == k).nonzero()
             window.detect_dock.review_at(float(xs[len(xs) // 2]), float(ys[len(ys) // 2]), accept)
-        # then the walk: the next region after them, zoomed in and framed, its confidence shown
-        window.detect_dock._focus = ("paint loss", (y // window.detect_dock.STEP_BAND, x, y), (x, y))
+        # then the walk (Next region): the first region left, zoomed in and framed, its confidence shown
         step = window.detect_dock.step_region(1)
         if step is not None:
             bx, by, bw, bh = step[1]
