@@ -803,6 +803,28 @@ def test_review_walk_survives_undo_overlapping_classes_and_keys_after_its_button
     assert not view.polygon and view._review_press is None
 
 
+def test_a_review_goes_on_in_the_project_reopened(window, qtbot, monkeypatch, tmp_path):
+    """Proposals are kept in the project; reopened (the detector's result is gone), they can
+    still be walked, accepted and rejected, each one undo step."""
+    from muralstudio.core import project
+
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    dock.review_at(100, 60, accept=True)  # band A accepted before saving
+    path = project.save_project(window.doc, tmp_path / f"bands{project.SUFFIX}")
+    window.doc.mark_clean()
+    assert window.open_path(path)
+    doc = window.doc
+    assert dock.result_doc is not doc and dock.next_button.isEnabled()
+    assert dock.step_region(1) == ("paint loss", (50, 200, 300, 30))  # band B, still proposed
+    steps = len(doc.history.undo_stack)
+    dock.decide_shown(False)  # rejected
+    assert doc.layer_by_name("paint loss (proposed)").area == 0
+    assert doc.layer_by_name("paint loss").area == 30 * 300 and len(doc.history.undo_stack) == steps + 1
+    doc.undo()
+    assert dock.review_at(100, 215, accept=True) == 30 * 300
+    assert doc.layer_by_name("paint loss").area == 2 * 30 * 300
+
+
 def test_restore_all_visible_ignores_unaccepted_proposals(window, qtbot, monkeypatch):
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)
     inpaint = window.inpaint_dock

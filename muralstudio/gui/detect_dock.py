@@ -145,7 +145,8 @@ class DetectDock(JobPanel):
         if self.engine.currentData() == self._automatic_engine and self.engine.findData(name) >= 0:
             self.engine.setCurrentIndex(self.engine.findData(name))
             self._automatic_engine = name
-        self._focus = None
+        self._focus, self._walk = None, None
+        self.refresh()
 
     def on_layers_changed(self) -> None:
         self.refresh()
@@ -177,11 +178,23 @@ class DetectDock(JobPanel):
         return {"craquelure": self.tr("craquelure"), "paint loss": self.tr("paint loss")}.get(name, name)
 
     def proposal_layers(self) -> dict[str, MaskLayer]:
-        """The current document's proposals layers still in it, by class."""
-        if self.doc is None or self.result_doc is not self.doc:
+        """The current document's proposals layers still in it, by class: those of the last
+        detection, or — in a project reopened, whose detector result is gone — its layers
+        marked proposed, so a review can go on where it stopped."""
+        if self.doc is None:
             return {}
-        return {name: layer for name, layer in self.layers.items()
-                if any(existing is layer for existing in self.doc.layers)}
+        if self.result_doc is self.doc:
+            return {name: layer for name, layer in self.layers.items()
+                    if any(existing is layer for existing in self.doc.layers)}
+        return {self.class_of(layer): layer for layer in self.doc.layers_of_kind("mask") if layer.proposed}
+
+    def class_of(self, layer: MaskLayer) -> str:
+        """The detector class of a proposals layer, from its name (as made in this language or
+        in English); another name stands for its own class, without " (proposed)"."""
+        for name in detection.DAMAGE_CLASSES[1:]:  # not background
+            if layer.name in (self.tr("%1 (proposed)").replace("%1", self.class_label(name)), f"{name} (proposed)"):
+                return name
+        return layer.name.removesuffix(" (proposed)")
 
     def accepted_layer(self, name: str) -> MaskLayer:
         """The user mask layer that accepted regions of a class go to (made when first needed)."""
@@ -329,10 +342,10 @@ class DetectDock(JobPanel):
         """Window hook: a layer's pixels changed. A proposals layer changed by anything but a
         review decision here (undo, redo) makes the walk afresh, and a region proposed again
         by undoing its rejection is no longer remembered as rejected."""
-        if self._deciding or not any(layer is mine for mine in self.layers.values()):
+        if self._deciding or not any(layer is mine for mine in self.proposal_layers().values()):
             return
         self._walk = None
-        for name, mine in self.layers.items():
+        for name, mine in self.proposal_layers().items():
             if mine is layer and name in self.rejected:
                 self.rejected[name] &= layer.data < 128
 

@@ -66,7 +66,7 @@
     </message>
     <message>
         <location filename="../detect_dock.py" line="76" />
-        <location filename="../detect_dock.py" line="408" />
+        <location filename="../detect_dock.py" line="421" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
@@ -131,87 +131,88 @@
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="177" />
+        <location filename="../detect_dock.py" line="178" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="177" />
+        <location filename="../detect_dock.py" line="178" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="213" />
+        <location filename="../detect_dock.py" line="226" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="213" />
+        <location filename="../detect_dock.py" line="226" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="221" />
+        <location filename="../detect_dock.py" line="234" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="221" />
+        <location filename="../detect_dock.py" line="234" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="260" />
+        <location filename="../detect_dock.py" line="273" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="279" />
+        <location filename="../detect_dock.py" line="292" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="307" />
+        <location filename="../detect_dock.py" line="320" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="307" />
+        <location filename="../detect_dock.py" line="320" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="318" />
+        <location filename="../detect_dock.py" line="331" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="318" />
+        <location filename="../detect_dock.py" line="331" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="343" />
+        <location filename="../detect_dock.py" line="356" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="343" />
+        <location filename="../detect_dock.py" line="356" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="397" />
+        <location filename="../detect_dock.py" line="410" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="427" />
+        <location filename="../detect_dock.py" line="195" />
+        <location filename="../detect_dock.py" line="440" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="430" />
+        <location filename="../detect_dock.py" line="443" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
