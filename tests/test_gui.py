@@ -825,6 +825,27 @@ def test_a_review_goes_on_in_the_project_reopened(window, qtbot, monkeypatch, tm
     assert doc.layer_by_name("paint loss").area == 2 * 30 * 300
 
 
+def test_accept_all_asks_first_and_no_keeps_every_proposal(window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    asked = []
+
+    def answer(reply):
+        def question(parent, title, text, *args):
+            asked.append(text)
+            return reply
+        monkeypatch.setattr(QMessageBox, "question", question)
+
+    answer(QMessageBox.StandardButton.No)
+    dock.accept_all_button.click()
+    assert "Accept all 2 proposed regions" in asked[-1] and proposals.area == 2 * 30 * 300
+    assert not any(layer.name == "paint loss" for layer in window.doc.layers)  # nothing accepted
+    answer(QMessageBox.StandardButton.Yes)
+    dock.accept_all_button.click()
+    assert proposals.area == 0 and window.doc.layer_by_name("paint loss").area == 2 * 30 * 300
+
+
 def test_restore_all_visible_ignores_unaccepted_proposals(window, qtbot, monkeypatch):
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)
     inpaint = window.inpaint_dock
