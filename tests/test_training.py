@@ -340,6 +340,12 @@ def test_train_flecks_learns_which_pale_specks_are_loss_and_the_engine_uses_it(t
     assert "## Threshold" in card and "2 folds of caves" in card and "## Command" in card
     extra = weights.read_metadata(out.with_suffix(".safetensors"))["extra"]
     assert 0 < extra["thresholds"]["paint loss"] < 1 and extra["loss_regions"] > 0
+    # the 4-px specks' smallest area is chosen with the threshold, recorded and written on the card
+    from muralstudio.train.flecks import FIRST_MIN_AREAS
+
+    first_area = extra["min_areas"][0]
+    assert first_area in FIRST_MIN_AREAS and first_area <= 9  # the 3×3 flakes stay proposable
+    assert f"smallest area {first_area} px for radius 4" in card and "Smallest areas at threshold" in card
     # on a robe it never saw, through the detector engine
     rgb, losses, dots = robe(99)
     detector = detection.create("flecks-vetted", weights_path=str(out.with_suffix(".safetensors")))

@@ -8,6 +8,7 @@ probabilities without running the network again; what was accepted or rejected s
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -189,11 +190,15 @@ class DetectDock(JobPanel):
                     if any(existing is layer for existing in self.doc.layers)}
         return {self.class_of(layer): layer for layer in self.doc.layers_of_kind("mask") if layer.proposed}
 
+    def proposals_name(self, name: str) -> str:
+        """The name of a class's proposals layer (translated)."""
+        return self.tr("%1 (proposed)").replace("%1", self.class_label(name))
+
     def class_of(self, layer: MaskLayer) -> str:
         """The detector class of a proposals layer, from its name (as made in this language or
         in English); another name stands for its own class, without " (proposed)"."""
         for name in detection.DAMAGE_CLASSES[1:]:  # not background
-            if layer.name in (self.tr("%1 (proposed)").replace("%1", self.class_label(name)), f"{name} (proposed)"):
+            if layer.name in (self.proposals_name(name), f"{name} (proposed)"):
                 return name
         return layer.name.removesuffix(" (proposed)")
 
@@ -220,15 +225,22 @@ class DetectDock(JobPanel):
         self.context.highlight(None)  # a frame round a region already decided would mislead
         return self._review_region(name, layer, hx, hy, accept)
 
-    def _review_region(self, name: str, layer: MaskLayer, x: int, y: int, accept: bool) -> int:
-        """Accept or reject the region of the class ``name`` holding (x, y): one undo step."""
+    @contextmanager
+    def _decision(self, action: str):
+        """One undo step of review decisions made here; while it runs, the proposals layers'
+        pixel changes are this dock's own (:meth:`on_layer_pixels` leaves the walk as it is)."""
         self._deciding = True
         try:
-            with self.doc.action(self.tr("Accept region") if accept else self.tr("Reject region")):
-                target = self.accepted_layer(name) if accept else None  # made in the same step
-                (x0, y0), region = maskops.review_region(self.doc, layer, x, y, accept, target)
+            with self.doc.action(action):
+                yield
         finally:
             self._deciding = False
+
+    def _review_region(self, name: str, layer: MaskLayer, x: int, y: int, accept: bool) -> int:
+        """Accept or reject the region of the class ``name`` holding (x, y): one undo step."""
+        with self._decision(self.tr("Accept region") if accept else self.tr("Reject region")):
+            target = self.accepted_layer(name) if accept else None  # made in the same step
+            (x0, y0), region = maskops.review_region(self.doc, layer, x, y, accept, target)
         if not accept:  # re-thresholding must not bring it back
             self._remember_rejected(name, layer, x0, y0, region)
         count = int(region.sum())
@@ -286,10 +298,7 @@ class DetectDock(JobPanel):
         self.context.show_rect(x + w // 2 - side // 2, y + h // 2 - side // 2, side, side)
         self.context.highlight((x, y, w, h))  # and the canvas takes the keys
         (rx, ry), region = maskops.region_at(layers[name].data, px, py)  # this region alone
-        confidence = None
-        if self.result is not None and self.result_doc is self.doc and name in self.result.probabilities:
-            probability = self.result.probabilities[name][ry:ry + region.shape[0], rx:rx + region.shape[1]]
-            confidence = float(probability[region].mean()) / 255
+        confidence = self.region_confidence(name, region, rx, ry)
         self.stage.setText(self.tr("region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace "
                                    "rejects, period skips")
                            .replace("%1", str(index + 1)).replace("%2", str(len(regions)))
@@ -316,18 +325,14 @@ class DetectDock(JobPanel):
         if not found:
             return 0
         regions, pixels = 0, 0
-        self._deciding = True
-        try:
-            with self.doc.action(self.tr("Accept regions") if accept else self.tr("Reject regions")):
-                for name, layer, ((x0, y0), region) in found:
-                    maskops.review_pixels(self.doc, layer, x0, y0, region, accept,
-                                          self.accepted_layer(name) if accept else None)
-                    if not accept:
-                        self._remember_rejected(name, layer, x0, y0, region)
-                    regions += maskops.region_count(region)
-                    pixels += int(region.sum())
-        finally:
-            self._deciding = False
+        with self._decision(self.tr("Accept regions") if accept else self.tr("Reject regions")):
+            for name, layer, ((x0, y0), region) in found:
+                maskops.review_pixels(self.doc, layer, x0, y0, region, accept,
+                                      self.accepted_layer(name) if accept else None)
+                if not accept:
+                    self._remember_rejected(name, layer, x0, y0, region)
+                regions += maskops.region_count(region)
+                pixels += int(region.sum())
         self.context.highlight(None)
         self.stage.setText((self.tr("accepted %1 regions (%2 px)") if accept else self.tr("rejected %1 regions (%2 px)"))
                            .replace("%1", f"{regions:,}").replace("%2", f"{pixels:,}"))
@@ -343,12 +348,12 @@ class DetectDock(JobPanel):
         """Window hook: a layer's pixels changed. A proposals layer changed by anything but a
         review decision here (undo, redo) makes the walk afresh, and a region proposed again
         by undoing its rejection is no longer remembered as rejected."""
-        if self._deciding or not any(layer is mine for mine in self.proposal_layers().values()):
+        name = next((n for n, mine in self.proposal_layers().items() if mine is layer), None)
+        if self._deciding or name is None:
             return
         self._walk = None
-        for name, mine in self.proposal_layers().items():
-            if mine is layer and name in self.rejected:
-                self.rejected[name] &= layer.data < 128
+        if name in self.rejected:
+            self.rejected[name] &= layer.data < 128
 
     def accept_all_asked(self) -> int:
         """*Accept all*, after asking: every proposal becomes damage unseen, and on real walls
@@ -366,15 +371,11 @@ class DetectDock(JobPanel):
 
     def review_all(self, accept: bool) -> int:
         total = 0
-        self._deciding = True
-        try:
-            with self.doc.action(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
-                for name, layer in self.proposal_layers().items():
-                    if not accept:
-                        self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))[layer.data >= 128] = True
-                    total += maskops.review_all(self.doc, layer, accept, self.accepted_layer(name) if accept else None)
-        finally:
-            self._deciding = False
+        with self._decision(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
+            for name, layer in self.proposal_layers().items():
+                if not accept:
+                    self._remember_rejected(name, layer, 0, 0, layer.data >= 128)
+                total += maskops.review_all(self.doc, layer, accept, self.accepted_layer(name) if accept else None)
         self.context.highlight(None)
         self.refresh()
         return total
@@ -387,11 +388,12 @@ class DetectDock(JobPanel):
                          for name, probability in self.result.probabilities.items()
                          if probability[y, x] >= 13)  # ≥ 5 %
 
-    def region_confidence(self, name: str, hole: np.ndarray) -> float | None:
-        """Mean probability of class ``name`` over ``hole`` (None without a result)."""
+    def region_confidence(self, name: str, region: np.ndarray, x0: int = 0, y0: int = 0) -> float | None:
+        """Mean probability of class ``name`` over ``region``, a bool window at (x0, y0) (None
+        without a result, as in a project reopened)."""
         if self.result is None or self.result_doc is not self.doc or name not in self.result.probabilities:
             return None
-        values = self.result.probabilities[name][hole]
+        values = self.result.probabilities[name][y0:y0 + region.shape[0], x0:x0 + region.shape[1]][region]
         return float(values.mean()) / 255 if values.size else None
 
     def run(self) -> Job | None:
@@ -452,7 +454,7 @@ class DetectDock(JobPanel):
                     doc.set_layer_data(layer, data, f"Detect {name}")
                 else:
                     self.layers[name] = doc.new_mask_layer(
-                        self.tr("%1 (proposed)").replace("%1", self.class_label(name)), data,
+                        self.proposals_name(name), data,
                         color=CLASS_COLORS.get(name), proposed=True)
                 counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
         self.stage.setText(self.tr("proposed %1 — review the regions (V): left click accepts, right "
