@@ -598,8 +598,9 @@ def test_fleck_detectors_keep_flakes_smaller_than_the_networks_minimum_area(wind
     qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
 
 
-def _detect_bands(window, qtbot, monkeypatch):
-    """A document with two dark bands that a stand-in detector proposes as paint loss."""
+def _detect_bands(window, qtbot, monkeypatch, grey_band: bool = False):
+    """A document with two dark bands that a stand-in detector proposes as paint loss (and a
+    grey one it proposes at p = 0.4, when asked)."""
     from muralstudio.core.document import Document
     from muralstudio.engines import detection
 
@@ -614,6 +615,8 @@ def _detect_bands(window, qtbot, monkeypatch):
     pixels = np.full((300, 400, 3), 255, np.uint8)
     pixels[50:80, 50:350] = 40  # band A
     pixels[200:230, 50:350] = 40  # band B
+    if grey_band:
+        pixels[130:160, 50:350] = 128  # band C: p = 0.4, not dark
     window.set_document(Document.from_array(pixels, name="bands"))
     dock = window.detect_dock
     dock.threshold.setValue(0.3)
@@ -1231,6 +1234,21 @@ def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkey
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
 
 
+def test_restoring_a_weak_proposal_asks_at_the_detectors_own_threshold(window, qtbot, monkeypatch):
+    """A detector calibrated below 0.5 (flecks-vetted: 0.25) proposes regions whose probability
+    never reaches 0.5: accepting one must still be asked about before it is restored."""
+    from PySide6.QtWidgets import QMessageBox
+
+    _detect_bands(window, qtbot, monkeypatch, grey_band=True)  # proposed at threshold 0.3
+    window.view.review_clicked.emit(100.0, 145.0, True)  # accept the grey band (p = 0.4)
+    inpaint = window.inpaint_dock
+    inpaint.engine.setCurrentIndex(inpaint.engine.findData("telea"))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    assert inpaint.run() is None
+    assert "1 were proposed by the detector with low confidence" in asked[-1] and "0 are mostly dark" in asked[-1]
+
+
 def test_restoration_risks_flag_unsure_and_dark_regions():
     from muralstudio.engines.detection import restoration_risks
 
@@ -1246,6 +1264,12 @@ def test_restoration_risks_flag_unsure_and_dark_regions():
     assert sorted(r["reason"] for r in risks) == ["dark", "unsure"]
     assert next(r for r in risks if r["reason"] == "dark")["box"] == (10, 10, 20, 20)
     assert restoration_risks(image, hole & (np.arange(100) > 50)[None, :], None) == []
+    # proposed at a calibrated 0.25: a region at 0.4 throughout never reaches 0.5, yet is unsure
+    weak = np.where(hole, 102, 0).astype(np.uint8)
+    weak[10:30, 10:30] = 0
+    assert [r["reason"] for r in restoration_risks(image, hole, {"paint loss": weak})] == ["dark"]
+    risks = restoration_risks(image, hole, {"paint loss": weak}, thresholds={"paint loss": 0.25})
+    assert sorted(r["reason"] for r in risks) == ["dark", "unsure"]
 
 
 def _proposed_demo(window):

@@ -294,14 +294,17 @@ MAX_LABEL_PIXELS, MAX_READ_PIXELS = 16_000_000, 4_000_000
 
 
 def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = None,
-                      max_regions: int = 500) -> list[dict]:
+                      max_regions: int = 500, thresholds: dict | None = None) -> list[dict]:
     """Regions of ``hole`` a conservator should look at before restoring them: those the
     detector was unsure of (mean probability of its most likely damage class below
     ``UNSURE_BELOW``, where it proposed anything) and those mostly covered by dark paint (dark
     linework, hair, robes are original paint far more often than loss; thin crack-like regions
     are not asked about, cracks being dark themselves). Each risk: ``box``
     (x, y, w, h), ``reason`` ("unsure" or "dark") and ``value`` (the mean probability or the dark
-    share). ``probabilities``: the detection result's uint8 maps of this image, if any."""
+    share). ``probabilities``: the detection result's uint8 maps of this image, if any;
+    ``thresholds``: the probability at which each class was proposed (default 0.5) — a region
+    counts as proposed when it reaches it, so a detector calibrated below 0.5 (``flecks-vetted``:
+    0.25) has its weak proposals asked about too."""
     from muralstudio.core.imageio import full_scale
 
     read, _, _ = source_reader(source)
@@ -322,7 +325,8 @@ def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = Non
         region = hole[y:y + h, x:x + w] & (labels[rows[:, None], cols[None, :]] == label)
         if probabilities:
             best = max(float(p[y:y + h, x:x + w][region].mean()) / 255 for p in probabilities.values())
-            proposed = any(p[y:y + h, x:x + w][region].max() >= 128 for p in probabilities.values())
+            proposed = any(p[y:y + h, x:x + w][region].max() >= round(255 * (thresholds or {}).get(name, 0.5))
+                           for name, p in probabilities.items())
             if proposed and best < UNSURE_BELOW:
                 risks.append({"box": (x, y, w, h), "reason": "unsure", "value": best})
         inner = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)

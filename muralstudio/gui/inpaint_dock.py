@@ -239,7 +239,8 @@ class InpaintDock(JobPanel):
         dock = self.context.dock("detect_dock")  # None in a window without the Detect dock
         probabilities = (dock.result.probabilities if dock is not None and dock.result is not None
                          and dock.result_doc is self.doc else None)
-        risks = detection.restoration_risks(self.doc.source, hole, probabilities)
+        thresholds = {name: dock.class_threshold(name) for name in probabilities} if probabilities else None
+        risks = detection.restoration_risks(self.doc.source, hole, probabilities, thresholds=thresholds)
         if not risks:
             return True
         unsure = sum(r["reason"] == "unsure" for r in risks)
