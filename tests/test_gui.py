@@ -797,6 +797,13 @@ def test_review_walk_survives_undo_overlapping_classes_and_keys_after_its_button
     assert loss.area == area
     dock.update_button.click()
     assert loss.area == area
+    # ... and a rejection redone is remembered again: the next re-threshold leaves it out
+    dock.review_at(100, 215, accept=False)
+    doc.undo()
+    doc.redo()
+    assert loss.area == area - 30 * 300
+    dock.update_button.click()
+    assert loss.area == area - 30 * 300
     # a walk key while the mouse button is down ends the lasso quietly
     window.tool_actions["review"].trigger()
     viewport = view.viewport()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from muralstudio.core.messages import Text
 from muralstudio.core import maskops
 from muralstudio.core.document import MaskLayer
+from muralstudio.core.history import PixelChange
 from muralstudio.engines import detection, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
@@ -241,8 +242,8 @@ class DetectDock(JobPanel):
         with self._decision(self.tr("Accept region") if accept else self.tr("Reject region")):
             target = self.accepted_layer(name) if accept else None  # made in the same step
             (x0, y0), region = maskops.review_region(self.doc, layer, x, y, accept, target)
-        if not accept:  # re-thresholding must not bring it back
-            self._remember_rejected(name, layer, x0, y0, region)
+            if not accept:  # re-thresholding must not bring it back
+                self._remember_rejected(name, layer, x0, y0, region)
         count = int(region.sum())
         self.stage.setText((self.tr("accepted %1 px of %2") if accept else self.tr("rejected %1 px of %2"))
                            .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
@@ -340,20 +341,28 @@ class DetectDock(JobPanel):
         return regions
 
     def _remember_rejected(self, name: str, layer, x0: int, y0: int, region: np.ndarray) -> None:
-        """Re-thresholding must not bring a rejected region back."""
+        """Re-thresholding must not bring a rejected region back. Recorded in the document's
+        history within the decision's undo step, so undo forgets the rejection and redo
+        remembers it again."""
         rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
-        rejected[y0:y0 + region.shape[0], x0:x0 + region.shape[1]] |= region
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        if not rows.size:
+            return
+        # the undo step keeps only the rejected pixels' bounding box (Reject all: the whole image)
+        region = region[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        y0, x0 = y0 + int(rows[0]), x0 + int(cols[0])
+        bbox = (y0, y0 + region.shape[0], x0, x0 + region.shape[1])
+        window = rejected[bbox[0]:bbox[1], bbox[2]:bbox[3]]
+        self.doc.history.record(PixelChange(rejected, bbox, window.copy(), lambda _bbox: None))
+        window |= region
 
     def on_layer_pixels(self, layer) -> None:
         """Window hook: a layer's pixels changed. A proposals layer changed by anything but a
-        review decision here (undo, redo) makes the walk afresh, and a region proposed again
-        by undoing its rejection is no longer remembered as rejected."""
-        name = next((n for n, mine in self.proposal_layers().items() if mine is layer), None)
-        if self._deciding or name is None:
+        review decision here (undo, redo) makes the walk afresh (what was rejected follows undo
+        and redo by itself: :meth:`_remember_rejected`)."""
+        if self._deciding or not any(mine is layer for mine in self.proposal_layers().values()):
             return
         self._walk = None
-        if name in self.rejected:
-            self.rejected[name] &= layer.data < 128
 
     def accept_all_asked(self) -> int:
         """*Accept all*, after asking: every proposal becomes damage unseen, and on real walls
