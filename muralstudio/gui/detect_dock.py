@@ -39,6 +39,20 @@ CLASS_COLORS = {"craquelure": (255, 200, 0), "paint loss": (0, 200, 255)}
 ACCEPTED_COLORS = {"craquelure": (255, 50, 50), "paint loss": (235, 40, 235)}
 
 
+@contextmanager
+def busy_cursor():
+    """A wait cursor while the block runs on the window's thread (labelling the regions of a
+    photograph of hundreds of megapixels takes a second or more)."""
+    busy = QApplication.overrideCursor() is None
+    if busy:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        if busy:
+            QApplication.restoreOverrideCursor()
+
+
 class DetectDock(JobPanel):
     def __init__(self, context):
         super().__init__(context)
@@ -261,16 +275,10 @@ class DetectDock(JobPanel):
         reading order; labelled once per set of proposals (a decision only takes regions out;
         undo, redo and re-thresholding make it afresh)."""
         if self._walk is None:
-            busy = QApplication.overrideCursor() is None
-            if busy:  # a photograph of hundreds of megapixels takes seconds to label
-                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
+            with busy_cursor():
                 self._walk = sorted(((r[1] // self.STEP_BAND, r[0], r[1], name, r[4], r[5]), name, r)
                                     for name, layer in layers.items()
                                     for r in maskops.regions_in_reading_order(layer.data, self.STEP_BAND))
-            finally:
-                if busy:
-                    QApplication.restoreOverrideCursor()
         return [entry for entry in self._walk
                 if entry[1] in layers and layers[entry[1]].data[entry[2][5], entry[2][4]] >= 128]
 
@@ -367,7 +375,8 @@ class DetectDock(JobPanel):
     def accept_all_asked(self) -> int:
         """*Accept all*, after asking: every proposal becomes damage unseen, and on real walls
         most proposals are not damage (a restoration of them erases original paint)."""
-        regions = sum(maskops.region_count(layer.data >= 128) for layer in self.proposal_layers().values())
+        with busy_cursor():
+            regions = sum(maskops.region_count(layer.data >= 128) for layer in self.proposal_layers().values())
         if not regions:
             return 0
         text = self.tr("Accept all %1 proposed regions as damage without looking at each? On the real "
