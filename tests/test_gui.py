@@ -643,6 +643,32 @@ def test_user_edits_survive_rethresholding_and_never_go_into_proposals(window, q
     assert target.area == user_pixels and proposals.area == 2 * 30 * 300
 
 
+def test_report_says_what_was_detected_accepted_and_rejected(window, qtbot, monkeypatch, tmp_path):
+    """Conservation documents how damage was identified: the detector, its threshold, what it
+    proposed and what the reviewer accepted and rejected — undoable, kept in the project."""
+    from muralstudio.core.project import load_project, save_project
+    from muralstudio.ops.report import build_report
+
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    doc = window.doc
+    window.view.review_clicked.emit(100.0, 60.0, True)  # accept band A
+    window.view.review_clicked.emit(100.0, 210.0, False)  # reject band B
+    counts = doc.detections[-1]["classes"]["paint loss"]
+    assert (counts["proposed_regions"], counts["proposed_pixels"]) == (2, 2 * 30 * 300)
+    assert (counts["accepted_regions"], counts["rejected_regions"], counts["rejected_pixels"]) == (1, 1, 30 * 300)
+    assert counts["threshold"] == pytest.approx(0.3)
+    doc.undo()  # the rejection: no longer counted
+    assert doc.detections[-1]["classes"]["paint loss"]["rejected_regions"] == 0
+    doc.redo()
+    dock.update_button.click()  # the same threshold again: one detection, its counts kept
+    assert len(doc.detections) == 1 and doc.detections[-1]["classes"]["paint loss"]["accepted_regions"] == 1
+    reopened = load_project(save_project(doc, tmp_path / "bands.mural"))
+    html = build_report(reopened).html
+    assert "Damage identification" in html and dock.result.engine in html
+    assert "2 (18,000 px)" in html and "1 (9,000 px)" in html  # proposed; accepted and rejected
+    assert "龟裂" not in build_report(reopened, "zh_CN").html  # a class with nothing proposed is left out
+
+
 def test_review_accepts_and_rejects_regions_one_undo_step_each(window, qtbot, monkeypatch):
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)
     doc = window.doc

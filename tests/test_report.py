@@ -76,7 +76,7 @@ def test_pdf_report_has_every_section_and_renders(project, tmp_path, language, q
         pytest.skip(str(exc))
     assert main(["report", str(project), "--out", str(out), "--language", language]) == 0
     text = pdf_text(out)
-    for key in ("object", "overview", "damage_map", "measurements", "interventions", "elements"):
+    for key in ("object", "overview", "damage_map", "identification", "measurements", "interventions", "elements"):
         assert TEXT[language][key] in text, key
     assert "telea" in text and "莫高窟" in text
     if language == "zh_CN":

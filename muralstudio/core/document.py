@@ -194,6 +194,10 @@ def scale_from_line(length_px: float, length: float, unit: str = "cm") -> float:
     return length * factor / length_px
 
 
+#: what a reviewer does with a detector's proposed region
+REVIEW_DECISIONS = ("accepted", "rejected")
+
+
 class Document:
     """Source image + layers + history. Open one with :meth:`open` or :meth:`from_array`."""
 
@@ -212,6 +216,10 @@ class Document:
         #: the damage is drawn by core.synth (the demo), not photographed: the window then starts
         #: with the detector trained on such damage instead of the one for real walls
         self.synthetic_damage = False
+        #: the detections run on this document and what the review made of their proposals
+        #: (see :meth:`record_detection`), saved in the project: the condition report says how
+        #: the damage was found
+        self.detections: list[dict] = []
         self._source_sha256: str | None = None
         self._pyramid: Pyramid | None = None
         self._clean_index: int | None = 0
@@ -417,6 +425,47 @@ class Document:
         assign(value)
         self.history.record(CallbackChange(lambda: assign(old), lambda: assign(value)),
                             f"Set {name} of '{layer.name}'")
+
+    # detections and their review ----------------------------------------------------------
+    def _set_detections(self, entries: list[dict], action: str) -> None:
+        old = self.detections
+
+        def assign(value):
+            self.detections = value
+
+        assign(entries)
+        self.history.record(CallbackChange(lambda: assign(old), lambda: assign(entries)), action)
+
+    def record_detection(self, run: str, engine: str, weights_sha256: str | None, when: str,
+                         classes: dict[str, dict]) -> None:
+        """Record what a detection proposed: ``classes`` maps a damage class to its
+        ``threshold``, ``min_area``, ``proposed_regions`` and ``proposed_pixels``. The same
+        ``run`` again (a re-threshold) replaces its proposals and keeps its review counts.
+        Undoable, in the current action."""
+        entries = [dict(e, classes={k: dict(v) for k, v in e["classes"].items()}) for e in self.detections]
+        entry = entries[-1] if entries and entries[-1].get("run") == run else None
+        if entry is None:
+            entry = {"run": run, "classes": {}}
+            entries.append(entry)
+        entry.update(engine=engine, weights_sha256=weights_sha256, time=when)
+        for name, proposed in classes.items():
+            counts = entry["classes"].setdefault(name, {f"{d}_{u}": 0 for d in REVIEW_DECISIONS for u in ("regions", "pixels")})
+            counts.update(proposed)
+        if entries != self.detections:  # a re-threshold that changes nothing is no undo step
+            self._set_detections(entries, "Record detection")
+
+    def count_review(self, name: str, accepted: bool, regions: int, pixels: int) -> None:
+        """Count a review decision on proposals of class ``name`` against the last detection
+        (a project reopened goes on with the detection it was saved with). Undoable, in the
+        current action; nothing to count against, nothing happens."""
+        if not self.detections or not regions:
+            return
+        entries = [dict(e, classes={k: dict(v) for k, v in e["classes"].items()}) for e in self.detections]
+        counts = entries[-1]["classes"].setdefault(name, {})
+        decision = "accepted" if accepted else "rejected"
+        counts[f"{decision}_regions"] = counts.get(f"{decision}_regions", 0) + int(regions)
+        counts[f"{decision}_pixels"] = counts.get(f"{decision}_pixels", 0) + int(pixels)
+        self._set_detections(entries, "Count review")
 
     # layer factories ---------------------------------------------------------------------
     def new_mask_layer(self, name: str = "damage", data: np.ndarray | None = None,

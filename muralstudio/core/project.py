@@ -186,6 +186,7 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
         "view": dict(doc.view) if isinstance(doc.view, dict) else doc.view,
         "scale_mm_per_px": doc.user_mm_per_px,
         "properties": dict(doc.properties),
+        "detections": [dict(e) for e in doc.detections],
     }
     entries = []
     for layer in doc.layers:
@@ -290,6 +291,21 @@ def _is_colour(v) -> bool:
     return isinstance(v, list) and len(v) == 3 and all(_is_int(c) and 0 <= c <= 255 for c in v)
 
 
+def _is_detection_list(value) -> bool:
+    def text(v, optional=False):
+        return (optional and v is None) or (isinstance(v, str) and len(v) <= 1000)
+
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1e15
+
+    return isinstance(value, list) and len(value) <= 10000 and all(
+        isinstance(e, dict) and text(e.get("run")) and text(e.get("engine")) and text(e.get("time"))
+        and text(e.get("weights_sha256"), optional=True) and isinstance(e.get("classes"), dict)
+        and all(text(k) and isinstance(c, dict) and all(text(n) and number(x) for n, x in c.items())
+                for k, c in e["classes"].items())
+        for e in value)
+
+
 def validate_manifest(manifest: dict, path) -> None:
     """Every field the loader uses, checked for type and range before anything is built: a
     colour of 256 once reached the overlay painter and crashed the window."""
@@ -308,6 +324,9 @@ def validate_manifest(manifest: dict, path) -> None:
         _field(path, "properties", manifest["properties"],
                lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) and len(x) < 10000
                                                      for k, x in v.items()), "an object of texts")
+    if manifest.get("detections") is not None:
+        _field(path, "detections", manifest["detections"], _is_detection_list,
+               "a list of detection records (engine, run, time, counts per class)")
     layers = _field(path, "layers", manifest.get("layers"), lambda v: isinstance(v, list), "a list")
     for i, entry in enumerate(layers):
         where = f"layers[{i}]"
@@ -406,6 +425,7 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
             doc.view = manifest.get("view", {})
             doc.user_mm_per_px = manifest.get("scale_mm_per_px")
             doc.properties = dict(manifest.get("properties") or {})
+            doc.detections = [dict(e) for e in manifest.get("detections") or []]
     except (ProjectError, ImageIOError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, NotImplementedError,

@@ -8,6 +8,8 @@ probabilities without running the network again; what was accepted or rejected s
 from __future__ import annotations
 
 import math
+import time
+import uuid
 from contextlib import contextmanager
 
 import numpy as np
@@ -61,6 +63,7 @@ class DetectDock(JobPanel):
         self.window_size = 640  # processing tile side (Settings)
         self.result: detection.DetectionResult | None = None
         self.result_doc = None
+        self._run = ("", "")  # the detection's record in the document: (run id, time started)
         self.layers: dict[str, MaskLayer] = {}  # class → its proposals layer
         self.rejected: dict[str, np.ndarray] = {}  # class → pixels the user rejected
         self.engine = QComboBox()
@@ -258,6 +261,7 @@ class DetectDock(JobPanel):
             (x0, y0), region = maskops.review_region(self.doc, layer, x, y, accept, target)
             if not accept:  # re-thresholding must not bring it back
                 self._remember_rejected(name, layer, x0, y0, region)
+            self.doc.count_review(name, accept, 1, int(region.sum()))
         count = int(region.sum())
         self.stage.setText((self.tr("accepted %1 px of %2") if accept else self.tr("rejected %1 px of %2"))
                            .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
@@ -340,7 +344,9 @@ class DetectDock(JobPanel):
                                       self.accepted_layer(name) if accept else None)
                 if not accept:
                     self._remember_rejected(name, layer, x0, y0, region)
-                regions += maskops.region_count(region)
+                count = maskops.region_count(region)
+                self.doc.count_review(name, accept, count, int(region.sum()))
+                regions += count
                 pixels += int(region.sum())
         self.context.highlight(None)
         self.stage.setText((self.tr("accepted %1 regions (%2 px)") if accept else self.tr("rejected %1 regions (%2 px)"))
@@ -391,8 +397,10 @@ class DetectDock(JobPanel):
         total = 0
         with self._decision(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
             for name, layer in self.proposal_layers().items():
+                proposed = layer.data >= 128
                 if not accept:
-                    self._remember_rejected(name, layer, 0, 0, layer.data >= 128)
+                    self._remember_rejected(name, layer, 0, 0, proposed)
+                self.doc.count_review(name, accept, maskops.region_count(proposed), int(np.count_nonzero(proposed)))
                 total += maskops.review_all(self.doc, layer, accept, self.accepted_layer(name) if accept else None)
         self.context.highlight(None)
         self.refresh()
@@ -440,6 +448,7 @@ class DetectDock(JobPanel):
             if self.doc is doc:
                 self.result, self.result_doc, self.layers, self.rejected = result, doc, {}, {}
                 self._focus = None  # a new walk starts at the top
+                self._run = (uuid.uuid4().hex, time.strftime("%Y-%m-%d %H:%M"))
                 self.update_layers()
 
         return self.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))
@@ -451,11 +460,15 @@ class DetectDock(JobPanel):
         if self.result is None or self.result_doc is not self.doc:
             return
         doc, min_area = self.doc, self.min_area.value()
-        counts = []
+        counts, record = [], {}
         self._walk = None  # new proposals: the review walk is made afresh
         with doc.action(self.tr("Detect damage")):
             for name in self.result.probabilities:
                 mask = self.result.mask(name, self.class_threshold(name), min_area)
+                # what the detector proposes at this threshold, decided or not (the report's count)
+                record[name] = {"threshold": round(self.class_threshold(name), 4), "min_area": min_area,
+                                "proposed_regions": maskops.region_count(mask),
+                                "proposed_pixels": int(np.count_nonzero(mask))}
                 if name in self.rejected:
                     mask &= ~self.rejected[name]
                 accepted = [l for l in doc.layers_of_kind("mask")
@@ -475,6 +488,8 @@ class DetectDock(JobPanel):
                         self.proposals_name(name), data,
                         color=CLASS_COLORS.get(name), proposed=True)
                 counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
+            run, when = self._run
+            doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record)
         self.stage.setText(self.tr("proposed %1 — review the regions (V): left click accepts, right "
                                    "click rejects").replace("%1", ", ".join(counts)))
         self.refresh()

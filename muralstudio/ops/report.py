@@ -34,6 +34,11 @@ TEXT = {
         "generated": "Made with MuralStudio %1 on %2. Original pixels outside the restored regions are unchanged; every fill is a hypothesis, documented above.",
         "legend": "Legend", "hatched": "restored areas outlined", "largest_elements": "Largest elements",
         "element": "Element", "box": "Box (x, y, w, h)",
+        "identification": "Damage identification",
+        "identification_note": "A detector's proposals are not damage until a person accepts them: only accepted regions are in the damage map. Counts are regions (pixels).",
+        "threshold": "Threshold", "proposed": "Proposed", "accepted": "Accepted", "rejected": "Rejected",
+        "none_identification": "No detector was run; the damage was marked by hand.",
+        "detector": "Detector",
     },
     "zh_CN": {
         "title": "病害与修复报告", "object": "对象信息", "overview": "总览", "damage_map": "病害图",
@@ -50,10 +55,15 @@ TEXT = {
         "generated": "由 MuralStudio %1 于 %2 生成。修复区域以外的原始像素未被改动；每处填补均为推测，记录如上。",
         "legend": "图例", "hatched": "修复区域以轮廓标出", "largest_elements": "最大的要素",
         "element": "要素", "box": "范围 (x, y, 宽, 高)",
+        "identification": "病害识别",
+        "identification_note": "检测器提出的区域在人工确认前不算病害：病害图只含已确认的区域。数字为区域数（像素）。",
+        "threshold": "阈值", "proposed": "提出", "accepted": "确认", "rejected": "否决",
+        "none_identification": "未运行检测器；病害由人工标出。",
+        "detector": "检测器",
     },
 }
 CLASS_NAMES_ZH = {"background": "背景", "animal": "动物", "building": "建筑", "cloud": "云气", "people": "人物",
-                  "Buddha": "佛像", "damage": "病害"}
+                  "Buddha": "佛像", "damage": "病害", "paint loss": "颜料脱落", "craquelure": "龟裂"}
 
 
 @dataclass
@@ -119,6 +129,30 @@ def _damage_map(doc, longest: int) -> tuple[np.ndarray, list]:
     return _thumbnail(np.clip(out, 0, 255).astype(np.uint8), longest), legend
 
 
+def _identification(doc, t: dict, names) -> str:
+    """The detections run on the document, with what the reviewer accepted and rejected of
+    their proposals per class (conservation documents how damage was identified)."""
+    if not doc.detections:
+        return f"<p>{_e(t['none_identification'])}</p>"
+
+    def count(c, what):
+        return f"{c.get(what + '_regions', 0):,} ({c.get(what + '_pixels', 0):,} px)"
+
+    header = [t["detector"], t["weights"], t["time"], t["class"], t["threshold"], t["proposed"], t["accepted"],
+              t["rejected"]]
+    rows = []
+    for entry in doc.detections:
+        for name, c in entry["classes"].items():
+            if not any(c.get(k) for k in ("proposed_regions", "accepted_regions", "rejected_regions")):
+                continue  # a class this detector proposed nothing of
+            weights = (entry.get("weights_sha256") or "—")[:16]
+            rows.append([entry["engine"], weights, entry["time"], names(name), f"{c.get('threshold', 0):.2f}",
+                         count(c, "proposed"), count(c, "accepted"), count(c, "rejected")])
+    return (f"<p>{_e(t['identification_note'])}</p><table class='grid'><tr>"
+            + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows) + "</table>")
+
+
 def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
     """The report of ``doc`` (a Document) in ``language`` ("en" or "zh_CN")."""
     import time
@@ -173,6 +207,9 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
             for n, c in legend if n in areas) + "</table>")
     else:
         parts.append(f"<p>{_e(t['none_damage'])}</p>")
+    # -- how the damage was found ---------------------------------------------------------
+    section("identification")
+    parts.append(_identification(doc, t, names))
     # -- measurements ---------------------------------------------------------------------
     section("measurements")
     rows = measure_layers(doc.layers, doc.width * doc.height, scale)

@@ -50,174 +50,174 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="58" />
+        <location filename="../detect_dock.py" line="76" />
         <source>calibrated</source>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="63" />
+        <location filename="../detect_dock.py" line="81" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="71" />
+        <location filename="../detect_dock.py" line="89" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="78" />
-        <location filename="../detect_dock.py" line="438" />
+        <location filename="../detect_dock.py" line="96" />
+        <location filename="../detect_dock.py" line="465" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="79" />
+        <location filename="../detect_dock.py" line="97" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="80" />
+        <location filename="../detect_dock.py" line="98" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="81" />
+        <location filename="../detect_dock.py" line="99" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="83" />
+        <location filename="../detect_dock.py" line="101" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="84" />
+        <location filename="../detect_dock.py" line="102" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="85" />
+        <location filename="../detect_dock.py" line="103" />
         <source>◀ Previous region</source>
         <translation>◀ 上一个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="86" />
+        <location filename="../detect_dock.py" line="104" />
         <source>Next region ▶</source>
         <translation>下一个区域 ▶</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="87" />
+        <location filename="../detect_dock.py" line="105" />
         <source>Zoom to the next proposed region, top to bottom (in the Review tool: period; comma goes back; Enter accepts it, Backspace rejects it, and either goes on to the next)</source>
         <translation>缩放到下一个建议区域，自上而下（在审核工具中：句号；逗号返回；Enter 接受，Backspace 拒绝，并转到下一个）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="95" />
+        <location filename="../detect_dock.py" line="113" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="96" />
+        <location filename="../detect_dock.py" line="114" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="97" />
+        <location filename="../detect_dock.py" line="115" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="98" />
+        <location filename="../detect_dock.py" line="116" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="180" />
+        <location filename="../detect_dock.py" line="198" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="180" />
+        <location filename="../detect_dock.py" line="198" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="241" />
+        <location filename="../detect_dock.py" line="259" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="241" />
+        <location filename="../detect_dock.py" line="259" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="247" />
+        <location filename="../detect_dock.py" line="266" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="247" />
+        <location filename="../detect_dock.py" line="266" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="286" />
+        <location filename="../detect_dock.py" line="299" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="302" />
+        <location filename="../detect_dock.py" line="315" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="328" />
+        <location filename="../detect_dock.py" line="341" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="328" />
+        <location filename="../detect_dock.py" line="341" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="337" />
+        <location filename="../detect_dock.py" line="352" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="337" />
+        <location filename="../detect_dock.py" line="352" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="364" />
+        <location filename="../detect_dock.py" line="388" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="367" />
-        <location filename="../detect_dock.py" line="374" />
+        <location filename="../detect_dock.py" line="391" />
+        <location filename="../detect_dock.py" line="398" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="374" />
+        <location filename="../detect_dock.py" line="398" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="427" />
+        <location filename="../detect_dock.py" line="454" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="195" />
+        <location filename="../detect_dock.py" line="213" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="460" />
+        <location filename="../detect_dock.py" line="493" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -839,17 +839,17 @@
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="248" />
+        <location filename="../inpaint_dock.py" line="249" />
         <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
         <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="253" />
+        <location filename="../inpaint_dock.py" line="254" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="276" />
+        <location filename="../inpaint_dock.py" line="277" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
