@@ -598,17 +598,20 @@ def test_fleck_detectors_keep_flakes_smaller_than_the_networks_minimum_area(wind
     qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
 
 
-def _detect_bands(window, qtbot, monkeypatch, grey_band: bool = False):
+def _detect_bands(window, qtbot, monkeypatch, grey_band: bool = False, cracks: bool = False):
     """A document with two dark bands that a stand-in detector proposes as paint loss (and a
-    grey one it proposes at p = 0.4, when asked)."""
+    grey one it proposes at p = 0.4, when asked; with ``cracks``, a craquelure class it gives a
+    probability under every threshold)."""
     from muralstudio.core.document import Document
     from muralstudio.engines import detection
 
     class DarkDetector(detection.Detector):
-        classes = ("background", "paint loss")
+        classes = ("background", "craquelure", "paint loss") if cracks else ("background", "paint loss")
 
         def probabilities(self, tile):
             dark = 1 - tile[..., 0].astype(np.float32) / 255
+            if cracks:
+                return np.stack([0.99 - dark * 0.8, np.full(dark.shape, 0.01, np.float32), dark * 0.8])
             return np.stack([1 - dark * 0.8, dark * 0.8])
 
     monkeypatch.setattr(detection, "create", lambda name, device="cpu", **kw: DarkDetector())
@@ -667,6 +670,33 @@ def test_report_says_what_was_detected_accepted_and_rejected(window, qtbot, monk
     assert "Damage identification" in html and dock.result.engine in html
     assert "2 (18,000 px)" in html and "1 (9,000 px)" in html  # proposed; accepted and rejected
     assert "龟裂" not in build_report(reopened, "zh_CN").html  # a class with nothing proposed is left out
+
+
+def test_detecting_again_writes_into_the_same_proposals_and_keeps_rejections(window, qtbot, monkeypatch):
+    """A second detection on the same document (or in a project reopened) re-makes the
+    proposals layer it has, never a "(proposed) 2" beside it, and what the user rejected stays
+    rejected; a class with nothing proposed gets no layer, proposed or accepted."""
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch, cracks=True)
+    doc = window.doc
+    window.view.review_clicked.emit(100.0, 210.0, False)  # reject band B
+    dock.step_region(1)  # the walk frames a region
+    assert window.view.highlight is not None
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    names = [layer.name for layer in doc.layers]
+    assert names.count("paint loss (proposed)") == 1 and len(names) == len(set(names)), names
+    assert doc.layer_by_name("paint loss (proposed)") is proposals
+    assert proposals.area == 30 * 300  # band A only: band B stays rejected
+    assert window.view.highlight is None  # no frame left from the walk before
+    # a project's proposals layer named "… (proposed) 2" by an earlier version is still paint loss
+    proposals.name = "paint loss (proposed) 2"
+    assert dock.class_of(proposals) == "paint loss"
+    proposals.name = "paint loss (proposed)"
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dock.accept_all_asked()
+    assert [layer.name for layer in doc.layers if layer.kind == "mask"] == ["paint loss (proposed)", "paint loss"]
 
 
 def test_review_accepts_and_rejects_regions_one_undo_step_each(window, qtbot, monkeypatch):
@@ -1482,6 +1512,8 @@ def test_compare_views_are_labelled_and_side_by_side_refits(window, qtbot):
     qtbot.wait(50)
     visible = window.view.visible_image_rect()
     assert visible.width() >= window.doc.width - 2 and visible.height() >= window.doc.height - 2  # whole image
+    restored, original = window.view.width(), window.original_view.width()
+    assert abs(restored - original) <= 0.1 * (restored + original), (restored, original)  # half each
     window.view.viewport().grab()
     window.original_view.viewport().grab()
     assert window.view.drawn_labels == ["restored"] and window.original_view.drawn_labels == ["original"]

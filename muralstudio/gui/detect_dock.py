@@ -8,6 +8,7 @@ probabilities without running the network again; what was accepted or rejected s
 from __future__ import annotations
 
 import math
+import re
 import time
 import uuid
 from contextlib import contextmanager
@@ -214,11 +215,13 @@ class DetectDock(JobPanel):
 
     def class_of(self, layer: MaskLayer) -> str:
         """The detector class of a proposals layer, from its name (as made in this language or
-        in English); another name stands for its own class, without " (proposed)"."""
+        in English, with or without the number a second layer of the same name was given);
+        another name stands for its own class, without " (proposed)"."""
+        base = re.sub(r" \d+$", "", layer.name)
         for name in detection.DAMAGE_CLASSES[1:]:  # not background
-            if layer.name in (self.proposals_name(name), f"{name} (proposed)"):
+            if base in (self.proposals_name(name), f"{name} (proposed)"):
                 return name
-        return layer.name.removesuffix(" (proposed)")
+        return base.removesuffix(" (proposed)")
 
     def accepted_layer(self, name: str) -> MaskLayer:
         """The user mask layer that accepted regions of a class go to (made when first needed)."""
@@ -398,6 +401,8 @@ class DetectDock(JobPanel):
         with self._decision(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
             for name, layer in self.proposal_layers().items():
                 proposed = layer.data >= 128
+                if not proposed.any():  # no empty "accepted" layer for a class with nothing proposed
+                    continue
                 if not accept:
                     self._remember_rejected(name, layer, 0, 0, proposed)
                 self.doc.count_review(name, accept, maskops.region_count(proposed), int(np.count_nonzero(proposed)))
@@ -446,8 +451,14 @@ class DetectDock(JobPanel):
 
         def done(result):
             if self.doc is doc:
-                self.result, self.result_doc, self.layers, self.rejected = result, doc, {}, {}
+                # a detection again on the same document writes into its proposals layers (one
+                # per class, also those of a project reopened) and keeps what was rejected there
+                self.layers = self.proposal_layers()
+                if self.result_doc is not doc:
+                    self.rejected = {}
+                self.result, self.result_doc = result, doc
                 self._focus = None  # a new walk starts at the top
+                self.context.highlight(None)
                 self._run = (uuid.uuid4().hex, time.strftime("%Y-%m-%d %H:%M"))
                 self.update_layers()
 
@@ -477,8 +488,9 @@ class DetectDock(JobPanel):
                     mask &= layer.data < 128
                 data = mask.astype(np.uint8) * 255
                 layer = self.proposal_layers().get(name)
-                if layer is None and not self.result.probabilities[name].any():
-                    # a class this engine never proposes (flecks-vetted: cracks): no empty layer
+                if layer is None and not mask.any():
+                    # nothing proposed of this class (flecks-vetted never proposes cracks): no
+                    # empty layer until a lower threshold proposes some
                     counts.append(f"{self.class_label(name)} —")
                     continue
                 if layer is not None:

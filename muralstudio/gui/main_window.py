@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self.original_view = Canvas(self, cache_bytes=128 << 20)  # side by side: the original
         self.original_view.set_show_restorations(False)
         self.original_view.hide()
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.view)
         splitter.addWidget(self.original_view)
         self.setCentralWidget(splitter)
@@ -518,6 +518,9 @@ class MainWindow(QMainWindow):
         """off, split, difference, or side (original beside the restored, linked)."""
         was_side = self.original_view.isVisible()
         self.original_view.setVisible(mode == "side")
+        if mode == "side" and not was_side:  # half each: a hidden pane comes back with no width
+            width = self.splitter.width()
+            self.splitter.setSizes([width - width // 2, width // 2])
         self.view.set_compare(mode if mode in ("split", "difference") else "off")
         self.view.corner_label = self.tr("restored") if mode == "side" else ""
         self.original_view.corner_label = self.tr("original")
