@@ -142,6 +142,7 @@ def test_a_text_keeps_its_id_through_pickling_and_a_failed_job(qtbot):
 def test_the_window_fits_a_1280_by_720_screen(qtbot, language):
     """Status bar and dock tabs stay on screen on 1366×768 / 1280×800 laptops and 1080p at 150 %."""
     from PySide6.QtCore import QCoreApplication, QTranslator
+    from PySide6.QtWidgets import QDockWidget
 
     from muralstudio.gui.main_window import MainWindow, demo_document
 
@@ -157,6 +158,17 @@ def test_the_window_fits_a_1280_by_720_screen(qtbot, language):
         qtbot.waitExposed(window)
         hint = window.minimumSizeHint()
         assert hint.height() <= 720 - 40 and hint.width() <= 1280, hint  # 40 px: title bar
+        # the restore's buttons and Apply stay in view with the engine of the most settings
+        window.resize(1280, 680)
+        dock = window.inpaint_dock
+        holder = dock
+        while not isinstance(holder, QDockWidget):
+            holder = holder.parentWidget()
+        holder.raise_()  # its tab in front
+        dock.engine.setCurrentIndex(dock.engine.findData("patchmatch"))
+        qtbot.wait(50)
+        for button in (dock.run_button, dock.apply_button, dock.discard_button):
+            assert not button.visibleRegion().isEmpty(), button.text()
         window.doc.mark_clean()
         window.jobs.shutdown()
     finally:

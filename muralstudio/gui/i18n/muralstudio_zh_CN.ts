@@ -50,174 +50,174 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="76" />
+        <location filename="../detect_dock.py" line="77" />
         <source>calibrated</source>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="81" />
+        <location filename="../detect_dock.py" line="82" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="89" />
+        <location filename="../detect_dock.py" line="90" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="96" />
-        <location filename="../detect_dock.py" line="465" />
+        <location filename="../detect_dock.py" line="97" />
+        <location filename="../detect_dock.py" line="476" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="97" />
+        <location filename="../detect_dock.py" line="98" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="98" />
+        <location filename="../detect_dock.py" line="99" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="99" />
+        <location filename="../detect_dock.py" line="100" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="101" />
+        <location filename="../detect_dock.py" line="102" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="102" />
+        <location filename="../detect_dock.py" line="103" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="103" />
+        <location filename="../detect_dock.py" line="104" />
         <source>◀ Previous region</source>
         <translation>◀ 上一个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="104" />
+        <location filename="../detect_dock.py" line="105" />
         <source>Next region ▶</source>
         <translation>下一个区域 ▶</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="105" />
+        <location filename="../detect_dock.py" line="106" />
         <source>Zoom to the next proposed region, top to bottom (in the Review tool: period; comma goes back; Enter accepts it, Backspace rejects it, and either goes on to the next)</source>
         <translation>缩放到下一个建议区域，自上而下（在审核工具中：句号；逗号返回；Enter 接受，Backspace 拒绝，并转到下一个）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="113" />
+        <location filename="../detect_dock.py" line="114" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="114" />
+        <location filename="../detect_dock.py" line="115" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="115" />
+        <location filename="../detect_dock.py" line="116" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="116" />
+        <location filename="../detect_dock.py" line="117" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="198" />
+        <location filename="../detect_dock.py" line="199" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="198" />
+        <location filename="../detect_dock.py" line="199" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="259" />
+        <location filename="../detect_dock.py" line="262" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="259" />
+        <location filename="../detect_dock.py" line="262" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="266" />
+        <location filename="../detect_dock.py" line="269" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="266" />
+        <location filename="../detect_dock.py" line="269" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="299" />
+        <location filename="../detect_dock.py" line="302" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="315" />
+        <location filename="../detect_dock.py" line="318" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="341" />
+        <location filename="../detect_dock.py" line="344" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="341" />
+        <location filename="../detect_dock.py" line="344" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="352" />
+        <location filename="../detect_dock.py" line="355" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="352" />
+        <location filename="../detect_dock.py" line="355" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="388" />
+        <location filename="../detect_dock.py" line="391" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="391" />
-        <location filename="../detect_dock.py" line="398" />
+        <location filename="../detect_dock.py" line="394" />
+        <location filename="../detect_dock.py" line="401" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="398" />
+        <location filename="../detect_dock.py" line="401" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="454" />
+        <location filename="../detect_dock.py" line="465" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="213" />
+        <location filename="../detect_dock.py" line="214" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="493" />
+        <location filename="../detect_dock.py" line="505" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -759,97 +759,102 @@
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="63" />
+        <location filename="../inpaint_dock.py" line="65" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="64" />
+        <location filename="../inpaint_dock.py" line="66" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="65" />
+        <location filename="../inpaint_dock.py" line="68" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="71" />
+        <location filename="../inpaint_dock.py" line="74" />
         <source>Guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="72" />
+        <location filename="../inpaint_dock.py" line="75" />
         <source>Sample from</source>
         <translation>取样区域</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="84" />
+        <location filename="../inpaint_dock.py" line="80" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="128" />
+        <location filename="../inpaint_dock.py" line="89" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="135" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="129" />
+        <location filename="../inpaint_dock.py" line="136" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="130" />
+        <location filename="../inpaint_dock.py" line="137" />
         <source>Anywhere around the loss</source>
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="171" />
+        <location filename="../inpaint_dock.py" line="178" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="195" />
+        <location filename="../inpaint_dock.py" line="202" />
         <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
         <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="198" />
+        <location filename="../inpaint_dock.py" line="205" />
         <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
         <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="201" />
+        <location filename="../inpaint_dock.py" line="208" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="208" />
+        <location filename="../inpaint_dock.py" line="215" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="230" />
+        <location filename="../inpaint_dock.py" line="237" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="232" />
+        <location filename="../inpaint_dock.py" line="239" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="249" />
+        <location filename="../inpaint_dock.py" line="256" />
         <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
         <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="254" />
+        <location filename="../inpaint_dock.py" line="261" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="277" />
+        <location filename="../inpaint_dock.py" line="284" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -1288,13 +1293,13 @@
     </message>
     <message>
         <location filename="../main_window.py" line="213" />
-        <location filename="../main_window.py" line="551" />
+        <location filename="../main_window.py" line="554" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="214" />
-        <location filename="../main_window.py" line="553" />
+        <location filename="../main_window.py" line="556" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1595,7 +1600,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="354" />
-        <location filename="../main_window.py" line="706" />
+        <location filename="../main_window.py" line="709" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
@@ -1646,302 +1651,302 @@
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="522" />
+        <location filename="../main_window.py" line="525" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="523" />
+        <location filename="../main_window.py" line="526" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="550" />
+        <location filename="../main_window.py" line="553" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="552" />
+        <location filename="../main_window.py" line="555" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="573" />
+        <location filename="../main_window.py" line="576" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="579" />
+        <location filename="../main_window.py" line="582" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="611" />
+        <location filename="../main_window.py" line="614" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="623" />
+        <location filename="../main_window.py" line="626" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="624" />
+        <location filename="../main_window.py" line="627" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="634" />
+        <location filename="../main_window.py" line="637" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="634" />
+        <location filename="../main_window.py" line="637" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="635" />
+        <location filename="../main_window.py" line="638" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="635" />
+        <location filename="../main_window.py" line="638" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="636" />
+        <location filename="../main_window.py" line="639" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="636" />
+        <location filename="../main_window.py" line="639" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637" />
+        <location filename="../main_window.py" line="640" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637" />
+        <location filename="../main_window.py" line="640" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="638" />
+        <location filename="../main_window.py" line="641" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="638" />
+        <location filename="../main_window.py" line="641" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="642" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="642" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="643" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="643" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641" />
+        <location filename="../main_window.py" line="644" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641" />
+        <location filename="../main_window.py" line="644" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="642" />
+        <location filename="../main_window.py" line="645" />
         <source>Review: left / right drag</source>
         <translation>审核：左键 / 右键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="642" />
+        <location filename="../main_window.py" line="645" />
         <source>Lasso: accept / reject every proposed region in it</source>
         <translation>套索：接受 / 拒绝其中的全部建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="643" />
+        <location filename="../main_window.py" line="646" />
         <source>Review: period / comma</source>
         <translation>审核：句号 / 逗号</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="643" />
+        <location filename="../main_window.py" line="646" />
         <source>Zoom to the next / previous proposed region</source>
         <translation>缩放到下一个 / 上一个建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="647" />
         <source>Review: Enter / Backspace</source>
         <translation>审核：Enter / Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="647" />
         <source>Accept / reject the region shown, go on to the next</source>
         <translation>接受 / 拒绝当前显示的区域，并转到下一个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="648" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="648" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="650" />
+        <location filename="../main_window.py" line="653" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="652" />
+        <location filename="../main_window.py" line="655" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="652" />
+        <location filename="../main_window.py" line="655" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="686" />
+        <location filename="../main_window.py" line="689" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="693" />
+        <location filename="../main_window.py" line="696" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="694" />
+        <location filename="../main_window.py" line="697" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="717" />
+        <location filename="../main_window.py" line="720" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="744" />
+        <location filename="../main_window.py" line="747" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="771" />
+        <location filename="../main_window.py" line="774" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="781" />
+        <location filename="../main_window.py" line="784" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="782" />
+        <location filename="../main_window.py" line="785" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="793" />
-        <location filename="../main_window.py" line="799" />
+        <location filename="../main_window.py" line="796" />
+        <location filename="../main_window.py" line="802" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="795" />
+        <location filename="../main_window.py" line="798" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="805" />
+        <location filename="../main_window.py" line="808" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="814" />
-        <location filename="../main_window.py" line="852" />
-        <location filename="../main_window.py" line="878" />
+        <location filename="../main_window.py" line="817" />
+        <location filename="../main_window.py" line="855" />
+        <location filename="../main_window.py" line="881" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="816" />
-        <location filename="../main_window.py" line="854" />
-        <location filename="../main_window.py" line="880" />
+        <location filename="../main_window.py" line="819" />
+        <location filename="../main_window.py" line="857" />
+        <location filename="../main_window.py" line="883" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="834" />
+        <location filename="../main_window.py" line="837" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="841" />
+        <location filename="../main_window.py" line="844" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="862" />
+        <location filename="../main_window.py" line="865" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="906" />
+        <location filename="../main_window.py" line="909" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="914" />
+        <location filename="../main_window.py" line="917" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="915" />
+        <location filename="../main_window.py" line="918" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="930" />
+        <location filename="../main_window.py" line="933" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="950" />
+        <location filename="../main_window.py" line="953" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="951" />
+        <location filename="../main_window.py" line="954" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="976" />
+        <location filename="../main_window.py" line="979" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
