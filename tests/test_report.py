@@ -136,3 +136,26 @@ def test_scale_from_the_files_resolution(tmp_path):
     assert doc.mm_per_px == pytest.approx(25.4 / 300) and doc.scale_origin == "file"
     doc.set_scale(0.5)
     assert doc.mm_per_px == 0.5 and doc.scale_origin == "user"
+
+
+def test_small_fills_spread_over_a_wall_are_shown_enlarged_and_not_covered():
+    """Flakes of 3 px restored across a wall are invisible in the whole-box before/after: the
+    report enlarges the largest restored regions, with the outline outside the fill."""
+    from muralstudio.core.document import Document, Patch
+    from muralstudio.core.record import RestorationRecord
+
+    doc = Document.from_array(np.full((800, 1000, 3), 100, np.uint8))
+    record = RestorationRecord(engine="telea", engine_version="1", weights_sha256=None, parameters={},
+                               mask_sha256="0", mask_bbox=(0, 0, 1000, 800), mask_pixels=18)
+    red = np.zeros((3, 3, 3), np.uint8)
+    red[..., 0] = 255
+    doc.add_restoration([Patch(20, 20, red, np.ones((3, 3), bool)), Patch(950, 760, red, np.ones((3, 3), bool))],
+                        record)
+    report = build_report(doc)
+    details = report.images["intervention-1-details.png"]
+    is_red = (details[..., 0] == 255) & (details[..., 1] == 0) & (details[..., 2] == 0)
+    assert is_red.sum() >= 2 * 9 * 16  # both fills, enlarged at least 4 times each way, uncovered
+    assert "intervention-1-details.png" in report.html
+    small = Document.from_array(np.full((200, 200, 3), 100, np.uint8))  # shown whole at full size
+    small.add_restoration([Patch(20, 20, red, np.ones((3, 3), bool))], record)
+    assert "intervention-1-details.png" not in build_report(small).images

@@ -39,6 +39,7 @@ TEXT = {
         "threshold": "Threshold", "proposed": "Proposed", "accepted": "Accepted", "rejected": "Rejected",
         "none_identification": "No detector was run; the damage was marked by hand.",
         "detector": "Detector",
+        "details": "The largest restored regions enlarged (before above, after below)",
     },
     "zh_CN": {
         "title": "病害与修复报告", "object": "对象信息", "overview": "总览", "damage_map": "病害图",
@@ -60,6 +61,7 @@ TEXT = {
         "threshold": "阈值", "proposed": "提出", "accepted": "确认", "rejected": "否决",
         "none_identification": "未运行检测器；病害由人工标出。",
         "detector": "检测器",
+        "details": "最大的几处修复区域放大（上为修复前，下为修复后）",
     },
 }
 CLASS_NAMES_ZH = {"background": "背景", "animal": "动物", "building": "建筑", "cloud": "云气", "people": "人物",
@@ -237,6 +239,11 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
         name = f"intervention-{n}.png"
         images[name] = _before_after(doc, layer)
         parts.append(f"<p>{_e(t['before_after'])} ({_e(t['hatched'])})<br><img src='{name}' width='1000'></p>")
+        details = _details(doc, layer)
+        if details is not None:
+            name = f"intervention-{n}-details.png"
+            images[name] = details
+            parts.append(f"<p>{_e(t['details'])}<br><img src='{name}' width='{min(1000, details.shape[1])}'></p>")
     # -- elements -------------------------------------------------------------------------
     section("elements")
     label_layers = [l for l in doc.layers if isinstance(l, LabelLayer)]
@@ -273,29 +280,83 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
     return Report(language, body, images, sections)
 
 
-def _before_after(doc, layer, longest: int = 480) -> np.ndarray:
-    """The bounding box of a restoration's patches, before and after, restored areas outlined."""
-    import cv2
-
+def _restored_window(doc, layer, x0: int, y0: int, x1: int, y1: int):
+    """Before and after of the image window (x0, y0)–(x1, y1), and which of its pixels the
+    restoration ``layer`` fills."""
     from muralstudio.core.imageio import to_rgb8
 
+    before = to_rgb8(doc.source.read_region(x0, y0, x1 - x0, y1 - y0))
+    after = before.copy()
+    filled = np.zeros(before.shape[:2], bool)
+    for patch in layer.patches:
+        px0, py0 = max(patch.x, x0), max(patch.y, y0)
+        px1, py1 = min(patch.x + patch.mask.shape[1], x1), min(patch.y + patch.mask.shape[0], y1)
+        if px0 >= px1 or py0 >= py1:
+            continue
+        inside = (slice(py0 - patch.y, py1 - patch.y), slice(px0 - patch.x, px1 - patch.x))
+        mask = patch.mask[inside]
+        window = (slice(py0 - y0, py1 - y0), slice(px0 - x0, px1 - x0))
+        after[window][mask] = to_rgb8(patch.pixels[inside])[mask]
+        filled[window] |= mask
+    return before, after, filled
+
+
+def _outlined(after: np.ndarray, filled: np.ndarray) -> np.ndarray:
+    """``after`` with a 1-px yellow line round the filled areas, outside them: the restored
+    paint itself stays visible, however small (flakes of 3 px)."""
+    import cv2
+
+    ring = (cv2.dilate(filled.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~filled
+    out = after.copy()
+    out[ring] = (255, 220, 0)
+    return out
+
+
+def _before_after(doc, layer, longest: int = 480) -> np.ndarray:
+    """The bounding box of a restoration's patches, before and after, restored areas outlined."""
     xs = [p.x for p in layer.patches] + [p.x + p.mask.shape[1] for p in layer.patches]
     ys = [p.y for p in layer.patches] + [p.y + p.mask.shape[0] for p in layer.patches]
     pad = 16
     x0, y0 = max(0, min(xs) - pad), max(0, min(ys) - pad)
     x1, y1 = min(doc.width, max(xs) + pad), min(doc.height, max(ys) + pad)
-    before = to_rgb8(doc.source.read_region(x0, y0, x1 - x0, y1 - y0))
-    after = before.copy()
-    outline = np.zeros(before.shape[:2], np.uint8)
-    for patch in layer.patches:
-        region = (slice(patch.y - y0, patch.y - y0 + patch.mask.shape[0]),
-                  slice(patch.x - x0, patch.x - x0 + patch.mask.shape[1]))
-        after[region][patch.mask] = to_rgb8(patch.pixels)[patch.mask]
-        outline[region][patch.mask] = 1
-    edge = cv2.morphologyEx(outline, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
-    after[edge] = (255, 220, 0)
+    before, after, filled = _restored_window(doc, layer, x0, y0, x1, y1)
     gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
-    return _thumbnail(np.concatenate([before, gap, after], axis=1), longest * 2)
+    return _thumbnail(np.concatenate([before, gap, _outlined(after, filled)], axis=1), longest * 2)
+
+
+def _details(doc, layer, count: int = 4, side: int = 240) -> np.ndarray | None:
+    """The ``count`` largest restored regions enlarged, before above after, side by side — for a
+    restoration spread over a wall, whose fills are too small to see in :func:`_before_after`
+    (None when that shows them at full size)."""
+    import cv2
+
+    xs = [p.x for p in layer.patches] + [p.x + p.mask.shape[1] for p in layer.patches]
+    ys = [p.y for p in layer.patches] + [p.y + p.mask.shape[0] for p in layer.patches]
+    if max(max(xs) - min(xs), max(ys) - min(ys)) + 32 <= 480:
+        return None
+    regions = []  # (pixels, x, y, w, h) of each patch's regions, in image coordinates
+    for patch in layer.patches:
+        count_, _, stats, _ = cv2.connectedComponentsWithStats(patch.mask.astype(np.uint8), connectivity=8)
+        regions += [(int(area), patch.x + int(x), patch.y + int(y), int(w), int(h)) for x, y, w, h, area in stats[1:]]
+    columns, shown = [], []
+    for _, x, y, w, h in sorted(regions, reverse=True):
+        if len(columns) == count:
+            break
+        size = max(48, 2 * max(w, h))  # the region with as much wall again round it
+        cx, cy = x + w // 2, y + h // 2
+        if any(a <= cx < c and b <= cy < d for a, b, c, d in shown):
+            continue  # already in an enlarged window
+        wx0, wy0 = max(0, min(cx - size // 2, doc.width - size)), max(0, min(cy - size // 2, doc.height - size))
+        wx1, wy1 = min(doc.width, wx0 + size), min(doc.height, wy0 + size)
+        shown.append((wx0, wy0, wx1, wy1))
+        before, after, filled = _restored_window(doc, layer, wx0, wy0, wx1, wy1)
+        pair = [cv2.resize(image, (side, side * image.shape[0] // image.shape[1]),
+                           interpolation=cv2.INTER_NEAREST if image.shape[1] < side else cv2.INTER_AREA)
+                for image in (before, _outlined(after, filled))]
+        columns.append(np.concatenate([pair[0], np.full((6, side, 3), 255, np.uint8), pair[1]], axis=0))
+    height = max(c.shape[0] for c in columns)
+    columns = [np.pad(c, ((0, height - c.shape[0]), (0, 8), (0, 0)), constant_values=255) for c in columns]
+    return np.concatenate(columns, axis=1)
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
