@@ -889,6 +889,13 @@ def test_a_review_goes_on_in_the_project_reopened(window, qtbot, monkeypatch, tm
     doc.undo()
     assert dock.review_at(100, 215, accept=True) == 30 * 300
     assert doc.layer_by_name("paint loss").area == 2 * 30 * 300
+    # its probabilities are not kept: the slider says it waits for a detection, changing nothing
+    before = len(doc.history.undo_stack)
+    dock.sensitivity.setValue(80)
+    assert "next detection" in dock.stage.text() and len(doc.history.undo_stack) == before
+    # and the report still counts the decisions against the detection saved with the project
+    counts = doc.detections[-1]["classes"]["paint loss"]
+    assert counts["accepted_regions"] == 2 and counts["rejected_regions"] == 0
 
 
 def test_accept_all_asks_first_and_no_keeps_every_proposal(window, qtbot, monkeypatch):
@@ -1279,8 +1286,8 @@ def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkey
     inpaint.engine.setCurrentIndex(inpaint.engine.findData("telea"))
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
-    assert inpaint.run() is None and "1 are mostly dark paint" in asked[-1]
-    assert "0 were proposed by the detector with low confidence" in asked[-1]
+    assert inpaint.run() is None and "One region to restore is mostly dark paint" in asked[-1]
+    assert "low confidence" not in asked[-1]  # no sentence for a kind of risk there is none of
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     job = inpaint.run()
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
@@ -1309,7 +1316,8 @@ def test_restoring_a_weak_proposal_asks_at_the_detectors_own_threshold(window, q
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
     assert inpaint.run() is None
-    assert "1 were proposed by the detector with low confidence" in asked[-1] and "0 are mostly dark" in asked[-1]
+    assert "One region to restore was proposed by the detector with low confidence" in asked[-1]
+    assert "dark paint" not in asked[-1]
 
 
 def test_restoration_risks_flag_unsure_and_dark_regions():

@@ -93,7 +93,7 @@ class DetectDock(JobPanel):
         self._rethreshold.setSingleShot(True)
         self._rethreshold.setInterval(150)
         self._rethreshold.timeout.connect(self.update_layers)
-        self.sensitivity.valueChanged.connect(lambda _: self.result is not None and self._rethreshold.start())
+        self.sensitivity.valueChanged.connect(lambda _: self._sensitivity_moved())
         self.run_button = QPushButton(self.tr("Detect damage"))
         self.update_button = QPushButton(self.tr("Update layers"))
         self.review_button = QPushButton(self.tr("Review regions"))
@@ -187,6 +187,13 @@ class DetectDock(JobPanel):
         for button in (self.review_button, self.accept_all_button, self.reject_all_button,
                        self.previous_button, self.next_button):
             button.setEnabled(proposals and not running)
+
+    def _sensitivity_moved(self) -> None:
+        if self.result is not None and self.result_doc is self.doc:
+            self._rethreshold.start()
+        else:  # say so rather than seem to do nothing (a reopened project keeps no probabilities)
+            self.stage.setText(self.tr("The sensitivity applies to the next detection: run Detect on this "
+                                       "image to re-threshold its proposals."))
 
     def class_threshold(self, name: str) -> float:
         """The class's threshold (the detector's calibrated one, or the one typed) moved by the

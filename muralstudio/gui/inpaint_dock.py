@@ -253,11 +253,21 @@ class InpaintDock(JobPanel):
         unsure = sum(r["reason"] == "unsure" for r in risks)
         dark = sum(r["reason"] == "dark" for r in risks)
         first = risks[0]["box"]
-        text = self.tr("Of the regions to restore, %1 were proposed by the detector with low "
-                       "confidence and %2 are mostly dark paint, which is more often original "
-                       "linework, hair or robes than loss (the first at x %3, y %4). "
-                       "Restore them anyway?").replace("%1", str(unsure)).replace("%2", str(dark)) \
-            .replace("%3", str(first[0])).replace("%4", str(first[1]))
+        # one sentence per kind of risk there is, in the number it has
+        reasons = []
+        if unsure == 1:
+            reasons.append(self.tr("One region to restore was proposed by the detector with low confidence."))
+        elif unsure:
+            reasons.append(self.tr("%1 regions to restore were proposed by the detector with low confidence.")
+                           .replace("%1", str(unsure)))
+        if dark == 1:
+            reasons.append(self.tr("One region to restore is mostly dark paint, which is more often original "
+                                   "linework, hair or robes than loss."))
+        elif dark:
+            reasons.append(self.tr("%1 regions to restore are mostly dark paint, which is more often original "
+                                   "linework, hair or robes than loss.").replace("%1", str(dark)))
+        text = " ".join(reasons) + " " + self.tr("The first is at x %1, y %2. Restore anyway?") \
+            .replace("%1", str(first[0])).replace("%2", str(first[1]))
         answer = QMessageBox.question(self, self.tr("Check before restoring"), text,
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)

@@ -66,7 +66,7 @@
     </message>
     <message>
         <location filename="../detect_dock.py" line="97" />
-        <location filename="../detect_dock.py" line="476" />
+        <location filename="../detect_dock.py" line="483" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
@@ -131,93 +131,98 @@
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="199" />
+        <location filename="../detect_dock.py" line="195" />
+        <source>The sensitivity applies to the next detection: run Detect on this image to re-threshold its proposals.</source>
+        <translation>灵敏度将用于下一次检测：请对此图像运行“检测”以重新划定其建议区域。</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="206" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="199" />
+        <location filename="../detect_dock.py" line="206" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="262" />
+        <location filename="../detect_dock.py" line="269" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="262" />
+        <location filename="../detect_dock.py" line="269" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="269" />
+        <location filename="../detect_dock.py" line="276" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="269" />
+        <location filename="../detect_dock.py" line="276" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="302" />
+        <location filename="../detect_dock.py" line="309" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="318" />
+        <location filename="../detect_dock.py" line="325" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="344" />
+        <location filename="../detect_dock.py" line="351" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="344" />
+        <location filename="../detect_dock.py" line="351" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="355" />
+        <location filename="../detect_dock.py" line="362" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="355" />
+        <location filename="../detect_dock.py" line="362" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="391" />
+        <location filename="../detect_dock.py" line="398" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="394" />
         <location filename="../detect_dock.py" line="401" />
+        <location filename="../detect_dock.py" line="408" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="401" />
+        <location filename="../detect_dock.py" line="408" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="465" />
+        <location filename="../detect_dock.py" line="472" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="214" />
+        <location filename="../detect_dock.py" line="221" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="505" />
+        <location filename="../detect_dock.py" line="512" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -844,17 +849,37 @@
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="256" />
-        <source>Of the regions to restore, %1 were proposed by the detector with low confidence and %2 are mostly dark paint, which is more often original linework, hair or robes than loss (the first at x %3, y %4). Restore them anyway?</source>
-        <translation>待修复区域中，有 %1 个是检测器低置信度提出的，%2 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落（第一个位于 x %3，y %4）。仍要修复吗？</translation>
+        <location filename="../inpaint_dock.py" line="259" />
+        <source>One region to restore was proposed by the detector with low confidence.</source>
+        <translation>待修复区域中有 1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
         <location filename="../inpaint_dock.py" line="261" />
+        <source>%1 regions to restore were proposed by the detector with low confidence.</source>
+        <translation>待修复区域中有 %1 个是检测器以低置信度提出的。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="264" />
+        <source>One region to restore is mostly dark paint, which is more often original linework, hair or robes than loss.</source>
+        <translation>待修复区域中有 1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="267" />
+        <source>%1 regions to restore are mostly dark paint, which is more often original linework, hair or robes than loss.</source>
+        <translation>待修复区域中有 %1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="269" />
+        <source>The first is at x %1, y %2. Restore anyway?</source>
+        <translation>第一个位于 x %1，y %2。仍要修复吗？</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="271" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="284" />
+        <location filename="../inpaint_dock.py" line="294" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
