@@ -185,3 +185,23 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert code == 2 and "No space left on device" in err and "Traceback" not in err
     assert "out.tif" in err and not list(tmp_path.glob(".*.tmp")) and not (tmp_path / "out.tif").exists()
+
+
+def test_inpaint_warns_when_the_mask_covers_dark_paint(tmp_path, capsys):
+    """A detector's mask restored unreviewed from a script: the window would have asked; the
+    command restores, then says which regions are mostly dark paint (original linework, hair
+    and robes far more often than loss)."""
+    from PIL import Image
+
+    pixels = np.full((120, 160, 3), 225, np.uint8)
+    pixels[20:50, 20:60] = 25  # a black robe
+    mask = np.zeros((120, 160), np.uint8)
+    mask[25:45, 25:55] = 255  # over the robe
+    mask[80:90, 100:120] = 255  # over pale plaster: no warning for this one
+    Image.fromarray(pixels).save(tmp_path / "wall.png")
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    code = cli.main(["inpaint", str(tmp_path / "wall.png"), "--mask", str(tmp_path / "mask.png"),
+                     "--out", str(tmp_path / "out.png"), "--engine", "telea"])
+    err = capsys.readouterr().err
+    assert code == 0 and (tmp_path / "out.png").exists()
+    assert "warning: 1 restored region(s) of" in err and "mask.png" in err and "x 25, y 25" in err

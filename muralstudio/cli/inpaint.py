@@ -14,7 +14,9 @@ HELP = "restore the masked damage of an image"
 
 def add_arguments(parser) -> None:
     parser.add_argument("image", type=Path)
-    parser.add_argument("--mask", type=Path, required=True, help="mask image, nonzero = damaged")
+    parser.add_argument("--mask", type=Path, required=True,
+                        help="mask image, nonzero = damaged (a `detect` mask is unreviewed proposals: "
+                             "review them in the window first)")
     parser.add_argument("--out", type=Path, required=True, help="output .tif, .png or .jpg")
     parser.add_argument("--engine", help="inpainting engine (default: fourier when its weights are "
                          "installed, else telea)")
@@ -54,4 +56,9 @@ def run(args) -> int:
     print(file=sys.stderr)
     print(f"restored {result.regions} region(s), {result.pixels:,} pixels, with "
           f"{name} in {result.seconds:.1f} s -> {result.out}")
+    dark = [risk["box"] for risk in result.risks if risk["reason"] == "dark"]
+    if dark:
+        print(f"warning: {len(dark)} restored region(s) of {args.mask} are mostly dark paint, more often "
+              f"original linework, hair or robes than loss (the first at x {dark[0][0]}, y {dark[0][1]}); "
+              f"check them — a detector's mask is proposals, not reviewed damage", file=sys.stderr)
     return 0

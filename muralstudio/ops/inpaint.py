@@ -37,6 +37,9 @@ class InpaintFileResult:
     pixels: int
     seconds: float
     record_json: str
+    #: restored regions a conservator should look at (mostly dark paint: more often original
+    #: linework, hair or robes than loss), as :func:`engines.detection.restoration_risks` gives them
+    risks: list = field(default_factory=list)
 
 
 def _read_map(path: Path, shape, what: str, max_pixels) -> np.ndarray:
@@ -72,6 +75,9 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
         raise ValueError(f"mask {request.mask} is empty: nothing to restore")
     hints = {name: _read_map(path, shape, name.replace("_", " "), request.max_pixels) > 0
              for name, path in (("guide", request.guide), ("sample_area", request.sample_area)) if path}
+    from muralstudio.engines.detection import restoration_risks
+
+    risks = restoration_risks(source, mask > 0)  # told after the run: a script is not asked
     sha = file_sha256(source.path, cancelled=cancelled)
     result = inpainting.inpaint(source, mask, options, progress=progress, cancelled=cancelled,
                                 engine=engine, source_sha256=sha, hints=hints)
@@ -87,4 +93,4 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
 
         write_sidecar(request.out, packet)
     return InpaintFileResult(Path(request.out), len(result.patches), result.record.mask_pixels,
-                             result.seconds, record)
+                             result.seconds, record, risks)
