@@ -1729,3 +1729,25 @@ def test_snap_to_line_puts_a_rough_brush_stroke_on_the_crack_as_one_undo_step(wi
     assert len(window.doc.history.undo_stack) == steps + 1
     window.doc.undo()
     assert not (layer.data >= 128).any()
+
+
+def test_exports_start_beside_the_saved_project_not_in_the_photographs_archive(window, tmp_path):
+    """The photographs often sit in a read-only archive: once the work is saved as a project,
+    export and report dialogs start in the project's folder."""
+    from PIL import Image
+
+    from muralstudio.core import project
+    from muralstudio.core.document import Document
+    from muralstudio.gui.documentation import suggested_path
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "work").mkdir()
+    Image.fromarray(np.full((40, 60, 3), 200, np.uint8)).save(tmp_path / "archive" / "wall.png")
+    doc = Document.open(tmp_path / "archive" / "wall.png")
+    window.set_document(doc)
+    assert suggested_path(doc, "-report.pdf") == str(tmp_path / "archive" / "wall-report.pdf")
+    project.save_project(doc, tmp_path / "work" / "wall.mural")
+    assert suggested_path(doc, "-report.pdf") == str(tmp_path / "work" / "wall-report.pdf")
+    dialog = ExportDialog(doc, window)
+    assert Path(dialog.path.text()).parent == tmp_path / "work"

@@ -5,6 +5,7 @@ export (PDF or HTML, in the window's language)."""
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -30,10 +31,22 @@ from muralstudio.core.document import PROPERTY_FIELDS, scale_from_line
 from muralstudio.gui.messages import translate_message
 
 
+def export_folder(doc) -> Path:
+    """Where exports of ``doc`` go by default: beside its project once saved (the user's working
+    folder), else beside the source photograph when that folder is writable (an archive's often
+    is not), else the home folder."""
+    if doc.project_path is not None:
+        return Path(doc.project_path).parent
+    if doc.source.path is not None and os.access(doc.source.path.parent, os.W_OK):
+        return doc.source.path.parent
+    return Path.home()
+
+
 def suggested_path(doc, ending: str) -> str:
-    """Where a save dialog starts: beside the source file, named after it (``STEM-report.pdf``)."""
-    stem = doc.source.path.with_suffix("") if doc.source.path else Path.home() / "mural"
-    return f"{stem}{ending}"
+    """Where a save dialog starts: :func:`export_folder`, named after the source
+    (``STEM-report.pdf``)."""
+    stem = doc.source.path.stem if doc.source.path else Path(doc.project_path).stem if doc.project_path else "mural"
+    return str(export_folder(doc) / f"{stem}{ending}")
 
 
 class PropertiesDialog(QDialog):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from muralstudio.core import export
 from muralstudio.core.document import Document, LabelLayer, MaskLayer
+from muralstudio.gui.documentation import export_folder
 
 
 class ExportDialog(QDialog):
@@ -138,7 +139,7 @@ class ExportDialog(QDialog):
         self.compression.setEnabled(self.format.currentData() == "tiff")
         self._update_notes()
         text = self.path.text().strip()
-        folder = self.doc.source.path.parent if self.doc.source.path else Path.home()
+        folder = export_folder(self.doc)
         if not text or Path(text).stem == self._last_default:
             text = str((Path(text).parent if text else folder) / self._default_stem())
         self._last_default = self._default_stem()
