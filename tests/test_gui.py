@@ -1400,9 +1400,14 @@ def test_a_hidden_mask_is_not_called_empty_and_proposals_show_through_masks(wind
     data = np.zeros((20, 20), np.uint8)
     data[5:15, 5:15] = 255
     rgba = item._rgba(data, item.outlined)
-    assert rgba[10, 10, 3] == 0 and rgba[5, 10, 3] > 0  # inside clear, edge drawn
+    # the fill shows whole (its edge pixels too), a line drawn just outside it
+    assert rgba[5:15, 5:15, 3].max() == 0 and rgba[4, 10, 3] > 0 and rgba[10, 15, 3] > 0
     window.inpaint_dock.apply()
-    assert not view.mask_outlines  # applied: masks filled again
+    assert not view.mask_outlines and not item.outlined  # applied: masks filled again
+    window.tool_actions["review"].trigger()  # reviewing: the pixels under a detection are judged
+    assert item.outlined
+    window.tool_actions["navigate"].trigger()
+    assert not item.outlined
     errors = []
     monkeypatch.setattr(window, "show_error", errors.append)
     for mask in doc.layers_of_kind("mask"):

@@ -154,23 +154,25 @@ class MaskTilesItem(_TiledItem):
             self.lut = None
 
     def _rgba(self, data: np.ndarray, outline: bool = False) -> np.ndarray:
-        """Colour overlay of a tile; ``outline`` draws only the mask's edge (so a restoration
-        proposal under the mask stays visible)."""
+        """Colour overlay of a tile; ``outline`` draws only a line just outside the mask, so
+        what it covers stays visible — a restoration proposal under the mask, or the pixels of a
+        3-px flake a reviewer must judge."""
         if self.lut is not None:
             return self.lut[data]
         rgba = np.zeros(data.shape + (4,), np.uint8)
         rgba[..., :3] = self.layer.color
         if outline:
             inside = (data >= 128).astype(np.uint8)
-            edge = cv2.morphologyEx(inside, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) & inside
-            rgba[..., 3] = edge * 230
+            ring = cv2.dilate(inside, np.ones((3, 3), np.uint8)) & (1 - inside)
+            rgba[..., 3] = ring * 230
         else:
             rgba[..., 3] = (data.astype(np.uint16) * 150 // 255).astype(np.uint8)
         return rgba
 
     @property
     def outlined(self) -> bool:
-        return self.lut is None and self.canvas.mask_outlines
+        # while reviewing, detections are judged by the pixels under them
+        return self.lut is None and (self.canvas.mask_outlines or self.canvas.tool == "review")
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         doc = self.canvas.doc
@@ -535,7 +537,11 @@ class Canvas(QGraphicsView):
 
     # tools -----------------------------------------------------------------------------------
     def set_tool(self, tool: str) -> None:
+        outlines_changed = (tool == "review") != (self.tool == "review")
         self.tool = tool
+        if outlines_changed:  # masks are outlined while reviewing
+            for item in self.mask_items.values():
+                item.update()
         self.polygon = []
         self._review_press = None  # a tool change (a walk key while the button is down) ends a lasso
         if tool != "review":  # the frame of the region under review goes with the tool
