@@ -1518,6 +1518,7 @@ def test_compare_views_are_labelled_and_side_by_side_refits(window, qtbot):
     window.compare_actions["split"].trigger()
     window.view.viewport().grab()
     assert window.view.drawn_labels == ["restored", "original"]
+    assert not window.view.show_masks  # comparing: no mask overlay over either half
     window.view.zoom_in()
     window.view.zoom_in()
     window.compare_actions["side"].trigger()
@@ -1530,9 +1531,10 @@ def test_compare_views_are_labelled_and_side_by_side_refits(window, qtbot):
     window.view.viewport().grab()
     window.original_view.viewport().grab()
     assert window.view.drawn_labels == ["restored"] and window.original_view.drawn_labels == ["original"]
+    assert not window.view.show_masks and not window.original_view.show_masks
     window.compare_actions["off"].trigger()
     window.view.viewport().grab()
-    assert window.view.drawn_labels == []
+    assert window.view.drawn_labels == [] and window.view.show_masks
 
 
 def test_closing_during_a_step_that_does_not_poll_waits_instead_of_aborting(window, qtbot):

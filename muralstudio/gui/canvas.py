@@ -175,6 +175,8 @@ class MaskTilesItem(_TiledItem):
         return self.lut is None and (self.canvas.mask_outlines or self.canvas.tool == "review")
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        if not self.canvas.show_masks:  # comparing before and after: the image alone
+            return
         doc = self.canvas.doc
         scale = self._scale(painter)
         level = doc.pyramid().best_level(scale)
@@ -325,6 +327,7 @@ class Canvas(QGraphicsView):
         self.compare = "off"  # off, split, difference
         self.show_restorations = True
         self.mask_outlines = False  # masks drawn as outlines while a proposal is shown
+        self.show_masks = True  # mask and label overlays drawn (not while comparing)
         self.corner_label = ""  # side by side: which view is which
         self.drawn_labels: list[str] = []
         self.split_fraction = 0.5
@@ -522,6 +525,7 @@ class Canvas(QGraphicsView):
         if mode not in ("off", "split", "difference"):
             raise ValueError(f"unknown compare mode {mode!r}")
         self.compare = mode
+        self.show_masks = mode == "off"
         self.viewport().update()
 
     def set_show_restorations(self, show: bool) -> None:

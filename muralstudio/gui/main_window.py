@@ -522,6 +522,8 @@ class MainWindow(QMainWindow):
             width = self.splitter.width()
             self.splitter.setSizes([width - width // 2, width // 2])
         self.view.set_compare(mode if mode in ("split", "difference") else "off")
+        self.view.show_masks = mode == "off"  # side by side too: the images alone
+        self.original_view.show_masks = False
         self.view.corner_label = self.tr("restored") if mode == "side" else ""
         self.original_view.corner_label = self.tr("original")
         if mode == "side" or was_side:  # the view's width changed: fit the image again
