@@ -1758,3 +1758,84 @@ def test_exports_start_beside_the_saved_project_not_in_the_photographs_archive(w
     assert suggested_path(doc, "-report.pdf") == str(tmp_path / "work" / "wall-report.pdf")
     dialog = ExportDialog(doc, window)
     assert Path(dialog.path.text()).parent == tmp_path / "work"
+
+
+def test_rejections_are_kept_in_the_project_and_belong_to_their_document(window, qtbot, monkeypatch, tmp_path):
+    """What a reviewer rejected is not proposed again by a detection in the project reopened,
+    and another document's review neither sees nor breaks it."""
+    from muralstudio.core.document import Document
+    from muralstudio.core.project import load_project, save_project
+
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    window.view.review_clicked.emit(100.0, 210.0, False)  # reject band B
+    path = save_project(window.doc, tmp_path / "bands.mural")
+    other = Document.from_array(np.full((800, 900, 3), 255, np.uint8), name="other")
+    layer = other.new_mask_layer("paint loss (proposed)", proposed=True)
+    layer.data[600:620, 700:720] = 255
+    window.set_document(other)  # a larger image: its rejection is its own
+    assert dock.review_at(710, 610, accept=False) == 400 and other.rejected["paint loss"].sum() == 400
+    window.set_document(load_project(path))
+    assert window.doc.rejected["paint loss"].sum() == 30 * 300
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    assert window.doc.layer_by_name("paint loss (proposed)").area == 30 * 300  # band A only
+
+
+def test_a_second_proposals_layer_of_a_class_stays_reviewable(window):
+    """An earlier version's re-detection left "paint loss (proposed) 2" in projects: both layers
+    are reviewed, and what is accepted of either goes to the one "paint loss" layer."""
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((300, 400, 3), 200, np.uint8), name="old")
+    first = doc.new_mask_layer("paint loss (proposed)", proposed=True)
+    first.data[50:60, 50:60] = 255
+    second = doc.new_mask_layer("paint loss (proposed) 2", proposed=True)
+    second.data[200:210, 200:210] = 255
+    window.set_document(doc)
+    dock = window.detect_dock
+    assert dock.review_at(55, 55, accept=True) == 100
+    assert dock.review_at(205, 205, accept=True) == 100
+    accepted = [l for l in doc.layers if l.kind == "mask" and not l.proposed]
+    assert [l.name for l in accepted] == ["paint loss"] and accepted[0].area == 200
+
+
+def test_review_outlines_cross_tiles_and_are_repainted_on_undo(window, qtbot, monkeypatch):
+    """The line drawn just outside a proposal lies in the next tile for a flake at a tile's edge,
+    and outside the changed pixels when an undo brings a region back."""
+    from PySide6.QtCore import QEvent, QObject, QPointF
+
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((256, 600, 3), 128, np.uint8), name="tiles")
+    layer = doc.new_mask_layer("paint loss (proposed)", proposed=True)
+    layer.data[100:104, 252:256] = 255  # a flake touching the right edge of tile 0
+    window.set_document(doc)
+    show(window, qtbot, centre=(256, 100))
+    window.tool_actions["review"].trigger()
+    window.view.viewport().grab()
+    right = window.view.cache.get(("mask", layer.uid, 0, 1, 0, True))
+    assert right is not None and not right.isNull()  # tile 1 holds the line right of the flake
+
+    class Painted(QObject):
+        regions = []
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                self.regions.append(event.region())
+            return False
+
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    view = window.view
+    view.set_zoom(8.0)
+    view.centerOn(50, 65)
+    window.tool_actions["review"].trigger()
+    qtbot.wait(50)
+    dock.review_at(100, 60, accept=False)  # reject band A (x 50–349)
+    qtbot.wait(50)
+    painted = Painted()
+    view.viewport().installEventFilter(painted)
+    window.doc.undo()  # band A proposed again: its line at x = 49 must be drawn
+    qtbot.wait(100)
+    view.viewport().removeEventFilter(painted)
+    ring = view.mapFromScene(QPointF(49.5, 65.5))
+    assert any(region.contains(ring) for region in painted.regions)

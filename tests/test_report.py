@@ -159,3 +159,27 @@ def test_small_fills_spread_over_a_wall_are_shown_enlarged_and_not_covered():
     small = Document.from_array(np.full((200, 200, 3), 100, np.uint8))  # shown whole at full size
     small.add_restoration([Patch(20, 20, red, np.ones((3, 3), bool))], record)
     assert "intervention-1-details.png" not in build_report(small).images
+
+
+def test_details_of_odd_images_do_not_fail():
+    """A thin strip, a greyscale 16-bit image, patches with nothing filled: a report, no error."""
+    from muralstudio.core.document import Document, Patch
+    from muralstudio.core.record import RestorationRecord
+
+    record = RestorationRecord(engine="telea", engine_version="1", weights_sha256=None, parameters={},
+                               mask_sha256="0", mask_bbox=(0, 0, 1, 1), mask_pixels=1)
+    red = np.zeros((1, 1500, 3), np.uint8)
+    red[..., 0] = 255
+    strip = Document.from_array(np.full((6, 2000, 3), 90, np.uint8))
+    strip.add_restoration([Patch(0, 2, red, np.ones((1, 1500), bool)), Patch(1990, 2, red[:, :5], np.ones((1, 5), bool))],
+                          record)
+    assert "intervention-1-details.png" in build_report(strip).images
+    grey = Document.from_array(np.full((800, 1000), 30000, np.uint16))
+    patch = np.full((3, 3), 60000, np.uint16)
+    grey.add_restoration([Patch(0, 0, patch, np.ones((3, 3), bool)), Patch(997, 797, patch, np.ones((3, 3), bool))],
+                         record)
+    assert build_report(grey).images["intervention-1-details.png"].ndim == 3
+    empty = Document.from_array(np.full((800, 1000, 3), 90, np.uint8))
+    empty.add_restoration([Patch(0, 0, red[:, :3], np.zeros((1, 3), bool)), Patch(900, 700, red[:, :3], np.zeros((1, 3), bool))],
+                          record)
+    assert "intervention-1-details.png" not in build_report(empty).images

@@ -220,6 +220,9 @@ class Document:
         #: (see :meth:`record_detection`), saved in the project: the condition report says how
         #: the damage was found
         self.detections: list[dict] = []
+        #: per detector class, the pixels a reviewer rejected (bool, image size; made at the first
+        #: rejection): no later threshold or detection proposes them again. Saved in the project
+        self.rejected: dict[str, np.ndarray] = {}
         self._source_sha256: str | None = None
         self._pyramid: Pyramid | None = None
         self._clean_index: int | None = 0
@@ -453,6 +456,22 @@ class Document:
             counts.update(proposed)
         if entries != self.detections:  # a re-threshold that changes nothing is no undo step
             self._set_detections(entries, "Record detection")
+
+    def reject_pixels(self, name: str, x0: int, y0: int, region: np.ndarray) -> None:
+        """Remember ``region`` (a bool window at (x0, y0)) as rejected for class ``name``:
+        undoable, in the current action (only the rejected pixels' bounding box is kept)."""
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        if not rows.size:
+            return
+        region = region[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        y0, x0 = y0 + int(rows[0]), x0 + int(cols[0])
+        rejected = self.rejected.get(name)
+        if rejected is None:
+            rejected = self.rejected[name] = np.zeros((self.height, self.width), bool)
+        bbox = (y0, y0 + region.shape[0], x0, x0 + region.shape[1])
+        window = rejected[bbox[0]:bbox[1], bbox[2]:bbox[3]]
+        self.history.record(PixelChange(rejected, bbox, window.copy(), lambda _bbox: None), "Reject")
+        window |= region
 
     def count_review(self, name: str, accepted: bool, regions: int, pixels: int) -> None:
         """Count a review decision on proposals of class ``name`` against the last detection

@@ -187,6 +187,8 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
         "scale_mm_per_px": doc.user_mm_per_px,
         "properties": dict(doc.properties),
         "detections": [dict(e) for e in doc.detections],
+        # rejected detector proposals, per class (named by position: class names are free text)
+        "rejected": [{"class": name, "entry": f"rejected/{i}.png"} for i, name in enumerate(doc.rejected)],
     }
     entries = []
     for layer in doc.layers:
@@ -196,6 +198,8 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
             for i, patch in enumerate(layer.patches):  # patches are never edited in place
                 entries.append((f"layers/{layer.uid}-{i}-pixels.tif", "tiff", patch.pixels))
                 entries.append((f"layers/{layer.uid}-{i}-mask.png", "png", patch.mask.astype(np.uint8) * 255))
+    for i, rejected in enumerate(doc.rejected.values()):
+        entries.append((f"rejected/{i}.png", "png", rejected.astype(np.uint8) * 255))
     undo = doc.history.undo_stack
     return ProjectSnapshot(manifest, entries, doc.source_sha256,
                            doc.source.full if embed else None, len(undo), undo[-1] if undo else None)
@@ -327,6 +331,11 @@ def validate_manifest(manifest: dict, path) -> None:
     if manifest.get("detections") is not None:
         _field(path, "detections", manifest["detections"], _is_detection_list,
                "a list of detection records (engine, run, time, counts per class)")
+    if manifest.get("rejected") is not None:
+        _field(path, "rejected", manifest["rejected"],
+               lambda v: isinstance(v, list) and len(v) <= 100 and all(
+                   isinstance(r, dict) and isinstance(r.get("class"), str) and 0 < len(r["class"]) <= 1000
+                   for r in v), "a list of rejected regions per class")
     layers = _field(path, "layers", manifest.get("layers"), lambda v: isinstance(v, list), "a list")
     for i, entry in enumerate(layers):
         where = f"layers[{i}]"
@@ -426,6 +435,12 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
             doc.user_mm_per_px = manifest.get("scale_mm_per_px")
             doc.properties = dict(manifest.get("properties") or {})
             doc.detections = [dict(e) for e in manifest.get("detections") or []]
+            for i, item in enumerate(manifest.get("rejected") or []):
+                rejected = _png_array(_read_entry(zf, f"rejected/{i}.png")) > 0
+                if rejected.shape != (doc.height, doc.width):
+                    raise ValueError(f"rejected regions of '{item['class']}' have size {rejected.shape[::-1]}, "
+                                     f"not {doc.width}×{doc.height}")
+                doc.rejected[item["class"]] = rejected
     except (ProjectError, ImageIOError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, NotImplementedError,

@@ -186,11 +186,17 @@ class MaskTilesItem(_TiledItem):
             image = self.canvas.cache.get(key)
             if image is None:
                 s = 2 ** level
-                data = self.layer.data[y * s:(y + h) * s:s, x * s:(x + w) * s:s]
+                if self.outlined:  # with a pixel of the tiles around: the line outside a flake at the edge
+                    top, left = min(y, 1), min(x, 1)
+                    data = self.layer.data[(y - top) * s:(y + h + 1) * s:s, (x - left) * s:(x + w + 1) * s:s]
+                else:
+                    top = left = 0
+                    data = self.layer.data[y * s:(y + h) * s:s, x * s:(x + w) * s:s]
                 if not data.any():
                     image = QImage()  # empty tile: cached as null, drawn as nothing
                 else:
-                    image = qimage2ndarray.array2qimage(self._rgba(data, self.outlined), normalize=False)
+                    rgba = self._rgba(data, self.outlined)[top:top + h, left:left + w]
+                    image = qimage2ndarray.array2qimage(np.ascontiguousarray(rgba), normalize=False)
                 self.canvas.cache.put(key, image)
             if not image.isNull():
                 s = 2 ** level
@@ -394,8 +400,11 @@ class Canvas(QGraphicsView):
             item.update()
 
     def layer_pixels_changed(self, layer, bbox) -> None:
-        """Forget the overlay tiles a stroke touched and repaint just that rectangle."""
+        """Forget the overlay tiles a stroke touched and repaint just that rectangle (one image
+        pixel wider all round: an outlined mask draws its line outside the changed pixels,
+        maybe in the next tile)."""
         y0, y1, x0, x1 = bbox
+        y0, x0, y1, x1 = y0 - 1, x0 - 1, y1 + 1, x1 + 1
 
         def touched(key) -> bool:
             if key[0] != "mask" or key[1] != layer.uid:

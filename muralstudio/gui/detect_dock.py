@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from muralstudio.core.messages import Text
 from muralstudio.core import maskops
 from muralstudio.core.document import MaskLayer
-from muralstudio.core.history import PixelChange
 from muralstudio.engines import detection, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
@@ -66,7 +65,6 @@ class DetectDock(JobPanel):
         self.result_doc = None
         self._run = ("", "")  # the detection's record in the document: (run id, time started)
         self.layers: dict[str, MaskLayer] = {}  # class → its proposals layer
-        self.rejected: dict[str, np.ndarray] = {}  # class → pixels the user rejected
         self.engine = QComboBox()
         for name in registry.available("detector"):
             self.engine.addItem(name, name)
@@ -214,7 +212,14 @@ class DetectDock(JobPanel):
         if self.result_doc is self.doc:
             return {name: layer for name, layer in self.layers.items()
                     if any(existing is layer for existing in self.doc.layers)}
-        return {self.class_of(layer): layer for layer in self.doc.layers_of_kind("mask") if layer.proposed}
+        found = {}
+        for layer in self.doc.layers_of_kind("mask"):
+            if layer.proposed:
+                name = self.class_of(layer)
+                # a second proposals layer of a class (an earlier version's re-detection made
+                # "… (proposed) 2") stays reviewable under its own name; its decisions go to the class
+                found[name if name not in found else layer.name] = layer
+        return found
 
     def proposals_name(self, name: str) -> str:
         """The name of a class's proposals layer (translated)."""
@@ -267,11 +272,9 @@ class DetectDock(JobPanel):
     def _review_region(self, name: str, layer: MaskLayer, x: int, y: int, accept: bool) -> int:
         """Accept or reject the region of the class ``name`` holding (x, y): one undo step."""
         with self._decision(self.tr("Accept region") if accept else self.tr("Reject region")):
-            target = self.accepted_layer(name) if accept else None  # made in the same step
+            target = self.accepted_layer(self.class_of(layer)) if accept else None  # made in the same step
             (x0, y0), region = maskops.review_region(self.doc, layer, x, y, accept, target)
-            if not accept:  # re-thresholding must not bring it back
-                self._remember_rejected(name, layer, x0, y0, region)
-            self.doc.count_review(name, accept, 1, int(region.sum()))
+            self._record_decision(layer, x0, y0, region, accept, regions=1)
         count = int(region.sum())
         self.stage.setText((self.tr("accepted %1 px of %2") if accept else self.tr("rejected %1 px of %2"))
                            .replace("%1", f"{count:,}").replace("%2", self.class_label(name)))
@@ -351,11 +354,9 @@ class DetectDock(JobPanel):
         with self._decision(self.tr("Accept regions") if accept else self.tr("Reject regions")):
             for name, layer, ((x0, y0), region) in found:
                 maskops.review_pixels(self.doc, layer, x0, y0, region, accept,
-                                      self.accepted_layer(name) if accept else None)
-                if not accept:
-                    self._remember_rejected(name, layer, x0, y0, region)
+                                      self.accepted_layer(self.class_of(layer)) if accept else None)
                 count = maskops.region_count(region)
-                self.doc.count_review(name, accept, count, int(region.sum()))
+                self._record_decision(layer, x0, y0, region, accept, regions=count)
                 regions += count
                 pixels += int(region.sum())
         self.context.highlight(None)
@@ -364,26 +365,22 @@ class DetectDock(JobPanel):
         self.refresh()
         return regions
 
-    def _remember_rejected(self, name: str, layer, x0: int, y0: int, region: np.ndarray) -> None:
-        """Re-thresholding must not bring a rejected region back. Recorded in the document's
-        history within the decision's undo step, so undo forgets the rejection and redo
-        remembers it again."""
-        rejected = self.rejected.setdefault(name, np.zeros(layer.data.shape, bool))
-        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
-        if not rows.size:
-            return
-        # the undo step keeps only the rejected pixels' bounding box (Reject all: the whole image)
-        region = region[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-        y0, x0 = y0 + int(rows[0]), x0 + int(cols[0])
-        bbox = (y0, y0 + region.shape[0], x0, x0 + region.shape[1])
-        window = rejected[bbox[0]:bbox[1], bbox[2]:bbox[3]]
-        self.doc.history.record(PixelChange(rejected, bbox, window.copy(), lambda _bbox: None))
-        window |= region
+    def _record_decision(self, layer, x0: int, y0: int, region: np.ndarray, accept: bool,
+                         regions: int | None = None) -> None:
+        """Keep a decision on ``region`` of the proposals ``layer`` in the document, in the
+        decision's undo step: a rejection so that neither a re-threshold nor a new detection
+        proposes it again, and both in the counts of the condition report."""
+        name = self.class_of(layer)  # its class, also for a second proposals layer of it
+        if not accept:
+            self.doc.reject_pixels(name, x0, y0, region)
+        if regions is None:
+            regions = maskops.region_count(region)
+        self.doc.count_review(name, accept, regions, int(np.count_nonzero(region)))
 
     def on_layer_pixels(self, layer) -> None:
         """Window hook: a layer's pixels changed. A proposals layer changed by anything but a
         review decision here (undo, redo) makes the walk afresh (what was rejected follows undo
-        and redo by itself: :meth:`_remember_rejected`)."""
+        and redo by itself: ``Document.reject_pixels``)."""
         if self._deciding or not any(mine is layer for mine in self.proposal_layers().values()):
             return
         self._walk = None
@@ -410,10 +407,9 @@ class DetectDock(JobPanel):
                 proposed = layer.data >= 128
                 if not proposed.any():  # no empty "accepted" layer for a class with nothing proposed
                     continue
-                if not accept:
-                    self._remember_rejected(name, layer, 0, 0, proposed)
-                self.doc.count_review(name, accept, maskops.region_count(proposed), int(np.count_nonzero(proposed)))
-                total += maskops.review_all(self.doc, layer, accept, self.accepted_layer(name) if accept else None)
+                self._record_decision(layer, 0, 0, proposed, accept)
+                total += maskops.review_all(self.doc, layer, accept,
+                                            self.accepted_layer(self.class_of(layer)) if accept else None)
         self.context.highlight(None)
         self.refresh()
         return total
@@ -461,8 +457,6 @@ class DetectDock(JobPanel):
                 # a detection again on the same document writes into its proposals layers (one
                 # per class, also those of a project reopened) and keeps what was rejected there
                 self.layers = self.proposal_layers()
-                if self.result_doc is not doc:
-                    self.rejected = {}
                 self.result, self.result_doc = result, doc
                 self._focus = None  # a new walk starts at the top
                 self.context.highlight(None)
@@ -487,8 +481,8 @@ class DetectDock(JobPanel):
                 record[name] = {"threshold": round(self.class_threshold(name), 4), "min_area": min_area,
                                 "proposed_regions": maskops.region_count(mask),
                                 "proposed_pixels": int(np.count_nonzero(mask))}
-                if name in self.rejected:
-                    mask &= ~self.rejected[name]
+                if name in doc.rejected:
+                    mask &= ~doc.rejected[name]
                 accepted = [l for l in doc.layers_of_kind("mask")
                             if l.name == self.class_label(name) and not l.proposed]
                 for layer in accepted:

@@ -35,8 +35,9 @@ TEXT = {
         "legend": "Legend", "hatched": "restored areas outlined", "largest_elements": "Largest elements",
         "element": "Element", "box": "Box (x, y, w, h)",
         "identification": "Damage identification",
-        "identification_note": "A detector's proposals are not damage until a person accepts them: only accepted regions are in the damage map. Counts are regions (pixels).",
-        "threshold": "Threshold", "proposed": "Proposed", "accepted": "Accepted", "rejected": "Rejected",
+        "identification_note": "A detector's proposals are not damage until a person accepts them: only accepted regions are in the damage map. Counts are regions (pixels); accepted and rejected count every decision since the detection, at whatever threshold it was made.",
+        "threshold": "Threshold", "proposed": "Proposed (at that threshold)", "accepted": "Accepted",
+        "rejected": "Rejected",
         "none_identification": "No detector was run; the damage was marked by hand.",
         "detector": "Detector",
         "details": "The largest restored regions enlarged (before above, after below)",
@@ -57,8 +58,8 @@ TEXT = {
         "legend": "图例", "hatched": "修复区域以轮廓标出", "largest_elements": "最大的要素",
         "element": "要素", "box": "范围 (x, y, 宽, 高)",
         "identification": "病害识别",
-        "identification_note": "检测器提出的区域在人工确认前不算病害：病害图只含已确认的区域。数字为区域数（像素）。",
-        "threshold": "阈值", "proposed": "提出", "accepted": "确认", "rejected": "否决",
+        "identification_note": "检测器提出的区域在人工确认前不算病害：病害图只含已确认的区域。数字为区域数（像素）；确认与否决计入检测以来的每次决定，无论当时阈值为何。",
+        "threshold": "阈值", "proposed": "提出（该阈值下）", "accepted": "确认", "rejected": "否决",
         "none_identification": "未运行检测器；病害由人工标出。",
         "detector": "检测器",
         "details": "最大的几处修复区域放大（上为修复前，下为修复后）",
@@ -342,6 +343,8 @@ def _details(doc, layer, count: int = 4, side: int = 240) -> np.ndarray | None:
     for _, x, y, w, h in sorted(regions, reverse=True):
         if len(columns) == count:
             break
+        if max(w, h) > side:  # a large fill is seen in the whole view (and its window would be huge)
+            continue
         size = max(48, 2 * max(w, h))  # the region with as much wall again round it
         cx, cy = x + w // 2, y + h // 2
         if any(a <= cx < c and b <= cy < d for a, b, c, d in shown):
@@ -350,10 +353,12 @@ def _details(doc, layer, count: int = 4, side: int = 240) -> np.ndarray | None:
         wx1, wy1 = min(doc.width, wx0 + size), min(doc.height, wy0 + size)
         shown.append((wx0, wy0, wx1, wy1))
         before, after, filled = _restored_window(doc, layer, wx0, wy0, wx1, wy1)
-        pair = [cv2.resize(image, (side, side * image.shape[0] // image.shape[1]),
+        pair = [cv2.resize(image, (side, max(1, side * image.shape[0] // image.shape[1])),
                            interpolation=cv2.INTER_NEAREST if image.shape[1] < side else cv2.INTER_AREA)
                 for image in (before, _outlined(after, filled))]
         columns.append(np.concatenate([pair[0], np.full((6, side, 3), 255, np.uint8), pair[1]], axis=0))
+    if not columns:
+        return None
     height = max(c.shape[0] for c in columns)
     columns = [np.pad(c, ((0, height - c.shape[0]), (0, 8), (0, 0)), constant_values=255) for c in columns]
     return np.concatenate(columns, axis=1)
