@@ -103,8 +103,13 @@ def test_labels_dock_alone_labels_a_mask_layer_in_one_undo_step(qtbot, jobs):
     dock.classes.setCurrentRow(4)  # people
     assert dock.label_mask_layer(mask)
     assert (layer.data == 4).sum() == 30 * 40
+    # the brushed pixels moved into the label layer: no "damage" left behind, the layer gone
+    assert mask not in doc.layers
     doc.undo()
-    assert (layer.data == 4).sum() == 0
+    assert (layer.data == 4).sum() == 0 and mask in doc.layers and mask.area == 30 * 40
+    empty = doc.new_mask_layer("nothing")
+    assert not dock.label_mask_layer(empty) and "nothing" in context.errors[-1]
+    context.errors.clear()
     assert not dock.label_click_region() and context.errors  # no click tool region: said, not crashed
 
 

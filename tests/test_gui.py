@@ -1839,3 +1839,61 @@ def test_review_outlines_cross_tiles_and_are_repainted_on_undo(window, qtbot, mo
     view.viewport().removeEventFilter(painted)
     ring = view.mapFromScene(QPointF(49.5, 65.5))
     assert any(region.contains(ring) for region in painted.regions)
+
+
+def test_find_similar_after_an_edit_uses_the_current_elements(window, qtbot, monkeypatch):
+    """An edit (here a probability layer) makes the element list anew; the gallery's selected
+    element is an older copy: finding similar elements must not fail on it."""
+    from test_labeling import ColourRule, painted
+
+    from muralstudio.core.document import Document
+    from muralstudio.engines import labeling
+
+    monkeypatch.setattr(labeling, "create", lambda name, device="cpu", **kw: ColourRule())
+    image, _ = painted(900, 500)
+    image[350:450, 300:340] = (238, 82, 78)  # a second person
+    window.set_document(Document.from_array(image, name="painted"))
+    dock = window.elements_dock
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    dock.class_filter.setCurrentIndex(dock.class_filter.findData(4))
+    dock.gallery.item(0).setSelected(True)
+    dock.show_probability(4)  # the document changed after the gallery was filled
+    job = dock.find_similar()
+    qtbot.waitUntil(lambda: job.state in ("done", "failed"), timeout=30000)
+    assert job.state == "done", job.error
+    assert dock.similar_gallery.item(0).data(Qt.ItemDataRole.UserRole).class_index == 4
+
+
+def test_a_probability_layer_is_never_damage(window, qtbot, monkeypatch, tmp_path):
+    """P(people) shown as a layer is a map to look at: not restored by "All visible mask
+    layers", not measured, mapped or exported as damage — also after the project is reopened."""
+    from test_labeling import ColourRule, painted
+
+    from muralstudio.core.document import Document
+    from muralstudio.core.project import load_project, save_project
+    from muralstudio.engines import labeling
+    from muralstudio.ops.measure import measure_layers
+    from muralstudio.ops.report import build_report
+    from muralstudio.ops.vectors import layers_geojson
+
+    monkeypatch.setattr(labeling, "create", lambda name, device="cpu", **kw: ColourRule())
+    image, _ = painted(900, 500)
+    window.set_document(Document.from_array(image, name="painted"))
+    job = window.elements_dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    probability = window.elements_dock.show_probability(4)
+    assert probability.visible and probability.area > 0
+    doc = window.doc
+    for current in (doc, load_project(save_project(doc, tmp_path / "p.mural"))):
+        layer = next(l for l in current.layers if l.name == "P(people)")
+        assert layer.purpose == "probability" and not layer.marks_damage
+        assert not any(r.what == "damage" for r in measure_layers(current.layers, current.width * current.height))
+        assert not layers_geojson([layer])["features"]
+        assert "P(people)" not in build_report(current).html.split("Measurements")[0]  # not in the damage map
+    inpaint = window.inpaint_dock
+    inpaint.refresh()
+    assert not inpaint.selected_mask().any()  # all visible mask layers: nothing to restore
+    assert inpaint.mask_source.findText("P(people)") < 0
+    window.layer_panel.select(probability)
+    assert window.target_mask_layer() is not probability  # a brush stroke goes to a damage layer

@@ -78,18 +78,33 @@ class PixelLayer(Layer):
         return int(self.data.nbytes)
 
 
+#: what a mask layer holds: damage (0 intact, 255 damaged), or a probability map to look at
+MASK_PURPOSES = ("damage", "probability")
+
+
 class MaskLayer(PixelLayer):
     """A damage mask: 0 intact, 255 damaged (values between come from feathering).
     ``proposed``: the layer holds a detector's proposals awaiting review; they are not damage
-    until accepted (moved into a user layer), and user edits never go into such a layer."""
+    until accepted (moved into a user layer), and user edits never go into such a layer.
+    ``purpose`` "probability": a labeler's probability map (0–255 = 0–1) shown to be looked at,
+    never damage — not restored, measured or mapped as damage."""
 
     kind = "mask"
     PROPERTIES = Layer.PROPERTIES + ("color", "proposed")
 
-    def __init__(self, name: str, data: np.ndarray, color=(255, 40, 40), proposed: bool = False, **kwargs):
+    def __init__(self, name: str, data: np.ndarray, color=(255, 40, 40), proposed: bool = False,
+                 purpose: str = "damage", **kwargs):
         super().__init__(name, data, **kwargs)
+        if purpose not in MASK_PURPOSES:
+            raise ValueError(f"a mask layer's purpose is one of {', '.join(MASK_PURPOSES)}, not {purpose!r}")
         self.color = tuple(int(c) for c in color)
         self.proposed = bool(proposed)
+        self.purpose = purpose
+
+    @property
+    def marks_damage(self) -> bool:
+        """Damage a person decided: not proposals awaiting review, not a probability map."""
+        return not self.proposed and self.purpose == "damage"
 
     @property
     def area(self) -> int:
@@ -488,14 +503,15 @@ class Document:
 
     # layer factories ---------------------------------------------------------------------
     def new_mask_layer(self, name: str = "damage", data: np.ndarray | None = None,
-                       color=None, proposed: bool = False) -> MaskLayer:
+                       color=None, proposed: bool = False, purpose: str = "damage") -> MaskLayer:
         if data is None:
             data = np.zeros((self.height, self.width), np.uint8)  # lazily committed pages
         else:
             data = np.where(np.asarray(data) > 0, 255, 0).astype(np.uint8) if data.dtype == bool \
                 else np.ascontiguousarray(data, dtype=np.uint8)
         color = color or DEFAULT_MASK_COLORS[len(self.layers_of_kind("mask")) % len(DEFAULT_MASK_COLORS)]
-        return self.add_layer(MaskLayer(self.unique_name(name), data, color=color, proposed=proposed))
+        return self.add_layer(MaskLayer(self.unique_name(name), data, color=color, proposed=proposed,
+                                        purpose=purpose))
 
     def new_label_layer(self, name: str = "elements", data: np.ndarray | None = None,
                         classes=None) -> LabelLayer:
@@ -509,7 +525,7 @@ class Document:
         props = {k: v for k, v in layer.properties().items() if k in ("visible", "opacity", "locked")}
         name = self.unique_name(f"{layer.name} copy")
         if isinstance(layer, MaskLayer):
-            copy = MaskLayer(name, layer.data.copy(), color=layer.color, **props)
+            copy = MaskLayer(name, layer.data.copy(), color=layer.color, purpose=layer.purpose, **props)
         elif isinstance(layer, LabelLayer):
             copy = LabelLayer(name, layer.data.copy(), classes=layer.classes,
                               element_names=layer.element_names, **props)

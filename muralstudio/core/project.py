@@ -36,6 +36,7 @@ from muralstudio.core.document import (
     Document,
     LabelLayer,
     Layer,
+    MASK_PURPOSES,
     MaskLayer,
     NoteLayer,
     Patch,
@@ -121,6 +122,8 @@ def _layer_entry(layer: Layer) -> dict:
         entry["color"] = list(layer.color)
         if layer.proposed:
             entry["proposed"] = True
+        if layer.purpose != "damage":
+            entry["purpose"] = layer.purpose
     elif isinstance(layer, LabelLayer):
         entry["classes"] = [[name, list(color)] for name, color in layer.classes]
         entry["element_names"] = dict(layer.element_names)
@@ -355,6 +358,8 @@ def validate_manifest(manifest: dict, path) -> None:
             _field(path, f"{where}.color", entry.get("color", [255, 0, 0]), _is_colour, "three integers 0–255")
             _field(path, f"{where}.proposed", entry.get("proposed", False), lambda v: isinstance(v, bool),
                    "true or false")
+            _field(path, f"{where}.purpose", entry.get("purpose", "damage"), lambda v: v in MASK_PURPOSES,
+                   " or ".join(MASK_PURPOSES))
         elif entry["kind"] == "labels":
             classes = entry.get("classes") or []
             _field(path, f"{where}.classes", classes, lambda v: isinstance(v, list) and len(v) <= 256
@@ -464,7 +469,8 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
                              f"not {doc.width}×{doc.height}")
         if kind == "mask":
             return MaskLayer(entry["name"], data, color=entry.get("color", (255, 0, 0)),
-                             proposed=entry.get("proposed", False) is True, **common)
+                             proposed=entry.get("proposed", False) is True,
+                             purpose=entry.get("purpose", "damage"), **common)
         return LabelLayer(entry["name"], data, classes=entry.get("classes"),
                           element_names=entry.get("element_names"), **common)
     if kind == "restoration":

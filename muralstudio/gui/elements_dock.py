@@ -361,7 +361,7 @@ class ElementsDock(JobPanel):
             return None
         index = self.probability_class.currentData() if index is None else index
         name = self.result.classes[index][0]
-        return self.doc.new_mask_layer(f"P({name})", self.result.probability(index))
+        return self.doc.new_mask_layer(f"P({name})", self.result.probability(index), purpose="probability")
 
     # browsing and editing ----------------------------------------------------------------
     def zoom_to(self, element) -> None:
@@ -436,11 +436,16 @@ class ElementsDock(JobPanel):
     def find_similar(self, folder=None) -> Job | None:
         """Rank the elements of this mural (and of ``folder``'s murals) by embedding similarity
         to the selected one, on the job runner."""
-        (query,), layer = self.selected(), self.layer()
+        (selected,), layer = self.selected(), self.layer()
         doc, min_area = self.doc, self.min_area.value()
         name, create = self._create_labeler()
         here = list(self.elements())
         labels = layer.data
+        # the gallery's element may be a copy from before the last edit: embed the current one
+        query = next((e for e in here if e.key == selected.key), None)
+        if query is None:
+            self.stage.setText(self.tr("The selected element has changed since it was shown: select it again."))
+            return None
 
         def work(progress, cancelled):
             progress(0.0, Text("stage_loading_model"))

@@ -115,7 +115,7 @@ class InpaintDock(JobPanel):
         combo.clear()
         combo.addItem(first, first_data)
         for layer in self.doc.layers if self.doc else []:
-            if isinstance(layer, MaskLayer) and not layer.proposed:  # proposals are not damage yet
+            if isinstance(layer, MaskLayer) and layer.marks_damage:  # proposals are not damage yet
                 combo.addItem(layer.name, layer.uid)
         combo.setCurrentIndex(max(0, combo.findData(current)))
         combo.blockSignals(False)
@@ -165,8 +165,8 @@ class InpaintDock(JobPanel):
         hints = {layer.uid for layer in self.hint_layers().values()}
         hole = np.zeros((self.doc.height, self.doc.width), bool)
         for layer in self.doc.layers:
-            if not isinstance(layer, MaskLayer) or layer.uid in hints or layer.proposed:
-                continue  # hints and unreviewed proposals are not damage
+            if not isinstance(layer, MaskLayer) or layer.uid in hints or not layer.marks_damage:
+                continue  # hints, unreviewed proposals and probability maps are not damage
             if layer.uid == choice or (choice == ALL_VISIBLE and layer.visible):
                 hole |= layer.data >= 128
         return hole
@@ -197,7 +197,7 @@ class InpaintDock(JobPanel):
         if not hole.any():
             masks = [l for l in self.doc.layers if isinstance(l, MaskLayer) and l.area]
             proposed = any(l.proposed and l.visible for l in masks)
-            hidden = any(not l.proposed and not l.visible for l in masks)
+            hidden = any(l.marks_damage and not l.visible for l in masks)
             if proposed:
                 message = self.tr("Only proposed damage is marked: accept its regions first (Detect "
                                   "dock, Review tool V), then restore.")

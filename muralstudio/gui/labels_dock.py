@@ -221,7 +221,9 @@ class LabelsDock(QWidget):
         return done
 
     def label_mask_layer(self, mask_layer: MaskLayer | None = None) -> bool:
-        """Give the pixels of a (brushed) mask layer the selected class."""
+        """Give the pixels of a (brushed) mask layer the selected class. They move: the mask
+        layer loses them (and goes, once empty), so a brushed correction of an element is not
+        left behind as a mask of damage. One undo step."""
         if mask_layer is None:
             masks = self.doc.layers_of_kind("mask")
             if not masks:
@@ -235,9 +237,23 @@ class LabelsDock(QWidget):
         region = mask_layer.data >= 128
         rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
         if not len(rows):
+            self.context.show_error(self.tr("Mask layer '%1' has nothing marked to label.").replace("%1", mask_layer.name))
             return False
-        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        return self._label(int(x0), int(y0), region[y0:y1, x0:x1], self.tr("Label mask as %1"))
+        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        window = region[y0:y1, x0:x1]
+        with self.doc.action(self.tr("Label mask as %1").replace("%1", self._class_name())):
+            if not self._label(x0, y0, window, self.tr("Label mask as %1")):
+                return False
+            if mask_layer.locked:
+                return True  # labelled; a locked layer keeps its pixels
+            self.doc.write_pixels(mask_layer, x0, y0, np.zeros(window.shape, np.uint8), where=window)
+            if not mask_layer.area:
+                self.doc.remove_layer(mask_layer)
+        return True
+
+    def _class_name(self) -> str:
+        layer, index = self.layer(), self.current_class()
+        return layer.classes[index][0] if layer is not None and index is not None else ""
 
     def export_training_set(self, folder=None) -> dict | None:
         if folder is None:

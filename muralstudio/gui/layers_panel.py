@@ -55,7 +55,8 @@ class LayerModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             marks = (" 🔒" if layer.locked else "") + (f" {round(layer.opacity * 100)} %" if layer.opacity < 1 else "")
             pending = getattr(layer, "pending", False)
-            kind = self.kind_names.get("pending" if pending else layer.kind, layer.kind)
+            key = "pending" if pending else "probability" if getattr(layer, "purpose", "") == "probability" else layer.kind
+            kind = self.kind_names.get(key, layer.kind)
             return f"{layer.name}  [{kind}]{marks}"
         if role == Qt.ItemDataRole.EditRole:
             return layer.name
@@ -92,7 +93,7 @@ class LayerPanel(QWidget):
         self.model = LayerModel(self)
         self.model.kind_names = {"mask": self.tr("mask"), "labels": self.tr("labels"),
                                  "restoration": self.tr("restoration"), "pending": self.tr("proposal"),
-                                 "note": self.tr("note")}
+                                 "note": self.tr("note"), "probability": self.tr("probability map")}
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -348,9 +348,9 @@ class MainWindow(QMainWindow):
         """Where the user's edits go: the selected mask layer, else the top mask layer, else a
         new one — never a layer of detector proposals (re-thresholding rewrites those)."""
         layer = self.layer_panel.current_layer()
-        if isinstance(layer, MaskLayer) and not layer.proposed:
+        if isinstance(layer, MaskLayer) and layer.marks_damage:
             return layer
-        masks = [l for l in self.doc.layers_of_kind("mask") if not l.proposed]
+        masks = [l for l in self.doc.layers_of_kind("mask") if l.marks_damage]
         return masks[-1] if masks else self.doc.new_mask_layer(self.tr("damage"))
 
     def _show_click_state(self, state: str) -> None:

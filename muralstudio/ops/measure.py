@@ -38,7 +38,7 @@ def measure_layers(layers, image_pixels: int, mm_per_px: float | None = None) ->
     cm2 = (mm_per_px / 10) ** 2 if mm_per_px else None
     rows = []
     for layer in layers:
-        if layer.kind == "mask" and not getattr(layer, "proposed", False):
+        if layer.kind == "mask" and layer.marks_damage:
             parts = [("damage", layer.data >= 128)]
         elif layer.kind == "labels":
             parts = [(name, layer.data == value) for value, (name, _) in enumerate(layer.classes) if value]

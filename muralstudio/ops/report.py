@@ -125,7 +125,7 @@ def _damage_map(doc, longest: int) -> tuple[np.ndarray, list]:
     out = np.repeat(grey, 3, axis=2)
     legend = []
     for layer in doc.layers:
-        if isinstance(layer, MaskLayer) and not layer.proposed and layer.area:
+        if isinstance(layer, MaskLayer) and layer.marks_damage and layer.area:
             mask = layer.data >= 128
             out[mask] = np.array(layer.color, np.float32)
             legend.append((layer.name, tuple(int(c) for c in layer.color)))

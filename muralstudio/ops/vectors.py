@@ -65,7 +65,7 @@ def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: floa
 
     features = []
     for layer in layers:
-        if layer.kind == "mask":
+        if layer.kind == "mask" and layer.purpose == "damage":  # a probability map has no regions
             parts = [(layer.name, None, layer.data >= 128)]
         elif layer.kind == "labels":
             parts = [(layer.name, name, layer.data == value) for value, (name, _) in enumerate(layer.classes)
@@ -138,7 +138,7 @@ def layers_svg(layers, width: int, height: int, tolerance: float = DEFAULT_TOLER
 
     groups = []
     for layer in layers:
-        if layer.kind == "mask":
+        if layer.kind == "mask" and layer.purpose == "damage":
             parts = [(layer.name, tuple(layer.color), layer.data >= 128)]
         elif layer.kind == "labels":
             parts = [(f"{layer.name}: {name}", tuple(colour), layer.data == value)

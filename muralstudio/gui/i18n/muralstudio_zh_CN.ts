@@ -3,12 +3,12 @@
 <context>
     <name>Canvas</name>
     <message>
-        <location filename="../canvas.py" line="745" />
+        <location filename="../canvas.py" line="764" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../canvas.py" line="746" />
+        <location filename="../canvas.py" line="765" />
         <source>original</source>
         <translation>原图</translation>
     </message>
@@ -50,179 +50,179 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="77" />
+        <location filename="../detect_dock.py" line="75" />
         <source>calibrated</source>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="82" />
+        <location filename="../detect_dock.py" line="80" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="90" />
+        <location filename="../detect_dock.py" line="88" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="97" />
-        <location filename="../detect_dock.py" line="483" />
+        <location filename="../detect_dock.py" line="95" />
+        <location filename="../detect_dock.py" line="477" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="98" />
+        <location filename="../detect_dock.py" line="96" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="99" />
+        <location filename="../detect_dock.py" line="97" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="100" />
+        <location filename="../detect_dock.py" line="98" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="102" />
+        <location filename="../detect_dock.py" line="100" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="103" />
+        <location filename="../detect_dock.py" line="101" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="104" />
+        <location filename="../detect_dock.py" line="102" />
         <source>◀ Previous region</source>
         <translation>◀ 上一个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="105" />
+        <location filename="../detect_dock.py" line="103" />
         <source>Next region ▶</source>
         <translation>下一个区域 ▶</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="106" />
+        <location filename="../detect_dock.py" line="104" />
         <source>Zoom to the next proposed region, top to bottom (in the Review tool: period; comma goes back; Enter accepts it, Backspace rejects it, and either goes on to the next)</source>
         <translation>缩放到下一个建议区域，自上而下（在审核工具中：句号；逗号返回；Enter 接受，Backspace 拒绝，并转到下一个）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="114" />
+        <location filename="../detect_dock.py" line="112" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="115" />
+        <location filename="../detect_dock.py" line="113" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="116" />
+        <location filename="../detect_dock.py" line="114" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="117" />
+        <location filename="../detect_dock.py" line="115" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="195" />
+        <location filename="../detect_dock.py" line="193" />
         <source>The sensitivity applies to the next detection: run Detect on this image to re-threshold its proposals.</source>
         <translation>灵敏度将用于下一次检测：请对此图像运行“检测”以重新划定其建议区域。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="206" />
+        <location filename="../detect_dock.py" line="204" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="206" />
+        <location filename="../detect_dock.py" line="204" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="269" />
+        <location filename="../detect_dock.py" line="274" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="269" />
+        <location filename="../detect_dock.py" line="274" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="276" />
+        <location filename="../detect_dock.py" line="279" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="276" />
+        <location filename="../detect_dock.py" line="279" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="309" />
+        <location filename="../detect_dock.py" line="312" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="325" />
+        <location filename="../detect_dock.py" line="328" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="351" />
+        <location filename="../detect_dock.py" line="354" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="351" />
+        <location filename="../detect_dock.py" line="354" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="362" />
+        <location filename="../detect_dock.py" line="363" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="362" />
+        <location filename="../detect_dock.py" line="363" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="398" />
+        <location filename="../detect_dock.py" line="395" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="401" />
-        <location filename="../detect_dock.py" line="408" />
+        <location filename="../detect_dock.py" line="398" />
+        <location filename="../detect_dock.py" line="405" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="408" />
+        <location filename="../detect_dock.py" line="405" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="472" />
+        <location filename="../detect_dock.py" line="466" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="221" />
+        <location filename="../detect_dock.py" line="226" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="512" />
+        <location filename="../detect_dock.py" line="506" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -386,27 +386,32 @@
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="466" />
+        <location filename="../elements_dock.py" line="447" />
+        <source>The selected element has changed since it was shown: select it again.</source>
+        <translation>所选要素在显示后已改变：请重新选择。</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="471" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="470" />
+        <location filename="../elements_dock.py" line="475" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="480" />
+        <location filename="../elements_dock.py" line="485" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="481" />
+        <location filename="../elements_dock.py" line="486" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="488" />
+        <location filename="../elements_dock.py" line="493" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -562,153 +567,153 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="29" />
-        <location filename="../export_dialog.py" line="66" />
+        <location filename="../export_dialog.py" line="30" />
+        <location filename="../export_dialog.py" line="67" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="31" />
+        <location filename="../export_dialog.py" line="32" />
         <source>Restored image</source>
         <translation>修复后的图像</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="32" />
+        <location filename="../export_dialog.py" line="33" />
         <source>Intervention map (which pixels were restored, by which engine)</source>
         <translation>干预图（哪些像素被修复、用哪个引擎）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="34" />
+        <location filename="../export_dialog.py" line="35" />
         <source>Restored image, restored areas outlined</source>
         <translation>修复后图像（修复区域描边）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="35" />
+        <location filename="../export_dialog.py" line="36" />
         <source>Restored image, restored areas hatched</source>
         <translation>修复后图像（修复区域加斜线）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="38" />
+        <location filename="../export_dialog.py" line="39" />
         <source>Mask: %1</source>
         <translation>蒙版：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="40" />
+        <location filename="../export_dialog.py" line="41" />
         <source>Labels: %1</source>
         <translation>标注：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="43" />
+        <location filename="../export_dialog.py" line="44" />
         <source>Deflate</source>
         <translation>Deflate</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="44" />
+        <location filename="../export_dialog.py" line="45" />
         <source>LZW</source>
         <translation>LZW</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="47" />
+        <location filename="../export_dialog.py" line="48" />
         <source>Apply it, then export</source>
         <translation>先应用，再导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="48" />
+        <location filename="../export_dialog.py" line="49" />
         <source>Export it without applying</source>
         <translation>导出但不应用</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="49" />
+        <location filename="../export_dialog.py" line="50" />
         <source>Export without it</source>
         <translation>不含建议导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="50" />
+        <location filename="../export_dialog.py" line="51" />
         <source>A restoration proposal is pending (shown on the canvas, not yet applied).</source>
         <translation>有一个修复建议待定（画布上可见，尚未应用）。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="53" />
+        <location filename="../export_dialog.py" line="54" />
         <source>This %1-bit image will be written with 8 bits per channel: the finer tones are lost. Use TIFF to keep them.</source>
         <translation>这幅 %1 位图像将以每通道 8 位写出：更细的色阶会丢失。用 TIFF 可以保留。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="57" />
+        <location filename="../export_dialog.py" line="58" />
         <source>Also write the XMP metadata as a .xmp file beside the image</source>
         <translation>同时在图像旁写出 .xmp 元数据文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="59" />
+        <location filename="../export_dialog.py" line="60" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="67" />
+        <location filename="../export_dialog.py" line="68" />
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="68" />
+        <location filename="../export_dialog.py" line="69" />
         <source>TIFF compression</source>
         <translation>TIFF 压缩</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="69" />
+        <location filename="../export_dialog.py" line="70" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="72" />
+        <location filename="../export_dialog.py" line="73" />
         <source>Pending proposal</source>
         <translation>待定建议</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="102" />
+        <location filename="../export_dialog.py" line="103" />
         <source>TIFF, %1-bit as the source, ICC and record kept</source>
         <translation>TIFF，与源图相同的 %1 位，保留 ICC 与修复记录</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="103" />
+        <location filename="../export_dialog.py" line="104" />
         <source>PNG, 8-bit (for sharing)</source>
         <translation>PNG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="104" />
+        <location filename="../export_dialog.py" line="105" />
         <source>JPEG, 8-bit (for sharing)</source>
         <translation>JPEG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="106" />
+        <location filename="../export_dialog.py" line="107" />
         <source>Indexed PNG (0 = original, 1… = each restoration) + legend JSON</source>
         <translation>索引 PNG（0 = 原始，1… = 各次修复）+ 图例 JSON</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="108" />
+        <location filename="../export_dialog.py" line="109" />
         <source>PNG, 8-bit (for publication)</source>
         <translation>PNG，8 位（用于出版）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="109" />
+        <location filename="../export_dialog.py" line="110" />
         <source>TIFF, 8-bit</source>
         <translation>TIFF，8 位</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="111" />
+        <location filename="../export_dialog.py" line="112" />
         <source>PNG, 8-bit mask</source>
         <translation>PNG，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="112" />
+        <location filename="../export_dialog.py" line="113" />
         <source>TIFF, 8-bit mask</source>
         <translation>TIFF，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="114" />
+        <location filename="../export_dialog.py" line="115" />
         <source>Indexed PNG (class values, class colours)</source>
         <translation>索引 PNG（类别值与类别颜色）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="150" />
+        <location filename="../export_dialog.py" line="151" />
         <source>Export to</source>
         <translation>导出到</translation>
     </message>
@@ -1029,52 +1034,58 @@
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="228" />
+        <location filename="../labels_dock.py" line="230" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="230" />
+        <location filename="../labels_dock.py" line="232" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="230" />
+        <location filename="../labels_dock.py" line="232" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
         <location filename="../labels_dock.py" line="240" />
+        <source>Mask layer '%1' has nothing marked to label.</source>
+        <translation>蒙版图层“%1”中没有可标注的内容。</translation>
+    </message>
+    <message>
+        <location filename="../labels_dock.py" line="244" />
+        <location filename="../labels_dock.py" line="245" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="244" />
+        <location filename="../labels_dock.py" line="260" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="253" />
+        <location filename="../labels_dock.py" line="269" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="266" />
+        <location filename="../labels_dock.py" line="282" />
         <source>Training set (images/, labels/)</source>
         <translation>训练集（images/、labels/）</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="272" />
+        <location filename="../labels_dock.py" line="288" />
         <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
         <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="286" />
+        <location filename="../labels_dock.py" line="302" />
         <source>Trained %1; it is now the labeler of the Elements dock.</source>
         <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="289" />
+        <location filename="../labels_dock.py" line="305" />
         <source>Train labeler</source>
         <translation>训练标注模型</translation>
     </message>
@@ -1082,113 +1093,118 @@
 <context>
     <name>LayerPanel</name>
     <message>
-        <location filename="../layers_panel.py" line="93" />
+        <location filename="../layers_panel.py" line="94" />
         <source>mask</source>
         <translation>蒙版</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="93" />
+        <location filename="../layers_panel.py" line="94" />
         <source>labels</source>
         <translation>标注</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="94" />
+        <location filename="../layers_panel.py" line="95" />
         <source>restoration</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="94" />
+        <location filename="../layers_panel.py" line="95" />
         <source>proposal</source>
         <translation>提案</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="95" />
+        <location filename="../layers_panel.py" line="96" />
         <source>note</source>
         <translation>注释</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="106" />
+        <location filename="../layers_panel.py" line="96" />
+        <source>probability map</source>
+        <translation>概率图</translation>
+    </message>
+    <message>
+        <location filename="../layers_panel.py" line="107" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="106" />
+        <location filename="../layers_panel.py" line="107" />
         <source>New empty mask layer</source>
         <translation>新建空白蒙版图层</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="107" />
+        <location filename="../layers_panel.py" line="108" />
         <source>Duplicate</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="107" />
+        <location filename="../layers_panel.py" line="108" />
         <source>Duplicate the layer</source>
         <translation>复制图层</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="108" />
+        <location filename="../layers_panel.py" line="109" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="108" />
+        <location filename="../layers_panel.py" line="109" />
         <source>Delete the layer</source>
         <translation>删除图层</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="109" />
-        <location filename="../layers_panel.py" line="180" />
+        <location filename="../layers_panel.py" line="110" />
+        <location filename="../layers_panel.py" line="181" />
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="109" />
+        <location filename="../layers_panel.py" line="110" />
         <source>Lock or unlock the layer</source>
         <translation>锁定或解锁图层</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="110" />
+        <location filename="../layers_panel.py" line="111" />
         <source>Up</source>
         <translation>上移</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="110" />
+        <location filename="../layers_panel.py" line="111" />
         <source>Move the layer up</source>
         <translation>上移图层</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="111" />
+        <location filename="../layers_panel.py" line="112" />
         <source>Down</source>
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="111" />
+        <location filename="../layers_panel.py" line="112" />
         <source>Move the layer down</source>
         <translation>下移图层</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="112" />
+        <location filename="../layers_panel.py" line="113" />
         <source>Merge down</source>
         <translation>向下合并</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="112" />
+        <location filename="../layers_panel.py" line="113" />
         <source>Merge this mask into the mask below</source>
         <translation>将此蒙版合并到下方的蒙版</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="118" />
+        <location filename="../layers_panel.py" line="119" />
         <source>Opacity</source>
         <translation>不透明度</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="127" />
+        <location filename="../layers_panel.py" line="128" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../layers_panel.py" line="180" />
+        <location filename="../layers_panel.py" line="181" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
@@ -1318,13 +1334,13 @@
     </message>
     <message>
         <location filename="../main_window.py" line="213" />
-        <location filename="../main_window.py" line="554" />
+        <location filename="../main_window.py" line="556" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="214" />
-        <location filename="../main_window.py" line="556" />
+        <location filename="../main_window.py" line="558" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1625,7 +1641,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="354" />
-        <location filename="../main_window.py" line="709" />
+        <location filename="../main_window.py" line="711" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
@@ -1676,302 +1692,302 @@
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="525" />
+        <location filename="../main_window.py" line="527" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="526" />
+        <location filename="../main_window.py" line="528" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="553" />
+        <location filename="../main_window.py" line="555" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="555" />
+        <location filename="../main_window.py" line="557" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="576" />
+        <location filename="../main_window.py" line="578" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="582" />
+        <location filename="../main_window.py" line="584" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="614" />
+        <location filename="../main_window.py" line="616" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="626" />
+        <location filename="../main_window.py" line="628" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="627" />
+        <location filename="../main_window.py" line="629" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637" />
+        <location filename="../main_window.py" line="639" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637" />
+        <location filename="../main_window.py" line="639" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="638" />
+        <location filename="../main_window.py" line="640" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="638" />
+        <location filename="../main_window.py" line="640" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="641" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="641" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="642" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="642" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641" />
+        <location filename="../main_window.py" line="643" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641" />
+        <location filename="../main_window.py" line="643" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="642" />
+        <location filename="../main_window.py" line="644" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="642" />
+        <location filename="../main_window.py" line="644" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="643" />
+        <location filename="../main_window.py" line="645" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="643" />
+        <location filename="../main_window.py" line="645" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="646" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="646" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="647" />
         <source>Review: left / right drag</source>
         <translation>审核：左键 / 右键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="647" />
         <source>Lasso: accept / reject every proposed region in it</source>
         <translation>套索：接受 / 拒绝其中的全部建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="646" />
+        <location filename="../main_window.py" line="648" />
         <source>Review: period / comma</source>
         <translation>审核：句号 / 逗号</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="646" />
+        <location filename="../main_window.py" line="648" />
         <source>Zoom to the next / previous proposed region</source>
         <translation>缩放到下一个 / 上一个建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="647" />
+        <location filename="../main_window.py" line="649" />
         <source>Review: Enter / Backspace</source>
         <translation>审核：Enter / Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="647" />
+        <location filename="../main_window.py" line="649" />
         <source>Accept / reject the region shown, go on to the next</source>
         <translation>接受 / 拒绝当前显示的区域，并转到下一个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648" />
+        <location filename="../main_window.py" line="650" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648" />
+        <location filename="../main_window.py" line="650" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="653" />
+        <location filename="../main_window.py" line="655" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="655" />
+        <location filename="../main_window.py" line="657" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="655" />
+        <location filename="../main_window.py" line="657" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="689" />
+        <location filename="../main_window.py" line="691" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="696" />
+        <location filename="../main_window.py" line="698" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="697" />
+        <location filename="../main_window.py" line="699" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="720" />
+        <location filename="../main_window.py" line="722" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="747" />
+        <location filename="../main_window.py" line="749" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="774" />
+        <location filename="../main_window.py" line="776" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="784" />
+        <location filename="../main_window.py" line="786" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="785" />
+        <location filename="../main_window.py" line="787" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="796" />
-        <location filename="../main_window.py" line="802" />
+        <location filename="../main_window.py" line="798" />
+        <location filename="../main_window.py" line="804" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="798" />
+        <location filename="../main_window.py" line="800" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="808" />
+        <location filename="../main_window.py" line="810" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="817" />
-        <location filename="../main_window.py" line="855" />
-        <location filename="../main_window.py" line="881" />
-        <source>Could not export: %1</source>
-        <translation>无法导出：%1</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="819" />
         <location filename="../main_window.py" line="857" />
         <location filename="../main_window.py" line="883" />
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="821" />
+        <location filename="../main_window.py" line="859" />
+        <location filename="../main_window.py" line="885" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="837" />
+        <location filename="../main_window.py" line="839" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="844" />
+        <location filename="../main_window.py" line="846" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="865" />
+        <location filename="../main_window.py" line="867" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="909" />
+        <location filename="../main_window.py" line="911" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="917" />
+        <location filename="../main_window.py" line="919" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="918" />
+        <location filename="../main_window.py" line="920" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="933" />
+        <location filename="../main_window.py" line="935" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="953" />
+        <location filename="../main_window.py" line="955" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="954" />
+        <location filename="../main_window.py" line="956" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="979" />
+        <location filename="../main_window.py" line="981" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -1979,115 +1995,115 @@
 <context>
     <name>MeasurementsDock</name>
     <message>
-        <location filename="../documentation.py" line="97" />
+        <location filename="../documentation.py" line="110" />
         <source>Measurements</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="107" />
+        <location filename="../documentation.py" line="120" />
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="107" />
-        <location filename="../documentation.py" line="113" />
+        <location filename="../documentation.py" line="120" />
+        <location filename="../documentation.py" line="126" />
         <source>What</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="107" />
-        <location filename="../documentation.py" line="113" />
+        <location filename="../documentation.py" line="120" />
+        <location filename="../documentation.py" line="126" />
         <source>Pixels</source>
         <translation>像素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="107" />
+        <location filename="../documentation.py" line="120" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="108" />
+        <location filename="../documentation.py" line="121" />
         <source>Regions</source>
         <translation>区域数</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="108" />
+        <location filename="../documentation.py" line="121" />
         <source>Largest (px)</source>
         <translation>最大区域（像素）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="108" />
-        <location filename="../documentation.py" line="114" />
+        <location filename="../documentation.py" line="121" />
+        <location filename="../documentation.py" line="127" />
         <source>Area (cm²)</source>
         <translation>面积（平方厘米）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="111" />
+        <location filename="../documentation.py" line="124" />
         <source>Elements (largest first)</source>
         <translation>要素（按大小排列）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="113" />
+        <location filename="../documentation.py" line="126" />
         <source>Element</source>
         <translation>要素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="114" />
+        <location filename="../documentation.py" line="127" />
         <source>Box (x, y, w, h)</source>
         <translation>范围 (x, y, 宽, 高)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="119" />
+        <location filename="../documentation.py" line="132" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="119" />
+        <location filename="../documentation.py" line="132" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="120" />
+        <location filename="../documentation.py" line="133" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="144" />
+        <location filename="../documentation.py" line="157" />
         <source>No physical scale: use File → Set Scale from a Line… (areas in cm² need one).</source>
         <translation>没有物理比例：请使用“文件 → 按直线设定比例…”（以平方厘米计的面积需要比例）。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="146" />
+        <location filename="../documentation.py" line="159" />
         <source>set by you</source>
         <translation>由您设定</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="146" />
+        <location filename="../documentation.py" line="159" />
         <source>from the file's resolution</source>
         <translation>取自文件分辨率</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="147" />
+        <location filename="../documentation.py" line="160" />
         <source>Scale: %1 mm per pixel (%2)</source>
         <translation>比例：每像素 %1 毫米（%2）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="188" />
+        <location filename="../documentation.py" line="201" />
         <source>Export Measurements</source>
         <translation>导出测量结果</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="190" />
+        <location filename="../documentation.py" line="203" />
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="202" />
+        <location filename="../documentation.py" line="215" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="204" />
+        <location filename="../documentation.py" line="217" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
@@ -2095,42 +2111,42 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../documentation.py" line="46" />
+        <location filename="../documentation.py" line="59" />
         <source>Document Properties</source>
         <translation>文档属性</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="47" />
+        <location filename="../documentation.py" line="60" />
         <source>Site</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="47" />
+        <location filename="../documentation.py" line="60" />
         <source>Cave</source>
         <translation>洞窟</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="47" />
+        <location filename="../documentation.py" line="60" />
         <source>Wall</source>
         <translation>壁面</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="48" />
+        <location filename="../documentation.py" line="61" />
         <source>Subject</source>
         <translation>题材</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="48" />
+        <location filename="../documentation.py" line="61" />
         <source>Photographer</source>
         <translation>摄影</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="49" />
+        <location filename="../documentation.py" line="62" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="49" />
+        <location filename="../documentation.py" line="62" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
@@ -2216,12 +2232,12 @@
 <context>
     <name>parent</name>
     <message>
-        <location filename="../documentation.py" line="68" />
+        <location filename="../documentation.py" line="81" />
         <source>Set Scale</source>
         <translation>设定比例</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="69" />
+        <location filename="../documentation.py" line="82" />
         <source>The line is %1 px long. Its real length in cm:</source>
         <translation>该直线长 %1 像素。其实际长度（厘米）：</translation>
     </message>
@@ -2237,37 +2253,37 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../documentation.py" line="78" />
+        <location filename="../documentation.py" line="91" />
         <source>Draw a longer line over something of known length (a ruler, a colour chart).</source>
         <translation>请在已知长度的物体（标尺、色卡）上画一条更长的直线。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="86" />
+        <location filename="../documentation.py" line="99" />
         <source>Scale: %1 mm per pixel</source>
         <translation>比例：每像素 %1 毫米</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="229" />
+        <location filename="../documentation.py" line="242" />
         <source>Export Report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="230" />
+        <location filename="../documentation.py" line="243" />
         <source>PDF (*.pdf);;HTML (*.html)</source>
         <translation>PDF (*.pdf);;HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="242" />
+        <location filename="../documentation.py" line="255" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="244" />
+        <location filename="../documentation.py" line="257" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="246" />
+        <location filename="../documentation.py" line="259" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
