@@ -49,6 +49,15 @@ def test_scale_line_sets_the_scale_and_the_dock_shows_cm2(window, qtbot, monkeyp
     expected = int((window.doc.layer_by_name("paint loss").data >= 128).sum())
     assert loss.pixels == expected and loss.area_cm2 == pytest.approx(expected * (window.doc.mm_per_px / 10) ** 2, rel=1e-3)
     assert "mm per pixel" in dock.scale_label.text()
+    # one line per Set Scale: the next clicks navigate; a wrong length is undone like any edit
+    assert window.view.tool == "navigate" and window.tool_actions["navigate"].isChecked()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(QPointF(50.0, 50.0)))
+    assert len(seen) == 1
+    window.doc.undo()
+    assert window.doc.scale_origin != "user"
+    assert window.doc.mm_per_px is None  # the demo's file has no resolution
+    dock.refresh()
+    assert not any(r.area_cm2 for r in dock.rows) and "No physical scale" in dock.scale_label.text()
 
 
 def test_measurements_copy_and_excel_export(window, qtbot, tmp_path):

@@ -246,6 +246,7 @@ class Document:
         self.layer_moved = Event("document.layer_moved")  # (old_index, new_index)
         self.layer_changed = Event("document.layer_changed")  # (layer, what, bbox)
         self.modified_changed = Event("document.modified_changed")  # (modified,)
+        self.scale_changed = Event("document.scale_changed")  # (mm_per_px,): set, undone or redone
         self.history.changed.connect(self._history_changed)
 
     # construction ------------------------------------------------------------------------
@@ -275,12 +276,18 @@ class Document:
         return "file" if self.mm_per_px else None
 
     def set_scale(self, mm_per_px: float | None) -> None:
-        """Set (or with None, clear) the user's scale; marks the document modified."""
+        """Set (or with None, clear) the user's scale: one undo step (a wrong length typed
+        would otherwise stay in every area measured)."""
         if mm_per_px is not None and not (np.isfinite(mm_per_px) and mm_per_px > 0):
             raise ValueError(f"a scale must be a positive number of mm per pixel, not {mm_per_px}")
-        self.user_mm_per_px = float(mm_per_px) if mm_per_px else None
-        self._clean_index = None
-        self.modified_changed.emit(True)
+        old, new = self.user_mm_per_px, float(mm_per_px) if mm_per_px else None
+
+        def assign(value):
+            self.user_mm_per_px = value
+            self.scale_changed.emit(self.mm_per_px)
+
+        assign(new)
+        self.history.record(CallbackChange(lambda: assign(old), lambda: assign(new)), "Set scale")
 
     def set_properties(self, properties: dict) -> None:
         self.properties = {k: str(v) for k, v in properties.items() if k in PROPERTY_FIELDS and str(v).strip()}

@@ -147,8 +147,7 @@ class MainWindow(QMainWindow):
             previous = dock
             self.docks.append((spec, widget, dock))
         self.measurements_dock.visibilityChanged.connect(lambda shown: shown and self.measurements_dock.refresh())
-        self.view.scale_line_drawn.connect(lambda *line: set_scale_from_line(self, *line)
-                                           and self.measurements_dock.schedule_refresh())
+        self.view.scale_line_drawn.connect(self._scale_line_drawn)
         self.docks[0][2].raise_()
         self.view.cursor_moved.connect(self._show_cursor)
         self.view.stroke_started.connect(self._stroke_started)
@@ -457,7 +456,8 @@ class MainWindow(QMainWindow):
             event.connect(self._layer_list_changed)
         doc.layer_changed.connect(self._layer_changed)
         doc.history.changed.connect(self._update_actions)
-        doc.modified_changed.connect(lambda *_: (self._update_title(), self._update_brush_mm()))  # a new scale too
+        doc.modified_changed.connect(lambda *_: self._update_title())
+        doc.scale_changed.connect(lambda *_: (self._update_brush_mm(), self.measurements_dock.schedule_refresh()))
         if self._overview_job is not None:
             self.jobs.cancel(self._overview_job)  # the previous document's overview
             self._overview_job = None
@@ -828,6 +828,11 @@ class MainWindow(QMainWindow):
             return False
         dialog.apply()
         return True
+
+    def _scale_line_drawn(self, *line) -> None:
+        # one line per Set Scale: the next clicks navigate again instead of asking for a length
+        self.tool_actions["navigate"].trigger()
+        set_scale_from_line(self, *line)
 
     def start_scale_line(self) -> None:
         """Two clicks over something of known length (a ruler, a colour chart), then its length."""
