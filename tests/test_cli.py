@@ -205,3 +205,34 @@ def test_inpaint_warns_when_the_mask_covers_dark_paint(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 0 and (tmp_path / "out.png").exists()
     assert "warning: 1 restored region(s) of" in err and "mask.png" in err and "x 25, y 25" in err
+
+
+def test_measure_and_report_given_an_image_say_they_need_a_project(tmp_path, capsys):
+    from PIL import Image
+
+    Image.fromarray(np.full((20, 30, 3), 120, np.uint8)).save(tmp_path / "wall.jpg")
+    for command in (["measure", str(tmp_path / "wall.jpg")], ["report", str(tmp_path / "wall.jpg"), "--out",
+                                                              str(tmp_path / "r.html")]):
+        assert cli.main(command) == 2
+        err = capsys.readouterr().err
+        assert "wall.jpg" in err and "not a MuralStudio project (.mural)" in err and "zip" not in err.lower()
+
+
+def test_measure_elements_reach_the_csv_and_the_workbook(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from muralstudio.core.document import Document
+    from muralstudio.core.project import save_project
+
+    doc = Document.from_array(np.full((100, 120, 3), 200, np.uint8), name="wall")
+    labels = np.zeros((100, 120), np.uint8)
+    labels[10:40, 10:50] = 4  # people
+    labels[60:90, 70:110] = 3  # cloud
+    doc.new_label_layer("elements", labels)
+    path = save_project(doc, tmp_path / "wall.mural")
+    assert cli.main(["measure", str(path), "--elements", "--csv", str(tmp_path / "m.csv"),
+                     "--xlsx", str(tmp_path / "m.xlsx"), "--mm-per-px", "2"]) == 0
+    listing = (tmp_path / "m-elements.csv").read_text().splitlines()
+    assert len(listing) == 3 and any("people" in line for line in listing[1:])
+    sheet = load_workbook(tmp_path / "m.xlsx")["Elements"]
+    assert sheet.max_row == 3

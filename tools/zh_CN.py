@@ -472,6 +472,7 @@ MESSAGES = {
     'original_protected': '这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名',
     'project_no_name': '未给出项目文件名',
     'project_damaged': '不是 MuralStudio 项目或已损坏（{reason}）',
+    'project_is_image': '这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）',
     'project_no_manifest': '项目已损坏：缺少 manifest.json',
     'project_unknown_format': '不是 MuralStudio 项目（未知格式）',
     'source_missing': '找不到原图 {path}；请指定其位置以继续',

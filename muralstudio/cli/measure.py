@@ -14,7 +14,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("project", type=Path, help="a .mural project")
     parser.add_argument("--csv", type=Path, help="write the table as CSV")
     parser.add_argument("--xlsx", type=Path, help="write the table as an Excel workbook")
-    parser.add_argument("--elements", action="store_true", help="also list every element: area, box in cm")
+    parser.add_argument("--elements", action="store_true",
+                        help="also list every element: area, box in cm (in the workbook's Elements sheet, "
+                             "and in NAME-elements.csv beside --csv)")
     parser.add_argument("--mm-per-px", type=float, help="the physical scale (default: the image's DPI)")
 
 
@@ -33,14 +35,15 @@ def run(args) -> int:
         area = f"{r.area_cm2:.2f}" if r.area_cm2 is not None else "—"
         print(f"{r.layer[:23]:<24}{r.what[:11]:<12}{r.pixels:>12,}{r.share:>8.2%}{r.regions:>9}"
               f"{r.largest_pixels:>10,}{area:>10}")
+    elements = measure.measure_elements(doc.layers, scale) if args.elements else None
     if args.elements:
         print(f"\n{'element':<24}{'class':<12}{'pixels':>12}{'cm²':>10}  box (cm: x, y, w, h)")
-        for e in measure.measure_elements(doc.layers, scale):
+        for e in elements:
             area = f"{e.area_cm2:.2f}" if e.area_cm2 is not None else "—"
             box = ", ".join(f"{v:g}" for v in e.box_cm) if e.box_cm else "px " + ", ".join(map(str, e.box_px))
             print(f"{e.element[:23]:<24}{e.what[:11]:<12}{e.pixels:>12,}{area:>10}  {box}")
     if args.csv:
-        measure.export_csv(rows, args.csv)
+        measure.export_csv(rows, args.csv, elements=elements)
     if args.xlsx:
-        measure.export_xlsx(rows, args.xlsx, title=doc.title, mm_per_px=scale)
+        measure.export_xlsx(rows, args.xlsx, title=doc.title, mm_per_px=scale, elements=elements)
     return 0

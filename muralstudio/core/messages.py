@@ -35,6 +35,8 @@ CATALOGUE = {
     # projects
     "project_no_name": "no file name given for the project",
     "project_damaged": "not a MuralStudio project or damaged ({reason})",
+    "project_is_image": "an image, not a MuralStudio project (.mural): open it in the window and save a "
+                        "project, or give the image to a command that takes images (detect, label, inpaint)",
     "project_no_manifest": "damaged project: manifest.json is missing",
     "project_unknown_format": "not a MuralStudio project (unknown format)",
     "source_missing": "source image {path} was not found; locate it to continue",

@@ -418,6 +418,8 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
     if not path.is_file():
         raise ProjectError(path, "not a regular file")
     remove_stale_temporaries(path)  # left by saves that were killed
+    if not zipfile.is_zipfile(path) and path.suffix.lower() in imageio.READ_SUFFIXES:
+        raise ProjectError(path, Text("project_is_image"))
     try:
         with zipfile.ZipFile(path) as zf:
             manifest = _manifest(zf, path)

@@ -206,7 +206,7 @@ class MeasurementsDock(QDockWidget):
             path = Path(chosen)
         try:
             if path.suffix.lower() == ".csv":
-                measure.export_csv(self.rows, path)
+                measure.export_csv(self.rows, path, elements=self.elements)
             else:
                 measure.export_xlsx(self.rows, path.with_suffix(".xlsx"), title=doc.title, mm_per_px=doc.mm_per_px,
                                     elements=self.elements)

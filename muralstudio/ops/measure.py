@@ -67,11 +67,22 @@ def table_csv(rows: list[Measurement], delimiter: str = ",") -> str:
     return buffer.getvalue()
 
 
-def export_csv(rows: list[Measurement], path) -> Path:
+def elements_csv_path(path) -> Path:
+    """Where :func:`export_csv` writes the element listing beside the table."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}-elements{path.suffix}")
+
+
+def export_csv(rows: list[Measurement], path, elements: list | None = None) -> Path:
+    """The table as CSV; with ``elements``, their listing too, beside it (one table per CSV
+    file: :func:`elements_csv_path`)."""
     from muralstudio.core.atomic import atomic_write
 
     with atomic_write(path, "w") as handle:
         handle.write(table_csv(rows))
+    if elements:
+        with atomic_write(elements_csv_path(path), "w") as handle:
+            handle.write(elements_csv(elements))
     return Path(path)
 
 

@@ -1258,431 +1258,431 @@
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="193" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="194" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../main_window.py" line="195" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="197" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="198" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../main_window.py" line="199" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="200" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../main_window.py" line="202" />
         <source>Export Damage Map and Labels as &amp;GeoJSON…</source>
         <translation>将病害图和标注导出为 GeoJSON(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="203" />
         <source>&amp;Import GeoJSON as a Mask Layer…</source>
         <translation>导入 GeoJSON 为蒙版图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="204" />
         <source>Export Condition &amp;Report…</source>
         <translation>导出病害与修复报告(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="206" />
         <source>Document &amp;Properties…</source>
         <translation>文档属性(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="207" />
         <source>Set Scale from a &amp;Line…</source>
         <translation>按直线设定比例(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../main_window.py" line="209" />
         <source>Se&amp;ttings…</source>
         <translation>设置…(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../main_window.py" line="210" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="211" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213" />
+        <location filename="../main_window.py" line="212" />
         <location filename="../main_window.py" line="556" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214" />
+        <location filename="../main_window.py" line="213" />
         <location filename="../main_window.py" line="558" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="214" />
         <source>New &amp;Mask Layer</source>
         <translation>新建蒙版图层(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="215" />
         <source>&amp;Mask</source>
         <translation>蒙版(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="216" />
         <source>&amp;Grow…</source>
         <translation>扩展…(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="217" />
         <source>Grow</source>
         <translation>扩展</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="217" />
         <source>Grow by (pixels):</source>
         <translation>扩展量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219" />
+        <location filename="../main_window.py" line="218" />
         <source>&amp;Shrink…</source>
         <translation>收缩…(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="219" />
         <source>Shrink</source>
         <translation>收缩</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220" />
+        <location filename="../main_window.py" line="219" />
         <source>Shrink by (pixels):</source>
         <translation>收缩量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="220" />
         <source>&amp;Feather…</source>
         <translation>羽化…(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="221" />
         <source>Feather</source>
         <translation>羽化</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="221" />
         <source>Feather radius (pixels):</source>
         <translation>羽化半径（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223" />
+        <location filename="../main_window.py" line="222" />
         <source>&amp;Invert</source>
         <translation>反选(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223" />
+        <location filename="../main_window.py" line="222" />
         <source>Invert</source>
         <translation>反选</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225" />
+        <location filename="../main_window.py" line="224" />
         <source>Fill &amp;Holes</source>
         <translation>填充孔洞(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="226" />
+        <location filename="../main_window.py" line="225" />
         <source>Fill holes</source>
         <translation>填充孔洞</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="226" />
         <source>&amp;Remove Specks…</source>
         <translation>去除斑点…(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="227" />
         <source>Remove specks</source>
         <translation>去除斑点</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="227" />
         <source>Smallest region to keep (pixels):</source>
         <translation>保留的最小区域（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="229" />
         <source>&amp;Union with…</source>
         <translation>与…合并(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="229" />
         <source>Union</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231" />
+        <location filename="../main_window.py" line="230" />
         <source>I&amp;ntersect with…</source>
         <translation>与…相交(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232" />
+        <location filename="../main_window.py" line="231" />
         <source>Intersect</source>
         <translation>相交</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="233" />
+        <location filename="../main_window.py" line="232" />
         <source>Su&amp;btract…</source>
         <translation>减去…(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="234" />
+        <location filename="../main_window.py" line="233" />
         <source>Subtract</source>
         <translation>减去</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="235" />
+        <location filename="../main_window.py" line="234" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236" />
+        <location filename="../main_window.py" line="235" />
         <source>Zoom &amp;In</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237" />
+        <location filename="../main_window.py" line="236" />
         <source>Zoom &amp;Out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
+        <location filename="../main_window.py" line="237" />
         <source>&amp;Fit to Window</source>
         <translation>适合窗口(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="239" />
+        <location filename="../main_window.py" line="238" />
         <source>&amp;Actual Size (100 %)</source>
         <translation>实际大小 (100 %)(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="240" />
+        <location filename="../main_window.py" line="239" />
         <source>&amp;Compare (hold \ to see the original)</source>
         <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243" />
+        <location filename="../main_window.py" line="242" />
         <source>&amp;Off</source>
         <translation>关闭(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243" />
+        <location filename="../main_window.py" line="242" />
         <source>&amp;Split view</source>
         <translation>分割视图(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="244" />
+        <location filename="../main_window.py" line="243" />
         <source>Side &amp;by side</source>
         <translation>并排对比(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245" />
+        <location filename="../main_window.py" line="244" />
         <source>&amp;Difference</source>
         <translation>差异(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="250" />
         <source>Show the &amp;Original (toggle)</source>
         <translation>显示原图（切换）(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="253" />
         <source>&amp;Restore</source>
         <translation>修复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="254" />
         <source>&amp;Detect Damage</source>
         <translation>检测病害(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="256" />
         <source>&amp;Restore the Damage Mask</source>
         <translation>修复病害蒙版(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="260" />
+        <location filename="../main_window.py" line="259" />
         <source>Restore the &amp;Committed Region</source>
         <translation>修复已提交的区域(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="263" />
+        <location filename="../main_window.py" line="262" />
         <source>&amp;Apply the Proposal</source>
         <translation>应用建议(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="265" />
+        <location filename="../main_window.py" line="264" />
         <source>D&amp;iscard the Proposal</source>
         <translation>放弃建议(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="266" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="268" />
+        <location filename="../main_window.py" line="267" />
         <source>&amp;Keyboard Shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="269" />
+        <location filename="../main_window.py" line="268" />
         <source>&amp;User Guide</source>
         <translation>用户指南(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270" />
+        <location filename="../main_window.py" line="269" />
         <source>&amp;About MuralStudio</source>
         <translation>关于 MuralStudio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290" />
+        <location filename="../main_window.py" line="289" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295" />
+        <location filename="../main_window.py" line="294" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295" />
+        <location filename="../main_window.py" line="294" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="296" />
+        <location filename="../main_window.py" line="295" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297" />
+        <location filename="../main_window.py" line="296" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297" />
+        <location filename="../main_window.py" line="296" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298" />
+        <location filename="../main_window.py" line="297" />
         <source>Review detections</source>
         <translation>审核检测结果</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308" />
+        <location filename="../main_window.py" line="307" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="312" />
+        <location filename="../main_window.py" line="311" />
         <source>Review detections (V): left click accepts a proposed region into the damage mask, right click rejects it; drag a lasso round several to accept (left button) or reject (right button) them all; the status bar shows the detector's confidence under the cursor</source>
         <translation>审核检测结果（V）：左键单击把建议区域接受进病害蒙版，右键单击拒绝；拖出套索圈住多个区域可一并接受（左键）或拒绝（右键）；状态栏显示光标处检测器的置信度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="319" />
+        <location filename="../main_window.py" line="318" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324" />
+        <location filename="../main_window.py" line="323" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="333" />
+        <location filename="../main_window.py" line="332" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339" />
+        <location filename="../main_window.py" line="338" />
         <source>Snap to line</source>
         <translation>吸附到线</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342" />
+        <location filename="../main_window.py" line="341" />
         <source>Brush strokes slide onto the thin crack or scratch they follow when released (up to the brush size, at least 4 px): trace a crack roughly, it lands on the crack</source>
         <translation>松开鼠标时，笔画会吸附到它所沿的细裂缝或划痕上（最多为笔刷大小，至少 4 像素）：大致描一条裂缝，笔画即落在裂缝上</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="353" />
         <location filename="../main_window.py" line="711" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="356" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="357" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359" />
+        <location filename="../main_window.py" line="358" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368" />
-        <location filename="../main_window.py" line="420" />
+        <location filename="../main_window.py" line="367" />
+        <location filename="../main_window.py" line="419" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371" />
+        <location filename="../main_window.py" line="370" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371" />
+        <location filename="../main_window.py" line="370" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438" />
+        <location filename="../main_window.py" line="437" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="440" />
+        <location filename="../main_window.py" line="439" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
@@ -1929,65 +1929,65 @@
     </message>
     <message>
         <location filename="../main_window.py" line="819" />
-        <location filename="../main_window.py" line="857" />
-        <location filename="../main_window.py" line="883" />
+        <location filename="../main_window.py" line="862" />
+        <location filename="../main_window.py" line="888" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="821" />
-        <location filename="../main_window.py" line="859" />
-        <location filename="../main_window.py" line="885" />
+        <location filename="../main_window.py" line="864" />
+        <location filename="../main_window.py" line="890" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="839" />
+        <location filename="../main_window.py" line="844" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="846" />
+        <location filename="../main_window.py" line="851" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="867" />
+        <location filename="../main_window.py" line="872" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="911" />
+        <location filename="../main_window.py" line="916" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="919" />
+        <location filename="../main_window.py" line="924" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="920" />
+        <location filename="../main_window.py" line="925" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="935" />
+        <location filename="../main_window.py" line="940" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="955" />
+        <location filename="../main_window.py" line="960" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="956" />
+        <location filename="../main_window.py" line="961" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="981" />
+        <location filename="../main_window.py" line="986" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -2288,4 +2288,4 @@
         <translation>报告</translation>
     </message>
 </context>
-<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
+<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_is_image</source><comment>an image, not a MuralStudio project (.mural): open it in the window and save a project, or give the image to a command that takes images (detect, label, inpaint)</comment><translation>这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
