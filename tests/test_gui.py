@@ -358,6 +358,11 @@ def test_export_dialog_writes_restored_mask_and_labels(window, tmp_path):
     doc = demo_document()
     window.set_document(doc)
     dialog = ExportDialog(doc, window)
+    # nothing restored yet: no intervention map nor marked copy to offer
+    assert not any(dialog.what.itemData(i)[0] in ("interventions", "marked") for i in range(dialog.what.count()))
+    dialog.what.setCurrentIndex(dialog.what.findText("Labels: elements (ground truth)"))
+    assert "--" not in Path(dialog.path.text()).name  # "elements (ground truth)" → "elements-ground-truth"
+    dialog.what.setCurrentIndex(0)
     assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == ["tiff", "png8", "jpeg8"]
     assert "16-bit" in dialog.format.itemText(0)
     dialog.format.setCurrentIndex(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from muralstudio.core import export
-from muralstudio.core.document import Document, LabelLayer, MaskLayer
+from muralstudio.core.document import Document, LabelLayer, MaskLayer, RestorationLayer
 from muralstudio.gui.documentation import export_folder
 
 
@@ -30,10 +31,11 @@ class ExportDialog(QDialog):
         self.setWindowTitle(self.tr("Export"))
         self.what = QComboBox()
         self.what.addItem(self.tr("Restored image"), ("restored", None))
-        self.what.addItem(self.tr("Intervention map (which pixels were restored, by which engine)"),
-                          ("interventions", None))
-        self.what.addItem(self.tr("Restored image, restored areas outlined"), ("marked", "outline"))
-        self.what.addItem(self.tr("Restored image, restored areas hatched"), ("marked", "hatch"))
+        if any(isinstance(layer, RestorationLayer) for layer in doc.layers):  # nothing to map before a restoration
+            self.what.addItem(self.tr("Intervention map (which pixels were restored, by which engine)"),
+                              ("interventions", None))
+            self.what.addItem(self.tr("Restored image, restored areas outlined"), ("marked", "outline"))
+            self.what.addItem(self.tr("Restored image, restored areas hatched"), ("marked", "hatch"))
         for layer in doc.layers:
             if isinstance(layer, MaskLayer):
                 self.what.addItem(self.tr("Mask: %1").replace("%1", layer.name), ("mask", layer.uid))
@@ -130,7 +132,7 @@ class ExportDialog(QDialog):
         if kind == "marked":
             return f"{stem}-restored-{uid}"
         layer = next(layer for layer in self.doc.layers if layer.uid == uid)
-        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in layer.name).strip("-") or kind
+        safe = re.sub("-+", "-", "".join(c if c.isalnum() or c in "-_" else "-" for c in layer.name)).strip("-") or kind
         return f"{stem}-{'mask' if kind == 'mask' else 'labels'}-{safe}"
 
     def _update_suffix(self) -> None:
