@@ -1902,3 +1902,26 @@ def test_a_probability_layer_is_never_damage(window, qtbot, monkeypatch, tmp_pat
     assert inpaint.mask_source.findText("P(people)") < 0
     window.layer_panel.select(probability)
     assert window.target_mask_layer() is not probability  # a brush stroke goes to a damage layer
+
+
+def test_gallery_and_measurements_name_and_count_the_same_elements(window, qtbot, monkeypatch):
+    """The archaeologist matches a thumbnail to its row: both say "people 2", and both count the
+    elements above the gallery's minimum area."""
+    from test_labeling import ColourRule, painted
+
+    from muralstudio.core.document import Document
+    from muralstudio.engines import labeling
+
+    monkeypatch.setattr(labeling, "create", lambda name, device="cpu", **kw: ColourRule())
+    image, _ = painted(900, 500)
+    image[350:450, 300:340] = (238, 82, 78)  # a second person
+    image[20:28, 850:858] = (238, 82, 78)  # a speck of red: 64 px, under the gallery's minimum
+    window.set_document(Document.from_array(image, name="painted"))
+    dock = window.elements_dock
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    captions = sorted(dock.gallery.item(i).text() for i in range(dock.gallery.count()))
+    measurements = window.measurements_dock
+    measurements.refresh()
+    assert captions == sorted(e.element for e in measurements.elements)
+    assert "people 2" in captions and "people 3" not in captions

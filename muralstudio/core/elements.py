@@ -223,6 +223,23 @@ def find_elements(labels: np.ndarray, classes, image: np.ndarray | None = None,
     return found
 
 
+#: the smallest element (px) the gallery, the measurements and the report list by default: one
+#: number everywhere, so their counts agree
+ELEMENT_MIN_AREA = 256
+
+
+def display_names(elements: list[Element]) -> dict[str, str]:
+    """Each element's name as every view shows it (by ``key``): the name a user gave it, else
+    its class and its rank by size within the class ("people 1" the largest person) — the same
+    in the gallery, the measurements table and the report."""
+    numbers: dict[str, int] = {}
+    names = {}
+    for element in sorted(elements, key=lambda e: (-e.area, e.seed[1], e.seed[0])):
+        numbers[element.class_name] = numbers.get(element.class_name, 0) + 1
+        names[element.key] = element.name or f"{element.class_name} {numbers[element.class_name]}"
+    return names
+
+
 def counts_per_class(elements: list[Element]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for element in elements:

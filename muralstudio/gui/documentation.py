@@ -171,7 +171,9 @@ class MeasurementsDock(QDockWidget):
         self.table.resizeColumnsToContents()
         from muralstudio.ops.measure import measure_elements
 
-        self.elements = [] if doc is None else measure_elements(doc.layers, doc.mm_per_px)
+        gallery = self.context.dock("elements_dock")  # its minimum area: the same elements counted
+        self.elements = [] if doc is None else measure_elements(
+            doc.layers, doc.mm_per_px, gallery.min_area.value() if gallery is not None else None)
         self.element_table.setRowCount(len(self.elements))
         for i, e in enumerate(self.elements):
             box = (", ".join(f"{v:g}" for v in e.box_cm) + " cm") if e.box_cm else (", ".join(map(str, e.box_px)) + " px")

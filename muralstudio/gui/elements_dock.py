@@ -104,7 +104,7 @@ class ElementsDock(JobPanel):
         self.layer_choice = QComboBox()
         self.min_area = QSpinBox()
         self.min_area.setRange(1, 10_000_000)
-        self.min_area.setValue(256)
+        self.min_area.setValue(core_elements.ELEMENT_MIN_AREA)
         self.min_area.setSuffix(self.tr(" px"))
         self.class_filter = QComboBox()
         self.sort = QComboBox()
@@ -294,17 +294,15 @@ class ElementsDock(JobPanel):
             shown.sort(key=lambda e: (e.bbox[1], e.bbox[0]))
         else:  # grouped by class, largest first within a class
             shown.sort(key=lambda e: (e.class_index, -e.area))
+        names = core_elements.display_names(elements)  # as the measurements and the report name them
         for element in shown:
-            item = QListWidgetItem(self._icon(element, layer), self._caption(element))
+            item = QListWidgetItem(self._icon(element, layer), names[element.key])
             item.setData(Qt.ItemDataRole.UserRole, element)
             item.setToolTip(f"{element.class_name}, {element.area:,} px, "
                             f"x {element.bbox[0]} y {element.bbox[1]} {element.bbox[2]}×{element.bbox[3]}")
             self.gallery.addItem(item)
             item.setSelected(element.key in chosen)
         self.refresh()
-
-    def _caption(self, element) -> str:
-        return element.name or element.class_name
 
     def _icon(self, element, layer) -> QIcon:
         """The element's thumbnail, made once per element and restored image state (the

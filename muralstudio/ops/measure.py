@@ -97,21 +97,22 @@ class ElementMeasurement:
     box_cm: tuple | None  # x, y, w, h in cm from the image's top-left corner
 
 
-def measure_elements(layers, mm_per_px: float | None = None, min_area: int = 64) -> list[ElementMeasurement]:
-    """One row per element (connected region of a class) of every label layer, largest first:
-    area in px and cm², bounding box in px and cm."""
-    from muralstudio.core.elements import find_elements
+def measure_elements(layers, mm_per_px: float | None = None, min_area: int | None = None) -> list[ElementMeasurement]:
+    """One row per element (connected region of a class, at least ``min_area`` px: default
+    the gallery's) of every label layer, largest first: area in px and cm², bounding box in
+    px and cm; named as the gallery names them."""
+    from muralstudio.core.elements import ELEMENT_MIN_AREA, display_names, find_elements
 
     cm = mm_per_px / 10 if mm_per_px else None
     rows = []
     for layer in layers:
         if layer.kind != "labels":
             continue
-        numbers: dict[str, int] = {}
-        for element in find_elements(layer.data, layer.classes, min_area=min_area,
-                                     names=getattr(layer, "element_names", None)):
-            numbers[element.class_name] = numbers.get(element.class_name, 0) + 1
-            name = element.name or f"{element.class_name} {numbers[element.class_name]}"
+        found = find_elements(layer.data, layer.classes, min_area=ELEMENT_MIN_AREA if min_area is None else min_area,
+                              names=getattr(layer, "element_names", None))
+        names = display_names(found)
+        for element in found:
+            name = names[element.key]
             box = tuple(int(v) for v in element.bbox)
             rows.append(ElementMeasurement(layer.name, name, element.class_name, int(element.area),
                                            round(element.area * cm * cm, 4) if cm else None, box,
