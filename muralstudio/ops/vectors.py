@@ -60,26 +60,32 @@ def mask_polygons(mask: np.ndarray, tolerance: float = DEFAULT_TOLERANCE):
 def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: float = DEFAULT_TOLERANCE,
                    source: str | None = None) -> dict:
     """A FeatureCollection of mask layers (one feature per region) and label layers (one per
-    region of each class but the background)."""
+    element — region of a class but the background — named as the gallery names it)."""
+    from shapely.affinity import translate
     from shapely.geometry import mapping
 
+    from muralstudio.core.elements import display_names, find_elements
+
     features = []
+
+    def add(polygon, properties):
+        properties["area_px"] = round(polygon.area, 1)
+        if scale_mm_per_px:
+            properties["area_cm2"] = round(polygon.area * (scale_mm_per_px / 10) ** 2, 3)
+        features.append({"type": "Feature", "geometry": mapping(polygon), "properties": properties})
+
     for layer in layers:
         if layer.kind == "mask" and layer.purpose == "damage":  # a probability map has no regions
-            parts = [(layer.name, None, layer.data >= 128)]
+            for polygon in mask_polygons(layer.data >= 128, tolerance):
+                add(polygon, {"layer": layer.name, "kind": layer.kind})
         elif layer.kind == "labels":
-            parts = [(layer.name, name, layer.data == value) for value, (name, _) in enumerate(layer.classes)
-                     if value and np.any(layer.data == value)]
-        else:
-            continue
-        for name, class_name, mask in parts:
-            for polygon in mask_polygons(mask, tolerance):
-                properties = {"layer": name, "kind": layer.kind, "area_px": round(polygon.area, 1)}
-                if class_name:
-                    properties["class"] = class_name
-                if scale_mm_per_px:
-                    properties["area_cm2"] = round(polygon.area * (scale_mm_per_px / 10) ** 2, 3)
-                features.append({"type": "Feature", "geometry": mapping(polygon), "properties": properties})
+            found = find_elements(layer.data, layer.classes, min_area=1, names=dict(layer.element_names))
+            names = display_names(found)
+            for element in found:
+                x, y, _, _ = element.bbox
+                for polygon in mask_polygons(element.region(layer.data), tolerance):
+                    add(translate(polygon, x, y), {"layer": layer.name, "kind": layer.kind,
+                                                   "class": element.class_name, "element": names[element.key]})
     collection = {"type": "FeatureCollection", "features": features,
                   "properties": {"coordinates": "image pixels, x right, y down, origin the top-left "
                                                 "corner of the first pixel",
