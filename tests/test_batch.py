@@ -192,3 +192,34 @@ def test_a_damaged_ledger_is_named_not_a_traceback(tmp_path, capsys):
     (out / "ledger.sqlite").write_bytes(b"this is not sqlite" * 100)
     assert main(["batch", "status", str(out)]) == 2
     assert "ledger.sqlite is not a readable batch ledger" in capsys.readouterr().err
+
+
+def test_a_batch_project_opens_with_proposals_to_review(tmp_path, client, qtbot):
+    """--steps detect,label,project: each image gets NAME.mural with the detector's masks as
+    proposals (not damage), the labels, and the detection's record; the window reviews them."""
+    from muralstudio.core.project import load_project
+    from muralstudio.gui.main_window import MainWindow
+
+    make_archive(tmp_path / "in", count=1, size=(160, 128))
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=tmp_path / "out",
+                                 steps=["detect", "label", "project"], engines={"detect": "resunet"})
+    result = batch.run_batch(request, client)
+    assert (result.done, result.failed) == (1, 0)
+    name = next(iter(batch.list_inputs([tmp_path / "in"])))[0]
+    folder = tmp_path / "out" / "images" / name
+    doc = load_project(folder / f"{name}.mural")
+    proposals = [layer for layer in doc.layers if layer.kind == "mask"]
+    assert proposals and all(layer.proposed and not layer.marks_damage for layer in proposals)
+    for layer in proposals:
+        cls = layer.name.removesuffix(" (proposed)")
+        written = imageio.read_mask(next((folder / "damage").glob(f"*.{cls.replace(' ', '*')}*mask.png"))) >= 128
+        assert np.array_equal(layer.data >= 128, written)
+    assert [l.kind for l in doc.layers if l.kind == "labels"] == ["labels"]
+    record = doc.detections[-1]
+    assert record["engine"] == "resunet" and record["weights_sha256"]
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.open_path(folder / f"{name}.mural")
+    assert window.detect_dock.step_region(1) is not None  # the review starts where the batch stopped
+    window.doc.mark_clean()
+    window.jobs.shutdown()

@@ -1,7 +1,7 @@
 """Process whole archives: every image of folders or lists through detect, label and inpaint on a
 Dask cluster, with a ledger that makes an interrupted run resumable.
 
-  muralstudio batch run --in DIR|LIST.txt --out OUT --steps detect,label[,inpaint]
+  muralstudio batch run --in DIR|LIST.txt --out OUT --steps detect,label[,inpaint][,project]
         [--engine NAME:KEY=VALUE ...] [--workers N --threads-per-worker T |
          --scheduler tcp://HOST:8786 | --slurm JOBS --slurm-cores C --slurm-memory 16GB]
         [--retries 2] [--resume] [--retry-failed] [--device auto|cpu|cuda]
@@ -9,7 +9,8 @@ Dask cluster, with a ledger that makes an interrupted run resumable.
   muralstudio batch report OUT
 
 Outputs per image in OUT/images/NAME/: damage/*.mask.png and *.prob.png, labels.png,
-elements.json, restored.tif|png (inpaint), report.json, done.json (written last); one row per
+elements.json, restored.tif|png (inpaint), NAME.mural (project: the detections as proposals to
+review in the window, the labels), report.json, done.json (written last); one row per
 image in OUT/summary.csv; the ledger in OUT/ledger.sqlite.
 """
 
@@ -29,7 +30,9 @@ def add_arguments(parser) -> None:
     run.add_argument("--in", dest="inputs", action="append", required=True, type=Path,
                      help="a folder (searched recursively), an image, or a .txt list of paths (repeatable)")
     run.add_argument("--out", type=Path, required=True)
-    run.add_argument("--steps", default="detect,label", help="comma-separated: detect, label, inpaint")
+    run.add_argument("--steps", default="detect,label",
+                     help="comma-separated: detect, label, inpaint, project (NAME.mural: the detections as "
+                          "proposals to review in the window, the labels, the detection's record)")
     run.add_argument("--engine", action="append", default=[], metavar="NAME[:KEY=VALUE...]",
                      help="the engine of its step (e.g. fourier for inpaint, resunet:… for detect)")
     run.add_argument("--device", default="auto", help="auto (cuda on workers with a GPU resource), cpu, cuda")

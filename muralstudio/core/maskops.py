@@ -15,6 +15,13 @@ from scipy import ndimage
 ON = 255
 
 
+#: colours of a detector's proposals layers, per class, and of the damage accepted from them
+#: (another hue: decided regions look unlike those awaiting review) — in the window and in the
+#: projects a batch writes
+PROPOSAL_COLORS = {"craquelure": (255, 200, 0), "paint loss": (0, 200, 255)}
+ACCEPTED_COLORS = {"craquelure": (255, 50, 50), "paint loss": (235, 40, 235)}
+
+
 def _binary(mask: np.ndarray) -> np.ndarray:
     mask = np.asarray(mask)
     return mask if mask.dtype == bool else mask >= 128

@@ -37,8 +37,7 @@ from muralstudio.gui.jobs import Job
 
 # overlay colours of the detected classes: proposals awaiting review, and the damage accepted
 # from them (another hue, so a reviewer sees at a glance which regions are decided)
-CLASS_COLORS = {"craquelure": (255, 200, 0), "paint loss": (0, 200, 255)}
-ACCEPTED_COLORS = {"craquelure": (255, 50, 50), "paint loss": (235, 40, 235)}
+CLASS_COLORS, ACCEPTED_COLORS = maskops.PROPOSAL_COLORS, maskops.ACCEPTED_COLORS
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from typing import Callable
 
 from muralstudio.ops.requests import Request
 
-STEPS = ("detect", "label", "inpaint")
+STEPS = ("detect", "label", "inpaint", "project")
 #: detect: engines.detection.DEFAULT_DETECTOR (spelt out to keep this module light; a test holds them equal)
 DEFAULT_ENGINES = {"detect": "flecks-vetted", "label": "pspm", "inpaint": "telea"}
 
@@ -147,6 +147,8 @@ def process_image(task: ImageTask) -> dict:
             t = time.perf_counter()
             written = detect_file(DetectRequest(task.image, partial / "damage", engine=engines["detect"],
                                                 device=device))
+            report["mask_files"] = {key.removesuffix(" mask"): Path(path).name for key, path in written.items()
+                                    if key.endswith(" mask")}
             detected = json.loads(Path(written["report"]).read_text(encoding="utf-8"))
             report["seconds"]["detect"] = round(time.perf_counter() - t, 3)
             report["engines"]["detect"] = engines["detect"]
@@ -172,6 +174,10 @@ def process_image(task: ImageTask) -> dict:
             report["records"]["inpaint"] = _inpaint_detected(task.image, partial, engines["inpaint"],
                                                              device, report)
             report["engines"]["inpaint"] = engines["inpaint"]
+        if "project" in task.steps:
+            t = time.perf_counter()
+            report["records"]["project"] = _review_project(task.image, partial, final.name, report)
+            report["seconds"]["project"] = round(time.perf_counter() - t, 3)
         report["seconds"]["total"] = round(time.perf_counter() - started, 3)
         imageio.write_json(partial / "report.json", report)
         imageio.write_json(partial / "done.json", {"finished": time.time(), "sha256": report["sha256"]})
@@ -210,6 +216,38 @@ def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, repor
     report["seconds"]["inpaint"] = round(time.perf_counter() - t, 3)
     return {"out": result.out.name, "regions": result.regions, "pixels": result.pixels,
             "record": json.loads(result.record_json)}
+
+
+def _review_project(image: Path, folder: Path, name: str, report: dict) -> dict:
+    """A project of the image holding what the batch found — the detector's masks as proposals
+    to review (region by region, in the window), the labels as a label layer, the detection's
+    record for the condition report — so an archive run ends in work a conservator reviews,
+    not in masks. Written as ``NAME.mural`` beside the outputs; the source is referred to,
+    never copied or written."""
+    import uuid
+
+    from muralstudio.core import imageio, maskops
+    from muralstudio.core.document import Document
+    from muralstudio.core.project import save_project
+
+    doc = Document.open(image)
+    doc._source_sha256 = report["sha256"]  # hashed once, at the start of the task
+    detected = report["records"].get("detect")
+    if detected:
+        classes = {}
+        for cls, facts in detected["classes"].items():
+            mask = imageio.read_mask(folder / "damage" / report["mask_files"][cls]) >= 128
+            classes[cls] = {"threshold": facts["threshold"], "min_area": detected.get("min_area") or 0,
+                            "proposed_regions": maskops.region_count(mask), "proposed_pixels": int(mask.sum())}
+            if mask.any():  # as the Detect dock makes them: one proposals layer per class proposed
+                doc.new_mask_layer(f"{cls} (proposed)", mask, color=maskops.PROPOSAL_COLORS.get(cls), proposed=True)
+            del mask
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() - report["seconds"].get("detect", 0)))
+        doc.record_detection(uuid.uuid4().hex, detected["engine"], detected.get("weights_sha256"), when, classes)
+    if "label" in report["records"]:
+        doc.new_label_layer("elements", imageio.read_mask(folder / "labels.png"))
+    path = save_project(doc, folder / f"{name}.mural")
+    return {"project": path.name, "layers": [layer.name for layer in doc.layers]}
 
 
 def _replace_folder(partial: Path, final: Path) -> None:
@@ -282,7 +320,7 @@ def config_key(steps, engines: dict) -> str:
     """Changes when the steps, an engine's settings or its installed weights change."""
     from muralstudio.engines import catalogue
 
-    chosen = {step: {**DEFAULT_ENGINES, **engines}[step] for step in steps}
+    chosen = {step: {**DEFAULT_ENGINES, **engines}[step] for step in steps if step in DEFAULT_ENGINES}
     weights = {f"{r['kind']}:{r['name']}:{r.get('weights')}": r.get("sha256") for r in catalogue.list_engines()
                if any(spec.split(":")[0] == r["name"] for spec in chosen.values())}
     text = json.dumps({"steps": sorted(steps), "engines": chosen, "weights": weights}, sort_keys=True)
