@@ -111,3 +111,20 @@ def test_svg_overlay_has_the_image_size_and_one_path_per_region(tmp_path):
     assert root.get("width") == "80" and root.get("height") == "60"
     paths = root.findall(".//{http://www.w3.org/2000/svg}path")
     assert len(paths) == 3 and sum(p.get("d").count("M ") for p in paths) == 4  # one ring is a hole
+
+
+def test_regions_touching_at_a_corner_export_as_svg_and_geojson(tmp_path):
+    """Two flakes meeting at one corner (common in real masks) trace one self-touching ring,
+    repaired into two polygons: every export takes them (SVG failed on the MultiPolygon)."""
+    import xml.etree.ElementTree as ET
+
+    mask = np.zeros((20, 20), np.uint8)
+    mask[2:6, 2:6] = 255
+    mask[6:10, 6:10] = 255
+    assert [p.area for p in vectors.mask_polygons(mask > 0, 0.0)] == [16.0, 16.0]
+    imageio.write_png(tmp_path / "corner.png", mask)
+    for out in ("c.svg", "c.geojson"):
+        assert cli.main(["vectors", "export", str(tmp_path / "corner.png"), "--out", str(tmp_path / out),
+                         "--tolerance", "0"]) == 0
+    paths = ET.parse(tmp_path / "c.svg").getroot().findall(".//{http://www.w3.org/2000/svg}path")
+    assert sum(p.get("d").count("M ") for p in paths) == 2

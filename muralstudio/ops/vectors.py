@@ -52,8 +52,10 @@ def mask_polygons(mask: np.ndarray, tolerance: float = DEFAULT_TOLERANCE):
         if tolerance > 0:
             polygon = polygon.simplify(tolerance, preserve_topology=True)
         polygon = make_valid(polygon) if not polygon.is_valid else polygon
-        if not polygon.is_empty:
-            polygons.append(polygon)
+        # a repaired or simplified ring can split (a MultiPolygon, or a collection with stray
+        # lines): its polygons, each on its own
+        parts = getattr(polygon, "geoms", [polygon])
+        polygons += [part for part in parts if part.geom_type == "Polygon" and not part.is_empty and part.area > 0]
     return polygons
 
 
