@@ -236,3 +236,23 @@ def test_measure_elements_reach_the_csv_and_the_workbook(tmp_path, capsys):
     assert len(listing) == 3 and any("people" in line for line in listing[1:])
     sheet = load_workbook(tmp_path / "m.xlsx")["Elements"]
     assert sheet.max_row == 3
+
+
+def test_inpaint_refuses_an_unwritable_format_before_working_and_warns_of_jpeg(tmp_path, capsys, monkeypatch):
+    from PIL import Image
+
+    from muralstudio.engines import inpainting
+
+    pixels = np.full((60, 80, 3), 200, np.uint8)
+    mask = np.zeros((60, 80), np.uint8)
+    mask[20:30, 30:40] = 255
+    Image.fromarray(pixels).save(tmp_path / "wall.png")
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    ran = []
+    real = inpainting.inpaint
+    monkeypatch.setattr(inpainting, "inpaint", lambda *a, **k: ran.append(1) or real(*a, **k))
+    base = ["inpaint", str(tmp_path / "wall.png"), "--mask", str(tmp_path / "mask.png"), "--engine", "telea"]
+    assert cli.main(base + ["--out", str(tmp_path / "x.bmp")]) == 2
+    assert "x.bmp: cannot write .bmp" in capsys.readouterr().err and not ran  # said before any fill
+    assert cli.main(base + ["--out", str(tmp_path / "x.jpg")]) == 0
+    assert "JPEG" in capsys.readouterr().err and ran

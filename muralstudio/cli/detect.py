@@ -1,6 +1,6 @@
 """Damage detection over the whole image, window by window, with the chosen detector (default
 flecks-vetted: pale flakes of paint loss; resunet, resunet-real: the Res-UNet). Writes per-class
-probability maps (16-bit PNG) and masks (8-bit PNG, 255 = proposed damage) into --out-dir, also
+probability maps (8-bit PNG, 0–255 = 0–1) and masks (8-bit PNG, 255 = proposed damage) into --out-dir, also
 for a class the engine never proposes (empty), so scripts find the same files for every engine.
 The masks are proposals, not reviewed damage: review them in the window before restoring.
 """

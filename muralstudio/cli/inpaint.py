@@ -1,4 +1,5 @@
-"""Inpaint every damaged region at native resolution; pixels outside the mask stay bit-identical.
+"""Inpaint every damaged region at native resolution; pixels outside the mask stay bit-identical
+(in TIFF and PNG; JPEG re-encodes every pixel, and says so).
 Writes the image at the source bit depth with ICC and metadata, the restoration record inside it
 and as OUT.record.json.
 """
@@ -48,6 +49,10 @@ def run(args) -> int:
                              color_match=args.color_match, context=args.context, guide=args.guide,
                              sample_area=args.sample_area, max_pixels=args.max_pixels,
                              xmp_sidecar=args.xmp_sidecar)
+
+    if Path(args.out).suffix.lower() in (".jpg", ".jpeg"):
+        print(f"warning: {args.out} is JPEG, which re-encodes every pixel: the pixels outside the mask "
+              f"will not stay identical to the original; write .tif or .png to keep them", file=sys.stderr)
 
     def progress(fraction, stage):
         print(f"\r{name}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)

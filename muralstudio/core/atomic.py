@@ -78,7 +78,10 @@ def atomic_path(path):
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():  # else the error would name the hidden temporary file
         raise FileNotFoundError(2, "the folder does not exist", str(directory))
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix + ".tmp", dir=directory)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix + ".tmp", dir=directory)
+    except OSError as exc:  # a read-only or full folder: name the file asked for, not the temporary
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     os.close(fd)
     with contextlib.suppress(OSError):  # mkstemp makes 0600; saved files follow the umask
         os.chmod(tmp_name, 0o666 & ~_UMASK)

@@ -62,6 +62,7 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
     from muralstudio.core.record import records_json, source_description
     from muralstudio.engines import inpainting
 
+    imageio.writer_for(request.out)  # a format it cannot write is said now, not after the fill
     if not (math.isfinite(request.context) and 0 < request.context <= 100):
         raise ValueError(f"the context must be a number above 0 (× the hole's size), not {request.context}")
     options = inpainting.InpaintOptions(engine=request.engine, device=request.device,

@@ -27,6 +27,9 @@ def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) 
     from muralstudio.engines import labeling
     from muralstudio.engines.registry import split_spec
 
+    from muralstudio.core.imageio import writer_for
+
+    writer_for(request.out)  # a format it cannot write is said now, not after the labelling
     name, settings = split_spec(request.engine)
     return labeling.label_file(request.image, request.out, engine=name, device=request.device,
                                elements_path=request.elements, min_area=request.min_area,

@@ -152,14 +152,20 @@ def read_region(path, x: int, y: int, w: int, h: int, level: int = 0) -> np.ndar
         raise CorruptImageError(path, Text("region_undecodable", reason=short_reason(exc))) from exc
 
 
+def writer_for(path):
+    """The codec that writes ``path`` by its extension; a clear error naming the file when none
+    does (called before a long job too, so that it is not lost at the end)."""
+    suffix = Path(path).suffix.lower()
+    for codec in CODECS:
+        if suffix in codec.write_suffixes:
+            return codec
+    names = [codec.write_suffixes[0] for codec in CODECS if codec.write_suffixes]
+    raise ValueError(f"{path}: cannot write {suffix or 'files without an extension'}; "
+                     f"use {', '.join(names[:-1])} or {names[-1]}")
+
+
 def write_image(path, pixels: np.ndarray, info: ImageInfo | None = None, *,
                 record_json: str | None = None, compression: str = "deflate",
                 xmp: str | None = None) -> Path:
     """Write by extension: TIFF keeps the bit depth; PNG keeps 8/16 bits; JPEG is 8-bit."""
-    suffix = Path(path).suffix.lower()
-    for codec in CODECS:
-        if suffix in codec.write_suffixes:
-            return codec.write(path, pixels, info, record_json=record_json, compression=compression, xmp=xmp)
-    names = [codec.write_suffixes[0] for codec in CODECS if codec.write_suffixes]
-    raise ValueError(f"{path}: cannot write {suffix or 'files without an extension'}; "
-                     f"use {', '.join(names[:-1])} or {names[-1]}")
+    return writer_for(path).write(path, pixels, info, record_json=record_json, compression=compression, xmp=xmp)
