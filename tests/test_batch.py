@@ -223,3 +223,20 @@ def test_a_batch_project_opens_with_proposals_to_review(tmp_path, client, qtbot)
     assert window.detect_dock.step_region(1) is not None  # the review starts where the batch stopped
     window.doc.mark_clean()
     window.jobs.shutdown()
+
+
+def test_console_progress_writes_lines_into_a_log_and_failures_name_the_image_once():
+    import io
+
+    from muralstudio.core.errors import CorruptImageError
+
+    log = io.StringIO()  # not a terminal: one line per image, no carriage returns
+    show = batch.console_progress(log)
+    for done in (1, 2):
+        show({"done": done, "failed": 0, "remaining": 2 - done, "total": 2, "seconds": 6.0 * done,
+              "last": {"status": "done"}})
+    assert "\r" not in log.getvalue() and len(log.getvalue().splitlines()) == 2
+    image = "/archive/empty.jpg"
+    text = batch._failure_text(image, CorruptImageError(image, "file is empty (0 bytes)"))
+    assert text.count(image) == 1 and "CorruptImageError" not in text
+    assert batch._failure_text(image, KeyError("x")).startswith(f"{image}: KeyError")

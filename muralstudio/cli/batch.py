@@ -9,7 +9,7 @@ Dask cluster, with a ledger that makes an interrupted run resumable.
   muralstudio batch report OUT
 
 Outputs per image in OUT/images/NAME/: damage/*.mask.png and *.prob.png, labels.png,
-elements.json, restored.tif|png (inpaint), NAME.mural (project: the detections as proposals to
+elements.json, restored.tif (restored.png for JPEG sources; inpaint), NAME.mural (project: the detections as proposals to
 review in the window, the labels), report.json, done.json (written last); one row per
 image in OUT/summary.csv; the ledger in OUT/ledger.sqlite.
 """
@@ -24,6 +24,12 @@ NAME = "batch"
 HELP = "process folders of images on a Dask cluster (local, a scheduler, SLURM), resumable"
 
 
+def batch_defaults() -> dict:
+    from muralstudio.ops.batch import DEFAULT_ENGINES
+
+    return DEFAULT_ENGINES
+
+
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="batch_command", metavar="ACTION", required=True)
     run = sub.add_parser("run", help="process images (one Dask task per image)")
@@ -31,10 +37,12 @@ def add_arguments(parser) -> None:
                      help="a folder (searched recursively), an image, or a .txt list of paths (repeatable)")
     run.add_argument("--out", type=Path, required=True)
     run.add_argument("--steps", default="detect,label",
-                     help="comma-separated: detect, label, inpaint, project (NAME.mural: the detections as "
-                          "proposals to review in the window, the labels, the detection's record)")
+                     help="comma-separated, default detect,label: detect, label, inpaint, project (NAME.mural: "
+                          "the detections as proposals to review in the window, the labels, the detection's record)")
     run.add_argument("--engine", action="append", default=[], metavar="NAME[:KEY=VALUE...]",
-                     help="the engine of its step (e.g. fourier for inpaint, resunet:… for detect)")
+                     help="the engine of its step; defaults: " + ", ".join(
+                         f"{step} {engine}" for step, engine in batch_defaults().items())
+                     + " (the fastest fill; fourier is the trained one)")
     run.add_argument("--device", default="auto", help="auto (cuda on workers with a GPU resource), cpu, cuda")
     run.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
     run.add_argument("--threads-per-worker", type=int, default=1)
@@ -91,7 +99,7 @@ def run(args) -> int:
         else:
             print(f"{totals['images']} images finished; summary: {totals['summary']}")
             for key, value in sorted(totals["totals"].items()):
-                print(f"  {key}: {value:,.4g}")
+                print(f"  {key}: {value:,}" if float(value).is_integer() else f"  {key}: {value:,.4f}")
         return 0
     steps = [s for s in args.steps.split(",") if s]
     slurm = None

@@ -54,11 +54,18 @@ def run(args) -> int:
         print(f"warning: {args.out} is JPEG, which re-encodes every pixel: the pixels outside the mask "
               f"will not stay identical to the original; write .tif or .png to keep them", file=sys.stderr)
 
+    live, shown = sys.stderr.isatty(), set()
+
     def progress(fraction, stage):
-        print(f"\r{name}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)
+        if live:  # one line rewritten in place
+            print(f"\r{name}: {100 * fraction:5.1f} % {stage:<24}", end="", file=sys.stderr, flush=True)
+        elif int(fraction * 10) not in shown:  # a log file or pipe: a line per tenth
+            shown.add(int(fraction * 10))
+            print(f"{name}: {100 * fraction:5.1f} % {stage}", file=sys.stderr, flush=True)
 
     result = inpaint_file(request, progress)
-    print(file=sys.stderr)
+    if live:
+        print(file=sys.stderr)
     print(f"restored {result.regions} region(s), {result.pixels:,} pixels, with "
           f"{name} in {result.seconds:.1f} s -> {result.out}")
     dark = [risk["box"] for risk in result.risks if risk["reason"] == "dark"]

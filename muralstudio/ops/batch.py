@@ -184,7 +184,7 @@ def process_image(task: ImageTask) -> dict:
         _replace_folder(partial, final)
         summary.update(status="done", report=_row_values(report))
     except (Exception, MemoryError) as exc:  # noqa: BLE001 — recorded, the batch goes on
-        summary["error"] = f"{task.image}: {type(exc).__name__}: {exc}" if str(exc) else f"{task.image}: {type(exc).__name__}"
+        summary["error"] = _failure_text(task.image, exc)
         shutil.rmtree(partial, ignore_errors=True)
     summary["seconds"] = round(time.perf_counter() - started, 3)
     return summary
@@ -248,6 +248,17 @@ def _review_project(image: Path, folder: Path, name: str, report: dict) -> dict:
         doc.new_label_layer("elements", imageio.read_mask(folder / "labels.png"))
     path = save_project(doc, folder / f"{name}.mural")
     return {"project": path.name, "layers": [layer.name for layer in doc.layers]}
+
+
+def _failure_text(image: Path, exc: BaseException) -> str:
+    """One line naming the image once: our errors already name it and say what is wrong; any
+    other exception keeps its type (a bug to report)."""
+    from muralstudio.core.errors import MuralStudioError
+
+    text = str(exc)
+    if not isinstance(exc, (MuralStudioError, OSError, ValueError)) or not text:
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if str(image) in text else f"{image}: {text}"
 
 
 def _replace_folder(partial: Path, final: Path) -> None:
@@ -586,7 +597,9 @@ def report(out: Path) -> dict:
 
 
 def console_progress(stream=sys.stderr) -> Callable[[dict], None]:
-    """A one-line progress bar: done / failed / remaining, throughput and ETA."""
+    """A one-line progress bar: done / failed / remaining, throughput and ETA (rewritten in
+    place on a terminal; one line per image into a log file or pipe)."""
+    live = hasattr(stream, "isatty") and stream.isatty()
 
     def show(state: dict) -> None:
         finished = state["done"] + state["failed"]
@@ -594,9 +607,10 @@ def console_progress(stream=sys.stderr) -> Callable[[dict], None]:
         eta = state["remaining"] / rate if rate > 0 else float("nan")
         width = 30
         filled = int(width * finished / max(1, state["total"]))
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] done {state['done']} · failed "
+        start, end = ("\r", "") if live else ("", "\n")
+        stream.write(f"{start}[{'#' * filled}{'.' * (width - filled)}] done {state['done']} · failed "
                      f"{state['failed']} · remaining {state['remaining']} · {rate:.1f} images/min · "
-                     f"ETA {eta:.1f} min ")
+                     f"ETA {eta:.1f} min {end}")
         if state["last"]["status"] != "done":
             stream.write(f"\n  failed: {state['last']['error']}\n")
         stream.flush()
