@@ -79,6 +79,8 @@ def test_pdf_report_has_every_section_and_renders(project, tmp_path, language, q
     for key in ("object", "overview", "damage_map", "identification", "measurements", "interventions", "elements"):
         assert TEXT[language][key] in text, key
     assert "telea" in text and "莫高窟" in text
+    doc = load_project(project)  # the digits of mixed runs are text too: searchable, copyable
+    assert f"{doc.width} × {doc.height} px" in text and doc.source_sha256()[:12] in text
     if language == "zh_CN":
         assert any("CJK" in f or "SC" in f or "Han" in f for f in pdf_fonts(out)), pdf_fonts(out)
         assert "□" not in text

@@ -11,9 +11,14 @@ from PySide6.QtGui import QFont, QFontDatabase, QImage, QPageLayout, QPageSize, 
 
 from muralstudio.core.errors import MuralStudioError
 
-#: families tried in order for the report's text; the first installed one is used
+#: families with Chinese characters, one of which must be installed for Chinese text
 FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimSun",
             "WenQuanYi Micro Hei", "Noto Sans", "DejaVu Sans")
+#: the report's own font, tried in order: a Latin family (Qt draws Chinese characters with an
+#: installed CJK family in its place). Not a CJK family: Qt's PDF writer gives the digits of a
+#: CJK font's mixed runs ("1536 × 1024 px", a SHA-256) no text, so they could not be searched
+#: or copied from the PDF
+LATIN_FAMILIES = ("DejaVu Sans", "Noto Sans", "Liberation Sans", "Arial", "Helvetica")
 class MissingFontError(MuralStudioError, RuntimeError):
     """No installed font has the report's characters (shown as a message, never a traceback)."""
 
@@ -28,12 +33,15 @@ def report_font(language: str, text: str = "") -> QFont:
     installed rather than writing blanks in their place."""
     chinese = language == "zh_CN" or CHINESE.search(text) is not None
     installed = set(QFontDatabase.families())
-    for family in FAMILIES:
-        if family in installed and (not chinese or QFontDatabase.WritingSystem.SimplifiedChinese
-                                    in QFontDatabase.writingSystems(family)):
-            font = QFont(family)
-            font.setPointSizeF(10)
-            return font
+    has_chinese = any(family in installed and QFontDatabase.WritingSystem.SimplifiedChinese
+                      in QFontDatabase.writingSystems(family) for family in FAMILIES)
+    if has_chinese or not chinese:
+        for family in LATIN_FAMILIES + FAMILIES:
+            if family in installed:
+                font = QFont(family)
+                font.setPointSizeF(10)
+                return font
+        return QFont()
     if language == "zh_CN":
         raise MissingFontError("no font with Chinese characters is installed (e.g. Noto Sans CJK SC): "
                            "the Chinese report cannot be written")

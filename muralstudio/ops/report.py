@@ -273,7 +273,10 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
                                for e in elements[:40]) + "</table>")
     stamp = time.strftime("%Y-%m-%d %H:%M")
     parts.append(f"<p class='foot'>{_e(t['generated'].replace('%1', __version__).replace('%2', stamp))}</p>")
-    style = ("<style>body { font-family: 'Noto Sans CJK SC', 'Noto Sans', sans-serif; font-size: 10pt; } "
+    # a Latin family first: Chinese characters fall back to a CJK one (a CJK font first loses the
+    # digits of mixed runs from the PDF's text)
+    style = ("<style>body { font-family: 'DejaVu Sans', 'Noto Sans', Arial, 'Noto Sans CJK SC', "
+             "'Microsoft YaHei', sans-serif; font-size: 10pt; } "
              "h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 14px; } h3 { font-size: 11pt; } "
              "table.grid th, table.grid td, table.facts th, table.facts td { padding: 2px 6px; } "
              "table.facts th { text-align: left; } .foot { font-size: 8pt; color: #555; }</style>")
