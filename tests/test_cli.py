@@ -256,3 +256,10 @@ def test_inpaint_refuses_an_unwritable_format_before_working_and_warns_of_jpeg(t
     assert "x.bmp: cannot write .bmp" in capsys.readouterr().err and not ran  # said before any fill
     assert cli.main(base + ["--out", str(tmp_path / "x.jpg")]) == 0
     assert "JPEG" in capsys.readouterr().err and ran
+
+
+def test_a_mistyped_command_is_named_not_opened_as_a_file(capsys):
+    assert cli.main(["selftest"]) == 2
+    assert "did you mean --selftest?" in capsys.readouterr().err
+    assert cli.main(["detcet", "wall.png"]) == 2
+    assert "did you mean 'detect'?" in capsys.readouterr().err

@@ -95,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         return selftest.run()
     first = next((a for a in argv if not a.startswith("-")), None)
     if first not in SUBCOMMANDS and not any(a in ("-h", "--help", "--version") for a in argv):
+        if first is not None and not Path(first).exists() and not Path(first).suffix:
+            # a mistyped command ("selftest", "detcet"), not a file to open: say so, open nothing
+            import difflib
+
+            close = difflib.get_close_matches(first, [*SUBCOMMANDS, "selftest"], n=1)
+            hint = ("; did you mean --selftest?" if close == ["selftest"] else
+                    f"; did you mean '{close[0]}'?" if close else "")
+            print(f"muralstudio: {first!r} is neither a command nor a file to open{hint} "
+                  f"(muralstudio --help lists the commands)", file=sys.stderr)
+            return 2
         return run_gui([a for a in argv if a not in ("-v", "--verbose")])
     # "--click -1,5,+" is a value, not an option (argparse only knows plain negative numbers)
     argv = [f"{a}={argv[i + 1]}" if a == "--click" and i + 1 < len(argv) and argv[i + 1][:1] == "-"
