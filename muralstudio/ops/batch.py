@@ -452,10 +452,21 @@ def open_client(request: BatchRequest):
                                processes=1)
         cluster.scale(jobs=slurm.get("jobs", 4))
         return Client(cluster)
-    cluster = LocalCluster(n_workers=request.workers, threads_per_worker=request.threads_per_worker,
-                           processes=True, resources={"image": 1}, dashboard_address=":0",
-                           env={"MURALSTUDIO_TASK_THREADS": str(request.threads_per_worker),
-                                "OMP_NUM_THREADS": str(request.threads_per_worker)})
+    # the worker processes start with Ctrl-C ignored (inherited): it is the console's to handle
+    # (the ledger stays consistent); else every worker printed a KeyboardInterrupt traceback
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        cluster = LocalCluster(n_workers=request.workers, threads_per_worker=request.threads_per_worker,
+                               processes=True, resources={"image": 1}, dashboard_address=":0",
+                               env={"MURALSTUDIO_TASK_THREADS": str(request.threads_per_worker),
+                                    "OMP_NUM_THREADS": str(request.threads_per_worker)})
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
     return Client(cluster)
 
 
