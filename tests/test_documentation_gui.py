@@ -106,3 +106,24 @@ def test_export_report_from_the_window(window, qtbot, tmp_path, monkeypatch):
     job = documentation.export_report(window, tmp_path / "report.html", "en")
     qtbot.waitUntil(lambda: (tmp_path / "report.html").exists(), timeout=60000)
     assert "Condition and treatment report" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_measurements_after_an_edit_come_from_their_own_thread(window, qtbot):
+    """An edit is measured off the window's thread (a 100-Mpx layer takes seconds); the newest
+    request's figures are the ones shown, an older one arriving late is dropped."""
+    import threading
+
+    import numpy as np
+
+    dock = window.measurements_dock
+    layer = window.doc.layer_by_name("paint loss")
+    threads = []
+    real = dock._measure
+    dock._measure = lambda snapshot: threads.append(threading.current_thread().name) or real(snapshot)
+    window.doc.write_pixels(layer, 0, 0, np.full((10, 10), 255, np.uint8))
+    expected = int((layer.data >= 128).sum())
+    dock.refresh_in_background()
+    dock.refresh_in_background()  # a second request: the first one's answer is stale
+    qtbot.waitUntil(lambda: len(threads) == 2 and bool(dock.rows)
+                    and next(r for r in dock.rows if r.layer == "paint loss").pixels == expected, timeout=20000)
+    assert all(name.startswith("measure") for name in threads)

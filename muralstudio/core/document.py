@@ -7,7 +7,7 @@ through plain-callback events (the GUI listens; no Qt here). Layers are ordered 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -135,11 +135,30 @@ class Patch:
     y: int
     pixels: np.ndarray
     mask: np.ndarray
+    #: 8-bit RGBA for the screen (alpha = mask), made ahead on a worker (:meth:`prepare_display`)
+    display: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         self.mask = np.asarray(self.mask, bool)
         if self.pixels.shape[:2] != self.mask.shape:
             raise ValueError("patch pixels and mask differ in size")
+
+    def display_rgba(self) -> np.ndarray:
+        """The patch as 8-bit RGBA (alpha = mask): the one made ahead, handed over once (the
+        window keeps its own image of it), else made now."""
+        from muralstudio.core.imageio import to_rgb8
+
+        rgba, self.display = self.display, None
+        if rgba is None:
+            rgba = np.empty(self.mask.shape + (4,), np.uint8)
+            rgba[..., :3] = to_rgb8(self.pixels)
+            rgba[..., 3] = self.mask * np.uint8(255)
+        return rgba
+
+    def prepare_display(self) -> None:
+        """Make :meth:`display_rgba` ahead (on the job's thread: thousands of flake patches of
+        a 16-bit image took seconds to convert on the window's)."""
+        self.display = self.display_rgba()
 
     @property
     def bbox(self) -> tuple[int, int, int, int]:

@@ -213,12 +213,16 @@ class RestorationItem(QGraphicsItem):
         self.canvas = canvas
         self.layer = layer
         self.setZValue(1)
-        self.images, self._differences = [], None
-        for patch in layer.patches:
-            rgba = np.zeros(patch.mask.shape + (4,), np.uint8)
-            rgba[..., :3] = to_rgb8(patch.pixels)
-            rgba[..., 3] = patch.mask * 255
-            self.images.append((patch.bbox, qimage2ndarray.array2qimage(rgba, normalize=False)))
+        self._images, self._differences = None, None
+
+    @property
+    def images(self):
+        """The patches' images, made at the first paint (a canvas that never shows
+        restorations — the side-by-side original — never makes them)."""
+        if self._images is None:
+            self._images = [(patch.bbox, qimage2ndarray.array2qimage(patch.display_rgba(), normalize=False))
+                            for patch in self.layer.patches]
+        return self._images
 
     def differences(self):
         """|restored − original| per patch (max over channels, ×4, in red), made on first use."""

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -104,6 +106,8 @@ class MeasurementsDock(QDockWidget):
     """Per damage layer and element class: pixels, share, regions, largest, cm² (with a scale);
     copy as tab-separated text, export CSV or Excel."""
 
+    measured = Signal(int, object, object)  # (request, document, (rows, elements)) from the thread
+
     COLUMNS = ("layer", "what", "pixels", "share", "regions", "largest_pixels", "area_cm2")
 
     def __init__(self, context):
@@ -136,7 +140,13 @@ class MeasurementsDock(QDockWidget):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         self.setWidget(body)
-        self._timer = QTimer(self, singleShot=True, interval=400, timeout=self.refresh)
+        # after an edit the tables are measured on a thread of their own (counting the regions
+        # of a 100-Mpx layer takes a second or two: the window must not stop for it)
+        self._timer = QTimer(self, singleShot=True, interval=400, timeout=self.refresh_in_background)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="measure")
+        self._generation = 0
+        self.measured.connect(self._show_measured)
+        self.destroyed.connect(lambda *_: self._pool.shutdown(wait=False, cancel_futures=True))
 
     def on_layer_pixels(self, layer) -> None:  # window hooks (gui/dock_registry.py)
         self.schedule_refresh()
@@ -148,11 +158,66 @@ class MeasurementsDock(QDockWidget):
         if self.isVisible():
             self._timer.start()
 
-    def refresh(self) -> None:
-        from muralstudio.ops.measure import measure_layers
-
+    def _snapshot(self):
+        """What the measurement reads, copied on the window's thread: each mask and label layer's
+        pixels and the facts measure_layers / measure_elements use (edits go on meanwhile)."""
         doc = self.context.doc
-        self.rows = [] if doc is None else measure_layers(doc.layers, doc.width * doc.height, doc.mm_per_px)
+        if doc is None:
+            return None
+        layers = []
+        for layer in doc.layers:
+            if layer.kind not in ("mask", "labels"):
+                continue
+            facts = SimpleNamespace(kind=layer.kind, name=layer.name, data=layer.data.copy())
+            if layer.kind == "mask":
+                facts.marks_damage = layer.marks_damage
+            else:
+                facts.classes, facts.element_names = list(layer.classes), dict(layer.element_names)
+            layers.append(facts)
+        gallery = self.context.dock("elements_dock")  # its minimum area: the same elements counted
+        return (doc, layers, doc.width * doc.height, doc.mm_per_px,
+                gallery.min_area.value() if gallery is not None else None)
+
+    @staticmethod
+    def _measure(snapshot):
+        from muralstudio.ops.measure import measure_elements, measure_layers
+
+        if snapshot is None:
+            return [], []
+        _, layers, pixels, scale, min_area = snapshot
+        return measure_layers(layers, pixels, scale), measure_elements(layers, scale, min_area)
+
+    def refresh_in_background(self) -> None:
+        """Measure on the dock's thread; the newest request's result is shown."""
+        self._generation += 1
+        generation, snapshot = self._generation, self._snapshot()
+
+        def work():
+            try:
+                rows, elements = self._measure(snapshot)
+            except (MemoryError, ValueError) as exc:  # shown, never a dead thread
+                rows, elements = exc, []
+            self.measured.emit(generation, snapshot[0] if snapshot else None, (rows, elements))
+
+        self._pool.submit(work)
+
+    def _show_measured(self, generation, doc, result) -> None:
+        if generation != self._generation or doc is not self.context.doc:
+            return  # an older request, or another document's
+        rows, elements = result
+        if isinstance(rows, BaseException):
+            self.scale_label.setText(translate_message(rows))
+            return
+        self._show(rows, elements)
+
+    def refresh(self) -> None:
+        """Measure now, on this thread (Copy and Export use the figures they write)."""
+        self._generation += 1  # a background result still on its way is older than this
+        self._show(*self._measure(self._snapshot()))
+
+    def _show(self, rows, elements) -> None:
+        doc = self.context.doc
+        self.rows = rows
         if doc is None or not doc.mm_per_px:
             self.scale_label.setText(self.tr("No physical scale: use File → Set Scale from a Line… (areas in cm² need one)."))
         else:
@@ -169,11 +234,7 @@ class MeasurementsDock(QDockWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
-        from muralstudio.ops.measure import measure_elements
-
-        gallery = self.context.dock("elements_dock")  # its minimum area: the same elements counted
-        self.elements = [] if doc is None else measure_elements(
-            doc.layers, doc.mm_per_px, gallery.min_area.value() if gallery is not None else None)
+        self.elements = elements
         self.element_table.setRowCount(len(self.elements))
         for i, e in enumerate(self.elements):
             box = (", ".join(f"{v:g}" for v in e.box_cm) + " cm") if e.box_cm else (", ".join(map(str, e.box_px)) + " px")

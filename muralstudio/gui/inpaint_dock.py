@@ -227,9 +227,13 @@ class InpaintDock(JobPanel):
                 from muralstudio.ops import remote
 
                 payload = remote.inpaint_payload(doc.source, hole, options, sha, hints)
-                return remote.run_remote(server, "inpaint", payload, progress, cancelled)
-            return inpainting.inpaint(doc.source, hole, options, progress=progress,
-                                      cancelled=cancelled, source_sha256=sha, hints=hints)
+                result = remote.run_remote(server, "inpaint", payload, progress, cancelled)
+            else:
+                result = inpainting.inpaint(doc.source, hole, options, progress=progress,
+                                            cancelled=cancelled, source_sha256=sha, hints=hints)
+            for patch in result.patches:  # the screen's 8-bit images, made here and not on the window's thread
+                patch.prepare_display()
+            return result
 
         def done(result):
             if self.doc is doc:  # the user may have opened another document meanwhile
