@@ -121,7 +121,8 @@ class LabelsDock(QWidget):
             button.setEnabled(has_layer)
         self.new_layer_button.setEnabled(self.doc is not None)
         if layer is None:
-            self.info.setText(self.tr("Make a label layer to start labelling elements."))
+            self.info.setText(self.tr("Make a label layer to label elements by hand, or let the labeler "
+                                      "(PSP-M) label the whole mural from the Elements dock."))
             return
         counts = self._class_counts(layer)
         for index, (name, colour) in enumerate(layer.classes):

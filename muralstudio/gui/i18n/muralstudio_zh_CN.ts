@@ -3,12 +3,12 @@
 <context>
     <name>Canvas</name>
     <message>
-        <location filename="../canvas.py" line="764" />
+        <location filename="../canvas.py" line="768" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../canvas.py" line="765" />
+        <location filename="../canvas.py" line="769" />
         <source>original</source>
         <translation>原图</translation>
     </message>
@@ -50,179 +50,179 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="75" />
+        <location filename="../detect_dock.py" line="74" />
         <source>calibrated</source>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="80" />
+        <location filename="../detect_dock.py" line="79" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="88" />
+        <location filename="../detect_dock.py" line="87" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="95" />
-        <location filename="../detect_dock.py" line="477" />
+        <location filename="../detect_dock.py" line="94" />
+        <location filename="../detect_dock.py" line="476" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="96" />
+        <location filename="../detect_dock.py" line="95" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="97" />
+        <location filename="../detect_dock.py" line="96" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="98" />
+        <location filename="../detect_dock.py" line="97" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="100" />
+        <location filename="../detect_dock.py" line="99" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="101" />
+        <location filename="../detect_dock.py" line="100" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="102" />
+        <location filename="../detect_dock.py" line="101" />
         <source>◀ Previous region</source>
         <translation>◀ 上一个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="103" />
+        <location filename="../detect_dock.py" line="102" />
         <source>Next region ▶</source>
         <translation>下一个区域 ▶</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="104" />
+        <location filename="../detect_dock.py" line="103" />
         <source>Zoom to the next proposed region, top to bottom (in the Review tool: period; comma goes back; Enter accepts it, Backspace rejects it, and either goes on to the next)</source>
         <translation>缩放到下一个建议区域，自上而下（在审核工具中：句号；逗号返回；Enter 接受，Backspace 拒绝，并转到下一个）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="112" />
+        <location filename="../detect_dock.py" line="111" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="113" />
+        <location filename="../detect_dock.py" line="112" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="114" />
+        <location filename="../detect_dock.py" line="113" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="115" />
+        <location filename="../detect_dock.py" line="114" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="193" />
+        <location filename="../detect_dock.py" line="192" />
         <source>The sensitivity applies to the next detection: run Detect on this image to re-threshold its proposals.</source>
         <translation>灵敏度将用于下一次检测：请对此图像运行“检测”以重新划定其建议区域。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="204" />
+        <location filename="../detect_dock.py" line="203" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="204" />
+        <location filename="../detect_dock.py" line="203" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="274" />
+        <location filename="../detect_dock.py" line="273" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="274" />
+        <location filename="../detect_dock.py" line="273" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="279" />
+        <location filename="../detect_dock.py" line="278" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="279" />
+        <location filename="../detect_dock.py" line="278" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="312" />
+        <location filename="../detect_dock.py" line="311" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="328" />
+        <location filename="../detect_dock.py" line="327" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="354" />
+        <location filename="../detect_dock.py" line="353" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="354" />
+        <location filename="../detect_dock.py" line="353" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="363" />
+        <location filename="../detect_dock.py" line="362" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="363" />
+        <location filename="../detect_dock.py" line="362" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="395" />
+        <location filename="../detect_dock.py" line="394" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="398" />
-        <location filename="../detect_dock.py" line="405" />
+        <location filename="../detect_dock.py" line="397" />
+        <location filename="../detect_dock.py" line="404" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="405" />
+        <location filename="../detect_dock.py" line="404" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="466" />
+        <location filename="../detect_dock.py" line="465" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="226" />
+        <location filename="../detect_dock.py" line="225" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="506" />
+        <location filename="../detect_dock.py" line="505" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -331,87 +331,87 @@
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="352" />
+        <location filename="../elements_dock.py" line="350" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="355" />
+        <location filename="../elements_dock.py" line="353" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="378" />
+        <location filename="../elements_dock.py" line="376" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="378" />
+        <location filename="../elements_dock.py" line="376" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="394" />
+        <location filename="../elements_dock.py" line="392" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="394" />
+        <location filename="../elements_dock.py" line="392" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="399" />
+        <location filename="../elements_dock.py" line="397" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="404" />
+        <location filename="../elements_dock.py" line="402" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="406" />
+        <location filename="../elements_dock.py" line="404" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="420" />
+        <location filename="../elements_dock.py" line="418" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="431" />
+        <location filename="../elements_dock.py" line="429" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="447" />
+        <location filename="../elements_dock.py" line="445" />
         <source>The selected element has changed since it was shown: select it again.</source>
         <translation>所选要素在显示后已改变：请重新选择。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="471" />
+        <location filename="../elements_dock.py" line="469" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="475" />
+        <location filename="../elements_dock.py" line="473" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="485" />
+        <location filename="../elements_dock.py" line="483" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="486" />
+        <location filename="../elements_dock.py" line="484" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="493" />
+        <location filename="../elements_dock.py" line="491" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -567,153 +567,153 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="30" />
-        <location filename="../export_dialog.py" line="67" />
+        <location filename="../export_dialog.py" line="31" />
+        <location filename="../export_dialog.py" line="69" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="32" />
+        <location filename="../export_dialog.py" line="33" />
         <source>Restored image</source>
         <translation>修复后的图像</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="33" />
+        <location filename="../export_dialog.py" line="35" />
         <source>Intervention map (which pixels were restored, by which engine)</source>
         <translation>干预图（哪些像素被修复、用哪个引擎）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="35" />
+        <location filename="../export_dialog.py" line="37" />
         <source>Restored image, restored areas outlined</source>
         <translation>修复后图像（修复区域描边）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="36" />
+        <location filename="../export_dialog.py" line="38" />
         <source>Restored image, restored areas hatched</source>
         <translation>修复后图像（修复区域加斜线）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="39" />
+        <location filename="../export_dialog.py" line="41" />
         <source>Mask: %1</source>
         <translation>蒙版：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="41" />
+        <location filename="../export_dialog.py" line="43" />
         <source>Labels: %1</source>
         <translation>标注：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="44" />
+        <location filename="../export_dialog.py" line="46" />
         <source>Deflate</source>
         <translation>Deflate</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="45" />
+        <location filename="../export_dialog.py" line="47" />
         <source>LZW</source>
         <translation>LZW</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="48" />
+        <location filename="../export_dialog.py" line="50" />
         <source>Apply it, then export</source>
         <translation>先应用，再导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="49" />
+        <location filename="../export_dialog.py" line="51" />
         <source>Export it without applying</source>
         <translation>导出但不应用</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="50" />
+        <location filename="../export_dialog.py" line="52" />
         <source>Export without it</source>
         <translation>不含建议导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="51" />
+        <location filename="../export_dialog.py" line="53" />
         <source>A restoration proposal is pending (shown on the canvas, not yet applied).</source>
         <translation>有一个修复建议待定（画布上可见，尚未应用）。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="54" />
+        <location filename="../export_dialog.py" line="56" />
         <source>This %1-bit image will be written with 8 bits per channel: the finer tones are lost. Use TIFF to keep them.</source>
         <translation>这幅 %1 位图像将以每通道 8 位写出：更细的色阶会丢失。用 TIFF 可以保留。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="58" />
+        <location filename="../export_dialog.py" line="60" />
         <source>Also write the XMP metadata as a .xmp file beside the image</source>
         <translation>同时在图像旁写出 .xmp 元数据文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="60" />
+        <location filename="../export_dialog.py" line="62" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="68" />
+        <location filename="../export_dialog.py" line="70" />
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="69" />
+        <location filename="../export_dialog.py" line="71" />
         <source>TIFF compression</source>
         <translation>TIFF 压缩</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="70" />
+        <location filename="../export_dialog.py" line="72" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="73" />
+        <location filename="../export_dialog.py" line="75" />
         <source>Pending proposal</source>
         <translation>待定建议</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="103" />
+        <location filename="../export_dialog.py" line="105" />
         <source>TIFF, %1-bit as the source, ICC and record kept</source>
         <translation>TIFF，与源图相同的 %1 位，保留 ICC 与修复记录</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="104" />
+        <location filename="../export_dialog.py" line="106" />
         <source>PNG, 8-bit (for sharing)</source>
         <translation>PNG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="105" />
+        <location filename="../export_dialog.py" line="107" />
         <source>JPEG, 8-bit (for sharing)</source>
         <translation>JPEG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="107" />
+        <location filename="../export_dialog.py" line="109" />
         <source>Indexed PNG (0 = original, 1… = each restoration) + legend JSON</source>
         <translation>索引 PNG（0 = 原始，1… = 各次修复）+ 图例 JSON</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="109" />
+        <location filename="../export_dialog.py" line="111" />
         <source>PNG, 8-bit (for publication)</source>
         <translation>PNG，8 位（用于出版）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="110" />
+        <location filename="../export_dialog.py" line="112" />
         <source>TIFF, 8-bit</source>
         <translation>TIFF，8 位</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="112" />
+        <location filename="../export_dialog.py" line="114" />
         <source>PNG, 8-bit mask</source>
         <translation>PNG，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="113" />
+        <location filename="../export_dialog.py" line="115" />
         <source>TIFF, 8-bit mask</source>
         <translation>TIFF，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="115" />
+        <location filename="../export_dialog.py" line="117" />
         <source>Indexed PNG (class values, class colours)</source>
         <translation>索引 PNG（类别值与类别颜色）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="151" />
+        <location filename="../export_dialog.py" line="153" />
         <source>Export to</source>
         <translation>导出到</translation>
     </message>
@@ -844,47 +844,47 @@
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="237" />
+        <location filename="../inpaint_dock.py" line="241" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="239" />
+        <location filename="../inpaint_dock.py" line="243" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="259" />
+        <location filename="../inpaint_dock.py" line="263" />
         <source>One region to restore was proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="261" />
+        <location filename="../inpaint_dock.py" line="265" />
         <source>%1 regions to restore were proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 %1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="264" />
+        <location filename="../inpaint_dock.py" line="268" />
         <source>One region to restore is mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="267" />
+        <location filename="../inpaint_dock.py" line="271" />
         <source>%1 regions to restore are mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 %1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="269" />
+        <location filename="../inpaint_dock.py" line="273" />
         <source>The first is at x %1, y %2. Restore anyway?</source>
         <translation>第一个位于 x %1，y %2。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="271" />
+        <location filename="../inpaint_dock.py" line="275" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="294" />
+        <location filename="../inpaint_dock.py" line="298" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -984,108 +984,108 @@
     </message>
     <message>
         <location filename="../labels_dock.py" line="124" />
-        <source>Make a label layer to start labelling elements.</source>
-        <translation>请先新建标注图层再标注元素。</translation>
+        <source>Make a label layer to label elements by hand, or let the labeler (PSP-M) label the whole mural from the Elements dock.</source>
+        <translation>新建标注图层以手工标注要素，或在“元素”面板中用标注模型（PSP-M）标注整幅壁画。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="135" />
+        <location filename="../labels_dock.py" line="136" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="148" />
+        <location filename="../labels_dock.py" line="149" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="161" />
+        <location filename="../labels_dock.py" line="162" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="161" />
-        <location filename="../labels_dock.py" line="178" />
+        <location filename="../labels_dock.py" line="162" />
+        <location filename="../labels_dock.py" line="179" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="166" />
+        <location filename="../labels_dock.py" line="167" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="178" />
+        <location filename="../labels_dock.py" line="179" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="204" />
+        <location filename="../labels_dock.py" line="205" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="215" />
+        <location filename="../labels_dock.py" line="216" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="218" />
+        <location filename="../labels_dock.py" line="219" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="230" />
+        <location filename="../labels_dock.py" line="231" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="232" />
+        <location filename="../labels_dock.py" line="233" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="232" />
+        <location filename="../labels_dock.py" line="233" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="240" />
+        <location filename="../labels_dock.py" line="241" />
         <source>Mask layer '%1' has nothing marked to label.</source>
         <translation>蒙版图层“%1”中没有可标注的内容。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="244" />
         <location filename="../labels_dock.py" line="245" />
+        <location filename="../labels_dock.py" line="246" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="260" />
+        <location filename="../labels_dock.py" line="261" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="269" />
+        <location filename="../labels_dock.py" line="270" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="282" />
+        <location filename="../labels_dock.py" line="283" />
         <source>Training set (images/, labels/)</source>
         <translation>训练集（images/、labels/）</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="288" />
+        <location filename="../labels_dock.py" line="289" />
         <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
         <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="302" />
+        <location filename="../labels_dock.py" line="303" />
         <source>Trained %1; it is now the labeler of the Elements dock.</source>
         <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="305" />
+        <location filename="../labels_dock.py" line="306" />
         <source>Train labeler</source>
         <translation>训练标注模型</translation>
     </message>
@@ -1995,115 +1995,115 @@
 <context>
     <name>MeasurementsDock</name>
     <message>
-        <location filename="../documentation.py" line="110" />
+        <location filename="../documentation.py" line="114" />
         <source>Measurements</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="120" />
+        <location filename="../documentation.py" line="124" />
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="120" />
-        <location filename="../documentation.py" line="126" />
+        <location filename="../documentation.py" line="124" />
+        <location filename="../documentation.py" line="130" />
         <source>What</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="120" />
-        <location filename="../documentation.py" line="126" />
+        <location filename="../documentation.py" line="124" />
+        <location filename="../documentation.py" line="130" />
         <source>Pixels</source>
         <translation>像素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="120" />
+        <location filename="../documentation.py" line="124" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="121" />
+        <location filename="../documentation.py" line="125" />
         <source>Regions</source>
         <translation>区域数</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="121" />
+        <location filename="../documentation.py" line="125" />
         <source>Largest (px)</source>
         <translation>最大区域（像素）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="121" />
-        <location filename="../documentation.py" line="127" />
+        <location filename="../documentation.py" line="125" />
+        <location filename="../documentation.py" line="131" />
         <source>Area (cm²)</source>
         <translation>面积（平方厘米）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="124" />
+        <location filename="../documentation.py" line="128" />
         <source>Elements (largest first)</source>
         <translation>要素（按大小排列）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="126" />
+        <location filename="../documentation.py" line="130" />
         <source>Element</source>
         <translation>要素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="127" />
+        <location filename="../documentation.py" line="131" />
         <source>Box (x, y, w, h)</source>
         <translation>范围 (x, y, 宽, 高)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="132" />
+        <location filename="../documentation.py" line="136" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="132" />
+        <location filename="../documentation.py" line="136" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="133" />
+        <location filename="../documentation.py" line="137" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="157" />
+        <location filename="../documentation.py" line="222" />
         <source>No physical scale: use File → Set Scale from a Line… (areas in cm² need one).</source>
         <translation>没有物理比例：请使用“文件 → 按直线设定比例…”（以平方厘米计的面积需要比例）。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="159" />
+        <location filename="../documentation.py" line="224" />
         <source>set by you</source>
         <translation>由您设定</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="159" />
+        <location filename="../documentation.py" line="224" />
         <source>from the file's resolution</source>
         <translation>取自文件分辨率</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="160" />
+        <location filename="../documentation.py" line="225" />
         <source>Scale: %1 mm per pixel (%2)</source>
         <translation>比例：每像素 %1 毫米（%2）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="201" />
+        <location filename="../documentation.py" line="264" />
         <source>Export Measurements</source>
         <translation>导出测量结果</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="203" />
+        <location filename="../documentation.py" line="266" />
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="215" />
+        <location filename="../documentation.py" line="278" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="217" />
+        <location filename="../documentation.py" line="280" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
@@ -2111,42 +2111,42 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../documentation.py" line="59" />
+        <location filename="../documentation.py" line="61" />
         <source>Document Properties</source>
         <translation>文档属性</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="60" />
+        <location filename="../documentation.py" line="62" />
         <source>Site</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="60" />
+        <location filename="../documentation.py" line="62" />
         <source>Cave</source>
         <translation>洞窟</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="60" />
+        <location filename="../documentation.py" line="62" />
         <source>Wall</source>
         <translation>壁面</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="61" />
+        <location filename="../documentation.py" line="63" />
         <source>Subject</source>
         <translation>题材</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="61" />
+        <location filename="../documentation.py" line="63" />
         <source>Photographer</source>
         <translation>摄影</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="62" />
+        <location filename="../documentation.py" line="64" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="62" />
+        <location filename="../documentation.py" line="64" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
@@ -2232,12 +2232,12 @@
 <context>
     <name>parent</name>
     <message>
-        <location filename="../documentation.py" line="81" />
+        <location filename="../documentation.py" line="83" />
         <source>Set Scale</source>
         <translation>设定比例</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="82" />
+        <location filename="../documentation.py" line="84" />
         <source>The line is %1 px long. Its real length in cm:</source>
         <translation>该直线长 %1 像素。其实际长度（厘米）：</translation>
     </message>
@@ -2253,37 +2253,37 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../documentation.py" line="91" />
+        <location filename="../documentation.py" line="93" />
         <source>Draw a longer line over something of known length (a ruler, a colour chart).</source>
         <translation>请在已知长度的物体（标尺、色卡）上画一条更长的直线。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="99" />
+        <location filename="../documentation.py" line="101" />
         <source>Scale: %1 mm per pixel</source>
         <translation>比例：每像素 %1 毫米</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="242" />
+        <location filename="../documentation.py" line="305" />
         <source>Export Report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="243" />
+        <location filename="../documentation.py" line="306" />
         <source>PDF (*.pdf);;HTML (*.html)</source>
         <translation>PDF (*.pdf);;HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="255" />
+        <location filename="../documentation.py" line="318" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="257" />
+        <location filename="../documentation.py" line="320" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="259" />
+        <location filename="../documentation.py" line="322" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
