@@ -388,7 +388,8 @@ class DetectDock(JobPanel):
         """*Accept all*, after asking: every proposal becomes damage unseen, and on real walls
         most proposals are not damage (a restoration of them erases original paint)."""
         with busy_cursor():
-            regions = sum(maskops.region_count(layer.data >= 128) for layer in self.proposal_layers().values())
+            counts = {key: maskops.region_count(layer.data >= 128) for key, layer in self.proposal_layers().items()}
+        regions = sum(counts.values())
         if not regions:
             return 0
         text = self.tr("Accept all %1 proposed regions as damage without looking at each? On the real "
@@ -397,16 +398,18 @@ class DetectDock(JobPanel):
         answer = QMessageBox.question(self, self.tr("Accept all proposals"), text,
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
-        return self.review_all(True) if answer == QMessageBox.StandardButton.Yes else 0
+        return self.review_all(True, counts) if answer == QMessageBox.StandardButton.Yes else 0
 
-    def review_all(self, accept: bool) -> int:
+    def review_all(self, accept: bool, counts: dict | None = None) -> int:
+        """Accept or reject every proposed region (one undo step); ``counts``: the regions of each
+        proposals layer, when already counted (labelling a 100-Mpx layer twice took seconds)."""
         total = 0
-        with self._decision(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
-            for name, layer in self.proposal_layers().items():
+        with busy_cursor(), self._decision(self.tr("Accept all proposals") if accept else self.tr("Reject all proposals")):
+            for key, layer in self.proposal_layers().items():
                 proposed = layer.data >= 128
                 if not proposed.any():  # no empty "accepted" layer for a class with nothing proposed
                     continue
-                self._record_decision(layer, 0, 0, proposed, accept)
+                self._record_decision(layer, 0, 0, proposed, accept, regions=(counts or {}).get(key))
                 total += maskops.review_all(self.doc, layer, accept,
                                             self.accepted_layer(self.class_of(layer)) if accept else None)
         self.context.highlight(None)
