@@ -1537,6 +1537,9 @@ def test_compare_views_are_labelled_and_side_by_side_refits(window, qtbot):
     window.original_view.viewport().grab()
     assert window.view.drawn_labels == ["restored"] and window.original_view.drawn_labels == ["original"]
     assert not window.view.show_masks and not window.original_view.show_masks
+    window.tool_actions["brush"].trigger()  # editing masks one cannot see: the comparison ends
+    assert window.compare_actions["off"].isChecked() and window.view.show_masks
+    window.compare_actions["split"].trigger()
     window.compare_actions["off"].trigger()
     window.view.viewport().grab()
     assert window.view.drawn_labels == [] and window.view.show_masks

@@ -298,7 +298,7 @@ class MainWindow(QMainWindow):
             action = QAction(text, self, checkable=True)
             action.setShortcut(QKeySequence(key))
             action.setToolTip(f"{text} ({key})")
-            action.triggered.connect(lambda _=False, t=tool: self.view.set_tool(t))
+            action.triggered.connect(lambda _=False, t=tool: self._choose_tool(t))
             group.addAction(action)
             bar.addAction(action)
             self.tool_actions[tool] = action
@@ -828,6 +828,12 @@ class MainWindow(QMainWindow):
             return False
         dialog.apply()
         return True
+
+    def _choose_tool(self, tool: str) -> None:
+        if tool != "navigate" and not self.compare_actions["off"].isChecked():
+            # comparing hides the masks: a tool that edits or reviews them ends the comparison
+            self.compare_actions["off"].trigger()
+        self.view.set_tool(tool)
 
     def _scale_line_drawn(self, *line) -> None:
         # one line per Set Scale: the next clicks navigate again instead of asking for a length
