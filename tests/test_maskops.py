@@ -215,3 +215,16 @@ def test_regions_come_in_reading_order_band_by_band():
     assert [(x, y) for x, y, *_ in boxes] == [(100, 200), (500, 20), (10, 300), (400, 290)]
     for x, y, w, h, px, py in boxes:
         assert mask[py, px] == 255 and x <= px < x + w and y <= py < y + h
+
+
+def test_regions_of_at_least_keeps_and_counts_in_one_labelling():
+    from muralstudio.core.maskops import region_count, regions_of_at_least, remove_specks
+
+    mask = np.zeros((40, 40), bool)
+    mask[2:4, 2:4] = True  # 4 px
+    mask[10:20, 10:20] = True  # 100 px
+    mask[30, 30] = True  # 1 px
+    kept, count = regions_of_at_least(mask, 5)
+    assert count == 1 and np.array_equal(kept, remove_specks(mask, 5) >= 128)
+    kept, count = regions_of_at_least(mask, 0)
+    assert count == region_count(mask) == 3 and np.array_equal(kept, mask)

@@ -478,11 +478,11 @@ class DetectDock(JobPanel):
         self._walk = None  # new proposals: the review walk is made afresh
         with doc.action(self.tr("Detect damage")):
             for name in self.result.probabilities:
-                mask = self.result.mask(name, self.class_threshold(name), min_area)
                 # what the detector proposes at this threshold, decided or not (the report's count)
+                mask, regions = maskops.regions_of_at_least(self.result.mask(name, self.class_threshold(name)),
+                                                            min_area)
                 record[name] = {"threshold": round(self.class_threshold(name), 4), "min_area": min_area,
-                                "proposed_regions": maskops.region_count(mask),
-                                "proposed_pixels": int(np.count_nonzero(mask))}
+                                "proposed_regions": regions, "proposed_pixels": int(np.count_nonzero(mask))}
                 if name in doc.rejected:
                     mask &= ~doc.rejected[name]
                 accepted = [l for l in doc.layers_of_kind("mask")
