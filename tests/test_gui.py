@@ -1928,3 +1928,29 @@ def test_gallery_and_measurements_name_and_count_the_same_elements(window, qtbot
     measurements.refresh()
     assert captions == sorted(e.element for e in measurements.elements)
     assert "people 2" in captions and "people 3" not in captions
+
+
+def test_the_review_walk_is_labelled_ahead_off_the_windows_thread(window, qtbot, monkeypatch):
+    """New proposals (a detection, a re-threshold, an undo) are labelled for the walk on the
+    dock's own thread, so Next region and Accept all do not stop the window to label a large
+    image; a decision made before the first step is still respected."""
+    import threading
+
+    from muralstudio.gui.detect_dock import DetectDock
+
+    threads = []
+    real = DetectDock._make_walk.__func__
+    monkeypatch.setattr(DetectDock, "_make_walk",
+                        classmethod(lambda cls, layers: threads.append(threading.current_thread().name)
+                                    or real(cls, layers)))
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    window.view.review_clicked.emit(100.0, 60.0, False)  # reject band A before walking
+    assert dock.step_region(1) == ("paint loss", (50, 200, 300, 30))  # band B only
+    assert threads and all(name.startswith("walk") for name in threads)
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    dock.accept_all_asked()
+    assert "Accept all 1 proposed regions" in asked[-1]
+    assert all(name.startswith("walk") for name in threads)

@@ -11,6 +11,7 @@ import math
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -105,6 +106,12 @@ class DetectDock(JobPanel):
                                             "and either goes on to the next)"))
         self._focus: tuple | None = None  # (reading-order key, class, pixel) of the region shown
         self._walk: list | None = None  # the proposals' regions in reading order (made when first needed)
+        # ... labelled ahead on a thread whenever the proposals change (labelling a 100-Mpx layer
+        # took a second on the window's thread at the first Next region or Accept all)
+        self._proposals_version = 0
+        self._walk_ahead: tuple | None = None  # (version, future)
+        self._walk_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="walk")
+        self.destroyed.connect(lambda *_: self._walk_pool.shutdown(wait=False, cancel_futures=True))
         self._deciding = False  # a review decision of this dock is writing the proposals
         self._automatic_engine = detection.DEFAULT_DETECTOR  # the engine chosen for the document, not the user
         form = QFormLayout()
@@ -163,7 +170,8 @@ class DetectDock(JobPanel):
         if self.engine.currentData() == self._automatic_engine and self.engine.findData(name) >= 0:
             self.engine.setCurrentIndex(self.engine.findData(name))
             self._automatic_engine = name
-        self._focus, self._walk = None, None
+        self._focus = None
+        self._proposals_changed()  # a project reopened: its proposals are walked
         self.refresh()
 
     def on_layers_changed(self) -> None:
@@ -291,12 +299,31 @@ class DetectDock(JobPanel):
         reading order; labelled once per set of proposals (a decision only takes regions out;
         undo, redo and re-thresholding make it afresh)."""
         if self._walk is None:
+            ahead = self._walk_ahead
             with busy_cursor():
-                self._walk = sorted(((r[1] // self.STEP_BAND, r[0], r[1], name, r[4], r[5]), name, r)
-                                    for name, layer in layers.items()
-                                    for r in maskops.regions_in_reading_order(layer.data, self.STEP_BAND))
+                if ahead is not None and ahead[0] == self._proposals_version:
+                    self._walk = ahead[1].result()  # made ahead (or nearly: wait for the rest)
+                else:
+                    self._walk = self._make_walk({name: layer.data for name, layer in layers.items()})
         return [entry for entry in self._walk
                 if entry[1] in layers and layers[entry[1]].data[entry[2][5], entry[2][4]] >= 128]
+
+    @classmethod
+    def _make_walk(cls, layers: dict) -> list:
+        """The regions of the proposals (class → mask) in reading order (any thread)."""
+        return sorted(((r[1] // cls.STEP_BAND, r[0], r[1], name, r[4], r[5]), name, r)
+                      for name, data in layers.items()
+                      for r in maskops.regions_in_reading_order(data, cls.STEP_BAND))
+
+    def _proposals_changed(self) -> None:
+        """Forget the walk and label the new proposals for it on the dock's thread, from a copy."""
+        self._walk = None
+        self._proposals_version += 1
+        layers = self.proposal_layers()
+        self._walk_ahead = None
+        if layers:
+            copies = {name: layer.data.copy() for name, layer in layers.items()}
+            self._walk_ahead = (self._proposals_version, self._walk_pool.submit(self._make_walk, copies))
 
     def step_region(self, step: int = 1):
         """Show the next (``step`` 1) or previous (-1) proposed region of any class in reading
@@ -382,13 +409,15 @@ class DetectDock(JobPanel):
         and redo by itself: ``Document.reject_pixels``)."""
         if self._deciding or not any(mine is layer for mine in self.proposal_layers().values()):
             return
-        self._walk = None
+        self._proposals_changed()
 
     def accept_all_asked(self) -> int:
         """*Accept all*, after asking: every proposal becomes damage unseen, and on real walls
         most proposals are not damage (a restoration of them erases original paint)."""
-        with busy_cursor():
-            counts = {key: maskops.region_count(layer.data >= 128) for key, layer in self.proposal_layers().items()}
+        layers = self.proposal_layers()
+        counts = {key: 0 for key in layers}
+        for _, key, _ in self._walk_regions(layers):  # labelled ahead, when the proposals changed
+            counts[key] += 1
         regions = sum(counts.values())
         if not regions:
             return 0
@@ -475,7 +504,6 @@ class DetectDock(JobPanel):
             return
         doc, min_area = self.doc, self.min_area.value()
         counts, record = [], {}
-        self._walk = None  # new proposals: the review walk is made afresh
         with doc.action(self.tr("Detect damage")):
             for name in self.result.probabilities:
                 # what the detector proposes at this threshold, decided or not (the report's count)
@@ -505,6 +533,7 @@ class DetectDock(JobPanel):
                 counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
             run, when = self._run
             doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record)
+        self._proposals_changed()  # new proposals: the review walk is made afresh
         self.stage.setText(self.tr("proposed %1 — review the regions (V): left click accepts, right "
                                    "click rejects").replace("%1", ", ".join(counts)))
         self.refresh()
