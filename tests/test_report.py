@@ -79,6 +79,14 @@ def test_pdf_report_has_every_section_and_renders(project, tmp_path, language, q
     for key in ("object", "overview", "damage_map", "identification", "measurements", "interventions", "elements"):
         assert TEXT[language][key] in text, key
     assert "telea" in text and "莫高窟" in text
+    # a table split by a page break repeats its header row on the next page
+    from PySide6.QtGui import QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(build_report(load_project(project), language).html)
+    tables = [f for f in document.rootFrame().childFrames() if type(f).__name__ == "QTextTable"]
+    measurements = [t for t in tables if t.columns() == 7]  # layer, what, pixels, share, regions, largest, area
+    assert measurements and all(t.format().toTableFormat().headerRowCount() == 1 for t in measurements)
     doc = load_project(project)  # the digits of mixed runs are text too: searchable, copyable
     assert f"{doc.width} × {doc.height} px" in text and doc.source_sha256()[:12] in text
     if language == "zh_CN":

@@ -151,8 +151,8 @@ def _identification(doc, t: dict, names) -> str:
             weights = (entry.get("weights_sha256") or "—")[:16]
             rows.append([entry["engine"], weights, entry["time"], names(name), f"{c.get('threshold', 0):.2f}",
                          count(c, "proposed"), count(c, "accepted"), count(c, "rejected")])
-    return (f"<p>{_e(t['identification_note'])}</p><table class='grid'><tr>"
-            + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"
+    return (f"<p>{_e(t['identification_note'])}</p><table class='grid'><thead><tr>"
+            + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>"
             + "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows) + "</table>")
 
 
@@ -217,7 +217,7 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
     section("measurements")
     rows = measure_layers(doc.layers, doc.width * doc.height, scale)
     header = [t["layer"], t["what"], t["pixels"], t["share"], t["regions"], t["largest"], t["area"]]
-    parts.append("<table class='grid'><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>" + "".join(
+    parts.append("<table class='grid'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>" + "".join(
         f"<tr><td>{_e(r.layer)}</td><td>{_e(names(r.what))}</td><td align='right'>{r.pixels:,}</td>"
         f"<td align='right'>{r.share:.2%}</td><td align='right'>{r.regions}</td><td align='right'>{r.largest_pixels:,}</td>"
         f"<td align='right'>{'—' if r.area_cm2 is None else f'{r.area_cm2:.2f}'}</td></tr>" for r in rows) + "</table>")
@@ -259,14 +259,14 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
             entry = counts.setdefault(element.what, [0, 0])
             entry[0] += 1
             entry[1] += element.pixels
-        parts.append(f"<h3>{_e(layer.name)}</h3><table class='grid'><tr><th>{_e(t['class'])}</th><th>{_e(t['count'])}</th>"
-                     f"<th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th></tr>" + "".join(
+        parts.append(f"<h3>{_e(layer.name)}</h3><table class='grid'><thead><tr><th>{_e(t['class'])}</th><th>{_e(t['count'])}</th>"
+                     f"<th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th></tr></thead>" + "".join(
                          f"<tr><td>{_e(names(c))}</td><td align='right'>{k}</td><td align='right'>{a:,}</td>"
                          f"<td align='right'>{'—' if not cm2 else f'{a * cm2:.2f}'}</td></tr>"
                          for c, (k, a) in counts.items()) + "</table>")
     if elements:
-        parts.append(f"<p><b>{_e(t['largest_elements'])}</b></p><table class='grid'><tr><th>{_e(t['element'])}</th>"
-                     f"<th>{_e(t['class'])}</th><th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th><th>{_e(t['box'])}</th></tr>"
+        parts.append(f"<p><b>{_e(t['largest_elements'])}</b></p><table class='grid'><thead><tr><th>{_e(t['element'])}</th>"
+                     f"<th>{_e(t['class'])}</th><th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th><th>{_e(t['box'])}</th></tr></thead>"
                      + "".join(f"<tr><td>{_e(e.element)}</td><td>{_e(names(e.what))}</td><td align='right'>{e.pixels:,}</td>"
                                f"<td align='right'>{'—' if e.area_cm2 is None else f'{e.area_cm2:.2f}'}</td>"
                                f"<td>{_e(', '.join(f'{v:g}' for v in e.box_cm) + ' cm' if e.box_cm else ', '.join(map(str, e.box_px)) + ' px')}</td></tr>"
