@@ -214,7 +214,10 @@ def test_a_batch_project_opens_with_proposals_to_review(tmp_path, client, qtbot)
         cls = layer.name.removesuffix(" (proposed)")
         written = imageio.read_mask(next((folder / "damage").glob(f"*.{cls.replace(' ', '*')}*mask.png"))) >= 128
         assert np.array_equal(layer.data >= 128, written)
-    assert [l.kind for l in doc.layers if l.kind == "labels"] == ["labels"]
+    labels = next(l for l in doc.layers if l.kind == "labels")  # class indices, the labeler's classes
+    assert np.array_equal(labels.data, imageio.read_label_map(folder / "labels.png"))
+    listing = json.loads((folder / "elements.json").read_text(encoding="utf-8"))
+    assert [name for name, _ in labels.classes] == [c["name"] for c in listing["classes"]]
     record = doc.detections[-1]
     assert record["engine"] == "resunet" and record["weights_sha256"]
     window = MainWindow()

@@ -263,3 +263,15 @@ def test_a_mistyped_command_is_named_not_opened_as_a_file(capsys):
     assert "did you mean --selftest?" in capsys.readouterr().err
     assert cli.main(["detcet", "wall.png"]) == 2
     assert "did you mean 'detect'?" in capsys.readouterr().err
+
+
+def test_the_read_only_check_is_for_files_in_a_folder_not_for_output_folders(tmp_path, monkeypatch):
+    """A file's folder must be writable (said before working); a command writing into a folder
+    it makes (synth, batch) is not refused for its parent."""
+    from muralstudio.cli import build_parser, refuse_overwriting_inputs
+
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as a non-root user on a read-only folder
+    with pytest.raises(PermissionError):
+        refuse_overwriting_inputs(build_parser().parse_args(
+            ["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "m.png"), "--out", str(tmp_path / "o.tif")]))
+    refuse_overwriting_inputs(build_parser().parse_args(["synth", "--out", str(tmp_path / "made")]))

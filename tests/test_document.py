@@ -227,3 +227,17 @@ def test_missing_pyramid_level_computed_on_request_equals_the_built_one(tmp_path
     computed = pyramid.read_region(60, 40, 100, 80, 2, compute_missing=True)
     pyramid.build()
     assert np.array_equal(computed, pyramid.read_region(60, 40, 100, 80, 2))
+
+
+def test_merge_down_joins_damage_with_damage_only():
+    """A damage layer never merges into a probability map (it would stop being measured and
+    restored), nor a probability map into damage."""
+    doc = Document.from_array(np.zeros((20, 20, 3), np.uint8))
+    damage = doc.new_mask_layer("old damage")
+    doc.new_mask_layer("P(people)", np.full((20, 20), 200, np.uint8), purpose="probability")
+    top = doc.new_mask_layer("new damage")
+    top.data[2:4, 2:4] = 255
+    assert doc.merge_mask_down(top) is damage and damage.area == 4
+    probability = doc.layer_by_name("P(people)")
+    with pytest.raises(ValueError, match="same kind"):
+        doc.merge_mask_down(probability)

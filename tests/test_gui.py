@@ -1954,3 +1954,9 @@ def test_the_review_walk_is_labelled_ahead_off_the_windows_thread(window, qtbot,
     dock.accept_all_asked()
     assert "Accept all 1 proposed regions" in asked[-1]
     assert all(name.startswith("walk") for name in threads)
+    before = len(threads)  # a re-threshold labels the new proposals once, not once per layer it changes
+    dock.threshold.setValue(0.7)  # above the bands' 0.64: the proposals layer changes
+    dock.update_button.click()
+    dock.step_region(1)
+    dock._walk_pool.submit(lambda: None).result()  # every labelling queued has run (or was cancelled)
+    assert len(threads) == before + 1

@@ -170,7 +170,7 @@ def refuse_overwriting_inputs(args) -> None:
         folder = Path(out).parent
         if str(folder) and not folder.is_dir() and not (out_name == "out" and Path(out).suffix == ""):
             raise ValueError(f"--{out_name} {out}: the folder {folder} does not exist")
-        if folder.is_dir() and not os.access(folder, os.W_OK):  # read-only: said now, not after the work
+        if Path(out).suffix and folder.is_dir() and not os.access(folder, os.W_OK):  # a file in a read-only folder: said now
             raise PermissionError(13, "the folder cannot be written (read-only or no permission)", str(out))
         for in_name in INPUT_OPTIONS:
             source = getattr(args, in_name, None)

@@ -564,10 +564,13 @@ class Document:
         return self.add_layer(copy, self.index_of(layer) + 1, action=f"Duplicate '{layer.name}'")
 
     def merge_mask_down(self, layer: MaskLayer) -> MaskLayer:
-        """Union ``layer`` into the nearest mask layer below it and remove it: one undo step."""
-        below = [l for l in self.layers[:self.index_of(layer)] if isinstance(l, MaskLayer)]
+        """Union ``layer`` into the nearest mask layer below it of the same kind (damage into
+        damage, never into a probability map or a detector's proposals, nor the other way) and
+        remove it: one undo step."""
+        below = [l for l in self.layers[:self.index_of(layer)] if isinstance(l, MaskLayer)
+                 and isinstance(layer, MaskLayer) and (l.purpose, l.proposed) == (layer.purpose, layer.proposed)]
         if not isinstance(layer, MaskLayer) or not below:
-            raise ValueError("merging needs a mask layer with another mask layer below it")
+            raise ValueError("merging needs a mask layer with another mask layer of the same kind below it")
         target = below[-1]
         with self.action(f"Merge '{layer.name}' into '{target.name}'"):
             self.set_layer_data(target, np.maximum(target.data, layer.data), "merge")

@@ -55,7 +55,9 @@ from muralstudio.core.record import RestorationRecord
 log = logging.getLogger(__name__)
 
 FORMAT_NAME = "muralstudio-project"
-FORMAT_VERSION = 1
+#: 2 (2026-12-07): mask layers may be probability maps ("purpose"), which a version-1 reader
+#: would take for damage — it refuses version 2 instead; detections and rejections are kept
+FORMAT_VERSION = 2
 SUFFIX = ".mural"
 
 

@@ -110,6 +110,7 @@ class DetectDock(JobPanel):
         # took a second on the window's thread at the first Next region or Accept all)
         self._proposals_version = 0
         self._walk_ahead: tuple | None = None  # (version, future)
+        self._updating = False
         self._walk_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="walk")
         self.destroyed.connect(lambda *_: self._walk_pool.shutdown(wait=False, cancel_futures=True))
         self._deciding = False  # a review decision of this dock is writing the proposals
@@ -319,8 +320,12 @@ class DetectDock(JobPanel):
         """Forget the walk and label the new proposals for it on the dock's thread, from a copy."""
         self._walk = None
         self._proposals_version += 1
-        layers = self.proposal_layers()
+        if self._walk_ahead is not None:  # a labelling not started yet is not needed any more
+            self._walk_ahead[1].cancel()
         self._walk_ahead = None
+        if self._updating:  # update_layers labels once, when every class is made
+            return
+        layers = self.proposal_layers()
         if layers:
             copies = {name: layer.data.copy() for name, layer in layers.items()}
             self._walk_ahead = (self._proposals_version, self._walk_pool.submit(self._make_walk, copies))
@@ -504,35 +509,39 @@ class DetectDock(JobPanel):
             return
         doc, min_area = self.doc, self.min_area.value()
         counts, record = [], {}
-        with doc.action(self.tr("Detect damage")):
-            for name in self.result.probabilities:
-                # what the detector proposes at this threshold, decided or not (the report's count)
-                mask, regions = maskops.regions_of_at_least(self.result.mask(name, self.class_threshold(name)),
-                                                            min_area)
-                record[name] = {"threshold": round(self.class_threshold(name), 4), "min_area": min_area,
-                                "proposed_regions": regions, "proposed_pixels": int(np.count_nonzero(mask))}
-                if name in doc.rejected:
-                    mask &= ~doc.rejected[name]
-                accepted = [l for l in doc.layers_of_kind("mask")
-                            if l.name == self.class_label(name) and not l.proposed]
-                for layer in accepted:
-                    mask &= layer.data < 128
-                data = mask.astype(np.uint8) * 255
-                layer = self.proposal_layers().get(name)
-                if layer is None and not mask.any():
-                    # nothing proposed of this class (flecks-vetted never proposes cracks): no
-                    # empty layer until a lower threshold proposes some
-                    counts.append(f"{self.class_label(name)} —")
-                    continue
-                if layer is not None:
-                    doc.set_layer_data(layer, data, f"Detect {name}")
-                else:
-                    self.layers[name] = doc.new_mask_layer(
-                        self.proposals_name(name), data,
-                        color=CLASS_COLORS.get(name), proposed=True)
-                counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
-            run, when = self._run
-            doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record)
+        self._updating = True
+        try:
+            with doc.action(self.tr("Detect damage")):
+                for name in self.result.probabilities:
+                    # what the detector proposes at this threshold, decided or not (the report's count)
+                    mask, regions = maskops.regions_of_at_least(self.result.mask(name, self.class_threshold(name)),
+                                                                min_area)
+                    record[name] = {"threshold": round(self.class_threshold(name), 4), "min_area": min_area,
+                                    "proposed_regions": regions, "proposed_pixels": int(np.count_nonzero(mask))}
+                    if name in doc.rejected:
+                        mask &= ~doc.rejected[name]
+                    accepted = [l for l in doc.layers_of_kind("mask")
+                                if l.name == self.class_label(name) and not l.proposed]
+                    for layer in accepted:
+                        mask &= layer.data < 128
+                    data = mask.astype(np.uint8) * 255
+                    layer = self.proposal_layers().get(name)
+                    if layer is None and not mask.any():
+                        # nothing proposed of this class (flecks-vetted never proposes cracks): no
+                        # empty layer until a lower threshold proposes some
+                        counts.append(f"{self.class_label(name)} —")
+                        continue
+                    if layer is not None:
+                        doc.set_layer_data(layer, data, f"Detect {name}")
+                    else:
+                        self.layers[name] = doc.new_mask_layer(
+                            self.proposals_name(name), data,
+                            color=CLASS_COLORS.get(name), proposed=True)
+                    counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
+                run, when = self._run
+                doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record)
+        finally:
+            self._updating = False
         self._proposals_changed()  # new proposals: the review walk is made afresh
         self.stage.setText(self.tr("proposed %1 — review the regions (V): left click accepts, right "
                                    "click rejects").replace("%1", ", ".join(counts)))

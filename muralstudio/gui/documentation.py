@@ -195,7 +195,7 @@ class MeasurementsDock(QDockWidget):
         def work():
             try:
                 rows, elements = self._measure(snapshot)
-            except (MemoryError, ValueError) as exc:  # shown, never a dead thread
+            except Exception as exc:  # noqa: BLE001 — shown in the dock, never lost in the thread
                 rows, elements = exc, []
             self.measured.emit(generation, snapshot[0] if snapshot else None, (rows, elements))
 

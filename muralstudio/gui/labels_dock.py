@@ -225,8 +225,8 @@ class LabelsDock(QWidget):
         """Give the pixels of a (brushed) mask layer the selected class. They move: the mask
         layer loses them (and goes, once empty), so a brushed correction of an element is not
         left behind as a mask of damage. One undo step."""
-        if mask_layer is None:
-            masks = self.doc.layers_of_kind("mask")
+        if mask_layer is None:  # brushed masks: not a detector's proposals nor a probability map
+            masks = [m for m in self.doc.layers_of_kind("mask") if m.marks_damage]
             if not masks:
                 self.context.show_error(self.tr("There is no mask layer to take the region from."))
                 return False

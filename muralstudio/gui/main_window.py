@@ -468,6 +468,7 @@ class MainWindow(QMainWindow):
             widget.set_document(doc)
         self.navigator.refresh()
         self.apply_settings()
+        self._update_brush_mm()  # a project opens with its own scale
         self._refresh_layers()
         self._update_actions()
         self._update_title()

@@ -244,8 +244,10 @@ def _review_project(image: Path, folder: Path, name: str, report: dict) -> dict:
             del mask
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() - report["seconds"].get("detect", 0)))
         doc.record_detection(uuid.uuid4().hex, detected["engine"], detected.get("weights_sha256"), when, classes)
-    if "label" in report["records"]:
-        doc.new_label_layer("elements", imageio.read_mask(folder / "labels.png"))
+    if "label" in report["records"]:  # the class indices (not the palette's colours), the labeler's classes
+        listing = json.loads((folder / "elements.json").read_text(encoding="utf-8"))
+        classes = [(c["name"], tuple(c["color"])) for c in sorted(listing.get("classes", []), key=lambda c: c["index"])]
+        doc.new_label_layer("elements", imageio.read_label_map(folder / "labels.png"), classes=classes or None)
     path = save_project(doc, folder / f"{name}.mural")
     return {"project": path.name, "layers": [layer.name for layer in doc.layers]}
 
