@@ -333,3 +333,15 @@ def test_a_second_job_with_the_same_engine_does_not_build_it_again(monkeypatch):
     inpainting.inpaint(image, hole, InpaintOptions(engine="telea", engine_params={"radius": 3.0}))
     assert len(built) == 2  # other settings: another engine
     cache.clear()
+
+
+def test_a_large_region_reads_a_bounded_ring_of_context():
+    """The context is × the region's size up to max_context px: a 1,500-px accepted area is read
+    with 512 px round it, not 1,500 (crops of tens of megapixels took gigabytes)."""
+    hole = np.zeros((4000, 4000), bool)
+    hole[1000:2500, 1000:2500] = True
+    hole[3900:3905, 3900:3905] = True  # a flake: context 1 × its size, at least min_context
+    regions = inpainting.plan_regions(hole, 4000, 4000, InpaintOptions(), None)
+    crops = sorted(crop for _, crop in regions)
+    assert crops[0] == (1000 - 512, 1000 - 512, 1500 + 2 * 512, 1500 + 2 * 512)
+    assert crops[1] == (3900 - 32, 3900 - 32, 5 + 2 * 32, 5 + 2 * 32)

@@ -119,6 +119,10 @@ class InpaintOptions:
     color_match: bool = False
     context: float = 1.0
     min_context: int = 32
+    #: the widest ring of context (px) around a region: a large accepted area (a lasso over a
+    #: wall) read with as much again on every side made crops of tens of megapixels, several
+    #: float copies each (7.5 GiB for a 3000-px region of a 100-Mpx image)
+    max_context: int = 512
     group_distance: int = 16
     mask_threshold: int = 1  # mask pixels >= this are holes (uint8 masks: 1 = any nonzero)
     engine_params: dict = field(default_factory=dict)
@@ -185,7 +189,7 @@ def find_regions(hole: np.ndarray, group_distance: int = 16) -> list[tuple[int, 
 
 def _context_box(box, width, height, options: InpaintOptions):
     x, y, w, h = box
-    margin = max(options.min_context, int(math.ceil(options.context * max(w, h))))
+    margin = max(options.min_context, min(options.max_context, int(math.ceil(options.context * max(w, h)))))
     x0, y0 = max(0, x - margin), max(0, y - margin)
     x1, y1 = min(width, x + w + margin), min(height, y + h + margin)
     return x0, y0, x1 - x0, y1 - y0
