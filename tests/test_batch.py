@@ -220,6 +220,7 @@ def test_a_batch_project_opens_with_proposals_to_review(tmp_path, client, qtbot)
     assert [name for name, _ in labels.classes] == [c["name"] for c in listing["classes"]]
     record = doc.detections[-1]
     assert record["engine"] == "resunet" and record["weights_sha256"]
+    assert set(doc.detection_probabilities) == set(record["classes"])  # the reviewer sees its confidence
     window = MainWindow()
     qtbot.addWidget(window)
     assert window.open_path(folder / f"{name}.mural")

@@ -1309,7 +1309,7 @@ def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkey
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
 
 
-def test_restoring_a_weak_proposal_asks_at_the_detectors_own_threshold(window, qtbot, monkeypatch):
+def test_restoring_a_weak_proposal_asks_at_the_detectors_own_threshold(window, qtbot, monkeypatch, tmp_path):
     """A detector calibrated below 0.5 (flecks-vetted: 0.25) proposes regions whose probability
     never reaches 0.5: accepting one must still be asked about before it is restored."""
     from PySide6.QtWidgets import QMessageBox
@@ -1323,6 +1323,16 @@ def test_restoring_a_weak_proposal_asks_at_the_detectors_own_threshold(window, q
     assert inpaint.run() is None
     assert "One region to restore was proposed by the detector with low confidence" in asked[-1]
     assert "dark paint" not in asked[-1]
+    # in the project reopened too: the probabilities and the threshold are kept with it
+    from muralstudio.core.project import save_project
+
+    window.doc.mark_clean()
+    path = save_project(window.doc, tmp_path / "weak.mural")
+    assert window.open_path(path) and window.doc.detection_probabilities
+    window.inpaint_dock.engine.setCurrentIndex(window.inpaint_dock.engine.findData("telea"))
+    assert window.inpaint_dock.run() is None
+    assert "One region to restore was proposed by the detector with low confidence" in asked[-1]
+    assert window.detect_dock.step_region(1) is not None and "confidence 0.6" in window.detect_dock.stage.text()
 
 
 def test_restoration_risks_flag_unsure_and_dark_regions():

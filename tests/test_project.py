@@ -273,6 +273,7 @@ def _set(keys, value):
     (_set(["layers", 0, "visible"], "no"), "layers[0].visible"),
     (_set(["layers", 0, "uid"], "../../evil"), "layers[0].uid"),
     (_set(["detections"], "yesterday"), "detections"),
+    (_set(["probabilities"], [{"class": 7}]), "probabilities"),
     (_set(["detections"], [{"run": "a", "engine": "x", "time": "t", "classes": {"loss": {"proposed_regions": "many"}}}]),
      "detections"),
     (lambda m: b"[1, 2]", "a list"),

@@ -257,6 +257,10 @@ class Document:
         #: per detector class, the pixels a reviewer rejected (bool, image size; made at the first
         #: rejection): no later threshold or detection proposes them again. Saved in the project
         self.rejected: dict[str, np.ndarray] = {}
+        #: the last detection's probability maps per class (uint8, 0–255 = 0–1), kept with the
+        #: project so that a review reopened still knows the detector's confidence (and the
+        #: restore still asks about weak proposals)
+        self.detection_probabilities: dict[str, np.ndarray] = {}
         self._source_sha256: str | None = None
         self._pyramid: Pyramid | None = None
         self._clean_index: int | None = 0

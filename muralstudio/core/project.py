@@ -194,6 +194,8 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
         "detections": [dict(e) for e in doc.detections],
         # rejected detector proposals, per class (named by position: class names are free text)
         "rejected": [{"class": name, "entry": f"rejected/{i}.png"} for i, name in enumerate(doc.rejected)],
+        "probabilities": [{"class": name, "entry": f"probabilities/{i}.png"}
+                          for i, name in enumerate(doc.detection_probabilities)],
     }
     entries = []
     for layer in doc.layers:
@@ -205,6 +207,8 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
                 entries.append((f"layers/{layer.uid}-{i}-mask.png", "png", patch.mask.astype(np.uint8) * 255))
     for i, rejected in enumerate(doc.rejected.values()):
         entries.append((f"rejected/{i}.png", "png", rejected.astype(np.uint8) * 255))
+    for i, probability in enumerate(doc.detection_probabilities.values()):  # replaced whole, never edited
+        entries.append((f"probabilities/{i}.png", "png", probability))
     undo = doc.history.undo_stack
     return ProjectSnapshot(manifest, entries, doc.source_sha256,
                            doc.source.full if embed else None, len(undo), undo[-1] if undo else None)
@@ -336,6 +340,11 @@ def validate_manifest(manifest: dict, path) -> None:
     if manifest.get("detections") is not None:
         _field(path, "detections", manifest["detections"], _is_detection_list,
                "a list of detection records (engine, run, time, counts per class)")
+    if manifest.get("probabilities") is not None:
+        _field(path, "probabilities", manifest["probabilities"],
+               lambda v: isinstance(v, list) and len(v) <= 100 and all(
+                   isinstance(r, dict) and isinstance(r.get("class"), str) and 0 < len(r["class"]) <= 1000
+                   for r in v), "a list of probability maps per class")
     if manifest.get("rejected") is not None:
         _field(path, "rejected", manifest["rejected"],
                lambda v: isinstance(v, list) and len(v) <= 100 and all(
@@ -450,6 +459,12 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
                     raise ValueError(f"rejected regions of '{item['class']}' have size {rejected.shape[::-1]}, "
                                      f"not {doc.width}×{doc.height}")
                 doc.rejected[item["class"]] = rejected
+            for i, item in enumerate(manifest.get("probabilities") or []):
+                probability = _png_array(_read_entry(zf, f"probabilities/{i}.png"))
+                if probability.shape != (doc.height, doc.width) or probability.dtype != np.uint8:
+                    raise ValueError(f"the probabilities of '{item['class']}' are not a {doc.width}×{doc.height} "
+                                     "8-bit map")
+                doc.detection_probabilities[item["class"]] = probability
     except (ProjectError, ImageIOError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, NotImplementedError,

@@ -458,12 +458,31 @@ class DetectDock(JobPanel):
                          for name, probability in self.result.probabilities.items()
                          if probability[y, x] >= 13)  # ≥ 5 %
 
+    def known_probabilities(self) -> dict:
+        """The detector's probability maps of this document: the last detection's, or those
+        kept with the project reopened ({} when none)."""
+        if self.doc is None:
+            return {}
+        if self.result is not None and self.result_doc is self.doc:
+            return self.result.probabilities
+        return self.doc.detection_probabilities
+
+    def known_thresholds(self) -> dict:
+        """The threshold each class was proposed at: the dock's own for the last detection,
+        else the one recorded with the document's detection."""
+        probabilities = self.known_probabilities()
+        if self.result is not None and self.result_doc is self.doc:
+            return {name: self.class_threshold(name) for name in probabilities}
+        recorded = self.doc.detections[-1]["classes"] if self.doc is not None and self.doc.detections else {}
+        return {name: float(recorded.get(name, {}).get("threshold", 0.5)) for name in probabilities}
+
     def region_confidence(self, name: str, region: np.ndarray, x0: int = 0, y0: int = 0) -> float | None:
         """Mean probability of class ``name`` over ``region``, a bool window at (x0, y0) (None
-        without a result, as in a project reopened)."""
-        if self.result is None or self.result_doc is not self.doc or name not in self.result.probabilities:
+        when no probability map of the class is known)."""
+        probabilities = self.known_probabilities()
+        if name not in probabilities:
             return None
-        values = self.result.probabilities[name][y0:y0 + region.shape[0], x0:x0 + region.shape[1]][region]
+        values = probabilities[name][y0:y0 + region.shape[0], x0:x0 + region.shape[1]][region]
         return float(values.mean()) / 255 if values.size else None
 
     def run(self) -> Job | None:
@@ -494,6 +513,7 @@ class DetectDock(JobPanel):
                 # per class, also those of a project reopened) and keeps what was rejected there
                 self.layers = self.proposal_layers()
                 self.result, self.result_doc = result, doc
+                doc.detection_probabilities = dict(result.probabilities)  # kept with the project
                 self._focus = None  # a new walk starts at the top
                 self.context.highlight(None)
                 self._run = (uuid.uuid4().hex, time.strftime("%Y-%m-%d %H:%M"))

@@ -248,9 +248,9 @@ class InpaintDock(JobPanel):
         from muralstudio.engines import detection
 
         dock = self.context.dock("detect_dock")  # None in a window without the Detect dock
-        probabilities = (dock.result.probabilities if dock is not None and dock.result is not None
-                         and dock.result_doc is self.doc else None)
-        thresholds = {name: dock.class_threshold(name) for name in probabilities} if probabilities else None
+        # the last detection's maps, or those kept with a project reopened
+        probabilities = (dock.known_probabilities() if dock is not None else self.doc.detection_probabilities) or None
+        thresholds = dock.known_thresholds() if dock is not None and probabilities else None
         risks = detection.restoration_risks(self.doc.source, hole, probabilities, thresholds=thresholds)
         if not risks:
             return True

@@ -242,6 +242,9 @@ def _review_project(image: Path, folder: Path, name: str, report: dict) -> dict:
             if mask.any():  # as the Detect dock makes them: one proposals layer per class proposed
                 doc.new_mask_layer(f"{cls} (proposed)", mask, color=maskops.PROPOSAL_COLORS.get(cls), proposed=True)
             del mask
+            probability = folder / "damage" / report["mask_files"][cls].replace(".mask.png", ".prob.png")
+            if probability.exists():  # the reviewer sees the detector's confidence, the restore asks
+                doc.detection_probabilities[cls] = imageio.read_mask(probability)
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() - report["seconds"].get("detect", 0)))
         doc.record_detection(uuid.uuid4().hex, detected["engine"], detected.get("weights_sha256"), when, classes)
     if "label" in report["records"]:  # the class indices (not the palette's colours), the labeler's classes
