@@ -484,13 +484,17 @@ class Document:
         assign(entries)
         self.history.record(CallbackChange(lambda: assign(old), lambda: assign(entries)), action)
 
+    def _detections_copy(self) -> list[dict]:
+        """The records, copied down to each class's counts (the undo step keeps the old ones)."""
+        return [dict(e, classes={k: dict(v) for k, v in e["classes"].items()}) for e in self.detections]
+
     def record_detection(self, run: str, engine: str, weights_sha256: str | None, when: str,
                          classes: dict[str, dict]) -> None:
         """Record what a detection proposed: ``classes`` maps a damage class to its
         ``threshold``, ``min_area``, ``proposed_regions`` and ``proposed_pixels``. The same
         ``run`` again (a re-threshold) replaces its proposals and keeps its review counts.
         Undoable, in the current action."""
-        entries = [dict(e, classes={k: dict(v) for k, v in e["classes"].items()}) for e in self.detections]
+        entries = self._detections_copy()
         entry = entries[-1] if entries and entries[-1].get("run") == run else None
         if entry is None:
             entry = {"run": run, "classes": {}}
@@ -524,7 +528,7 @@ class Document:
         current action; nothing to count against, nothing happens."""
         if not self.detections or not regions:
             return
-        entries = [dict(e, classes={k: dict(v) for k, v in e["classes"].items()}) for e in self.detections]
+        entries = self._detections_copy()
         counts = entries[-1]["classes"].setdefault(name, {})
         decision = "accepted" if accepted else "rejected"
         counts[f"{decision}_regions"] = counts.get(f"{decision}_regions", 0) + int(regions)

@@ -36,9 +36,6 @@ from muralstudio.engines import detection, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
 
-# overlay colours of the detected classes: proposals awaiting review, and the damage accepted
-# from them (another hue, so a reviewer sees at a glance which regions are decided)
-CLASS_COLORS, ACCEPTED_COLORS = maskops.PROPOSAL_COLORS, maskops.ACCEPTED_COLORS
 
 
 @contextmanager
@@ -249,7 +246,7 @@ class DetectDock(JobPanel):
         for layer in self.doc.layers_of_kind("mask"):
             if layer.name == label and not layer.proposed:
                 return layer
-        return self.doc.new_mask_layer(label, color=ACCEPTED_COLORS.get(name))
+        return self.doc.new_mask_layer(label, color=maskops.ACCEPTED_COLORS.get(name))
 
     def review_at(self, x: float, y: float, accept: bool, reach: float = 0.0) -> int:
         """Accept or reject the proposed region under (x, y) — or, when none is, the nearest one
@@ -556,7 +553,7 @@ class DetectDock(JobPanel):
                     else:
                         self.layers[name] = doc.new_mask_layer(
                             self.proposals_name(name), data,
-                            color=CLASS_COLORS.get(name), proposed=True)
+                            color=maskops.PROPOSAL_COLORS.get(name), proposed=True)
                     counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
                 run, when = self._run
                 doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record)

@@ -316,31 +316,32 @@ def _outlined(after: np.ndarray, filled: np.ndarray) -> np.ndarray:
     return out
 
 
+#: wall shown round a restoration's patches in the before/after figure (px)
+BEFORE_AFTER_PAD = 16
+
+
 def _before_after(doc, layer, longest: int = 480) -> np.ndarray:
     """The bounding box of a restoration's patches, before and after, restored areas outlined."""
-    xs = [p.x for p in layer.patches] + [p.x + p.mask.shape[1] for p in layer.patches]
-    ys = [p.y for p in layer.patches] + [p.y + p.mask.shape[0] for p in layer.patches]
-    pad = 16
-    x0, y0 = max(0, min(xs) - pad), max(0, min(ys) - pad)
-    x1, y1 = min(doc.width, max(xs) + pad), min(doc.height, max(ys) + pad)
+    x, y, w, h = layer.bbox
+    x0, y0 = max(0, x - BEFORE_AFTER_PAD), max(0, y - BEFORE_AFTER_PAD)
+    x1, y1 = min(doc.width, x + w + BEFORE_AFTER_PAD), min(doc.height, y + h + BEFORE_AFTER_PAD)
     before, after, filled = _restored_window(doc, layer, x0, y0, x1, y1)
     gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
     return _thumbnail(np.concatenate([before, gap, _outlined(after, filled)], axis=1), longest * 2)
 
 
-def _details(doc, layer, count: int = 4, side: int = 240) -> np.ndarray | None:
+def _details(doc, layer, count: int = 4, side: int = 240, longest: int = 480) -> np.ndarray | None:
     """The ``count`` largest restored regions enlarged, before above after, side by side — for a
     restoration spread over a wall, whose fills are too small to see in :func:`_before_after`
-    (None when that shows them at full size)."""
+    (None when that figure, ``longest`` px a side, shows them at full size)."""
     import cv2
 
-    xs = [p.x for p in layer.patches] + [p.x + p.mask.shape[1] for p in layer.patches]
-    ys = [p.y for p in layer.patches] + [p.y + p.mask.shape[0] for p in layer.patches]
-    if max(max(xs) - min(xs), max(ys) - min(ys)) + 32 <= 480:
+    _, _, w, h = layer.bbox
+    if max(w, h) + 2 * BEFORE_AFTER_PAD <= longest:
         return None
     regions = []  # (pixels, x, y, w, h) of each patch's regions, in image coordinates
     for patch in layer.patches:
-        count_, _, stats, _ = cv2.connectedComponentsWithStats(patch.mask.astype(np.uint8), connectivity=8)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(patch.mask.astype(np.uint8), connectivity=8)
         regions += [(int(area), patch.x + int(x), patch.y + int(y), int(w), int(h)) for x, y, w, h, area in stats[1:]]
     columns, shown = [], []
     for _, x, y, w, h in sorted(regions, reverse=True):
