@@ -251,8 +251,13 @@ class RestorationItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, painter.worldTransform().m11() < 1)
         images = self.images
         if canvas.compare == "split":
-            x = canvas.split_scene_x()
-            painter.setClipRect(QRectF(-1e9, -1e9, x + 1e9, 2e9))
+            # the item's own box left of the divider: a clip rectangle reaching far outside it
+            # overflows Qt's device coordinates once zoomed in, and then clips everything away
+            bx, by, bw, bh = self.layer.bbox
+            width = min(canvas.split_scene_x() - bx, bw)
+            if width <= 0:
+                return
+            painter.setClipRect(QRectF(bx, by, width, bh))
         elif canvas.compare == "difference":
             images = self.differences()
         for (x, y, w, h), image in images:
