@@ -1362,6 +1362,10 @@ def test_restoration_risks_flag_unsure_and_dark_regions():
     assert [r["reason"] for r in restoration_risks(image, hole, {"paint loss": weak})] == ["dark"]
     risks = restoration_risks(image, hole, {"paint loss": weak}, thresholds={"paint loss": 0.25})
     assert sorted(r["reason"] for r in risks) == ["dark", "unsure"]
+    # a region brushed by hand that touches one proposed pixel is not the detector's doubt
+    touched = np.zeros((100, 100), np.uint8)
+    touched[60, 60] = 200
+    assert restoration_risks(image, hole, {"paint loss": touched}) == [r for r in risks if r["reason"] == "dark"]
 
 
 def _proposed_demo(window):

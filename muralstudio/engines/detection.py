@@ -303,7 +303,7 @@ def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = Non
     (x, y, w, h), ``reason`` ("unsure" or "dark") and ``value`` (the mean probability or the dark
     share). ``probabilities``: the detection result's uint8 maps of this image, if any;
     ``thresholds``: the probability at which each class was proposed (default 0.5) — a region
-    counts as proposed when it reaches it, so a detector calibrated below 0.5 (``flecks-vetted``:
+    counts as proposed when at least half of it reaches it, so a detector calibrated below 0.5 (``flecks-vetted``:
     0.25) has its weak proposals asked about too."""
     from muralstudio.core.imageio import full_scale
 
@@ -325,8 +325,10 @@ def restoration_risks(source, hole: np.ndarray, probabilities: dict | None = Non
         region = hole[y:y + h, x:x + w] & (labels[rows[:, None], cols[None, :]] == label)
         if probabilities:
             best = max(float(p[y:y + h, x:x + w][region].mean()) / 255 for p in probabilities.values())
-            proposed = any(p[y:y + h, x:x + w][region].max() >= round(255 * (thresholds or {}).get(name, 0.5))
-                           for name, p in probabilities.items())
+            # the detector's region when most of it reached a threshold: a region drawn by hand
+            # that merely touches a proposal is not the detector's doubt to report
+            proposed = any((p[y:y + h, x:x + w][region] >= round(255 * (thresholds or {}).get(name, 0.5))).mean()
+                           >= 0.5 for name, p in probabilities.items())
             if proposed and best < UNSURE_BELOW:
                 risks.append({"box": (x, y, w, h), "reason": "unsure", "value": best})
         inner = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)
