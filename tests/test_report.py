@@ -92,6 +92,9 @@ def test_pdf_report_has_every_section_and_renders(project, tmp_path, language, q
     if language == "zh_CN":
         assert any("CJK" in f or "SC" in f or "Han" in f for f in pdf_fonts(out)), pdf_fonts(out)
         assert "□" not in text
+    if shutil.which("pdfinfo"):  # the document's title names the report and the image
+        info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+        assert f"{TEXT[language]['title']} — {doc.source.path.name if doc.source.path else doc.title}" in info
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")], check=True)
         assert list(tmp_path.glob("p*.png"))
@@ -102,6 +105,9 @@ def test_html_report_is_self_contained(project, tmp_path):
     assert main(["report", str(project), "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "data:image/png;base64," in text and "src='overview.png'" not in text
+    doc = load_project(project)
+    source = doc.source.path.name if doc.source.path else doc.title
+    assert f"<title>{TEXT['en']['title']} — {source}</title>" in text  # the browser tab's name
     assert "Interventions" in text and "286.62" in text.replace(",", "")  # paint-loss area in cm²
     assert main(["report", str(project), "--out", str(tmp_path / "r.docx")]) == 2
 

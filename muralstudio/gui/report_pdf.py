@@ -68,7 +68,7 @@ def write_pdf(report, path) -> Path:
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                      QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
     writer.setResolution(150)
-    writer.setTitle(report.sections[0] if report.sections else "MuralStudio report")
+    writer.setTitle(report.title or "MuralStudio report")
     writer.setCreator("MuralStudio")
     layout = writer.pageLayout().paintRectPixels(writer.resolution())
     document.setPageSize(QSizeF(layout.width(), layout.height()))

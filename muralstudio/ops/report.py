@@ -75,6 +75,7 @@ class Report:
     html: str  # images as <img src="NAME">
     images: dict = field(default_factory=dict)  # NAME → RGB uint8
     sections: list = field(default_factory=list)  # the section titles, in order
+    title: str = ""  # the file's title (HTML <title>, PDF document title): report and image
 
 
 def _e(text) -> str:
@@ -280,8 +281,10 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
              "h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 14px; } h3 { font-size: 11pt; } "
              "table.grid th, table.grid td, table.facts th, table.facts td { padding: 2px 6px; } "
              "table.facts th { text-align: left; } .foot { font-size: 8pt; color: #555; }</style>")
-    body = f"<html><head><meta charset='utf-8'>{style}</head><body>{''.join(parts)}</body></html>"
-    return Report(language, body, images, sections)
+    title = f"{t['title']} — {source}"
+    body = (f"<html><head><meta charset='utf-8'><title>{_e(title)}</title>{style}</head>"
+            f"<body>{''.join(parts)}</body></html>")
+    return Report(language, body, images, sections, title)
 
 
 def _restored_window(doc, layer, x0: int, y0: int, x1: int, y1: int):
