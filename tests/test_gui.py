@@ -1537,20 +1537,31 @@ def test_navigator_has_a_thumbnail_for_a_tiff_without_pyramid(window, qtbot, tmp
     assert abs(overview.width() / overview.height() - 1.5) < 0.01
 
 
-def test_compare_views_are_labelled_and_side_by_side_refits(window, qtbot):
+def test_compare_views_are_labelled_and_side_by_side_keeps_the_close_up(window, qtbot):
     window.set_document(demo_document())
     show(window, qtbot)
     window.compare_actions["split"].trigger()
     window.view.viewport().grab()
     assert window.view.drawn_labels == ["restored", "original"]
     assert not window.view.show_masks  # comparing: no mask overlay over either half
-    window.view.zoom_in()
-    window.view.zoom_in()
-    window.compare_actions["side"].trigger()
+    window.view.fit()
+    window.compare_actions["side"].trigger()  # the whole image stays whole in half the width
     qtbot.waitUntil(lambda: window.original_view.isVisible())
     qtbot.wait(50)
     visible = window.view.visible_image_rect()
-    assert visible.width() >= window.doc.width - 2 and visible.height() >= window.doc.height - 2  # whole image
+    assert visible.width() >= window.doc.width - 2 and visible.height() >= window.doc.height - 2
+    window.compare_actions["off"].trigger()
+    qtbot.wait(50)
+    window.view.set_zoom(8.0)  # judging a fill close up: side by side keeps zoom and place
+    window.view.centerOn(700, 500)
+    qtbot.wait(20)
+    window.compare_actions["side"].trigger()
+    qtbot.wait(50)
+    assert window.view.zoom == pytest.approx(8.0)
+    centre = window.view.visible_image_rect().center()
+    assert abs(centre.x() - 700) < 3 and abs(centre.y() - 500) < 3
+    assert window.original_view.zoom == pytest.approx(8.0)
+    assert (window.original_view.visible_image_rect().center() - centre).manhattanLength() < 3
     restored, original = window.view.width(), window.original_view.width()
     assert abs(restored - original) <= 0.1 * (restored + original), (restored, original)  # half each
     window.view.viewport().grab()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -518,6 +518,8 @@ class MainWindow(QMainWindow):
     def set_compare(self, mode: str) -> None:
         """off, split, difference, or side (original beside the restored, linked)."""
         was_side = self.original_view.isVisible()
+        seen = self.view.visible_image_rect()
+        whole = self.doc is not None and seen.contains(QRectF(0, 0, self.doc.width, self.doc.height))
         self.original_view.setVisible(mode == "side")
         if mode == "side" and not was_side:  # half each: a hidden pane comes back with no width
             width = self.splitter.width()
@@ -527,9 +529,14 @@ class MainWindow(QMainWindow):
         self.original_view.show_masks = False
         self.view.corner_label = self.tr("restored") if mode == "side" else ""
         self.original_view.corner_label = self.tr("original")
-        if mode == "side" or was_side:  # the view's width changed: fit the image again
+        if mode == "side" or was_side:
+            # the view's width changed: the whole image stays whole, a close-up keeps its zoom
+            # and its centre (a fill judged at 900 % must not jump back to the whole wall)
             def refit():
-                self.view.fit()
+                if whole:
+                    self.view.fit()
+                else:
+                    self.view.centerOn(seen.center())
                 if mode == "side":
                     self._sync_views(self.view, self.original_view)
             QTimer.singleShot(0, refit)
