@@ -127,6 +127,31 @@ def test_inpaint_refuses_to_write_any_of_its_inputs_before_working(tmp_path, tar
 
 
 
+@pytest.mark.parametrize("command", [
+    ["measure", "{project}", "--csv", "{project}"],
+    ["measure", "{project}", "--xlsx", "{project}"],
+    ["vectors", "export", "{mask}", "--out", "{mask}"],
+    ["vectors", "import", "{geojson}", "--like", "{image}", "--out", "{image}"],
+    ["vectors", "import", "{geojson}", "--like", "{image}", "--out", "{geojson}"],
+])
+def test_no_command_writes_over_a_file_it_reads(tmp_path, command, capsys):
+    import hashlib
+
+    from muralstudio.core.document import Document
+    from muralstudio.core.project import save_project
+
+    image, mask, hole = small_damaged_mural(tmp_path)
+    doc = Document.from_array(np.full((48, 64, 3), 200, np.uint8), name="wall")
+    doc.new_mask_layer("loss", hole > 0)
+    files = {"image": image, "mask": mask, "project": save_project(doc, tmp_path / "wall.mural"),
+             "geojson": tmp_path / "loss.geojson"}
+    assert cli.main(["vectors", "export", str(mask), "--out", str(files["geojson"])]) == 0
+    digests = {name: hashlib.sha256(path.read_bytes()).digest() for name, path in files.items()}
+    assert cli.main([part.format(**files) for part in command]) == 2
+    assert "never writes to its inputs" in capsys.readouterr().err
+    assert digests == {name: hashlib.sha256(path.read_bytes()).digest() for name, path in files.items()}
+
+
 def test_without_a_display_the_window_says_so(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([sys.executable, "-m", "muralstudio"], capture_output=True, text=True,

@@ -149,9 +149,9 @@ def _stdout_reader_gone() -> bool:
         return False
 
 
-#: options naming files a command reads, and files it writes
-INPUT_OPTIONS = ("image", "mask", "guide", "sample_area", "checkpoint")
-OUTPUT_OPTIONS = ("out", "elements", "json")
+#: options naming files a command writes (every other argument naming a file is read)
+OUTPUT_OPTIONS = ("out", "elements", "json", "csv", "xlsx")
+POSITIONAL_INPUTS = ("image", "project", "input", "geojson", "file", "checkpoint", "weights")  # no dashes
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -161,8 +161,21 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _input_files(args) -> dict:
+    """Every argument naming an existing file that is not an output: the image, project, mask,
+    guide, GeoJSON, the image another takes its size from …"""
+    found = {}
+    for name, value in vars(args).items():
+        for item in (value if isinstance(value, list) else [value]):
+            if name not in OUTPUT_OPTIONS and isinstance(item, (str, Path)) and Path(item).is_file():
+                found.setdefault(name, []).append(item)
+    return found
+
+
 def refuse_overwriting_inputs(args) -> None:
-    """No command writes to a file it reads (the source, its mask, guide or sampling area)."""
+    """No command writes to a file it reads (the source, its project, mask, guide or sampling
+    area, the image whose size an imported mask takes)."""
+    inputs = _input_files(args)
     for out_name in OUTPUT_OPTIONS:
         out = getattr(args, out_name, None)
         if not isinstance(out, (str, Path)):
@@ -172,12 +185,10 @@ def refuse_overwriting_inputs(args) -> None:
             raise ValueError(f"--{out_name} {out}: the folder {folder} does not exist")
         if Path(out).suffix and folder.is_dir() and not os.access(folder, os.W_OK):  # a file in a read-only folder: said now
             raise PermissionError(13, "the folder cannot be written (read-only or no permission)", str(out))
-        for in_name in INPUT_OPTIONS:
-            source = getattr(args, in_name, None)
-            if isinstance(source, (str, Path)) and (_same_file(Path(out), Path(source))
-                                                    or Path(out).resolve() == Path(source).resolve()):
+        for in_name, source in ((name, item) for name, items in inputs.items() for item in items):
+            if _same_file(Path(out), Path(source)) or Path(out).resolve() == Path(source).resolve():
                 raise ValueError(f"--{out_name.replace('_', '-')} {out} is the input "
-                                 f"{'--' + in_name.replace('_', '-') if in_name != 'image' else 'image'} "
+                                 f"{in_name.replace('_', '-') if in_name in POSITIONAL_INPUTS else '--' + in_name.replace('_', '-')} "
                                  f"{source}: MuralStudio never writes to its inputs; choose another name")
 
 

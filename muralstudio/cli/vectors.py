@@ -32,6 +32,8 @@ def run(args) -> int:
     from muralstudio.ops import vectors
 
     if args.vectors_command == "import":
+        if args.out.suffix.lower() != ".png":
+            raise ValueError(f"--out {args.out}: the mask is written as PNG; name it MASK.png")
         info = imageio.read_header(args.like)
         mask = vectors.import_geojson(args.geojson, (info.height, info.width), args.layer)
         imageio.write_png(args.out, mask.astype(np.uint8) * 255)
