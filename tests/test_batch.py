@@ -72,8 +72,10 @@ def test_batch_equals_direct_ops_calls(tmp_path, client):
         assert report["width"] == 96 and report["steps"] == STEPS
         assert set(report["damage"]) and report["records"]["detect"]["weights_sha256"]
     assert "cave 7__壁画-1" in ledger_rows(tmp_path / "out")
-    summary = (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8").splitlines()
-    assert len(summary) == 1 + len(paths)
+    summary = (tmp_path / "out" / "summary.csv").read_bytes()
+    assert summary.startswith(b"\xef\xbb\xbf")  # a byte-order mark: Excel reads "壁画" right
+    summary = summary.decode("utf-8-sig").splitlines()
+    assert len(summary) == 1 + len(paths) and any("cave 7__壁画-1" in line for line in summary)
 
 
 def test_truncated_tiff_fails_with_its_message_and_the_rest_completes(tmp_path, client):

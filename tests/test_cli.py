@@ -257,7 +257,8 @@ def test_measure_elements_reach_the_csv_and_the_workbook(tmp_path, capsys):
     path = save_project(doc, tmp_path / "wall.mural")
     assert cli.main(["measure", str(path), "--elements", "--csv", str(tmp_path / "m.csv"),
                      "--xlsx", str(tmp_path / "m.xlsx"), "--mm-per-px", "2"]) == 0
-    listing = (tmp_path / "m-elements.csv").read_text().splitlines()
+    listing = (tmp_path / "m-elements.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert (tmp_path / "m.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # for Excel
     assert len(listing) == 3 and any("people" in line for line in listing[1:])
     sheet = load_workbook(tmp_path / "m.xlsx")["Elements"]
     assert sheet.max_row == 3

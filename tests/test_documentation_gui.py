@@ -73,8 +73,8 @@ def test_measurements_copy_and_excel_export(window, qtbot, tmp_path):
     assert header[:3] == ["Layer", "What", "Pixels"]
     pixels = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=3).value for r in range(2, 2 + len(dock.rows))}
     assert pixels["paint loss"] == int((window.doc.layer_by_name("paint loss").data >= 128).sum())
-    assert dock.export_dialog(tmp_path / "m.csv").read_text().startswith("layer,what")
-    assert len((tmp_path / "m-elements.csv").read_text().splitlines()) == len(dock.elements) + 1  # and its elements
+    assert dock.export_dialog(tmp_path / "m.csv").read_text(encoding="utf-8-sig").startswith("layer,what")
+    assert len((tmp_path / "m-elements.csv").read_text(encoding="utf-8-sig").splitlines()) == len(dock.elements) + 1  # and its elements
     # every element too: in the dock, the copied text and the workbook's second sheet
     assert dock.element_table.rowCount() == len(dock.elements) > 0
     assert dock.elements[0].element in text

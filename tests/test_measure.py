@@ -40,6 +40,6 @@ def test_measure_command_prints_the_table_and_writes_csv(tmp_path, capsys):
     assert cli.main(["measure", str(path), "--mm-per-px", "0.5", "--csv", str(tmp_path / "m.csv")]) == 0
     out = capsys.readouterr().out
     assert "paint loss" in out and "225" in out and "0.5 mm/px" in out
-    lines = (tmp_path / "m.csv").read_text().splitlines()
+    lines = (tmp_path / "m.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("layer,what,pixels") and lines[1].startswith("paint loss,damage,225,")
     assert cli.main(["measure", str(path), "--mm-per-px", "-1"]) == 2

@@ -359,3 +359,17 @@ def test_an_embedded_tiff_bomb_is_refused_before_decoding(tmp_path, rng):
             zf.writestr(name, content)
     with pytest.raises(ProjectError, match="p.mural.*decompression bomb"):
         project.load_project(path)
+
+
+def test_a_full_disk_while_writing_names_the_file_and_keeps_the_old_one(tmp_path):
+    import errno
+
+    from muralstudio.core.atomic import atomic_write
+
+    path = tmp_path / "wall.mural"
+    path.write_bytes(b"old")
+    with pytest.raises(OSError) as raised, atomic_write(path) as handle:
+        handle.write(b"new")
+        raise OSError(errno.ENOSPC, "No space left on device")  # as a write or flush raises it
+    assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(path)
+    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["wall.mural"]

@@ -2,6 +2,7 @@
 embedded CJK font, the page images render, the HTML is self-contained; scale and properties
 are kept in the project."""
 
+import os
 import shutil
 import subprocess
 
@@ -98,6 +99,21 @@ def test_pdf_report_has_every_section_and_renders(project, tmp_path, language, q
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")], check=True)
         assert list(tmp_path.glob("p*.png"))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a device that is always full)")
+def test_pdf_report_on_a_full_disk_fails_and_keeps_the_old_report(project, tmp_path, qapp, monkeypatch, capsys):
+    from muralstudio.gui import report_pdf
+
+    out = tmp_path / "report.pdf"
+    assert main(["report", str(project), "--out", str(out)]) == 0
+    before = out.read_bytes()
+    real_writer = report_pdf.QPdfWriter
+    monkeypatch.setattr(report_pdf, "QPdfWriter", lambda _: real_writer("/dev/full"))  # every write: ENOSPC
+    assert main(["report", str(project), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "report.pdf" in err and "disk full" in err
+    assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir() if "report" in p.name] == ["report.pdf"]
 
 
 def test_html_report_is_self_contained(project, tmp_path):

@@ -167,7 +167,7 @@ def _input_files(args) -> dict:
     found = {}
     for name, value in vars(args).items():
         for item in (value if isinstance(value, list) else [value]):
-            if name not in OUTPUT_OPTIONS and isinstance(item, (str, Path)) and Path(item).is_file():
+            if name not in OUTPUT_OPTIONS and isinstance(item, Path) and item.is_file():  # file arguments are Paths
                 found.setdefault(name, []).append(item)
     return found
 

@@ -90,21 +90,27 @@ def atomic_path(path):
         with open(tmp_name, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, tmp_name):
+            # a full disk while writing ("No space left on device") names the file asked for
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     _fsync_directory(directory)
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode: str = "wb"):
+def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: str | None = None):
     """Yield a file object for a temporary file beside ``path``; replace ``path`` on success.
+    Text modes take ``encoding`` (UTF-8 unless given: never the system's code page).
 
     The temp file lives in the same directory so ``os.replace`` is atomic. A crash or kill at
     any point leaves either the old file or the new one, never a mix.
     """
-    with atomic_path(path) as tmp, open(tmp, mode) as handle:
+    if "b" not in mode:
+        encoding = encoding or "utf-8"
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline=newline) as handle:
         yield handle
 
 

@@ -3,6 +3,8 @@ report's HTML; the fonts it uses (a CJK one for Chinese text) are embedded by Qt
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from pathlib import Path
 
@@ -54,7 +56,7 @@ def report_font(language: str, text: str = "") -> QFont:
 
 def write_pdf(report, path) -> Path:
     """Write ``report`` (:class:`muralstudio.ops.report.Report`) as an A4 PDF, atomically."""
-    from muralstudio.core.atomic import atomic_write
+    from muralstudio.core.atomic import atomic_path
 
     path = Path(path)
     document = QTextDocument()
@@ -63,21 +65,32 @@ def write_pdf(report, path) -> Path:
         image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     document.setHtml(report.html)
-    tmp = path.with_name(f".{path.name}.writing")
-    writer = QPdfWriter(str(tmp))
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
-    writer.setResolution(150)
-    writer.setTitle(report.title or "MuralStudio report")
-    writer.setCreator("MuralStudio")
-    layout = writer.pageLayout().paintRectPixels(writer.resolution())
-    document.setPageSize(QSizeF(layout.width(), layout.height()))
-    document.print_(writer)
-    del writer  # finishes the file
-    with atomic_write(path, "wb") as handle:
-        handle.write(tmp.read_bytes())
-    tmp.unlink()
+    with atomic_path(path) as tmp:  # the old report stays until the new one is whole
+        writer = QPdfWriter(str(tmp))
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                         QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
+        writer.setResolution(150)
+        writer.setTitle(report.title or "MuralStudio report")
+        writer.setCreator("MuralStudio")
+        layout = writer.pageLayout().paintRectPixels(writer.resolution())
+        document.setPageSize(QSizeF(layout.width(), layout.height()))
+        document.print_(writer)
+        del writer  # finishes the file
+        # Qt reports no write errors: a full disk left an empty file, and the command said
+        # it had written the report
+        if not complete_pdf(tmp):
+            raise OSError(errno.ENOSPC, "the PDF could not be written completely (is the disk full?)", str(path))
     return path
+
+
+def complete_pdf(path) -> bool:
+    """Whether ``path`` holds a whole PDF: its header and, near the end, its end-of-file mark."""
+    with open(path, "rb") as handle:
+        head = handle.read(5)
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, handle.tell() - 1024))
+        tail = handle.read()
+    return head == b"%PDF-" and b"%%EOF" in tail
 
 
 def write_pdf_without_window(report, path) -> Path:

@@ -567,13 +567,14 @@ def write_summary(out: Path, ledger: Ledger) -> Path:
     columns = ["name", "image", "status", "seconds", "width", "height", "attempts", "sha256", "error"]
     for row in rows:
         columns += [k for k in row if k not in columns]
+    from muralstudio.core.atomic import atomic_write
+
     path = Path(out) / "summary.csv"
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+    # with a byte-order mark, so Excel reads the (often Chinese) image names right
+    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, columns)
         writer.writeheader()
         writer.writerows(rows)
-    tmp.replace(path)
     return path
 
 

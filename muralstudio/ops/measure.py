@@ -78,10 +78,11 @@ def export_csv(rows: list[Measurement], path, elements: list | None = None) -> P
     file: :func:`elements_csv_path`)."""
     from muralstudio.core.atomic import atomic_write
 
-    with atomic_write(path, "w") as handle:
+    # UTF-8 with a byte-order mark: Excel (a Chinese Windows above all) reads names right only so
+    with atomic_write(path, "w", encoding="utf-8-sig") as handle:
         handle.write(table_csv(rows))
     if elements:
-        with atomic_write(elements_csv_path(path), "w") as handle:
+        with atomic_write(elements_csv_path(path), "w", encoding="utf-8-sig") as handle:
             handle.write(elements_csv(elements))
     return Path(path)
 
