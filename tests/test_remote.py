@@ -115,3 +115,46 @@ def test_settings_dialog_keeps_the_server_address(qtbot):
     dialog.compute.setCurrentIndex(0)
     dialog.save()
     assert settings.get("compute_server") == ""
+
+
+def test_a_cancelled_job_stops_on_the_server(scheduler):
+    """Cancel must stop the work on the server, not only here: a cancelled job that ran on to
+    its end held up every later job on the shared GPU."""
+    import threading
+    import time
+
+    from muralstudio.core.errors import Cancelled
+    from muralstudio.engines import inpainting
+    from muralstudio.ops import remote
+
+    doc = demo_document()
+    hole = np.zeros((doc.height, doc.width), bool)
+    hole[200:900, 300:1300] = True  # a large loss: patchmatch works on it for a minute or more
+    payload = remote.inpaint_payload(doc.source, hole, inpainting.InpaintOptions(engine="patchmatch"), None, {})
+    client = remote.client_for(scheduler)
+    started, outcome = [], []
+
+    def send():
+        try:
+            remote.run_remote(scheduler, "inpaint", payload, progress=lambda *_: started.append(1),
+                              cancelled=lambda: bool(started) and time.monotonic() - started_at[0] > 0.5)
+        except Cancelled:
+            outcome.append("cancelled")
+
+    started_at = [time.monotonic()]
+    thread = threading.Thread(target=send)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started_at[0] = time.monotonic()
+    thread.join(60)
+    assert outcome == ["cancelled"]
+    # the worker lets go of it within a few of its cancel checks, long before patchmatch ends
+    def running_on_workers() -> int:  # the scheduler forgets a cancelled task; its thread may run on
+        return sum(client.run(lambda dask_worker: len(dask_worker.active_threads)).values())
+
+    deadline = time.monotonic() + 8
+    while running_on_workers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert running_on_workers() == 0

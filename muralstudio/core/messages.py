@@ -55,6 +55,8 @@ CATALOGUE = {
     # jobs
     "server_unreachable": "the compute server {address} cannot be reached ({reason}); the job did not run. "
                           "Choose 'This computer' in Settings → Compute to work locally.",
+    "server_lost": "the compute server {address} lost the job ({reason}): it restarted or its worker "
+                   "stopped; run the job again, or choose 'This computer' in Settings → Compute.",
     "cancelled": "cancelled",
     "detection_cancelled": "detection cancelled",
     "labeling_cancelled": "labeling cancelled",

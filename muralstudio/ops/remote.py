@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import CancelledError
 import uuid
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -89,6 +90,8 @@ def _task_callbacks(progress_key: str, cancel_key: str):
         if not last[2] and now - last[1] >= PROGRESS_INTERVAL:
             last[1] = now
             last[2] = bool(client.get_metadata(cancel_key, default=False))
+            if last[2]:
+                client.set_metadata(cancel_key, None)  # seen: the sender left it set for us
         return last[2]
 
     return progress, cancelled
@@ -197,9 +200,15 @@ def run_remote(address: str, kind: str, payload: dict, progress: Callable[[float
                     progress(float(state[0]), state[1])
         if future.status == "error" and isinstance(future.exception(), Cancelled):
             raise Cancelled()
-        return future.result()
+        try:
+            return future.result()
+        except CancelledError as exc:  # nobody here cancelled it: the server or its worker went away
+            raise RemoteUnavailable(Text("server_lost", address=address,
+                                         reason=str(exc).rsplit(":", 1)[-1].strip() or type(exc).__name__)) from None
     finally:
-        for key in (progress_key, cancel_key):
+        # a cancel flag stays set until the task has seen it (it looks every PROGRESS_INTERVAL);
+        # clearing it at once let a cancelled job run to its end, holding up everyone's jobs
+        for key in (progress_key,) if cancelled and cancelled() else (progress_key, cancel_key):
             try:
                 client.set_metadata(key, None)
             except Exception:  # noqa: BLE001 — the server may be gone; nothing to keep

@@ -3,12 +3,12 @@
 <context>
     <name>Canvas</name>
     <message>
-        <location filename="../canvas.py" line="768" />
+        <location filename="../canvas.py" line="773" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../canvas.py" line="769" />
+        <location filename="../canvas.py" line="774" />
         <source>original</source>
         <translation>原图</translation>
     </message>
@@ -50,179 +50,179 @@
 <context>
     <name>DetectDock</name>
     <message>
-        <location filename="../detect_dock.py" line="74" />
+        <location filename="../detect_dock.py" line="72" />
         <source>calibrated</source>
         <translation>已校准</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="79" />
+        <location filename="../detect_dock.py" line="77" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="87" />
+        <location filename="../detect_dock.py" line="85" />
         <source>Sensitivity: 50 uses each class's threshold; right proposes more (lower thresholds), left fewer</source>
         <translation>灵敏度：50 使用各类别的阈值；向右提出更多（阈值更低），向左更少</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="94" />
-        <location filename="../detect_dock.py" line="476" />
+        <location filename="../detect_dock.py" line="92" />
+        <location filename="../detect_dock.py" line="531" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="95" />
+        <location filename="../detect_dock.py" line="93" />
         <source>Update layers</source>
         <translation>更新图层</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="96" />
+        <location filename="../detect_dock.py" line="94" />
         <source>Review regions</source>
         <translation>审核区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="97" />
+        <location filename="../detect_dock.py" line="95" />
         <source>Left click a proposed region to accept it as damage, right click to reject it (V)</source>
         <translation>左键单击建议区域将其作为病害接受，右键单击则拒绝（V）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="99" />
+        <location filename="../detect_dock.py" line="97" />
         <source>Accept all</source>
         <translation>全部接受</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="100" />
+        <location filename="../detect_dock.py" line="98" />
         <source>Reject all</source>
         <translation>全部拒绝</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="101" />
+        <location filename="../detect_dock.py" line="99" />
         <source>◀ Previous region</source>
         <translation>◀ 上一个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="102" />
+        <location filename="../detect_dock.py" line="100" />
         <source>Next region ▶</source>
         <translation>下一个区域 ▶</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="103" />
+        <location filename="../detect_dock.py" line="101" />
         <source>Zoom to the next proposed region, top to bottom (in the Review tool: period; comma goes back; Enter accepts it, Backspace rejects it, and either goes on to the next)</source>
         <translation>缩放到下一个建议区域，自上而下（在审核工具中：句号；逗号返回；Enter 接受，Backspace 拒绝，并转到下一个）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="111" />
+        <location filename="../detect_dock.py" line="116" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="112" />
+        <location filename="../detect_dock.py" line="117" />
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="113" />
+        <location filename="../detect_dock.py" line="118" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="114" />
+        <location filename="../detect_dock.py" line="119" />
         <source>Sensitivity</source>
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="192" />
+        <location filename="../detect_dock.py" line="198" />
         <source>The sensitivity applies to the next detection: run Detect on this image to re-threshold its proposals.</source>
         <translation>灵敏度将用于下一次检测：请对此图像运行“检测”以重新划定其建议区域。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="203" />
+        <location filename="../detect_dock.py" line="209" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="203" />
+        <location filename="../detect_dock.py" line="209" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="273" />
+        <location filename="../detect_dock.py" line="279" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="273" />
+        <location filename="../detect_dock.py" line="279" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="278" />
+        <location filename="../detect_dock.py" line="284" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="278" />
+        <location filename="../detect_dock.py" line="284" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="311" />
+        <location filename="../detect_dock.py" line="340" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="327" />
+        <location filename="../detect_dock.py" line="356" />
         <source>region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="353" />
+        <location filename="../detect_dock.py" line="382" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="353" />
+        <location filename="../detect_dock.py" line="382" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="362" />
+        <location filename="../detect_dock.py" line="391" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="362" />
+        <location filename="../detect_dock.py" line="391" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="394" />
+        <location filename="../detect_dock.py" line="426" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="397" />
-        <location filename="../detect_dock.py" line="404" />
+        <location filename="../detect_dock.py" line="429" />
+        <location filename="../detect_dock.py" line="438" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="404" />
+        <location filename="../detect_dock.py" line="438" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="465" />
+        <location filename="../detect_dock.py" line="519" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="225" />
+        <location filename="../detect_dock.py" line="231" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="505" />
+        <location filename="../detect_dock.py" line="563" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -1334,13 +1334,13 @@
     </message>
     <message>
         <location filename="../main_window.py" line="212" />
-        <location filename="../main_window.py" line="556" />
+        <location filename="../main_window.py" line="564" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="213" />
-        <location filename="../main_window.py" line="558" />
+        <location filename="../main_window.py" line="566" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1641,7 +1641,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="353" />
-        <location filename="../main_window.py" line="711" />
+        <location filename="../main_window.py" line="719" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
@@ -1687,307 +1687,307 @@
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="480" />
+        <location filename="../main_window.py" line="481" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="527" />
+        <location filename="../main_window.py" line="530" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528" />
+        <location filename="../main_window.py" line="531" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="555" />
+        <location filename="../main_window.py" line="563" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="557" />
+        <location filename="../main_window.py" line="565" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="578" />
+        <location filename="../main_window.py" line="586" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="584" />
+        <location filename="../main_window.py" line="592" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616" />
+        <location filename="../main_window.py" line="624" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="628" />
+        <location filename="../main_window.py" line="636" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="629" />
+        <location filename="../main_window.py" line="637" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="647" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="647" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="648" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="648" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641" />
+        <location filename="../main_window.py" line="649" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641" />
+        <location filename="../main_window.py" line="649" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="642" />
+        <location filename="../main_window.py" line="650" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="642" />
+        <location filename="../main_window.py" line="650" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="643" />
+        <location filename="../main_window.py" line="651" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="643" />
+        <location filename="../main_window.py" line="651" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="652" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644" />
+        <location filename="../main_window.py" line="652" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="653" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="653" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="646" />
+        <location filename="../main_window.py" line="654" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="646" />
+        <location filename="../main_window.py" line="654" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="647" />
+        <location filename="../main_window.py" line="655" />
         <source>Review: left / right drag</source>
         <translation>审核：左键 / 右键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="647" />
+        <location filename="../main_window.py" line="655" />
         <source>Lasso: accept / reject every proposed region in it</source>
         <translation>套索：接受 / 拒绝其中的全部建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648" />
+        <location filename="../main_window.py" line="656" />
         <source>Review: period / comma</source>
         <translation>审核：句号 / 逗号</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648" />
+        <location filename="../main_window.py" line="656" />
         <source>Zoom to the next / previous proposed region</source>
         <translation>缩放到下一个 / 上一个建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="649" />
+        <location filename="../main_window.py" line="657" />
         <source>Review: Enter / Backspace</source>
         <translation>审核：Enter / Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="649" />
+        <location filename="../main_window.py" line="657" />
         <source>Accept / reject the region shown, go on to the next</source>
         <translation>接受 / 拒绝当前显示的区域，并转到下一个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="650" />
+        <location filename="../main_window.py" line="658" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="650" />
+        <location filename="../main_window.py" line="658" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="655" />
+        <location filename="../main_window.py" line="663" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="657" />
+        <location filename="../main_window.py" line="665" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="657" />
+        <location filename="../main_window.py" line="665" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="691" />
+        <location filename="../main_window.py" line="699" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="698" />
+        <location filename="../main_window.py" line="706" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="699" />
+        <location filename="../main_window.py" line="707" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="722" />
+        <location filename="../main_window.py" line="730" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="749" />
+        <location filename="../main_window.py" line="757" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="776" />
+        <location filename="../main_window.py" line="784" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="786" />
+        <location filename="../main_window.py" line="794" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="787" />
+        <location filename="../main_window.py" line="795" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="798" />
-        <location filename="../main_window.py" line="804" />
+        <location filename="../main_window.py" line="806" />
+        <location filename="../main_window.py" line="812" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="800" />
+        <location filename="../main_window.py" line="808" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="810" />
+        <location filename="../main_window.py" line="818" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="819" />
-        <location filename="../main_window.py" line="862" />
-        <location filename="../main_window.py" line="888" />
+        <location filename="../main_window.py" line="827" />
+        <location filename="../main_window.py" line="876" />
+        <location filename="../main_window.py" line="902" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="821" />
-        <location filename="../main_window.py" line="864" />
-        <location filename="../main_window.py" line="890" />
+        <location filename="../main_window.py" line="829" />
+        <location filename="../main_window.py" line="878" />
+        <location filename="../main_window.py" line="904" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="844" />
+        <location filename="../main_window.py" line="858" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="851" />
+        <location filename="../main_window.py" line="865" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="872" />
+        <location filename="../main_window.py" line="886" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="916" />
+        <location filename="../main_window.py" line="930" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="924" />
+        <location filename="../main_window.py" line="938" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="925" />
+        <location filename="../main_window.py" line="939" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="940" />
+        <location filename="../main_window.py" line="954" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="960" />
+        <location filename="../main_window.py" line="974" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="961" />
+        <location filename="../main_window.py" line="975" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="986" />
+        <location filename="../main_window.py" line="1000" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -2288,4 +2288,4 @@
         <translation>报告</translation>
     </message>
 </context>
-<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_is_image</source><comment>an image, not a MuralStudio project (.mural): open it in the window and save a project, or give the image to a command that takes images (detect, label, inpaint)</comment><translation>这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
+<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_is_image</source><comment>an image, not a MuralStudio project (.mural): open it in the window and save a project, or give the image to a command that takes images (detect, label, inpaint)</comment><translation>这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>server_lost</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the job again, or choose 'This computer' in Settings → Compute.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该任务，或在“设置 → 计算位置”中选择“本机”。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
