@@ -307,6 +307,23 @@ def test_pixel_limit_names_the_number_and_how_to_raise_it(tmp_path, rng, monkeyp
     assert imageio.read_image(tmp_path / "p.png").pixels.shape == (100, 120, 3)
 
 
+def test_the_pixel_limit_holds_for_tiffs_read_by_region(tmp_path, rng, monkeypatch, capsys):
+    """A tiled TIFF is opened lazily, but a document over the limit is refused all the same:
+    a header announcing 40 Gpx in a small file was opened, and labelling it tried to allocate
+    56 GiB."""
+    from muralstudio.cli import main
+    from muralstudio.core.document import Document
+
+    imageio.write_tiff(tmp_path / "t.tif", random_image(rng, (100, 120, 3), np.uint8), tile=(16, 16))
+    monkeypatch.setenv("MURALSTUDIO_MAX_PIXELS", "5000")
+    with pytest.raises(ImageTooLargeError, match="t.tif"):
+        Document.open(tmp_path / "t.tif")
+    assert main(["detect", str(tmp_path / "t.tif"), "--out-dir", str(tmp_path / "d")]) == 2
+    assert "t.tif" in capsys.readouterr().err and not (tmp_path / "d").exists()
+    monkeypatch.setenv("MURALSTUDIO_MAX_PIXELS", "20000")
+    assert Document.open(tmp_path / "t.tif").width == 120
+
+
 def test_pillow_decompression_bomb_limit_stays_on(tmp_path, rng):
     before = Image.MAX_IMAGE_PIXELS
     imageio.write_png(tmp_path / "p.png", random_image(rng, (10, 10, 3), np.uint8))

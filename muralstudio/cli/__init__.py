@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.DEBUG if ("-v" in argv or "--verbose" in argv) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not ("-v" in argv or "--verbose" in argv):
+        # tifffile logs a damaged file's structure as errors before our one line naming the file
+        # says what is wrong with it; with --verbose they are shown
+        logging.getLogger("tifffile").setLevel(logging.CRITICAL)
     if "--selftest" in argv:
         from muralstudio import selftest
 

@@ -24,6 +24,7 @@ from muralstudio.core.atomic import protect_original
 from muralstudio.core.messages import Text
 from muralstudio.core.errors import Cancelled, ImageIOError
 from muralstudio.core.imageio import ImageInfo
+from muralstudio.core.imageio.common import check_size
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,10 @@ class FileSource(ImageSource):
         self.info = imageio.read_header(self.path)
         self._pixels: np.ndarray | None = None
         self._lazy = self.info.format == "TIFF" and self.info.chunk_shape is not None
-        if not self._lazy:
+        if self._lazy:  # read by region, but the pixel limit holds all the same (a 40-Gpx header
+            # in a 200-KB file is a bomb for whatever builds an array of the image's size)
+            check_size(self.path, self.info.width, self.info.height, max_pixels)
+        else:
             loaded = imageio.read_image(self.path, max_pixels=max_pixels)
             self._pixels, self.info = loaded.pixels, loaded.info
         protect_original(self.path)
