@@ -110,6 +110,22 @@ def test_models_list_shows_engines_weights_and_hashes(tmp_path):
     assert table.returncode == 0 and "MISSING" in table.stdout and "muralstudio train" in table.stdout
 
 
+def test_models_list_names_a_damaged_weights_file_and_lists_the_rest(tmp_path, monkeypatch, capsys):
+    from muralstudio.engines import weights
+
+    shipped = weights.find_weights("pconv")
+    assert shipped is not None
+    (tmp_path / "pconv.safetensors").write_bytes(shipped.read_bytes()[:1000])  # a broken download
+    monkeypatch.setenv("MURALSTUDIO_MODELS", str(tmp_path))
+    assert weights.find_weights("pconv") == tmp_path / "pconv.safetensors"
+    assert cli.main(["models", "list"]) == 0
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if l.split()[:2] == ["inpainter", "pconv"])
+    assert "DAMAGED" in line
+    assert "Damaged weights:" in out and "pconv.safetensors" in out
+    assert any(l.split()[:2] == ["inpainter", "edgeconnect"] and "ready" in l for l in out.splitlines())
+
+
 @pytest.mark.parametrize("target", ["in.png", "mask.png", "area.png"])
 def test_inpaint_refuses_to_write_any_of_its_inputs_before_working(tmp_path, target):
     import hashlib

@@ -136,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"muralstudio {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"muralstudio {args.command}: error: not enough memory for this image; lower "
+              "--max-pixels or work on a crop", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C: outputs are written atomically, so none is half-made
+        print(f"muralstudio {args.command}: interrupted; no output was left half-written", file=sys.stderr)
+        return 130
 
 
 def _stdout_reader_gone() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from muralstudio.core.errors import MuralStudioError
 from muralstudio.engines import registry, weights
 
 
@@ -16,7 +17,10 @@ def _weights_facts(name: str) -> dict:
     path = weights.find_weights(name)
     if path is None:
         return {"present": False, "path": None, "sha256": None, "bytes": 0}
-    summary = weights.weights_summary(path)
+    try:
+        summary = weights.weights_summary(path)
+    except (MuralStudioError, OSError) as exc:  # one damaged file must not hide the others
+        return {"present": False, "path": str(path), "sha256": None, "bytes": 0, "damaged": str(exc)}
     return {"present": True, "path": summary["path"], "sha256": summary["sha256"],
             "bytes": summary["bytes"]}
 
@@ -44,7 +48,7 @@ def format_table(rows: list[dict]) -> str:
     header = f"{'kind':<10} {'engine':<12} {'weights':<24} {'status':<8} {'size':>9} {'memory':>10}  sha256"
     lines = [header, "-" * len(header)]
     for r in rows:
-        status = "ready" if r["present"] else "MISSING"
+        status = "ready" if r["present"] else "DAMAGED" if r.get("damaged") else "MISSING"
         size = f"{r['bytes'] / 2**20:.1f} MiB" if r["bytes"] else "—"
         memory = f"{r['memory_mb']:.0f} MiB" if r["memory_mb"] else "—"
         sha = (r["sha256"] or "")[:16]
@@ -53,8 +57,13 @@ def format_table(rows: list[dict]) -> str:
         for c in r.get("companions", ()):
             size = f"{c['bytes'] / 2**20:.1f} MiB" if c["bytes"] else "—"
             lines.append(f"{'':<10} {'':<12} {'+ ' + c['weights']:<24} "
-                         f"{'ready' if c['present'] else 'MISSING':<8} {size:>9} {'':>10}  "
+                         f"{'ready' if c['present'] else 'DAMAGED' if c.get('damaged') else 'MISSING':<8} "
+                         f"{size:>9} {'':>10}  "
                          f"{(c['sha256'] or '')[:16]}")
+    damaged = {c["damaged"] for r in rows for c in (r, *r.get("companions", ())) if c.get("damaged")}
+    if damaged:
+        lines.append("")
+        lines += [f"Damaged weights: {reason}" for reason in sorted(damaged)]
     missing = [r for r in rows if not r["present"]]
     if missing:
         lines.append("")
