@@ -1991,3 +1991,40 @@ def test_the_review_walk_is_labelled_ahead_off_the_windows_thread(window, qtbot,
     dock.step_region(1)
     dock._walk_pool.submit(lambda: None).result()  # every labelling queued has run (or was cancelled)
     assert len(threads) == before + 1
+
+
+def test_a_damaged_tiff_is_refused_or_reported_never_shown_silently(window, qtbot, tmp_path, rng):
+    """A truncated TIFF is refused when opened (its last strip is missing); a file damaged in
+    the middle opens, and the first tile that cannot be read says so, once."""
+    import tifffile
+
+    from muralstudio.core import imageio
+
+    pixels = rng.integers(0, 255, (512, 512, 3), dtype=np.uint8)
+    imageio.write_tiff(tmp_path / "whole.tif", pixels, tile=(64, 64))
+    data = (tmp_path / "whole.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data[: len(data) // 2])
+    assert not window.open_path(tmp_path / "cut.tif")
+    assert "cut.tif" in window.last_error
+    with tifffile.TiffFile(tmp_path / "whole.tif") as tif:  # garble one tile in the middle
+        page = tif.pages[0]
+        middle = len(page.dataoffsets) // 2 + 4
+        offset, count = page.dataoffsets[middle], page.databytecounts[middle]
+    damaged = bytearray(data)
+    damaged[offset:offset + count] = bytes(count)
+    (tmp_path / "damaged.tif").write_bytes(bytes(damaged))
+    window.last_error = None
+    assert window.open_path(tmp_path / "damaged.tif")
+    show(window, qtbot)
+    window.view.set_zoom(1.0)
+    window.view.centerOn(256, 256)
+    window.view.viewport().grab()
+    window.view.wait_for_tiles()
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10000)
+    assert "cannot be read" in window.last_error and "damaged.tif" in window.last_error
+    window.last_error = None
+    window.view.centerOn(300, 300)
+    window.view.viewport().grab()
+    window.view.wait_for_tiles()
+    qtbot.wait(100)
+    assert window.last_error is None  # said once, not once per tile

@@ -182,6 +182,7 @@ ZH_CN = {
     "Scheduler address": "调度器地址",
     "Context (× hole size)": "上下文（× 缺损尺寸）",
     "Could not export: %1": "无法导出：%1",
+    "Part of the image cannot be read (the file is damaged or incomplete): %1": "图像的一部分无法读取（文件已损坏或不完整）：%1",
     "Could not save the project: %1": "无法保存项目：%1",
     "Damage mask": "病害蒙版",
     "Deflate": "Deflate",

@@ -64,6 +64,10 @@ class FileSource(ImageSource):
         if self._lazy:  # read by region, but the pixel limit holds all the same (a 40-Gpx header
             # in a 200-KB file is a bomb for whatever builds an array of the image's size)
             check_size(self.path, self.info.width, self.info.height, max_pixels)
+            # its first and last tile or strip, decoded now: a truncated file, or one whose header
+            # claims more than it holds, is refused when opened, not found out tile by tile
+            imageio.read_region(self.path, 0, 0, 1, 1)
+            imageio.read_region(self.path, self.info.width - 1, self.info.height - 1, 1, 1)
         else:
             loaded = imageio.read_image(self.path, max_pixels=max_pixels)
             self._pixels, self.info = loaded.pixels, loaded.info

@@ -268,6 +268,7 @@ class _TileBridge(QObject):
     """Carries loaded tiles from worker threads to the GUI thread (queued signal)."""
 
     loaded = Signal(object, object, object)  # document, key, QImage or None
+    failed = Signal(object, object)  # document, the error (a damaged or truncated file)
 
 
 class _TileLoader(QRunnable):
@@ -278,8 +279,9 @@ class _TileLoader(QRunnable):
     def run(self) -> None:
         try:
             image = self.load(self.doc, *self.args)
-        except Exception:  # noqa: BLE001 - a damaged tile shows as a placeholder, logged
+        except Exception as exc:  # noqa: BLE001 - a damaged tile shows as a placeholder, logged
             logging.getLogger(__name__).exception("tile %s could not be read", self.key)
+            self.bridge.failed.emit(self.doc, exc)
             image = None
         self.bridge.loaded.emit(self.doc, self.key, image)
 
@@ -295,6 +297,7 @@ class Canvas(QGraphicsView):
     region it reaches into at once."""
 
     cursor_moved = Signal(int, int)
+    unreadable = Signal(object)  # the first error reading the document's pixels (once per document)
     zoom_changed = Signal(float)
     view_changed = Signal()
     stroke_started = Signal(float, float)
@@ -324,6 +327,8 @@ class Canvas(QGraphicsView):
         self._pending: set = set()
         self._bridge = _TileBridge(self)
         self._bridge.loaded.connect(self._tile_loaded)
+        self._bridge.failed.connect(self._tile_failed)
+        self._unreadable_reported = None
         self.synchronous_tiles = False
         self.doc: Document | None = None
         self.levels = 1
@@ -446,6 +451,11 @@ class Canvas(QGraphicsView):
             self._pending.add(key)
             self._pool.start(_TileLoader(self, self.doc, key, (level, x, y, w, h)))
         return None
+
+    def _tile_failed(self, doc, error) -> None:
+        if doc is self.doc and self._unreadable_reported is not doc:
+            self._unreadable_reported = doc  # once: a damaged file fails every tile it shows
+            self.unreadable.emit(error)
 
     def _tile_loaded(self, doc, key, image) -> None:
         self._pending.discard(key)

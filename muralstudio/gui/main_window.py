@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.view.scale_line_drawn.connect(self._scale_line_drawn)
         self.docks[0][2].raise_()
         self.view.cursor_moved.connect(self._show_cursor)
+        self.view.unreadable.connect(lambda error: self.show_error(
+            self.tr("Part of the image cannot be read (the file is damaged or incomplete): %1")
+            .replace("%1", translate_message(error))))
         self.view.stroke_started.connect(self._stroke_started)
         self.view.stroke_moved.connect(self._stroke_moved)
         self.view.stroke_finished.connect(self._stroke_finished)
