@@ -68,18 +68,6 @@ def obeys(prediction: Prediction, click) -> bool:
     return inside == click.positive
 
 
-def on_previous(previous, click) -> bool:
-    """Whether the click falls on the previous result's mask."""
-    box = previous_bbox(previous)
-    x, y = int(round(click.x)) - box[0], int(round(click.y)) - box[1]
-    return 0 <= x < box[2] and 0 <= y < box[3] and previous_in(previous, box)[y, x] >= 0.5
-
-
-def disobeyed(prediction: Prediction, clicks) -> int:
-    """How many of the clicks the prediction gives the other label."""
-    return sum(not obeys(prediction, c) for c in clicks)
-
-
 def window_clicks(clicks) -> list:
     """The clicks a refining window must hold: the positive ones. A negative click outside the
     object is already satisfied outside the window; letting it widen the window made the
@@ -132,26 +120,6 @@ class ClickNetSession(SegmentSession):
                 # a negative click off the mask, every other click already satisfied: predicting
                 # again would only let the mask drift (it grew with every such click)
                 return Prediction(prev_box[0], prev_box[1], kept, kept >= 0.5)
-        chosen = self._choose(clicks, previous, prev_box)
-        if (seg.params["fresh_retry"] and prev_box is not None and not clicks[-1].positive
-                and on_previous(previous, clicks[-1])):
-            # a negative click on the previous mask says it was too large, but the previous
-            # mask holds the network to it (one click on a flake in a robe took the robe; four
-            # negative clicks only cut holes round themselves): the same clicks given at once,
-            # without the previous mask, are tried too, and kept when they obey every click
-            # and the network is surer of them
-            fresh = self._choose(clicks, None, None)
-            if (not disobeyed(fresh, clicks)
-                    and mean_entropy(fresh.probability) < mean_entropy(chosen.probability)):
-                chosen = fresh
-        if seg.params["honour_clicks"] and not obeys(chosen, clicks[-1]):
-            chosen = self._honour(chosen, clicks)
-        return chosen
-
-    def _choose(self, clicks, previous, prev_box) -> Prediction:
-        """The least unsure of the network's candidates: the first windows (no previous mask)
-        or the window round the previous mask, and the network's correction of ``classic``."""
-        seg = self.segmenter
         if prev_box is None:
             candidates = self._first_windows(clicks)
         else:
@@ -164,6 +132,8 @@ class ClickNetSession(SegmentSession):
             guided = self._guided(clicks)
             if mean_entropy(guided.probability) < unsure:
                 chosen = guided
+        if seg.params["honour_clicks"] and not obeys(chosen, clicks[-1]):
+            chosen = self._honour(chosen, clicks)
         return chosen
 
     def _classic(self, clicks) -> Prediction:
@@ -290,15 +260,14 @@ class ClickNetSegmenter(Segmenter):
                  first_windows: int = 3, proposals: bool = True, proposal_side: int = 256,
                  proposal_above: float = 0.07, threshold: float = 0.4, refine_radius: float = 2,
                  refine_eps: float = 1e-4, input_size: int | None = 320,
-                 honour_clicks: bool = True, honour_radius: float = 1.0, fresh_retry: bool = True):
+                 honour_clicks: bool = True, honour_radius: float = 1.0):
         # threshold 0.4: ties 0.5 on the training validation split, fewer clicks on both benchmarks
         super().__init__(device, first_side=int(first_side), min_side=int(min_side),
                          flip=bool(flip), vflip=bool(vflip), first_windows=max(1, int(first_windows)),
                          proposals=bool(proposals), proposal_side=int(proposal_side),
                          proposal_above=float(proposal_above), threshold=float(threshold),
                          refine_radius=float(refine_radius), refine_eps=float(refine_eps),
-                         honour_clicks=bool(honour_clicks), honour_radius=float(honour_radius),
-                         fresh_retry=bool(fresh_retry))
+                         honour_clicks=bool(honour_clicks), honour_radius=float(honour_radius))
         from muralstudio.engines import weights
         from muralstudio.engines.nets.clicknet import ClickNet
 
