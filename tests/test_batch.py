@@ -246,3 +246,15 @@ def test_console_progress_writes_lines_into_a_log_and_failures_name_the_image_on
     text = batch._failure_text(image, CorruptImageError(image, "file is empty (0 bytes)"))
     assert text.count(image) == 1 and "CorruptImageError" not in text
     assert batch._failure_text(image, KeyError("x")).startswith(f"{image}: KeyError")
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_as_input(tmp_path, client):
+    paths = make_archive(tmp_path / "in", count=2)
+    out = tmp_path / "in" / "results"
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"])
+    assert batch.run_batch(request, client).done == len(paths)
+    assert any(out.rglob("*.png"))  # masks that a rescan would have taken for images
+    again = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"], resume=True)
+    batch.run_batch(again, client)
+    assert sorted(ledger_rows(out)) == sorted(name for name, _ in batch.list_inputs([tmp_path / "in"], skip=out))
+    assert len(ledger_rows(out)) == len(paths)

@@ -300,17 +300,22 @@ def _row_values(report: dict) -> dict:
 # inputs and the ledger (the client side)
 
 
-def list_inputs(inputs) -> list[tuple[str, Path]]:
+def list_inputs(inputs, skip: Path | None = None) -> list[tuple[str, Path]]:
     """(name, path) of every image: files, images in folders (recursively) and paths listed in
     .txt files. The name is the path relative to its folder with "/" → "__", so images of the
-    same stem in different caves do not collide."""
+    same stem in different caves do not collide. Images under ``skip`` (the batch's own output
+    folder, when it lies inside an input folder) are left out: a rerun would take its own masks
+    and restorations for new images."""
     from muralstudio.core.imageio import READ_SUFFIXES
 
+    skip = Path(skip).resolve() if skip is not None else None
     found: list[tuple[str, Path]] = []
     for item in inputs:
         item = Path(item)
         if item.is_dir():
             for path in sorted(item.rglob("*")):
+                if skip is not None and path.resolve().is_relative_to(skip):
+                    continue
                 if path.suffix.lower() in READ_SUFFIXES and path.is_file():
                     rel = path.relative_to(item).with_suffix("")
                     found.append(("__".join(rel.parts), path))
@@ -406,7 +411,7 @@ def plan(request: BatchRequest, ledger: Ledger) -> tuple[list[tuple[str, Path]],
     known = ledger.rows()
     _refuse_a_second_run(request, len(known))
     todo, skipped = [], 0
-    for name, path in list_inputs(request.inputs):
+    for name, path in list_inputs(request.inputs, skip=request.out):
         try:
             stat = path.stat()
             size, mtime = stat.st_size, stat.st_mtime
