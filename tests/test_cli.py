@@ -317,3 +317,20 @@ def test_the_read_only_check_is_for_files_in_a_folder_not_for_output_folders(tmp
         refuse_overwriting_inputs(build_parser().parse_args(
             ["inpaint", str(tmp_path / "in.png"), "--mask", str(tmp_path / "m.png"), "--out", str(tmp_path / "o.tif")]))
     refuse_overwriting_inputs(build_parser().parse_args(["synth", "--out", str(tmp_path / "made")]))
+
+
+def test_inpaint_leaves_no_image_without_its_record(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from muralstudio.core import imageio
+
+    image, mask, _ = small_damaged_mural(tmp_path)
+
+    def disk_full(path, record):
+        raise OSError(errno.ENOSPC, "No space left on device", str(imageio.record_sidecar_path(path)))
+
+    monkeypatch.setattr(imageio, "write_record_sidecar", disk_full)
+    out = tmp_path / "restored.tif"
+    assert cli.main(["inpaint", str(image), "--mask", str(mask), "--engine", "telea", "--out", str(out)]) == 2
+    assert "No space left" in capsys.readouterr().err
+    assert not out.exists()

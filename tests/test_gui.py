@@ -2028,3 +2028,11 @@ def test_a_damaged_tiff_is_refused_or_reported_never_shown_silently(window, qtbo
     window.view.wait_for_tiles()
     qtbot.wait(100)
     assert window.last_error is None  # said once, not once per tile
+
+
+def test_a_project_named_in_capitals_opens(window, tmp_path):
+    from muralstudio.core.project import save_project
+
+    path = save_project(demo_document(), tmp_path / "WALL.MURAL")
+    assert path.name == "WALL.MURAL"  # not WALL.MURAL.mural
+    assert window.open_path(path) and window.doc.layers

@@ -39,7 +39,7 @@ def run(args) -> int:
         imageio.write_png(args.out, mask.astype(np.uint8) * 255)
         print(f"{int(mask.sum()):,} pixels -> {args.out}")
         return 0
-    if args.input.suffix == ".mural":
+    if args.input.suffix.lower() == ".mural":
         from muralstudio.core.project import load_project
 
         doc = load_project(args.input)

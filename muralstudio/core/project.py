@@ -162,7 +162,7 @@ def project_file_name(path) -> Path:
     path = Path(path or "")
     if not path.name:
         raise ProjectError(path, Text("project_no_name"))
-    return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
+    return path if path.suffix.lower() == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
 def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -> ProjectSnapshot:

@@ -725,7 +725,7 @@ class MainWindow(QMainWindow):
         """Open an image or project; errors become a message box, never a traceback."""
         path = Path(path)
         try:
-            if path.suffix == project.SUFFIX:
+            if path.suffix.lower() == project.SUFFIX:
                 try:
                     doc = project.load_project(path)
                 except SourceMissingError as missing:

@@ -88,10 +88,15 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
     record = records_json([result.record], source_description(source.path, sha, source.info))
     packet = build_xmp(record, title=Path(request.image).stem)
     imageio.write_image(request.out, restored, source.info, record_json=record, xmp=packet)
-    imageio.write_record_sidecar(request.out, record)
-    if request.xmp_sidecar:
-        from muralstudio.core.xmp import write_sidecar
+    try:
+        imageio.write_record_sidecar(request.out, record)
+        if request.xmp_sidecar:
+            from muralstudio.core.xmp import write_sidecar
 
-        write_sidecar(request.out, packet)
+            write_sidecar(request.out, packet)
+    except BaseException:  # a restored image without its record is not left behind
+        Path(request.out).unlink(missing_ok=True)
+        imageio.record_sidecar_path(request.out).unlink(missing_ok=True)
+        raise
     return InpaintFileResult(Path(request.out), len(result.patches), result.record.mask_pixels,
                              result.seconds, record, risks)
