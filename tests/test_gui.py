@@ -2036,3 +2036,34 @@ def test_a_project_named_in_capitals_opens(window, tmp_path):
     path = save_project(demo_document(), tmp_path / "WALL.MURAL")
     assert path.name == "WALL.MURAL"  # not WALL.MURAL.mural
     assert window.open_path(path) and window.doc.layers
+
+
+def test_export_from_the_window_writes_on_a_worker_thread(window, qtbot, tmp_path, monkeypatch):
+    """Encoding a large TIFF froze the window for seconds: the file is written on the file
+    thread while the window paints, taking no edits until it is done."""
+    import threading
+
+    from muralstudio.core import export, imageio
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    window.set_document(demo_document())
+    out = tmp_path / "restored.tif"
+
+    def chosen(dialog):
+        dialog.path.setText(str(out))
+        return 1
+
+    monkeypatch.setattr(ExportDialog, "exec", chosen)
+    seen = []
+    real = export.export_restored
+
+    def watched(*args, **kwargs):
+        seen.append((threading.current_thread() is threading.main_thread(), window.isEnabled()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "export_restored", watched)
+    window.export_dialog()
+    assert seen == [(False, False)]  # off the window's thread, edits held meanwhile
+    assert window.isEnabled() and out.exists()
+    assert imageio.read_image(out).pixels.shape[:2] == (window.doc.height, window.doc.width)
+    assert "restored.tif" in window.statusBar().currentMessage()

@@ -198,6 +198,7 @@ ZH_CN = {
     "Export": "导出",
     "Export to": "导出到",
     "Exported %1": "已导出 %1",
+    "Exporting %1…": "正在导出 %1…",
     "Feather": "羽化",
     "Feather radius (pixels):": "羽化半径（像素）：",
     "File": "文件",

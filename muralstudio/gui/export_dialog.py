@@ -157,21 +157,30 @@ class ExportDialog(QDialog):
 
     def run_export(self) -> Path:
         """Do the export chosen in the dialog (raises on failure)."""
+        return self.prepare_export()()
+
+    def prepare_export(self):
+        """What the export changes in the document (applying pending proposals, if chosen) is
+        done now; returns the writing, a function to run on a worker thread (encoding a large
+        TIFF takes seconds) that returns the written path."""
         kind, uid = self.what.currentData()
         path = Path(self.path.text())
+        doc = self.doc
         if kind == "restored":
             choice = self.pending.currentData() if self.has_pending() else "exclude"
             if choice == "apply":
-                with self.doc.action("Apply proposals"):
-                    for layer in self.doc.pending_restorations():
-                        self.doc.apply_restoration(layer)
-            return export.export_restored(self.doc, path, self.format.currentData(),
-                                          self.compression.currentData(),
-                                          include_pending=choice == "include",
-                                          xmp_sidecar=self.xmp_sidecar.isChecked())
+                with doc.action("Apply proposals"):
+                    for layer in doc.pending_restorations():
+                        doc.apply_restoration(layer)
+            file_format, compression = self.format.currentData(), self.compression.currentData()
+            xmp = self.xmp_sidecar.isChecked()
+            return lambda: export.export_restored(doc, path, file_format, compression,
+                                                  include_pending=choice == "include", xmp_sidecar=xmp)
         if kind == "interventions":
-            return export.export_intervention_map(self.doc, path)
+            return lambda: export.export_intervention_map(doc, path)
         if kind == "marked":
-            return export.export_marked_restoration(self.doc, path, uid)
-        layer = next(layer for layer in self.doc.layers if layer.uid == uid)
-        return export.export_mask(layer, path) if kind == "mask" else export.export_labels(layer, path)
+            return lambda: export.export_marked_restoration(doc, path, uid)
+        layer = next(layer for layer in doc.layers if layer.uid == uid)
+        if kind == "mask":
+            return lambda: export.export_mask(layer, path)
+        return lambda: export.export_labels(layer, path)

@@ -1934,65 +1934,71 @@
     </message>
     <message>
         <location filename="../main_window.py" line="830" />
-        <location filename="../main_window.py" line="879" />
-        <location filename="../main_window.py" line="905" />
+        <location filename="../main_window.py" line="844" />
+        <location filename="../main_window.py" line="894" />
+        <location filename="../main_window.py" line="920" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="832" />
-        <location filename="../main_window.py" line="881" />
-        <location filename="../main_window.py" line="907" />
+        <location filename="../main_window.py" line="836" />
+        <source>Exporting %1…</source>
+        <translation>正在导出 %1…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="847" />
+        <location filename="../main_window.py" line="896" />
+        <location filename="../main_window.py" line="922" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="861" />
+        <location filename="../main_window.py" line="876" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="868" />
+        <location filename="../main_window.py" line="883" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="889" />
+        <location filename="../main_window.py" line="904" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="933" />
+        <location filename="../main_window.py" line="948" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="941" />
+        <location filename="../main_window.py" line="956" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="942" />
+        <location filename="../main_window.py" line="957" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="957" />
+        <location filename="../main_window.py" line="972" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="977" />
+        <location filename="../main_window.py" line="992" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="978" />
+        <location filename="../main_window.py" line="993" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1003" />
+        <location filename="../main_window.py" line="1018" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
