@@ -3,6 +3,7 @@ texture synthesis, the sampling area it must respect, and guide lines that steer
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -43,6 +44,31 @@ def test_patchmatch_synthesises_texture_where_telea_smears():
         ratios[(name, bool(params))] = metrics.texture_ratio(out, hole)
     assert ratios[("patchmatch", False)] >= 0.8, ratios
     assert ratios[("telea", False)] < 0.5 and ratios[("patchmatch", True)] < ratios[("patchmatch", False)]
+
+
+def rays(rgb, cx, cy, r0, r1) -> float:
+    """Inside a disk: mean change along the radius over mean change along the circle (per px).
+    A fill made of rays from the rim (diffusion across a wide loss) scores well below 1."""
+    lum = rgb.astype(np.float32).mean(axis=2)
+    polar = cv2.warpPolar(lum, (r1, 720), (cx, cy), r1, cv2.WARP_POLAR_LINEAR)[:, r0:r1]
+    radial = np.abs(np.diff(polar, axis=1)).mean()
+    angular = np.abs(np.diff(polar, axis=0)).mean() * 720 / (2 * np.pi) / np.mean(np.arange(r0, r1))
+    return float(radial / angular)
+
+
+def test_patchmatch_fills_a_wide_loss_without_rays_from_its_rim():
+    """A restoration artist saw a starburst of rays across a 330-px loss: deep inside a wide
+    loss the structure comes from the coarser level's synthesis, not from diffusion."""
+    image = synth.generate_mural(320, 320, seed=4)[0]
+    yy, xx = np.mgrid[:320, :320]
+    hole = (yy - 160) ** 2 + (xx - 160) ** 2 < 70 ** 2  # a cloud's edge runs into it
+    scores = {}
+    for deep in (True, False):
+        options = inpainting.InpaintOptions(engine="patchmatch", engine_params={"deep_structure": deep})
+        out = inpainting.apply_patches(image, inpainting.inpaint(image, hole, options).patches)
+        scores[deep] = rays(out, 160, 160, 10, 60)
+    assert rays(image, 160, 160, 10, 60) > 0.8  # the painting itself
+    assert scores[True] >= 0.75 > scores[False], scores
 
 
 def two_walls():

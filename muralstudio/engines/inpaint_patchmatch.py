@@ -60,9 +60,11 @@ class PatchMatchSolver:
     """One inpainting solve; separated from the engine so state stays local to the call."""
 
     def __init__(self, patch: int, em_iterations: int, search_iterations: int, rng,
-                 max_levels: int = 8, detail_sigma: float = 2.0, texture: bool = True):
+                 max_levels: int = 8, detail_sigma: float = 2.0, texture: bool = True,
+                 deep_structure: bool = True):
         self.patch = patch
         self.texture = texture
+        self.deep_structure = deep_structure
         self.detail_sigma = detail_sigma
         self.max_levels = max_levels
         self.em_iterations = em_iterations
@@ -205,6 +207,14 @@ class PatchMatchSolver:
                 image[:] = base
                 nnf = self._random_nnf(lvl)
             else:
+                if self.deep_structure:
+                    # deep inside a wide hole diffusion draws a starburst of rays from the rim:
+                    # there the coarser level's synthesis gives the large-scale structure, the
+                    # diffusion only near the rim (fading out from one patch deep to two)
+                    depth_px = cv2.distanceTransform(np.pad(u8, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+                    blend = np.clip(depth_px / self.patch - 1, 0, 1)[..., None]
+                    coarse = cv2.resize(result, (lvl.w, lvl.h), interpolation=cv2.INTER_LINEAR)
+                    base = base * (1 - blend) + coarse * blend
                 nnf = self._upsample_nnf(nnf, lvl)
                 cost = np.full((lvl.h, lvl.w), np.inf, np.float32)
                 cost[lvl.targets[:, 0], lvl.targets[:, 1]] = 0.0
@@ -247,16 +257,20 @@ class PatchMatchInpainter(Inpainter):
         Setting("max_levels", "int", 8, 1, 12, help="pyramid levels", label="Pyramid levels"),
         Setting("texture", "bool", True, help="copy each pixel from its best match at the finest level "
                 "(texture) instead of averaging the votes (smoother)", label="Synthesise texture"),
+        Setting("deep_structure", "bool", True, help="more than a patch or two deep inside a loss, take the "
+                "large-scale structure from the coarser level's synthesis instead of diffusion from the "
+                "rim (which draws rays across wide losses)", label="Structure from the wall in wide losses"),
     )
 
     def __init__(self, device: str = "cpu", patch_size: int = 7, em_iterations: int = 4,
                  search_iterations: int = 2, seed: int = 0, max_levels: int = 8,
-                 texture: bool = True):
+                 texture: bool = True, deep_structure: bool = True):
         if patch_size < 3 or patch_size % 2 == 0:
             raise ValueError("patch_size must be an odd number ≥ 3")
         super().__init__(device, patch_size=int(patch_size), em_iterations=int(em_iterations),
                          search_iterations=int(search_iterations), seed=int(seed),
-                         max_levels=int(max_levels), texture=bool(texture))
+                         max_levels=int(max_levels), texture=bool(texture),
+                         deep_structure=bool(deep_structure))
 
     def inpaint(self, rgb: np.ndarray, hole: np.ndarray, cancelled=None, progress=None, **hints) -> np.ndarray:
         if not hole.any():
@@ -264,5 +278,5 @@ class PatchMatchInpainter(Inpainter):
         p = self.params
         solver = PatchMatchSolver(p["patch_size"], p["em_iterations"], p["search_iterations"],
                                   np.random.default_rng(p["seed"]), p["max_levels"],
-                                  texture=p["texture"])
+                                  texture=p["texture"], deep_structure=p["deep_structure"])
         return solver.solve(rgb, hole, cancelled, hints.get("sample_area"), progress)

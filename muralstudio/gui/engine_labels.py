@@ -34,4 +34,6 @@ ENGINE_SETTING_TEXTS = [
     QT_TRANSLATE_NOOP("EngineSetting", 'pyramid levels'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Synthesise texture'),
     QT_TRANSLATE_NOOP("EngineSetting", 'copy each pixel from its best match at the finest level (texture) instead of averaging the votes (smoother)'),
+    QT_TRANSLATE_NOOP("EngineSetting", 'Structure from the wall in wide losses'),
+    QT_TRANSLATE_NOOP("EngineSetting", 'more than a patch or two deep inside a loss, take the large-scale structure from the coarser level\'s synthesis instead of diffusion from the rim (which draws rays across wide losses)'),
 ]
