@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from muralstudio.engines import registry
-from muralstudio.engines.detection import DAMAGE_CLASSES, Detector
+from muralstudio.engines.detection import Detector
 from muralstudio.engines.settings import Setting
 
 
@@ -20,7 +20,7 @@ from muralstudio.engines.settings import Setting
 class PaleFleckDetector(Detector):
     name = "flecks"
     version = "1"
-    classes = DAMAGE_CLASSES
+    classes = ("background", "paint loss")  # it finds no cracks: none are proposed or counted
     multiple = 1
     suggested_min_area = 0  # flakes of 3–15 px are what it proposes
     memory_mb = 40
@@ -55,7 +55,7 @@ class VettedFleckDetector(Detector):
 
     name = "flecks-vetted"
     version = "1"
-    classes = DAMAGE_CLASSES
+    classes = ("background", "paint loss")  # it finds no cracks: none are proposed or counted
     multiple = 1
     suggested_min_area = 0
     weights_name = "detect-flecks-vetter"

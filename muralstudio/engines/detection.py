@@ -115,7 +115,10 @@ class DetectionResult:
 
     def mask(self, name: str, threshold: float | None = None, min_area: int = 0) -> np.ndarray:
         """Boolean mask of one class: probability ≥ threshold (the detector's calibrated value
-        when None), regions under ``min_area`` pixels dropped."""
+        when None), regions under ``min_area`` pixels dropped. A class the detector does not
+        look for (``flecks`` and cracks) has nothing proposed."""
+        if name not in self.probabilities:
+            return np.zeros(next(iter(self.probabilities.values())).shape, bool)
         if threshold is None:
             threshold = self.thresholds[name]
         mask = self.probabilities[name] >= int(round(threshold * 255))

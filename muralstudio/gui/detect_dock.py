@@ -555,6 +555,9 @@ class DetectDock(JobPanel):
                             self.proposals_name(name), data,
                             color=maskops.PROPOSAL_COLORS.get(name), proposed=True)
                     counts.append(f"{self.class_label(name)} {mask.mean():.1%}")
+                for name in detection.DAMAGE_CLASSES[1:]:  # a class this engine does not look for is no zero
+                    if name not in self.result.probabilities:
+                        counts.append(self.tr("%1 not assessed").replace("%1", self.class_label(name)))
                 run, when = self._run
                 doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record)
         finally:

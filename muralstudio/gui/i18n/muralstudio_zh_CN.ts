@@ -222,7 +222,12 @@
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="563" />
+        <location filename="../detect_dock.py" line="560" />
+        <source>%1 not assessed</source>
+        <translation>%1 未评估</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="566" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -562,6 +567,16 @@
         <location filename="../engine_labels.py" line="36" />
         <source>copy each pixel from its best match at the finest level (texture) instead of averaging the votes (smoother)</source>
         <translation>在最精细层从最佳匹配处复制每个像素（保留纹理），而不是平均投票（更平滑）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="37" />
+        <source>Structure from the wall in wide losses</source>
+        <translation>大面积缺损内取壁面结构</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="38" />
+        <source>more than a patch or two deep inside a loss, take the large-scale structure from the coarser level's synthesis instead of diffusion from the rim (which draws rays across wide losses)</source>
+        <translation>在缺损内部距边缘超过两个图块处，大尺度结构取自较粗层级的合成结果，而非从边缘扩散（扩散会在大面积缺损上画出放射状条纹）</translation>
     </message>
 </context>
 <context>
