@@ -478,3 +478,23 @@ def test_vetted_flecks_of_one_radius_still_load_and_mismatched_lists_are_refused
                        {"thresholds": {"paint loss": 0.3}, "radius_thresholds": [0.3], "min_areas": [0, 20]})
     with pytest.raises(WeightsError, match="2 radii but 1 thresholds"):
         detection.create("flecks-vetted", weights_path=str(two))
+
+
+def test_a_photograph_at_several_times_the_resolution_needs_the_working_scale():
+    """The flakes the fleck detectors know are 4–8 px wide; on an archive photograph at four
+    times the resolution they are 16–32 px and were missed. ``scale`` = 1/4 finds them again."""
+    import cv2
+
+    from muralstudio.engines import detection
+
+    rgb, truth = synth.flakes_in_dark_paint(seed=1)
+    big = cv2.resize(rgb, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+    big_truth = cv2.resize(truth.astype(np.uint8), None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST) > 0
+    for engine in ("flecks", "flecks-vetted"):
+        native = detection.detect(rgb, detection.create(engine)).mask("paint loss")
+        plain = detection.detect(big, detection.create(engine)).mask("paint loss")
+        scaled = detection.detect(big, detection.create(engine, scale=0.25)).mask("paint loss")
+        found = (native & truth).sum() / truth.sum()
+        assert found > 0.3, engine
+        assert (plain & big_truth).sum() / big_truth.sum() < found / 3, engine  # what an archive got
+        assert (scaled & big_truth).sum() / big_truth.sum() > 0.7 * found, engine

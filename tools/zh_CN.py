@@ -133,6 +133,8 @@ ZH_CN = {
     'Pyramid levels': '金字塔层数',
     'pyramid levels': '金字塔层数',
     'Synthesise texture': '合成纹理',
+    'Working scale': '工作比例',
+    "work at this fraction of the image's resolution: the detector knows flakes as they look on photographs about 500 px across a wall section; for a photograph at N times that resolution use 1/N (0.2 for 2,500 px across the same section)": '按图像分辨率的这一比例处理：检测器认识的是约 500 像素宽的壁面照片中的剥落斑点；若照片分辨率为其 N 倍，请用 1/N（同一壁面 2,500 像素宽时用 0.2）',
     'Structure from the wall in wide losses': '大面积缺损内取壁面结构',
     "more than a patch or two deep inside a loss, take the large-scale structure from the coarser level's synthesis instead of diffusion from the rim (which draws rays across wide losses)": '在缺损内部距边缘超过两个图块处，大尺度结构取自较粗层级的合成结果，而非从边缘扩散（扩散会在大面积缺损上画出放射状条纹）',
     'copy each pixel from its best match at the finest level (texture) instead of averaging the votes (smoother)': '在最精细层从最佳匹配处复制每个像素（保留纹理），而不是平均投票（更平滑）',

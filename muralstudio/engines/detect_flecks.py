@@ -16,6 +16,14 @@ from muralstudio.engines.detection import Detector
 from muralstudio.engines.settings import Setting
 
 
+SCALE_SETTING = Setting(
+    "scale", "float", 1.0, 0.05, 1.0,
+    help="work at this fraction of the image's resolution: the detector knows flakes as they look "
+         "on photographs about 500 px across a wall section; for a photograph at N times that "
+         "resolution use 1/N (0.2 for 2,500 px across the same section)",
+    label="Working scale")
+
+
 @registry.register("detector", "flecks")
 class PaleFleckDetector(Detector):
     name = "flecks"
@@ -29,7 +37,8 @@ class PaleFleckDetector(Detector):
                         help="how much lighter than the paint around a fleck must be (Lab lightness, "
                              "0–255): 80 flags 1.5 % of the intact dark paint of the reviewed "
                              "real-damage training crops",
-                        label="Contrast"))
+                        label="Contrast"),
+                SCALE_SETTING)
 
     def __init__(self, device: str = "cpu", radius: int = 4, contrast: float = 80.0, **params):
         super().__init__(device, radius=int(radius), contrast=float(contrast), **params)
@@ -62,7 +71,8 @@ class VettedFleckDetector(Detector):
     memory_mb = 60
     settings = (Setting("weights_path", "path", None, optional=True,
                         help="other weights of the same network (default: the shipped ones)",
-                        label="Weights"),)
+                        label="Weights"),
+                SCALE_SETTING)
 
     def __init__(self, device: str = "cpu", weights_path=None, **params):
         super().__init__(device, **params)

@@ -188,6 +188,24 @@ def blend_windows(read, width: int, height: int, predict, n_channels: int, windo
         yield finished(height)
 
 
+def at_working_scale(detector: Detector):
+    """The detector's ``probabilities`` at its ``scale`` setting (1: the image's own pixels): a
+    tile is shrunk to that fraction, judged, and the maps brought back to its size. A detector
+    trained on photographs of ~500 px across a wall finds 4–8-px flakes; an archive photograph
+    of the same wall at five times the resolution shows them 20–40 px wide."""
+    scale = float(detector.params.get("scale", 1.0) or 1.0)
+    if scale >= 1.0:
+        return detector.probabilities
+
+    def probabilities(tile: np.ndarray) -> np.ndarray:
+        h, w = tile.shape[:2]
+        small = cv2.resize(tile, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        maps = detector.probabilities(small)
+        return np.stack([cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR) for m in maps])
+
+    return probabilities
+
+
 def detection_bands(source, detector: Detector, window: int = 640, overlap: int = 16,
                     progress: Callable[[float, str], None] | None = None,
                     cancelled: Callable[[], bool] | None = None):
@@ -196,7 +214,7 @@ def detection_bands(source, detector: Detector, window: int = 640, overlap: int 
     probability rows})``. Windows overlap by ``overlap`` pixels on each side and are blended."""
     read, width, height = source_reader(source)
     damage = detector.classes[1:]
-    for top, bottom, probs in blend_windows(read, width, height, detector.probabilities,
+    for top, bottom, probs in blend_windows(read, width, height, at_working_scale(detector),
                                             len(detector.classes), window, overlap,
                                             detector.multiple, progress, cancelled):
         yield top, bottom, {name: np.clip(probs[index] * 255 + 0.5, 0, 255).astype(np.uint8)

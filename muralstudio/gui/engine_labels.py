@@ -9,6 +9,8 @@ ENGINE_SETTING_TEXTS = [
     QT_TRANSLATE_NOOP("EngineSetting", 'largest fleck radius in px'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Contrast'),
     QT_TRANSLATE_NOOP("EngineSetting", 'how much lighter than the paint around a fleck must be (Lab lightness, 0–255): 80 flags 1.5 % of the intact dark paint of the reviewed real-damage training crops'),
+    QT_TRANSLATE_NOOP("EngineSetting", 'Working scale'),
+    QT_TRANSLATE_NOOP("EngineSetting", "work at this fraction of the image's resolution: the detector knows flakes as they look on photographs about 500 px across a wall section; for a photograph at N times that resolution use 1/N (0.2 for 2,500 px across the same section)"),
     QT_TRANSLATE_NOOP("EngineSetting", 'Weights'),
     QT_TRANSLATE_NOOP("EngineSetting", 'other weights of the same network (default: the shipped ones)'),
     QT_TRANSLATE_NOOP("EngineSetting", 'Average mirror images'),

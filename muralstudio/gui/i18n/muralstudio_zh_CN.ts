@@ -445,136 +445,146 @@
     </message>
     <message>
         <location filename="../engine_labels.py" line="12" />
+        <source>Working scale</source>
+        <translation>工作比例</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="13" />
+        <source>work at this fraction of the image's resolution: the detector knows flakes as they look on photographs about 500 px across a wall section; for a photograph at N times that resolution use 1/N (0.2 for 2,500 px across the same section)</source>
+        <translation>按图像分辨率的这一比例处理：检测器认识的是约 500 像素宽的壁面照片中的剥落斑点；若照片分辨率为其 N 倍，请用 1/N（同一壁面 2,500 像素宽时用 0.2）</translation>
+    </message>
+    <message>
+        <location filename="../engine_labels.py" line="14" />
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="13" />
+        <location filename="../engine_labels.py" line="15" />
         <source>other weights of the same network (default: the shipped ones)</source>
         <translation>同一网络的其他权重（默认：随软件提供的权重）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="14" />
+        <location filename="../engine_labels.py" line="16" />
         <source>Average mirror images</source>
         <translation>平均镜像结果</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="15" />
+        <location filename="../engine_labels.py" line="17" />
         <source>average the detection over the window and its three mirror images (4× the time; on the real-damage validation crops it halved the false alarms on dark paint)</source>
         <translation>对窗口及其三个镜像的检测结果取平均（耗时 4 倍；在真实病害验证集上使深色颜料上的误报减半）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="16" />
+        <location filename="../engine_labels.py" line="18" />
         <source>Edge σ</source>
         <translation>边缘 σ</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="17" />
+        <location filename="../engine_labels.py" line="19" />
         <source>Canny σ of the edges outside the hole</source>
         <translation>缺损区外边缘的 Canny σ</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="18" />
+        <location filename="../engine_labels.py" line="20" />
         <source>Keep outside edges</source>
         <translation>保留缺损区外的边缘</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="19" />
+        <location filename="../engine_labels.py" line="21" />
         <source>keep the true edges outside the hole</source>
         <translation>保留缺损区外的真实边缘</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="20" />
+        <location filename="../engine_labels.py" line="22" />
         <source>Radius (px)</source>
         <translation>半径（像素）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="21" />
+        <location filename="../engine_labels.py" line="23" />
         <source>radius of the Telea fill it corrects</source>
         <translation>所校正的 Telea 填补的半径</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="22" />
+        <location filename="../engine_labels.py" line="24" />
         <source>Add the wall's grain</source>
         <translation>加入壁面纹理</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="23" />
+        <location filename="../engine_labels.py" line="25" />
         <source>add noise with the spread of the surrounding fine detail, so a large fill is not smoother than the wall</source>
         <translation>加入与周围细节起伏相当的噪声，使大面积填补不比壁面更平滑</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="24" />
+        <location filename="../engine_labels.py" line="26" />
         <source>neighbourhood (px) each filled pixel is computed from</source>
         <translation>计算每个填补像素所用的邻域（像素）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="25" />
+        <location filename="../engine_labels.py" line="27" />
         <source>Patch size (px)</source>
         <translation>块大小（像素）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="26" />
+        <location filename="../engine_labels.py" line="28" />
         <source>side of the patches compared (odd)</source>
         <translation>比较的图像块边长（奇数）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="27" />
+        <location filename="../engine_labels.py" line="29" />
         <source>Passes per level</source>
         <translation>每层迭代次数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="28" />
+        <location filename="../engine_labels.py" line="30" />
         <source>refinement passes per pyramid level</source>
         <translation>每个金字塔层的细化次数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="29" />
+        <location filename="../engine_labels.py" line="31" />
         <source>Search rounds</source>
         <translation>搜索轮数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="30" />
+        <location filename="../engine_labels.py" line="32" />
         <source>PatchMatch propagation/search rounds per pass</source>
         <translation>每次迭代的 PatchMatch 传播/搜索轮数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="31" />
+        <location filename="../engine_labels.py" line="33" />
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="32" />
+        <location filename="../engine_labels.py" line="34" />
         <source>random seed (same seed, same fill)</source>
         <translation>随机种子（相同种子，相同填补）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="33" />
+        <location filename="../engine_labels.py" line="35" />
         <source>Pyramid levels</source>
         <translation>金字塔层数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="34" />
+        <location filename="../engine_labels.py" line="36" />
         <source>pyramid levels</source>
         <translation>金字塔层数</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="35" />
+        <location filename="../engine_labels.py" line="37" />
         <source>Synthesise texture</source>
         <translation>合成纹理</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="36" />
+        <location filename="../engine_labels.py" line="38" />
         <source>copy each pixel from its best match at the finest level (texture) instead of averaging the votes (smoother)</source>
         <translation>在最精细层从最佳匹配处复制每个像素（保留纹理），而不是平均投票（更平滑）</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="37" />
+        <location filename="../engine_labels.py" line="39" />
         <source>Structure from the wall in wide losses</source>
         <translation>大面积缺损内取壁面结构</translation>
     </message>
     <message>
-        <location filename="../engine_labels.py" line="38" />
+        <location filename="../engine_labels.py" line="40" />
         <source>more than a patch or two deep inside a loss, take the large-scale structure from the coarser level's synthesis instead of diffusion from the rim (which draws rays across wide losses)</source>
         <translation>在缺损内部距边缘超过两个图块处，大尺度结构取自较粗层级的合成结果，而非从边缘扩散（扩散会在大面积缺损上画出放射状条纹）</translation>
     </message>
