@@ -79,6 +79,34 @@ def run_and_wait(runner: JobRunner, name: str, fn) -> BaseException | None:
     return errors[0] if errors else None
 
 
+def compute_while_painting(fn):
+    """``fn()`` on a thread of its own while this thread keeps processing Qt events (not on a
+    job runner: it must not wait behind a long detection); returns (result, exception)."""
+    import threading
+
+    from PySide6.QtCore import QEventLoop
+
+    outcome: list = []
+
+    def work():
+        try:
+            outcome.append((fn(), None))
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller
+            outcome.append((None, exc))
+
+    thread = threading.Thread(target=work, name="mask-operation", daemon=True)
+    thread.start()
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: loop.quit() if not thread.is_alive() else None)
+    timer.start(15)
+    if thread.is_alive():
+        loop.exec()
+    timer.stop()
+    thread.join()
+    return outcome[0]
+
+
 def wait_for(job: Job) -> None:
     """Process Qt events until ``job`` has ended (its result applied)."""
     from PySide6.QtCore import QEventLoop
@@ -431,7 +459,23 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
             args = [value]
-        maskops.apply(self.doc, layer, operation, *args, action=f"{label} '{layer.name}'")
+        self._replace_mask(layer, lambda: operation(layer.data, *args), f"{label} '{layer.name}'")
+
+    def _replace_mask(self, layer, compute, action: str) -> None:
+        """The layer's new pixels computed on a thread (a 15-px grow of a 48-Mpx mask took 4 s
+        on the window's thread), the window painting but taking no edits meanwhile; then set
+        as one undo step."""
+        self.statusBar().showMessage(action + "…")
+        self.setEnabled(False)
+        try:
+            data, error = compute_while_painting(compute)
+        finally:
+            self.setEnabled(True)
+        self.statusBar().clearMessage()
+        if error is not None:
+            self.show_error(translate_message(error))
+            return
+        self.doc.set_layer_data(layer, data, action)
 
     def _combine_masks(self, operation, label: str) -> None:
         target = self.target_mask_layer()
@@ -441,7 +485,9 @@ class MainWindow(QMainWindow):
             return
         name, ok = QInputDialog.getItem(self, label, self.tr("With layer:"), [l.name for l in others], 0, False)
         if ok:
-            maskops.combine(self.doc, target, self.doc.layer_by_name(name), operation)
+            other = self.doc.layer_by_name(name)
+            self._replace_mask(target, lambda: operation(target.data, other.data),
+                               f"{operation.__name__.capitalize()} '{other.name}'")
 
     # document ----------------------------------------------------------------------------
     def set_document(self, doc: Document) -> None:
