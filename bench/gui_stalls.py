@@ -106,7 +106,7 @@ def run(image: Path, workdir: Path, engine: str) -> None:
 
     def busy() -> bool:
         return (any(r.current is not None or r.queue for r in (window.jobs, window.file_jobs))
-                or window.measurements_dock._timer.isActive())
+                or window.measurements_dock._timer.isActive() or window.detect_dock._rethreshold.isActive())
 
     def idle_since() -> float:
         """When the window's jobs and its docks' threads finished the work queued so far (a

@@ -2095,3 +2095,41 @@ def test_mask_menu_operations_compute_off_the_window_thread_and_undo_in_one_step
     assert np.array_equal(layer.data, real_grow(before, 4)) and (layer.data > 0).sum() > (before > 0).sum()
     window.undo_action.trigger()
     assert np.array_equal(layer.data, before)
+
+
+def test_detect_dock_takes_the_detectors_own_settings_and_labels_off_the_window_thread(window, qtbot, monkeypatch):
+    """The working scale of the fleck detectors is set in the dock (a photograph at 4× the
+    resolution of their training finds the flakes only so), and the proposals are labelled on
+    the detection's thread (1.4 s on the window's thread at 108 Mpx)."""
+    import threading
+
+    import cv2
+
+    from muralstudio.core import maskops, synth
+    from muralstudio.core.document import Document
+
+    rgb, truth = synth.flakes_in_dark_paint(seed=1)
+    big = cv2.resize(rgb, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+    big_truth = cv2.resize(truth.astype(np.uint8), None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST) > 0
+    window.set_document(Document.from_array(big, name="archive photograph"))
+    dock = window.detect_dock
+    assert dock.engine.currentData() == "flecks-vetted"
+    assert "scale" in dock.settings_form.widgets
+    threads = []
+    real = maskops.regions_of_at_least
+    monkeypatch.setattr(maskops, "regions_of_at_least",
+                        lambda *a, **k: threads.append(threading.current_thread() is threading.main_thread())
+                        or real(*a, **k))
+
+    def found():
+        job = dock.run()
+        qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+        proposed = window.doc.layer_by_name("paint loss (proposed)").data >= 128
+        return (proposed & big_truth).sum() / big_truth.sum()
+
+    at_full = found()
+    dock.settings_form.widgets["scale"].setValue(0.25)
+    threads.clear()
+    at_quarter = found()
+    assert at_quarter > 0.3 and at_quarter > 3 * at_full, (at_full, at_quarter)
+    assert threads and not any(threads)  # labelled on the detection's thread only

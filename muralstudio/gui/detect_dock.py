@@ -33,8 +33,10 @@ from muralstudio.core.messages import Text
 from muralstudio.core import maskops
 from muralstudio.core.document import MaskLayer
 from muralstudio.engines import detection, registry
+from muralstudio.engines.settings import schema_of
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
+from muralstudio.gui.settings_form import SettingsForm
 
 
 
@@ -50,6 +52,12 @@ def busy_cursor():
     finally:
         if busy:
             QApplication.restoreOverrideCursor()
+
+
+def moved_threshold(base: float, sensitivity: int) -> float:
+    """A class's threshold moved by the sensitivity slider (0–100, 50 = as calibrated): ±0.5 at
+    its ends."""
+    return float(np.clip(base - (sensitivity - 50) / 100, 0.02, 0.98))
 
 
 class DetectDock(JobPanel):
@@ -112,8 +120,14 @@ class DetectDock(JobPanel):
         self.destroyed.connect(lambda *_: self._walk_pool.shutdown(wait=False, cancel_futures=True))
         self._deciding = False  # a review decision of this dock is writing the proposals
         self._automatic_engine = detection.DEFAULT_DETECTOR  # the engine chosen for the document, not the user
+        # the chosen detector's own settings from its schema (the fleck detectors' working
+        # scale, radius, contrast)
+        self.settings_form = SettingsForm()
+        self.engine.currentIndexChanged.connect(lambda _: self._show_engine_settings())
+        self._show_engine_settings()
         form = QFormLayout()
         form.addRow(self.tr("Engine"), self.engine)
+        form.addRow(self.settings_form)
         form.addRow(self.tr("Threshold"), self.threshold)
         form.addRow(self.tr("Minimum area"), self.min_area)
         form.addRow(self.tr("Sensitivity"), self.sensitivity)
@@ -144,6 +158,11 @@ class DetectDock(JobPanel):
         self.previous_button.clicked.connect(lambda: self.step_region(-1))
         self.next_button.clicked.connect(lambda: self.step_region(1))
         self.refresh()
+
+    def _show_engine_settings(self) -> None:
+        engine = self.engine.currentData()
+        if engine:
+            self.settings_form.set_schema(schema_of(registry.get("detector", engine)))
 
     def suggest_min_area(self, running: bool = False) -> None:
         """The engine's own smallest region worth proposing (0 for the fleck detectors). While
@@ -201,8 +220,8 @@ class DetectDock(JobPanel):
     def class_threshold(self, name: str) -> float:
         """The class's threshold (the detector's calibrated one, or the one typed) moved by the
         sensitivity slider: ±0.5 at its ends."""
-        base = self.threshold.value() or self.result.thresholds.get(name, 0.5)
-        return float(np.clip(base - (self.sensitivity.value() - 50) / 100, 0.02, 0.98))
+        return moved_threshold(self.threshold.value() or self.result.thresholds.get(name, 0.5),
+                               self.sensitivity.value())
 
     def class_label(self, name: str) -> str:
         """A detector class as the user reads it (translated)."""
@@ -485,26 +504,39 @@ class DetectDock(JobPanel):
     def run(self) -> Job | None:
         self.suggest_min_area(running=True)
         doc, name, device, window = self.doc, self.engine.currentData(), self.device, self.window_size
-
+        params = self.settings_form.values()
         server = self.compute_server
+        typed, sensitivity, min_area = self.threshold.value(), self.sensitivity.value(), self.min_area.value()
 
         def work(progress, cancelled):
             if server:
                 from muralstudio.ops import remote
 
-                payload = {"pixels": doc.source.full(), "engine": name, "device": device, "window": window}
-                return remote.run_remote(server, "detect", payload, progress, cancelled)
-            progress(0.0, Text("stage_loading_model"))
-            from muralstudio.engines import registry as engines
-            from muralstudio.engines.cache import warm, weights_identity
+                payload = {"pixels": doc.source.full(), "engine": name, "device": device, "window": window,
+                           "params": params}
+                result = remote.run_remote(server, "detect", payload, progress, cancelled)
+            else:
+                progress(0.0, Text("stage_loading_model"))
+                from muralstudio.engines import registry as engines
+                from muralstudio.engines.cache import warm, weights_identity
 
-            weights = getattr(engines.get("detector", name), "weights_name", None)
-            detector = warm("detector", name, device, {}, lambda: detection.create(name, device=device),
-                            weights_identity(weights) if weights else ())
-            return detection.detect(doc.source, detector, window=window, overlap=16,
-                                    progress=progress, cancelled=cancelled)
+                weights = getattr(engines.get("detector", name), "weights_name", None)
+                detector = warm("detector", name, device, params,
+                                lambda: detection.create(name, device=device, **params),
+                                weights_identity(weights) if weights else ())
+                result = detection.detect(doc.source, detector, window=window, overlap=16,
+                                          progress=progress, cancelled=cancelled)
+            # the proposals at the dock's threshold, labelled here: on a 108-Mpx image that took
+            # 1.4 s on the window's thread when the job ended
+            labelled = {}
+            for cls in result.probabilities:
+                threshold = moved_threshold(typed or result.thresholds.get(cls, 0.5), sensitivity)
+                labelled[cls] = (threshold, min_area,
+                                 maskops.regions_of_at_least(result.mask(cls, threshold), min_area))
+            return result, labelled
 
-        def done(result):
+        def done(outcome):
+            result, labelled = outcome
             if self.doc is doc:
                 # a detection again on the same document writes into its proposals layers (one
                 # per class, also those of a project reopened) and keeps what was rejected there
@@ -514,14 +546,15 @@ class DetectDock(JobPanel):
                 self._focus = None  # a new walk starts at the top
                 self.context.highlight(None)
                 self._run = (uuid.uuid4().hex, time.strftime("%Y-%m-%d %H:%M"))
-                self.update_layers()
+                self.update_layers(labelled)
 
         return self.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))
 
-    def update_layers(self) -> None:
+    def update_layers(self, labelled: dict | None = None) -> None:
         """(Re)make one proposals layer per damage class from the kept probabilities, leaving
         out what the user already accepted or rejected: one undo step. The user's own layers
-        are never written."""
+        are never written. ``labelled``: class → (threshold, minimum area, (mask, regions)) made
+        on the detection's thread, used where threshold and area are still those."""
         if self.result is None or self.result_doc is not self.doc:
             return
         doc, min_area = self.doc, self.min_area.value()
@@ -531,8 +564,12 @@ class DetectDock(JobPanel):
             with doc.action(self.tr("Detect damage")):
                 for name in self.result.probabilities:
                     # what the detector proposes at this threshold, decided or not (the report's count)
-                    mask, regions = maskops.regions_of_at_least(self.result.mask(name, self.class_threshold(name)),
-                                                                min_area)
+                    made = (labelled or {}).get(name)
+                    if made is not None and made[:2] == (self.class_threshold(name), min_area):
+                        mask, regions = made[2]
+                    else:
+                        mask, regions = maskops.regions_of_at_least(
+                            self.result.mask(name, self.class_threshold(name)), min_area)
                     record[name] = {"threshold": round(self.class_threshold(name), 4), "min_area": min_area,
                                     "proposed_regions": regions, "proposed_pixels": int(np.count_nonzero(mask))}
                     if name in doc.rejected:

@@ -116,8 +116,9 @@ def detect_task(payload: dict, progress_key: str, cancel_key: str):
 
     progress, cancelled = _task_callbacks(progress_key, cancel_key)
     name, device = payload["engine"], server_device(payload["device"])
+    params = payload.get("params") or {}  # the dock's settings of the detector (working scale, …)
     weights = getattr(registry.get("detector", name), "weights_name", None)
-    detector = warm("detector", name, device, {}, lambda: detection.create(name, device=device),
+    detector = warm("detector", name, device, params, lambda: detection.create(name, device=device, **params),
                     weights_identity(weights) if weights else ())
     return detection.detect(payload["pixels"], detector, window=payload["window"], overlap=16,
                             progress=progress, cancelled=cancelled)
