@@ -186,6 +186,23 @@ def test_cli_batch_run_status_report(tmp_path, capsys):
     assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--engine", "nosuch"]) == 2
 
 
+def test_a_resumed_run_that_skips_failed_images_says_so_and_fails_too(tmp_path, capsys, monkeypatch):
+    """Scripts see exit status 1 while images of the archive remain failed, resumed or not;
+    summary.csv names each image by its full path, whatever folder the run started in."""
+    from muralstudio.cli import main
+
+    paths = make_archive(tmp_path / "in", count=2)
+    (tmp_path / "in" / "broken.tif").write_bytes(paths[0].read_bytes()[:300])
+    monkeypatch.chdir(tmp_path)
+    run = ["batch", "run", "--in", "in", "--out", "out", "--steps", "detect", "--workers", "1"]
+    assert main(run) == 1
+    capsys.readouterr()
+    assert main(run + ["--resume"]) == 1
+    assert "1 image(s) failed in an earlier run and were skipped" in capsys.readouterr().out
+    rows = (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert rows and all(str(tmp_path / "in") in row for row in rows)
+
+
 def test_a_damaged_ledger_is_named_not_a_traceback(tmp_path, capsys):
     from muralstudio.cli import main
 

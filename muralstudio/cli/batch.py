@@ -125,4 +125,10 @@ def run(args) -> int:
             cluster.close()
     print(f"\n{result.done} done, {result.failed} failed, {result.skipped} skipped as already done, "
           f"{result.interrupted} interrupted in {result.seconds:.0f} s; summary: {ledger_out / 'summary.csv'}")
-    return 1 if result.failed or result.interrupted else 0
+    # a resumed run that skipped images failed earlier has not processed the archive either:
+    # scripts see the same exit status as for the run that failed them
+    failed_before = len(batch.status(ledger_out)["failed"]) - result.failed
+    if failed_before > 0:
+        print(f"{failed_before} image(s) failed in an earlier run and were skipped (--retry-failed tries "
+              f"them again; batch status {ledger_out} lists them)")
+    return 1 if result.failed or result.interrupted or failed_before > 0 else 0

@@ -412,6 +412,7 @@ def plan(request: BatchRequest, ledger: Ledger) -> tuple[list[tuple[str, Path]],
     _refuse_a_second_run(request, len(known))
     todo, skipped = [], 0
     for name, path in list_inputs(request.inputs, skip=request.out):
+        path = path.absolute()  # workers (and summary.csv) need it whatever their working folder
         try:
             stat = path.stat()
             size, mtime = stat.st_size, stat.st_mtime
