@@ -275,3 +275,22 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_as_input(tmp_path,
     batch.run_batch(again, client)
     assert sorted(ledger_rows(out)) == sorted(name for name, _ in batch.list_inputs([tmp_path / "in"], skip=out))
     assert len(ledger_rows(out)) == len(paths)
+
+
+def test_status_after_a_killed_run_says_interrupted_not_running(tmp_path):
+    """After kill -9 the ledger still says "running"; status tells the run is gone."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    ledger = batch.Ledger(out)
+    ledger.mark("wall", image="/x/wall.tif", size=1, mtime=1.0, config="k", status="running", error=None)
+    ledger.close()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    batch.mark_run(out)
+    mark = json.loads((out / batch.RUN_MARK).read_text())
+    assert batch.status(out)["counts"] == {"running": 1}  # this process marked it: alive
+    mark["pid"] = int(gone.stdout)  # a process that has ended
+    (out / batch.RUN_MARK).write_text(json.dumps(mark))
+    assert batch.status(out)["counts"] == {"interrupted": 1}

@@ -515,6 +515,7 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
     own_client = client is None
     futures = {}
     done = failed = 0
+    mark_run(out)
     try:
         todo, skipped = plan(request, ledger)
         if not todo:
@@ -555,6 +556,7 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
     finally:
         write_summary(out, ledger)
         ledger.close()
+        (out / RUN_MARK).unlink(missing_ok=True)
         if own_client and client is not None:
             cluster = getattr(client, "cluster", None)
             client.close()
@@ -584,6 +586,38 @@ def write_summary(out: Path, ledger: Ledger) -> Path:
     return path
 
 
+RUN_MARK = "run.json"  # the running batch's process, for `status` to tell a run from a crash
+
+
+def mark_run(out: Path) -> None:
+    import socket
+
+    from muralstudio.core.atomic import atomic_write
+
+    with atomic_write(Path(out) / RUN_MARK, "w") as handle:
+        json.dump({"pid": os.getpid(), "host": socket.gethostname()}, handle)
+
+
+def run_is_alive(out: Path) -> bool:
+    """Whether the process that marked ``out`` as running still runs (another host's run is
+    taken to be alive: it cannot be asked from here)."""
+    import socket
+
+    try:
+        mark = json.loads((Path(out) / RUN_MARK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if mark.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(mark["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, KeyError, TypeError, ValueError):
+        return True
+    return True
+
+
 def status(out: Path) -> dict:
     if not (Path(out) / "ledger.sqlite").exists():
         raise FileNotFoundError(f"{out}: no batch here (no ledger.sqlite)")
@@ -591,6 +625,9 @@ def status(out: Path) -> dict:
     try:
         rows = ledger.rows()
         counts = ledger.counts()
+        if counts.get("running") and not run_is_alive(out):
+            # the run was killed (power cut, kill -9): its images are not running any more
+            counts["interrupted"] = counts.get("interrupted", 0) + counts.pop("running")
         failed = [(n, r["error"]) for n, r in sorted(rows.items()) if r["status"] == "failed"]
         seconds = [r["seconds"] for r in rows.values() if r["status"] == "done" and r["seconds"]]
         return {"total": len(rows), "counts": counts, "failed": failed,
