@@ -184,7 +184,8 @@ def run(image: Path, workdir: Path, engine: str) -> None:
     act("restore, telea (job to done)", lambda: wait_job(inpaint.run()))
     act("apply", inpaint.apply)
     act("save project", lambda: window._save_to(workdir / f"{image.stem}.mural"))
-    act("autosave", window.autosave)
+    stroke()  # something to recover: a clean document is not autosaved
+    act("autosave (recovery copy)", window.autosave)
 
     print(f"\n{image.name}: {doc.width}×{doc.height}, 16-bit RGB; peak RSS {peak_rss_mib():.0f} MiB;"
           f" 2 cores. Longest gap of a 20-ms timer on the window's thread (what the user feels),"
