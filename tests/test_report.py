@@ -215,3 +215,18 @@ def test_details_of_odd_images_do_not_fail():
     empty.add_restoration([Patch(0, 0, red[:, :3], np.zeros((1, 3), bool)), Patch(900, 700, red[:, :3], np.zeros((1, 3), bool))],
                           record)
     assert "intervention-1-details.png" not in build_report(empty).images
+
+
+def test_a_report_of_unreviewed_proposals_says_they_await_review():
+    """A batch project holds the detector's proposals only: its report said "No damage layers"
+    while the batch's summary counted the proposed paint loss."""
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((60, 80, 3), 120, np.uint8), name="wall")
+    proposed = np.zeros((60, 80), bool)
+    proposed[10:20, 10:30] = True
+    doc.new_mask_layer("paint loss (proposed)", proposed, proposed=True)
+    html = build_report(doc, "en").html
+    assert "No damage confirmed yet" in html and "200 px" in html and "not yet reviewed" in html
+    assert "No damage layers" not in html
+    assert "尚未审核" in build_report(doc, "zh_CN").html

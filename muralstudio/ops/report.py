@@ -30,6 +30,8 @@ TEXT = {
         "parameters": "Parameters", "time": "Time", "restored_area": "Restored area", "state": "State",
         "pending": "proposal, not applied", "applied": "applied", "before_after": "Before / after",
         "none_damage": "No damage layers.", "none_interventions": "No interventions recorded.",
+        "only_proposed": "No damage confirmed yet: the detector proposed {pixels} px ({what}), not yet reviewed; "
+                         "open the project and review the regions (Detect → Review regions) to map them.",
         "none_elements": "No element labels.", "class": "Class", "count": "Elements",
         "generated": "Made with MuralStudio %1 on %2. Original pixels outside the restored regions are unchanged; every fill is a hypothesis, documented above.",
         "legend": "Legend", "hatched": "restored areas outlined", "largest_elements": "Largest elements",
@@ -53,6 +55,8 @@ TEXT = {
         "parameters": "参数", "time": "时间", "restored_area": "修复面积", "state": "状态",
         "pending": "建议，未应用", "applied": "已应用", "before_after": "修复前 / 修复后",
         "none_damage": "没有病害图层。", "none_interventions": "没有修复记录。", "none_elements": "没有要素标注。",
+        "only_proposed": "尚无确认的病害：检测器提出了 {pixels} 像素（{what}），尚未审核；请打开项目并逐区审核"
+                         "（检测 → 审核区域）后再制图。",
         "class": "类别", "count": "要素数",
         "generated": "由 MuralStudio %1 于 %2 生成。修复区域以外的原始像素未被改动；每处填补均为推测，记录如上。",
         "legend": "图例", "hatched": "修复区域以轮廓标出", "largest_elements": "最大的要素",
@@ -210,7 +214,12 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
             f"<td>{areas[n].pixels:,} px</td><td>{'' if areas[n].area_cm2 is None else f'{areas[n].area_cm2:.2f} cm²'}</td></tr>"
             for n, c in legend if n in areas) + "</table>")
     else:
-        parts.append(f"<p>{_e(t['none_damage'])}</p>")
+        proposals = [l for l in doc.layers if l.kind == "mask" and getattr(l, "proposed", False) and l.area]
+        if proposals:  # a batch project: the detector's proposals await a conservator
+            what = ", ".join(f"{l.name}: {int(l.area):,} px" for l in proposals)
+            parts.append(f"<p>{_e(t['only_proposed'].format(pixels=f'{sum(int(l.area) for l in proposals):,}', what=what))}</p>")
+        else:
+            parts.append(f"<p>{_e(t['none_damage'])}</p>")
     # -- how the damage was found ---------------------------------------------------------
     section("identification")
     parts.append(_identification(doc, t, names))
