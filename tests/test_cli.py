@@ -49,6 +49,14 @@ def test_info_errors_are_one_clear_line(tmp_path):
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 10)
     result = run("info", tmp_path / "broken.png")
     assert result.returncode == 2 and "broken.png" in result.stderr and "Traceback" not in result.stderr
+    # a truncated TIFF: its header reads, its last tiles are gone — said, with exit status 2
+    noise = np.random.default_rng(0).integers(0, 255, (300, 400, 3), dtype=np.uint8)  # tiles that do not compress
+    imageio.write_tiff(tmp_path / "whole.tif", noise, tile=(64, 64))
+    (tmp_path / "cut.tif").write_bytes((tmp_path / "whole.tif").read_bytes()[:200_000])
+    result = run("info", tmp_path / "cut.tif")
+    assert result.returncode == 2 and "400 × 300" in result.stdout and "DAMAGED" in result.stdout
+    assert json.loads(run("info", tmp_path / "cut.tif", "--json").stdout)["data_readable"] is False
+    assert json.loads(run("info", tmp_path / "whole.tif", "--json").stdout)["data_readable"] is True
 
 
 def test_synth_writes_image_mask_pairs(tmp_path):

@@ -1,5 +1,5 @@
 """Print size, bit depth, channels, compression, tiling, ICC profile, resolution and tags, without
-decoding pixels.
+decoding pixels (of a TIFF, its first and last tile or strip are decoded to tell a damaged file).
 """
 
 from __future__ import annotations
@@ -21,9 +21,22 @@ def run(args) -> int:
 
     info = read_header(args.image)
     data = info.describe()
+    damage = None
+    if info.format == "TIFF" and info.chunk_shape is not None:
+        # its first and last tile or strip, decoded: a truncated file, or a header promising
+        # more than the file holds, is told here, not when a restoration is half done
+        from muralstudio.core.errors import MuralStudioError
+        from muralstudio.core.imageio import read_region
+
+        try:
+            read_region(args.image, 0, 0, 1, 1)
+            read_region(args.image, info.width - 1, info.height - 1, 1, 1)
+        except MuralStudioError as exc:
+            damage = str(exc)
+        data["data_readable"] = damage is None
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
-        return 0
+        return 0 if damage is None else 2
     print(f"{data['path']}")
     print(f"  format       {data['format']}{' (BigTIFF)' if data['bigtiff'] else ''}")
     print(f"  size         {info.width} × {info.height} ({info.pixels / 1e6:.1f} megapixels)")
@@ -43,4 +56,7 @@ def run(args) -> int:
         print("  restoration record embedded (MuralStudio)")
     for warning in info.warnings:
         print(f"  warning: {warning}")
+    if damage is not None:
+        print(f"  DAMAGED      the pixel data cannot be read: {damage}")
+        return 2
     return 0
