@@ -307,21 +307,26 @@ def test_pixel_limit_names_the_number_and_how_to_raise_it(tmp_path, rng, monkeyp
     assert imageio.read_image(tmp_path / "p.png").pixels.shape == (100, 120, 3)
 
 
-def test_the_pixel_limit_holds_for_tiffs_read_by_region(tmp_path, rng, monkeypatch, capsys):
-    """A tiled TIFF is opened lazily, but a document over the limit is refused all the same:
-    a header announcing 40 Gpx in a small file was opened, and labelling it tried to allocate
-    56 GiB."""
+def test_a_tiff_promising_more_than_its_tile_table_holds_is_refused_when_opened(tmp_path, rng, capsys, monkeypatch):
+    """A tiled TIFF is opened lazily, so its tile table is checked when opened: a header
+    announcing 40 Gpx over a few tiles was opened, and labelling it tried to allocate 56 GiB.
+    A real image over the pixel limit still opens (gigapixel scans are read by region)."""
+    import tifffile
+
     from muralstudio.cli import main
     from muralstudio.core.document import Document
 
     imageio.write_tiff(tmp_path / "t.tif", random_image(rng, (100, 120, 3), np.uint8), tile=(16, 16))
-    monkeypatch.setenv("MURALSTUDIO_MAX_PIXELS", "5000")
-    with pytest.raises(ImageTooLargeError, match="t.tif"):
-        Document.open(tmp_path / "t.tif")
-    assert main(["detect", str(tmp_path / "t.tif"), "--out-dir", str(tmp_path / "d")]) == 2
-    assert "t.tif" in capsys.readouterr().err and not (tmp_path / "d").exists()
-    monkeypatch.setenv("MURALSTUDIO_MAX_PIXELS", "20000")
-    assert Document.open(tmp_path / "t.tif").width == 120
+    (tmp_path / "bomb.tif").write_bytes((tmp_path / "t.tif").read_bytes())
+    with tifffile.TiffFile(tmp_path / "bomb.tif", mode="r+b") as tif:
+        tif.pages[0].tags["ImageWidth"].overwrite(200_000)
+        tif.pages[0].tags["ImageLength"].overwrite(200_000)
+    with pytest.raises(CorruptImageError, match="bomb.tif"):
+        Document.open(tmp_path / "bomb.tif")
+    assert main(["label", str(tmp_path / "bomb.tif"), "--out", str(tmp_path / "l.png")]) == 2
+    assert "bomb.tif" in capsys.readouterr().err and not (tmp_path / "l.png").exists()
+    monkeypatch.setenv("MURALSTUDIO_MAX_PIXELS", "5000")  # below this image's 12,000 pixels
+    assert Document.open(tmp_path / "t.tif").width == 120  # read by region: opens
 
 
 def test_pillow_decompression_bomb_limit_stays_on(tmp_path, rng):

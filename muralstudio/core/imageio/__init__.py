@@ -46,13 +46,13 @@ from muralstudio.core.imageio.common import (
 )
 from muralstudio.core.imageio.png import PngCodec, PngRowWriter, write_png
 from muralstudio.core.imageio.raster import BmpCodec, JpegCodec, WebpCodec, open_pillow, write_jpeg
-from muralstudio.core.imageio.tiff import RECORD_TAG, TIFF_TEXT_TAGS, TiffCodec, write_tiff
+from muralstudio.core.imageio.tiff import RECORD_TAG, TIFF_TEXT_TAGS, TiffCodec, check_tiff_chunks, write_tiff
 from muralstudio.core.messages import Text
 
 __all__ = [
     "BOMB_CHECK_BYTES", "BOMB_RATIO", "CODECS", "DEFAULT_MAX_PIXELS", "READ_SUFFIXES", "RECORD_TAG",
     "TIFF_SUFFIXES", "TIFF_TEXT_TAGS", "Codec", "ImageInfo", "LoadedImage", "PngRowWriter",
-    "RegionError", "check_decoded_bytes", "float_to_uint16", "full_scale", "icc_description",
+    "RegionError", "check_decoded_bytes", "check_tiff_chunks", "float_to_uint16", "full_scale", "icc_description",
     "image_size", "max_bytes_setting", "max_pixels_setting", "read_header", "read_image",
     "read_label_map", "read_mask", "read_region", "record_sidecar_path", "to_rgb8", "to_uint8",
     "write_image", "write_jpeg", "write_json", "write_png", "write_record_sidecar", "write_tiff",

@@ -12,7 +12,7 @@ import numpy as np
 
 from muralstudio import __version__
 from muralstudio.core.atomic import atomic_path
-from muralstudio.core.errors import UnsupportedImageError
+from muralstudio.core.errors import CorruptImageError, UnsupportedImageError
 from muralstudio.core.imageio.codec import Codec
 from muralstudio.core.imageio.common import (
     ImageInfo,
@@ -280,6 +280,39 @@ class TiffCodec(Codec):
               record_json: str | None = None, compression: str = "deflate",
               xmp: str | None = None) -> Path:
         return write_tiff(path, pixels, info, compression=compression, record_json=record_json, xmp=xmp)
+
+
+def check_tiff_chunks(path) -> None:
+    """Refuse a TIFF whose table of tiles or strips does not fit its image or its file: a
+    truncated file (the last tiles lie past its end) or a header promising more pixels than it
+    has chunks for (a decompression bomb's trick). Reads the table only, decodes nothing."""
+    import tifffile
+
+    path = Path(path)
+    size = path.stat().st_size
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            offsets, counts = page.dataoffsets, page.databytecounts
+            if page.chunks and page.imagewidth and page.imagelength:
+                chunk_h, chunk_w = int(page.chunks[0]), int(page.chunks[1])
+                expected = math.ceil(page.imagelength / chunk_h) * math.ceil(page.imagewidth / chunk_w)
+                if page.planarconfig == 2:
+                    expected *= int(page.samplesperpixel)
+                if len(offsets) < expected or len(counts) < expected:
+                    raise CorruptImageError(path, f"its header announces {page.imagewidth}×{page.imagelength} "
+                                                  f"pixels in {expected:,} tiles or strips, but lists only "
+                                                  f"{min(len(offsets), len(counts)):,}: damaged or not a real image")
+            ends = [int(o) + int(c) for o, c in zip(offsets, counts) if c]
+            if ends and max(ends) > size:
+                missing = sum(1 for end in ends if end > size)
+                raise CorruptImageError(path, f"the file ends before its image data: {missing:,} of "
+                                              f"{len(ends):,} tiles or strips lie past its {size:,} bytes "
+                                              "(a truncated copy or download)")
+    except CorruptImageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - tifffile's own errors about a damaged table
+        raise CorruptImageError(path, f"its table of tiles or strips cannot be read ({exc})") from exc
 
 
 def _photometric_for(pixels: np.ndarray) -> tuple[str, tuple]:
