@@ -273,8 +273,16 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_as_input(tmp_path,
     assert any(out.rglob("*.png"))  # masks that a rescan would have taken for images
     again = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"], resume=True)
     batch.run_batch(again, client)
-    assert sorted(ledger_rows(out)) == sorted(name for name, _ in batch.list_inputs([tmp_path / "in"], skip=out))
+    assert sorted(ledger_rows(out)) == sorted(name for name, _ in batch.list_inputs([tmp_path / "in"],
+                                                                                     skip=out / "images"))
     assert len(ledger_rows(out)) == len(paths)
+    # --out the input folder itself: its images are still processed, only the outputs skipped
+    scans = make_archive(tmp_path / "scans", count=2)
+    same = batch.BatchRequest(inputs=[str(tmp_path / "scans")], out=tmp_path / "scans", steps=["detect"])
+    assert batch.run_batch(same, client).done == len(scans)
+    again = batch.BatchRequest(inputs=[str(tmp_path / "scans")], out=tmp_path / "scans", steps=["detect"],
+                               resume=True)
+    assert len(ledger_rows(tmp_path / "scans")) == len(scans) and batch.run_batch(again, client).done == 0
 
 
 def test_status_after_a_killed_run_says_interrupted_not_running(tmp_path):

@@ -127,7 +127,8 @@ def run(args) -> int:
           f"{result.interrupted} interrupted in {result.seconds:.0f} s; summary: {ledger_out / 'summary.csv'}")
     # a resumed run that skipped images failed earlier has not processed the archive either:
     # scripts see the same exit status as for the run that failed them
-    failed_before = len(batch.status(ledger_out)["failed"]) - result.failed
+    current = {name for name, _ in batch.list_inputs(request.inputs, skip=ledger_out / "images")}
+    failed_before = sum(1 for name, _ in batch.status(ledger_out)["failed"] if name in current) - result.failed
     if failed_before > 0:
         print(f"{failed_before} image(s) failed in an earlier run and were skipped (--retry-failed tries "
               f"them again; batch status {ledger_out} lists them)")

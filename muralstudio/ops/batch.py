@@ -303,8 +303,8 @@ def _row_values(report: dict) -> dict:
 def list_inputs(inputs, skip: Path | None = None) -> list[tuple[str, Path]]:
     """(name, path) of every image: files, images in folders (recursively) and paths listed in
     .txt files. The name is the path relative to its folder with "/" → "__", so images of the
-    same stem in different caves do not collide. Images under ``skip`` (the batch's own output
-    folder, when it lies inside an input folder) are left out: a rerun would take its own masks
+    same stem in different caves do not collide. Images under ``skip`` (the batch's own outputs,
+    OUT/images, when they lie inside an input folder) are left out: a rerun would take its own masks
     and restorations for new images."""
     from muralstudio.core.imageio import READ_SUFFIXES
 
@@ -313,8 +313,9 @@ def list_inputs(inputs, skip: Path | None = None) -> list[tuple[str, Path]]:
     for item in inputs:
         item = Path(item)
         if item.is_dir():
+            inside = skip is not None and skip.is_relative_to(item.resolve())  # else none can be
             for path in sorted(item.rglob("*")):
-                if skip is not None and path.resolve().is_relative_to(skip):
+                if inside and path.resolve().is_relative_to(skip):
                     continue
                 if path.suffix.lower() in READ_SUFFIXES and path.is_file():
                     rel = path.relative_to(item).with_suffix("")
@@ -411,7 +412,7 @@ def plan(request: BatchRequest, ledger: Ledger) -> tuple[list[tuple[str, Path]],
     known = ledger.rows()
     _refuse_a_second_run(request, len(known))
     todo, skipped = [], 0
-    for name, path in list_inputs(request.inputs, skip=request.out):
+    for name, path in list_inputs(request.inputs, skip=Path(request.out) / "images"):
         path = path.absolute()  # workers (and summary.csv) need it whatever their working folder
         try:
             stat = path.stat()
@@ -592,30 +593,37 @@ RUN_MARK = "run.json"  # the running batch's process, for `status` to tell a run
 def mark_run(out: Path) -> None:
     import socket
 
+    import psutil  # comes with dask.distributed
+
     from muralstudio.core.atomic import atomic_write
 
     with atomic_write(Path(out) / RUN_MARK, "w") as handle:
-        json.dump({"pid": os.getpid(), "host": socket.gethostname()}, handle)
+        json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                   "started": psutil.Process().create_time()}, handle)
 
 
 def run_is_alive(out: Path) -> bool:
-    """Whether the process that marked ``out`` as running still runs (another host's run is
-    taken to be alive: it cannot be asked from here)."""
+    """Whether the process that marked ``out`` as running still runs: the same process id,
+    started at the same time (a number reused after a restart is not the run). Another host's
+    run is taken to be alive: it cannot be asked from here. (Not ``os.kill(pid, 0)``: on
+    Windows that sends Ctrl-C to the process.)"""
     import socket
+
+    import psutil
 
     try:
         mark = json.loads((Path(out) / RUN_MARK).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        pid, started = int(mark["pid"]), float(mark.get("started", 0))
+    except (OSError, ValueError, KeyError, TypeError):
         return False
     if mark.get("host") != socket.gethostname():
         return True
     try:
-        os.kill(int(mark["pid"]), 0)
-    except ProcessLookupError:
+        return abs(psutil.Process(pid).create_time() - started) < 1.0
+    except psutil.NoSuchProcess:
         return False
-    except (PermissionError, OSError, KeyError, TypeError, ValueError):
+    except psutil.Error:
         return True
-    return True
 
 
 def status(out: Path) -> dict:
