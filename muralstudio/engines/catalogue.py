@@ -64,7 +64,8 @@ def format_table(rows: list[dict]) -> str:
     if damaged:
         lines.append("")
         lines += [f"Damaged weights: {reason}" for reason in sorted(damaged)]
-    missing = [r for r in rows if not r["present"]]
+    missing = [r for r in rows if not r["present"] and not any(
+        c.get("damaged") for c in (r, *r.get("companions", ())))]
     if missing:
         lines.append("")
         lines.append("Missing weights: train them with 'muralstudio train ...' or see models/README.md.")

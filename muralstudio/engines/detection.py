@@ -214,6 +214,9 @@ def detection_bands(source, detector: Detector, window: int = 640, overlap: int 
     probability rows})``. Windows overlap by ``overlap`` pixels on each side and are blended."""
     read, width, height = source_reader(source)
     damage = detector.classes[1:]
+    scale = float(detector.params.get("scale", 1.0) or 1.0)
+    if scale < 1.0:  # window and overlap count working-scale pixels, so tiles do not change the maps
+        window, overlap = int(round(window / scale)), int(round(overlap / scale))
     for top, bottom, probs in blend_windows(read, width, height, at_working_scale(detector),
                                             len(detector.classes), window, overlap,
                                             detector.multiple, progress, cancelled):

@@ -245,7 +245,7 @@ class PatchMatchInpainter(Inpainter):
     """Multi-scale PatchMatch texture synthesis (our implementation)."""
 
     name = "patchmatch"
-    version = "1.0"
+    version = "1.1"  # 1.1: wide losses take their structure from the coarser level (deep_structure)
     capabilities = InpainterCapabilities(comfortable_size=768, max_side=1536, bytes_per_pixel=400,
                                          hints=("sample_area",), reports_progress=True)
     settings = (
