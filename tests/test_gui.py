@@ -2133,3 +2133,16 @@ def test_detect_dock_takes_the_detectors_own_settings_and_labels_off_the_window_
     at_quarter = found()
     assert at_quarter > 0.3 and at_quarter > 3 * at_full, (at_full, at_quarter)
     assert threads and not any(threads)  # labelled on the detection's thread only
+
+
+def test_a_job_ending_during_an_export_changes_the_document_only_after_it(window, qtbot):
+    """An export or mask operation reads the document on another thread: a job finishing
+    meanwhile (an inpaint adding its proposal) is applied once that is over."""
+    from muralstudio.gui.jobs import Job
+
+    applied = []
+    with window.jobs.results_held():
+        job = window.jobs.submit(Job("quick", lambda progress, cancelled: 42, on_done=applied.append))
+        qtbot.wait(400)  # the worker has finished; its result waits
+        assert applied == [] and job.state == "running"
+    assert applied == [42] and job.state == "done"

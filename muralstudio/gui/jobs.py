@@ -4,6 +4,8 @@ in the window (docks submit :class:`Job` objects here; none starts a thread of i
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from muralstudio.ops import jobs as qt_free
@@ -23,13 +25,33 @@ class JobRunner(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._held: list | None = None  # results kept while the document is being read elsewhere
         self._posted.connect(self._run_posted)
         self.runner = qt_free.JobRunner(deliver=self._posted.emit)
         self.runner.subscribe(self._forward)
 
     @Slot(object)
     def _run_posted(self, call) -> None:
+        if self._held is not None:
+            self._held.append(call)
+            return
         call()
+
+    @contextmanager
+    def results_held(self):
+        """Keep the jobs' results and events (a finished job's ``on_done`` changing the
+        document) until the block ends: an export or mask operation reading the document on
+        another thread meanwhile must not see it change under it."""
+        if self._held is not None:  # already held by an outer block
+            yield
+            return
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            for call in held:
+                call()
 
     def _forward(self, event: str, job: Job, payload) -> None:
         if event == "started":

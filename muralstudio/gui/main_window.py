@@ -468,7 +468,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(action + "…")
         self.setEnabled(False)
         try:
-            data, error = compute_while_painting(compute)
+            with self.jobs.results_held():  # a detection ending now would rewrite a layer read
+                data, error = compute_while_painting(compute)
         finally:
             self.setEnabled(True)
         self.statusBar().clearMessage()
@@ -882,7 +883,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Exporting %1…").replace("%1", dialog.path.text()))
             self.setEnabled(False)
             try:
-                error = run_and_wait(self.file_jobs, "export", lambda: written.append(write()))
+                with self.jobs.results_held():  # a job ending now would change what is written
+                    error = run_and_wait(self.file_jobs, "export", lambda: written.append(write()))
             finally:
                 self.setEnabled(True)
             if error is not None:
