@@ -204,9 +204,9 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
         elif isinstance(layer, RestorationLayer):
             for i, patch in enumerate(layer.patches):  # patches are never edited in place
                 entries.append((f"layers/{layer.uid}-{i}-pixels.tif", "tiff", patch.pixels))
-                entries.append((f"layers/{layer.uid}-{i}-mask.png", "png", patch.mask.astype(np.uint8) * 255))
-    for i, rejected in enumerate(doc.rejected.values()):
-        entries.append((f"rejected/{i}.png", "png", rejected.astype(np.uint8) * 255))
+                entries.append((f"layers/{layer.uid}-{i}-mask.png", "png", patch.mask))  # 0/255 when written
+    for i, rejected in enumerate(doc.rejected.values()):  # edited in place: copied (bool, one pass)
+        entries.append((f"rejected/{i}.png", "png", rejected.copy()))
     for i, probability in enumerate(doc.detection_probabilities.values()):  # replaced whole, never edited
         entries.append((f"probabilities/{i}.png", "png", probability))
     undo = doc.history.undo_stack
@@ -223,6 +223,8 @@ def write_snapshot(snapshot: ProjectSnapshot, path) -> Path:
     with atomic_write(path) as handle:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             for name, kind, array in snapshot.entries:
+                if array.dtype == bool:  # masks kept as taken (no conversion on the window's thread)
+                    array = array.view(np.uint8) * np.uint8(255)
                 data = _png_bytes(array) if kind == "png" else _tiff_bytes(array)
                 zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
             if snapshot.embedded_source is not None:
