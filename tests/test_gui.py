@@ -1656,9 +1656,18 @@ def test_sensitivity_slider_rethresholds_live_without_rerunning(window, qtbot, m
     monkeypatch.setattr(dock, "run", lambda: runs.append(1))
     dock.sensitivity.setValue(20)  # threshold 0.8: the bands are no longer proposed
     qtbot.waitUntil(lambda: proposals.area == 0, timeout=3000)
+    import threading
+
+    from muralstudio.core import maskops
+
+    on_window_thread = []
+    real = maskops.regions_of_at_least
+    monkeypatch.setattr(maskops, "regions_of_at_least", lambda *a, **k: on_window_thread.append(
+        threading.current_thread() is threading.main_thread()) or real(*a, **k))
     dock.sensitivity.setValue(80)  # threshold 0.2
     qtbot.waitUntil(lambda: proposals.area == 2 * 30 * 300, timeout=3000)
     assert not runs and dock.class_threshold("paint loss") == pytest.approx(0.2)
+    assert on_window_thread and not any(on_window_thread)  # labelled on the dock's thread (0.7 s at 108 Mpx)
 
 
 def test_intervention_map_marks_exactly_the_changed_pixels_by_restoration(window, tmp_path):
