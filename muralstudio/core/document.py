@@ -623,6 +623,12 @@ class Document:
             new = values.astype(layer.data.dtype, copy=False)
         if np.array_equal(new, target):
             return
+        self._replace_box(layer, (y0, y1, x0, x1), new, action)
+
+    def _replace_box(self, layer: PixelLayer, box, new: np.ndarray, action: str) -> None:
+        """Write ``new`` into the box (y0, y1, x0, x1) of the layer as one undo step."""
+        y0, y1, x0, x1 = box
+        target = layer.data[y0:y1, x0:x1]
         saved = target.copy()
         target[...] = new
         notify = self._notify_pixels(layer)
@@ -638,8 +644,11 @@ class Document:
         if not diff.any():
             return
         rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
-        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        self.write_pixels(layer, int(x0), int(y0), data[y0:y1, x0:x1], action=action)
+        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        if layer.locked:
+            raise LayerLockedError(layer)
+        # the change is known (no second comparison of a 100-MB layer on the window's thread)
+        self._replace_box(layer, (y0, y1, x0, x1), data[y0:y1, x0:x1], action)
 
     # restorations ------------------------------------------------------------------------
     def add_restoration(self, patches: list[Patch], record: RestorationRecord,
