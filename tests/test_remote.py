@@ -158,3 +158,70 @@ def test_a_cancelled_job_stops_on_the_server(scheduler):
     while running_on_workers() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert running_on_workers() == 0
+
+
+def _demo_files(folder):
+    """The demo mural and its paint-loss mask as files, as a command-line user has them."""
+    from muralstudio.core import imageio
+
+    doc = demo_document()
+    image, mask = folder / "wall.png", folder / "loss.png"
+    imageio.write_png(image, doc.source.full())
+    loss = next(layer for layer in doc.layers if layer.name == "paint loss")
+    imageio.write_png(mask, (loss.data >= 128).astype(np.uint8) * 255)
+    return image, mask
+
+
+def test_the_commands_run_on_the_server_as_they_run_here(tmp_path, scheduler, capsys):
+    """``detect --server`` and ``inpaint --server`` (an office PC's scripts sending work to the
+    shared GPU): the same files as a run on this computer, written here."""
+    import json
+
+    from muralstudio import cli
+    from muralstudio.core import imageio
+
+    image, mask = _demo_files(tmp_path)
+    for where, extra in (("here", []), ("there", ["--server", scheduler])):
+        assert cli.main(["detect", str(image), "--out-dir", str(tmp_path / where)] + extra) == 0
+        assert cli.main(["inpaint", str(image), "--mask", str(mask), "--engine", "telea",
+                         "--out", str(tmp_path / f"{where}.png")] + extra) == 0
+        assert cli.main(["label", str(image), "--out", str(tmp_path / f"{where}.labels.png"),
+                         "--elements", str(tmp_path / f"{where}.elements.json")] + extra) == 0
+    capsys.readouterr()
+    labels = [imageio.read_image(tmp_path / f"{where}.labels.png").pixels for where in ("here", "there")]
+    assert (labels[0] != labels[1]).mean() < 1e-3 and len(np.unique(labels[0])) > 1
+    elements = [json.loads((tmp_path / f"{where}.elements.json").read_text(encoding="utf-8"))
+                for where in ("here", "there")]
+    assert len(elements[0]["elements"]) == len(elements[1]["elements"]) > 0
+    assert elements[0]["weights_sha256"] == elements[1]["weights_sha256"] is not None
+    assert elements[1]["elements"][0]["embedding"]  # made here, with the labeler loaded here
+    here = imageio.read_image(tmp_path / "here.png").pixels
+    there = imageio.read_image(tmp_path / "there.png").pixels
+    np.testing.assert_array_equal(here, there)
+    assert np.any(here != imageio.read_image(image).pixels)  # something was restored
+    records = [json.loads((tmp_path / f"{where}.png.record.json").read_text(encoding="utf-8"))
+               for where in ("here", "there")]
+    for record in records:
+        for restoration in record["restorations"]:
+            restoration.pop("created"), restoration.pop("seconds", None)
+    assert records[0] == records[1] and records[0]["restorations"][0]["engine"] == "telea"
+    for name in ("paint-loss",):
+        local, remote = (imageio.read_image(tmp_path / where / f"wall.{name}.prob.png").pixels.astype(np.int16)
+                         for where in ("here", "there"))
+        assert np.abs(local - remote).max() <= 1 and (local != remote).mean() < 1e-4
+    summary = json.loads((tmp_path / "there" / "wall.detect.json").read_text(encoding="utf-8"))
+    assert summary["server"] == scheduler and summary["classes"]["paint loss"]["pixels"] > 0
+
+
+def test_a_command_given_an_unreachable_server_says_so_and_writes_nothing(tmp_path, capsys):
+    from muralstudio import cli
+
+    image, mask = _demo_files(tmp_path)
+    for command in (["detect", str(image), "--out-dir", str(tmp_path / "maps")],
+                    ["label", str(image), "--out", str(tmp_path / "labels.png")],
+                    ["inpaint", str(image), "--mask", str(mask), "--out", str(tmp_path / "out.png")]):
+        assert cli.main(command + ["--server", "tcp://127.0.0.1:9"]) != 0
+        err = capsys.readouterr().err
+        assert "tcp://127.0.0.1:9 cannot be reached" in err and "leave out --server" in err.lower(), err
+    assert not (tmp_path / "out.png").exists() and not (tmp_path / "labels.png").exists()
+    assert not list(tmp_path.glob("maps/*"))

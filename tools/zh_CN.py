@@ -490,6 +490,8 @@ MESSAGES = {
     'weights_missing_import': "未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）",
     'checkpoint_mismatch': '检查点与网络不匹配 — {details}',
     'cuda_unavailable': '请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu',
+    'server_unreachable_cli': '无法连接计算服务器 {address}（{reason}）；任务未运行。去掉 --server 即可在本机处理。',
+    'server_lost_cli': '计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该命令，或去掉 --server 在本机处理。',
     'server_lost': '计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该任务，或在“设置 → 计算位置”中选择“本机”。',
     'server_unreachable': '无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。',
     'cancelled': '已取消',

@@ -25,13 +25,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--min-area", type=int, default=None,
                         help="drop detected regions smaller than this many pixels")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--server", metavar="tcp://HOST:8786", default=None,
+                        help="run on a compute server (a Dask scheduler with GPU workers, see the README) "
+                             "instead of this computer; the pixels travel, the outputs are written here")
 
 
 def run(args) -> int:
     from muralstudio.ops.detect import DetectRequest, detect_file
 
     request = DetectRequest(image=args.image, out_dir=args.out_dir, engine=args.engine, device=args.device,
-                            threshold=args.threshold, min_area=args.min_area)
+                            threshold=args.threshold, min_area=args.min_area, server=args.server)
     for name, path in detect_file(request, log=lambda m: print(m, file=sys.stderr)).items():
         print(f"{name}: {path}")
     return 0

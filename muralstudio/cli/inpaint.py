@@ -22,6 +22,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--engine", help="inpainting engine (default: fourier when its weights are "
                          "installed, else telea)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--server", metavar="tcp://HOST:8786", default=None,
+                        help="run on a compute server (a Dask scheduler with GPU workers, see the README) "
+                             "instead of this computer; the pixels travel, the outputs are written here")
     parser.add_argument("--color-match", action="store_true",
                          help="match the fill's colour to the intact ring around each hole")
     parser.add_argument("--context", type=float, default=1.0,
@@ -48,7 +51,7 @@ def run(args) -> int:
                              settings={**spec_settings, **parse_settings(args.param)}, device=args.device,
                              color_match=args.color_match, context=args.context, guide=args.guide,
                              sample_area=args.sample_area, max_pixels=args.max_pixels,
-                             xmp_sidecar=args.xmp_sidecar)
+                             xmp_sidecar=args.xmp_sidecar, server=args.server)
 
     if Path(args.out).suffix.lower() in (".jpg", ".jpeg"):
         print(f"warning: {args.out} is JPEG, which re-encodes every pixel: the pixels outside the mask "

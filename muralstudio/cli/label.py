@@ -24,6 +24,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--scale", type=float, default=None,
                        help="working scale (default: the model's)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--server", metavar="tcp://HOST:8786", default=None,
+                        help="run on a compute server (a Dask scheduler with GPU workers, see the README) "
+                             "instead of this computer; the pixels travel, the outputs are written here")
 
 
 def run(args) -> int:
@@ -31,7 +34,7 @@ def run(args) -> int:
 
     request = LabelRequest(image=args.image, out=args.out, engine=args.engine, device=args.device,
                            elements=args.elements, min_area=args.min_area, scale=args.scale,
-                           probabilities_dir=args.probabilities)
+                           probabilities_dir=args.probabilities, server=args.server)
     summary = label_file(request, log=lambda m: print(m, file=sys.stderr))
     total = sum(summary["pixels_per_class"].values()) or 1
     for name, count in summary["pixels_per_class"].items():

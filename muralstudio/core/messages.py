@@ -57,6 +57,10 @@ CATALOGUE = {
                           "Choose 'This computer' in Settings → Compute to work locally.",
     "server_lost": "the compute server {address} lost the job ({reason}): it restarted or its worker "
                    "stopped; run the job again, or choose 'This computer' in Settings → Compute.",
+    "server_unreachable_cli": "the compute server {address} cannot be reached ({reason}); the job did not run. "
+                              "Leave out --server to work on this computer.",
+    "server_lost_cli": "the compute server {address} lost the job ({reason}): it restarted or its worker "
+                       "stopped; run the command again, or leave out --server to work on this computer.",
     "cancelled": "cancelled",
     "detection_cancelled": "detection cancelled",
     "labeling_cancelled": "labeling cancelled",

@@ -245,20 +245,29 @@ def mask_name(class_name: str) -> str:
 
 def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "cpu",
                 threshold: float | None = None, min_area: int | None = None,
-                log: Callable[[str], None] | None = None, settings: dict | None = None) -> dict[str, Path]:
+                log: Callable[[str], None] | None = None, settings: dict | None = None,
+                run_elsewhere: Callable | None = None, summary_extra: dict | None = None) -> dict[str, Path]:
     """Detect damage in an image file; write ``STEM.CLASS.prob.png`` (8-bit probability),
     ``STEM.CLASS.mask.png`` (255 = damage) and ``STEM.detect.json`` (engine, weights, settings).
     The maps are written a band of rows at a time, never whole in memory, except with a
-    ``min_area`` (dropping small regions needs the whole mask)."""
+    ``min_area`` (dropping small regions needs the whole mask) or with ``run_elsewhere(source,
+    progress) -> DetectionResult`` (a compute server's job: the maps come back whole), which
+    runs the detection instead of a local detector; ``summary_extra`` joins the JSON summary."""
     import contextlib
 
     from muralstudio.core import imageio
     from muralstudio.core.pyramid import FileSource
 
     source = FileSource(image)
-    detector = create(engine, device=device, **(settings or {}))
     if threshold is not None and not 0 < threshold < 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
+    if run_elsewhere:  # the model loads there; a wrong name or setting is said before any upload
+        from muralstudio.engines.settings import validate
+
+        validate(registry.get("detector", engine), dict(settings or {}), engine)
+        detector = None
+    else:
+        detector = create(engine, device=device, **(settings or {}))
     min_area = 0 if min_area is None else min_area
     last = [0.0]
 
@@ -271,14 +280,23 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(image).stem
     width, height = source.info.width, source.info.height
-    damage = detector.classes[1:]
-    used = {name: detector.threshold_for(name) if threshold is None else threshold for name in damage}
+    result = None
+    if run_elsewhere:
+        result = run_elsewhere(source, progress)
+        damage = list(result.classes[1:])
+        used = {name: result.thresholds[name] if threshold is None else threshold for name in damage}
+        weights = {"weights": None, "weights_sha256": result.weights_sha256}
+    else:
+        damage = list(detector.classes[1:])
+        used = {name: detector.threshold_for(name) if threshold is None else threshold for name in damage}
+        weights = {"weights": detector.weights_path, "weights_sha256": detector.weights_sha256}
     paths = {name: (out_dir / f"{stem}.{mask_name(name)}.prob.png", out_dir / f"{stem}.{mask_name(name)}.mask.png")
              for name in damage}
     pixels = dict.fromkeys(damage, 0)
     start = time.perf_counter()
-    if min_area > 1:
-        result = detect(source, detector, progress=progress)
+    if min_area > 1 or result is not None:
+        if result is None:
+            result = detect(source, detector, progress=progress)
         for name in damage:
             mask = result.mask(name, used[name], min_area)
             imageio.write_png(paths[name][0], result.probabilities[name])
@@ -294,8 +312,8 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
                     writers[name][0].write(band)
                     writers[name][1].write(mask.astype(np.uint8) * 255)
                     pixels[name] += int(np.count_nonzero(mask))
-    summary = {"image": str(image), "engine": engine, "settings": dict(settings or {}),
-               "weights": detector.weights_path, "weights_sha256": detector.weights_sha256,
+    summary = {"image": str(image), "engine": engine, "settings": dict(settings or {}), **weights,
+               **(summary_extra or {}),
                "min_area": min_area, "seconds": round(time.perf_counter() - start, 3),
                "classes": {name: {"pixels": pixels[name], "fraction": pixels[name] / (width * height),
                                   "threshold": used[name]} for name in damage}}

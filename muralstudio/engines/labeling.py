@@ -242,11 +242,15 @@ IN_MEMORY_PIXELS = 40_000_000
 
 def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_path=None,
                min_area: int = 256, scale: float | None = None, probabilities_dir=None,
-               log: Callable[[str], None] | None = None, settings: dict | None = None) -> dict:
+               log: Callable[[str], None] | None = None, settings: dict | None = None,
+               run_elsewhere: Callable | None = None) -> dict:
     """Label an image file: write the indexed label PNG (class colours in its palette) and,
     when asked, the elements JSON (class, area, box, colour, embedding per element) and one
     8-bit probability PNG per class (``STEM.CLASS.prob.png``, full resolution). The maps are
-    written a band of rows at a time: only the working-scale probabilities are held whole."""
+    written a band of rows at a time: only the working-scale probabilities are held whole.
+    ``run_elsewhere(source, scale, progress) -> (probabilities, params, classes, engine,
+    weights_sha256)`` computes the working-scale probabilities instead (a compute server's
+    job); the elements' embeddings are then made here, with the labeler loaded here."""
     import contextlib
 
     from muralstudio.core import imageio
@@ -258,7 +262,13 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     if min(width, height) < MIN_LABEL_SIDE:  # checked before any work (a 65535×1 strip once ran 149 s, then failed)
         raise ValueError(f"{image} is {width}×{height} px: too thin to label "
                          f"(at least {MIN_LABEL_SIDE} px each way)")
-    labeler = create(engine, device=device, **(settings or {}))
+    if run_elsewhere:  # the model loads there; a wrong name or setting is said before any upload
+        from muralstudio.engines.settings import validate
+
+        validate(registry.get("labeler", engine), dict(settings or {}), engine)
+        labeler = None
+    else:
+        labeler = create(engine, device=device, **(settings or {}))
     last = [0.0]
 
     def progress(fraction, stage):
@@ -267,8 +277,11 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
             log(f"{fraction:4.0%} {stage}")
 
     start = time.perf_counter()
-    probabilities, params = working_probabilities(source, labeler, scale, progress=progress)
-    classes = list(labeler.classes)
+    if run_elsewhere:
+        probabilities, params, classes, name, weights_sha256 = run_elsewhere(source, scale, progress)
+    else:
+        probabilities, params = working_probabilities(source, labeler, scale, progress=progress)
+        classes, name, weights_sha256 = list(labeler.classes), labeler.name, labeler.weights_sha256
     in_memory = width * height <= IN_MEMORY_PIXELS
     labels = np.empty((height, width), np.uint8) if elements_path and in_memory else None
     finder = ElementFinder(classes, min_area) if elements_path else None
@@ -301,12 +314,14 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
         summary["probabilities"] = str(folder)
     if finder:
         elements = finder.elements()
+        if labeler is None:  # labelled elsewhere: the embeddings are a few crops, made here
+            labeler = create(engine, device=device, **(settings or {}))
         if labels is not None:
             embed_elements(elements, source, labels, labeler, params["scale"])
         else:
             embed_elements_at_scale(elements, source, finder.element_ids(), labeler)
         imageio.write_json(Path(elements_path), elements_json(
-            image, labeler.name, labeler.weights_sha256, params, seconds, classes, pixels_per_class, elements))
+            image, name, weights_sha256, params, seconds, classes, pixels_per_class, elements))
         summary["elements"] = len(elements)
     return summary
 

@@ -21,6 +21,9 @@ class DetectRequest(Request):
     device: str = "cpu"
     threshold: float | None = None
     min_area: int | None = None
+    #: a compute server's Dask scheduler address (tcp://HOST:8786): the image goes there and
+    #: the maps come back; None = this computer
+    server: str | None = None
 
 
 def detect_file(request: DetectRequest, log: Callable[[str], None] | None = None) -> dict[str, Path]:
@@ -28,6 +31,17 @@ def detect_file(request: DetectRequest, log: Callable[[str], None] | None = None
     from muralstudio.engines.registry import split_spec
 
     name, settings = split_spec(request.engine)
+    settings = {**settings, **request.settings}
+    run_elsewhere = None
+    if request.server:
+        def run_elsewhere(source, progress):
+            from muralstudio.ops import remote
+
+            payload = {"pixels": source.full(), "engine": name, "device": request.device, "window": 640,
+                       "params": settings}
+            return remote.run_remote(request.server, "detect", payload, progress, command=True)
+
     return detection.detect_file(request.image, request.out_dir, engine=name, device=request.device,
                                  threshold=request.threshold, min_area=request.min_area, log=log,
-                                 settings={**settings, **request.settings})
+                                 settings=settings, run_elsewhere=run_elsewhere,
+                                 summary_extra={"server": request.server} if request.server else None)

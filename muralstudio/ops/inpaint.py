@@ -28,6 +28,9 @@ class InpaintRequest(Request):
     sample_area: Path | None = None
     max_pixels: int | None = None
     xmp_sidecar: bool = False
+    #: a compute server's Dask scheduler address (tcp://HOST:8786): the regions' crops go there
+    #: and the same harness runs on its worker; None = this computer
+    server: str | None = None
 
 
 @dataclass
@@ -68,7 +71,14 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
     options = inpainting.InpaintOptions(engine=request.engine, device=request.device,
                                         color_match=request.color_match, context=request.context,
                                         engine_params=dict(request.settings))
-    engine = inpainting.create(request.engine, request.device, **options.engine_params)
+    if request.server:  # the server loads the model; a wrong name or setting is said before any upload
+        from muralstudio.engines import registry
+        from muralstudio.engines.settings import validate
+
+        validate(registry.get("inpainter", request.engine), options.engine_params, request.engine)
+        engine = None
+    else:
+        engine = inpainting.create(request.engine, request.device, **options.engine_params)
     source = FileSource(request.image, max_pixels=request.max_pixels)
     shape = (source.info.height, source.info.width)
     mask = _read_map(request.mask, shape, "mask", request.max_pixels)
@@ -80,8 +90,14 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
 
     risks = restoration_risks(source, mask > 0)  # told after the run: a script is not asked
     sha = file_sha256(source.path, cancelled=cancelled)
-    result = inpainting.inpaint(source, mask, options, progress=progress, cancelled=cancelled,
-                                engine=engine, source_sha256=sha, hints=hints)
+    if request.server:
+        from muralstudio.ops import remote
+
+        payload = remote.inpaint_payload(source, mask > 0, options, sha, hints)
+        result = remote.run_remote(request.server, "inpaint", payload, progress, cancelled, command=True)
+    else:
+        result = inpainting.inpaint(source, mask, options, progress=progress, cancelled=cancelled,
+                                    engine=engine, source_sha256=sha, hints=hints)
     restored = inpainting.apply_patches(source.full(), result.patches)
     from muralstudio.core.xmp import build_xmp
 

@@ -21,6 +21,9 @@ class LabelRequest(Request):
     min_area: int = 256
     scale: float | None = None
     probabilities_dir: Path | None = None
+    #: a compute server's Dask scheduler address (tcp://HOST:8786): the image goes there, the
+    #: working-scale maps come back; None = this computer
+    server: str | None = None
 
 
 def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) -> dict:
@@ -31,7 +34,19 @@ def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) 
 
     writer_for(request.out)  # a format it cannot write is said now, not after the labelling
     name, settings = split_spec(request.engine)
+    settings = {**settings, **request.settings}
+    run_elsewhere = None
+    if request.server:
+        def run_elsewhere(source, scale, progress):
+            from muralstudio.ops import remote
+
+            params = {k: v for k, v in settings.items() if k != "weights_path"}
+            weights = Path(settings["weights_path"]).read_bytes() if settings.get("weights_path") else None
+            payload = {"pixels": source.full(), "engine": name, "device": request.device, "params": params,
+                       "scale": scale, "weights": weights}  # the server may not see the weights file
+            return remote.run_remote(request.server, "label_maps", payload, progress, command=True)
+
     return labeling.label_file(request.image, request.out, engine=name, device=request.device,
                                elements_path=request.elements, min_area=request.min_area,
                                scale=request.scale, probabilities_dir=request.probabilities_dir,
-                               log=log, settings={**settings, **request.settings})
+                               log=log, settings=settings, run_elsewhere=run_elsewhere)

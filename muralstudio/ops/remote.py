@@ -140,7 +140,27 @@ def label_task(payload: dict, progress_key: str, cancel_key: str):
         return labeling.label(payload["pixels"], labeler, progress=progress, cancelled=cancelled)
 
 
-TASKS = {"inpaint": inpaint_task, "detect": detect_task, "label": label_task}
+def label_maps_task(payload: dict, progress_key: str, cancel_key: str):
+    """``label --server``: the working-scale probabilities only (the command writes the
+    full-resolution maps a band at a time, as it does for a local run)."""
+    from muralstudio.engines import labeling
+
+    import tempfile
+    from pathlib import Path
+
+    progress, cancelled = _task_callbacks(progress_key, cancel_key)
+    params = dict(payload.get("params") or {})
+    with tempfile.TemporaryDirectory() as folder:
+        if payload.get("weights"):  # the user's own fine-tuned weights came with the pixels
+            params["weights_path"] = Path(folder) / "labeler.safetensors"
+            params["weights_path"].write_bytes(payload["weights"])
+        labeler = labeling.create(payload["engine"], device=server_device(payload["device"]), **params)
+        probabilities, used = labeling.working_probabilities(payload["pixels"], labeler, payload.get("scale"),
+                                                             progress=progress, cancelled=cancelled)
+        return probabilities, used, list(labeler.classes), labeler.name, labeler.weights_sha256
+
+
+TASKS = {"inpaint": inpaint_task, "detect": detect_task, "label": label_task, "label_maps": label_maps_task}
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,8 +170,9 @@ _clients: dict = {}
 _clients_lock = threading.Lock()
 
 
-def client_for(address: str):
-    """One connected Client per scheduler address, made on first use."""
+def client_for(address: str, command: bool = False):
+    """One connected Client per scheduler address, made on first use. ``command``: the job
+    came from the command line (its message says what to leave out, not where to click)."""
     try:
         from distributed import Client
     except ImportError:
@@ -163,7 +184,7 @@ def client_for(address: str):
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise RemoteUnavailable(Text("server_unreachable", address=address,
+            raise RemoteUnavailable(Text("server_unreachable_cli" if command else "server_unreachable", address=address,
                                          reason=str(exc) or type(exc).__name__)) from None
         _clients[address] = client
         return client
@@ -177,39 +198,44 @@ def close_clients() -> None:
 
 
 def run_remote(address: str, kind: str, payload: dict, progress: Callable[[float, str], None] | None = None,
-               cancelled: Callable[[], bool] | None = None, poll: float = 0.1):
-    """Run task ``kind`` on the server and wait for its result, relaying progress and cancel."""
-    client = client_for(address)
+               cancelled: Callable[[], bool] | None = None, poll: float = 0.1, command: bool = False):
+    """Run task ``kind`` on the server and wait for its result, relaying progress and cancel
+    (Ctrl-C in a command cancels the job on the server too)."""
+    client = client_for(address, command)
     token = uuid.uuid4().hex
     progress_key, cancel_key = f"muralstudio-progress-{token}", f"muralstudio-cancel-{token}"
     # the pixels go to a worker as data, not inside the task graph the scheduler holds
     data = client.scatter(payload, hash=False)
     future = client.submit(TASKS[kind], data, progress_key, cancel_key, pure=False,
                            key=f"muralstudio-{kind}-{token}")
-    shown = None
+    shown, stopped = None, False
     try:
         while not future.done():
-            if cancelled and cancelled():
+            try:
+                if cancelled and cancelled():
+                    raise Cancelled()
+                time.sleep(poll)
+                if progress:
+                    state = client.get_metadata(progress_key, default=None)
+                    if state is not None and state != shown:
+                        shown = state
+                        progress(float(state[0]), state[1])
+            except (Cancelled, KeyboardInterrupt):
+                stopped = True
                 client.set_metadata(cancel_key, True)  # the task stops at its next checkpoint
                 future.cancel()
-                raise Cancelled()
-            time.sleep(poll)
-            if progress:
-                state = client.get_metadata(progress_key, default=None)
-                if state is not None and state != shown:
-                    shown = state
-                    progress(float(state[0]), state[1])
+                raise
         if future.status == "error" and isinstance(future.exception(), Cancelled):
             raise Cancelled()
         try:
             return future.result()
         except CancelledError as exc:  # nobody here cancelled it: the server or its worker went away
-            raise RemoteUnavailable(Text("server_lost", address=address,
+            raise RemoteUnavailable(Text("server_lost_cli" if command else "server_lost", address=address,
                                          reason=str(exc).rsplit(":", 1)[-1].strip() or type(exc).__name__)) from None
     finally:
         # a cancel flag stays set until the task has seen it (it looks every PROGRESS_INTERVAL);
         # clearing it at once let a cancelled job run to its end, holding up everyone's jobs
-        for key in (progress_key,) if cancelled and cancelled() else (progress_key, cancel_key):
+        for key in (progress_key,) if stopped else (progress_key, cancel_key):
             try:
                 client.set_metadata(key, None)
             except Exception:  # noqa: BLE001 — the server may be gone; nothing to keep
