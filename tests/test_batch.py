@@ -302,3 +302,39 @@ def test_status_after_a_killed_run_says_interrupted_not_running(tmp_path):
     mark["pid"] = int(gone.stdout)  # a process that has ended
     (out / batch.RUN_MARK).write_text(json.dumps(mark))
     assert batch.status(out)["counts"] == {"interrupted": 1}
+
+
+def test_a_batch_reports_each_image_with_its_fill_as_a_proposal(tmp_path, client):
+    """--steps detect,inpaint,project,report: the condition report of each image beside its
+    outputs, and the batch's fill (made from unreviewed detections) kept in the project as a
+    restoration proposed, not applied — the restored image stays a draft until reviewed."""
+    from muralstudio.core.document import RestorationLayer
+    from muralstudio.core.project import load_project
+
+    make_archive(tmp_path / "in", count=1, size=(160, 128))
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=tmp_path / "out",
+                                 steps=["detect", "inpaint", "project", "report"], engines={"detect": "resunet"})
+    result = batch.run_batch(request, client)
+    assert (result.done, result.failed) == (1, 0)
+    name = next(iter(batch.list_inputs([tmp_path / "in"])))[0]
+    folder = tmp_path / "out" / "images" / name
+    doc = load_project(folder / f"{name}.mural")
+    restoration = next(layer for layer in doc.layers if isinstance(layer, RestorationLayer))
+    assert restoration.pending and "unreviewed" in restoration.name
+    restored = imageio.read_image(folder / "restored.tif").pixels
+    for patch in restoration.patches:  # the proposal is the restored file's fill
+        y, x = patch.y, patch.x
+        window = restored[y:y + patch.mask.shape[0], x:x + patch.mask.shape[1]]
+        np.testing.assert_array_equal(window[patch.mask], patch.pixels[patch.mask])
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Condition and treatment report" in html and "proposal, not applied" in html
+    assert "restored by the batch" in html and "resunet" in html
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert report["records"]["report"] == {"report": "report.html"}
+
+    # the report alone: no project file is written
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=tmp_path / "out2",
+                                 steps=["detect", "report"], engines={"detect": "resunet"})
+    assert batch.run_batch(request, client).done == 1
+    folder = tmp_path / "out2" / "images" / name
+    assert (folder / "report.html").exists() and not list(folder.glob("*.mural"))

@@ -1,7 +1,7 @@
 """Process whole archives: every image of folders or lists through detect, label and inpaint on a
 Dask cluster, with a ledger that makes an interrupted run resumable.
 
-  muralstudio batch run --in DIR|LIST.txt --out OUT --steps detect,label[,inpaint][,project]
+  muralstudio batch run --in DIR|LIST.txt --out OUT --steps detect,label[,inpaint][,project][,report]
         [--engine NAME:KEY=VALUE ...] [--workers N --threads-per-worker T |
          --scheduler tcp://HOST:8786 | --slurm JOBS --slurm-cores C --slurm-memory 16GB]
         [--retries 2] [--resume] [--retry-failed] [--device auto|cpu|cuda]
@@ -38,7 +38,9 @@ def add_arguments(parser) -> None:
     run.add_argument("--out", type=Path, required=True)
     run.add_argument("--steps", default="detect,label",
                      help="comma-separated, default detect,label: detect, label, inpaint, project (NAME.mural: "
-                          "the detections as proposals to review in the window, the labels, the detection's record)")
+                          "the detections as proposals to review in the window, the labels, the detection's record, "
+                          "the fill as a proposed restoration), report (report.html: the condition report of "
+                          "the same, per image)")
     run.add_argument("--engine", action="append", default=[], metavar="NAME[:KEY=VALUE...]",
                      help="the engine of its step; defaults: " + ", ".join(
                          f"{step} {engine}" for step, engine in batch_defaults().items())

@@ -33,7 +33,7 @@ from typing import Callable
 
 from muralstudio.ops.requests import Request
 
-STEPS = ("detect", "label", "inpaint", "project")
+STEPS = ("detect", "label", "inpaint", "project", "report")
 #: detect: engines.detection.DEFAULT_DETECTOR (spelt out to keep this module light; a test holds them equal)
 DEFAULT_ENGINES = {"detect": "flecks-vetted", "label": "pspm", "inpaint": "telea"}
 
@@ -170,14 +170,28 @@ def process_image(task: ImageTask) -> dict:
                                           "weights_sha256": elements.get("weights_sha256")}
             report["elements"] = counts
             report["label_pixels"] = labelled["pixels_per_class"]
+        restoration = None
         if "inpaint" in task.steps:
-            report["records"]["inpaint"] = _inpaint_detected(task.image, partial, engines["inpaint"],
-                                                             device, report)
+            report["records"]["inpaint"], restoration = _inpaint_detected(task.image, partial, engines["inpaint"],
+                                                                          device, report)
             report["engines"]["inpaint"] = engines["inpaint"]
-        if "project" in task.steps:
+        if "project" in task.steps or "report" in task.steps:
             t = time.perf_counter()
-            report["records"]["project"] = _review_project(task.image, partial, final.name, report)
-            report["seconds"]["project"] = round(time.perf_counter() - t, 3)
+            doc = _review_document(task.image, partial, report, restoration)
+            if "project" in task.steps:
+                from muralstudio.core.project import save_project
+
+                path = save_project(doc, partial / f"{final.name}.mural")
+                report["records"]["project"] = {"project": path.name, "layers": [layer.name for layer in doc.layers]}
+                report["seconds"]["project"] = round(time.perf_counter() - t, 3)
+            if "report" in task.steps:
+                from muralstudio.ops.report import build_report, write_html
+
+                t = time.perf_counter()
+                write_html(build_report(doc), partial / "report.html")
+                report["records"]["report"] = {"report": "report.html"}
+                report["seconds"]["report"] = round(time.perf_counter() - t, 3)
+            del doc
         report["seconds"]["total"] = round(time.perf_counter() - started, 3)
         imageio.write_json(partial / "report.json", report)
         imageio.write_json(partial / "done.json", {"finished": time.time(), "sha256": report["sha256"]})
@@ -190,8 +204,9 @@ def process_image(task: ImageTask) -> dict:
     return summary
 
 
-def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, report: dict) -> dict:
-    """Restore what the detector found (every damage class): the archive's first-pass fill."""
+def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, report: dict) -> tuple[dict, tuple | None]:
+    """Restore what the detector found (every damage class): the archive's first-pass fill.
+    Returns the record's summary and the restoration (patches, record) for the project."""
     import numpy as np
 
     from muralstudio.core import imageio
@@ -203,7 +218,7 @@ def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, repor
         mask = imageio.read_mask(path) > 0
         union = mask if union is None else union | mask
     if union is None or not union.any():
-        return {"skipped": "no damage detected"}
+        return {"skipped": "no damage detected"}, None
     imageio.write_png(folder / "damage-union.mask.png", union.astype(np.uint8) * 255)
     from muralstudio.engines.registry import split_spec
 
@@ -214,21 +229,21 @@ def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, repor
                                          out=folder / f"restored{suffix}", engine=name, settings=settings,
                                          device=device))
     report["seconds"]["inpaint"] = round(time.perf_counter() - t, 3)
-    return {"out": result.out.name, "regions": result.regions, "pixels": result.pixels,
-            "record": json.loads(result.record_json)}
+    return ({"out": result.out.name, "regions": result.regions, "pixels": result.pixels,
+             "record": json.loads(result.record_json)}, (result.patches, result.record))
 
 
-def _review_project(image: Path, folder: Path, name: str, report: dict) -> dict:
-    """A project of the image holding what the batch found — the detector's masks as proposals
+def _review_document(image: Path, folder: Path, report: dict, restoration: tuple | None = None):
+    """A document of the image holding what the batch found — the detector's masks as proposals
     to review (region by region, in the window), the labels as a label layer, the detection's
-    record for the condition report — so an archive run ends in work a conservator reviews,
-    not in masks. Written as ``NAME.mural`` beside the outputs; the source is referred to,
-    never copied or written."""
+    record for the condition report, and the batch's fill as a restoration *proposed*, not
+    applied (it restored unreviewed detections) — so an archive run ends in work a conservator
+    reviews, not in masks. Saved as ``NAME.mural`` beside the outputs (step ``project``) and
+    reported (step ``report``); the source is referred to, never copied or written."""
     import uuid
 
     from muralstudio.core import imageio, maskops
     from muralstudio.core.document import Document
-    from muralstudio.core.project import save_project
 
     doc = Document.open(image)
     doc._source_sha256 = report["sha256"]  # hashed once, at the start of the task
@@ -251,8 +266,10 @@ def _review_project(image: Path, folder: Path, name: str, report: dict) -> dict:
         listing = json.loads((folder / "elements.json").read_text(encoding="utf-8"))
         classes = [(c["name"], tuple(c["color"])) for c in sorted(listing.get("classes", []), key=lambda c: c["index"])]
         doc.new_label_layer("elements", imageio.read_label_map(folder / "labels.png"), classes=classes or None)
-    path = save_project(doc, folder / f"{name}.mural")
-    return {"project": path.name, "layers": [layer.name for layer in doc.layers]}
+    if restoration is not None:
+        patches, record = restoration
+        doc.add_restoration(patches, record, name=f"restored by the batch ({record.engine}, unreviewed)")
+    return doc
 
 
 def _failure_text(image: Path, exc: BaseException) -> str:

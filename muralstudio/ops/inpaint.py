@@ -43,6 +43,10 @@ class InpaintFileResult:
     #: restored regions a conservator should look at (mostly dark paint: more often original
     #: linework, hair or robes than loss), as :func:`engines.detection.restoration_risks` gives them
     risks: list = field(default_factory=list)
+    #: the restoration itself (core.document Patch list and RestorationRecord), for a caller that
+    #: keeps it as a proposal in a project (the batch); not part of the JSON
+    patches: list = field(default_factory=list, repr=False)
+    record: object = field(default=None, repr=False)
 
 
 def _read_map(path: Path, shape, what: str, max_pixels) -> np.ndarray:
@@ -115,4 +119,4 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
         imageio.record_sidecar_path(request.out).unlink(missing_ok=True)
         raise
     return InpaintFileResult(Path(request.out), len(result.patches), result.record.mask_pixels,
-                             result.seconds, record, risks)
+                             result.seconds, record, risks, result.patches, result.record)
