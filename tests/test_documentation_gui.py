@@ -108,6 +108,22 @@ def test_export_report_from_the_window(window, qtbot, tmp_path, monkeypatch):
     assert "Condition and treatment report" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
+def test_the_pdf_report_is_drawn_off_the_windows_thread(window, qtbot, tmp_path, monkeypatch):
+    """Qt's text layout of a long report held the window for seconds: it runs on the job's
+    thread, and what it writes is a whole PDF."""
+    import threading
+
+    from muralstudio.gui import report_pdf
+
+    threads, real = [], report_pdf.write_pdf
+    monkeypatch.setattr(report_pdf, "write_pdf",
+                        lambda report, path: threads.append(threading.current_thread()) or real(report, path))
+    job = documentation.export_report(window, tmp_path / "report.pdf", "en")
+    qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
+    assert threads and threads[0] is not threading.main_thread()
+    assert report_pdf.complete_pdf(tmp_path / "report.pdf")
+
+
 def test_measurements_after_an_edit_come_from_their_own_thread(window, qtbot):
     """An edit is measured off the window's thread (a 100-Mpx layer takes seconds); the newest
     request's figures are the ones shown, an older one arriving late is dropped."""

@@ -293,8 +293,9 @@ def report_language() -> str:
 
 
 def export_report(window, path: Path | None = None, language: str | None = None):
-    """Build the report on the job runner (it reads the whole image) and write it (PDF drawn on
-    the GUI thread by Qt). Returns the job."""
+    """Build the report and write it on the job runner (it reads the whole image; Qt lays out
+    and draws the PDF there too: QTextDocument is reentrant and QPainter draws on a PDF writer
+    in any thread). Returns the job."""
     from muralstudio.gui.jobs import Job
     from muralstudio.ops.report import build_report, write_html
 
@@ -309,14 +310,20 @@ def export_report(window, path: Path | None = None, language: str | None = None)
         path = Path(chosen)
     language = language or report_language()
 
-    def done(report):
+    def work(progress, cancelled):
         from muralstudio.gui.report_pdf import write_pdf
 
+        report = build_report(doc, language)
         try:
             (write_html if path.suffix.lower() in (".html", ".htm") else write_pdf)(report, path)
-        except (OSError, RuntimeError) as exc:
-            window.show_error(window.tr("Could not export: %1").replace("%1", translate_message(exc)))
+        except (OSError, RuntimeError) as exc:  # said in the window's words, not as a failed job
+            return exc
+        return None
+
+    def done(error):
+        if error is not None:
+            window.show_error(window.tr("Could not export: %1").replace("%1", translate_message(error)))
             return
         window.statusBar().showMessage(window.tr("Exported %1").replace("%1", str(path)), 8000)
 
-    return window.jobs.submit(Job(window.tr("Report"), lambda progress, cancelled: build_report(doc, language), done))
+    return window.jobs.submit(Job(window.tr("Report"), work, done))
