@@ -58,6 +58,18 @@ def test_refining_an_element_uses_all_its_clicks(tmp_path, image):
     assert session.label_map()[45, 55] != 1  # a negative click clears its pixel
 
 
+def test_loss_and_crack_clicks_ask_the_click_model_for_flakes(tmp_path, image):
+    """A loss or crack element's clicks mark damage (clicknet takes the fleck, not the robe it
+    lies in); a confusable one selects paint; the element keeps the spec its mask came from."""
+    session = Session.create(tmp_path / "s", image, "damage", engine="clicknet")
+    session.click("paint-loss", [(80, 60, True)])
+    session.click("confusable", [(30, 30, True)])  # goes under the loss in the painting order
+    engines = {item.label: item.engine for item in session.items}
+    assert engines == {1: "clicknet:target=damage", 3: "clicknet"}
+    record = json.loads((tmp_path / "s" / "session.json").read_text(encoding="utf-8"))
+    assert {item["label"]: item["engine"] for item in record["items"]} == {1: "clicknet:target=damage", 3: "clicknet"}
+
+
 def test_bad_commands_say_what_is_wrong(tmp_path, image):
     with pytest.raises(AnnotationError, match="not inside"):
         Session.create(tmp_path / "a", image, "elements", box=(100, 100, 100, 100))

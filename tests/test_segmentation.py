@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -537,3 +538,60 @@ def test_built_in_engines_honour_negative_clicks_on_a_speckled_loss():
         clicks = [Click(120, 120, True), Click(60, 60, False), Click(180, 170, False)]
         mask = session.predict(clicks).full_mask(240, 240)
         assert not mask[60, 60] and not mask[170, 180], name
+
+
+MURALS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "murals"
+
+
+@pytest.fixture(scope="module")
+def flake_in_a_black_robe():
+    """A real loss: a 1,295-px ochre flake in a black robe (validation crop of cave 290)."""
+    from muralstudio.core.datasets import annotated_crops
+
+    if not MURALS.is_dir():
+        pytest.skip("../shared/datasets/murals is not here")
+    dataset = Path(__file__).resolve().parents[1] / "datasets" / "mural-damage"
+    for stem, crop, labels, _ in annotated_crops(dataset, MURALS, "val"):
+        if stem == "beizhouz-290-1t-x60y300":
+            flake = maskops.largest_region(labels == 1)
+            inside = cv2_distance(flake)
+            y, x = np.unravel_index(int(np.argmax(inside)), inside.shape)
+            return crop, flake, Click(float(x), float(y), True)
+    pytest.skip("the validation crop beizhouz-290-1t-x60y300 is not in the set")
+
+
+def cv2_distance(mask):
+    import cv2
+
+    return cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+
+
+def test_a_click_that_marks_damage_takes_the_flake_not_the_robe(flake_in_a_black_robe):
+    """clicknet, told its clicks mark damage (the window's damage masks, annotate's loss and
+    crack marks), takes a flake unlike the paint around it; as an object selector it takes the
+    robe the flake lies in (a dot belongs to its robe: kept for whole objects)."""
+    crop, flake, click = flake_in_a_black_robe
+    masks = {target: segmentation.create("clicknet", target=target).session(crop).predict([click])
+             .full_mask(*flake.shape) for target in ("object", "damage")}
+    iou = {target: metrics.iou(mask, flake) for target, mask in masks.items()}
+    assert iou["damage"] > 0.75 and masks["damage"].sum() < 2 * flake.sum()
+    assert masks["object"].sum() > 5 * flake.sum()  # what the artist got before: the robe
+    with pytest.raises(ValueError, match="target"):
+        segmentation.create("clicknet", target="flakes")
+
+
+def test_the_windows_click_tool_marks_the_flake(window, qtbot, flake_in_a_black_robe):
+    """The window's clicks go to damage masks: its click tool asks for the flake."""
+    pytest.importorskip("pytestqt")
+    from muralstudio.core.document import Document
+    from muralstudio.gui.click_tool import damage_settings
+
+    assert damage_settings("clicknet") == {"target": "damage"} and damage_settings("classic") == {}
+    crop, flake, click = flake_in_a_black_robe
+    window.set_document(Document.from_array(crop, name="cave 290"))
+    tool = window.click_tool
+    tool.set_engine("clicknet")
+    tool.add_click(click.x, click.y, True)
+    qtbot.waitUntil(lambda: tool.state == "ready", timeout=30000)
+    assert metrics.iou(tool.prediction.full_mask(*flake.shape), flake) > 0.75
+    tool.discard()

@@ -206,6 +206,22 @@ def class_names(class_set: str) -> list[str]:
         raise AnnotationError(f"unknown class set {class_set!r} (choose {', '.join(CLASS_SETS)})") from None
 
 
+#: the classes whose clicks mark damage: a click on a fleck takes the fleck (clicknet's target)
+DAMAGE_CLASS_NAMES = ("paint-loss", "crack")
+
+
+def engine_for_class(engine: str, label_name: str) -> str:
+    """The click engine of a new element: for loss and crack marks ``clicknet`` is told its
+    clicks mark damage, unless the session's spec already says what it targets (kept with the
+    element, so replaying its clicks later gives the same mask)."""
+    from muralstudio.engines.registry import split_spec
+
+    name, settings = split_spec(engine)
+    if label_name in DAMAGE_CLASS_NAMES and name == "clicknet" and "target" not in settings:
+        return f"{engine}:target=damage"
+    return engine
+
+
 def class_index(class_set: str, name: str) -> int:
     names = class_names(class_set)
     lowered = [n.lower() for n in names]
@@ -348,7 +364,8 @@ class Session:
         if element is None:
             if label_name is None:
                 raise AnnotationError("a new element needs a class")
-            item = Element(class_index(self.data["classes"], label_name), engine=self.data["engine"])
+            item = Element(class_index(self.data["classes"], label_name),
+                           engine=engine_for_class(self.data["engine"], label_name))
             self.items.append(item)
             element, new = len(self.items) - 1, True
         else:
