@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from muralstudio.cli.options import add_server_argument
+
 from muralstudio.engines.detection import DEFAULT_DETECTOR
 
 NAME = "detect"
@@ -25,9 +27,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--min-area", type=int, default=None,
                         help="drop detected regions smaller than this many pixels")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    parser.add_argument("--server", metavar="tcp://HOST:8786", default=None,
-                        help="run on a compute server (a Dask scheduler with GPU workers, see the README) "
-                             "instead of this computer; the pixels travel, the outputs are written here")
+    add_server_argument(parser)
 
 
 def run(args) -> int:

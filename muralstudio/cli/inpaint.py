@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from muralstudio.cli.options import add_server_argument
+
 NAME = "inpaint"
 HELP = "restore the masked damage of an image"
 
@@ -22,9 +24,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--engine", help="inpainting engine (default: fourier when its weights are "
                          "installed, else telea)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--server", metavar="tcp://HOST:8786", default=None,
-                        help="run on a compute server (a Dask scheduler with GPU workers, see the README) "
-                             "instead of this computer; the pixels travel, the outputs are written here")
+    add_server_argument(parser)
     parser.add_argument("--color-match", action="store_true",
                          help="match the fill's colour to the intact ring around each hole")
     parser.add_argument("--context", type=float, default=1.0,

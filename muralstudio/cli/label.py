@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from muralstudio.cli.options import add_server_argument
+
 NAME = "label"
 HELP = "label mural elements (people, Buddha, animal, ...)"
 
@@ -24,9 +26,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--scale", type=float, default=None,
                        help="working scale (default: the model's)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    parser.add_argument("--server", metavar="tcp://HOST:8786", default=None,
-                        help="run on a compute server (a Dask scheduler with GPU workers, see the README) "
-                             "instead of this computer; the pixels travel, the outputs are written here")
+    add_server_argument(parser)
 
 
 def run(args) -> int:
