@@ -225,3 +225,23 @@ def test_a_command_given_an_unreachable_server_says_so_and_writes_nothing(tmp_pa
         assert "tcp://127.0.0.1:9 cannot be reached" in err and "leave out --server" in err.lower(), err
     assert not (tmp_path / "out.png").exists() and not (tmp_path / "labels.png").exists()
     assert not list(tmp_path.glob("maps/*"))
+
+
+def test_a_file_travels_as_its_bytes_when_they_are_fewer_than_its_pixels(tmp_path):
+    """A JPEG, PNG or compressed TIFF goes to the server as the file (a tiled TIFF is never
+    decoded whole on the office PC); the server decodes the same pixels as this computer."""
+    from muralstudio.core import imageio
+    from muralstudio.core.pyramid import FileSource
+    from muralstudio.ops import remote
+
+    pixels = demo_document().source.full()
+    imageio.write_png(tmp_path / "wall.png", pixels)
+    imageio.write_tiff(tmp_path / "raw.tif", pixels, compression="none")  # the bytes are no fewer
+    png = remote.image_payload(FileSource(tmp_path / "wall.png"))
+    assert set(png) == {"file", "file_name"} and len(png["file"]) < pixels.nbytes
+    assert set(remote.image_payload(FileSource(tmp_path / "raw.tif"))) == {"pixels"}
+    assert set(remote.image_payload(demo_document().source)) == {"pixels"}  # no file behind it
+    with remote.payload_image(png) as image:
+        np.testing.assert_array_equal(image.full(), pixels)
+        folder = image.path.parent
+    assert not folder.exists()  # the temporary copy is gone

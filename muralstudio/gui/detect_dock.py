@@ -517,7 +517,7 @@ class DetectDock(JobPanel):
             if server:
                 from muralstudio.ops import remote
 
-                payload = {"pixels": doc.source.full(), "engine": name, "device": device, "window": window,
+                payload = {**remote.image_payload(doc.source), "engine": name, "device": device, "window": window,
                            "params": params}
                 result = remote.run_remote(server, "detect", payload, progress, cancelled)
             else:

@@ -37,7 +37,7 @@ def detect_file(request: DetectRequest, log: Callable[[str], None] | None = None
         def run_elsewhere(source, progress):
             from muralstudio.ops import remote
 
-            payload = {"pixels": source.full(), "engine": name, "device": request.device, "window": 640,
+            payload = {**remote.image_payload(source), "engine": name, "device": request.device, "window": 640,
                        "params": settings}
             return remote.run_remote(request.server, "detect", payload, progress, command=True)
 

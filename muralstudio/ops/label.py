@@ -42,7 +42,7 @@ def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) 
 
             params = {k: v for k, v in settings.items() if k != "weights_path"}
             weights = Path(settings["weights_path"]).read_bytes() if settings.get("weights_path") else None
-            payload = {"pixels": source.full(), "engine": name, "device": request.device, "params": params,
+            payload = {**remote.image_payload(source), "engine": name, "device": request.device, "params": params,
                        "scale": scale, "weights": weights}  # the server may not see the weights file
             return remote.run_remote(request.server, "label_maps", payload, progress, command=True)
 

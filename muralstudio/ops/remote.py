@@ -2,7 +2,8 @@
 
 The server may not see the user's files, so a job carries the pixels it needs: for inpainting
 only the crops the harness will read (each damaged region with its context, computed here with
-the same functions the harness uses), for detection and labelling the image. On the worker the
+the same functions the harness uses), for detection and labelling the image — its file's bytes
+when they are fewer than its pixels (:func:`image_payload`). On the worker the
 same engine call runs on a :class:`CropSource` serving exactly those crops, so the patches and
 the restoration record equal a local job's. Progress comes back through a Dask ``Variable``,
 cancel goes out through a Dask ``Event`` (checked at the engines' own checkpoints).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import CancelledError
 import uuid
 from dataclasses import dataclass, replace
@@ -109,6 +111,39 @@ def inpaint_task(payload: dict, progress_key: str, cancel_key: str):
                               source_sha256=payload["source_sha256"], hints=payload["hints"])
 
 
+def image_payload(source) -> dict:
+    """The image of a detection or labelling job: the file's own bytes when the source is a
+    file smaller than its decoded pixels (a compressed TIFF, a JPEG, a PNG: the server decodes
+    it as this computer would, and a tiled TIFF is never decoded whole here), else the pixels."""
+    from pathlib import Path
+
+    path = getattr(source, "path", None)
+    if path is not None and Path(path).is_file():
+        info = source.info
+        decoded = info.width * info.height * info.channels * np.dtype(info.dtype).itemsize
+        if Path(path).stat().st_size < decoded:
+            return {"file": Path(path).read_bytes(), "file_name": Path(path).name}
+    return {"pixels": source.full()}
+
+
+@contextmanager
+def payload_image(payload: dict):
+    """``with payload_image(payload) as image``: the job's image — its pixels, or the file it
+    carried, opened from a temporary folder removed afterwards."""
+    if "file" not in payload:
+        yield payload["pixels"]
+        return
+    import tempfile
+    from pathlib import Path
+
+    from muralstudio.core.pyramid import FileSource
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(payload["file_name"]).name
+        path.write_bytes(payload["file"])
+        yield FileSource(path)
+
+
 def detect_task(payload: dict, progress_key: str, cancel_key: str):
     from muralstudio.engines import detection
     from muralstudio.engines.cache import warm, weights_identity
@@ -120,8 +155,9 @@ def detect_task(payload: dict, progress_key: str, cancel_key: str):
     weights = getattr(registry.get("detector", name), "weights_name", None)
     detector = warm("detector", name, device, params, lambda: detection.create(name, device=device, **params),
                     weights_identity(weights) if weights else ())
-    return detection.detect(payload["pixels"], detector, window=payload["window"], overlap=16,
-                            progress=progress, cancelled=cancelled)
+    with payload_image(payload) as image:
+        return detection.detect(image, detector, window=payload["window"], overlap=16,
+                                progress=progress, cancelled=cancelled)
 
 
 def label_task(payload: dict, progress_key: str, cancel_key: str):
@@ -137,7 +173,8 @@ def label_task(payload: dict, progress_key: str, cancel_key: str):
             params["weights_path"] = Path(folder) / "labeler.safetensors"
             params["weights_path"].write_bytes(payload["weights"])
         labeler = labeling.create(payload["engine"], device=server_device(payload["device"]), **params)
-        return labeling.label(payload["pixels"], labeler, progress=progress, cancelled=cancelled)
+        with payload_image(payload) as image:
+            return labeling.label(image, labeler, progress=progress, cancelled=cancelled)
 
 
 def label_maps_task(payload: dict, progress_key: str, cancel_key: str):
@@ -155,8 +192,9 @@ def label_maps_task(payload: dict, progress_key: str, cancel_key: str):
             params["weights_path"] = Path(folder) / "labeler.safetensors"
             params["weights_path"].write_bytes(payload["weights"])
         labeler = labeling.create(payload["engine"], device=server_device(payload["device"]), **params)
-        probabilities, used = labeling.working_probabilities(payload["pixels"], labeler, payload.get("scale"),
-                                                             progress=progress, cancelled=cancelled)
+        with payload_image(payload) as image:
+            probabilities, used = labeling.working_probabilities(image, labeler, payload.get("scale"),
+                                                                 progress=progress, cancelled=cancelled)
         return probabilities, used, list(labeler.classes), labeler.name, labeler.weights_sha256
 
 
