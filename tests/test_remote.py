@@ -228,7 +228,7 @@ def test_a_command_given_an_unreachable_server_says_so_and_writes_nothing(tmp_pa
 
 
 def test_a_file_travels_as_its_bytes_when_they_are_fewer_than_its_pixels(tmp_path):
-    """A JPEG, PNG or compressed TIFF goes to the server as the file (a tiled TIFF is never
+    """A JPEG, PNG or TIFF goes to the server as the file (a TIFF read by region is never
     decoded whole on the office PC); the server decodes the same pixels as this computer."""
     from muralstudio.core import imageio
     from muralstudio.core.pyramid import FileSource
@@ -236,10 +236,12 @@ def test_a_file_travels_as_its_bytes_when_they_are_fewer_than_its_pixels(tmp_pat
 
     pixels = demo_document().source.full()
     imageio.write_png(tmp_path / "wall.png", pixels)
-    imageio.write_tiff(tmp_path / "raw.tif", pixels, compression="none")  # the bytes are no fewer
+    imageio.write_tiff(tmp_path / "raw.tif", pixels, compression="none")  # no fewer bytes, read by region
     png = remote.image_payload(FileSource(tmp_path / "wall.png"))
     assert set(png) == {"file", "file_name"} and len(png["file"]) < pixels.nbytes
-    assert set(remote.image_payload(FileSource(tmp_path / "raw.tif"))) == {"pixels"}
+    tiff = FileSource(tmp_path / "raw.tif")
+    assert tiff.read_by_region and set(remote.image_payload(tiff)) == {"file", "file_name"}
+    assert tiff.read_by_region  # not decoded whole for the job
     assert set(remote.image_payload(demo_document().source)) == {"pixels"}  # no file behind it
     with remote.payload_image(png) as image:
         np.testing.assert_array_equal(image.full(), pixels)

@@ -70,6 +70,12 @@ class FileSource(ImageSource):
             self._pixels, self.info = loaded.pixels, loaded.info
         protect_original(self.path)
 
+    @property
+    def read_by_region(self) -> bool:
+        """Whether the pixels are read from the file region by region (a tiled or striped
+        TIFF), not held decoded."""
+        return self._lazy and self._pixels is None
+
     def read_region(self, x, y, w, h):
         if self._pixels is not None:
             return self._pixels[y:y + h, x:x + w].copy()

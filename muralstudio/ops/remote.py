@@ -114,14 +114,15 @@ def inpaint_task(payload: dict, progress_key: str, cancel_key: str):
 def image_payload(source) -> dict:
     """The image of a detection or labelling job: the file's own bytes when the source is a
     file smaller than its decoded pixels (a compressed TIFF, a JPEG, a PNG: the server decodes
-    it as this computer would, and a tiled TIFF is never decoded whole here), else the pixels."""
+    it as this computer would) or one read by region (a TIFF: decoding it whole here for the
+    job would hold a second copy of the image), else the pixels."""
     from pathlib import Path
 
     path = getattr(source, "path", None)
     if path is not None and Path(path).is_file():
         info = source.info
         decoded = info.width * info.height * info.channels * np.dtype(info.dtype).itemsize
-        if Path(path).stat().st_size < decoded:
+        if Path(path).stat().st_size < decoded or getattr(source, "read_by_region", False):
             return {"file": Path(path).read_bytes(), "file_name": Path(path).name}
     return {"pixels": source.full()}
 
