@@ -238,12 +238,45 @@ def test_a_file_travels_as_its_bytes_when_they_are_fewer_than_its_pixels(tmp_pat
     imageio.write_png(tmp_path / "wall.png", pixels)
     imageio.write_tiff(tmp_path / "raw.tif", pixels, compression="none")  # no fewer bytes, read by region
     png = remote.image_payload(FileSource(tmp_path / "wall.png"))
-    assert set(png) == {"file", "file_name"} and len(png["file"]) < pixels.nbytes
+    assert set(png) == {"file", "file_name", "max_pixels"} and len(png["file"]) < pixels.nbytes
     tiff = FileSource(tmp_path / "raw.tif")
-    assert tiff.read_by_region and set(remote.image_payload(tiff)) == {"file", "file_name"}
+    assert tiff.read_by_region and "file" in remote.image_payload(tiff)
     assert tiff.read_by_region  # not decoded whole for the job
     assert set(remote.image_payload(demo_document().source)) == {"pixels"}  # no file behind it
     with remote.payload_image(png) as image:
         np.testing.assert_array_equal(image.full(), pixels)
         folder = image.path.parent
     assert not folder.exists()  # the temporary copy is gone
+
+
+def test_the_server_opens_a_sent_file_whatever_its_name_and_its_own_limit(tmp_path, monkeypatch):
+    """The file is written under a name of the server's own (a Windows name of 90 Chinese
+    characters is too long for Linux, '..' is a folder), read with the limit it was opened with
+    here, and a file the server cannot read is named by its own name, not the server's copy."""
+    from muralstudio.core import imageio
+    from muralstudio.core.pyramid import FileSource
+    from muralstudio.ops import remote
+
+    pixels = demo_document().source.full()[:300, :400]
+    imageio.write_png(tmp_path / "wall.png", pixels)
+    payload = remote.image_payload(FileSource(tmp_path / "wall.png"))
+    monkeypatch.setenv("MURALSTUDIO_MAX_PIXELS", "1000")  # the server's limit is lower
+    for name in ("莫高窟" * 30 + ".png", "..", "a/b:c?.png"):
+        with remote.payload_image({**payload, "file_name": name}) as image:
+            np.testing.assert_array_equal(image.full(), pixels)
+    with pytest.raises(ValueError, match=r"^wall\.png: the compute server cannot read this file"):
+        with remote.payload_image({**payload, "file": b"\x89PNG\r\n\x1a\n broken"}):
+            pass
+
+
+def test_weights_of_the_users_own_travel_with_the_job(tmp_path):
+    from muralstudio.ops import remote
+
+    (tmp_path / "mine.safetensors").write_bytes(b"weights")
+    params, weights = remote.weights_for_server({"weights_path": str(tmp_path / "mine.safetensors"), "scale": 0.5})
+    assert params == {"scale": 0.5} and weights == b"weights"
+    with remote.sent_weights(params, weights, "detector") as there:
+        assert there["scale"] == 0.5 and there["weights_path"].read_bytes() == b"weights"
+        folder = there["weights_path"].parent
+    assert not folder.exists()
+    assert remote.weights_for_server({"scale": 1.0}) == ({"scale": 1.0}, None)

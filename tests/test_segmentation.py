@@ -595,3 +595,19 @@ def test_the_windows_click_tool_marks_the_flake(window, qtbot, flake_in_a_black_
     qtbot.waitUntil(lambda: tool.state == "ready", timeout=30000)
     assert metrics.iou(tool.prediction.full_mask(*flake.shape), flake) > 0.75
     tool.discard()
+
+
+def test_a_flake_at_the_robes_edge_does_not_take_the_ground_round_the_robe():
+    """The flake's colour region stays inside the mask the network drew: a flake touching the
+    robe's edge once joined the ground (of much its colour) all round the robe."""
+    from muralstudio.engines.segmentation import Prediction
+
+    image = np.full((200, 200, 3), 200, np.uint8)
+    image[40:160, 40:160] = 20  # a black robe on pale ground
+    image[40:50, 95:105] = 210  # a pale flake at its top edge
+    robe = np.zeros((140, 140), bool)
+    robe[10:130, 10:130] = True  # what the network took: the robe, the flake with it
+    session = segmentation.create("clicknet", target="damage").session(image)
+    kept = session._clicked_fleck(Prediction(30, 30, robe.astype(np.float32), robe), Click(100, 45, True))
+    mask = kept.full_mask(200, 200)
+    assert mask.sum() == 100 and mask[40:50, 95:105].all()

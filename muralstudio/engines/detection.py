@@ -281,6 +281,7 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
     stem = Path(image).stem
     width, height = source.info.width, source.info.height
     result = None
+    start = time.perf_counter()
     if run_elsewhere:
         result = run_elsewhere(source, progress)
         damage = list(result.classes[1:])
@@ -293,7 +294,6 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
     paths = {name: (out_dir / f"{stem}.{mask_name(name)}.prob.png", out_dir / f"{stem}.{mask_name(name)}.mask.png")
              for name in damage}
     pixels = dict.fromkeys(damage, 0)
-    start = time.perf_counter()
     if min_area > 1 or result is not None:
         if result is None:
             result = detect(source, detector, progress=progress)

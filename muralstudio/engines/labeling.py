@@ -250,7 +250,8 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     written a band of rows at a time: only the working-scale probabilities are held whole.
     ``run_elsewhere(source, scale, progress) -> (probabilities, params, classes, engine,
     weights_sha256)`` computes the working-scale probabilities instead (a compute server's
-    job); the elements' embeddings are then made here, with the labeler loaded here."""
+    job); the elements' embeddings are then made here, with the labeler loaded here when its
+    weights are the server's (else the elements get their colours only)."""
     import contextlib
 
     from muralstudio.core import imageio
@@ -266,7 +267,9 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
         from muralstudio.engines.settings import validate
 
         validate(registry.get("labeler", engine), dict(settings or {}), engine)
-        labeler = None
+        # the elements' embeddings are a few crops, made here: loaded before anything is sent,
+        # so missing weights here fail at once, not after the server's work
+        labeler = create(engine, device="cpu", **(settings or {})) if elements_path else None
     else:
         labeler = create(engine, device=device, **(settings or {}))
     last = [0.0]
@@ -314,8 +317,11 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
         summary["probabilities"] = str(folder)
     if finder:
         elements = finder.elements()
-        if labeler is None:  # labelled elsewhere: the embeddings are a few crops, made here
-            labeler = create(engine, device=device, **(settings or {}))
+        if run_elsewhere and labeler is not None and labeler.weights_sha256 != weights_sha256:
+            if log:  # embeddings of other weights could not be compared with the server's
+                log(f"the labeler here ({labeler.weights_sha256}) differs from the server's ({weights_sha256}): "
+                    "the elements get colours but no embeddings")
+            labeler = None
         if labels is not None:
             embed_elements(elements, source, labels, labeler, params["scale"])
         else:

@@ -148,8 +148,8 @@ class ClickNetSession(SegmentSession):
     def _clicked_fleck(self, prediction: Prediction, click) -> Prediction:
         """A first click on a fleck or flake unlike the paint around it (a pale loss in a dark
         robe) for which the network took the paint around it: the fleck's own colour region
-        instead — the pixels of the mask (and 2 px beyond) nearer the clicked colour than the
-        mask's median colour, connected to the click. The network, trained on whole objects and
+        instead — the pixels of the mask nearer the clicked colour than the mask's median colour,
+        connected to the click. The network, trained on whole objects and
         synthetic damage, finds the robe surer than the flake at every window size."""
         x, y, w, h = prediction.bbox
         lab = cv2.cvtColor(to_rgb8(np.asarray(self.read(x, y, w, h)))[..., :3], cv2.COLOR_RGB2LAB).astype(np.float32)
@@ -158,8 +158,9 @@ class ClickNetSession(SegmentSession):
         paint = np.median(lab[prediction.mask], axis=0) if prediction.mask.any() else seed
         if np.linalg.norm(seed - paint) < self.segmenter.params["fleck_contrast"]:
             return prediction  # the click's colour is the mask's: an object, not a fleck in it
-        near = cv2.dilate(prediction.mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-        nearer = (np.linalg.norm(lab - seed, axis=2) < np.linalg.norm(lab - paint, axis=2)) & near
+        # inside the network's mask only: a flake at the robe's edge would otherwise join the
+        # ground beyond it, of much its colour, all round the robe
+        nearer = (np.linalg.norm(lab - seed, axis=2) < np.linalg.norm(lab - paint, axis=2)) & prediction.mask
         _, parts = cv2.connectedComponents(nearer.astype(np.uint8), connectivity=8)
         if not parts[cy, cx]:
             return prediction

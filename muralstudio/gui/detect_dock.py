@@ -517,8 +517,9 @@ class DetectDock(JobPanel):
             if server:
                 from muralstudio.ops import remote
 
+                sent, weights = remote.weights_for_server(params)  # the server may not see the file
                 payload = {**remote.image_payload(doc.source), "engine": name, "device": device, "window": window,
-                           "params": params}
+                           "params": sent, "weights": weights}
                 result = remote.run_remote(server, "detect", payload, progress, cancelled)
             else:
                 progress(0.0, Text("stage_loading_model"))

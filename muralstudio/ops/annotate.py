@@ -217,7 +217,7 @@ def engine_for_class(engine: str, label_name: str) -> str:
     from muralstudio.engines.registry import split_spec
 
     name, settings = split_spec(engine)
-    if label_name in DAMAGE_CLASS_NAMES and name == "clicknet" and "target" not in settings:
+    if label_name.lower() in DAMAGE_CLASS_NAMES and name == "clicknet" and "target" not in settings:
         return f"{engine}:target=damage"
     return engine
 

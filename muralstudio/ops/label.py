@@ -40,10 +40,9 @@ def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) 
         def run_elsewhere(source, scale, progress):
             from muralstudio.ops import remote
 
-            params = {k: v for k, v in settings.items() if k != "weights_path"}
-            weights = Path(settings["weights_path"]).read_bytes() if settings.get("weights_path") else None
+            params, weights = remote.weights_for_server(settings)  # the server may not see the file
             payload = {**remote.image_payload(source), "engine": name, "device": request.device, "params": params,
-                       "scale": scale, "weights": weights}  # the server may not see the weights file
+                       "scale": scale, "weights": weights}
             return remote.run_remote(request.server, "label_maps", payload, progress, command=True)
 
     return labeling.label_file(request.image, request.out, engine=name, device=request.device,

@@ -123,8 +123,36 @@ def image_payload(source) -> dict:
         info = source.info
         decoded = info.width * info.height * info.channels * np.dtype(info.dtype).itemsize
         if Path(path).stat().st_size < decoded or getattr(source, "read_by_region", False):
-            return {"file": Path(path).read_bytes(), "file_name": Path(path).name}
+            # the limit the file was opened with here: the server's own may be lower
+            return {"file": Path(path).read_bytes(), "file_name": Path(path).name,
+                    "max_pixels": info.width * info.height}
     return {"pixels": source.full()}
+
+
+def weights_for_server(settings: dict) -> tuple[dict, bytes | None]:
+    """An engine's settings for the server and the bytes of its ``weights_path`` file, which the
+    server may not see (it writes them to a file of its own)."""
+    from pathlib import Path
+
+    params = {key: value for key, value in settings.items() if key != "weights_path"}
+    path = settings.get("weights_path")
+    return params, (Path(path).read_bytes() if path else None)
+
+
+@contextmanager
+def sent_weights(params: dict, weights: bytes | None, name: str):
+    """The engine's settings on the server: with the weights that came with the job written to
+    a temporary file (removed afterwards) as its ``weights_path``."""
+    if not weights:
+        yield dict(params)
+        return
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.safetensors"
+        path.write_bytes(weights)
+        yield {**params, "weights_path": path}
 
 
 @contextmanager
@@ -139,10 +167,18 @@ def payload_image(payload: dict):
 
     from muralstudio.core.pyramid import FileSource
 
+    name = payload["file_name"]
+    suffix = Path(name).suffix.lower()  # the codec is chosen by content; the suffix only helps
+    suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 6 else ""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(payload["file_name"]).name
+        path = Path(folder) / f"image{suffix}"  # not the client's name: too long or unsafe here
         path.write_bytes(payload["file"])
-        yield FileSource(path)
+        try:
+            source = FileSource(path, max_pixels=payload.get("max_pixels"))
+        except (MuralStudioError, ValueError, OSError) as exc:
+            raise ValueError(f"{name}: the compute server cannot read this file "
+                             f"({str(exc).replace(str(path), 'it')})") from None
+        yield source
 
 
 def detect_task(payload: dict, progress_key: str, cancel_key: str):
@@ -152,27 +188,25 @@ def detect_task(payload: dict, progress_key: str, cancel_key: str):
 
     progress, cancelled = _task_callbacks(progress_key, cancel_key)
     name, device = payload["engine"], server_device(payload["device"])
-    params = payload.get("params") or {}  # the dock's settings of the detector (working scale, …)
-    weights = getattr(registry.get("detector", name), "weights_name", None)
-    detector = warm("detector", name, device, params, lambda: detection.create(name, device=device, **params),
-                    weights_identity(weights) if weights else ())
-    with payload_image(payload) as image:
-        return detection.detect(image, detector, window=payload["window"], overlap=16,
-                                progress=progress, cancelled=cancelled)
+    # the dock's settings of the detector (working scale, …), other weights sent with the job
+    with sent_weights(payload.get("params") or {}, payload.get("weights"), "detector") as params:
+        if payload.get("weights"):  # the user's own file: never kept warm under its temporary name
+            detector = detection.create(name, device=device, **params)
+        else:
+            weights = getattr(registry.get("detector", name), "weights_name", None)
+            detector = warm("detector", name, device, params,
+                            lambda: detection.create(name, device=device, **params),
+                            weights_identity(weights) if weights else ())
+        with payload_image(payload) as image:
+            return detection.detect(image, detector, window=payload["window"], overlap=16,
+                                    progress=progress, cancelled=cancelled)
 
 
 def label_task(payload: dict, progress_key: str, cancel_key: str):
     from muralstudio.engines import labeling
 
-    import tempfile
-    from pathlib import Path
-
     progress, cancelled = _task_callbacks(progress_key, cancel_key)
-    with tempfile.TemporaryDirectory() as folder:
-        params = {}
-        if payload.get("weights"):
-            params["weights_path"] = Path(folder) / "labeler.safetensors"
-            params["weights_path"].write_bytes(payload["weights"])
+    with sent_weights({}, payload.get("weights"), "labeler") as params:  # a fine-tuned labeler's own
         labeler = labeling.create(payload["engine"], device=server_device(payload["device"]), **params)
         with payload_image(payload) as image:
             return labeling.label(image, labeler, progress=progress, cancelled=cancelled)
@@ -183,15 +217,8 @@ def label_maps_task(payload: dict, progress_key: str, cancel_key: str):
     full-resolution maps a band at a time, as it does for a local run)."""
     from muralstudio.engines import labeling
 
-    import tempfile
-    from pathlib import Path
-
     progress, cancelled = _task_callbacks(progress_key, cancel_key)
-    params = dict(payload.get("params") or {})
-    with tempfile.TemporaryDirectory() as folder:
-        if payload.get("weights"):  # the user's own fine-tuned weights came with the pixels
-            params["weights_path"] = Path(folder) / "labeler.safetensors"
-            params["weights_path"].write_bytes(payload["weights"])
+    with sent_weights(payload.get("params") or {}, payload.get("weights"), "labeler") as params:
         labeler = labeling.create(payload["engine"], device=server_device(payload["device"]), **params)
         with payload_image(payload) as image:
             probabilities, used = labeling.working_probabilities(image, labeler, payload.get("scale"),
