@@ -277,7 +277,6 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
             log(f"{fraction:4.0%} {stage}")
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(image).stem
     width, height = source.info.width, source.info.height
     result = None
@@ -291,6 +290,7 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
         damage = list(detector.classes[1:])
         used = {name: detector.threshold_for(name) if threshold is None else threshold for name in damage}
         weights = {"weights": detector.weights_path, "weights_sha256": detector.weights_sha256}
+    out_dir.mkdir(parents=True, exist_ok=True)  # after a server's job: none left empty if it fails
     paths = {name: (out_dir / f"{stem}.{mask_name(name)}.prob.png", out_dir / f"{stem}.{mask_name(name)}.mask.png")
              for name in damage}
     pixels = dict.fromkeys(damage, 0)
