@@ -42,10 +42,10 @@ from muralstudio.engines.segmentation import (
 DEFAULT_WEIGHTS = "clicknet"
 #: what a click selects. "object": the thing under it, whole (a dot in a robe belongs to the
 #: robe). "damage" (the window's damage masks, `annotate` loss and crack marks): a first click
-#: on a fleck unlike the paint around it takes the fleck, not the robe — on real paint loss of
-#: the annotated set one click's IoU 0.144 → 0.375, and the synthetic damage NoC@90 4.53 → 4.40;
-#: on whole objects it would cost IoU@1 0.661 → 0.413 (a click on an eye takes the eye), hence
-#: not the default. Measured with fleck_contrast 25 (40: 0.335 on real loss, 4.53).
+#: on a fleck unlike the paint around it takes the fleck, not the robe — one click on 400 real
+#: paint losses of the annotated set: IoU 0.156 → 0.393 (bench/click_small_losses.py); synthetic
+#: damage NoC@90 4.53 → 4.52. On the 100 objects it costs IoU@1 0.661 → 0.408 (a click on an eye
+#: takes the eye), hence not the default (models/clicknet.md).
 TARGETS = ("object", "damage")
 
 

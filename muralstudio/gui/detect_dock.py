@@ -517,9 +517,7 @@ class DetectDock(JobPanel):
             if server:
                 from muralstudio.ops import remote
 
-                sent, weights = remote.weights_for_server(params)  # the server may not see the file
-                payload = {**remote.image_payload(doc.source), "engine": name, "device": device, "window": window,
-                           "params": sent, "weights": weights}
+                payload = remote.image_job(doc.source, name, device, params, window=window)
                 result = remote.run_remote(server, "detect", payload, progress, cancelled)
             else:
                 progress(0.0, Text("stage_loading_model"))

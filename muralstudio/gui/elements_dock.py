@@ -329,8 +329,7 @@ class ElementsDock(JobPanel):
             if server:  # the user's own fine-tuned weights travel with the pixels
                 from muralstudio.ops import remote
 
-                payload = {**remote.image_payload(doc.source), "engine": name, "device": device,
-                           "weights": Path(weights).read_bytes() if weights else None}
+                payload = remote.image_job(doc.source, name, device, {"weights_path": weights} if weights else {})
                 return remote.run_remote(server, "label", payload, progress, cancelled)
             progress(0.0, Text("stage_loading_model"))
             labeler = create()

@@ -37,9 +37,7 @@ def detect_file(request: DetectRequest, log: Callable[[str], None] | None = None
         def run_elsewhere(source, progress):
             from muralstudio.ops import remote
 
-            params, weights = remote.weights_for_server(settings)  # the server may not see the file
-            payload = {**remote.image_payload(source), "engine": name, "device": request.device, "window": 640,
-                       "params": params, "weights": weights}
+            payload = remote.image_job(source, name, request.device, settings, window=640)
             return remote.run_remote(request.server, "detect", payload, progress, command=True)
 
     return detection.detect_file(request.image, request.out_dir, engine=name, device=request.device,

@@ -40,9 +40,7 @@ def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) 
         def run_elsewhere(source, scale, progress):
             from muralstudio.ops import remote
 
-            params, weights = remote.weights_for_server(settings)  # the server may not see the file
-            payload = {**remote.image_payload(source), "engine": name, "device": request.device, "params": params,
-                       "scale": scale, "weights": weights}
+            payload = remote.image_job(source, name, request.device, settings, scale=scale)
             return remote.run_remote(request.server, "label_maps", payload, progress, command=True)
 
     return labeling.label_file(request.image, request.out, engine=name, device=request.device,

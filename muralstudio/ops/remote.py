@@ -139,6 +139,14 @@ def weights_for_server(settings: dict) -> tuple[dict, bytes | None]:
     return params, (Path(path).read_bytes() if path else None)
 
 
+def image_job(source, engine: str, device: str, settings: dict, **extra) -> dict:
+    """The payload of a detection or labelling job: the image (:func:`image_payload`), the
+    engine and its settings, the bytes of a ``weights_path`` of the user's own, and ``extra``."""
+    params, weights = weights_for_server(settings)
+    return {**image_payload(source), "engine": engine, "device": device, "params": params,
+            "weights": weights, **extra}
+
+
 @contextmanager
 def sent_weights(params: dict, weights: bytes | None, name: str):
     """The engine's settings on the server: with the weights that came with the job written to
