@@ -338,3 +338,51 @@ def test_a_batch_reports_each_image_with_its_fill_as_a_proposal(tmp_path, client
     assert batch.run_batch(request, client).done == 1
     folder = tmp_path / "out2" / "images" / name
     assert (folder / "report.html").exists() and not list(folder.glob("*.mural"))
+
+
+def test_a_resumed_run_with_a_step_added_takes_over_what_the_folder_holds(tmp_path, client):
+    """An archive detected and labelled, then asked for reports too: the detection and labels
+    are taken over (not run again on every image); a changed detector reruns only detection;
+    a changed image is processed whole."""
+    make_archive(tmp_path / "in", count=2)
+    out = tmp_path / "out"
+    first = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS), client)
+    assert first.done == 2
+    names = [name for name, _ in batch.list_inputs([tmp_path / "in"])]
+
+    def report_of(name):
+        return json.loads((out / "images" / name / "report.json").read_text(encoding="utf-8"))
+
+    before = {name: report_of(name) for name in names}
+    masks = {name: {p.name: imageio.read_mask(p) for p in (out / "images" / name / "damage").glob("*.png")}
+             for name in names}
+    more = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS + ["report"],
+                                              resume=True), client)
+    assert (more.done, more.skipped) == (2, 0)
+    for name in names:
+        report = report_of(name)
+        assert report["reused"] == ["detect", "label"]
+        assert report["seconds"]["detect"] == before[name]["seconds"]["detect"]  # the first run's
+        assert report["records"]["label"] == before[name]["records"]["label"]
+        folder = out / "images" / name
+        assert (folder / "report.html").exists() and (folder / "labels.png").exists()
+        for file, mask in masks[name].items():
+            np.testing.assert_array_equal(imageio.read_mask(folder / "damage" / file), mask)
+    # the same run again, or one asking less than the folders hold: nothing to do
+    again = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"],
+                                               resume=True), client)
+    assert (again.done, again.skipped) == (0, 2)
+    # another detector: detection again, the labels taken over
+    other = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS,
+                                               engines={"detect": "flecks"}, resume=True), client)
+    assert other.done == 2
+    assert {tuple(report_of(name)["reused"]) for name in names} == {("label",)}
+    assert all(report_of(name)["engines"]["detect"] == "flecks" for name in names)
+    # a changed image: nothing of its old outputs is taken
+    changed = sorted((tmp_path / "in").rglob("*.tif"))[0]
+    imageio.write_tiff(changed, synth.generate_mural(96, 80, seed=42)[0])
+    last = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS,
+                                              engines={"detect": "flecks"}, resume=True), client)
+    assert (last.done, last.skipped) == (1, 1)
+    changed_name = next(name for name, path in batch.list_inputs([tmp_path / "in"]) if path == changed)
+    assert report_of(changed_name)["reused"] == []

@@ -11,7 +11,9 @@ a small summary.
 
 Only the process that runs the batch writes the ledger (``OUT/ledger.sqlite``, one committed
 transaction per change, so Ctrl-C or a crash leaves it consistent). ``--resume`` processes
-what is missing, changed (size, modification time) or was run with other engines or weights;
+what is missing, changed (size, modification time) or was run with other engines or weights,
+and of an image whose folder holds part of what is asked (a run with ``report`` added) runs only
+the steps missing: detection and labels made with the same engine and weights are taken over;
 an image that failed with an error (corrupt, unreadable) is recorded with its message and not
 tried again unless ``retry_failed``. A task whose worker dies is rescheduled by Dask up to
 ``retries`` times.
@@ -47,6 +49,10 @@ class ImageTask(Request):
     steps: list = field(default_factory=lambda: ["detect", "label"])
     engines: dict = field(default_factory=dict)
     device: str = "auto"  # "auto": cuda on a worker with a GPU resource, else cpu
+    #: :func:`step_keys` of the run, kept in the image's report.json: what a later run may take over
+    step_keys: dict = field(default_factory=dict)
+    #: steps whose outputs in ``out_dir`` (a finished earlier run on the same file) are taken over
+    reuse: list = field(default_factory=list)
 
 
 @dataclass
@@ -138,10 +144,12 @@ def process_image(task: ImageTask) -> dict:
         mm_per_px = 25.4 / info.dpi[0] if info.dpi and info.dpi[0] else None
         report = {"image": str(task.image), "sha256": file_sha256(task.image), "width": info.width,
                   "height": info.height, "mm_per_px": mm_per_px, "device": device,
-                  "steps": list(task.steps), "engines": {}, "seconds": {}, "records": {}}
+                  "steps": list(task.steps), "engines": {}, "seconds": {}, "records": {},
+                  "source": _file_identity(task.image), "step_keys": dict(task.step_keys), "reused": []}
         summary["sha256"] = report["sha256"]
         engines = {**DEFAULT_ENGINES, **task.engines}
-        if "detect" in task.steps or "inpaint" in task.steps:
+        taken = _take_over(final, partial, task.reuse, report)
+        if ("detect" in task.steps or "inpaint" in task.steps) and "detect" not in taken:
             from muralstudio.ops.detect import DetectRequest, detect_file
 
             t = time.perf_counter()
@@ -154,7 +162,7 @@ def process_image(task: ImageTask) -> dict:
             report["engines"]["detect"] = engines["detect"]
             report["records"]["detect"] = detected
             report["damage"] = _damage_areas(detected, mm_per_px)
-        if "label" in task.steps:
+        if "label" in task.steps and "label" not in taken:
             from muralstudio.ops.label import LabelRequest, label_file
 
             t = time.perf_counter()
@@ -202,6 +210,47 @@ def process_image(task: ImageTask) -> dict:
         shutil.rmtree(partial, ignore_errors=True)
     summary["seconds"] = round(time.perf_counter() - started, 3)
     return summary
+
+
+#: what each step that a later run may take over leaves in the image's folder, and in its report
+REUSABLE = {"detect": (("damage",), ("mask_files", "damage")),
+            "label": (("labels.png", "elements.json"), ("elements", "label_pixels"))}
+
+
+def _file_identity(path: Path) -> dict:
+    stat = Path(path).stat()
+    return {"size": stat.st_size, "mtime": stat.st_mtime}
+
+
+def _take_over(final: Path, partial: Path, steps, report: dict) -> set:
+    """Copy the outputs of ``steps`` from an earlier run's folder into ``partial`` with their part
+    of its report.json; the steps taken over (one whose files are gone is run again)."""
+    taken: set = set()
+    if not steps:
+        return taken
+    try:
+        previous = json.loads((final / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return taken
+    if previous.get("sha256") != report["sha256"]:
+        return taken  # another file under the same name and size: nothing of it is taken
+    for step in steps:
+        files, fields = REUSABLE[step]
+        if not all((final / f).exists() for f in files) or not all(k in previous for k in fields):
+            continue
+        for f in files:
+            if (final / f).is_dir():
+                shutil.copytree(final / f, partial / f)
+            else:
+                shutil.copy2(final / f, partial / f)
+        for k in fields:
+            report[k] = previous[k]
+        for part in ("engines", "records", "seconds"):
+            if step in previous.get(part, {}):
+                report[part][step] = previous[part][step]
+        report["reused"].append(step)
+        taken.add(step)
+    return taken
 
 
 def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, report: dict) -> tuple[dict, tuple | None]:
@@ -355,15 +404,49 @@ def list_inputs(inputs, skip: Path | None = None) -> list[tuple[str, Path]]:
     return unique
 
 
-def config_key(steps, engines: dict) -> str:
-    """Changes when the steps, an engine's settings or its installed weights change."""
+def step_keys(steps, engines: dict) -> dict[str, str]:
+    """A key per step the run makes outputs for, which changes when those outputs would: the
+    step's engine, its settings or its installed weights — an inpaint's with its detector's, a
+    project's or report's with those of every step the run makes (what they hold)."""
     from muralstudio.engines import catalogue
 
-    chosen = {step: {**DEFAULT_ENGINES, **engines}[step] for step in steps if step in DEFAULT_ENGINES}
-    weights = {f"{r['kind']}:{r['name']}:{r.get('weights')}": r.get("sha256") for r in catalogue.list_engines()
-               if any(spec.split(":")[0] == r["name"] for spec in chosen.values())}
-    text = json.dumps({"steps": sorted(steps), "engines": chosen, "weights": weights}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    chosen = {**DEFAULT_ENGINES, **engines}
+    rows = catalogue.list_engines()
+
+    def key(**facts) -> str:
+        return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
+
+    def engine_key(step: str) -> str:
+        name = chosen[step].split(":")[0]
+        weights = {f"{r['kind']}:{r['weights']}": r.get("sha256") for r in rows if r["name"] == name}
+        return key(step=step, engine=chosen[step], weights=weights)
+
+    keys = {}
+    if "detect" in steps or "inpaint" in steps:  # an inpaint fills what the detector found
+        keys["detect"] = engine_key("detect")
+    if "label" in steps:
+        keys["label"] = engine_key("label")
+    if "inpaint" in steps:
+        keys["inpaint"] = key(inpaint=engine_key("inpaint"), detect=keys["detect"])
+    made = {step: keys[step] for step in ("detect", "label", "inpaint") if step in keys}
+    for step in ("project", "report"):
+        if step in steps:
+            keys[step] = key(step=step, of=made)
+    return keys
+
+
+def _held_steps(folder: Path, identity: dict) -> dict:
+    """The step keys of what a finished earlier run left in ``folder`` for the file of
+    ``identity`` (size, modification time); {} when none, or for another version of the file."""
+    if not (folder / "done.json").exists():
+        return {}
+    try:
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if report.get("source") != identity:
+        return {}
+    return dict(report.get("step_keys") or {})
 
 
 class Ledger:
@@ -423,9 +506,11 @@ def _refuse_a_second_run(request: BatchRequest, known: int) -> None:
                          f"add --resume to go on with it, or choose another --out")
 
 
-def plan(request: BatchRequest, ledger: Ledger) -> tuple[list[tuple[str, Path]], int]:
-    """The images to process now, and how many were skipped as already done (or failed)."""
-    key = config_key(request.steps, request.engines)
+def plan(request: BatchRequest, ledger: Ledger, keys: dict) -> tuple[list[tuple[str, Path, list]], int]:
+    """The images to process now, each with the steps its folder already holds for this run
+    (taken over, not run again), and how many were skipped as already done (or failed).
+    ``keys``: the run's :func:`step_keys` (the ledger keeps them as the image's configuration)."""
+    key = json.dumps(keys, sort_keys=True)
     known = ledger.rows()
     _refuse_a_second_run(request, len(known))
     todo, skipped = [], 0
@@ -437,13 +522,18 @@ def plan(request: BatchRequest, ledger: Ledger) -> tuple[list[tuple[str, Path]],
         except OSError:
             size, mtime = -1, -1.0
         row = known.get(name)
-        same = row and row["size"] == size and row["mtime"] == mtime and row["config"] == key
-        finished = same and row["status"] == "done" and (Path(request.out) / "images" / name / "done.json").exists()
+        folder = Path(request.out) / "images" / name
+        same_file = bool(row) and row["size"] == size and row["mtime"] == mtime
+        same = same_file and row["config"] == key
+        finished = same and row["status"] == "done" and (folder / "done.json").exists()
+        held = {} if finished or size < 0 else _held_steps(folder, {"size": size, "mtime": mtime})
+        # a run asking less than the folder holds (or the same under a new name of a step) is done
+        finished = finished or (same_file and row["status"] == "done" and all(held.get(s) == k for s, k in keys.items()))
         if finished or (same and row["status"] == "failed" and not request.retry_failed):
             skipped += 1
             continue
         ledger.mark(name, image=str(path), size=size, mtime=mtime, config=key, status="pending", error=None)
-        todo.append((name, path))
+        todo.append((name, path, [step for step in REUSABLE if step in keys and held.get(step) == keys[step]]))
     return todo, skipped
 
 
@@ -535,16 +625,18 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
     done = failed = 0
     mark_run(out)
     try:
-        todo, skipped = plan(request, ledger)
+        keys = step_keys(request.steps, request.engines)
+        todo, skipped = plan(request, ledger, keys)
         if not todo:
             write_summary(out, ledger)
             return BatchResult(0, 0, skipped, 0, 0.0)
         if own_client:
             client = open_client(request)
         local = request.scheduler is None and request.slurm is None
-        for name, path in todo:
+        for name, path, reuse in todo:
             task = ImageTask(image=path.resolve(), out_dir=(out / "images" / name).resolve(),
-                             steps=list(request.steps), engines=dict(request.engines), device=request.device)
+                             steps=list(request.steps), engines=dict(request.engines), device=request.device,
+                             step_keys=keys, reuse=reuse)
             future = client.submit(process_image, task, key=f"muralstudio-{name}-{time.time_ns()}",
                                    pure=False, resources={"image": 1} if local else None)
             futures[future] = name
