@@ -124,7 +124,7 @@ def test_the_pdf_report_is_drawn_off_the_windows_thread(window, qtbot, tmp_path,
     assert report_pdf.complete_pdf(tmp_path / "report.pdf")
 
 
-def test_measurements_after_an_edit_come_from_their_own_thread(window, qtbot):
+def test_measurements_after_an_edit_come_from_their_own_thread(window, qtbot, monkeypatch):
     """An edit is measured off the window's thread (a 100-Mpx layer takes seconds); the newest
     request's figures are the ones shown, an older one arriving late is dropped."""
     import threading
@@ -136,10 +136,19 @@ def test_measurements_after_an_edit_come_from_their_own_thread(window, qtbot):
     threads = []
     real = dock._measure
     dock._measure = lambda snapshot: threads.append(threading.current_thread().name) or real(snapshot)
+    from muralstudio.gui import documentation
+
+    readied, real_ready = [], documentation.ready_buffers
+    monkeypatch.setattr(documentation, "ready_buffers",
+                        lambda shapes: readied.append(threading.current_thread().name) or real_ready(shapes))
     window.doc.write_pixels(layer, 0, 0, np.full((10, 10), 255, np.uint8))
     expected = int((layer.data >= 128).sum())
     dock.refresh_in_background()
-    dock.refresh_in_background()  # a second request: the first one's answer is stale
-    qtbot.waitUntil(lambda: len(threads) == 2 and bool(dock.rows)
+    dock.refresh_in_background()  # a second request: the first one is stale, never measured
+    qtbot.waitUntil(lambda: len(threads) == 1 and bool(dock.rows)
                     and next(r for r in dock.rows if r.layer == "paint loss").pixels == expected, timeout=20000)
     assert all(name.startswith("measure") for name in threads)
+    qtbot.wait(200)
+    assert len(threads) == 1
+    # the copies' memory was made ready on the dock's thread (the window only copies into it)
+    assert readied and all(name.startswith("measure") for name in readied)

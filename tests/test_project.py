@@ -211,6 +211,33 @@ def test_autosave_writes_recovery_only_when_changed_and_close_removes_it(tmp_pat
     assert project.list_recoveries() == [] and not path.exists()
 
 
+def test_a_snapshot_copies_into_memory_made_ready_beforehand(tmp_path, source_tif):
+    """The window readies the copies' memory on its file thread (page faults are most of a big
+    copy's time); the snapshot copies into it, and the file written is the document's."""
+    doc = Document.open(source_tif)
+    mask = doc.new_mask_layer("damage")
+    mask.data[2:6, 3:9] = 255
+    doc.reject_pixels("paint loss", 0, 0, np.ones((2, 2), bool))
+    from muralstudio.core import copies
+
+    buffers = copies.ready_buffers(copies.shapes_of(project.edited_arrays(doc)))
+    assert set(buffers) == {("layer", mask.uid), ("rejected", "paint loss")}
+    buffers[("layer", "gone")] = np.zeros((3, 3), np.uint8)  # a layer deleted meanwhile: unused
+    snapshot = project.snapshot_project(doc, tmp_path / "p.mural", buffers=buffers)
+    copied = next(array for entry, _, array in snapshot.entries if entry == f"layers/{mask.uid}.png")
+    assert copied is buffers[("layer", mask.uid)]
+    np.testing.assert_array_equal(copied, mask.data)
+    mask.data[:] = 0  # later edits do not reach the snapshot
+    project.write_snapshot(snapshot, tmp_path / "p.mural")
+    loaded = project.load_project(tmp_path / "p.mural")
+    assert loaded.layers[0].area == 24 and loaded.rejected["paint loss"].sum() == 4
+    # a buffer of another shape (the layer was replaced meanwhile) is not used
+    snapshot = project.snapshot_project(doc, tmp_path / "q.mural",
+                                        buffers={("layer", mask.uid): np.zeros((2, 2), np.uint8)})
+    copied = next(array for entry, _, array in snapshot.entries if entry == f"layers/{mask.uid}.png")
+    assert copied.shape == mask.data.shape and copied is not mask.data
+
+
 def test_export_embeds_record_in_tiff_and_keeps_source_untouched(tmp_path, source_tif, srgb_icc):
     before = source_tif.read_bytes()
     doc = build_doc(source_tif)

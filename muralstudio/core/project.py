@@ -32,6 +32,7 @@ import numpy as np
 from muralstudio import __version__
 from muralstudio.core import imageio
 from muralstudio.core.atomic import atomic_write, remove_stale_temporaries
+from muralstudio.core.copies import copy_into
 from muralstudio.core.document import (
     Document,
     LabelLayer,
@@ -165,9 +166,21 @@ def project_file_name(path) -> Path:
     return path if path.suffix.lower() == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
-def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -> ProjectSnapshot:
-    """Copy what :func:`write_snapshot` needs (fast: layer arrays are copied, nothing encoded)."""
+def edited_arrays(doc: Document) -> list[tuple[tuple, np.ndarray]]:
+    """(key, array) of every array a snapshot copies (the ones edited in place: masks, labels,
+    rejected proposals), for :func:`core.copies.ready_buffers` (the window readies their memory
+    on its file thread)."""
+    arrays = [(("layer", layer.uid), layer.data) for layer in doc.layers if isinstance(layer, (MaskLayer, LabelLayer))]
+    return arrays + [(("rejected", name), rejected) for name, rejected in doc.rejected.items()]
+
+
+def snapshot_project(doc: Document, path, *, embed_source: bool | None = None,
+                     buffers: dict | None = None) -> ProjectSnapshot:
+    """Copy what :func:`write_snapshot` needs (fast: layer arrays are copied, nothing encoded),
+    into ``buffers`` (:func:`core.copies.ready_buffers`, keys of :func:`edited_arrays`) where
+    they hold one of the right shape."""
     path = Path(path)
+    buffers = dict(buffers or {})
     embed = embed_source if embed_source is not None else doc.source.path is None
     source: dict = {"width": doc.width, "height": doc.height, "bit_depth": doc.info.bit_depth,
                     "channels": doc.info.channels}
@@ -200,13 +213,13 @@ def snapshot_project(doc: Document, path, *, embed_source: bool | None = None) -
     entries = []
     for layer in doc.layers:
         if isinstance(layer, (MaskLayer, LabelLayer)):
-            entries.append((f"layers/{layer.uid}.png", "png", layer.data.copy()))
+            entries.append((f"layers/{layer.uid}.png", "png", copy_into(layer.data, buffers.pop(("layer", layer.uid), None))))
         elif isinstance(layer, RestorationLayer):
             for i, patch in enumerate(layer.patches):  # patches are never edited in place
                 entries.append((f"layers/{layer.uid}-{i}-pixels.tif", "tiff", patch.pixels))
                 entries.append((f"layers/{layer.uid}-{i}-mask.png", "png", patch.mask))  # 0/255 when written
-    for i, rejected in enumerate(doc.rejected.values()):  # edited in place: copied (bool, one pass)
-        entries.append((f"rejected/{i}.png", "png", rejected.copy()))
+    for i, (name, rejected) in enumerate(doc.rejected.items()):  # edited in place: copied (bool, one pass)
+        entries.append((f"rejected/{i}.png", "png", copy_into(rejected, buffers.pop(("rejected", name), None))))
     for i, probability in enumerate(doc.detection_probabilities.values()):  # replaced whole, never edited
         entries.append((f"probabilities/{i}.png", "png", probability))
     undo = doc.history.undo_stack
@@ -533,8 +546,8 @@ def write_recovery(doc: Document, snapshot: ProjectSnapshot | None = None) -> Pa
     return target
 
 
-def recovery_snapshot(doc: Document) -> ProjectSnapshot:
-    return snapshot_project(doc, recovery_dir() / f"{doc.uid}{SUFFIX}")
+def recovery_snapshot(doc: Document, buffers: dict | None = None) -> ProjectSnapshot:
+    return snapshot_project(doc, recovery_dir() / f"{doc.uid}{SUFFIX}", buffers=buffers)
 
 
 def discard_recovery(doc_or_uid) -> None:
@@ -588,12 +601,13 @@ class Autosaver:
         self._saved_state = self._state()
         return path
 
-    def prepare(self):
+    def prepare(self, buffers: dict | None = None):
         """For writing on a worker thread: a ``write()`` that writes the recovery file from a
-        snapshot taken now; None when nothing changed since the last autosave."""
+        snapshot taken now (into ``buffers``, :func:`core.copies.ready_buffers`); None when nothing changed
+        since the last autosave."""
         if not self.due():
             return None
-        snapshot, state = recovery_snapshot(self.doc), self._state()
+        snapshot, state = recovery_snapshot(self.doc, buffers), self._state()
 
         def write() -> Path:
             path = write_recovery(self.doc, snapshot)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from muralstudio.core.copies import copy_into, ready_buffers, shapes_of
 from muralstudio.core.document import PROPERTY_FIELDS, scale_from_line
 from muralstudio.gui.messages import translate_message
 
@@ -107,6 +108,7 @@ class MeasurementsDock(QDockWidget):
     copy as tab-separated text, export CSV or Excel."""
 
     measured = Signal(int, object, object)  # (request, document, (rows, elements)) from the thread
+    buffers_ready = Signal(int, object)  # (request, memory for its copies) from the thread
 
     COLUMNS = ("layer", "what", "pixels", "share", "regions", "largest_pixels", "area_cm2")
 
@@ -146,6 +148,7 @@ class MeasurementsDock(QDockWidget):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="measure")
         self._generation = 0
         self.measured.connect(self._show_measured)
+        self.buffers_ready.connect(self._measure_into)
         self.destroyed.connect(lambda *_: self._pool.shutdown(wait=False, cancel_futures=True))
 
     def on_layer_pixels(self, layer) -> None:  # window hooks (gui/dock_registry.py)
@@ -158,17 +161,21 @@ class MeasurementsDock(QDockWidget):
         if self.isVisible():
             self._timer.start()
 
-    def _snapshot(self):
-        """What the measurement reads, copied on the window's thread: each mask and label layer's
-        pixels and the facts measure_layers / measure_elements use (edits go on meanwhile)."""
+    def _measured_layers(self) -> list:
+        doc = self.context.doc
+        return [] if doc is None else [layer for layer in doc.layers if layer.kind in ("mask", "labels")]
+
+    def _snapshot(self, buffers: dict | None = None):
+        """What the measurement reads, copied on the window's thread (into ``buffers``, memory
+        made ready on the dock's thread): each mask and label layer's pixels and the facts
+        measure_layers / measure_elements use (edits go on meanwhile)."""
         doc = self.context.doc
         if doc is None:
             return None
         layers = []
-        for layer in doc.layers:
-            if layer.kind not in ("mask", "labels"):
-                continue
-            facts = SimpleNamespace(kind=layer.kind, name=layer.name, data=layer.data.copy())
+        for layer in self._measured_layers():
+            facts = SimpleNamespace(kind=layer.kind, name=layer.name,
+                                    data=copy_into(layer.data, (buffers or {}).get(layer.uid)))
             if layer.kind == "mask":
                 facts.marks_damage = layer.marks_damage
             else:
@@ -188,9 +195,26 @@ class MeasurementsDock(QDockWidget):
         return measure_layers(layers, pixels, scale), measure_elements(layers, scale, min_area)
 
     def refresh_in_background(self) -> None:
-        """Measure on the dock's thread; the newest request's result is shown."""
+        """Measure on the dock's thread; the newest request's result is shown. The layers'
+        copies go into memory the thread makes ready first (core/copies.py: fresh memory's page
+        faults were most of the copy's time on the window's thread)."""
         self._generation += 1
-        generation, snapshot = self._generation, self._snapshot()
+        generation = self._generation
+        shapes = shapes_of((layer.uid, layer.data) for layer in self._measured_layers())
+
+        def ready():
+            try:
+                buffers = ready_buffers(shapes)
+            except MemoryError:
+                buffers = {}  # copied into fresh memory, as before
+            self.buffers_ready.emit(generation, buffers)
+
+        self._pool.submit(ready)
+
+    def _measure_into(self, generation: int, buffers: dict) -> None:
+        if generation != self._generation:
+            return  # a newer request is on its way
+        snapshot = self._snapshot(buffers)
 
         def work():
             try:

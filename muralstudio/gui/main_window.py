@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from muralstudio.core import export, imageio, maskops, project
+from muralstudio.core import copies, export, imageio, maskops, project
 from muralstudio.core.demo import demo_document  # noqa: F401 (the window's demo; tests import it here)
 from muralstudio.gui.dock_registry import DOCKS
 from muralstudio.gui.documentation import PropertiesDialog, export_report, set_scale_from_line, suggested_path
@@ -971,11 +971,30 @@ class MainWindow(QMainWindow):
         return True
 
     def autosave(self) -> None:
-        """Snapshot on the GUI thread, write the recovery file as a file job."""
-        if self.autosaver is None or self._autosave_job is not None:
+        """Memory for the copies is made ready on the file thread, the snapshot copied into it
+        on the GUI thread (the document is edited here), the recovery file written as a file job."""
+        if self.autosaver is None or self._autosave_job is not None or not self.autosaver.due():
             return
+        autosaver = self.autosaver
+        shapes = copies.shapes_of(project.edited_arrays(autosaver.doc))
+
+        def allocated(buffers):
+            self._autosave_job = None
+            if buffers is not None and self.autosaver is autosaver:  # the same document still open
+                self._write_recovery(buffers)
+
+        def allocate(progress, cancelled):
+            try:
+                return copies.ready_buffers(shapes)
+            except MemoryError:  # no recovery copy this time; editing goes on
+                log.warning("autosave skipped: not enough memory for a copy of the layers")
+                return None
+
+        self._autosave_job = self.file_jobs.submit(Job("autosave", allocate, on_done=allocated))
+
+    def _write_recovery(self, buffers: dict) -> None:
         try:
-            write = self.autosaver.prepare()
+            write = self.autosaver.prepare(buffers)
         except (MuralStudioError, OSError) as exc:
             log.warning("autosave failed: %s", exc)
             return
@@ -1025,10 +1044,13 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _finish_autosave(self) -> None:
-        """Wait for a recovery write in flight, so closing removes the file it writes."""
-        if self._autosave_job is not None:
-            wait_for(self._autosave_job)
-            self._autosave_job = None
+        """Wait for a recovery copy in flight (its memory being made ready, then its file
+        written), so closing removes the file it writes."""
+        while self._autosave_job is not None:
+            job = self._autosave_job
+            wait_for(job)
+            if self._autosave_job is job:  # ended without handing over to the write
+                self._autosave_job = None
 
     def offer_recovery(self) -> bool:
         """Ask to reopen the newest recovery file left by a session that did not close cleanly."""
