@@ -241,3 +241,35 @@ def test_merge_down_joins_damage_with_damage_only():
     probability = doc.layer_by_name("P(people)")
     with pytest.raises(ValueError, match="same kind"):
         doc.merge_mask_down(probability)
+
+
+def test_filling_specks_spread_over_a_large_layer_stores_only_them():
+    """Accept all moves every proposal (specks spread over the whole wall) into the damage
+    layer: undo keeps the specks' pixels, not a copy of the whole layer, and undoes and redoes
+    them exactly."""
+    doc = Document.from_array(np.zeros((3000, 4000, 3), np.uint8))
+    mask = doc.new_mask_layer()
+    mask.data[0, 0] = 9  # already set where one speck lies: only what changes is saved
+    where = np.zeros((3000, 4000), bool)
+    for y, x in ((0, 0), (5, 3990), (2990, 7), (1500, 2000)):
+        where[y:y + 4, x:x + 4] = True
+    events = []
+    mask.changed.connect(lambda layer, what, bbox: events.append(bbox))
+    before = doc.history.nbytes
+    doc.fill_pixels(mask, 0, 0, where, 255, action="Accept all")
+    assert doc.history.nbytes - before < 2_000  # 64 pixels' indices and values, not 12 MB
+    assert (mask.data[where] == 255).all() and mask.data[~where].sum() == 0
+    assert events[-1] == (0, 2994, 0, 3994)  # the box to redraw
+    assert doc.history.names()[-1] == "Accept all"
+    doc.undo()
+    assert mask.data[0, 0] == 9 and int(mask.data.sum()) == 9 and events[-1] == (0, 2994, 0, 3994)
+    doc.redo()
+    assert (mask.data[where] == 255).all() and int(np.count_nonzero(mask.data)) == 64
+    # a dense region and a region reaching past the image: clipped, saved as its box
+    doc.fill_pixels(mask, 3990, 2990, np.ones((20, 20), bool), 7)
+    assert (mask.data[2990:, 3990:] == 7).all()
+    doc.undo()
+    assert not mask.data[2990:, 3990:].any() and int(np.count_nonzero(mask.data)) == 64
+    mask.locked = True
+    with pytest.raises(LayerLockedError):
+        doc.fill_pixels(mask, 0, 0, where, 0)

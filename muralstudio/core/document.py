@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from muralstudio.core.events import Event
-from muralstudio.core.history import DEFAULT_LIMIT_BYTES, CallbackChange, History, PixelChange
+from muralstudio.core.history import DEFAULT_LIMIT_BYTES, CallbackChange, History, PixelChange, ScatterChange
 from muralstudio.core.imageio import ImageInfo
 from muralstudio.core.pyramid import ArraySource, FileSource, ImageSource, Pyramid, default_cache_root
 from muralstudio.core.record import RestorationRecord
@@ -613,8 +613,9 @@ class Document:
             where = np.asarray(where, bool)[y0 - y:y1 - y, x0 - x:x1 - x]
             if not where.any():
                 return
-            ys, xs = np.nonzero(where)  # shrink the saved box to the pixels really touched
-            ty0, ty1, tx0, tx1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+            # shrink the saved box to the pixels really touched
+            ys, xs = np.flatnonzero(where.any(axis=1)), np.flatnonzero(where.any(axis=0))
+            ty0, ty1, tx0, tx1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
             values, where = values[ty0:ty1, tx0:tx1], where[ty0:ty1, tx0:tx1]
             y0, y1, x0, x1 = y0 + ty0, y0 + ty1, x0 + tx0, x0 + tx1
             target = layer.data[y0:y1, x0:x1]
@@ -624,6 +625,43 @@ class Document:
         if np.array_equal(new, target):
             return
         self._replace_box(layer, (y0, y1, x0, x1), new, action)
+
+    def fill_pixels(self, layer: PixelLayer, x: int, y: int, where: np.ndarray, value: int,
+                    action: str = "Paint") -> None:
+        """Set the pixels of ``where`` (a bool window at (x, y), clipped to the image) to
+        ``value``; undoable. Pixels spread thin over a large box (every proposal of a layer) are
+        saved for undo one by one — their indices and old values — instead of as the box: at
+        108 Mpx that spares several whole-layer temporaries on the window's thread."""
+        if layer.locked:
+            raise LayerLockedError(layer)
+        where = np.asarray(where, bool)
+        h, w = where.shape[:2]
+        x0, y0 = max(0, x), max(0, y)
+        x1, y1 = min(self.width, x + w), min(self.height, y + h)
+        if x1 <= x0 or y1 <= y0:
+            return
+        where = where[y0 - y:y1 - y, x0 - x:x1 - x]
+        # flat indices (np.nonzero's row and column arrays took 15 times as long at 108 Mpx)
+        rows, cols = np.divmod(np.flatnonzero(where), where.shape[1])
+        if not rows.size:
+            return
+        box_area = (int(rows.max()) - int(rows.min()) + 1) * (int(cols.max()) - int(cols.min()) + 1)
+        if rows.size * 9 > box_area or not layer.data.flags.c_contiguous:  # dense: the box is smaller
+            self.write_pixels(layer, x0, y0, np.full(where.shape, value, layer.data.dtype), where, action)
+            return
+        index = (rows + y0).astype(np.int64) * self.width + (cols + x0)
+        flat = layer.data.reshape(-1)
+        saved = flat[index]
+        changed = saved != value
+        if not changed.any():
+            return
+        index, saved = index[changed], saved[changed]
+        rows, cols = rows[changed] + y0, cols[changed] + x0
+        flat[index] = value
+        bbox = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
+        notify = self._notify_pixels(layer)
+        self.history.record(ScatterChange(layer.data, index, saved, bbox, notify), action)
+        notify(bbox)
 
     def _replace_box(self, layer: PixelLayer, box, new: np.ndarray, action: str) -> None:
         """Write ``new`` into the box (y0, y1, x0, x1) of the layer as one undo step."""

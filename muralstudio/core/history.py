@@ -48,6 +48,27 @@ class PixelChange(Change):
         self.notify(self.bbox)
 
 
+class ScatterChange(Change):
+    """Values of ``array`` at the flat indices ``index`` before the change (after an undo: after
+    it): a change of pixels spread thin over a large layer (accepting every proposal) costs
+    their values, not a copy of the box they span. ``bbox``: that box, for the redraw."""
+
+    def __init__(self, array: np.ndarray, index: np.ndarray, saved: np.ndarray,
+                 bbox: tuple[int, int, int, int], notify):
+        self.array, self.index, self.saved, self.bbox, self.notify = array, index, saved, bbox, notify
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.index.nbytes + self.saved.nbytes) + 64
+
+    def apply_swap(self) -> None:
+        flat = self.array.reshape(-1)  # a view: layers are C-contiguous
+        current = flat[self.index]
+        flat[self.index] = self.saved
+        self.saved = current
+        self.notify(self.bbox)
+
+
 class CallbackChange(Change):
     """A change described by two callables (layer properties, layer list edits)."""
 

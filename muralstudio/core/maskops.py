@@ -471,8 +471,8 @@ def review_pixels(doc, proposals, x0: int, y0: int, region: np.ndarray, accept: 
     layer ``target`` (accept) or drop it (reject); it leaves the proposals either way. Call
     inside one ``doc.action`` to make it one undo step."""
     if accept:
-        doc.write_pixels(target, x0, y0, np.full(region.shape, ON, np.uint8), where=region)
-    doc.write_pixels(proposals, x0, y0, np.zeros(region.shape, np.uint8), where=region)
+        doc.fill_pixels(target, x0, y0, region, ON)
+    doc.fill_pixels(proposals, x0, y0, region, 0)
 
 
 def review_region(doc, proposals, x: int, y: int, accept: bool, target=None):
