@@ -273,3 +273,25 @@ def test_filling_specks_spread_over_a_large_layer_stores_only_them():
     mask.locked = True
     with pytest.raises(LayerLockedError):
         doc.fill_pixels(mask, 0, 0, where, 0)
+
+
+def test_a_source_rewritten_on_disk_is_not_read_or_hashed_as_the_image_shown(tmp_path):
+    """A tiled TIFF is read by region while it is open: when another program rewrites it, the
+    next read says so (naming the file) instead of showing, restoring or recording the pixels
+    of another image under this one's name."""
+    import os
+
+    from muralstudio.core.errors import SourceChangedError
+
+    path = tmp_path / "wall.tif"
+    pixels = random_image(np.random.default_rng(1), (260, 300, 3), np.uint8)
+    tifffile.imwrite(path, pixels, tile=(64, 64), photometric="rgb")
+    doc = Document.open(path)
+    assert doc.source.read_by_region
+    np.testing.assert_array_equal(doc.source.read_region(0, 0, 32, 32), pixels[:32, :32])
+    tifffile.imwrite(path, pixels[::-1].copy(), tile=(64, 64), photometric="rgb")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    with pytest.raises(SourceChangedError, match="wall.tif"):
+        doc.source.read_region(0, 0, 32, 32)
+    with pytest.raises(SourceChangedError):
+        doc.source_sha256()

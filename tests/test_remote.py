@@ -279,3 +279,35 @@ def test_weights_of_the_users_own_travel_with_the_job(tmp_path):
         folder = there["weights_path"].parent
     assert not folder.exists()
     assert remote.weights_for_server({"scale": 1.0}) == ({"scale": 1.0}, None)
+
+
+def test_a_file_rewritten_since_it_was_opened_is_never_sent_for_the_image_shown(tmp_path):
+    """Another program rewrote the image after the window opened it: a job sends the pixels
+    decoded when it was opened (a PNG held in memory), and a TIFF read by region refuses, naming
+    the file, instead of sending or reading the new file as if it were the image shown."""
+    import os
+
+    from muralstudio.core import imageio
+    from muralstudio.core.errors import SourceChangedError
+    from muralstudio.core.pyramid import FileSource
+    from muralstudio.ops import remote
+
+    pixels = demo_document().source.full()
+    imageio.write_png(tmp_path / "wall.png", pixels)
+    imageio.write_tiff(tmp_path / "raw.tif", pixels, compression="none")
+    png, tiff = FileSource(tmp_path / "wall.png"), FileSource(tmp_path / "raw.tif")
+    other = np.ascontiguousarray(pixels[::-1])  # written by another program (ours refuse originals)
+    import cv2
+    import tifffile
+
+    cv2.imwrite(str(tmp_path / "wall.png"), other)
+    tifffile.imwrite(tmp_path / "raw.tif", other, photometric="rgb")
+    for path in (tmp_path / "wall.png", tmp_path / "raw.tif"):  # a later time, whatever the clock's grain
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    payload = remote.image_payload(png)
+    assert set(payload) == {"pixels"}
+    np.testing.assert_array_equal(payload["pixels"], pixels)
+    with pytest.raises(SourceChangedError, match="raw.tif"):
+        remote.image_payload(tiff)
+    with pytest.raises(SourceChangedError, match="changed on disk"):
+        tiff.read_region(0, 0, 8, 8)

@@ -344,7 +344,11 @@ class Document:
             if self.source.path is not None:
                 from muralstudio.core.pyramid import file_sha256
 
-                self._source_sha256 = file_sha256(self.source.path, cancelled=cancelled)
+                check = getattr(self.source, "check_unchanged", lambda: None)
+                check()  # the hash recorded must be of the file whose pixels are shown
+                digest = file_sha256(self.source.path, cancelled=cancelled)
+                check()
+                self._source_sha256 = digest
             else:
                 self._source_sha256 = self.source.identity.split("|", 1)[1]
         return self._source_sha256

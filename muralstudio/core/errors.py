@@ -68,6 +68,14 @@ class ImageTooLargeError(ImageIOError):
         )
 
 
+class SourceChangedError(ImageIOError):
+    """The source file was replaced or rewritten on disk after it was opened: its pixels are no
+    longer the ones shown, so nothing more is read from it."""
+
+    def __init__(self, path):
+        super().__init__(path, Text("source_changed"))
+
+
 class ProtectedFileError(ImageIOError):
     """Refused to write over an original image opened as a source."""
 

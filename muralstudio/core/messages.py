@@ -40,6 +40,9 @@ CATALOGUE = {
     "project_no_manifest": "damaged project: manifest.json is missing",
     "project_unknown_format": "not a MuralStudio project (unknown format)",
     "source_missing": "source image {path} was not found; locate it to continue",
+    "source_changed": "the file changed on disk after it was opened (another program wrote it); its "
+                      "pixels are no longer the ones shown, so nothing more is read from it: save your "
+                      "work as a project, then reopen the image",
     "source_mismatch": "{path} is not this project's source image (SHA-256 {found}, expected {expected})",
     # models
     "weights_not_found": "weights file not found (see models/README.md for how to train or import weights)",

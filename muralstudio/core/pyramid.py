@@ -69,6 +69,25 @@ class FileSource(ImageSource):
             loaded = imageio.read_image(self.path, max_pixels=max_pixels)
             self._pixels, self.info = loaded.pixels, loaded.info
         protect_original(self.path)
+        stat = self.path.stat()
+        self._stamp = (stat.st_size, stat.st_mtime_ns)  # what a later read checks the file against
+
+    @property
+    def changed_on_disk(self) -> bool:
+        """Whether the file's size or modification time differ from when it was opened."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return True
+        return (stat.st_size, stat.st_mtime_ns) != self._stamp
+
+    def check_unchanged(self) -> None:
+        """Raise :class:`SourceChangedError` when the file was rewritten since it was opened:
+        regions read from it would no longer be the image shown (a stat, microseconds)."""
+        if self.changed_on_disk:
+            from muralstudio.core.errors import SourceChangedError
+
+            raise SourceChangedError(self.path)
 
     @property
     def read_by_region(self) -> bool:
@@ -79,10 +98,12 @@ class FileSource(ImageSource):
     def read_region(self, x, y, w, h):
         if self._pixels is not None:
             return self._pixels[y:y + h, x:x + w].copy()
+        self.check_unchanged()
         return imageio.read_region(self.path, x, y, w, h)
 
     def full(self) -> np.ndarray:
         if self._pixels is None:
+            self.check_unchanged()
             self._pixels = imageio.read_image(self.path).pixels
         return self._pixels
 

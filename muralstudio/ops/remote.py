@@ -119,6 +119,10 @@ def image_payload(source) -> dict:
     from pathlib import Path
 
     path = getattr(source, "path", None)
+    if path is not None and getattr(source, "changed_on_disk", False):
+        if not getattr(source, "read_by_region", False):
+            return {"pixels": source.full()}  # the pixels shown, decoded when it was opened
+        source.check_unchanged()  # says the file changed: no pixels of the image shown are left
     if path is not None and Path(path).is_file():
         info = source.info
         decoded = info.width * info.height * info.channels * np.dtype(info.dtype).itemsize

@@ -16,33 +16,33 @@
 <context>
     <name>ClickSegmentTool</name>
     <message>
-        <location filename="../click_tool.py" line="62" />
+        <location filename="../click_tool.py" line="72" />
         <source>Start a region with a positive (left) click.</source>
         <extracomment>"idle", "preparing" (first prediction of a session: the engine encodes the image), "predicting" or "ready"</extracomment>
         <translation>请先用正向（左键）点击开始一个区域。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="87" />
+        <location filename="../click_tool.py" line="97" />
         <source>The region is still being computed.</source>
         <translation>区域仍在计算中。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="91" />
+        <location filename="../click_tool.py" line="101" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="97" />
+        <location filename="../click_tool.py" line="107" />
         <source>Click region (subtract)</source>
         <translation>点选区域（减去）</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="97" />
+        <location filename="../click_tool.py" line="107" />
         <source>Click region</source>
         <translation>点选区域</translation>
     </message>
     <message>
-        <location filename="../click_tool.py" line="128" />
+        <location filename="../click_tool.py" line="138" />
         <source>Segment (%1)</source>
         <translation>分割 (%1)</translation>
     </message>
@@ -67,7 +67,7 @@
     </message>
     <message>
         <location filename="../detect_dock.py" line="105" />
-        <location filename="../detect_dock.py" line="598" />
+        <location filename="../detect_dock.py" line="597" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
@@ -213,7 +213,7 @@
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="556" />
+        <location filename="../detect_dock.py" line="555" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
@@ -223,12 +223,12 @@
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="631" />
+        <location filename="../detect_dock.py" line="630" />
         <source>%1 not assessed</source>
         <translation>%1 未评估</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="637" />
+        <location filename="../detect_dock.py" line="636" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -337,87 +337,87 @@
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="350" />
+        <location filename="../elements_dock.py" line="349" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="353" />
+        <location filename="../elements_dock.py" line="352" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="376" />
+        <location filename="../elements_dock.py" line="375" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="376" />
+        <location filename="../elements_dock.py" line="375" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="392" />
+        <location filename="../elements_dock.py" line="391" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="392" />
+        <location filename="../elements_dock.py" line="391" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="397" />
+        <location filename="../elements_dock.py" line="396" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="402" />
+        <location filename="../elements_dock.py" line="401" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="404" />
+        <location filename="../elements_dock.py" line="403" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="418" />
+        <location filename="../elements_dock.py" line="417" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="429" />
+        <location filename="../elements_dock.py" line="428" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="445" />
+        <location filename="../elements_dock.py" line="444" />
         <source>The selected element has changed since it was shown: select it again.</source>
         <translation>所选要素在显示后已改变：请重新选择。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="469" />
+        <location filename="../elements_dock.py" line="468" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="473" />
+        <location filename="../elements_dock.py" line="472" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="483" />
+        <location filename="../elements_dock.py" line="482" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="484" />
+        <location filename="../elements_dock.py" line="483" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="491" />
+        <location filename="../elements_dock.py" line="490" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -1994,37 +1994,37 @@
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="996" />
+        <location filename="../main_window.py" line="1015" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1004" />
+        <location filename="../main_window.py" line="1023" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1005" />
+        <location filename="../main_window.py" line="1024" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1020" />
+        <location filename="../main_window.py" line="1039" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1040" />
+        <location filename="../main_window.py" line="1062" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1041" />
+        <location filename="../main_window.py" line="1063" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1066" />
+        <location filename="../main_window.py" line="1088" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
@@ -2032,115 +2032,115 @@
 <context>
     <name>MeasurementsDock</name>
     <message>
-        <location filename="../documentation.py" line="114" />
+        <location filename="../documentation.py" line="116" />
         <source>Measurements</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="124" />
+        <location filename="../documentation.py" line="126" />
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="124" />
-        <location filename="../documentation.py" line="130" />
+        <location filename="../documentation.py" line="126" />
+        <location filename="../documentation.py" line="132" />
         <source>What</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="124" />
-        <location filename="../documentation.py" line="130" />
+        <location filename="../documentation.py" line="126" />
+        <location filename="../documentation.py" line="132" />
         <source>Pixels</source>
         <translation>像素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="124" />
+        <location filename="../documentation.py" line="126" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="125" />
+        <location filename="../documentation.py" line="127" />
         <source>Regions</source>
         <translation>区域数</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="125" />
+        <location filename="../documentation.py" line="127" />
         <source>Largest (px)</source>
         <translation>最大区域（像素）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="125" />
-        <location filename="../documentation.py" line="131" />
+        <location filename="../documentation.py" line="127" />
+        <location filename="../documentation.py" line="133" />
         <source>Area (cm²)</source>
         <translation>面积（平方厘米）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="128" />
+        <location filename="../documentation.py" line="130" />
         <source>Elements (largest first)</source>
         <translation>要素（按大小排列）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="130" />
+        <location filename="../documentation.py" line="132" />
         <source>Element</source>
         <translation>要素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="131" />
+        <location filename="../documentation.py" line="133" />
         <source>Box (x, y, w, h)</source>
         <translation>范围 (x, y, 宽, 高)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="136" />
+        <location filename="../documentation.py" line="138" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="136" />
+        <location filename="../documentation.py" line="138" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="137" />
+        <location filename="../documentation.py" line="139" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="222" />
+        <location filename="../documentation.py" line="246" />
         <source>No physical scale: use File → Set Scale from a Line… (areas in cm² need one).</source>
         <translation>没有物理比例：请使用“文件 → 按直线设定比例…”（以平方厘米计的面积需要比例）。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="224" />
+        <location filename="../documentation.py" line="248" />
         <source>set by you</source>
         <translation>由您设定</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="224" />
+        <location filename="../documentation.py" line="248" />
         <source>from the file's resolution</source>
         <translation>取自文件分辨率</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="225" />
+        <location filename="../documentation.py" line="249" />
         <source>Scale: %1 mm per pixel (%2)</source>
         <translation>比例：每像素 %1 毫米（%2）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="264" />
+        <location filename="../documentation.py" line="288" />
         <source>Export Measurements</source>
         <translation>导出测量结果</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="266" />
+        <location filename="../documentation.py" line="290" />
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="278" />
+        <location filename="../documentation.py" line="302" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="280" />
+        <location filename="../documentation.py" line="304" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
@@ -2148,42 +2148,42 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../documentation.py" line="61" />
+        <location filename="../documentation.py" line="62" />
         <source>Document Properties</source>
         <translation>文档属性</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="62" />
+        <location filename="../documentation.py" line="63" />
         <source>Site</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="62" />
+        <location filename="../documentation.py" line="63" />
         <source>Cave</source>
         <translation>洞窟</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="62" />
+        <location filename="../documentation.py" line="63" />
         <source>Wall</source>
         <translation>壁面</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="63" />
+        <location filename="../documentation.py" line="64" />
         <source>Subject</source>
         <translation>题材</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="63" />
+        <location filename="../documentation.py" line="64" />
         <source>Photographer</source>
         <translation>摄影</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="64" />
+        <location filename="../documentation.py" line="65" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="64" />
+        <location filename="../documentation.py" line="65" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
@@ -2269,12 +2269,12 @@
 <context>
     <name>parent</name>
     <message>
-        <location filename="../documentation.py" line="83" />
+        <location filename="../documentation.py" line="84" />
         <source>Set Scale</source>
         <translation>设定比例</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="84" />
+        <location filename="../documentation.py" line="85" />
         <source>The line is %1 px long. Its real length in cm:</source>
         <translation>该直线长 %1 像素。其实际长度（厘米）：</translation>
     </message>
@@ -2290,39 +2290,39 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../documentation.py" line="93" />
+        <location filename="../documentation.py" line="94" />
         <source>Draw a longer line over something of known length (a ruler, a colour chart).</source>
         <translation>请在已知长度的物体（标尺、色卡）上画一条更长的直线。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="101" />
+        <location filename="../documentation.py" line="102" />
         <source>Scale: %1 mm per pixel</source>
         <translation>比例：每像素 %1 毫米</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="305" />
+        <location filename="../documentation.py" line="330" />
         <source>Export Report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="306" />
+        <location filename="../documentation.py" line="331" />
         <source>PDF (*.pdf);;HTML (*.html)</source>
         <translation>PDF (*.pdf);;HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="318" />
+        <location filename="../documentation.py" line="349" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="320" />
+        <location filename="../documentation.py" line="351" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="322" />
+        <location filename="../documentation.py" line="353" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
 </context>
-<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_is_image</source><comment>an image, not a MuralStudio project (.mural): open it in the window and save a project, or give the image to a command that takes images (detect, label, inpaint)</comment><translation>这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>server_lost</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the job again, or choose 'This computer' in Settings → Compute.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该任务，或在“设置 → 计算位置”中选择“本机”。</translation></message><message><source>server_unreachable_cli</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Leave out --server to work on this computer.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。去掉 --server 即可在本机处理。</translation></message><message><source>server_lost_cli</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the command again, or leave out --server to work on this computer.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该命令，或去掉 --server 在本机处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
+<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_is_image</source><comment>an image, not a MuralStudio project (.mural): open it in the window and save a project, or give the image to a command that takes images (detect, label, inpaint)</comment><translation>这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_changed</source><comment>the file changed on disk after it was opened (another program wrote it); its pixels are no longer the ones shown, so nothing more is read from it: save your work as a project, then reopen the image</comment><translation>该文件在打开后已在磁盘上被改动（另一个程序写入了它）；其像素已不是所显示的像素，因此不再从中读取：请先把工作保存为项目，再重新打开该图像</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>server_lost</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the job again, or choose 'This computer' in Settings → Compute.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该任务，或在“设置 → 计算位置”中选择“本机”。</translation></message><message><source>server_unreachable_cli</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Leave out --server to work on this computer.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。去掉 --server 即可在本机处理。</translation></message><message><source>server_lost_cli</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the command again, or leave out --server to work on this computer.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该命令，或去掉 --server 在本机处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
