@@ -184,6 +184,16 @@ def test_cli_batch_run_status_report(tmp_path, capsys):
     assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--steps", "detect"]) == 2
     assert "--resume" in capsys.readouterr().err
     assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--engine", "nosuch"]) == 2
+    capsys.readouterr()
+    # a wrong folder, input or step is said before anything is made in the output folder
+    assert main(["batch", "report", str(tmp_path / "nothere")]) == 2
+    assert "no batch here" in capsys.readouterr().err and not (tmp_path / "nothere").exists()
+    assert main(["batch", "run", "--in", str(tmp_path / "missing"), "--out", str(tmp_path / "b1")]) == 2
+    assert "missing: no such file or folder" in capsys.readouterr().err
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(tmp_path / "b2"),
+                 "--steps", "detect,lable"]) == 2
+    assert "unknown step 'lable'" in capsys.readouterr().err
+    assert not (tmp_path / "b1").exists() and not (tmp_path / "b2").exists()
 
 
 def test_a_resumed_run_that_skips_failed_images_says_so_and_fails_too(tmp_path, capsys, monkeypatch):
@@ -362,7 +372,8 @@ def test_a_resumed_run_with_a_step_added_takes_over_what_the_folder_holds(tmp_pa
     for name in names:
         report = report_of(name)
         assert report["reused"] == ["detect", "label"]
-        assert report["seconds"]["detect"] == before[name]["seconds"]["detect"]  # the first run's
+        assert report["seconds_reused"]["detect"] == before[name]["seconds"]["detect"]  # the first run's
+        assert "detect" not in report["seconds"] and report["seconds"]["total"] >= report["seconds"]["report"]
         assert report["records"]["label"] == before[name]["records"]["label"]
         folder = out / "images" / name
         assert (folder / "report.html").exists() and (folder / "labels.png").exists()

@@ -89,6 +89,32 @@ def test_inpaint_dock_alone_reports_an_empty_mask_through_the_context(qtbot, job
     assert context.errors and "empty" in context.errors[0].lower()
 
 
+def test_restoring_from_a_file_rewritten_on_disk_is_refused_with_its_message(qtbot, jobs, tmp_path):
+    """Another program rewrote the tiled TIFF after it was opened: Restore says so, naming the
+    file, instead of failing on the window's thread with an unexpected error."""
+    import os
+
+    import tifffile
+
+    from muralstudio.gui.inpaint_dock import InpaintDock
+
+    path = tmp_path / "wall.tif"
+    pixels = np.full((128, 128, 3), 120, np.uint8)
+    tifffile.imwrite(path, pixels, tile=(64, 64), photometric="rgb")
+    doc = Document.open(path)
+    damage = doc.new_mask_layer("damage")
+    damage.data[40:60, 40:60] = 255
+    context = StandInContext(doc, jobs)
+    dock = InpaintDock(context)
+    qtbot.addWidget(dock)
+    dock.on_layers_changed()
+    tifffile.imwrite(path, pixels[::-1] // 2, tile=(64, 64), photometric="rgb")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert dock.run() is None
+    assert len(context.errors) == 1 and "wall.tif" in context.errors[0]
+    assert "changed on disk" in context.errors[0]
+
+
 def test_labels_dock_alone_labels_a_mask_layer_in_one_undo_step(qtbot, jobs):
     from muralstudio.gui.labels_dock import LabelsDock
 

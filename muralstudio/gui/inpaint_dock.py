@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from muralstudio.core.errors import MuralStudioError
 from muralstudio.core.messages import Text
 from muralstudio.core.document import MaskLayer, RestorationLayer
 from muralstudio.engines.settings import schema_of
@@ -23,6 +24,7 @@ from muralstudio.gui.settings_form import SettingsForm
 from muralstudio.engines import inpainting, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
+from muralstudio.gui.messages import translate_message
 
 ALL_VISIBLE = "__all_visible__"
 NO_LAYER = "__none__"
@@ -251,7 +253,11 @@ class InpaintDock(JobPanel):
         # the last detection's maps, or those kept with a project reopened
         probabilities = (dock.known_probabilities() if dock is not None else self.doc.detection_probabilities) or None
         thresholds = dock.known_thresholds() if dock is not None and probabilities else None
-        risks = detection.restoration_risks(self.doc.source, hole, probabilities, thresholds=thresholds)
+        try:  # reads the image under the regions: the file may be unreadable or changed on disk
+            risks = detection.restoration_risks(self.doc.source, hole, probabilities, thresholds=thresholds)
+        except (MuralStudioError, OSError) as exc:
+            self.context.show_error(translate_message(exc))
+            return False
         if not risks:
             return True
         unsure = sum(r["reason"] == "unsure" for r in risks)

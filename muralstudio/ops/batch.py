@@ -245,9 +245,11 @@ def _take_over(final: Path, partial: Path, steps, report: dict) -> set:
                 shutil.copy2(final / f, partial / f)
         for k in fields:
             report[k] = previous[k]
-        for part in ("engines", "records", "seconds"):
+        for part in ("engines", "records"):
             if step in previous.get(part, {}):
                 report[part][step] = previous[part][step]
+        if step in previous.get("seconds", {}):  # the earlier run's time: not part of this run's total
+            report.setdefault("seconds_reused", {})[step] = previous["seconds"][step]
         report["reused"].append(step)
         taken.add(step)
     return taken
@@ -489,8 +491,21 @@ class Ledger:
         self.db.close()
 
 
+def check_request(request: BatchRequest) -> None:
+    """Refuse a misspelt step or an input that is not there before anything is made (a ledger,
+    a cluster)."""
+    for step in request.steps:
+        if step not in STEPS:
+            raise ValueError(f"unknown step {step!r} (choose from {', '.join(STEPS)})")
+    for item in request.inputs:
+        if not Path(item).exists():
+            raise FileNotFoundError(f"{item}: no such file or folder")
+
+
 def check_out_folder(request: BatchRequest) -> None:
-    """Refuse, before a cluster starts, to mix a new run into an existing one."""
+    """Refuse, before a cluster starts, a request that cannot run (:func:`check_request`) or
+    would mix a new run into an existing one."""
+    check_request(request)
     if request.resume or not (Path(request.out) / "ledger.sqlite").exists():
         return
     ledger = Ledger(Path(request.out))
@@ -615,9 +630,7 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
     from distributed import as_completed
 
     out = Path(request.out)
-    for step in request.steps:
-        if step not in STEPS:
-            raise ValueError(f"unknown step {step!r} (choose from {', '.join(STEPS)})")
+    check_request(request)
     ledger = Ledger(out)
     started = time.perf_counter()
     own_client = client is None
@@ -735,10 +748,15 @@ def run_is_alive(out: Path) -> bool:
         return True
 
 
-def status(out: Path) -> dict:
+def _existing_ledger(out: Path) -> Ledger:
+    """The ledger of the batch in ``out``; a folder without one is said, and nothing is made."""
     if not (Path(out) / "ledger.sqlite").exists():
         raise FileNotFoundError(f"{out}: no batch here (no ledger.sqlite)")
-    ledger = Ledger(Path(out))
+    return Ledger(Path(out))
+
+
+def status(out: Path) -> dict:
+    ledger = _existing_ledger(out)
     try:
         rows = ledger.rows()
         counts = ledger.counts()
@@ -756,7 +774,7 @@ def status(out: Path) -> dict:
 def report(out: Path) -> dict:
     """Totals over the finished images: damage area per class (px, cm² where known), element
     counts per class; rewrites summary.csv."""
-    ledger = Ledger(Path(out))
+    ledger = _existing_ledger(out)
     try:
         totals: dict[str, float] = {}
         done = 0
