@@ -236,7 +236,7 @@ def test_bench_detect_json(tmp_path):
     assert 0.5 < scores["f1"] <= 1 and scores["images_per_second"] > 0
 
 
-def test_every_entry_point_starts_with_the_detector_best_on_real_walls(tmp_path):
+def test_every_entry_point_starts_with_the_detector_best_on_real_walls(tmp_path, capsys):
     """The command line, the batch runner, detect requests and the window's dock all start with
     ``flecks-vetted`` (``resunet`` flags intact dark paint of real murals and finds no real loss);
     the command line's report names it and its weights."""
@@ -258,6 +258,12 @@ def test_every_entry_point_starts_with_the_detector_best_on_real_walls(tmp_path)
     # it does not look for cracks: no empty crack map an archive would read as "no cracks"
     assert not list((tmp_path / "out").glob("robe.craquelure.*"))
     assert "craquelure" not in report.get("classes", ["paint loss"])
+    # and it says so: on the console and in the report, craquelure was not looked for
+    assert report["not_assessed"] == ["craquelure"]
+    assert "craquelure: not assessed (flecks-vetted does not look for it" in capsys.readouterr().out
+    # an --out-dir that is a file is said before the detection, in words, naming it
+    assert main(["detect", str(image), "--out-dir", str(image)]) == 2
+    assert f"{image}: a file, not a folder" in capsys.readouterr().err
 
 
 def test_bench_detect_needs_masks_or_synthetic(capsys):

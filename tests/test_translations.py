@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
@@ -98,6 +99,13 @@ def test_error_messages_from_core_show_in_chinese_by_their_id(chinese, tmp_path)
     big = translate_message(ImageTooLargeError("/m/big.tif", 3_000_000_000, 1_000_000_000))
     assert big.startswith("/m/big.tif: 图像有 3,000,000,000 像素，超过上限 1,000,000,000")
     assert translate_message("something new went wrong") == "something new went wrong"
+    # the system's own errors name the file first, as ours do ("[Errno 2] …: 'FILE'" was shown)
+    from muralstudio.core import project
+    from muralstudio.core.document import Document
+
+    with pytest.raises(OSError) as no_folder:
+        project.save_project(Document.from_array(np.zeros((8, 8, 3), np.uint8)), tmp_path / "gone" / "x.mural")
+    assert translate_message(no_folder.value) == f"{tmp_path / 'gone'}: the folder does not exist"
 
 
 def test_every_message_id_has_a_chinese_template_with_the_same_fields():

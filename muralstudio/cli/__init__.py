@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from muralstudio import __version__
-from muralstudio.core.errors import MuralStudioError
+from muralstudio.core.errors import MuralStudioError, os_error_text
 
 import pkgutil
 
@@ -124,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (ValueError, KeyError, FileNotFoundError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if isinstance(exc, FileNotFoundError) and exc.filename:
+            message = os_error_text(exc)
         print(f"muralstudio {args.command}: error: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError as exc:
@@ -133,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"muralstudio {args.command}: error: {exc}", file=sys.stderr)  # another pipe broke
         return 2
     except OSError as exc:  # full disk, read-only folder, …: one line naming the file
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"muralstudio {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"muralstudio {args.command}: error: {os_error_text(exc)}", file=sys.stderr)
         return 2
     except MemoryError:
         print(f"muralstudio {args.command}: error: not enough memory for this image; lower "

@@ -1,7 +1,8 @@
 """Damage detection over the whole image, window by window, with the chosen detector (default
 flecks-vetted: pale flakes of paint loss; resunet, resunet-real: the Res-UNet). Writes per-class
-probability maps (8-bit PNG, 0–255 = 0–1) and masks (8-bit PNG, 255 = proposed damage) into --out-dir, also
-for a class the engine never proposes (empty), so scripts find the same files for every engine.
+probability maps (8-bit PNG, 0–255 = 0–1) and masks (8-bit PNG, 255 = proposed damage) into --out-dir
+for each class the engine looks for; a class it does not look for (flecks-vetted: craquelure) is
+said to be not assessed, on the console and in STEM.detect.json ("not_assessed"), and gets no file.
 The masks are proposals, not reviewed damage: review them in the window before restoring.
 """
 
@@ -35,6 +36,11 @@ def run(args) -> int:
 
     request = DetectRequest(image=args.image, out_dir=args.out_dir, engine=args.engine, device=args.device,
                             threshold=args.threshold, min_area=args.min_area, server=args.server)
-    for name, path in detect_file(request, log=lambda m: print(m, file=sys.stderr)).items():
+    written = detect_file(request, log=lambda m: print(m, file=sys.stderr))
+    for name, path in written.items():
         print(f"{name}: {path}")
+    import json
+
+    for name in json.loads(Path(written["report"]).read_text(encoding="utf-8")).get("not_assessed", []):
+        print(f"{name}: not assessed ({args.engine.split(':')[0]} does not look for it; none found is not none there)")
     return 0

@@ -14,6 +14,13 @@ def _with_path(path, reason) -> str:
     return f"{path}: {reason}"
 
 
+def os_error_text(exc: OSError) -> str:
+    """``"FILE: reason"`` for an operating-system error (Python's own text reads
+    ``[Errno 2] reason: 'FILE'``)."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 class MuralStudioError(Exception):
     """Base class for errors shown to users as plain messages (no traceback). A message made
     as a :class:`~muralstudio.core.messages.Text` keeps its id (``str(error)`` returns it)."""

@@ -8,6 +8,7 @@ result is one uint8 probability map (0–255) per damage class.
 
 from __future__ import annotations
 
+import errno
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,6 +260,8 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
     from muralstudio.core.pyramid import FileSource
 
     source = FileSource(image)
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():  # said now, not after the detection
+        raise NotADirectoryError(errno.ENOTDIR, "a file, not a folder: give a folder for the outputs", str(out_dir))
     if threshold is not None and not 0 < threshold < 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     if run_elsewhere:  # the model loads there; a wrong name or setting is said before any upload
@@ -316,7 +319,9 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
                **(summary_extra or {}),
                "min_area": min_area, "seconds": round(time.perf_counter() - start, 3),
                "classes": {name: {"pixels": pixels[name], "fraction": pixels[name] / (width * height),
-                                  "threshold": used[name]} for name in damage}}
+                                  "threshold": used[name]} for name in damage},
+               # classes this engine does not look for: not found is not the same as none there
+               "not_assessed": [name for name in DAMAGE_CLASSES[1:] if name not in damage]}
     written: dict[str, Path] = {}
     for name in damage:
         written[f"{name} probability"], written[f"{name} mask"] = paths[name]

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from muralstudio.core.errors import MuralStudioError, os_error_text
 from muralstudio.core.messages import Text
 
 
 def translate_message(message) -> str:
     """``message`` (a Text, an exception, or plain text) in the interface language."""
-    if isinstance(message, BaseException):
+    if isinstance(message, OSError) and not isinstance(message, MuralStudioError):
+        message = os_error_text(message)  # "FILE: reason", not "[Errno 2] reason: 'FILE'"
+    elif isinstance(message, BaseException):
         message = str(message) or type(message).__name__
     if not isinstance(message, Text):
         return str(message)
