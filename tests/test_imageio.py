@@ -481,3 +481,32 @@ def test_decompression_bomb_headers_are_refused_before_decoding(tmp_path, monkey
     monkeypatch.setenv("MURALSTUDIO_MAX_BYTES", "100000")
     with pytest.raises(ImageIOError, match="MURALSTUDIO_MAX_BYTES"):
         imageio.read_image(tmp_path / "big.png")
+
+
+def test_a_cut_short_tiff_whose_directory_follows_the_pixels_says_so(tmp_path):
+    """PIL and many cameras write the image directory after the pixels: a copy cut short loses
+    it. The error says the file ends before it (not "cannot read the TIFF header (0)"), and no
+    stray tifffile log line repeats it."""
+    import logging
+
+    from PIL import Image
+
+    from muralstudio.core.errors import CorruptImageError
+
+    pixels = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "whole.tif", compression="tiff_deflate")
+    data = (tmp_path / "whole.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data[:len(data) // 2])
+    logged = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = logged.append
+    logging.getLogger("tifffile").addHandler(handler)
+    try:
+        with pytest.raises(CorruptImageError) as cut:
+            imageio.read_header(tmp_path / "cut.tif")
+    finally:
+        logging.getLogger("tifffile").removeHandler(handler)
+    assert str(cut.value).startswith(f"{tmp_path / 'cut.tif'}: the file ends at byte")
+    assert "truncated copy or download" in str(cut.value)
+    assert not logged
+    np.testing.assert_array_equal(imageio.read_image(tmp_path / "whole.tif").pixels, pixels)

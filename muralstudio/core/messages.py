@@ -23,6 +23,9 @@ CATALOGUE = {
     "png_header_damaged": "PNG header (IHDR) is missing or damaged",
     "mode_unsupported": "image mode {mode!r} is not supported",
     "png16_undecodable": "16-bit PNG data could not be decoded (truncated?)",
+    "tiff_directory_cut_off": "the file ends at byte {size:,} before its image directory at byte {offset:,} "
+                              "(a truncated copy or download)",
+    "tiff_no_directory": "the TIFF holds no readable image directory (damaged)",
     "header_unreadable": "cannot read the {format} header ({reason})",
     "decoded_size_mismatch": "decoded size does not match the header",
     "region_undecodable": "cannot decode region ({reason})",

@@ -4,6 +4,7 @@ pyramidal TIFF stores. tifffile is imported only when a TIFF is read or written.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 from muralstudio import __version__
 from muralstudio.core.atomic import atomic_path
 from muralstudio.core.errors import CorruptImageError, UnsupportedImageError
+from muralstudio.core.messages import Text
 from muralstudio.core.imageio.codec import Codec
 from muralstudio.core.imageio.common import (
     ImageInfo,
@@ -58,9 +60,44 @@ def _tiff_value(tag):
     return str(value)
 
 
+def _first_directory_offset(path: Path) -> int | None:
+    """Where the header says the first image directory (IFD) is, or None for no TIFF header."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    order = {b"II": "<", b"MM": ">"}.get(head[:2])
+    if order is None or len(head) < 8:
+        return None
+    version = int(np.frombuffer(head[2:4], f"{order}u2")[0])
+    if version == 43 and len(head) >= 16:  # BigTIFF: an 8-byte offset at byte 8
+        return int(np.frombuffer(head[8:16], f"{order}u8")[0])
+    return int(np.frombuffer(head[4:8], f"{order}u4")[0])
+
+
+def _no_pages(path: Path) -> CorruptImageError:
+    """The error for a TIFF in which no image directory was found: most often a copy cut short
+    of a file whose directory is written after the pixels (as PIL and many cameras write)."""
+    offset, size = _first_directory_offset(path), path.stat().st_size
+    if offset is not None and offset >= size:
+        return CorruptImageError(path, Text("tiff_directory_cut_off", offset=offset, size=size))
+    return CorruptImageError(path, Text("tiff_no_directory"))
+
+
+class _DropFirstPageOffsetWarning(logging.Filter):
+    """tifffile logs a file whose first directory lies past its end; the error raised for it
+    (:func:`_no_pages`) says so in words, so the log line would only repeat it, stray."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "invalid offset to first page" not in record.getMessage()
+
+
+logging.getLogger("tifffile").addFilter(_DropFirstPageOffsetWarning())
+
+
 def _tiff_info(path: Path, tif) -> tuple[ImageInfo, object]:
     import tifffile
 
+    if not len(tif.pages):
+        raise _no_pages(path)
     page = tif.pages.first
     if page.is_reduced or page.subfiletype:
         # first page is a thumbnail: the full image is the first full-resolution page

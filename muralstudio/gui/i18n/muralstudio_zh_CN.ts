@@ -755,162 +755,162 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="46" />
+        <location filename="../inpaint_dock.py" line="48" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="51" />
+        <location filename="../inpaint_dock.py" line="53" />
         <source>A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)</source>
         <translation>在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="53" />
+        <location filename="../inpaint_dock.py" line="55" />
         <source>Draw guide lines</source>
         <translation>绘制引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="55" />
+        <location filename="../inpaint_dock.py" line="57" />
         <source>Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss</source>
         <translation>添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="58" />
+        <location filename="../inpaint_dock.py" line="60" />
         <source>A mask layer marking where texture may be copied from (patchmatch)</source>
         <translation>标出可复制纹理来源区域的蒙版图层（patchmatch）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="59" />
+        <location filename="../inpaint_dock.py" line="61" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="60" />
+        <location filename="../inpaint_dock.py" line="62" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="61" />
+        <location filename="../inpaint_dock.py" line="63" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="65" />
+        <location filename="../inpaint_dock.py" line="67" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="66" />
+        <location filename="../inpaint_dock.py" line="68" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="68" />
+        <location filename="../inpaint_dock.py" line="70" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="74" />
+        <location filename="../inpaint_dock.py" line="76" />
         <source>Guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="75" />
+        <location filename="../inpaint_dock.py" line="77" />
         <source>Sample from</source>
         <translation>取样区域</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="80" />
+        <location filename="../inpaint_dock.py" line="82" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="89" />
+        <location filename="../inpaint_dock.py" line="91" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="135" />
+        <location filename="../inpaint_dock.py" line="137" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="136" />
+        <location filename="../inpaint_dock.py" line="138" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="137" />
+        <location filename="../inpaint_dock.py" line="139" />
         <source>Anywhere around the loss</source>
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="178" />
+        <location filename="../inpaint_dock.py" line="180" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="202" />
+        <location filename="../inpaint_dock.py" line="204" />
         <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
         <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="205" />
+        <location filename="../inpaint_dock.py" line="207" />
         <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
         <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="208" />
+        <location filename="../inpaint_dock.py" line="210" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="215" />
+        <location filename="../inpaint_dock.py" line="217" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="241" />
+        <location filename="../inpaint_dock.py" line="243" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="243" />
+        <location filename="../inpaint_dock.py" line="245" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="263" />
+        <location filename="../inpaint_dock.py" line="269" />
         <source>One region to restore was proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="265" />
+        <location filename="../inpaint_dock.py" line="271" />
         <source>%1 regions to restore were proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 %1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="268" />
+        <location filename="../inpaint_dock.py" line="274" />
         <source>One region to restore is mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="271" />
+        <location filename="../inpaint_dock.py" line="277" />
         <source>%1 regions to restore are mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 %1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="273" />
+        <location filename="../inpaint_dock.py" line="279" />
         <source>The first is at x %1, y %2. Restore anyway?</source>
         <translation>第一个位于 x %1，y %2。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="275" />
+        <location filename="../inpaint_dock.py" line="281" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="298" />
+        <location filename="../inpaint_dock.py" line="304" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -2325,4 +2325,4 @@
         <translation>报告</translation>
     </message>
 </context>
-<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_is_image</source><comment>an image, not a MuralStudio project (.mural): open it in the window and save a project, or give the image to a command that takes images (detect, label, inpaint)</comment><translation>这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_changed</source><comment>the file changed on disk after it was opened (another program wrote it); its pixels are no longer the ones shown, so nothing more is read from it: save your work as a project, then reopen the image</comment><translation>该文件在打开后已在磁盘上被改动（另一个程序写入了它）；其像素已不是所显示的像素，因此不再从中读取：请先把工作保存为项目，再重新打开该图像</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>server_lost</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the job again, or choose 'This computer' in Settings → Compute.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该任务，或在“设置 → 计算位置”中选择“本机”。</translation></message><message><source>server_unreachable_cli</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Leave out --server to work on this computer.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。去掉 --server 即可在本机处理。</translation></message><message><source>server_lost_cli</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the command again, or leave out --server to work on this computer.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该命令，或去掉 --server 在本机处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
+<context><name>Message</name><message><source>file_not_found</source><comment>file not found</comment><translation>找不到文件</translation></message><message><source>is_folder</source><comment>is a folder, not an image file</comment><translation>是文件夹，不是图像文件</translation></message><message><source>permission_denied</source><comment>permission denied</comment><translation>没有访问权限</translation></message><message><source>file_empty</source><comment>file is empty (0 bytes)</comment><translation>文件为空（0 字节）</translation></message><message><source>image_empty</source><comment>image is empty ({width}×{height} pixels)</comment><translation>图像为空（{width}×{height} 像素）</translation></message><message><source>png_header_damaged</source><comment>PNG header (IHDR) is missing or damaged</comment><translation>PNG 文件头 (IHDR) 缺失或损坏</translation></message><message><source>mode_unsupported</source><comment>image mode {mode!r} is not supported</comment><translation>不支持图像模式 {mode!r}</translation></message><message><source>png16_undecodable</source><comment>16-bit PNG data could not be decoded (truncated?)</comment><translation>无法解码 16 位 PNG 数据（文件被截断？）</translation></message><message><source>tiff_directory_cut_off</source><comment>the file ends at byte {size:,} before its image directory at byte {offset:,} (a truncated copy or download)</comment><translation>文件在第 {size:,} 字节处结束，早于其位于第 {offset:,} 字节的图像目录（副本或下载不完整）</translation></message><message><source>tiff_no_directory</source><comment>the TIFF holds no readable image directory (damaged)</comment><translation>该 TIFF 没有可读的图像目录（已损坏）</translation></message><message><source>header_unreadable</source><comment>cannot read the {format} header ({reason})</comment><translation>无法读取 {format} 文件头（{reason}）</translation></message><message><source>decoded_size_mismatch</source><comment>decoded size does not match the header</comment><translation>解码尺寸与文件头不符</translation></message><message><source>region_undecodable</source><comment>cannot decode region ({reason})</comment><translation>无法解码该区域（{reason}）</translation></message><message><source>wrong_signature</source><comment>does not start like a {format} file (damaged or not an image)</comment><translation>文件开头不像 {format} 文件（已损坏或不是图像）</translation></message><message><source>unknown_file_type</source><comment>unknown file type; MuralStudio reads TIFF, PNG, JPEG, BMP and WebP</comment><translation>未知文件类型；MuralStudio 可读取 TIFF、PNG、JPEG、BMP 和 WebP</translation></message><message><source>image_too_large</source><comment>image has {pixels:,} pixels, more than the limit of {limit:,}; raise it with --max-pixels N (command line) or the MURALSTUDIO_MAX_PIXELS environment variable</comment><translation>图像有 {pixels:,} 像素，超过上限 {limit:,}；可用 --max-pixels N（命令行）或环境变量 MURALSTUDIO_MAX_PIXELS 提高上限</translation></message><message><source>original_protected</source><comment>this is an original image opened as a source; MuralStudio never writes to originals, choose another name</comment><translation>这是作为原图打开的原始图像；MuralStudio 从不写入原图，请换一个文件名</translation></message><message><source>project_no_name</source><comment>no file name given for the project</comment><translation>未给出项目文件名</translation></message><message><source>project_damaged</source><comment>not a MuralStudio project or damaged ({reason})</comment><translation>不是 MuralStudio 项目或已损坏（{reason}）</translation></message><message><source>project_is_image</source><comment>an image, not a MuralStudio project (.mural): open it in the window and save a project, or give the image to a command that takes images (detect, label, inpaint)</comment><translation>这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）</translation></message><message><source>project_no_manifest</source><comment>damaged project: manifest.json is missing</comment><translation>项目已损坏：缺少 manifest.json</translation></message><message><source>project_unknown_format</source><comment>not a MuralStudio project (unknown format)</comment><translation>不是 MuralStudio 项目（未知格式）</translation></message><message><source>source_missing</source><comment>source image {path} was not found; locate it to continue</comment><translation>找不到原图 {path}；请指定其位置以继续</translation></message><message><source>source_changed</source><comment>the file changed on disk after it was opened (another program wrote it); its pixels are no longer the ones shown, so nothing more is read from it: save your work as a project, then reopen the image</comment><translation>该文件在打开后已在磁盘上被改动（另一个程序写入了它）；其像素已不是所显示的像素，因此不再从中读取：请先把工作保存为项目，再重新打开该图像</translation></message><message><source>source_mismatch</source><comment>{path} is not this project's source image (SHA-256 {found}, expected {expected})</comment><translation>{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）</translation></message><message><source>weights_not_found</source><comment>weights file not found (see models/README.md for how to train or import weights)</comment><translation>找不到权重文件（训练或导入权重的方法见 models/README.md）</translation></message><message><source>checkpoint_not_found</source><comment>checkpoint file not found</comment><translation>找不到检查点文件</translation></message><message><source>weights_missing_train</source><comment>the {model}'s weights are not installed; train them with 'muralstudio train {command}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请用 'muralstudio train {command}' 训练（见 models/README.md）</translation></message><message><source>weights_missing_import</source><comment>the {model}'s weights are not installed; reinstall MuralStudio (they ship in models/), train them with 'muralstudio train {command}' or import the official checkpoint with 'muralstudio models import CHECKPOINT --as {engine}' (see models/README.md)</comment><translation>未安装 {model} 的权重；请重新安装 MuralStudio（权重随 models/ 提供）、用 'muralstudio train {command}' 训练，或用 'muralstudio models import CHECKPOINT --as {engine}' 导入官方检查点（见 models/README.md）</translation></message><message><source>checkpoint_mismatch</source><comment>checkpoint does not fit the network — {details}</comment><translation>检查点与网络不匹配 — {details}</translation></message><message><source>cuda_unavailable</source><comment>CUDA was requested but this torch build or machine has no CUDA device; use --device cpu</comment><translation>请求使用 CUDA，但当前 torch 版本或机器没有 CUDA 设备；请使用 --device cpu</translation></message><message><source>server_unreachable</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Choose 'This computer' in Settings → Compute to work locally.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。可在“设置 → 计算位置”中选择“本机”在本地处理。</translation></message><message><source>server_lost</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the job again, or choose 'This computer' in Settings → Compute.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该任务，或在“设置 → 计算位置”中选择“本机”。</translation></message><message><source>server_unreachable_cli</source><comment>the compute server {address} cannot be reached ({reason}); the job did not run. Leave out --server to work on this computer.</comment><translation>无法连接计算服务器 {address}（{reason}）；任务未运行。去掉 --server 即可在本机处理。</translation></message><message><source>server_lost_cli</source><comment>the compute server {address} lost the job ({reason}): it restarted or its worker stopped; run the command again, or leave out --server to work on this computer.</comment><translation>计算服务器 {address} 丢失了该任务（{reason}）：服务器已重启或其工作进程已停止；请重新运行该命令，或去掉 --server 在本机处理。</translation></message><message><source>cancelled</source><comment>cancelled</comment><translation>已取消</translation></message><message><source>detection_cancelled</source><comment>detection cancelled</comment><translation>检测已取消</translation></message><message><source>labeling_cancelled</source><comment>labeling cancelled</comment><translation>标注已取消</translation></message><message><source>training_cancelled</source><comment>training cancelled</comment><translation>训练已取消</translation></message><message><source>stage_done</source><comment>done</comment><translation>完成</translation></message><message><source>stage_hashing_source</source><comment>hashing the source</comment><translation>正在计算原图校验值</translation></message><message><source>stage_loading_model</source><comment>loading the model</comment><translation>正在加载模型</translation></message><message><source>stage_preparing</source><comment>preparing</comment><translation>正在准备</translation></message><message><source>stage_predicting</source><comment>predicting</comment><translation>正在预测</translation></message><message><source>stage_detecting_window</source><comment>detecting: window {index} of {total}</comment><translation>检测中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_window</source><comment>labeling: window {index} of {total}</comment><translation>标注中：第 {index} / {total} 个窗口</translation></message><message><source>stage_labeling_image</source><comment>labeling: image {index} of {total}</comment><translation>标注中：第 {index} / {total} 幅图像</translation></message><message><source>stage_training_step</source><comment>training: step {index} of {total}</comment><translation>训练中：第 {index} / {total} 步</translation></message><message><source>stage_pyramid_level</source><comment>pyramid level {level}/{last}</comment><translation>金字塔层级 {level}/{last}</translation></message><message><source>stage_pyramid_level_ready</source><comment>pyramid level {level}/{last} ready</comment><translation>金字塔层级 {level}/{last} 完成</translation></message><message><source>stage_region</source><comment>region {index}/{total}</comment><translation>区域 {index}/{total}</translation></message></context></TS>
