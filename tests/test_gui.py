@@ -774,7 +774,7 @@ def test_review_walks_the_regions_top_to_bottom_and_enter_or_backspace_decides_e
     doc, view = window.doc, window.view
     assert dock.step_region(1) == ("paint loss", (50, 50, 300, 30))  # band A first
     assert window.view.tool == "review" and view.highlight == (50, 50, 300, 30)
-    assert "region 1 of 2" in dock.stage.text() and "confidence 0.6" in dock.stage.text()
+    assert "region 1 of 2 left (0 decided)" in dock.stage.text() and "confidence 0.6" in dock.stage.text()
     shown = view.mapToScene(view.viewport().rect()).boundingRect()
     assert shown.contains(50, 50) and shown.contains(350, 80)
     assert dock.step_region(1)[1] == (50, 200, 300, 30)  # band B
@@ -784,8 +784,16 @@ def test_review_walks_the_regions_top_to_bottom_and_enter_or_backspace_decides_e
     qtbot.keyClick(view, Qt.Key.Key_Comma)  # back to band A
     assert view.highlight == (50, 50, 300, 30)
     steps = len(doc.history.undo_stack)
+    from PySide6.QtWidgets import QDockWidget
+
+    window.show()
+    window.findChild(QDockWidget, "inpaint").raise_()  # the Inpaint tab on top of the Detect dock
+    qtbot.waitUntil(lambda: dock.visibleRegion().isEmpty(), timeout=2000)
+    view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Backspace)  # reject A, go on to B
     assert proposals.area == 30 * 300 and view.highlight == (50, 200, 300, 30)
+    assert "region 1 of 1 left (1 decided)" in dock.stage.text()
+    qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty(), timeout=2000)  # its text came to the front
     qtbot.keyClick(view, Qt.Key.Key_Return)  # accept B
     assert proposals.area == 0 and doc.layer_by_name("paint loss").area == 30 * 300
     assert len(doc.history.undo_stack) == steps + 2
@@ -2200,3 +2208,14 @@ def test_a_job_ending_during_an_export_changes_the_document_only_after_it(window
         qtbot.wait(400)  # the worker has finished; its result waits
         assert applied == [] and job.state == "running"
     assert applied == [42] and job.state == "done"
+
+
+def test_the_zoom_in_the_status_bar_has_room_for_four_digits(window, qtbot):
+    """A long value readout beside it cut "501 %" to "501 9" at 1280×800."""
+    window.resize(1280, 800)
+    window.show()
+    window.status_pos.setText("x 10234  y 8812  value 65535 65535 65535  paint loss 0.97  craquelure 0.12")
+    window.view.set_zoom(32.0)
+    qtbot.waitUntil(lambda: window.status_zoom.text() == "3200 %", timeout=2000)
+    metrics = window.status_zoom.fontMetrics()
+    assert window.status_zoom.width() >= metrics.horizontalAdvance("3200 %")

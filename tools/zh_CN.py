@@ -387,7 +387,7 @@ ZH_CN = {
     "Next region ▶": "下一个区域 ▶",
     "Zoom to the next proposed region, top to bottom (in the Review tool: period; comma goes back; Enter accepts it, Backspace rejects it, and either goes on to the next)": "缩放到下一个建议区域，自上而下（在审核工具中：句号；逗号返回；Enter 接受，Backspace 拒绝，并转到下一个）",
     "no proposed regions left to review": "没有待审核的建议区域了",
-    "region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips": "第 %1 / %2 个区域：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过",
+    "region %1 of %2 left (%6 decided): %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips": "剩余 %2 个区域中的第 %1 个（已决定 %6 个）：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过",
     "Lasso: accept / reject every proposed region in it": "套索：接受 / 拒绝其中的全部建议区域",
     "Accept regions": "接受多个区域",
     "Reject regions": "拒绝多个区域",

@@ -377,12 +377,21 @@ class DetectDock(JobPanel):
         self.context.highlight((x, y, w, h))  # and the canvas takes the keys
         (rx, ry), region = maskops.region_at(layers[name].data, px, py)  # this region alone
         confidence = self.region_confidence(name, region, rx, ry)
-        self.stage.setText(self.tr("region %1 of %2: %3, %4 px, confidence %5 — Enter accepts, Backspace "
-                                   "rejects, period skips")
+        # the regions left shrink as they are decided: say so, and how many are decided
+        self.stage.setText(self.tr("region %1 of %2 left (%6 decided): %3, %4 px, confidence %5 — Enter "
+                                   "accepts, Backspace rejects, period skips")
                            .replace("%1", str(index + 1)).replace("%2", str(len(regions)))
                            .replace("%3", self.class_label(name)).replace("%4", f"{int(region.sum()):,}")
-                           .replace("%5", "—" if confidence is None else f"{confidence:.2f}"))
+                           .replace("%5", "—" if confidence is None else f"{confidence:.2f}")
+                           .replace("%6", str(self.decided_regions())))
         return name, (x, y, w, h)
+
+    def decided_regions(self) -> int:
+        """Regions accepted or rejected since the last detection (kept in the project)."""
+        if self.doc is None or not self.doc.detections:
+            return 0
+        return sum(int(counts.get("accepted_regions", 0)) + int(counts.get("rejected_regions", 0))
+                   for counts in self.doc.detections[-1].get("classes", {}).values())
 
     def decide_shown(self, accept: bool):
         """Accept or reject the region :meth:`step_region` shows (of its own class, where

@@ -146,6 +146,9 @@ class MainWindow(QMainWindow):
         self._add_dock(self.tr("Layers"), "layers", self.layer_panel)
         self.status_pos = QLabel()
         self.status_zoom = QLabel()
+        # room for the widest zoom: a long value readout beside it must not cut "3200 %" to "32"
+        self.status_zoom.setMinimumWidth(self.status_zoom.fontMetrics().horizontalAdvance("3200 %") + 6)
+        self.status_zoom.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.status_job = QLabel()
         self.statusBar().addPermanentWidget(self.status_job)
         self.statusBar().addPermanentWidget(self.status_pos)
@@ -189,8 +192,8 @@ class MainWindow(QMainWindow):
         self.view.review_clicked.connect(lambda x, y, accept: self.detect_dock.review_at(
             x, y, accept, reach=5 / max(self.view.zoom, 1e-6)))
         self.view.review_lassoed.connect(self.detect_dock.review_lasso)
-        self.view.review_stepped.connect(self.detect_dock.step_region)
-        self.view.review_decided.connect(self.detect_dock.decide_shown)
+        self.view.review_stepped.connect(self._step_review)
+        self.view.review_decided.connect(self._decide_review)
         self._stroke = None
         self.click_tool = ClickSegmentTool(self, self.jobs)
         self.click_tool.state_changed.connect(self._show_click_state)
@@ -298,6 +301,22 @@ class MainWindow(QMainWindow):
         self._action(help_menu, self.tr("&Keyboard Shortcuts"), self.show_shortcuts, QKeySequence("F1"))
         self._action(help_menu, self.tr("&User Guide"), self.open_user_guide)
         self._action(help_menu, self.tr("&About MuralStudio"), self.show_about)
+
+    def _show_review_text(self) -> None:
+        """The walk's region, size and confidence are written in the Detect dock: bring it to
+        the front (it may lie under the Inpaint tab) when the walk goes on from the canvas's keys."""
+        dock = self.findChild(QDockWidget, "detect")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+
+    def _step_review(self, step: int) -> None:
+        self._show_review_text()
+        self.detect_dock.step_region(step)
+
+    def _decide_review(self, accept: bool) -> None:
+        self._show_review_text()
+        self.detect_dock.decide_shown(accept)
 
     def dock_widgets(self, hook: str) -> list:
         """The docks' widgets that define ``hook`` (see gui/dock_registry.py)."""
