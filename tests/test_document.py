@@ -130,6 +130,34 @@ def test_set_layer_data_keeps_only_changed_box(doc):
     assert mask.area == 0
 
 
+def test_set_layer_data_keeps_pixels_spread_thin_one_by_one():
+    """A re-threshold changes specks all over a large proposals layer: undo keeps those pixels,
+    not the box they span, and undoes and redoes them exactly; a dense change keeps its box."""
+    doc = Document.from_array(np.zeros((2000, 3000, 3), np.uint8))
+    mask = doc.new_mask_layer()
+    mask.data[500:520, 600:640] = 255  # 800 px set before
+    new = mask.data.copy()
+    new[500:510, 600:640] = 0  # 400 px cleared
+    for y, x in ((3, 2990), (1990, 5), (1000, 1500)):
+        new[y:y + 5, x:x + 5] = 255  # 75 px set
+    before = mask.data.copy()
+    events = []
+    mask.changed.connect(lambda layer, what, bbox: events.append(bbox))
+    doc.set_layer_data(mask, new, "Re-threshold")
+    np.testing.assert_array_equal(mask.data, new)
+    assert doc.history.undo_stack[-1].nbytes < 6_000  # 475 pixels, not the 6-MB box
+    assert events[-1] == (3, 1995, 5, 2995)
+    doc.undo()
+    np.testing.assert_array_equal(mask.data, before)
+    doc.redo()
+    np.testing.assert_array_equal(mask.data, new)
+    dense = np.full_like(new, 255)
+    doc.set_layer_data(mask, dense, "fill")
+    assert doc.history.undo_stack[-1].nbytes >= 6_000_000  # saved as the box
+    doc.undo()
+    np.testing.assert_array_equal(mask.data, new)
+
+
 def test_restoration_is_a_proposal_until_applied(doc):
     source = doc.source.full()
     hole = np.zeros((40, 50), bool)

@@ -659,10 +659,16 @@ class Document:
         changed = saved != value
         if not changed.any():
             return
-        index, saved = index[changed], saved[changed]
-        rows, cols = rows[changed] + y0, cols[changed] + x0
-        flat[index] = value
+        index, rows, cols = index[changed], rows[changed] + y0, cols[changed] + x0
         bbox = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
+        self._replace_scattered(layer, index, value, bbox, action)
+
+    def _replace_scattered(self, layer: PixelLayer, index: np.ndarray, values, bbox, action: str) -> None:
+        """Write ``values`` at the flat ``index`` of the layer as one undo step that keeps those
+        pixels' old values (``bbox``: the box they span, for the redraw)."""
+        flat = layer.data.reshape(-1)  # a view: layers are C-contiguous
+        saved = flat[index]
+        flat[index] = values
         notify = self._notify_pixels(layer)
         self.history.record(ScatterChange(layer.data, index, saved, bbox, notify), action)
         notify(bbox)
@@ -683,12 +689,24 @@ class Document:
         if data.shape != layer.data.shape:
             raise ValueError("new data does not match the layer size")
         diff = data != layer.data
-        if not diff.any():
+        changed = int(np.count_nonzero(diff))
+        if not changed:
+            return
+        if layer.locked:
+            raise LayerLockedError(layer)
+        if changed * 9 < diff.size:  # few pixels: their box from their positions
+            index = np.flatnonzero(diff)
+            first_row, last_row = (int(i) // self.width for i in index[[0, -1]])  # indices ascend
+            cols = index % self.width
+            y0, y1, x0, x1 = bbox = (first_row, last_row + 1, int(cols.min()), int(cols.max()) + 1)
+            if changed * 9 >= (y1 - y0) * (x1 - x0) or not layer.data.flags.c_contiguous:
+                self._replace_box(layer, bbox, data[y0:y1, x0:x1], action)
+                return
+            # spread thin over the layer (a re-threshold): kept one by one, not as their box
+            self._replace_scattered(layer, index, data.reshape(-1)[index], bbox, action)
             return
         rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
         y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        if layer.locked:
-            raise LayerLockedError(layer)
         # the change is known (no second comparison of a 100-MB layer on the window's thread)
         self._replace_box(layer, (y0, y1, x0, x1), data[y0:y1, x0:x1], action)
 
