@@ -12,7 +12,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 . "$VENV/bin/activate"
 python -m pip install --quiet --upgrade pip
-python -m pip install --quiet torch==2.13.0 "$ROOT" "pyinstaller>=6.3"
+# the CPU build of torch (PyPI's Linux build brings several GB of CUDA libraries); a machine
+# without network that has the CPU wheel on disk runs this with TORCH_INDEX= (empty)
+TORCH_INDEX=${TORCH_INDEX-https://download.pytorch.org/whl/cpu}
+python -m pip install --quiet torch==2.13.0 ${TORCH_INDEX:+--extra-index-url "$TORCH_INDEX"} "$ROOT" "pyinstaller>=6.3"
 
 start=$(date +%s)
 pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
