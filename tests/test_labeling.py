@@ -200,6 +200,10 @@ def test_train_label_resumes_saves_weights_and_card_and_the_engine_loads_them(tm
     assert sum(e["area"] for e in report["elements"]) == int((result.labels > 0).sum())
     assert all(len(e["embedding"]) == labeler.model.backbone.out_channels for e in report["elements"])
     assert f"labels: {labels_png}" in capsys.readouterr().out
+    # a label map named .jpg is refused before labelling (it was written as a PNG under that name)
+    assert cli.main(["label", str(tmp_path / "m.png"), "--out", str(tmp_path / "l.jpg")]) == 2
+    assert "l.jpg: the label map is written as an indexed PNG" in capsys.readouterr().err
+    assert not (tmp_path / "l.jpg").exists()
 
 
 def test_one_training_step_lowers_the_loss_on_a_fixed_batch():

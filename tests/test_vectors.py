@@ -83,6 +83,24 @@ def test_cli_exports_and_imports_geojson(tmp_path, capsys):
     assert "bad.geojson: not a GeoJSON FeatureCollection" in capsys.readouterr().err
 
 
+def test_a_projects_own_scale_reaches_its_geojson_and_its_restored_file(tmp_path):
+    """A scale set in the window (File → Set Scale) is the project's: the command line's GeoJSON
+    of the project gives cm² with it, and the restored file carries it as its resolution."""
+    from muralstudio.core import export, project
+
+    imageio.write_png(tmp_path / "wall.png", np.zeros((60, 80, 3), np.uint8))  # no resolution in the file
+    doc = Document.open(tmp_path / "wall.png")
+    doc.new_mask_layer("damage", damage())
+    doc.set_scale(2.0)  # mm per pixel
+    project.save_project(doc, tmp_path / "wall.mural")
+    assert cli.main(["vectors", "export", str(tmp_path / "wall.mural"), "--out", str(tmp_path / "w.geojson")]) == 0
+    collection = json.loads((tmp_path / "w.geojson").read_text())
+    areas = [f["properties"]["area_cm2"] for f in collection["features"]]
+    assert sorted(areas) == pytest.approx(sorted(a * 0.04 for a in (575, 200, 1)))  # px × (0.2 cm)²
+    export.export_restored(doc, tmp_path / "restored.tif")
+    assert imageio.read_header(tmp_path / "restored.tif").dpi == pytest.approx((12.7, 12.7))  # 25.4 / 2
+
+
 def test_window_round_trips_a_damage_layer_through_geojson(qtbot, tmp_path):
     pytest.importorskip("PySide6")
     from muralstudio.gui.main_window import MainWindow

@@ -17,7 +17,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--elements", action="store_true",
                         help="also list every element: area, box in cm (in the workbook's Elements sheet, "
                              "and in NAME-elements.csv beside --csv)")
-    parser.add_argument("--mm-per-px", type=float, help="the physical scale (default: the image's DPI)")
+    parser.add_argument("--mm-per-px", type=float, help="the physical scale (default: the project's own scale, set in the window, else the image's resolution)")
 
 
 def run(args) -> int:

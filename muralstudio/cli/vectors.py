@@ -44,7 +44,7 @@ def run(args) -> int:
 
         doc = load_project(args.input)
         layers = [l for l in doc.layers if l.kind in ("mask", "labels")]
-        scale = doc.info.dpi and 25.4 / doc.info.dpi[0]
+        scale = doc.mm_per_px  # the scale the user set, else the file's resolution
     else:
         from muralstudio.core.document import Document
 

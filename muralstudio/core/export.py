@@ -38,13 +38,19 @@ def export_restored(doc: Document, path, fmt: str = "tiff", compression: str = "
     record = records_json(doc.applied_records(include_pending), doc.source_description())
     packet = build_xmp(record, title=doc.title)
     pixels = doc.restored_image(include_pending=include_pending)
+    info = doc.info
+    if doc.user_mm_per_px:  # the scale the user set travels with the restored file, as a resolution
+        from dataclasses import replace
+
+        dpi = 25.4 / doc.user_mm_per_px
+        info = replace(info, dpi=(dpi, dpi))
     if fmt == "tiff":
-        imageio.write_tiff(path, pixels, doc.info, compression=compression, record_json=record, xmp=packet)
+        imageio.write_tiff(path, pixels, info, compression=compression, record_json=record, xmp=packet)
     elif fmt == "png8":
-        imageio.write_png(path, imageio.to_uint8(pixels), doc.info,
+        imageio.write_png(path, imageio.to_uint8(pixels), info,
                           text={"MuralStudioRecord": record, xmp.PNG_KEY: packet})
     else:
-        imageio.write_jpeg(path, pixels, doc.info)
+        imageio.write_jpeg(path, pixels, info)
     imageio.write_record_sidecar(path, record)
     if xmp_sidecar:
         xmp.write_sidecar(path, packet)

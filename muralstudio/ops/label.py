@@ -30,9 +30,11 @@ def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) 
     from muralstudio.engines import labeling
     from muralstudio.engines.registry import split_spec
 
-    from muralstudio.core.imageio import writer_for
+    from pathlib import Path
 
-    writer_for(request.out)  # a format it cannot write is said now, not after the labelling
+    if Path(request.out).suffix.lower() != ".png":  # said now, not after the labelling
+        raise ValueError(f"--out {request.out}: the label map is written as an indexed PNG (a JPEG "
+                         f"would blur the classes); name it LABELS.png")
     name, settings = split_spec(request.engine)
     settings = {**settings, **request.settings}
     run_elsewhere = None
