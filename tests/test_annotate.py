@@ -546,3 +546,30 @@ def test_annotate_revise_and_list_on_the_command_line(tmp_path, image, capsys):
     assert "1 saved items back as #0–#0" in capsys.readouterr().out
     assert cli.main(["annotate", "list", str(tmp_path / "r")]) == 0
     assert "#0 polygon paint-loss: 4 points; 441 px" in capsys.readouterr().out
+
+
+def test_a_new_session_does_not_wipe_unsaved_work_and_an_empty_one_is_not_saved_by_a_slip(tmp_path, image):
+    """'annotate new' in a folder holding marks not saved refuses, naming them (--replace
+    discards them, and the old elements' files go too); 'annotate save' of a session with
+    nothing marked refuses unless --empty says the crop holds none of the classes."""
+    from muralstudio import cli
+
+    session = Session.create(tmp_path / "s", image, "elements", engine="classic")
+    session.click("people", [(80, 60, True)])
+    with pytest.raises(AnnotationError, match="1 items not saved"):
+        Session.create(tmp_path / "s", image, "damage", engine="classic")
+    assert len(Session(tmp_path / "s").items) == 1  # untouched
+    session.save(tmp_path / "dataset", annotator="A")
+    Session.create(tmp_path / "s", image, "damage", engine="classic")  # saved: may start over
+    assert not list((tmp_path / "s").glob("element-*.png")) and not Session(tmp_path / "s").items
+    Session(tmp_path / "s").stroke("crack", [(0, 0), (20, 0)], radius=1)
+    assert cli.main(["annotate", "new", str(tmp_path / "s"), str(image), "--classes", "damage"]) == 2
+    assert cli.main(["annotate", "new", str(tmp_path / "s"), str(image), "--classes", "damage",
+                     "--replace"]) == 0
+    with pytest.raises(AnnotationError, match="nothing is marked"):
+        Session(tmp_path / "s").save(tmp_path / "dataset2", annotator="A")
+    assert not (tmp_path / "dataset2" / "labels").exists()
+    assert cli.main(["annotate", "save", str(tmp_path / "s"), "--dataset", str(tmp_path / "dataset2"),
+                     "--annotator", "A", "--empty"]) == 0
+    saved = imageio.read_label_map(tmp_path / "dataset2" / "labels" / "mural-1.png")
+    assert not saved.any()

@@ -70,12 +70,14 @@ def add_arguments(parser) -> None:
     new.add_argument("--classes", choices=("elements", "damage"), required=True)
     new.add_argument("--box", type=_box, help="crop X,Y,W,H in image pixels (default: all)")
     new.add_argument("--engine", default="clicknet", help="click segmenter (default clicknet)")
+    new.add_argument("--replace", action="store_true", help="discard an unsaved session in that folder")
     revise = sub.add_parser("revise", help="reopen a saved crop of a dataset to add to or correct "
                                            "its labels (new items paint over the saved map)")
     revise.add_argument("session", type=Path)
     revise.add_argument("--dataset", type=Path, required=True)
     revise.add_argument("--name", required=True, help="the saved crop (records/NAME.json)")
     revise.add_argument("--murals", type=Path, required=True, help="folder of the images it refers to")
+    revise.add_argument("--replace", action="store_true", help="discard an unsaved session in that folder")
     revise.add_argument("--flat", action="store_true",
                         help="paint over the saved map without bringing back its items (faster on "
                              "crops of many clicked elements; saved marks can then only be painted over)")
@@ -167,6 +169,8 @@ def add_arguments(parser) -> None:
     save.add_argument("--dataset", type=Path, required=True)
     save.add_argument("--annotator", required=True)
     save.add_argument("--notes", default="")
+    save.add_argument("--empty", action="store_true", help="save a crop with nothing marked (it holds "
+                                                           "none of the classes)")
 
 
 def _same_class_twin(session, index: int) -> tuple[int, float] | None:
@@ -198,9 +202,10 @@ def run(args) -> int:
 
     action = args.annotate_command
     if action == "new":
-        session = Session.create(args.session, args.image, args.classes, args.box, args.engine)
+        session = Session.create(args.session, args.image, args.classes, args.box, args.engine, args.replace)
     elif action == "revise":
-        session = Session.revise(args.session, args.dataset, args.name, args.murals, items=not args.flat)
+        session = Session.revise(args.session, args.dataset, args.name, args.murals, items=not args.flat,
+                                 replace=args.replace)
         revising = session.data["revising"]
         if "restored" in revising:
             back = (f"{revising['restored']} saved items back as #0–#{revising['restored'] - 1} ('annotate "
@@ -284,7 +289,7 @@ def run(args) -> int:
                                                     points=args.points))
         print(f"overlay -> {args.out}")
     elif action == "save":
-        target = session.save(args.dataset, args.annotator, args.notes)
+        target = session.save(args.dataset, args.annotator, args.notes, empty=args.empty)
         print(f"labels -> {target}")
     print(json.dumps(session.summary(), ensure_ascii=False))
     return 0

@@ -249,8 +249,29 @@ class Session:
         self._kept = None  # its saved labels the replayed items do not reproduce, likewise
 
     # -- creation -----------------------------------------------------------------------------
+    @staticmethod
+    def _make_room(folder: Path, replace: bool) -> None:
+        """Refuse to start over a session whose work is not saved (unless ``replace``), then
+        clear the files a session keeps, so none of the old one's elements linger."""
+        path = folder / "session.json"
+        if path.is_file() and not replace:
+            try:
+                old = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                old = {}  # damaged: nothing to keep
+            edits = [c["time"] for c in old.get("commands", []) if c.get("command") not in ("new", "save")]
+            if old.get("items") and edits and (not old.get("saved") or max(edits) > old["saved"]):
+                raise AnnotationError(
+                    f"{folder}: holds a session of {old.get('name')} with {len(old['items'])} items not saved "
+                    f"since their last change; save it ('annotate save'), choose another folder, or add "
+                    f"--replace to discard it")
+        for pattern in ("session.json", "element-*.png", "moving-*.png", "kept.png", "base.png"):
+            for stale in folder.glob(pattern):
+                stale.unlink()
+
     @classmethod
-    def create(cls, folder: Path, image: Path, class_set: str, box=None, engine: str = "clicknet") -> "Session":
+    def create(cls, folder: Path, image: Path, class_set: str, box=None, engine: str = "clicknet",
+               replace: bool = False) -> "Session":
         from muralstudio.core import imageio
 
         class_names(class_set)
@@ -261,6 +282,7 @@ class Session:
                                   f"{info.width}×{info.height} image")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        cls._make_room(folder, replace)
         data = {"image": str(image), "stem": Path(image).stem, "box": [x, y, w, h],
                 "name": crop_name(Path(image).stem, (x, y, w, h), info.width, info.height),
                 "classes": class_set, "engine": engine, "items": [], "commands": [],
@@ -271,7 +293,8 @@ class Session:
         return session
 
     @classmethod
-    def revise(cls, folder: Path, dataset: Path, name: str, murals: Path, items: bool = True) -> "Session":
+    def revise(cls, folder: Path, dataset: Path, name: str, murals: Path, items: bool = True,
+               replace: bool = False) -> "Session":
         """Reopen a saved crop of ``dataset`` to add to or correct its labels (a second look, a
         reviewer's completion). With ``items`` its saved items come back — elements re-segmented
         from their clicks, strokes and polygons as drawn — so a wrong mark is listed, deleted,
@@ -297,7 +320,8 @@ class Session:
         saved = imageio.read_label_map(labels_path)
         if saved.shape != (record["box"][3], record["box"][2]):
             raise AnnotationError(f"{labels_path}: its size differs from the crop {record['box']}")
-        session = cls.create(folder, image, class_set, tuple(record["box"]), record.get("engine", "clicknet"))
+        session = cls.create(folder, image, class_set, tuple(record["box"]), record.get("engine", "clicknet"),
+                             replace=replace)
         session.data["revising"] = {key: record.get(key) for key in
                                     ("annotator", "seconds", "commands", "items", "notes", "revisions")}
         if not items:
@@ -754,11 +778,17 @@ class Session:
                 "polygons": sum(1 for i in self.items if i.kind == "polygon"),
                 "share": {n: round(float(c) / labels.size, 4) for n, c in zip(names, counts) if c}}
 
-    def save(self, dataset: Path, annotator: str, notes: str = "") -> Path:
-        """Write ``DATASET/labels/NAME.png`` (palette PNG) and ``DATASET/records/NAME.json``."""
+    def save(self, dataset: Path, annotator: str, notes: str = "", empty: bool = False) -> Path:
+        """Write ``DATASET/labels/NAME.png`` (palette PNG) and ``DATASET/records/NAME.json``.
+        A session with nothing marked is saved only with ``empty``: its map says the crop holds
+        nothing of any class, which a slip of the command line must not claim."""
         from PIL import Image
 
         from muralstudio.core.datasets import cave_of, cave_split
+
+        if not self.items and not self.data.get("revising") and not empty:
+            raise AnnotationError(f"{self.folder}: nothing is marked in {self.data['name']}; saved, its label "
+                                  f"map would say the crop holds nothing of any class — add --empty if it does not")
 
         dataset = Path(dataset)
         (dataset / "labels").mkdir(parents=True, exist_ok=True)
