@@ -400,3 +400,20 @@ def test_a_full_disk_while_writing_names_the_file_and_keeps_the_old_one(tmp_path
         raise OSError(errno.ENOSPC, "No space left on device")  # as a write or flush raises it
     assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(path)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["wall.mural"]
+
+
+def test_a_training_set_from_a_reopened_project_is_named_after_its_mural(tmp_path):
+    """Pairs are named by the mural's own file (a reopened project's title is the project
+    file's name: "cave 45.mural" gave pairs named "cave-45-mural")."""
+    from muralstudio.core.export import export_training_set
+
+    pixels = np.random.default_rng(3).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    imageio.write_png(tmp_path / "beizhou-296-a.png", pixels)
+    doc = Document.open(tmp_path / "beizhou-296-a.png")
+    layer = doc.new_label_layer("elements", np.ones((40, 60), np.uint8))
+    project.save_project(doc, tmp_path / "cave 45.mural")
+    reopened = project.load_project(tmp_path / "cave 45.mural")
+    assert reopened.title == "cave 45.mural"
+    summary = export_training_set(reopened, reopened.layers[0], tmp_path / "set")
+    assert summary["pairs"] == ["beizhou-296-a"]
+    assert (tmp_path / "set" / "images" / "beizhou-296-a.png").exists() and layer.kind == "labels"
