@@ -1182,6 +1182,30 @@ def test_labels_dock_classes_assignments_undo_and_training_export(window, qtbot,
     assert (layer.data == 6).sum() == 0 and (layer.data == 3).sum() == cloud.sum()
 
 
+def test_the_gallery_lists_the_largest_first_whatever_the_class(window, qtbot, monkeypatch):
+    """"largest first" is by area across the classes (a small cloud came before a large person
+    when it grouped by class); grouping by class is a choice of its own."""
+    from test_labeling import ColourRule, painted
+
+    from muralstudio.core.document import Document
+    from muralstudio.engines import labeling
+
+    monkeypatch.setattr(labeling, "create", lambda name, device="cpu", **kw: ColourRule())
+    image, truth = painted(900, 500)
+    image[20:240, 640:880], truth[20:240, 640:880] = (250, 220, 60), 5  # a Buddha larger than the cloud
+    window.set_document(Document.from_array(image, name="painted"))
+    dock = window.elements_dock
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+
+    def listed(what):
+        return [getattr(dock.gallery.item(i).data(Qt.ItemDataRole.UserRole), what) for i in range(dock.gallery.count())]
+
+    assert listed("class_index")[0] == 5 and listed("area") == sorted(listed("area"), reverse=True)
+    dock.sort.setCurrentIndex(dock.sort.findData("class"))
+    assert listed("class_index") == sorted(listed("class_index")) and listed("class_index")[0] == 3
+
+
 def test_elements_dock_labels_browses_edits_exports_and_finds_similar(window, qtbot, monkeypatch, tmp_path):
     import json
 

@@ -306,6 +306,7 @@ ZH_CN = {
     "running": "运行中",
     "Label elements": "标注元素",
     "largest first": "由大到小",
+    "by class, largest first": "按类别，由大到小",
     "top to bottom": "由上到下",
     "Reclassify…": "更改类别…",
     "Export selected…": "导出所选…",

@@ -109,6 +109,7 @@ class ElementsDock(JobPanel):
         self.class_filter = QComboBox()
         self.sort = QComboBox()
         self.sort.addItem(self.tr("largest first"), "area")
+        self.sort.addItem(self.tr("by class, largest first"), "class")
         self.sort.addItem(self.tr("top to bottom"), "position")
         self.counts = QLabel()
         self.counts.setWordWrap(True)
@@ -292,8 +293,10 @@ class ElementsDock(JobPanel):
         shown = [e for e in elements if wanted is None or e.class_index == wanted]
         if self.sort.currentData() == "position":
             shown.sort(key=lambda e: (e.bbox[1], e.bbox[0]))
-        else:  # grouped by class, largest first within a class
+        elif self.sort.currentData() == "class":  # grouped by class, largest first within a class
             shown.sort(key=lambda e: (e.class_index, -e.area))
+        else:  # largest first, whatever the class (as the measurements list them)
+            shown.sort(key=lambda e: -e.area)
         names = core_elements.display_names(elements)  # as the measurements and the report name them
         for element in shown:
             item = QListWidgetItem(self._icon(element, layer), names[element.key])

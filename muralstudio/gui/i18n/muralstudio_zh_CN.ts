@@ -253,171 +253,176 @@
     </message>
     <message>
         <location filename="../elements_dock.py" line="112" />
+        <source>by class, largest first</source>
+        <translation>按类别，由大到小</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="113" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="120" />
+        <location filename="../elements_dock.py" line="121" />
         <source>Show probability as a layer</source>
         <translation>将概率显示为图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="122" />
+        <location filename="../elements_dock.py" line="123" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="123" />
+        <location filename="../elements_dock.py" line="124" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="124" />
+        <location filename="../elements_dock.py" line="125" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="125" />
+        <location filename="../elements_dock.py" line="126" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="126" />
+        <location filename="../elements_dock.py" line="127" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="127" />
+        <location filename="../elements_dock.py" line="128" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="136" />
+        <location filename="../elements_dock.py" line="137" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="137" />
+        <location filename="../elements_dock.py" line="138" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="141" />
+        <location filename="../elements_dock.py" line="142" />
         <source>Probability</source>
         <translation>概率</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="142" />
+        <location filename="../elements_dock.py" line="143" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="146" />
+        <location filename="../elements_dock.py" line="147" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="243" />
+        <location filename="../elements_dock.py" line="244" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="273" />
+        <location filename="../elements_dock.py" line="274" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="283" />
+        <location filename="../elements_dock.py" line="284" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="290" />
+        <location filename="../elements_dock.py" line="291" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="349" />
+        <location filename="../elements_dock.py" line="352" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="352" />
+        <location filename="../elements_dock.py" line="355" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="375" />
+        <location filename="../elements_dock.py" line="378" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="375" />
+        <location filename="../elements_dock.py" line="378" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="391" />
+        <location filename="../elements_dock.py" line="394" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="391" />
+        <location filename="../elements_dock.py" line="394" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="396" />
+        <location filename="../elements_dock.py" line="399" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="401" />
+        <location filename="../elements_dock.py" line="404" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="403" />
+        <location filename="../elements_dock.py" line="406" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="417" />
+        <location filename="../elements_dock.py" line="420" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="428" />
+        <location filename="../elements_dock.py" line="431" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="444" />
+        <location filename="../elements_dock.py" line="447" />
         <source>The selected element has changed since it was shown: select it again.</source>
         <translation>所选要素在显示后已改变：请重新选择。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="468" />
+        <location filename="../elements_dock.py" line="471" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="472" />
+        <location filename="../elements_dock.py" line="475" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="482" />
+        <location filename="../elements_dock.py" line="485" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="483" />
+        <location filename="../elements_dock.py" line="486" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="490" />
+        <location filename="../elements_dock.py" line="493" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -845,72 +850,72 @@
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="180" />
+        <location filename="../inpaint_dock.py" line="186" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="204" />
+        <location filename="../inpaint_dock.py" line="210" />
         <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
         <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="207" />
+        <location filename="../inpaint_dock.py" line="213" />
         <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
         <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="210" />
+        <location filename="../inpaint_dock.py" line="216" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="217" />
+        <location filename="../inpaint_dock.py" line="223" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="243" />
+        <location filename="../inpaint_dock.py" line="249" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="245" />
+        <location filename="../inpaint_dock.py" line="251" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="269" />
+        <location filename="../inpaint_dock.py" line="275" />
         <source>One region to restore was proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="271" />
+        <location filename="../inpaint_dock.py" line="277" />
         <source>%1 regions to restore were proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 %1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="274" />
+        <location filename="../inpaint_dock.py" line="280" />
         <source>One region to restore is mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="277" />
+        <location filename="../inpaint_dock.py" line="283" />
         <source>%1 regions to restore are mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 %1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="279" />
+        <location filename="../inpaint_dock.py" line="285" />
         <source>The first is at x %1, y %2. Restore anyway?</source>
         <translation>第一个位于 x %1，y %2。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="281" />
+        <location filename="../inpaint_dock.py" line="287" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="304" />
+        <location filename="../inpaint_dock.py" line="310" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -1365,13 +1370,13 @@
     </message>
     <message>
         <location filename="../main_window.py" line="246" />
-        <location filename="../main_window.py" line="617" />
+        <location filename="../main_window.py" line="633" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="247" />
-        <location filename="../main_window.py" line="619" />
+        <location filename="../main_window.py" line="635" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1601,430 +1606,430 @@
         <translation>关于 MuralStudio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="323" />
+        <location filename="../main_window.py" line="339" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328" />
+        <location filename="../main_window.py" line="344" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328" />
+        <location filename="../main_window.py" line="344" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="329" />
+        <location filename="../main_window.py" line="345" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="330" />
+        <location filename="../main_window.py" line="346" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="330" />
+        <location filename="../main_window.py" line="346" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="331" />
+        <location filename="../main_window.py" line="347" />
         <source>Review detections</source>
         <translation>审核检测结果</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="341" />
+        <location filename="../main_window.py" line="357" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345" />
+        <location filename="../main_window.py" line="361" />
         <source>Review detections (V): left click accepts a proposed region into the damage mask, right click rejects it; drag a lasso round several to accept (left button) or reject (right button) them all; the status bar shows the detector's confidence under the cursor</source>
         <translation>审核检测结果（V）：左键单击把建议区域接受进病害蒙版，右键单击拒绝；拖出套索圈住多个区域可一并接受（左键）或拒绝（右键）；状态栏显示光标处检测器的置信度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="368" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="373" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="366" />
+        <location filename="../main_window.py" line="382" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="372" />
+        <location filename="../main_window.py" line="388" />
         <source>Snap to line</source>
         <translation>吸附到线</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="375" />
+        <location filename="../main_window.py" line="391" />
         <source>Brush strokes slide onto the thin crack or scratch they follow when released (up to the brush size, at least 4 px): trace a crack roughly, it lands on the crack</source>
         <translation>松开鼠标时，笔画会吸附到它所沿的细裂缝或划痕上（最多为笔刷大小，至少 4 像素）：大致描一条裂缝，笔画即落在裂缝上</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="387" />
-        <location filename="../main_window.py" line="772" />
+        <location filename="../main_window.py" line="403" />
+        <location filename="../main_window.py" line="788" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="390" />
+        <location filename="../main_window.py" line="406" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="391" />
+        <location filename="../main_window.py" line="407" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="392" />
+        <location filename="../main_window.py" line="408" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="401" />
-        <location filename="../main_window.py" line="453" />
+        <location filename="../main_window.py" line="417" />
+        <location filename="../main_window.py" line="469" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="404" />
+        <location filename="../main_window.py" line="420" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="404" />
+        <location filename="../main_window.py" line="420" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="488" />
+        <location filename="../main_window.py" line="504" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="490" />
+        <location filename="../main_window.py" line="506" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="534" />
+        <location filename="../main_window.py" line="550" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="583" />
+        <location filename="../main_window.py" line="599" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="584" />
+        <location filename="../main_window.py" line="600" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616" />
+        <location filename="../main_window.py" line="632" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="618" />
+        <location filename="../main_window.py" line="634" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="655" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645" />
+        <location filename="../main_window.py" line="661" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="677" />
+        <location filename="../main_window.py" line="693" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="689" />
+        <location filename="../main_window.py" line="705" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="690" />
+        <location filename="../main_window.py" line="706" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="700" />
+        <location filename="../main_window.py" line="716" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="700" />
+        <location filename="../main_window.py" line="716" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="701" />
+        <location filename="../main_window.py" line="717" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="701" />
+        <location filename="../main_window.py" line="717" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="702" />
+        <location filename="../main_window.py" line="718" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="702" />
+        <location filename="../main_window.py" line="718" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="703" />
+        <location filename="../main_window.py" line="719" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="703" />
+        <location filename="../main_window.py" line="719" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="704" />
+        <location filename="../main_window.py" line="720" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="704" />
+        <location filename="../main_window.py" line="720" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="705" />
+        <location filename="../main_window.py" line="721" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="705" />
+        <location filename="../main_window.py" line="721" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="706" />
+        <location filename="../main_window.py" line="722" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="706" />
+        <location filename="../main_window.py" line="722" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="707" />
+        <location filename="../main_window.py" line="723" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="707" />
+        <location filename="../main_window.py" line="723" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="708" />
+        <location filename="../main_window.py" line="724" />
         <source>Review: left / right drag</source>
         <translation>审核：左键 / 右键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="708" />
+        <location filename="../main_window.py" line="724" />
         <source>Lasso: accept / reject every proposed region in it</source>
         <translation>套索：接受 / 拒绝其中的全部建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="709" />
+        <location filename="../main_window.py" line="725" />
         <source>Review: period / comma</source>
         <translation>审核：句号 / 逗号</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="709" />
+        <location filename="../main_window.py" line="725" />
         <source>Zoom to the next / previous proposed region</source>
         <translation>缩放到下一个 / 上一个建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="710" />
+        <location filename="../main_window.py" line="726" />
         <source>Review: Enter / Backspace</source>
         <translation>审核：Enter / Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="710" />
+        <location filename="../main_window.py" line="726" />
         <source>Accept / reject the region shown, go on to the next</source>
         <translation>接受 / 拒绝当前显示的区域，并转到下一个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="711" />
+        <location filename="../main_window.py" line="727" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="711" />
+        <location filename="../main_window.py" line="727" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="716" />
+        <location filename="../main_window.py" line="732" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="718" />
+        <location filename="../main_window.py" line="734" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="718" />
+        <location filename="../main_window.py" line="734" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="752" />
+        <location filename="../main_window.py" line="768" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="759" />
+        <location filename="../main_window.py" line="775" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="760" />
+        <location filename="../main_window.py" line="776" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="783" />
+        <location filename="../main_window.py" line="799" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="810" />
+        <location filename="../main_window.py" line="826" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="837" />
+        <location filename="../main_window.py" line="853" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="847" />
+        <location filename="../main_window.py" line="863" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="848" />
+        <location filename="../main_window.py" line="864" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="859" />
-        <location filename="../main_window.py" line="865" />
+        <location filename="../main_window.py" line="875" />
+        <location filename="../main_window.py" line="881" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="861" />
+        <location filename="../main_window.py" line="877" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="871" />
+        <location filename="../main_window.py" line="887" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="880" />
-        <location filename="../main_window.py" line="895" />
-        <location filename="../main_window.py" line="945" />
-        <location filename="../main_window.py" line="971" />
+        <location filename="../main_window.py" line="896" />
+        <location filename="../main_window.py" line="911" />
+        <location filename="../main_window.py" line="961" />
+        <location filename="../main_window.py" line="987" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="886" />
+        <location filename="../main_window.py" line="902" />
         <source>Exporting %1…</source>
         <translation>正在导出 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="898" />
-        <location filename="../main_window.py" line="947" />
-        <location filename="../main_window.py" line="973" />
+        <location filename="../main_window.py" line="914" />
+        <location filename="../main_window.py" line="963" />
+        <location filename="../main_window.py" line="989" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="927" />
+        <location filename="../main_window.py" line="943" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="934" />
+        <location filename="../main_window.py" line="950" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="955" />
+        <location filename="../main_window.py" line="971" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1018" />
+        <location filename="../main_window.py" line="1034" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1026" />
+        <location filename="../main_window.py" line="1042" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1027" />
+        <location filename="../main_window.py" line="1043" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1042" />
+        <location filename="../main_window.py" line="1058" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1065" />
+        <location filename="../main_window.py" line="1081" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1066" />
+        <location filename="../main_window.py" line="1082" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1091" />
+        <location filename="../main_window.py" line="1107" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
