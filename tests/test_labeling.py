@@ -107,8 +107,9 @@ def test_export_writes_crops_csv_and_coco_polygons(tmp_path):
     paths = core_elements.export_elements(found, truth, image, tmp_path, labeling.Labeler.classes, "m.png")
     rows = (tmp_path / "elements.csv").read_text().splitlines()
     assert len(rows) == 1 + len(found) == 4
-    assert rows[1].split(",")[2:5] == ["cloud", "flying apsara", str(found[0].area)]
+    assert rows[1].split(",")[2:6] == ["cloud", "flying apsara", str(found[0].area), ""]  # no scale: no cm²
     assert rows[1].split(",")[-3:] == ["90", "200", "230"]  # mean colour of the region
+    assert rows[2].split(",")[3] == "people 1"  # unnamed: named as the gallery and measurements name it
     coco = json.loads(paths["coco"].read_text())
     assert {c["name"] for c in coco["categories"]} == {"animal", "building", "cloud", "people", "Buddha"}
     person = next(a for a in coco["annotations"] if a["category_id"] == 4)
@@ -117,6 +118,12 @@ def test_export_writes_crops_csv_and_coco_polygons(tmp_path):
     assert person["bbox"] == [80, 100, 120, 200]
     crop = imageio.read_image(tmp_path / "crops" / "0002-people.png").pixels
     assert crop.shape == (216, 136, 4) and crop[8, 8, 3] == 255 and crop[0, 0, 3] == 0
+    # with a scale, the areas in cm²; largest first whatever order they are given in
+    core_elements.export_elements(found[::-1], truth, image, tmp_path / "scaled", labeling.Labeler.classes,
+                                  "m.png", mm_per_px=0.5)
+    rows = [line.split(",") for line in (tmp_path / "scaled" / "elements.csv").read_text().splitlines()]
+    assert rows[0][5] == "area_cm2" and [r[3] for r in rows[1:]] == ["flying apsara", "people 1", "Buddha 1"]
+    assert float(rows[2][5]) == pytest.approx(120 * 200 * 0.0025)  # px × (0.05 cm)²
 
 
 def test_find_similar_ranks_the_same_kind_of_element_first():

@@ -261,23 +261,29 @@ def outline_polygons(region: np.ndarray, offset=(0, 0), tolerance: float = 1.0) 
     return polygons
 
 
-CSV_FIELDS = ("id", "file", "class", "name", "area", "x", "y", "width", "height",
+CSV_FIELDS = ("id", "file", "class", "name", "area", "area_cm2", "x", "y", "width", "height",
               "centroid_x", "centroid_y", "mean_r", "mean_g", "mean_b")
 
 
 def export_elements(elements: list[Element], labels: np.ndarray, image: np.ndarray, folder,
-                    classes, image_name: str = "image", margin: int = 8) -> dict[str, Path]:
+                    classes, image_name: str = "image", margin: int = 8, names: dict | None = None,
+                    mm_per_px: float | None = None) -> dict[str, Path]:
     """Write each element as a cropped PNG (RGBA, outside the region transparent), plus
     ``elements.csv`` and ``elements.coco.json`` (COCO-style: images, categories, annotations
-    with polygons from the region outlines). ``image`` is uint8 RGB of the labels' size."""
+    with polygons from the region outlines), largest first. ``image`` is uint8 RGB of the labels'
+    size; ``names``: each element's name by ``key`` as the views show it (:func:`display_names`
+    of all the mural's elements, so "people 2" is the same person here as in the measurements);
+    with ``mm_per_px`` the areas in cm² too."""
     from muralstudio.core import imageio
 
     folder = Path(folder)
     (folder / "crops").mkdir(parents=True, exist_ok=True)
     class_names = [c if isinstance(c, str) else c[0] for c in classes]
+    names = names or display_names(elements)
     height, width = labels.shape
     rows, annotations = [], []
-    for number, element in enumerate(elements, start=1):
+    ordered = sorted(elements, key=lambda e: (-e.area, e.seed[1], e.seed[0]))
+    for number, element in enumerate(ordered, start=1):
         x, y, w, h = element.bbox
         x0, y0 = max(0, x - margin), max(0, y - margin)
         x1, y1 = min(width, x + w + margin), min(height, y + h + margin)
@@ -287,8 +293,11 @@ def export_elements(elements: list[Element], labels: np.ndarray, image: np.ndarr
         element.mean_colour = tuple(int(round(v)) for v in crop[..., :3][region].mean(0))
         file = f"crops/{number:04d}-{element.class_name.replace(' ', '-')}.png"
         imageio.write_png(folder / file, crop)
-        rows.append({"id": number, "file": file, "class": element.class_name, "name": element.name,
-                     "area": element.area, "x": x, "y": y, "width": w, "height": h,
+        name = names.get(element.key) or element.name
+        cm2 = round(element.area * (mm_per_px / 10) ** 2, 4) if mm_per_px else None
+        rows.append({"id": number, "file": file, "class": element.class_name, "name": name,
+                     "area": element.area, "area_cm2": "" if cm2 is None else cm2,
+                     "x": x, "y": y, "width": w, "height": h,
                      "centroid_x": round(element.centroid[0], 1),
                      "centroid_y": round(element.centroid[1], 1),
                      "mean_r": element.mean_colour[0], "mean_g": element.mean_colour[1],
@@ -296,7 +305,7 @@ def export_elements(elements: list[Element], labels: np.ndarray, image: np.ndarr
         annotations.append({"id": number, "image_id": 1, "category_id": element.class_index,
                             "segmentation": outline_polygons(region, (x0, y0)),
                             "area": element.area, "bbox": [x, y, w, h], "iscrowd": 0,
-                            "attributes": {"name": element.name}})
+                            "attributes": {"name": name, **({"area_cm2": cm2} if cm2 is not None else {})}})
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=CSV_FIELDS)
     writer.writeheader()
