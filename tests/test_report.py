@@ -230,3 +230,24 @@ def test_a_report_of_unreviewed_proposals_says_they_await_review():
     assert "No damage confirmed yet" in html and "200 px" in html and "not yet reviewed" in html
     assert "No damage layers" not in html
     assert "尚未审核" in build_report(doc, "zh_CN").html
+
+
+def test_a_chinese_report_names_the_elements_in_chinese_but_keeps_a_users_name():
+    """"people 1" beside 人物 read as untranslated; a name the user gave stays as written."""
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((120, 160, 3), 200, np.uint8), name="wall")
+    labels = np.zeros((120, 160), np.uint8)
+    labels[10:60, 10:70] = 4  # people
+    labels[70:110, 90:150] = 4  # a second person
+    labels[10:40, 100:150] = 3  # cloud
+    layer = doc.new_label_layer("elements", labels)
+    html = build_report(doc, "zh_CN").html
+    assert "人物 1" in html and "人物 2" in html and "云气 1" in html
+    assert "people 1" not in html
+    assert "people 1" in build_report(doc, "en").html  # the English report keeps the English names
+    from muralstudio.core.elements import find_elements
+
+    cloud = next(e for e in find_elements(layer.data, [c[0] for c in layer.classes]) if e.class_index == 3)
+    layer.element_names[cloud.key] = "五彩祥云"  # a name the user gave stays as written
+    assert "五彩祥云" in build_report(doc, "zh_CN").html

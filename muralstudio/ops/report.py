@@ -274,10 +274,15 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
                          f"<tr><td>{_e(names(c))}</td><td align='right'>{k}</td><td align='right'>{a:,}</td>"
                          f"<td align='right'>{'—' if not cm2 else f'{a * cm2:.2f}'}</td></tr>"
                          for c, (k, a) in counts.items()) + "</table>")
+    def element_name(e) -> str:
+        """A name the program gave ("people 2") in the report's language; one a user gave as written."""
+        number = e.element[len(e.what) + 1:]
+        return f"{names(e.what)} {number}" if e.element.startswith(f"{e.what} ") and number.isdigit() else e.element
+
     if elements:
         parts.append(f"<p><b>{_e(t['largest_elements'])}</b></p><table class='grid'><thead><tr><th>{_e(t['element'])}</th>"
                      f"<th>{_e(t['class'])}</th><th>{_e(t['pixels'])}</th><th>{_e(t['area'])}</th><th>{_e(t['box'])}</th></tr></thead>"
-                     + "".join(f"<tr><td>{_e(e.element)}</td><td>{_e(names(e.what))}</td><td align='right'>{e.pixels:,}</td>"
+                     + "".join(f"<tr><td>{_e(element_name(e))}</td><td>{_e(names(e.what))}</td><td align='right'>{e.pixels:,}</td>"
                                f"<td align='right'>{'—' if e.area_cm2 is None else f'{e.area_cm2:.2f}'}</td>"
                                f"<td>{_e(', '.join(f'{v:g}' for v in e.box_cm) + ' cm' if e.box_cm else ', '.join(map(str, e.box_px)) + ' px')}</td></tr>"
                                for e in elements[:40]) + "</table>")
