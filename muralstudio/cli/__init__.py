@@ -56,6 +56,7 @@ def build_parser(with_trainers: bool = True) -> argparse.ArgumentParser:
     import torch; ``with_trainers=False`` leaves them out so other commands start quickly."""
     parser = argparse.ArgumentParser(
         prog="muralstudio",
+        usage="muralstudio [-h] [--version] [-v] [--selftest] [IMAGE | PROJECT | SUBCOMMAND ...]",
         description="Restoration workstation for photographs of murals. Without a subcommand "
                     "it opens the window (with a generated demo document when no file is given).",
         epilog=f"subcommands: {', '.join(SUBCOMMANDS)} (run 'muralstudio SUBCOMMAND --help')",

@@ -44,21 +44,27 @@ def list_engines() -> list[dict]:
     return rows
 
 
+def _size(n: int) -> str:
+    """A file's size, in KiB under one MiB (a 28-KB network read "0.0 MiB")."""
+    if not n:
+        return "—"
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
 def format_table(rows: list[dict]) -> str:
-    header = f"{'kind':<10} {'engine':<12} {'weights':<24} {'status':<8} {'size':>9} {'memory':>10}  sha256"
+    wide = max([12] + [len(r["name"]) for r in rows])  # the columns stay aligned for any engine name
+    header = f"{'kind':<10} {'engine':<{wide}} {'weights':<24} {'status':<8} {'size':>9} {'memory':>10}  sha256"
     lines = [header, "-" * len(header)]
     for r in rows:
         status = "ready" if r["present"] else "DAMAGED" if r.get("damaged") else "MISSING"
-        size = f"{r['bytes'] / 2**20:.1f} MiB" if r["bytes"] else "—"
         memory = f"{r['memory_mb']:.0f} MiB" if r["memory_mb"] else "—"
         sha = (r["sha256"] or "")[:16]
-        lines.append(f"{r['kind']:<10} {r['name']:<12} {(r['weights'] or 'none needed'):<24} "
-                     f"{status:<8} {size:>9} {memory:>10}  {sha}")
+        lines.append(f"{r['kind']:<10} {r['name']:<{wide}} {(r['weights'] or 'none needed'):<24} "
+                     f"{status:<8} {_size(r['bytes']):>9} {memory:>10}  {sha}".rstrip())
         for c in r.get("companions", ()):
-            size = f"{c['bytes'] / 2**20:.1f} MiB" if c["bytes"] else "—"
-            lines.append(f"{'':<10} {'':<12} {'+ ' + c['weights']:<24} "
+            lines.append(f"{'':<10} {'':<{wide}} {'+ ' + c['weights']:<24} "
                          f"{'ready' if c['present'] else 'DAMAGED' if c.get('damaged') else 'MISSING':<8} "
-                         f"{size:>9} {'':>10}  "
+                         f"{_size(c['bytes']):>9} {'':>10}  "
                          f"{(c['sha256'] or '')[:16]}")
     damaged = {c["damaged"] for r in rows for c in (r, *r.get("companions", ())) if c.get("damaged")}
     if damaged:
