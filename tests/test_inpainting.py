@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 
@@ -345,3 +346,24 @@ def test_a_large_region_reads_a_bounded_ring_of_context():
     crops = sorted(crop for _, crop in regions)
     assert crops[0] == (1000 - 512, 1000 - 512, 1500 + 2 * 512, 1500 + 2 * 512)
     assert crops[1] == (3900 - 32, 3900 - 32, 5 + 2 * 32, 5 + 2 * 32)
+
+
+def test_colour_match_does_not_bring_back_flakes_left_in_the_ring():
+    """A dark robe with pale flakes of loss not marked around the hole: matching the fill to the
+    ring must not stretch the fill's own slight variation into pale flakes (the ring's outliers
+    doubled its spread: pale blobs reappeared where the fill had covered loss)."""
+    from muralstudio.engines.inpainting import match_colour
+
+    rng = np.random.default_rng(4)
+    robe = np.clip(rng.normal(0.10, 0.01, (80, 80, 3)), 0, 1).astype(np.float32)
+    flakes = rng.random((80, 80)) < 0.06
+    robe[flakes] = 0.75  # pale flakes of ground in the ring
+    hole = np.zeros((80, 80), bool)
+    hole[30:50, 30:50] = True
+    fill = robe.copy()
+    fill[hole] = np.clip(0.11 + rng.normal(0, 0.02, (hole.sum(), 3)), 0, 1)  # an engine's dark fill
+    matched = match_colour(fill, robe, hole, ~hole)
+    lightness = cv2.cvtColor(matched, cv2.COLOR_RGB2Lab)[..., 0]
+    ring_paint = cv2.cvtColor(robe, cv2.COLOR_RGB2Lab)[..., 0][~hole & ~flakes]
+    assert lightness[hole].max() < ring_paint.max() + 5  # no pixel of the fill as pale as a flake
+    assert abs(np.median(lightness[hole]) - np.median(ring_paint)) < 2

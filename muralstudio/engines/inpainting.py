@@ -237,18 +237,28 @@ def _ring(hole: np.ndarray, width: int) -> np.ndarray:
 
 def match_colour(fill: np.ndarray, reference: np.ndarray, hole: np.ndarray, known: np.ndarray,
                  ring_width: int = 8) -> np.ndarray:
-    """Shift the fill's mean and spread in Lab to those of a ring of intact pixels around the
-    hole (against colour casts of the engine). Changes hole pixels only."""
+    """Shift the fill's centre and spread in Lab to those of a ring of intact pixels around the
+    hole (against colour casts of the engine). Changes hole pixels only. Median and median
+    absolute deviation, not mean and standard deviation: on real walls the ring holds flakes of
+    loss not marked, whose pale outliers doubled the spread and brought flakes back into the
+    fill; and the spread is never widened (stretching a fill's faint remnants of a flake made
+    pale blobs of them), only narrowed where the fill is more contrasted than its ring."""
     ring = _ring(hole, ring_width) & known
     if ring.sum() < 16 or hole.sum() < 4:
         return fill
     fill_lab = cv2.cvtColor(fill.astype(np.float32), cv2.COLOR_RGB2Lab)
     ref_lab = cv2.cvtColor(reference.astype(np.float32), cv2.COLOR_RGB2Lab)
     out = fill_lab.copy()
+
+    def centre_and_spread(values):
+        centre = np.median(values)
+        return centre, 1.4826 * np.median(np.abs(values - centre))
+
     for c in range(3):
         src, ref = fill_lab[..., c][hole], ref_lab[..., c][ring]
-        ratio = np.clip((ref.std() + 1e-3) / (src.std() + 1e-3), 0.5, 2.0)
-        out[..., c][hole] = (src - src.mean()) * ratio + ref.mean()
+        (src_centre, src_spread), (ref_centre, ref_spread) = centre_and_spread(src), centre_and_spread(ref)
+        ratio = np.clip((ref_spread + 1e-3) / (src_spread + 1e-3), 0.5, 1.0)
+        out[..., c][hole] = (src - src_centre) * ratio + ref_centre
     result = cv2.cvtColor(out, cv2.COLOR_Lab2RGB)
     return np.where(hole[..., None], np.clip(result, 0, 1), fill)
 
