@@ -3,6 +3,7 @@ shared GPU server. Same proposal as a local job, progress, cancel, and a clear f
 the window still working locally) when the server cannot be reached."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -210,6 +211,9 @@ def test_the_commands_run_on_the_server_as_they_run_here(tmp_path, scheduler, ca
     assert np.abs(local - remote).max() <= 1 and (local != remote).mean() < 1e-4
     summary = json.loads((tmp_path / "there" / "wall.detect.json").read_text(encoding="utf-8"))
     assert summary["server"] == scheduler and summary["classes"]["paint loss"]["pixels"] > 0
+    here = json.loads((tmp_path / "here" / "wall.detect.json").read_text(encoding="utf-8"))
+    # the weights the server used are named (their file and hash) as a local run names its own
+    assert summary["weights"] == Path(here["weights"]).name and summary["weights_sha256"] == here["weights_sha256"]
 
 
 def test_a_command_given_an_unreachable_server_says_so_and_writes_nothing(tmp_path, capsys):
@@ -311,3 +315,83 @@ def test_a_file_rewritten_since_it_was_opened_is_never_sent_for_the_image_shown(
         remote.image_payload(tiff)
     with pytest.raises(SourceChangedError, match="changed on disk"):
         tiff.read_region(0, 0, 8, 8)
+
+
+def test_a_server_address_of_another_form_is_refused_at_once(tmp_path, capsys):
+    """An http:// address or one without a port: one line at once (Dask took 11 s and printed
+    a traceback from its client's destructor after the message)."""
+    import time
+
+    from muralstudio import cli
+
+    image, _ = _demo_files(tmp_path)
+    for address in ("http://127.0.0.1:8786", "tcp://127.0.0.1"):
+        start = time.monotonic()
+        assert cli.main(["detect", str(image), "--out-dir", str(tmp_path / "maps"), "--server", address]) == 2
+        assert time.monotonic() - start < 5
+        err = capsys.readouterr().err
+        assert f"{address} cannot be reached (not an address of the form tcp://HOST:PORT" in err
+        assert "Traceback" not in err
+
+
+def test_a_server_without_a_worker_says_so_before_sending_anything(tmp_path, capsys):
+    from distributed import LocalCluster
+
+    from muralstudio import cli
+    from muralstudio.ops import remote
+
+    image, _ = _demo_files(tmp_path)
+    cluster = LocalCluster(n_workers=0, dashboard_address=None)
+    try:
+        assert cli.main(["detect", str(image), "--out-dir", str(tmp_path / "maps"),
+                         "--server", cluster.scheduler_address]) != 0
+        err = capsys.readouterr().err
+        assert f"{cluster.scheduler_address} has no worker to run the job" in err and "dask worker" in err
+        assert not (tmp_path / "maps").exists()
+    finally:
+        remote.close_clients()
+        cluster.close()
+
+
+def test_a_job_the_server_drops_or_whose_connection_closes_is_said_in_words(monkeypatch):
+    """The worker killed mid-job ("already forgotten." leaked from Dask) or the scheduler gone
+    ("Stream is closed", "Timed out trying to connect"): the lost-job message, naming the server."""
+    from concurrent.futures import CancelledError
+
+    from muralstudio.ops import remote
+
+    class Future:
+        status = "cancelled"
+
+        def __init__(self, failure):
+            self.failure = failure
+
+        def done(self):
+            return True
+
+        def result(self):
+            raise self.failure
+
+    class Client:
+        def __init__(self, failure):
+            self.failure = failure
+
+        def scheduler_info(self):
+            return {"workers": {"tcp://w:1": {}}}
+
+        def scatter(self, payload, hash):
+            return payload
+
+        def submit(self, *args, **kwargs):
+            return Future(self.failure)
+
+        def set_metadata(self, key, value):
+            pass
+
+    for failure in (CancelledError("muralstudio-detect-1: already forgotten."), OSError("Stream is closed")):
+        monkeypatch.setattr(remote, "client_for", lambda address, command=False: Client(failure))
+        with pytest.raises(remote.RemoteUnavailable) as lost:
+            remote.run_remote("tcp://gpu:8786", "detect", {}, command=True)
+        text = str(lost.value)
+        assert text.startswith("the compute server tcp://gpu:8786 lost the job (")
+        assert "forgotten" not in text and "Stream" not in text

@@ -288,7 +288,11 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
         result = run_elsewhere(source, progress)
         damage = list(result.classes[1:])
         used = {name: result.thresholds[name] if threshold is None else threshold for name in damage}
-        weights = {"weights": None, "weights_sha256": result.weights_sha256}
+        # the weights the server used: the user's file sent with the job, else its installed ones
+        factory, sent = registry.get("detector", engine), (settings or {}).get("weights_path")
+        shipped = getattr(factory, "weights_name", None)
+        weights = {"weights": str(sent) if sent else f"{shipped}.safetensors" if shipped else None,
+                   "weights_sha256": result.weights_sha256}
     else:
         damage = list(detector.classes[1:])
         used = {name: detector.threshold_for(name) if threshold is None else threshold for name in damage}

@@ -16,6 +16,7 @@ Start a server (the models load once per worker, on its GPU when it has one)::
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -31,6 +32,10 @@ from muralstudio.core.messages import Text
 
 CONNECT_TIMEOUT = "5s"
 PROGRESS_INTERVAL = 0.2
+
+
+#: a scheduler's address as Dask takes it: [scheme://]host:port
+ADDRESS = re.compile(r"((tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):\d{1,5}")
 
 
 class RemoteUnavailable(MuralStudioError):
@@ -255,6 +260,10 @@ def client_for(address: str, command: bool = False):
         from distributed import Client
     except ImportError:
         raise RemoteUnavailable("a compute server needs dask.distributed: pip install 'dask[distributed]'") from None
+    unreachable = "server_unreachable_cli" if command else "server_unreachable"
+    if not ADDRESS.fullmatch(address or ""):  # said at once (Dask took 11 s and printed a traceback)
+        raise RemoteUnavailable(Text(unreachable, address=address,
+                                     reason="not an address of the form tcp://HOST:PORT, e.g. tcp://gpu-server:8786"))
     with _clients_lock:
         client = _clients.get(address)
         if client is not None and client.status == "running":
@@ -262,8 +271,7 @@ def client_for(address: str, command: bool = False):
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise RemoteUnavailable(Text("server_unreachable_cli" if command else "server_unreachable", address=address,
-                                         reason=str(exc) or type(exc).__name__)) from None
+            raise RemoteUnavailable(Text(unreachable, address=address, reason=str(exc) or type(exc).__name__)) from None
         _clients[address] = client
         return client
 
@@ -280,12 +288,18 @@ def run_remote(address: str, kind: str, payload: dict, progress: Callable[[float
     """Run task ``kind`` on the server and wait for its result, relaying progress and cancel
     (Ctrl-C in a command cancels the job on the server too)."""
     client = client_for(address, command)
-    token = uuid.uuid4().hex
-    progress_key, cancel_key = f"muralstudio-progress-{token}", f"muralstudio-cancel-{token}"
-    # the pixels go to a worker as data, not inside the task graph the scheduler holds
-    data = client.scatter(payload, hash=False)
-    future = client.submit(TASKS[kind], data, progress_key, cancel_key, pure=False,
-                           key=f"muralstudio-{kind}-{token}")
+    lost = "server_lost_cli" if command else "server_lost"
+    try:
+        if not client.scheduler_info().get("workers"):  # else Dask's "No valid workers found", late
+            raise RemoteUnavailable(Text("server_no_worker", address=address))
+        token = uuid.uuid4().hex
+        progress_key, cancel_key = f"muralstudio-progress-{token}", f"muralstudio-cancel-{token}"
+        # the pixels go to a worker as data, not inside the task graph the scheduler holds
+        data = client.scatter(payload, hash=False)
+        future = client.submit(TASKS[kind], data, progress_key, cancel_key, pure=False,
+                               key=f"muralstudio-{kind}-{token}")
+    except (OSError, TimeoutError) as exc:  # the scheduler went away (CommClosedError is an OSError)
+        raise RemoteUnavailable(Text(lost, address=address, reason="the connection to it closed")) from exc
     shown, stopped = None, False
     try:
         while not future.done():
@@ -307,9 +321,10 @@ def run_remote(address: str, kind: str, payload: dict, progress: Callable[[float
             raise Cancelled()
         try:
             return future.result()
-        except CancelledError as exc:  # nobody here cancelled it: the server or its worker went away
-            raise RemoteUnavailable(Text("server_lost_cli" if command else "server_lost", address=address,
-                                         reason=str(exc).rsplit(":", 1)[-1].strip() or type(exc).__name__)) from None
+        except CancelledError:  # nobody here cancelled it: the server or its worker went away
+            raise RemoteUnavailable(Text(lost, address=address, reason="the job was dropped")) from None
+    except (OSError, TimeoutError) as exc:  # the scheduler went away while the job ran
+        raise RemoteUnavailable(Text(lost, address=address, reason="the connection to it closed")) from exc
     finally:
         # a cancel flag stays set until the task has seen it (it looks every PROGRESS_INTERVAL);
         # clearing it at once let a cancelled job run to its end, holding up everyone's jobs
