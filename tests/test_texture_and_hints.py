@@ -156,3 +156,11 @@ def test_drawn_guide_lines_continue_the_contour_in_its_colour():
     assert np.allclose(painted[31, 16:48], (0.8, 0.1, 0.1), atol=0.05)
     assert remaining.sum() == hole.sum() - 32 and not remaining[31, 20]
     assert np.array_equal(painted[~hole], rgb[~hole])  # nothing outside the loss
+    # its edges are feathered into the fill beside it (a pasted stair-stepped band read as a
+    # stroke of another hand); a few pixels away the fill is left as it was
+    filled = rgb.copy()
+    filled[hole] = 0.85  # an engine's plain fill of the loss
+    painted = paint_guide_lines(filled, hole, guide)[0]
+    assert np.allclose(painted[31, 20], (0.8, 0.1, 0.1), atol=0.05)
+    beside = painted[32, 20]
+    assert 0.1 + 0.05 < beside[1] < 0.85 - 0.05 and np.allclose(painted[35, 20], filled[35, 20])
