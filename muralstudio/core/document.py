@@ -596,6 +596,12 @@ class Document:
             self.layer_changed.emit(layer, "pixels", bbox)
         return notify
 
+    def _clipped(self, x: int, y: int, w: int, h: int) -> tuple[int, int, int, int] | None:
+        """The part (x0, y0, x1, y1) of a w×h window at (x, y) that lies in the image; None if none."""
+        x0, y0 = max(0, x), max(0, y)
+        x1, y1 = min(self.width, x + w), min(self.height, y + h)
+        return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
+
     def write_pixels(self, layer: PixelLayer, x: int, y: int, values: np.ndarray,
                      where: np.ndarray | None = None, action: str = "Paint") -> None:
         """Write ``values`` at (x, y) into a pixel layer, clipped to the image; undoable.
@@ -606,11 +612,10 @@ class Document:
         if layer.locked:
             raise LayerLockedError(layer)
         values = np.asarray(values)
-        h, w = values.shape[:2]
-        x0, y0 = max(0, x), max(0, y)
-        x1, y1 = min(self.width, x + w), min(self.height, y + h)
-        if x1 <= x0 or y1 <= y0:
+        clipped = self._clipped(x, y, values.shape[1], values.shape[0])
+        if clipped is None:
             return
+        x0, y0, x1, y1 = clipped
         values = values[y0 - y:y1 - y, x0 - x:x1 - x]
         target = layer.data[y0:y1, x0:x1]
         if where is not None:
@@ -639,11 +644,10 @@ class Document:
         if layer.locked:
             raise LayerLockedError(layer)
         where = np.asarray(where, bool)
-        h, w = where.shape[:2]
-        x0, y0 = max(0, x), max(0, y)
-        x1, y1 = min(self.width, x + w), min(self.height, y + h)
-        if x1 <= x0 or y1 <= y0:
+        clipped = self._clipped(x, y, where.shape[1], where.shape[0])
+        if clipped is None:
             return
+        x0, y0, x1, y1 = clipped
         where = where[y0 - y:y1 - y, x0 - x:x1 - x]
         # flat indices (np.nonzero's row and column arrays took 15 times as long at 108 Mpx)
         rows, cols = np.divmod(np.flatnonzero(where), where.shape[1])
