@@ -582,9 +582,8 @@ def test_a_click_that_marks_damage_takes_the_flake_not_the_robe(flake_in_a_black
 
 def test_the_windows_click_tool_marks_the_flake(window, qtbot, flake_in_a_black_robe):
     """The window's clicks go to damage masks: its click tool asks for the flake."""
-    pytest.importorskip("pytestqt")
     from muralstudio.core.document import Document
-    from muralstudio.gui.click_tool import damage_settings
+    from muralstudio.engines.segmentation import damage_settings
 
     assert damage_settings("clicknet") == {"target": "damage"} and damage_settings("classic") == {}
     crop, flake, click = flake_in_a_black_robe

@@ -232,6 +232,11 @@ def scale_from_line(length_px: float, length: float, unit: str = "cm") -> float:
 REVIEW_DECISIONS = ("accepted", "rejected")
 
 
+
+#: a pixel change is kept for undo pixel by pixel (an 8-byte index and the old value each) when
+#: its pixels are fewer than 1/SCATTERED_BELOW of the box they span, else as a copy of that box
+SCATTERED_BELOW = 9
+
 class Document:
     """Source image + layers + history. Open one with :meth:`open` or :meth:`from_array`."""
 
@@ -331,11 +336,13 @@ class Document:
 
     @property
     def title(self) -> str:
-        if self.project_path:
-            return self.project_path.name
-        if self.source.path:
-            return self.source.path.name
-        return getattr(self.source, "name", "untitled")
+        return self.project_path.name if self.project_path else self.source_name
+
+    @property
+    def source_name(self) -> str:
+        """The mural's own name: its image file's (a reopened project's title is the project
+        file's), else the in-memory image's."""
+        return self.source.path.name if self.source.path else getattr(self.source, "name", "untitled")
 
     def source_sha256(self, cancelled=None) -> str:
         """SHA-256 of the source file (or pixels for in-memory sources), computed once;
@@ -649,18 +656,19 @@ class Document:
             return
         x0, y0, x1, y1 = clipped
         where = where[y0 - y:y1 - y, x0 - x:x1 - x]
-        # flat indices (np.nonzero's row and column arrays took 15 times as long at 108 Mpx)
-        rows, cols = np.divmod(np.flatnonzero(where), where.shape[1])
-        if not rows.size:
+        count = int(np.count_nonzero(where))
+        if not count:
             return
-        box_area = (int(rows.max()) - int(rows.min()) + 1) * (int(cols.max()) - int(cols.min()) + 1)
-        if rows.size * 9 > box_area or not layer.data.flags.c_contiguous:  # dense: the box is smaller
+        rows = cols = None
+        if count * SCATTERED_BELOW < where.size and layer.data.flags.c_contiguous:
+            # flat indices (np.nonzero's row and column arrays took 15 times as long at 108 Mpx)
+            rows, cols = np.divmod(np.flatnonzero(where), where.shape[1])
+            box_area = (int(rows[-1]) - int(rows[0]) + 1) * (int(cols.max()) - int(cols.min()) + 1)
+        if rows is None or count * SCATTERED_BELOW >= box_area:  # dense: the box is smaller
             self.write_pixels(layer, x0, y0, np.full(where.shape, value, layer.data.dtype), where, action)
             return
         index = (rows + y0).astype(np.int64) * self.width + (cols + x0)
-        flat = layer.data.reshape(-1)
-        saved = flat[index]
-        changed = saved != value
+        changed = layer.data.reshape(-1)[index] != value
         if not changed.any():
             return
         index, rows, cols = index[changed], rows[changed] + y0, cols[changed] + x0
@@ -698,12 +706,12 @@ class Document:
             return
         if layer.locked:
             raise LayerLockedError(layer)
-        if changed * 9 < diff.size:  # few pixels: their box from their positions
+        if changed * SCATTERED_BELOW < diff.size:  # few pixels: their box from their positions
             index = np.flatnonzero(diff)
             first_row, last_row = (int(i) // self.width for i in index[[0, -1]])  # indices ascend
             cols = index % self.width
             y0, y1, x0, x1 = bbox = (first_row, last_row + 1, int(cols.min()), int(cols.max()) + 1)
-            if changed * 9 >= (y1 - y0) * (x1 - x0) or not layer.data.flags.c_contiguous:
+            if changed * SCATTERED_BELOW >= (y1 - y0) * (x1 - x0) or not layer.data.flags.c_contiguous:
                 self._replace_box(layer, bbox, data[y0:y1, x0:x1], action)
                 return
             # spread thin over the layer (a re-threshold): kept one by one, not as their box

@@ -173,7 +173,7 @@ def export_training_set(doc: Document, layer: LabelLayer, folder, tile: int = 20
     (folder / "images").mkdir(parents=True, exist_ok=True)
     (folder / "labels").mkdir(parents=True, exist_ok=True)
     # the mural's own name (a project's title is its file's: "cave-45.mural" would name the pairs)
-    own = Path(doc.source.path).stem if getattr(doc.source, "path", None) else doc.title
+    own = doc.source.path.stem if doc.source.path else doc.source_name
     stem = stem or "".join(c if c.isalnum() or c in "-_" else "-" for c in own) or "mural"
     labels = layer.data
     written = []

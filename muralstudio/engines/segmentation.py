@@ -173,6 +173,16 @@ def default_engine() -> str:
     return "clicknet" if find_weights("clicknet") else "classic"
 
 
+def damage_settings(engine: str) -> dict:
+    """What tells ``engine`` its clicks mark damage: an engine with a ``target`` setting
+    (clicknet) is asked to take a fleck unlike the paint around it, not the robe it lies in;
+    others need nothing. The window's click tool and ``annotate``'s loss and crack marks ask it."""
+    from muralstudio.engines.settings import schema_of
+
+    names = {setting.name for setting in schema_of(registry.get("segmenter", engine))}
+    return {"target": "damage"} if "target" in names else {}
+
+
 def create(name: str, device: str = "cpu", **params) -> Segmenter:
     from muralstudio.engines.settings import validate
 

@@ -13,16 +13,6 @@ from muralstudio.engines.segmentation import Click, Prediction
 from muralstudio.gui.jobs import Job, JobRunner
 
 
-def damage_settings(engine: str) -> dict:
-    """The window's clicks mark damage (its click regions go to damage masks): an engine that
-    can tell is asked to take a fleck unlike the paint around it, not the robe it lies in."""
-    from muralstudio.engines import registry
-    from muralstudio.engines.settings import schema_of
-
-    names = {setting.name for setting in schema_of(registry.get("segmenter", engine))}
-    return {"target": "damage"} if "target" in names else {}
-
-
 class ClickSegmentTool(QObject):
     #: "idle", "preparing" (first prediction of a session: the engine encodes the image),
     #: "predicting" or "ready"
@@ -122,7 +112,7 @@ class ClickSegmentTool(QObject):
             session = None if first else self._session
             if session is None:
                 progress(0.0, Text("stage_preparing"))
-                session = segmentation.create(engine, device=device, **damage_settings(engine)).session(doc.source)
+                session = segmentation.create(engine, device=device, **segmentation.damage_settings(engine)).session(doc.source)
             progress(0.5, Text("stage_predicting"))
             return session, session.predict(clicks, previous)
 

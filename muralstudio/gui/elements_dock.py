@@ -423,9 +423,8 @@ class ElementsDock(JobPanel):
         layer = self.layer()
         image = to_rgb8(self.doc.restored_image())
         try:
-            source = getattr(self.doc.source, "path", None)
             written = core_elements.export_elements(
-                chosen, layer.data, image, folder, layer.classes, source.name if source else self.doc.title,
+                chosen, layer.data, image, folder, layer.classes, self.doc.source_name,
                 names=core_elements.display_names(self.elements()), mm_per_px=self.doc.mm_per_px)
         except OSError as exc:
             self.context.show_error(str(exc))

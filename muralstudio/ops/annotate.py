@@ -215,11 +215,13 @@ def engine_for_class(engine: str, label_name: str) -> str:
     clicks mark damage, unless the session's spec already says what it targets (kept with the
     element, so replaying its clicks later gives the same mask)."""
     from muralstudio.engines.registry import split_spec
+    from muralstudio.engines.segmentation import damage_settings
 
     name, settings = split_spec(engine)
-    if label_name.lower() in DAMAGE_CLASS_NAMES and name == "clicknet" and "target" not in settings:
-        return f"{engine}:target=damage"
-    return engine
+    if label_name.lower() not in DAMAGE_CLASS_NAMES or "target" in settings:
+        return engine
+    extra = damage_settings(name)  # the window's click tool asks the same
+    return engine + "".join(f":{key}={value}" for key, value in extra.items())
 
 
 def class_index(class_set: str, name: str) -> int:
@@ -424,7 +426,7 @@ class Session:
         names = class_names(self.data["classes"])
         if "confusable" not in names or self.items[index].label != names.index("confusable"):
             return index
-        damage = {names.index(n) for n in ("paint-loss", "crack") if n in names}
+        damage = {names.index(n) for n in DAMAGE_CLASS_NAMES if n in names}
         # a revision's kept pixels (saved ones its replay does not reproduce, any class, intact
         # too) are painted right after the last saved item: stay above them, or they would
         # punch holes in the new mark

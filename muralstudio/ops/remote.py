@@ -129,12 +129,10 @@ def image_payload(source) -> dict:
             return {"pixels": source.full()}  # the pixels shown, decoded when it was opened
         source.check_unchanged()  # says the file changed: no pixels of the image shown are left
     if path is not None and Path(path).is_file():
-        info = source.info
-        decoded = info.width * info.height * info.channels * np.dtype(info.dtype).itemsize
-        if Path(path).stat().st_size < decoded or getattr(source, "read_by_region", False):
+        path = Path(path)
+        if path.stat().st_size < source.info.nbytes or getattr(source, "read_by_region", False):
             # the limit the file was opened with here: the server's own may be lower
-            return {"file": Path(path).read_bytes(), "file_name": Path(path).name,
-                    "max_pixels": info.width * info.height}
+            return {"file": path.read_bytes(), "file_name": path.name, "max_pixels": source.info.pixels}
     return {"pixels": source.full()}
 
 
@@ -223,7 +221,7 @@ def label_task(payload: dict, progress_key: str, cancel_key: str):
     from muralstudio.engines import labeling
 
     progress, cancelled = _task_callbacks(progress_key, cancel_key)
-    with sent_weights({}, payload.get("weights"), "labeler") as params:  # a fine-tuned labeler's own
+    with sent_weights(payload.get("params") or {}, payload.get("weights"), "labeler") as params:  # a fine-tuned labeler's own
         labeler = labeling.create(payload["engine"], device=server_device(payload["device"]), **params)
         with payload_image(payload) as image:
             return labeling.label(image, labeler, progress=progress, cancelled=cancelled)
@@ -298,7 +296,7 @@ def run_remote(address: str, kind: str, payload: dict, progress: Callable[[float
         data = client.scatter(payload, hash=False)
         future = client.submit(TASKS[kind], data, progress_key, cancel_key, pure=False,
                                key=f"muralstudio-{kind}-{token}")
-    except (OSError, TimeoutError) as exc:  # the scheduler went away (CommClosedError is an OSError)
+    except OSError as exc:  # the scheduler went away (CommClosedError and TimeoutError are OSErrors)
         raise RemoteUnavailable(Text(lost, address=address, reason="the connection to it closed")) from exc
     shown, stopped = None, False
     try:
@@ -323,7 +321,7 @@ def run_remote(address: str, kind: str, payload: dict, progress: Callable[[float
             return future.result()
         except CancelledError:  # nobody here cancelled it: the server or its worker went away
             raise RemoteUnavailable(Text(lost, address=address, reason="the job was dropped")) from None
-    except (OSError, TimeoutError) as exc:  # the scheduler went away while the job ran
+    except OSError as exc:  # the scheduler went away while the job ran
         raise RemoteUnavailable(Text(lost, address=address, reason="the connection to it closed")) from exc
     finally:
         # a cancel flag stays set until the task has seen it (it looks every PROGRESS_INTERVAL);

@@ -188,7 +188,7 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
     # -- object ---------------------------------------------------------------------------
     section("object")
     rows = [(t[k], doc.properties[k]) for k in PROPERTY_FIELDS if doc.properties.get(k)]
-    source = doc.source.path.name if getattr(doc.source, "path", None) else doc.title
+    source = doc.source.path.name if doc.source.path else doc.title  # an embedded source: the project
     rows += [(t["image"], source), (t["size"], f"{doc.width} × {doc.height} px"),
              (t["scale"], f"{scale:.4g} mm/px ({t['scale_user'] if doc.scale_origin == 'user' else t['scale_file']}); "
                           f"{doc.width * scale / 10:.1f} × {doc.height * scale / 10:.1f} cm" if scale else t["no_scale"]),
