@@ -397,3 +397,57 @@ def test_a_resumed_run_with_a_step_added_takes_over_what_the_folder_holds(tmp_pa
     assert (last.done, last.skipped) == (1, 1)
     changed_name = next(name for name, path in batch.list_inputs([tmp_path / "in"]) if path == changed)
     assert report_of(changed_name)["reused"] == []
+
+
+def test_a_file_replaced_keeping_its_size_and_time_is_processed_again_and_attempts_count_one_run(tmp_path, client):
+    """`cp -p` of a corrected scan over the old one keeps size and modification time: a resumed
+    run still processes it again, while a file whose permissions alone changed is skipped; and
+    adding a step to a finished run is a first attempt under those steps, not a second."""
+    import time
+
+    from muralstudio.core.pyramid import file_sha256
+
+    import tifffile
+
+    (tmp_path / "in").mkdir()
+    for i in range(2):  # uncompressed: another image of the same shape has the same size
+        tifffile.imwrite(tmp_path / "in" / f"wall-{i}.tif", synth.generate_mural(96, 80, seed=i)[0], photometric="rgb")
+    out = tmp_path / "out"
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS)
+    assert batch.run_batch(request, client).done == 2
+    more = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS + ["report"],
+                                              resume=True), client)
+    assert more.done == 2
+    assert {attempts for _, attempts in ledger_rows(out).values()} == {1}
+    replaced, permissions = sorted((tmp_path / "in").rglob("*.tif"))
+    before = replaced.stat()
+    time.sleep(0.05)  # the status-change time moves with the kernel's tick
+    tifffile.imwrite(tmp_path / "scan.tif", synth.generate_mural(96, 80, seed=7)[0], photometric="rgb")
+    replaced.write_bytes((tmp_path / "scan.tif").read_bytes())
+    assert replaced.stat().st_size == before.st_size
+    os.utime(replaced, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.chmod(permissions, 0o444)
+    again = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS + ["report"],
+                                               resume=True), client)
+    assert (again.done, again.failed, again.skipped) == (1, 0, 1), ledger_rows(out)
+    name = next(name for name, path in batch.list_inputs([tmp_path / "in"]) if path == replaced)
+    report = json.loads((out / "images" / name / "report.json").read_text(encoding="utf-8"))
+    assert report["reused"] == [] and report["sha256"] == file_sha256(replaced)
+
+
+def test_a_ledger_from_before_inodes_were_kept_opens_and_compares_size_and_time(tmp_path):
+    image = tmp_path / "wall.tif"
+    imageio.write_tiff(image, synth.generate_mural(64, 48, seed=3)[0])
+    stat = image.stat()
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as db:
+        db.execute("CREATE TABLE images (name TEXT PRIMARY KEY, image TEXT, size INTEGER, mtime REAL, config TEXT, "
+                   "status TEXT, sha256 TEXT, seconds REAL, attempts INTEGER DEFAULT 0, error TEXT, worker TEXT, "
+                   "updated REAL, report TEXT)")
+        db.execute("INSERT INTO images (name, image, size, mtime, status, attempts) VALUES (?, ?, ?, ?, 'done', 1)",
+                   ("wall", str(image), stat.st_size, stat.st_mtime))
+    ledger = batch.Ledger(tmp_path)
+    row = ledger.rows()["wall"]
+    ledger.close()
+    assert row["inode"] is None and row["ctime"] is None
+    assert batch._same_file(row, batch._file_identity(image), image, None)
+    assert not batch._same_file({**row, "size": 1}, batch._file_identity(image), image, None)

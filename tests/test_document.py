@@ -323,3 +323,30 @@ def test_a_source_rewritten_on_disk_is_not_read_or_hashed_as_the_image_shown(tmp
         doc.source.read_region(0, 0, 32, 32)
     with pytest.raises(SourceChangedError):
         doc.source_sha256()
+
+
+def test_a_source_replaced_with_its_old_size_and_time_kept_is_noticed_but_not_a_permission_change(tmp_path):
+    """`cp -p` of another image of the same size over the file keeps its size and modification
+    time: the status-change time and a sample of the bytes still tell; a chmod alone does not
+    make the image shown 'changed'."""
+    import os
+    import time
+
+    from muralstudio.core.errors import SourceChangedError
+
+    path = tmp_path / "wall.tif"
+    pixels = random_image(np.random.default_rng(2), (260, 300, 3), np.uint8)
+    tifffile.imwrite(path, pixels, tile=(64, 64), photometric="rgb")
+    doc = Document.open(path)
+    before = path.stat()
+    time.sleep(0.05)  # the status-change time has the kernel's tick, not nanoseconds
+    os.chmod(path, 0o444)
+    np.testing.assert_array_equal(doc.source.read_region(0, 0, 32, 32), pixels[:32, :32])
+    os.chmod(path, 0o644)
+    replacement = tmp_path / "other.tif"
+    tifffile.imwrite(replacement, pixels[::-1].copy(), tile=(64, 64), photometric="rgb")
+    path.write_bytes(replacement.read_bytes())  # in place: the same inode
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    with pytest.raises(SourceChangedError, match="wall.tif"):
+        doc.source.read_region(0, 0, 32, 32)

@@ -70,16 +70,31 @@ class FileSource(ImageSource):
             self._pixels, self.info = loaded.pixels, loaded.info
         protect_original(self.path)
         stat = self.path.stat()
-        self._stamp = (stat.st_size, stat.st_mtime_ns)  # what a later read checks the file against
+        # what a later read checks the file against: a copy that keeps the old modification
+        # time (`cp -p`, `rsync -t`) still changes the inode or the status-change time
+        self._stamp = file_stamp(stat)
+        self._sample = sampled_digest(self.path, stat.st_size)
 
     @property
     def changed_on_disk(self) -> bool:
-        """Whether the file's size or modification time differ from when it was opened."""
+        """Whether the file was rewritten since it was opened: its size, modification time or
+        inode differ, or its status-change time moved and a sample of its bytes differs (a
+        change of permissions alone moves that time too, and is not a new image)."""
         try:
             stat = self.path.stat()
         except OSError:
             return True
-        return (stat.st_size, stat.st_mtime_ns) != self._stamp
+        stamp = file_stamp(stat)
+        if stamp[:3] != self._stamp[:3]:
+            return True
+        if stamp[3] != self._stamp[3]:
+            try:
+                if sampled_digest(self.path, stat.st_size) != self._sample:
+                    return True
+            except OSError:
+                return True
+            self._stamp = stamp  # the same bytes: not sampled again on every read
+        return False
 
     def check_unchanged(self) -> None:
         """Raise :class:`SourceChangedError` when the file was rewritten since it was opened:
@@ -110,7 +125,7 @@ class FileSource(ImageSource):
     @property
     def identity(self) -> str:
         stat = self.path.stat()
-        return f"{self.path}|{stat.st_size}|{stat.st_mtime_ns}"
+        return "|".join(map(str, (self.path, *file_stamp(stat))))
 
 
 class ArraySource(ImageSource):
@@ -138,6 +153,23 @@ class ArraySource(ImageSource):
         if self._digest is None:
             self._digest = hashlib.sha256(self._pixels.tobytes()).hexdigest()
         return f"array|{self._digest}"
+
+
+def file_stamp(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """Size, modification time, inode and status-change time (ns) of a file's ``os.stat``: a
+    rewrite changes one of them even when it keeps the old modification time."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
+
+
+def sampled_digest(path, size: int, blocks: int = 16, block: int = 1 << 16) -> str:
+    """A digest of ``blocks`` blocks spread evenly through the file (1 MiB read at most): tells
+    a rewritten file from one whose permissions alone changed, without reading it all."""
+    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, "rb") as handle:
+        for index in range(blocks):
+            handle.seek(max(0, size - block) * index // max(1, blocks - 1))
+            digest.update(handle.read(block))
+    return digest.hexdigest()
 
 
 def file_sha256(path, chunk: int = 1 << 22, cancelled=None) -> str:

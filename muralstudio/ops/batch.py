@@ -218,8 +218,30 @@ REUSABLE = {"detect": (("damage",), ("mask_files", "damage")),
 
 
 def _file_identity(path: Path) -> dict:
+    from muralstudio.core.pyramid import file_stamp
+
     stat = Path(path).stat()
-    return {"size": stat.st_size, "mtime": stat.st_mtime}
+    size, _, inode, ctime = file_stamp(stat)
+    return {"size": size, "mtime": stat.st_mtime, "inode": inode, "ctime": ctime}
+
+
+def _same_file(recorded: dict, identity: dict, path: Path, sha256: str | None) -> bool:
+    """Whether ``path`` (now ``identity``) is the file an earlier run recorded. A copy that kept
+    the old size and modification time (`cp -p`) has another inode or status-change time; as a
+    change of permissions moves that time too, the file is then hashed against the run's
+    SHA-256. Records made before inodes were kept compare size and time alone."""
+    if any(recorded.get(key) != identity[key] for key in ("size", "mtime")):
+        return False
+    if recorded.get("inode") not in (None, identity["inode"]):
+        return False
+    if recorded.get("ctime") in (None, identity["ctime"]):
+        return True
+    from muralstudio.core.pyramid import file_sha256
+
+    try:
+        return sha256 is not None and file_sha256(path) == sha256
+    except OSError:
+        return False
 
 
 def _take_over(final: Path, partial: Path, steps, report: dict) -> set:
@@ -437,23 +459,23 @@ def step_keys(steps, engines: dict) -> dict[str, str]:
     return keys
 
 
-def _held_steps(folder: Path, identity: dict) -> dict:
-    """The step keys of what a finished earlier run left in ``folder`` for the file of
-    ``identity`` (size, modification time); {} when none, or for another version of the file."""
+def _held_steps(folder: Path, path: Path, identity: dict) -> dict:
+    """The step keys of what a finished earlier run left in ``folder`` for ``path`` (now
+    ``identity``: :func:`_file_identity`); {} when none, or for another version of the file."""
     if not (folder / "done.json").exists():
         return {}
     try:
         report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if report.get("source") != identity:
+    if not _same_file(report.get("source") or {}, identity, path, report.get("sha256")):
         return {}
     return dict(report.get("step_keys") or {})
 
 
 class Ledger:
     COLUMNS = ("name", "image", "size", "mtime", "config", "status", "sha256", "seconds", "attempts",
-               "error", "worker", "updated", "report")
+               "error", "worker", "updated", "report", "inode", "ctime")
 
     def __init__(self, out: Path):
         out.mkdir(parents=True, exist_ok=True)
@@ -465,6 +487,10 @@ class Ledger:
                             "mtime REAL, config TEXT, status TEXT, sha256 TEXT, seconds REAL, attempts INTEGER "
                             "DEFAULT 0, error TEXT, worker TEXT, updated REAL, report TEXT)")
             self.db.execute("SELECT name, status, attempts, report FROM images LIMIT 1").fetchall()
+            present = {row[1] for row in self.db.execute("PRAGMA table_info(images)")}
+            for column in ("inode", "ctime"):  # ledgers written before they were kept
+                if column not in present:
+                    self.db.execute(f"ALTER TABLE images ADD COLUMN {column} INTEGER")
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"{self.path} is not a readable batch ledger ({exc}); move it away to start "
                              "a new batch in this folder") from None
@@ -532,22 +558,25 @@ def plan(request: BatchRequest, ledger: Ledger, keys: dict) -> tuple[list[tuple[
     for name, path in list_inputs(request.inputs, skip=Path(request.out) / "images"):
         path = path.absolute()  # workers (and summary.csv) need it whatever their working folder
         try:
-            stat = path.stat()
-            size, mtime = stat.st_size, stat.st_mtime
+            identity = _file_identity(path)
         except OSError:
-            size, mtime = -1, -1.0
+            identity = {"size": -1, "mtime": -1.0, "inode": None, "ctime": None}
         row = known.get(name)
         folder = Path(request.out) / "images" / name
-        same_file = bool(row) and row["size"] == size and row["mtime"] == mtime
+        same_file = bool(row) and identity["size"] >= 0 and _same_file(row, identity, path, row["sha256"])
         same = same_file and row["config"] == key
         finished = same and row["status"] == "done" and (folder / "done.json").exists()
-        held = {} if finished or size < 0 else _held_steps(folder, {"size": size, "mtime": mtime})
+        held = {} if finished or identity["size"] < 0 else _held_steps(folder, path, identity)
         # a run asking less than the folder holds (or the same under a new name of a step) is done
         finished = finished or (same_file and row["status"] == "done" and all(held.get(s) == k for s, k in keys.items()))
         if finished or (same and row["status"] == "failed" and not request.retry_failed):
+            if any(row[k] != identity[k] for k in identity):  # e.g. after a chmod: not hashed again
+                ledger.mark(name, **identity)
             skipped += 1
             continue
-        ledger.mark(name, image=str(path), size=size, mtime=mtime, config=key, status="pending", error=None)
+        # attempts count the tries of this file under this run's steps: a new file or new steps start again
+        ledger.mark(name, image=str(path), config=key, status="pending", error=None, **identity,
+                    **({} if same else {"attempts": 0}))
         todo.append((name, path, [step for step in REUSABLE if step in keys and held.get(step) == keys[step]]))
     return todo, skipped
 
