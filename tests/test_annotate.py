@@ -573,3 +573,23 @@ def test_a_new_session_does_not_wipe_unsaved_work_and_an_empty_one_is_not_saved_
                      "--annotator", "A", "--empty"]) == 0
     saved = imageio.read_label_map(tmp_path / "dataset2" / "labels" / "mural-1.png")
     assert not saved.any()
+
+
+def test_grid_numbers_never_overlap_in_a_zoomed_views_corner():
+    """Zoomed on a box starting on a grid line, the x and the y number of that corner were
+    written one over the other ("100" over "100")."""
+    import cv2
+
+    from muralstudio.ops.annotate import LABEL_FONT_SCALE, grid_labels, grid_step
+
+    for x0, y0, w, h in ((100, 100, 80, 60), (100, 103, 80, 60), (0, 0, 512, 440), (1000, 1000, 160, 120)):
+        scale = max(1.0, 800 / w)
+        step = grid_step(10, scale)
+        boxes = []
+        for text, (x, y) in grid_labels(x0, y0, w, h, step, scale):
+            (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, LABEL_FONT_SCALE, 3)
+            boxes.append((x - 1, y - th - 1, x + tw + 1, y + base + 1))
+        assert len(boxes) >= 4
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], ((x0, y0), a, b)

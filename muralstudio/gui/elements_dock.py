@@ -8,6 +8,7 @@ whenever the layer changes, so brush edits and the Labels dock show up here too.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import cv2
@@ -37,6 +38,7 @@ from muralstudio.core.pyramid import FileSource
 from muralstudio.engines import labeling, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.labels_dock import chosen_label_layer, fill_label_layer_choice
+from muralstudio.gui.swatches import swatch_html
 from muralstudio.gui.jobs import Job
 
 THUMB = 96
@@ -284,9 +286,8 @@ class ElementsDock(JobPanel):
             self.counts.setText(self.tr("Label the mural, or make a label layer in the Labels dock."))
             self.refresh()
             return
-        self.legend.setText("  ".join(
-            f'<span style="background-color: rgb{tuple(colour)}">&nbsp;&nbsp;&nbsp;</span> {name}'
-            for name, colour in layer.classes[1:]))
+        self.legend.setText("&nbsp;&nbsp; ".join(
+            f"{swatch_html(colour)}&nbsp;{html.escape(name)}" for name, colour in layer.classes[1:]))
         counts = core_elements.counts_per_class(elements)
         self.counts.setText(self.tr("%1 elements: %2").replace("%1", str(len(elements))).replace(
             "%2", ", ".join(f"{name} {n}" for name, n in counts.items()) or "—"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from muralstudio.core.messages import Text
 from muralstudio.core import export
 from muralstudio.core.document import LabelLayer, MaskLayer
+from muralstudio.gui.swatches import swatch_pixmap
 
 
 def fill_label_layer_choice(combo: QComboBox, doc) -> None:
@@ -126,9 +127,7 @@ class LabelsDock(QWidget):
             return
         counts = self._class_counts(layer)
         for index, (name, colour) in enumerate(layer.classes):
-            swatch = QPixmap(14, 14)
-            swatch.fill(QColor(*colour))
-            item = QListWidgetItem(QIcon(swatch), f"{index}  {name}  —  {int(counts[index]):,} px")
+            item = QListWidgetItem(QIcon(swatch_pixmap(colour)), f"{index}  {name}  —  {int(counts[index]):,} px")
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.classes.addItem(item)
         row = selected if selected is not None and selected < len(layer.classes) else min(1, len(layer.classes) - 1)

@@ -162,12 +162,28 @@ def grid_step(wanted: int, scale: float) -> int:
     return 10000
 
 
+LABEL_FONT_SCALE = 0.38
+
+
+def grid_labels(x0: int, y0: int, w: float, h: float, step: int, scale: float) -> list[tuple[str, tuple]]:
+    """The grid's numbers and where they go: x along the top, y down the left side. A y number
+    that would fall in the top row of x numbers is left out (a zoom starting on a grid line wrote
+    both numbers in the top-left corner, one over the other); its line is the next one's step
+    away from a labelled one."""
+    labels = [(str(gx), (int((gx - x0) * scale) + 2, 12))
+              for gx in range((x0 + step - 1) // step * step, int(x0 + w), step)]
+    for gy in range((y0 + step - 1) // step * step, int(y0 + h), step):
+        if (gy - y0) * scale >= 16:  # the x numbers' row ends 15 px down (baseline 12, outline)
+            labels.append((str(gy), (2, int((gy - y0) * scale) + 12)))
+    return labels
+
+
 def _label(image: np.ndarray, text: str, origin) -> None:
     """Yellow grid numbers with a dark edge, readable on pale plaster and on dark paint alike."""
     import cv2
 
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.38, (0, 0, 0), 3)
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 0), 1)
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, LABEL_FONT_SCALE, (0, 0, 0), 3)
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, LABEL_FONT_SCALE, (255, 255, 0), 1)
 
 
 def parse_numbers(text: str, count: int) -> list[int]:
@@ -702,12 +718,13 @@ class Session:
                 out[ring] = palette[value].astype(np.uint8)
         w, h = out.shape[1] / scale, out.shape[0] / scale  # the crop pixels shown
         step = grid if box is None else grid_step(grid // 5, scale)
-        for gx in range((x0 + step - 1) // step * step, int(x0 + w), step) if grid > 0 else ():
-            cv2.line(out, (int((gx - x0) * scale), 0), (int((gx - x0) * scale), out.shape[0]), (0, 0, 0), 1)
-            _label(out, str(gx), (int((gx - x0) * scale) + 2, 12))
-        for gy in range((y0 + step - 1) // step * step, int(y0 + h), step) if grid > 0 else ():
-            cv2.line(out, (0, int((gy - y0) * scale)), (out.shape[1], int((gy - y0) * scale)), (0, 0, 0), 1)
-            _label(out, str(gy), (2, int((gy - y0) * scale) + 12))
+        if grid > 0:
+            for gx in range((x0 + step - 1) // step * step, int(x0 + w), step):
+                cv2.line(out, (int((gx - x0) * scale), 0), (int((gx - x0) * scale), out.shape[0]), (0, 0, 0), 1)
+            for gy in range((y0 + step - 1) // step * step, int(y0 + h), step):
+                cv2.line(out, (0, int((gy - y0) * scale)), (out.shape[1], int((gy - y0) * scale)), (0, 0, 0), 1)
+            for text, origin in grid_labels(x0, y0, w, h, step, scale):
+                _label(out, text, origin)
         for i, item in enumerate(self.items if marks else []):  # marks=False: the flecks unhidden
             if item.kind == "element":
                 for x, y, positive in item.clicks:

@@ -210,7 +210,7 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
         rows = measure_layers([l for l in doc.layers if l.kind == "mask"], doc.width * doc.height, scale)
         areas = {r.layer: r for r in rows}
         parts.append(f"<p><b>{_e(t['legend'])}</b></p><table>" + "".join(
-            f"<tr><td style='background-color: rgb{c}; width: 24px'>&nbsp;&nbsp;&nbsp;</td><td>{_e(n)}</td>"
+            f"<tr><td style='background-color: rgb{c}; width: 24px; border: 1px solid #606060'>&nbsp;&nbsp;&nbsp;</td><td>{_e(n)}</td>"
             f"<td>{areas[n].pixels:,} px</td><td>{'' if areas[n].area_cm2 is None else f'{areas[n].area_cm2:.2f} cm²'}</td></tr>"
             for n, c in legend if n in areas) + "</table>")
     else:
