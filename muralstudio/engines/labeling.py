@@ -264,12 +264,16 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
         raise ValueError(f"{image} is {width}×{height} px: too thin to label "
                          f"(at least {MIN_LABEL_SIDE} px each way)")
     if run_elsewhere:  # the model loads there; a wrong name or setting is said before any upload
-        from muralstudio.engines.settings import validate
+        if elements_path:
+            # the elements' embeddings are a few crops, made here: loaded (and its settings
+            # checked) before anything is sent, so missing weights fail at once, not after the
+            # server's work
+            labeler = create(engine, device="cpu", **(settings or {}))
+        else:
+            from muralstudio.engines.settings import validate
 
-        validate(registry.get("labeler", engine), dict(settings or {}), engine)
-        # the elements' embeddings are a few crops, made here: loaded before anything is sent,
-        # so missing weights here fail at once, not after the server's work
-        labeler = create(engine, device="cpu", **(settings or {})) if elements_path else None
+            validate(registry.get("labeler", engine), dict(settings or {}), engine)
+            labeler = None
     else:
         labeler = create(engine, device=device, **(settings or {}))
     last = [0.0]

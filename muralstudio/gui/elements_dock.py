@@ -192,10 +192,11 @@ class ElementsDock(JobPanel):
         self.engine.setCurrentIndex(self.engine.count() - 1)
 
     def _create_labeler(self):
-        """A factory for the chosen engine (and weights), to be called on the worker thread."""
+        """The chosen engine's name, its settings (the user's own weights) and a factory to be
+        called on the worker thread; a server job sends the same settings."""
         (name, weights), device = self.engine.currentData(), self.device
-        params = {"weights_path": Path(weights)} if weights else {}
-        return name, lambda: labeling.create(name, device=device, **params)
+        params = {"weights_path": str(weights)} if weights else {}
+        return name, params, lambda: labeling.create(name, device=device, **params)
 
     # window hooks (gui/dock_registry.py) ----------------------------------------------------
     def on_layers_changed(self) -> None:
@@ -326,14 +327,14 @@ class ElementsDock(JobPanel):
     # labelling with an engine ------------------------------------------------------------
     def run(self) -> Job | None:
         doc = self.doc
-        name, create = self._create_labeler()
-        server, (_, weights), device = self.compute_server, self.engine.currentData(), self.device
+        name, params, create = self._create_labeler()
+        server, device = self.compute_server, self.device
 
         def work(progress, cancelled):
             if server:  # the user's own fine-tuned weights travel with the pixels
                 from muralstudio.ops import remote
 
-                payload = remote.image_job(doc.source, name, device, {"weights_path": weights} if weights else {})
+                payload = remote.image_job(doc.source, name, device, params)
                 return remote.run_remote(server, "label", payload, progress, cancelled)
             progress(0.0, Text("stage_loading_model"))
             labeler = create()
@@ -440,7 +441,7 @@ class ElementsDock(JobPanel):
         to the selected one, on the job runner."""
         (selected,), layer = self.selected(), self.layer()
         doc, min_area = self.doc, self.min_area.value()
-        name, create = self._create_labeler()
+        name, _, create = self._create_labeler()
         here = list(self.elements())
         labels = layer.data
         # the gallery's element may be a copy from before the last edit: embed the current one
