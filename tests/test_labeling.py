@@ -100,6 +100,35 @@ def test_elements_of_the_synthetic_generator_match_its_regions():
     assert small == []
 
 
+def test_a_name_stays_with_its_element_through_corrections_at_its_edge():
+    """A figure named "apsara", then corrected by hand: pixels of its class added above its
+    top row (its first pixel in raster order moves), its top rows erased, the figure given
+    another class — the name stays with it; renaming it to nothing removes it."""
+    labels = np.zeros((200, 200), np.uint8)
+    labels[50:150, 60:120] = 4  # people
+    labels[10:30, 10:30] = 4  # another person
+    classes = [c[0] for c in labeling.Labeler.classes]
+    figure = next(e for e in core_elements.find_elements(labels, classes, min_area=1) if e.area == 6000)
+    names = core_elements.renamed({}, figure, labels, "apsara")
+
+    def name_of_figure():
+        found = core_elements.find_elements(labels, classes, names=names, min_area=1)
+        return {e.name for e in found if e.bbox[0] <= 90 < e.bbox[0] + e.bbox[2] and e.bbox[1] <= 100 < e.bbox[1] + e.bbox[3]}
+
+    assert name_of_figure() == {"apsara"}
+    labels[40:50, 100:110] = 4  # added above its top row: its seed moves
+    assert name_of_figure() == {"apsara"}
+    labels[40:60] = 0  # its top rows erased
+    assert name_of_figure() == {"apsara"}
+    labels[labels == 4] = 5  # every person made Buddha
+    found = core_elements.find_elements(labels, classes, names=names, min_area=1)
+    assert [e.name for e in found] == ["apsara", ""]
+    figure = found[0]
+    assert core_elements.renamed(names, figure, labels, "  ") == {}
+    assert core_elements.renamed(names, figure, labels, "donor") != names and \
+        list(core_elements.renamed(names, figure, labels, "donor").values()) == ["donor"]
+
+
 def test_export_writes_crops_csv_and_coco_polygons(tmp_path):
     image, truth = painted()
     found = core_elements.find_elements(truth, [c[0] for c in labeling.Labeler.classes])

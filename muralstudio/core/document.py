@@ -114,8 +114,9 @@ class MaskLayer(PixelLayer):
 
 class LabelLayer(PixelLayer):
     """An element label map: each value indexes ``classes`` (name, colour).
-    ``element_names`` maps element keys (``"x,y"`` of the element's seed pixel, see
-    :mod:`muralstudio.core.elements`) to names users gave them."""
+    ``element_names`` maps ``"x,y"`` anchor pixels to the names users gave elements: a name
+    belongs to the element holding its anchor (:func:`muralstudio.core.elements.renamed` puts
+    it at the element's innermost pixel, so edits at its edge keep it)."""
 
     kind = "labels"
     PROPERTIES = Layer.PROPERTIES + ("classes", "element_names")

@@ -38,6 +38,15 @@ class Element:
         """Identifier of the element within its image: ``"x,y"`` of the seed."""
         return f"{self.seed[0]},{self.seed[1]}"
 
+    def anchor(self, labels: np.ndarray) -> tuple[int, int]:
+        """(x, y) of the element's pixel farthest from its edge: where a name given to it is
+        kept (``LabelLayer.element_names``), so that corrections at its edge — pixels added
+        above it, its top row erased — leave the name with it."""
+        x, y, _, _ = self.bbox
+        inner = cv2.distanceTransform(np.pad(self.region(labels), 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+        row, col = np.unravel_index(int(np.argmax(inner)), inner.shape)
+        return x + int(col), y + int(row)
+
     def region(self, labels: np.ndarray) -> np.ndarray:
         """Boolean mask of the element inside its bounding box."""
         x, y, w, h = self.bbox
@@ -80,7 +89,10 @@ class ElementFinder:
 
     def __init__(self, classes, min_area: int = 64, names: dict | None = None):
         self.class_names = [c if isinstance(c, str) else c[0] for c in classes]
-        self.min_area, self.names = int(min_area), names or {}
+        self.min_area = int(min_area)
+        # a name belongs to the element holding its "x,y" anchor pixel, whatever its seed now
+        self._anchors = sorted((y, x, name) for (x, y), name in _anchors(names or {}).items())
+        self._named: list[tuple[int, int, int, str]] = []  # (y, x, region id, name)
         self.top = 0
         # per band region: class, area, x0, y0, x1, y1 (exclusive), Σx, Σy, seed y, seed x
         self._parts: list[np.ndarray] = []
@@ -130,6 +142,9 @@ class ElementFinder:
             inside = comp > 0
             ids[inside] = comp[inside] + self._count
             self._count += count - 1
+        for y, x, name in self._anchors:
+            if self.top <= y < self.top + rows and x < width and ids[y - self.top, x]:
+                self._named.append((y, x, int(ids[y - self.top, x]), name))
         if self._last_row is not None and rows:
             self._join(*self._last_row, band[0], ids[0])
         if rows:
@@ -175,6 +190,9 @@ class ElementFinder:
         seed_order = np.lexsort((parts[:, 9], parts[:, 8]))
         _, first = np.unique(roots[seed_order], return_index=True)
         seed_of = seed_order[first]
+        names: dict[int, str] = {}
+        for _, _, region, name in self._named:  # raster order: an anchor on the seed comes first
+            names.setdefault(int(roots[region - 1]), name)
         found = []
         for group in np.flatnonzero(area >= max(1, self.min_area)):
             part = parts[seed_of[group]]
@@ -183,7 +201,7 @@ class ElementFinder:
                               (int(x0[group]), int(y0[group]), int(x1[group] - x0[group]), int(y1[group] - y0[group])),
                               (float(sum_x[group] / area[group]), float(sum_y[group] / area[group])),
                               (int(part[9]), int(part[8])), (0, 0, 0))
-            element.name = self.names.get(element.key, "")
+            element.name = names.get(int(group), "")
             found.append((int(group), element))
         found.sort(key=lambda item: (-item[1].area, item[1].class_index, item[1].seed[1], item[1].seed[0]))
         self._roots, self._found = roots, found
@@ -203,6 +221,37 @@ class ElementFinder:
             order[group] = position
         lookup[1:] = order[self._roots] if len(self._roots) else 0
         return lookup[self._id_map]
+
+
+def _anchors(names: dict) -> dict[tuple[int, int], str]:
+    """``{"x,y": name}`` → ``{(x, y): name}`` (keys that are not two integers are left out)."""
+    anchors = {}
+    for key, name in names.items():
+        try:
+            x, y = (int(v) for v in str(key).split(","))
+        except ValueError:
+            continue
+        if x >= 0 and y >= 0 and name:
+            anchors[(x, y)] = name
+    return anchors
+
+
+def renamed(names: dict, element: Element, labels: np.ndarray, name: str) -> dict:
+    """``names`` (a label layer's ``element_names``) with ``element`` given ``name`` (none when
+    blank): every name anchored inside it is dropped, the new one anchored at its inner pixel."""
+    x, y, w, h = element.bbox
+    region = element.region(labels)
+
+    def inside(key) -> bool:
+        anchor = next(iter(_anchors({key: "-"})), None)
+        return (anchor is not None and x <= anchor[0] < x + w and y <= anchor[1] < y + h
+                and bool(region[anchor[1] - y, anchor[0] - x]))
+
+    kept = {key: value for key, value in names.items() if not inside(key)}
+    if name.strip():
+        ax, ay = element.anchor(labels)
+        kept[f"{ax},{ay}"] = name.strip()
+    return kept
 
 
 def find_elements(labels: np.ndarray, classes, image: np.ndarray | None = None,

@@ -381,11 +381,7 @@ class ElementsDock(JobPanel):
                                             text=element.name)
             if not ok:
                 return
-        names = dict(layer.element_names)
-        if name.strip():
-            names[element.key] = name.strip()
-        else:
-            names.pop(element.key, None)
+        names = core_elements.renamed(layer.element_names, element, layer.data, name)
         self.doc.set_property(layer, "element_names", names)
         self.refresh_gallery()
 
