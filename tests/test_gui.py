@@ -1285,6 +1285,38 @@ def test_elements_dock_labels_browses_edits_exports_and_finds_similar(window, qt
     assert layer.element_names == {}
 
 
+def test_find_similar_in_the_open_murals_own_folder_does_not_rank_it_twice(window, qtbot, monkeypatch, tmp_path):
+    """The open mural's file is in the folder searched: its elements were ranked twice, the
+    selected one first at similarity 1.00 (an archaeologist, 2026-12-07)."""
+    from PySide6.QtCore import Qt
+
+    from test_labeling import ColourRule, painted
+
+    from muralstudio.engines import labeling
+
+    monkeypatch.setattr(labeling, "create", lambda name, device="cpu", **kw: ColourRule())
+    monkeypatch.setattr(labeling, "default_cache_dir", lambda: tmp_path / "cache")
+    image, _ = painted(900, 500)
+    image[350:450, 300:340] = (238, 82, 78)  # a second person
+    (tmp_path / "folder").mkdir()
+    imageio.write_png(tmp_path / "folder" / "open.png", image)
+    imageio.write_png(tmp_path / "folder" / "other.png", image[:, ::-1].copy())
+    assert window.open_path(tmp_path / "folder" / "open.png")
+    dock = window.elements_dock
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    assert dock.counts.text().startswith("4 elements")
+    dock.gallery.item(0).setSelected(True)
+    job = dock.find_similar_in_folder(tmp_path / "folder")
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    ranked = [dock.similar_gallery.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dock.similar_gallery.count())]
+    assert len(ranked) == 3 + 4 and {Path(e.source).name for e in ranked if e.source} == {"other.png"}
+    # another mural's element is not on this canvas: double-clicking it says where it is
+    other = next(i for i in range(dock.similar_gallery.count()) if ranked[i].source)
+    dock._zoom_similar(dock.similar_gallery.item(other))
+    assert "other.png" in dock.stage.text() and "open that mural" in dock.stage.text()
+
+
 def test_labels_dock_trains_the_labeler_on_an_exported_set(window, qtbot, tmp_path, monkeypatch):
     pytest.importorskip("torch")
     from muralstudio.core import synth

@@ -155,6 +155,29 @@ def test_export_writes_crops_csv_and_coco_polygons(tmp_path):
     assert float(rows[2][5]) == pytest.approx(120 * 200 * 0.0025)  # px × (0.05 cm)²
 
 
+def test_export_names_crops_safely_and_leaves_no_half_export(tmp_path, monkeypatch):
+    """A class named "mandorla/halo" made the crop's path a folder that does not exist; a disk
+    filling up part way left crops without their table."""
+    image, truth = painted()
+    classes = [list(c) for c in labeling.Labeler.classes]
+    classes[4][0] = "mandorla/halo: 背光"
+    found = core_elements.find_elements(truth, classes)
+    core_elements.export_elements(found, truth, image, tmp_path / "ok", classes, "m.png")
+    assert "0002-mandorla-halo-背光.png" in {p.name for p in (tmp_path / "ok" / "crops").iterdir()}
+    real, calls = imageio.write_png, []
+
+    def fill_up(path, pixels, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, pixels, **kwargs)
+
+    monkeypatch.setattr(imageio, "write_png", fill_up)
+    with pytest.raises(OSError):
+        core_elements.export_elements(found, truth, image, tmp_path / "full", classes, "m.png")
+    assert not list((tmp_path / "full" / "crops").iterdir()) and not (tmp_path / "full" / "elements.csv").exists()
+
+
 def test_find_similar_ranks_the_same_kind_of_element_first():
     image, truth = painted(900, 500)
     image[350:450, 300:340], truth[350:450, 300:340] = (238, 82, 78), 4  # a second person

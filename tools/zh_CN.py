@@ -318,6 +318,7 @@ ZH_CN = {
     "all classes": "全部类别",
     "Label the mural, or make a label layer in the Labels dock.": "请标注壁画，或在“标注”面板中新建标注图层。",
     "%1 elements: %2": "%1 个元素：%2",
+    "1 element: %2": "1 个元素：%2",
     "labelled in %1 s: review the elements below": "已在 %1 秒内完成标注：请检查下方的元素",
     "Label elements (%1)": "标注元素（%1）",
     "Rename element": "重命名元素",
@@ -334,6 +335,11 @@ ZH_CN = {
     "this mural": "本壁画",
     "Elements": "元素",
     "ranked %1 elements": "已排序 %1 个元素",
+    "ranked 1 element": "已排序 1 个元素",
+    "No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).":
+        "没有可比较的其他元素：请标注这幅壁画的更多部分，或在壁画文件夹中查找（在文件夹中查找相似…）。",
+    "This element is in %1, at x %2, y %3: open that mural to see it.":
+        "此元素位于 %1，x %2，y %3：打开那幅壁画即可查看。",
     "Find elements": "查找元素",
     "Show probability as a layer": "将概率显示为图层",
     "Probability": "概率",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -14,6 +15,13 @@ from muralstudio.core.messages import Text
 
 _protected: set[str] = set()
 _protected_lock = threading.Lock()
+
+
+def file_name_part(text: str, fallback: str = "item") -> str:
+    """``text`` (a class or layer name a user typed) as part of a file name on any system:
+    letters and digits of any script, ``-`` and ``_`` kept, anything else (``/``, ``\\``, ``:``,
+    spaces) a single hyphen; ``fallback`` when nothing is left."""
+    return re.sub("-+", "-", "".join(c if c.isalnum() or c in "-_" else "-" for c in text)).strip("-") or fallback
 
 
 def _key(path) -> str:

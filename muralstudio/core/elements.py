@@ -322,11 +322,25 @@ def export_elements(elements: list[Element], labels: np.ndarray, image: np.ndarr
     with polygons from the region outlines), largest first. ``image`` is uint8 RGB of the labels'
     size; ``names``: each element's name by ``key`` as the views show it (:func:`display_names`
     of all the mural's elements, so "people 2" is the same person here as in the measurements);
-    with ``mm_per_px`` the areas in cm² too."""
-    from muralstudio.core import imageio
-
+    with ``mm_per_px`` the areas in cm² too. A failure part way (a full disk) removes the crops
+    it wrote."""
     folder = Path(folder)
     (folder / "crops").mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        return _write_elements(elements, labels, image, folder, classes, image_name, margin, names,
+                               mm_per_px, written)
+    except BaseException:  # a full disk, a cancelled job: no half export left looking complete
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _write_elements(elements, labels, image, folder: Path, classes, image_name, margin, names,
+                    mm_per_px, written: list[Path]) -> dict[str, Path]:
+    from muralstudio.core import imageio
+    from muralstudio.core.atomic import file_name_part
+
     class_names = [c if isinstance(c, str) else c[0] for c in classes]
     names = names or display_names(elements)
     height, width = labels.shape
@@ -340,7 +354,8 @@ def export_elements(elements: list[Element], labels: np.ndarray, image: np.ndarr
         region[y - y0:y - y0 + h, x - x0:x - x0 + w] = element.region(labels)
         crop = np.dstack([image[y0:y1, x0:x1, :3], np.where(region, 255, 0).astype(np.uint8)])
         element.mean_colour = tuple(int(round(v)) for v in crop[..., :3][region].mean(0))
-        file = f"crops/{number:04d}-{element.class_name.replace(' ', '-')}.png"
+        file = f"crops/{number:04d}-{file_name_part(element.class_name, 'class')}.png"
+        written.append(folder / file)
         imageio.write_png(folder / file, crop)
         name = names.get(element.key) or element.name
         cm2 = round(element.area * (mm_per_px / 10) ** 2, 4) if mm_per_px else None

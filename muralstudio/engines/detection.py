@@ -241,7 +241,10 @@ def detect(source, detector: Detector, window: int = 640, overlap: int = 16,
 
 
 def mask_name(class_name: str) -> str:
-    return class_name.replace(" ", "-")
+    """The class's part of a mask file's name ("paint loss" → "paint-loss")."""
+    from muralstudio.core.atomic import file_name_part
+
+    return file_name_part(class_name, "damage")
 
 
 def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "cpu",

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from muralstudio.core.errors import os_error_text
 from muralstudio.core.messages import Text
 from muralstudio.core import elements as core_elements
 from muralstudio.core.document import LabelLayer
@@ -78,6 +79,14 @@ def _gallery() -> QListWidget:
 def _thumbnail_step(element) -> int:
     """Huge elements are read every n-th pixel only."""
     return max(1, max(element.bbox[2], element.bbox[3]) // (4 * THUMB))
+
+
+def _same_path(a, b) -> bool:
+    """Whether two paths name one file (False when either is missing)."""
+    try:
+        return bool(a) and bool(b) and Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 def _thumbnail_pixels(read_region, element) -> np.ndarray:
@@ -290,7 +299,8 @@ class ElementsDock(JobPanel):
         self.legend.setText("&nbsp;&nbsp; ".join(
             f"{swatch_html(colour)}&nbsp;{html.escape(name)}" for name, colour in layer.classes[1:]))
         counts = core_elements.counts_per_class(elements)
-        self.counts.setText(self.tr("%1 elements: %2").replace("%1", str(len(elements))).replace(
+        counted = self.tr("1 element: %2") if len(elements) == 1 else self.tr("%1 elements: %2")
+        self.counts.setText(counted.replace("%1", str(len(elements))).replace(
             "%2", ", ".join(f"{name} {n}" for name, n in counts.items()) or "—"))
         shown = [e for e in elements if wanted is None or e.class_index == wanted]
         if self.sort.currentData() == "position":
@@ -373,6 +383,10 @@ class ElementsDock(JobPanel):
         element = item.data(Qt.ItemDataRole.UserRole)
         if not element.source:
             self.zoom_to(element)
+            return
+        x, y, _, _ = element.bbox
+        self.stage.setText(self.tr("This element is in %1, at x %2, y %3: open that mural to see it.")
+                           .replace("%1", element.source).replace("%2", str(x)).replace("%3", str(y)))
 
     def rename(self, name: str | None = None) -> None:
         (element,), layer = self.selected(), self.layer()
@@ -425,7 +439,7 @@ class ElementsDock(JobPanel):
                 chosen, layer.data, image, folder, layer.classes, self.doc.source_name,
                 names=core_elements.display_names(self.elements()), mm_per_px=self.doc.mm_per_px)
         except OSError as exc:
-            self.context.show_error(str(exc))
+            self.context.show_error(os_error_text(exc))
             return None
         self.stage.setText(self.tr("Exported %1 elements to %2")
                            .replace("%1", str(len(chosen))).replace("%2", str(folder)))
@@ -452,8 +466,10 @@ class ElementsDock(JobPanel):
             labeling.embed_elements(here, doc.source, labels, labeler)
             candidates = [e for e in here if e.key != query.key]
             if folder:
-                candidates += labeling.folder_elements(folder, labeler, labeling.default_cache_dir(),
-                                                       min_area, progress, cancelled)
+                # the open mural's own file in that folder is this mural: its elements are here already
+                candidates += [e for e in labeling.folder_elements(folder, labeler, labeling.default_cache_dir(),
+                                                                   min_area, progress, cancelled)
+                               if not _same_path(e.source, doc.source.path)]
             ranking = core_elements.rank_similar(query.embedding, candidates)
             # thumbnails of the other murals' elements are read here, box by box, not on the GUI thread
             crops, sources = {}, {}
@@ -482,7 +498,12 @@ class ElementsDock(JobPanel):
         self.similar = ranking[:self.SIMILAR_SHOWN]
         self.similar_gallery.clear()
         self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", query.name or query.class_name))
-        self.stage.setText(self.tr("ranked %1 elements").replace("%1", str(len(ranking))))
+        if not ranking:
+            self.stage.setText(self.tr("No other element to compare with: label more of this mural, or "
+                                       "search a folder of murals (Find similar in folder…)."))
+        else:
+            ranked = self.tr("ranked 1 element") if len(ranking) == 1 else self.tr("ranked %1 elements")
+            self.stage.setText(ranked.replace("%1", str(len(ranking))))
         layer = self.layer()
         for score, element in self.similar:
             if element.source:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from muralstudio.core import export
+from muralstudio.core.atomic import file_name_part
 from muralstudio.core.document import Document, LabelLayer, MaskLayer, RestorationLayer
 from muralstudio.gui.documentation import export_folder
 
@@ -132,8 +132,7 @@ class ExportDialog(QDialog):
         if kind == "marked":
             return f"{stem}-restored-{uid}"
         layer = next(layer for layer in self.doc.layers if layer.uid == uid)
-        safe = re.sub("-+", "-", "".join(c if c.isalnum() or c in "-_" else "-" for c in layer.name)).strip("-") or kind
-        return f"{stem}-{'mask' if kind == 'mask' else 'labels'}-{safe}"
+        return f"{stem}-{'mask' if kind == 'mask' else 'labels'}-{file_name_part(layer.name, kind)}"
 
     def _update_suffix(self) -> None:
         if self.format.currentData() is None:
