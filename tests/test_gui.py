@@ -640,6 +640,31 @@ def _detect_bands(window, qtbot, monkeypatch, grey_band: bool = False, cracks: b
     return dock, window.doc.layer_by_name("paint loss (proposed)")
 
 
+def test_accepted_damage_is_known_in_any_language_of_the_window(window, qtbot, monkeypatch, tmp_path):
+    """A review accepted in Chinese (its layer named 颜料脱落), the project reopened in English
+    and detected again: the accepted regions were proposed again and a second "paint loss"
+    layer made, since the accepted layer was found by its translated name (a conservator,
+    2026-12-07). The layer now carries its class."""
+    from muralstudio.core.project import save_project
+
+    dock, proposals = _detect_bands(window, qtbot, monkeypatch)
+    window.view.review_clicked.emit(100.0, 60.0, True)  # band A accepted
+    accepted = next(l for l in window.doc.layers_of_kind("mask") if l.name == "paint loss")
+    assert accepted.damage_class == "paint loss"
+    window.doc.set_property(accepted, "name", "颜料脱落")  # as a Chinese window names it
+    window.doc.mark_clean()
+    path = save_project(window.doc, tmp_path / "bands.mural")
+    assert window.open_path(path)
+    job = window.detect_dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    doc = window.doc
+    proposed = doc.layer_by_name("paint loss (proposed)")
+    assert not proposed.data[50:80].any() and proposed.data[200:230, 50:350].all()  # band A stays decided
+    window.view.review_clicked.emit(100.0, 215.0, True)  # band B
+    masks = [l for l in doc.layers_of_kind("mask") if not l.proposed]
+    assert [l.name for l in masks] == ["颜料脱落"] and masks[0].data[200:230, 50:350].all()
+
+
 def test_user_edits_survive_rethresholding_and_never_go_into_proposals(window, qtbot, monkeypatch):
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)
     doc = window.doc

@@ -87,19 +87,22 @@ class MaskLayer(PixelLayer):
     ``proposed``: the layer holds a detector's proposals awaiting review; they are not damage
     until accepted (moved into a user layer), and user edits never go into such a layer.
     ``purpose`` "probability": a labeler's probability map (0–255 = 0–1) shown to be looked at,
-    never damage — not restored, measured or mapped as damage."""
+    never damage — not restored, measured or mapped as damage. ``damage_class``: the detector
+    class ("paint loss") whose proposals, or whose regions a reviewer accepted, the layer holds —
+    known whatever language its name was given in; "" for a layer of the user's own."""
 
     kind = "mask"
     PROPERTIES = Layer.PROPERTIES + ("color", "proposed")
 
     def __init__(self, name: str, data: np.ndarray, color=(255, 40, 40), proposed: bool = False,
-                 purpose: str = "damage", **kwargs):
+                 purpose: str = "damage", damage_class: str = "", **kwargs):
         super().__init__(name, data, **kwargs)
         if purpose not in MASK_PURPOSES:
             raise ValueError(f"a mask layer's purpose is one of {', '.join(MASK_PURPOSES)}, not {purpose!r}")
         self.color = tuple(int(c) for c in color)
         self.proposed = bool(proposed)
         self.purpose = purpose
+        self.damage_class = str(damage_class or "")
 
     @property
     def marks_damage(self) -> bool:
@@ -549,7 +552,8 @@ class Document:
 
     # layer factories ---------------------------------------------------------------------
     def new_mask_layer(self, name: str = "damage", data: np.ndarray | None = None,
-                       color=None, proposed: bool = False, purpose: str = "damage") -> MaskLayer:
+                       color=None, proposed: bool = False, purpose: str = "damage",
+                       damage_class: str = "") -> MaskLayer:
         if data is None:
             data = np.zeros((self.height, self.width), np.uint8)  # lazily committed pages
         else:
@@ -557,7 +561,7 @@ class Document:
                 else np.ascontiguousarray(data, dtype=np.uint8)
         color = color or DEFAULT_MASK_COLORS[len(self.layers_of_kind("mask")) % len(DEFAULT_MASK_COLORS)]
         return self.add_layer(MaskLayer(self.unique_name(name), data, color=color, proposed=proposed,
-                                        purpose=purpose))
+                                        purpose=purpose, damage_class=damage_class))
 
     def new_label_layer(self, name: str = "elements", data: np.ndarray | None = None,
                         classes=None) -> LabelLayer:

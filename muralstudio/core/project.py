@@ -127,6 +127,8 @@ def _layer_entry(layer: Layer) -> dict:
             entry["proposed"] = True
         if layer.purpose != "damage":
             entry["purpose"] = layer.purpose
+        if layer.damage_class:
+            entry["damage_class"] = layer.damage_class
     elif isinstance(layer, LabelLayer):
         entry["classes"] = [[name, list(color)] for name, color in layer.classes]
         entry["element_names"] = dict(layer.element_names)
@@ -386,6 +388,8 @@ def validate_manifest(manifest: dict, path) -> None:
                    "true or false")
             _field(path, f"{where}.purpose", entry.get("purpose", "damage"), lambda v: v in MASK_PURPOSES,
                    " or ".join(MASK_PURPOSES))
+            _field(path, f"{where}.damage_class", entry.get("damage_class", ""),
+                   lambda v: isinstance(v, str) and len(v) <= 200, "a class name")
         elif entry["kind"] == "labels":
             classes = entry.get("classes") or []
             _field(path, f"{where}.classes", classes, lambda v: isinstance(v, list) and len(v) <= 256
@@ -504,7 +508,8 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
         if kind == "mask":
             return MaskLayer(entry["name"], data, color=entry.get("color", (255, 0, 0)),
                              proposed=entry.get("proposed", False) is True,
-                             purpose=entry.get("purpose", "damage"), **common)
+                             purpose=entry.get("purpose", "damage"),
+                             damage_class=entry.get("damage_class", ""), **common)
         return LabelLayer(entry["name"], data, classes=entry.get("classes"),
                           element_names=entry.get("element_names"), **common)
     if kind == "restoration":

@@ -258,19 +258,27 @@ class DetectDock(JobPanel):
         """The detector class of a proposals layer, from its name (as made in this language or
         in English, with or without the number a second layer of the same name was given);
         another name stands for its own class, without " (proposed)"."""
+        if layer.damage_class:
+            return layer.damage_class
         base = re.sub(r" \d+$", "", layer.name)
         for name in detection.DAMAGE_CLASSES[1:]:  # not background
             if base in (self.proposals_name(name), f"{name} (proposed)"):
                 return name
         return base.removesuffix(" (proposed)")
 
+    def accepted_layers(self, name: str) -> list[MaskLayer]:
+        """The mask layers holding a class's accepted regions: marked with the class, or — made
+        before layers were — named after it in this language or in English."""
+        return [layer for layer in self.doc.layers_of_kind("mask") if not layer.proposed
+                and (layer.damage_class == name
+                     or (not layer.damage_class and layer.name in (self.class_label(name), name)))]
+
     def accepted_layer(self, name: str) -> MaskLayer:
         """The user mask layer that accepted regions of a class go to (made when first needed)."""
-        label = self.class_label(name)
-        for layer in self.doc.layers_of_kind("mask"):
-            if layer.name == label and not layer.proposed:
-                return layer
-        return self.doc.new_mask_layer(label, color=maskops.ACCEPTED_COLORS.get(name))
+        for layer in self.accepted_layers(name):
+            return layer
+        return self.doc.new_mask_layer(self.class_label(name), color=maskops.ACCEPTED_COLORS.get(name),
+                                       damage_class=name)
 
     def review_at(self, x: float, y: float, accept: bool, reach: float = 0.0) -> int:
         """Accept or reject the proposed region under (x, y) — or, when none is, the nearest one
@@ -616,9 +624,7 @@ class DetectDock(JobPanel):
                                     "proposed_regions": regions, "proposed_pixels": int(np.count_nonzero(mask))}
                     if name in doc.rejected:
                         np.greater(mask, doc.rejected[name], out=mask)  # mask and not rejected, one pass
-                    accepted = [l for l in doc.layers_of_kind("mask")
-                                if l.name == self.class_label(name) and not l.proposed]
-                    for layer in accepted:
+                    for layer in self.accepted_layers(name):
                         mask &= layer.data < 128
                     data = mask.view(np.uint8) * np.uint8(255)
                     layer = self.proposal_layers().get(name)
@@ -632,7 +638,7 @@ class DetectDock(JobPanel):
                     else:
                         self.layers[name] = doc.new_mask_layer(
                             self.proposals_name(name), data,
-                            color=maskops.PROPOSAL_COLORS.get(name), proposed=True)
+                            color=maskops.PROPOSAL_COLORS.get(name), proposed=True, damage_class=name)
                     counts.append(f"{self.class_label(name)} {np.count_nonzero(mask) / mask.size:.1%}")
                 for name in detection.DAMAGE_CLASSES[1:]:  # a class this engine does not look for is no zero
                     if name not in self.result.probabilities:

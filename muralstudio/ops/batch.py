@@ -328,7 +328,8 @@ def _review_document(image: Path, folder: Path, report: dict, restoration: tuple
             classes[cls] = {"threshold": facts["threshold"], "min_area": detected.get("min_area") or 0,
                             "proposed_regions": maskops.region_count(mask), "proposed_pixels": int(mask.sum())}
             if mask.any():  # as the Detect dock makes them: one proposals layer per class proposed
-                doc.new_mask_layer(f"{cls} (proposed)", mask, color=maskops.PROPOSAL_COLORS.get(cls), proposed=True)
+                doc.new_mask_layer(f"{cls} (proposed)", mask, color=maskops.PROPOSAL_COLORS.get(cls), proposed=True,
+                                  damage_class=cls)
             del mask
             probability = folder / "damage" / report["mask_files"][cls].replace(".mask.png", ".prob.png")
             if probability.exists():  # the reviewer sees the detector's confidence, the restore asks
