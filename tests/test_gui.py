@@ -665,6 +665,37 @@ def test_accepted_damage_is_known_in_any_language_of_the_window(window, qtbot, m
     assert [l.name for l in masks] == ["颜料脱落"] and masks[0].data[200:230, 50:350].all()
 
 
+def test_the_detectors_settings_are_recorded_and_chosen_again_with_the_project(window, qtbot, monkeypatch, tmp_path):
+    """Proposals depend on the working scale: it was neither recorded nor kept, so a project
+    reopened and detected again at scale 1 replaced 57,805 px of proposals with 30 px, and the
+    report showed both runs alike (a conservator, 2026-12-07)."""
+    from muralstudio.core.project import save_project
+    from muralstudio.ops.report import build_report
+
+    from muralstudio.engines import detection
+
+    dock, _ = _detect_bands(window, qtbot, monkeypatch)
+    assert dock.engine.currentData() == "flecks-vetted"
+    stand_in = detection.create
+
+    def named(name, device="cpu", **settings):  # the stand-in says which engine it stands for
+        detector = stand_in(name, device)
+        detector.name = name
+        return detector
+
+    monkeypatch.setattr(detection, "create", named)
+    dock.settings_form.widgets["scale"].setValue(0.5)
+    job = dock.run()
+    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    assert window.doc.detections[-1]["settings"] == {"scale": 0.5}
+    window.doc.mark_clean()
+    path = save_project(window.doc, tmp_path / "scaled.mural")
+    dock.settings_form.widgets["scale"].setValue(1.0)
+    assert window.open_path(path)
+    assert dock.engine.currentData() == "flecks-vetted" and dock.settings_form.values() == {"scale": 0.5}
+    assert "flecks-vetted (scale 0.5)" in build_report(window.doc).html
+
+
 def test_user_edits_survive_rethresholding_and_never_go_into_proposals(window, qtbot, monkeypatch):
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)
     doc = window.doc

@@ -501,20 +501,24 @@ class Document:
 
     def _detections_copy(self) -> list[dict]:
         """The records, copied down to each class's counts (the undo step keeps the old ones)."""
-        return [dict(e, classes={k: dict(v) for k, v in e["classes"].items()}) for e in self.detections]
+        return [dict(e, classes={k: dict(v) for k, v in e["classes"].items()},
+                     **({"settings": dict(e["settings"])} if "settings" in e else {})) for e in self.detections]
 
     def record_detection(self, run: str, engine: str, weights_sha256: str | None, when: str,
-                         classes: dict[str, dict]) -> None:
+                         classes: dict[str, dict], settings: dict | None = None) -> None:
         """Record what a detection proposed: ``classes`` maps a damage class to its
-        ``threshold``, ``min_area``, ``proposed_regions`` and ``proposed_pixels``. The same
-        ``run`` again (a re-threshold) replaces its proposals and keeps its review counts.
-        Undoable, in the current action."""
+        ``threshold``, ``min_area``, ``proposed_regions`` and ``proposed_pixels``; ``settings``:
+        the detector's (its working scale, …), which its proposals depend on. The same ``run``
+        again (a re-threshold) replaces its proposals and keeps its review counts. Undoable, in
+        the current action."""
         entries = self._detections_copy()
         entry = entries[-1] if entries and entries[-1].get("run") == run else None
         if entry is None:
             entry = {"run": run, "classes": {}}
             entries.append(entry)
         entry.update(engine=engine, weights_sha256=weights_sha256, time=when)
+        if settings:
+            entry["settings"] = dict(settings)
         for name, proposed in classes.items():
             counts = entry["classes"].setdefault(name, {f"{d}_{u}": 0 for d in REVIEW_DECISIONS for u in ("regions", "pixels")})
             counts.update(proposed)

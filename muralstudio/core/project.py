@@ -331,6 +331,8 @@ def _is_detection_list(value) -> bool:
     return isinstance(value, list) and len(value) <= 10000 and all(
         isinstance(e, dict) and text(e.get("run")) and text(e.get("engine")) and text(e.get("time"))
         and text(e.get("weights_sha256"), optional=True) and isinstance(e.get("classes"), dict)
+        and (e.get("settings") is None or (isinstance(e["settings"], dict) and len(e["settings"]) <= 100 and all(
+            text(k) and (v is None or isinstance(v, bool) or number(v) or text(v)) for k, v in e["settings"].items())))
         and all(text(k) and isinstance(c, dict) and all(text(n) and number(x) for n, x in c.items())
                 for k, c in e["classes"].items())
         for e in value)

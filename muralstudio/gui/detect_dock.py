@@ -71,7 +71,7 @@ class DetectDock(JobPanel):
         self.window_size = 640  # processing tile side (Settings)
         self.result: detection.DetectionResult | None = None
         self.result_doc = None
-        self._run = ("", "")  # the detection's record in the document: (run id, time started)
+        self._run = ("", "", {})  # the detection's record in the document: (run id, time started, settings)
         self.layers: dict[str, MaskLayer] = {}  # class → its proposals layer
         self.engine = QComboBox()
         for name in registry.available("detector"):
@@ -193,8 +193,19 @@ class DetectDock(JobPanel):
             self.engine.setCurrentIndex(self.engine.findData(name))
             self._automatic_engine = name
         self._focus = None
+        self._restore_detector(doc)
         self._proposals_changed()  # a project reopened: its proposals are walked
         self.refresh()
+
+    def _restore_detector(self, doc) -> None:
+        """A project reopened: its last detection's engine and settings (the working scale its
+        proposals depend on) are chosen again, so detecting anew proposes alike."""
+        last = next((e for e in reversed(getattr(doc, "detections", None) or []) if e.get("settings")), None)
+        if last is None or self.engine.findData(last["engine"]) < 0:
+            return
+        self.engine.setCurrentIndex(self.engine.findData(last["engine"]))
+        self._automatic_engine = last["engine"]  # chosen for this document, not by the user
+        self.settings_form.set_values(last["settings"])
 
     def on_layers_changed(self) -> None:
         self.refresh()
@@ -566,7 +577,7 @@ class DetectDock(JobPanel):
                 doc.detection_probabilities = dict(result.probabilities)  # kept with the project
                 self._focus = None  # a new walk starts at the top
                 self.context.highlight(None)
-                self._run = (uuid.uuid4().hex, time.strftime("%Y-%m-%d %H:%M"))
+                self._run = (uuid.uuid4().hex, time.strftime("%Y-%m-%d %H:%M"), dict(params))
                 self.update_layers(labelled)
 
         return self.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))
@@ -643,8 +654,8 @@ class DetectDock(JobPanel):
                 for name in detection.DAMAGE_CLASSES[1:]:  # a class this engine does not look for is no zero
                     if name not in self.result.probabilities:
                         counts.append(self.tr("%1 not assessed").replace("%1", self.class_label(name)))
-                run, when = self._run
-                doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record)
+                run, when, settings = self._run
+                doc.record_detection(run, self.result.engine, self.result.weights_sha256, when, record, settings)
         finally:
             self._updating = False
         self._proposals_changed()  # new proposals: the review walk is made afresh

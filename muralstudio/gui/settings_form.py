@@ -67,6 +67,17 @@ class SettingsForm(QWidget):
             return None
         return widget
 
+    def set_values(self, values: dict) -> None:
+        """Show ``values`` (a record's settings); names this form does not have are left out."""
+        for name, value in values.items():
+            widget = self.widgets.get(name)
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QComboBox) and widget.findData(value) >= 0:
+                widget.setCurrentIndex(widget.findData(value))
+            elif isinstance(widget, (QSpinBox, QDoubleSpinBox)) and isinstance(value, (int, float)):
+                widget.setValue(value)
+
     def values(self) -> dict:
         out = {}
         for setting in self.schema:

@@ -137,6 +137,13 @@ def _damage_map(doc, longest: int) -> tuple[np.ndarray, list]:
     return _thumbnail(np.clip(out, 0, 255).astype(np.uint8), longest), legend
 
 
+def _engine_with_settings(entry: dict) -> str:
+    """``flecks-vetted (scale 0.18)``: the detector and the settings its proposals depend on."""
+    settings = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in (entry.get("settings") or {}).items())
+    return f"{entry['engine']} ({settings})" if settings else entry["engine"]
+
+
 def _identification(doc, t: dict, names) -> str:
     """The detections run on the document, with what the reviewer accepted and rejected of
     their proposals per class (conservation documents how damage was identified)."""
@@ -154,7 +161,7 @@ def _identification(doc, t: dict, names) -> str:
             if not any(c.get(k) for k in ("proposed_regions", "accepted_regions", "rejected_regions")):
                 continue  # a class this detector proposed nothing of
             weights = (entry.get("weights_sha256") or "—")[:16]
-            rows.append([entry["engine"], weights, entry["time"], names(name), f"{c.get('threshold', 0):.2f}",
+            rows.append([_engine_with_settings(entry), weights, entry["time"], names(name), f"{c.get('threshold', 0):.2f}",
                          count(c, "proposed"), count(c, "accepted"), count(c, "rejected")])
     return (f"<p>{_e(t['identification_note'])}</p><table class='grid'><thead><tr>"
             + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>"
