@@ -103,7 +103,11 @@ def test_recovery_is_offered_after_a_crash(window, tmp_path, monkeypatch):
     assert window.offer_recovery()
     assert [l.name for l in window.doc.layers][-1] == "unsaved"
     assert window.doc.is_modified
-    assert project.list_recoveries() == []
+    # until the recovered document's own copy is written, a second crash still finds the work
+    # (the file was deleted at once, a conservator found, 2026-12-07)
+    assert [r["uid"] for r in project.list_recoveries()] == [doc.uid]
+    assert window.autosaver.tick() is not None
+    assert project.list_recoveries() == [] and not path.exists()
 
 
 def test_inpaint_job_proposes_then_apply_and_export(window, qtbot, tmp_path):
@@ -387,6 +391,31 @@ def test_export_dialog_writes_restored_mask_and_labels(window, tmp_path):
     with Image.open(out) as img:
         assert img.mode == "P" and img.getpalette()[3 * 4:3 * 5] == [0, 158, 115]  # class 4 colour
         assert np.array_equal(np.asarray(img), doc.layer_by_name("elements (ground truth)").data)
+
+
+def test_export_asks_before_replacing_an_earlier_export(window, tmp_path, monkeypatch):
+    """OK on the pre-filled path of an export made earlier replaced the TIFF and its record
+    without a word (a conservator, 2026-12-07): an earlier treatment's documentation lost."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from muralstudio.gui.export_dialog import ExportDialog
+
+    doc = demo_document()
+    window.set_document(doc)
+    dialog = ExportDialog(doc, window)
+    dialog.path.setText(str(tmp_path / "restored.tif"))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    dialog.accept()
+    assert dialog.result() == ExportDialog.DialogCode.Accepted and not asked  # a new file: no question
+    dialog.run_export()
+    dialog = ExportDialog(doc, window)
+    dialog.path.setText(str(tmp_path / "restored.tif"))
+    dialog.accept()
+    assert dialog.result() != ExportDialog.DialogCode.Accepted and "restored.tif exists already" in asked[-1]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.accept()
+    assert dialog.result() == ExportDialog.DialogCode.Accepted
 
 
 def test_settings_are_stored_and_applied(window):

@@ -336,6 +336,9 @@ ZH_CN = {
     "Elements": "元素",
     "ranked %1 elements": "已排序 %1 个元素",
     "ranked 1 element": "已排序 1 个元素",
+    "Replace the file?": "替换该文件？",
+    "%1 exists already (an earlier export, with its record beside it). Replace it?":
+        "%1 已存在（先前的导出，旁边有其记录）。要替换吗？",
     "No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).":
         "没有可比较的其他元素：请标注这幅壁画的更多部分，或在壁画文件夹中查找（在文件夹中查找相似…）。",
     "This element is in %1, at x %2, y %3: open that mural to see it.":

@@ -12,7 +12,10 @@ from pathlib import Path
 
 #: the order :func:`mask_for` tries when masks of several formats share an image's stem
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-_CAVE = re.compile(r"^(?P<dynasty>[a-z]+?)z?-(?P<cave>\d+)")
+#: the cave: a Mogao number (``beiwei-257-a``) or another site's, letters then digits
+#: (``beiwei-xi7-d``: cave 7 of the western caves — its crops once counted as caves of their own,
+#: so one wall was in both the training and the validation split)
+_CAVE = re.compile(r"^(?P<dynasty>[a-z]+?)z?-(?P<cave>[a-z]*\d+)")
 
 #: Fraction of caves held out for validation by :func:`cave_split`.
 VALIDATION_FRACTION = 0.2
@@ -34,7 +37,7 @@ def list_images(folders) -> list[Path]:
 
 
 def cave_of(path) -> str:
-    """Cave identifier of a mural crop (the cave number); the stem if it has none."""
+    """Cave identifier of a mural crop (``257``, ``xi7``); the stem if it has none."""
     match = _CAVE.match(Path(path).stem.lower())
     return match.group("cave") if match else Path(path).stem
 

@@ -589,11 +589,20 @@ class Autosaver:
     """Writes a recovery file when the document changed since the last autosave.
 
     The GUI calls :meth:`tick` from a timer; :meth:`close` removes the file after a clean exit.
+    ``recovered_from``: the uid of the recovery file the document was recovered from, kept until
+    this document's own copy is written or it closes cleanly (a second crash soon after
+    recovering would otherwise lose the recovered work).
     """
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, recovered_from: str | None = None):
         self.doc = doc
         self._saved_state = None
+        self.recovered_from = recovered_from
+
+    def _written(self) -> None:
+        if self.recovered_from:
+            discard_recovery(self.recovered_from)
+            self.recovered_from = None
 
     def _state(self):
         return self.doc.history.state()
@@ -606,6 +615,7 @@ class Autosaver:
             return None
         path = write_recovery(self.doc)
         self._saved_state = self._state()
+        self._written()
         return path
 
     def prepare(self, buffers: dict | None = None):
@@ -619,9 +629,11 @@ class Autosaver:
         def write() -> Path:
             path = write_recovery(self.doc, snapshot)
             self._saved_state = state
+            self._written()
             return path
 
         return write
 
     def close(self) -> None:
         discard_recovery(self.doc)
+        self._written()

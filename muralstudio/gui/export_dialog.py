@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QWidget,
 )
@@ -153,6 +154,21 @@ class ExportDialog(QDialog):
         if path:
             self.path.setText(path)
             self._update_suffix()
+            self._replace_confirmed = self.path.text()  # the file dialog asked already
+
+    def accept(self) -> None:
+        """An existing file (an earlier treatment's export, with its record) is replaced only
+        when the user says so."""
+        path = Path(self.path.text())
+        if path.exists() and self.path.text() != getattr(self, "_replace_confirmed", None):
+            answer = QMessageBox.question(
+                self, self.tr("Replace the file?"),
+                self.tr("%1 exists already (an earlier export, with its record beside it). Replace it?")
+                .replace("%1", str(path)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().accept()
 
     def run_export(self) -> Path:
         """Do the export chosen in the dialog (raises on failure)."""

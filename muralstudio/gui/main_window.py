@@ -1092,8 +1092,9 @@ class MainWindow(QMainWindow):
             return False
         doc.project_path = Path(newest["project_path"]) if newest.get("project_path") else None
         doc._clean_index = None  # recovered changes are not saved yet
-        project.discard_recovery(newest["uid"])
         self.set_document(doc)
+        # the recovered file stays until this document's own recovery copy replaces it
+        self.autosaver.recovered_from = newest["uid"]
         return True
 
     def show_error(self, message) -> None:

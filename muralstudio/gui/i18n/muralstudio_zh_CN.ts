@@ -67,7 +67,7 @@
     </message>
     <message>
         <location filename="../detect_dock.py" line="105" />
-        <location filename="../detect_dock.py" line="606" />
+        <location filename="../detect_dock.py" line="625" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
@@ -132,103 +132,103 @@
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="222" />
+        <location filename="../detect_dock.py" line="233" />
         <source>The sensitivity applies to the next detection: run Detect on this image to re-threshold its proposals.</source>
         <translation>灵敏度将用于下一次检测：请对此图像运行“检测”以重新划定其建议区域。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="233" />
+        <location filename="../detect_dock.py" line="244" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="233" />
+        <location filename="../detect_dock.py" line="244" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="303" />
+        <location filename="../detect_dock.py" line="322" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="303" />
+        <location filename="../detect_dock.py" line="322" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="308" />
+        <location filename="../detect_dock.py" line="327" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="308" />
+        <location filename="../detect_dock.py" line="327" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="364" />
+        <location filename="../detect_dock.py" line="383" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="415" />
+        <location filename="../detect_dock.py" line="434" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="415" />
+        <location filename="../detect_dock.py" line="434" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="424" />
+        <location filename="../detect_dock.py" line="443" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="424" />
+        <location filename="../detect_dock.py" line="443" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="459" />
+        <location filename="../detect_dock.py" line="478" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="462" />
-        <location filename="../detect_dock.py" line="471" />
+        <location filename="../detect_dock.py" line="481" />
+        <location filename="../detect_dock.py" line="490" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="471" />
+        <location filename="../detect_dock.py" line="490" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="564" />
+        <location filename="../detect_dock.py" line="583" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="255" />
+        <location filename="../detect_dock.py" line="266" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="381" />
+        <location filename="../detect_dock.py" line="400" />
         <source>region %1 of %2 left (%6 decided): %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>剩余 %2 个区域中的第 %1 个（已决定 %6 个）：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="639" />
+        <location filename="../detect_dock.py" line="656" />
         <source>%1 not assessed</source>
         <translation>%1 未评估</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="645" />
+        <location filename="../detect_dock.py" line="662" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -618,155 +618,165 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../export_dialog.py" line="31" />
-        <location filename="../export_dialog.py" line="69" />
+        <location filename="../export_dialog.py" line="32" />
+        <location filename="../export_dialog.py" line="70" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="33" />
+        <location filename="../export_dialog.py" line="34" />
         <source>Restored image</source>
         <translation>修复后的图像</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="35" />
+        <location filename="../export_dialog.py" line="36" />
         <source>Intervention map (which pixels were restored, by which engine)</source>
         <translation>干预图（哪些像素被修复、用哪个引擎）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="37" />
+        <location filename="../export_dialog.py" line="38" />
         <source>Restored image, restored areas outlined</source>
         <translation>修复后图像（修复区域描边）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="38" />
+        <location filename="../export_dialog.py" line="39" />
         <source>Restored image, restored areas hatched</source>
         <translation>修复后图像（修复区域加斜线）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="41" />
+        <location filename="../export_dialog.py" line="42" />
         <source>Mask: %1</source>
         <translation>蒙版：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="43" />
+        <location filename="../export_dialog.py" line="44" />
         <source>Labels: %1</source>
         <translation>标注：%1</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="46" />
+        <location filename="../export_dialog.py" line="47" />
         <source>Deflate</source>
         <translation>Deflate</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="47" />
+        <location filename="../export_dialog.py" line="48" />
         <source>LZW</source>
         <translation>LZW</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="50" />
+        <location filename="../export_dialog.py" line="51" />
         <source>Apply it, then export</source>
         <translation>先应用，再导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="51" />
+        <location filename="../export_dialog.py" line="52" />
         <source>Export it without applying</source>
         <translation>导出但不应用</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="52" />
+        <location filename="../export_dialog.py" line="53" />
         <source>Export without it</source>
         <translation>不含建议导出</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="53" />
+        <location filename="../export_dialog.py" line="54" />
         <source>A restoration proposal is pending (shown on the canvas, not yet applied).</source>
         <translation>有一个修复建议待定（画布上可见，尚未应用）。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="56" />
+        <location filename="../export_dialog.py" line="57" />
         <source>This %1-bit image will be written with 8 bits per channel: the finer tones are lost. Use TIFF to keep them.</source>
         <translation>这幅 %1 位图像将以每通道 8 位写出：更细的色阶会丢失。用 TIFF 可以保留。</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="60" />
+        <location filename="../export_dialog.py" line="61" />
         <source>Also write the XMP metadata as a .xmp file beside the image</source>
         <translation>同时在图像旁写出 .xmp 元数据文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="62" />
+        <location filename="../export_dialog.py" line="63" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="70" />
+        <location filename="../export_dialog.py" line="71" />
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="71" />
+        <location filename="../export_dialog.py" line="72" />
         <source>TIFF compression</source>
         <translation>TIFF 压缩</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="72" />
+        <location filename="../export_dialog.py" line="73" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="75" />
+        <location filename="../export_dialog.py" line="76" />
         <source>Pending proposal</source>
         <translation>待定建议</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="105" />
+        <location filename="../export_dialog.py" line="106" />
         <source>TIFF, %1-bit as the source, ICC and record kept</source>
         <translation>TIFF，与源图相同的 %1 位，保留 ICC 与修复记录</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="106" />
+        <location filename="../export_dialog.py" line="107" />
         <source>PNG, 8-bit (for sharing)</source>
         <translation>PNG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="107" />
+        <location filename="../export_dialog.py" line="108" />
         <source>JPEG, 8-bit (for sharing)</source>
         <translation>JPEG，8 位（用于分享）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="109" />
+        <location filename="../export_dialog.py" line="110" />
         <source>Indexed PNG (0 = original, 1… = each restoration) + legend JSON</source>
         <translation>索引 PNG（0 = 原始，1… = 各次修复）+ 图例 JSON</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="111" />
+        <location filename="../export_dialog.py" line="112" />
         <source>PNG, 8-bit (for publication)</source>
         <translation>PNG，8 位（用于出版）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="112" />
+        <location filename="../export_dialog.py" line="113" />
         <source>TIFF, 8-bit</source>
         <translation>TIFF，8 位</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="114" />
+        <location filename="../export_dialog.py" line="115" />
         <source>PNG, 8-bit mask</source>
         <translation>PNG，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="115" />
+        <location filename="../export_dialog.py" line="116" />
         <source>TIFF, 8-bit mask</source>
         <translation>TIFF，8 位蒙版</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="117" />
+        <location filename="../export_dialog.py" line="118" />
         <source>Indexed PNG (class values, class colours)</source>
         <translation>索引 PNG（类别值与类别颜色）</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="152" />
+        <location filename="../export_dialog.py" line="153" />
         <source>Export to</source>
         <translation>导出到</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="165" />
+        <source>Replace the file?</source>
+        <translation>替换该文件？</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="166" />
+        <source>%1 exists already (an earlier export, with its record beside it). Replace it?</source>
+        <translation>%1 已存在（先前的导出，旁边有其记录）。要替换吗？</translation>
     </message>
 </context>
 <context>
