@@ -181,3 +181,24 @@ def test_the_window_fits_a_1280_by_720_screen(qtbot, language):
         window.jobs.shutdown()
     finally:
         QCoreApplication.removeTranslator(translator)
+
+
+def test_history_steps_named_by_the_qt_free_layers_show_in_chinese(chinese):
+    """The History dock listed "Add layer '病害'" and "Set pending of '修复结果（ns）'" in
+    English in the Chinese window (a conservator, 2026-12-07)."""
+    from muralstudio.gui.history_dock import translated_step
+
+    assert translated_step("Add layer '病害'") == "添加图层“病害”"
+    assert translated_step("Propose restoration (ns)") == "提出修复方案（ns）"
+    assert translated_step("Apply restoration '修复结果（ns）'") == "应用修复“修复结果（ns）”"
+    assert translated_step("Merge 'a' into 'b'") == "将“a”合并到“b”"
+    assert translated_step("Set scale") == "设置比例尺"
+    assert translated_step("a step nobody named") == "a step nobody named"
+
+
+def test_history_steps_read_as_actions_in_english():
+    from muralstudio.gui.history_dock import translated_step
+
+    assert translated_step("Set visible of 'cracks'") == "Show or hide 'cracks'"
+    assert translated_step("Set opacity of 'cracks'") == "Set the opacity of 'cracks'"
+    assert translated_step("Accept paint loss (proposed) region") == "Accept a region of 'paint loss (proposed)'"

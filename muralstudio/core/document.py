@@ -740,7 +740,8 @@ class Document:
         return self.add_layer(layer, action=f"Propose restoration ({record.engine})")
 
     def apply_restoration(self, layer: RestorationLayer) -> None:
-        self.set_property(layer, "pending", False)
+        with self.action(f"Apply restoration '{layer.name}'"):  # the history names what was done
+            self.set_property(layer, "pending", False)
 
     def applied_records(self, include_pending: bool = False) -> list[RestorationRecord]:
         return [layer.record for layer in self.layers

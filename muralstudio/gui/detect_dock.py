@@ -609,9 +609,9 @@ class DetectDock(JobPanel):
 
     def _relabel_done(self, generation: int, result, labelled) -> None:
         if generation == self._relabel_generation and result is self.result and self.result_doc is self.doc:
-            self.update_layers(labelled)
+            self.update_layers(labelled, self.tr("Re-threshold proposals"))
 
-    def update_layers(self, labelled: dict | None = None) -> None:
+    def update_layers(self, labelled: dict | None = None, action: str | None = None) -> None:
         """(Re)make one proposals layer per damage class from the kept probabilities, leaving
         out what the user already accepted or rejected: one undo step. The user's own layers
         are never written. ``labelled``: class → (threshold, minimum area, (mask, regions)) made
@@ -622,7 +622,7 @@ class DetectDock(JobPanel):
         counts, record = [], {}
         self._updating = True
         try:
-            with doc.action(self.tr("Detect damage")):
+            with doc.action(action or self.tr("Detect damage")):
                 for name in self.result.probabilities:
                     # what the detector proposes at this threshold, decided or not (the report's count)
                     made = (labelled or {}).get(name)

@@ -223,6 +223,11 @@
         <translation>剩余 %2 个区域中的第 %1 个（已决定 %6 个）：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
+        <location filename="../detect_dock.py" line="612" />
+        <source>Re-threshold proposals</source>
+        <translation>重新设定建议阈值</translation>
+    </message>
+    <message>
         <location filename="../detect_dock.py" line="656" />
         <source>%1 not assessed</source>
         <translation>%1 未评估</translation>
@@ -782,7 +787,144 @@
 <context>
     <name>HistoryList</name>
     <message>
+        <location filename="../history_dock.py" line="19" />
+        <source>Add layer '%1'</source>
+        <extracomment>the undo steps the Qt-free layers name in English, as patterns with their translated forms (the names users give layers stay as they are)</extracomment>
+        <translation>添加图层“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="20" />
+        <source>Delete layer '%1'</source>
+        <translation>删除图层“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="21" />
+        <source>Move layer '%1'</source>
+        <translation>移动图层“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="22" />
+        <source>Duplicate '%1'</source>
+        <translation>复制“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="23" />
+        <source>Merge '%1' into '%2'</source>
+        <translation>将“%1”合并到“%2”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="24" />
+        <source>Propose restoration (%1)</source>
+        <translation>提出修复方案（%1）</translation>
+    </message>
+    <message>
         <location filename="../history_dock.py" line="25" />
+        <source>Apply restoration '%1'</source>
+        <translation>应用修复“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="26" />
+        <source>Accept a region of '%1'</source>
+        <translation>接受“%1”中的一个区域</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="27" />
+        <source>Reject a region of '%1'</source>
+        <translation>拒绝“%1”中的一个区域</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="28" />
+        <source>Accept all of '%1'</source>
+        <translation>接受“%1”的全部</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="29" />
+        <source>Reject all of '%1'</source>
+        <translation>拒绝“%1”的全部</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="30" />
+        <source>Show or hide '%1'</source>
+        <translation>显示或隐藏“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="31" />
+        <source>Set the opacity of '%1'</source>
+        <translation>设置“%1”的不透明度</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="32" />
+        <source>Lock or unlock '%1'</source>
+        <translation>锁定或解锁“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="33" />
+        <source>Rename '%1'</source>
+        <translation>重命名“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="34" />
+        <source>Set the colour of '%1'</source>
+        <translation>设置“%1”的颜色</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="35" />
+        <source>Change the classes of '%1'</source>
+        <translation>更改“%1”的类别</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="36" />
+        <source>Name an element of '%1'</source>
+        <translation>为“%1”中的元素命名</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="37" />
+        <source>Apply or withdraw '%1'</source>
+        <translation>应用或撤回“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="38" />
+        <source>Set %1 of '%2'</source>
+        <translation>设置“%2”的 %1</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="39" />
+        <source>Detect %1</source>
+        <translation>检测 %1</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="42" />
+        <source>Set scale</source>
+        <extracomment>steps named without a layer, translated as they are</extracomment>
+        <translation>设置比例尺</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="42" />
+        <source>Paint</source>
+        <translation>绘制</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="43" />
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="43" />
+        <source>Record detection</source>
+        <translation>记录检测</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="44" />
+        <source>Count review</source>
+        <translation>统计审阅</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="44" />
+        <source>Apply proposals</source>
+        <translation>应用修复方案</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="77" />
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
@@ -2059,7 +2201,7 @@
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1107" />
+        <location filename="../main_window.py" line="1108" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
