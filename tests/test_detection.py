@@ -519,3 +519,19 @@ def test_the_working_scale_gives_the_same_maps_whatever_the_windows():
     tiled = detection.detect(big, detector).probabilities["paint loss"].astype(int)
     whole = detection.detect(big, detector, window=10000).probabilities["paint loss"].astype(int)
     assert (tiled >= 64).any() and np.abs(tiled - whole).max() <= 2
+
+
+def test_a_large_photograph_detected_at_scale_1_with_almost_nothing_proposed_gets_a_scale_hint(tmp_path, capsys):
+    """A 4000-px photograph at scale 1 gave 30 px of proposals and no clue why (a conservator,
+    2026-12-07): the detector knows flakes as they look at ~500 px a wall section."""
+    from muralstudio.cli import main
+
+    assert detection.scale_hint("flecks-vetted", {}, 4000, 2812, 0.0) == 0.14
+    assert detection.scale_hint("flecks-vetted", {"scale": 0.2}, 4000, 2812, 0.0) is None  # scale chosen
+    assert detection.scale_hint("flecks-vetted", {}, 600, 400, 0.0) is None  # a photograph like theirs
+    assert detection.scale_hint("flecks-vetted", {}, 4000, 2812, 0.01) is None  # it found plenty
+    assert detection.scale_hint("resunet", {}, 4000, 2812, 0.0) is None  # no working scale to set
+    image = imageio.write_png(tmp_path / "wall.png", np.full((1700, 1800, 3), 200, np.uint8))
+    assert main(["detect", str(image), "--out-dir", str(tmp_path / "out"), "--engine", "flecks"]) == 0
+    assert json.loads((tmp_path / "out" / "wall.detect.json").read_text())["scale_hint"] == 0.3
+    assert "--engine flecks:scale=0.3" in capsys.readouterr().err

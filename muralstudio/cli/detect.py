@@ -41,6 +41,12 @@ def run(args) -> int:
         print(f"{name}: {path}")
     import json
 
-    for name in json.loads(Path(written["report"]).read_text(encoding="utf-8")).get("not_assessed", []):
+    summary = json.loads(Path(written["report"]).read_text(encoding="utf-8"))
+    for name in summary.get("not_assessed", []):
         print(f"{name}: not assessed ({args.engine.split(':')[0]} does not look for it; none found is not none there)")
+    if summary.get("scale_hint"):
+        engine = args.engine.split(":")[0]
+        print(f"little was proposed: if this photograph shows the wall in more detail than the ~500-px "
+              f"murals the detector learned from, detect again at a working scale, e.g. "
+              f"--engine {engine}:scale={summary['scale_hint']:g}", file=sys.stderr)
     return 0

@@ -189,6 +189,28 @@ def blend_windows(read, width: int, height: int, predict, n_channels: int, windo
         yield finished(height)
 
 
+#: the longest side of the photographs the shipped detectors learned from (median ≈ 540 px)
+TRAINED_ON_SIDE = 540
+#: under this share of the image proposed, a large photograph at scale 1 gets the scale hint
+LITTLE_PROPOSED = 0.0005
+
+
+def scale_hint(engine: str, settings: dict, width: int, height: int, proposed_share: float) -> float | None:
+    """The working scale to suggest when a detector with a ``scale`` setting, run at 1 on a
+    photograph several times larger than those it learned from, proposed almost nothing:
+    what makes its longest side :data:`TRAINED_ON_SIDE` (an archive photograph at 5× showed
+    0.01 % of its wall proposed at scale 1 and 2.15 % at 0.2). None when there is nothing to say."""
+    from muralstudio.engines import registry
+
+    if "scale" not in {s.name for s in registry.get("detector", engine).settings}:
+        return None
+    longest = max(width, height)
+    if float(settings.get("scale", 1.0) or 1.0) < 1.0 or longest < 3 * TRAINED_ON_SIDE \
+            or proposed_share >= LITTLE_PROPOSED:
+        return None
+    return max(0.05, round(TRAINED_ON_SIDE / longest, 2))
+
+
 def at_working_scale(detector: Detector):
     """The detector's ``probabilities`` at its ``scale`` setting (1: the image's own pixels): a
     tile is shrunk to that fraction, judged, and the maps brought back to its size. A detector
@@ -329,6 +351,9 @@ def detect_file(image, out_dir, engine: str = DEFAULT_DETECTOR, device: str = "c
                                   "threshold": used[name]} for name in damage},
                # classes this engine does not look for: not found is not the same as none there
                "not_assessed": [name for name in DAMAGE_CLASSES[1:] if name not in damage]}
+    hint = scale_hint(engine, settings or {}, width, height, sum(pixels.values()) / (width * height))
+    if hint is not None:
+        summary["scale_hint"] = hint
     written: dict[str, Path] = {}
     for name in damage:
         written[f"{name} probability"], written[f"{name} mask"] = paths[name]

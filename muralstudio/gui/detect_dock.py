@@ -579,8 +579,20 @@ class DetectDock(JobPanel):
                 self.context.highlight(None)
                 self._run = (uuid.uuid4().hex, time.strftime("%Y-%m-%d %H:%M"), dict(params))
                 self.update_layers(labelled)
+                self._hint_scale(name, params, doc, labelled)
 
         return self.submit(Job(self.tr("Detect (%1)").replace("%1", name), work, done))
+
+    def _hint_scale(self, engine: str, params: dict, doc, labelled: dict) -> None:
+        """A large photograph detected at scale 1 with almost nothing proposed: say which
+        working scale to try (the detector knows flakes as they look at ~500 px a wall)."""
+        proposed = sum(int(np.count_nonzero(made[2][0])) for made in labelled.values())
+        hint = detection.scale_hint(engine, params, doc.width, doc.height, proposed / (doc.width * doc.height))
+        if hint is not None:
+            self.stage.setText(self.stage.text() + " " + self.tr(
+                "Little was proposed: if this photograph shows the wall in more detail than the "
+                "~500-px murals the detector learned from, set Working scale (about %1) and detect again.")
+                .replace("%1", f"{hint:g}"))
 
     def _relabel_in_background(self) -> None:
         """The proposals at the slider's thresholds, labelled on the dock's thread (0.7 s per

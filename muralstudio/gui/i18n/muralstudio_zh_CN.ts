@@ -67,7 +67,7 @@
     </message>
     <message>
         <location filename="../detect_dock.py" line="105" />
-        <location filename="../detect_dock.py" line="625" />
+        <location filename="../detect_dock.py" line="637" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
@@ -208,7 +208,7 @@
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="583" />
+        <location filename="../detect_dock.py" line="584" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
@@ -223,17 +223,22 @@
         <translation>剩余 %2 个区域中的第 %1 个（已决定 %6 个）：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="612" />
+        <location filename="../detect_dock.py" line="593" />
+        <source>Little was proposed: if this photograph shows the wall in more detail than the ~500-px murals the detector learned from, set Working scale (about %1) and detect again.</source>
+        <translation>几乎没有提出病害：如果这张照片中的墙面比检测器学习所用的约 500 像素的壁画更精细，请设置“工作比例”（约 %1）后重新检测。</translation>
+    </message>
+    <message>
+        <location filename="../detect_dock.py" line="624" />
         <source>Re-threshold proposals</source>
         <translation>重新设定建议阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="656" />
+        <location filename="../detect_dock.py" line="668" />
         <source>%1 not assessed</source>
         <translation>%1 未评估</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="662" />
+        <location filename="../detect_dock.py" line="674" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
