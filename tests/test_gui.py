@@ -1402,6 +1402,43 @@ def test_find_similar_in_the_open_murals_own_folder_does_not_rank_it_twice(windo
     assert "other.png" in dock.stage.text() and "open that mural" in dock.stage.text()
 
 
+def test_brush_and_polygon_paint_the_chosen_class_into_a_selected_label_layer(window):
+    """Brushing with a label layer selected made a new "damage" mask layer, counted as damage
+    in the report (an archaeologist, 2026-12-07): it paints the Labels dock's class."""
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((200, 300, 3), 200, np.uint8), name="labels")
+    window.set_document(doc)
+    layer = window.labels_dock.new_layer()
+    window.layer_panel.select(layer)
+    window.labels_dock.classes.setCurrentRow(0)
+    window.labels_dock.classes.clearSelection()
+    window.labels_dock.classes.setCurrentItem(None)
+    window.tool_actions["brush"].trigger()
+    window._stroke_started(50, 50)  # no class chosen: said, nothing painted
+    window._stroke_finished()
+    assert not layer.data.any() and "Labels dock" in window.statusBar().currentMessage()
+    window.labels_dock.classes.setCurrentRow(4)  # people
+    window.brush_size.setValue(10)
+    steps = len(doc.history.undo_stack)
+    window._stroke_started(50, 50)
+    window._stroke_moved(120, 50)
+    window._stroke_finished()
+    painted = layer.data == 4
+    assert painted[46:55, 50:121].all() and painted.sum() < 12 * 90 and set(np.unique(layer.data)) == {0, 4}
+    assert len(doc.history.undo_stack) == steps + 1 and not doc.layers_of_kind("mask")  # no damage layer made
+    window.tool_actions["eraser"].trigger()
+    window._stroke_started(60, 50)
+    window._stroke_finished()
+    assert layer.data[50, 60] == 0 and layer.data[50, 100] == 4
+    window.labels_dock.classes.setCurrentRow(5)  # Buddha
+    window.tool_actions["polygon"].trigger()
+    window._polygon_finished([(150, 100), (250, 100), (250, 180), (150, 180)])
+    assert (layer.data[110:170, 160:240] == 5).all() and not doc.layers_of_kind("mask")
+    doc.undo()
+    assert not (layer.data == 5).any()
+
+
 def test_labels_dock_trains_the_labeler_on_an_exported_set(window, qtbot, tmp_path, monkeypatch):
     pytest.importorskip("torch")
     from muralstudio.core import synth

@@ -337,6 +337,8 @@ ZH_CN = {
     "ranked %1 elements": "已排序 %1 个元素",
     "ranked 1 element": "已排序 1 个元素",
     "Replace the file?": "替换该文件？",
+    "Paint '%1'": "绘制“%1”",
+    "Choose the class to paint in the Labels dock.": "请在“标签”面板中选择要绘制的类别。",
     "Little was proposed: if this photograph shows the wall in more detail than the ~500-px murals the detector learned from, set Working scale (about %1) and detect again.":
         "几乎没有提出病害：如果这张照片中的墙面比检测器学习所用的约 500 像素的壁画更精细，请设置“工作比例”（约 %1）后重新检测。",
     "Add layer '%1'": '添加图层“%1”',

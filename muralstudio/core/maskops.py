@@ -349,10 +349,23 @@ def paint(doc, layer, points, radius: float, hardness: float = 1.0, erase: bool 
                      action=action or ("Erase" if erase else "Brush"))
 
 
-def fill_polygon(doc, layer, points, erase: bool = False) -> None:
+def paint_label(doc, layer, points, radius: float, value: int, action: str | None = None) -> None:
+    """Brush a stroke of class ``value`` into a label layer (0: background) as one undo step:
+    the pixels the brush covers at least half (labels have no feathered edge)."""
+    (x0, y0), alpha = stroke_mask(points, radius, 1.0, layer.data.shape)
+    inside = alpha >= 0.5
+    if inside.any():
+        doc.write_pixels(layer, x0, y0, np.full(inside.shape, value, np.uint8), where=inside,
+                         action=action or "Paint")
+
+
+def fill_polygon(doc, layer, points, erase: bool = False, value: int | None = None) -> None:
+    """Fill a polygon into a mask layer (255, or 0 erasing) or, with ``value``, with that class
+    into a label layer."""
     (x0, y0), inside = polygon_mask(points, layer.data.shape)
     if inside.any():
-        doc.write_pixels(layer, x0, y0, np.full(inside.shape, 0 if erase else ON, np.uint8),
+        fill = value if value is not None else 0 if erase else ON
+        doc.write_pixels(layer, x0, y0, np.full(inside.shape, fill, np.uint8),
                          where=inside, action="Erase polygon" if erase else "Fill polygon")
 
 

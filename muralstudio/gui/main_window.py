@@ -37,7 +37,7 @@ from muralstudio.core import copies, export, imageio, maskops, project
 from muralstudio.core.demo import demo_document  # noqa: F401 (the window's demo; tests import it here)
 from muralstudio.gui.dock_registry import DOCKS
 from muralstudio.gui.documentation import PropertiesDialog, export_report, set_scale_from_line, suggested_path
-from muralstudio.core.document import Document, MaskLayer
+from muralstudio.core.document import Document, LabelLayer, MaskLayer
 from muralstudio.core.errors import MuralStudioError, SourceMissingError
 from muralstudio.engines import registry
 from muralstudio.gui.canvas import Canvas
@@ -411,8 +411,39 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().clearMessage()
 
+    def painted_class(self) -> tuple[LabelLayer, int | None] | None:
+        """The label layer selected in Layers and the class to paint into it (the Labels dock's
+        class, None when none is chosen; the eraser paints background): brushing with a label
+        layer selected made a damage mask layer instead."""
+        layer = self.layer_panel.current_layer()
+        if not isinstance(layer, LabelLayer):
+            return None
+        labels = getattr(self, "labels_dock", None)
+        chosen = labels.current_class() if labels is not None else None
+        value = 0 if self.view.tool == "eraser" else chosen
+        return layer, value if value is not None and 0 <= value < len(layer.classes) else None
+
+    def _label_to_paint(self) -> tuple[LabelLayer, int] | None | bool:
+        """:meth:`painted_class`, or False (said on the status bar) when a label layer is
+        selected with no class to paint."""
+        label = self.painted_class()
+        if label is not None and label[1] is None:
+            self.statusBar().showMessage(self.tr("Choose the class to paint in the Labels dock."), 8000)
+            return False
+        return label
+
     def _stroke_started(self, x: float, y: float) -> None:
-        layer = self.target_mask_layer()
+        label = self._label_to_paint()
+        if label is False:
+            return
+        if label is not None and not label[0].locked:
+            layer, value = label
+            group = self.doc.action(self.tr("Paint '%1'").replace("%1", layer.classes[value][0]))
+            group.__enter__()
+            self._stroke = (group, layer, value, [(x, y)], None)
+            self._paint_segment([(x, y)])
+            return
+        layer = self.target_mask_layer() if label is None else label[0]
         if layer.locked:
             self.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
             return
@@ -427,6 +458,9 @@ class MainWindow(QMainWindow):
     def _paint_segment(self, points) -> None:
         _, layer, erase, _, before = self._stroke
         radius = self.brush_size.value() / 2
+        if isinstance(layer, LabelLayer):  # ``erase`` holds the class painted
+            maskops.paint_label(self.doc, layer, points, radius, erase)
+            return
         if before is not None:
             self._keep_tiles(layer, points, radius, before)
         maskops.paint(self.doc, layer, points, radius, self.brush_hardness.value() / 100, erase=erase)
@@ -464,11 +498,14 @@ class MainWindow(QMainWindow):
             group.__exit__(None, None, None)
 
     def _polygon_finished(self, points) -> None:
-        layer = self.target_mask_layer()
+        label = self._label_to_paint()
+        if label is False:
+            return
+        layer = self.target_mask_layer() if label is None else label[0]
         if layer.locked:
             self.show_error(self.tr("Layer '%1' is locked.").replace("%1", layer.name))
             return
-        maskops.fill_polygon(self.doc, layer, points)
+        maskops.fill_polygon(self.doc, layer, points, value=None if label is None else label[1])
 
     def _mask_operation(self, operation, label: str, ask: str | None = None, default: int = 3) -> None:
         layer = self.target_mask_layer()
