@@ -202,3 +202,16 @@ def test_history_steps_read_as_actions_in_english():
     assert translated_step("Set visible of 'cracks'") == "Show or hide 'cracks'"
     assert translated_step("Set opacity of 'cracks'") == "Set the opacity of 'cracks'"
     assert translated_step("Accept paint loss (proposed) region") == "Accept a region of 'paint loss (proposed)'"
+
+
+def test_element_classes_and_names_show_in_chinese_as_the_report_names_them(chinese):
+    """The Chinese window listed 'people', 'Buddha' and 'people 1' while the Chinese report
+    said 人物, 佛像 and 人物 1 (an archaeologist, 2026-12-07)."""
+    from muralstudio.gui.class_names import class_label, element_label
+    from muralstudio.ops.report import CLASS_NAMES_ZH
+
+    for name in ("background", "animal", "building", "cloud", "people", "Buddha"):
+        assert class_label(name) == CLASS_NAMES_ZH[name]
+    assert element_label("people 2", "people") == "人物 2"
+    assert element_label("飞天 apsara", "people") == "飞天 apsara"  # a name the user gave
+    assert class_label("lotus") == "lotus"  # a class the user added

@@ -337,6 +337,7 @@ ZH_CN = {
     "ranked %1 elements": "已排序 %1 个元素",
     "ranked 1 element": "已排序 1 个元素",
     "Replace the file?": "替换该文件？",
+    "background": "背景", "animal": "动物", "building": "建筑", "cloud": "云气", "people": "人物", "Buddha": "佛像",
     "Paint '%1'": "绘制“%1”",
     "Choose the class to paint in the Labels dock.": "请在“标签”面板中选择要绘制的类别。",
     "Little was proposed: if this photograph shows the wall in more detail than the ~500-px murals the detector learned from, set Working scale (about %1) and detect again.":

@@ -39,6 +39,7 @@ from muralstudio.core.pyramid import FileSource
 from muralstudio.engines import labeling, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.labels_dock import chosen_label_layer, fill_label_layer_choice
+from muralstudio.gui.class_names import class_label, element_label
 from muralstudio.gui.swatches import swatch_html
 from muralstudio.gui.jobs import Job
 
@@ -286,7 +287,7 @@ class ElementsDock(JobPanel):
         self.class_filter.addItem(self.tr("all classes"), None)
         for index, (name, _) in enumerate(layer.classes if layer else []):
             if index:
-                self.class_filter.addItem(name, index)
+                self.class_filter.addItem(class_label(name), index)
         found = self.class_filter.findData(wanted)
         self.class_filter.setCurrentIndex(max(0, found))
         self.class_filter.blockSignals(False)
@@ -297,11 +298,11 @@ class ElementsDock(JobPanel):
             self.refresh()
             return
         self.legend.setText("&nbsp;&nbsp; ".join(
-            f"{swatch_html(colour)}&nbsp;{html.escape(name)}" for name, colour in layer.classes[1:]))
+            f"{swatch_html(colour)}&nbsp;{html.escape(class_label(name))}" for name, colour in layer.classes[1:]))
         counts = core_elements.counts_per_class(elements)
         counted = self.tr("1 element: %2") if len(elements) == 1 else self.tr("%1 elements: %2")
         self.counts.setText(counted.replace("%1", str(len(elements))).replace(
-            "%2", ", ".join(f"{name} {n}" for name, n in counts.items()) or "—"))
+            "%2", ", ".join(f"{class_label(name)} {n}" for name, n in counts.items()) or "—"))
         shown = [e for e in elements if wanted is None or e.class_index == wanted]
         if self.sort.currentData() == "position":
             shown.sort(key=lambda e: (e.bbox[1], e.bbox[0]))
@@ -311,9 +312,9 @@ class ElementsDock(JobPanel):
             shown.sort(key=lambda e: -e.area)
         names = core_elements.display_names(elements)  # as the measurements and the report name them
         for element in shown:
-            item = QListWidgetItem(self._icon(element, layer), names[element.key])
+            item = QListWidgetItem(self._icon(element, layer), element_label(names[element.key], element.class_name))
             item.setData(Qt.ItemDataRole.UserRole, element)
-            item.setToolTip(f"{element.class_name}, {element.area:,} px, "
+            item.setToolTip(f"{class_label(element.class_name)}, {element.area:,} px, "
                             f"x {element.bbox[0]} y {element.bbox[1]} {element.bbox[2]}×{element.bbox[3]}")
             self.gallery.addItem(item)
             item.setSelected(element.key in chosen)
@@ -358,7 +359,7 @@ class ElementsDock(JobPanel):
             self.result, self.result_doc = result, doc
             self.probability_class.clear()
             for index, (class_name, _) in enumerate(result.classes):
-                self.probability_class.addItem(class_name, index)
+                self.probability_class.addItem(class_label(class_name), index)
             self.refresh_layers()
             self.layer_choice.setCurrentIndex(self.layer_choice.findData(layer.uid))
             self.stage.setText(self.tr("labelled in %1 s: review the elements below")
@@ -497,7 +498,7 @@ class ElementsDock(JobPanel):
         other murals (by ``id``)."""
         self.similar = ranking[:self.SIMILAR_SHOWN]
         self.similar_gallery.clear()
-        self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", query.name or query.class_name))
+        self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", query.name or class_label(query.class_name)))
         if not ranking:
             self.stage.setText(self.tr("No other element to compare with: label more of this mural, or "
                                        "search a folder of murals (Find similar in folder…)."))
@@ -511,7 +512,7 @@ class ElementsDock(JobPanel):
                 where = element.source.replace("\\", "/").rsplit("/", 1)[-1]
             else:
                 icon, where = self._icon(element, layer), self.tr("this mural")
-            item = QListWidgetItem(icon, f"{score:.2f} {element.name or element.class_name}")
-            item.setToolTip(f"{where}: {element.class_name}, {element.area:,} px, similarity {score:.3f}")
+            item = QListWidgetItem(icon, f"{score:.2f} {element.name or class_label(element.class_name)}")
+            item.setToolTip(f"{where}: {class_label(element.class_name)}, {element.area:,} px, similarity {score:.3f}")
             item.setData(Qt.ItemDataRole.UserRole, element)
             self.similar_gallery.addItem(item)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from muralstudio.core.messages import Text
 from muralstudio.core import export
 from muralstudio.core.document import LabelLayer, MaskLayer
+from muralstudio.gui.class_names import class_label
 from muralstudio.gui.swatches import swatch_pixmap
 
 
@@ -127,7 +128,7 @@ class LabelsDock(QWidget):
             return
         counts = self._class_counts(layer)
         for index, (name, colour) in enumerate(layer.classes):
-            item = QListWidgetItem(QIcon(swatch_pixmap(colour)), f"{index}  {name}  —  {int(counts[index]):,} px")
+            item = QListWidgetItem(QIcon(swatch_pixmap(colour)), f"{index}  {class_label(name)}  —  {int(counts[index]):,} px")
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.classes.addItem(item)
         row = selected if selected is not None and selected < len(layer.classes) else min(1, len(layer.classes) - 1)

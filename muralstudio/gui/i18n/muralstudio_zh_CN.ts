@@ -14,6 +14,40 @@
     </message>
 </context>
 <context>
+    <name>ClassNames</name>
+    <message>
+        <location filename="../class_names.py" line="12" />
+        <source>background</source>
+        <extracomment>the built-in element classes (core.document.DEFAULT_LABEL_CLASSES), for lupdate</extracomment>
+        <translation>背景</translation>
+    </message>
+    <message>
+        <location filename="../class_names.py" line="12" />
+        <source>animal</source>
+        <translation>动物</translation>
+    </message>
+    <message>
+        <location filename="../class_names.py" line="13" />
+        <source>building</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <location filename="../class_names.py" line="13" />
+        <source>cloud</source>
+        <translation>云气</translation>
+    </message>
+    <message>
+        <location filename="../class_names.py" line="14" />
+        <source>people</source>
+        <translation>人物</translation>
+    </message>
+    <message>
+        <location filename="../class_names.py" line="14" />
+        <source>Buddha</source>
+        <translation>佛像</translation>
+    </message>
+</context>
+<context>
     <name>ClickSegmentTool</name>
     <message>
         <location filename="../click_tool.py" line="62" />
@@ -246,213 +280,213 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="114" />
+        <location filename="../elements_dock.py" line="115" />
         <source>Label elements</source>
         <extracomment>label layers larger than this are searched for elements on the job runner how many of the most similar elements the ranking gallery shows</extracomment>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="119" />
+        <location filename="../elements_dock.py" line="120" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="122" />
+        <location filename="../elements_dock.py" line="123" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="123" />
+        <location filename="../elements_dock.py" line="124" />
         <source>by class, largest first</source>
         <translation>按类别，由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="124" />
+        <location filename="../elements_dock.py" line="125" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="132" />
+        <location filename="../elements_dock.py" line="133" />
         <source>Show probability as a layer</source>
         <translation>将概率显示为图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="134" />
+        <location filename="../elements_dock.py" line="135" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="135" />
+        <location filename="../elements_dock.py" line="136" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="136" />
+        <location filename="../elements_dock.py" line="137" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="137" />
+        <location filename="../elements_dock.py" line="138" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="138" />
+        <location filename="../elements_dock.py" line="139" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="139" />
+        <location filename="../elements_dock.py" line="140" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="148" />
+        <location filename="../elements_dock.py" line="149" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="149" />
+        <location filename="../elements_dock.py" line="150" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="153" />
+        <location filename="../elements_dock.py" line="154" />
         <source>Probability</source>
         <translation>概率</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="154" />
+        <location filename="../elements_dock.py" line="155" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="158" />
+        <location filename="../elements_dock.py" line="159" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="256" />
+        <location filename="../elements_dock.py" line="257" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="286" />
+        <location filename="../elements_dock.py" line="287" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="296" />
+        <location filename="../elements_dock.py" line="297" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="302" />
+        <location filename="../elements_dock.py" line="303" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="302" />
+        <location filename="../elements_dock.py" line="303" />
         <source>1 element: %2</source>
         <translation>1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="364" />
+        <location filename="../elements_dock.py" line="365" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="367" />
+        <location filename="../elements_dock.py" line="368" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="388" />
+        <location filename="../elements_dock.py" line="389" />
         <source>This element is in %1, at x %2, y %3: open that mural to see it.</source>
         <translation>此元素位于 %1，x %2，y %3：打开那幅壁画即可查看。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="394" />
+        <location filename="../elements_dock.py" line="395" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="394" />
+        <location filename="../elements_dock.py" line="395" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="406" />
+        <location filename="../elements_dock.py" line="407" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="406" />
+        <location filename="../elements_dock.py" line="407" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="411" />
+        <location filename="../elements_dock.py" line="412" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="416" />
+        <location filename="../elements_dock.py" line="417" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="418" />
+        <location filename="../elements_dock.py" line="419" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="432" />
+        <location filename="../elements_dock.py" line="433" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="444" />
+        <location filename="../elements_dock.py" line="445" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="460" />
+        <location filename="../elements_dock.py" line="461" />
         <source>The selected element has changed since it was shown: select it again.</source>
         <translation>所选要素在显示后已改变：请重新选择。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="486" />
+        <location filename="../elements_dock.py" line="487" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="490" />
+        <location filename="../elements_dock.py" line="491" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="500" />
+        <location filename="../elements_dock.py" line="501" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="502" />
+        <location filename="../elements_dock.py" line="503" />
         <source>No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).</source>
         <translation>没有可比较的其他元素：请标注这幅壁画的更多部分，或在壁画文件夹中查找（在文件夹中查找相似…）。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="505" />
+        <location filename="../elements_dock.py" line="506" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="505" />
+        <location filename="../elements_dock.py" line="506" />
         <source>ranked 1 element</source>
         <translation>已排序 1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="513" />
+        <location filename="../elements_dock.py" line="514" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -1151,149 +1185,149 @@
 <context>
     <name>LabelsDock</name>
     <message>
-        <location filename="../labels_dock.py" line="58" />
+        <location filename="../labels_dock.py" line="59" />
         <source>New label layer</source>
         <translation>新建标注图层</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="60" />
+        <location filename="../labels_dock.py" line="61" />
         <source>Add class…</source>
         <translation>添加类别…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="61" />
+        <location filename="../labels_dock.py" line="62" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="62" />
+        <location filename="../labels_dock.py" line="63" />
         <source>Colour…</source>
         <translation>颜色…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="63" />
+        <location filename="../labels_dock.py" line="64" />
         <source>Label the click region</source>
         <translation>标注点选区域</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="64" />
+        <location filename="../labels_dock.py" line="65" />
         <source>Label a mask layer…</source>
         <translation>用蒙版图层标注…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="65" />
+        <location filename="../labels_dock.py" line="66" />
         <source>Export training set…</source>
         <translation>导出训练集…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="66" />
+        <location filename="../labels_dock.py" line="67" />
         <source>Train labeler on a training set…</source>
         <translation>用训练集训练标注模型…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="125" />
+        <location filename="../labels_dock.py" line="126" />
         <source>Make a label layer to label elements by hand, or let the labeler (PSP-M) label the whole mural from the Elements dock.</source>
         <translation>新建标注图层以手工标注要素，或在“元素”面板中用标注模型（PSP-M）标注整幅壁画。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="135" />
+        <location filename="../labels_dock.py" line="136" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="148" />
+        <location filename="../labels_dock.py" line="149" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="161" />
+        <location filename="../labels_dock.py" line="162" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="161" />
-        <location filename="../labels_dock.py" line="178" />
+        <location filename="../labels_dock.py" line="162" />
+        <location filename="../labels_dock.py" line="179" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="166" />
+        <location filename="../labels_dock.py" line="167" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="178" />
+        <location filename="../labels_dock.py" line="179" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="204" />
+        <location filename="../labels_dock.py" line="205" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="215" />
+        <location filename="../labels_dock.py" line="216" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="218" />
+        <location filename="../labels_dock.py" line="219" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="230" />
+        <location filename="../labels_dock.py" line="231" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="232" />
+        <location filename="../labels_dock.py" line="233" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="232" />
+        <location filename="../labels_dock.py" line="233" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="240" />
+        <location filename="../labels_dock.py" line="241" />
         <source>Mask layer '%1' has nothing marked to label.</source>
         <translation>蒙版图层“%1”中没有可标注的内容。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="244" />
         <location filename="../labels_dock.py" line="245" />
+        <location filename="../labels_dock.py" line="246" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="260" />
+        <location filename="../labels_dock.py" line="261" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="269" />
+        <location filename="../labels_dock.py" line="270" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="282" />
+        <location filename="../labels_dock.py" line="283" />
         <source>Training set (images/, labels/)</source>
         <translation>训练集（images/、labels/）</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="288" />
+        <location filename="../labels_dock.py" line="289" />
         <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
         <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="302" />
+        <location filename="../labels_dock.py" line="303" />
         <source>Trained %1; it is now the labeler of the Elements dock.</source>
         <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="305" />
+        <location filename="../labels_dock.py" line="306" />
         <source>Train labeler</source>
         <translation>训练标注模型</translation>
     </message>
