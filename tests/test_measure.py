@@ -43,3 +43,25 @@ def test_measure_command_prints_the_table_and_writes_csv(tmp_path, capsys):
     lines = (tmp_path / "m.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("layer,what,pixels") and lines[1].startswith("paint loss,damage,225,")
     assert cli.main(["measure", str(path), "--mm-per-px", "-1"]) == 2
+
+
+def test_measure_table_keeps_long_and_chinese_names_whole_and_aligned(tmp_path, capsys):
+    """Class names were cut to 11 characters ("mandorla/ha") and columns shifted under a
+    Chinese element name (an archaeologist, 2026-12-07)."""
+    from muralstudio.cli.table import display_width
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((100, 120, 3), 200, np.uint8), name="wall")
+    labels = np.zeros((100, 120), np.uint8)
+    labels[10:40, 10:50] = 4
+    labels[60:90, 70:110] = 6
+    layer = doc.new_label_layer("elements", labels, classes=[*doc.label_classes, ("mandorla/halo 背光", (200, 100, 0))])
+    layer.element_names = {"30,25": "飞天 apsara"}
+    path = project.save_project(doc, tmp_path / "wall.mural")
+    assert cli.main(["measure", str(path), "--elements"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    element_lines = lines[lines.index(next(l for l in lines if l.split()[:2] == ["element", "class"])):]
+    assert any("mandorla/halo 背光" in l for l in element_lines) and any("飞天 apsara" in l for l in element_lines)
+    # the pixels column ends at the same terminal column on every line
+    ends = {display_width(l[:l.index(n) + len(n)]) for l, n in zip(element_lines[1:], ("1,200", "1,200"))}
+    assert len(ends) == 1, element_lines

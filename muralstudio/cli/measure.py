@@ -22,6 +22,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from muralstudio.core.project import load_project
+    from muralstudio.cli.table import text_table
     from muralstudio.ops import measure
 
     doc = load_project(args.project)
@@ -30,18 +31,16 @@ def run(args) -> int:
     scale = args.mm_per_px or doc.mm_per_px  # the project's own scale, else the file's DPI
     rows = measure.measure_layers(doc.layers, doc.width * doc.height, scale)
     print(f"{doc.title}: {doc.width}×{doc.height} px" + (f", {scale:.4g} mm/px" if scale else ", no scale"))
-    print(f"{'layer':<24}{'what':<12}{'pixels':>12}{'share':>8}{'regions':>9}{'largest':>10}{'cm²':>10}")
-    for r in rows:
-        area = f"{r.area_cm2:.2f}" if r.area_cm2 is not None else "—"
-        print(f"{r.layer[:23]:<24}{r.what[:11]:<12}{r.pixels:>12,}{r.share:>8.2%}{r.regions:>9}"
-              f"{r.largest_pixels:>10,}{area:>10}")
+    layer_rows = [[r.layer, r.what, f"{r.pixels:,}", f"{r.share:.2%}", str(r.regions), f"{r.largest_pixels:,}",
+                   f"{r.area_cm2:.2f}" if r.area_cm2 is not None else "—"] for r in rows]
+    print(text_table(["layer", "what", "pixels", "share", "regions", "largest", "cm²"], layer_rows, right={2, 3, 4, 5, 6}))
     elements = measure.measure_elements(doc.layers, scale) if args.elements else None
     if args.elements:
-        print(f"\n{'element':<24}{'class':<12}{'pixels':>12}{'cm²':>10}  box (cm: x, y, w, h)")
-        for e in elements:
-            area = f"{e.area_cm2:.2f}" if e.area_cm2 is not None else "—"
-            box = ", ".join(f"{v:g}" for v in e.box_cm) if e.box_cm else "px " + ", ".join(map(str, e.box_px))
-            print(f"{e.element[:23]:<24}{e.what[:11]:<12}{e.pixels:>12,}{area:>10}  {box}")
+        element_rows = [[e.element, e.what, f"{e.pixels:,}", f"{e.area_cm2:.2f}" if e.area_cm2 is not None else "—",
+                         ", ".join(f"{v:g}" for v in e.box_cm) if e.box_cm else "px " + ", ".join(map(str, e.box_px))]
+                        for e in elements]
+        print()
+        print(text_table(["element", "class", "pixels", "cm²", "box (cm: x, y, w, h)"], element_rows, right={2, 3}))
     if args.csv:
         measure.export_csv(rows, args.csv, elements=elements)
     if args.xlsx:
