@@ -39,7 +39,7 @@ def _cases(images, masks, synthetic, split, limit):
     wanted = synth.LOSS_CLASS if synthetic == "loss" else synth.CRACK_CLASS
     for path in paths:
         image = imageio.to_rgb8(imageio.read_image(path).pixels)
-        seed = int.from_bytes(hashlib.sha256(path.name.encode()).digest()[:4], "big")
+        seed = int.from_bytes(hashlib.sha256(path.name.encode("utf-8", "surrogateescape")).digest()[:4], "big")
         damaged, labels = synth.render_damage_classes(image, np.random.default_rng(seed), (synthetic,))
         yield path, damaged, labels == wanted
 

@@ -111,14 +111,16 @@ def atomic_path(path):
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: str | None = None):
     """Yield a file object for a temporary file beside ``path``; replace ``path`` on success.
-    Text modes take ``encoding`` (UTF-8 unless given: never the system's code page).
+    Text modes take ``encoding`` (UTF-8 unless given: never the system's code page); a file
+    name of another encoding held in the text (lone surrogates) is written as its own bytes.
 
     The temp file lives in the same directory so ``os.replace`` is atomic. A crash or kill at
     any point leaves either the old file or the new one, never a mix.
     """
     if "b" not in mode:
         encoding = encoding or "utf-8"
-    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline=newline) as handle:
+    errors = None if "b" in mode else "surrogateescape"
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline=newline, errors=errors) as handle:
         yield handle
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import cv2
 import numpy as np
 
 from muralstudio.core.atomic import atomic_write
+from muralstudio.core.imageio.common import json_text
 
 
 @dataclass
@@ -380,7 +380,7 @@ def _write_elements(elements, labels, image, folder: Path, classes, image_name, 
             "categories": [{"id": i, "name": n} for i, n in enumerate(class_names) if i > 0],
             "annotations": annotations}
     with atomic_write(folder / "elements.coco.json", "w") as handle:
-        json.dump(coco, handle, indent=1, ensure_ascii=False)
+        handle.write(json_text(coco, indent=1))
     return {"csv": folder / "elements.csv", "coco": folder / "elements.coco.json",
             "crops": folder / "crops"}
 

@@ -19,6 +19,7 @@ from muralstudio.core.document import Document, LabelLayer, MaskLayer
 from muralstudio.core import xmp
 from muralstudio.core.record import records_json
 from muralstudio.core.xmp import build_xmp
+from muralstudio.core.imageio.common import json_text
 
 RESTORED_FORMATS = {
     "tiff": "TIFF, source bit depth (archival)",
@@ -101,7 +102,7 @@ def export_intervention_map(doc: Document, path, include_pending: bool = False) 
     with atomic_write(path) as handle:
         handle.write(buffer.getbuffer())
     with atomic_write(Path(str(path) + ".legend.json"), "w") as handle:
-        handle.write(json.dumps({"0": "original", "restorations": legend}, ensure_ascii=False, indent=2))
+        handle.write(json_text({"0": "original", "restorations": legend}))
     return Path(path)
 
 
@@ -190,6 +191,6 @@ def export_training_set(doc: Document, layer: LabelLayer, folder, tile: int = 20
             written.append(name)
     classes = [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(layer.classes)]
     with atomic_write(folder / "classes.json", "w") as handle:
-        json.dump({"classes": classes}, handle, indent=2, ensure_ascii=False)
+        handle.write(json_text({"classes": classes}))
     counts = np.bincount(labels.ravel(), minlength=len(layer.classes))
     return {"pairs": written, "pixels_per_class": {n: int(counts[i]) for i, (n, _) in enumerate(layer.classes)}}

@@ -52,6 +52,7 @@ from muralstudio.core.errors import (
 from muralstudio.core.messages import Text
 from muralstudio.core.pyramid import ArraySource, FileSource, file_sha256
 from muralstudio.core.record import RestorationRecord
+from muralstudio.core.imageio.common import json_text
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +247,7 @@ def write_snapshot(snapshot: ProjectSnapshot, path) -> Path:
                 zf.writestr("source.tif", _tiff_bytes(snapshot.embedded_source()),
                             compress_type=zipfile.ZIP_STORED)
             # the manifest goes last: a reader that finds it knows every entry was written
-            zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            zf.writestr("manifest.json", json_text(manifest))
     return path
 
 

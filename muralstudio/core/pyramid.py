@@ -224,7 +224,7 @@ class Pyramid:
         self.source = source
         self.tile = tile
         self.sizes = level_sizes(source.info.width, source.info.height, tile)
-        key = hashlib.sha256(f"{source.identity}|{tile}|{PYRAMID_FORMAT}".encode()).hexdigest()[:20]
+        key = hashlib.sha256(f"{source.identity}|{tile}|{PYRAMID_FORMAT}".encode("utf-8", "surrogateescape")).hexdigest()[:20]
         self.folder = Path(cache_root) / f"pyramid-{key}"
 
     @property

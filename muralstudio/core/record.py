@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
 
 from muralstudio import __version__
+from muralstudio.core.imageio.common import json_text
 
 
 def mask_sha256(mask: np.ndarray) -> str:
@@ -52,14 +52,13 @@ class RestorationRecord:
         return cls(**known)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+        return json_text(self.to_dict(), indent=None, sort_keys=True)
 
 
 def records_json(records: list[RestorationRecord], source: dict | None = None) -> str:
     """The document written into exported TIFFs and their sidecar JSON."""
-    return json.dumps({"muralstudio": __version__, "source": source or {},
-                       "restorations": [r.to_dict() for r in records]},
-                      ensure_ascii=False, indent=2)
+    return json_text({"muralstudio": __version__, "source": source or {},
+                      "restorations": [r.to_dict() for r in records]})
 
 
 def source_description(path, sha256: str | None, info) -> dict:

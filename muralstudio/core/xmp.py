@@ -10,6 +10,7 @@ from pathlib import Path
 
 import json
 import xml.etree.ElementTree as ET
+from muralstudio.core.imageio.common import json_text
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -62,11 +63,13 @@ def build_xmp(record_json: str, title: str = "", creator: str = "", rights: str 
         ET.SubElement(event, _q("stEvt", "when")).text = str(item.get("created", ""))
         ET.SubElement(event, _q("stEvt", "softwareAgent")).text = \
             f"MuralStudio {item.get('software_version', record.get('muralstudio', ''))}"
-        ET.SubElement(event, _q("stEvt", "parameters")).text = json.dumps(
+        ET.SubElement(event, _q("stEvt", "parameters")).text = json_text(
             {"engine": item.get("engine"), "weights_sha256": item.get("weights_sha256"),
              "mask_sha256": item.get("mask_sha256"), "mask_pixels": item.get("mask_pixels"),
-             "parameters": item.get("parameters")}, ensure_ascii=False, sort_keys=True)
-    body = ET.tostring(meta, encoding="unicode")
+             "parameters": item.get("parameters")}, indent=None, sort_keys=True)
+    # a file name of another encoding than UTF-8 (lone surrogates) cannot stand in XML: its
+    # undecodable bytes show as U+FFFD (the record's JSON beside it keeps the name exactly)
+    body = ET.tostring(meta, encoding="unicode").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return f'<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>{body}<?xpacket end="w"?>'
 
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from muralstudio.core.imageio.common import json_text
 
 CLASS_SETS = {
     # the element classes of ../shared/datasets/mural-labels (label value = index)
@@ -856,6 +857,6 @@ class Session:
                       elements=kinds.count("element"))
         path = dataset / "records" / f"{name}.json"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json_text(record, indent=1), encoding="utf-8")
         tmp.replace(path)
         return target

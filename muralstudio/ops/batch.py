@@ -496,12 +496,28 @@ class Ledger:
             raise ValueError(f"{self.path} is not a readable batch ledger ({exc}); move it away to start "
                              "a new batch in this folder") from None
 
+    @staticmethod
+    def _stored(value):
+        """A file name of another encoding than UTF-8 (lone surrogates) is kept as its bytes:
+        SQLite's text must be UTF-8."""
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return value.encode("utf-8", "surrogateescape")
+        return value
+
+    @staticmethod
+    def _read(value):
+        return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
+
     def rows(self) -> dict[str, dict]:
         cursor = self.db.execute(f"SELECT {', '.join(self.COLUMNS)} FROM images")
-        return {row[0]: dict(zip(self.COLUMNS, row)) for row in cursor}
+        rows = ([self._read(v) for v in row] for row in cursor)
+        return {row[0]: dict(zip(self.COLUMNS, row)) for row in rows}
 
     def attempts(self, name: str) -> int:
-        row = self.db.execute("SELECT attempts FROM images WHERE name = ?", (name,)).fetchone()
+        row = self.db.execute("SELECT attempts FROM images WHERE name = ?", (self._stored(name),)).fetchone()
         return int(row[0] or 0) if row else 0
 
     def counts(self) -> dict[str, int]:
@@ -512,7 +528,7 @@ class Ledger:
         keys = ["name", *values]
         self.db.execute(f"INSERT INTO images ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))}) "
                         f"ON CONFLICT(name) DO UPDATE SET {', '.join(f'{k}=excluded.{k}' for k in values)}",
-                        [name, *values.values()])
+                        [self._stored(v) for v in (name, *values.values())])
 
     def close(self) -> None:
         self.db.close()
@@ -680,7 +696,9 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
             task = ImageTask(image=path.resolve(), out_dir=(out / "images" / name).resolve(),
                              steps=list(request.steps), engines=dict(request.engines), device=request.device,
                              step_keys=keys, reuse=reuse)
-            future = client.submit(process_image, task, key=f"muralstudio-{name}-{time.time_ns()}",
+            # the scheduler's messages are UTF-8: a name of another encoding goes escaped in the key
+            future = client.submit(process_image, task,
+                                   key=f"muralstudio-{name.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')}-{time.time_ns()}",
                                    pure=False, resources={"image": 1} if local else None)
             futures[future] = name
             ledger.mark(name, status="running")

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from muralstudio.core.imageio.common import json_text
 
 #: default simplification, in pixels (0 keeps the pixel staircase exactly)
 DEFAULT_TOLERANCE = 0.5
@@ -172,7 +173,7 @@ def export_svg(layers, path, width: int, height: int, tolerance: float = DEFAULT
 def export_geojson(layers, path, **kwargs) -> Path:
     from muralstudio.core.atomic import atomic_write
 
-    text = json.dumps(layers_geojson(layers, **kwargs), ensure_ascii=False)
+    text = json_text(layers_geojson(layers, **kwargs), indent=None)
     with atomic_write(path, "w") as handle:
         handle.write(text)
     return Path(path)

@@ -305,7 +305,20 @@ def write_record_sidecar(image_path, record_json: str) -> Path:
     return path
 
 
+def json_text(data, indent: int | None = 2, **options) -> str:
+    """``data`` as JSON, Chinese as it is; a file name that is not UTF-8 (bytes of another
+    encoding, held by Python as lone surrogates) is written escaped, so that reading the JSON
+    back gives the same name."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False, **options)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, indent=indent, ensure_ascii=True, **options)
+    return text
+
+
 def write_json(path, data) -> Path:
+    text = json_text(data)
     with atomic_write(path, "w") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
+        handle.write(text)
     return Path(path)
