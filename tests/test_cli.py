@@ -342,3 +342,19 @@ def test_inpaint_leaves_no_image_without_its_record(tmp_path, monkeypatch, capsy
     assert cli.main(["inpaint", str(image), "--mask", str(mask), "--engine", "telea", "--out", str(out)]) == 2
     assert "No space left" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_record_written_beside_an_output_never_replaces_an_input(tmp_path, capsys):
+    """`--mask z.tif.record.json --out z.tif`: the restoration's record, written beside the
+    output, replaced the mask it was made from (a QA engineer, 2026-12-07)."""
+    import hashlib
+
+    image, mask, _ = small_damaged_mural(tmp_path)
+    for sidecar in ("z.tif.record.json", "z.xmp"):
+        odd = tmp_path / sidecar
+        odd.write_bytes(mask.read_bytes())
+        digest = hashlib.sha256(odd.read_bytes()).digest()
+        assert cli.main(["inpaint", str(image), "--mask", str(odd), "--engine", "telea",
+                         "--out", str(tmp_path / "z.tif")]) == 2
+        assert "written beside --out" in capsys.readouterr().err and not (tmp_path / "z.tif").exists()
+        assert hashlib.sha256(odd.read_bytes()).digest() == digest

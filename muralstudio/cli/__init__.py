@@ -188,6 +188,8 @@ def _input_files(args) -> dict:
 def refuse_overwriting_inputs(args) -> None:
     """No command writes to a file it reads (the source, its project, mask, guide or sampling
     area, the image whose size an imported mask takes)."""
+    from muralstudio.core.atomic import protect_original
+
     inputs = _input_files(args)
     for out_name in OUTPUT_OPTIONS:
         out = getattr(args, out_name, None)
@@ -198,11 +200,19 @@ def refuse_overwriting_inputs(args) -> None:
             raise ValueError(f"--{out_name} {out}: the folder {folder} does not exist")
         if Path(out).suffix and folder.is_dir() and not os.access(folder, os.W_OK):  # a file in a read-only folder: said now
             raise PermissionError(13, "the folder cannot be written (read-only or no permission)", str(out))
+        written = [(f"--{out_name.replace('_', '-')} {out}", Path(out))]
+        if out_name == "out" and Path(out).suffix:  # an image's record and XMP are written beside it
+            from muralstudio.core.imageio.common import record_sidecar_path
+
+            for sidecar in (record_sidecar_path(out), Path(out).with_suffix(".xmp")):
+                written.append((f"{sidecar}, written beside --out {out},", sidecar))
         for in_name, source in ((name, item) for name, items in inputs.items() for item in items):
-            if _same_file(Path(out), Path(source)) or Path(out).resolve() == Path(source).resolve():
-                raise ValueError(f"--{out_name.replace('_', '-')} {out} is the input "
-                                 f"{in_name.replace('_', '-') if in_name in POSITIONAL_INPUTS else '--' + in_name.replace('_', '-')} "
-                                 f"{source}: MuralStudio never writes to its inputs; choose another name")
+            protect_original(source)  # and should a writer still reach it, it refuses
+            for what, target in written:
+                if _same_file(target, Path(source)) or target.resolve() == Path(source).resolve():
+                    raise ValueError(f"{what} is the input "
+                                     f"{in_name.replace('_', '-') if in_name in POSITIONAL_INPUTS else '--' + in_name.replace('_', '-')} "
+                                     f"{source}: MuralStudio never writes to its inputs; choose another name")
 
 
 def run_gui(argv: list[str]) -> int:
