@@ -350,3 +350,19 @@ def test_a_source_replaced_with_its_old_size_and_time_kept_is_noticed_but_not_a_
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     with pytest.raises(SourceChangedError, match="wall.tif"):
         doc.source.read_region(0, 0, 32, 32)
+
+
+def test_a_tiled_float_tiff_is_checked_when_opened_not_tile_by_tile(tmp_path):
+    """A tiled float TIFF of values 0–255 opened in the window as a grey canvas, each tile
+    failing with 'part of the image cannot be read (damaged or incomplete)'; the command line
+    refused it (a QA engineer, 2026-12-07). Float samples are read and checked when opened."""
+    from muralstudio.core.errors import UnsupportedImageError
+
+    bad = tmp_path / "float 0-255.tif"
+    tifffile.imwrite(bad, np.full((300, 280, 3), 128.0, np.float32), tile=(64, 64), photometric="rgb")
+    with pytest.raises(UnsupportedImageError, match="outside 0–1"):
+        Document.open(bad)
+    good = tmp_path / "float 0-1.tif"
+    tifffile.imwrite(good, np.full((300, 280, 3), 0.5, np.float32), tile=(64, 64), photometric="rgb")
+    doc = Document.open(good)
+    assert not doc.source.read_by_region and doc.source.read_region(0, 0, 2, 2).dtype == np.uint16

@@ -59,7 +59,9 @@ class FileSource(ImageSource):
         self.path = Path(path).resolve()
         self.info = imageio.read_header(self.path)
         self._pixels: np.ndarray | None = None
-        self._lazy = self.info.format == "TIFF" and self.info.chunk_shape is not None
+        # float samples are decoded whole when opened: every value must be checked before the
+        # image is shown (a float TIFF of values 0–255 opened as a grey canvas, each tile failing)
+        self._lazy = self.info.format == "TIFF" and self.info.chunk_shape is not None and not self.info.float_samples
         if self._lazy:
             # read by region, so the chunk table is checked now: a truncated file or a header
             # promising more than the file holds (a bomb's trick: 40 Gpx in 179 KB) is refused

@@ -57,6 +57,12 @@ class ImageInfo:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def float_samples(self) -> bool:
+        """The file stores floating-point samples (converted to 16-bit when read, every value
+        checked: those outside 0–1 are refused)."""
+        return self.source_mode.endswith("-bit f")
+
+    @property
     def bit_depth(self) -> int:
         return np.dtype(self.dtype).itemsize * 8
 
