@@ -417,3 +417,22 @@ def test_a_training_set_from_a_reopened_project_is_named_after_its_mural(tmp_pat
     summary = export_training_set(reopened, reopened.layers[0], tmp_path / "set")
     assert summary["pairs"] == ["beizhou-296-a"]
     assert (tmp_path / "set" / "images" / "beizhou-296-a.png").exists() and layer.kind == "labels"
+
+
+def test_a_file_name_near_the_systems_limit_is_saved_and_its_killed_saves_cleaned(tmp_path):
+    """A 245-byte Chinese name the file system takes failed with "File name too long": the
+    hidden temporary file added 18 bytes to it (a QA engineer, 2026-12-07)."""
+    import os
+    import time
+
+    from muralstudio.core.atomic import NAME_MAX, atomic_write, remove_stale_temporaries, temporary_stem
+
+    path = tmp_path / ("壁" * 80 + "x.mural")
+    assert len(os.fsencode(path.name)) <= NAME_MAX
+    with atomic_write(path, "wb") as handle:
+        handle.write(b"saved")
+    assert path.read_bytes() == b"saved" and os.listdir(tmp_path) == [path.name]
+    killed = tmp_path / f".{temporary_stem(path)}.abcd1234.mural.tmp"  # a save killed long ago
+    killed.write_bytes(b"half")
+    os.utime(killed, (time.time() - 3600, time.time() - 3600))
+    assert remove_stale_temporaries(path) == 1 and not killed.exists()

@@ -57,6 +57,21 @@ _UMASK = _current_umask()
 STALE_SECONDS = 15 * 60
 
 
+#: the longest file name most file systems take (bytes)
+NAME_MAX = 255
+
+
+def temporary_stem(path: Path) -> str:
+    """What a temporary file of ``path`` is named after: its name, or — when the hidden
+    ``.NAME.XXXXXXXX.SUFFIX.tmp`` would pass :data:`NAME_MAX` — a digest of it (a 245-byte
+    Chinese name the system takes failed with "File name too long")."""
+    if len(os.fsencode(path.name)) + len(os.fsencode(path.suffix)) + 16 <= NAME_MAX:
+        return path.name
+    import hashlib
+
+    return "long-" + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:24]
+
+
 def remove_stale_temporaries(path, older_than: float = STALE_SECONDS) -> int:
     """Delete the hidden ``.NAME.*SUFFIX.tmp`` files that killed saves of ``path`` left beside
     it (a project's can be tens of MB each); returns how many. Recent ones are left: another
@@ -68,7 +83,7 @@ def remove_stale_temporaries(path, older_than: float = STALE_SECONDS) -> int:
     removed = 0
     now = time.time()
     with contextlib.suppress(OSError):
-        for candidate in directory.glob(f".{glob.escape(path.name)}.*{glob.escape(path.suffix)}.tmp"):
+        for candidate in directory.glob(f".{glob.escape(temporary_stem(path))}.*{glob.escape(path.suffix)}.tmp"):
             with contextlib.suppress(OSError):
                 if candidate.is_file() and now - candidate.stat().st_mtime > older_than:
                     candidate.unlink()
@@ -87,7 +102,7 @@ def atomic_path(path):
     if not directory.is_dir():  # else the error would name the hidden temporary file
         raise FileNotFoundError(2, "the folder does not exist", str(directory))
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix + ".tmp", dir=directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{temporary_stem(path)}.", suffix=path.suffix + ".tmp", dir=directory)
     except OSError as exc:  # a read-only or full folder: name the file asked for, not the temporary
         raise OSError(exc.errno, exc.strerror, str(path)) from exc
     os.close(fd)
