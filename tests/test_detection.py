@@ -156,11 +156,20 @@ def test_checkpoints_that_need_code_are_refused(tmp_path):
 
     evil = tmp_path / "evil.pth"
     evil.write_bytes(pickle.dumps({"state_dict": {"w": Payload()}}))
-    with pytest.raises(WeightsError, match="refused"):
+    with pytest.raises(WeightsError, match="refused") as refused:
         weights.read_checkpoint(evil)
+    assert "weights_only` set to `False`" not in str(refused.value)  # torch's advice to load it unsafely
     wrapped = tmp_path / "wrapped.pth"
     torch.save({"model": {"module.final.weight": torch.ones(2)}, "epoch": 3}, wrapped)
     assert list(weights.read_checkpoint(wrapped)) == ["final.weight"]
+
+
+def test_a_pytorch_checkpoint_given_as_weights_says_how_to_bring_it_in(tmp_path):
+    """A .pth passed where safetensors weights go said 'header too large' (a QA engineer)."""
+    plain = tmp_path / "plain.pth"
+    torch.save({"w": torch.zeros(2)}, plain)
+    with pytest.raises(WeightsError, match="a PyTorch checkpoint, not safetensors: .*models import"):
+        weights.read_metadata(plain)
 
 
 def test_the_detector_explains_missing_weights(monkeypatch, tmp_path):

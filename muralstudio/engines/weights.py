@@ -9,6 +9,7 @@ of a source checkout, then the one installed inside the package.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,10 @@ def read_metadata(path) -> dict:
         with safe_open(str(path), "pt") as handle:
             meta = handle.metadata() or {}
     except Exception as exc:  # safetensors raises several types for damaged headers
+        if _looks_like_torch_checkpoint(path):
+            raise WeightsError(path, "a PyTorch checkpoint, not safetensors: bring it in with "
+                                     "'muralstudio models import FILE --as ENGINE' (its tensors only; "
+                                     "no code in it runs)") from None
         raise WeightsError(path, f"not a readable safetensors file ({exc})") from None
     out = {}
     for key in ("config", "extra"):
@@ -132,6 +137,21 @@ def load_file_into(model: torch.nn.Module, path) -> torch.nn.Module:
     return load_into(model, state, path)
 
 
+def _looks_like_torch_checkpoint(path) -> bool:
+    """A ``torch.save`` file: a zip archive (PyTorch ≥ 1.6) or a pickle (older)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return False
+    return head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"
+
+
+#: torch's advice when a checkpoint holds code — to load it unsafely — is never ours to give
+_UNSAFE_ADVICE = re.compile(r"(\(\d+\) )?Re-running `torch\.load` with `weights_only` set to `False`.*?trusted source\.",
+                            re.S)
+
+
 def read_checkpoint(path, container_keys=("state_dict", "model", "generator", "net")) -> dict:
     """A third-party ``.pth``/``.safetensors`` state dict, unwrapped from common containers and
     ``module.`` prefixes. Pickles load with ``weights_only=True``, so no code runs."""
@@ -143,8 +163,9 @@ def read_checkpoint(path, container_keys=("state_dict", "model", "generator", "n
     try:
         data = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:
+        reason = " ".join(_UNSAFE_ADVICE.sub("", str(exc)).split())
         raise WeightsError(path, f"cannot load as a plain-tensor checkpoint (it may contain code, "
-                                 f"which is refused, or be damaged): {exc}") from None
+                                 f"which is refused, or be damaged): {reason}") from None
     while isinstance(data, dict) and not any(isinstance(v, torch.Tensor) for v in data.values()):
         inner = next((data[k] for k in container_keys if k in data and isinstance(data[k], dict)), None)
         if inner is None:
