@@ -299,6 +299,7 @@ def _set(keys, value):
     (_set(["layers", 0, "name"], 7), "layers[0].name"),
     (_set(["layers", 0, "visible"], "no"), "layers[0].visible"),
     (_set(["layers", 0, "uid"], "../../evil"), "layers[0].uid"),
+    (lambda m: json.dumps({**m, "layers": [*m["layers"], m["layers"][0]]}).encode(), "a uid no other layer has"),
     (_set(["detections"], "yesterday"), "detections"),
     (_set(["probabilities"], [{"class": 7}]), "probabilities"),
     (_set(["detections"], [{"run": "a", "engine": "x", "time": "t", "classes": {"loss": {"proposed_regions": "many"}}}]),
@@ -327,6 +328,34 @@ def test_patch_boxes_outside_the_image_are_refused(tmp_path, rng):
     path = project.save_project(doc, tmp_path / "p.mural")
     _rewrite_manifest(path, lambda m: json.dumps(m).replace("[0, 0, 4, 4]", "[100000, 0, 4, 4]").encode())
     with pytest.raises(ProjectError, match="patches"):
+        project.load_project(path)
+
+
+def test_a_restoration_patch_of_another_depth_or_shape_than_the_source_is_refused_when_opened(tmp_path, rng):
+    """A patch of one 8-bit channel in a project of a 16-bit RGB image opened, then export and
+    the report failed with a numpy broadcasting error (a QA engineer, 2026-12-07)."""
+    import io
+
+    import tifffile
+
+    from muralstudio.core.document import Patch
+    from muralstudio.core.record import RestorationRecord
+
+    doc = Document.from_array(random_image(rng, (40, 50, 3), np.uint16))
+    record = RestorationRecord(engine="telea", engine_version="1", weights_sha256=None, parameters={},
+                               mask_sha256="0", mask_bbox=(0, 0, 4, 4), mask_pixels=16)
+    doc.add_restoration([Patch(0, 0, np.zeros((4, 4, 3), np.uint16), np.ones((4, 4), bool))], record)
+    path = project.save_project(doc, tmp_path / "p.mural")
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    name = next(n for n in entries if n.endswith("-0-pixels.tif"))
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, np.zeros((4, 4), np.uint8))
+    entries[name] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as zf:
+        for entry, content in entries.items():
+            zf.writestr(entry, content)
+    with pytest.raises(ProjectError, match="p.mural: .*patch 0 .* holds uint8 pixels"):
         project.load_project(path)
 
 

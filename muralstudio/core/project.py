@@ -381,6 +381,8 @@ def validate_manifest(manifest: dict, path) -> None:
                    "text")
         _field(path, f"{where}.uid", entry["uid"], lambda v: all(c.isalnum() or c in "-_" for c in v),
                "letters, digits, - and _")
+        _field(path, f"{where}.uid", entry["uid"], lambda v: v not in (e.get("uid") for e in layers[:i]),
+               "a uid no other layer has")
         for key in ("visible", "locked"):
             _field(path, f"{where}.{key}", entry.get(key), lambda v: isinstance(v, bool), "true or false")
         _field(path, f"{where}.opacity", entry.get("opacity"),
@@ -522,6 +524,13 @@ def _load_layer(zf: zipfile.ZipFile, entry: dict, doc: Document) -> Layer:
             mask = _png_array(_read_entry(zf, f"layers/{entry['uid']}-{i}-mask.png")) > 0
             if mask.shape != (h, w):
                 raise ValueError(f"patch {i} of '{entry['name']}' has the wrong size")
+            info = doc.source.info
+            expected = (h, w) if info.channels == 1 else (h, w, info.channels)
+            if pixels.shape not in (expected, (h, w, 1) if info.channels == 1 else expected) \
+                    or pixels.dtype != info.dtype:
+                # found out at export otherwise, as a numpy broadcasting error
+                raise ValueError(f"patch {i} of '{entry['name']}' holds {pixels.dtype} pixels of shape "
+                                 f"{pixels.shape}, not the source's {info.dtype} {expected}")
             patches.append(Patch(x, y, pixels, mask))
         return RestorationLayer(entry["name"], patches, RestorationRecord.from_dict(entry["record"]),
                                 pending=entry["pending"], **common)
