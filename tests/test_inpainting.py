@@ -367,3 +367,31 @@ def test_colour_match_does_not_bring_back_flakes_left_in_the_ring():
     ring_paint = cv2.cvtColor(robe, cv2.COLOR_RGB2Lab)[..., 0][~hole & ~flakes]
     assert lightness[hole].max() < ring_paint.max() + 5  # no pixel of the fill as pale as a flake
     assert abs(np.median(lightness[hole]) - np.median(ring_paint)) < 2
+
+
+def test_loading_the_engine_is_its_own_stage_and_a_cancel_before_it_loads_nothing():
+    """A first fourier restore spent 40 s importing torch and loading weights under the stage
+    "hashing the source", and a cancel then waited for all of it (a QA engineer, 2026-12-07)."""
+    from muralstudio.core.errors import Cancelled
+    from muralstudio.engines import inpainting
+
+    image = np.full((64, 64, 3), 120, np.uint8)
+    hole = np.zeros((64, 64), bool)
+    hole[20:30, 20:30] = True
+    stages = []
+    inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine="telea"),
+                       progress=lambda f, stage: stages.append(getattr(stage, "message_id", str(stage))))
+    assert stages[0] == "stage_loading_model" and "stage_region" in stages
+    from muralstudio.engines import cache
+
+    loaded = []
+    original = cache.warm
+    try:
+        cache.warm = lambda *a, **k: loaded.append(a) or original(*a, **k)
+        with pytest.raises(Cancelled):
+            inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine="ns"), cancelled=lambda: True)
+        assert not loaded
+        inpainting.inpaint(image, hole, inpainting.InpaintOptions(engine="ns"))
+        assert loaded  # the check above could see a load
+    finally:
+        cache.warm = original

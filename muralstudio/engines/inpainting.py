@@ -449,6 +449,10 @@ def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,
     if engine is None:  # the window's jobs: a warm engine when the same one ran before
         from muralstudio.engines.cache import warm, weights_identity
 
+        if cancelled and cancelled():  # cancelled while the source was hashed
+            raise Cancelled()
+        if progress:  # a first network engine takes seconds to load (torch, its weights)
+            progress(0.0, Text("stage_loading_model"))
         factory = registry.get("inpainter", options.engine)
         names = (getattr(factory, "weights_name", None), *getattr(factory, "companion_weights", ()))
         engine = warm("inpainter", options.engine, options.device, options.engine_params,
