@@ -465,3 +465,15 @@ def test_a_file_name_near_the_systems_limit_is_saved_and_its_killed_saves_cleane
     killed.write_bytes(b"half")
     os.utime(killed, (time.time() - 3600, time.time() - 3600))
     assert remove_stale_temporaries(path) == 1 and not killed.exists()
+
+
+def test_an_empty_or_foreign_project_file_is_named_in_words(tmp_path):
+    """A 0-byte .mural said 'damaged project (BadZipFile: File is not a zip file)'."""
+    empty = tmp_path / "empty.mural"
+    empty.write_bytes(b"")
+    with pytest.raises(ProjectError, match="empty.mural: the project file is empty"):
+        project.load_project(empty)
+    foreign = tmp_path / "notes.mural"
+    foreign.write_text("shopping list")
+    with pytest.raises(ProjectError, match="notes.mural: not a MuralStudio project: a project is a zip archive"):
+        project.load_project(foreign)

@@ -453,8 +453,13 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
     if not path.is_file():
         raise ProjectError(path, "not a regular file")
     remove_stale_temporaries(path)  # left by saves that were killed
-    if not zipfile.is_zipfile(path) and path.suffix.lower() in imageio.READ_SUFFIXES:
-        raise ProjectError(path, Text("project_is_image"))
+    if not zipfile.is_zipfile(path):
+        if path.suffix.lower() in imageio.READ_SUFFIXES:
+            raise ProjectError(path, Text("project_is_image"))
+        size = path.stat().st_size
+        raise ProjectError(path, "the project file is empty (0 bytes)" if size == 0 else
+                           f"not a MuralStudio project: a project is a zip archive, this {size:,}-byte "
+                           "file is not one (damaged, cut short, or another kind of file)")
     try:
         with zipfile.ZipFile(path) as zf:
             manifest = _manifest(zf, path)
