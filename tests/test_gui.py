@@ -1391,11 +1391,20 @@ def test_find_similar_in_the_open_murals_own_folder_does_not_rank_it_twice(windo
     job = dock.run()
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
     assert dock.counts.text().startswith("4 elements")
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QScrollArea
+
+    show(window, qtbot)
+    window.resize(1280, 860)
     dock.gallery.item(0).setSelected(True)
     job = dock.find_similar_in_folder(tmp_path / "folder")
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
     ranked = [dock.similar_gallery.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dock.similar_gallery.count())]
     assert len(ranked) == 3 + 4 and {Path(e.source).name for e in ranked if e.source} == {"other.png"}
+    # and the results are scrolled into view (they were below the fold at 1280×860)
+    scroll = next(w for w in (dock.parentWidget(), dock.parentWidget().parentWidget()) if isinstance(w, QScrollArea))
+    top = dock.similar_title.mapTo(scroll.viewport(), QPoint(0, 0)).y()
+    assert 0 <= top < scroll.viewport().height(), top
     # another mural's element is not on this canvas: double-clicking it says where it is
     other = next(i for i in range(dock.similar_gallery.count()) if ranked[i].source)
     dock._zoom_similar(dock.similar_gallery.item(other))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
 )
@@ -74,6 +75,7 @@ def _gallery() -> QListWidget:
     gallery.setSpacing(4)
     gallery.setWordWrap(True)
     gallery.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+    gallery.setMinimumHeight(2 * (THUMB + 32))  # two rows of thumbnails with their names
     return gallery
 
 
@@ -516,3 +518,17 @@ class ElementsDock(JobPanel):
             item.setToolTip(f"{where}: {class_label(element.class_name)}, {element.area:,} px, similarity {score:.3f}")
             item.setData(Qt.ItemDataRole.UserRole, element)
             self.similar_gallery.addItem(item)
+        self._show_in_dock(self.similar_gallery)
+
+    def _show_in_dock(self, widget) -> None:
+        """Scroll the dock (its scroll area, gui/main_window) to ``widget``: the results of
+        "find similar" were below the fold, nothing on screen changing but a count."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            if self.layout() is not None:
+                self.layout().activate()  # where the widgets are now, not before the results came
+            parent.ensureWidgetVisible(widget)
+            if widget is self.similar_gallery:  # and its heading, where the results start
+                parent.ensureWidgetVisible(self.similar_title)
