@@ -346,6 +346,13 @@ def test_fleck_candidates_find_pale_specks_in_dark_paint(tmp_path):
     assert [(c["x"], c["y"], c["area"]) for c in found] == [(51, 41, 9)]
     assert pale_fleck_candidates(rgb, contrast=60, where=np.zeros((100, 140), bool)) == []
     assert pale_fleck_candidates(rgb, contrast=60, min_area=10) == []  # the 9-px flake is smaller
+    # --wholly: a speck straddling the edge of the marked robe is left out
+    robe = np.zeros((100, 140), bool)
+    robe[20:80, 20:90] = True  # the confusable mark drawn short of the robe's right part
+    edge = rgb.copy()
+    edge[30:33, 88:91] = 220  # two columns in the mark, one beside it
+    assert len(pale_fleck_candidates(edge, contrast=60, where=robe)) == 2
+    assert [(c["x"], c["y"]) for c in pale_fleck_candidates(edge, contrast=60, where=robe, wholly=True)] == [(51, 41)]
     path = tmp_path / "robe.png"
     imageio.write_png(path, rgb)
     s = str(tmp_path / "s")

@@ -16,7 +16,7 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate delete SESSION ITEM                (any item, not only the last)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
-  muralstudio annotate flecks SESSION [--inside confusable] [--out candidates.png]
+  muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--out candidates.png]
         [--zoom X,Y,W,H]                  (pale specks that may be flakes of loss, to judge;
                                           ringed and numbered, in a part of the crop)
         [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
@@ -154,6 +154,8 @@ def add_arguments(parser) -> None:
                              "are 1–2 px, nearly all print grain (6 %% of them on labelled loss in the "
                              "training crops, 1 %% in the validation crops); --min-area 3 halves the list")
     flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
+    flecks.add_argument("--wholly", action="store_true",
+                        help="with --inside: only specks lying wholly in that class, none straddling its edge")
     flecks.add_argument("--out", type=Path, help="also write the crop with the candidates ringed and numbered")
     flecks.add_argument("--zoom", type=_box, help="ring only the candidates in X,Y,W,H of the crop, "
                                                   "enlarged (numbers stay those of the whole list)")
@@ -252,7 +254,10 @@ def run(args) -> int:
         where = None
         if args.inside:  # specks marked since stay listed, so the numbers do not move
             where = (labels == class_index(session.data["classes"], args.inside)) | marked
-        found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where, marked, args.min_area)
+        if args.wholly and not args.inside:
+            raise ValueError("--wholly goes with --inside CLASS (the class the specks must lie in)")
+        found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where, marked, args.min_area,
+                                      wholly=args.wholly)
         if args.accept:
             from muralstudio.ops.annotate import parse_numbers
 

@@ -118,14 +118,16 @@ def limit_to_clicks(mask: np.ndarray, rgb: np.ndarray, clicks, radius: float,
 
 def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45.0,
                           where: np.ndarray | None = None, marked: np.ndarray | None = None,
-                          min_area: int = 1) -> list[dict]:
+                          min_area: int = 1, wholly: bool = False) -> list[dict]:
     """Pale specks smaller than a disk of ``radius`` standing out by at least ``contrast`` (Lab
     lightness, 0–255 scale) from the paint around them — where flakes of loss show the ground
     through dark paint — as candidates for an annotator to judge: ``x``, ``y`` (centre),
     ``area`` and ``contrast``, strongest first. ``where``: only specks touching these pixels.
     ``marked``: pixels already labelled as the class being marked; a speck wholly inside them
     gets ``marked`` True (listed, so the numbers stay those of the first listing). ``min_area``:
-    leave out smaller specks (on grainy photographs most candidates are 1–2 px of print grain)."""
+    leave out smaller specks (on grainy photographs most candidates are 1–2 px of print grain).
+    ``wholly``: only specks lying wholly in ``where`` (those straddling a robe's edge were most of
+    what two annotators rejected: pale ground beside the paint)."""
     import cv2
 
     from muralstudio.core.maskops import pale_speck_rise
@@ -137,7 +139,7 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
         if stats[index, cv2.CC_STAT_AREA] < min_area:
             continue
         region = parts == index
-        if where is not None and not where[region].any():
+        if where is not None and not (where[region].all() if wholly else where[region].any()):
             continue
         contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         outline = max(contours, key=len).reshape(-1, 2)
