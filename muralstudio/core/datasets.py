@@ -51,7 +51,7 @@ def cave_split(paths, part: str, fraction: float = VALIDATION_FRACTION) -> list[
         raise ValueError(f"split must be train, val or all, not {part!r}")
 
     def held_out(path) -> bool:
-        digest = hashlib.sha256(cave_of(path).encode()).digest()
+        digest = hashlib.sha256(cave_of(path).encode("utf-8", "surrogateescape")).digest()
         return int.from_bytes(digest[:4], "big") / 2**32 < fraction
 
     return [p for p in paths if held_out(p) == (part == "val")]
@@ -62,7 +62,7 @@ def selection_caves(paths, fraction: float = 0.2) -> tuple[list[Path], list[Path
     cave, so model selection never sees the benchmark's validation caves."""
     fit, select = [], []
     for path in paths:
-        digest = hashlib.sha256(f"select:{cave_of(path)}".encode()).digest()
+        digest = hashlib.sha256(f"select:{cave_of(path)}".encode("utf-8", "surrogateescape")).digest()
         (select if int.from_bytes(digest[:4], "big") / 2**32 < fraction else fit).append(path)
     return fit, select
 
