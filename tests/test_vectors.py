@@ -146,3 +146,37 @@ def test_regions_touching_at_a_corner_export_as_svg_and_geojson(tmp_path):
                          "--tolerance", "0"]) == 0
     paths = ET.parse(tmp_path / "c.svg").getroot().findall(".//{http://www.w3.org/2000/svg}path")
     assert sum(p.get("d").count("M ") for p in paths) == 2
+
+
+def test_element_polygons_come_back_as_a_label_map_with_their_classes(tmp_path, capsys):
+    """Element polygons exported (and edited, say in QGIS) came back as one binary mask: every
+    class lost (an archaeologist, 2026-12-07). `vectors import --classes` gives the label map."""
+    from muralstudio.core.project import save_project
+
+    doc = Document.from_array(np.zeros((60, 80, 3), np.uint8), name="wall")
+    labels = np.zeros((60, 80), np.uint8)
+    labels[5:15, 5:25] = 4  # people
+    labels[30:40, 30:40] = 3  # cloud
+    labels[40:50, 60:70] = 6  # a class the user added
+    doc.new_label_layer("elements", labels, classes=[*doc.label_classes, ("lotus", (250, 120, 200))])
+    project = save_project(doc, tmp_path / "wall.mural")
+    imageio.write_png(tmp_path / "wall.png", np.zeros((60, 80, 3), np.uint8))
+    assert cli.main(["vectors", "export", str(project), "--out", str(tmp_path / "e.geojson"), "--tolerance", "0"]) == 0
+    assert cli.main(["vectors", "import", str(tmp_path / "e.geojson"), "--like", str(tmp_path / "wall.png"),
+                     "--out", str(tmp_path / "back.png"), "--classes"]) == 0
+    from PIL import Image
+
+    back = np.asarray(Image.open(tmp_path / "back.png"))
+    classes = json.loads((tmp_path / "back.classes.json").read_text())["classes"]
+    names = [c["name"] for c in classes]
+    assert names[:6] == [n for n, _ in doc.label_classes] and names[6] == "lotus"
+    for value in (3, 4):
+        assert np.array_equal(back == value, labels == value)
+    assert np.array_equal(back == names.index("lotus"), labels == 6)
+    assert "people 200 px" in capsys.readouterr().out
+    # a mask's polygons carry no class: said, not a map of zeros
+    imageio.write_png(tmp_path / "mask.png", damage().astype(np.uint8) * 255)
+    assert cli.main(["vectors", "export", str(tmp_path / "mask.png"), "--out", str(tmp_path / "d.geojson")]) == 0
+    assert cli.main(["vectors", "import", str(tmp_path / "d.geojson"), "--like", str(tmp_path / "wall.png"),
+                     "--out", str(tmp_path / "x.png"), "--classes"]) == 2
+    assert "has no class" in capsys.readouterr().err

@@ -22,7 +22,10 @@ def add_arguments(parser) -> None:
     vimport.add_argument("geojson", type=Path)
     vimport.add_argument("--like", type=Path, required=True, help="the image whose size the mask takes")
     vimport.add_argument("--layer", help="only the polygons of this layer")
-    vimport.add_argument("--out", type=Path, required=True, help="MASK.png")
+    vimport.add_argument("--out", type=Path, required=True, help="MASK.png (with --classes: LABELS.png)")
+    vimport.add_argument("--classes", action="store_true",
+                         help="element polygons (as 'vectors export' writes a label layer's) as an indexed "
+                              "label PNG, one value per class, with LABELS.classes.json beside it")
 
 
 def run(args) -> int:
@@ -35,6 +38,22 @@ def run(args) -> int:
         if args.out.suffix.lower() != ".png":
             raise ValueError(f"--out {args.out}: the mask is written as PNG; name it MASK.png")
         info = imageio.read_header(args.like)
+        if args.classes:
+            from muralstudio.core import export
+            from muralstudio.core.document import LabelLayer
+            from muralstudio.core.imageio.common import json_text
+            from muralstudio.core.atomic import atomic_write
+
+            labels, classes = vectors.import_geojson(args.geojson, (info.height, info.width), args.layer, labels=True)
+            export.export_labels(LabelLayer(args.out.stem, labels, classes=classes), args.out)
+            sidecar = args.out.with_suffix(".classes.json")
+            with atomic_write(sidecar, "w") as handle:
+                handle.write(json_text({"classes": [{"index": i, "name": n, "color": list(c)}
+                                                    for i, (n, c) in enumerate(classes)]}))
+            counts = np.bincount(labels.ravel(), minlength=len(classes))
+            print(", ".join(f"{n} {int(counts[i]):,} px" for i, (n, _) in enumerate(classes) if i and counts[i])
+                  + f" -> {args.out} (+ {sidecar.name})")
+            return 0
         mask = vectors.import_geojson(args.geojson, (info.height, info.width), args.layer)
         imageio.write_png(args.out, mask.astype(np.uint8) * 255)
         print(f"{int(mask.sum()):,} pixels -> {args.out}")

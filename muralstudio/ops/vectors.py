@@ -100,16 +100,15 @@ def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: floa
     return collection
 
 
-def geojson_mask(collection: dict, shape, layer: str | None = None) -> np.ndarray:
-    """A bool mask of the given (height, width) from the collection's polygons (those of
-    ``layer`` only, when given): exterior rings filled, holes cleared."""
+def _feature_regions(collection: dict, shape, layer: str | None = None):
+    """(feature properties, bool region) of the collection's polygons (those of ``layer`` only,
+    when given): exterior rings filled, holes cleared."""
     from shapely.geometry import shape as to_shape
     from skimage.draw import polygon as fill
 
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise ValueError("not a GeoJSON FeatureCollection")
     height, width = shape
-    out = np.zeros((height, width), bool)
     count = 0
 
     def pixels_inside(ring):
@@ -118,21 +117,54 @@ def geojson_mask(collection: dict, shape, layer: str | None = None) -> np.ndarra
         return fill(xy[:, 1], xy[:, 0], (height, width))
 
     for feature in collection.get("features", []):
-        if layer and (feature.get("properties") or {}).get("layer") != layer:
+        properties = feature.get("properties") or {}
+        if layer and properties.get("layer") != layer:
             continue
         geometry = to_shape(feature["geometry"])
         for polygon in getattr(geometry, "geoms", [geometry]):
             if polygon.geom_type != "Polygon" or polygon.is_empty:
                 continue
             count += 1
-            part = np.zeros_like(out)
+            part = np.zeros((height, width), bool)
             part[pixels_inside(polygon.exterior)] = True
             for interior in polygon.interiors:
                 part[pixels_inside(interior)] = False
-            out |= part
+            yield properties, part
     if not count:
         raise ValueError("no polygons" + (f" of layer {layer!r}" if layer else ""))
+
+
+def geojson_mask(collection: dict, shape, layer: str | None = None) -> np.ndarray:
+    """A bool mask of the given (height, width) from the collection's polygons (those of
+    ``layer`` only, when given): exterior rings filled, holes cleared."""
+    out = np.zeros(tuple(shape), bool)
+    for _, part in _feature_regions(collection, shape, layer):
+        out |= part
     return out
+
+
+def geojson_labels(collection: dict, shape, layer: str | None = None, classes=None):
+    """A label map of the given (height, width) from element polygons — as ``vectors export``
+    writes them, each with its ``class`` — and its classes: ``classes`` (name, colour) first
+    (the project's default ones when None), then any other class the polygons name, in the
+    order met. Polygons without a class are refused (a mask's, not elements')."""
+    from muralstudio.core.document import DEFAULT_LABEL_CLASSES, DEFAULT_MASK_COLORS
+
+    classes = [(name, tuple(colour)) for name, colour in (classes or DEFAULT_LABEL_CLASSES)]
+    index = {name: i for i, (name, _) in enumerate(classes)}
+    labels = np.zeros(tuple(shape), np.uint8)
+    for properties, part in _feature_regions(collection, shape, layer):
+        name = properties.get("class")
+        if not isinstance(name, str) or not name:
+            raise ValueError("a polygon has no class (a mask's polygons import as a mask, without "
+                             "--classes)" + (f"; its layer is {properties.get('layer')!r}" if properties.get("layer") else ""))
+        if name not in index:
+            if len(classes) >= 256:
+                raise ValueError("more than 256 classes")
+            index[name] = len(classes)
+            classes.append((name, DEFAULT_MASK_COLORS[len(classes) % len(DEFAULT_MASK_COLORS)]))
+        labels[part] = index[name]
+    return labels, classes
 
 
 def layers_svg(layers, width: int, height: int, tolerance: float = DEFAULT_TOLERANCE) -> str:
@@ -179,10 +211,12 @@ def export_geojson(layers, path, **kwargs) -> Path:
     return Path(path)
 
 
-def import_geojson(path, shape, layer: str | None = None) -> np.ndarray:
+def import_geojson(path, shape, layer: str | None = None, labels: bool = False):
+    """A bool mask from the file's polygons or, with ``labels``, (label map, classes) from its
+    element polygons (:func:`geojson_labels`)."""
     path = Path(path)
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
-        return geojson_mask(collection, shape, layer)
+        return geojson_labels(collection, shape, layer) if labels else geojson_mask(collection, shape, layer)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
