@@ -146,3 +146,19 @@ def test_detect_file_streams_the_maps_detect_gives_in_memory(tmp_path):
         mask = result.mask(name)
         assert np.array_equal(imageio.read_mask(written[f"{name} mask"]) > 0, mask)
         assert report["classes"][name]["pixels"] == int(mask.sum())
+
+
+def test_an_interrupted_label_leaves_no_maps_without_their_elements(tmp_path, colour_rule, monkeypatch):
+    """Ctrl-C while the elements were made left the label PNG and every probability map but no
+    elements JSON — a set that looked finished (a QA engineer, 2026-12-07)."""
+    path, _ = painted_file(tmp_path)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(labeling, "embed_elements", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        labeling.label_file(path, tmp_path / "labels.png", engine=colour_rule,
+                            elements_path=tmp_path / "elements.json", probabilities_dir=tmp_path / "prob")
+    assert not (tmp_path / "labels.png").exists() and not (tmp_path / "elements.json").exists()
+    assert not list((tmp_path / "prob").glob("*.png"))

@@ -321,19 +321,27 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     if folder:
         summary["probabilities"] = str(folder)
     if finder:
-        elements = finder.elements()
-        if run_elsewhere and labeler is not None and labeler.weights_sha256 != weights_sha256:
-            if log:  # embeddings of other weights could not be compared with the server's
-                log(f"the labeler here ({labeler.weights_sha256}) differs from the server's ({weights_sha256}): "
-                    "the elements get colours but no embeddings")
-            labeler = None
-        if labels is not None:
-            embed_elements(elements, source, labels, labeler, params["scale"])
-        else:
-            embed_elements_at_scale(elements, source, finder.element_ids(), labeler)
-        imageio.write_json(Path(elements_path), elements_json(
-            image, name, weights_sha256, params, seconds, classes, pixels_per_class, elements))
-        summary["elements"] = len(elements)
+        written = [Path(out), *(writer.path for writer in probability_pngs)]
+        try:
+            elements = finder.elements()
+            if run_elsewhere and labeler is not None and labeler.weights_sha256 != weights_sha256:
+                if log:  # embeddings of other weights could not be compared with the server's
+                    log(f"the labeler here ({labeler.weights_sha256}) differs from the server's ({weights_sha256}): "
+                        "the elements get colours but no embeddings")
+                labeler = None
+            if labels is not None:
+                embed_elements(elements, source, labels, labeler, params["scale"])
+            else:
+                embed_elements_at_scale(elements, source, finder.element_ids(), labeler)
+            imageio.write_json(Path(elements_path), elements_json(
+                image, name, weights_sha256, params, seconds, classes, pixels_per_class, elements))
+            summary["elements"] = len(elements)
+        except BaseException:
+            # interrupted (Ctrl-C) or failed while the elements were made: the maps without
+            # their elements would look like a finished set
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
     return summary
 
 
