@@ -292,6 +292,21 @@ def test_models_list_shows_both_edgeconnect_files_and_needs_both(tiny_network_we
     assert not rows["edgeconnect"]["present"]  # G2 alone cannot restore anything
 
 
+def test_models_list_does_not_call_another_networks_weights_ready(tiny_network_weights, monkeypatch):
+    """pconv's file copied over fourier-inpaint was listed "ready"; the engine then refused it
+    (a QA engineer, 2026-12-07)."""
+    import shutil
+
+    from muralstudio.engines import catalogue, modelfiles
+
+    monkeypatch.setattr(modelfiles, "model_dirs", lambda: [tiny_network_weights])
+    shutil.copy(tiny_network_weights / "pconv.safetensors", tiny_network_weights / "fourier-inpaint.safetensors")
+    rows = {r["name"]: r for r in catalogue.list_engines()}
+    assert rows["pconv"]["present"] and not rows["fourier"]["present"]
+    assert "not fourier-unet weights (architecture 'pconv')" in rows["fourier"]["damaged"]
+    assert "DAMAGED" in catalogue.format_table(list(rows.values()))
+
+
 def test_train_inpaint_pconv_runs_resumes_and_writes_a_card(tmp_path):
     from muralstudio.core import imageio, synth
     from muralstudio.engines.weights import save_weights

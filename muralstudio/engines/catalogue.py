@@ -13,12 +13,15 @@ def _memory_mb(factory) -> float | None:
     return getattr(factory, "memory_mb", None)
 
 
-def _weights_facts(name: str) -> dict:
+def _weights_facts(name: str, architecture: str | None = None) -> dict:
     path = weights.find_weights(name)
     if path is None:
         return {"present": False, "path": None, "sha256": None, "bytes": 0}
     try:
         summary = weights.weights_summary(path)
+        found = weights.read_metadata(path).get("config", {}).get("architecture") if architecture else None
+        if architecture and found != architecture:  # another network's file under this name
+            raise weights.WeightsError(path, f"not {architecture} weights (architecture {found!r})")
     except (MuralStudioError, OSError) as exc:  # one damaged file must not hide the others
         return {"present": False, "path": str(path), "sha256": None, "bytes": 0, "damaged": str(exc)}
     return {"present": True, "path": summary["path"], "sha256": summary["sha256"],
@@ -35,10 +38,12 @@ def list_engines() -> list[dict]:
             row = {"kind": kind, "name": name, "weights": weights_name, "present": True,
                    "path": None, "sha256": None, "bytes": 0, "memory_mb": _memory_mb(factory)}
             if weights_name:
-                row.update(_weights_facts(weights_name))
+                row.update(_weights_facts(weights_name, getattr(factory, "weights_architecture", None)))
                 # engines with more than one file (EdgeConnect's edge model) need them all
-                row["companions"] = [{"weights": name, **_weights_facts(name)}
-                                     for name in getattr(factory, "companion_weights", ())]
+                row["companions"] = [{"weights": name, **_weights_facts(name, architecture)}
+                                     for name, architecture in zip(
+                                         getattr(factory, "companion_weights", ()),
+                                         getattr(factory, "companion_architectures", (None,) * 8))]
                 row["present"] = row["present"] and all(c["present"] for c in row["companions"])
             rows.append(row)
     return rows

@@ -68,6 +68,7 @@ class VettedFleckDetector(Detector):
     multiple = 1
     suggested_min_area = 0
     weights_name = "detect-flecks-vetter"
+    weights_architecture = "fleckvet"
     memory_mb = 60
     settings = (Setting("weights_path", "path", None, optional=True,
                         help="other weights of the same network (default: the shipped ones)",
@@ -85,7 +86,7 @@ class VettedFleckDetector(Detector):
                 return FleckVetters(len(c["radii"]), features, width, c.get("members", 1))
             return FleckVetter(features, width)  # one radius (earlier files)
 
-        net = weights.load_network(weights_path, self.weights_name, "fleckvet", build, "cpu",
+        net = weights.load_network(weights_path, self.weights_name, self.weights_architecture, build, "cpu",
                                    "fleck vetter", "flecks")
         self.model, self.config = net.model, net.config
         if isinstance(self.model, FleckVetter):

@@ -20,6 +20,7 @@ class ResUNetDetector(Detector):
     version = "1"
     classes = DAMAGE_CLASSES
     weights_name = DEFAULT_WEIGHTS
+    weights_architecture = "resunet"
     memory_mb = 175  # measured: RSS growth for creating it and one 640² window, CPU
     settings = (Setting("weights_path", "path", None, optional=True,
                         help="other weights of the same network (default: the shipped ones)",
@@ -37,7 +38,7 @@ class ResUNetDetector(Detector):
         from muralstudio.engines.nets.resunet import ResUNet
 
         net = weights.load_network(
-            weights_path, self.weights_name, "resunet",
+            weights_path, self.weights_name, self.weights_architecture,
             lambda c: ResUNet(c.get("encoder", "light"), c.get("n_classes", len(DAMAGE_CLASSES)),
                               c.get("inputs", "rgb")),
             device, "Res-UNet detector", "detect")

@@ -64,8 +64,8 @@ class EdgeConnectInpainter(Inpainter):
 
     name = "edgeconnect"
     version = "1"
-    weights_name = "edgeconnect-inpaint"
-    companion_weights = ("edgeconnect-edge",)
+    weights_name, weights_architecture = "edgeconnect-inpaint", "edgeconnect-inpaint"
+    companion_weights, companion_architectures = ("edgeconnect-edge",), ("edgeconnect-edge",)
     # measured peak growth for one 512² crop on CPU: 163 MiB with the shipped weights (G2 width 32,
     # 4 blocks), 540 MiB with the published networks (width 64, 8 blocks; 6.2 s on 2 cores)
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
@@ -86,10 +86,10 @@ class EdgeConnectInpainter(Inpainter):
             self.edge_model, self.inpaint_model = networks
             self.torch_device = next(next(m for m in networks if m is not None).parameters()).device
             return
-        g1 = _load("edgeconnect-edge", "edgeconnect-edge",
+        g1 = _load(self.companion_weights[0], self.companion_architectures[0],
                    lambda c: EdgeGenerator(c.get("residual_blocks", 8), c.get("width", 64),
                                            c.get("spectral_norm", True)), device, "EdgeConnect edge model")
-        g2 = _load("edgeconnect-inpaint", "edgeconnect-inpaint",
+        g2 = _load(self.weights_name, self.weights_architecture,
                    lambda c: InpaintGenerator(c.get("residual_blocks", 8), c.get("width", 64),
                                               c.get("prefill", "white")),
                    device, "EdgeConnect inpainting model")
@@ -129,7 +129,7 @@ class PConvInpainter(Inpainter):
 
     name = "pconv"
     version = "1"
-    weights_name = "pconv"
+    weights_name, weights_architecture = "pconv", "pconv"
     # measured peak growth for one 512² crop on CPU: 241 MiB with the shipped weights (6 levels,
     # width 32), 592 MiB with the published network (7 levels, width 64; 1.5 s on 2 cores)
     capabilities = InpainterCapabilities(size_multiple=128, comfortable_size=512, max_side=1024,
@@ -144,7 +144,7 @@ class PConvInpainter(Inpainter):
             self.model, self.torch_device = network, next(network.parameters()).device
             self.multiple = network.multiple
             return
-        net = _load("pconv", "pconv", lambda c: PConvUNet(c.get("layer_size", 7), c.get("input_channels", 3),
+        net = _load(self.weights_name, self.weights_architecture, lambda c: PConvUNet(c.get("layer_size", 7), c.get("input_channels", 3),
                                                           c.get("width", 64),
                                                           window_scaling=c.get("window_scaling", False)),
                     device, "PConv U-Net")
@@ -181,7 +181,7 @@ class FourierInpainter(Inpainter):
 
     name = "fourier"
     version = "1"
-    weights_name = "fourier-inpaint"
+    weights_name, weights_architecture = "fourier-inpaint", "fourier-unet"
     # bench/inpaint_net_speed.py: peak RSS 569 MiB for one 512² crop against 280 for telea, so
     # about 290 MiB of growth, 1,100 bytes per crop pixel
     capabilities = InpainterCapabilities(size_multiple=4, comfortable_size=512, max_side=1024,
@@ -202,7 +202,7 @@ class FourierInpainter(Inpainter):
         if network is not None:
             self.model, self.torch_device = network, next(network.parameters()).device
             return
-        net = _load("fourier-inpaint", "fourier-unet",
+        net = _load(self.weights_name, self.weights_architecture,
                     lambda c: FourierUNet(c.get("width", 32), c.get("blocks", 3), c.get("global_ratio", 0.5)),
                     device, "Fourier inpainting network")
         self.model, self.torch_device, self.weights_sha256 = net.model, net.device, net.sha256

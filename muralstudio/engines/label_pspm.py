@@ -35,7 +35,7 @@ def prior_correction(class_weights, n: int) -> np.ndarray:
 class PSPMLabeler(Labeler):
     name = "pspm"
     version = "1"
-    weights_name = DEFAULT_WEIGHTS
+    weights_name, weights_architecture = DEFAULT_WEIGHTS, "pspm"
     memory_mb = 60  # measured: RSS growth for creating it and one 512² window, CPU
 
     def __init__(self, device: str = "cpu", weights_path=None, network=None, **params):
@@ -44,7 +44,7 @@ class PSPMLabeler(Labeler):
         if network is None:
             from muralstudio.engines import weights
 
-            net = weights.load_network(weights_path, DEFAULT_WEIGHTS, "pspm", build_pspm, device,
+            net = weights.load_network(weights_path, DEFAULT_WEIGHTS, self.weights_architecture, build_pspm, device,
                                        "PSP-M labeler", "label")
             model, extra = net.model, net.extra
             self.weights_path, self.weights_sha256 = str(net.path), net.sha256

@@ -282,7 +282,7 @@ class ClickNetSegmenter(Segmenter):
 
     name = "clicknet"
     version = "1"
-    weights_name = DEFAULT_WEIGHTS
+    weights_name, weights_architecture = DEFAULT_WEIGHTS, "clicknet"
     # measured (bench/click_speed.py --memory): a session and five clicks on a 1-Mpx image, CPU,
     # with flip averaging, classic proposals, 320² input, edge refinement and honoured clicks
     # lift the peak resident memory by 152–170 MiB
@@ -308,7 +308,7 @@ class ClickNetSegmenter(Segmenter):
         from muralstudio.engines import weights
         from muralstudio.engines.nets.clicknet import ClickNet
 
-        net = weights.load_network(weights_path, DEFAULT_WEIGHTS, "clicknet",
+        net = weights.load_network(weights_path, DEFAULT_WEIGHTS, self.weights_architecture,
                                    lambda c: ClickNet(c.get("width", 1.0), c.get("size", 320)),
                                    device, "click model", "clicks")
         self.model, self.torch_device = net.model, net.device
