@@ -151,3 +151,15 @@ def test_grain_option_gives_the_fill_the_walls_texture():
         ratios.append(metrics.texture_ratio(inpainting.apply_patches(image, result.patches), hole))
         assert result.record.parameters["engine"]["grain"] is grain
     assert ratios[1] > 5 * ratios[0] and ratios[1] > 0.25, ratios
+
+
+def test_caves_are_read_from_mural_names_and_photographs_split_by_their_own_name():
+    """The three photographs of one wall of the western caves (xi7) were caves of their own,
+    one validating while two trained; a pattern that took any letters before digits then made
+    all 80 Sun-Hays photographs one 'cave' (a review, 2026-12-07)."""
+    from muralstudio.core.datasets import cave_of
+
+    assert {cave_of(s) for s in ("beiwei-xi7-a", "beiweiz-xi7-1a", "beiwei-xi7-d-x100y0")} == {"xi7"}
+    assert cave_of("suiz-390-3b") == "390" and cave_of("beiwei-257-a-x10y20") == "257"
+    photos = [f"sun-hays80-img_{i:03d}_SRF_8_HR" for i in range(1, 4)]
+    assert [cave_of(p) for p in photos] == photos

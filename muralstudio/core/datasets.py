@@ -12,10 +12,11 @@ from pathlib import Path
 
 #: the order :func:`mask_for` tries when masks of several formats share an image's stem
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-#: the cave: a Mogao number (``beiwei-257-a``) or another site's, letters then digits
-#: (``beiwei-xi7-d``: cave 7 of the western caves — its crops once counted as caves of their own,
-#: so one wall was in both the training and the validation split)
-_CAVE = re.compile(r"^(?P<dynasty>[a-z]+?)z?-(?P<cave>[a-z]*\d+)")
+#: the cave: a Mogao number (``beiwei-257-a``) or one of the western caves, ``xi`` and its number
+#: (``beiwei-xi7-d``: cave 7 — its crops once counted as caves of their own, so one wall was in
+#: both the training and the validation split). Only these: a photograph's name such as
+#: ``sun-hays80-img_001`` is its own "cave", split by its name
+_CAVE = re.compile(r"^(?P<dynasty>[a-z]+?)z?-(?P<cave>(?:xi)?\d+)(?:-|$)")
 
 #: Fraction of caves held out for validation by :func:`cave_split`.
 VALIDATION_FRACTION = 0.2
