@@ -231,7 +231,7 @@ def test_a_batch_project_opens_with_proposals_to_review(tmp_path, client, qtbot)
 
     make_archive(tmp_path / "in", count=1, size=(160, 128))
     request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=tmp_path / "out",
-                                 steps=["detect", "label", "project"], engines={"detect": "resunet"})
+                                 steps=["detect", "label", "project"], engines={"detect": "resunet:flips=true"})
     result = batch.run_batch(request, client)
     assert (result.done, result.failed) == (1, 0)
     name = next(iter(batch.list_inputs([tmp_path / "in"])))[0]
@@ -249,11 +249,13 @@ def test_a_batch_project_opens_with_proposals_to_review(tmp_path, client, qtbot)
     assert [name for name, _ in labels.classes] == [c["name"] for c in listing["classes"]]
     record = doc.detections[-1]
     assert record["engine"] == "resunet" and record["weights_sha256"]
+    assert record["settings"] == {"flips": True}  # reopened, the window detects again as the batch did
     assert set(doc.detection_probabilities) == set(record["classes"])  # the reviewer sees its confidence
     window = MainWindow()
     qtbot.addWidget(window)
     assert window.open_path(folder / f"{name}.mural")
     assert window.detect_dock.step_region(1) is not None  # the review starts where the batch stopped
+    assert window.detect_dock.settings_form.values() == {"flips": True}
     window.doc.mark_clean()
     window.jobs.shutdown()
 

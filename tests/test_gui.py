@@ -723,6 +723,12 @@ def test_the_detectors_settings_are_recorded_and_chosen_again_with_the_project(w
     assert window.open_path(path)
     assert dock.engine.currentData() == "flecks-vetted" and dock.settings_form.values() == {"scale": 0.5}
     assert "flecks-vetted (scale 0.5)" in build_report(window.doc).html
+    # another photograph starts from the engine's defaults: its scale is not the project's
+    from muralstudio.core.document import Document
+
+    window.doc.mark_clean()
+    window.set_document(Document.from_array(np.full((50, 60, 3), 200, np.uint8), name="next"))
+    assert dock.settings_form.values() == {"scale": 1.0}
 
 
 def test_user_edits_survive_rethresholding_and_never_go_into_proposals(window, qtbot, monkeypatch):

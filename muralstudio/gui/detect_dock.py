@@ -199,13 +199,18 @@ class DetectDock(JobPanel):
 
     def _restore_detector(self, doc) -> None:
         """A project reopened: its last detection's engine and settings (the working scale its
-        proposals depend on) are chosen again, so detecting anew proposes alike."""
-        last = next((e for e in reversed(getattr(doc, "detections", None) or []) if e.get("settings")), None)
-        if last is None or self.engine.findData(last["engine"]) < 0:
-            return
-        self.engine.setCurrentIndex(self.engine.findData(last["engine"]))
-        self._automatic_engine = last["engine"]  # chosen for this document, not by the user
-        self.settings_form.set_values(last["settings"])
+        proposals depend on) are chosen again, so detecting anew proposes alike. Any other
+        document starts from the engine's defaults: a scale chosen for one photograph is not
+        another's."""
+        detections = getattr(doc, "detections", None) or []
+        last = detections[-1] if detections else None
+        if last is not None and self.engine.findData(last["engine"]) >= 0:
+            self.engine.setCurrentIndex(self.engine.findData(last["engine"]))
+            self._automatic_engine = last["engine"]  # chosen for this document, not by the user
+            self._show_engine_settings()  # the engine's defaults, then what the detection used
+            self.settings_form.set_values(last.get("settings") or {})
+        else:
+            self._show_engine_settings()
 
     def on_layers_changed(self) -> None:
         self.refresh()

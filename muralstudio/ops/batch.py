@@ -335,7 +335,8 @@ def _review_document(image: Path, folder: Path, report: dict, restoration: tuple
             if probability.exists():  # the reviewer sees the detector's confidence, the restore asks
                 doc.detection_probabilities[cls] = imageio.read_mask(probability)
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() - report["seconds"].get("detect", 0)))
-        doc.record_detection(uuid.uuid4().hex, detected["engine"], detected.get("weights_sha256"), when, classes)
+        doc.record_detection(uuid.uuid4().hex, detected["engine"], detected.get("weights_sha256"), when, classes,
+                             detected.get("settings"))  # the window detects again as the batch did
     if "label" in report["records"]:  # the class indices (not the palette's colours), the labeler's classes
         listing = json.loads((folder / "elements.json").read_text(encoding="utf-8"))
         classes = [(c["name"], tuple(c["color"])) for c in sorted(listing.get("classes", []), key=lambda c: c["index"])]
