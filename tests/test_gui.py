@@ -1433,6 +1433,15 @@ def test_brush_and_polygon_paint_the_chosen_class_into_a_selected_label_layer(wi
     window._stroke_started(50, 50)  # no class chosen: said, nothing painted
     window._stroke_finished()
     assert not layer.data.any() and "Labels dock" in window.statusBar().currentMessage()
+    # a class chosen in the dock for another label layer is not painted into this one
+    other = doc.new_label_layer("imported", classes=[("background", (0, 0, 0)), ("mandorla", (200, 100, 0))])
+    window.labels_dock.refresh()
+    window.labels_dock.classes.setCurrentRow(1)
+    window.layer_panel.select(other)
+    window._stroke_started(50, 50)
+    window._stroke_finished()
+    assert not other.data.any() and "'imported'" in window.statusBar().currentMessage()
+    window.layer_panel.select(layer)
     window.labels_dock.classes.setCurrentRow(4)  # people
     window.brush_size.setValue(10)
     steps = len(doc.history.undo_stack)

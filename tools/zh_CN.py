@@ -339,7 +339,7 @@ ZH_CN = {
     "Replace the file?": "替换该文件？",
     "background": "背景", "animal": "动物", "building": "建筑", "cloud": "云气", "people": "人物", "Buddha": "佛像",
     "Paint '%1'": "绘制“%1”",
-    "Choose the class to paint in the Labels dock.": "请在“标签”面板中选择要绘制的类别。",
+    "To paint '%1', choose it and a class in the Labels dock.": "要绘制“%1”，请在“标签”面板中选择它和一个类别。",
     "Little was proposed: if this photograph shows the wall in more detail than the ~500-px murals the detector learned from, set Working scale (about %1) and detect again.":
         "几乎没有提出病害：如果这张照片中的墙面比检测器学习所用的约 500 像素的壁画更精细，请设置“工作比例”（约 %1）后重新检测。",
     "Add layer '%1'": '添加图层“%1”',

@@ -419,16 +419,19 @@ class MainWindow(QMainWindow):
         if not isinstance(layer, LabelLayer):
             return None
         labels = getattr(self, "labels_dock", None)
-        chosen = labels.current_class() if labels is not None else None
+        if labels is None or labels.layer() is not layer:  # its class list is another layer's
+            return layer, None
+        chosen = labels.current_class()
         value = 0 if self.view.tool == "eraser" else chosen
         return layer, value if value is not None and 0 <= value < len(layer.classes) else None
 
     def _label_to_paint(self) -> tuple[LabelLayer, int] | None | bool:
         """:meth:`painted_class`, or False (said on the status bar) when a label layer is
-        selected with no class to paint."""
+        selected with no class of its own chosen to paint."""
         label = self.painted_class()
         if label is not None and label[1] is None:
-            self.statusBar().showMessage(self.tr("Choose the class to paint in the Labels dock."), 8000)
+            self.statusBar().showMessage(self.tr("To paint '%1', choose it and a class in the Labels dock.")
+                                         .replace("%1", label[0].name), 8000)
             return False
         return label
 

@@ -101,7 +101,7 @@
     </message>
     <message>
         <location filename="../detect_dock.py" line="105" />
-        <location filename="../detect_dock.py" line="637" />
+        <location filename="../detect_dock.py" line="642" />
         <source>Detect damage</source>
         <translation>检测病害</translation>
     </message>
@@ -166,113 +166,113 @@
         <translation>灵敏度</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="233" />
+        <location filename="../detect_dock.py" line="238" />
         <source>The sensitivity applies to the next detection: run Detect on this image to re-threshold its proposals.</source>
         <translation>灵敏度将用于下一次检测：请对此图像运行“检测”以重新划定其建议区域。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="244" />
+        <location filename="../detect_dock.py" line="249" />
         <source>craquelure</source>
         <translation>龟裂</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="244" />
+        <location filename="../detect_dock.py" line="249" />
         <source>paint loss</source>
         <translation>颜料脱落</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="322" />
+        <location filename="../detect_dock.py" line="327" />
         <source>Accept region</source>
         <translation>接受区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="322" />
+        <location filename="../detect_dock.py" line="327" />
         <source>Reject region</source>
         <translation>拒绝区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="327" />
+        <location filename="../detect_dock.py" line="332" />
         <source>accepted %1 px of %2</source>
         <translation>已接受 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="327" />
+        <location filename="../detect_dock.py" line="332" />
         <source>rejected %1 px of %2</source>
         <translation>已拒绝 %2 的 %1 像素</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="383" />
+        <location filename="../detect_dock.py" line="388" />
         <source>no proposed regions left to review</source>
         <translation>没有待审核的建议区域了</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="434" />
+        <location filename="../detect_dock.py" line="439" />
         <source>Accept regions</source>
         <translation>接受多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="434" />
+        <location filename="../detect_dock.py" line="439" />
         <source>Reject regions</source>
         <translation>拒绝多个区域</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="443" />
+        <location filename="../detect_dock.py" line="448" />
         <source>accepted %1 regions (%2 px)</source>
         <translation>已接受 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="443" />
+        <location filename="../detect_dock.py" line="448" />
         <source>rejected %1 regions (%2 px)</source>
         <translation>已拒绝 %1 个区域（%2 像素）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="478" />
+        <location filename="../detect_dock.py" line="483" />
         <source>Accept all %1 proposed regions as damage without looking at each? On the real walls of our validation caves under a third of the default detector's proposals are damage; Next region walks through them one by one.</source>
         <translation>不逐一查看就将全部 %1 个建议区域接受为病害吗？在我们验证洞窟的真实壁画上，默认检测器的建议中只有不到三分之一是病害；“下一个区域”可逐一查看。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="481" />
-        <location filename="../detect_dock.py" line="490" />
+        <location filename="../detect_dock.py" line="486" />
+        <location filename="../detect_dock.py" line="495" />
         <source>Accept all proposals</source>
         <translation>接受全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="490" />
+        <location filename="../detect_dock.py" line="495" />
         <source>Reject all proposals</source>
         <translation>拒绝全部建议</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="584" />
+        <location filename="../detect_dock.py" line="589" />
         <source>Detect (%1)</source>
         <translation>检测 (%1)</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="266" />
+        <location filename="../detect_dock.py" line="271" />
         <source>%1 (proposed)</source>
         <translation>%1（建议）</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="400" />
+        <location filename="../detect_dock.py" line="405" />
         <source>region %1 of %2 left (%6 decided): %3, %4 px, confidence %5 — Enter accepts, Backspace rejects, period skips</source>
         <translation>剩余 %2 个区域中的第 %1 个（已决定 %6 个）：%3，%4 像素，置信度 %5 — Enter 接受，Backspace 拒绝，句号跳过</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="593" />
+        <location filename="../detect_dock.py" line="598" />
         <source>Little was proposed: if this photograph shows the wall in more detail than the ~500-px murals the detector learned from, set Working scale (about %1) and detect again.</source>
         <translation>几乎没有提出病害：如果这张照片中的墙面比检测器学习所用的约 500 像素的壁画更精细，请设置“工作比例”（约 %1）后重新检测。</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="624" />
+        <location filename="../detect_dock.py" line="629" />
         <source>Re-threshold proposals</source>
         <translation>重新设定建议阈值</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="668" />
+        <location filename="../detect_dock.py" line="673" />
         <source>%1 not assessed</source>
         <translation>%1 未评估</translation>
     </message>
     <message>
-        <location filename="../detect_dock.py" line="674" />
+        <location filename="../detect_dock.py" line="679" />
         <source>proposed %1 — review the regions (V): left click accepts, right click rejects</source>
         <translation>建议 %1 — 请审核这些区域（V）：左键接受，右键拒绝</translation>
     </message>
@@ -280,213 +280,213 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="115" />
+        <location filename="../elements_dock.py" line="117" />
         <source>Label elements</source>
         <extracomment>label layers larger than this are searched for elements on the job runner how many of the most similar elements the ranking gallery shows</extracomment>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="120" />
+        <location filename="../elements_dock.py" line="122" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="123" />
+        <location filename="../elements_dock.py" line="125" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="124" />
+        <location filename="../elements_dock.py" line="126" />
         <source>by class, largest first</source>
         <translation>按类别，由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="125" />
+        <location filename="../elements_dock.py" line="127" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="133" />
+        <location filename="../elements_dock.py" line="135" />
         <source>Show probability as a layer</source>
         <translation>将概率显示为图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="135" />
+        <location filename="../elements_dock.py" line="137" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="136" />
+        <location filename="../elements_dock.py" line="138" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="137" />
+        <location filename="../elements_dock.py" line="139" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="138" />
+        <location filename="../elements_dock.py" line="140" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="139" />
+        <location filename="../elements_dock.py" line="141" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="140" />
+        <location filename="../elements_dock.py" line="142" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="149" />
+        <location filename="../elements_dock.py" line="151" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="150" />
+        <location filename="../elements_dock.py" line="152" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="154" />
+        <location filename="../elements_dock.py" line="156" />
         <source>Probability</source>
         <translation>概率</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="155" />
+        <location filename="../elements_dock.py" line="157" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="159" />
+        <location filename="../elements_dock.py" line="161" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="257" />
+        <location filename="../elements_dock.py" line="259" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="287" />
+        <location filename="../elements_dock.py" line="289" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="297" />
+        <location filename="../elements_dock.py" line="299" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="303" />
+        <location filename="../elements_dock.py" line="305" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="303" />
+        <location filename="../elements_dock.py" line="305" />
         <source>1 element: %2</source>
         <translation>1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="365" />
+        <location filename="../elements_dock.py" line="367" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="368" />
+        <location filename="../elements_dock.py" line="370" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="389" />
+        <location filename="../elements_dock.py" line="391" />
         <source>This element is in %1, at x %2, y %3: open that mural to see it.</source>
         <translation>此元素位于 %1，x %2，y %3：打开那幅壁画即可查看。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="395" />
+        <location filename="../elements_dock.py" line="397" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="395" />
+        <location filename="../elements_dock.py" line="397" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="407" />
+        <location filename="../elements_dock.py" line="409" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="407" />
+        <location filename="../elements_dock.py" line="409" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="412" />
+        <location filename="../elements_dock.py" line="414" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="417" />
+        <location filename="../elements_dock.py" line="419" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="419" />
+        <location filename="../elements_dock.py" line="421" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="433" />
+        <location filename="../elements_dock.py" line="435" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="445" />
+        <location filename="../elements_dock.py" line="447" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="461" />
+        <location filename="../elements_dock.py" line="463" />
         <source>The selected element has changed since it was shown: select it again.</source>
         <translation>所选要素在显示后已改变：请重新选择。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="487" />
+        <location filename="../elements_dock.py" line="489" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="491" />
+        <location filename="../elements_dock.py" line="493" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="501" />
+        <location filename="../elements_dock.py" line="503" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="503" />
+        <location filename="../elements_dock.py" line="505" />
         <source>No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).</source>
         <translation>没有可比较的其他元素：请标注这幅壁画的更多部分，或在壁画文件夹中查找（在文件夹中查找相似…）。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="506" />
+        <location filename="../elements_dock.py" line="508" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="506" />
+        <location filename="../elements_dock.py" line="508" />
         <source>ranked 1 element</source>
         <translation>已排序 1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="514" />
+        <location filename="../elements_dock.py" line="516" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
@@ -1581,13 +1581,13 @@
     </message>
     <message>
         <location filename="../main_window.py" line="246" />
-        <location filename="../main_window.py" line="670" />
+        <location filename="../main_window.py" line="673" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="247" />
-        <location filename="../main_window.py" line="672" />
+        <location filename="../main_window.py" line="675" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1888,7 +1888,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="403" />
-        <location filename="../main_window.py" line="825" />
+        <location filename="../main_window.py" line="828" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
@@ -1908,349 +1908,349 @@
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="431" />
-        <source>Choose the class to paint in the Labels dock.</source>
-        <translation>请在“标签”面板中选择要绘制的类别。</translation>
+        <location filename="../main_window.py" line="433" />
+        <source>To paint '%1', choose it and a class in the Labels dock.</source>
+        <translation>要绘制“%1”，请在“标签”面板中选择它和一个类别。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="441" />
+        <location filename="../main_window.py" line="444" />
         <source>Paint '%1'</source>
         <translation>绘制“%1”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="448" />
-        <location filename="../main_window.py" line="506" />
+        <location filename="../main_window.py" line="451" />
+        <location filename="../main_window.py" line="509" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="451" />
+        <location filename="../main_window.py" line="454" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="451" />
+        <location filename="../main_window.py" line="454" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="541" />
+        <location filename="../main_window.py" line="544" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="543" />
+        <location filename="../main_window.py" line="546" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="587" />
+        <location filename="../main_window.py" line="590" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="636" />
+        <location filename="../main_window.py" line="639" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637" />
+        <location filename="../main_window.py" line="640" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="669" />
+        <location filename="../main_window.py" line="672" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="671" />
+        <location filename="../main_window.py" line="674" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="692" />
+        <location filename="../main_window.py" line="695" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="698" />
+        <location filename="../main_window.py" line="701" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="730" />
+        <location filename="../main_window.py" line="733" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="742" />
+        <location filename="../main_window.py" line="745" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="743" />
+        <location filename="../main_window.py" line="746" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="753" />
+        <location filename="../main_window.py" line="756" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="753" />
+        <location filename="../main_window.py" line="756" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="754" />
+        <location filename="../main_window.py" line="757" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="754" />
+        <location filename="../main_window.py" line="757" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="755" />
+        <location filename="../main_window.py" line="758" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="755" />
+        <location filename="../main_window.py" line="758" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="756" />
+        <location filename="../main_window.py" line="759" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="756" />
+        <location filename="../main_window.py" line="759" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="757" />
+        <location filename="../main_window.py" line="760" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="757" />
+        <location filename="../main_window.py" line="760" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="758" />
+        <location filename="../main_window.py" line="761" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="758" />
+        <location filename="../main_window.py" line="761" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="759" />
+        <location filename="../main_window.py" line="762" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="759" />
+        <location filename="../main_window.py" line="762" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="760" />
+        <location filename="../main_window.py" line="763" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="760" />
+        <location filename="../main_window.py" line="763" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="761" />
+        <location filename="../main_window.py" line="764" />
         <source>Review: left / right drag</source>
         <translation>审核：左键 / 右键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="761" />
+        <location filename="../main_window.py" line="764" />
         <source>Lasso: accept / reject every proposed region in it</source>
         <translation>套索：接受 / 拒绝其中的全部建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="762" />
+        <location filename="../main_window.py" line="765" />
         <source>Review: period / comma</source>
         <translation>审核：句号 / 逗号</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="762" />
+        <location filename="../main_window.py" line="765" />
         <source>Zoom to the next / previous proposed region</source>
         <translation>缩放到下一个 / 上一个建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="763" />
+        <location filename="../main_window.py" line="766" />
         <source>Review: Enter / Backspace</source>
         <translation>审核：Enter / Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="763" />
+        <location filename="../main_window.py" line="766" />
         <source>Accept / reject the region shown, go on to the next</source>
         <translation>接受 / 拒绝当前显示的区域，并转到下一个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="764" />
+        <location filename="../main_window.py" line="767" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="764" />
+        <location filename="../main_window.py" line="767" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="769" />
+        <location filename="../main_window.py" line="772" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="771" />
+        <location filename="../main_window.py" line="774" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="771" />
+        <location filename="../main_window.py" line="774" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="805" />
+        <location filename="../main_window.py" line="808" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="812" />
+        <location filename="../main_window.py" line="815" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="813" />
+        <location filename="../main_window.py" line="816" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="836" />
+        <location filename="../main_window.py" line="839" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="863" />
+        <location filename="../main_window.py" line="866" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="890" />
+        <location filename="../main_window.py" line="893" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="900" />
+        <location filename="../main_window.py" line="903" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="901" />
+        <location filename="../main_window.py" line="904" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="912" />
-        <location filename="../main_window.py" line="918" />
+        <location filename="../main_window.py" line="915" />
+        <location filename="../main_window.py" line="921" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="914" />
+        <location filename="../main_window.py" line="917" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="924" />
+        <location filename="../main_window.py" line="927" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="933" />
-        <location filename="../main_window.py" line="948" />
-        <location filename="../main_window.py" line="998" />
-        <location filename="../main_window.py" line="1024" />
+        <location filename="../main_window.py" line="936" />
+        <location filename="../main_window.py" line="951" />
+        <location filename="../main_window.py" line="1001" />
+        <location filename="../main_window.py" line="1027" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="939" />
+        <location filename="../main_window.py" line="942" />
         <source>Exporting %1…</source>
         <translation>正在导出 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="951" />
-        <location filename="../main_window.py" line="1000" />
-        <location filename="../main_window.py" line="1026" />
+        <location filename="../main_window.py" line="954" />
+        <location filename="../main_window.py" line="1003" />
+        <location filename="../main_window.py" line="1029" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="980" />
+        <location filename="../main_window.py" line="983" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="987" />
+        <location filename="../main_window.py" line="990" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1008" />
+        <location filename="../main_window.py" line="1011" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1071" />
+        <location filename="../main_window.py" line="1074" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1079" />
+        <location filename="../main_window.py" line="1082" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1080" />
+        <location filename="../main_window.py" line="1083" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1095" />
+        <location filename="../main_window.py" line="1098" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1118" />
+        <location filename="../main_window.py" line="1121" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1119" />
+        <location filename="../main_window.py" line="1122" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1145" />
+        <location filename="../main_window.py" line="1148" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
