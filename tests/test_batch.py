@@ -422,19 +422,29 @@ def test_a_file_replaced_keeping_its_size_and_time_is_processed_again_and_attemp
     assert more.done == 2
     assert {attempts for _, attempts in ledger_rows(out).values()} == {1}
     replaced, permissions = sorted((tmp_path / "in").rglob("*.tif"))
-    before = replaced.stat()
+    before, permissions_before = replaced.stat(), permissions.stat()
     time.sleep(0.05)  # the status-change time moves with the kernel's tick
     tifffile.imwrite(tmp_path / "scan.tif", synth.generate_mural(96, 80, seed=7)[0], photometric="rgb")
     replaced.write_bytes((tmp_path / "scan.tif").read_bytes())
     assert replaced.stat().st_size == before.st_size
     os.utime(replaced, ns=(before.st_atime_ns, before.st_mtime_ns))
     os.chmod(permissions, 0o444)
+    assert permissions.stat().st_ctime_ns != permissions_before.st_ctime_ns  # else the chmod half tests nothing
     again = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS + ["report"],
                                                resume=True), client)
     assert (again.done, again.failed, again.skipped) == (1, 0, 1), ledger_rows(out)
     name = next(name for name, path in batch.list_inputs([tmp_path / "in"]) if path == replaced)
     report = json.loads((out / "images" / name / "report.json").read_text(encoding="utf-8"))
     assert report["reused"] == [] and report["sha256"] == file_sha256(replaced)
+    # the archive moved and back (`rsync -a`: new inodes, times kept): nothing is done again
+    import shutil
+
+    for path in (replaced, permissions):
+        shutil.copy2(path, tmp_path / "moved.tif")
+        os.replace(tmp_path / "moved.tif", path)
+    moved = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=STEPS + ["report"],
+                                               resume=True), client)
+    assert (moved.done, moved.skipped) == (0, 2)
 
 
 def test_a_ledger_from_before_inodes_were_kept_opens_and_compares_size_and_time(tmp_path):

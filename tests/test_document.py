@@ -339,10 +339,20 @@ def test_a_source_replaced_with_its_old_size_and_time_kept_is_noticed_but_not_a_
     tifffile.imwrite(path, pixels, tile=(64, 64), photometric="rgb")
     doc = Document.open(path)
     before = path.stat()
+    key = doc.source.identity
     time.sleep(0.05)  # the status-change time has the kernel's tick, not nanoseconds
     os.chmod(path, 0o444)
+    assert path.stat().st_ctime_ns != before.st_ctime_ns  # else this half tests nothing
     np.testing.assert_array_equal(doc.source.read_region(0, 0, 32, 32), pixels[:32, :32])
+    assert doc.source.identity == key  # the pyramid cache stays
     os.chmod(path, 0o644)
+    # the same bytes copied away and back (another inode, its time kept): not a new image
+    import shutil
+
+    shutil.copy2(path, tmp_path / "away.tif")
+    os.replace(tmp_path / "away.tif", path)
+    assert path.stat().st_ino != before.st_ino
+    np.testing.assert_array_equal(doc.source.read_region(0, 0, 32, 32), pixels[:32, :32])
     replacement = tmp_path / "other.tif"
     tifffile.imwrite(replacement, pixels[::-1].copy(), tile=(64, 64), photometric="rgb")
     path.write_bytes(replacement.read_bytes())  # in place: the same inode

@@ -79,17 +79,19 @@ class FileSource(ImageSource):
 
     @property
     def changed_on_disk(self) -> bool:
-        """Whether the file was rewritten since it was opened: its size, modification time or
-        inode differ, or its status-change time moved and a sample of its bytes differs (a
-        change of permissions alone moves that time too, and is not a new image)."""
+        """Whether the file was rewritten since it was opened: its size or modification time
+        differ, or its inode or status-change time moved and a sample of its bytes differs (a
+        change of permissions, or the same file copied back, moves those too and is not a new
+        image). On Windows the status-change time is the creation time: a copy over the file in
+        place that keeps its size and time is not noticed there."""
         try:
             stat = self.path.stat()
         except OSError:
             return True
         stamp = file_stamp(stat)
-        if stamp[:3] != self._stamp[:3]:
+        if stamp[:2] != self._stamp[:2]:
             return True
-        if stamp[3] != self._stamp[3]:
+        if stamp[2:] != self._stamp[2:]:
             try:
                 if sampled_digest(self.path, stat.st_size) != self._sample:
                     return True
@@ -127,7 +129,10 @@ class FileSource(ImageSource):
     @property
     def identity(self) -> str:
         stat = self.path.stat()
-        return "|".join(map(str, (self.path, *file_stamp(stat))))
+        # the pyramid cache's key: the byte sample taken when the file was opened, not the
+        # status-change time, tells a copy kept at the old size and time from the image cached
+        # before (a chmod must not throw away a multi-GB pyramid)
+        return f"{self.path}|{stat.st_size}|{stat.st_mtime_ns}|{self._sample}"
 
 
 class ArraySource(ImageSource):

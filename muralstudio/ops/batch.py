@@ -222,19 +222,20 @@ def _file_identity(path: Path) -> dict:
 
     stat = Path(path).stat()
     size, _, inode, ctime = file_stamp(stat)
-    return {"size": size, "mtime": stat.st_mtime, "inode": inode, "ctime": ctime}
+    # the inode as text: NTFS and ReFS file ids pass SQLite's 64-bit integers
+    return {"size": size, "mtime": stat.st_mtime, "inode": f"i{inode}", "ctime": ctime}
 
 
 def _same_file(recorded: dict, identity: dict, path: Path, sha256: str | None) -> bool:
     """Whether ``path`` (now ``identity``) is the file an earlier run recorded. A copy that kept
-    the old size and modification time (`cp -p`) has another inode or status-change time; as a
-    change of permissions moves that time too, the file is then hashed against the run's
-    SHA-256. Records made before inodes were kept compare size and time alone."""
+    the old size and modification time (`cp -p`) has another status-change time or inode; so
+    has the same file after a chmod, or an archive moved to another disk (`rsync -a`), so the
+    file is then hashed against the run's SHA-256. Records made before inodes were kept compare
+    size and time alone. (On Windows the status-change time is the creation time: a copy over
+    the file in place that keeps size and time is not noticed there.)"""
     if any(recorded.get(key) != identity[key] for key in ("size", "mtime")):
         return False
-    if recorded.get("inode") not in (None, identity["inode"]):
-        return False
-    if recorded.get("ctime") in (None, identity["ctime"]):
+    if recorded.get("inode") in (None, identity["inode"]) and recorded.get("ctime") in (None, identity["ctime"]):
         return True
     from muralstudio.core.pyramid import file_sha256
 
@@ -490,9 +491,9 @@ class Ledger:
                             "DEFAULT 0, error TEXT, worker TEXT, updated REAL, report TEXT)")
             self.db.execute("SELECT name, status, attempts, report FROM images LIMIT 1").fetchall()
             present = {row[1] for row in self.db.execute("PRAGMA table_info(images)")}
-            for column in ("inode", "ctime"):  # ledgers written before they were kept
+            for column, kind in (("inode", "TEXT"), ("ctime", "INTEGER")):  # ledgers written before they were kept
                 if column not in present:
-                    self.db.execute(f"ALTER TABLE images ADD COLUMN {column} INTEGER")
+                    self.db.execute(f"ALTER TABLE images ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"{self.path} is not a readable batch ledger ({exc}); move it away to start "
                              "a new batch in this folder") from None
