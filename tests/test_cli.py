@@ -358,3 +358,14 @@ def test_the_record_written_beside_an_output_never_replaces_an_input(tmp_path, c
                          "--out", str(tmp_path / "z.tif")]) == 2
         assert "written beside --out" in capsys.readouterr().err and not (tmp_path / "z.tif").exists()
         assert hashlib.sha256(odd.read_bytes()).digest() == digest
+
+
+def test_a_commands_inputs_are_guarded_only_while_it_runs(tmp_path):
+    """Inputs registered as originals by one command stayed so for the rest of the process:
+    a later write to the same path (a test, a script calling the CLI twice) was refused."""
+    from muralstudio.core.atomic import is_protected
+
+    image, mask, _ = small_damaged_mural(tmp_path)
+    assert cli.main(["inpaint", str(image), "--mask", str(mask), "--engine", "telea",
+                     "--out", str(tmp_path / "out.tif")]) == 0
+    assert not is_protected(mask) and not is_protected(image)

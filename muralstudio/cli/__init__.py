@@ -117,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             if not (i > 0 and argv[i - 1] == "--click" and a[:1] == "-" and a[1:2].isdigit())]
     args = build_parser(with_trainers=first == "train").parse_args(argv)
     args.command_line = ["muralstudio", *argv]  # model cards record the exact command
+    protected: list = []  # this command's inputs, guarded while it runs (a process may run several)
     try:
-        refuse_overwriting_inputs(args)  # before any work, not after a long restoration
+        refuse_overwriting_inputs(args, protected)  # before any work, not after a long restoration
         return command_modules()[args.command].run(args)
     except MuralStudioError as exc:
         print(f"muralstudio {args.command}: error: {exc}", file=sys.stderr)
@@ -145,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: outputs are written atomically, so none is half-made
         print(f"muralstudio {args.command}: interrupted; no output was left half-written", file=sys.stderr)
         return 130
+    finally:
+        from muralstudio.core.atomic import release_original
+
+        for path in protected:
+            release_original(path)
 
 
 def _stdout_reader_gone() -> bool:
@@ -185,12 +191,13 @@ def _input_files(args) -> dict:
     return found
 
 
-def refuse_overwriting_inputs(args) -> None:
+def refuse_overwriting_inputs(args, protected: list | None = None) -> None:
     """No command writes to a file it reads (the source, its project, mask, guide or sampling
     area, the image whose size an imported mask takes)."""
-    from muralstudio.core.atomic import protect_original
+    from muralstudio.core.atomic import is_protected, protect_original
 
     inputs = _input_files(args)
+    protected = [] if protected is None else protected  # the inputs registered here, for the caller to release
     for out_name in OUTPUT_OPTIONS:
         out = getattr(args, out_name, None)
         if not isinstance(out, (str, Path)):
@@ -207,7 +214,9 @@ def refuse_overwriting_inputs(args) -> None:
             for sidecar in (record_sidecar_path(out), Path(out).with_suffix(".xmp")):
                 written.append((f"{sidecar}, written beside --out {out},", sidecar))
         for in_name, source in ((name, item) for name, items in inputs.items() for item in items):
-            protect_original(source)  # and should a writer still reach it, it refuses
+            if not is_protected(source):  # and should a writer still reach it, it refuses
+                protect_original(source)
+                protected.append(source)
             for what, target in written:
                 if _same_file(target, Path(source)) or target.resolve() == Path(source).resolve():
                     raise ValueError(f"{what} is the input "

@@ -34,6 +34,12 @@ def protect_original(path) -> None:
         _protected.add(_key(path))
 
 
+def release_original(path) -> None:
+    """Undo :func:`protect_original` (a command's inputs, once the command has ended)."""
+    with _protected_lock:
+        _protected.discard(_key(path))
+
+
 def is_protected(path) -> bool:
     with _protected_lock:
         return _key(path) in _protected

@@ -154,7 +154,8 @@ class ExportDialog(QDialog):
         if path:
             self.path.setText(path)
             self._update_suffix()
-            self._replace_confirmed = self.path.text()  # the file dialog asked already
+            # the file dialog asked about the name it gave; one the suffix changed is asked again
+            self._replace_confirmed = path if self.path.text() == path else None
 
     def accept(self) -> None:
         """An existing file (an earlier treatment's export, with its record) is replaced only
