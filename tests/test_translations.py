@@ -193,6 +193,7 @@ def test_history_steps_named_by_the_qt_free_layers_show_in_chinese(chinese):
     assert translated_step("Apply restoration '修复结果（ns）'") == "应用修复“修复结果（ns）”"
     assert translated_step("Merge 'a' into 'b'") == "将“a”合并到“b”"
     assert translated_step("Set scale") == "设置比例尺"
+    assert translated_step("Fill polygon") == "填充多边形" and translated_step("Subtract 'loss'") == "从蒙版中去除“loss”"
     assert translated_step("a step nobody named") == "a step nobody named"
 
 

@@ -370,6 +370,9 @@ ZH_CN = {
     'Count review': '统计审阅',
     'Apply proposals': '应用修复方案',
     "Re-threshold proposals": "重新设定建议阈值",
+    "Add '%1' to the mask": "将“%1”并入蒙版", "Keep only what '%1' also marks": "只保留“%1”也标出的部分",
+    "Take '%1' out of the mask": "从蒙版中去除“%1”", "Fill polygon": "填充多边形", "Erase polygon": "擦除多边形",
+    "Brush": "画笔",
     "%1 exists already (an earlier export, with its record beside it). Replace it?":
         "%1 已存在（先前的导出，旁边有其记录）。要替换吗？",
     "No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).":

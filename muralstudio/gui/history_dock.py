@@ -37,11 +37,16 @@ STEP_PATTERNS = [(re.compile(pattern), template) for pattern, template in (
     (r"^Set pending of '(.*)'$", QT_TRANSLATE_NOOP("HistoryList", "Apply or withdraw '%1'")),
     (r"^Set (\w+) of '(.*)'$", QT_TRANSLATE_NOOP("HistoryList", "Set %1 of '%2'")),
     (r"^Detect (.*)$", QT_TRANSLATE_NOOP("HistoryList", "Detect %1")),
+    (r"^Union '(.*)'$", QT_TRANSLATE_NOOP("HistoryList", "Add '%1' to the mask")),
+    (r"^Intersect '(.*)'$", QT_TRANSLATE_NOOP("HistoryList", "Keep only what '%1' also marks")),
+    (r"^Subtract '(.*)'$", QT_TRANSLATE_NOOP("HistoryList", "Take '%1' out of the mask")),
 )]
 #: steps named without a layer, translated as they are
 PLAIN_STEPS = (QT_TRANSLATE_NOOP("HistoryList", "Set scale"), QT_TRANSLATE_NOOP("HistoryList", "Paint"),
                QT_TRANSLATE_NOOP("HistoryList", "Reject"), QT_TRANSLATE_NOOP("HistoryList", "Record detection"),
-               QT_TRANSLATE_NOOP("HistoryList", "Count review"), QT_TRANSLATE_NOOP("HistoryList", "Apply proposals"))
+               QT_TRANSLATE_NOOP("HistoryList", "Count review"), QT_TRANSLATE_NOOP("HistoryList", "Apply proposals"),
+               QT_TRANSLATE_NOOP("HistoryList", "Fill polygon"), QT_TRANSLATE_NOOP("HistoryList", "Erase polygon"),
+               QT_TRANSLATE_NOOP("HistoryList", "Brush"), QT_TRANSLATE_NOOP("HistoryList", "Erase"))
 
 
 def translated_step(name: str) -> str:

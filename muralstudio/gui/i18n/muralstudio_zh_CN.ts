@@ -813,12 +813,12 @@
         <translation>导出到</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="165" />
+        <location filename="../export_dialog.py" line="166" />
         <source>Replace the file?</source>
         <translation>替换该文件？</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="166" />
+        <location filename="../export_dialog.py" line="167" />
         <source>%1 exists already (an earlier export, with its record beside it). Replace it?</source>
         <translation>%1 已存在（先前的导出，旁边有其记录）。要替换吗？</translation>
     </message>
@@ -932,38 +932,73 @@
         <translation>检测 %1</translation>
     </message>
     <message>
+        <location filename="../history_dock.py" line="40" />
+        <source>Add '%1' to the mask</source>
+        <translation>将“%1”并入蒙版</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="41" />
+        <source>Keep only what '%1' also marks</source>
+        <translation>只保留“%1”也标出的部分</translation>
+    </message>
+    <message>
         <location filename="../history_dock.py" line="42" />
+        <source>Take '%1' out of the mask</source>
+        <translation>从蒙版中去除“%1”</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="45" />
         <source>Set scale</source>
         <extracomment>steps named without a layer, translated as they are</extracomment>
         <translation>设置比例尺</translation>
     </message>
     <message>
-        <location filename="../history_dock.py" line="42" />
+        <location filename="../history_dock.py" line="45" />
         <source>Paint</source>
         <translation>绘制</translation>
     </message>
     <message>
-        <location filename="../history_dock.py" line="43" />
+        <location filename="../history_dock.py" line="46" />
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../history_dock.py" line="43" />
+        <location filename="../history_dock.py" line="46" />
         <source>Record detection</source>
         <translation>记录检测</translation>
     </message>
     <message>
-        <location filename="../history_dock.py" line="44" />
+        <location filename="../history_dock.py" line="47" />
         <source>Count review</source>
         <translation>统计审阅</translation>
     </message>
     <message>
-        <location filename="../history_dock.py" line="44" />
+        <location filename="../history_dock.py" line="47" />
         <source>Apply proposals</source>
         <translation>应用修复方案</translation>
     </message>
     <message>
-        <location filename="../history_dock.py" line="77" />
+        <location filename="../history_dock.py" line="48" />
+        <source>Fill polygon</source>
+        <translation>填充多边形</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="48" />
+        <source>Erase polygon</source>
+        <translation>擦除多边形</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="49" />
+        <source>Brush</source>
+        <translation>画笔</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="49" />
+        <source>Erase</source>
+        <translation>擦除</translation>
+    </message>
+    <message>
+        <location filename="../history_dock.py" line="82" />
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
