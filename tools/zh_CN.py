@@ -527,6 +527,8 @@ MESSAGES = {
     'project_damaged': '不是 MuralStudio 项目或已损坏（{reason}）',
     'project_is_image': '这是图像，不是 MuralStudio 项目（.mural）：请在窗口中打开并保存为项目，或将图像交给处理图像的命令（detect、label、inpaint）',
     'project_no_manifest': '项目已损坏：缺少 manifest.json',
+    'project_empty': '项目文件为空（0 字节）',
+    'project_not_zip': '不是 MuralStudio 项目：项目是 zip 压缩包，这个 {size:,} 字节的文件不是（已损坏、被截断或是其他类型的文件）',
     'project_unknown_format': '不是 MuralStudio 项目（未知格式）',
     'source_missing': '找不到原图 {path}；请指定其位置以继续',
     'tiff_directory_cut_off': '文件在第 {size:,} 字节处结束，早于其位于第 {offset:,} 字节的图像目录（副本或下载不完整）',

@@ -41,6 +41,9 @@ CATALOGUE = {
     "project_is_image": "an image, not a MuralStudio project (.mural): open it in the window and save a "
                         "project, or give the image to a command that takes images (detect, label, inpaint)",
     "project_no_manifest": "damaged project: manifest.json is missing",
+    "project_empty": "the project file is empty (0 bytes)",
+    "project_not_zip": "not a MuralStudio project: a project is a zip archive, this {size:,}-byte file is not "
+                       "one (damaged, cut short, or another kind of file)",
     "project_unknown_format": "not a MuralStudio project (unknown format)",
     "source_missing": "source image {path} was not found; locate it to continue",
     "source_changed": "the file changed on disk after it was opened (another program wrote it); its "

@@ -457,9 +457,7 @@ def load_project(path, source_path=None, max_pixels: int | None = None) -> Docum
         if path.suffix.lower() in imageio.READ_SUFFIXES:
             raise ProjectError(path, Text("project_is_image"))
         size = path.stat().st_size
-        raise ProjectError(path, "the project file is empty (0 bytes)" if size == 0 else
-                           f"not a MuralStudio project: a project is a zip archive, this {size:,}-byte "
-                           "file is not one (damaged, cut short, or another kind of file)")
+        raise ProjectError(path, Text("project_empty") if size == 0 else Text("project_not_zip", size=size))
     try:
         with zipfile.ZipFile(path) as zf:
             manifest = _manifest(zf, path)
