@@ -365,7 +365,8 @@ def test_a_source_replaced_with_its_old_size_and_time_kept_is_noticed_but_not_a_
 def test_a_tiled_float_tiff_is_checked_when_opened_not_tile_by_tile(tmp_path):
     """A tiled float TIFF of values 0–255 opened in the window as a grey canvas, each tile
     failing with 'part of the image cannot be read (damaged or incomplete)'; the command line
-    refused it (a QA engineer, 2026-12-07). Float samples are read and checked when opened."""
+    refused it (a QA engineer, 2026-12-07). Float samples are checked band by band when opened;
+    the image is still read by region after."""
     from muralstudio.core.errors import UnsupportedImageError
 
     bad = tmp_path / "float 0-255.tif"
@@ -375,4 +376,4 @@ def test_a_tiled_float_tiff_is_checked_when_opened_not_tile_by_tile(tmp_path):
     good = tmp_path / "float 0-1.tif"
     tifffile.imwrite(good, np.full((300, 280, 3), 0.5, np.float32), tile=(64, 64), photometric="rgb")
     doc = Document.open(good)
-    assert not doc.source.read_by_region and doc.source.read_region(0, 0, 2, 2).dtype == np.uint16
+    assert doc.source.read_by_region and doc.source.read_region(0, 0, 2, 2).dtype == np.uint16  # still by region

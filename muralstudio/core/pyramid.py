@@ -59,14 +59,16 @@ class FileSource(ImageSource):
         self.path = Path(path).resolve()
         self.info = imageio.read_header(self.path)
         self._pixels: np.ndarray | None = None
-        # float samples are decoded whole when opened: every value must be checked before the
-        # image is shown (a float TIFF of values 0–255 opened as a grey canvas, each tile failing)
-        self._lazy = self.info.format == "TIFF" and self.info.chunk_shape is not None and not self.info.float_samples
+        self._lazy = self.info.format == "TIFF" and self.info.chunk_shape is not None
         if self._lazy:
             # read by region, so the chunk table is checked now: a truncated file or a header
             # promising more than the file holds (a bomb's trick: 40 Gpx in 179 KB) is refused
             # when opened, not found out tile by tile or by an engine allocating 56 GiB
             imageio.check_tiff_chunks(self.path)
+            if self.info.float_samples:
+                # every float value is checked now, a band at a time (a float TIFF of values
+                # 0–255 opened as a grey canvas, each tile failing as "damaged")
+                self._check_float_values()
         else:
             loaded = imageio.read_image(self.path, max_pixels=max_pixels)
             self._pixels, self.info = loaded.pixels, loaded.info
@@ -76,6 +78,12 @@ class FileSource(ImageSource):
         # time (`cp -p`, `rsync -t`) still changes the inode or the status-change time
         self._stamp = file_stamp(stat)
         self._sample = sampled_digest(self.path, stat.st_size)
+
+    def _check_float_values(self, band_pixels: int = 1 << 24) -> None:
+        width, height = self.info.width, self.info.height
+        rows = max(1, band_pixels // max(1, width))
+        for top in range(0, height, rows):
+            imageio.read_region(self.path, 0, top, width, min(rows, height - top))  # raises on a bad value
 
     @property
     def changed_on_disk(self) -> bool:
