@@ -477,3 +477,12 @@ def test_an_empty_or_foreign_project_file_is_named_in_words(tmp_path):
     foreign.write_text("shopping list")
     with pytest.raises(ProjectError, match="notes.mural: not a MuralStudio project: a project is a zip archive"):
         project.load_project(foreign)
+
+
+def test_class_names_that_become_one_file_name_stay_apart():
+    """'a/b' and 'a:b' are both 'a-b' in a file name: one class's probability map overwrote the
+    other's (a review, 2026-12-07)."""
+    from muralstudio.core.atomic import distinct_file_parts
+
+    assert distinct_file_parts(["mandorla/halo", "mandorla:halo", "Mandorla halo", "people"]) == \
+        ["mandorla-halo", "mandorla-halo-2", "Mandorla-halo-3", "people"]

@@ -24,6 +24,20 @@ def file_name_part(text: str, fallback: str = "item") -> str:
     return re.sub("-+", "-", "".join(c if c.isalnum() or c in "-_" else "-" for c in text)).strip("-") or fallback
 
 
+def distinct_file_parts(names, fallback: str = "item") -> list[str]:
+    """:func:`file_name_part` of each name, a number added where two would be the same
+    ("a/b" and "a:b" are both "a-b": the second "a-b-2"), so their files do not overwrite each other."""
+    parts, seen = [], set()
+    for name in names:
+        part = base = file_name_part(name, fallback)
+        number = 2
+        while part.lower() in seen:  # case-insensitive file systems too
+            part, number = f"{base}-{number}", number + 1
+        seen.add(part.lower())
+        parts.append(part)
+    return parts
+
+
 def _key(path) -> str:
     return os.path.normcase(os.path.realpath(os.fspath(path)))
 

@@ -255,7 +255,7 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     import contextlib
 
     from muralstudio.core import imageio
-    from muralstudio.core.atomic import file_name_part
+    from muralstudio.core.atomic import distinct_file_parts
     from muralstudio.core.elements import ElementFinder
     from muralstudio.core.pyramid import FileSource
 
@@ -303,8 +303,8 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
             probability_pngs = [files.enter_context(imageio.PngRowWriter(
-                folder / f"{Path(image).stem}.{file_name_part(name, 'class')}.prob.png", width, height))
-                for name, _ in classes]
+                folder / f"{Path(image).stem}.{part}.prob.png", width, height))
+                for part in distinct_file_parts([name for name, _ in classes], "class")]
         for top, bottom, band, per_class in upsampled_bands(probabilities, width, height):
             label_png.write(band)
             counts += np.bincount(band.ravel(), minlength=256)
