@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,6 +51,18 @@ from muralstudio.gui.layers_panel import LayerPanel
 from muralstudio.gui.navigator import Navigator
 from muralstudio.gui.settings import SettingsDialog
 from muralstudio.gui.messages import translate_message
+
+
+class Stroke(NamedTuple):
+    """A brush or eraser stroke in progress: one undo step (``group``) on ``layer``."""
+
+    group: object
+    layer: object
+    erase: bool
+    points: list
+    before: dict | None  # tiles painted over, for snapping the stroke onto its line at release
+    label: int | None = None  # the class painted into a label layer (none: a mask layer)
+
 
 log = logging.getLogger(__name__)
 
@@ -443,7 +456,7 @@ class MainWindow(QMainWindow):
             layer, value = label
             group = self.doc.action(self.tr("Paint '%1'").replace("%1", layer.classes[value][0]))
             group.__enter__()
-            self._stroke = (group, layer, value, [(x, y)], None)
+            self._stroke = Stroke(group, layer, False, [(x, y)], None, value)
             self._paint_segment([(x, y)])
             return
         layer = self.target_mask_layer() if label is None else label[0]
@@ -455,14 +468,15 @@ class MainWindow(QMainWindow):
         group.__enter__()
         # a stroke to be snapped keeps what it painted over, to repaint it on the line at release
         before = {} if self.snap_strokes.isChecked() and not erase else None
-        self._stroke = (group, layer, erase, [(x, y)], before)
+        self._stroke = Stroke(group, layer, erase, [(x, y)], before)
         self._paint_segment([(x, y)])
 
     def _paint_segment(self, points) -> None:
-        _, layer, erase, _, before = self._stroke
+        stroke = self._stroke
+        layer, erase, before = stroke.layer, stroke.erase, stroke.before
         radius = self.brush_size.value() / 2
-        if isinstance(layer, LabelLayer):  # ``erase`` holds the class painted
-            maskops.paint_label(self.doc, layer, points, radius, erase)
+        if stroke.label is not None:  # a label layer: its class, the eraser's background included
+            maskops.paint_label(self.doc, layer, points, radius, stroke.label)
             return
         if before is not None:
             self._keep_tiles(layer, points, radius, before)
@@ -483,13 +497,13 @@ class MainWindow(QMainWindow):
 
     def _stroke_moved(self, x: float, y: float) -> None:
         if self._stroke:
-            points = self._stroke[3]
+            points = self._stroke.points
             self._paint_segment([points[-1], (x, y)])
             points.append((x, y))
 
     def _stroke_finished(self) -> None:
         if self._stroke:
-            group, layer, _, points, before = self._stroke
+            group, layer, points, before = self._stroke.group, self._stroke.layer, self._stroke.points, self._stroke.before
             if before is not None and len(points) > 1:
                 for (tx, ty), pixels in before.items():  # take the traced stroke back…
                     self.doc.write_pixels(layer, tx * SNAP_TILE, ty * SNAP_TILE, pixels)
