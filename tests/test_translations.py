@@ -216,3 +216,10 @@ def test_element_classes_and_names_show_in_chinese_as_the_report_names_them(chin
     assert element_label("people 2", "people") == "人物 2"
     assert element_label("飞天 apsara", "people") == "飞天 apsara"  # a name the user gave
     assert class_label("lotus") == "lotus"  # a class the user added
+
+
+def test_the_built_in_classes_listed_for_translation_are_the_documents():
+    from muralstudio.core.document import DEFAULT_LABEL_CLASSES
+    from muralstudio.gui.class_names import BUILT_IN
+
+    assert list(BUILT_IN) == [name for name, _ in DEFAULT_LABEL_CLASSES]

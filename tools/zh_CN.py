@@ -337,7 +337,6 @@ ZH_CN = {
     "ranked %1 elements": "已排序 %1 个元素",
     "ranked 1 element": "已排序 1 个元素",
     "Replace the file?": "替换该文件？",
-    "background": "背景", "animal": "动物", "building": "建筑", "cloud": "云气", "people": "人物", "Buddha": "佛像",
     "Paint '%1'": "绘制“%1”",
     "To paint '%1', choose it and a class in the Labels dock.": "要绘制“%1”，请在“标签”面板中选择它和一个类别。",
     "Little was proposed: if this photograph shows the wall in more detail than the ~500-px murals the detector learned from, set Working scale (about %1) and detect again.":
@@ -507,6 +506,12 @@ ZH_CN = {
 }
 
 #: core/messages.py, keyed by message id (str.format fields as in the English)
+# the element classes as the Chinese report names them (one table: ops/report.py)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from muralstudio.ops.report import CLASS_NAMES_ZH  # noqa: E402
+
+ZH_CN.update({name: CLASS_NAMES_ZH[name] for name in ("background", "animal", "building", "cloud", "people", "Buddha")})
+
 MESSAGES = {
     'file_not_found': '找不到文件',
     'is_folder': '是文件夹，不是图像文件',

@@ -289,6 +289,13 @@ def display_names(elements: list[Element]) -> dict[str, str]:
     return names
 
 
+def translated_element_name(name: str, class_name: str, class_label) -> str:
+    """An element's name in another language: one the program gave ("people 2", see
+    :func:`display_names`) with its class in ``class_label``'s words; one a user gave as written."""
+    number = name[len(class_name) + 1:]
+    return f"{class_label(class_name)} {number}" if name.startswith(f"{class_name} ") and number.isdigit() else name
+
+
 def counts_per_class(elements: list[Element]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for element in elements:

@@ -4,11 +4,12 @@ names them."""
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-#: the built-in element classes (core.document.DEFAULT_LABEL_CLASSES), for lupdate
+from muralstudio.core.elements import translated_element_name
+
+#: the built-in element classes (core.document.DEFAULT_LABEL_CLASSES, a test keeps them alike),
+#: spelt out for lupdate
 BUILT_IN = (QT_TRANSLATE_NOOP("ClassNames", "background"), QT_TRANSLATE_NOOP("ClassNames", "animal"),
             QT_TRANSLATE_NOOP("ClassNames", "building"), QT_TRANSLATE_NOOP("ClassNames", "cloud"),
             QT_TRANSLATE_NOOP("ClassNames", "people"), QT_TRANSLATE_NOOP("ClassNames", "Buddha"))
@@ -22,5 +23,4 @@ def class_label(name: str) -> str:
 def element_label(display_name: str, class_name: str) -> str:
     """An element's name as the window shows it: "people 1" in the class's words, a name the
     user gave as written."""
-    match = re.fullmatch(rf"{re.escape(class_name)} (\d+)", display_name)
-    return f"{class_label(class_name)} {match.group(1)}" if match else display_name
+    return translated_element_name(display_name, class_name, class_label)

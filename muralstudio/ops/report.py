@@ -282,9 +282,9 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
                          f"<td align='right'>{'—' if not cm2 else f'{a * cm2:.2f}'}</td></tr>"
                          for c, (k, a) in counts.items()) + "</table>")
     def element_name(e) -> str:
-        """A name the program gave ("people 2") in the report's language; one a user gave as written."""
-        number = e.element[len(e.what) + 1:]
-        return f"{names(e.what)} {number}" if e.element.startswith(f"{e.what} ") and number.isdigit() else e.element
+        from muralstudio.core.elements import translated_element_name
+
+        return translated_element_name(e.element, e.what, names)
 
     if elements:
         parts.append(f"<p><b>{_e(t['largest_elements'])}</b></p><table class='grid'><thead><tr><th>{_e(t['element'])}</th>"

@@ -16,33 +16,33 @@
 <context>
     <name>ClassNames</name>
     <message>
-        <location filename="../class_names.py" line="12" />
+        <location filename="../class_names.py" line="13" />
         <source>background</source>
-        <extracomment>the built-in element classes (core.document.DEFAULT_LABEL_CLASSES), for lupdate</extracomment>
+        <extracomment>the built-in element classes (core.document.DEFAULT_LABEL_CLASSES, a test keeps them alike), spelt out for lupdate</extracomment>
         <translation>背景</translation>
     </message>
     <message>
-        <location filename="../class_names.py" line="12" />
+        <location filename="../class_names.py" line="13" />
         <source>animal</source>
         <translation>动物</translation>
     </message>
     <message>
-        <location filename="../class_names.py" line="13" />
+        <location filename="../class_names.py" line="14" />
         <source>building</source>
         <translation>建筑</translation>
     </message>
     <message>
-        <location filename="../class_names.py" line="13" />
+        <location filename="../class_names.py" line="14" />
         <source>cloud</source>
         <translation>云气</translation>
     </message>
     <message>
-        <location filename="../class_names.py" line="14" />
+        <location filename="../class_names.py" line="15" />
         <source>people</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../class_names.py" line="14" />
+        <location filename="../class_names.py" line="15" />
         <source>Buddha</source>
         <translation>佛像</translation>
     </message>
@@ -1489,13 +1489,13 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="157" />
         <source>Navigator</source>
         <extracomment>Images with a longer side than this get their pyramid built in the background on opening. tiles a snapped brush stroke keeps of what it painted over, to restore before repainting it the open dialog's filter, from the one list of suffixes the image reader knows</extracomment>
         <translation>导航器</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146" />
+        <location filename="../main_window.py" line="159" />
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -1535,757 +1535,757 @@
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185" />
+        <location filename="../main_window.py" line="198" />
         <source>Part of the image cannot be read (the file is damaged or incomplete): %1</source>
         <translation>图像的一部分无法读取（文件已损坏或不完整）：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227" />
+        <location filename="../main_window.py" line="240" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="241" />
         <source>&amp;Open…</source>
         <translation>打开…(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="242" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231" />
+        <location filename="../main_window.py" line="244" />
         <source>Open &amp;Demo Mural</source>
         <translation>打开示例壁画(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="232" />
+        <location filename="../main_window.py" line="245" />
         <source>&amp;Save Project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="233" />
+        <location filename="../main_window.py" line="246" />
         <source>Save Project &amp;As…</source>
         <translation>项目另存为…(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="234" />
+        <location filename="../main_window.py" line="247" />
         <source>&amp;Export Restored Image…</source>
         <translation>导出修复图像…(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236" />
+        <location filename="../main_window.py" line="249" />
         <source>Export Damage Map and Labels as &amp;GeoJSON…</source>
         <translation>将病害图和标注导出为 GeoJSON(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237" />
+        <location filename="../main_window.py" line="250" />
         <source>&amp;Import GeoJSON as a Mask Layer…</source>
         <translation>导入 GeoJSON 为蒙版图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
+        <location filename="../main_window.py" line="251" />
         <source>Export Condition &amp;Report…</source>
         <translation>导出病害与修复报告(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="240" />
+        <location filename="../main_window.py" line="253" />
         <source>Document &amp;Properties…</source>
         <translation>文档属性(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="241" />
+        <location filename="../main_window.py" line="254" />
         <source>Set Scale from a &amp;Line…</source>
         <translation>按直线设定比例(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243" />
+        <location filename="../main_window.py" line="256" />
         <source>Se&amp;ttings…</source>
         <translation>设置…(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="244" />
+        <location filename="../main_window.py" line="257" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245" />
+        <location filename="../main_window.py" line="258" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="246" />
-        <location filename="../main_window.py" line="673" />
+        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="687" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="247" />
-        <location filename="../main_window.py" line="675" />
+        <location filename="../main_window.py" line="260" />
+        <location filename="../main_window.py" line="689" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="248" />
+        <location filename="../main_window.py" line="261" />
         <source>New &amp;Mask Layer</source>
         <translation>新建蒙版图层(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="262" />
         <source>&amp;Mask</source>
         <translation>蒙版(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250" />
+        <location filename="../main_window.py" line="263" />
         <source>&amp;Grow…</source>
         <translation>扩展…(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="264" />
         <source>Grow</source>
         <translation>扩展</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="264" />
         <source>Grow by (pixels):</source>
         <translation>扩展量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252" />
+        <location filename="../main_window.py" line="265" />
         <source>&amp;Shrink…</source>
         <translation>收缩…(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="266" />
         <source>Shrink</source>
         <translation>收缩</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253" />
+        <location filename="../main_window.py" line="266" />
         <source>Shrink by (pixels):</source>
         <translation>收缩量（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254" />
+        <location filename="../main_window.py" line="267" />
         <source>&amp;Feather…</source>
         <translation>羽化…(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="268" />
         <source>Feather</source>
         <translation>羽化</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="268" />
         <source>Feather radius (pixels):</source>
         <translation>羽化半径（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="256" />
+        <location filename="../main_window.py" line="269" />
         <source>&amp;Invert</source>
         <translation>反选(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="256" />
+        <location filename="../main_window.py" line="269" />
         <source>Invert</source>
         <translation>反选</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="258" />
+        <location filename="../main_window.py" line="271" />
         <source>Fill &amp;Holes</source>
         <translation>填充孔洞(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259" />
+        <location filename="../main_window.py" line="272" />
         <source>Fill holes</source>
         <translation>填充孔洞</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="260" />
+        <location filename="../main_window.py" line="273" />
         <source>&amp;Remove Specks…</source>
         <translation>去除斑点…(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="274" />
         <source>Remove specks</source>
         <translation>去除斑点</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261" />
+        <location filename="../main_window.py" line="274" />
         <source>Smallest region to keep (pixels):</source>
         <translation>保留的最小区域（像素）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="263" />
+        <location filename="../main_window.py" line="276" />
         <source>&amp;Union with…</source>
         <translation>与…合并(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="263" />
+        <location filename="../main_window.py" line="276" />
         <source>Union</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="264" />
+        <location filename="../main_window.py" line="277" />
         <source>I&amp;ntersect with…</source>
         <translation>与…相交(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="265" />
+        <location filename="../main_window.py" line="278" />
         <source>Intersect</source>
         <translation>相交</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="279" />
         <source>Su&amp;btract…</source>
         <translation>减去…(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="280" />
         <source>Subtract</source>
         <translation>减去</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="268" />
+        <location filename="../main_window.py" line="281" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="269" />
+        <location filename="../main_window.py" line="282" />
         <source>Zoom &amp;In</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270" />
+        <location filename="../main_window.py" line="283" />
         <source>Zoom &amp;Out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="271" />
+        <location filename="../main_window.py" line="284" />
         <source>&amp;Fit to Window</source>
         <translation>适合窗口(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="272" />
+        <location filename="../main_window.py" line="285" />
         <source>&amp;Actual Size (100 %)</source>
         <translation>实际大小 (100 %)(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273" />
+        <location filename="../main_window.py" line="286" />
         <source>&amp;Compare (hold \ to see the original)</source>
         <translation>对比（按住 \ 查看原图）(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="276" />
+        <location filename="../main_window.py" line="289" />
         <source>&amp;Off</source>
         <translation>关闭(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="276" />
+        <location filename="../main_window.py" line="289" />
         <source>&amp;Split view</source>
         <translation>分割视图(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="277" />
+        <location filename="../main_window.py" line="290" />
         <source>Side &amp;by side</source>
         <translation>并排对比(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="278" />
+        <location filename="../main_window.py" line="291" />
         <source>&amp;Difference</source>
         <translation>差异(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="284" />
+        <location filename="../main_window.py" line="297" />
         <source>Show the &amp;Original (toggle)</source>
         <translation>显示原图（切换）(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="287" />
+        <location filename="../main_window.py" line="300" />
         <source>&amp;Restore</source>
         <translation>修复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="288" />
+        <location filename="../main_window.py" line="301" />
         <source>&amp;Detect Damage</source>
         <translation>检测病害(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290" />
+        <location filename="../main_window.py" line="303" />
         <source>&amp;Restore the Damage Mask</source>
         <translation>修复病害蒙版(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="293" />
+        <location filename="../main_window.py" line="306" />
         <source>Restore the &amp;Committed Region</source>
         <translation>修复已提交的区域(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="296" />
+        <location filename="../main_window.py" line="309" />
         <source>&amp;Apply the Proposal</source>
         <translation>应用建议(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298" />
+        <location filename="../main_window.py" line="311" />
         <source>D&amp;iscard the Proposal</source>
         <translation>放弃建议(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300" />
+        <location filename="../main_window.py" line="313" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301" />
+        <location filename="../main_window.py" line="314" />
         <source>&amp;Keyboard Shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302" />
+        <location filename="../main_window.py" line="315" />
         <source>&amp;User Guide</source>
         <translation>用户指南(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="303" />
+        <location filename="../main_window.py" line="316" />
         <source>&amp;About MuralStudio</source>
         <translation>关于 MuralStudio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339" />
+        <location filename="../main_window.py" line="352" />
         <source>Tools</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344" />
+        <location filename="../main_window.py" line="357" />
         <source>Navigate</source>
         <translation>浏览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344" />
+        <location filename="../main_window.py" line="357" />
         <source>Brush</source>
         <translation>画笔</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345" />
+        <location filename="../main_window.py" line="358" />
         <source>Click segment</source>
         <translation>点选分割</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346" />
+        <location filename="../main_window.py" line="359" />
         <source>Eraser</source>
         <translation>橡皮擦</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346" />
+        <location filename="../main_window.py" line="359" />
         <source>Polygon fill</source>
         <translation>多边形填充</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="347" />
+        <location filename="../main_window.py" line="360" />
         <source>Review detections</source>
         <translation>审核检测结果</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357" />
+        <location filename="../main_window.py" line="370" />
         <source>Click segment (C): left click = part of the region, right or Alt+click = not part; Backspace removes the last click, Enter adds the region to the mask layer, Shift+Enter subtracts it, Esc discards</source>
         <translation>点选分割 (C)：左键 = 属于区域，右键或 Alt+单击 = 不属于；Backspace 撤回上一次点击，Enter 将区域加入蒙版图层，Shift+Enter 从中减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361" />
+        <location filename="../main_window.py" line="374" />
         <source>Review detections (V): left click accepts a proposed region into the damage mask, right click rejects it; drag a lasso round several to accept (left button) or reject (right button) them all; the status bar shows the detector's confidence under the cursor</source>
         <translation>审核检测结果（V）：左键单击把建议区域接受进病害蒙版，右键单击拒绝；拖出套索圈住多个区域可一并接受（左键）或拒绝（右键）；状态栏显示光标处检测器的置信度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368" />
+        <location filename="../main_window.py" line="381" />
         <source>Engine of the click-segment tool</source>
         <translation>点选分割工具使用的引擎</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="373" />
+        <location filename="../main_window.py" line="386" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="382" />
+        <location filename="../main_window.py" line="395" />
         <source>Hardness</source>
         <translation>硬度</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="388" />
+        <location filename="../main_window.py" line="401" />
         <source>Snap to line</source>
         <translation>吸附到线</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="391" />
+        <location filename="../main_window.py" line="404" />
         <source>Brush strokes slide onto the thin crack or scratch they follow when released (up to the brush size, at least 4 px): trace a crack roughly, it lands on the crack</source>
         <translation>松开鼠标时，笔画会吸附到它所沿的细裂缝或划痕上（最多为笔刷大小，至少 4 像素）：大致描一条裂缝，笔画即落在裂缝上</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="403" />
-        <location filename="../main_window.py" line="828" />
+        <location filename="../main_window.py" line="416" />
+        <location filename="../main_window.py" line="842" />
         <source>damage</source>
         <translation>病害</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="406" />
+        <location filename="../main_window.py" line="419" />
         <source>Click segment: preparing the image…</source>
         <translation>点选分割：正在准备图像…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="407" />
+        <location filename="../main_window.py" line="420" />
         <source>Click segment: computing the region…</source>
         <translation>点选分割：正在计算区域…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="408" />
+        <location filename="../main_window.py" line="421" />
         <source>Click segment: Enter adds, Shift+Enter subtracts, Esc discards</source>
         <translation>点选分割：Enter 加入，Shift+Enter 减去，Esc 放弃</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="433" />
+        <location filename="../main_window.py" line="446" />
         <source>To paint '%1', choose it and a class in the Labels dock.</source>
         <translation>要绘制“%1”，请在“标签”面板中选择它和一个类别。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="444" />
+        <location filename="../main_window.py" line="457" />
         <source>Paint '%1'</source>
         <translation>绘制“%1”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="451" />
-        <location filename="../main_window.py" line="509" />
+        <location filename="../main_window.py" line="464" />
+        <location filename="../main_window.py" line="523" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="454" />
+        <location filename="../main_window.py" line="467" />
         <source>Erase</source>
         <translation>擦除</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="454" />
+        <location filename="../main_window.py" line="467" />
         <source>Brush stroke</source>
         <translation>画笔笔触</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="544" />
+        <location filename="../main_window.py" line="558" />
         <source>There is no other mask layer to combine with.</source>
         <translation>没有可以组合的其他蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="546" />
+        <location filename="../main_window.py" line="560" />
         <source>With layer:</source>
         <translation>与图层：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590" />
+        <location filename="../main_window.py" line="604" />
         <source>Building overview</source>
         <translation>正在生成概览</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639" />
+        <location filename="../main_window.py" line="653" />
         <source>restored</source>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640" />
+        <location filename="../main_window.py" line="654" />
         <source>original</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="672" />
+        <location filename="../main_window.py" line="686" />
         <source>&amp;Undo %1</source>
         <translation>撤销 %1(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="674" />
+        <location filename="../main_window.py" line="688" />
         <source>&amp;Redo %1</source>
         <translation>重做 %1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="695" />
+        <location filename="../main_window.py" line="709" />
         <source>x %1  y %2  value %3  (%4-bit)</source>
         <translation>x %1  y %2  值 %3（%4 位）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="701" />
+        <location filename="../main_window.py" line="715" />
         <source>(%1 cm, %2 cm)</source>
         <translation>（%1 厘米，%2 厘米）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="733" />
+        <location filename="../main_window.py" line="747" />
         <source>Commit a click-segment region first (C, clicks, Enter).</source>
         <translation>请先提交一个点选分割区域（C，点击，Enter）。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="745" />
+        <location filename="../main_window.py" line="759" />
         <source>Showing the original</source>
         <translation>正在显示原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="746" />
+        <location filename="../main_window.py" line="760" />
         <source>Showing the restored image</source>
         <translation>正在显示修复后的图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="756" />
+        <location filename="../main_window.py" line="770" />
         <source>Space + drag, middle drag</source>
         <translation>空格 + 拖动，中键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="756" />
+        <location filename="../main_window.py" line="770" />
         <source>Pan</source>
         <translation>平移</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="757" />
+        <location filename="../main_window.py" line="771" />
         <source>Wheel</source>
         <translation>滚轮</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="757" />
+        <location filename="../main_window.py" line="771" />
         <source>Zoom</source>
         <translation>缩放</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="758" />
+        <location filename="../main_window.py" line="772" />
         <source>hold \</source>
         <translation>按住 \</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="758" />
+        <location filename="../main_window.py" line="772" />
         <source>See the original while held</source>
         <translation>按住时查看原图</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="759" />
+        <location filename="../main_window.py" line="773" />
         <source>Click segment: left / right click</source>
         <translation>点选分割：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="759" />
+        <location filename="../main_window.py" line="773" />
         <source>Add a positive / negative click</source>
         <translation>添加正 / 负点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="760" />
+        <location filename="../main_window.py" line="774" />
         <source>Click segment: Backspace</source>
         <translation>点选分割：Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="760" />
+        <location filename="../main_window.py" line="774" />
         <source>Remove the last click</source>
         <translation>删除最后一次点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="761" />
+        <location filename="../main_window.py" line="775" />
         <source>Click segment: Enter / Shift+Enter</source>
         <translation>点选分割：Enter / Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="761" />
+        <location filename="../main_window.py" line="775" />
         <source>Add / subtract the region</source>
         <translation>添加 / 减去该区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="762" />
+        <location filename="../main_window.py" line="776" />
         <source>Click segment: Esc</source>
         <translation>点选分割：Esc</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="762" />
+        <location filename="../main_window.py" line="776" />
         <source>Discard the clicks</source>
         <translation>放弃这些点击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="763" />
+        <location filename="../main_window.py" line="777" />
         <source>Review: left / right click</source>
         <translation>审核：左键 / 右键单击</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="763" />
+        <location filename="../main_window.py" line="777" />
         <source>Accept / reject a proposed region</source>
         <translation>接受 / 拒绝建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="764" />
+        <location filename="../main_window.py" line="778" />
         <source>Review: left / right drag</source>
         <translation>审核：左键 / 右键拖动</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="764" />
+        <location filename="../main_window.py" line="778" />
         <source>Lasso: accept / reject every proposed region in it</source>
         <translation>套索：接受 / 拒绝其中的全部建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="765" />
+        <location filename="../main_window.py" line="779" />
         <source>Review: period / comma</source>
         <translation>审核：句号 / 逗号</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="765" />
+        <location filename="../main_window.py" line="779" />
         <source>Zoom to the next / previous proposed region</source>
         <translation>缩放到下一个 / 上一个建议区域</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="766" />
+        <location filename="../main_window.py" line="780" />
         <source>Review: Enter / Backspace</source>
         <translation>审核：Enter / Backspace</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="766" />
+        <location filename="../main_window.py" line="780" />
         <source>Accept / reject the region shown, go on to the next</source>
         <translation>接受 / 拒绝当前显示的区域，并转到下一个</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="767" />
+        <location filename="../main_window.py" line="781" />
         <source>Polygon: double click or Enter</source>
         <translation>多边形：双击或 Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="767" />
+        <location filename="../main_window.py" line="781" />
         <source>Close and fill the polygon</source>
         <translation>闭合并填充多边形</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="772" />
+        <location filename="../main_window.py" line="786" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="774" />
+        <location filename="../main_window.py" line="788" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="774" />
+        <location filename="../main_window.py" line="788" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="808" />
+        <location filename="../main_window.py" line="822" />
         <source>The user guide is not installed with this copy.</source>
         <translation>此副本未安装用户指南。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="815" />
+        <location filename="../main_window.py" line="829" />
         <source>About MuralStudio</source>
         <translation>关于 MuralStudio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="816" />
+        <location filename="../main_window.py" line="830" />
         <source>MuralStudio %1 — a restoration workstation for photographs of ancient murals: damage masks from clicks and brushes, detection reviewed region by region, inpainting at native resolution that never alters pixels outside the mask and records every restoration, element labeling.</source>
         <translation>MuralStudio %1 — 古代壁画照片的修复工作站：用点选和画笔制作病害蒙版，逐区域审核检测结果，以原始分辨率修复且绝不改动蒙版外的像素并记录每一次修复，以及元素标注。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="839" />
+        <location filename="../main_window.py" line="853" />
         <source>Locate the source image of %1</source>
         <translation>查找 %1 的源图像</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="866" />
+        <location filename="../main_window.py" line="880" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="893" />
+        <location filename="../main_window.py" line="907" />
         <source>Open image or project</source>
         <translation>打开图像或项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="903" />
+        <location filename="../main_window.py" line="917" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="904" />
+        <location filename="../main_window.py" line="918" />
         <source>MuralStudio projects (*.mural)</source>
         <translation>MuralStudio 项目 (*.mural)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="915" />
-        <location filename="../main_window.py" line="921" />
+        <location filename="../main_window.py" line="929" />
+        <location filename="../main_window.py" line="935" />
         <source>Could not save the project: %1</source>
         <translation>无法保存项目：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="917" />
+        <location filename="../main_window.py" line="931" />
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="927" />
+        <location filename="../main_window.py" line="941" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="936" />
-        <location filename="../main_window.py" line="951" />
-        <location filename="../main_window.py" line="1001" />
-        <location filename="../main_window.py" line="1027" />
+        <location filename="../main_window.py" line="950" />
+        <location filename="../main_window.py" line="965" />
+        <location filename="../main_window.py" line="1015" />
+        <location filename="../main_window.py" line="1041" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="942" />
+        <location filename="../main_window.py" line="956" />
         <source>Exporting %1…</source>
         <translation>正在导出 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="954" />
-        <location filename="../main_window.py" line="1003" />
-        <location filename="../main_window.py" line="1029" />
+        <location filename="../main_window.py" line="968" />
+        <location filename="../main_window.py" line="1017" />
+        <location filename="../main_window.py" line="1043" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="983" />
+        <location filename="../main_window.py" line="997" />
         <source>Set scale: click both ends of a ruler or another known length</source>
         <translation>设定比例：点击标尺或其他已知长度物体的两端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="990" />
+        <location filename="../main_window.py" line="1004" />
         <source>Export GeoJSON</source>
         <translation>导出 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1011" />
+        <location filename="../main_window.py" line="1025" />
         <source>Import GeoJSON</source>
         <translation>导入 GeoJSON</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1074" />
+        <location filename="../main_window.py" line="1088" />
         <source>Recovery copy saved</source>
         <translation>已保存恢复副本</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1082" />
+        <location filename="../main_window.py" line="1096" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1083" />
+        <location filename="../main_window.py" line="1097" />
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1098" />
+        <location filename="../main_window.py" line="1112" />
         <source>Finishing %1 before closing…</source>
         <translation>正在完成 %1，然后关闭…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1121" />
+        <location filename="../main_window.py" line="1135" />
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1122" />
+        <location filename="../main_window.py" line="1136" />
         <source>MuralStudio did not close normally. Recover the unsaved changes to %1?</source>
         <translation>MuralStudio 上次未正常关闭。是否恢复 %1 未保存的更改？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1148" />
+        <location filename="../main_window.py" line="1162" />
         <source>MuralStudio</source>
         <translation>MuralStudio 壁画修复工作站</translation>
     </message>
