@@ -377,3 +377,16 @@ def test_a_tiled_float_tiff_is_checked_when_opened_not_tile_by_tile(tmp_path):
     tifffile.imwrite(good, np.full((300, 280, 3), 0.5, np.float32), tile=(64, 64), photometric="rgb")
     doc = Document.open(good)
     assert doc.source.read_by_region and doc.source.read_region(0, 0, 2, 2).dtype == np.uint16  # still by region
+
+
+def test_a_new_mask_layer_takes_a_colour_apart_from_those_shown():
+    """A user's "loss 2" came out nearly the magenta of accepted paint loss; a damage layer the
+    red of accepted craquelure (a conservator, 2026-12-07)."""
+    doc = Document.from_array(np.zeros((20, 30, 3), np.uint8))
+    first = doc.new_mask_layer("damage")
+    assert first.color == (255, 40, 40)  # the first default, as before
+    doc.new_mask_layer("paint loss", color=(235, 40, 235))  # accepted paint loss
+    doc.new_mask_layer("cracks", color=(255, 50, 50))  # accepted craquelure
+    mine = doc.new_mask_layer("loss 2")  # the cycle's fourth, (200, 60, 255), is that magenta
+    shown = [np.array(c, float) for c in ((255, 40, 40), (235, 40, 235), (255, 50, 50))]
+    assert min(np.linalg.norm(np.array(mine.color, float) - c) for c in shown) >= 80

@@ -563,9 +563,22 @@ class Document:
         else:
             data = np.where(np.asarray(data) > 0, 255, 0).astype(np.uint8) if data.dtype == bool \
                 else np.ascontiguousarray(data, dtype=np.uint8)
-        color = color or DEFAULT_MASK_COLORS[len(self.layers_of_kind("mask")) % len(DEFAULT_MASK_COLORS)]
+        color = color or self._distinct_mask_colour()
         return self.add_layer(MaskLayer(self.unique_name(name), data, color=color, proposed=proposed,
                                         purpose=purpose, damage_class=damage_class))
+
+    def _distinct_mask_colour(self, apart: float = 80.0) -> tuple:
+        """The next default mask colour, skipping those within ``apart`` (RGB distance) of a
+        mask layer's colour already shown: a user's "loss 2" came out the magenta of accepted
+        paint loss, and the legend told them apart by name only."""
+        used = [np.array(layer.color, float) for layer in self.layers_of_kind("mask")]
+        start = len(used) % len(DEFAULT_MASK_COLORS)
+        order = DEFAULT_MASK_COLORS[start:] + DEFAULT_MASK_COLORS[:start]
+
+        def nearest(colour) -> float:
+            return min((float(np.linalg.norm(np.array(colour, float) - u)) for u in used), default=np.inf)
+
+        return next((c for c in order if nearest(c) >= apart), max(order, key=nearest))
 
     def new_label_layer(self, name: str = "elements", data: np.ndarray | None = None,
                         classes=None) -> LabelLayer:
