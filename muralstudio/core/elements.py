@@ -223,17 +223,18 @@ class ElementFinder:
         return lookup[self._id_map]
 
 
+def _anchor(key) -> tuple[int, int] | None:
+    """``"x,y"`` → (x, y); None for a key that is not two integers of 0 or more."""
+    try:
+        x, y = (int(v) for v in str(key).split(","))
+    except ValueError:
+        return None
+    return (x, y) if x >= 0 and y >= 0 else None
+
+
 def _anchors(names: dict) -> dict[tuple[int, int], str]:
-    """``{"x,y": name}`` → ``{(x, y): name}`` (keys that are not two integers are left out)."""
-    anchors = {}
-    for key, name in names.items():
-        try:
-            x, y = (int(v) for v in str(key).split(","))
-        except ValueError:
-            continue
-        if x >= 0 and y >= 0 and name:
-            anchors[(x, y)] = name
-    return anchors
+    """``{"x,y": name}`` → ``{(x, y): name}`` (keys that are not anchors, and empty names, left out)."""
+    return {anchor: name for key, name in names.items() if name and (anchor := _anchor(key)) is not None}
 
 
 def renamed(names: dict, element: Element, labels: np.ndarray, name: str) -> dict:
@@ -243,7 +244,7 @@ def renamed(names: dict, element: Element, labels: np.ndarray, name: str) -> dic
     region = element.region(labels)
 
     def inside(key) -> bool:
-        anchor = next(iter(_anchors({key: "-"})), None)
+        anchor = _anchor(key)
         return (anchor is not None and x <= anchor[0] < x + w and y <= anchor[1] < y + h
                 and bool(region[anchor[1] - y, anchor[0] - x]))
 

@@ -40,10 +40,10 @@ def list_engines() -> list[dict]:
             if weights_name:
                 row.update(_weights_facts(weights_name, getattr(factory, "weights_architecture", None)))
                 # engines with more than one file (EdgeConnect's edge model) need them all
+                companions = getattr(factory, "companion_weights", ())
+                architectures = getattr(factory, "companion_architectures", None) or (None,) * len(companions)
                 row["companions"] = [{"weights": name, **_weights_facts(name, architecture)}
-                                     for name, architecture in zip(
-                                         getattr(factory, "companion_weights", ()),
-                                         getattr(factory, "companion_architectures", (None,) * 8))]
+                                     for name, architecture in zip(companions, architectures)]
                 row["present"] = row["present"] and all(c["present"] for c in row["companions"])
             rows.append(row)
     return rows
