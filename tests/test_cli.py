@@ -59,6 +59,19 @@ def test_info_errors_are_one_clear_line(tmp_path):
     assert json.loads(run("info", tmp_path / "whole.tif", "--json").stdout)["data_readable"] is True
 
 
+def test_info_reads_a_float_tiffs_values_it_could_not_open(tmp_path):
+    import tifffile
+
+    values = np.random.default_rng(0).random((200, 300, 3), dtype=np.float32)
+    tifffile.imwrite(tmp_path / "unit.tif", values, tile=(64, 64))
+    tifffile.imwrite(tmp_path / "bytes.tif", values * 255, tile=(64, 64))  # 0–255 stored as floats
+    assert run("info", tmp_path / "unit.tif").returncode == 0
+    result = run("info", tmp_path / "bytes.tif")
+    assert result.returncode == 2 and "CANNOT OPEN" in result.stdout and "outside 0–1" in result.stdout
+    data = json.loads(run("info", tmp_path / "bytes.tif", "--json").stdout)
+    assert data["data_readable"] is False and "bytes.tif" in data["problem"]
+
+
 def test_synth_writes_image_mask_pairs(tmp_path):
     result = run("synth", "--out", tmp_path, "--count", "2", "--size", "160x128",
                  "--damage", "jelly,cracks", "--ratio", "0.3-0.4", "--bit-depth", "16", "--format", "tif")

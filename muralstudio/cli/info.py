@@ -1,5 +1,6 @@
 """Print size, bit depth, channels, compression, tiling, ICC profile, resolution and tags, without
-decoding pixels (of a TIFF, its table of tiles or strips is checked against the file).
+decoding pixels (of a TIFF, its table of tiles or strips is checked against the file; a
+floating-point TIFF's values are read band by band, since only they tell whether it opens).
 """
 
 from __future__ import annotations
@@ -21,18 +22,25 @@ def run(args) -> int:
 
     info = read_header(args.image)
     data = info.describe()
-    damage = None
+    damage, verdict = None, "DAMAGED"
     if info.format == "TIFF":
         # its table of tiles or strips against the file (nothing decoded): a truncated file, or
         # a header promising more than the file holds, is told here
         from muralstudio.core.errors import MuralStudioError
-        from muralstudio.core.imageio import check_tiff_chunks
+        from muralstudio.core.imageio import check_float_values, check_tiff_chunks
 
         try:
             check_tiff_chunks(args.image)
         except MuralStudioError as exc:
             damage = str(exc)
+        if damage is None and info.float_samples:
+            try:
+                check_float_values(args.image, info)
+            except MuralStudioError as exc:
+                damage, verdict = str(exc), "CANNOT OPEN"
         data["data_readable"] = damage is None
+        if damage is not None:
+            data["problem"] = damage
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0 if damage is None else 2
@@ -56,6 +64,6 @@ def run(args) -> int:
     for warning in info.warnings:
         print(f"  warning: {warning}")
     if damage is not None:
-        print(f"  DAMAGED      {damage}")
+        print(f"  {verdict:<12} {damage}")
         return 2
     return 0

@@ -68,7 +68,7 @@ class FileSource(ImageSource):
             if self.info.float_samples:
                 # every float value is checked now, a band at a time (a float TIFF of values
                 # 0–255 opened as a grey canvas, each tile failing as "damaged")
-                self._check_float_values()
+                imageio.check_float_values(self.path, self.info)
         else:
             loaded = imageio.read_image(self.path, max_pixels=max_pixels)
             self._pixels, self.info = loaded.pixels, loaded.info
@@ -78,12 +78,6 @@ class FileSource(ImageSource):
         # time (`cp -p`, `rsync -t`) still changes the inode or the status-change time
         self._stamp = file_stamp(stat)
         self._sample = sampled_digest(self.path, stat.st_size)
-
-    def _check_float_values(self, band_pixels: int = 1 << 24) -> None:
-        width, height = self.info.width, self.info.height
-        rows = max(1, band_pixels // max(1, width))
-        for top in range(0, height, rows):
-            imageio.read_region(self.path, 0, top, width, min(rows, height - top))  # raises on a bad value
 
     @property
     def changed_on_disk(self) -> bool:

@@ -52,7 +52,7 @@ from muralstudio.core.messages import Text
 __all__ = [
     "BOMB_CHECK_BYTES", "BOMB_RATIO", "CODECS", "DEFAULT_MAX_PIXELS", "READ_SUFFIXES", "RECORD_TAG",
     "TIFF_SUFFIXES", "TIFF_TEXT_TAGS", "Codec", "ImageInfo", "LoadedImage", "PngRowWriter",
-    "RegionError", "check_decoded_bytes", "check_tiff_chunks", "float_to_uint16", "full_scale", "icc_description",
+    "RegionError", "check_decoded_bytes", "check_float_values", "check_tiff_chunks", "float_to_uint16", "full_scale", "icc_description",
     "image_size", "max_bytes_setting", "max_pixels_setting", "read_header", "read_image",
     "read_label_map", "read_mask", "read_region", "record_sidecar_path", "to_rgb8", "to_uint8",
     "write_image", "write_jpeg", "write_json", "write_png", "write_record_sidecar", "write_tiff",
@@ -150,6 +150,15 @@ def read_region(path, x: int, y: int, w: int, h: int, level: int = 0) -> np.ndar
         raise
     except Exception as exc:  # noqa: BLE001 - tifffile's errors are ValueErrors too
         raise CorruptImageError(path, Text("region_undecodable", reason=short_reason(exc))) from exc
+
+
+def check_float_values(path, info: ImageInfo, band_pixels: int = 1 << 24) -> None:
+    """Decode a floating-point image a band of rows at a time, raising the error naming the file
+    that a read would raise on a value the conversion cannot place (outside 0–1, NaN): such a
+    file's header reads fine, so without this it opens as a canvas whose every tile fails."""
+    rows = max(1, band_pixels // max(1, info.width))
+    for top in range(0, info.height, rows):
+        read_region(path, 0, top, info.width, min(rows, info.height - top))
 
 
 def writer_for(path):
