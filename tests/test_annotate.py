@@ -46,6 +46,7 @@ def test_session_builds_the_label_map_in_order_and_records_everything(tmp_path, 
     assert record["clicks"] == 1 and record["strokes"] == 1 and record["elements"] == 1
     assert record["items"][0]["clicks"] == [[60.0, 40.0, True]]
     assert record["seconds"] >= 0 and record["commands"] >= 6
+    assert 0 <= record["active_seconds"] <= record["seconds"] + 0.1
 
 
 def test_refining_an_element_uses_all_its_clicks(tmp_path, image):
@@ -600,3 +601,66 @@ def test_grid_numbers_never_overlap_in_a_zoomed_views_corner():
         for i, a in enumerate(boxes):
             for b in boxes[i + 1:]:
                 assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], ((x0, y0), a, b)
+
+
+def test_fleck_review_aids_dark_paint_tiles_and_listing_options(tmp_path, capsys):
+    """A reviewer's findings: flecks in black bands never marked confusable could not be listed
+    alone; judging specks on the ringed crop was slow; ``--accept`` after a listing with other
+    options marked the wrong specks; a fleck marked before, listed again at a lower contrast as a
+    slightly larger speck, lost its "marked"."""
+    from muralstudio.cli import main
+    from muralstudio.ops.annotate import pale_fleck_candidates
+
+    rgb = np.full((100, 160, 3), 200, np.uint8)
+    rgb[20:80, 10:70] = 30  # a black band
+    rgb[20:80, 90:150] = 120  # a mid-grey band
+    rgb[40:43, 30:33] = 220  # a flake of ground in each
+    rgb[40:43, 110:113] = 250
+    found = pale_fleck_candidates(rgb, contrast=60)
+    assert {(c["x"], c["y"]) for c in found} == {(31, 41), (111, 41)}
+    assert [(c["x"], c["y"]) for c in pale_fleck_candidates(rgb, contrast=60, dark=80)] == [(31, 41)]
+    # marked: a fleck marked a pixel short of the speck a lower contrast finds is still marked
+    marked = np.zeros((100, 160), bool)
+    marked[41:42, 31:32] = True  # only the flake's centre pixel marked
+    halo = rgb.copy()
+    halo[39:44, 29:34] = np.maximum(halo[39:44, 29:34], 140)  # its rim paler than the band
+    rim = [c for c in pale_fleck_candidates(halo, contrast=60, marked=marked) if c["x"] == 31][0]
+    assert rim["area"] == 25 and not rim["marked"]  # a pixel of 25 is not half of it
+    marked[40:43, 30:33] = True  # the flake as a typed polygon marks it
+    rim = [c for c in pale_fleck_candidates(halo, contrast=60, marked=marked) if c["x"] == 31][0]
+    assert rim["marked"]  # its 3×3 marks reach, within a pixel, all 25
+    path = tmp_path / "bands.png"
+    imageio.write_png(path, rgb)
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
+    tiles = tmp_path / "tiles.png"
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--tiles", str(tiles)]) == 0
+    page = imageio.read_image(tiles).pixels[..., :3]
+    assert page.shape[0] == 112 + 18 + 4 and page.shape[1] == 2 * (2 * 112 + 4 + 4)  # one row of two
+    outlined = page[18:130, 116:228]
+    assert (outlined == (0, 255, 255)).all(-1).sum() > 20 and not (page[18:130, :112] == (0, 255, 255)).all(-1).any()
+    # the numbers to accept hold for the listing's options only
+    capsys.readouterr()
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--dark", "80", "--accept", "0"]) != 0
+    assert "--dark None" in capsys.readouterr().err
+    assert not (Session(tmp_path / "s").label_map() == 1).any()
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--dark", "80"]) == 0
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--dark", "80", "--accept", "0"]) == 0
+    labels = Session(tmp_path / "s").label_map()
+    assert (labels[40:43, 30:33] == 1).all() and (labels == 1).sum() == 9  # the flake in the black band
+    # --fill tints the loss in an outline view; without it the flake's pixels stay as photographed
+    for name, extra in (("plain.png", []), ("fill.png", ["--fill", "paint-loss"])):
+        assert main(["annotate", "show", s, "--out", str(tmp_path / name), "--outline", "--no-marks",
+                     "--grid", "0"] + extra) == 0
+    plain, filled = (imageio.read_image(tmp_path / n).pixels[..., :3] for n in ("plain.png", "fill.png"))
+    scale = plain.shape[1] / 160
+    centre = int(41.5 * scale), int(31.5 * scale)
+    assert tuple(plain[centre]) == (220, 220, 220) and filled[centre][1] < 200 < filled[centre][0]
+
+
+def test_records_count_active_seconds_without_idle_pauses():
+    from muralstudio.ops.annotate import active_seconds
+
+    # three commands a minute apart, then the session left open for an hour before saving
+    assert active_seconds([0.0, 60.0, 120.0, 3720.0]) == 60 + 60 + 180
+    assert active_seconds([5.0]) == 0

@@ -63,6 +63,11 @@ def stats(records: list[dict]) -> str:
                   f"- seconds per crop (session start to save): median {statistics.median(seconds):.0f}, "
                   f"quartiles {np.percentile(seconds, 25):.0f}–{np.percentile(seconds, 75):.0f}",
                   f"- crops labelled without any click (strokes/polygons only): {polygons_only}"]
+        active = [r["active_seconds"] for r in records if "active_seconds" in r and not r.get("revisions")]
+        if active:  # recorded since 2026-12-07: pauses between commands over 3 min count as 3 min
+            lines.append(f"- active seconds per crop (pauses between commands over 3 min counted as 3 min; "
+                         f"{len(active)} unrevised crops recorded so): median {statistics.median(active):.0f}, "
+                         f"quartiles {np.percentile(active, 25):.0f}–{np.percentile(active, 75):.0f}")
         revised = [r for r in records if r.get("revisions")]
         if revised:  # a second annotator's completion (annotate revise); its seconds are counted above
             reviewers = sorted({v["annotator"] for r in revised for v in r["revisions"]})
@@ -70,6 +75,10 @@ def stats(records: list[dict]) -> str:
             lines.append(f"- revised by a second annotator ({', '.join(reviewers)}): {len(revised)} crops, "
                          f"items added per crop median {statistics.median(added):g}, seconds per revision "
                          f"median {statistics.median(v['seconds'] for r in revised for v in r['revisions']):.0f}")
+            reviews = [v["active_seconds"] for r in revised for v in r["revisions"] if "active_seconds" in v]
+            if reviews:
+                lines.append(f"- active seconds per revision ({len(reviews)} recorded so): median "
+                             f"{statistics.median(reviews):.0f}")
     return "\n".join(lines)
 
 

@@ -16,12 +16,13 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate delete SESSION ITEM                (any item, not only the last)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
-  muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--out candidates.png]
+  muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--dark 80] [--out candidates.png]
+        [--tiles tiles.png]               (each unmarked speck enlarged, plain and outlined, numbered)
         [--zoom X,Y,W,H]                  (pale specks that may be flakes of loss, to judge;
                                           ringed and numbered, in a part of the crop)
         [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
-        [--outline] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
+        [--outline [--fill paint-loss]] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
                                           untouched image; a part of the crop; enlarged
                                           bicubically; without click dots and numbers; no grid)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
@@ -141,6 +142,10 @@ def add_arguments(parser) -> None:
     show.add_argument("--points", type=_points, default=(), metavar="X,Y;X,Y",
                       help="mark these crop pixels with a cross and their coordinates, to check where "
                            "clicks or vertices would land before giving them")
+    show.add_argument("--fill", type=lambda text: tuple(n.strip() for n in text.split(",") if n.strip()),
+                      default=(), metavar="CLASS[,CLASS]",
+                      help="with --outline: tint these classes all the same (e.g. paint-loss: a loss marked "
+                           "inside a robe and a hole in the robe's mask have the same outline)")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
     flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "
@@ -156,7 +161,13 @@ def add_arguments(parser) -> None:
     flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
     flecks.add_argument("--wholly", action="store_true",
                         help="with --inside: only specks lying wholly in that class, none straddling its edge")
+    flecks.add_argument("--dark", type=float, metavar="L",
+                        help="only specks in paint darker than L (Lab lightness 0–255, e.g. 80): the flecks "
+                             "in black bands and robes, marked confusable or not")
     flecks.add_argument("--out", type=Path, help="also write the crop with the candidates ringed and numbered")
+    flecks.add_argument("--tiles", type=Path, metavar="OUT.png",
+                        help="also write numbered tiles of the candidates not yet marked, each enlarged with "
+                             "the paint around it, plain and outlined (48 a page: OUT.png, OUT-2.png …)")
     flecks.add_argument("--zoom", type=_box, help="ring only the candidates in X,Y,W,H of the crop, "
                                                   "enlarged (numbers stay those of the whole list)")
     flecks.add_argument("--accept", metavar="N,N-M",
@@ -257,10 +268,18 @@ def run(args) -> int:
         if args.wholly and not args.inside:
             raise ValueError("--wholly goes with --inside CLASS (the class the specks must lie in)")
         found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where, marked, args.min_area,
-                                      wholly=args.wholly)
+                                      wholly=args.wholly, dark=args.dark)
+        options = {"class": args.label, "radius": args.radius, "contrast": args.contrast,
+                   "min_area": args.min_area, "inside": args.inside, "wholly": args.wholly, "dark": args.dark}
         if args.accept:
             from muralstudio.ops.annotate import parse_numbers
 
+            differ = session.fleck_listing_differs(options)
+            if differ:
+                last = session.data["fleck_listing"]
+                raise ValueError("the numbers to accept are those of the last listing, made with "
+                                 + ", ".join(f"--{k.replace('_', '-')} {last.get(k)}" for k in differ)
+                                 + "; list again with these options, or accept with those")
             numbers = parse_numbers(args.accept, len(found))
             added = session.accept_flecks(args.label, found, numbers)
             skipped = len(numbers) - len(added)
@@ -275,6 +294,14 @@ def run(args) -> int:
 
             imageio.write_png(args.out, session.candidates_overlay(found, args.zoom))
             print(f"candidates -> {args.out}")
+        if args.tiles:
+            from muralstudio.core import imageio
+
+            for page, tiles in enumerate(session.candidates_tiles(found, args.zoom), 1):
+                target = args.tiles if page == 1 else args.tiles.with_name(f"{args.tiles.stem}-{page}{args.tiles.suffix}")
+                imageio.write_png(target, tiles)
+                print(f"tiles -> {target}")
+        session.remember_fleck_listing(options)
         for number, c in enumerate(found):
             print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}"
                   + (f"  (marked {args.label})" if c["marked"] else ""))
@@ -291,7 +318,7 @@ def run(args) -> int:
 
         imageio.write_png(args.out, session.overlay(args.grid, tint=not args.outline, box=args.zoom,
                                                     smooth=args.smooth, marks=not args.no_marks,
-                                                    points=args.points))
+                                                    points=args.points, fill=args.fill))
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes, empty=args.empty)

@@ -118,21 +118,26 @@ def limit_to_clicks(mask: np.ndarray, rgb: np.ndarray, clicks, radius: float,
 
 def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45.0,
                           where: np.ndarray | None = None, marked: np.ndarray | None = None,
-                          min_area: int = 1, wholly: bool = False) -> list[dict]:
+                          min_area: int = 1, wholly: bool = False, dark: float | None = None) -> list[dict]:
     """Pale specks smaller than a disk of ``radius`` standing out by at least ``contrast`` (Lab
     lightness, 0–255 scale) from the paint around them — where flakes of loss show the ground
     through dark paint — as candidates for an annotator to judge: ``x``, ``y`` (centre),
     ``area`` and ``contrast``, strongest first. ``where``: only specks touching these pixels.
-    ``marked``: pixels already labelled as the class being marked; a speck wholly inside them
-    gets ``marked`` True (listed, so the numbers stay those of the first listing). ``min_area``:
+    ``marked``: pixels already labelled as the class being marked; a speck at least half within a
+    pixel of them gets ``marked`` True (listed, so the numbers stay those of the first listing; a
+    lower contrast lists a fleck marked before as a slightly larger speck, still marked). ``min_area``:
     leave out smaller specks (on grainy photographs most candidates are 1–2 px of print grain).
     ``wholly``: only specks lying wholly in ``where`` (those straddling a robe's edge were most of
-    what two annotators rejected: pale ground beside the paint)."""
+    what two annotators rejected: pale ground beside the paint). ``dark``: only specks in paint
+    darker than this (Lab lightness 0–255 of the paint with the speck taken away, on average over
+    it): the flecks in black bands and robes, whether or not they are marked confusable."""
     import cv2
 
-    from muralstudio.core.maskops import pale_speck_rise
+    from muralstudio.core.maskops import lab_lightness, pale_speck_rise
 
-    rise = pale_speck_rise(rgb, radius)
+    lightness = lab_lightness(rgb)
+    rise = pale_speck_rise(rgb, radius, lightness)
+    near_marked = None if marked is None else cv2.dilate(marked.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     count, parts, stats, centres = cv2.connectedComponentsWithStats((rise >= contrast).astype(np.uint8), connectivity=8)
     found = []
     for index in range(1, count):
@@ -141,14 +146,21 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
         region = parts == index
         if where is not None and not (where[region].all() if wholly else where[region].any()):
             continue
+        if dark is not None and float((lightness - rise)[region].mean()) >= dark:
+            continue
         contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         outline = max(contours, key=len).reshape(-1, 2)
         found.append({"x": int(round(centres[index][0])), "y": int(round(centres[index][1])),
                       "area": int(stats[index, cv2.CC_STAT_AREA]), "contrast": float(rise[region].max()),
-                      "marked": bool(marked is not None and marked[region].all()),
+                      "marked": bool(near_marked is not None and near_marked[region].mean() >= 0.5),
                       # the speck's own boundary pixels: filled, they give back exactly its pixels
                       "outline": [[int(x), int(y)] for x, y in outline]})
     return sorted(found, key=lambda c: -c["contrast"])
+
+
+#: the candidate tiles of ``annotate flecks --tiles``: size (output px), columns, a page's count
+TILE_PX, TILE_GAP, TILE_LABEL_PX, TILE_COLUMNS = 112, 4, 18, 6
+TILES_PER_PAGE = 8 * TILE_COLUMNS
 
 
 #: grid lines of a zoomed view at least this many output px apart, so their numbers can be read
@@ -251,6 +263,17 @@ def class_index(class_set: str, name: str) -> int:
     return lowered.index(name.lower())
 
 
+#: a pause between two commands longer than this counts as this much work (a session left
+#: open — a reviewer opening eight at once, a lunch break — is not time spent on the crop)
+IDLE_SECONDS = 180.0
+
+
+def active_seconds(times: list[float], idle: float = IDLE_SECONDS) -> float:
+    """Seconds of work in a session whose commands ran at ``times``: the gaps between them, each
+    at most ``idle``."""
+    return round(float(sum(min(b - a, idle) for a, b in zip(times, times[1:]))), 1)
+
+
 def crop_name(stem: str, box, width: int, height: int) -> str:
     """``STEM`` for the whole image, ``STEM-xXyY`` for a crop of it."""
     x, y, w, h = box
@@ -344,7 +367,8 @@ class Session:
         session = cls.create(folder, image, class_set, tuple(record["box"]), record.get("engine", "clicknet"),
                              replace=replace)
         session.data["revising"] = {key: record.get(key) for key in
-                                    ("annotator", "seconds", "commands", "items", "notes", "revisions")}
+                                    ("annotator", "seconds", "active_seconds", "commands", "items", "notes",
+                                     "revisions")}
         if not items:
             imageio.write_png(session.folder / "base.png", saved)
             session._write()
@@ -541,6 +565,17 @@ class Session:
         self._log("polygon" if polygon else "stroke")
         return index
 
+    def fleck_listing_differs(self, options: dict) -> list[str]:
+        """The options in which ``options`` differ from those of the last fleck listing: the
+        numbers ``--accept`` takes are those of a listing with the same ones (an annotator
+        accepted the wrong specks after listing with another contrast)."""
+        last = self.data.get("fleck_listing")
+        return [] if last is None else [key for key, value in options.items() if last.get(key) != value]
+
+    def remember_fleck_listing(self, options: dict) -> None:
+        self.data["fleck_listing"] = options
+        self._write()
+
     def accept_flecks(self, label_name: str, candidates: list[dict], numbers: list[int]) -> list[int]:
         """Mark the chosen candidate specks (:func:`pale_fleck_candidates`) as ``label_name``, each
         as a polygon along its own boundary pixels — exactly the speck, where a typed polygon
@@ -676,7 +711,7 @@ class Session:
         return labels
 
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
-                marks: bool = True, points=()) -> np.ndarray:
+                marks: bool = True, points=(), fill=()) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
         the untouched image), element numbers and a coordinate grid (crop pixels; ``grid`` = 0:
         none, so 2-px flecks are not hidden under its lines), at least 800
@@ -684,15 +719,19 @@ class Session:
         ``smooth`` enlarges the image bicubically (faint scratches vanish between hard pixel
         edges), the labels still pixel by pixel. ``points``: (x, y) crop pixels to show with a
         cross and their coordinates, to check where a click or a vertex would land before
-        giving it (coordinates read off the grid were a few pixels off)."""
+        giving it (coordinates read off the grid were a few pixels off). ``fill``: class names
+        tinted even in outlines, e.g. paint loss (a pale hole in a robe's mask and a loss marked
+        in it have the same outline)."""
         import cv2
 
         rgb = self.crop().copy()
         labels = self.label_map()
         palette = np.array(DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE, np.float32)
         shown = labels > 0 if self.data["classes"] == "damage" else np.ones_like(labels, bool)
+        if not tint:
+            shown &= np.isin(labels, [class_index(self.data["classes"], name) for name in fill])
         out = rgb.astype(np.float32)
-        if tint:
+        if shown.any():
             out[shown] = 0.55 * out[shown] + 0.45 * palette[labels][shown]
         out = out.astype(np.uint8)
         x0 = y0 = 0
@@ -790,6 +829,47 @@ class Session:
             cv2.putText(out, str(number), (centre[0] + 6, centre[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, text, 1)
         return out
 
+    def candidates_tiles(self, candidates: list[dict], box=None, per_page: int = TILES_PER_PAGE) -> list[np.ndarray]:
+        """Pages of numbered tiles, one per candidate not yet marked (in ``box`` when given): the
+        speck enlarged with the paint around it, untouched on the left and outlined on the right
+        — judged several times faster than on a ringed crop, where rings and numbers cover the
+        speck and run into each other (an annotator's finding)."""
+        import cv2
+
+        rgb = self.crop()
+        x0, y0, w, h = box if box else (0, 0, rgb.shape[1], rgb.shape[0])
+        chosen = [(n, c) for n, c in enumerate(candidates) if not c.get("marked")
+                  and x0 <= c["x"] < x0 + w and y0 <= c["y"] < y0 + h]
+        pages = []
+        for start in range(0, len(chosen), per_page):
+            part = chosen[start:start + per_page]
+            rows = -(-len(part) // TILE_COLUMNS)
+            cell_w, cell_h = 2 * TILE_PX + TILE_GAP, TILE_PX + TILE_LABEL_PX
+            page = np.full((rows * (cell_h + TILE_GAP), min(len(part), TILE_COLUMNS) * (cell_w + TILE_GAP), 3),
+                           255, np.uint8)
+            for slot, (number, c) in enumerate(part):
+                # the window: the speck and about three times its size of paint around it
+                half = int(max(12, 3 * np.sqrt(c["area"]) + 6))
+                left, top = c["x"] - half, c["y"] - half
+                window = np.full((2 * half + 1, 2 * half + 1, 3), 128, np.uint8)  # grey beyond the crop
+                sx0, sy0 = max(0, left), max(0, top)
+                sx1, sy1 = min(rgb.shape[1], left + 2 * half + 1), min(rgb.shape[0], top + 2 * half + 1)
+                window[sy0 - top:sy1 - top, sx0 - left:sx1 - left] = rgb[sy0:sy1, sx0:sx1]
+                scale = TILE_PX / window.shape[0]
+                plain = cv2.resize(window, (TILE_PX, TILE_PX), interpolation=cv2.INTER_CUBIC)
+                outlined = plain.copy()
+                outline = np.array([[(x - left + 0.5) * scale, (y - top + 0.5) * scale] for x, y in c["outline"]],
+                                   np.int32)
+                cv2.polylines(outlined, [outline.reshape(-1, 1, 2)], True, (0, 255, 255), 1)
+                row, column = divmod(slot, TILE_COLUMNS)
+                px, py = column * (cell_w + TILE_GAP), row * (cell_h + TILE_GAP)
+                cv2.putText(page, f"{number}  {c['area']} px +{c['contrast']:.0f}  at {c['x']},{c['y']}", (px + 2, py + TILE_LABEL_PX - 5),
+                            cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1)
+                page[py + TILE_LABEL_PX:py + cell_h, px:px + TILE_PX] = plain
+                page[py + TILE_LABEL_PX:py + cell_h, px + TILE_PX + TILE_GAP:px + cell_w] = outlined
+            pages.append(page)
+        return pages
+
     def summary(self) -> dict:
         labels = self.label_map()
         names = class_names(self.data["classes"])
@@ -833,7 +913,8 @@ class Session:
             "name": name, "classes": class_names(self.data["classes"]),
             "split": "val" if cave_split([image_path], "val") else "train", "cave": cave_of(image_path),
             "engine": self.data["engine"], "annotator": annotator, "notes": notes,
-            "seconds": round(times[-1] - times[0], 1), "commands": len(self.data["commands"]),
+            "seconds": round(times[-1] - times[0], 1), "active_seconds": active_seconds(times),
+            "commands": len(self.data["commands"]),
             "items": [asdict(i) for i in self.items], "share": self.summary()["share"],
         }
         earlier = self.data.get("revising")
@@ -841,7 +922,8 @@ class Session:
             restored = earlier.get("restored")
             new_items = [a for a in record["items"] if not a.get("saved")]
             revision = {"annotator": annotator, "notes": notes, "seconds": record["seconds"],
-                        "commands": record["commands"], "items": new_items}
+                        "active_seconds": record["active_seconds"], "commands": record["commands"],
+                        "items": new_items}
             if restored is None:  # a flat revision: the saved items stay, the new ones follow
                 items = (earlier.get("items") or []) + record["items"]
             else:  # the saved items came back: what is left of them, changed or not, and the new
@@ -849,6 +931,9 @@ class Session:
                 revision["removed"] = restored - (len(items) - len(new_items))
             record.update(annotator=earlier["annotator"], notes=earlier.get("notes") or "",
                           seconds=round((earlier.get("seconds") or 0) + record["seconds"], 1),
+                          # an earlier record without active seconds counts with its seconds
+                          active_seconds=round((earlier.get("active_seconds", earlier.get("seconds")) or 0)
+                                               + record["active_seconds"], 1),
                           commands=(earlier.get("commands") or 0) + record["commands"],
                           items=items, revisions=(earlier.get("revisions") or []) + [revision])
         for item in record["items"] + [i for r in record.get("revisions") or [] for i in r["items"]]:
