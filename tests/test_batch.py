@@ -463,3 +463,79 @@ def test_a_ledger_from_before_inodes_were_kept_opens_and_compares_size_and_time(
     assert row["inode"] is None and row["ctime"] is None
     assert batch._same_file(row, batch._file_identity(image), image, None)
     assert not batch._same_file({**row, "size": 1}, batch._file_identity(image), image, None)
+
+
+def test_a_rerun_keeps_a_reviewed_project_and_the_users_files(tmp_path):
+    """An IT administrator's finding: a resumed run for a new step rewrote NAME.mural, and a
+    review saved in the window was gone without a word; files put in the folder went too."""
+    path = make_archive(tmp_path / "in", count=1)[0]
+    folder = tmp_path / "out" / "images" / "wall"
+
+    def run(steps):
+        task = batch.ImageTask(image=path, out_dir=folder, steps=steps, engines={"detect": "flecks"},
+                               step_keys={}, reuse=[])
+        summary = batch.process_image(task)
+        assert summary["status"] == "done", summary["error"]
+        return json.loads((folder / "report.json").read_text(encoding="utf-8"))
+
+    run(["detect", "project"])
+    project = folder / "wall.mural"
+    untouched = project.read_bytes()
+    run(["detect", "project", "report"])  # nobody opened it: the batch's new project replaces it
+    assert not (folder / "wall.new.mural").exists()
+    reviewed = untouched + b"\0reviewed"  # a save in the window changes its bytes
+    project.write_bytes(reviewed)
+    (folder / "export.tif").write_bytes(b"a conservator's export")
+    (folder / "notes").mkdir()
+    (folder / "notes" / "a.txt").write_text("seen", encoding="utf-8")
+    report = run(["detect", "label", "project"])
+    assert project.read_bytes() == reviewed  # the review stays where the window opens it
+    assert (folder / "wall.new.mural").exists() and report["records"]["project"]["project"] == "wall.new.mural"
+    assert (folder / "export.tif").read_bytes() == b"a conservator's export"
+    assert (folder / "notes" / "a.txt").read_text(encoding="utf-8") == "seen"
+    assert set(report["kept"]) == {"wall.mural", "export.tif", "notes"}
+    assert batch._row_values(report)["kept"] == "wall.mural export.tif notes"  # summary.csv says so
+
+
+def test_names_stay_with_their_files_and_hidden_files_are_left_out(tmp_path):
+    """A JPEG added beside a TIFF of the same stem took the TIFF's name (and its folder and
+    reviewed project); a run given a subfolder named the same images anew; macOS '._' copies and
+    '.Trash' were processed as images."""
+    wall = tmp_path / "in" / "wall"
+    wall.mkdir(parents=True)
+    imageio.write_tiff(wall / "IMG_0001.tif", np.zeros((40, 40, 3), np.uint16))
+    first = batch.list_inputs([tmp_path / "in"])
+    assert first == [("wall__IMG_0001", wall / "IMG_0001.tif")]
+    imageio.write_png(wall / "IMG_0001.png", np.zeros((40, 40, 3), np.uint8))  # a copy of another format
+    (wall / "._IMG_0001.tif").write_bytes(b"\0\5\26\7 resource fork")
+    (tmp_path / "in" / ".Trash").mkdir()
+    imageio.write_png(tmp_path / "in" / ".Trash" / "old.png", np.zeros((40, 40, 3), np.uint8))
+    known = {str((wall / "IMG_0001.tif").absolute()): "wall__IMG_0001"}
+    again = dict((str(p), n) for n, p in batch.list_inputs([tmp_path / "in"], known=known))
+    assert again == {str(wall / "IMG_0001.tif"): "wall__IMG_0001", str(wall / "IMG_0001.png"): "wall__IMG_0001~2"}
+    # a run over the subfolder alone keeps the names the whole archive's run gave
+    assert dict(batch.list_inputs([wall], known=known))["wall__IMG_0001"] == wall / "IMG_0001.tif"
+    assert [n for n, _ in batch.list_inputs([wall])] == ["IMG_0001", "IMG_0001~2"]  # a new batch: its own names
+
+
+def test_a_batch_refuses_a_parallel_run_an_unwritable_folder_and_a_misspelt_setting(tmp_path, capsys):
+    from muralstudio.cli import main
+
+    make_archive(tmp_path / "in", count=1)
+    out = tmp_path / "out"
+    out.mkdir()
+    batch.mark_run(out)  # this process: a run that is alive
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"], resume=True)
+    with pytest.raises(ValueError, match="another batch run is working on it"):
+        batch.check_out_folder(request)
+    with pytest.raises(ValueError, match="another batch run is working on it"):
+        batch.run_batch(request, client=object())
+    assert (out / batch.RUN_MARK).exists()  # the refused run leaves the other's mark
+    (out / batch.RUN_MARK).unlink()
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(tmp_path / "a-file" / "out")]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(tmp_path / "o2"),
+                 "--engine", "flecks-vetted:scal=0.2"]) == 2
+    err = capsys.readouterr().err
+    assert "no setting 'scal'" in err and "scale" in err and not (tmp_path / "o2").exists()

@@ -71,11 +71,18 @@ def _engines(specs) -> dict:
     kinds = {"detector": "detect", "labeler": "label", "inpainter": "inpaint"}
     engines = {}
     for spec in specs:
-        name, _ = registry.split_spec(spec)
-        steps = [step for kind, step in kinds.items() if name in registry.available(kind)]
+        name, params = registry.split_spec(spec)
+        steps = [(kind, step) for kind, step in kinds.items() if name in registry.available(kind)]
         if not steps:
             raise ValueError(f"--engine {spec}: no detector, labeler or inpainter is called {name!r}")
-        engines[steps[0]] = spec
+        from muralstudio.engines.settings import validate
+
+        # a misspelt setting is refused now, not found image by image (each marked failed)
+        try:
+            validate(registry.get(steps[0][0], name), params, name)
+        except ValueError as exc:
+            raise ValueError(f"--engine {spec}: {exc}") from None
+        engines[steps[0][1]] = spec
     return engines
 
 
@@ -129,7 +136,7 @@ def run(args) -> int:
           f"{result.interrupted} interrupted in {result.seconds:.0f} s; summary: {ledger_out / 'summary.csv'}")
     # a resumed run that skipped images failed earlier has not processed the archive either:
     # scripts see the same exit status as for the run that failed them
-    current = {name for name, _ in batch.list_inputs(request.inputs, skip=ledger_out / "images")}
+    current = batch.input_names(request)
     failed_before = sum(1 for name, _ in batch.status(ledger_out)["failed"] if name in current) - result.failed
     if failed_before > 0:
         print(f"{failed_before} image(s) failed in an earlier run and were skipped (--retry-failed tries "

@@ -190,7 +190,8 @@ def process_image(task: ImageTask) -> dict:
                 from muralstudio.core.project import save_project
 
                 path = save_project(doc, partial / f"{final.name}.mural")
-                report["records"]["project"] = {"project": path.name, "layers": [layer.name for layer in doc.layers]}
+                report["records"]["project"] = {"project": path.name, "layers": [layer.name for layer in doc.layers],
+                                                "sha256": file_sha256(path)}
                 report["seconds"]["project"] = round(time.perf_counter() - t, 3)
             if "report" in task.steps:
                 from muralstudio.ops.report import build_report, write_html
@@ -200,6 +201,7 @@ def process_image(task: ImageTask) -> dict:
                 report["records"]["report"] = {"report": "report.html"}
                 report["seconds"]["report"] = round(time.perf_counter() - t, 3)
             del doc
+        _keep_what_the_user_made(final, partial, report)
         report["seconds"]["total"] = round(time.perf_counter() - started, 3)
         imageio.write_json(partial / "report.json", report)
         imageio.write_json(partial / "done.json", {"finished": time.time(), "sha256": report["sha256"]})
@@ -276,6 +278,56 @@ def _take_over(final: Path, partial: Path, steps, report: dict) -> set:
         report["reused"].append(step)
         taken.add(step)
     return taken
+
+
+#: what the batch writes in an image's folder (besides NAME.mural and restored.*); anything else
+#: there is a user's (an export, notes) and is carried into the folder a rerun makes
+BATCH_FILES = frozenset({"damage", "labels.png", "elements.json", "damage-union.mask.png", "report.html",
+                         "report.json", "done.json"})
+
+
+def _keep_what_the_user_made(final: Path, partial: Path, report: dict) -> None:
+    """Before a rerun replaces ``final`` with ``partial``: a project a conservator saved since the
+    batch wrote it stays ``NAME.mural`` (the new run's goes beside it as ``NAME.new.mural``), and
+    files the batch did not write are carried over — a rerun for a new step silently lost a
+    review made in the window."""
+    from muralstudio.core.pyramid import file_sha256
+
+    if not final.is_dir():
+        return
+    try:
+        previous = json.loads((final / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    project = final / f"{final.name}.mural"
+    if project.is_file():
+        written = (previous.get("records") or {}).get("project", {}).get("sha256")
+        if written is None:  # a batch of before the hash was kept: saved after the batch finished?
+            try:
+                finished = json.loads((final / "done.json").read_text(encoding="utf-8"))["finished"]
+                edited = project.stat().st_mtime > float(finished) + 1
+            except (OSError, ValueError, KeyError, TypeError):
+                edited = True  # no way to tell: keep it
+        else:
+            edited = file_sha256(project) != written
+        if edited:
+            fresh = partial / project.name
+            if fresh.exists():
+                fresh.rename(partial / f"{final.name}.new.mural")
+                if "project" in report["records"]:
+                    report["records"]["project"]["project"] = f"{final.name}.new.mural"
+            shutil.copy2(project, partial / project.name)
+            report["kept"] = [project.name]
+    for entry in sorted(final.iterdir()):
+        name = entry.name
+        if (name in BATCH_FILES or name == project.name or name.startswith("restored.")
+                or (partial / name).exists()):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, partial / name, symlinks=True)
+        else:
+            shutil.copy2(entry, partial / name)
+        report.setdefault("kept", []).append(name)
 
 
 def _inpaint_detected(image: Path, folder: Path, engine: str, device: str, report: dict) -> tuple[dict, tuple | None]:
@@ -386,6 +438,8 @@ def _row_values(report: dict) -> dict:
         row[f"damage_{column}_cm2"] = area["area_cm2"]
     for name, count in report.get("elements", {}).items():
         row[f"elements_{name}"] = count
+    if report.get("kept"):
+        row["kept"] = " ".join(report["kept"])
     return row
 
 
@@ -393,12 +447,15 @@ def _row_values(report: dict) -> dict:
 # inputs and the ledger (the client side)
 
 
-def list_inputs(inputs, skip: Path | None = None) -> list[tuple[str, Path]]:
+def list_inputs(inputs, skip: Path | None = None, known: dict[str, str] | None = None) -> list[tuple[str, Path]]:
     """(name, path) of every image: files, images in folders (recursively) and paths listed in
     .txt files. The name is the path relative to its folder with "/" → "__", so images of the
     same stem in different caves do not collide. Images under ``skip`` (the batch's own outputs,
     OUT/images, when they lie inside an input folder) are left out: a rerun would take its own masks
-    and restorations for new images."""
+    and restorations for new images. Hidden files and folders (``.Trash``, macOS ``._`` copies)
+    are left out. ``known``: the names an earlier run gave to paths (absolute path → name), which
+    they keep — a JPEG added beside a TIFF of the same stem, or a run given a subfolder, took
+    the TIFF's name and folder."""
     from muralstudio.core.imageio import READ_SUFFIXES
 
     skip = Path(skip).resolve() if skip is not None else None
@@ -409,6 +466,8 @@ def list_inputs(inputs, skip: Path | None = None) -> list[tuple[str, Path]]:
             inside = skip is not None and skip.is_relative_to(item.resolve())  # else none can be
             for path in sorted(item.rglob("*")):
                 if inside and path.resolve().is_relative_to(skip):
+                    continue
+                if any(part.startswith(".") for part in path.relative_to(item).parts):
                     continue
                 if path.suffix.lower() in READ_SUFFIXES and path.is_file():
                     rel = path.relative_to(item).with_suffix("")
@@ -423,12 +482,31 @@ def list_inputs(inputs, skip: Path | None = None) -> list[tuple[str, Path]]:
             found.append((item.stem, item))
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")
-    names: dict[str, int] = {}
+    known = known or {}
+    given = [known.get(str(path.absolute())) for _, path in found]
+    taken = {name for name in given if name}
+    if len(taken) < sum(1 for name in given if name):  # a name given twice (a list naming a file twice)
+        given, taken = [None] * len(found), set()
     unique = []
-    for name, path in found:  # the same stem listed twice gets a suffix, never overwrites
-        names[name] = names.get(name, 0) + 1
-        unique.append((name if names[name] == 1 else f"{name}~{names[name]}", path))
+    for (name, path), earlier in zip(found, given):  # the same stem listed twice gets a suffix, never overwrites
+        if earlier is None:
+            earlier, count = name, 1
+            while earlier in taken:
+                count += 1
+                earlier = f"{name}~{count}"
+            taken.add(earlier)
+        unique.append((earlier, path))
     return unique
+
+
+def input_names(request: BatchRequest) -> set[str]:
+    """The names the request's images have in its batch (those of its ledger where it has them)."""
+    ledger = _existing_ledger(Path(request.out))
+    try:
+        known = {row["image"]: name for name, row in ledger.rows().items() if row.get("image")}
+    finally:
+        ledger.close()
+    return {name for name, _ in list_inputs(request.inputs, skip=Path(request.out) / "images", known=known)}
 
 
 def step_keys(steps, engines: dict) -> dict[str, str]:
@@ -548,16 +626,39 @@ def check_request(request: BatchRequest) -> None:
 
 
 def check_out_folder(request: BatchRequest) -> None:
-    """Refuse, before a cluster starts, a request that cannot run (:func:`check_request`) or
-    would mix a new run into an existing one."""
+    """Refuse, before a cluster starts, a request that cannot run (:func:`check_request`), whose
+    output folder cannot be written, that another run is working on, or that would mix a new
+    run into an existing one."""
     check_request(request)
-    if request.resume or not (Path(request.out) / "ledger.sqlite").exists():
+    out = Path(request.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"{out}: cannot write there ({exc.strerror or exc}); choose another --out") from None
+    _refuse_a_parallel_run(out)
+    if request.resume or not (out / "ledger.sqlite").exists():
         return
     ledger = Ledger(Path(request.out))
     try:
         _refuse_a_second_run(request, len(ledger.rows()))
     finally:
         ledger.close()
+
+
+def _refuse_a_parallel_run(out: Path) -> None:
+    """Two runs on one folder processed the same images and failed each other's (one's partial
+    folder removed under the other)."""
+    if (out / RUN_MARK).exists() and run_is_alive(out):
+        try:
+            mark = json.loads((out / RUN_MARK).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            mark = {}
+        raise ValueError(f"{out}: another batch run is working on it (process {mark.get('pid')} on "
+                         f"{mark.get('host')}); wait for it to end or stop it — if that machine is gone, "
+                         f"delete {out / RUN_MARK}")
 
 
 def _refuse_a_second_run(request: BatchRequest, known: int) -> None:
@@ -574,7 +675,8 @@ def plan(request: BatchRequest, ledger: Ledger, keys: dict) -> tuple[list[tuple[
     known = ledger.rows()
     _refuse_a_second_run(request, len(known))
     todo, skipped = [], 0
-    for name, path in list_inputs(request.inputs, skip=Path(request.out) / "images"):
+    names = {row["image"]: name for name, row in known.items() if row.get("image")}
+    for name, path in list_inputs(request.inputs, skip=Path(request.out) / "images", known=names):
         path = path.absolute()  # workers (and summary.csv) need it whatever their working folder
         try:
             identity = _file_identity(path)
@@ -679,6 +781,7 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
 
     out = Path(request.out)
     check_request(request)
+    _refuse_a_parallel_run(out)
     ledger = Ledger(out)
     started = time.perf_counter()
     own_client = client is None
