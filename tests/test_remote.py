@@ -54,7 +54,9 @@ def test_inpaint_on_the_server_proposes_what_a_local_job_proposes(window, qtbot,
         assert (a.x, a.y) == (b.x, b.y)
         np.testing.assert_array_equal(a.mask, b.mask)
         np.testing.assert_array_equal(a.pixels, b.pixels)
-    assert without_time(local.record.to_json()) == without_time(remote.record.to_json())
+    there = without_time(remote.record.to_json())
+    assert there.pop("server") == scheduler  # the record says where it was computed
+    assert without_time(local.record.to_json()) == there
 
 
 def test_detect_on_the_server_equals_local(window, qtbot, scheduler):
@@ -196,6 +198,7 @@ def test_the_commands_run_on_the_server_as_they_run_here(tmp_path, scheduler, ca
     assert len(elements[0]["elements"]) == len(elements[1]["elements"]) > 0
     assert elements[0]["weights_sha256"] == elements[1]["weights_sha256"] is not None
     assert elements[1]["elements"][0]["embedding"]  # made here, with the labeler loaded here
+    assert elements[1]["server"] == scheduler and "server" not in elements[0]
     here = imageio.read_image(tmp_path / "here.png").pixels
     there = imageio.read_image(tmp_path / "there.png").pixels
     np.testing.assert_array_equal(here, there)
@@ -205,6 +208,7 @@ def test_the_commands_run_on_the_server_as_they_run_here(tmp_path, scheduler, ca
     for record in records:
         for restoration in record["restorations"]:
             restoration.pop("created"), restoration.pop("seconds", None)
+    assert records[1]["restorations"][0].pop("server") == scheduler and "server" not in records[0]["restorations"][0]
     assert records[0] == records[1] and records[0]["restorations"][0]["engine"] == "telea"
     local, remote = (imageio.read_image(tmp_path / where / "wall.paint-loss.prob.png").pixels.astype(np.int16)
                      for where in ("here", "there"))
@@ -332,6 +336,12 @@ def test_a_server_address_of_another_form_is_refused_at_once(tmp_path, capsys):
         err = capsys.readouterr().err
         assert f"{address} cannot be reached (not an address of the form tcp://HOST:PORT" in err
         assert "Traceback" not in err
+    # tls:// without certificates in Dask's configuration: said, not a TypeError's traceback
+    start = time.monotonic()
+    assert cli.main(["detect", str(image), "--out-dir", str(tmp_path / "maps"), "--server", "tls://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "certificates" in err and "distributed.comm.tls" in err and "Traceback" not in err
+    assert time.monotonic() - start < 15
 
 
 def test_a_server_without_a_worker_says_so_before_sending_anything(tmp_path, capsys):
@@ -346,7 +356,8 @@ def test_a_server_without_a_worker_says_so_before_sending_anything(tmp_path, cap
         assert cli.main(["detect", str(image), "--out-dir", str(tmp_path / "maps"),
                          "--server", cluster.scheduler_address]) != 0
         err = capsys.readouterr().err
-        assert f"{cluster.scheduler_address} has no worker to run the job" in err and "dask worker" in err
+        assert f"{cluster.scheduler_address} has no worker to run the job" in err
+        assert "--preload muralstudio.ops.remote" in err  # the README's worker command, whole
         assert not (tmp_path / "maps").exists()
     finally:
         remote.close_clients()

@@ -538,7 +538,7 @@ MESSAGES = {
     'source_missing': '找不到原图 {path}；请指定其位置以继续',
     'tiff_directory_cut_off': '文件在第 {size:,} 字节处结束，早于其位于第 {offset:,} 字节的图像目录（副本或下载不完整）',
     'tiff_no_directory': '该 TIFF 没有可读的图像目录（已损坏）',
-    'server_no_worker': '计算服务器 {address} 没有可运行任务的 worker；请在服务器上启动一个（\'dask worker {address}\'），或在本机运行',
+    'server_no_worker': '计算服务器 {address} 没有可运行任务的 worker；请在服务器上启动一个（\'dask worker {address} --preload muralstudio.ops.remote\'），或在本机运行',
     'source_changed': '该文件在打开后已在磁盘上被改动（另一个程序写入了它）；其像素已不是所显示的像素，因此不再从中读取：请先把工作保存为项目，再重新打开该图像',
     'source_mismatch': '{path} 不是本项目的原图（SHA-256 {found}，应为 {expected}）',
     'weights_not_found': '找不到权重文件（训练或导入权重的方法见 models/README.md）',

@@ -69,7 +69,7 @@ CATALOGUE = {
     "server_unreachable_cli": "the compute server {address} cannot be reached ({reason}); the job did not run. "
                               "Leave out --server to work on this computer.",
     "server_no_worker": "the compute server {address} has no worker to run the job; start one there "
-                        "('dask worker {address}'), or work on this computer",
+                        "('dask worker {address} --preload muralstudio.ops.remote'), or work on this computer",
     "server_lost_cli": "the compute server {address} lost the job ({reason}): it restarted or its worker "
                        "stopped; run the command again, or leave out --server to work on this computer.",
     "cancelled": "cancelled",

@@ -38,10 +38,14 @@ class RestorationRecord:
     source_sha256: str | None = None
     created: str = field(default_factory=utc_now)
     software_version: str = __version__
+    #: the compute server (its Dask scheduler's address) that ran it; None: this computer
+    server: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["mask_bbox"] = list(self.mask_bbox) if self.mask_bbox else None
+        if self.server is None:  # records of work done here read as before
+            del data["server"]
         return data
 
     @classmethod

@@ -243,7 +243,7 @@ IN_MEMORY_PIXELS = 40_000_000
 def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_path=None,
                min_area: int = 256, scale: float | None = None, probabilities_dir=None,
                log: Callable[[str], None] | None = None, settings: dict | None = None,
-               run_elsewhere: Callable | None = None) -> dict:
+               run_elsewhere: Callable | None = None, summary_extra: dict | None = None) -> dict:
     """Label an image file: write the indexed label PNG (class colours in its palette) and,
     when asked, the elements JSON (class, area, box, colour, embedding per element) and one
     8-bit probability PNG per class (``STEM.CLASS.prob.png``, full resolution). The maps are
@@ -251,7 +251,8 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     ``run_elsewhere(source, scale, progress) -> (probabilities, params, classes, engine,
     weights_sha256)`` computes the working-scale probabilities instead (a compute server's
     job); the elements' embeddings are then made here, with the labeler loaded here when its
-    weights are the server's (else the elements get their colours only)."""
+    weights are the server's (else the elements get their colours only). ``summary_extra``
+    joins the summary and the elements JSON (the server that ran it)."""
     import contextlib
 
     from muralstudio.core import imageio
@@ -317,7 +318,8 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
     seconds = time.perf_counter() - start
     del probabilities  # the largest array; embeddings read the image again
     pixels_per_class = {name: int(counts[i]) for i, (name, _) in enumerate(classes)}
-    summary = {"labels": str(out), "seconds": round(seconds, 3), "pixels_per_class": pixels_per_class}
+    summary = {"labels": str(out), "seconds": round(seconds, 3), "pixels_per_class": pixels_per_class,
+               **(summary_extra or {})}
     if folder:
         summary["probabilities"] = str(folder)
     if finder:
@@ -333,8 +335,9 @@ def label_file(image, out, engine: str = "pspm", device: str = "cpu", elements_p
                 embed_elements(elements, source, labels, labeler, params["scale"])
             else:
                 embed_elements_at_scale(elements, source, finder.element_ids(), labeler)
-            imageio.write_json(Path(elements_path), elements_json(
-                image, name, weights_sha256, params, seconds, classes, pixels_per_class, elements))
+            imageio.write_json(Path(elements_path), {**elements_json(
+                image, name, weights_sha256, params, seconds, classes, pixels_per_class, elements),
+                **(summary_extra or {})})
             summary["elements"] = len(elements)
         except BaseException:
             # interrupted (Ctrl-C) or failed while the elements were made: the maps without

@@ -236,6 +236,7 @@ class InpaintDock(JobPanel):
 
                 payload = remote.inpaint_payload(doc.source, hole, options, sha, hints)
                 result = remote.run_remote(server, "inpaint", payload, progress, cancelled)
+                result.record.server = server  # the record says where it was computed
             else:
                 result = inpainting.inpaint(doc.source, hole, options, progress=progress,
                                             cancelled=cancelled, source_sha256=sha, hints=hints)

@@ -99,6 +99,7 @@ def inpaint_file(request: InpaintRequest, progress: Callable[[float, str], None]
 
         payload = remote.inpaint_payload(source, mask > 0, options, sha, hints)
         result = remote.run_remote(request.server, "inpaint", payload, progress, cancelled, command=True)
+        result.record.server = request.server  # the record says where it was computed
     else:
         result = inpainting.inpaint(source, mask, options, progress=progress, cancelled=cancelled,
                                     engine=engine, source_sha256=sha, hints=hints)

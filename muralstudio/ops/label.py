@@ -48,4 +48,5 @@ def label_file(request: LabelRequest, log: Callable[[str], None] | None = None) 
     return labeling.label_file(request.image, request.out, engine=name, device=request.device,
                                elements_path=request.elements, min_area=request.min_area,
                                scale=request.scale, probabilities_dir=request.probabilities_dir,
-                               log=log, settings=settings, run_elsewhere=run_elsewhere)
+                               log=log, settings=settings, run_elsewhere=run_elsewhere,
+                               summary_extra={"server": request.server} if request.server else None)

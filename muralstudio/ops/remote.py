@@ -266,12 +266,27 @@ def client_for(address: str, command: bool = False):
         client = _clients.get(address)
         if client is not None and client.status == "running":
             return client
+        if address.startswith("tls://"):
+            _check_tls_configured(address, unreachable)
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise RemoteUnavailable(Text(unreachable, address=address, reason=str(exc) or type(exc).__name__)) from None
         _clients[address] = client
         return client
+
+
+def _check_tls_configured(address: str, unreachable: str) -> None:
+    """A tls:// address needs this computer's certificates in Dask's configuration; without them
+    Dask failed with a TypeError about an ssl_context and a traceback from its destructor."""
+    import dask
+
+    tls = dask.config.get("distributed.comm.tls", default={}) or {}
+    client = tls.get("client") or {}
+    if not (tls.get("ca-file") and client.get("cert")):
+        raise RemoteUnavailable(Text(unreachable, address=address, reason=(
+            "a tls:// server needs this computer's certificates in Dask's configuration: "
+            "distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and .key")))
 
 
 def close_clients() -> None:
