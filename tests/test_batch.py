@@ -111,12 +111,16 @@ def test_interrupted_run_resumes_with_only_the_remaining_images(tmp_path, client
     assert sorted(s for s, _ in rows.values()) == ["done", "done", "interrupted", "interrupted", "interrupted"]
     with pytest.raises(ValueError, match="--resume"):
         batch.run_batch(request, client)
+    # the interrupted images are processed, but for those whose folder a worker finished as the
+    # run stopped (its done.json written): those are taken as done
+    interrupted = {n for n, (s, _) in rows.items() if s == "interrupted"}
+    finished = {n for n in interrupted if (out / "images" / n / "done.json").exists()}
     processed = []
     resumed = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"],
                                                  resume=True), client,
                               progress=lambda s: processed.append(s["last"]["name"]))
-    assert (resumed.done, resumed.skipped) == (3, 2)
-    assert sorted(processed) == sorted(n for n, (s, _) in rows.items() if s == "interrupted")
+    assert (resumed.done, resumed.skipped) == (3 - len(finished), 2 + len(finished))
+    assert sorted(processed) == sorted(interrupted - finished)
     assert all(s == "done" for s, _ in ledger_rows(out).values())
     # a changed image is processed again, the others are not
     changed = sorted((tmp_path / "in").rglob("*.tif"))[0]
@@ -539,3 +543,19 @@ def test_a_batch_refuses_a_parallel_run_an_unwritable_folder_and_a_misspelt_sett
                  "--engine", "flecks-vetted:scal=0.2"]) == 2
     err = capsys.readouterr().err
     assert "no setting 'scal'" in err and "scale" in err and not (tmp_path / "o2").exists()
+
+
+def test_a_folder_finished_as_the_run_was_interrupted_is_not_redone(tmp_path, client):
+    make_archive(tmp_path / "in", count=2)
+    out = tmp_path / "out"
+    request = batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"])
+    assert batch.run_batch(request, client).done == 2
+    name = sorted(ledger_rows(out))[0]
+    ledger = batch.Ledger(out)
+    ledger.mark(name, status="interrupted")  # Ctrl-C came after its done.json, before the ledger heard
+    ledger.close()
+    again = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"],
+                                               resume=True), client)
+    assert (again.done, again.skipped) == (0, 2) and ledger_rows(out)[name][0] == "done"
+    with pytest.raises(ValueError, match="1 or more worker"):
+        batch.check_request(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, workers=0))

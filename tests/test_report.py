@@ -251,3 +251,18 @@ def test_a_chinese_report_names_the_elements_in_chinese_but_keeps_a_users_name()
     cloud = next(e for e in find_elements(layer.data, [c[0] for c in layer.classes]) if e.class_index == 3)
     layer.element_names[cloud.key] = "五彩祥云"  # a name the user gave stays as written
     assert "五彩祥云" in build_report(doc, "zh_CN").html
+
+
+def test_a_report_of_an_image_with_nothing_marked_does_not_say_marked_by_hand():
+    """``batch --steps report`` alone: the report said the damage was marked by hand."""
+    from muralstudio.core.document import Document
+    from muralstudio.core.pyramid import ArraySource
+
+    doc = Document(ArraySource(np.full((60, 80, 3), 128, np.uint8)))
+    assert TEXT["en"]["none_found"] in build_report(doc).html
+    assert TEXT["en"]["none_identification"] not in build_report(doc).html
+    mask = np.zeros((60, 80), np.uint8)
+    mask[10:20, 10:20] = 255
+    doc.new_mask_layer("loss", mask)
+    assert TEXT["en"]["none_identification"] in build_report(doc).html
+    assert TEXT["zh_CN"]["none_found"] not in build_report(doc, "zh_CN").html

@@ -620,6 +620,9 @@ def check_request(request: BatchRequest) -> None:
     for step in request.steps:
         if step not in STEPS:
             raise ValueError(f"unknown step {step!r} (choose from {', '.join(STEPS)})")
+    if request.scheduler is None and request.slurm is None and request.workers < 1:
+        raise ValueError(f"--workers {request.workers}: a local batch needs 1 or more worker processes "
+                         "(with none it waited for ever)")
     for item in request.inputs:
         if not Path(item).exists():
             raise FileNotFoundError(f"{item}: no such file or folder")
@@ -688,8 +691,14 @@ def plan(request: BatchRequest, ledger: Ledger, keys: dict) -> tuple[list[tuple[
         same = same_file and row["config"] == key
         finished = same and row["status"] == "done" and (folder / "done.json").exists()
         held = {} if finished or identity["size"] < 0 else _held_steps(folder, path, identity)
-        # a run asking less than the folder holds (or the same under a new name of a step) is done
-        finished = finished or (same_file and row["status"] == "done" and all(held.get(s) == k for s, k in keys.items()))
+        # a run asking less than the folder holds (or the same under a new name of a step) is done;
+        # so is a folder finished as the run was interrupted (its done.json written, the ledger
+        # not told): it was redone on resume
+        complete = same_file and bool(held) and all(held.get(s) == k for s, k in keys.items())
+        if complete and row["status"] != "done" and row["status"] != "failed":
+            ledger.mark(name, status="done", error=None)
+            row = {**row, "status": "done"}
+        finished = finished or (complete and row["status"] == "done")
         if finished or (same and row["status"] == "failed" and not request.retry_failed):
             if any(row[k] != identity[k] for k in identity):  # e.g. after a chmod: not hashed again
                 ledger.mark(name, **identity)
@@ -797,6 +806,12 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
         if own_client:
             client = open_client(request)
         local = request.scheduler is None and request.slurm is None
+        if request.scheduler and not client.scheduler_info().get("workers"):
+            import logging  # the run waits for one; say why it does not start (it sat silent)
+
+            logging.getLogger(__name__).warning(
+                "the scheduler %s has no worker yet: the images wait for one (start it with 'dask worker %s "
+                "--preload muralstudio.ops.remote')", request.scheduler, request.scheduler)
         for name, path, reuse in todo:
             task = ImageTask(image=path.resolve(), out_dir=(out / "images" / name).resolve(),
                              steps=list(request.steps), engines=dict(request.engines), device=request.device,

@@ -41,6 +41,7 @@ TEXT = {
         "threshold": "Threshold", "proposed": "Proposed (at that threshold)", "accepted": "Accepted",
         "rejected": "Rejected",
         "none_identification": "No detector was run; the damage was marked by hand.",
+        "none_found": "No detector was run and no damage is marked.",
         "detector": "Detector",
         "details": "The largest restored regions enlarged (before above, after below)",
     },
@@ -65,6 +66,7 @@ TEXT = {
         "identification_note": "检测器提出的区域在人工确认前不算病害：病害图只含已确认的区域。数字为区域数（像素）；确认与否决计入检测以来的每次决定，无论当时阈值为何。每行为一次检测：后一次检测会再次提出此前尚未决定的区域（已决定的不会再提出），故其提出数不应与前一次相加。",
         "threshold": "阈值", "proposed": "提出（该阈值下）", "accepted": "确认", "rejected": "否决",
         "none_identification": "未运行检测器；病害由人工标出。",
+        "none_found": "未运行检测器，也未标出病害。",
         "detector": "检测器",
         "details": "最大的几处修复区域放大（上为修复前，下为修复后）",
     },
@@ -147,8 +149,11 @@ def _engine_with_settings(entry: dict) -> str:
 def _identification(doc, t: dict, names) -> str:
     """The detections run on the document, with what the reviewer accepted and rejected of
     their proposals per class (conservation documents how damage was identified)."""
-    if not doc.detections:
-        return f"<p>{_e(t['none_identification'])}</p>"
+    if not doc.detections:  # "marked by hand" only where something is marked
+        from muralstudio.core.document import MaskLayer
+
+        marked = any(isinstance(l, MaskLayer) and l.marks_damage and l.area for l in doc.layers)
+        return f"<p>{_e(t['none_identification' if marked else 'none_found'])}</p>"
 
     def count(c, what):
         return f"{c.get(what + '_regions', 0):,} ({c.get(what + '_pixels', 0):,} px)"
