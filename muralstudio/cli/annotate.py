@@ -6,6 +6,7 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate click SESSION --element 2 --click 60,90,-      (refine element #2)
   muralstudio annotate stroke SESSION --class crack --points 10,10;40,32;80,35 --radius 2
   muralstudio annotate polygon SESSION --class background --points 0,0;90,0;90,60
+  muralstudio annotate polygon SESSION --class paint-loss --file flakes.txt   (one polygon a line)
   muralstudio annotate polygon SESSION --class confusable --points ...  (goes under the damage
                                           marks already made; --on-top paints it last)
   muralstudio annotate relabel SESSION ITEM --class Buddha
@@ -18,11 +19,12 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
   muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--dark 80] [--out candidates.png]
         [--tiles tiles.png]               (each unmarked speck enlarged, plain and outlined, numbered)
+        [--max-area 60] [--top 40]        (no joined giants; only the strongest)
         [--zoom X,Y,W,H]                  (pale specks that may be flakes of loss, to judge;
                                           ringed and numbered, in a part of the crop)
         [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
-        [--outline [--fill paint-loss]] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
+        [--outline [--fill paint-loss]] [--enhance] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
                                           untouched image; a part of the crop; enlarged
                                           bicubically; without click dots and numbers; no grid)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
@@ -49,6 +51,21 @@ def _points(text: str) -> list[tuple[float, float]]:
         return [tuple(float(v) for v in p.split(",")) for p in text.replace(" ", "").split(";") if p]
     except ValueError:
         raise ValueError(f"points look like 10,10;40,32;80,35 (not {text!r})") from None
+
+
+def _point_lines(path: Path) -> list[list[tuple[float, float]]]:
+    """The point lists of ``path``, one per line (blank lines and # comments skipped)."""
+    out = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            try:
+                out.append(_points(line))
+            except Exception as exc:  # noqa: BLE001 — argparse's own errors name no line
+                raise ValueError(f"{path}, line {number}: {exc}") from None
+    if not out:
+        raise ValueError(f"{path}: no point lists in it (one per line: X,Y;X,Y;...)")
+    return out
 
 
 def _box(text: str) -> tuple[int, int, int, int]:
@@ -98,7 +115,11 @@ def add_arguments(parser) -> None:
         p = sub.add_parser(name, help=f"paint a {name} of a class")
         p.add_argument("session", type=Path)
         p.add_argument("--class", dest="label", required=True)
-        p.add_argument("--points", type=_points, required=True, metavar="X,Y;X,Y;...")
+        given = p.add_mutually_exclusive_group(required=True)
+        given.add_argument("--points", type=_points, metavar="X,Y;X,Y;...")
+        given.add_argument("--file", type=Path, metavar="LINES.txt",
+                           help=f"many {name}s in one command, one per line (X,Y;X,Y;...): on a crop of "
+                                f"hundreds of items each command took seconds")
         p.add_argument("--on-top", action="store_true", help=on_top_help)
         if name == "stroke":
             p.add_argument("--radius", type=float, default=3.0)
@@ -146,6 +167,9 @@ def add_arguments(parser) -> None:
                       default=(), metavar="CLASS[,CLASS]",
                       help="with --outline: tint these classes all the same (e.g. paint-loss: a loss marked "
                            "inside a robe and a hole in the robe's mask have the same outline)")
+    show.add_argument("--enhance", action="store_true",
+                      help="stretch the contrast of the lightness locally (CLAHE): faint cracks and "
+                           "scratches stand out")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
     flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "
@@ -158,6 +182,10 @@ def add_arguments(parser) -> None:
                         help="leave out specks smaller than PX pixels: on our crops half the candidates "
                              "are 1–2 px, nearly all print grain (6 %% of them on labelled loss in the "
                              "training crops, 1 %% in the validation crops); --min-area 3 halves the list")
+    flecks.add_argument("--max-area", type=int, metavar="PX",
+                        help="leave out specks larger than PX pixels (neighbouring specks join into large "
+                             "ones that cover the view)")
+    flecks.add_argument("--top", type=int, metavar="N", help="list only the N strongest candidates")
     flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
     flecks.add_argument("--wholly", action="store_true",
                         help="with --inside: only specks lying wholly in that class, none straddling its edge")
@@ -235,10 +263,14 @@ def run(args) -> int:
             index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element,
                                   args.within, args.on_top)
         else:
-            index = session.stroke(args.label, args.points, getattr(args, "radius", 0.0), action == "polygon",
-                                   getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
+            lines = [args.points] if args.points is not None else _point_lines(args.file)
+            for points in lines:
+                index = session.stroke(args.label, points, getattr(args, "radius", 0.0), action == "polygon",
+                                       getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
         changed = int((session.label_map() != before).sum())
-        print(f"{'element' if action == 'click' else action} #{index}{_placed_under(session, index, count)}; "
+        many = action != "click" and args.points is None and len(lines) > 1
+        print((f"{len(lines)} {action}s, the last #{index}" if many else
+               f"{'element' if action == 'click' else action} #{index}{_placed_under(session, index, count)}") + "; "
               + (f"{changed} px changed class" if changed else
                  "no pixel changed class (already that class, or covered by items painted after it)"))
         if action == "click" and args.element is None:
@@ -252,7 +284,12 @@ def run(args) -> int:
         index = session.undo_click(args.element, args.one)
         print("element removed (no clicks left)" if index is None else f"element #{index}")
     elif action == "undo":
+        index = session.data.get("last_added")
+        if index is None or not (0 <= index < len(session.items)):
+            index = len(session.items) - 1
+        removed = session.describe(index) if session.items else ""
         session.undo()
+        print(f"removed {removed} (later items move up by one)")
     elif action == "delete":
         removed = session.describe(args.item)
         session.delete(args.item)
@@ -269,8 +306,13 @@ def run(args) -> int:
             raise ValueError("--wholly goes with --inside CLASS (the class the specks must lie in)")
         found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where, marked, args.min_area,
                                       wholly=args.wholly, dark=args.dark)
+        if args.max_area:
+            found = [c for c in found if c["area"] <= args.max_area]
+        if args.top:
+            found = found[:args.top]  # strongest first
         options = {"class": args.label, "radius": args.radius, "contrast": args.contrast,
-                   "min_area": args.min_area, "inside": args.inside, "wholly": args.wholly, "dark": args.dark}
+                   "min_area": args.min_area, "max_area": args.max_area, "top": args.top,
+                   "inside": args.inside, "wholly": args.wholly, "dark": args.dark}
         if args.accept:
             from muralstudio.ops.annotate import parse_numbers
 
@@ -318,7 +360,7 @@ def run(args) -> int:
 
         imageio.write_png(args.out, session.overlay(args.grid, tint=not args.outline, box=args.zoom,
                                                     smooth=args.smooth, marks=not args.no_marks,
-                                                    points=args.points, fill=args.fill))
+                                                    points=args.points, fill=args.fill, enhance=args.enhance))
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes, empty=args.empty)

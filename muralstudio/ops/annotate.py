@@ -711,7 +711,7 @@ class Session:
         return labels
 
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
-                marks: bool = True, points=(), fill=()) -> np.ndarray:
+                marks: bool = True, points=(), fill=(), enhance: bool = False) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
         the untouched image), element numbers and a coordinate grid (crop pixels; ``grid`` = 0:
         none, so 2-px flecks are not hidden under its lines), at least 800
@@ -721,10 +721,15 @@ class Session:
         cross and their coordinates, to check where a click or a vertex would land before
         giving it (coordinates read off the grid were a few pixels off). ``fill``: class names
         tinted even in outlines, e.g. paint loss (a pale hole in a robe's mask and a loss marked
-        in it have the same outline)."""
+        in it have the same outline). ``enhance``: the lightness's contrast stretched locally
+        (CLAHE), so faint cracks show."""
         import cv2
 
         rgb = self.crop().copy()
+        if enhance:
+            lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+            lab[..., 0] = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(lab[..., 0])
+            rgb = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
         labels = self.label_map()
         palette = np.array(DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE, np.float32)
         shown = labels > 0 if self.data["classes"] == "damage" else np.ones_like(labels, bool)
