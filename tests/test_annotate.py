@@ -47,6 +47,10 @@ def test_session_builds_the_label_map_in_order_and_records_everything(tmp_path, 
     assert record["items"][0]["clicks"] == [[60.0, 40.0, True]]
     assert record["seconds"] >= 0 and record["commands"] >= 6
     assert 0 <= record["active_seconds"] <= record["seconds"] + 0.1
+    session = Session(tmp_path / "s")
+    before = len(session.data["commands"])
+    session.log_view("show")  # looking is work too: counted in the commands and the active seconds
+    assert len(Session(tmp_path / "s").data["commands"]) == before + 1
 
 
 def test_refining_an_element_uses_all_its_clicks(tmp_path, image):
@@ -629,6 +633,13 @@ def test_fleck_review_aids_dark_paint_tiles_and_listing_options(tmp_path, capsys
     marked[40:43, 30:33] = True  # the flake as a typed polygon marks it
     rim = [c for c in pale_fleck_candidates(halo, contrast=60, marked=marked) if c["x"] == 31][0]
     assert rim["marked"]  # its 3×3 marks reach, within a pixel, all 25
+    # a neighbour beside a flake typed a pixel larger all round is not taken as marked
+    pair = rgb.copy()
+    pair[40:42, 34:36] = 220  # a 2×2 speck a pixel right of the flake
+    typed = np.zeros((100, 160), bool)
+    typed[39:44, 29:34] = True  # the flake's polygon, a pixel larger
+    listed = {c["x"] > 33: c["marked"] for c in pale_fleck_candidates(pair, contrast=60, marked=typed)}
+    assert listed == {False: True, True: False}  # the flake marked, its neighbour not
     path = tmp_path / "bands.png"
     imageio.write_png(path, rgb)
     s = str(tmp_path / "s")
@@ -642,7 +653,7 @@ def test_fleck_review_aids_dark_paint_tiles_and_listing_options(tmp_path, capsys
     # the numbers to accept hold for the listing's options only
     capsys.readouterr()
     assert main(["annotate", "flecks", s, "--contrast", "60", "--dark", "80", "--accept", "0"]) != 0
-    assert "--dark None" in capsys.readouterr().err
+    assert "made without --dark" in capsys.readouterr().err
     assert not (Session(tmp_path / "s").label_map() == 1).any()
     assert main(["annotate", "flecks", s, "--contrast", "60", "--dark", "80"]) == 0
     assert main(["annotate", "flecks", s, "--contrast", "60", "--dark", "80", "--accept", "0"]) == 0
@@ -689,6 +700,11 @@ def test_many_polygons_in_one_command_undo_says_what_it_removed_and_fleck_lists_
     lines.write_text("10,10;14,10;14,14\n5,5;x\n", encoding="utf-8")
     assert main(["annotate", "polygon", s, "--class", "paint-loss", "--file", str(lines)]) == 2
     assert "flakes.txt, line 2" in capsys.readouterr().err and len(Session(tmp_path / "s").items) == 2
+    # a vertex outside the crop on a later line: nothing of the file is drawn, the line is named
+    lines.write_bytes("\ufeff10,10;14,10;14,14\n5,5;300,5;5,9\n".encode("utf-8"))  # with a byte-order mark
+    assert main(["annotate", "polygon", s, "--class", "paint-loss", "--file", str(lines)]) == 2
+    assert "flakes.txt, line 2: point 300,5 is outside" in capsys.readouterr().err
+    assert len(Session(tmp_path / "s").items) == 2
     assert main(["annotate", "undo", s]) == 0
     assert "removed #1 polygon paint-loss" in capsys.readouterr().out
     every = [ln for ln in _flecks(main, capsys, s) if ln[:1].isdigit()]

@@ -499,6 +499,11 @@ def test_a_rerun_keeps_a_reviewed_project_and_the_users_files(tmp_path):
     assert (folder / "notes" / "a.txt").read_text(encoding="utf-8") == "seen"
     assert set(report["kept"]) == {"wall.mural", "export.tif", "notes"}
     assert batch._row_values(report)["kept"] == "wall.mural export.tif notes"  # summary.csv says so
+    # a rerun without the project step, then one with it: the review is still the conservator's
+    assert "wall.mural" in run(["detect", "report"])["kept"]
+    report = run(["detect", "project", "report"])
+    assert project.read_bytes() == reviewed and "wall.mural" in report["kept"]
+    assert report["records"]["project"]["project"] == "wall.new.mural"
 
 
 def test_names_stay_with_their_files_and_hidden_files_are_left_out(tmp_path):
@@ -552,10 +557,57 @@ def test_a_folder_finished_as_the_run_was_interrupted_is_not_redone(tmp_path, cl
     assert batch.run_batch(request, client).done == 2
     name = sorted(ledger_rows(out))[0]
     ledger = batch.Ledger(out)
-    ledger.mark(name, status="interrupted")  # Ctrl-C came after its done.json, before the ledger heard
+    # Ctrl-C came after its done.json, before the ledger heard of it
+    ledger.mark(name, status="interrupted", report=None, sha256=None)
     ledger.close()
     again = batch.run_batch(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, steps=["detect"],
                                                resume=True), client)
     assert (again.done, again.skipped) == (0, 2) and ledger_rows(out)[name][0] == "done"
+    with sqlite3.connect(out / "ledger.sqlite") as db:  # its figures are back for summary.csv
+        report, sha256 = db.execute("SELECT report, sha256 FROM images WHERE name = ?", (name,)).fetchone()
+    assert json.loads(report)["width"] == 96 and len(sha256) == 64
     with pytest.raises(ValueError, match="1 or more worker"):
         batch.check_request(batch.BatchRequest(inputs=[str(tmp_path / "in")], out=out, workers=0))
+
+
+def test_a_run_over_another_cave_does_not_take_a_name_of_the_batch(tmp_path):
+    """Two resumed runs into one output folder, one per cave: the second cave's IMG_0001 took
+    the first's name, its ledger row and its folder (with the reviewed project in it)."""
+    for cave in ("caveA", "caveB"):
+        (tmp_path / cave).mkdir()
+        imageio.write_png(tmp_path / cave / "IMG_0001.png", np.full((40, 40, 3), 9 if cave == "caveA" else 99, np.uint8))
+    out = tmp_path / "out"
+    keys = batch.step_keys(["detect"], {})
+    names = {}
+    for cave in ("caveA", "caveB"):
+        request = batch.BatchRequest(inputs=[str(tmp_path / cave)], out=out, steps=["detect"], resume=True)
+        ledger = batch.Ledger(out)
+        todo, _ = batch.plan(request, ledger, keys)
+        ledger.close()
+        names[cave] = [name for name, _, _ in todo]
+    assert names == {"caveA": ["IMG_0001"], "caveB": ["IMG_0001~2"]}
+    again = batch.BatchRequest(inputs=[str(tmp_path / "caveA"), str(tmp_path / "caveB")], out=out,
+                               steps=["detect"], resume=True)
+    assert batch.input_names(again) == {"IMG_0001", "IMG_0001~2"}
+    # a path listed twice keeps its name once, the copy gets another
+    twice = batch.list_inputs([tmp_path / "caveA" / "IMG_0001.png"] * 2,
+                              known={str((tmp_path / "caveA" / "IMG_0001.png").absolute()): "IMG_0001"})
+    assert [n for n, _ in twice] == ["IMG_0001", "IMG_0001~2"]
+
+
+def test_ctrl_c_while_the_run_plans_exits_as_interrupted(tmp_path, capsys, monkeypatch):
+    from muralstudio.cli import main
+
+    make_archive(tmp_path / "in", count=1)
+
+    class Idle:
+        def close(self):
+            pass
+
+    def interrupted(*args):
+        raise KeyboardInterrupt  # hashing a large archive, before any image is sent
+
+    monkeypatch.setattr(batch, "open_client", lambda request: Idle())
+    monkeypatch.setattr(batch, "plan", interrupted)
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(tmp_path / "out")]) == 130
+    assert not (tmp_path / "out" / batch.RUN_MARK).exists()

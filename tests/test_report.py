@@ -105,6 +105,10 @@ def test_pdf_report_has_every_section_and_renders(project, tmp_path, language, q
 def test_pdf_report_on_a_full_disk_fails_and_keeps_the_old_report(project, tmp_path, qapp, monkeypatch, capsys):
     from muralstudio.gui import report_pdf
 
+    try:  # the project's name is Chinese: without a CJK font no PDF is made at all
+        report_pdf.report_font("en", project.name)
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
     out = tmp_path / "report.pdf"
     assert main(["report", str(project), "--out", str(out)]) == 0
     before = out.read_bytes()
@@ -265,4 +269,5 @@ def test_a_report_of_an_image_with_nothing_marked_does_not_say_marked_by_hand():
     mask[10:20, 10:20] = 255
     doc.new_mask_layer("loss", mask)
     assert TEXT["en"]["none_identification"] in build_report(doc).html
-    assert TEXT["zh_CN"]["none_found"] not in build_report(doc, "zh_CN").html
+    chinese = build_report(doc, "zh_CN").html
+    assert TEXT["zh_CN"]["none_identification"] in chinese and TEXT["zh_CN"]["none_found"] not in chinese

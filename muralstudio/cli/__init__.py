@@ -1,7 +1,7 @@
 """Command line: ``muralstudio`` opens the window; subcommands use the same engines without Qt.
 
     muralstudio [IMAGE|PROJECT]          open the window (demo document when nothing is given)
-    muralstudio info IMAGE [--json]      what the file is, from its header alone
+    muralstudio info IMAGE [--json]      what the file is, from its header (a float TIFF's values too)
     muralstudio synth --out DIR ...      generate procedural murals with simulated damage
     muralstudio inpaint IMAGE --mask M --out OUT.tif   restore the masked damage
     muralstudio segment IMAGE --click X,Y,+ --out MASK.png   click-to-mask

@@ -53,19 +53,24 @@ def _points(text: str) -> list[tuple[float, float]]:
         raise ValueError(f"points look like 10,10;40,32;80,35 (not {text!r})") from None
 
 
-def _point_lines(path: Path) -> list[list[tuple[float, float]]]:
-    """The point lists of ``path``, one per line (blank lines and # comments skipped)."""
+def _numbered_point_lines(path: Path) -> list[tuple[int, list[tuple[float, float]]]]:
+    """(line number, points) of ``path``, one point list per line (blank lines and # comments
+    skipped; a byte-order mark, as some Windows editors write, is read past)."""
     out = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1):
         line = line.strip()
         if line and not line.startswith("#"):
             try:
-                out.append(_points(line))
+                out.append((number, _points(line)))
             except Exception as exc:  # noqa: BLE001 — argparse's own errors name no line
                 raise ValueError(f"{path}, line {number}: {exc}") from None
     if not out:
         raise ValueError(f"{path}: no point lists in it (one per line: X,Y;X,Y;...)")
     return out
+
+
+def _point_lines(path: Path) -> list[list[tuple[float, float]]]:
+    return [points for _, points in _numbered_point_lines(path)]
 
 
 def _box(text: str) -> tuple[int, int, int, int]:
@@ -239,7 +244,7 @@ def _placed_under(session, index: int, count_before: int) -> str:
 
 
 def run(args) -> int:
-    from muralstudio.ops.annotate import Session
+    from muralstudio.ops.annotate import AnnotationError, Session
 
     action = args.annotate_command
     if action == "new":
@@ -264,6 +269,12 @@ def run(args) -> int:
                                   args.within, args.on_top)
         else:
             lines = [args.points] if args.points is not None else _point_lines(args.file)
+            if args.points is None:  # every line checked before any is drawn: all or nothing
+                for number, points in _numbered_point_lines(args.file):
+                    try:
+                        session.stroke_points(points, action == "polygon")
+                    except AnnotationError as exc:
+                        raise ValueError(f"{args.file}, line {number}: {exc}") from None
             for points in lines:
                 index = session.stroke(args.label, points, getattr(args, "radius", 0.0), action == "polygon",
                                        getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
@@ -284,12 +295,7 @@ def run(args) -> int:
         index = session.undo_click(args.element, args.one)
         print("element removed (no clicks left)" if index is None else f"element #{index}")
     elif action == "undo":
-        index = session.data.get("last_added")
-        if index is None or not (0 <= index < len(session.items)):
-            index = len(session.items) - 1
-        removed = session.describe(index) if session.items else ""
-        session.undo()
-        print(f"removed {removed} (later items move up by one)")
+        print(f"removed {session.undo()} (later items move up by one)")
     elif action == "delete":
         removed = session.describe(args.item)
         session.delete(args.item)
@@ -319,8 +325,13 @@ def run(args) -> int:
             differ = session.fleck_listing_differs(options)
             if differ:
                 last = session.data["fleck_listing"]
-                raise ValueError("the numbers to accept are those of the last listing, made with "
-                                 + ", ".join(f"--{k.replace('_', '-')} {last.get(k)}" for k in differ)
+
+                def given(key):
+                    value, flag = last.get(key), f"--{key.replace('_', '-')}"
+                    return f"without {flag}" if value in (None, False) else flag if value is True else f"{flag} {value}"
+
+                raise ValueError("the numbers to accept are those of the last listing, made "
+                                 + ", ".join(map(given, differ))
                                  + "; list again with these options, or accept with those")
             numbers = parse_numbers(args.accept, len(found))
             added = session.accept_flecks(args.label, found, numbers)
@@ -344,10 +355,12 @@ def run(args) -> int:
                 imageio.write_png(target, tiles)
                 print(f"tiles -> {target}")
         session.remember_fleck_listing(options)
+        session.log_view("flecks")
         for number, c in enumerate(found):
             print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}"
                   + (f"  (marked {args.label})" if c["marked"] else ""))
     elif action == "list":
+        session.log_view("list")
         for index in range(len(session.items)):
             print(session.describe(index))
         kept = session.data.get("revising", {}).get("kept_pixels")
@@ -355,12 +368,15 @@ def run(args) -> int:
             print(f"and {kept} saved pixels kept as saved (painted after the last saved item)")
     elif action == "move":
         session.move(args.item, args.to)
+    elif action == "show" and args.fill and not args.outline:
+        raise ValueError("--fill goes with --outline (without it every class is tinted)")
     elif action == "show":
         from muralstudio.core import imageio
 
         imageio.write_png(args.out, session.overlay(args.grid, tint=not args.outline, box=args.zoom,
                                                     smooth=args.smooth, marks=not args.no_marks,
                                                     points=args.points, fill=args.fill, enhance=args.enhance))
+        session.log_view("show")
         print(f"overlay -> {args.out}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes, empty=args.empty)

@@ -134,14 +134,16 @@ def run(args) -> int:
             cluster.close()
     # a resumed run that skipped images failed earlier has not processed the archive either:
     # scripts see the same exit status as for the run that failed them
-    current = batch.input_names(request)
-    failed_before = max(0, sum(1 for name, _ in batch.status(ledger_out)["failed"] if name in current)
-                        - result.failed) if result.skipped else 0
+    failed_before = 0
+    if result.skipped:  # the archive is walked again only when something was skipped
+        current = batch.input_names(request)
+        failed_before = max(0, sum(1 for name, _ in batch.status(ledger_out)["failed"] if name in current)
+                            - result.failed)
     print(f"\n{result.done} done, {result.failed} failed, {result.skipped - failed_before} skipped as already done, "
           f"{result.interrupted} interrupted in {result.seconds:.0f} s; summary: {ledger_out / 'summary.csv'}")
     if failed_before > 0:
         print(f"{failed_before} image(s) failed in an earlier run and were skipped (--retry-failed tries "
               f"them again; batch status {ledger_out} lists them)")
-    if result.interrupted:
+    if result.interrupted or result.stopped:
         return 130  # as a shell reports Ctrl-C: told apart from failed images (1)
     return 1 if result.failed or failed_before > 0 else 0

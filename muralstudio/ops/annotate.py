@@ -123,8 +123,8 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
     lightness, 0–255 scale) from the paint around them — where flakes of loss show the ground
     through dark paint — as candidates for an annotator to judge: ``x``, ``y`` (centre),
     ``area`` and ``contrast``, strongest first. ``where``: only specks touching these pixels.
-    ``marked``: pixels already labelled as the class being marked; a speck at least half within a
-    pixel of them gets ``marked`` True (listed, so the numbers stay those of the first listing; a
+    ``marked``: pixels already labelled as the class being marked; a speck on them and at least
+    half within a pixel of them gets ``marked`` True (listed, so the numbers stay those of the first listing; a
     lower contrast lists a fleck marked before as a slightly larger speck, still marked). ``min_area``:
     leave out smaller specks (on grainy photographs most candidates are 1–2 px of print grain).
     ``wholly``: only specks lying wholly in ``where`` (those straddling a robe's edge were most of
@@ -152,7 +152,10 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
         outline = max(contours, key=len).reshape(-1, 2)
         found.append({"x": int(round(centres[index][0])), "y": int(round(centres[index][1])),
                       "area": int(stats[index, cv2.CC_STAT_AREA]), "contrast": float(rise[region].max()),
-                      "marked": bool(near_marked is not None and near_marked[region].mean() >= 0.5),
+                      # on the marks, and half of it within a pixel of them: a neighbour beside
+                      # a typed polygon (a pixel larger all round) is not marked
+                      "marked": bool(near_marked is not None and marked[region].any()
+                                     and near_marked[region].mean() >= 0.5),
                       # the speck's own boundary pixels: filled, they give back exactly its pixels
                       "outline": [[int(x), int(y)] for x, y in outline]})
     return sorted(found, key=lambda c: -c["contrast"])
@@ -399,6 +402,11 @@ class Session:
     def shape(self) -> tuple[int, int]:
         return self.data["box"][3], self.data["box"][2]
 
+    def log_view(self, command: str) -> None:
+        """Record a look (``show``, a fleck listing, ``list``): judging candidates is work, and
+        the active seconds and command count left it out."""
+        self._log(command)
+
     def _log(self, command: str) -> None:
         self.data["commands"].append({"command": command, "time": time.time()})
         self._write()
@@ -532,6 +540,19 @@ class Session:
         self._log("undo-click")
         return element
 
+    def stroke_points(self, points, polygon: bool = False) -> list[tuple[float, float]]:
+        """``points`` as :meth:`stroke` takes them — a vertex up to a pixel outside the crop (on a
+        border pixel's outer edge) pulled in — or an AnnotationError saying what is wrong (checked
+        for every line of a file before any is drawn)."""
+        h, w = self.shape
+        points = [(min(max(float(x), 0.0), float(w)) if -1 <= x <= w + 1 else x,
+                   min(max(float(y), 0.0), float(h)) if -1 <= y <= h + 1 else y) for x, y in points]
+        for x, y in points:
+            self._check_point(x, y, on_border=True)
+        if len(points) < (3 if polygon else 1):
+            raise AnnotationError("a polygon needs 3 points" if polygon else "a stroke needs a point")
+        return points
+
     def stroke(self, label_name: str, points, radius: float, polygon: bool = False,
                snap: float | None = None, line: str | None = None, on_top: bool = False) -> int:
         """Paint a stroke (or a filled polygon); returns its index. ``snap``: first slide the
@@ -541,13 +562,7 @@ class Session:
         from muralstudio.core import maskops
 
         h, w = self.shape
-        # a vertex up to a pixel outside the crop (on a border pixel's outer edge) is pulled in
-        points = [(min(max(float(x), 0.0), float(w)) if -1 <= x <= w + 1 else x,
-                   min(max(float(y), 0.0), float(h)) if -1 <= y <= h + 1 else y) for x, y in points]
-        for x, y in points:
-            self._check_point(x, y, on_border=True)
-        if len(points) < (3 if polygon else 1):
-            raise AnnotationError("a polygon needs 3 points" if polygon else "a stroke needs a point")
+        points = self.stroke_points(points, polygon)
         typed = [[float(x), float(y)] for x, y in points]
         if snap is not None and not polygon:
             if snap <= 0:
@@ -595,17 +610,20 @@ class Session:
         self._log("accept-flecks")
         return added
 
-    def undo(self) -> None:
+    def undo(self) -> str:
         """Remove the item added last (a confusable mark may have gone under the damage marks,
-        so it need not be the last in painting order); with none recorded, the last item."""
+        so it need not be the last in painting order); with none recorded, the last item.
+        Returns its description (:meth:`describe`), for the annotator to check."""
         if not self.items:
             raise AnnotationError("nothing to undo")
         index = self.data.get("last_added")
         if index is None or not (0 <= index < len(self.items)):
             index = len(self.items) - 1
+        removed = self.describe(index)
         self._reorder([i for i in range(len(self.items)) if i != index])
         self.data["last_added"] = None
         self._log("undo")
+        return removed
 
     def delete(self, index: int) -> None:
         """Remove item ``index`` (not only the last one); the later items keep their order."""

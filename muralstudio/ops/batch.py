@@ -301,7 +301,10 @@ def _keep_what_the_user_made(final: Path, partial: Path, report: dict) -> None:
         previous = {}
     project = final / f"{final.name}.mural"
     if project.is_file():
-        written = (previous.get("records") or {}).get("project", {}).get("sha256")
+        made = (previous.get("records") or {}).get("project") or {}
+        written = made.get("sha256") if made.get("project") == project.name else None
+        if project.name in (previous.get("kept") or []):
+            written = ""  # kept as a conservator's by an earlier rerun: theirs, whatever it holds now
         if written is None:  # a batch of before the hash was kept: saved after the batch finished?
             try:
                 finished = json.loads((final / "done.json").read_text(encoding="utf-8"))["finished"]
@@ -320,7 +323,7 @@ def _keep_what_the_user_made(final: Path, partial: Path, report: dict) -> None:
             report["kept"] = [project.name]
     for entry in sorted(final.iterdir()):
         name = entry.name
-        if (name in BATCH_FILES or name == project.name or name.startswith("restored.")
+        if (name in BATCH_FILES or name in (project.name, f"{final.name}.new.mural") or name.startswith("restored.")
                 or (partial / name).exists()):
             continue
         if entry.is_dir():
@@ -452,8 +455,8 @@ def list_inputs(inputs, skip: Path | None = None, known: dict[str, str] | None =
     .txt files. The name is the path relative to its folder with "/" → "__", so images of the
     same stem in different caves do not collide. Images under ``skip`` (the batch's own outputs,
     OUT/images, when they lie inside an input folder) are left out: a rerun would take its own masks
-    and restorations for new images. Hidden files and folders (``.Trash``, macOS ``._`` copies)
-    are left out. ``known``: the names an earlier run gave to paths (absolute path → name), which
+    and restorations for new images. Hidden files and folders (``.Trash``, macOS ``._`` copies,
+    Windows' ``$RECYCLE.BIN`` and ``System Volume Information``) are left out. ``known``: the names an earlier run gave to paths (absolute path → name), which
     they keep — a JPEG added beside a TIFF of the same stem, or a run given a subfolder, took
     the TIFF's name and folder."""
     from muralstudio.core.imageio import READ_SUFFIXES
@@ -467,7 +470,8 @@ def list_inputs(inputs, skip: Path | None = None, known: dict[str, str] | None =
             for path in sorted(item.rglob("*")):
                 if inside and path.resolve().is_relative_to(skip):
                     continue
-                if any(part.startswith(".") for part in path.relative_to(item).parts):
+                if any(part.startswith((".", "$")) or part == "System Volume Information"
+                       for part in path.relative_to(item).parts):  # hidden, recycle bins
                     continue
                 if path.suffix.lower() in READ_SUFFIXES and path.is_file():
                     rel = path.relative_to(item).with_suffix("")
@@ -483,18 +487,17 @@ def list_inputs(inputs, skip: Path | None = None, known: dict[str, str] | None =
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")
     known = known or {}
-    given = [known.get(str(path.absolute())) for _, path in found]
-    taken = {name for name in given if name}
-    if len(taken) < sum(1 for name in given if name):  # a name given twice (a list naming a file twice)
-        given, taken = [None] * len(found), set()
+    reserved = set(known.values())  # every name of the batch, of this run's images or not
+    taken: set[str] = set()
     unique = []
-    for (name, path), earlier in zip(found, given):  # the same stem listed twice gets a suffix, never overwrites
-        if earlier is None:
+    for name, path in found:  # the same stem listed twice gets a suffix, never overwrites
+        earlier = known.get(str(path.absolute()))
+        if earlier is None or earlier in taken:  # a new image, or a path listed twice
             earlier, count = name, 1
-            while earlier in taken:
+            while earlier in taken or earlier in reserved:
                 count += 1
                 earlier = f"{name}~{count}"
-            taken.add(earlier)
+        taken.add(earlier)
         unique.append((earlier, path))
     return unique
 
@@ -696,7 +699,9 @@ def plan(request: BatchRequest, ledger: Ledger, keys: dict) -> tuple[list[tuple[
         # not told): it was redone on resume
         complete = same_file and bool(held) and all(held.get(s) == k for s, k in keys.items())
         if complete and row["status"] != "done" and row["status"] != "failed":
-            ledger.mark(name, status="done", error=None)
+            finished_report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+            ledger.mark(name, status="done", error=None, sha256=finished_report.get("sha256"),
+                        report=json.dumps(_row_values(finished_report)))
             row = {**row, "status": "done"}
         finished = finished or (complete and row["status"] == "done")
         if finished or (same and row["status"] == "failed" and not request.retry_failed):
@@ -733,6 +738,11 @@ def open_client(request: BatchRequest):
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
     if request.scheduler:
+        from muralstudio.ops.remote import tls_missing
+
+        missing = tls_missing(request.scheduler)
+        if missing:
+            raise ValueError(f"--scheduler {request.scheduler}: {missing}")
         return Client(request.scheduler, timeout="20s")
     if request.slurm is not None:
         try:
@@ -781,6 +791,8 @@ class BatchResult:
     skipped: int
     interrupted: int
     seconds: float
+    #: Ctrl-C stopped the run (perhaps before any image was sent: while it planned)
+    stopped: bool = False
 
 
 def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], None] | None = None) -> BatchResult:
@@ -790,13 +802,17 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
 
     out = Path(request.out)
     check_request(request)
-    _refuse_a_parallel_run(out)
-    ledger = Ledger(out)
+    out.mkdir(parents=True, exist_ok=True)
+    mark_run(out)  # refuses while another run works on the folder
+    try:
+        ledger = Ledger(out)
+    except BaseException:
+        (out / RUN_MARK).unlink(missing_ok=True)
+        raise
     started = time.perf_counter()
     own_client = client is None
     futures = {}
     done = failed = 0
-    mark_run(out)
     try:
         keys = step_keys(request.steps, request.engines)
         todo, skipped = plan(request, ledger, keys)
@@ -843,7 +859,7 @@ def run_batch(request: BatchRequest, client=None, progress: Callable[[dict], Non
         for future, name in futures.items():
             future.cancel()
             ledger.mark(name, status="interrupted")
-        return BatchResult(done, failed, 0, len(futures), time.perf_counter() - started)
+        return BatchResult(done, failed, 0, len(futures), time.perf_counter() - started, stopped=True)
     finally:
         write_summary(out, ledger)
         ledger.close()
@@ -881,15 +897,27 @@ RUN_MARK = "run.json"  # the running batch's process, for `status` to tell a run
 
 
 def mark_run(out: Path) -> None:
+    """Write OUT/run.json for this process, refusing when another live run holds it: created
+    exclusively, so two runs started together cannot both pass the check."""
     import socket
 
     import psutil  # comes with dask.distributed
 
-    from muralstudio.core.atomic import atomic_write
-
-    with atomic_write(Path(out) / RUN_MARK, "w") as handle:
-        json.dump({"pid": os.getpid(), "host": socket.gethostname(),
-                   "started": psutil.Process().create_time()}, handle)
+    mark = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                       "started": psutil.Process().create_time()})
+    path = Path(out) / RUN_MARK
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            _refuse_a_parallel_run(Path(out))
+            path.unlink(missing_ok=True)  # a run that is gone: its mark is stale
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(mark)
+        return
+    _refuse_a_parallel_run(Path(out))
+    raise ValueError(f"{path}: could not mark the run (another run started at the same moment?)")
 
 
 def run_is_alive(out: Path) -> bool:

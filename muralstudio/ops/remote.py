@@ -261,13 +261,14 @@ def client_for(address: str, command: bool = False):
     unreachable = "server_unreachable_cli" if command else "server_unreachable"
     if not ADDRESS.fullmatch(address or ""):  # said at once (Dask took 11 s and printed a traceback)
         raise RemoteUnavailable(Text(unreachable, address=address,
-                                     reason="not an address of the form tcp://HOST:PORT, e.g. tcp://gpu-server:8786"))
+                                     reason="not an address of the form tcp://HOST:PORT or tls://HOST:PORT, e.g. tcp://gpu-server:8786"))
     with _clients_lock:
         client = _clients.get(address)
         if client is not None and client.status == "running":
             return client
-        if address.startswith("tls://"):
-            _check_tls_configured(address, unreachable)
+        missing = tls_missing(address)
+        if missing:
+            raise RemoteUnavailable(Text(unreachable, address=address, reason=missing))
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -276,17 +277,20 @@ def client_for(address: str, command: bool = False):
         return client
 
 
-def _check_tls_configured(address: str, unreachable: str) -> None:
-    """A tls:// address needs this computer's certificates in Dask's configuration; without them
-    Dask failed with a TypeError about an ssl_context and a traceback from its destructor."""
+def tls_missing(address: str) -> str | None:
+    """Why a tls:// ``address`` cannot be used from here (None when it can, or is not tls://):
+    it needs this computer's certificates in Dask's configuration; without them Dask failed
+    with a TypeError about an ssl_context and a traceback from its destructor."""
+    if not str(address).startswith("tls://"):
+        return None
     import dask
 
     tls = dask.config.get("distributed.comm.tls", default={}) or {}
     client = tls.get("client") or {}
-    if not (tls.get("ca-file") and client.get("cert")):
-        raise RemoteUnavailable(Text(unreachable, address=address, reason=(
-            "a tls:// server needs this computer's certificates in Dask's configuration: "
-            "distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and .key")))
+    if tls.get("ca-file") and client.get("cert"):
+        return None
+    return ("a tls:// server needs this computer's certificates in Dask's configuration: "
+            "distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and .key")
 
 
 def close_clients() -> None:
