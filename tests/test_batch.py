@@ -589,6 +589,15 @@ def test_a_run_over_another_cave_does_not_take_a_name_of_the_batch(tmp_path):
     again = batch.BatchRequest(inputs=[str(tmp_path / "caveA"), str(tmp_path / "caveB")], out=out,
                                steps=["detect"], resume=True)
     assert batch.input_names(again) == {"IMG_0001", "IMG_0001~2"}
+    # the first cave moved elsewhere: its image takes its name back (found again by content)
+    (tmp_path / "caveA").rename(tmp_path / "caveA-moved")
+    ledger = batch.Ledger(out)
+    todo, _ = batch.plan(batch.BatchRequest(inputs=[str(tmp_path / "caveA-moved")], out=out, steps=["detect"],
+                                            resume=True), ledger, keys)
+    rows = ledger.rows()
+    ledger.close()
+    assert [name for name, _, _ in todo] == ["IMG_0001"] and "caveA-moved" in rows["IMG_0001"]["image"]
+    (tmp_path / "caveA-moved").rename(tmp_path / "caveA")
     # a path listed twice keeps its name once, the copy gets another
     twice = batch.list_inputs([tmp_path / "caveA" / "IMG_0001.png"] * 2,
                               known={str((tmp_path / "caveA" / "IMG_0001.png").absolute()): "IMG_0001"})

@@ -487,7 +487,9 @@ def list_inputs(inputs, skip: Path | None = None, known: dict[str, str] | None =
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")
     known = known or {}
-    reserved = set(known.values())  # every name of the batch, of this run's images or not
+    # every name of the batch whose image is still where it was, of this run's images or not (an
+    # archive moved elsewhere frees its names: its images keep them, found again by content)
+    reserved = {name for image, name in known.items() if os.path.exists(image)}
     taken: set[str] = set()
     unique = []
     for name, path in found:  # the same stem listed twice gets a suffix, never overwrites
@@ -705,8 +707,9 @@ def plan(request: BatchRequest, ledger: Ledger, keys: dict) -> tuple[list[tuple[
             row = {**row, "status": "done"}
         finished = finished or (complete and row["status"] == "done")
         if finished or (same and row["status"] == "failed" and not request.retry_failed):
-            if any(row[k] != identity[k] for k in identity):  # e.g. after a chmod: not hashed again
-                ledger.mark(name, **identity)
+            if any(row[k] != identity[k] for k in identity) or row["image"] != str(path):
+                # e.g. after a chmod (not hashed again), or the archive moved (summary.csv's paths)
+                ledger.mark(name, image=str(path), **identity)
             skipped += 1
             continue
         # attempts count the tries of this file under this run's steps: a new file or new steps start again
