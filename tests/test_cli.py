@@ -57,6 +57,15 @@ def test_info_errors_are_one_clear_line(tmp_path):
     assert result.returncode == 2 and "400 × 300" in result.stdout and "DAMAGED" in result.stdout
     assert json.loads(run("info", tmp_path / "cut.tif", "--json").stdout)["data_readable"] is False
     assert json.loads(run("info", tmp_path / "whole.tif", "--json").stdout)["data_readable"] is True
+    # a JPEG or PNG cut off (a copy interrupted): its header reads as if whole, its end is missing
+    imageio.write_jpeg(tmp_path / "whole.jpg", noise)
+    imageio.write_png(tmp_path / "whole.png", noise)
+    for name in ("whole.jpg", "whole.png"):
+        assert run("info", tmp_path / name).returncode == 0
+        cut = tmp_path / f"cut-{name}"
+        cut.write_bytes((tmp_path / name).read_bytes()[:20_000])
+        result = run("info", cut)
+        assert result.returncode == 2 and "cut off" in result.stdout, result.stdout
 
 
 def test_info_reads_a_float_tiffs_values_it_could_not_open(tmp_path):

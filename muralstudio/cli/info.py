@@ -1,6 +1,7 @@
 """Print size, bit depth, channels, compression, tiling, ICC profile, resolution and tags, without
 decoding pixels (of a TIFF, its table of tiles or strips is checked against the file; a
-floating-point TIFF's values are read band by band, since only they tell whether it opens).
+floating-point TIFF's values are read band by band, since only they tell whether it opens; a
+JPEG or PNG is checked for its end marker, the mark of a file cut off).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def run(args) -> int:
                 check_float_values(args.image, info)
             except MuralStudioError as exc:
                 damage, verdict = str(exc), "CANNOT OPEN"
+    elif info.format in ("JPEG", "PNG"):
+        damage = _truncated(args.image, info.format)
+    if info.format in ("TIFF", "JPEG", "PNG"):
         data["data_readable"] = damage is None
         if damage is not None:
             data["problem"] = damage
@@ -67,3 +71,18 @@ def run(args) -> int:
         print(f"  {verdict:<12} {damage}")
         return 2
     return 0
+
+
+def _truncated(path, kind: str) -> str | None:
+    """A JPEG without its end-of-image marker, or a PNG without its IEND chunk, near the end of
+    the file: cut off (a copy interrupted, a disk full) — its header reads as if whole."""
+    marker = b"\xff\xd9" if kind == "JPEG" else b"IEND"
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 4096))
+        tail = handle.read()
+    if marker in tail:
+        return None
+    end = "end-of-image marker" if kind == "JPEG" else "IEND chunk"
+    return f"{path}: the {kind} data stops before its {end} (the file is cut off)"
