@@ -713,6 +713,9 @@ def test_many_polygons_in_one_command_undo_says_what_it_removed_and_fleck_lists_
     assert all(int(ln.split()[2]) <= 6 for ln in _flecks(main, capsys, s, "--max-area", "6") if ln[:1].isdigit())
     assert largest > 6
     assert len([ln for ln in _flecks(main, capsys, s, "--top", "2") if ln[:1].isdigit()]) == 2
+    assert main(["annotate", "flecks", s, "--contrast", "60", "--top", "2", "--accept", "0"]) == 0
+    listed = [ln for ln in _flecks(main, capsys, s, "--top", "2") if ln[:1].isdigit()]
+    assert len(listed) == 3 and listed[0].endswith("(marked paint-loss)")  # two to judge, the marked one kept
     rgb[50:80, 110:130] = 200  # a faint crack, 6 levels darker than the ground
     rgb[50:80, 120] = 194
     imageio.write_png(path, rgb)

@@ -190,7 +190,8 @@ def add_arguments(parser) -> None:
     flecks.add_argument("--max-area", type=int, metavar="PX",
                         help="leave out specks larger than PX pixels (neighbouring specks join into large "
                              "ones that cover the view)")
-    flecks.add_argument("--top", type=int, metavar="N", help="list only the N strongest candidates")
+    flecks.add_argument("--top", type=int, metavar="N",
+                        help="list only the N strongest candidates not yet marked (and the marked ones among them)")
     flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
     flecks.add_argument("--wholly", action="store_true",
                         help="with --inside: only specks lying wholly in that class, none straddling its edge")
@@ -314,8 +315,10 @@ def run(args) -> int:
                                       wholly=args.wholly, dark=args.dark)
         if args.max_area:
             found = [c for c in found if c["area"] <= args.max_area]
-        if args.top:
-            found = found[:args.top]  # strongest first
+        if args.top:  # the N strongest not yet marked; the marked ones before them stay listed (numbers hold)
+            unmarked = [i for i, c in enumerate(found) if not c["marked"]]
+            last = unmarked[args.top - 1] if len(unmarked) >= args.top else len(found) - 1
+            found = found[:last + 1]
         options = {"class": args.label, "radius": args.radius, "contrast": args.contrast,
                    "min_area": args.min_area, "max_area": args.max_area, "top": args.top,
                    "inside": args.inside, "wholly": args.wholly, "dark": args.dark}
@@ -328,7 +331,8 @@ def run(args) -> int:
 
                 def given(key):
                     value, flag = last.get(key), f"--{key.replace('_', '-')}"
-                    return f"without {flag}" if value in (None, False) else flag if value is True else f"{flag} {value}"
+                    return (f"without {flag}" if value in (None, False) else f"with {flag}" if value is True
+                            else f"with {flag} {value}")
 
                 raise ValueError("the numbers to accept are those of the last listing, made "
                                  + ", ".join(map(given, differ))
