@@ -81,6 +81,19 @@ def test_info_reads_a_float_tiffs_values_it_could_not_open(tmp_path):
     assert data["data_readable"] is False and "bytes.tif" in data["problem"]
 
 
+def test_info_describes_a_project(tmp_path):
+    from muralstudio.core.demo import demo_document
+    from muralstudio.core.project import save_project
+
+    path = save_project(demo_document(), tmp_path / "wall.mural")
+    result = run("info", path)
+    assert result.returncode == 0 and "MuralStudio project" in result.stdout and "paint loss" in result.stdout
+    assert json.loads(run("info", path, "--json").stdout)["format"] == "MuralStudio project"
+    (tmp_path / "bad.mural").write_bytes(b"not a zip")
+    bad = run("info", tmp_path / "bad.mural")
+    assert bad.returncode == 2 and "bad.mural" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_synth_writes_image_mask_pairs(tmp_path):
     result = run("synth", "--out", tmp_path, "--count", "2", "--size", "160x128",
                  "--damage", "jelly,cracks", "--ratio", "0.3-0.4", "--bit-depth", "16", "--format", "tif")

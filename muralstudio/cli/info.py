@@ -21,6 +21,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from muralstudio.core.imageio import read_header
 
+    if args.image.suffix.lower() == ".mural":  # a project, not an image: say what it holds
+        return _describe_project(args)
     info = read_header(args.image)
     data = info.describe()
     damage, verdict = None, "DAMAGED"
@@ -86,3 +88,25 @@ def _truncated(path, kind: str) -> str | None:
         return None
     end = "end-of-image marker" if kind == "JPEG" else "IEND chunk"
     return f"{path}: the {kind} data stops before its {end} (the file is cut off)"
+
+
+def _describe_project(args) -> int:
+    from muralstudio.core.project import read_manifest
+
+    manifest = read_manifest(args.image)  # a damaged one is said by name
+    source = manifest.get("source") or {}
+    layers = manifest.get("layers") or []
+    data = {"path": str(args.image), "format": "MuralStudio project",
+            "format_version": manifest.get("format_version"), "source": source.get("path"),
+            "source_sha256": source.get("sha256"), "layers": [layer.get("name") for layer in layers],
+            "detections": len(manifest.get("detections") or []), "saved": manifest.get("saved")}
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{data['path']}")
+    print(f"  format       MuralStudio project (format {data['format_version']}), saved {data['saved']}")
+    print(f"  source       {data['source']}")
+    print(f"  layers       {len(layers)}: {', '.join(map(str, data['layers']))[:200]}")
+    print(f"  detections   {data['detections']}")
+    print("  open it with 'muralstudio PROJECT', report it with 'muralstudio report PROJECT'")
+    return 0
