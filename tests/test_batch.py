@@ -187,6 +187,10 @@ def test_cli_batch_run_status_report(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["images"] == 2
     assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--steps", "detect"]) == 2
     assert "--resume" in capsys.readouterr().err
+    # a resume with nothing left to do starts no cluster (it took half a minute)
+    assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--steps", "detect", "--resume"]) == 0
+    captured = capsys.readouterr()
+    assert "Dask dashboard" not in captured.err and "0 done, 0 failed, 2 skipped as already done" in captured.out
     assert main(["batch", "run", "--in", str(tmp_path / "in"), "--out", str(out), "--engine", "nosuch"]) == 2
     capsys.readouterr()
     # a wrong folder, input or step is said before anything is made in the output folder

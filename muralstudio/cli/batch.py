@@ -123,15 +123,9 @@ def run(args) -> int:
     batch.check_out_folder(request)
     ledger_out = Path(args.out)
     todo_note = "" if not args.resume else " (resuming)"
-    client = batch.open_client(request)
-    print(f"Dask dashboard: {batch.dashboard_of(client)}{todo_note}", file=sys.stderr)
-    try:
-        result = batch.run_batch(request, client, progress=batch.console_progress())
-    finally:
-        cluster = getattr(client, "cluster", None)
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    # the cluster starts only when there are images to process (run_batch opens and closes it)
+    result = batch.run_batch(request, None, progress=batch.console_progress(), opened=lambda client: print(
+        f"Dask dashboard: {batch.dashboard_of(client)}{todo_note}", file=sys.stderr))
     # a resumed run that skipped images failed earlier has not processed the archive either:
     # scripts see the same exit status as for the run that failed them
     failed_before = 0
