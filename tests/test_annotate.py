@@ -734,3 +734,29 @@ def _flecks(main, capsys, session, *extra):
     capsys.readouterr()
     assert main(["annotate", "flecks", session, "--contrast", "60", *extra]) == 0
     return capsys.readouterr().out.splitlines()
+
+
+def test_a_revision_of_a_record_without_active_seconds_keeps_them_unknown(tmp_path, image):
+    """Crops saved before active seconds were kept, then revised: the record's total was the
+    revision's alone (read as the first pass's time by the dataset's figures)."""
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    session.stroke("paint-loss", [(10, 10), (20, 10), (20, 20)], 0, polygon=True)
+    session.save(tmp_path / "ds", annotator="first")
+    path = tmp_path / "ds" / "records" / "mural-1.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    del record["active_seconds"]  # as saved before 2026-12-07
+    path.write_text(json.dumps(record), encoding="utf-8")
+    review = Session.revise(tmp_path / "r", tmp_path / "ds", "mural-1", image.parent)
+    review.stroke("crack", [(30, 30), (40, 40)], 1)
+    review.save(tmp_path / "ds", annotator="second")
+    revised = json.loads(path.read_text(encoding="utf-8"))
+    assert "active_seconds" not in revised and revised["revisions"][0]["active_seconds"] >= 0
+    # a record saved with them adds the revision's to its own
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["active_seconds"], record["revisions"] = 100.0, []
+    path.write_text(json.dumps(record), encoding="utf-8")
+    review = Session.revise(tmp_path / "r2", tmp_path / "ds", "mural-1", image.parent, replace=True)
+    review.stroke("crack", [(50, 30), (60, 40)], 1)
+    review.save(tmp_path / "ds", annotator="third")
+    revised = json.loads(path.read_text(encoding="utf-8"))
+    assert revised["active_seconds"] == round(100.0 + revised["revisions"][-1]["active_seconds"], 1)

@@ -63,10 +63,13 @@ def stats(records: list[dict]) -> str:
                   f"- seconds per crop (session start to save): median {statistics.median(seconds):.0f}, "
                   f"quartiles {np.percentile(seconds, 25):.0f}–{np.percentile(seconds, 75):.0f}",
                   f"- crops labelled without any click (strokes/polygons only): {polygons_only}"]
-        active = [r["active_seconds"] for r in records if "active_seconds" in r and not r.get("revisions")]
-        if active:  # recorded since 2026-12-07: pauses between commands over 3 min count as 3 min
-            lines.append(f"- active seconds per crop (pauses between commands over 3 min counted as 3 min; "
-                         f"{len(active)} unrevised crops recorded so): median {statistics.median(active):.0f}, "
+        # the first pass's own: the record's active seconds less its revisions' (recorded since
+        # 2026-12-07; pauses between commands over 3 min count as 3 min)
+        active = [r["active_seconds"] - sum(v.get("active_seconds") or 0 for v in r.get("revisions") or [])
+                  for r in records if "active_seconds" in r]
+        if active:
+            lines.append(f"- active seconds per crop, first pass (pauses between commands over 3 min counted as "
+                         f"3 min; {len(active)} crops recorded so): median {statistics.median(active):.0f}, "
                          f"quartiles {np.percentile(active, 25):.0f}–{np.percentile(active, 75):.0f}")
         revised = [r for r in records if r.get("revisions")]
         if revised:  # a second annotator's completion (annotate revise); its seconds are counted above

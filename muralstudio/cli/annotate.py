@@ -69,9 +69,6 @@ def _numbered_point_lines(path: Path) -> list[tuple[int, list[tuple[float, float
     return out
 
 
-def _point_lines(path: Path) -> list[list[tuple[float, float]]]:
-    return [points for _, points in _numbered_point_lines(path)]
-
 
 def _box(text: str) -> tuple[int, int, int, int]:
     try:
@@ -269,13 +266,14 @@ def run(args) -> int:
             index = session.click(args.label, [(c.x, c.y, c.positive) for c in args.click], args.element,
                                   args.within, args.on_top)
         else:
-            lines = [args.points] if args.points is not None else _point_lines(args.file)
+            numbered = [(0, args.points)] if args.points is not None else _numbered_point_lines(args.file)
             if args.points is None:  # every line checked before any is drawn: all or nothing
-                for number, points in _numbered_point_lines(args.file):
+                for number, points in numbered:
                     try:
                         session.stroke_points(points, action == "polygon")
                     except AnnotationError as exc:
                         raise ValueError(f"{args.file}, line {number}: {exc}") from None
+            lines = [points for _, points in numbered]
             for points in lines:
                 index = session.stroke(args.label, points, getattr(args, "radius", 0.0), action == "polygon",
                                        getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
@@ -312,9 +310,7 @@ def run(args) -> int:
         if args.wholly and not args.inside:
             raise ValueError("--wholly goes with --inside CLASS (the class the specks must lie in)")
         found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where, marked, args.min_area,
-                                      wholly=args.wholly, dark=args.dark)
-        if args.max_area:
-            found = [c for c in found if c["area"] <= args.max_area]
+                                      wholly=args.wholly, dark=args.dark, max_area=args.max_area)
         if args.top:  # the N strongest not yet marked; the marked ones before them stay listed (numbers hold)
             unmarked = [i for i, c in enumerate(found) if not c["marked"]]
             last = unmarked[args.top - 1] if len(unmarked) >= args.top else len(found) - 1

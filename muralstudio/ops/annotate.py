@@ -118,7 +118,8 @@ def limit_to_clicks(mask: np.ndarray, rgb: np.ndarray, clicks, radius: float,
 
 def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45.0,
                           where: np.ndarray | None = None, marked: np.ndarray | None = None,
-                          min_area: int = 1, wholly: bool = False, dark: float | None = None) -> list[dict]:
+                          min_area: int = 1, wholly: bool = False, dark: float | None = None,
+                          max_area: int | None = None) -> list[dict]:
     """Pale specks smaller than a disk of ``radius`` standing out by at least ``contrast`` (Lab
     lightness, 0–255 scale) from the paint around them — where flakes of loss show the ground
     through dark paint — as candidates for an annotator to judge: ``x``, ``y`` (centre),
@@ -126,7 +127,8 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
     ``marked``: pixels already labelled as the class being marked; a speck on them and at least
     half within a pixel of them gets ``marked`` True (listed, so the numbers stay those of the first listing; a
     lower contrast lists a fleck marked before as a slightly larger speck, still marked). ``min_area``:
-    leave out smaller specks (on grainy photographs most candidates are 1–2 px of print grain).
+    leave out smaller specks (on grainy photographs most candidates are 1–2 px of print grain);
+    ``max_area`` larger ones (neighbouring specks joined into patches that cover the view).
     ``wholly``: only specks lying wholly in ``where`` (those straddling a robe's edge were most of
     what two annotators rejected: pale ground beside the paint). ``dark``: only specks in paint
     darker than this (Lab lightness 0–255 of the paint with the speck taken away, on average over
@@ -141,7 +143,7 @@ def pale_fleck_candidates(rgb: np.ndarray, radius: int = 4, contrast: float = 45
     count, parts, stats, centres = cv2.connectedComponentsWithStats((rise >= contrast).astype(np.uint8), connectivity=8)
     found = []
     for index in range(1, count):
-        if stats[index, cv2.CC_STAT_AREA] < min_area:
+        if stats[index, cv2.CC_STAT_AREA] < min_area or (max_area and stats[index, cv2.CC_STAT_AREA] > max_area):
             continue
         region = parts == index
         if where is not None and not (where[region].all() if wholly else where[region].any()):
@@ -954,11 +956,13 @@ class Session:
                 revision["removed"] = restored - (len(items) - len(new_items))
             record.update(annotator=earlier["annotator"], notes=earlier.get("notes") or "",
                           seconds=round((earlier.get("seconds") or 0) + record["seconds"], 1),
-                          # an earlier record without active seconds counts with its seconds
-                          active_seconds=round((earlier.get("active_seconds", earlier.get("seconds")) or 0)
-                                               + record["active_seconds"], 1),
+                          # unknown (left out) when the first pass was saved before they were kept
+                          active_seconds=(None if earlier.get("active_seconds") is None else
+                                          round(earlier["active_seconds"] + record["active_seconds"], 1)),
                           commands=(earlier.get("commands") or 0) + record["commands"],
                           items=items, revisions=(earlier.get("revisions") or []) + [revision])
+        if record["active_seconds"] is None:
+            del record["active_seconds"]
         for item in record["items"] + [i for r in record.get("revisions") or [] for i in r["items"]]:
             item.pop("saved", None)  # a session's own bookkeeping
         kinds = [i["kind"] for i in record["items"]]

@@ -504,11 +504,16 @@ def list_inputs(inputs, skip: Path | None = None, known: dict[str, str] | None =
     return unique
 
 
+def names_by_image(rows: dict[str, dict]) -> dict[str, str]:
+    """Each image path of the ledger's rows → the name the batch gave it (names stay with files)."""
+    return {row["image"]: name for name, row in rows.items() if row.get("image")}
+
+
 def input_names(request: BatchRequest) -> set[str]:
     """The names the request's images have in its batch (those of its ledger where it has them)."""
     ledger = _existing_ledger(Path(request.out))
     try:
-        known = {row["image"]: name for name, row in ledger.rows().items() if row.get("image")}
+        known = names_by_image(ledger.rows())
     finally:
         ledger.close()
     return {name for name, _ in list_inputs(request.inputs, skip=Path(request.out) / "images", known=known)}
@@ -635,8 +640,9 @@ def check_request(request: BatchRequest) -> None:
 
 def check_out_folder(request: BatchRequest) -> None:
     """Refuse, before a cluster starts, a request that cannot run (:func:`check_request`), whose
-    output folder cannot be written, that another run is working on, or that would mix a new
-    run into an existing one."""
+    output folder cannot be written, or that would mix a new run into an existing one (a run
+    another is working on is refused by :func:`run_batch`, which marks the folder before it
+    opens a cluster)."""
     check_request(request)
     out = Path(request.out)
     try:
@@ -646,10 +652,9 @@ def check_out_folder(request: BatchRequest) -> None:
         probe.unlink()
     except OSError as exc:
         raise ValueError(f"{out}: cannot write there ({exc.strerror or exc}); choose another --out") from None
-    _refuse_a_parallel_run(out)
     if request.resume or not (out / "ledger.sqlite").exists():
         return
-    ledger = Ledger(Path(request.out))
+    ledger = Ledger(out)
     try:
         _refuse_a_second_run(request, len(ledger.rows()))
     finally:
@@ -683,8 +688,7 @@ def plan(request: BatchRequest, ledger: Ledger, keys: dict) -> tuple[list[tuple[
     known = ledger.rows()
     _refuse_a_second_run(request, len(known))
     todo, skipped = [], 0
-    names = {row["image"]: name for name, row in known.items() if row.get("image")}
-    for name, path in list_inputs(request.inputs, skip=Path(request.out) / "images", known=names):
+    for name, path in list_inputs(request.inputs, skip=Path(request.out) / "images", known=names_by_image(known)):
         path = path.absolute()  # workers (and summary.csv) need it whatever their working folder
         try:
             identity = _file_identity(path)

@@ -120,10 +120,15 @@ def scale_bar(rgb: np.ndarray, mm_per_px: float | None) -> np.ndarray:
     return out
 
 
-def _damage_map(doc, longest: int) -> tuple[np.ndarray, list]:
-    """The image dimmed to grey with every damage layer in its colour; (map, legend rows)."""
+def _damage_layers(doc) -> list:
+    """The mask layers of damage a person decided (not proposals) that hold some."""
     from muralstudio.core.document import MaskLayer
 
+    return [layer for layer in doc.layers if isinstance(layer, MaskLayer) and layer.marks_damage and layer.area]
+
+
+def _damage_map(doc, longest: int) -> tuple[np.ndarray, list]:
+    """The image dimmed to grey with every damage layer in its colour; (map, legend rows)."""
     rgb = doc.source.full()  # damage is mapped on the unrestored original
     from muralstudio.core.imageio import to_rgb8
 
@@ -131,11 +136,10 @@ def _damage_map(doc, longest: int) -> tuple[np.ndarray, list]:
     grey = base.mean(axis=2, keepdims=True) * 0.6 + 80
     out = np.repeat(grey, 3, axis=2)
     legend = []
-    for layer in doc.layers:
-        if isinstance(layer, MaskLayer) and layer.marks_damage and layer.area:
-            mask = layer.data >= 128
-            out[mask] = np.array(layer.color, np.float32)
-            legend.append((layer.name, tuple(int(c) for c in layer.color)))
+    for layer in _damage_layers(doc):
+        mask = layer.data >= 128
+        out[mask] = np.array(layer.color, np.float32)
+        legend.append((layer.name, tuple(int(c) for c in layer.color)))
     return _thumbnail(np.clip(out, 0, 255).astype(np.uint8), longest), legend
 
 
@@ -150,10 +154,7 @@ def _identification(doc, t: dict, names) -> str:
     """The detections run on the document, with what the reviewer accepted and rejected of
     their proposals per class (conservation documents how damage was identified)."""
     if not doc.detections:  # "marked by hand" only where something is marked
-        from muralstudio.core.document import MaskLayer
-
-        marked = any(isinstance(l, MaskLayer) and l.marks_damage and l.area for l in doc.layers)
-        return f"<p>{_e(t['none_identification' if marked else 'none_found'])}</p>"
+        return f"<p>{_e(t['none_identification' if _damage_layers(doc) else 'none_found'])}</p>"
 
     def count(c, what):
         return f"{c.get(what + '_regions', 0):,} ({c.get(what + '_pixels', 0):,} px)"
