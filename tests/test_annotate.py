@@ -760,3 +760,126 @@ def test_a_revision_of_a_record_without_active_seconds_keeps_them_unknown(tmp_pa
     review.save(tmp_path / "ds", annotator="third")
     revised = json.loads(path.read_text(encoding="utf-8"))
     assert revised["active_seconds"] == round(100.0 + revised["revisions"][-1]["active_seconds"], 1)
+
+
+def test_a_reviewer_deletes_many_items_by_the_numbers_listed_before(tmp_path, image, capsys):
+    """Deleting one at a time renumbered the rest: a reviewer removing 48 polygons went from the
+    highest number down. Several numbers in one command are those of the listing before it."""
+    from muralstudio.cli import main
+
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(image), "--classes", "damage", "--engine", "classic"]) == 0
+    for k in range(5):  # five squares, #0–#4, left to right
+        x = 10 + 25 * k
+        assert main(["annotate", "polygon", s, "--class", "paint-loss",
+                     "--points", f"{x},10;{x + 10},10;{x + 10},20;{x},20"]) == 0
+    capsys.readouterr()
+    assert main(["annotate", "delete", s, "1,3-4"]) == 0
+    out = capsys.readouterr().out
+    assert "removed #1 polygon" in out and "removed #3 polygon" in out and "removed #4 polygon" in out
+    session = Session(s)
+    assert len(session.items) == 2
+    labels = session.label_map()
+    assert labels[15, 15] == 1 and labels[15, 65] == 1  # squares 0 and 2 kept
+    assert labels[15, 40] == 0 and labels[15, 90] == 0 and labels[15, 115] == 0
+    assert session.data["commands"][-1]["command"] == "delete"
+    assert sum(c["command"] == "delete" for c in session.data["commands"]) == 1  # one step
+    assert main(["annotate", "delete", s, "1,2"]) == 2  # #2 is not there: nothing deleted
+    assert len(Session(s).items) == 2
+    assert "item 2 is not among the 2 listed" in capsys.readouterr().err
+
+
+def test_list_filters_by_class_and_area_keeping_the_numbers(tmp_path, image, capsys):
+    from muralstudio.cli import main
+
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(image), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "polygon", s, "--class", "paint-loss", "--points", "10,10;14,10;14,14;10,14"]) == 0
+    assert main(["annotate", "polygon", s, "--class", "paint-loss", "--points", "30,30;70,30;70,70;30,70"]) == 0
+    assert main(["annotate", "stroke", s, "--class", "crack", "--points", "100,10;150,10", "--radius", "1"]) == 0
+    capsys.readouterr()
+    assert main(["annotate", "list", s, "--class", "paint-loss", "--min-area", "100"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("#1 polygon paint-loss") and "1 of 3 items listed" in lines[1]
+    assert main(["annotate", "list", s, "--max-area", "50"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("#0 polygon paint-loss") and "1 of 3 items listed" in lines[1]
+
+
+def test_points_starting_with_a_minus_sign_are_values_not_options(tmp_path, image, capsys):
+    """``--points -0.5,10;…`` (a vertex on the crop's outer edge) was taken for an option and
+    argparse said only "expected one argument"."""
+    from muralstudio.cli import main
+
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(image), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "stroke", s, "--class", "crack", "--points", "-0.5,10;30,10", "--radius", "1"]) == 0
+    assert Session(s).label_map()[10, 0] == 2
+    capsys.readouterr()
+    assert main(["annotate", "stroke", s, "--class", "crack", "--points", "-5,10;30,10"]) == 2
+    assert "point -5,10 is outside the 160×120 crop" in capsys.readouterr().err
+    assert main(["annotate", "show", s, "--out", str(tmp_path / "o.png"), "--points", "-0.5,3"]) == 0
+
+
+def test_a_one_point_line_of_a_stroke_file_is_said(tmp_path, image, capsys):
+    from muralstudio.cli import main
+
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(image), "--classes", "damage", "--engine", "classic"]) == 0
+    lines = tmp_path / "cracks.txt"
+    lines.write_text("5,5;20,5\n40,40\n60,60;80,62\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["annotate", "stroke", s, "--class", "crack", "--file", str(lines), "--radius", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "line 2: one point, painted as a dot of radius 1" in out and "3 strokes" in out
+
+
+def test_show_numbers_every_item_flattens_and_writes_the_label_map(tmp_path, image):
+    from muralstudio.cli import main
+
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(image), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "polygon", s, "--class", "paint-loss", "--points", "20,20;60,20;60,60;20,60"]) == 0
+    plain, numbered = tmp_path / "plain.png", tmp_path / "numbered.png"
+    assert main(["annotate", "show", s, "--out", str(plain), "--grid", "0"]) == 0
+    assert main(["annotate", "show", s, "--out", str(numbered), "--grid", "0", "--numbers",
+                 "--labels", str(tmp_path / "labels.png")]) == 0
+    a, b = (imageio.read_image(p).pixels[..., :3].astype(int) for p in (plain, numbered))
+    changed = np.nonzero((a != b).any(2))
+    scale = a.shape[1] / 160
+    # the polygon's number is written on it (near its centre, 40,40), nowhere else
+    assert changed[0].size > 20
+    assert abs(np.median(changed[1]) / scale - 45) < 15 and abs(np.median(changed[0]) / scale - 37) < 15
+    np.testing.assert_array_equal(imageio.read_label_map(tmp_path / "labels.png"), Session(s).label_map())
+    assert main(["annotate", "show", s, "--out", str(plain), "--flatten", "--enhance"]) == 2
+
+
+def test_flattened_lightness_keeps_a_fine_crack_and_drops_the_shading():
+    from muralstudio.ops.annotate import flattened_lightness
+
+    yy, xx = np.mgrid[0:120, 0:160]
+    grey = (90 + 120 * xx / 160).astype(np.float32)  # a wall shaded from dark to pale
+    rng = np.random.default_rng(0)
+    grey += rng.normal(0, 6, grey.shape)  # grain
+    grey[60, 20:140] -= 25  # a crack a pixel wide, fainter than the shading's range
+    rgb = np.repeat(np.clip(grey, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+    view = flattened_lightness(rgb).astype(float)
+    crack = view[60, 30:130].mean()
+    rows = np.r_[40:55, 66:80]
+    assert crack < view[rows, 30:130].mean() - 60  # it stands out of the grain
+    assert abs(view[rows, 20:40].mean() - view[rows, 120:140].mean()) < 15  # no shading left
+
+
+def test_revise_makes_one_segmenter_for_all_its_clicked_elements(tmp_path, image, monkeypatch):
+    from muralstudio.engines import segmentation
+
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    session.click("confusable", [(80, 60, True)])
+    session.click("confusable", [(10, 100, True)])
+    session.save(tmp_path / "d", "me")
+    made = []
+    real = segmentation.create_from_spec
+    monkeypatch.setattr(segmentation, "create_from_spec", lambda spec, *a: made.append(spec) or real(spec, *a))
+    revision = Session.revise(tmp_path / "r", tmp_path / "d", session.data["name"], image.parent)
+    assert len(made) == 1 and revision.data["revising"]["restored"] == 2
+    assert revision.data["revising"]["kept_pixels"] == 0

@@ -86,6 +86,27 @@ def _parse_click(text: str):
         raise argparse.ArgumentTypeError(f"a click looks like 120,80,+ or 30,40,- (not {text!r})") from None
 
 
+#: options whose values may start with a minus sign (coordinates a pixel outside a crop)
+COORDINATE_OPTIONS = ("--click", "--points", "--zoom", "--box")
+
+
+def glue_negative_values(argv: list[str]) -> list[str]:
+    """``--points -2,164;3,158`` as ``--points=-2,164;3,158``: argparse takes a value starting with
+    a minus sign for an option unless it is a plain negative number, and said "expected one
+    argument" to a reviewer's stroke starting a pixel outside the crop."""
+    out, i = [], 0
+    while i < len(argv):
+        a = argv[i]
+        following = argv[i + 1] if i + 1 < len(argv) else ""
+        if a in COORDINATE_OPTIONS and following[:1] == "-" and following[1:2] in tuple("0123456789."):
+            out.append(f"{a}={following}")
+            i += 2
+        else:
+            out.append(a)
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.DEBUG if ("-v" in argv or "--verbose" in argv) else logging.WARNING,
@@ -111,10 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"(muralstudio --help lists the commands)", file=sys.stderr)
             return 2
         return run_gui([a for a in argv if a not in ("-v", "--verbose")])
-    # "--click -1,5,+" is a value, not an option (argparse only knows plain negative numbers)
-    argv = [f"{a}={argv[i + 1]}" if a == "--click" and i + 1 < len(argv) and argv[i + 1][:1] == "-"
-            and argv[i + 1][1:2].isdigit() else a for i, a in enumerate(argv)
-            if not (i > 0 and argv[i - 1] == "--click" and a[:1] == "-" and a[1:2].isdigit())]
+    argv = glue_negative_values(argv)
     args = build_parser(with_trainers=first == "train").parse_args(argv)
     args.command_line = ["muralstudio", *argv]  # model cards record the exact command
     protected: list = []  # this command's inputs, guarded while it runs (a process may run several)

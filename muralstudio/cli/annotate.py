@@ -14,9 +14,9 @@ scripted annotation session; the project's own datasets are made with it).
                                                         (slid onto the crack it follows)
   muralstudio annotate undo SESSION [--click [--one]]     (the item added last, or the last command's
                                                         clicks, or only its last click)
-  muralstudio annotate delete SESSION ITEM                (any item, not only the last)
+  muralstudio annotate delete SESSION ITEM[,ITEM-ITEM]    (any items, not only the last; numbers as listed)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
-  muralstudio annotate list SESSION                       (one line per item: class, pixels, box)
+  muralstudio annotate list SESSION [--class C] [--min-area PX]  (one line per item: class, pixels, box)
   muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--dark 80] [--out candidates.png]
         [--tiles tiles.png]               (each unmarked speck enlarged, plain and outlined, numbered)
         [--max-area 60] [--top 40]        (no joined giants; only the strongest)
@@ -24,7 +24,8 @@ scripted annotation session; the project's own datasets are made with it).
                                           ringed and numbered, in a part of the crop)
         [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
-        [--outline [--fill paint-loss]] [--enhance] [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
+        [--outline [--fill paint-loss]] [--enhance | --flatten] [--numbers] [--labels L.png]
+        [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
                                           untouched image; a part of the crop; enlarged
                                           bicubically; without click dots and numbers; no grid)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
@@ -143,9 +144,10 @@ def add_arguments(parser) -> None:
     undo.add_argument("--element", type=int)
     undo.add_argument("--one", action="store_true",
                       help="with --click: only the last click given, not the whole command's")
-    delete = sub.add_parser("delete", help="remove item N (any of them)")
+    delete = sub.add_parser("delete", help="remove item N, or several at once (3,5,7-9: numbers as "
+                                           "listed before the command)")
     delete.add_argument("session", type=Path)
-    delete.add_argument("item", type=int)
+    delete.add_argument("item", metavar="N[,N-M]")
     move = sub.add_parser("move", help="move item N to another place in the painting order "
                                        "(later items paint over earlier ones)")
     move.add_argument("session", type=Path)
@@ -172,6 +174,14 @@ def add_arguments(parser) -> None:
     show.add_argument("--enhance", action="store_true",
                       help="stretch the contrast of the lightness locally (CLAHE): faint cracks and "
                            "scratches stand out")
+    show.add_argument("--flatten", action="store_true",
+                      help="show the lightness alone with the wall's broad shading taken off: fine "
+                           "craquelure on mottled plaster stands out from the grain")
+    show.add_argument("--numbers", action="store_true",
+                      help="number every item, strokes and polygons too (not only clicked elements)")
+    show.add_argument("--labels", type=Path, metavar="LABELS.png",
+                      help="also write the session's label map as it is now (a palette PNG like a saved "
+                           "one), to check edits with other tools before saving")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
     flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "
@@ -208,6 +218,9 @@ def add_arguments(parser) -> None:
                         help="class of the accepted specks (default paint-loss)")
     listing = sub.add_parser("list", help="one line per item: number, kind, class, pixels, box")
     listing.add_argument("session", type=Path)
+    listing.add_argument("--class", dest="label", help="only the items of this class")
+    listing.add_argument("--min-area", type=int, metavar="PX", help="only the items of at least PX pixels")
+    listing.add_argument("--max-area", type=int, metavar="PX", help="only the items of at most PX pixels")
     save = sub.add_parser("save", help="write the label map and the record into a dataset")
     save.add_argument("session", type=Path)
     save.add_argument("--dataset", type=Path, required=True)
@@ -274,6 +287,11 @@ def run(args) -> int:
                     except AnnotationError as exc:
                         raise ValueError(f"{args.file}, line {number}: {exc}") from None
             lines = [points for _, points in numbered]
+            if args.points is None and action == "stroke":
+                dots = [number for number, points in numbered if len(points) == 1]
+                if dots:  # a stray one-point line paints a dot, which may not be what was meant
+                    print(f"note: {args.file}, line{'s' if len(dots) > 1 else ''} "
+                          f"{', '.join(map(str, dots))}: one point, painted as a dot of radius {args.radius:g}")
             for points in lines:
                 index = session.stroke(args.label, points, getattr(args, "radius", 0.0), action == "polygon",
                                        getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
@@ -296,9 +314,12 @@ def run(args) -> int:
     elif action == "undo":
         print(f"removed {session.undo()} (later items move up by one)")
     elif action == "delete":
-        removed = session.describe(args.item)
-        session.delete(args.item)
-        print(f"removed {removed} (later items move up by one)")
+        from muralstudio.ops.annotate import parse_numbers
+
+        removed = session.delete(parse_numbers(args.item, len(session.items), "item", "delete"))
+        for line in removed:
+            print(f"removed {line}")
+        print("the items after them move up" + (f" by {len(removed)}" if len(removed) > 1 else " by one"))
     elif action == "flecks":
         from muralstudio.ops.annotate import class_index, pale_fleck_candidates
 
@@ -360,9 +381,22 @@ def run(args) -> int:
             print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}"
                   + (f"  (marked {args.label})" if c["marked"] else ""))
     elif action == "list":
+        from muralstudio.ops.annotate import class_index
+
         session.log_view("list")
-        for index in range(len(session.items)):
+        wanted = None if args.label is None else class_index(session.data["classes"], args.label)
+        shown = 0
+        for index, item in enumerate(session.items):
+            if wanted is not None and item.label != wanted:
+                continue
+            if args.min_area is not None or args.max_area is not None:
+                area = int(session.item_mask(index).sum())
+                if area < (args.min_area or 0) or (args.max_area is not None and area > args.max_area):
+                    continue
             print(session.describe(index))
+            shown += 1
+        if shown < len(session.items):
+            print(f"{shown} of {len(session.items)} items listed (numbers are those of the whole list)")
         kept = session.data.get("revising", {}).get("kept_pixels")
         if kept:
             print(f"and {kept} saved pixels kept as saved (painted after the last saved item)")
@@ -373,11 +407,17 @@ def run(args) -> int:
     elif action == "show":
         from muralstudio.core import imageio
 
+        if args.enhance and args.flatten:
+            raise ValueError("--enhance and --flatten are two views: give one")
         imageio.write_png(args.out, session.overlay(args.grid, tint=not args.outline, box=args.zoom,
                                                     smooth=args.smooth, marks=not args.no_marks,
-                                                    points=args.points, fill=args.fill, enhance=args.enhance))
+                                                    points=args.points, fill=args.fill, enhance=args.enhance,
+                                                    numbers=args.numbers, flatten=args.flatten))
         session.log_view("show")
         print(f"overlay -> {args.out}")
+        if args.labels:
+            session.write_label_map(args.labels)
+            print(f"labels -> {args.labels}")
     elif action == "save":
         target = session.save(args.dataset, args.annotator, args.notes, empty=args.empty)
         print(f"labels -> {target}")

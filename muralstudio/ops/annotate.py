@@ -206,19 +206,47 @@ def _label(image: np.ndarray, text: str, origin) -> None:
     cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, LABEL_FONT_SCALE, (255, 255, 0), 1)
 
 
-def parse_numbers(text: str, count: int) -> list[int]:
-    """``"0,3,7-9"`` → [0, 3, 7, 8, 9], each checked against ``count`` candidates."""
+def parse_numbers(text: str, count: int, what: str = "candidate", option: str = "--accept") -> list[int]:
+    """``"0,3,7-9"`` → [0, 3, 7, 8, 9], each checked against ``count`` candidates (or items)."""
     numbers = []
     for part in (p.strip() for p in str(text).split(",") if p.strip()):
         first, _, last = part.partition("-")
         try:
             low, high = int(first), int(last or first)
         except ValueError:
-            raise AnnotationError(f"--accept takes candidate numbers like 0,3,7-9, not {part!r}") from None
+            raise AnnotationError(f"{option} takes {what} numbers like 0,3,7-9, not {part!r}") from None
         if not 0 <= low <= high < count:
-            raise AnnotationError(f"candidate {part} is not among the {count} listed (0–{count - 1})")
+            listed = f"0–{count - 1}" if count else "none"
+            raise AnnotationError(f"{what} {part} is not among the {count} listed ({listed})")
         numbers += range(low, high + 1)
+    if not numbers:
+        raise AnnotationError(f"{option} takes {what} numbers like 0,3,7-9, not {text!r}")
     return sorted(set(numbers))
+
+
+def flattened_lightness(rgb: np.ndarray, background_sigma: float = 6.0, smooth_sigma: float = 1.2) -> np.ndarray:
+    """A grey view for fine cracks: the Lab lightness, lightly smoothed (print grain fades), less
+    its blur at ``background_sigma`` px (the wall's shading and mottling go), stretched to 0–255
+    between its 1st and 99th percentiles. A crack a pixel wide stays a continuous dark line."""
+    import cv2
+
+    lightness = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    detail = cv2.GaussianBlur(lightness, (0, 0), smooth_sigma) - cv2.GaussianBlur(lightness, (0, 0), background_sigma)
+    low, high = np.percentile(detail, (1, 99))
+    return np.clip((detail - low) / max(high - low, 1e-6) * 255, 0, 255).astype(np.uint8)
+
+
+def _label_spot(mask: np.ndarray, box=None) -> tuple[float, float] | None:
+    """Where to write an item's number: its pixel nearest its centre (a ring's centre is not on
+    it), relative to ``box`` (x, y, w, h) when zoomed; None when nothing of it is in view."""
+    if box is not None:
+        x0, y0, bw, bh = box
+        mask = mask[y0:y0 + bh, x0:x0 + bw]
+    ys, xs = np.nonzero(mask)
+    if not xs.size:
+        return None
+    k = int(np.argmin((xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2))
+    return float(xs[k]), float(ys[k])
 
 
 @dataclass
@@ -296,6 +324,7 @@ class Session:
         self._crop = None  # read once per command
         self._base = None  # the saved label map of a revised crop, likewise
         self._kept = None  # its saved labels the replayed items do not reproduce, likewise
+        self._segmenters = {}  # engine spec -> warm segmenter: a revise replays many elements
 
     # -- creation -----------------------------------------------------------------------------
     @staticmethod
@@ -501,7 +530,9 @@ class Session:
 
         item = self.items[index]
         h, w = self.shape
-        model = segmentation.create_from_spec(item.engine).session(self.crop())
+        if item.engine not in self._segmenters:
+            self._segmenters[item.engine] = segmentation.create_from_spec(item.engine)
+        model = self._segmenters[item.engine].session(self.crop())
         if replay:
             ends = np.cumsum(item.rounds or [len(item.clicks)])
             previous = None
@@ -627,12 +658,19 @@ class Session:
         self._log("undo")
         return removed
 
-    def delete(self, index: int) -> None:
-        """Remove item ``index`` (not only the last one); the later items keep their order."""
-        if not (0 <= index < len(self.items)):
-            raise AnnotationError(f"no item {index}")
-        self._reorder([i for i in range(len(self.items)) if i != index])
+    def delete(self, indices) -> list[str]:
+        """Remove item ``indices`` (one number or several, not only the last item) in one step,
+        so the numbers given are those of the listing before it (deleting one at a time renumbered
+        the rest: a reviewer removing 48 polygons had to go from the highest down); the items
+        left keep their order. Returns the removed items' descriptions."""
+        indices = sorted({indices} if isinstance(indices, int) else set(indices))
+        for index in indices:
+            if not (0 <= index < len(self.items)):
+                raise AnnotationError(f"no item {index}")
+        removed = [self.describe(index) for index in indices]
+        self._reorder([i for i in range(len(self.items)) if i not in set(indices)])
         self._log("delete")
+        return removed
 
     def move(self, index: int, position: int) -> None:
         """Move item ``index`` to ``position`` in the painting order (later items paint over
@@ -731,7 +769,8 @@ class Session:
         return labels
 
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
-                marks: bool = True, points=(), fill=(), enhance: bool = False) -> np.ndarray:
+                marks: bool = True, points=(), fill=(), enhance: bool = False, numbers: bool = False,
+                flatten: bool = False) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
         the untouched image), element numbers and a coordinate grid (crop pixels; ``grid`` = 0:
         none, so 2-px flecks are not hidden under its lines), at least 800
@@ -742,11 +781,17 @@ class Session:
         giving it (coordinates read off the grid were a few pixels off). ``fill``: class names
         tinted even in outlines, e.g. paint loss (a pale hole in a robe's mask and a loss marked
         in it have the same outline). ``enhance``: the lightness's contrast stretched locally
-        (CLAHE), so faint cracks show."""
+        (CLAHE), so faint cracks show; ``flatten``: the lightness alone with the wall's broad
+        shading taken off (:func:`flattened_lightness`), where fine craquelure on mottled
+        plaster is told from grain better than in colour or CLAHE (a reviewer's finding).
+        ``numbers``: every item's number, strokes and polygons too (where it is easiest to
+        reach: the item's pixel nearest its centre), not only the clicked elements'."""
         import cv2
 
         rgb = self.crop().copy()
-        if enhance:
+        if flatten:
+            rgb = np.repeat(flattened_lightness(rgb)[..., None], 3, axis=2)
+        elif enhance:
             lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
             lab[..., 0] = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(lab[..., 0])
             rgb = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
@@ -806,6 +851,17 @@ class Session:
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 2)
                     cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
+        if numbers and marks:
+            for i, item in enumerate(self.items):
+                if item.kind == "element" and item.clicks:
+                    continue  # numbered at its first click above
+                spot = _label_spot(self.item_mask(i), box)
+                if spot is not None:
+                    x, y = spot
+                    cv2.putText(out, f"#{i}", (int(x * scale) + 3, int(y * scale) - 3),
+                                cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 2)
+                    cv2.putText(out, f"#{i}", (int(x * scale) + 3, int(y * scale) - 3),
+                                cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1)
         for x, y in points:  # the centre of the pixel, where the grid's lines are pixel edges
             cx, cy = int((x - x0 + 0.5) * scale), int((y - y0 + 0.5) * scale)
             arm = max(6, int(2 * scale))
@@ -905,12 +961,23 @@ class Session:
                 "polygons": sum(1 for i in self.items if i.kind == "polygon"),
                 "share": {n: round(float(c) / labels.size, 4) for n, c in zip(names, counts) if c}}
 
+    def write_label_map(self, target: Path) -> Path:
+        """The label map as it is now, as a palette PNG (value = class index), written atomically."""
+        from PIL import Image
+
+        target = Path(target)
+        image = Image.fromarray(self.label_map(), mode="P")
+        palette = DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE
+        image.putpalette([c for rgb in palette for c in rgb] + [0] * (768 - 3 * len(palette)))
+        tmp = target.with_name(target.stem + ".tmp.png")
+        image.save(tmp, format="PNG")
+        tmp.replace(target)
+        return target
+
     def save(self, dataset: Path, annotator: str, notes: str = "", empty: bool = False) -> Path:
         """Write ``DATASET/labels/NAME.png`` (palette PNG) and ``DATASET/records/NAME.json``.
         A session with nothing marked is saved only with ``empty``: its map says the crop holds
         nothing of any class, which a slip of the command line must not claim."""
-        from PIL import Image
-
         from muralstudio.core.datasets import cave_of, cave_split
 
         if not self.items and not self.data.get("revising") and not empty:
@@ -921,14 +988,7 @@ class Session:
         (dataset / "labels").mkdir(parents=True, exist_ok=True)
         (dataset / "records").mkdir(parents=True, exist_ok=True)
         name = self.data["name"]
-        labels = self.label_map()
-        image = Image.fromarray(labels, mode="P")
-        palette = DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE
-        image.putpalette([c for rgb in palette for c in rgb] + [0] * (768 - 3 * len(palette)))
-        target = dataset / "labels" / f"{name}.png"
-        tmp = target.with_name(target.stem + ".tmp.png")
-        image.save(tmp)
-        tmp.replace(target)
+        target = self.write_label_map(dataset / "labels" / f"{name}.png")
         self.data["saved"] = time.time()
         self._log("save")
         times = [c["time"] for c in self.data["commands"]]
