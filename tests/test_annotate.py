@@ -883,3 +883,46 @@ def test_revise_makes_one_segmenter_for_all_its_clicked_elements(tmp_path, image
     revision = Session.revise(tmp_path / "r", tmp_path / "d", session.data["name"], image.parent)
     assert len(made) == 1 and revision.data["revising"]["restored"] == 2
     assert revision.data["revising"]["kept_pixels"] == 0
+
+
+def test_tighten_keeps_only_the_pale_flakes_of_a_rough_polygon_and_undoes_in_one_step(tmp_path, capsys):
+    """A rough polygon drawn round two pale flakes in black paint becomes two polygons on the
+    flakes alone (a reviewer scripted this; another painted intact strokes over a giant one)."""
+    from muralstudio.cli import main
+
+    pixels = np.full((80, 120, 3), 25, np.uint8)  # black robe
+    pixels[20:30, 20:32] = 210  # two pale flakes
+    pixels[40:52, 60:70] = 200
+    path = tmp_path / "robe.png"
+    imageio.write_png(path, pixels)
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "polygon", s, "--class", "paint-loss", "--points", "5,5;100,5;100,70;5,70"]) == 0
+    assert main(["annotate", "stroke", s, "--class", "crack", "--points", "110,0;110,79", "--radius", "1"]) == 0
+    before = Session(s).label_map()
+    capsys.readouterr()
+    assert main(["annotate", "tighten", s, "0", "--lighter", "100"]) == 0
+    assert "by 2 polygons #0–#1, 240 px" in capsys.readouterr().out
+    session = Session(s)
+    labels = session.label_map()
+    flakes = np.zeros((80, 120), bool)
+    flakes[20:30, 20:32] = flakes[40:52, 60:70] = True
+    np.testing.assert_array_equal(labels == 1, flakes)  # exactly the flakes, none of the black between
+    assert [i.kind for i in session.items] == ["polygon", "polygon", "stroke"] and labels[40, 110] == 2
+    assert main(["annotate", "undo", s]) == 0
+    assert "of a tighten" in capsys.readouterr().out
+    np.testing.assert_array_equal(Session(s).label_map(), before)
+    assert main(["annotate", "tighten", s, "0", "--lighter", "250"]) == 2  # nothing that pale: unchanged
+    assert "no piece of 3 px or more lighter than 250" in capsys.readouterr().err
+    np.testing.assert_array_equal(Session(s).label_map(), before)
+
+
+def test_tighten_an_element_and_undo_brings_its_mask_back(tmp_path, image):
+    session = Session.create(tmp_path / "s", image, "damage", engine="classic")
+    element = session.click("paint-loss", [(80, 60, True)])  # the red block
+    mask = session.item_mask(element).copy()
+    pieces = session.tighten(element, darker=200)
+    assert pieces == [0] and (session.label_map() == 1).sum() <= mask.sum()
+    session.undo()
+    assert session.items[0].kind == "element"
+    np.testing.assert_array_equal(session.item_mask(0), mask)

@@ -16,6 +16,7 @@ scripted annotation session; the project's own datasets are made with it).
                                                         clicks, or only its last click)
   muralstudio annotate delete SESSION ITEM[,ITEM-ITEM]    (any items, not only the last; numbers as listed)
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
+  muralstudio annotate tighten SESSION ITEM --lighter 90  (only its pixels lighter than L=90, as polygons)
   muralstudio annotate list SESSION [--class C] [--min-area PX]  (one line per item: class, pixels, box)
   muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--dark 80] [--out candidates.png]
         [--tiles tiles.png]               (each unmarked speck enlarged, plain and outlined, numbered)
@@ -148,6 +149,16 @@ def add_arguments(parser) -> None:
                                            "listed before the command)")
     delete.add_argument("session", type=Path)
     delete.add_argument("item", metavar="N[,N-M]")
+    tighten = sub.add_parser("tighten", help="replace item N by polygons tracing only its pixels lighter "
+                                             "(or darker) than L: a rough polygon round pale flakes loses "
+                                             "the intact paint between them")
+    tighten.add_argument("session", type=Path)
+    tighten.add_argument("item", type=int)
+    side = tighten.add_mutually_exclusive_group(required=True)
+    side.add_argument("--lighter", type=float, metavar="L", help="keep pixels of Lab lightness (0–255) above L")
+    side.add_argument("--darker", type=float, metavar="L", help="keep pixels of Lab lightness (0–255) below L")
+    tighten.add_argument("--min-area", type=int, default=3, metavar="PX",
+                         help="leave out pieces smaller than PX pixels (default 3)")
     move = sub.add_parser("move", help="move item N to another place in the painting order "
                                        "(later items paint over earlier ones)")
     move.add_argument("session", type=Path)
@@ -312,7 +323,8 @@ def run(args) -> int:
         index = session.undo_click(args.element, args.one)
         print("element removed (no clicks left)" if index is None else f"element #{index}")
     elif action == "undo":
-        print(f"removed {session.undo()} (later items move up by one)")
+        untightening = bool(session.data.get("tightened")) and session.data["commands"][-1]["command"] == "tighten"
+        print(f"removed {session.undo()}" + ("" if untightening else " (later items move up by one)"))
     elif action == "delete":
         from muralstudio.ops.annotate import parse_numbers
 
@@ -320,6 +332,13 @@ def run(args) -> int:
         for line in removed:
             print(f"removed {line}")
         print("the items after them move up" + (f" by {len(removed)}" if len(removed) > 1 else " by one"))
+    elif action == "tighten":
+        before = session.describe(args.item)
+        pieces = session.tighten(args.item, args.lighter, args.darker, args.min_area)
+        area = int(sum(session.item_mask(i).sum() for i in pieces))
+        numbers = f"#{pieces[0]}" if len(pieces) == 1 else f"#{pieces[0]}–#{pieces[-1]}"
+        print(f"replaced {before}\nby {len(pieces)} polygon{'s' if len(pieces) > 1 else ''} {numbers}, "
+              f"{area} px (the items after them move by {len(pieces) - 1})")
     elif action == "flecks":
         from muralstudio.ops.annotate import class_index, pale_fleck_candidates
 

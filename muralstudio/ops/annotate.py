@@ -643,12 +643,60 @@ class Session:
         self._log("accept-flecks")
         return added
 
+    def tighten(self, index: int, lighter: float | None = None, darker: float | None = None,
+                min_area: int = 3) -> list[int]:
+        """Replace item ``index`` by polygons tracing only its pixels lighter than ``lighter`` (or
+        darker than ``darker``; Lab lightness 0–255 after a 3×3 blur, so print grain does not
+        split a flake), pieces under ``min_area`` px left out: a rough polygon drawn round pale
+        flakes in black paint loses the black between them (a reviewer scripted this to replace
+        six box-like polygons; another painted intact strokes over a giant one). The pieces take
+        the item's class and place in the painting order. Returns their numbers."""
+        import cv2
+
+        from muralstudio.core.maskops import lab_lightness
+
+        if not (0 <= index < len(self.items)):
+            raise AnnotationError(f"no item {index}")
+        if (lighter is None) == (darker is None):
+            raise AnnotationError("tighten keeps the pixels lighter than L (--lighter L) or darker than L (--darker L)")
+        mask = self.item_mask(index)
+        lightness = cv2.blur(lab_lightness(self.crop()).astype(np.float32), (3, 3))
+        kept = mask & (lightness > lighter if lighter is not None else lightness < darker)
+        kept = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & mask
+        count, pieces, stats, _ = cv2.connectedComponentsWithStats(kept.astype(np.uint8), connectivity=8)
+        outlines = []
+        for piece in range(1, count):
+            if stats[piece, cv2.CC_STAT_AREA] < max(1, min_area):
+                continue
+            contours, _ = cv2.findContours((pieces == piece).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            outline = max(contours, key=len)[:, 0, :].tolist()
+            while len(outline) < 3:  # a one- or two-pixel piece: a degenerate polygon fills it
+                outline = outline + outline[-1:]
+            outlines.append([[float(x), float(y)] for x, y in outline])
+        if not outlines:
+            what = f"lighter than {lighter:g}" if lighter is not None else f"darker than {darker:g}"
+            raise AnnotationError(f"item {index} has no piece of {min_area} px or more {what} (nothing changed)")
+        original, first = self.items[index], len(self.items)
+        if self._mask_path(index).exists():  # an element's mask goes with it; kept for undo
+            self._mask_path(index).replace(self.folder / "tightened.png")
+        self.data["tightened"] = {"index": index, "pieces": len(outlines), "item": asdict(original)}
+        self.items += [Stroke(original.label, outline, 0.0, "polygon") for outline in outlines]
+        order = [i for i in range(len(self.items)) if i != index and i < first]
+        order[index:index] = list(range(first, len(self.items)))
+        self._reorder(order)
+        self.data["last_added"] = index + len(outlines) - 1
+        self._log("tighten")
+        return list(range(index, index + len(outlines)))
+
     def undo(self) -> str:
         """Remove the item added last (a confusable mark may have gone under the damage marks,
         so it need not be the last in painting order); with none recorded, the last item.
         Returns its description (:meth:`describe`), for the annotator to check."""
         if not self.items:
             raise AnnotationError("nothing to undo")
+        tightened = self.data.get("tightened")
+        if tightened and self.data["commands"][-1]["command"] == "tighten":
+            return self._untighten(tightened)
         index = self.data.get("last_added")
         if index is None or not (0 <= index < len(self.items)):
             index = len(self.items) - 1
@@ -657,6 +705,21 @@ class Session:
         self.data["last_added"] = None
         self._log("undo")
         return removed
+
+    def _untighten(self, tightened: dict) -> str:
+        """Undo of a tighten: its pieces go, the item it replaced comes back in its place."""
+        index, pieces = tightened["index"], tightened["pieces"]
+        removed = f"{pieces} polygon{'s' if pieces > 1 else ''} #{index}–#{index + pieces - 1} of a tighten"
+        item = tightened["item"]
+        self.items.append(Element(**item) if item["kind"] == "element" else Stroke(**item))
+        order = [i for i in range(len(self.items) - 1) if not index <= i < index + pieces]
+        order.insert(index, len(self.items) - 1)
+        self._reorder(order)
+        if (self.folder / "tightened.png").exists():
+            (self.folder / "tightened.png").replace(self._mask_path(index))
+        self.data["tightened"] = self.data["last_added"] = None
+        self._log("undo")
+        return removed + f", {self.describe(index)} back"
 
     def delete(self, indices) -> list[str]:
         """Remove item ``indices`` (one number or several, not only the last item) in one step,
