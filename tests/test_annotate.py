@@ -909,6 +909,7 @@ def test_tighten_keeps_only_the_pale_flakes_of_a_rough_polygon_and_undoes_in_one
     flakes[20:30, 20:32] = flakes[40:52, 60:70] = True
     np.testing.assert_array_equal(labels == 1, flakes)  # exactly the flakes, none of the black between
     assert [i.kind for i in session.items] == ["polygon", "polygon", "stroke"] and labels[40, 110] == 2
+    assert main(["annotate", "show", s, "--out", str(tmp_path / "o.png")]) == 0  # a look between
     assert main(["annotate", "undo", s]) == 0
     assert "of a tighten" in capsys.readouterr().out
     np.testing.assert_array_equal(Session(s).label_map(), before)
@@ -926,3 +927,54 @@ def test_tighten_an_element_and_undo_brings_its_mask_back(tmp_path, image):
     session.undo()
     assert session.items[0].kind == "element"
     np.testing.assert_array_equal(session.item_mask(0), mask)
+
+
+def test_tighten_keeps_exactly_the_pixels_asked_for_holes_and_single_pixels_too(tmp_path):
+    pixels = np.full((70, 90, 3), 30, np.uint8)
+    pixels[10:40, 10:40] = 220  # a pale ring …
+    pixels[18:32, 18:32] = 30  # … round a dark island
+    pixels[50, 60] = 220  # a one-pixel fleck
+    pixels[50:53, 70:72] = 220  # a 3 × 2 one
+    path = tmp_path / "ring.png"
+    imageio.write_png(path, pixels)
+    session = Session.create(tmp_path / "s", path, "damage", engine="classic")
+    session.stroke("paint-loss", [(0, 0), (89, 0), (89, 69), (0, 69)], 0, polygon=True)
+    pieces = session.tighten(0, lighter=100, min_area=1)
+    labels = session.label_map()
+    np.testing.assert_array_equal(labels == 1, lab_pale(pixels))  # the island stays out, the fleck in
+    assert len(pieces) >= 4 and all(session.items[i].kind == "polygon" for i in pieces)
+    session.undo()
+    assert len(session.items) == 1 and (session.label_map() == 1).all()
+    session.tighten(0, lighter=100, min_area=1)
+    session.stroke("crack", [(80, 5), (85, 5)], radius=1)  # an edit: the tighten can no longer be undone
+    assert session.data["tightened"] is None
+    session.undo()
+    assert session.items[-1].kind == "polygon" and (session.label_map() == 2).sum() == 0
+
+
+def lab_pale(pixels):
+    return pixels.mean(2) > 100
+
+
+def test_tightening_in_a_revision_keeps_the_saved_pixels_above_the_pieces(tmp_path):
+    """A revision paints the saved pixels its replay does not reproduce right after the saved
+    items; the pieces of a tightened saved item take its place under them."""
+    pixels = np.full((60, 80, 3), 30, np.uint8)
+    pixels[10:50, 10:50] = 220
+    murals = tmp_path / "murals"
+    murals.mkdir()
+    imageio.write_png(murals / "wall.png", pixels)
+    session = Session.create(tmp_path / "s", murals / "wall.png", "damage", engine="classic")
+    session.stroke("paint-loss", [(5, 5), (55, 5), (55, 55), (5, 55)], 0, polygon=True)
+    target = session.save(tmp_path / "d", "me")
+    saved = imageio.read_label_map(target).copy()
+    saved[20:25, 20:25] = 0  # pixels the saved map says are intact, which the replay would mark
+    imageio.write_png(target, saved)
+    revision = Session.revise(tmp_path / "r", tmp_path / "d", "wall", murals)
+    assert revision.data["revising"]["kept_pixels"] == 25
+    revision.tighten(0, lighter=100)
+    labels = revision.label_map()
+    assert (labels[20:25, 20:25] == 0).all() and labels[30, 30] == 1 and labels[7, 7] == 0
+    revision.stroke("crack", [(60, 10), (70, 10)], radius=1)  # a new item still paints over them
+    revision.stroke("crack", [(22, 22), (24, 22)], radius=1)
+    assert revision.label_map()[22, 23] == 2

@@ -150,8 +150,9 @@ def add_arguments(parser) -> None:
     delete.add_argument("session", type=Path)
     delete.add_argument("item", metavar="N[,N-M]")
     tighten = sub.add_parser("tighten", help="replace item N by polygons tracing only its pixels lighter "
-                                             "(or darker) than L: a rough polygon round pale flakes loses "
-                                             "the intact paint between them")
+                                             "(or darker) than L (gaps of a pixel joined): a rough polygon "
+                                             "round pale flakes loses the intact paint between them; undo "
+                                             "brings the item back")
     tighten.add_argument("session", type=Path)
     tighten.add_argument("item", type=int)
     side = tighten.add_mutually_exclusive_group(required=True)
@@ -323,7 +324,7 @@ def run(args) -> int:
         index = session.undo_click(args.element, args.one)
         print("element removed (no clicks left)" if index is None else f"element #{index}")
     elif action == "undo":
-        untightening = bool(session.data.get("tightened")) and session.data["commands"][-1]["command"] == "tighten"
+        untightening = bool(session.data.get("tightened"))
         print(f"removed {session.undo()}" + ("" if untightening else " (later items move up by one)"))
     elif action == "delete":
         from muralstudio.ops.annotate import parse_numbers

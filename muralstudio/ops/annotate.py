@@ -236,6 +236,41 @@ def flattened_lightness(rgb: np.ndarray, background_sigma: float = 6.0, smooth_s
     return np.clip((detail - low) / max(high - low, 1e-6) * 255, 0, 255).astype(np.uint8)
 
 
+def hole_free_outlines(piece: np.ndarray) -> list[list[list[float]]]:
+    """Polygons (x, y vertex lists) that fill exactly the 8-connected ``piece``: its outer
+    boundary pixels, and where it has holes (a ring round a dark island), cut first at the column
+    through a hole, recursively, since a filled outline would fill the hole too."""
+    import cv2
+
+    contours, hierarchy = cv2.findContours(piece.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    holes = [c for c, h in zip(contours, hierarchy[0]) if h[3] >= 0]
+    if holes:
+        column = int(np.median(holes[0][:, 0, 0]))
+        out = []
+        for half in (piece.copy(), piece.copy()):
+            out.append(half)
+        out[0][:, column:] = False
+        out[1][:, :column] = False
+        polygons = []
+        for half in out:
+            count, parts = cv2.connectedComponents(half.astype(np.uint8), connectivity=8)
+            for part in range(1, count):
+                polygons += hole_free_outlines(parts == part)
+        return polygons
+    outline = max(contours, key=len)[:, 0, :].tolist()
+    while len(outline) < 3:  # a one- or two-pixel piece: a degenerate polygon fills it
+        outline = outline + outline[-1:]
+    return [[[float(x), float(y)] for x, y in outline]]
+
+
+def _in_view(point, box) -> bool:
+    """Whether crop pixel ``point`` (x, y) lies in the zoom ``box`` (x, y, w, h; None: all)."""
+    if box is None:
+        return True
+    x0, y0, bw, bh = box
+    return x0 <= point[0] < x0 + bw and y0 <= point[1] < y0 + bh
+
+
 def _label_spot(mask: np.ndarray, box=None) -> tuple[float, float] | None:
     """Where to write an item's number: its pixel nearest its centre (a ring's centre is not on
     it), relative to ``box`` (x, y, w, h) when zoomed; None when nothing of it is in view."""
@@ -313,6 +348,10 @@ def crop_name(stem: str, box, width: int, height: int) -> str:
     return stem if (x, y, w, h) == (0, 0, width, height) else f"{stem}-x{x}y{y}"
 
 
+#: commands that only look (or save) and change no item
+LOOKS = ("show", "flecks", "list", "save")
+
+
 class Session:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -343,7 +382,7 @@ class Session:
                     f"{folder}: holds a session of {old.get('name')} with {len(old['items'])} items not saved "
                     f"since their last change; save it ('annotate save'), choose another folder, or add "
                     f"--replace to discard it")
-        for pattern in ("session.json", "element-*.png", "moving-*.png", "kept.png", "base.png"):
+        for pattern in ("session.json", "element-*.png", "moving-*.png", "kept.png", "base.png", "tightened.png"):
             for stale in folder.glob(pattern):
                 stale.unlink()
 
@@ -415,7 +454,7 @@ class Session:
         replayed = session._paint(kept=None)
         kept = np.where(replayed != saved, saved, KEEP_NONE).astype(np.uint8)
         imageio.write_png(session.folder / "kept.png", kept)
-        session.data["revising"]["restored"] = len(session.items)
+        session.data["revising"]["restored"] = session.data["revising"]["kept_before"] = len(session.items)
         session.data["revising"]["kept_pixels"] = int((kept != KEEP_NONE).sum())
         session._write()
         return session
@@ -439,6 +478,10 @@ class Session:
         self._log(command)
 
     def _log(self, command: str) -> None:
+        if command not in ("tighten", *LOOKS) and self.data.get("tightened"):
+            # an edit after a tighten: undo no longer brings the tightened item back
+            self.data["tightened"] = None
+            (self.folder / "tightened.png").unlink(missing_ok=True)
         self.data["commands"].append({"command": command, "time": time.time()})
         self._write()
 
@@ -514,7 +557,7 @@ class Session:
         # punch holes in the new mark
         lowest = 0
         if (self.data.get("revising") or {}).get("kept_pixels"):
-            lowest = max((i + 1 for i, item in enumerate(self.items) if item.saved), default=0)
+            lowest = self.kept_boundary()
         first = next((i for i, item in enumerate(self.items[:index]) if i >= lowest and item.label in damage), None)
         if first is None:
             return index
@@ -646,11 +689,13 @@ class Session:
     def tighten(self, index: int, lighter: float | None = None, darker: float | None = None,
                 min_area: int = 3) -> list[int]:
         """Replace item ``index`` by polygons tracing only its pixels lighter than ``lighter`` (or
-        darker than ``darker``; Lab lightness 0–255 after a 3×3 blur, so print grain does not
-        split a flake), pieces under ``min_area`` px left out: a rough polygon drawn round pale
-        flakes in black paint loses the black between them (a reviewer scripted this to replace
-        six box-like polygons; another painted intact strokes over a giant one). The pieces take
-        the item's class and place in the painting order. Returns their numbers."""
+        darker than ``darker``; Lab lightness 0–255), gaps of a pixel between them joined and
+        pieces under ``min_area`` px left out: a rough polygon drawn round pale flakes in black
+        paint loses the black between them (a reviewer scripted this to replace six box-like
+        polygons; another painted intact strokes over a giant one). The pieces take the item's
+        class and place in the painting order, and cover exactly the pixels kept (a piece with
+        holes is cut into pieces without). Returns their numbers; :meth:`undo` right after
+        brings the item back."""
         import cv2
 
         from muralstudio.core.maskops import lab_lightness
@@ -660,30 +705,28 @@ class Session:
         if (lighter is None) == (darker is None):
             raise AnnotationError("tighten keeps the pixels lighter than L (--lighter L) or darker than L (--darker L)")
         mask = self.item_mask(index)
-        lightness = cv2.blur(lab_lightness(self.crop()).astype(np.float32), (3, 3))
+        lightness = lab_lightness(self.crop()).astype(np.float32)
         kept = mask & (lightness > lighter if lighter is not None else lightness < darker)
-        kept = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & mask
+        kept = (cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0) & mask
         count, pieces, stats, _ = cv2.connectedComponentsWithStats(kept.astype(np.uint8), connectivity=8)
         outlines = []
         for piece in range(1, count):
-            if stats[piece, cv2.CC_STAT_AREA] < max(1, min_area):
-                continue
-            contours, _ = cv2.findContours((pieces == piece).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-            outline = max(contours, key=len)[:, 0, :].tolist()
-            while len(outline) < 3:  # a one- or two-pixel piece: a degenerate polygon fills it
-                outline = outline + outline[-1:]
-            outlines.append([[float(x), float(y)] for x, y in outline])
+            if stats[piece, cv2.CC_STAT_AREA] >= max(1, min_area):
+                outlines += hole_free_outlines(pieces == piece)
         if not outlines:
             what = f"lighter than {lighter:g}" if lighter is not None else f"darker than {darker:g}"
             raise AnnotationError(f"item {index} has no piece of {min_area} px or more {what} (nothing changed)")
         original, first = self.items[index], len(self.items)
+        stale = self.folder / "tightened.png"
         if self._mask_path(index).exists():  # an element's mask goes with it; kept for undo
-            self._mask_path(index).replace(self.folder / "tightened.png")
+            self._mask_path(index).replace(stale)
+        elif stale.exists():
+            stale.unlink()
         self.data["tightened"] = {"index": index, "pieces": len(outlines), "item": asdict(original)}
         self.items += [Stroke(original.label, outline, 0.0, "polygon") for outline in outlines]
         order = [i for i in range(len(self.items)) if i != index and i < first]
         order[index:index] = list(range(first, len(self.items)))
-        self._reorder(order)
+        self._reorder(order, stand_ins={i: index for i in range(first, len(self.items))})
         self.data["last_added"] = index + len(outlines) - 1
         self._log("tighten")
         return list(range(index, index + len(outlines)))
@@ -694,8 +737,8 @@ class Session:
         Returns its description (:meth:`describe`), for the annotator to check."""
         if not self.items:
             raise AnnotationError("nothing to undo")
-        tightened = self.data.get("tightened")
-        if tightened and self.data["commands"][-1]["command"] == "tighten":
+        tightened = self.data.get("tightened")  # cleared by any later edit (:meth:`_log`)
+        if tightened:
             return self._untighten(tightened)
         index = self.data.get("last_added")
         if index is None or not (0 <= index < len(self.items)):
@@ -714,11 +757,11 @@ class Session:
         self.items.append(Element(**item) if item["kind"] == "element" else Stroke(**item))
         order = [i for i in range(len(self.items) - 1) if not index <= i < index + pieces]
         order.insert(index, len(self.items) - 1)
-        self._reorder(order)
+        self._reorder(order, stand_ins={len(self.items) - 1: index})
         if (self.folder / "tightened.png").exists():
             (self.folder / "tightened.png").replace(self._mask_path(index))
-        self.data["tightened"] = self.data["last_added"] = None
-        self._log("undo")
+        self.data["last_added"] = None
+        self._log("undo")  # clears "tightened"
         return removed + f", {self.describe(index)} back"
 
     def delete(self, indices) -> list[str]:
@@ -751,10 +794,26 @@ class Session:
         order.insert(position, order.pop(index))
         self._reorder(order)
 
-    def _reorder(self, order: list[int]) -> None:
+    def kept_boundary(self) -> int:
+        """How many items a revision's kept pixels are painted after: all the saved items brought
+        back, at first; the boundary moves with them (:meth:`_reorder`). Sessions from before it
+        was recorded: after the last item still marked saved."""
+        revising = self.data.get("revising") or {}
+        if "kept_before" in revising:
+            return int(revising["kept_before"])
+        return max((i + 1 for i, item in enumerate(self.items) if item.saved), default=0)
+
+    def _reorder(self, order: list[int], stand_ins: dict[int, int] | None = None) -> None:
         """Item ``j`` becomes what was item ``order[j]``; items left out of ``order`` go. Element
         masks are stored by position, so they are renamed with their items (and the masks of
-        removed items deleted); the remembered last-clicked and last-added items follow."""
+        removed items deleted); the remembered last-clicked and last-added items follow, and so
+        does a revision's kept boundary (``stand_ins``: new items taking an old one's place in
+        it, as the pieces of a tightened item)."""
+        revising = self.data.get("revising") or {}
+        if "kept_before" in revising:
+            boundary, stand_ins = revising["kept_before"], stand_ins or {}
+            revising["kept_before"] = 1 + max((j for j, old in enumerate(order)
+                                               if stand_ins.get(old, old) < boundary), default=-1)
         count = len(self.items)
         self.items = [self.items[i] for i in order]
         old_paths = {i: self._mask_path(i) for i in range(count)}
@@ -823,7 +882,7 @@ class Session:
         else:
             labels = np.zeros((h, w), np.uint8)
         # position -1: before every item
-        kept_after = max((i for i, item in enumerate(self.items) if item.saved), default=-1) if kept is not None else None
+        kept_after = self.kept_boundary() - 1 if kept is not None else None
         for i in range(-1, len(self.items)):
             if i >= 0:
                 labels[self.item_mask(i)] = self.items[i].label
@@ -916,7 +975,7 @@ class Session:
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
         if numbers and marks:
             for i, item in enumerate(self.items):
-                if item.kind == "element" and item.clicks:
+                if item.kind == "element" and item.clicks and _in_view(item.clicks[0][:2], box):
                     continue  # numbered at its first click above
                 spot = _label_spot(self.item_mask(i), box)
                 if spot is not None:
