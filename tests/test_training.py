@@ -373,6 +373,19 @@ def test_train_flecks_learns_which_pale_specks_are_loss_and_the_engine_uses_it(t
     assert all(loss[y:y + 3, x:x + 3].any() for x, y in losses) and not loss[rgb.sum(2) < 200].any()
     assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(pair),
                  "--members", "0"]) == 2
+    # superpixel candidates beside the specks: trained, chosen or left out by the same rule, and read back
+    wide = tmp_path / "wide"
+    assert main(["train", "flecks", "--data", str(dataset), "--murals", str(murals), "--out", str(wide),
+                 "--epochs", "30", "--folds", "2", "--radii", "4,s8"]) == 0
+    assert "Radius superpixels of about 8 px:" in wide.with_suffix(".md").read_text(encoding="utf-8")
+    detector = detection.create("flecks-vetted", weights_path=str(wide.with_suffix(".safetensors")))
+    assert detector.radii == [4, "s8"] and len(detector.model.nets) == 2
+    from muralstudio.engines.nets.fleckvet import speck_probability
+
+    # the superpixel network at work (here it added nothing and training left it out: forced on)
+    p = speck_probability(rgb, detector.model, detector.radii, 40.0, [detector.radius_thresholds[0], 0.5],
+                          [0, 0], detector.radius_thresholds[0])
+    assert p.shape == rgb.shape[:2] and (p > 0).mean() > 0.5  # superpixels cover every pixel
 
 
 def test_flecks_radii_take_dark_specks_after_the_pale_ones():
@@ -390,3 +403,27 @@ def test_flecks_radii_take_dark_specks_after_the_pale_ones():
     assert (regions == regions[25, 25]).sum() == 100 and len(table) == len(np.unique(regions)) - 1
     assert not regions[66:109, 66:109].any()  # at most the robe's corners, never the robe
     assert candidate_regions(rgb, 16, 40.0)[0][25, 25] == 0  # the pale-speck radius leaves it
+
+
+def test_flecks_radii_take_superpixels_for_losses_wider_than_a_speck():
+    from muralstudio.engines.nets.fleckvet import FEATURES, candidate_kind, candidate_regions
+    from muralstudio.train.flecks import parse_radii, radius_name
+
+    assert parse_radii("4,8,s16") == [4, 8, "s16"] and radius_name("s16") == "superpixels of about 16 px"
+    for bad in ("s16,4", "4,s2", "4,sx"):
+        with pytest.raises(ValueError, match="--radii"):
+            parse_radii(bad)
+    assert candidate_kind("s12") == "s12" and candidate_kind(8.0) == 8
+    with pytest.raises(ValueError, match="superpixel"):
+        candidate_kind("s1")
+    rgb = np.full((96, 128, 3), (150, 40, 35), np.uint8)  # red ground
+    rgb[30:70, 40:90] = (215, 195, 160)  # a 40 × 50 px flake down to the pale plaster
+    regions, table = candidate_regions(rgb, "s16", 40.0)
+    assert regions.min() == 1 and table.shape == (regions.max(), len(FEATURES))  # every pixel, rows 1..n
+    inside = np.unique(regions[32:68, 42:88])
+    # the flake is a few superpixels of its own: they hold none of the red ground
+    assert 1 <= len(inside) <= 20
+    assert all((rgb[regions == k] == (215, 195, 160)).all(1).mean() > 0.9 for k in inside
+               if (regions == k).sum() > 30)
+    lightness = table[:, FEATURES.index("L")]
+    assert lightness[inside - 1].min() > lightness.max() - 30  # the flake's are the palest rows

@@ -78,7 +78,7 @@ class VettedFleckDetector(Detector):
     def __init__(self, device: str = "cpu", weights_path=None, **params):
         super().__init__(device, **params)
         from muralstudio.engines import weights
-        from muralstudio.engines.nets.fleckvet import FIRST_FEATURES, FleckVetter, FleckVetters
+        from muralstudio.engines.nets.fleckvet import FIRST_FEATURES, FleckVetter, FleckVetters, candidate_kind
 
         def build(c):
             features, width = c.get("features", FIRST_FEATURES), c.get("width", 64)
@@ -95,7 +95,7 @@ class VettedFleckDetector(Detector):
         self.weights_path, self.weights_sha256 = str(net.path), net.sha256
         self.thresholds = {k: float(v) for k, v in net.extra.get("thresholds", {}).items()}
         # files of one radius (the first version) name it "radius" and hold no per-radius lists
-        self.radii = [int(r) for r in self.config.get("radii", [self.config.get("radius", 4)])]
+        self.radii = [candidate_kind(r) for r in self.config.get("radii", [self.config.get("radius", 4)])]
         self.radius_thresholds = list(net.extra.get("radius_thresholds", [self.threshold_for("paint loss")]))
         self.min_areas = list(net.extra.get("min_areas", [0]))
         if not len(self.radii) == len(self.radius_thresholds) == len(self.min_areas) == len(self.model.nets):

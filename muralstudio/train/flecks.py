@@ -136,18 +136,30 @@ REGION_F1_SLACK = 0.01
 PIXEL_F1_GAIN = 0.005
 
 
-def parse_radii(text: str) -> list[int]:
-    """``4,8,d16`` → [4, 8, -16]: pale specks at 4 and 8 px, dark ones (``d``) at 16 px."""
+def parse_radii(text: str) -> list[int | str]:
+    """``4,8,d16,s16`` → [4, 8, -16, "s16"]: pale specks at 4 and 8 px, dark ones (``d``) at 16 px,
+    superpixels (``s``) about 16 px across."""
+    from muralstudio.engines.nets.fleckvet import superpixel_size
+
+    def one(r: str):
+        if r.startswith("s"):
+            superpixel_size(r)
+            return r
+        return -int(r[1:]) if r.startswith("d") else int(r)
+
     try:
-        radii = [-int(r.strip()[1:]) if r.strip().startswith("d") else int(r) for r in str(text).split(",") if r.strip()]
+        radii = [one(r.strip()) for r in str(text).split(",") if r.strip()]
     except ValueError:
         radii = []
-    if not radii or 0 in radii or radii[0] < 0:
-        raise ValueError(f"--radii takes radii in px like 4,8,d16 (pale specks first; d: dark specks), not {text!r}")
+    if not radii or 0 in radii or not isinstance(radii[0], int) or radii[0] < 0:
+        raise ValueError(f"--radii takes radii in px like 4,8,d16,s16 (pale specks first; d: dark specks; "
+                         f"s: superpixels of that size), not {text!r}")
     return radii
 
 
-def radius_name(radius: int) -> str:
+def radius_name(radius: int | str) -> str:
+    if isinstance(radius, str):
+        return f"superpixels of about {radius[1:]} px"
     return f"{radius} px" if radius > 0 else f"{-radius} px (dark specks)"
 
 
@@ -219,12 +231,13 @@ def train(args) -> Path:
     area_table = "\n".join(f"| {a} | {_row(grid[(threshold, a)])}" for a in FIRST_MIN_AREAS)
     common.write_card(out.with_suffix(".md"), f"{out.name} — fleck vetter of the flecks-vetted detector", {
         "What": f"Candidate specks (top-hats of the Lab lightness at radius {', '.join(map(radius_name, radii))}: "
-                f"at least {args.contrast:g} lighter{', or for dark specks darker,' if min(radii) < 0 else ''} "
+                f"at least {args.contrast:g} lighter{', or for dark specks darker,' if any(isinstance(r, int) and r < 0 for r in radii) else ''} "
                 "than the paint around) described by "
                 f"{len(FEATURES)} measures ({', '.join(FEATURES)}); for each radius a multilayer perceptron "
                 f"({len(FEATURES)} → {args.width} → {args.width} → 1, engines/nets/fleckvet.py) says "
                 "which are paint loss; a pixel takes the highest probability any radius gives it. It "
-                f"finds no cracks and no losses wider than about {2 * max(map(abs, radii))} px.",
+                f"finds no cracks and no losses wider than about {2 * max(abs(r) for r in radii if isinstance(r, int))} px"
+                + (" (superpixel candidates excepted)" if any(isinstance(r, str) for r in radii) else "") + ".",
         "Data": f"{args.data}, training caves only ({len(crops)} crops, {len(set(caves))} caves, "
                 f"{n_regions} candidate specks at radius {radii[0]} of which {n_loss} paint loss) on {args.murals}.",
         "Command": common.command_text(args, "flecks"),

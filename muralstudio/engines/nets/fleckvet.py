@@ -28,23 +28,92 @@ FIRST_FEATURES = 19
 RING = 2
 
 
-def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np.ndarray, np.ndarray]:
+def candidate_regions(rgb: np.ndarray, radius: int | str, contrast: float) -> tuple[np.ndarray, np.ndarray]:
     """(labels, features): an int32 map of the candidate specks (0 = none, region k = k) —
     pixels at least ``contrast`` lighter (Lab L, 0–255) than the paint within ``radius`` — and a
     (regions, len(FEATURES)) float32 table describing each. A negative ``radius`` takes *dark*
     specks instead (at least ``contrast`` darker than the paint within ``-radius``: holes and
-    losses showing a darker ground through pale paint); "rise" is then the depth."""
+    losses showing a darker ground through pale paint); "rise" is then the depth. A ``radius``
+    ``"sN"`` takes every pixel, in superpixels about N px across (:func:`superpixel_regions`), for
+    losses wider than a speck."""
     from muralstudio.core.imageio import to_rgb8
     from muralstudio.core.maskops import dark_line_depth, pale_speck_rise
 
     rgb = to_rgb8(rgb)  # grey or RGBA tiles too
+    if isinstance(radius, str):
+        return superpixel_regions(rgb, superpixel_size(radius))
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     lightness = np.ascontiguousarray(lab[..., 0])
     rise = pale_speck_rise(rgb, radius, lightness) if radius > 0 else dark_line_depth(rgb, -radius, lightness)
     candidate = rise >= contrast
     n, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
+    return labels.astype(np.int32), region_features(rgb, lab, labels, n, stats, rise, dark=radius < 0)
+
+
+def candidate_kind(value) -> int | str:
+    """A weights file's candidate radius as :func:`candidate_regions` takes it: an int (pale specks;
+    negative: dark ones) or ``"sN"`` (superpixels about N px across)."""
+    if isinstance(value, str) and value.startswith("s"):
+        superpixel_size(value)  # checked
+        return value
+    return int(value)
+
+
+def superpixel_size(kind: str) -> int:
+    """``"s16"`` → 16: candidates are superpixels about 16 px across, not specks."""
+    try:
+        size = int(str(kind)[1:])
+    except ValueError:
+        size = 0
+    if not str(kind).startswith("s") or size < 4:
+        raise ValueError(f"superpixel candidates are named s<size in px, 4 or more>, like s16 (not {kind!r})")
+    return size
+
+
+def superpixel_regions(rgb: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel a candidate: the crop cut into superpixels about ``size`` px across (SLIC,
+    which follows colour edges, so a flake wider than a speck tends to be one or a few of them),
+    described by the same table as the specks, "rise" being the top-hat at radius ``size``
+    (superpixels tile the crop, so candidate density and the two ring measures are constant and
+    tell the network nothing for them)."""
+    from skimage.segmentation import slic
+
+    from muralstudio.core.maskops import pale_speck_rise
+
+    h, w = rgb.shape[:2]
+    segments = max(1, int(round(h * w / float(size * size))))
+    labels = slic(rgb, n_segments=segments, compactness=10, start_label=1, channel_axis=-1).astype(np.int32)
+    # SLIC may leave label numbers unused: renumber 1..n so region k is row k - 1
+    _, labels = np.unique(labels, return_inverse=True)
+    labels = (labels.reshape(h, w) + 1).astype(np.int32)
+    n = int(labels.max()) + 1
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    stats = np.zeros((n, 5), np.int64)
+    ys, xs = np.indices((h, w))
+    flat = labels.ravel()
+    stats[:, cv2.CC_STAT_AREA] = np.bincount(flat, minlength=n)
+    for stat, coords, sign in ((cv2.CC_STAT_LEFT, xs, 1), (cv2.CC_STAT_TOP, ys, 1)):
+        low = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(low, flat, coords.ravel())
+        stats[:, stat] = low
+    for stat, start, coords in ((cv2.CC_STAT_WIDTH, cv2.CC_STAT_LEFT, xs), (cv2.CC_STAT_HEIGHT, cv2.CC_STAT_TOP, ys)):
+        high = np.full(n, -1)
+        np.maximum.at(high, flat, coords.ravel())
+        stats[:, stat] = high - stats[:, start] + 1
+    rise = pale_speck_rise(rgb, size, np.ascontiguousarray(lab[..., 0]))
+    return labels, region_features(rgb, lab, labels, n, stats, rise, dark=False)
+
+
+def region_features(rgb: np.ndarray, lab: np.ndarray, labels: np.ndarray, n: int, stats: np.ndarray,
+                    rise: np.ndarray, dark: bool) -> np.ndarray:
+    """The FEATURES table of regions 1..n-1 of ``labels`` (``stats`` as OpenCV's connected
+    components give them; ``rise`` the top-hat they were found by)."""
+    from muralstudio.core.maskops import dark_line_depth
+
+    lightness = np.ascontiguousarray(lab[..., 0])
     if n <= 1:
-        return labels.astype(np.int32), np.zeros((0, len(FEATURES)), np.float32)
+        return np.zeros((0, len(FEATURES)), np.float32)
+    candidate = labels > 0
     where = labels[candidate] - 1  # region of each candidate pixel
     area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
 
@@ -56,7 +125,7 @@ def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np
         np.maximum.at(out, where, plane[candidate])
         return out
 
-    ground = lightness - rise if radius > 0 else lightness + rise  # the paint with the specks taken away
+    ground = lightness + rise if dark else lightness - rise  # the paint with the specks taken away
     density = cv2.blur(candidate.astype(np.float32), (31, 31))
     local_sd = np.sqrt(np.maximum(cv2.blur(lightness ** 2, (15, 15)) - cv2.blur(lightness, (15, 15)) ** 2, 0))
     surround = [cv2.blur(lab[..., c], (21, 21)) for c in range(3)]
@@ -82,7 +151,7 @@ def candidate_regions(rgb: np.ndarray, radius: int, contrast: float) -> tuple[np
         mean(local_sd), surround_l, surround_a, surround_b, mean_a - surround_a,
         mean_b - surround_b, peak(lightness) - mean(ground), mean_l - surround_l,
         ring_mean(line_depth), np.where(ring_count > 0, ring_mean(lightness) - mean_l, 0)], 1)
-    return labels.astype(np.int32), table.astype(np.float32)
+    return table.astype(np.float32)
 
 
 class FleckVetter(nn.Module):
@@ -156,7 +225,7 @@ def speck_probability(rgb: np.ndarray, vetters: FleckVetters, radii, contrast: f
     for net, radius, own, min_area in zip(vetters.nets, radii, thresholds, min_areas):
         if own >= 1:  # a radius training left out (it added nothing)
             continue
-        regions, table = candidate_regions(rgb, int(radius), float(contrast))
+        regions, table = candidate_regions(rgb, candidate_kind(radius), float(contrast))
         p = rescaled(net.probabilities(table), float(own), common)
         if min_area:
             p = np.where(speck_areas(regions, len(p)) >= min_area, p, 0)
