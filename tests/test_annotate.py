@@ -978,3 +978,52 @@ def test_tightening_in_a_revision_keeps_the_saved_pixels_above_the_pieces(tmp_pa
     revision.stroke("crack", [(60, 10), (70, 10)], radius=1)  # a new item still paints over them
     revision.stroke("crack", [(22, 22), (24, 22)], radius=1)
     assert revision.label_map()[22, 23] == 2
+
+
+def test_a_polygon_with_a_hole_marks_a_halo_ring_and_comes_back_on_revise(tmp_path, capsys):
+    """Halos were drawn as ring strokes computed outside the tool (seventh round)."""
+    from muralstudio.cli import main
+
+    pixels = np.full((100, 120, 3), 200, np.uint8)
+    murals = tmp_path / "murals"
+    murals.mkdir()
+    imageio.write_png(murals / "halo.png", pixels)
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(murals / "halo.png"), "--classes", "damage", "--engine", "classic"]) == 0
+    assert main(["annotate", "polygon", s, "--class", "confusable", "--points", "10,10;90,10;90,90;10,90",
+                 "--hole", "30,30;70,30;70,70;30,70"]) == 0
+    labels = Session(s).label_map()
+    assert labels[20, 50] == 3 and labels[50, 50] == 0 and labels[30, 50] == 3 and labels[31, 50] == 0
+    assert (labels == 3).sum() == 81 * 81 - 39 * 39
+    capsys.readouterr()
+    assert main(["annotate", "list", s]) == 0
+    assert "1 hole" in capsys.readouterr().out
+    assert main(["annotate", "save", s, "--dataset", str(tmp_path / "d"), "--annotator", "me"]) == 0
+    revision = Session.revise(tmp_path / "r", tmp_path / "d", "halo", murals)
+    assert revision.data["revising"]["kept_pixels"] == 0  # the replayed ring is the saved one
+    with pytest.raises(SystemExit):  # a stroke has no holes: argparse says so
+        main(["annotate", "stroke", s, "--class", "crack", "--points", "0,0;5,5", "--hole", "1,1;2,1;2,2"])
+    assert main(["annotate", "polygon", s, "--class", "crack", "--points", "0,0;5,0;5,5",
+                 "--hole", "1,1;200,1;2,2"]) == 2  # a hole outside the crop is refused
+
+
+def test_fleck_tiles_show_more_paint_round_a_speck_when_asked(tmp_path):
+    from muralstudio.ops.annotate import pale_fleck_candidates
+
+    pixels = np.full((100, 100, 3), 30, np.uint8)
+    pixels[49:52, 49:52] = 220  # a pale speck
+    pixels[:, 75:] = (200, 30, 30)  # a red band 24 px to its right
+    path = tmp_path / "speck.png"
+    imageio.write_png(path, pixels)
+    session = Session.create(tmp_path / "s", path, "damage", engine="classic")
+    found = pale_fleck_candidates(session.crop(), 4, 45.0)
+    assert len(found) == 1
+
+    def red_in_plain_tile(page):
+        from muralstudio.ops.annotate import TILE_LABEL_PX, TILE_PX
+
+        tile = page[TILE_LABEL_PX:TILE_LABEL_PX + TILE_PX, :TILE_PX].astype(int)
+        return ((tile[..., 0] > 150) & (tile[..., 1] < 80)).any()
+
+    assert not red_in_plain_tile(session.candidates_tiles(found)[0])
+    assert red_in_plain_tile(session.candidates_tiles(found, context=30)[0])

@@ -7,6 +7,7 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate stroke SESSION --class crack --points 10,10;40,32;80,35 --radius 2
   muralstudio annotate polygon SESSION --class background --points 0,0;90,0;90,60
   muralstudio annotate polygon SESSION --class paint-loss --file flakes.txt   (one polygon a line)
+  muralstudio annotate polygon SESSION --class confusable --points OUTER --hole INNER  (a halo's ring)
   muralstudio annotate polygon SESSION --class confusable --points ...  (goes under the damage
                                           marks already made; --on-top paints it last)
   muralstudio annotate relabel SESSION ITEM --class Buddha
@@ -19,7 +20,7 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate tighten SESSION ITEM --lighter 90  (only its pixels lighter than L=90, as polygons)
   muralstudio annotate list SESSION [--class C] [--min-area PX]  (one line per item: class, pixels, box)
   muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--dark 80] [--out candidates.png]
-        [--tiles tiles.png]               (each unmarked speck enlarged, plain and outlined, numbered)
+        [--tiles tiles.png [--context 30]] (each unmarked speck enlarged, plain and outlined, numbered)
         [--max-area 60] [--top 40]        (no joined giants; only the strongest)
         [--zoom X,Y,W,H]                  (pale specks that may be flakes of loss, to judge;
                                           ringed and numbered, in a part of the crop)
@@ -125,6 +126,10 @@ def add_arguments(parser) -> None:
                            help=f"many {name}s in one command, one per line (X,Y;X,Y;...): on a crop of "
                                 f"hundreds of items each command took seconds")
         p.add_argument("--on-top", action="store_true", help=on_top_help)
+        if name == "polygon":
+            p.add_argument("--hole", action="append", type=_points, default=[], metavar="X,Y;X,Y;...",
+                           help="leave this polygon inside it unpainted (a halo's ring round the head; "
+                                "repeat for more holes; with --points)")
         if name == "stroke":
             p.add_argument("--radius", type=float, default=3.0)
             p.add_argument("--snap", type=float, metavar="PX",
@@ -221,6 +226,9 @@ def add_arguments(parser) -> None:
     flecks.add_argument("--tiles", type=Path, metavar="OUT.png",
                         help="also write numbered tiles of the candidates not yet marked, each enlarged with "
                              "the paint around it, plain and outlined (48 a page: OUT.png, OUT-2.png …)")
+    flecks.add_argument("--context", type=int, metavar="PX",
+                        help="with --tiles: show PX pixels of paint on each side of each speck (default "
+                             "about three times its size, at least 12)")
     flecks.add_argument("--zoom", type=_box, help="ring only the candidates in X,Y,W,H of the crop, "
                                                   "enlarged (numbers stay those of the whole list)")
     flecks.add_argument("--accept", metavar="N,N-M",
@@ -304,9 +312,13 @@ def run(args) -> int:
                 if dots:  # a stray one-point line paints a dot, which may not be what was meant
                     print(f"note: {args.file}, line{'s' if len(dots) > 1 else ''} "
                           f"{', '.join(map(str, dots))}: one point, painted as a dot of radius {args.radius:g}")
+            holes = getattr(args, "hole", [])
+            if holes and args.points is None:
+                raise ValueError("--hole goes with --points (one polygon and its holes)")
             for points in lines:
                 index = session.stroke(args.label, points, getattr(args, "radius", 0.0), action == "polygon",
-                                       getattr(args, "snap", None), getattr(args, "line", None), args.on_top)
+                                       getattr(args, "snap", None), getattr(args, "line", None), args.on_top,
+                                       holes=holes)
         changed = int((session.label_map() != before).sum())
         many = action != "click" and args.points is None and len(lines) > 1
         print((f"{len(lines)} {action}s, the last #{index}" if many else
@@ -391,7 +403,9 @@ def run(args) -> int:
         if args.tiles:
             from muralstudio.core import imageio
 
-            for page, tiles in enumerate(session.candidates_tiles(found, args.zoom), 1):
+            if args.context is not None and args.context < 1:
+                raise ValueError(f"--context is how many px of paint to show round a speck (1 or more), not {args.context}")
+            for page, tiles in enumerate(session.candidates_tiles(found, args.zoom, context=args.context), 1):
                 target = args.tiles if page == 1 else args.tiles.with_name(f"{args.tiles.stem}-{page}{args.tiles.suffix}")
                 imageio.write_png(target, tiles)
                 print(f"tiles -> {target}")

@@ -296,6 +296,9 @@ class Stroke:
     typed: list | None = None
     #: brought back from the saved crop by ``revise`` (not made in this session)
     saved: bool = False
+    #: a polygon's holes, each a vertex list left unpainted inside it (a halo's ring round the
+    #: head it frames)
+    holes: list = field(default_factory=list)
 
 
 def class_names(class_set: str) -> list[str]:
@@ -630,7 +633,8 @@ class Session:
         return points
 
     def stroke(self, label_name: str, points, radius: float, polygon: bool = False,
-               snap: float | None = None, line: str | None = None, on_top: bool = False) -> int:
+               snap: float | None = None, line: str | None = None, on_top: bool = False,
+               holes=()) -> int:
         """Paint a stroke (or a filled polygon); returns its index. ``snap``: first slide the
         stroke up to that many px onto the thin line it follows (``line`` "dark", "light", or
         None for either), so a crack typed a pixel or two off lands on the crack. A confusable
@@ -650,8 +654,11 @@ class Session:
             points = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)] for x, y in snapped]
         else:
             points, typed = typed, None
+        if holes and not polygon:
+            raise AnnotationError("holes are cut out of a polygon, not a stroke")
+        holes = [[[float(x), float(y)] for x, y in self.stroke_points(hole, polygon=True)] for hole in holes]
         self.items.append(Stroke(class_index(self.data["classes"], label_name), points, float(radius),
-                                 "polygon" if polygon else "stroke", typed))
+                                 "polygon" if polygon else "stroke", typed, holes=holes))
         index = self.data["last_added"] = len(self.items) - 1 if on_top else self._place(len(self.items) - 1)
         self._log("polygon" if polygon else "stroke")
         return index
@@ -851,6 +858,12 @@ class Session:
         pts = np.round(np.asarray(item.points, np.float64)).astype(np.int32)
         if item.kind == "polygon":
             cv2.fillPoly(canvas, [pts], 1)
+            for hole in item.holes:
+                inner = np.round(np.asarray(hole, np.float64)).astype(np.int32)
+                # the hole's boundary pixels stay painted: the ring keeps the pixels its
+                # vertices are typed on, as the outer boundary does
+                cv2.fillPoly(canvas, [inner], 0)
+                cv2.polylines(canvas, [inner], True, 1, thickness=1, lineType=cv2.LINE_8)
         else:
             r = max(1, int(round(item.radius)))
             cv2.polylines(canvas, [pts], False, 1, thickness=2 * r, lineType=cv2.LINE_8)
@@ -1006,7 +1019,9 @@ class Session:
         box = f"box {xs.min()},{ys.min()},{xs.max() - xs.min() + 1},{ys.max() - ys.min() + 1}" if xs.size else "empty"
         what = (f"{len(item.clicks)} clicks" + (f", within {item.within:g}" if item.within else "")
                 if item.kind == "element" else f"{len(item.points)} points"
-                + (f", radius {item.radius:g}" if item.kind == "stroke" else ""))
+                + (f", radius {item.radius:g}" if item.kind == "stroke" else "")
+                + (f", {len(item.holes)} hole{'s' if len(item.holes) > 1 else ''}"
+                   if getattr(item, "holes", None) else ""))
         return (f"#{index} {item.kind} {names[item.label]}: {what}; {int(mask.sum())} px, {box}"
                 + (" (saved)" if item.saved else ""))
 
@@ -1032,11 +1047,15 @@ class Session:
             cv2.putText(out, str(number), (centre[0] + 6, centre[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, text, 1)
         return out
 
-    def candidates_tiles(self, candidates: list[dict], box=None, per_page: int = TILES_PER_PAGE) -> list[np.ndarray]:
+    def candidates_tiles(self, candidates: list[dict], box=None, per_page: int = TILES_PER_PAGE,
+                         context: int | None = None) -> list[np.ndarray]:
         """Pages of numbered tiles, one per candidate not yet marked (in ``box`` when given): the
         speck enlarged with the paint around it, untouched on the left and outlined on the right
         — judged several times faster than on a ringed crop, where rings and numbers cover the
-        speck and run into each other (an annotator's finding)."""
+        speck and run into each other (an annotator's finding). ``context``: px of paint shown
+        on each side of the speck (default about three times its size, at least 12): on a
+        low-resolution scan a flake is told from the edge of a painted pale band only with more
+        of the band in view (a reviewer's finding)."""
         import cv2
 
         rgb = self.crop()
@@ -1052,7 +1071,7 @@ class Session:
                            255, np.uint8)
             for slot, (number, c) in enumerate(part):
                 # the window: the speck and about three times its size of paint around it
-                half = int(max(12, 3 * np.sqrt(c["area"]) + 6))
+                half = int(context) if context else int(max(12, 3 * np.sqrt(c["area"]) + 6))
                 left, top = c["x"] - half, c["y"] - half
                 window = np.full((2 * half + 1, 2 * half + 1, 3), 128, np.uint8)  # grey beyond the crop
                 sx0, sy0 = max(0, left), max(0, top)
