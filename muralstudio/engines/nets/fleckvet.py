@@ -73,12 +73,13 @@ def superpixel_size(kind: str) -> int:
 def superpixel_regions(rgb: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Every pixel a candidate: the crop cut into superpixels about ``size`` px across (SLIC,
     which follows colour edges, so a flake wider than a speck tends to be one or a few of them),
-    described by the same table as the specks, "rise" being the top-hat at radius ``size``
-    (superpixels tile the crop, so candidate density and the two ring measures are constant and
-    tell the network nothing for them)."""
+    described by the same table as the specks, "rise" being the top-hat at radius ``size``;
+    since superpixels tile the crop, the columns of candidate density and of the two ring
+    measures hold instead the share of pale flecks around, of dark paint remnants on it and of
+    dark paint near it (its own network reads them so)."""
     from skimage.segmentation import slic
 
-    from muralstudio.core.maskops import pale_speck_rise
+    from muralstudio.core.maskops import dark_line_depth, pale_speck_rise
 
     h, w = rgb.shape[:2]
     segments = max(1, int(round(h * w / float(size * size))))
@@ -100,8 +101,23 @@ def superpixel_regions(rgb: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarr
         high = np.full(n, -1)
         np.maximum.at(high, flat, coords.ravel())
         stats[:, stat] = high - stats[:, start] + 1
-    rise = pale_speck_rise(rgb, size, np.ascontiguousarray(lab[..., 0]))
-    return labels, region_features(rgb, lab, labels, n, stats, rise, dark=False)
+    lightness = np.ascontiguousarray(lab[..., 0])
+    rise = pale_speck_rise(rgb, size, lightness)
+    table = region_features(rgb, lab, labels, n, stats, rise, dark=False)
+    # superpixels tile the crop, so the speck measures of density and of the ring outside say
+    # nothing; in their columns, what tells ground laid bare from pale paint: paint remnants
+    # (dark specks) left on it, pale flecks around it, and dark paint nearby
+    flat, area = labels.ravel(), np.maximum(stats[1:, cv2.CC_STAT_AREA].astype(np.float64), 1)
+
+    def share(plane):
+        return np.bincount(flat, weights=plane.ravel().astype(np.float64), minlength=n)[1:] / area
+
+    remnants = (dark_line_depth(rgb, 3, lightness) >= 30).astype(np.float32)
+    flecks = cv2.blur((pale_speck_rise(rgb, 4, lightness) >= 40).astype(np.float32), (31, 31))
+    dark_near = cv2.blur((lightness < 70).astype(np.float32), (41, 41))
+    for name, plane in (("candidate density", flecks), ("ring line depth", remnants), ("ring L - L", dark_near)):
+        table[:, FEATURES.index(name)] = share(plane)
+    return labels, table
 
 
 def region_features(rgb: np.ndarray, lab: np.ndarray, labels: np.ndarray, n: int, stats: np.ndarray,
