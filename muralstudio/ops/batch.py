@@ -120,6 +120,15 @@ def tune_malloc() -> None:
     libc.mallopt(m_trim_threshold, 256 << 20)
 
 
+def quiet_cancellation() -> None:
+    """In a worker: a task cancelled because the run was stopped (Ctrl-C) is expected, not a
+    fault; Dask's worker logged it as a WARNING with its coroutine's repr ("Async instruction …
+    ended with CancelledError") under the run's own "interrupted" summary."""
+    import logging
+
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
+
+
 def process_image(task: ImageTask) -> dict:
     """Run the task's steps on one image; never raises for a bad image (the error is returned,
     so the scheduler does not retry a file that will fail again)."""
@@ -127,6 +136,7 @@ def process_image(task: ImageTask) -> dict:
     from muralstudio.core.pyramid import file_sha256
 
     tune_malloc()
+    quiet_cancellation()
     started = time.perf_counter()
     final = Path(task.out_dir)
     partial = final.with_name(final.name + ".partial")

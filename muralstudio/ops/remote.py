@@ -79,9 +79,10 @@ def _task_callbacks(progress_key: str, cancel_key: str):
     """Progress and cancel through the scheduler's metadata store: small values, no waiting."""
     from distributed import get_client
 
-    from muralstudio.ops.batch import tune_malloc
+    from muralstudio.ops.batch import quiet_cancellation, tune_malloc
 
     tune_malloc()  # a Dask worker's allocator settings halve the engines' speed (see there)
+    quiet_cancellation()  # a job cancelled from the window is not a fault
 
     client = get_client()
     last = [0.0, 0.0, False]
