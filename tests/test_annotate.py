@@ -851,6 +851,9 @@ def test_show_numbers_every_item_flattens_and_writes_the_label_map(tmp_path, ima
     assert changed[0].size > 20
     assert abs(np.median(changed[1]) / scale - 45) < 15 and abs(np.median(changed[0]) / scale - 37) < 15
     np.testing.assert_array_equal(imageio.read_label_map(tmp_path / "labels.png"), Session(s).label_map())
+    bare = tmp_path / "bare.png"  # --no-marks hides click dots, not the numbers asked for
+    assert main(["annotate", "show", s, "--out", str(bare), "--grid", "0", "--numbers", "--no-marks"]) == 0
+    np.testing.assert_array_equal(imageio.read_image(bare).pixels[..., :3].astype(int), b)
     assert main(["annotate", "show", s, "--out", str(plain), "--flatten", "--enhance"]) == 2
 
 

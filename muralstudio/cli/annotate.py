@@ -195,7 +195,8 @@ def add_arguments(parser) -> None:
                       help="show the lightness alone with the wall's broad shading taken off: fine "
                            "craquelure on mottled plaster stands out from the grain")
     show.add_argument("--numbers", action="store_true",
-                      help="number every item, strokes and polygons too (not only clicked elements)")
+                      help="number every item, strokes and polygons too (not only clicked elements); "
+                           "shown with --no-marks too")
     show.add_argument("--labels", type=Path, metavar="LABELS.png",
                       help="also write the session's label map as it is now (a palette PNG like a saved "
                            "one), to check edits with other tools before saving")

@@ -986,9 +986,9 @@ class Session:
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 2)
                     cv2.putText(out, f"#{i}", (int(x * scale) + 6, int(y * scale) - 6),
                                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
-        if numbers and marks:
+        if numbers:  # asked for, so shown with --no-marks too (an annotator got none)
             for i, item in enumerate(self.items):
-                if item.kind == "element" and item.clicks and _in_view(item.clicks[0][:2], box):
+                if marks and item.kind == "element" and item.clicks and _in_view(item.clicks[0][:2], box):
                     continue  # numbered at its first click above
                 spot = _label_spot(self.item_mask(i), box)
                 if spot is not None:
