@@ -230,7 +230,9 @@ def flattened_lightness(rgb: np.ndarray, background_sigma: float = 6.0, smooth_s
     between its 1st and 99th percentiles. A crack a pixel wide stays a continuous dark line."""
     import cv2
 
-    lightness = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    from muralstudio.core.maskops import lab_lightness
+
+    lightness = lab_lightness(rgb)
     detail = cv2.GaussianBlur(lightness, (0, 0), smooth_sigma) - cv2.GaussianBlur(lightness, (0, 0), background_sigma)
     low, high = np.percentile(detail, (1, 99))
     return np.clip((detail - low) / max(high - low, 1e-6) * 255, 0, 255).astype(np.uint8)
@@ -246,21 +248,25 @@ def hole_free_outlines(piece: np.ndarray) -> list[list[list[float]]]:
     holes = [c for c, h in zip(contours, hierarchy[0]) if h[3] >= 0]
     if holes:
         column = int(np.median(holes[0][:, 0, 0]))
-        out = []
-        for half in (piece.copy(), piece.copy()):
-            out.append(half)
-        out[0][:, column:] = False
-        out[1][:, :column] = False
+        left, right = piece.copy(), piece.copy()
+        left[:, column:] = False
+        right[:, :column] = False
         polygons = []
-        for half in out:
+        for half in (left, right):
             count, parts = cv2.connectedComponents(half.astype(np.uint8), connectivity=8)
             for part in range(1, count):
                 polygons += hole_free_outlines(parts == part)
         return polygons
-    outline = max(contours, key=len)[:, 0, :].tolist()
-    while len(outline) < 3:  # a one- or two-pixel piece: a degenerate polygon fills it
+    return [polygon_vertices(max(contours, key=len)[:, 0, :].tolist())]
+
+
+def polygon_vertices(outline) -> list[list[float]]:
+    """Boundary pixels (x, y) as a polygon's vertices; a one- or two-pixel speck gets its last
+    pixel repeated, a degenerate polygon that still fills it."""
+    outline = list(outline)
+    while len(outline) < 3:
         outline = outline + outline[-1:]
-    return [[[float(x), float(y)] for x, y in outline]]
+    return [[float(x), float(y)] for x, y in outline]
 
 
 def _in_view(point, box) -> bool:
@@ -684,10 +690,7 @@ class Session:
         for number in numbers:
             if candidates[number].get("marked"):
                 continue
-            outline = candidates[number]["outline"]
-            while len(outline) < 3:  # a one- or two-pixel speck: a degenerate polygon fills it
-                outline = outline + outline[-1:]
-            self.items.append(Stroke(label, [[float(x), float(y)] for x, y in outline], 0.0, "polygon"))
+            self.items.append(Stroke(label, polygon_vertices(candidates[number]["outline"]), 0.0, "polygon"))
             added.append(len(self.items) - 1)
         self.data["last_added"] = added[-1] if added else self.data.get("last_added")
         self._log("accept-flecks")
@@ -712,7 +715,7 @@ class Session:
         if (lighter is None) == (darker is None):
             raise AnnotationError("tighten keeps the pixels lighter than L (--lighter L) or darker than L (--darker L)")
         mask = self.item_mask(index)
-        lightness = lab_lightness(self.crop()).astype(np.float32)
+        lightness = lab_lightness(self.crop())
         kept = mask & (lightness > lighter if lighter is not None else lightness < darker)
         kept = (cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0) & mask
         count, pieces, stats, _ = cv2.connectedComponentsWithStats(kept.astype(np.uint8), connectivity=8)
@@ -781,7 +784,8 @@ class Session:
             if not (0 <= index < len(self.items)):
                 raise AnnotationError(f"no item {index}")
         removed = [self.describe(index) for index in indices]
-        self._reorder([i for i in range(len(self.items)) if i not in set(indices)])
+        gone = set(indices)
+        self._reorder([i for i in range(len(self.items)) if i not in gone])
         self._log("delete")
         return removed
 

@@ -77,6 +77,7 @@ def superpixel_regions(rgb: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarr
     since superpixels tile the crop, the columns of candidate density and of the two ring
     measures hold instead the share of pale flecks around, of dark paint remnants on it and of
     dark paint near it (its own network reads them so)."""
+    from scipy.ndimage import find_objects
     from skimage.segmentation import slic
 
     from muralstudio.core.maskops import dark_line_depth, pale_speck_rise
@@ -89,18 +90,11 @@ def superpixel_regions(rgb: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarr
     labels = (labels.reshape(h, w) + 1).astype(np.int32)
     n = int(labels.max()) + 1
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    # the table of OpenCV's connected components, which region_features reads
     stats = np.zeros((n, 5), np.int64)
-    ys, xs = np.indices((h, w))
-    flat = labels.ravel()
-    stats[:, cv2.CC_STAT_AREA] = np.bincount(flat, minlength=n)
-    for stat, coords, sign in ((cv2.CC_STAT_LEFT, xs, 1), (cv2.CC_STAT_TOP, ys, 1)):
-        low = np.full(n, np.iinfo(np.int64).max)
-        np.minimum.at(low, flat, coords.ravel())
-        stats[:, stat] = low
-    for stat, start, coords in ((cv2.CC_STAT_WIDTH, cv2.CC_STAT_LEFT, xs), (cv2.CC_STAT_HEIGHT, cv2.CC_STAT_TOP, ys)):
-        high = np.full(n, -1)
-        np.maximum.at(high, flat, coords.ravel())
-        stats[:, stat] = high - stats[:, start] + 1
+    stats[:, cv2.CC_STAT_AREA] = np.bincount(labels.ravel(), minlength=n)
+    for k, (rows, cols) in enumerate(find_objects(labels), 1):
+        stats[k, :4] = cols.start, rows.start, cols.stop - cols.start, rows.stop - rows.start
     lightness = np.ascontiguousarray(lab[..., 0])
     rise = pale_speck_rise(rgb, size, lightness)
     table = region_features(rgb, lab, labels, n, stats, rise, dark=False)
