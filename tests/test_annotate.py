@@ -1030,3 +1030,83 @@ def test_fleck_tiles_show_more_paint_round_a_speck_when_asked(tmp_path):
 
     assert not red_in_plain_tile(session.candidates_tiles(found)[0])
     assert red_in_plain_tile(session.candidates_tiles(found, context=30)[0])
+
+
+def test_ninth_round_findings_dark_share_accept_as_another_class_plain_view(tmp_path, capsys):
+    """R9's findings: ``--dark 80`` listed few candidates in dark-brown figures (their paint is
+    lighter than 80); ``--accept`` refused numbers listed for another ``--class`` and listing
+    again with it renumbered; there was no view of the photograph alone, enlarged."""
+    from muralstudio.cli import main
+
+    rgb = np.full((100, 160, 3), 205, np.uint8)
+    rgb[20:80, 10:70] = (120, 80, 50)  # a dark-brown figure, Lab lightness about 95
+    rgb[40:43, 30:33] = 230  # a flake of ground in it
+    rgb[40:43, 110:113] = 250  # a pale speck on the pale wall
+    path = tmp_path / "figure.png"
+    imageio.write_png(path, rgb)
+    s = str(tmp_path / "s")
+    assert main(["annotate", "new", s, str(path), "--classes", "damage", "--engine", "classic"]) == 0
+    capsys.readouterr()
+    assert main(["annotate", "flecks", s, "--contrast", "20", "--dark", "80"]) == 0
+    assert not [line for line in capsys.readouterr().out.splitlines() if line[:1].isdigit()]
+    assert main(["annotate", "flecks", s, "--contrast", "20", "--dark", "40%"]) == 0
+    out = capsys.readouterr().out
+    assert "--dark 40%: paint darker than L" in out
+    assert [line.split(":")[1].split()[0] for line in out.splitlines() if line[:1].isdigit()] == ["31,41"]
+    with pytest.raises(SystemExit):
+        main(["annotate", "flecks", s, "--dark", "140%"])
+    assert "a share such as 30%, not '140%'" in capsys.readouterr().err
+    # listed as paint-loss candidates, accepted as confusable: the numbers are the listing's
+    assert main(["annotate", "flecks", s, "--contrast", "20"]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if line[:1].isdigit()]
+    pale = next(line.split(":")[0] for line in listed if "111,41" in line)
+    assert main(["annotate", "flecks", s, "--contrast", "20", "--accept", pale, "--class", "confusable"]) == 0
+    assert "1 specks marked confusable" in capsys.readouterr().out
+    labels = Session(tmp_path / "s").label_map()
+    assert (labels[40:43, 110:113] == 3).all() and (labels == 3).sum() == 9 and not (labels == 1).any()
+    assert main(["annotate", "flecks", s, "--contrast", "20", "--accept", pale, "--class", "confusable"]) == 0
+    assert "no specks marked confusable; 1 already marked, skipped" in capsys.readouterr().out
+    # and the same numbers still mark paint loss
+    flake = next(line.split(":")[0] for line in listed if "31,41" in line)
+    assert main(["annotate", "flecks", s, "--contrast", "20", "--accept", flake]) == 0
+    assert (Session(tmp_path / "s").label_map()[40:43, 30:33] == 1).all()
+    # the photograph alone, enlarged pixel by pixel
+    assert main(["annotate", "show", s, "--out", str(tmp_path / "plain.png"), "--plain", "--grid", "0"]) == 0
+    plain = imageio.read_image(tmp_path / "plain.png").pixels[..., :3]
+    assert plain.shape == (500, 800, 3) and (plain[::5, ::5] == rgb).all()
+    assert main(["annotate", "show", s, "--out", str(tmp_path / "p.png"), "--plain", "--outline"]) == 2
+    assert "--plain shows the photograph alone" in capsys.readouterr().err
+
+
+def test_revise_says_and_shows_where_the_saved_pixels_it_keeps_lie(tmp_path, image, capsys):
+    """R9 compared label maps with a script to find the saved pixels ``revise`` keeps as saved:
+    ``list`` now says where they are and ``show --kept`` outlines them."""
+    from muralstudio.cli import main
+    from muralstudio.ops.annotate import KEPT_COLOUR
+
+    session = Session.create(tmp_path / "s", image, "damage", box=(0, 0, 160, 120), engine="classic")
+    session.stroke("paint-loss", [(20, 10), (40, 10), (40, 30), (20, 30)], 0, polygon=True)
+    session.save(tmp_path / "dataset", annotator="A")
+    labels_path = tmp_path / "dataset" / "labels" / "mural-1.png"
+    saved = imageio.read_label_map(labels_path).copy()
+    saved[60:66, 100:110] = 2  # a crack painted by an older tool, in no item
+    Image.fromarray(saved).save(labels_path)  # a grey map reads back as its values
+    capsys.readouterr()
+    r = str(tmp_path / "r")
+    assert main(["annotate", "revise", r, "--dataset", str(tmp_path / "dataset"), "--name", "mural-1",
+                 "--murals", str(image.parent)]) == 0
+    assert "60 saved pixels" in capsys.readouterr().out
+    assert main(["annotate", "list", r]) == 0
+    assert "and 60 saved pixels kept as saved (crack 60)" in capsys.readouterr().out
+    assert "60 px in box 100,60,10,6" in Session(tmp_path / "r").describe_kept()
+    assert main(["annotate", "show", r, "--out", str(tmp_path / "k.png"), "--kept", "--grid", "0",
+                 "--outline", "--no-marks"]) == 0
+    shown = imageio.read_image(tmp_path / "k.png").pixels[..., :3]
+    scale = shown.shape[1] / 160
+    ring = (shown == KEPT_COLOUR).all(-1)
+    ys, xs = np.nonzero(ring)
+    assert ring.sum() > 0 and xs.min() >= 99 * scale - 2 and xs.max() <= 111 * scale and ys.min() >= 59 * scale - 2
+    # an item painted over them hides them, and they are no longer said to show
+    session = Session(tmp_path / "r")
+    session.stroke("paint-loss", [(95, 55), (115, 55), (115, 70), (95, 70)], 0, polygon=True)
+    assert not session.kept_pixels().any() and "no saved pixels kept as saved show" in session.describe_kept()

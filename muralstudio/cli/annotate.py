@@ -19,17 +19,20 @@ scripted annotation session; the project's own datasets are made with it).
   muralstudio annotate move SESSION ITEM --to 0           (paint it first, under the others)
   muralstudio annotate tighten SESSION ITEM --lighter 90  (only its pixels lighter than L=90, as polygons)
   muralstudio annotate list SESSION [--class C] [--min-area PX]  (one line per item: class, pixels, box)
-  muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--dark 80] [--out candidates.png]
+  muralstudio annotate flecks SESSION [--inside confusable [--wholly]] [--dark 80|30%] [--out candidates.png]
         [--tiles tiles.png [--context 30]] (each unmarked speck enlarged, plain and outlined, numbered)
         [--max-area 60] [--top 40]        (no joined giants; only the strongest)
         [--zoom X,Y,W,H]                  (pale specks that may be flakes of loss, to judge;
                                           ringed and numbered, in a part of the crop)
-        [--accept 0,3,7-9]               (mark the listed specks you judged loss, exactly, at once)
+        [--accept 0,3,7-9 [--class C]]   (mark the listed specks you judged loss, exactly, at once;
+                                          --class: as another class, numbers as listed)
   muralstudio annotate show SESSION --out overlay.png   (labels, clicks, element numbers, grid)
         [--outline [--fill paint-loss]] [--enhance | --flatten] [--numbers] [--labels L.png]
         [--zoom X,Y,W,H] [--smooth] [--no-marks] [--grid 0] [--points X,Y;..]  (outlines on the
                                           untouched image; a part of the crop; enlarged
                                           bicubically; without click dots and numbers; no grid)
+        [--plain] [--kept]                (the photograph alone; in a revision, the saved
+                                          pixels kept as saved outlined in yellow)
   muralstudio annotate save SESSION --dataset datasets/mural-elements --annotator NAME
   muralstudio annotate revise SESSION --dataset D --name CROP --murals FOLDER [--flat]
                                           (reopen a saved crop with its items, to list, delete,
@@ -42,6 +45,7 @@ crop, every click and stroke, seconds from `new` to `save`, split by cave).
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -71,6 +75,20 @@ def _numbered_point_lines(path: Path) -> list[tuple[int, list[tuple[float, float
         raise ValueError(f"{path}: no point lists in it (one per line: X,Y;X,Y;...)")
     return out
 
+
+
+def _lightness_or_share(text: str) -> float | str:
+    """A lightness (``80``) or a share of the crop's darkest pixels (``30%``), kept as given."""
+    text = text.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1])
+            if not 0 < share <= 100:
+                raise ValueError
+            return f"{share:g}%"
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a lightness (0–255, e.g. 80) or a share such as 30%, not {text!r}")
 
 
 def _box(text: str) -> tuple[int, int, int, int]:
@@ -200,6 +218,12 @@ def add_arguments(parser) -> None:
     show.add_argument("--labels", type=Path, metavar="LABELS.png",
                       help="also write the session's label map as it is now (a palette PNG like a saved "
                            "one), to check edits with other tools before saving")
+    show.add_argument("--plain", action="store_true",
+                      help="the photograph alone, enlarged: no labels, outlines or clicks (the grid stays "
+                           "unless --grid 0)")
+    show.add_argument("--kept", action="store_true",
+                      help="in a revision, a yellow line round the saved pixels kept as saved (those its "
+                           "items do not reproduce)")
     show.add_argument("--smooth", action="store_true",
                       help="enlarge the image smoothly (faint scratches stay visible)")
     flecks = sub.add_parser("flecks", help="list pale specks that may be flakes of loss (candidates "
@@ -220,9 +244,10 @@ def add_arguments(parser) -> None:
     flecks.add_argument("--inside", help="only specks in pixels already of this class (e.g. confusable)")
     flecks.add_argument("--wholly", action="store_true",
                         help="with --inside: only specks lying wholly in that class, none straddling its edge")
-    flecks.add_argument("--dark", type=float, metavar="L",
+    flecks.add_argument("--dark", type=_lightness_or_share, metavar="L|P%",
                         help="only specks in paint darker than L (Lab lightness 0–255, e.g. 80): the flecks "
-                             "in black bands and robes, marked confusable or not")
+                             "in black bands and robes, marked confusable or not; P%% (e.g. 30%%): in the "
+                             "darkest P %% of the crop, for dark-brown figures whose paint is lighter than 80")
     flecks.add_argument("--out", type=Path, help="also write the crop with the candidates ringed and numbered")
     flecks.add_argument("--tiles", type=Path, metavar="OUT.png",
                         help="also write numbered tiles of the candidates not yet marked, each enlarged with "
@@ -235,8 +260,10 @@ def add_arguments(parser) -> None:
     flecks.add_argument("--accept", metavar="N,N-M",
                         help="mark these listed candidates (numbers as listed with the same options) "
                              "as --class, each exactly its own pixels, in one command")
-    flecks.add_argument("--class", dest="label", default="paint-loss",
-                        help="class of the accepted specks (default paint-loss)")
+    flecks.add_argument("--class", dest="label",
+                        help="class of the specks to list as marked and to accept (default paint-loss); with "
+                             "--accept after a listing made with another class, the numbers stay that "
+                             "listing's and the specks take this class")
     listing = sub.add_parser("list", help="one line per item: number, kind, class, pixels, box")
     listing.add_argument("session", type=Path)
     listing.add_argument("--class", dest="label", help="only the items of this class")
@@ -288,7 +315,9 @@ def run(args) -> int:
         if "restored" in revising:
             back = (f"{revising['restored']} saved items back as #0–#{revising['restored'] - 1} ('annotate "
                     "list' names them)" if revising["restored"] else "no saved items")
-            print(f"{back}; {revising['kept_pixels']} saved pixels their replay does not reproduce are kept as saved")
+            print(f"{back}; {revising['kept_pixels']} saved pixels their replay does not reproduce are kept as saved"
+                  + (" ('annotate list' says where, 'annotate show --kept' outlines them)" if revising["kept_pixels"]
+                     else ""))
     else:
         session = Session(args.session)
     if action in ("click", "stroke", "polygon"):
@@ -356,20 +385,33 @@ def run(args) -> int:
     elif action == "flecks":
         from muralstudio.ops.annotate import class_index, pale_fleck_candidates
 
+        last = session.data.get("fleck_listing") or {}
+        # numbers to accept are those listed: the listing's class decides which specks show as
+        # marked (and so the numbers of --top and --inside); --class says what the accepted become
+        listed_as = (last.get("class") or "paint-loss") if args.accept else (args.label or "paint-loss")
+        label = args.label or listed_as
         labels = session.label_map()
-        marked = labels == class_index(session.data["classes"], args.label)
+        marked = labels == class_index(session.data["classes"], listed_as)
         where = None
         if args.inside:  # specks marked since stay listed, so the numbers do not move
             where = (labels == class_index(session.data["classes"], args.inside)) | marked
         if args.wholly and not args.inside:
             raise ValueError("--wholly goes with --inside CLASS (the class the specks must lie in)")
+        dark = args.dark
+        if isinstance(dark, str):  # a share of the crop's darkest pixels: their lightness is the limit
+            import numpy as np
+
+            from muralstudio.core.maskops import lab_lightness
+
+            dark = float(np.percentile(lab_lightness(session.crop()), float(dark[:-1])))
+            print(f"--dark {args.dark}: paint darker than L {dark:.0f}")
         found = pale_fleck_candidates(session.crop(), args.radius, args.contrast, where, marked, args.min_area,
-                                      wholly=args.wholly, dark=args.dark, max_area=args.max_area)
+                                      wholly=args.wholly, dark=dark, max_area=args.max_area)
         if args.top:  # the N strongest not yet marked; the marked ones before them stay listed (numbers hold)
             unmarked = [i for i, c in enumerate(found) if not c["marked"]]
             last = unmarked[args.top - 1] if len(unmarked) >= args.top else len(found) - 1
             found = found[:last + 1]
-        options = {"class": args.label, "radius": args.radius, "contrast": args.contrast,
+        options = {"class": listed_as, "radius": args.radius, "contrast": args.contrast,
                    "min_area": args.min_area, "max_area": args.max_area, "top": args.top,
                    "inside": args.inside, "wholly": args.wholly, "dark": args.dark}
         if args.accept:
@@ -377,8 +419,6 @@ def run(args) -> int:
 
             differ = session.fleck_listing_differs(options)
             if differ:
-                last = session.data["fleck_listing"]
-
                 def given(key):
                     value, flag = last.get(key), f"--{key.replace('_', '-')}"
                     return (f"without {flag}" if value in (None, False) else f"with {flag}" if value is True
@@ -388,11 +428,11 @@ def run(args) -> int:
                                  + ", ".join(map(given, differ))
                                  + "; list again with these options, or accept with those")
             numbers = parse_numbers(args.accept, len(found))
-            added = session.accept_flecks(args.label, found, numbers)
+            added = session.accept_flecks(label, found, numbers, listed_as)
             skipped = len(numbers) - len(added)
             items = f"item {added[0]}" if len(added) == 1 else f"items {added[0]}–{added[-1]}" if added else ""
-            print((f"{len(added)} specks marked {args.label}: {items}" if added
-                   else f"no specks marked {args.label}")
+            print((f"{len(added)} specks marked {label}: {items}" if added
+                   else f"no specks marked {label}")
                   + (f"; {skipped} already marked, skipped" if skipped else ""))
             print(json.dumps(session.summary(), ensure_ascii=False))
             return 0
@@ -414,7 +454,7 @@ def run(args) -> int:
         session.log_view("flecks")
         for number, c in enumerate(found):
             print(f"{number}: {c['x']},{c['y']}  {c['area']} px, +{c['contrast']:.0f}"
-                  + (f"  (marked {args.label})" if c["marked"] else ""))
+                  + (f"  (marked {listed_as})" if c["marked"] else ""))
     elif action == "list":
         from muralstudio.ops.annotate import class_index
 
@@ -432,11 +472,12 @@ def run(args) -> int:
             shown += 1
         if shown < len(session.items):
             print(f"{shown} of {len(session.items)} items listed (numbers are those of the whole list)")
-        kept = session.data.get("revising", {}).get("kept_pixels")
-        if kept:
-            print(f"and {kept} saved pixels kept as saved (painted after the last saved item)")
+        if session.data.get("revising", {}).get("kept_pixels"):
+            print(session.describe_kept())
     elif action == "move":
         session.move(args.item, args.to)
+    elif action == "show" and args.plain and (args.outline or args.fill or args.numbers or args.kept):
+        raise ValueError("--plain shows the photograph alone: leave out --outline, --fill, --numbers and --kept")
     elif action == "show" and args.fill and not args.outline:
         raise ValueError("--fill goes with --outline (without it every class is tinted)")
     elif action == "show":
@@ -445,9 +486,10 @@ def run(args) -> int:
         if args.enhance and args.flatten:
             raise ValueError("--enhance and --flatten are two views: give one")
         imageio.write_png(args.out, session.overlay(args.grid, tint=not args.outline, box=args.zoom,
-                                                    smooth=args.smooth, marks=not args.no_marks,
+                                                    smooth=args.smooth, marks=not (args.no_marks or args.plain),
                                                     points=args.points, fill=args.fill, enhance=args.enhance,
-                                                    numbers=args.numbers, flatten=args.flatten))
+                                                    numbers=args.numbers, flatten=args.flatten,
+                                                    plain=args.plain, kept=args.kept))
         session.log_view("show")
         print(f"overlay -> {args.out}")
         if args.labels:

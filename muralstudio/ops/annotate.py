@@ -31,6 +31,8 @@ DAMAGE_PALETTE = [(0, 0, 0), (255, 0, 255), (0, 255, 255), (60, 220, 60)]
 
 #: "no saved label kept here" in a revision's kept.png
 KEEP_NONE = 255
+#: the line round a revision's kept pixels in ``show --kept`` (no class has it)
+KEPT_COLOUR = (255, 220, 0)
 
 
 class AnnotationError(ValueError):
@@ -680,17 +682,25 @@ class Session:
         self.data["fleck_listing"] = options
         self._write()
 
-    def accept_flecks(self, label_name: str, candidates: list[dict], numbers: list[int]) -> list[int]:
+    def accept_flecks(self, label_name: str, candidates: list[dict], numbers: list[int],
+                      listed_as: str | None = None) -> list[int]:
         """Mark the chosen candidate specks (:func:`pale_fleck_candidates`) as ``label_name``, each
         as a polygon along its own boundary pixels — exactly the speck, where a typed polygon
         around a 3–10 px fleck comes out a pixel larger all round. One item per speck; specks
-        already marked are skipped (accepting a number twice adds nothing)."""
+        already of that class are skipped (accepting a number twice adds nothing): those listed
+        as marked when the listing's class (``listed_as``, default the same) is this one, and
+        any whose pixels all have it already."""
         label = class_index(self.data["classes"], label_name)
+        same_class = listed_as in (None, label_name)
+        labels = self.label_map()
         added = []
         for number in numbers:
-            if candidates[number].get("marked"):
+            if same_class and candidates[number].get("marked"):
                 continue
             self.items.append(Stroke(label, polygon_vertices(candidates[number]["outline"]), 0.0, "polygon"))
+            if (labels[self.item_mask(len(self.items) - 1)] == label).all():
+                self.items.pop()  # already that class, every pixel
+                continue
             added.append(len(self.items) - 1)
         self.data["last_added"] = added[-1] if added else self.data.get("last_added")
         self._log("accept-flecks")
@@ -875,15 +885,29 @@ class Session:
                 cv2.circle(canvas, (int(px), int(py)), r, 1, -1)
         return canvas.astype(bool)
 
-    def label_map(self) -> np.ndarray:
+    def _kept_map(self) -> np.ndarray | None:
         from muralstudio.core import imageio
 
-        kept = None
         if self.data.get("revising") and (self.folder / "kept.png").exists():
             if self._kept is None:  # read once
                 self._kept = imageio.read_label_map(self.folder / "kept.png")
-            kept = self._kept
-        return self._paint(kept)
+            return self._kept
+        return None
+
+    def label_map(self) -> np.ndarray:
+        return self._paint(self._kept_map())
+
+    def kept_pixels(self) -> np.ndarray:
+        """Where the label map shows a revision's kept saved pixels (those the replayed items do
+        not reproduce), not covered by an item painted after them: what ``revise`` keeps as saved,
+        so a reviewer can see it (one compared maps with a script to find out)."""
+        kept = self._kept_map()
+        if kept is None:
+            return np.zeros(self.shape, bool)
+        shown = kept != KEEP_NONE
+        for i in range(self.kept_boundary(), len(self.items)):
+            shown &= ~self.item_mask(i)
+        return shown
 
     def _paint(self, kept: np.ndarray | None) -> np.ndarray:
         """The items painted in order; a revision's ``kept`` saved pixels right after the last
@@ -909,7 +933,7 @@ class Session:
 
     def overlay(self, grid: int = 50, tint: bool = True, box=None, smooth: bool = False,
                 marks: bool = True, points=(), fill=(), enhance: bool = False, numbers: bool = False,
-                flatten: bool = False) -> np.ndarray:
+                flatten: bool = False, plain: bool = False, kept: bool = False) -> np.ndarray:
         """The crop with its labels tinted (or, ``tint=False``, only outlined, to judge edges on
         the untouched image), element numbers and a coordinate grid (crop pixels; ``grid`` = 0:
         none, so 2-px flecks are not hidden under its lines), at least 800
@@ -924,7 +948,9 @@ class Session:
         shading taken off (:func:`flattened_lightness`), where fine craquelure on mottled
         plaster is told from grain better than in colour or CLAHE (a reviewer's finding).
         ``numbers``: every item's number, strokes and polygons too (where it is easiest to
-        reach: the item's pixel nearest its centre), not only the clicked elements'."""
+        reach: the item's pixel nearest its centre), not only the clicked elements'. ``plain``:
+        the photograph alone, enlarged, no labels drawn (to look before judging). ``kept``: a
+        yellow line round the saved pixels a revision keeps as saved (:meth:`kept_pixels`)."""
         import cv2
 
         rgb = self.crop().copy()
@@ -935,9 +961,12 @@ class Session:
             lab[..., 0] = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(lab[..., 0])
             rgb = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
         labels = self.label_map()
+        kept_shown = self.kept_pixels().astype(np.uint8) if kept else None
         palette = np.array(DAMAGE_PALETTE if self.data["classes"] == "damage" else PALETTE, np.float32)
         shown = labels > 0 if self.data["classes"] == "damage" else np.ones_like(labels, bool)
-        if not tint:
+        if plain:
+            shown[:] = False
+        elif not tint:
             shown &= np.isin(labels, [class_index(self.data["classes"], name) for name in fill])
         out = rgb.astype(np.float32)
         if shown.any():
@@ -947,6 +976,8 @@ class Session:
         if box is not None:
             x0, y0, bw, bh = box
             out, labels = out[y0:y0 + bh, x0:x0 + bw], labels[y0:y0 + bh, x0:x0 + bw]
+            if kept_shown is not None:
+                kept_shown = kept_shown[y0:y0 + bh, x0:x0 + bw]
             if not out.size:
                 raise AnnotationError(f"zoom box {box} is outside the crop")
         scale = max(1.0, 800 / labels.shape[1])
@@ -954,7 +985,11 @@ class Session:
             out = cv2.resize(out, None, fx=scale, fy=scale,
                              interpolation=cv2.INTER_CUBIC if smooth else cv2.INTER_NEAREST)
             labels = cv2.resize(labels, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
-        if tint:
+            if kept_shown is not None:
+                kept_shown = cv2.resize(kept_shown, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+        if plain:
+            pass
+        elif tint:
             edges = cv2.morphologyEx(labels, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
             out[edges] = (255, 255, 255)
         else:
@@ -967,6 +1002,9 @@ class Session:
                 region = (labels == value).astype(np.uint8)
                 ring = (cv2.dilate(region, kernel) > 0) & (region == 0)
                 out[ring] = palette[value].astype(np.uint8)
+        if kept_shown is not None:  # just outside the kept pixels, as the outlines of classes
+            ring = (cv2.dilate(kept_shown, np.ones((3, 3), np.uint8)) > 0) & (kept_shown == 0)
+            out[ring] = KEPT_COLOUR
         w, h = out.shape[1] / scale, out.shape[0] / scale  # the crop pixels shown
         step = grid if box is None else grid_step(grid // 5, scale)
         if grid > 0:
@@ -1028,6 +1066,25 @@ class Session:
                    if getattr(item, "holes", None) else ""))
         return (f"#{index} {item.kind} {names[item.label]}: {what}; {int(mask.sum())} px, {box}"
                 + (" (saved)" if item.saved else ""))
+
+    def describe_kept(self, largest: int = 5) -> str:
+        """Lines on a revision's kept saved pixels that show (:meth:`kept_pixels`): how many, of
+        which classes, in how many pieces, and the largest pieces' boxes."""
+        import cv2
+
+        shown = self.kept_pixels()
+        if not shown.any():
+            return "no saved pixels kept as saved show (items painted after them cover them)"
+        names = class_names(self.data["classes"])
+        values, counts = np.unique(self._kept_map()[shown], return_counts=True)
+        classes = ", ".join(f"{names[v]} {c}" for v, c in zip(values, counts))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(shown.astype(np.uint8), connectivity=8)
+        order = np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:largest] + 1
+        boxes = "; ".join(f"{stats[i, cv2.CC_STAT_AREA]} px in box {stats[i, 0]},{stats[i, 1]},{stats[i, 2]},{stats[i, 3]}"
+                          for i in order)
+        return (f"and {int(shown.sum())} saved pixels kept as saved ({classes}), painted after the last saved "
+                f"item, in {count - 1} piece{'s' if count > 2 else ''}; the largest: {boxes} "
+                "('annotate show --kept' outlines them)")
 
     def candidates_overlay(self, candidates: list[dict], box=None) -> np.ndarray:
         """The crop (or its part ``box`` = x, y, w, h), enlarged to at least 800 px wide, with
