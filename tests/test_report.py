@@ -271,3 +271,39 @@ def test_a_report_of_an_image_with_nothing_marked_does_not_say_marked_by_hand():
     assert TEXT["en"]["none_identification"] in build_report(doc).html
     chinese = build_report(doc, "zh_CN").html
     assert TEXT["zh_CN"]["none_identification"] in chinese and TEXT["zh_CN"]["none_found"] not in chinese
+
+
+def test_pdf_keeps_every_caption_on_its_figures_page_and_tall_figures_fit(tmp_path, qapp):
+    """Users found a figure parted from its heading at a page foot, and a narrow region's
+    before/after taller than a page."""
+    from muralstudio.ops.report import FIGURE_HEIGHT
+
+    doc = demo_document()
+    hole = doc.layer_by_name("paint loss").data >= 128
+    height = hole.shape[0]
+    for k in range(3):  # three interventions: their figures fill pages unevenly
+        part = hole.copy()
+        part[: height * k // 3] = False
+        part[height * (k + 1) // 3:] = False
+        result = inpainting.inpaint(doc.source, part, inpainting.InpaintOptions(engine="telea"),
+                                    source_sha256=doc.source_sha256())
+        doc.add_restoration(result.patches, result.record, name=f"part {k + 1}")
+    project = save_project(doc, tmp_path / "three.mural")
+    report = build_report(load_project(project))
+    import re
+
+    for name, width in re.findall(r"<img src='([^']+)' width='(\d+)'>", report.html):
+        rows, cols = report.images[name].shape[:2]
+        assert int(width) * rows / cols <= FIGURE_HEIGHT + 1, name
+    out = tmp_path / "three.pdf"
+    assert main(["report", str(project), "--out", str(out)]) == 0
+    reader = pypdf.PdfReader(str(out))
+    captions = ("Before / after", "The largest restored regions")
+    pages = [(sum(page.extract_text().replace("\t", " ").count(c) for c in captions), len(page.images))
+             for page in reader.pages]
+    assert sum(c for c, _ in pages) == 5  # three before/after, two sets of details
+    for number, (captioned, images) in enumerate(pages, 1):
+        assert captioned <= images, f"page {number}: {captioned} captions, {images} figures"
+    text = pdf_text(out)
+    for k in (1, 2, 3):
+        assert f"{k}. part {k}" in text

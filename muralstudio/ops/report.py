@@ -84,6 +84,23 @@ class Report:
     title: str = ""  # the file's title (HTML <title>, PDF document title): report and image
 
 
+#: figures are at most this wide and this tall in the report (CSS px; the A4 PDF's text block
+#: is about 1,060 × 1,570 of them): a tall mural's overview, or the before/after of a narrow
+#: region, fits on a page with its heading and caption
+FIGURE_WIDTH, FIGURE_HEIGHT = 1000, 900
+
+
+def _figure(images: dict, name: str, rgb: np.ndarray, caption: str = "", width: int = FIGURE_WIDTH) -> str:
+    """``rgb`` stored as ``name`` and its HTML: the caption a paragraph of its own before the
+    image (the PDF writer keeps it on the image's page), the image no taller than
+    :data:`FIGURE_HEIGHT`."""
+    images[name] = rgb
+    height, wide = rgb.shape[:2]
+    shown = max(1, min(width, round(wide * FIGURE_HEIGHT / height)))
+    head = f"<p class='caption'>{caption}</p>" if caption else ""
+    return f"{head}<p><img src='{name}' width='{shown}'></p>"
+
+
 def _e(text) -> str:
     return html.escape(str(text))
 
@@ -212,14 +229,12 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
     section("overview")
     overview = _thumbnail(to_rgb8(doc.restored_image()), longest)
     shown_scale = scale * doc.width / overview.shape[1] if scale else None
-    images["overview.png"] = scale_bar(overview, shown_scale)
-    parts.append("<p><img src='overview.png' width='1000'></p>")
+    parts.append(_figure(images, "overview.png", scale_bar(overview, shown_scale)))
     # -- damage map -----------------------------------------------------------------------
     section("damage_map")
     damage, legend = _damage_map(doc, longest)
     if legend:
-        images["damage.png"] = scale_bar(damage, shown_scale)
-        parts.append("<p><img src='damage.png' width='1000'></p>")
+        parts.append(_figure(images, "damage.png", scale_bar(damage, shown_scale)))
         rows = measure_layers([l for l in doc.layers if l.kind == "mask"], doc.width * doc.height, scale)
         areas = {r.layer: r for r in rows}
         parts.append(f"<p><b>{_e(t['legend'])}</b></p><table>" + "".join(
@@ -260,14 +275,12 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
                  (t["state"], t["pending"] if layer.pending else t["applied"])]
         parts.append(f"<h3>{n}. {_e(layer.name)}</h3><table class='facts'>" + "".join(
             f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts) + "</table>")
-        name = f"intervention-{n}.png"
-        images[name] = _before_after(doc, layer)
-        parts.append(f"<p>{_e(t['before_after'])} ({_e(t['hatched'])})<br><img src='{name}' width='1000'></p>")
+        parts.append(_figure(images, f"intervention-{n}.png", _before_after(doc, layer),
+                             f"{_e(t['before_after'])} ({_e(t['hatched'])})"))
         details = _details(doc, layer)
         if details is not None:
-            name = f"intervention-{n}-details.png"
-            images[name] = details
-            parts.append(f"<p>{_e(t['details'])}<br><img src='{name}' width='{min(1000, details.shape[1])}'></p>")
+            parts.append(_figure(images, f"intervention-{n}-details.png", details, _e(t["details"]),
+                                 min(FIGURE_WIDTH, details.shape[1])))
     # -- elements -------------------------------------------------------------------------
     section("elements")
     label_layers = [l for l in doc.layers if isinstance(l, LabelLayer)]
