@@ -91,7 +91,7 @@ def test_inpaint_dock_alone_reports_an_empty_mask_through_the_context(qtbot, job
 
 def test_restoring_from_a_file_rewritten_on_disk_is_refused_with_its_message(qtbot, jobs, tmp_path):
     """Another program rewrote the tiled TIFF after it was opened: Restore says so, naming the
-    file, instead of failing on the window's thread with an unexpected error."""
+    file, instead of failing with an unexpected error, and restores nothing."""
     import os
 
     import tifffile
@@ -110,9 +110,10 @@ def test_restoring_from_a_file_rewritten_on_disk_is_refused_with_its_message(qtb
     dock.on_layers_changed()
     tifffile.imwrite(path, pixels[::-1] // 2, tile=(64, 64), photometric="rgb")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    assert dock.run() is None
+    job = dock.run()  # the check before restoring reads the file first, on the job's thread
+    qtbot.waitUntil(lambda: job.state == "failed", timeout=10000)
     assert len(context.errors) == 1 and "wall.tif" in context.errors[0]
-    assert "changed on disk" in context.errors[0]
+    assert "changed on disk" in context.errors[0] and not doc.layers_of_kind("restoration")
 
 
 def test_labels_dock_alone_labels_a_mask_layer_in_one_undo_step(qtbot, jobs):

@@ -1556,8 +1556,21 @@ def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkey
     inpaint.engine.setCurrentIndex(inpaint.engine.findData("telea"))
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
-    assert inpaint.run() is None and "One region to restore is mostly dark paint" in asked[-1]
+    import threading
+
+    from muralstudio.engines import detection
+
+    checked_on_window_thread = []
+    real = detection.restoration_risks
+    monkeypatch.setattr(detection, "restoration_risks", lambda *a, **k: checked_on_window_thread.append(
+        threading.current_thread() is threading.main_thread()) or real(*a, **k))
+    layers = len(window.doc.layers)
+    job = inpaint.run()  # the check reads pixels on the job's thread, then asks on the window's
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=30000)
+    assert checked_on_window_thread == [False]
+    assert "One region to restore is mostly dark paint" in asked[-1] and len(window.doc.layers) == layers
     assert "low confidence" not in asked[-1]  # no sentence for a kind of risk there is none of
+    assert "nothing was changed" in inpaint.stage.text()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     job = inpaint.run()
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
@@ -1585,7 +1598,8 @@ def test_restoring_a_weak_proposal_asks_at_the_detectors_own_threshold(window, q
     inpaint.engine.setCurrentIndex(inpaint.engine.findData("telea"))
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
-    assert inpaint.run() is None
+    job = inpaint.run()
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=30000)
     assert "One region to restore was proposed by the detector with low confidence" in asked[-1]
     assert "dark paint" not in asked[-1]
     # in the project reopened too: the probabilities and the threshold are kept with it
@@ -1595,7 +1609,9 @@ def test_restoring_a_weak_proposal_asks_at_the_detectors_own_threshold(window, q
     path = save_project(window.doc, tmp_path / "weak.mural")
     assert window.open_path(path) and window.doc.detection_probabilities
     window.inpaint_dock.engine.setCurrentIndex(window.inpaint_dock.engine.findData("telea"))
-    assert window.inpaint_dock.run() is None
+    asked.clear()
+    job = window.inpaint_dock.run()
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=30000)
     assert "One region to restore was proposed by the detector with low confidence" in asked[-1]
     assert window.detect_dock.step_region(1) is not None and "confidence 0.6" in window.detect_dock.stage.text()
 
@@ -2425,3 +2441,22 @@ def test_the_zoom_in_the_status_bar_has_room_for_four_digits(window, qtbot):
     qtbot.waitUntil(lambda: window.status_zoom.text() == "3200 %", timeout=2000)
     metrics = window.status_zoom.fontMetrics()
     assert window.status_zoom.width() >= metrics.horizontalAdvance("3200 %")
+
+
+def test_element_edges_show_even_a_near_white_cloud_on_pale_plaster(window):
+    """A fresh user could not see the cloud overlay (near-white, 140/255 opaque) on pale
+    plaster: each element's edge is drawn in its class colour darkened, opaque."""
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((64, 64, 3), 235, np.uint8), name="plaster")
+    labels = np.zeros((64, 64), np.uint8)
+    labels[10:40, 10:50] = 3  # a cloud
+    labels[20:30, 30:45] = 4  # a person on it
+    doc.new_label_layer("elements", labels)
+    window.set_document(doc)
+    item = next(i for i in window.view.mask_items.values() if i.lut is not None)
+    rgba = item._rgba(labels)
+    assert tuple(rgba[10, 20]) == (108, 108, 108, 230)  # the cloud's top edge: dark grey, opaque
+    assert tuple(rgba[25, 20]) == (240, 240, 240, 140)  # inside it, tinted as before
+    assert rgba[20, 35, :3].tolist() == [0, 71, 51] and rgba[25, 37, 3] == 140  # the person's edge, inside
+    assert rgba[5, 5, 3] == 0 and rgba[9, 20, 3] == 0  # background untouched, outside the edge too

@@ -80,3 +80,33 @@ def test_a_result_that_cannot_be_applied_fails_the_job():
     owner.pump_until(lambda: job.state == "failed")
     assert "division by zero" in job.error
     owner.runner.stop(timeout=5)
+
+
+def test_a_job_asks_its_owner_and_waits_for_the_answer_or_its_cancellation():
+    """The check before a restoration reads pixels on the worker, then puts its question on the
+    owner's (window's) thread and goes on with the answer; a job cancelled while it waits ends
+    cancelled, and a question not yet asked when it is cancelled is never shown."""
+    owner = Owner()
+    asked, results = [], []
+
+    def work(progress, cancelled):
+        answer = owner.runner.ask_owner(lambda: asked.append(threading.get_ident()) or "yes", cancelled)
+        return answer + "!"
+
+    job = owner.runner.submit(Job("asks", work, on_done=results.append))
+    owner.pump_until(lambda: job.state == "done")
+    assert results == ["yes!"] and asked == [threading.get_ident()]  # asked on the owner's thread
+
+    def failing_question():
+        raise ValueError("no such region")
+
+    job = owner.runner.submit(Job("fails", lambda p, c: owner.runner.ask_owner(failing_question, c)))
+    owner.pump_until(lambda: job.state == "failed")
+    assert "no such region" in job.error
+
+    job = owner.runner.submit(Job("cancelled", lambda p, c: owner.runner.ask_owner(lambda: asked.append(0), c)))
+    time.sleep(0.2)  # the job waits: its question is posted, the owner has not pumped it yet
+    assert job.state == "queued" or job.state == "running"
+    owner.runner.cancel(job)
+    owner.pump_until(lambda: job.state == "cancelled")
+    assert 0 not in asked  # the owner ran the posted question after the cancel: not shown

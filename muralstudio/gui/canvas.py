@@ -131,6 +131,10 @@ class ImageTilesItem(_TiledItem):
         return False
 
 
+#: a label layer's element edges drawn in the class colour at this per cent of its brightness
+LABEL_EDGE_SHADE = 45
+
+
 class MaskTilesItem(_TiledItem):
     """A mask layer as a translucent coloured overlay, tiled; label layers in class colours
     (background, class 0, left clear)."""
@@ -150,15 +154,25 @@ class MaskTilesItem(_TiledItem):
                 lut[value, :3] = colour
                 lut[value, 3] = 0 if value == 0 else 140
             self.lut = lut
+            # each element's edge in its colour darkened: a near-white class (cloud) tinted
+            # over pale plaster could not be seen at all
+            self.edge_lut = lut.copy()
+            self.edge_lut[:, :3] = (lut[:, :3].astype(np.uint16) * LABEL_EDGE_SHADE // 100).astype(np.uint8)
+            self.edge_lut[1:, 3] = 230
         else:
-            self.lut = None
+            self.lut = self.edge_lut = None
 
     def _rgba(self, data: np.ndarray, outline: bool = False) -> np.ndarray:
         """Colour overlay of a tile; ``outline`` draws only a line just outside the mask, so
         what it covers stays visible — a restoration proposal under the mask, or the pixels of a
         3-px flake a reviewer must judge."""
         if self.lut is not None:
-            return self.lut[data]
+            data = np.ascontiguousarray(data)  # a zoomed-out level's strided view
+            rgba = self.lut[data]
+            kernel = np.ones((3, 3), np.uint8)
+            edge = (data > 0) & ((cv2.erode(data, kernel) != data) | (cv2.dilate(data, kernel) != data))
+            rgba[edge] = self.edge_lut[data[edge]]
+            return rgba
         rgba = np.zeros(data.shape + (4,), np.uint8)
         rgba[..., :3] = self.layer.color
         if outline:
@@ -174,6 +188,11 @@ class MaskTilesItem(_TiledItem):
         # while reviewing, detections are judged by the pixels under them
         return self.lut is None and (self.canvas.mask_outlines or self.canvas.tool == "review")
 
+    @property
+    def _bordered(self) -> bool:
+        """Whether a tile's lines need the pixels just beyond it (outlines, element edges)."""
+        return self.outlined or self.lut is not None
+
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not self.canvas.show_masks:  # comparing before and after: the image alone
             return
@@ -186,7 +205,7 @@ class MaskTilesItem(_TiledItem):
             image = self.canvas.cache.get(key)
             if image is None:
                 s = 2 ** level
-                if self.outlined:  # with a pixel of the tiles around: the line outside a flake at the edge
+                if self._bordered:  # with a pixel of the tiles around: the line outside a flake at the edge
                     top, left = min(y, 1), min(x, 1)
                     data = self.layer.data[(y - top) * s:(y + h + 1) * s:s, (x - left) * s:(x + w + 1) * s:s]
                 else:

@@ -16,15 +16,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from muralstudio.core.errors import MuralStudioError
+from muralstudio.core.errors import Cancelled
 from muralstudio.core.messages import Text
 from muralstudio.core.document import MaskLayer, RestorationLayer
 from muralstudio.engines.settings import schema_of
 from muralstudio.gui.settings_form import SettingsForm
-from muralstudio.engines import inpainting, registry
+from muralstudio.engines import detection, inpainting, registry
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
-from muralstudio.gui.messages import translate_message
 
 ALL_VISIBLE = "__all_visible__"
 NO_LAYER = "__none__"
@@ -222,13 +221,18 @@ class InpaintDock(JobPanel):
         if empty:  # before asking anything about the damage itself
             self.context.show_error(self.tr("The layer %1 chosen as a hint is empty.").replace("%1", empty[0]))
             return None
-        if not self.confirm_risks(hole):
-            return None
-        doc, options = self.doc, self.options()
+        probabilities, thresholds = self.known_detection()
+        doc, options, runner = self.doc, self.options(), self.runner
 
         server = self.compute_server
 
         def work(progress, cancelled):
+            progress(0.0, Text("stage_preparing"))
+            # the check reads the image under the regions: here, not on the window's thread
+            # (0.4 s at 108 Mpx, longer from a network drive); the question is asked there
+            risks = detection.restoration_risks(doc.source, hole, probabilities, thresholds=thresholds)
+            if risks and not runner.ask_owner(lambda: self.confirm_risks(risks), cancelled):
+                raise Cancelled()
             progress(0.0, Text("stage_hashing_source"))  # recorded with the restoration; cached
             sha = doc.source_sha256(cancelled)
             if server:  # the crops travel, the server runs the same harness
@@ -251,22 +255,18 @@ class InpaintDock(JobPanel):
 
         return self.submit(Job(self.tr("Inpaint (%1)").replace("%1", options.engine), work, done))
 
-    def confirm_risks(self, hole: np.ndarray) -> bool:
-        """Ask before restoring regions the detector was unsure of or that are mostly dark
-        paint (most often original linework, hair or robes, not loss)."""
-        from muralstudio.engines import detection
-
+    def known_detection(self) -> tuple[dict | None, dict | None]:
+        """The last detection's probability maps and thresholds, or those kept with a project
+        reopened (None, None without any)."""
         dock = self.context.dock("detect_dock")  # None in a window without the Detect dock
-        # the last detection's maps, or those kept with a project reopened
         probabilities = (dock.known_probabilities() if dock is not None else self.doc.detection_probabilities) or None
         thresholds = dock.known_thresholds() if dock is not None and probabilities else None
-        try:  # reads the image under the regions: the file may be unreadable or changed on disk
-            risks = detection.restoration_risks(self.doc.source, hole, probabilities, thresholds=thresholds)
-        except (MuralStudioError, OSError) as exc:
-            self.context.show_error(translate_message(exc))
-            return False
-        if not risks:
-            return True
+        return probabilities, thresholds
+
+    def confirm_risks(self, risks: list[dict]) -> bool:
+        """Ask before restoring regions the detector was unsure of or that are mostly dark
+        paint (most often original linework, hair or robes, not loss): ``risks`` as
+        :func:`muralstudio.engines.detection.restoration_risks` finds them."""
         unsure = sum(r["reason"] == "unsure" for r in risks)
         dark = sum(r["reason"] == "dark" for r in risks)
         first = risks[0]["box"]

@@ -76,6 +76,11 @@ class JobRunner(QObject):
     def submit(self, job: Job) -> Job:
         return self.runner.submit(job)
 
+    def ask_owner(self, call, cancelled):
+        """From a job's function: ``call()`` on the window's thread, its result back (see
+        :meth:`muralstudio.ops.jobs.JobRunner.ask_owner`)."""
+        return self.runner.ask_owner(call, cancelled)
+
     def jobs(self) -> list[Job]:
         return self.runner.jobs()
 

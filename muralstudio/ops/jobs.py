@@ -142,6 +142,33 @@ class JobRunner:
         self._end(job, "failed")
 
     # the worker's side --------------------------------------------------------------------
+    def ask_owner(self, call: Callable[[], Any], cancelled: Callable[[], bool], poll: float = 0.05) -> Any:
+        """From a job's function: ``call()`` run on the owner's thread — where a question can be
+        put to the user once the job has read what it needs — and its result, the job waiting
+        meanwhile. Raises :class:`Cancelled` when the job is cancelled first (a window closing
+        does not show the question) or while it waits."""
+        answer: dict = {}
+        ready = threading.Event()
+
+        def run() -> None:
+            try:
+                if not cancelled():
+                    answer["value"] = call()
+            except BaseException as exc:  # noqa: BLE001 - raised again on the worker
+                answer["error"] = exc
+            finally:
+                ready.set()
+
+        self._deliver(run)
+        while not ready.wait(poll):
+            if cancelled():
+                raise Cancelled()
+        if "error" in answer:
+            raise answer["error"]
+        if "value" not in answer:
+            raise Cancelled()
+        return answer["value"]
+
     def _loop(self) -> None:
         while (job := self._inbox.get()) is not None:
             self._execute(job)
