@@ -124,7 +124,11 @@ def run(image: Path, workdir: Path, engine: str) -> None:
                 time.sleep(0.002)
             end = time.perf_counter()
             pump(0.1)  # results posted back to the window's thread
-            if not busy() and all(pool.submit(lambda: None).result() is None for pool in pools):
+            # asked without blocking: waiting here on a busy pool stopped the window's thread
+            # and was counted as the action's gap (0.6 s after a restore)
+            markers = [pool.submit(lambda: None) for pool in pools]
+            pump(0.02)
+            if not busy() and all(marker.done() for marker in markers):
                 return end
 
     rows = []

@@ -129,6 +129,38 @@ def test_a_name_stays_with_its_element_through_corrections_at_its_edge():
         list(core_elements.renamed(names, figure, labels, "donor").values()) == ["donor"]
 
 
+def test_numbers_given_at_labelling_stay_with_their_elements_through_edits():
+    """A fresh user found "people 2" renamed "people 1" after a correction made it the larger
+    person: the numbers given when a layer is labelled are kept with the elements; an element
+    made later takes the next free number of its class, one reclassified is numbered afresh in
+    its new class."""
+    classes = labeling.Labeler.classes
+    labels = np.zeros((200, 200), np.uint8)
+    labels[10:60, 10:60] = 4  # people 1, the larger
+    labels[100:130, 100:130] = 4  # people 2
+    labels[150:190, 10:40] = 3  # cloud 1
+    names = core_elements.numbered_names(labels, classes, min_area=1)
+    assert sorted(names.values()) == ["cloud 1", "people 1", "people 2"]
+
+    def shown():
+        found = core_elements.find_elements(labels, classes, names=names, min_area=1)
+        by_box = {(e.bbox[0], e.bbox[1]): e for e in found}
+        display = core_elements.display_names(found, classes)
+        return {box: display[e.key] for box, e in by_box.items()}
+
+    assert shown() == {(10, 10): "people 1", (100, 100): "people 2", (10, 150): "cloud 1"}
+    labels[100:190, 100:190] = 4  # the second person corrected: now the larger
+    assert shown()[(100, 100)] == "people 2" and shown()[(10, 10)] == "people 1"
+    labels[70:90, 150:170] = 4  # a person painted in later: the next free number
+    assert shown()[(150, 70)] == "people 3"
+    labels[labels == 3] = 5  # the cloud reclassified as Buddha: numbered in its class
+    assert shown()[(10, 150)] == "Buddha 1"
+    # a user's name counts as its element's rank among the unnumbered, as before
+    found = core_elements.find_elements(labels, classes, names={"10,10": "donor"}, min_area=1)
+    assert sorted(core_elements.display_names(found, classes).values()) == ["Buddha 1", "donor", "people 1",
+                                                                            "people 3"]
+
+
 def test_export_writes_crops_csv_and_coco_polygons(tmp_path):
     image, truth = painted()
     found = core_elements.find_elements(truth, [c[0] for c in labeling.Labeler.classes])

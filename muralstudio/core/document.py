@@ -139,8 +139,8 @@ class Patch:
     y: int
     pixels: np.ndarray
     mask: np.ndarray
-    #: 8-bit RGBA for the screen (alpha = mask), made ahead on a worker (:meth:`prepare_display`)
-    display: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: the screen's image of the patch, made ahead on a worker (:meth:`prepare_display`)
+    display: object | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         self.mask = np.asarray(self.mask, bool)
@@ -148,21 +148,29 @@ class Patch:
             raise ValueError("patch pixels and mask differ in size")
 
     def display_rgba(self) -> np.ndarray:
-        """The patch as 8-bit RGBA (alpha = mask): the one made ahead, handed over once (the
-        window keeps its own image of it), else made now."""
+        """The patch as 8-bit RGBA (alpha = mask)."""
         from muralstudio.core.imageio import to_rgb8
 
-        rgba, self.display = self.display, None
-        if rgba is None:
-            rgba = np.empty(self.mask.shape + (4,), np.uint8)
-            rgba[..., :3] = to_rgb8(self.pixels)
-            rgba[..., 3] = self.mask * np.uint8(255)
+        rgba = np.empty(self.mask.shape + (4,), np.uint8)
+        rgba[..., :3] = to_rgb8(self.pixels)
+        rgba[..., 3] = self.mask * np.uint8(255)
         return rgba
 
-    def prepare_display(self) -> None:
-        """Make :meth:`display_rgba` ahead (on the job's thread: thousands of flake patches of
-        a 16-bit image took seconds to convert on the window's)."""
-        self.display = self.display_rgba()
+    def prepare_display(self, convert=None) -> None:
+        """Make the screen's image of the patch ahead, on the job's thread: its
+        :meth:`display_rgba`, or what ``convert`` makes of that (the window's image) — thousands
+        of flake patches of a 16-bit image took seconds to convert on the window's thread, and
+        copying them into the window's images half a second more at 108 Mpx."""
+        rgba = self.display_rgba()
+        self.display = rgba if convert is None else convert(rgba)
+
+    def take_display(self, convert):
+        """The screen's image: the one made ahead, handed over once (the window keeps its
+        own), else ``convert(display_rgba())`` made now."""
+        made, self.display = self.display, None
+        if made is None:
+            return convert(self.display_rgba())
+        return convert(made) if isinstance(made, np.ndarray) else made
 
     @property
     def bbox(self) -> tuple[int, int, int, int]:
@@ -581,11 +589,11 @@ class Document:
         return next((c for c in order if nearest(c) >= apart), max(order, key=nearest))
 
     def new_label_layer(self, name: str = "elements", data: np.ndarray | None = None,
-                        classes=None) -> LabelLayer:
+                        classes=None, element_names: dict | None = None) -> LabelLayer:
         if data is None:
             data = np.zeros((self.height, self.width), np.uint8)
         return self.add_layer(LabelLayer(self.unique_name(name), np.ascontiguousarray(data, np.uint8),
-                                         classes=classes or self.label_classes))
+                                         classes=classes or self.label_classes, element_names=element_names))
 
     def duplicate_layer(self, layer: Layer) -> Layer:
         """A copy of ``layer`` just above it (pixel data copied), undoable."""

@@ -278,16 +278,61 @@ def find_elements(labels: np.ndarray, classes, image: np.ndarray | None = None,
 ELEMENT_MIN_AREA = 256
 
 
-def display_names(elements: list[Element]) -> dict[str, str]:
-    """Each element's name as every view shows it (by ``key``): the name a user gave it, else
-    its class and its rank by size within the class ("people 1" the largest person) — the same
-    in the gallery, the measurements table and the report."""
-    numbers: dict[str, int] = {}
+def _numbered(name: str, class_name: str) -> int | None:
+    """N of a name of the program's form for ``class_name`` ("people 3"), else None."""
+    number = name[len(class_name) + 1:]
+    return int(number) if name.startswith(f"{class_name} ") and number.isdigit() else None
+
+
+def display_names(elements: list[Element], classes=None) -> dict[str, str]:
+    """Each element's name as every view shows it (by ``key``) — the same in the gallery, the
+    measurements table and the report: the name it has (one a user gave, or the number the
+    program gave it when the layer was labelled, kept with it by :func:`numbered_names`, so
+    that an edit making one person larger than another does not swap their numbers), else its
+    class and the next number of its class no element has, by size ("people 1" the largest
+    person of a layer never numbered). ``classes`` (the layer's): a name of the program's form
+    for another class (an element reclassified, or painted over with another class) is
+    numbered afresh."""
+    others = [c if isinstance(c, str) else c[0] for c in classes or ()]
+
+    def given(element) -> str:
+        if any(_numbered(element.name, c) is not None for c in others if c != element.class_name):
+            return ""
+        return element.name
+
+    taken: dict[str, set] = {}
+    for element in elements:
+        number = _numbered(given(element), element.class_name)
+        if number is not None:
+            taken.setdefault(element.class_name, set()).add(number)
+    last: dict[str, int] = {}
     names = {}
     for element in sorted(elements, key=lambda e: (-e.area, e.seed[1], e.seed[0])):
-        numbers[element.class_name] = numbers.get(element.class_name, 0) + 1
-        names[element.key] = element.name or f"{element.class_name} {numbers[element.class_name]}"
+        name = given(element)
+        if _numbered(name, element.class_name) is None:  # unnamed, or a user's name: takes a rank
+            number = last.get(element.class_name, 0) + 1
+            while number in taken.get(element.class_name, ()):
+                number += 1
+            last[element.class_name] = number
+            name = name or f"{element.class_name} {number}"
+        names[element.key] = name
     return names
+
+
+def numbered_names(labels: np.ndarray, classes, names: dict | None = None,
+                   min_area: int = ELEMENT_MIN_AREA) -> dict:
+    """A label layer's ``element_names`` with every element of at least ``min_area`` px that has
+    no name given its displayed one ("people 3"), anchored like a user's: called when a layer
+    is labelled, so the numbers stay with their elements through later edits (a fresh user
+    found them renumbered after a correction)."""
+    found = find_elements(labels, classes, min_area=min_area, names=names)
+    shown = display_names(found, classes)
+    kept = dict(names or {})
+    for element in found:
+        if not element.name:
+            x, y = element.anchor(labels)
+            kept[f"{x},{y}"] = shown[element.key]
+    return kept
 
 
 def translated_element_name(name: str, class_name: str, class_label) -> str:

@@ -131,6 +131,12 @@ class ImageTilesItem(_TiledItem):
         return False
 
 
+def patch_image(rgba: np.ndarray) -> QImage:
+    """A restored patch's 8-bit RGBA as the image the canvas draws (made on the job's thread
+    too: QImage needs no window)."""
+    return qimage2ndarray.array2qimage(rgba, normalize=False)
+
+
 #: a label layer's element edges drawn in the class colour at this per cent of its brightness
 LABEL_EDGE_SHADE = 45
 
@@ -239,8 +245,7 @@ class RestorationItem(QGraphicsItem):
         """The patches' images, made at the first paint (a canvas that never shows
         restorations — the side-by-side original — never makes them)."""
         if self._images is None:
-            self._images = [(patch.bbox, qimage2ndarray.array2qimage(patch.display_rgba(), normalize=False))
-                            for patch in self.layer.patches]
+            self._images = [(patch.bbox, patch.take_display(patch_image)) for patch in self.layer.patches]
         return self._images
 
     def differences(self):

@@ -312,7 +312,7 @@ class ElementsDock(JobPanel):
             shown.sort(key=lambda e: (e.class_index, -e.area))
         else:  # largest first, whatever the class (as the measurements list them)
             shown.sort(key=lambda e: -e.area)
-        names = core_elements.display_names(elements)  # as the measurements and the report name them
+        names = core_elements.display_names(elements, layer.classes)  # as the measurements and the report name them
         for element in shown:
             item = QListWidgetItem(self._icon(element, layer), element_label(names[element.key], element.class_name))
             item.setData(Qt.ItemDataRole.UserRole, element)
@@ -353,10 +353,16 @@ class ElementsDock(JobPanel):
             labeler = create()
             return labeling.label(doc.source, labeler, progress=progress, cancelled=cancelled)
 
-        def done(result):
+        def numbered(progress, cancelled):  # the elements' numbers, given once, kept with them
+            result = work(progress, cancelled)
+            return result, core_elements.numbered_names(result.labels, result.classes)
+
+        def done(labelled):
+            result, names = labelled
             if self.doc is not doc:
                 return
-            layer = doc.new_label_layer(f"elements ({name})", result.labels, classes=result.classes)
+            layer = doc.new_label_layer(f"elements ({name})", result.labels, classes=result.classes,
+                                        element_names=names)
             layer.opacity = 0.5
             self.result, self.result_doc = result, doc
             self.probability_class.clear()
@@ -367,7 +373,7 @@ class ElementsDock(JobPanel):
             self.stage.setText(self.tr("labelled in %1 s: review the elements below")
                                .replace("%1", f"{result.seconds:.1f}"))
 
-        return self.submit(Job(self.tr("Label elements (%1)").replace("%1", name), work, done))
+        return self.submit(Job(self.tr("Label elements (%1)").replace("%1", name), numbered, done))
 
     def show_probability(self, index: int | None = None):
         """The last labelling's probability of one class as a mask layer (0–255 = 0–1), to see
@@ -440,7 +446,7 @@ class ElementsDock(JobPanel):
         try:
             written = core_elements.export_elements(
                 chosen, layer.data, image, folder, layer.classes, self.doc.source_name,
-                names=core_elements.display_names(self.elements()), mm_per_px=self.doc.mm_per_px)
+                names=core_elements.display_names(self.elements(), layer.classes), mm_per_px=self.doc.mm_per_px)
         except OSError as exc:
             self.context.show_error(os_error_text(exc))
             return None

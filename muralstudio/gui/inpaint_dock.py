@@ -22,6 +22,7 @@ from muralstudio.core.document import MaskLayer, RestorationLayer
 from muralstudio.engines.settings import schema_of
 from muralstudio.gui.settings_form import SettingsForm
 from muralstudio.engines import detection, inpainting, registry
+from muralstudio.gui.canvas import patch_image
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
 
@@ -244,8 +245,8 @@ class InpaintDock(JobPanel):
             else:
                 result = inpainting.inpaint(doc.source, hole, options, progress=progress,
                                             cancelled=cancelled, source_sha256=sha, hints=hints)
-            for patch in result.patches:  # the screen's 8-bit images, made here and not on the window's thread
-                patch.prepare_display()
+            for patch in result.patches:  # the screen's images, made here and not on the window's thread
+                patch.prepare_display(patch_image)
             return result
 
         def done(result):

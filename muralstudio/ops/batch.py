@@ -383,6 +383,7 @@ def _review_document(image: Path, folder: Path, report: dict, restoration: tuple
 
     from muralstudio.core import imageio, maskops
     from muralstudio.core.document import Document
+    from muralstudio.core.elements import numbered_names
 
     doc = Document.open(image)
     doc._source_sha256 = report["sha256"]  # hashed once, at the start of the task
@@ -406,7 +407,9 @@ def _review_document(image: Path, folder: Path, report: dict, restoration: tuple
     if "label" in report["records"]:  # the class indices (not the palette's colours), the labeler's classes
         listing = json.loads((folder / "elements.json").read_text(encoding="utf-8"))
         classes = [(c["name"], tuple(c["color"])) for c in sorted(listing.get("classes", []), key=lambda c: c["index"])]
-        doc.new_label_layer("elements", imageio.read_label_map(folder / "labels.png"), classes=classes or None)
+        labels = imageio.read_label_map(folder / "labels.png")
+        doc.new_label_layer("elements", labels, classes=classes or None,
+                            element_names=numbered_names(labels, classes or doc.label_classes))
     if restoration is not None:
         patches, record = restoration
         doc.add_restoration(patches, record, name=f"restored by the batch ({record.engine}, unreviewed)")
