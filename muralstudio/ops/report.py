@@ -98,7 +98,7 @@ def _figure(images: dict, name: str, rgb: np.ndarray, caption: str = "", width: 
     height, wide = rgb.shape[:2]
     shown = max(1, min(width, round(wide * FIGURE_HEIGHT / height)))
     head = f"<p class='caption'>{caption}</p>" if caption else ""
-    return f"{head}<p><img src='{name}' width='{shown}'></p>"
+    return f"{head}<p class='figure'><img src='{name}' width='{shown}'></p>"
 
 
 def _e(text) -> str:
@@ -320,7 +320,8 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
              "'Microsoft YaHei', sans-serif; font-size: 10pt; } "
              "h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 14px; } h3 { font-size: 11pt; } "
              "table.grid th, table.grid td, table.facts th, table.facts td { padding: 2px 6px; } "
-             "table.facts th { text-align: left; } .foot { font-size: 8pt; color: #555; }</style>")
+             "table.facts th { text-align: left; } .foot { font-size: 8pt; color: #555; } "
+             "p.caption { margin-bottom: 2px; } p.figure { margin-top: 0px; }</style>")
     title = f"{t['title']} — {source}"
     body = (f"<html><head><meta charset='utf-8'><title>{_e(title)}</title>{style}</head>"
             f"<body>{''.join(parts)}</body></html>")
