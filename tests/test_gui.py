@@ -1349,11 +1349,16 @@ def test_elements_dock_labels_browses_edits_exports_and_finds_similar(window, qt
     # and in a folder of murals: its elements join the ranking with thumbnails read from the files
     (tmp_path / "folder").mkdir()
     imageio.write_png(tmp_path / "folder" / "other.png", image[:, ::-1].copy())
+    # a damaged file among them is left out and named, the others ranked (it failed the search)
+    (tmp_path / "folder" / "cut.png").write_bytes((tmp_path / "folder" / "other.png").read_bytes()[:300])
     job = dock.find_similar_in_folder(tmp_path / "folder")
-    qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    qtbot.waitUntil(lambda: job.state in ("done", "failed"), timeout=60000)
+    assert job.state == "done", job.error
     ranked = [dock.similar_gallery.item(i).data(Qt.ItemDataRole.UserRole)
               for i in range(dock.similar_gallery.count())]
     assert len(ranked) == 3 + 4 and sum(e.source.endswith("other.png") for e in ranked) == 4
+    assert "left out, unreadable: cut.png" in dock.stage.text() and "cut.png" in dock.stage.toolTip()
+    assert dock.similar_title.text() == "Most similar to 'donor':"
     assert ranked[0].class_index == 4 and not dock.similar_gallery.item(0).icon().isNull()
     # export the selected element
     dock.gallery.item(0).setSelected(True)

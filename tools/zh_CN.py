@@ -332,6 +332,8 @@ ZH_CN = {
     "Find similar (%1)": "查找相似（%1）",
     "Find similar elements in": "在此查找相似元素",
     "Most similar to '%1':": "与“%1”最相似：",
+    "%1: %2, %3 px, similarity %4": "%1：%2，%3 像素，相似度 %4",
+    "left out, unreadable: %1": "无法读取，已略过：%1",
     "this mural": "本壁画",
     "Elements": "元素",
     "ranked %1 elements": "已排序 %1 个元素",

@@ -393,12 +393,15 @@ def load_elements(path) -> list[Element]:
 
 def folder_elements(folder, labeler: Labeler, cache_dir, min_area: int = 256,
                     progress: Callable[[float, str], None] | None = None,
-                    cancelled: Callable[[], bool] | None = None) -> list[Element]:
+                    cancelled: Callable[[], bool] | None = None,
+                    skipped: list | None = None) -> list[Element]:
     """Elements (with embeddings) of every image in ``folder``, each image labelled once per
-    labeler weights and minimum area and its elements cached in ``cache_dir`` as JSON."""
+    labeler weights and minimum area and its elements cached in ``cache_dir`` as JSON. An image
+    that cannot be read is left out and, with ``skipped``, listed there as (path, message): one
+    damaged file in an archive folder failed the whole search."""
     from muralstudio.core import imageio
     from muralstudio.core.datasets import list_images
-    from muralstudio.core.errors import Cancelled
+    from muralstudio.core.errors import Cancelled, MuralStudioError
     from muralstudio.core.pyramid import FileSource, file_sha256
 
     paths = list_images([folder])
@@ -410,17 +413,25 @@ def folder_elements(folder, labeler: Labeler, cache_dir, min_area: int = 256,
             raise Cancelled(Text("labeling_cancelled"))
         if progress:
             progress(i / max(1, len(paths)), Text("stage_labeling_image", index=i + 1, total=len(paths)))
-        key = f"{file_sha256(path)[:24]}-{(labeler.weights_sha256 or labeler.name)[:12]}-{min_area}"
-        cached = cache_dir / f"{key}.json"
-        if cached.exists():
-            elements = load_elements(cached)
-        else:
-            source = FileSource(path)
-            result = label(source, labeler)
-            elements = elements_of(result, source, labeler, min_area)
-            imageio.write_json(cached, elements_json(path, result.engine, result.weights_sha256, result.params,
-                                                     result.seconds, result.classes, result.pixels_per_class(),
-                                                     elements))
+        try:
+            key = f"{file_sha256(path)[:24]}-{(labeler.weights_sha256 or labeler.name)[:12]}-{min_area}"
+            cached = cache_dir / f"{key}.json"
+            if cached.exists():
+                elements = load_elements(cached)
+            else:
+                source = FileSource(path)
+                result = label(source, labeler)
+                elements = elements_of(result, source, labeler, min_area)
+                imageio.write_json(cached, elements_json(path, result.engine, result.weights_sha256, result.params,
+                                                         result.seconds, result.classes, result.pixels_per_class(),
+                                                         elements))
+        except (MuralStudioError, OSError) as exc:
+            if isinstance(exc, Cancelled):
+                raise
+            if skipped is None:
+                raise
+            skipped.append((path, str(exc)))
+            continue
         for element in elements:
             element.source = str(path)
         found += elements

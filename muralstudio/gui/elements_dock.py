@@ -474,10 +474,11 @@ class ElementsDock(JobPanel):
             labeler = create()
             labeling.embed_elements(here, doc.source, labels, labeler)
             candidates = [e for e in here if e.key != query.key]
+            skipped: list = []  # unreadable images of the folder: left out, named
             if folder:
                 # the open mural's own file in that folder is this mural: its elements are here already
                 candidates += [e for e in labeling.folder_elements(folder, labeler, labeling.default_cache_dir(),
-                                                                   min_area, progress, cancelled)
+                                                                   min_area, progress, cancelled, skipped)
                                if not _same_path(e.source, doc.source.path)]
             ranking = core_elements.rank_similar(query.embedding, candidates)
             # thumbnails of the other murals' elements are read here, box by box, not on the GUI thread
@@ -486,7 +487,7 @@ class ElementsDock(JobPanel):
                 if element.source:
                     source = sources.setdefault(element.source, FileSource(element.source))
                     crops[id(element)] = _thumbnail_pixels(source.read_region, element)
-            return ranking, crops
+            return ranking, crops, skipped
 
         def done(result):
             if self.doc is doc:
@@ -501,27 +502,42 @@ class ElementsDock(JobPanel):
                 return None
         return self.find_similar(folder)
 
-    def show_similar(self, query, ranking, crops: dict) -> None:
+    def show_similar(self, query, ranking, crops: dict, skipped=()) -> None:
         """Show the best of ``ranking``; ``crops`` holds thumbnail pixels of the elements of
-        other murals (by ``id``)."""
+        other murals (by ``id``); ``skipped``: (path, message) of images of the folder that could
+        not be read, said after the count."""
         self.similar = ranking[:self.SIMILAR_SHOWN]
         self.similar_gallery.clear()
-        self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", query.name or class_label(query.class_name)))
+        layer = self.layer()
+        # this mural's elements by the gallery's names (a stored name may be an earlier class's
+        # number); another mural's by their class
+        names = core_elements.display_names(self.elements(), layer.classes) if layer is not None else {}
+
+        def shown(element) -> str:
+            name = names.get(element.key) if not element.source else None
+            return element_label(name, element.class_name) if name else class_label(element.class_name)
+
+        self.similar_title.setText(self.tr("Most similar to '%1':").replace("%1", shown(query)))
         if not ranking:
             self.stage.setText(self.tr("No other element to compare with: label more of this mural, or "
                                        "search a folder of murals (Find similar in folder…)."))
         else:
             ranked = self.tr("ranked 1 element") if len(ranking) == 1 else self.tr("ranked %1 elements")
             self.stage.setText(ranked.replace("%1", str(len(ranking))))
-        layer = self.layer()
+        if skipped:
+            unread = ", ".join(Path(path).name for path, _ in skipped)
+            self.stage.setText(self.stage.text() + " — " + self.tr("left out, unreadable: %1").replace("%1", unread))
+            self.stage.setToolTip("\n".join(message for _, message in skipped))
         for score, element in self.similar:
             if element.source:
                 icon = thumbnail(crops[id(element)])
                 where = element.source.replace("\\", "/").rsplit("/", 1)[-1]
             else:
                 icon, where = self._icon(element, layer), self.tr("this mural")
-            item = QListWidgetItem(icon, f"{score:.2f} {element.name or class_label(element.class_name)}")
-            item.setToolTip(f"{where}: {class_label(element.class_name)}, {element.area:,} px, similarity {score:.3f}")
+            item = QListWidgetItem(icon, f"{score:.2f} {shown(element)}")
+            item.setToolTip(self.tr("%1: %2, %3 px, similarity %4").replace("%1", where)
+                            .replace("%2", class_label(element.class_name)).replace("%3", f"{element.area:,}")
+                            .replace("%4", f"{score:.3f}"))
             item.setData(Qt.ItemDataRole.UserRole, element)
             self.similar_gallery.addItem(item)
         self._show_in_dock(self.similar_gallery)

@@ -3,12 +3,13 @@
 <context>
     <name>Canvas</name>
     <message>
-        <location filename="../canvas.py" line="783" />
+        <location filename="../canvas.py" line="807" />
         <source>restored</source>
+        <extracomment>a label layer's element edges drawn in the class colour at this per cent of its brightness</extracomment>
         <translation>修复后</translation>
     </message>
     <message>
-        <location filename="../canvas.py" line="784" />
+        <location filename="../canvas.py" line="808" />
         <source>original</source>
         <translation>原图</translation>
     </message>
@@ -391,104 +392,114 @@
         <translation>1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="367" />
+        <location filename="../elements_dock.py" line="373" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="370" />
+        <location filename="../elements_dock.py" line="376" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="391" />
+        <location filename="../elements_dock.py" line="397" />
         <source>This element is in %1, at x %2, y %3: open that mural to see it.</source>
         <translation>此元素位于 %1，x %2，y %3：打开那幅壁画即可查看。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="397" />
+        <location filename="../elements_dock.py" line="403" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="397" />
+        <location filename="../elements_dock.py" line="403" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="409" />
+        <location filename="../elements_dock.py" line="415" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="409" />
+        <location filename="../elements_dock.py" line="415" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="414" />
+        <location filename="../elements_dock.py" line="420" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="419" />
+        <location filename="../elements_dock.py" line="425" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="421" />
+        <location filename="../elements_dock.py" line="427" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="435" />
+        <location filename="../elements_dock.py" line="441" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="447" />
+        <location filename="../elements_dock.py" line="453" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="463" />
+        <location filename="../elements_dock.py" line="469" />
         <source>The selected element has changed since it was shown: select it again.</source>
         <translation>所选要素在显示后已改变：请重新选择。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="489" />
+        <location filename="../elements_dock.py" line="496" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="493" />
+        <location filename="../elements_dock.py" line="500" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="503" />
+        <location filename="../elements_dock.py" line="520" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="505" />
+        <location filename="../elements_dock.py" line="522" />
         <source>No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).</source>
         <translation>没有可比较的其他元素：请标注这幅壁画的更多部分，或在壁画文件夹中查找（在文件夹中查找相似…）。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="508" />
+        <location filename="../elements_dock.py" line="525" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="508" />
+        <location filename="../elements_dock.py" line="525" />
         <source>ranked 1 element</source>
         <translation>已排序 1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="516" />
+        <location filename="../elements_dock.py" line="529" />
+        <source>left out, unreadable: %1</source>
+        <translation>无法读取，已略过：%1</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="536" />
         <source>this mural</source>
         <translation>本壁画</translation>
+    </message>
+    <message>
+        <location filename="../elements_dock.py" line="538" />
+        <source>%1: %2, %3 px, similarity %4</source>
+        <translation>%1：%2，%3 像素，相似度 %4</translation>
     </message>
 </context>
 <context>
@@ -1121,47 +1132,47 @@
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="250" />
+        <location filename="../inpaint_dock.py" line="255" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="252" />
+        <location filename="../inpaint_dock.py" line="257" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="276" />
+        <location filename="../inpaint_dock.py" line="277" />
         <source>One region to restore was proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="278" />
+        <location filename="../inpaint_dock.py" line="279" />
         <source>%1 regions to restore were proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 %1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="281" />
+        <location filename="../inpaint_dock.py" line="282" />
         <source>One region to restore is mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="284" />
+        <location filename="../inpaint_dock.py" line="285" />
         <source>%1 regions to restore are mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 %1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="286" />
+        <location filename="../inpaint_dock.py" line="287" />
         <source>The first is at x %1, y %2. Restore anyway?</source>
         <translation>第一个位于 x %1，y %2。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="288" />
+        <location filename="../inpaint_dock.py" line="289" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="311" />
+        <location filename="../inpaint_dock.py" line="312" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
