@@ -1271,6 +1271,10 @@ def test_labels_dock_classes_assignments_undo_and_training_export(window, qtbot,
     doc.undo()  # rename
     doc.undo()  # the mask labelling
     assert (layer.data == 6).sum() == 0 and (layer.data == 3).sum() == cloud.sum()
+    # the counts follow any edit of the layer's pixels (they stayed at the last labelling)
+    doc.write_pixels(layer, 0, 0, np.full((10, 20), 3, np.uint8))
+    counted = f"3  cloud  —  {cloud.sum() + 200:,} px"
+    qtbot.waitUntil(lambda: dock.classes.item(3).text() == counted, timeout=3000)
 
 
 def test_the_gallery_lists_the_largest_first_whatever_the_class(window, qtbot, monkeypatch):

@@ -8,7 +8,7 @@ that ``muralstudio train label`` reads with no conversion."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -55,6 +55,11 @@ class LabelsDock(QWidget):
         super().__init__(context.parent)
         self.context = context  # gui/context.py: what a dock may use of the window
         self._counts = None  # (document state, pixels per class value)
+        # the counts follow the layer's pixels once a burst of edits (a brush stroke) has ended
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(300)
+        self._recount.timeout.connect(self.refresh_classes)
         self.layer_choice = QComboBox()
         self.new_layer_button = QPushButton(self.tr("New label layer"))
         self.classes = QListWidget()
@@ -108,6 +113,10 @@ class LabelsDock(QWidget):
 
     def on_layers_changed(self) -> None:  # window hook (gui/dock_registry.py)
         self.refresh()
+
+    def on_layer_pixels(self, layer) -> None:  # window hook: a brush, polygon, eraser, undo …
+        if layer is self.layer():  # the counts were those of the last "Label the click region"
+            self._recount.start()
 
     def refresh(self) -> None:
         fill_label_layer_choice(self.layer_choice, self.doc)
