@@ -404,3 +404,21 @@ def test_a_commands_inputs_are_guarded_only_while_it_runs(tmp_path):
     assert cli.main(["inpaint", str(image), "--mask", str(mask), "--engine", "telea",
                      "--out", str(tmp_path / "out.tif")]) == 0
     assert not is_protected(mask) and not is_protected(image)
+
+
+def test_inpaint_never_replaces_an_existing_image_unless_asked(tmp_path, capsys):
+    """A typo in --out replaced another mural's original photograph, which its saved project
+    then refused (a fresh restoration artist): an existing --out is kept unless --overwrite."""
+    import hashlib
+
+    image, mask, _ = small_damaged_mural(tmp_path)
+    other = tmp_path / "other-original.png"
+    imageio.write_png(other, np.full((30, 40, 3), 90, np.uint8))
+    digest = hashlib.sha256(other.read_bytes()).digest()
+    command = ["inpaint", str(image), "--mask", str(mask), "--engine", "telea", "--out", str(other)]
+    assert cli.main(command) == 2
+    err = capsys.readouterr().err
+    assert "other-original.png exists already" in err and "--overwrite" in err
+    assert hashlib.sha256(other.read_bytes()).digest() == digest and not (tmp_path / "other-original.png.record.json").exists()
+    assert cli.main(command + ["--overwrite"]) == 0
+    assert imageio.read_image(other).pixels.shape[:2] == imageio.read_image(image).pixels.shape[:2]

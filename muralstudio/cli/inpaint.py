@@ -20,7 +20,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--mask", type=Path, required=True,
                         help="mask image, nonzero = damaged (a `detect` mask is unreviewed proposals: "
                              "review them in the window first)")
-    parser.add_argument("--out", type=Path, required=True, help="output .tif, .png or .jpg")
+    parser.add_argument("--out", type=Path, required=True, help="output .tif, .png or .jpg (a new file: an "
+                        "existing one is replaced only with --overwrite)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace --out if it exists (it may be an original photograph or an earlier "
+                             "restoration: never replaced by default)")
     parser.add_argument("--engine", help="inpainting engine (default: fourier when its weights are "
                          "installed, else telea)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
@@ -41,6 +45,12 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from muralstudio.ops.inpaint import InpaintRequest, inpaint_file
+
+    if args.out.exists() and not args.overwrite:
+        # a typo in --out replaced another mural's original, which a saved project then refused
+        raise ValueError(f"--out {args.out} exists already: inpaint never replaces an existing image unless "
+                         "asked (it may be an original photograph or an earlier restoration); choose another "
+                         "name, or add --overwrite")
 
     from muralstudio.engines.inpainting import default_engine
     from muralstudio.engines.registry import parse_settings, split_spec
@@ -75,5 +85,5 @@ def run(args) -> int:
     if dark:
         print(f"warning: {len(dark)} restored region(s) of {args.mask} are mostly dark paint, more often "
               f"original linework, hair or robes than loss (the first at x {dark[0][0]}, y {dark[0][1]}); "
-              f"check them — a detector's mask is proposals, not reviewed damage", file=sys.stderr)
+              f"check them (a detector's proposals are not reviewed damage)", file=sys.stderr)
     return 0
