@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 
 from conftest import random_image  # noqa: E402
 from muralstudio.core import imageio, project  # noqa: E402
+from muralstudio.engines import inpainting  # noqa: E402
 from muralstudio.gui.main_window import demo_document  # noqa: E402
 
 
@@ -117,7 +118,8 @@ def test_inpaint_job_proposes_then_apply_and_export(window, qtbot, tmp_path):
     dock.engine.setCurrentIndex(dock.engine.findData("telea"))
     dock.mask_source.setCurrentIndex(dock.mask_source.findText("paint loss"))
     source = doc.source.full().copy()
-    hole = doc.layer_by_name("paint loss").data >= 128
+    # the mask grown as the dock grows it (2 px by default): outside it nothing changes
+    hole = inpainting.grown_mask(doc.layer_by_name("paint loss").data >= 128, dock.grow.value())
     job = dock.run()
     assert job is not None and not dock.run_button.isEnabled()
     qtbot.waitUntil(lambda: job.state == "done", timeout=60000)
@@ -533,7 +535,7 @@ def test_end_to_end_as_a_restoration_artist(window, qtbot, tmp_path, srgb_icc):
     window.compare_actions["off"].trigger()
     assert window.export(tmp_path / "cave-restored.tif")
     exported = imageio.read_image(tmp_path / "cave-restored.tif")
-    hole = painted >= 128
+    hole = inpainting.grown_mask(painted >= 128, dock.grow.value())  # grown as the dock grows it
     assert exported.info.bit_depth == 16 and exported.info.icc_profile == srgb_icc
     assert exported.info.dpi == (400.0, 400.0)
     assert np.array_equal(exported.pixels[~hole], clean[~hole])
@@ -1768,7 +1770,8 @@ def test_enter_then_r_restores_the_committed_region_only(window, qtbot):
     job = window.restore_committed_region()
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
     layer = window.inpaint_dock.pending_layer()
-    assert sum(int(p.mask.sum()) for p in layer.patches) == int(mask.sum())
+    grown = inpainting.grown_mask(mask, window.inpaint_dock.grow.value())  # grown by 2 px by default
+    assert sum(int(p.mask.sum()) for p in layer.patches) == int(grown.sum())
 
 
 def test_no_stale_state_after_apply_discard_or_another_document(window, qtbot):

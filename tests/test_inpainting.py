@@ -218,12 +218,23 @@ def test_cli_inpaint_writes_16_bit_tiff_with_record(tmp_path, srgb_icc):
     assert result.returncode == 0, result.stderr
     out = imageio.read_image(tmp_path / "out.tif")
     assert out.info.bit_depth == 16 and out.info.icc_profile == srgb_icc
-    hole = masks["loss"]
+    # the mask grown by 2 px by default (a flake's pale rim comes back as a ghost otherwise):
+    # outside the grown mask, which the record gives, nothing changed
+    hole = inpainting.grown_mask(masks["loss"], 2)
     assert np.array_equal(out.pixels[~hole], damaged[~hole])
+    assert not np.array_equal(out.pixels[hole & ~masks["loss"]], damaged[hole & ~masks["loss"]])
     record = json.loads((tmp_path / "out.tif.record.json").read_text())
     assert record["restorations"][0]["engine"] == "patchmatch"
     assert record["restorations"][0]["parameters"]["engine"]["patch_size"] == 5
+    assert record["restorations"][0]["parameters"]["harness"]["grow"] == 2
+    assert record["restorations"][0]["mask_pixels"] == int(hole.sum())
     assert json.loads(out.info.record_json) == record
+    # --grow 0 keeps to the mask exactly
+    result = run_cli("inpaint", tmp_path / "in.tif", "--mask", tmp_path / "mask.png", "--engine", "telea",
+                     "--grow", "0", "--out", tmp_path / "exact.tif")
+    assert result.returncode == 0, result.stderr
+    exact = imageio.read_image(tmp_path / "exact.tif").pixels
+    assert np.array_equal(exact[~masks["loss"]], damaged[~masks["loss"]])
 
 
 def test_cli_inpaint_errors(tmp_path, rng):
@@ -395,3 +406,26 @@ def test_loading_the_engine_is_its_own_stage_and_a_cancel_before_it_loads_nothin
         assert loaded  # the check above could see a load
     finally:
         cache.warm = original
+
+
+def test_a_grown_mask_fills_a_flakes_pale_rim_instead_of_carrying_it_inward():
+    """A fresh restoration artist found the fills of accepted flakes paler than the wall: the
+    detector's masks stop inside each flake's pale rim, and the fill carries the rim inward.
+    Grown by 2 px the rim is filled too."""
+    wall = np.full((80, 80, 3), 0.25, np.float32)  # dark robe
+    yy, xx = np.mgrid[:80, :80]
+    distance = np.hypot(yy - 40, xx - 40)
+    wall[distance <= 8] = 0.85  # a pale flake of ground, radius 8
+    wall[(distance > 8) & (distance <= 10)] = 0.6  # its rim, paler than the robe
+    image = (wall * 65535).astype(np.uint16)
+    mask = distance <= 8  # the mask stops inside the rim
+    results = {}
+    for grow in (0, 2):
+        result = inpainting.inpaint(image, mask, inpainting.InpaintOptions(engine="telea", grow=grow))
+        filled = inpainting.apply_patches(image, result.patches).astype(np.float32) / 65535
+        results[grow] = float(np.median(filled[distance <= 8][:, 0]))
+        assert result.record.parameters["harness"]["grow"] == grow
+    assert results[0] > 0.45  # the rim's lightness carried into the hole
+    assert abs(results[2] - 0.25) < 0.05  # the robe's
+    grown = inpainting.grown_mask(mask, 2)
+    assert grown[distance <= 9.5].all() and not grown[distance > 10.5].any()  # 2 px all round

@@ -31,6 +31,10 @@ def add_arguments(parser) -> None:
     add_server_argument(parser)
     parser.add_argument("--color-match", action="store_true",
                          help="match the fill's colour to the intact ring around each hole")
+    parser.add_argument("--grow", type=int, default=None, metavar="PX",
+                        help="grow the mask by PX px before filling (default 2: a flake's pale rim left "
+                             "outside its mask comes back as a pale ghost; 0 keeps to the mask exactly); "
+                             "the grown mask is what is restored and recorded")
     parser.add_argument("--context", type=float, default=1.0,
                          help="context margin around each region, × its size (default 1.0)")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
@@ -61,7 +65,8 @@ def run(args) -> int:
                              settings={**spec_settings, **parse_settings(args.param)}, device=args.device,
                              color_match=args.color_match, context=args.context, guide=args.guide,
                              sample_area=args.sample_area, max_pixels=args.max_pixels,
-                             xmp_sidecar=args.xmp_sidecar, server=args.server)
+                             xmp_sidecar=args.xmp_sidecar, server=args.server,
+                             **({} if args.grow is None else {"grow": args.grow}))
 
     if Path(args.out).suffix.lower() in (".jpg", ".jpeg"):
         print(f"warning: {args.out} is JPEG, which re-encodes every pixel: the pixels outside the mask "

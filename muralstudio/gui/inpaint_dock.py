@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
 )
 
@@ -23,6 +24,7 @@ from muralstudio.engines.settings import schema_of
 from muralstudio.gui.settings_form import SettingsForm
 from muralstudio.engines import detection, inpainting, registry
 from muralstudio.gui.canvas import patch_image
+from muralstudio.ops.inpaint import DEFAULT_GROW_PX
 from muralstudio.gui.job_panel import JobPanel
 from muralstudio.gui.jobs import Job
 
@@ -45,6 +47,14 @@ class InpaintDock(JobPanel):
         self.context_margin.setRange(0.25, 4.0)
         self.context_margin.setSingleStep(0.25)
         self.context_margin.setValue(1.0)
+        self.grow = QSpinBox()  # the damage mask grown before filling, as the command line does
+        self.grow.setRange(0, 64)
+        self.grow.setValue(DEFAULT_GROW_PX)
+        self.grow.setSuffix(self.tr(" px"))
+        self.grow.setToolTip(self.tr(
+            "Grow the damage mask by this much before filling: a flake's pale rim left outside its "
+            "mask comes back as a pale ghost in the fill. The grown mask is what is restored and "
+            "recorded; 0 keeps to the mask exactly."))
         self.color_match = QCheckBox(self.tr("Match colour to the surroundings"))
         self.settings_form = SettingsForm()  # the chosen engine's own settings, from its schema
         # hints: mask layers the user drew; engines that cannot use them leave them disabled
@@ -67,6 +77,7 @@ class InpaintDock(JobPanel):
         form.addRow(self.tr("Engine"), self.engine)
         form.addRow(self.tr("Damage mask"), self.mask_source)
         settings = QFormLayout()
+        settings.addRow(self.tr("Grow mask by"), self.grow)
         settings.addRow(self.tr("Context (× hole size)"), self.context_margin)
         settings.addRow(self.color_match)
         settings.addRow(self.settings_form)
@@ -195,7 +206,7 @@ class InpaintDock(JobPanel):
         engine = self.engine.currentData()
         devices = registry.get("inpainter", engine).capabilities.devices
         params = self.settings_form.values()
-        return inpainting.InpaintOptions(engine=engine, context=self.context_margin.value(),
+        return inpainting.InpaintOptions(engine=engine, context=self.context_margin.value(), grow=self.grow.value(),
                                          device=self.device if self.device in devices else "cpu",
                                          color_match=self.color_match.isChecked(), engine_params=params)
 

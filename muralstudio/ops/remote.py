@@ -361,7 +361,9 @@ def inpaint_payload(source, hole: np.ndarray, options, source_sha256: str | None
 
     read, width, height = source_reader(source)
     hints = dict(hints or {})
-    regions = inpainting.plan_regions(hole, width, height, options,
+    # the server grows the hole as the harness does here: its regions are planned on the grown one
+    planned = inpainting.grown_mask(hole.astype(bool), options.grow) if options.grow > 0 else hole
+    regions = inpainting.plan_regions(planned, width, height, options,
                                       registry.get("inpainter", options.engine).capabilities.max_side, hints)
     crops = [((cx, cy, cw, ch), read(cx, cy, cw, ch)) for _, (cx, cy, cw, ch) in regions]
     return {"width": width, "height": height, "crops": crops, "options": options,

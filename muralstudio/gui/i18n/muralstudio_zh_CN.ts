@@ -1017,162 +1017,177 @@
 <context>
     <name>InpaintDock</name>
     <message>
-        <location filename="../inpaint_dock.py" line="48" />
+        <location filename="../inpaint_dock.py" line="53" />
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="55" />
+        <source>Grow the damage mask by this much before filling: a flake's pale rim left outside its mask comes back as a pale ghost in the fill. The grown mask is what is restored and recorded; 0 keeps to the mask exactly.</source>
+        <translation>填补前将病害蒙版向外扩展这么多像素：剥落处留在蒙版外的浅色边缘会在填补后以浅色残影重现。修复和记录的都是外扩后的蒙版；0 表示严格按蒙版。</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="58" />
         <source>Match colour to the surroundings</source>
         <translation>颜色与周围匹配</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="53" />
+        <location filename="../inpaint_dock.py" line="63" />
         <source>A mask layer of contour lines drawn inside the damage: the fill continues them (edgeconnect, fourier)</source>
         <translation>在损坏区域内绘制轮廓线的蒙版图层：填充会延续这些线条（edgeconnect、fourier）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="55" />
+        <location filename="../inpaint_dock.py" line="65" />
         <source>Draw guide lines</source>
         <translation>绘制引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="57" />
+        <location filename="../inpaint_dock.py" line="67" />
         <source>Adds a guide-line layer and picks a thin brush: draw the missing contours across the loss</source>
         <translation>添加引导线图层并选用细画笔：在缺损处画出缺失的轮廓</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="60" />
+        <location filename="../inpaint_dock.py" line="70" />
         <source>A mask layer marking where texture may be copied from (patchmatch)</source>
         <translation>标出可复制纹理来源区域的蒙版图层（patchmatch）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="61" />
+        <location filename="../inpaint_dock.py" line="71" />
         <source>Restore</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="62" />
+        <location filename="../inpaint_dock.py" line="72" />
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="63" />
+        <location filename="../inpaint_dock.py" line="73" />
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="67" />
+        <location filename="../inpaint_dock.py" line="77" />
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="68" />
+        <location filename="../inpaint_dock.py" line="78" />
         <source>Damage mask</source>
         <translation>病害蒙版</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="70" />
+        <location filename="../inpaint_dock.py" line="80" />
+        <source>Grow mask by</source>
+        <translation>蒙版外扩</translation>
+    </message>
+    <message>
+        <location filename="../inpaint_dock.py" line="81" />
         <source>Context (× hole size)</source>
         <translation>上下文（× 缺损尺寸）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="76" />
+        <location filename="../inpaint_dock.py" line="87" />
         <source>Guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="77" />
+        <location filename="../inpaint_dock.py" line="88" />
         <source>Sample from</source>
         <translation>取样区域</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="82" />
+        <location filename="../inpaint_dock.py" line="93" />
         <source>Proposal</source>
         <translation>修复提案</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="91" />
+        <location filename="../inpaint_dock.py" line="102" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="137" />
+        <location filename="../inpaint_dock.py" line="148" />
         <source>All visible mask layers</source>
         <translation>所有可见的蒙版图层</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="138" />
+        <location filename="../inpaint_dock.py" line="149" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="139" />
+        <location filename="../inpaint_dock.py" line="150" />
         <source>Anywhere around the loss</source>
         <translation>缺损周围任意位置</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="186" />
+        <location filename="../inpaint_dock.py" line="197" />
         <source>guide lines</source>
         <translation>引导线</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="210" />
+        <location filename="../inpaint_dock.py" line="221" />
         <source>Only proposed damage is marked: accept its regions first (Detect dock, Review tool V), then restore.</source>
         <translation>只有建议的病害被标出：请先接受其区域（检测面板，审核工具 V），再进行修复。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="213" />
+        <location filename="../inpaint_dock.py" line="224" />
         <source>The damage mask layers are hidden: tick one in Layers, or choose it under Damage mask (hidden layers are restored when chosen by name).</source>
         <translation>病害蒙版图层已隐藏：请在图层面板中勾选一个，或在“病害蒙版”中选择它（按名称选择时隐藏图层也会被修复）。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="216" />
+        <location filename="../inpaint_dock.py" line="227" />
         <source>The chosen mask is empty: paint or detect damage first.</source>
         <translation>所选蒙版为空：请先绘制或检测病害。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="223" />
+        <location filename="../inpaint_dock.py" line="234" />
         <source>The layer %1 chosen as a hint is empty.</source>
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="255" />
+        <location filename="../inpaint_dock.py" line="266" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="257" />
+        <location filename="../inpaint_dock.py" line="268" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="277" />
+        <location filename="../inpaint_dock.py" line="288" />
         <source>One region to restore was proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="279" />
+        <location filename="../inpaint_dock.py" line="290" />
         <source>%1 regions to restore were proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 %1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="282" />
+        <location filename="../inpaint_dock.py" line="293" />
         <source>One region to restore is mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="285" />
+        <location filename="../inpaint_dock.py" line="296" />
         <source>%1 regions to restore are mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 %1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="287" />
+        <location filename="../inpaint_dock.py" line="298" />
         <source>The first is at x %1, y %2. Restore anyway?</source>
         <translation>第一个位于 x %1，y %2。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="289" />
+        <location filename="../inpaint_dock.py" line="300" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="312" />
+        <location filename="../inpaint_dock.py" line="323" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
@@ -1231,149 +1246,149 @@
 <context>
     <name>LabelsDock</name>
     <message>
-        <location filename="../labels_dock.py" line="59" />
+        <location filename="../labels_dock.py" line="64" />
         <source>New label layer</source>
         <translation>新建标注图层</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="61" />
+        <location filename="../labels_dock.py" line="66" />
         <source>Add class…</source>
         <translation>添加类别…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="62" />
+        <location filename="../labels_dock.py" line="67" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="63" />
+        <location filename="../labels_dock.py" line="68" />
         <source>Colour…</source>
         <translation>颜色…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="64" />
+        <location filename="../labels_dock.py" line="69" />
         <source>Label the click region</source>
         <translation>标注点选区域</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="65" />
+        <location filename="../labels_dock.py" line="70" />
         <source>Label a mask layer…</source>
         <translation>用蒙版图层标注…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="66" />
+        <location filename="../labels_dock.py" line="71" />
         <source>Export training set…</source>
         <translation>导出训练集…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="67" />
+        <location filename="../labels_dock.py" line="72" />
         <source>Train labeler on a training set…</source>
         <translation>用训练集训练标注模型…</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="126" />
+        <location filename="../labels_dock.py" line="135" />
         <source>Make a label layer to label elements by hand, or let the labeler (PSP-M) label the whole mural from the Elements dock.</source>
         <translation>新建标注图层以手工标注要素，或在“元素”面板中用标注模型（PSP-M）标注整幅壁画。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="136" />
+        <location filename="../labels_dock.py" line="145" />
         <source>Select a class, then label the click-segment region or a brushed mask layer with it.</source>
         <translation>选择一个类别，然后用它标注点选分割区域或画笔绘制的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="149" />
+        <location filename="../labels_dock.py" line="158" />
         <source>elements</source>
         <translation>元素</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="162" />
+        <location filename="../labels_dock.py" line="171" />
         <source>Add class</source>
         <translation>添加类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="162" />
-        <location filename="../labels_dock.py" line="179" />
+        <location filename="../labels_dock.py" line="171" />
+        <location filename="../labels_dock.py" line="188" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="167" />
+        <location filename="../labels_dock.py" line="176" />
         <source>A label layer holds at most 255 classes.</source>
         <translation>一个标注图层最多容纳 255 个类别。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="179" />
+        <location filename="../labels_dock.py" line="188" />
         <source>Rename class</source>
         <translation>重命名类别</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="205" />
+        <location filename="../labels_dock.py" line="214" />
         <source>Layer '%1' is locked.</source>
         <translation>图层“%1”已锁定。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="216" />
+        <location filename="../labels_dock.py" line="225" />
         <source>Make a region with the Click-segment tool first.</source>
         <translation>请先用点选分割工具生成一个区域。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="219" />
+        <location filename="../labels_dock.py" line="228" />
         <source>Label region as %1</source>
         <translation>将区域标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="231" />
+        <location filename="../labels_dock.py" line="240" />
         <source>There is no mask layer to take the region from.</source>
         <translation>没有可取区域的蒙版图层。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="233" />
+        <location filename="../labels_dock.py" line="242" />
         <source>Label a mask layer</source>
         <translation>用蒙版图层标注</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="233" />
+        <location filename="../labels_dock.py" line="242" />
         <source>Mask layer:</source>
         <translation>蒙版图层：</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="241" />
+        <location filename="../labels_dock.py" line="250" />
         <source>Mask layer '%1' has nothing marked to label.</source>
         <translation>蒙版图层“%1”中没有可标注的内容。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="245" />
-        <location filename="../labels_dock.py" line="246" />
+        <location filename="../labels_dock.py" line="254" />
+        <location filename="../labels_dock.py" line="255" />
         <source>Label mask as %1</source>
         <translation>将蒙版标注为 %1</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="261" />
+        <location filename="../labels_dock.py" line="270" />
         <source>Export training set to</source>
         <translation>将训练集导出到</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="270" />
+        <location filename="../labels_dock.py" line="279" />
         <source>Wrote %1 image/label pairs to %2</source>
         <translation>已将 %1 组图像/标注写入 %2</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="283" />
+        <location filename="../labels_dock.py" line="292" />
         <source>Training set (images/, labels/)</source>
         <translation>训练集（images/、labels/）</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="289" />
+        <location filename="../labels_dock.py" line="298" />
         <source>%1 has no images/ and labels/ folders; use Export training set first.</source>
         <translation>%1 中没有 images/ 和 labels/ 文件夹；请先“导出训练集”。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="303" />
+        <location filename="../labels_dock.py" line="312" />
         <source>Trained %1; it is now the labeler of the Elements dock.</source>
         <translation>已训练 %1；它现在是“元素”面板的标注模型。</translation>
     </message>
     <message>
-        <location filename="../labels_dock.py" line="306" />
+        <location filename="../labels_dock.py" line="315" />
         <source>Train labeler</source>
         <translation>训练标注模型</translation>
     </message>
