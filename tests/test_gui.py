@@ -2503,3 +2503,35 @@ def test_a_restorations_screen_images_are_made_on_the_jobs_thread(window, qtbot,
     item = next(i for i in window.view.scene().items() if isinstance(i, canvas.RestorationItem))
     assert len(item.images) == len(layer.patches) > 0
     assert made_on_window_thread and not any(made_on_window_thread)
+
+
+def test_gallery_numbers_stay_with_their_elements_through_edits_and_undo(window, qtbot):
+    """A fresh archaeologist split a figure with the eraser and saw the piece renumbered after
+    every later edit (6, 5, 4, 3) and a deleted figure's number given to another: numbers are
+    now stored with the edit that makes them, one undo step with it."""
+    from muralstudio.core.document import Document
+
+    doc = Document.from_array(np.full((300, 300, 3), 200, np.uint8), name="wall")
+    window.set_document(doc)
+    labels = np.zeros((300, 300), np.uint8)
+    labels[10:110, 10:60] = 4  # the larger person
+    labels[10:70, 100:160] = 4
+    layer = doc.new_label_layer("elements", labels)
+    dock = window.elements_dock
+    dock.refresh_layers()
+
+    def names():
+        dock.refresh_gallery()
+        return {dock.gallery.item(i).data(Qt.ItemDataRole.UserRole).bbox[:2]: dock.gallery.item(i).text()
+                for i in range(dock.gallery.count())}
+
+    assert names() == {(10, 10): "people 1", (100, 10): "people 2"}
+    doc.write_pixels(layer, 10, 80, np.zeros((10, 50), np.uint8))  # an eraser splits people 1
+    assert names() == {(10, 10): "people 1", (100, 10): "people 2", (10, 90): "people 3"}
+    doc.write_pixels(layer, 160, 10, np.full((60, 100), 4, np.uint8))  # people 2 made the largest
+    assert names() == {(10, 10): "people 1", (100, 10): "people 2", (10, 90): "people 3"}
+    doc.write_pixels(layer, 100, 10, np.zeros((60, 160), np.uint8))  # people 2 erased entirely
+    doc.write_pixels(layer, 200, 200, np.full((30, 40), 4, np.uint8))  # a person painted in
+    assert names()[(200, 200)] == "people 4"  # not 2: a number is never given to another
+    doc.undo()  # the painted person and its number go in one step
+    assert (200, 200) not in names() and "people 4" not in layer.element_names.values()

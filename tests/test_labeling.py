@@ -161,6 +161,46 @@ def test_numbers_given_at_labelling_stay_with_their_elements_through_edits():
                                                                             "people 3"]
 
 
+def test_numbers_survive_an_eraser_through_the_anchor_a_split_a_reclassify_and_a_delete():
+    """A fresh archaeologist's sequence: a labelled layer's numbers moved between elements — an
+    eraser stroke through a cloud's middle took its number, a split piece was renumbered after
+    each later edit, a deleted person's number went to another."""
+    classes = labeling.Labeler.classes
+    labels = np.zeros((300, 300), np.uint8)
+    labels[10:110, 10:60] = 4  # people 1 (5,000 px)
+    labels[10:70, 100:160] = 4  # people 2 (3,600 px)
+    labels[200:240, 200:260] = 4  # people 3 (2,400 px)
+    labels[150:190, 10:110] = 3  # cloud 1 (4,000 px)
+    stored = core_elements.numbered_names(labels, classes, min_area=1)
+
+    def shown():
+        """What the gallery shows after an edit, having stored the numbers the edit made."""
+        nonlocal stored
+        found = core_elements.find_elements(labels, classes, names=stored, min_area=1)
+        stored = core_elements.with_numbers(found, labels, classes, stored) or stored
+        found = core_elements.find_elements(labels, classes, names=stored, min_area=1)
+        names = core_elements.display_names(found, classes, stored)
+        assert all(names[e.key] == e.name for e in found)  # every number stored
+        return {(e.bbox[0], e.bbox[1]): names[e.key] for e in found}
+
+    first = shown()
+    assert first == {(10, 10): "people 1", (100, 10): "people 2", (200, 200): "people 3", (10, 150): "cloud 1"}
+    labels[160:180, 40:80] = 0  # an eraser stroke through the cloud's middle, over its anchor
+    assert shown()[(10, 150)] == "cloud 1"
+    labels[80:90, 10:60] = 0  # people 1 split in two: the anchor's piece keeps the number
+    after_split = shown()
+    assert after_split[(10, 10)] == "people 1" and after_split[(10, 90)] == "people 4"
+    labels[10:70, 100:160] = 3  # people 2 reclassified as cloud
+    renamed = shown()
+    assert renamed[(100, 10)] == "cloud 2" and renamed[(10, 90)] == "people 4"  # the piece keeps 4
+    labels[200:240, 200:260] = 0  # people 3 deleted
+    labels[250:280, 250:290] = 4  # a new person painted
+    last = shown()
+    assert last[(250, 250)] == "people 5"  # not 2 or 3: a number is never given to another
+    assert "retired:people 2" in stored  # people 2's number, reclassified, stays taken
+    assert last[(10, 10)] == "people 1" and last[(10, 90)] == "people 4" and last[(10, 150)] == "cloud 1"
+
+
 def test_export_writes_crops_csv_and_coco_polygons(tmp_path):
     image, truth = painted()
     found = core_elements.find_elements(truth, [c[0] for c in labeling.Labeler.classes])

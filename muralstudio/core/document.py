@@ -481,7 +481,9 @@ class Document:
                                            lambda: move(old_index, new_index)),
                             f"Move layer '{layer.name}'")
 
-    def set_property(self, layer: Layer, name: str, value) -> None:
+    def set_property(self, layer: Layer, name: str, value, amend: bool = False) -> None:
+        """Set a layer property, undoably; ``amend``: as part of the last undo step (a
+        consequence of it, undone with it) rather than a step of its own."""
         if name not in layer.PROPERTIES:
             raise AttributeError(f"{layer.kind} layers have no property {name!r}")
         old = getattr(layer, name)
@@ -494,8 +496,8 @@ class Document:
             self.layer_changed.emit(layer, name, None)
 
         assign(value)
-        self.history.record(CallbackChange(lambda: assign(old), lambda: assign(value)),
-                            f"Set {name} of '{layer.name}'")
+        change = CallbackChange(lambda: assign(old), lambda: assign(value))
+        (self.history.amend if amend else self.history.record)(change, f"Set {name} of '{layer.name}'")
 
     # detections and their review ----------------------------------------------------------
     def _set_detections(self, entries: list[dict], action: str) -> None:

@@ -265,12 +265,44 @@ def find_elements(labels: np.ndarray, classes, image: np.ndarray | None = None,
     for top in range(0, labels.shape[0], band_rows):
         finder.add(labels[top:top + band_rows])
     found = finder.elements()
+    if names:
+        _reattach_orphans(found, labels, classes, names)
     if image is not None:
         for element in found:
             x, y, w, h = element.bbox
             pixels = image[y:y + h, x:x + w][element.region(labels)]
             element.mean_colour = tuple(int(round(v)) for v in pixels.reshape(-1, pixels.shape[-1])[:, :3].mean(0))
     return found
+
+
+#: a name whose anchor pixel was erased goes to the unnamed element of its class this close to
+#: it (px): an eraser stroke across a figure's middle took its name (and its number) away
+ORPHAN_REACH = 24
+
+
+def _reattach_orphans(found: list[Element], labels: np.ndarray, classes, names: dict) -> None:
+    """Give each name whose anchor pixel is now background (an eraser went over it) to the
+    nearest element without a name within :data:`ORPHAN_REACH` px — of the class its number
+    names, for a name of the program's form — so the element keeps its name and number."""
+    class_names = [c if isinstance(c, str) else c[0] for c in classes]
+    height, width = labels.shape
+    for (x, y), name in sorted(_anchors(names).items(), key=lambda item: (item[0][1], item[0][0])):
+        if not (0 <= x < width and 0 <= y < height) or labels[y, x] != 0:
+            continue  # on an element (or a region too small to list): not an orphan
+        wanted = next((c for c in class_names if _numbered(name, c) is not None), None)
+        best = None
+        for element in found:
+            ex, ey, ew, eh = element.bbox
+            if element.name or (wanted and element.class_name != wanted):
+                continue
+            if not (ex - ORPHAN_REACH <= x < ex + ew + ORPHAN_REACH and ey - ORPHAN_REACH <= y < ey + eh + ORPHAN_REACH):
+                continue
+            ys, xs = np.nonzero(element.region(labels))
+            distance = float(np.min(np.hypot(xs + ex - x, ys + ey - y)))
+            if distance <= ORPHAN_REACH and (best is None or distance < best[0]):
+                best = (distance, element)
+        if best is not None:
+            best[1].name = name
 
 
 #: the smallest element (px) the gallery, the measurements and the report list by default: one
@@ -284,7 +316,7 @@ def _numbered(name: str, class_name: str) -> int | None:
     return int(number) if name.startswith(f"{class_name} ") and number.isdigit() else None
 
 
-def display_names(elements: list[Element], classes=None) -> dict[str, str]:
+def display_names(elements: list[Element], classes=None, stored: dict | None = None) -> dict[str, str]:
     """Each element's name as every view shows it (by ``key``) — the same in the gallery, the
     measurements table and the report: the name it has (one a user gave, or the number the
     program gave it when the layer was labelled, kept with it by :func:`numbered_names`, so
@@ -292,7 +324,9 @@ def display_names(elements: list[Element], classes=None) -> dict[str, str]:
     class and the next number of its class no element has, by size ("people 1" the largest
     person of a layer never numbered). ``classes`` (the layer's): a name of the program's form
     for another class (an element reclassified, or painted over with another class) is
-    numbered afresh."""
+    numbered afresh. ``stored`` (the layer's ``element_names``): every number it holds stays
+    taken, even one whose element was deleted or reclassified — a number is never given to
+    another element."""
     others = [c if isinstance(c, str) else c[0] for c in classes or ()]
 
     def given(element) -> str:
@@ -305,6 +339,11 @@ def display_names(elements: list[Element], classes=None) -> dict[str, str]:
         number = _numbered(given(element), element.class_name)
         if number is not None:
             taken.setdefault(element.class_name, set()).add(number)
+    for value in (stored or {}).values():
+        for name in others:
+            number = _numbered(str(value), name)
+            if number is not None:
+                taken.setdefault(name, set()).add(number)
     last: dict[str, int] = {}
     names = {}
     for element in sorted(elements, key=lambda e: (-e.area, e.seed[1], e.seed[0])):
@@ -319,6 +358,34 @@ def display_names(elements: list[Element], classes=None) -> dict[str, str]:
     return names
 
 
+def with_numbers(elements: list[Element], labels: np.ndarray, classes, names: dict) -> dict | None:
+    """``names`` (a layer's ``element_names``) with the displayed number of every element in
+    ``elements`` that has none of its own stored yet — a piece an eraser split off, a figure
+    painted in, an element reclassified (its old class's number is kept as retired, so it is
+    never given to another) — or None when every element has its own. Stored with the edit
+    that made them, the numbers cannot move with the edits after it."""
+    shown = display_names(elements, classes, names)
+    kept, changed = dict(names), False
+    for element in elements:
+        if element.name == shown[element.key]:
+            continue
+        if element.name:  # a number of the class it had: retired, still taken
+            kept.setdefault(f"retired:{element.name}", element.name)
+        if element.name and element.name != shown[element.key] and _anchor_inside(kept, element, labels):
+            kept = renamed(kept, element, labels, shown[element.key])
+        else:
+            x, y = element.anchor(labels)
+            kept[f"{x},{y}"] = shown[element.key]
+        changed = True
+    return kept if changed else None
+
+
+def _anchor_inside(names: dict, element: Element, labels: np.ndarray) -> bool:
+    x, y, w, h = element.bbox
+    region = element.region(labels)
+    return any(x <= ax < x + w and y <= ay < y + h and region[ay - y, ax - x] for ax, ay in _anchors(names))
+
+
 def numbered_names(labels: np.ndarray, classes, names: dict | None = None,
                    min_area: int = ELEMENT_MIN_AREA) -> dict:
     """A label layer's ``element_names`` with every element of at least ``min_area`` px that has
@@ -326,7 +393,7 @@ def numbered_names(labels: np.ndarray, classes, names: dict | None = None,
     is labelled, so the numbers stay with their elements through later edits (a fresh user
     found them renumbered after a correction)."""
     found = find_elements(labels, classes, min_area=min_area, names=names)
-    shown = display_names(found, classes)
+    shown = display_names(found, classes, names)
     kept = dict(names or {})
     for element in found:
         if not element.name:

@@ -111,7 +111,8 @@ class History:
         """Changes whenever the document's content may have changed (an edit, undo or redo):
         a key for caches of values computed from the document."""
         return (len(self.undo_stack), len(self.redo_stack),
-                id(self.undo_stack[-1]) if self.undo_stack else None)
+                id(self.undo_stack[-1]) if self.undo_stack else None,
+                len(self.undo_stack[-1].changes) if self.undo_stack else 0)
 
     @contextlib.contextmanager
     def group(self, name: str):
@@ -137,6 +138,18 @@ class History:
             step = Step(name)
             step.changes.append(change)
             self._push(step)
+
+    def amend(self, change: Change, name: str = "Edit") -> None:
+        """Add ``change`` to the last step instead of a step of its own: a consequence of that
+        step (the numbers of the elements an edit made), undone and redone with it. With no step
+        to amend, or inside an open group, it is recorded as usual."""
+        if self._replaying:
+            return
+        if self._open is not None or not self.undo_stack:
+            self.record(change, name)
+            return
+        self.undo_stack[-1].changes.append(change)
+        self.changed.emit()
 
     def _push(self, step: Step) -> None:
         self.undo_stack.append(step)
@@ -185,6 +198,11 @@ class History:
             pass
 
     # queries -----------------------------------------------------------------------------
+    @property
+    def replaying(self) -> bool:
+        """Whether an undo or redo is being applied (its changes' events fire meanwhile)."""
+        return self._replaying
+
     @property
     def nbytes(self) -> int:
         return sum(s.nbytes for s in self.undo_stack) + sum(s.nbytes for s in self.redo_stack)

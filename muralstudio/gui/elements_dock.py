@@ -110,6 +110,7 @@ class ElementsDock(JobPanel):
         self._cache = None  # (layer state key, elements)
         self._icons: dict = {}  # thumbnail cache, see _icon
         self._finding = None  # the state key being searched on the job runner
+        self._amending = False  # storing the numbers of elements an edit made (refreshes wait)
         self.similar: list[tuple[float, core_elements.Element]] = []
         self.engine = QComboBox()
         for name in registry.available("labeler"):
@@ -260,6 +261,32 @@ class ElementsDock(JobPanel):
                 labels, args[0], min_area=args[1], names=args[2]), done))
         return self._cache[1] if self._cache and self._cache[0][0] == layer.uid else []
 
+    def _keep_numbers(self, layer, elements) -> bool:
+        """Store the number of every listed element an edit made (a split piece, a figure
+        painted in, an element reclassified) with that edit — part of its undo step — so that
+        later edits cannot renumber it (a fresh archaeologist's numbers moved after every edit).
+        Only for elements of the document as it is now (a huge layer's search may lag)."""
+        history = self.doc.history
+        # after an edit only: not on merely opening a project (nothing to undo: viewing would
+        # make it unsaved), not during or after an undo (the step amended would be an older one)
+        current = (layer.uid, history.state(), self.min_area.value())
+        if (self._amending or history.replaying or not history.can_undo or history.can_redo
+                or self._cache is None or self._cache[0] != current):
+            return False
+        shown = core_elements.display_names(elements, layer.classes, layer.element_names)
+        names = core_elements.with_numbers(elements, layer.data, layer.classes, layer.element_names)
+        if names is None:
+            return False
+        self._amending = True  # the change tells every dock; this one refreshes once, below
+        try:
+            self.doc.set_property(layer, "element_names", names, amend=True)
+        finally:
+            self._amending = False
+        for element in elements:  # as a search with the stored numbers finds them (a huge layer's
+            element.name = shown[element.key]  # search would otherwise run a second time)
+        self._cache = ((layer.uid, self.doc.history.state(), self.min_area.value()), elements)
+        return True
+
     def selected(self) -> list[core_elements.Element]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.gallery.selectedItems()]
 
@@ -281,6 +308,8 @@ class ElementsDock(JobPanel):
         self.refresh_gallery()
 
     def refresh_gallery(self) -> None:
+        if self._amending:  # storing the numbers of new elements: refreshed when that is done
+            return
         layer = self.layer()
         chosen = {e.key for e in self.selected()}
         wanted = self.class_filter.currentData()
@@ -295,6 +324,8 @@ class ElementsDock(JobPanel):
         self.class_filter.blockSignals(False)
         self.gallery.clear()
         elements = self.elements()
+        if layer is not None and self._keep_numbers(layer, elements):
+            elements = self.elements()  # found again with the numbers now stored
         if layer is None:
             self.counts.setText(self.tr("Label the mural, or make a label layer in the Labels dock."))
             self.refresh()
@@ -312,7 +343,7 @@ class ElementsDock(JobPanel):
             shown.sort(key=lambda e: (e.class_index, -e.area))
         else:  # largest first, whatever the class (as the measurements list them)
             shown.sort(key=lambda e: -e.area)
-        names = core_elements.display_names(elements, layer.classes)  # as the measurements and the report name them
+        names = core_elements.display_names(elements, layer.classes, layer.element_names)  # as the measurements and the report name them
         for element in shown:
             item = QListWidgetItem(self._icon(element, layer), element_label(names[element.key], element.class_name))
             item.setData(Qt.ItemDataRole.UserRole, element)
@@ -446,7 +477,7 @@ class ElementsDock(JobPanel):
         try:
             written = core_elements.export_elements(
                 chosen, layer.data, image, folder, layer.classes, self.doc.source_name,
-                names=core_elements.display_names(self.elements(), layer.classes), mm_per_px=self.doc.mm_per_px)
+                names=core_elements.display_names(self.elements(), layer.classes, layer.element_names), mm_per_px=self.doc.mm_per_px)
         except OSError as exc:
             self.context.show_error(os_error_text(exc))
             return None
@@ -511,7 +542,8 @@ class ElementsDock(JobPanel):
         layer = self.layer()
         # this mural's elements by the gallery's names (a stored name may be an earlier class's
         # number); another mural's by their class
-        names = core_elements.display_names(self.elements(), layer.classes) if layer is not None else {}
+        names = (core_elements.display_names(self.elements(), layer.classes, layer.element_names)
+                 if layer is not None else {})
 
         def shown(element) -> str:
             name = names.get(element.key) if not element.source else None

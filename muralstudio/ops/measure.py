@@ -111,7 +111,7 @@ def measure_elements(layers, mm_per_px: float | None = None, min_area: int | Non
             continue
         found = find_elements(layer.data, layer.classes, min_area=ELEMENT_MIN_AREA if min_area is None else min_area,
                               names=getattr(layer, "element_names", None))
-        names = display_names(found, layer.classes)
+        names = display_names(found, layer.classes, getattr(layer, "element_names", None))
         for element in found:
             name = names[element.key]
             box = tuple(int(v) for v in element.bbox)

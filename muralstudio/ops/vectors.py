@@ -83,7 +83,7 @@ def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: floa
                 add(polygon, {"layer": layer.name, "kind": layer.kind})
         elif layer.kind == "labels":
             found = find_elements(layer.data, layer.classes, min_area=1, names=dict(layer.element_names))
-            names = display_names(found, layer.classes)
+            names = display_names(found, layer.classes, layer.element_names)
             for element in found:
                 x, y, _, _ = element.bbox
                 for polygon in mask_polygons(element.region(layer.data), tolerance):
