@@ -223,3 +223,30 @@ def test_the_built_in_classes_listed_for_translation_are_the_documents():
     from muralstudio.gui.class_names import BUILT_IN
 
     assert list(BUILT_IN) == [name for name, _ in DEFAULT_LABEL_CLASSES]
+
+
+def test_measurements_and_reclassify_speak_the_windows_language(chinese, qtbot, monkeypatch):
+    """A fresh archaeologist's Chinese window listed "cloud / people" and "people 1" in the
+    Measurements dock and offered English classes to reclassify into, where the gallery said 人物 1."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from muralstudio.core.demo import demo_document
+    from muralstudio.gui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.set_document(demo_document())
+    dock = window.measurements_dock
+    dock.refresh()
+    shown = {dock.table.item(i, 1).text() for i in range(dock.table.rowCount())}
+    assert {"病害", "人物", "云气"} <= shown and not shown & {"damage", "people", "cloud"}
+    names = {dock.element_table.item(i, 0).text() for i in range(dock.element_table.rowCount())}
+    assert "人物 1" in names and "people 1" not in names
+    offered = []
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: offered.extend(a[3]) or (a[3][0], False))
+    elements = window.elements_dock
+    elements.refresh_gallery()
+    elements.gallery.item(0).setSelected(True)
+    elements.reclassify()
+    assert "人物" in offered and "people" not in offered
+    window.jobs.shutdown()

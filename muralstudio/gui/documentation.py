@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from muralstudio.core.copies import copy_into, ready_buffers, shapes_of
 from muralstudio.core.document import PROPERTY_FIELDS, scale_from_line
+from muralstudio.gui.class_names import class_label, element_label
 from muralstudio.gui.messages import translate_message
 
 
@@ -250,7 +251,8 @@ class MeasurementsDock(QDockWidget):
                                      .replace("%2", origin))
         self.table.setRowCount(len(self.rows))
         for i, row in enumerate(self.rows):
-            values = [row.layer, row.what, f"{row.pixels:,}", f"{row.share:.2%}", str(row.regions),
+            what = self.tr("damage") if row.what == "damage" else class_label(row.what)  # the window's words
+            values = [row.layer, what, f"{row.pixels:,}", f"{row.share:.2%}", str(row.regions),
                       f"{row.largest_pixels:,}", "—" if row.area_cm2 is None else f"{row.area_cm2:.2f}"]
             for j, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -262,7 +264,7 @@ class MeasurementsDock(QDockWidget):
         self.element_table.setRowCount(len(self.elements))
         for i, e in enumerate(self.elements):
             box = (", ".join(f"{v:g}" for v in e.box_cm) + " cm") if e.box_cm else (", ".join(map(str, e.box_px)) + " px")
-            for j, value in enumerate((e.element, e.what, f"{e.pixels:,}",
+            for j, value in enumerate((element_label(e.element, e.what), class_label(e.what), f"{e.pixels:,}",
                                        "—" if e.area_cm2 is None else f"{e.area_cm2:.2f}", box)):
                 self.element_table.setItem(i, j, QTableWidgetItem(value))
         self.element_table.resizeColumnsToContents()

@@ -442,12 +442,12 @@ class ElementsDock(JobPanel):
     def reclassify(self, class_index: int | None = None) -> None:
         (element,), layer = self.selected(), self.layer()
         if class_index is None:
-            names = [n for n, _ in layer.classes]
+            shown = [class_label(n) for n, _ in layer.classes]  # in the window's language
             name, ok = QInputDialog.getItem(self, self.tr("Reclassify element"), self.tr("Class:"),
-                                            names[1:], max(0, element.class_index - 1), False)
+                                            shown[1:], max(0, element.class_index - 1), False)
             if not ok:
                 return
-            class_index = names.index(name)
+            class_index = shown.index(name, 1)
         self._write(element, class_index, self.tr("Reclassify element as %1")
                     .replace("%1", layer.classes[class_index][0]))
 

@@ -281,223 +281,223 @@
 <context>
     <name>ElementsDock</name>
     <message>
-        <location filename="../elements_dock.py" line="117" />
+        <location filename="../elements_dock.py" line="118" />
         <source>Label elements</source>
         <extracomment>label layers larger than this are searched for elements on the job runner how many of the most similar elements the ranking gallery shows</extracomment>
         <translation>标注元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="122" />
+        <location filename="../elements_dock.py" line="123" />
         <source> px</source>
         <translation> 像素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="125" />
+        <location filename="../elements_dock.py" line="126" />
         <source>largest first</source>
         <translation>由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="126" />
+        <location filename="../elements_dock.py" line="127" />
         <source>by class, largest first</source>
         <translation>按类别，由大到小</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="127" />
+        <location filename="../elements_dock.py" line="128" />
         <source>top to bottom</source>
         <translation>由上到下</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="135" />
+        <location filename="../elements_dock.py" line="136" />
         <source>Show probability as a layer</source>
         <translation>将概率显示为图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="137" />
+        <location filename="../elements_dock.py" line="138" />
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="138" />
+        <location filename="../elements_dock.py" line="139" />
         <source>Reclassify…</source>
         <translation>更改类别…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="139" />
+        <location filename="../elements_dock.py" line="140" />
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="140" />
+        <location filename="../elements_dock.py" line="141" />
         <source>Export selected…</source>
         <translation>导出所选…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="141" />
+        <location filename="../elements_dock.py" line="142" />
         <source>Find similar here</source>
         <translation>在本壁画中找相似</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="142" />
+        <location filename="../elements_dock.py" line="143" />
         <source>Find similar in folder…</source>
         <translation>在文件夹中找相似…</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="151" />
+        <location filename="../elements_dock.py" line="152" />
         <source>Labeler</source>
         <translation>标注模型</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="152" />
+        <location filename="../elements_dock.py" line="153" />
         <source>Label layer</source>
         <translation>标注图层</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="156" />
+        <location filename="../elements_dock.py" line="157" />
         <source>Probability</source>
         <translation>概率</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="157" />
+        <location filename="../elements_dock.py" line="158" />
         <source>Minimum area</source>
         <translation>最小面积</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="161" />
+        <location filename="../elements_dock.py" line="162" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="259" />
+        <location filename="../elements_dock.py" line="260" />
         <source>Find elements</source>
         <translation>查找元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="289" />
+        <location filename="../elements_dock.py" line="318" />
         <source>all classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="299" />
+        <location filename="../elements_dock.py" line="330" />
         <source>Label the mural, or make a label layer in the Labels dock.</source>
         <translation>请标注壁画，或在“标注”面板中新建标注图层。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="305" />
+        <location filename="../elements_dock.py" line="336" />
         <source>%1 elements: %2</source>
         <translation>%1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="305" />
+        <location filename="../elements_dock.py" line="336" />
         <source>1 element: %2</source>
         <translation>1 个元素：%2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="373" />
+        <location filename="../elements_dock.py" line="404" />
         <source>labelled in %1 s: review the elements below</source>
         <translation>已在 %1 秒内完成标注：请检查下方的元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="376" />
+        <location filename="../elements_dock.py" line="407" />
         <source>Label elements (%1)</source>
         <translation>标注元素（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="397" />
+        <location filename="../elements_dock.py" line="428" />
         <source>This element is in %1, at x %2, y %3: open that mural to see it.</source>
         <translation>此元素位于 %1，x %2，y %3：打开那幅壁画即可查看。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="403" />
+        <location filename="../elements_dock.py" line="434" />
         <source>Rename element</source>
         <translation>重命名元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="403" />
+        <location filename="../elements_dock.py" line="434" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="415" />
+        <location filename="../elements_dock.py" line="446" />
         <source>Reclassify element</source>
         <translation>更改元素类别</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="415" />
+        <location filename="../elements_dock.py" line="446" />
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="420" />
+        <location filename="../elements_dock.py" line="451" />
         <source>Reclassify element as %1</source>
         <translation>将元素改为 %1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="425" />
+        <location filename="../elements_dock.py" line="456" />
         <source>Delete %1 element(s)</source>
         <translation>删除 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="427" />
+        <location filename="../elements_dock.py" line="458" />
         <source>Delete element</source>
         <translation>删除元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="441" />
+        <location filename="../elements_dock.py" line="472" />
         <source>Export elements to</source>
         <translation>导出元素到</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="453" />
+        <location filename="../elements_dock.py" line="484" />
         <source>Exported %1 elements to %2</source>
         <translation>已导出 %1 个元素到 %2</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="469" />
+        <location filename="../elements_dock.py" line="500" />
         <source>The selected element has changed since it was shown: select it again.</source>
         <translation>所选要素在显示后已改变：请重新选择。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="496" />
+        <location filename="../elements_dock.py" line="527" />
         <source>Find similar (%1)</source>
         <translation>查找相似（%1）</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="500" />
+        <location filename="../elements_dock.py" line="531" />
         <source>Find similar elements in</source>
         <translation>在此查找相似元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="520" />
+        <location filename="../elements_dock.py" line="552" />
         <source>Most similar to '%1':</source>
         <translation>与“%1”最相似：</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="522" />
+        <location filename="../elements_dock.py" line="554" />
         <source>No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).</source>
         <translation>没有可比较的其他元素：请标注这幅壁画的更多部分，或在壁画文件夹中查找（在文件夹中查找相似…）。</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="525" />
+        <location filename="../elements_dock.py" line="557" />
         <source>ranked %1 elements</source>
         <translation>已排序 %1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="525" />
+        <location filename="../elements_dock.py" line="557" />
         <source>ranked 1 element</source>
         <translation>已排序 1 个元素</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="529" />
+        <location filename="../elements_dock.py" line="561" />
         <source>left out, unreadable: %1</source>
         <translation>无法读取，已略过：%1</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="536" />
+        <location filename="../elements_dock.py" line="568" />
         <source>this mural</source>
         <translation>本壁画</translation>
     </message>
     <message>
-        <location filename="../elements_dock.py" line="538" />
+        <location filename="../elements_dock.py" line="570" />
         <source>%1: %2, %3 px, similarity %4</source>
         <translation>%1：%2，%3 像素，相似度 %4</translation>
     </message>
@@ -2319,115 +2319,120 @@
 <context>
     <name>MeasurementsDock</name>
     <message>
-        <location filename="../documentation.py" line="116" />
+        <location filename="../documentation.py" line="117" />
         <source>Measurements</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="126" />
+        <location filename="../documentation.py" line="127" />
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="126" />
-        <location filename="../documentation.py" line="132" />
+        <location filename="../documentation.py" line="127" />
+        <location filename="../documentation.py" line="133" />
         <source>What</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="126" />
-        <location filename="../documentation.py" line="132" />
+        <location filename="../documentation.py" line="127" />
+        <location filename="../documentation.py" line="133" />
         <source>Pixels</source>
         <translation>像素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="126" />
+        <location filename="../documentation.py" line="127" />
         <source>Share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="127" />
+        <location filename="../documentation.py" line="128" />
         <source>Regions</source>
         <translation>区域数</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="127" />
+        <location filename="../documentation.py" line="128" />
         <source>Largest (px)</source>
         <translation>最大区域（像素）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="127" />
-        <location filename="../documentation.py" line="133" />
+        <location filename="../documentation.py" line="128" />
+        <location filename="../documentation.py" line="134" />
         <source>Area (cm²)</source>
         <translation>面积（平方厘米）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="130" />
+        <location filename="../documentation.py" line="131" />
         <source>Elements (largest first)</source>
         <translation>要素（按大小排列）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="132" />
+        <location filename="../documentation.py" line="133" />
         <source>Element</source>
         <translation>要素</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="133" />
+        <location filename="../documentation.py" line="134" />
         <source>Box (x, y, w, h)</source>
         <translation>范围 (x, y, 宽, 高)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="138" />
+        <location filename="../documentation.py" line="139" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="138" />
+        <location filename="../documentation.py" line="139" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="139" />
+        <location filename="../documentation.py" line="140" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="246" />
+        <location filename="../documentation.py" line="247" />
         <source>No physical scale: use File → Set Scale from a Line… (areas in cm² need one).</source>
         <translation>没有物理比例：请使用“文件 → 按直线设定比例…”（以平方厘米计的面积需要比例）。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="248" />
+        <location filename="../documentation.py" line="249" />
         <source>set by you</source>
         <translation>由您设定</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="248" />
+        <location filename="../documentation.py" line="249" />
         <source>from the file's resolution</source>
         <translation>取自文件分辨率</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="249" />
+        <location filename="../documentation.py" line="250" />
         <source>Scale: %1 mm per pixel (%2)</source>
         <translation>比例：每像素 %1 毫米（%2）</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="288" />
+        <location filename="../documentation.py" line="254" />
+        <source>damage</source>
+        <translation>病害</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="290" />
         <source>Export Measurements</source>
         <translation>导出测量结果</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="290" />
+        <location filename="../documentation.py" line="292" />
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="302" />
+        <location filename="../documentation.py" line="304" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="304" />
+        <location filename="../documentation.py" line="306" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
@@ -2435,42 +2440,42 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../documentation.py" line="62" />
+        <location filename="../documentation.py" line="63" />
         <source>Document Properties</source>
         <translation>文档属性</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="63" />
+        <location filename="../documentation.py" line="64" />
         <source>Site</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="63" />
+        <location filename="../documentation.py" line="64" />
         <source>Cave</source>
         <translation>洞窟</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="63" />
+        <location filename="../documentation.py" line="64" />
         <source>Wall</source>
         <translation>壁面</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="64" />
+        <location filename="../documentation.py" line="65" />
         <source>Subject</source>
         <translation>题材</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="64" />
+        <location filename="../documentation.py" line="65" />
         <source>Photographer</source>
         <translation>摄影</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="65" />
+        <location filename="../documentation.py" line="66" />
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="65" />
+        <location filename="../documentation.py" line="66" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
@@ -2556,12 +2561,12 @@
 <context>
     <name>parent</name>
     <message>
-        <location filename="../documentation.py" line="84" />
+        <location filename="../documentation.py" line="85" />
         <source>Set Scale</source>
         <translation>设定比例</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="85" />
+        <location filename="../documentation.py" line="86" />
         <source>The line is %1 px long. Its real length in cm:</source>
         <translation>该直线长 %1 像素。其实际长度（厘米）：</translation>
     </message>
@@ -2577,37 +2582,37 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../documentation.py" line="94" />
+        <location filename="../documentation.py" line="95" />
         <source>Draw a longer line over something of known length (a ruler, a colour chart).</source>
         <translation>请在已知长度的物体（标尺、色卡）上画一条更长的直线。</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="102" />
+        <location filename="../documentation.py" line="103" />
         <source>Scale: %1 mm per pixel</source>
         <translation>比例：每像素 %1 毫米</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="330" />
+        <location filename="../documentation.py" line="332" />
         <source>Export Report</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="331" />
+        <location filename="../documentation.py" line="333" />
         <source>PDF (*.pdf);;HTML (*.html)</source>
         <translation>PDF (*.pdf);;HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="349" />
+        <location filename="../documentation.py" line="351" />
         <source>Could not export: %1</source>
         <translation>无法导出：%1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="351" />
+        <location filename="../documentation.py" line="353" />
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../documentation.py" line="353" />
+        <location filename="../documentation.py" line="355" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
