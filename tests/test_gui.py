@@ -415,6 +415,14 @@ def test_export_asks_before_replacing_an_earlier_export(window, tmp_path, monkey
     dialog.path.setText(str(tmp_path / "restored.tif"))
     dialog.accept()
     assert dialog.result() != ExportDialog.DialogCode.Accepted and "restored.tif exists already" in asked[-1]
+    assert "an earlier export" in asked[-1]
+    original = tmp_path / "original.tif"  # no record beside it: perhaps an original photograph
+    original.write_bytes(b"II*\0")
+    dialog = ExportDialog(doc, window)
+    dialog.path.setText(str(original))
+    dialog.accept()
+    assert "no MuralStudio record beside it: it may be an original photograph" in asked[-1]
+    assert original.read_bytes() == b"II*\0"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog.accept()
     assert dialog.result() == ExportDialog.DialogCode.Accepted
@@ -1560,7 +1568,7 @@ def test_sampling_area_and_guide_layers_are_hints_not_damage(window, qtbot):
     assert window.view.tool == "brush" and dock.guide_source.currentData() == guide.uid
 
 
-def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkeypatch):
+def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkeypatch, tmp_path):
     from PySide6.QtWidgets import QMessageBox
 
     dock, proposals = _detect_bands(window, qtbot, monkeypatch)  # bands at p = 0.69, dark paint
@@ -1587,6 +1595,16 @@ def test_restoring_dark_paint_or_unsure_regions_asks_first(window, qtbot, monkey
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     job = inpaint.run()
     qtbot.waitUntil(lambda: job.state == "done", timeout=30000)
+    # restored after the warning: the record and the report say so (a restoration artist's finding)
+    record = window.doc.layers_of_kind("restoration")[-1].record
+    assert [r["reason"] for r in record.confirmed_risks] == ["dark"]
+    from muralstudio.core.project import load_project, save_project
+    from muralstudio.ops.report import build_report
+
+    reopened = load_project(save_project(window.doc, tmp_path / "warned.mural"))
+    assert reopened.layers_of_kind("restoration")[-1].record.confirmed_risks == record.confirmed_risks
+    assert "Restored after a warning" in build_report(reopened).html
+    assert "0 region(s) the detector was unsure of, 1 mostly dark paint" in build_report(reopened).html
     # pale plaster painted by hand: no question at all
     inpaint.discard()
     user = window.doc.new_mask_layer("mine")

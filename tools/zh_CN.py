@@ -378,6 +378,8 @@ ZH_CN = {
     "Brush": "画笔",
     "%1 exists already (an earlier export, with its record beside it). Replace it?":
         "%1 已存在（先前的导出，旁边有其记录）。要替换吗？",
+    "%1 exists already and has no MuralStudio record beside it: it may be an original photograph. Replace it?":
+        "%1 已存在，且旁边没有 MuralStudio 记录：它可能是原始照片。要替换吗？",
     "No other element to compare with: label more of this mural, or search a folder of murals (Find similar in folder…).":
         "没有可比较的其他元素：请标注这幅壁画的更多部分，或在壁画文件夹中查找（在文件夹中查找相似…）。",
     "This element is in %1, at x %2, y %3: open that mural to see it.":

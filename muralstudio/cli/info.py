@@ -66,13 +66,39 @@ def run(args) -> int:
     for key, value in info.tags.items():
         print(f"  {key:<12} {value[:120]}")
     if info.record_json:
-        print("  restoration record embedded (MuralStudio)")
+        _print_record(info.record_json)
     for warning in info.warnings:
         print(f"  warning: {warning}")
     if damage is not None:
         print(f"  {verdict:<12} {damage}")
         return 2
     return 0
+
+
+def _print_record(text: str) -> None:
+    """The embedded restoration record, a line per restoration (``--json`` gives it whole)."""
+    try:
+        record = json.loads(text)
+        restorations = record.get("restorations") or []
+        source = record.get("source") or {}
+    except (ValueError, AttributeError):
+        print("  restoration record embedded (MuralStudio), unreadable")
+        return
+    print(f"  restored     {len(restorations)} time(s) with MuralStudio {record.get('muralstudio', '?')}"
+          + (f" from {source.get('name') or source.get('path') or 'its source'}"
+             f" (SHA-256 {str(source.get('sha256'))[:12]}…)" if source.get("sha256") else ""))
+    for n, entry in enumerate(restorations, 1):
+        if not isinstance(entry, dict):
+            continue
+        harness = (entry.get("parameters") or {}).get("harness") or {}
+        grown = f", mask grown {harness['grow']} px" if harness.get("grow") else ""
+        where = f" on {entry['server']}" if entry.get("server") else ""
+        print(f"    {n}. {entry.get('engine')} {entry.get('engine_version', '')}, {entry.get('created', '')}, "
+              f"{int(entry.get('mask_pixels') or 0):,} px{grown}{where}"
+              + (f", weights {str(entry['weights_sha256'])[:12]}…" if entry.get("weights_sha256") else ""))
+        if entry.get("confirmed_risks"):
+            print(f"       restored after a warning: {len(entry['confirmed_risks'])} region(s)")
+    print("  (--json for the whole record with every parameter)")
 
 
 def _truncated(path, kind: str) -> str | None:

@@ -40,12 +40,16 @@ class RestorationRecord:
     software_version: str = __version__
     #: the compute server (its Dask scheduler's address) that ran it; None: this computer
     server: str | None = None
+    #: the regions the window warned of before restoring them (the detector unsure, mostly dark
+    #: paint) and the conservator restored anyway: each {"reason", "box": [x, y, w, h], "value"}
+    confirmed_risks: list | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["mask_bbox"] = list(self.mask_bbox) if self.mask_bbox else None
-        if self.server is None:  # records of work done here read as before
-            del data["server"]
+        for key in ("server", "confirmed_risks"):  # records without them read as before
+            if data[key] is None:
+                del data[key]
         return data
 
     @classmethod

@@ -162,10 +162,15 @@ class ExportDialog(QDialog):
         when the user says so."""
         path = Path(self.path.text())
         if path.exists() and self.path.text() != getattr(self, "_replace_confirmed", None):
+            from muralstudio.core.imageio.common import record_sidecar_path
+
+            # an earlier export has its record beside it; a file without one may be an original
+            text = (self.tr("%1 exists already (an earlier export, with its record beside it). Replace it?")
+                    if record_sidecar_path(path).exists() else
+                    self.tr("%1 exists already and has no MuralStudio record beside it: it may be an "
+                            "original photograph. Replace it?"))
             answer = QMessageBox.question(
-                self, self.tr("Replace the file?"),
-                self.tr("%1 exists already (an earlier export, with its record beside it). Replace it?")
-                .replace("%1", str(path)),
+                self, self.tr("Replace the file?"), text.replace("%1", str(path)),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return

@@ -256,6 +256,9 @@ class InpaintDock(JobPanel):
             else:
                 result = inpainting.inpaint(doc.source, hole, options, progress=progress,
                                             cancelled=cancelled, source_sha256=sha, hints=hints)
+            if risks:  # restored after a warning: the record and the report say so
+                result.record.confirmed_risks = [{"reason": r["reason"], "box": [int(v) for v in r["box"]],
+                                                  "value": round(float(r["value"]), 3)} for r in risks]
             for patch in result.patches:  # the screen's images, made here and not on the window's thread
                 patch.prepare_display(patch_image)
             return result

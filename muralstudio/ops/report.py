@@ -29,6 +29,10 @@ TEXT = {
         "largest": "Largest", "area": "Area (cm²)", "engine": "Engine", "weights": "Weights SHA-256",
         "parameters": "Parameters", "time": "Time", "restored_area": "Restored area", "state": "State",
         "pending": "proposal, not applied", "applied": "applied", "before_after": "Before / after",
+        "warned": "Restored after a warning",
+        "warned_text": "{unsure} region(s) the detector was unsure of, {dark} mostly dark paint (more often "
+                       "original linework than loss); the conservator restored them when asked (the first at "
+                       "x {x}, y {y})",
         "none_damage": "No damage layers.", "none_interventions": "No interventions recorded.",
         "only_proposed": "No damage confirmed yet: the detector proposed {pixels} px ({what}), not yet reviewed; "
                          "open the project and review the regions (Detect → Review regions) to map them.",
@@ -55,6 +59,9 @@ TEXT = {
         "largest": "最大区域", "area": "面积 (cm²)", "engine": "引擎", "weights": "权重 SHA-256",
         "parameters": "参数", "time": "时间", "restored_area": "修复面积", "state": "状态",
         "pending": "建议，未应用", "applied": "已应用", "before_after": "修复前 / 修复后",
+        "warned": "经提示后修复",
+        "warned_text": "检测器把握不足的区域 {unsure} 处，以深色颜料为主的区域 {dark} 处（多为原有线描而非脱落）；"
+                       "经询问后由修复人员确认修复（第一处位于 x {x}，y {y}）",
         "none_damage": "没有病害图层。", "none_interventions": "没有修复记录。", "none_elements": "没有要素标注。",
         "only_proposed": "尚无确认的病害：检测器提出了 {pixels} 像素（{what}），尚未审核；请打开项目并逐区审核"
                          "（检测 → 审核区域）后再制图。",
@@ -273,6 +280,11 @@ def build_report(doc, language: str = "en", longest: int = 1400) -> Report:
                  (t["time"], record.created),
                  (t["restored_area"], f"{pixels:,} px" + (f", {pixels * cm2:.2f} cm²" if cm2 else "")),
                  (t["state"], t["pending"] if layer.pending else t["applied"])]
+        if record.confirmed_risks:  # the window's warning, answered Yes: part of the documentation
+            risks = record.confirmed_risks
+            facts.append((t["warned"], t["warned_text"].format(
+                unsure=sum(r["reason"] == "unsure" for r in risks), dark=sum(r["reason"] == "dark" for r in risks),
+                x=risks[0]["box"][0], y=risks[0]["box"][1])))
         parts.append(f"<h3>{n}. {_e(layer.name)}</h3><table class='facts'>" + "".join(
             f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts) + "</table>")
         parts.append(_figure(images, f"intervention-{n}.png", _before_after(doc, layer),

@@ -824,12 +824,17 @@
         <translation>导出到</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="166" />
+        <location filename="../export_dialog.py" line="170" />
+        <source>%1 exists already and has no MuralStudio record beside it: it may be an original photograph. Replace it?</source>
+        <translation>%1 已存在，且旁边没有 MuralStudio 记录：它可能是原始照片。要替换吗？</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="173" />
         <source>Replace the file?</source>
         <translation>替换该文件？</translation>
     </message>
     <message>
-        <location filename="../export_dialog.py" line="167" />
+        <location filename="../export_dialog.py" line="168" />
         <source>%1 exists already (an earlier export, with its record beside it). Replace it?</source>
         <translation>%1 已存在（先前的导出，旁边有其记录）。要替换吗？</translation>
     </message>
@@ -1147,47 +1152,47 @@
         <translation>选作提示的图层 %1 是空的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="266" />
+        <location filename="../inpaint_dock.py" line="269" />
         <source>restored (%1)</source>
         <translation>修复结果（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="268" />
+        <location filename="../inpaint_dock.py" line="271" />
         <source>Inpaint (%1)</source>
         <translation>修复（%1）</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="288" />
+        <location filename="../inpaint_dock.py" line="291" />
         <source>One region to restore was proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="290" />
+        <location filename="../inpaint_dock.py" line="293" />
         <source>%1 regions to restore were proposed by the detector with low confidence.</source>
         <translation>待修复区域中有 %1 个是检测器以低置信度提出的。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="293" />
+        <location filename="../inpaint_dock.py" line="296" />
         <source>One region to restore is mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="296" />
+        <location filename="../inpaint_dock.py" line="299" />
         <source>%1 regions to restore are mostly dark paint, which is more often original linework, hair or robes than loss.</source>
         <translation>待修复区域中有 %1 个大部分是深色颜料——这往往是原有的线描、头发或衣袍，而不是脱落。</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="298" />
+        <location filename="../inpaint_dock.py" line="301" />
         <source>The first is at x %1, y %2. Restore anyway?</source>
         <translation>第一个位于 x %1，y %2。仍要修复吗？</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="300" />
+        <location filename="../inpaint_dock.py" line="303" />
         <source>Check before restoring</source>
         <translation>修复前请确认</translation>
     </message>
     <message>
-        <location filename="../inpaint_dock.py" line="323" />
+        <location filename="../inpaint_dock.py" line="326" />
         <source>done: review the proposal, then Apply or Discard</source>
         <translation>完成：请检查修复提案，然后应用或放弃</translation>
     </message>
