@@ -330,6 +330,10 @@ def test_train_label_resumes_saves_weights_and_card_and_the_engine_loads_them(tm
     assert report["weights_sha256"] == labeler.weights_sha256
     assert sum(e["area"] for e in report["elements"]) == int((result.labels > 0).sum())
     assert all(len(e["embedding"]) == labeler.model.backbone.out_channels for e in report["elements"])
+    # named as the window numbers them when it labels the image (the names were empty)
+    assert all(e["name"] == f"{e['class_name']} {e['name'].rsplit(' ', 1)[-1]}" for e in report["elements"])
+    largest = max(report["elements"], key=lambda e: e["area"])
+    assert largest["name"] == f"{largest['class_name']} 1"
     assert f"labels: {labels_png}" in capsys.readouterr().out
     # a label map named .jpg is refused before labelling (it was written as a PNG under that name)
     assert cli.main(["label", str(tmp_path / "m.png"), "--out", str(tmp_path / "l.jpg")]) == 2

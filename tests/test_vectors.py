@@ -59,13 +59,18 @@ def test_label_layers_give_one_feature_per_class_region_and_the_scale_gives_cm2(
                      for f in collection["features"])
     assert classes == [("cloud", 100.0, 0.25), ("people", 200.0, 0.5)]
     assert collection["properties"]["scale_mm_per_px"] == 0.5
-    # each element named as the gallery names it: the name given, else class and rank by size
-    labels[20:24, 50:54] = 4  # a smaller second person
+    # each element named as the gallery names it: the name given, else class and rank by size;
+    # a speck smaller than the gallery lists is exported unnamed (it was "people 5" nowhere else)
+    labels[:] = 0
+    labels[0:20, 0:30] = 4  # a person, 600 px
+    labels[25:45, 35:55] = 4  # a smaller second person, 400 px
+    labels[30:50, 0:15] = 3  # a cloud, 300 px
+    labels[47:49, 57:59] = 4  # a 4-px speck of "people"
     layer = doc.layers[-1]
     layer.data[:] = labels
     layer.element_names = {"5,5": "donor"}
-    names = sorted(f["properties"]["element"] for f in vectors.layers_geojson(doc.layers)["features"])
-    assert names == ["cloud 1", "donor", "people 2"]
+    names = sorted(str(f["properties"]["element"]) for f in vectors.layers_geojson(doc.layers)["features"])
+    assert names == ["None", "cloud 1", "donor", "people 2"]
 
 
 def test_cli_exports_and_imports_geojson(tmp_path, capsys):

@@ -222,12 +222,16 @@ def elements_of(result: LabelResult, source, labeler: Labeler | None = None, min
 
 def elements_json(image, engine: str, weights_sha256: str | None, params: dict, seconds: float,
                   classes, pixels_per_class: dict, elements: list[Element]) -> dict:
-    """The elements file of an image (``label --elements``, the gallery's cache)."""
+    """The elements file of an image (``label --elements``, the gallery's cache); each element
+    named as the window names it when it labels the image ("people 2"; its name was empty)."""
+    from muralstudio.core.elements import display_names
+
+    names = display_names(elements, classes)
     return {"image": str(image), "engine": engine, "weights_sha256": weights_sha256,
             "params": params, "seconds": round(seconds, 3),
             "classes": [{"index": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(classes)],
             "pixels_per_class": pixels_per_class,
-            "elements": [e.to_json(with_embedding=True) for e in elements]}
+            "elements": [{**e.to_json(with_embedding=True), "name": names[e.key]} for e in elements]}
 
 
 #: the narrowest image the labeler accepts (its windows and pooling need some context)

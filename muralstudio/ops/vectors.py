@@ -67,7 +67,7 @@ def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: floa
     from shapely.affinity import translate
     from shapely.geometry import mapping
 
-    from muralstudio.core.elements import display_names, find_elements
+    from muralstudio.core.elements import ELEMENT_MIN_AREA, display_names, find_elements
 
     features = []
 
@@ -83,12 +83,15 @@ def layers_geojson(layers, scale_mm_per_px: float | None = None, tolerance: floa
                 add(polygon, {"layer": layer.name, "kind": layer.kind})
         elif layer.kind == "labels":
             found = find_elements(layer.data, layer.classes, min_area=1, names=dict(layer.element_names))
-            names = display_names(found, layer.classes, layer.element_names)
+            # named as the gallery, the measurements and the report name them: the regions they
+            # list (ELEMENT_MIN_AREA and larger); a smaller speck of a class is exported unnamed
+            listed = [e for e in found if e.area >= ELEMENT_MIN_AREA]
+            names = display_names(listed, layer.classes, layer.element_names)
             for element in found:
                 x, y, _, _ = element.bbox
                 for polygon in mask_polygons(element.region(layer.data), tolerance):
-                    add(translate(polygon, x, y), {"layer": layer.name, "kind": layer.kind,
-                                                   "class": element.class_name, "element": names[element.key]})
+                    add(translate(polygon, x, y), {"layer": layer.name, "kind": layer.kind, "class": element.class_name,
+                                                   "element": names.get(element.key, element.name or None)})
     collection = {"type": "FeatureCollection", "features": features,
                   "properties": {"coordinates": "image pixels, x right, y down, origin the top-left "
                                                 "corner of the first pixel",
