@@ -334,6 +334,7 @@ ZH_CN = {
     "Most similar to '%1':": "与“%1”最相似：",
     "%1: %2, %3 px, similarity %4": "%1：%2，%3 像素，相似度 %4",
     "left out, unreadable: %1": "无法读取，已略过：%1",
+    "Regions (all sizes)": "区域数（不限大小）",
     "Grow mask by": "蒙版外扩",
     "Grow the damage mask by this much before filling: a flake's pale rim left outside its mask comes back as a pale ghost in the fill. The grown mask is what is restored and recorded; 0 keeps to the mask exactly.": "填补前将病害蒙版向外扩展这么多像素：剥落处留在蒙版外的浅色边缘会在填补后以浅色残影重现。修复和记录的都是外扩后的蒙版；0 表示严格按蒙版。",
     "this mural": "本壁画",

@@ -125,7 +125,7 @@ class MeasurementsDock(QDockWidget):
         layout.addWidget(self.scale_label)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels([self.tr("Layer"), self.tr("What"), self.tr("Pixels"), self.tr("Share"),
-                                              self.tr("Regions"), self.tr("Largest (px)"), self.tr("Area (cm²)")])
+                                              self.tr("Regions (all sizes)"), self.tr("Largest (px)"), self.tr("Area (cm²)")])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
         layout.addWidget(QLabel(self.tr("Elements (largest first)")))

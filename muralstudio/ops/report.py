@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from muralstudio.core.elements import ELEMENT_MIN_AREA
+
 TEXT = {
     "en": {
         "title": "Condition and treatment report", "object": "Object", "overview": "Overview",
@@ -25,7 +27,7 @@ TEXT = {
         "photographer": "Photographer", "date": "Date", "notes": "Notes", "image": "Image file",
         "size": "Size", "scale": "Scale", "sha": "Source SHA-256", "no_scale": "no physical scale known",
         "scale_user": "set on the image by the user", "scale_file": "from the file's resolution",
-        "layer": "Layer", "what": "What", "pixels": "Pixels", "share": "Share", "regions": "Regions",
+        "layer": "Layer", "what": "What", "pixels": "Pixels", "share": "Share", "regions": "Regions (all sizes)",
         "largest": "Largest", "area": "Area (cm²)", "engine": "Engine", "weights": "Weights SHA-256",
         "parameters": "Parameters", "time": "Time", "restored_area": "Restored area", "state": "State",
         "pending": "proposal, not applied", "applied": "applied", "before_after": "Before / after",
@@ -36,7 +38,7 @@ TEXT = {
         "none_damage": "No damage layers.", "none_interventions": "No interventions recorded.",
         "only_proposed": "No damage confirmed yet: the detector proposed {pixels} px ({what}), not yet reviewed; "
                          "open the project and review the regions (Detect → Review regions) to map them.",
-        "none_elements": "No element labels.", "class": "Class", "count": "Elements",
+        "none_elements": "No element labels.", "class": "Class", "count": f"Elements (≥ {ELEMENT_MIN_AREA} px)",
         "generated": "Made with MuralStudio %1 on %2. Original pixels outside the restored regions are unchanged; every fill is a hypothesis, documented above.",
         "legend": "Legend", "hatched": "restored areas outlined", "largest_elements": "Largest elements",
         "element": "Element", "box": "Box (x, y, w, h)",
@@ -55,7 +57,7 @@ TEXT = {
         "cave": "洞窟", "wall": "壁面", "subject": "题材", "photographer": "摄影", "date": "日期",
         "notes": "备注", "image": "图像文件", "size": "尺寸", "scale": "比例", "sha": "原图 SHA-256",
         "no_scale": "未知物理比例", "scale_user": "由用户在图像上标定", "scale_file": "取自文件分辨率",
-        "layer": "图层", "what": "内容", "pixels": "像素", "share": "占比", "regions": "区域数",
+        "layer": "图层", "what": "内容", "pixels": "像素", "share": "占比", "regions": "区域数（不限大小）",
         "largest": "最大区域", "area": "面积 (cm²)", "engine": "引擎", "weights": "权重 SHA-256",
         "parameters": "参数", "time": "时间", "restored_area": "修复面积", "state": "状态",
         "pending": "建议，未应用", "applied": "已应用", "before_after": "修复前 / 修复后",
@@ -65,7 +67,7 @@ TEXT = {
         "none_damage": "没有病害图层。", "none_interventions": "没有修复记录。", "none_elements": "没有要素标注。",
         "only_proposed": "尚无确认的病害：检测器提出了 {pixels} 像素（{what}），尚未审核；请打开项目并逐区审核"
                          "（检测 → 审核区域）后再制图。",
-        "class": "类别", "count": "要素数",
+        "class": "类别", "count": f"要素数（≥ {ELEMENT_MIN_AREA} 像素）",
         "generated": "由 MuralStudio %1 于 %2 生成。修复区域以外的原始像素未被改动；每处填补均为推测，记录如上。",
         "legend": "图例", "hatched": "修复区域以轮廓标出", "largest_elements": "最大的要素",
         "element": "要素", "box": "范围 (x, y, 宽, 高)",

@@ -2352,11 +2352,6 @@
     </message>
     <message>
         <location filename="../documentation.py" line="128" />
-        <source>Regions</source>
-        <translation>区域数</translation>
-    </message>
-    <message>
-        <location filename="../documentation.py" line="128" />
         <source>Largest (px)</source>
         <translation>最大区域（像素）</translation>
     </message>
@@ -2365,6 +2360,11 @@
         <location filename="../documentation.py" line="134" />
         <source>Area (cm²)</source>
         <translation>面积（平方厘米）</translation>
+    </message>
+    <message>
+        <location filename="../documentation.py" line="128" />
+        <source>Regions (all sizes)</source>
+        <translation>区域数（不限大小）</translation>
     </message>
     <message>
         <location filename="../documentation.py" line="131" />
