@@ -1250,6 +1250,7 @@ def test_labels_dock_classes_assignments_undo_and_training_export(window, qtbot,
     assert not dock.assign_click_button.isEnabled()  # no label layer yet
     layer = dock.new_layer()
     assert dock.layer() is layer and dock.assign_click_button.isEnabled()
+    assert dock.current_class() == 4  # people chosen at first, the class most labelled (not animal)
     dock.classes.setCurrentRow(3)  # cloud
     assert dock.current_class() == 3
     # a click-segment region labelled as cloud

@@ -140,7 +140,9 @@ class LabelsDock(QWidget):
             item = QListWidgetItem(QIcon(swatch_pixmap(colour)), f"{index}  {class_label(name)}  —  {int(counts[index]):,} px")
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.classes.addItem(item)
-        row = selected if selected is not None and selected < len(layer.classes) else min(1, len(layer.classes) - 1)
+        # at first the class most labelled on murals (people), not the first listed (animal)
+        first = next((i for i, (name, _) in enumerate(layer.classes) if name == "people"), min(1, len(layer.classes) - 1))
+        row = selected if selected is not None and selected < len(layer.classes) else first
         self.classes.setCurrentRow(row)
         self.info.setText(self.tr("Select a class, then label the click-segment region or a "
                                   "brushed mask layer with it."))
