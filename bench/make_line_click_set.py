@@ -20,20 +20,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def stroke_mask(shape, points, radius: float) -> np.ndarray:
-    """The pixels a brush stroke of ``radius`` along ``points`` paints, as the annotate tool
-    paints them."""
-    import cv2
-
-    canvas = np.zeros(shape, np.uint8)
-    pts = np.round(np.asarray(points, np.float64)).astype(np.int32)
-    r = max(1, int(round(radius)))
-    cv2.polylines(canvas, [pts], False, 1, thickness=2 * r, lineType=cv2.LINE_8)
-    for px, py in pts:
-        cv2.circle(canvas, (int(px), int(py)), r, 1, -1)
-    return canvas.astype(bool)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
@@ -47,6 +33,7 @@ def main() -> int:
     from muralstudio.core import imageio
     from muralstudio.core.datasets import annotated_crops
     from muralstudio.core.maskops import lab_lightness
+    from muralstudio.ops.annotate import stroke_pixels
 
     (args.out / "images").mkdir(parents=True, exist_ok=True)
     (args.out / "masks").mkdir(parents=True, exist_ok=True)
@@ -58,7 +45,7 @@ def main() -> int:
                    if item["kind"] == "stroke" and item["label"] == 3 and len(item["points"]) >= 2
                    and item.get("radius", 0) <= args.max_radius]
         for k, item in enumerate(strokes):
-            line = stroke_mask(labels.shape, item["points"], item["radius"]) & (labels == 3)
+            line = stroke_pixels(labels.shape, item["points"], item["radius"]) & (labels == 3)
             line &= lightness.astype(np.int16) < beside.astype(np.int16) - 10
             if line.sum() < 40:
                 continue

@@ -358,22 +358,24 @@ def display_names(elements: list[Element], classes=None, stored: dict | None = N
     return names
 
 
-def with_numbers(elements: list[Element], labels: np.ndarray, classes, names: dict) -> dict | None:
+def with_numbers(elements: list[Element], labels: np.ndarray, classes, names: dict,
+                 shown: dict | None = None) -> dict | None:
     """``names`` (a layer's ``element_names``) with the displayed number of every element in
     ``elements`` that has none of its own stored yet — a piece an eraser split off, a figure
     painted in, an element reclassified (its old class's number is kept as retired, so it is
     never given to another) — or None when every element has its own. Stored with the edit
-    that made them, the numbers cannot move with the edits after it."""
-    shown = display_names(elements, classes, names)
+    that made them, the numbers cannot move with the edits after it. ``shown``: the elements'
+    :func:`display_names`, when already made."""
+    shown = shown or display_names(elements, classes, names)
     kept, changed = dict(names), False
     for element in elements:
         if element.name == shown[element.key]:
             continue
         if element.name:  # a number of the class it had: retired, still taken
             kept.setdefault(f"retired:{element.name}", element.name)
-        if element.name and element.name != shown[element.key] and _anchor_inside(kept, element, labels):
+        if element.name and _anchor_inside(kept, element, labels):
             kept = renamed(kept, element, labels, shown[element.key])
-        else:
+        else:  # unnamed, or named by an erased anchor beside it: anchored in it now
             x, y = element.anchor(labels)
             kept[f"{x},{y}"] = shown[element.key]
         changed = True
@@ -393,13 +395,7 @@ def numbered_names(labels: np.ndarray, classes, names: dict | None = None,
     is labelled, so the numbers stay with their elements through later edits (a fresh user
     found them renumbered after a correction)."""
     found = find_elements(labels, classes, min_area=min_area, names=names)
-    shown = display_names(found, classes, names)
-    kept = dict(names or {})
-    for element in found:
-        if not element.name:
-            x, y = element.anchor(labels)
-            kept[f"{x},{y}"] = shown[element.key]
-    return kept
+    return with_numbers(found, labels, classes, dict(names or {})) or dict(names or {})
 
 
 def translated_element_name(name: str, class_name: str, class_label) -> str:

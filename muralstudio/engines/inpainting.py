@@ -428,17 +428,10 @@ def plan_regions(hole: np.ndarray, width: int, height: int, options: InpaintOpti
 
 
 def grown_mask(hole: np.ndarray, pixels: int) -> np.ndarray:
-    """``hole`` grown by ``pixels`` px all round (a disk), banded so a 100-Mpx mask never needs
-    a second whole-image copy in 8 bits beyond the result."""
-    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
-    out = np.zeros(hole.shape, bool)
-    band = 2048
-    for top in range(0, hole.shape[0], band):
-        y0, y1 = max(0, top - pixels), min(hole.shape[0], top + band + pixels)
-        rows = hole[y0:y1]
-        if rows.any():
-            out[top:top + band] = cv2.dilate(np.ascontiguousarray(rows).view(np.uint8), disk)[top - y0:top - y0 + band] > 0
-    return out
+    """The harness's hole grown by ``pixels`` px all round (``InpaintOptions.grow``), as bools."""
+    from muralstudio.core.maskops import grow
+
+    return grow(hole, pixels) > 0
 
 
 def inpaint(source, mask: np.ndarray, options: InpaintOptions | None = None,

@@ -274,7 +274,7 @@ class ElementsDock(JobPanel):
                 or self._cache is None or self._cache[0] != current):
             return False
         shown = core_elements.display_names(elements, layer.classes, layer.element_names)
-        names = core_elements.with_numbers(elements, layer.data, layer.classes, layer.element_names)
+        names = core_elements.with_numbers(elements, layer.data, layer.classes, layer.element_names, shown)
         if names is None:
             return False
         self._amending = True  # the change tells every dock; this one refreshes once, below
@@ -343,7 +343,8 @@ class ElementsDock(JobPanel):
             shown.sort(key=lambda e: (e.class_index, -e.area))
         else:  # largest first, whatever the class (as the measurements list them)
             shown.sort(key=lambda e: -e.area)
-        names = core_elements.display_names(elements, layer.classes, layer.element_names)  # as the measurements and the report name them
+        # as the measurements and the report name them
+        names = core_elements.display_names(elements, layer.classes, layer.element_names)
         for element in shown:
             item = QListWidgetItem(self._icon(element, layer), element_label(names[element.key], element.class_name))
             item.setData(Qt.ItemDataRole.UserRole, element)
@@ -477,7 +478,8 @@ class ElementsDock(JobPanel):
         try:
             written = core_elements.export_elements(
                 chosen, layer.data, image, folder, layer.classes, self.doc.source_name,
-                names=core_elements.display_names(self.elements(), layer.classes, layer.element_names), mm_per_px=self.doc.mm_per_px)
+                names=core_elements.display_names(self.elements(), layer.classes, layer.element_names),
+                mm_per_px=self.doc.mm_per_px)
         except OSError as exc:
             self.context.show_error(os_error_text(exc))
             return None

@@ -241,7 +241,8 @@ class InpaintDock(JobPanel):
         def work(progress, cancelled):
             progress(0.0, Text("stage_preparing"))
             # the check reads the image under the regions: here, not on the window's thread
-            # (0.4 s at 108 Mpx, longer from a network drive); the question is asked there
+            # (a stall the restore's 0.87-s gap at 108 Mpx was partly made of; longer from a
+            # network drive); the question is asked there
             risks = detection.restoration_risks(doc.source, hole, probabilities, thresholds=thresholds)
             if risks and not runner.ask_owner(lambda: self.confirm_risks(risks), cancelled):
                 raise Cancelled()

@@ -81,13 +81,12 @@ def write_pdf(report, path) -> Path:
     return path
 
 
-def _document(report, page: QSizeF, breaks: list[int]) -> QTextDocument:
-    """The report's HTML laid out on pages of ``page`` px, a page break before each block
-    numbered in ``breaks``."""
+def _document(report, images: dict, font: QFont, page: QSizeF, breaks: list[int]) -> QTextDocument:
+    """The report's HTML (``images``: its figures as QImages) laid out on pages of ``page`` px,
+    a page break before each block numbered in ``breaks``."""
     document = QTextDocument()
-    document.setDefaultFont(report_font(report.language, report.html))
-    for name, rgb in report.images.items():
-        image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
+    document.setDefaultFont(font)
+    for name, image in images.items():
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     document.setHtml(report.html)
     document.setPageSize(page)
@@ -107,9 +106,12 @@ def paged_document(report, page: QSizeF, most: int = 100) -> QTextDocument:
     takes no ``break-after: avoid``). Breaks are found one at a time, each in a document laid
     out afresh: Qt's incremental relayout after a format change miscounted the pages and left
     content out of the PDF."""
+    images = {name: QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
+              for name, rgb in report.images.items()}
+    font = report_font(report.language, report.html)
     breaks: list[int] = []
     while True:
-        document = _document(report, page, breaks)
+        document = _document(report, images, font, page, breaks)
         number = _parted_heading(document)
         if number is None or len(breaks) >= most:
             return document

@@ -262,6 +262,19 @@ def hole_free_outlines(piece: np.ndarray) -> list[list[list[float]]]:
     return [polygon_vertices(max(contours, key=len)[:, 0, :].tolist())]
 
 
+def stroke_pixels(shape, points, radius: float) -> np.ndarray:
+    """The pixels a brush stroke of ``radius`` along ``points`` paints (at least 1 px wide)."""
+    import cv2
+
+    canvas = np.zeros(shape, np.uint8)
+    pts = np.round(np.asarray(points, np.float64)).astype(np.int32)
+    r = max(1, int(round(radius)))
+    cv2.polylines(canvas, [pts], False, 1, thickness=2 * r, lineType=cv2.LINE_8)
+    for px, py in pts:
+        cv2.circle(canvas, (int(px), int(py)), r, 1, -1)
+    return canvas.astype(bool)
+
+
 def polygon_vertices(outline) -> list[list[float]]:
     """Boundary pixels (x, y) as a polygon's vertices; a one- or two-pixel speck gets its last
     pixel repeated, a degenerate polygon that still fills it."""
@@ -868,21 +881,16 @@ class Session:
         if item.kind == "element":
             path = self._mask_path(index)
             return imageio.read_mask(path) > 0 if path.exists() else np.zeros((h, w), bool)
+        if item.kind != "polygon":
+            return stroke_pixels((h, w), item.points, item.radius)
         canvas = np.zeros((h, w), np.uint8)
-        pts = np.round(np.asarray(item.points, np.float64)).astype(np.int32)
-        if item.kind == "polygon":
-            cv2.fillPoly(canvas, [pts], 1)
-            for hole in item.holes:
-                inner = np.round(np.asarray(hole, np.float64)).astype(np.int32)
-                # the hole's boundary pixels stay painted: the ring keeps the pixels its
-                # vertices are typed on, as the outer boundary does
-                cv2.fillPoly(canvas, [inner], 0)
-                cv2.polylines(canvas, [inner], True, 1, thickness=1, lineType=cv2.LINE_8)
-        else:
-            r = max(1, int(round(item.radius)))
-            cv2.polylines(canvas, [pts], False, 1, thickness=2 * r, lineType=cv2.LINE_8)
-            for px, py in pts:
-                cv2.circle(canvas, (int(px), int(py)), r, 1, -1)
+        cv2.fillPoly(canvas, [np.round(np.asarray(item.points, np.float64)).astype(np.int32)], 1)
+        for hole in item.holes:
+            inner = np.round(np.asarray(hole, np.float64)).astype(np.int32)
+            # the hole's boundary pixels stay painted: the ring keeps the pixels its
+            # vertices are typed on, as the outer boundary does
+            cv2.fillPoly(canvas, [inner], 0)
+            cv2.polylines(canvas, [inner], True, 1, thickness=1, lineType=cv2.LINE_8)
         return canvas.astype(bool)
 
     def _kept_map(self) -> np.ndarray | None:
